@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the app reads, validated once at start-up.
+ * A missing or malformed one stops the app with a message naming it.
+ */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  SHOPIFY_API_KEY: z.string().min(1, "is required (the app's client id from the Partner Dashboard)"),
+  SHOPIFY_API_SECRET: z.string().min(1, "is required (the app's client secret; it signs webhooks and session tokens)"),
+  SHOPIFY_APP_URL: z.string().url("must be the app's public https URL, e.g. https://rfm.example.com"),
+  SCOPES: z
+    .string()
+    .default("read_orders,read_all_orders,read_customers,write_customers")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+  SHOP_CUSTOM_DOMAIN: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .default("file:./data/rfm.db")
+    .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must start with file: (SQLite) or postgresql:// (PostgreSQL)"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  /** Tests and the demo only: send Admin API traffic for *.myshopify.com to this simulator. */
+  SHOPIFY_ADMIN_SIMULATOR_URL: z.string().url("must be the simulator's http URL").optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example.`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv | Record<string, string | undefined>): Env {
+  // Empty strings count as unset, as shells and .env files often leave them.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((i) => {
+        const name = i.path.join(".");
+        return i.code === "invalid_type" && i.received === "undefined" ? `${name} is required` : `${name} ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+/** The process's validated environment (parsed on first use, then cached). */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
