@@ -20,6 +20,14 @@ const EnvSchema = z.object({
     .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must start with file: (SQLite) or postgresql:// (PostgreSQL)"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LOG_LEVEL: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  /** Order webhooks in a burst become one recompute this long after the last (capped at 2 minutes). */
+  RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** How often a running bulk export is polled (the finish webhook usually arrives first). */
+  BULK_POLL_MS: z.coerce.number().int().min(10).default(5_000),
+  /** Reconciliation sweep interval: orders updated since the last sweep are re-read. */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** Run background jobs in this process (the embedded default). */
+  RUN_JOBS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Tests and the demo only: send Admin API traffic for *.myshopify.com to this simulator. */
   SHOPIFY_ADMIN_SIMULATOR_URL: z.string().url("must be the simulator's http URL").optional(),
 });

@@ -8,7 +8,8 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import prisma from "./db.server";
 import { env } from "./env.server";
 // SIMULATOR_IMPORT
-import { onShopifyInstall } from "./stores/shopify/install.server";
+import { installShopifyShop } from "./stores/shopify/install.server";
+import { fromLibraryAdmin, resilient } from "./stores/shopify/admin-graphql.server";
 
 const config = env();
 
@@ -30,7 +31,13 @@ const shopify = shopifyApp({
   },
   hooks: {
     afterAuth: async ({ session, admin }) => {
-      await onShopifyInstall({ session, admin });
+      // Imported lazily: services need this module's `unauthenticated` for background work.
+      const { services } = await import("./services.server");
+      await installShopifyShop(session.shop, {
+        prisma,
+        queue: services().runner.queue,
+        graphql: resilient(fromLibraryAdmin(admin)),
+      });
     },
   },
   ...(config.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [config.SHOP_CUSTOM_DOMAIN] } : {}),

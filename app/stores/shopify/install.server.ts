@@ -1,20 +1,44 @@
-import type { Session } from "@shopify/shopify-api";
-import prisma from "~/db.server";
+/**
+ * Install (Shopify's afterAuth hook): create or restore the shop, then start syncing.
+ * A shop that uninstalled and comes back keeps its settings and history and catches up
+ * with a sweep instead of a second full backfill.
+ */
+import type { PrismaClient } from "@prisma/client";
+import { untilNextDailyRun } from "~/jobs/handlers.server";
+import type { JobQueue } from "~/jobs/queue.server";
+import { dataOf, type AdminGraphql } from "./admin-graphql.server";
 
-/** Minimal slice of the Admin context the install hook needs (a real stand-in is easy to build). */
-export interface InstallContext {
-  session: Session;
-  admin: unknown;
+export const SHOP_INFO_QUERY = `#graphql
+query ShopInfo {
+  shop { name currencyCode ianaTimezone }
+}`;
+
+export interface InstallDeps {
+  prisma: PrismaClient;
+  queue: JobQueue;
+  graphql: AdminGraphql;
+  now?: () => Date;
 }
 
-/**
- * Runs after Shopify's OAuth / token exchange: create or restore the shop.
- * A shop that uninstalled and comes back keeps its settings and history.
- */
-export async function onShopifyInstall({ session }: InstallContext): Promise<void> {
-  await prisma.shop.upsert({
-    where: { domain: session.shop },
-    create: { domain: session.shop, platform: "shopify" },
-    update: { uninstalledAt: null, installedAt: new Date() },
+export async function installShopifyShop(domain: string, deps: InstallDeps): Promise<{ shopId: string; backfill: boolean }> {
+  const { prisma, queue, graphql } = deps;
+  const now = deps.now?.() ?? new Date();
+  const info = dataOf(
+    await graphql<{ shop: { name: string; currencyCode: string; ianaTimezone: string } }>(SHOP_INFO_QUERY),
+    "shop",
+  ).shop;
+  const details = { name: info.name, currency: info.currencyCode, timezone: info.ianaTimezone };
+  const shop = await prisma.shop.upsert({
+    where: { domain },
+    create: { domain, platform: "shopify", installedAt: now, ...details },
+    update: { uninstalledAt: null, installedAt: now, ...details },
   });
+  const state = await prisma.syncState.findUnique({ where: { shopId: shop.id } });
+  const backfill = !state || state.phase === "failed" || (!state.backfillFinishedAt && state.phase !== "backfill");
+  if (!state) await prisma.syncState.create({ data: { shopId: shop.id } });
+  if (backfill) queue.enqueue("backfill", shop.id);
+  else if (state?.phase === "backfill") queue.enqueue("backfill", shop.id); // resume where it was
+  else queue.enqueue("sweep", shop.id);
+  queue.enqueue("recompute", shop.id, { key: "daily", delayMs: untilNextDailyRun(now), payload: { daily: true } });
+  return { shopId: shop.id, backfill };
 }

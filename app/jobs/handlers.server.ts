@@ -1,0 +1,69 @@
+/**
+ * What each background job does. Dependencies come in (database, order store, a way to
+ * reach a shop's Admin API), so tests run the same handlers against the simulator.
+ */
+import type { PrismaClient } from "@prisma/client";
+import { recomputeShop } from "~/scoring/recompute.server";
+import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
+import { backfillStep } from "~/stores/shopify/backfill.server";
+import { refreshOrder, sweepOrders } from "~/stores/shopify/sweep.server";
+import type { OrderStore } from "~/sync/order-store.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { JobHandler, JobQueue, JobType } from "./queue.server";
+
+export interface HandlerDeps {
+  prisma: PrismaClient;
+  db: SqliteDatabase;
+  store: OrderStore;
+  graphqlFor: (shopId: string) => Promise<AdminGraphql>;
+  bulkPollMs: number;
+  sweepIntervalMs: number;
+  fetchFile?: (url: string) => Promise<Response>;
+  now?: () => Date;
+  /** Called after each recompute (write-back hooks in here). */
+  afterRecompute?: (shopId: string, queue: JobQueue) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Milliseconds until shortly after the next UTC midnight: the daily recompute. */
+export function untilNextDailyRun(now: Date): number {
+  const next = Math.floor(now.getTime() / DAY_MS) * DAY_MS + DAY_MS + 5 * 60_000;
+  return next - now.getTime();
+}
+
+export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
+  const now = () => deps.now?.() ?? new Date();
+  return {
+    async backfill({ shopId, queue }) {
+      const graphql = await deps.graphqlFor(shopId);
+      const step = await backfillStep(shopId, { ...deps, graphql });
+      if (step.next === "poll") queue.enqueue("backfill", shopId, { delayMs: step.delayMs ? deps.bulkPollMs : 0 });
+      if (step.next === "done") {
+        queue.enqueue("recompute", shopId);
+        queue.enqueue("sweep", shopId);
+      }
+    },
+    async sweep({ shopId, queue }) {
+      const graphql = await deps.graphqlFor(shopId);
+      const { written } = await sweepOrders(shopId, { ...deps, graphql });
+      if (written > 0) queue.enqueue("recompute", shopId);
+      queue.enqueue("sweep", shopId, { key: "scheduled", delayMs: deps.sweepIntervalMs });
+    },
+    async "refresh-order"({ shopId, payload, queue }) {
+      const graphql = await deps.graphqlFor(shopId);
+      if (await refreshOrder(shopId, String(payload.orderId), { ...deps, graphql })) queue.enqueue("recompute", shopId);
+    },
+    async recompute({ shopId, payload, queue }) {
+      recomputeShop(shopId, { db: deps.db, store: deps.store, now: deps.now });
+      deps.afterRecompute?.(shopId, queue);
+      // Recency decays without new orders: every shop is recomputed daily.
+      if (payload.daily) {
+        queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now()), payload: { daily: true } });
+      }
+    },
+    async writeback() {
+      // Write-back to the store arrives with the write-back feature.
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Recompute a shop: its stored canonical orders → the merchant's rules → RFM → personas,
+ * then persist per customer (metrics, scores, persona, previous persona, persona-since),
+ * a daily snapshot per persona and the day's transitions (from → to counts).
+ *
+ * Reads and writes go through the raw SQLite connection in one transaction: a shop of a
+ * million orders is one streaming pass, and readers never see half a recompute.
+ */
+import {
+  applyRules,
+  countedOrderColumns,
+  DEFAULT_SETTINGS,
+  isoDate,
+  NO_PERSONA,
+  parseSettings,
+  scoreCountedOrders,
+  utcDay,
+  type RfmSettings,
+  type RulesReport,
+} from "~/rfm";
+import type { OrderStore } from "~/sync/order-store.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+
+export interface RecomputeDeps {
+  db: SqliteDatabase;
+  store: OrderStore;
+  now?: () => Date;
+}
+
+export interface RecomputeSummary {
+  asOf: string;
+  customersScored: number;
+  customersWithoutPersona: number;
+  personaChanges: number;
+  personas: { slug: string; customers: number; orders: number; revenueMinor: number }[];
+  rules: RulesReport;
+}
+
+/** The shop's settings; stored settings were validated when saved, so a parse failure means defaults. */
+export function shopSettings(db: SqliteDatabase, shopId: string): RfmSettings {
+  const row = db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).get(shopId) as { settings: string } | undefined;
+  if (!row) throw new Error(`unknown shop ${shopId}`);
+  const parsed = parseSettings(JSON.parse(row.settings || "{}"));
+  return parsed.ok ? parsed.settings : DEFAULT_SETTINGS;
+}
+
+export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSummary {
+  const { db, store } = deps;
+  const asOf = deps.now?.() ?? new Date();
+  const today = isoDate(utcDay(asOf));
+  const settings = shopSettings(db, shopId);
+
+  const { counted, report: rules } = applyRules(store.iterateOrders(shopId), settings.rules, asOf);
+  const { columns, customerKeys } = countedOrderColumns(counted);
+  const scored = scoreCountedOrders(columns, settings, asOf);
+  const { metrics } = scored;
+
+  const previous = new Map<string, { persona: string | null; previousPersona: string | null; since: number | null }>();
+  for (const row of db
+    .prepare(`SELECT customerKey, persona, previousPersona, personaSince FROM "Customer" WHERE shopId = ?`)
+    .raw()
+    .iterate(shopId) as IterableIterator<[string, string | null, string | null, number | string | null]>) {
+    previous.set(row[0], {
+      persona: row[1],
+      previousPersona: row[2],
+      since: row[3] === null ? null : new Date(row[3]).getTime(),
+    });
+  }
+
+  const upsert = db.prepare(`
+    INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
+      lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
+    VALUES (@shopId, @customerKey, @guest, @recencyDays, @frequency, @monetaryMinor, @firstOrderAt,
+      @lastOrderAt, @r, @f, @m, @persona, @previousPersona, @personaSince, @scoredAt)
+    ON CONFLICT (shopId, customerKey) DO UPDATE SET
+      guest = excluded.guest, recencyDays = excluded.recencyDays, frequency = excluded.frequency,
+      monetaryMinor = excluded.monetaryMinor, firstOrderAt = excluded.firstOrderAt,
+      lastOrderAt = excluded.lastOrderAt, r = excluded.r, f = excluded.f, m = excluded.m,
+      persona = excluded.persona, previousPersona = excluded.previousPersona,
+      personaSince = excluded.personaSince, scoredAt = excluded.scoredAt`);
+  const clearScores = db.prepare(`
+    UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
+      persona = NULL, previousPersona = ?, personaSince = ?, scoredAt = ?
+    WHERE shopId = ? AND customerKey = ?`);
+  const deleteSnapshot = db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`);
+  const insertSnapshot = db.prepare(
+    `INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const addTransition = db.prepare(`
+    INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (shopId, day, fromPersona, toPersona) DO UPDATE SET customers = customers + excluded.customers`);
+
+  const scoredAt = asOf.getTime();
+  const dayMs = (day: number) => day * 86_400_000;
+  const transitions = new Map<string, number>();
+  const moved = (from: string | null, to: string | null) => {
+    const key = `${from ?? ""}\u0000${to ?? ""}`;
+    transitions.set(key, (transitions.get(key) ?? 0) + 1);
+  };
+  let customersScored = 0;
+
+  db.transaction(() => {
+    for (let c = 0; c < scored.customerCount; c++) {
+      const key = customerKeys[c];
+      const before = previous.get(key);
+      previous.delete(key);
+      const p = scored.persona[c];
+      const persona = p === NO_PERSONA ? null : scored.personas[p].slug;
+      const changed = (before?.persona ?? null) !== persona;
+      if (changed) moved(before?.persona ?? null, persona);
+      if (persona) customersScored++;
+      upsert.run({
+        shopId,
+        customerKey: key,
+        guest: key.startsWith("email:") ? 1 : 0,
+        recencyDays: persona ? metrics.recencyDays[c] : null,
+        frequency: metrics.frequency[c],
+        monetaryMinor: Math.round(metrics.monetaryMinor[c]),
+        firstOrderAt: persona ? dayMs(metrics.firstDay[c]) : null,
+        lastOrderAt: persona ? dayMs(metrics.lastDay[c]) : null,
+        r: persona ? scored.r[c] : null,
+        f: persona ? scored.f[c] : null,
+        m: persona ? scored.m[c] : null,
+        persona,
+        previousPersona: changed ? (before?.persona ?? null) : (before?.previousPersona ?? null),
+        personaSince: changed ? scoredAt : (before?.since ?? scoredAt),
+        scoredAt,
+      });
+    }
+    // Customers we scored before who have no counted order now: their persona goes.
+    for (const [key, before] of previous) {
+      if (before.persona === null) continue;
+      moved(before.persona, null);
+      clearScores.run(before.persona, scoredAt, scoredAt, shopId, key);
+    }
+    deleteSnapshot.run(shopId, today);
+    for (const row of scored.report.personas) {
+      insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
+    }
+    for (const [key, n] of transitions) {
+      const [from, to] = key.split("\u0000");
+      addTransition.run(shopId, today, from, to, n);
+    }
+    db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, updatedAt = ? WHERE shopId = ?`).run(
+      scoredAt,
+      scoredAt,
+      shopId,
+    );
+  })();
+
+  let personaChanges = 0;
+  for (const n of transitions.values()) personaChanges += n;
+  return {
+    asOf: asOf.toISOString(),
+    customersScored,
+    customersWithoutPersona: scored.customerCount - customersScored + previous.size,
+    personaChanges,
+    personas: scored.report.personas.map(({ slug, customers, orders, revenueMinor }) => ({
+      slug,
+      customers,
+      orders,
+      revenueMinor: Math.round(revenueMinor),
+    })),
+    rules,
+  };
+}

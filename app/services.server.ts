@@ -1,0 +1,53 @@
+/**
+ * The process's services, built once: the raw database connection, the order store,
+ * the job queue and runner, and the Admin API access for background work.
+ */
+import prisma from "./db.server";
+import { env } from "./env.server";
+import { jobHandlers } from "./jobs/handlers.server";
+import { createJobRunner, type JobRunner } from "./jobs/queue.server";
+import { unauthenticated } from "./shopify.server";
+import { fromLibraryAdmin, resilient, type AdminGraphql } from "./stores/shopify/admin-graphql.server";
+import { createOrderStore, type OrderStore } from "./sync/order-store.server";
+import { sqlite, type SqliteDatabase } from "./sync/sqlite.server";
+
+export interface Services {
+  db: SqliteDatabase;
+  store: OrderStore;
+  runner: JobRunner;
+  graphqlFor(shopId: string): Promise<AdminGraphql>;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var rfmServices: Services | undefined;
+}
+
+async function graphqlFor(shopId: string): Promise<AdminGraphql> {
+  const shop = await prisma.shop.findUnique({ where: { id: shopId } });
+  if (!shop) throw new Error(`unknown shop ${shopId}`);
+  const { admin } = await unauthenticated.admin(shop.domain);
+  return resilient(fromLibraryAdmin(admin));
+}
+
+export function services(): Services {
+  if (globalThis.rfmServices) return globalThis.rfmServices;
+  const config = env();
+  const db = sqlite();
+  const store = createOrderStore(db);
+  const runner = createJobRunner({
+    db,
+    handlers: jobHandlers({
+      prisma,
+      db,
+      store,
+      graphqlFor,
+      bulkPollMs: config.BULK_POLL_MS,
+      sweepIntervalMs: config.SWEEP_INTERVAL_MS,
+    }),
+    log: (msg, ctx) => console.warn(`[jobs] ${msg}`, ctx),
+  });
+  globalThis.rfmServices = { db, store, runner, graphqlFor };
+  if (config.RUN_JOBS && config.NODE_ENV !== "test") runner.start();
+  return globalThis.rfmServices;
+}

@@ -1,0 +1,205 @@
+/**
+ * Backfill: every order of a shop through one bulk query operation, then streamed
+ * line by line into canonical orders. A resumable state machine kept in SyncState:
+ *
+ *   start    → bulkOperationRunQuery; remember the operation id
+ *   poll     → bulkOperation(id) until COMPLETED (or FAILED/EXPIRED/CANCELED → start again)
+ *   ingest   → stream the JSONL; after each committed batch remember how many lines are in,
+ *              so a crash resumes at the next line (upserts make a replayed line harmless)
+ *   done     → phase idle; sweep anything updated since the operation began; recompute
+ *
+ * Each call does one step and says when to call again, so the job runner never blocks on
+ * a long poll and a restart picks up from the database.
+ */
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import type { PrismaClient } from "@prisma/client";
+import type { CanonicalLineItem } from "~/rfm/order";
+import type { OrderStore, OrderHeader } from "~/sync/order-store.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { AdminApiError, dataOf, type AdminGraphql } from "./admin-graphql.server";
+import { bulkOrdersQuery, parseBulkLine } from "./orders";
+
+export const RUN_BULK_QUERY = `#graphql
+mutation RunOrdersBulkQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status createdAt }
+    userErrors { field message code }
+  }
+}`;
+
+export const BULK_OPERATION_STATUS = `#graphql
+query BulkOperationStatus($id: ID!) {
+  bulkOperation(id: $id) {
+    id status errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl
+  }
+}`;
+
+export const ORDERS_COUNT = `#graphql
+query OrdersCount {
+  ordersCount(limit: null) { count precision }
+}`;
+
+export interface BackfillDeps {
+  prisma: PrismaClient;
+  db: SqliteDatabase;
+  store: OrderStore;
+  graphql: AdminGraphql;
+  /** Downloads the result file (the bulk URL is a signed storage URL, not the Admin API). */
+  fetchFile?: (url: string) => Promise<Response>;
+  batchLines?: number;
+  maxAttempts?: number;
+  now?: () => Date;
+}
+
+export type BackfillStep =
+  | { next: "poll"; delayMs: number }
+  | { next: "done"; orders: number }
+  | { next: "failed"; error: string };
+
+interface BulkOperationNode {
+  id: string;
+  status: string;
+  errorCode: string | null;
+  createdAt: string;
+  objectCount: string;
+  rootObjectCount: string;
+  url: string | null;
+}
+
+const TERMINAL_FAILURES = new Set(["FAILED", "EXPIRED", "CANCELED"]);
+
+/** Start (or restart) a backfill: resets progress and submits a new bulk operation. */
+export async function startBackfill(shopId: string, deps: BackfillDeps): Promise<void> {
+  const { prisma, graphql } = deps;
+  const now = deps.now?.() ?? new Date();
+  const estimate = await graphql<{ ordersCount: { count: number } }>(ORDERS_COUNT).then(
+    (r) => r.data?.ordersCount.count ?? null,
+    () => null,
+  );
+  const response = await graphql<{
+    bulkOperationRunQuery: {
+      bulkOperation: { id: string; status: string; createdAt: string } | null;
+      userErrors: { message: string }[];
+    };
+  }>(RUN_BULK_QUERY, { query: bulkOrdersQuery() });
+  const result = dataOf(response, "bulkOperationRunQuery").bulkOperationRunQuery;
+  if (!result.bulkOperation) {
+    throw new AdminApiError(`bulkOperationRunQuery: ${result.userErrors.map((e) => e.message).join("; ")}`);
+  }
+  const state = await prisma.syncState.findUnique({ where: { shopId } });
+  await prisma.syncState.upsert({
+    where: { shopId },
+    create: {
+      shopId,
+      phase: "backfill",
+      bulkOperationId: result.bulkOperation.id,
+      bulkStatus: result.bulkOperation.status,
+      bulkAttempts: 1,
+      bulkLinesDone: 0,
+      ordersDone: 0,
+      ordersEstimated: estimate,
+      backfillStartedAt: now,
+      lastError: null,
+    },
+    update: {
+      phase: "backfill",
+      bulkOperationId: result.bulkOperation.id,
+      bulkStatus: result.bulkOperation.status,
+      bulkAttempts: (state?.phase === "backfill" ? state.bulkAttempts : 0) + 1,
+      bulkLinesDone: 0,
+      ordersDone: 0,
+      ordersEstimated: estimate,
+      backfillStartedAt: state?.phase === "backfill" ? state.backfillStartedAt : now,
+      backfillFinishedAt: null,
+      lastError: null,
+    },
+  });
+}
+
+/** One step of the backfill state machine (see the file comment). */
+export async function backfillStep(shopId: string, deps: BackfillDeps): Promise<BackfillStep> {
+  const { prisma, graphql } = deps;
+  const maxAttempts = deps.maxAttempts ?? 3;
+  let state = await prisma.syncState.findUnique({ where: { shopId } });
+  if (!state || !state.bulkOperationId || state.phase !== "backfill") {
+    await startBackfill(shopId, deps);
+    return { next: "poll", delayMs: 0 };
+  }
+
+  const op = dataOf(
+    await graphql<{ bulkOperation: BulkOperationNode | null }>(BULK_OPERATION_STATUS, { id: state.bulkOperationId }),
+    "bulkOperation",
+  ).bulkOperation;
+  if (!op || TERMINAL_FAILURES.has(op.status)) {
+    const why = op ? `bulk operation ${op.status}${op.errorCode ? ` (${op.errorCode})` : ""}` : "bulk operation not found";
+    if (state.bulkAttempts >= maxAttempts) {
+      await prisma.syncState.update({ where: { shopId }, data: { phase: "failed", bulkStatus: op?.status, lastError: why } });
+      return { next: "failed", error: why };
+    }
+    await prisma.syncState.update({ where: { shopId }, data: { lastError: `${why}; retrying` } });
+    await startBackfill(shopId, deps);
+    return { next: "poll", delayMs: 0 };
+  }
+  if (op.status !== "COMPLETED") {
+    await prisma.syncState.update({ where: { shopId }, data: { bulkStatus: op.status } });
+    return { next: "poll", delayMs: 1000 };
+  }
+
+  state = await prisma.syncState.update({ where: { shopId }, data: { bulkStatus: op.status } });
+  const orders = op.url ? await ingestBulkFile(shopId, op.url, state.bulkLinesDone, deps) : 0;
+  await prisma.syncState.update({
+    where: { shopId },
+    data: {
+      phase: "idle",
+      bulkOperationId: null,
+      backfillFinishedAt: deps.now?.() ?? new Date(),
+      // Anything updated after the export began is picked up by the next sweep.
+      sweepFrom: new Date(Date.parse(op.createdAt) - 60_000),
+      lastError: null,
+    },
+  });
+  return { next: "done", orders };
+}
+
+/**
+ * Streams the JSONL result into the order store, committing every `batchLines` lines
+ * together with the resume point. Returns the number of orders ingested in this call.
+ */
+async function ingestBulkFile(shopId: string, url: string, skipLines: number, deps: BackfillDeps): Promise<number> {
+  const { db, store } = deps;
+  const batchLines = deps.batchLines ?? 5000;
+  const res = await (deps.fetchFile ?? fetch)(url);
+  if (!res.ok || !res.body) throw new Error(`bulk result download failed: HTTP ${res.status}`);
+  const lines = createInterface({ input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), crlfDelay: Infinity });
+  const saveProgress = db.prepare(
+    `UPDATE "SyncState" SET bulkLinesDone = ?, ordersDone = ordersDone + ?, updatedAt = ? WHERE shopId = ?`,
+  );
+  const commit = db.transaction(
+    (headers: OrderHeader[], items: { orderId: string; lineItem: CanonicalLineItem }[], linesDone: number) => {
+      store.writeBulkBatch(shopId, headers, items);
+      saveProgress.run(linesDone, headers.length, Date.now(), shopId);
+    },
+  );
+
+  let lineNo = 0;
+  let orders = 0;
+  let headers: OrderHeader[] = [];
+  let items: { orderId: string; lineItem: CanonicalLineItem }[] = [];
+  const flush = () => {
+    commit(headers, items, lineNo);
+    orders += headers.length;
+    headers = [];
+    items = [];
+  };
+  for await (const text of lines) {
+    lineNo++;
+    if (lineNo <= skipLines || !text) continue;
+    const parsed = parseBulkLine(text);
+    if (parsed.kind === "order") headers.push(parsed.order);
+    else if (parsed.kind === "lineItem") items.push({ orderId: parsed.orderId, lineItem: parsed.lineItem });
+    if (headers.length + items.length >= batchLines) flush();
+  }
+  flush();
+  return orders;
+}

@@ -1,0 +1,279 @@
+/**
+ * Shopify orders → canonical orders. The only place that knows Shopify's order fields:
+ * the Admin GraphQL shape (bulk export, reconciliation reads) and the REST-shaped
+ * webhook payload. Pure: no I/O.
+ */
+import { z } from "zod";
+import type { CanonicalLineItem, CanonicalOrder } from "~/rfm/order";
+import { toMinorUnits } from "../money";
+
+/** The order fields every read asks for, so bulk export, sweeps and refreshes agree. */
+export const ORDER_FIELDS = `
+  id
+  processedAt
+  createdAt
+  updatedAt
+  cancelledAt
+  test
+  sourceName
+  tags
+  email
+  customer { id email }
+  retailLocation { id }
+  totalPriceSet { shopMoney { amount currencyCode } }
+  totalRefundedSet { shopMoney { amount currencyCode } }`;
+
+export const LINE_ITEM_FIELDS = `
+  id
+  quantity
+  originalUnitPriceSet { shopMoney { amount currencyCode } }
+  discountedTotalSet { shopMoney { amount currencyCode } }
+  sellingPlan { sellingPlanId }`;
+
+/** Bulk export of every order (all history with read_all_orders) with its line items. */
+export function bulkOrdersQuery(updatedSince?: string): string {
+  const filter = updatedSince ? `(query: "updated_at:>='${updatedSince}'")` : "";
+  return `#graphql
+{
+  orders${filter} {
+    edges {
+      node {
+        ${ORDER_FIELDS}
+        lineItems {
+          edges {
+            node {
+              ${LINE_ITEM_FIELDS}
+            }
+          }
+        }
+      }
+    }
+  }
+}`;
+}
+
+/** One page of orders updated since a moment, for the reconciliation sweep and refreshes. */
+export const ORDERS_PAGE_QUERY = `#graphql
+query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ${ORDER_FIELDS}
+      lineItems(first: 250) {
+        nodes {
+          ${LINE_ITEM_FIELDS}
+        }
+      }
+    }
+  }
+}`;
+
+export const ORDER_BY_ID_QUERY = `#graphql
+query OrderById($id: ID!) {
+  order(id: $id) {
+    ${ORDER_FIELDS}
+    lineItems(first: 250) {
+      nodes {
+        ${LINE_ITEM_FIELDS}
+      }
+    }
+  }
+}`;
+
+const Money = z.object({ amount: z.string(), currencyCode: z.string() });
+const MoneyBag = z.object({ shopMoney: Money });
+
+const GraphqlOrder = z.object({
+  id: z.string().startsWith("gid://shopify/Order/"),
+  processedAt: z.string().nullable().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  cancelledAt: z.string().nullable().optional(),
+  test: z.boolean(),
+  sourceName: z.string().nullable().optional(),
+  tags: z.array(z.string()),
+  email: z.string().nullable().optional(),
+  customer: z.object({ id: z.string(), email: z.string().nullable().optional() }).nullable().optional(),
+  retailLocation: z.object({ id: z.string() }).nullable().optional(),
+  totalPriceSet: MoneyBag,
+  totalRefundedSet: MoneyBag,
+});
+export type GraphqlOrder = z.infer<typeof GraphqlOrder>;
+
+const GraphqlLineItem = z.object({
+  id: z.string(),
+  quantity: z.number().int(),
+  originalUnitPriceSet: MoneyBag,
+  discountedTotalSet: MoneyBag,
+  sellingPlan: z.object({ sellingPlanId: z.string().nullable().optional() }).nullable().optional(),
+});
+export type GraphqlLineItem = z.infer<typeof GraphqlLineItem>;
+
+/** A canonical order without its line items (they stream separately in a bulk export). */
+export type OrderHeader = Omit<CanonicalOrder, "lineItems">;
+
+const isSubscriptionSource = (source: string | null | undefined) =>
+  !!source && /^subscription(_contract)?/i.test(source);
+
+function guestKey(email: string | null | undefined): string | null {
+  const e = email?.trim().toLowerCase();
+  return e ? `email:${e}` : null;
+}
+
+export function orderHeaderFromGraphql(node: GraphqlOrder): OrderHeader {
+  const currency = node.totalPriceSet.shopMoney.currencyCode;
+  const customerKey = node.customer?.id ?? guestKey(node.email);
+  const channel = node.sourceName ?? null;
+  return {
+    platform: "shopify",
+    id: node.id,
+    customerKey,
+    guest: !node.customer?.id && customerKey !== null,
+    processedAt: node.processedAt ?? node.createdAt,
+    updatedAt: node.updatedAt,
+    currency,
+    totalMinor: toMinorUnits(node.totalPriceSet.shopMoney.amount, currency),
+    refundedMinor: toMinorUnits(node.totalRefundedSet.shopMoney.amount, currency),
+    channel,
+    pos: channel === "pos" || !!node.retailLocation,
+    subscription: isSubscriptionSource(channel),
+    test: node.test,
+    cancelled: !!node.cancelledAt,
+    tags: node.tags,
+  };
+}
+
+export function lineItemFromGraphql(node: GraphqlLineItem): CanonicalLineItem {
+  const currency = node.discountedTotalSet.shopMoney.currencyCode;
+  return {
+    id: node.id,
+    quantity: node.quantity,
+    unitPriceMinor: toMinorUnits(node.originalUnitPriceSet.shopMoney.amount, currency),
+    totalMinor: Math.max(0, toMinorUnits(node.discountedTotalSet.shopMoney.amount, currency)),
+    subscription: !!node.sellingPlan,
+  };
+}
+
+/** A node of the orders query with its first page of line items, as a full canonical order. */
+export function orderFromGraphql(node: GraphqlOrder & { lineItems: { nodes: unknown[] } }): CanonicalOrder {
+  const header = orderHeaderFromGraphql(GraphqlOrder.parse(node));
+  return { ...header, lineItems: node.lineItems.nodes.map((l) => lineItemFromGraphql(GraphqlLineItem.parse(l))) };
+}
+
+export type BulkLine =
+  | { kind: "order"; order: OrderHeader }
+  | { kind: "lineItem"; orderId: string; lineItem: CanonicalLineItem }
+  | { kind: "other" };
+
+/**
+ * One line of a bulk export. Children carry `__parentId` and may appear anywhere after
+ * (or, per Shopify's docs, without any ordering guarantee relative to) their parent.
+ */
+export function parseBulkLine(text: string): BulkLine {
+  const raw = JSON.parse(text) as { id?: string; __parentId?: string };
+  if (typeof raw.id !== "string") return { kind: "other" };
+  if (raw.id.startsWith("gid://shopify/Order/") && !raw.__parentId) {
+    return { kind: "order", order: orderHeaderFromGraphql(GraphqlOrder.parse(raw)) };
+  }
+  if (raw.id.startsWith("gid://shopify/LineItem/") && raw.__parentId) {
+    return { kind: "lineItem", orderId: raw.__parentId, lineItem: lineItemFromGraphql(GraphqlLineItem.parse(raw)) };
+  }
+  return { kind: "other" };
+}
+
+// ---- Webhooks (REST-shaped, snake_case) ------------------------------------------------
+
+const RestMoneySet = z.object({ shop_money: z.object({ amount: z.string(), currency_code: z.string() }) });
+const Id = z.union([z.number(), z.string()]).transform(String);
+
+export const WebhookOrder = z.object({
+  id: Id,
+  admin_graphql_api_id: z.string().startsWith("gid://shopify/Order/"),
+  email: z.string().nullable().optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  processed_at: z.string().nullable().optional(),
+  cancelled_at: z.string().nullable().optional(),
+  test: z.boolean().default(false),
+  source_name: z.string().nullable().optional(),
+  tags: z.string().default(""),
+  currency: z.string(),
+  total_price: z.string(),
+  total_price_set: RestMoneySet.optional(),
+  current_total_price: z.string().optional(),
+  customer: z
+    .object({ id: Id, email: z.string().nullable().optional(), admin_graphql_api_id: z.string().optional() })
+    .nullable()
+    .optional(),
+  line_items: z.array(
+    z.object({
+      id: Id,
+      quantity: z.number().int(),
+      price: z.string(),
+      price_set: RestMoneySet.optional(),
+      total_discount: z.string().default("0"),
+      discount_allocations: z.array(z.object({ amount: z.string() })).default([]),
+      selling_plan_allocation: z.unknown().optional(),
+    }),
+  ),
+  refunds: z
+    .array(
+      z.object({
+        id: Id,
+        transactions: z
+          .array(z.object({ amount: z.string(), kind: z.string(), status: z.string().optional() }))
+          .default([]),
+      }),
+    )
+    .default([]),
+});
+export type WebhookOrder = z.infer<typeof WebhookOrder>;
+
+export const WebhookOrderId = z.object({ id: Id });
+
+/** orders/create, orders/updated, orders/cancelled payload → canonical order. */
+export function orderFromWebhook(payload: WebhookOrder): CanonicalOrder {
+  const currency = payload.total_price_set?.shop_money.currency_code ?? payload.currency;
+  const amount = (s: string) => toMinorUnits(s, currency);
+  const customerKey = payload.customer
+    ? payload.customer.admin_graphql_api_id ?? `gid://shopify/Customer/${payload.customer.id}`
+    : guestKey(payload.email);
+  const refunded = payload.refunds
+    .flatMap((r) => r.transactions)
+    .filter((t) => t.kind === "refund" && (t.status ?? "success") === "success")
+    .reduce((sum, t) => sum + amount(t.amount), 0);
+  const channel = payload.source_name ?? null;
+  return {
+    platform: "shopify",
+    id: payload.admin_graphql_api_id,
+    customerKey,
+    guest: !payload.customer && customerKey !== null,
+    processedAt: payload.processed_at ?? payload.created_at,
+    updatedAt: payload.updated_at,
+    currency,
+    totalMinor: amount(payload.total_price_set?.shop_money.amount ?? payload.total_price),
+    refundedMinor: refunded,
+    channel,
+    pos: channel === "pos",
+    subscription: isSubscriptionSource(channel),
+    test: payload.test,
+    cancelled: !!payload.cancelled_at,
+    tags: payload.tags
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+    lineItems: payload.line_items.map((li) => {
+      const unit = amount(li.price_set?.shop_money.amount ?? li.price);
+      const discount = li.discount_allocations.length
+        ? li.discount_allocations.reduce((s, d) => s + amount(d.amount), 0)
+        : amount(li.total_discount);
+      return {
+        id: `gid://shopify/LineItem/${li.id}`,
+        quantity: li.quantity,
+        unitPriceMinor: unit,
+        totalMinor: Math.max(0, unit * li.quantity - discount),
+        subscription: li.selling_plan_allocation != null,
+      };
+    }),
+  };
+}

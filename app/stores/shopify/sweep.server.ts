@@ -1,0 +1,60 @@
+/**
+ * Reconciliation: webhooks are not guaranteed, so periodically (and after downtime) read
+ * every order updated since the last sweep and upsert it. The same upsert rules as
+ * webhooks apply: an older version never overwrites a newer one.
+ */
+import type { PrismaClient } from "@prisma/client";
+import type { OrderStore } from "~/sync/order-store.server";
+import { dataOf, type AdminGraphql } from "./admin-graphql.server";
+import { ORDER_BY_ID_QUERY, ORDERS_PAGE_QUERY, orderFromGraphql, type GraphqlOrder } from "./orders";
+
+type OrderNode = GraphqlOrder & { lineItems: { nodes: unknown[] } };
+
+export interface SweepDeps {
+  prisma: PrismaClient;
+  store: OrderStore;
+  graphql: AdminGraphql;
+  pageSize?: number;
+  now?: () => Date;
+}
+
+/** Returns how many orders changed in the store. */
+export async function sweepOrders(shopId: string, deps: SweepDeps): Promise<{ seen: number; written: number }> {
+  const { prisma, store, graphql } = deps;
+  const startedAt = deps.now?.() ?? new Date();
+  const state = await prisma.syncState.findUnique({ where: { shopId } });
+  // Without a sweep point (e.g. before any backfill) there is nothing to reconcile yet.
+  if (!state?.sweepFrom) return { seen: 0, written: 0 };
+  const query = `updated_at:>='${state.sweepFrom.toISOString()}'`;
+  let after: string | null = null;
+  let seen = 0;
+  let written = 0;
+  do {
+    const page: {
+      orders: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: OrderNode[] };
+    } = dataOf(
+      await graphql(ORDERS_PAGE_QUERY, { first: deps.pageSize ?? 100, after, query }),
+      "orders",
+    );
+    const orders = page.orders.nodes.map(orderFromGraphql);
+    seen += orders.length;
+    written += store.upsertOrders(shopId, orders).written;
+    after = page.orders.pageInfo.hasNextPage ? page.orders.pageInfo.endCursor : null;
+  } while (after);
+  // Overlap a minute: clocks differ and updates land while we read.
+  await prisma.syncState.update({
+    where: { shopId },
+    data: { sweepFrom: new Date(startedAt.getTime() - 60_000), lastSweepAt: startedAt },
+  });
+  return { seen, written };
+}
+
+/** Re-read one order (after refunds/create, whose payload is the refund, not the order). */
+export async function refreshOrder(shopId: string, orderId: string, deps: SweepDeps): Promise<boolean> {
+  const data = dataOf(
+    await deps.graphql<{ order: OrderNode | null }>(ORDER_BY_ID_QUERY, { id: orderId }),
+    "order",
+  );
+  if (!data.order) return false;
+  return deps.store.upsertOrders(shopId, [orderFromGraphql(data.order)]).written > 0;
+}

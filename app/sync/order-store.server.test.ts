@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { addShop, freshDatabase } from "../../test/support/db";
+import { anOrder } from "../../test/support/orders";
+import { createOrderStore } from "./order-store.server";
+
+function setup() {
+  const { db } = freshDatabase();
+  const shopId = addShop(db);
+  return { db, shopId, store: createOrderStore(db) };
+}
+
+describe("order store", () => {
+  it("GIVEN orders WHEN upserted and read back THEN they equal the input, line items included", () => {
+    const { store, shopId } = setup();
+    const orders = [anOrder({ tags: ["a", "b"] }), anOrder({ customerKey: "email:x@y.z", guest: true, pos: true })];
+
+    store.upsertOrders(shopId, orders);
+
+    expect([...store.iterateOrders(shopId)]).toEqual([...orders].sort((a, b) => (a.id < b.id ? -1 : 1)));
+  });
+
+  it("GIVEN a stored order WHEN an older version arrives THEN it is ignored; a newer one replaces it and its lines", () => {
+    const { store, shopId } = setup();
+    const v2 = anOrder({ id: "gid://shopify/Order/1", updatedAt: "2026-06-02T00:00:00.000Z", totalMinor: 200 });
+    store.upsertOrders(shopId, [v2]);
+
+    const stale = store.upsertOrders(shopId, [{ ...v2, updatedAt: "2026-06-01T00:00:00.000Z", totalMinor: 100 }]);
+    expect(stale).toEqual({ written: 0, stale: 1 });
+
+    const v3 = { ...v2, updatedAt: "2026-06-03T00:00:00.000Z", lineItems: [] };
+    expect(store.upsertOrders(shopId, [v3]).written).toBe(1);
+    expect([...store.iterateOrders(shopId)]).toEqual([v3]);
+  });
+
+  it("GIVEN a deleted order WHEN a late update arrives THEN the order stays deleted", () => {
+    const { store, shopId } = setup();
+    const order = anOrder({ id: "gid://shopify/Order/2" });
+    store.upsertOrders(shopId, [order]);
+
+    store.deleteOrder(shopId, order.id, new Date("2026-06-05T00:00:00Z"));
+    store.upsertOrders(shopId, [{ ...order, updatedAt: "2026-07-01T00:00:00.000Z" }]);
+
+    expect([...store.iterateOrders(shopId)]).toEqual([]);
+    expect(store.countOrders(shopId)).toBe(0);
+  });
+
+  it("GIVEN bulk lines whose children come before and far after their parent WHEN written THEN orders are whole", () => {
+    const { store, shopId } = setup();
+    const a = anOrder({ id: "gid://shopify/Order/10" });
+    const b = anOrder({ id: "gid://shopify/Order/11" });
+    const { lineItems: aLines, ...aHeader } = a;
+    const { lineItems: bLines, ...bHeader } = b;
+
+    store.writeBulkBatch(shopId, [], [{ orderId: b.id, lineItem: bLines[0] }]);
+    store.writeBulkBatch(shopId, [aHeader, bHeader], []);
+    store.writeBulkBatch(shopId, [], [{ orderId: a.id, lineItem: aLines[0] }]);
+
+    expect([...store.iterateOrders(shopId)]).toEqual([a, b]);
+  });
+
+  it("GIVEN two shops WHEN a customer's orders are deleted in one THEN the other shop is untouched", () => {
+    const { db, store, shopId } = setup();
+    const other = addShop(db, "other.myshopify.com");
+    store.upsertOrders(shopId, [anOrder({ customerKey: "gid://shopify/Customer/9" })]);
+    store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/9" })]);
+
+    expect(store.deleteCustomerOrders(shopId, "gid://shopify/Customer/9")).toBe(1);
+
+    expect(store.countOrders(shopId)).toBe(0);
+    expect(store.countOrders(other)).toBe(1);
+    expect(db.prepare(`SELECT count(*) n FROM "OrderLine" WHERE shopId = ?`).get(shopId)).toEqual({ n: 0 });
+  });
+});

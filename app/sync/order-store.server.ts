@@ -1,0 +1,170 @@
+/**
+ * Canonical orders in the database: idempotent upserts that never let an older version
+ * overwrite a newer one, tombstones for deleted orders, and a streaming read back into
+ * canonical orders for recompute. Prepared statements on a raw connection: this is the
+ * path a million-order backfill takes.
+ */
+import type { CanonicalLineItem, CanonicalOrder } from "~/rfm/order";
+import type { SqliteDatabase } from "./sqlite.server";
+
+export type OrderHeader = Omit<CanonicalOrder, "lineItems">;
+
+const b = (x: boolean) => (x ? 1 : 0);
+
+export function createOrderStore(db: SqliteDatabase) {
+  // Epoch milliseconds for dates: compact, sortable, and read by Prisma as DateTime.
+  const upsertHeader = db.prepare(`
+    INSERT INTO "Order" (shopId, id, customerKey, guest, processedAt, updatedAt, currency, totalMinor,
+      refundedMinor, channel, pos, subscription, test, cancelled, tags, deleted)
+    VALUES (@shopId, @id, @customerKey, @guest, @processedAt, @updatedAt, @currency, @totalMinor,
+      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @tags, 0)
+    ON CONFLICT (shopId, id) DO UPDATE SET
+      customerKey = excluded.customerKey, guest = excluded.guest, processedAt = excluded.processedAt,
+      updatedAt = excluded.updatedAt, currency = excluded.currency, totalMinor = excluded.totalMinor,
+      refundedMinor = excluded.refundedMinor, channel = excluded.channel, pos = excluded.pos,
+      subscription = excluded.subscription, test = excluded.test, cancelled = excluded.cancelled,
+      tags = excluded.tags
+    WHERE excluded.updatedAt >= "Order".updatedAt AND "Order".deleted = 0`);
+  const insertLine = db.prepare(`
+    INSERT OR REPLACE INTO "OrderLine" (shopId, orderId, id, quantity, unitPriceMinor, totalMinor, subscription)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const deleteLines = db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId = ?`);
+  const markDeleted = db.prepare(`
+    INSERT INTO "Order" (shopId, id, processedAt, updatedAt, currency, totalMinor, deleted)
+    VALUES (?, ?, 0, ?, '', 0, 1)
+    ON CONFLICT (shopId, id) DO UPDATE SET deleted = 1, updatedAt = max("Order".updatedAt, excluded.updatedAt)`);
+
+  const headerParams = (shopId: string, o: OrderHeader) => ({
+    shopId,
+    id: o.id,
+    customerKey: o.customerKey,
+    guest: b(o.guest),
+    processedAt: Date.parse(o.processedAt),
+    updatedAt: Date.parse(o.updatedAt),
+    currency: o.currency,
+    totalMinor: o.totalMinor,
+    refundedMinor: o.refundedMinor,
+    channel: o.channel,
+    pos: b(o.pos),
+    subscription: b(o.subscription),
+    test: b(o.test),
+    cancelled: b(o.cancelled),
+    tags: JSON.stringify(o.tags),
+  });
+
+  const writeLine = (shopId: string, orderId: string, l: CanonicalLineItem) =>
+    insertLine.run(shopId, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, b(l.subscription));
+
+  /** Whole orders (webhooks, sweeps): header and line items replaced together when newer. */
+  const upsertOrders = db.transaction((shopId: string, orders: CanonicalOrder[]) => {
+    let written = 0;
+    for (const o of orders) {
+      if (upsertHeader.run(headerParams(shopId, o)).changes === 0) continue; // stale or deleted
+      written++;
+      deleteLines.run(shopId, o.id);
+      for (const l of o.lineItems) writeLine(shopId, o.id, l);
+    }
+    return { written, stale: orders.length - written };
+  });
+
+  /** A batch of bulk-export lines: headers and line items, in whatever order they came. */
+  const writeBulkBatch = db.transaction(
+    (shopId: string, headers: OrderHeader[], lines: { orderId: string; lineItem: CanonicalLineItem }[]) => {
+      for (const h of headers) upsertHeader.run(headerParams(shopId, h));
+      for (const l of lines) writeLine(shopId, l.orderId, l.lineItem);
+    },
+  );
+
+  const deleteOrder = db.transaction((shopId: string, id: string, at: Date = new Date()) => {
+    markDeleted.run(shopId, id, at.getTime());
+    deleteLines.run(shopId, id);
+  });
+
+  const deleteCustomerOrders = db.transaction((shopId: string, customerKey: string) => {
+    db.prepare(
+      `DELETE FROM "OrderLine" WHERE shopId = ? AND orderId IN (SELECT id FROM "Order" WHERE shopId = ? AND customerKey = ?)`,
+    ).run(shopId, shopId, customerKey);
+    return db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND customerKey = ?`).run(shopId, customerKey).changes;
+  });
+
+  const deleteOrdersById = db.transaction((shopId: string, ids: string[]) => {
+    for (const id of ids) {
+      deleteLines.run(shopId, id);
+      db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND id = ?`).run(shopId, id);
+    }
+  });
+
+  /**
+   * Every live order of a shop as canonical orders, streamed: orders and their lines are
+   * read in id order and merged, so memory stays flat however large the shop.
+   */
+  function* iterateOrders(shopId: string): Generator<CanonicalOrder> {
+    const orders = db
+      .prepare(
+        `SELECT id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor, channel,
+           pos, subscription, test, cancelled, tags
+         FROM "Order" WHERE shopId = ? AND deleted = 0 ORDER BY id`,
+      )
+      .raw()
+      .iterate(shopId) as IterableIterator<unknown[]>;
+    const lines = db
+      .prepare(
+        `SELECT orderId, id, quantity, unitPriceMinor, totalMinor, subscription
+         FROM "OrderLine" WHERE shopId = ? ORDER BY orderId, id`,
+      )
+      .raw()
+      .iterate(shopId) as IterableIterator<unknown[]>;
+    let line = lines.next();
+    for (const row of orders) {
+      const id = row[0] as string;
+      const lineItems: CanonicalLineItem[] = [];
+      // Lines whose order is gone (or sorts before this one) are skipped.
+      while (!line.done && (line.value[0] as string) < id) line = lines.next();
+      while (!line.done && line.value[0] === id) {
+        const l = line.value;
+        lineItems.push({
+          id: l[1] as string,
+          quantity: l[2] as number,
+          unitPriceMinor: l[3] as number,
+          totalMinor: l[4] as number,
+          subscription: l[5] === 1,
+        });
+        line = lines.next();
+      }
+      yield {
+        platform: "shopify",
+        id,
+        customerKey: row[1] as string | null,
+        guest: row[2] === 1,
+        processedAt: new Date(row[3] as number).toISOString(),
+        updatedAt: new Date(row[4] as number).toISOString(),
+        currency: row[5] as string,
+        totalMinor: row[6] as number,
+        refundedMinor: row[7] as number,
+        channel: row[8] as string | null,
+        pos: row[9] === 1,
+        subscription: row[10] === 1,
+        test: row[11] === 1,
+        cancelled: row[12] === 1,
+        tags: JSON.parse(row[13] as string) as string[],
+        lineItems,
+      };
+    }
+    if (!line.done) lines.return?.();
+  }
+
+  const countOrders = (shopId: string): number =>
+    (db.prepare(`SELECT count(*) AS n FROM "Order" WHERE shopId = ? AND deleted = 0`).get(shopId) as { n: number }).n;
+
+  return {
+    upsertOrders,
+    writeBulkBatch,
+    deleteOrder,
+    deleteCustomerOrders,
+    deleteOrdersById,
+    iterateOrders,
+    countOrders,
+  };
+}
+
+export type OrderStore = ReturnType<typeof createOrderStore>;

@@ -1,0 +1,38 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { sqlitePath } from "~/db.server";
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * A raw better-sqlite3 connection to the app's database, for the hot paths that move
+ * millions of rows (order ingest, recompute reads/writes). Prisma serves everything else.
+ * See docs/decisions/004-order-storage-and-ingest.md.
+ */
+export function openSqlite(databaseUrl: string): SqliteDatabase {
+  const file = sqlitePath(databaseUrl);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  // WAL lets the web process read while a job writes; NORMAL is durable across app crashes.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("cache_size = -65536");
+  return db;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var rfmSqlite: { url: string; db: SqliteDatabase } | undefined;
+}
+
+/** The process's raw connection to DATABASE_URL (one per process, like the Prisma client). */
+export function sqlite(): SqliteDatabase {
+  const url = process.env.DATABASE_URL || "file:./data/rfm.db";
+  if (!globalThis.rfmSqlite || globalThis.rfmSqlite.url !== url) {
+    globalThis.rfmSqlite?.db.close();
+    globalThis.rfmSqlite = { url, db: openSqlite(url) };
+  }
+  return globalThis.rfmSqlite.db;
+}

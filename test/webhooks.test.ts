@@ -1,0 +1,144 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { action } from "~/routes/webhooks";
+import { services } from "~/services.server";
+import { signedWebhook, restOrder } from "./support/webhooks";
+
+const SHOP = "hooks.myshopify.com";
+let shopId = "";
+
+function tableCounts() {
+  const { db } = services();
+  const n = (sql: string) => (db.prepare(sql).get(shopId) as { n: number }).n;
+  return {
+    orders: n(`SELECT count(*) n FROM "Order" WHERE shopId = ? AND deleted = 0`),
+    lines: n(`SELECT count(*) n FROM "OrderLine" WHERE shopId = ?`),
+    customers: n(`SELECT count(*) n FROM "Customer" WHERE shopId = ?`),
+    jobs: n(`SELECT count(*) n FROM "Job" WHERE shopId = ?`),
+  };
+}
+
+async function deliver(request: Request): Promise<Response> {
+  try {
+    return await action({ request, params: {}, context: {} });
+  } catch (e) {
+    if (e instanceof Response) return e;
+    throw e;
+  }
+}
+
+beforeEach(() => {
+  const { db } = services();
+  for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "DataRequest", "SyncState", "Session", "Shop"]) {
+    db.prepare(`DELETE FROM "${t}"`).run();
+  }
+  shopId = "shop_hooks";
+  db.prepare(
+    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
+     VALUES (?, ?, 'shopify', 'USD', 'UTC', 0, '{}', 0, 0)`,
+  ).run(shopId, SHOP);
+});
+
+describe("Shopify webhooks over signed requests", () => {
+  it("GIVEN a forged HMAC WHEN delivered THEN 401 and nothing is written", async () => {
+    const before = tableCounts();
+    const res = await deliver(signedWebhook("orders/create", SHOP, restOrder(1, 1), { forge: true }));
+    expect(res.status).toBe(401);
+    expect(tableCounts()).toEqual(before);
+  });
+
+  it("GIVEN a signed but malformed payload WHEN delivered THEN 400 and nothing is written", async () => {
+    const badOrder = await deliver(signedWebhook("orders/create", SHOP, { id: 1, line_items: "nope" }));
+    const notJson = await deliver(signedWebhook("orders/create", SHOP, null, { rawBody: "{not json" }));
+    expect(badOrder.status).toBe(400);
+    expect(await badOrder.text()).toMatch(/orders\/create: malformed payload/);
+    expect(notJson.status).toBe(400);
+    expect(tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
+  });
+
+  it("GIVEN orders/create WHEN delivered twice with the same event id THEN one order is stored and one recompute queued", async () => {
+    const first = await deliver(signedWebhook("orders/create", SHOP, restOrder(1, 1), { eventId: "evt-1" }));
+    const again = await deliver(signedWebhook("orders/create", SHOP, restOrder(1, 1), { eventId: "evt-1" }));
+
+    expect(first.status).toBe(200);
+    expect(first.headers.get("X-RFM-Webhook")).toBe("processed");
+    expect(again.headers.get("X-RFM-Webhook")).toBe("duplicate");
+    expect(tableCounts()).toMatchObject({ orders: 1, lines: 1, jobs: 1 });
+  });
+
+  it("GIVEN updates delivered out of order WHEN the older arrives last THEN the newer version is kept", async () => {
+    const newer = restOrder(2, 1, { updated_at: "2026-06-03T00:00:00Z", total_price: "99.00", tags: "newer" });
+    const older = restOrder(2, 1, { updated_at: "2026-06-02T00:00:00Z", total_price: "10.00", tags: "older" });
+    await deliver(signedWebhook("orders/updated", SHOP, newer));
+    await deliver(signedWebhook("orders/updated", SHOP, older));
+
+    const { store } = services();
+    const [order] = [...store.iterateOrders(shopId)];
+    expect(order.tags).toEqual(["newer"]);
+    expect(order.totalMinor).toBe(9900);
+  });
+
+  it("GIVEN orders/delete WHEN delivered THEN the order is gone and a late update does not revive it", async () => {
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(3, 1)));
+    await deliver(signedWebhook("orders/delete", SHOP, { id: 3 }));
+    await deliver(signedWebhook("orders/updated", SHOP, restOrder(3, 1, { updated_at: "2027-01-01T00:00:00Z" })));
+    expect(tableCounts()).toMatchObject({ orders: 0, lines: 0 });
+  });
+
+  it("GIVEN refunds/create WHEN delivered THEN the order is queued to be re-read", async () => {
+    await deliver(signedWebhook("refunds/create", SHOP, { id: 9, order_id: 4, refund_line_items: [] }));
+    const { db } = services();
+    expect(db.prepare(`SELECT type, payload FROM "Job" WHERE shopId = ?`).all(shopId)).toEqual([
+      { type: "refresh-order", payload: JSON.stringify({ orderId: "gid://shopify/Order/4" }) },
+    ]);
+  });
+
+  it("GIVEN customers/redact WHEN delivered THEN exactly that customer's orders and record are deleted", async () => {
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(5, 1)));
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(6, 2)));
+    const { db } = services();
+    db.prepare(`INSERT INTO "Customer" (shopId, customerKey) VALUES (?, ?), (?, ?)`).run(
+      shopId, "gid://shopify/Customer/1", shopId, "gid://shopify/Customer/2",
+    );
+
+    const res = await deliver(
+      signedWebhook("customers/redact", SHOP, { shop_id: 1, shop_domain: SHOP, customer: { id: 1, email: "c1@example.com" }, orders_to_redact: [5] }),
+    );
+
+    expect(res.status).toBe(200);
+    expect(db.prepare(`SELECT customerKey FROM "Order" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
+    expect(db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
+  });
+
+  it("GIVEN customers/data_request WHEN delivered THEN an export of what we hold is stored with the request id", async () => {
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(7, 1)));
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(8, 2)));
+
+    await deliver(
+      signedWebhook("customers/data_request", SHOP, {
+        shop_id: 1, shop_domain: SHOP, orders_requested: [7], customer: { id: 1, email: "c1@example.com", phone: null }, data_request: { id: 42 },
+      }),
+    );
+
+    const { db } = services();
+    const row = db.prepare(`SELECT requestId, customerKey, export FROM "DataRequest"`).get() as { requestId: string; customerKey: string; export: string };
+    expect(row.requestId).toBe("42");
+    const exported = JSON.parse(row.export);
+    expect(exported.orders.map((o: { id: string }) => o.id)).toEqual(["gid://shopify/Order/7"]);
+  });
+
+  it("GIVEN app/uninstalled then shop/redact WHEN delivered THEN sessions and jobs stop, then every shop row is gone", async () => {
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(9, 1)));
+    const { db } = services();
+    db.prepare(`INSERT INTO "Session" (id, shop, state, accessToken) VALUES ('offline_${SHOP}', ?, 's', 't')`).run(SHOP);
+
+    await deliver(signedWebhook("app/uninstalled", SHOP, { id: 1, domain: SHOP }));
+    expect(db.prepare(`SELECT uninstalledAt IS NOT NULL AS u FROM "Shop" WHERE id = ?`).get(shopId)).toEqual({ u: 1 });
+    expect(db.prepare(`SELECT count(*) n FROM "Session"`).get()).toEqual({ n: 0 });
+    expect(db.prepare(`SELECT DISTINCT status FROM "Job" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["cancelled"]);
+    expect(tableCounts().orders).toBe(1); // kept until shop/redact
+
+    await deliver(signedWebhook("shop/redact", SHOP, { shop_id: 1, shop_domain: SHOP }));
+    expect(tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
+    expect(db.prepare(`SELECT count(*) n FROM "Shop"`).get()).toEqual({ n: 0 });
+  });
+});
