@@ -4,7 +4,7 @@
  * canonical orders for recompute. Prepared statements on a raw connection: this is the
  * path a million-order backfill takes.
  */
-import type { CanonicalLineItem, CanonicalOrder } from "~/rfm/order";
+import type { CanonicalLineItem, CanonicalOrder, Platform } from "~/rfm/order";
 import type { SqliteDatabase } from "./sqlite.server";
 
 export type OrderHeader = Omit<CanonicalOrder, "lineItems">;
@@ -94,63 +94,68 @@ export function createOrderStore(db: SqliteDatabase) {
     }
   });
 
+  const orderPage = db.prepare(
+    `SELECT id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor, channel,
+       pos, subscription, test, cancelled, tags
+     FROM "Order" WHERE shopId = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?`,
+  );
+  const linesOfPage = db.prepare(
+    `SELECT orderId, id, quantity, unitPriceMinor, totalMinor, subscription
+     FROM "OrderLine" WHERE shopId = ? AND orderId >= ? AND orderId <= ? ORDER BY orderId, id`,
+  );
+
   /**
-   * Every live order of a shop as canonical orders, streamed: orders and their lines are
-   * read in id order and merged, so memory stays flat however large the shop.
+   * Every live order of a shop as canonical orders, streamed: pages of orders in id order,
+   * each merged with its pages' line items, so memory stays flat however large the shop.
+   * (Whole pages through .all() are several times faster than row-by-row iteration.)
    */
-  function* iterateOrders(shopId: string): Generator<CanonicalOrder> {
-    const orders = db
-      .prepare(
-        `SELECT id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor, channel,
-           pos, subscription, test, cancelled, tags
-         FROM "Order" WHERE shopId = ? AND deleted = 0 ORDER BY id`,
-      )
-      .raw()
-      .iterate(shopId) as IterableIterator<unknown[]>;
-    const lines = db
-      .prepare(
-        `SELECT orderId, id, quantity, unitPriceMinor, totalMinor, subscription
-         FROM "OrderLine" WHERE shopId = ? ORDER BY orderId, id`,
-      )
-      .raw()
-      .iterate(shopId) as IterableIterator<unknown[]>;
-    let line = lines.next();
-    for (const row of orders) {
-      const id = row[0] as string;
-      const lineItems: CanonicalLineItem[] = [];
-      // Lines whose order is gone (or sorts before this one) are skipped.
-      while (!line.done && (line.value[0] as string) < id) line = lines.next();
-      while (!line.done && line.value[0] === id) {
-        const l = line.value;
-        lineItems.push({
-          id: l[1] as string,
-          quantity: l[2] as number,
-          unitPriceMinor: l[3] as number,
-          totalMinor: l[4] as number,
-          subscription: l[5] === 1,
-        });
-        line = lines.next();
+  function* iterateOrders(shopId: string, platform: Platform = "shopify", pageSize = 20_000): Generator<CanonicalOrder> {
+    let after = "";
+    for (;;) {
+      const orders = orderPage.raw().all(shopId, after, pageSize) as unknown[][];
+      if (orders.length === 0) return;
+      const first = orders[0][0] as string;
+      const last = orders[orders.length - 1][0] as string;
+      const lines = linesOfPage.raw().all(shopId, first, last) as unknown[][];
+      let li = 0;
+      for (const row of orders) {
+        const id = row[0] as string;
+        const lineItems: CanonicalLineItem[] = [];
+        // Lines of deleted orders sort in between; skip them.
+        while (li < lines.length && (lines[li][0] as string) < id) li++;
+        while (li < lines.length && lines[li][0] === id) {
+          const l = lines[li++];
+          lineItems.push({
+            id: l[1] as string,
+            quantity: l[2] as number,
+            unitPriceMinor: l[3] as number,
+            totalMinor: l[4] as number,
+            subscription: l[5] === 1,
+          });
+        }
+        const tags = row[13] as string;
+        yield {
+          platform,
+          id,
+          customerKey: row[1] as string | null,
+          guest: row[2] === 1,
+          processedAt: new Date(row[3] as number).toISOString(),
+          updatedAt: new Date(row[4] as number).toISOString(),
+          currency: row[5] as string,
+          totalMinor: row[6] as number,
+          refundedMinor: row[7] as number,
+          channel: row[8] as string | null,
+          pos: row[9] === 1,
+          subscription: row[10] === 1,
+          test: row[11] === 1,
+          cancelled: row[12] === 1,
+          tags: tags === "[]" ? [] : (JSON.parse(tags) as string[]),
+          lineItems,
+        };
       }
-      yield {
-        platform: "shopify",
-        id,
-        customerKey: row[1] as string | null,
-        guest: row[2] === 1,
-        processedAt: new Date(row[3] as number).toISOString(),
-        updatedAt: new Date(row[4] as number).toISOString(),
-        currency: row[5] as string,
-        totalMinor: row[6] as number,
-        refundedMinor: row[7] as number,
-        channel: row[8] as string | null,
-        pos: row[9] === 1,
-        subscription: row[10] === 1,
-        test: row[11] === 1,
-        cancelled: row[12] === 1,
-        tags: JSON.parse(row[13] as string) as string[],
-        lineItems,
-      };
+      after = last;
+      if (orders.length < pageSize) return;
     }
-    if (!line.done) lines.return?.();
   }
 
   const countOrders = (shopId: string): number =>

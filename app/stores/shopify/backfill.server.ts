@@ -162,16 +162,30 @@ export async function backfillStep(shopId: string, deps: BackfillDeps): Promise<
   return { next: "done", orders };
 }
 
-/**
- * Streams the JSONL result into the order store, committing every `batchLines` lines
- * together with the resume point. Returns the number of orders ingested in this call.
- */
+/** Downloads the JSONL result and streams it into the order store. */
 async function ingestBulkFile(shopId: string, url: string, skipLines: number, deps: BackfillDeps): Promise<number> {
-  const { db, store } = deps;
-  const batchLines = deps.batchLines ?? 5000;
   const res = await (deps.fetchFile ?? fetch)(url);
   if (!res.ok || !res.body) throw new Error(`bulk result download failed: HTTP ${res.status}`);
-  const lines = createInterface({ input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+    crlfDelay: Infinity,
+  });
+  return ingestBulkLines(shopId, lines, skipLines, deps);
+}
+
+/**
+ * Streams bulk JSONL lines into the order store, committing every `batchLines` lines
+ * together with the resume point (SyncState.bulkLinesDone), so memory stays flat and a
+ * crash resumes at the first uncommitted line. Returns the orders ingested by this call.
+ */
+export async function ingestBulkLines(
+  shopId: string,
+  lines: AsyncIterable<string>,
+  skipLines: number,
+  deps: Pick<BackfillDeps, "db" | "store" | "batchLines">,
+): Promise<number> {
+  const { db, store } = deps;
+  const batchLines = deps.batchLines ?? 5000;
   const saveProgress = db.prepare(
     `UPDATE "SyncState" SET bulkLinesDone = ?, ordersDone = ordersDone + ?, updatedAt = ? WHERE shopId = ?`,
   );

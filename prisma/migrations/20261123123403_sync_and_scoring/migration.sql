@@ -1,3 +1,5 @@
+-- Order, OrderLine and Customer are WITHOUT ROWID: rows live in their primary-key
+-- B-tree, halving the writes of a bulk ingest (docs/decisions/004).
 -- CreateTable
 CREATE TABLE "Order" (
     "shopId" TEXT NOT NULL,
@@ -18,7 +20,7 @@ CREATE TABLE "Order" (
     "deleted" BOOLEAN NOT NULL DEFAULT false,
 
     PRIMARY KEY ("shopId", "id")
-);
+) WITHOUT ROWID;
 
 -- CreateTable
 CREATE TABLE "OrderLine" (
@@ -31,7 +33,7 @@ CREATE TABLE "OrderLine" (
     "subscription" BOOLEAN NOT NULL DEFAULT false,
 
     PRIMARY KEY ("shopId", "orderId", "id")
-);
+) WITHOUT ROWID;
 
 -- CreateTable
 CREATE TABLE "Customer" (
@@ -58,7 +60,7 @@ CREATE TABLE "Customer" (
     "writeAttempts" INTEGER NOT NULL DEFAULT 0,
 
     PRIMARY KEY ("shopId", "customerKey")
-);
+) WITHOUT ROWID;
 
 -- CreateTable
 CREATE TABLE "PersonaSnapshot" (
