@@ -9,15 +9,13 @@
 import {
   applyRules,
   countedOrderColumns,
-  DEFAULT_SETTINGS,
   isoDate,
   NO_PERSONA,
-  parseSettings,
   scoreCountedOrders,
   utcDay,
-  type RfmSettings,
   type RulesReport,
 } from "~/rfm";
+import { DEFAULT_SHOP_SETTINGS, parseShopSettings, rfmPart, type ShopSettings } from "~/settings/shop-settings";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 
@@ -37,18 +35,18 @@ export interface RecomputeSummary {
 }
 
 /** The shop's settings; stored settings were validated when saved, so a parse failure means defaults. */
-export function shopSettings(db: SqliteDatabase, shopId: string): RfmSettings {
+export function shopSettings(db: SqliteDatabase, shopId: string): ShopSettings {
   const row = db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).get(shopId) as { settings: string } | undefined;
   if (!row) throw new Error(`unknown shop ${shopId}`);
-  const parsed = parseSettings(JSON.parse(row.settings || "{}"));
-  return parsed.ok ? parsed.settings : DEFAULT_SETTINGS;
+  const parsed = parseShopSettings(JSON.parse(row.settings || "{}"));
+  return parsed.ok ? parsed.settings : DEFAULT_SHOP_SETTINGS;
 }
 
 export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSummary {
   const { db, store } = deps;
   const asOf = deps.now?.() ?? new Date();
   const today = isoDate(utcDay(asOf));
-  const settings = shopSettings(db, shopId);
+  const settings = rfmPart(shopSettings(db, shopId));
 
   const { counted, report: rules } = applyRules(store.iterateOrders(shopId), settings.rules, asOf);
   const { columns, customerKeys } = countedOrderColumns(counted);
