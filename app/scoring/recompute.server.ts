@@ -32,6 +32,8 @@ export interface RecomputeSummary {
   personaChanges: number;
   personas: { slug: string; customers: number; orders: number; revenueMinor: number }[];
   rules: RulesReport;
+  /** Where the time went: reading + rules + scoring, then persisting. */
+  timingsMs: { scoring: number; writing: number };
 }
 
 /** The shop's settings; stored settings were validated when saved, so a parse failure means defaults. */
@@ -48,16 +50,18 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const today = isoDate(utcDay(asOf));
   const settings = rfmPart(shopSettings(db, shopId));
 
-  const { counted, report: rules } = applyRules(store.iterateOrders(shopId), settings.rules, asOf);
+  const t0 = performance.now();
+  const { counted, report: rules } = applyRules(store.iterateOrdersForScoring(shopId), settings.rules, asOf);
   const { columns, customerKeys } = countedOrderColumns(counted);
   const scored = scoreCountedOrders(columns, settings, asOf);
   const { metrics } = scored;
+  const t1 = performance.now();
 
   const previous = new Map<string, { persona: string | null; previousPersona: string | null; since: number | null }>();
   for (const row of db
     .prepare(`SELECT customerKey, persona, previousPersona, personaSince FROM "Customer" WHERE shopId = ?`)
     .raw()
-    .iterate(shopId) as IterableIterator<[string, string | null, string | null, number | string | null]>) {
+    .all(shopId) as [string, string | null, string | null, number | string | null][]) {
     previous.set(row[0], {
       persona: row[1],
       previousPersona: row[2],
@@ -68,8 +72,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const upsert = db.prepare(`
     INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
       lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
-    VALUES (@shopId, @customerKey, @guest, @recencyDays, @frequency, @monetaryMinor, @firstOrderAt,
-      @lastOrderAt, @r, @f, @m, @persona, @previousPersona, @personaSince, @scoredAt)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (shopId, customerKey) DO UPDATE SET
       guest = excluded.guest, recencyDays = excluded.recencyDays, frequency = excluded.frequency,
       monetaryMinor = excluded.monetaryMinor, firstOrderAt = excluded.firstOrderAt,
@@ -107,23 +110,23 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       const changed = (before?.persona ?? null) !== persona;
       if (changed) moved(before?.persona ?? null, persona);
       if (persona) customersScored++;
-      upsert.run({
+      upsert.run(
         shopId,
-        customerKey: key,
-        guest: key.startsWith("email:") ? 1 : 0,
-        recencyDays: persona ? metrics.recencyDays[c] : null,
-        frequency: metrics.frequency[c],
-        monetaryMinor: Math.round(metrics.monetaryMinor[c]),
-        firstOrderAt: persona ? dayMs(metrics.firstDay[c]) : null,
-        lastOrderAt: persona ? dayMs(metrics.lastDay[c]) : null,
-        r: persona ? scored.r[c] : null,
-        f: persona ? scored.f[c] : null,
-        m: persona ? scored.m[c] : null,
+        key,
+        key.startsWith("email:") ? 1 : 0,
+        persona ? metrics.recencyDays[c] : null,
+        metrics.frequency[c],
+        Math.round(metrics.monetaryMinor[c]),
+        persona ? dayMs(metrics.firstDay[c]) : null,
+        persona ? dayMs(metrics.lastDay[c]) : null,
+        persona ? scored.r[c] : null,
+        persona ? scored.f[c] : null,
+        persona ? scored.m[c] : null,
         persona,
-        previousPersona: changed ? (before?.persona ?? null) : (before?.previousPersona ?? null),
-        personaSince: changed ? scoredAt : (before?.since ?? scoredAt),
+        changed ? (before?.persona ?? null) : (before?.previousPersona ?? null),
+        changed ? scoredAt : (before?.since ?? scoredAt),
         scoredAt,
-      });
+      );
     }
     // Customers we scored before who have no counted order now: their persona goes.
     for (const [key, before] of previous) {
@@ -146,6 +149,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     );
   })();
 
+  const t2 = performance.now();
   let personaChanges = 0;
   for (const n of transitions.values()) personaChanges += n;
   return {
@@ -160,5 +164,6 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       revenueMinor: Math.round(revenueMinor),
     })),
     rules,
+    timingsMs: { scoring: Math.round(t1 - t0), writing: Math.round(t2 - t1) },
   };
 }

@@ -71,3 +71,48 @@ describe("order store", () => {
     expect(db.prepare(`SELECT count(*) n FROM "OrderLine" WHERE shopId = ?`).get(shopId)).toEqual({ n: 0 });
   });
 });
+
+describe("order store: reading for scoring", () => {
+  it("GIVEN orders with and without subscription/$0 lines WHEN read for scoring THEN rules see the same money and lines that matter", async () => {
+    const { applyRules, DEFAULT_SETTINGS } = await import("~/rfm");
+    const { store, shopId } = setup();
+    const plain = anOrder({
+      lineItems: [
+        { id: "a", quantity: 1, unitPriceMinor: 700, totalMinor: 700, subscription: false },
+        { id: "b", quantity: 3, unitPriceMinor: 100, totalMinor: 300, subscription: false },
+      ],
+    });
+    const special = anOrder({
+      lineItems: [
+        { id: "c", quantity: 1, unitPriceMinor: 900, totalMinor: 900, subscription: true },
+        { id: "d", quantity: 1, unitPriceMinor: 0, totalMinor: 0, subscription: false },
+        { id: "e", quantity: 1, unitPriceMinor: 500, totalMinor: 500, subscription: false },
+      ],
+    });
+    const empty = anOrder({ lineItems: [] });
+    store.upsertOrders(shopId, [plain, special, empty]);
+
+    const asOf = new Date("2026-07-01T00:00:00Z");
+    const exact = applyRules(store.iterateOrders(shopId), DEFAULT_SETTINGS.rules, asOf);
+    const fast = applyRules(store.iterateOrdersForScoring(shopId), DEFAULT_SETTINGS.rules, asOf);
+
+    expect(fast.counted).toEqual(exact.counted);
+    expect(fast.report).toEqual(exact.report);
+    const byId = new Map([...store.iterateOrdersForScoring(shopId)].map((o) => [o.id, o.lineItems]));
+    expect(byId.get(plain.id)).toEqual([{ id: "*", quantity: 2, unitPriceMinor: 1000, totalMinor: 1000, subscription: false }]);
+    expect(byId.get(special.id)).toHaveLength(3);
+  });
+
+  it("GIVEN a bulk export whose children land apart from parents WHEN aggregates are refreshed THEN scoring reads match", () => {
+    const { store, shopId } = setup();
+    const o = anOrder({ id: "gid://shopify/Order/77" });
+    const { lineItems, ...header } = o;
+    store.writeBulkBatch(shopId, [], lineItems.map((lineItem) => ({ orderId: o.id, lineItem })));
+    store.writeBulkBatch(shopId, [header], []);
+
+    store.refreshLineAggregates(shopId);
+
+    const [scoring] = [...store.iterateOrdersForScoring(shopId)];
+    expect(scoring.lineItems).toEqual([{ id: "*", quantity: 1, unitPriceMinor: 5000, totalMinor: 5000, subscription: false }]);
+  });
+});

@@ -215,5 +215,7 @@ export async function ingestBulkLines(
     if (headers.length + items.length >= batchLines) flush();
   }
   flush();
+  // Children may have landed apart from their parents: settle each order's line aggregates.
+  store.refreshLineAggregates(shopId);
   return orders;
 }

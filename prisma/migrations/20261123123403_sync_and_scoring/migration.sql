@@ -18,6 +18,9 @@ CREATE TABLE "Order" (
     "cancelled" BOOLEAN NOT NULL DEFAULT false,
     "tags" TEXT NOT NULL DEFAULT '[]',
     "deleted" BOOLEAN NOT NULL DEFAULT false,
+    "itemsTotalMinor" INTEGER NOT NULL DEFAULT 0,
+    "lineCount" INTEGER NOT NULL DEFAULT 0,
+    "specialLineCount" INTEGER NOT NULL DEFAULT 0,
 
     PRIMARY KEY ("shopId", "id")
 ) WITHOUT ROWID;
