@@ -1,0 +1,199 @@
+/**
+ * The RFM engine: counted orders in, a score and a persona per customer out.
+ *
+ *   scoreCustomers(orders, settings, asOf)        canonical orders → rules → metrics → scores → personas
+ *   scoreCountedOrders(columns, settings, asOf)   the same from counted orders already in columns
+ *                                                 (what a database-backed recompute loads), no objects per customer
+ */
+import { utcDay, windowStartDay } from "./days";
+import {
+  computeMetrics,
+  countedOrderColumns,
+  customerMetrics,
+  type CountedOrderColumns,
+  type CustomerMetricColumns,
+  type CustomerMetrics,
+} from "./metrics";
+import type { CanonicalOrder } from "./order";
+import { compilePersonaMap, personaRulesFor, type Persona, type Score } from "./personas";
+import { applyRules, type RulesReport } from "./rules";
+import { scoreMetrics, type ScoringReport } from "./scoring";
+import type { RfmSettings } from "./settings";
+
+/** persona[c] for a customer without any counted order: no persona (and any old persona tag goes). */
+export const NO_PERSONA = 255;
+
+export interface LookbackWindowReport {
+  asOfDay: number;
+  lookbackDays: number | null;
+  /** First day inside the window (null = all time). */
+  startDay: number | null;
+  ordersInWindow: number;
+  ordersBeforeWindow: number;
+  /** Ignored: a score as of a past day must not see later orders. */
+  ordersAfterAsOf: number;
+  customersInWindow: number;
+  /** Counted orders all before the window: scored as Lost. */
+  customersBeforeWindow: number;
+  /** Customers passed in without any counted order up to the as-of day: no persona. */
+  customersWithoutPersona: number;
+}
+
+export interface PersonaCount {
+  slug: string;
+  name: string;
+  color: string;
+  customers: number;
+  /** Counted orders of those customers (window orders; pre-window ones for Lost-before-window customers). */
+  orders: number;
+  revenueMinor: number;
+}
+
+export interface ScoreReport {
+  window: LookbackWindowReport;
+  scoring: ScoringReport;
+  /** One row per persona of the map, in map order, zero counts included. */
+  personas: PersonaCount[];
+}
+
+/** Scores in columns: index c is customer c of the input columns. */
+export interface ScoredCustomerColumns {
+  customerCount: number;
+  metrics: CustomerMetricColumns;
+  /** 1–5, 0 when the customer has no counted order. */
+  r: Uint8Array;
+  f: Uint8Array;
+  m: Uint8Array;
+  fm: Uint8Array | null;
+  /** Index into `personas`, NO_PERSONA when the customer has no counted order. */
+  persona: Uint8Array;
+  personas: readonly Persona[];
+  report: ScoreReport;
+}
+
+/**
+ * Scores customers from counted orders in columns. The counting rules are assumed
+ * applied already, except the lookback window, which depends on the as-of day and is
+ * applied here (settings.rules.lookbackDays).
+ */
+export function scoreCountedOrders(columns: CountedOrderColumns, settings: RfmSettings, asOf: Date): ScoredCustomerColumns {
+  const asOfDay = utcDay(asOf);
+  const startDay = windowStartDay(asOfDay, settings.rules.lookbackDays);
+  const metrics = computeMetrics(columns, asOfDay, startDay);
+  const scores = scoreMetrics(metrics, settings.scoring);
+  const map = compilePersonaMap(personaRulesFor(settings.personas));
+
+  const { customerCount, inWindow, frequency, monetaryMinor } = metrics;
+  const { r, f, m } = scores;
+  const persona = new Uint8Array(customerCount);
+  const { cells, lostIndex } = map;
+  const personaCustomers = new Float64Array(map.personas.length);
+  const personaOrders = new Float64Array(map.personas.length);
+  const personaRevenue = new Float64Array(map.personas.length);
+  let customersInWindow = 0;
+  let customersBeforeWindow = 0;
+  let customersWithoutPersona = 0;
+  for (let c = 0; c < customerCount; c++) {
+    if (frequency[c] === 0) {
+      persona[c] = NO_PERSONA;
+      customersWithoutPersona++;
+      continue;
+    }
+    let p: number;
+    if (inWindow[c] === 1) {
+      p = cells[(r[c] - 1) * 25 + (f[c] - 1) * 5 + (m[c] - 1)]; // cellIndex, inlined for the hot loop
+      customersInWindow++;
+    } else {
+      p = lostIndex;
+      customersBeforeWindow++;
+    }
+    persona[c] = p;
+    personaCustomers[p]++;
+    personaOrders[p] += frequency[c];
+    personaRevenue[p] += monetaryMinor[c];
+  }
+  const counts: PersonaCount[] = map.personas.map((p, i) => ({
+    slug: p.slug,
+    name: p.name,
+    color: p.color,
+    customers: personaCustomers[i],
+    orders: personaOrders[i],
+    revenueMinor: personaRevenue[i],
+  }));
+
+  return {
+    customerCount,
+    metrics,
+    r,
+    f,
+    m,
+    fm: scores.fm,
+    persona,
+    personas: map.personas,
+    report: {
+      window: {
+        asOfDay,
+        lookbackDays: settings.rules.lookbackDays,
+        startDay,
+        ordersInWindow: metrics.orders.inWindow,
+        ordersBeforeWindow: metrics.orders.beforeWindow,
+        ordersAfterAsOf: metrics.orders.afterAsOf,
+        customersInWindow,
+        customersBeforeWindow,
+        customersWithoutPersona,
+      },
+      scoring: scores.report,
+      personas: counts,
+    },
+  };
+}
+
+export interface ScoredCustomer {
+  customerKey: string;
+  metrics: CustomerMetrics;
+  r: Score;
+  f: Score;
+  m: Score;
+  /** Weighted FM composite, when the merchant configured weights. */
+  fm: Score | null;
+  /** Persona slug. */
+  persona: string;
+  /** False when every counted order lies before the lookback window (persona Lost). */
+  inLookbackWindow: boolean;
+}
+
+export interface RfmReport extends ScoreReport {
+  rules: RulesReport;
+}
+
+export interface RfmResult {
+  /** Every customer with at least one counted order, in order of first appearance. */
+  customers: ScoredCustomer[];
+  report: RfmReport;
+}
+
+/**
+ * Scores a shop from its canonical orders. Customers who have orders but none that
+ * count are not in `customers`; `report.rules` says which rules removed them.
+ */
+export function scoreCustomers(orders: Iterable<CanonicalOrder>, settings: RfmSettings, asOf: Date): RfmResult {
+  const { counted, report: rules } = applyRules(orders, settings.rules, asOf);
+  const { columns, customerKeys } = countedOrderColumns(counted);
+  const scored = scoreCountedOrders(columns, settings, asOf);
+  const customers: ScoredCustomer[] = [];
+  for (let c = 0; c < scored.customerCount; c++) {
+    const metrics = customerMetrics(scored.metrics, c);
+    if (!metrics) continue; // cannot happen: every key came from a counted order
+    customers.push({
+      customerKey: customerKeys[c],
+      metrics,
+      r: scored.r[c] as Score,
+      f: scored.f[c] as Score,
+      m: scored.m[c] as Score,
+      fm: scored.fm ? (scored.fm[c] as Score) : null,
+      persona: scored.personas[scored.persona[c]].slug,
+      inLookbackWindow: scored.metrics.inWindow[c] === 1,
+    });
+  }
+  return { customers, report: { ...scored.report, rules } };
+}

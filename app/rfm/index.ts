@@ -1,0 +1,94 @@
+/**
+ * RFM Personas — the pure core (no I/O). Start reading at engine.ts.
+ */
+export type { CanonicalLineItem, CanonicalOrder, Platform } from "./order";
+export {
+  DEFAULT_SETTINGS,
+  formatSettingsErrors,
+  parseSettings,
+  rfmSettingsSchema,
+  type CountingRules,
+  type ParseSettingsResult,
+  type PersonaRule,
+  type PersonaSettings,
+  type RfmSettings,
+  type RfmSettingsInput,
+  type ScoreRange,
+  type ScoringSettings,
+  type SettingsError,
+} from "./settings";
+export {
+  applyRules,
+  COUNTING_RULES,
+  type ApplyRulesResult,
+  type CountedOrder,
+  type CountingRuleId,
+  type RuleEffect,
+  type RulesReport,
+} from "./rules";
+export {
+  computeMetrics,
+  countedOrderColumns,
+  customerMetrics,
+  mergeSameDayOrders,
+  type CountedOrderColumns,
+  type CustomerMetricColumns,
+  type CustomerMetrics,
+} from "./metrics";
+export {
+  compositeScore,
+  quintileEdges,
+  recencyQuintileEdges,
+  recencyScoreByEdges,
+  scoreByEdges,
+  scoreMetrics,
+  type Dimension,
+  type DimensionReport,
+  type Edges,
+  type ScoreBin,
+  type ScoreColumns,
+  type ScoringReport,
+} from "./scoring";
+export {
+  cellIndex,
+  compilePersonaMap,
+  DEFAULT_PERSONA_RULES,
+  LOST_SLUG,
+  OTHERS_PERSONA,
+  PERSONAS,
+  personaMapMarkdown,
+  personaRulesFor,
+  slugify,
+  validatePersonaMap,
+  type Cell,
+  type CompiledPersonaMap,
+  type Persona,
+  type PersonaMapCheck,
+  type Score,
+} from "./personas";
+export {
+  NO_PERSONA,
+  scoreCountedOrders,
+  scoreCustomers,
+  type LookbackWindowReport,
+  type PersonaCount,
+  type RfmReport,
+  type RfmResult,
+  type ScoredCustomer,
+  type ScoredCustomerColumns,
+  type ScoreReport,
+} from "./engine";
+export { summarizePersonas, type PersonaSummary } from "./summary";
+export { DAY_MS, isoDate, utcDay, windowStartDay } from "./days";
+export {
+  detectDelimiter,
+  parseDay,
+  parseMinorUnits,
+  parseOrderTable,
+  readRecords,
+  type Delimiter,
+  type OrderTable,
+  type OrderTableIssue,
+  type OrderTableOptions,
+  type ParseOrderTableResult,
+} from "./order-table";

@@ -1,0 +1,128 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  cellIndex,
+  compilePersonaMap,
+  DEFAULT_PERSONA_RULES,
+  OTHERS_PERSONA,
+  PERSONAS,
+  personaMapMarkdown,
+  slugify,
+  validatePersonaMap,
+} from "./personas";
+import type { PersonaRule } from "./settings";
+
+const SLUGS = [
+  "champions", "loyal", "potential-loyalist", "new-customers", "promising", "need-attention",
+  "about-to-sleep", "at-risk", "cant-lose-them", "hibernating", "lost",
+];
+
+describe("GIVEN the built-in personas", () => {
+  it("WHEN listed THEN there are 11 with the stable slugs, a colour, a description and uses each", () => {
+    expect(PERSONAS.map((p) => p.slug)).toEqual(SLUGS);
+    for (const p of PERSONAS) {
+      expect(p.color).toMatch(/^#[0-9A-F]{6}$/i);
+      expect(p.description.length).toBeGreaterThan(10);
+      expect(p.uses.length).toBeGreaterThan(0);
+      expect(slugify(p.name)).toBe(p.slug);
+    }
+    expect(new Set(PERSONAS.map((p) => p.color)).size).toBe(11);
+  });
+});
+
+describe("GIVEN the default persona map", () => {
+  const map = compilePersonaMap(DEFAULT_PERSONA_RULES);
+
+  it("WHEN checked THEN all 125 cells are covered, no rule is unreachable, and only the intended overlaps exist", () => {
+    const check = validatePersonaMap(DEFAULT_PERSONA_RULES);
+    expect(check.complete).toBe(true);
+    expect(check.gaps).toEqual([]);
+    expect(check.unreachable).toEqual([]);
+    expect(check.overlaps.map((o) => `${o.earlierName} before ${o.name}`)).toEqual(["Champions before Loyal", "Can't Lose Them before At Risk"]);
+  });
+
+  it("WHEN compiled THEN it holds exactly the 11 personas, no Others, and each is reachable", () => {
+    expect(map.personas.map((p) => p.slug)).toEqual(SLUGS.slice(0, 7).concat(["cant-lose-them", "at-risk", "hibernating", "lost"]));
+    const used = new Set(map.cells);
+    expect(used.size).toBe(11);
+    expect(map.personas[map.lostIndex].slug).toBe("lost");
+  });
+
+  it("WHEN a handful of cells are looked up THEN they read like the table", () => {
+    const at = (r: number, f: number, m: number) => map.personas[map.cells[cellIndex(r, f, m)]].slug;
+    expect(at(5, 5, 5)).toBe("champions");
+    expect(at(5, 5, 1)).toBe("loyal");
+    expect(at(5, 1, 5)).toBe("new-customers");
+    expect(at(4, 1, 1)).toBe("promising");
+    expect(at(4, 2, 3)).toBe("potential-loyalist");
+    expect(at(3, 3, 3)).toBe("need-attention");
+    expect(at(3, 1, 2)).toBe("about-to-sleep");
+    expect(at(2, 5, 5)).toBe("cant-lose-them");
+    expect(at(1, 4, 2)).toBe("at-risk");
+    expect(at(2, 1, 1)).toBe("hibernating");
+    expect(at(1, 1, 1)).toBe("lost");
+  });
+
+  it("PROPERTY: every (R, F, M) gets exactly one built-in persona", () => {
+    const score = fc.integer({ min: 1, max: 5 });
+    fc.assert(
+      fc.property(score, score, score, (r, f, m) => {
+        const matching = DEFAULT_PERSONA_RULES.filter((rule) => r >= rule.r[0] && r <= rule.r[1] && f >= rule.f[0] && f <= rule.f[1] && m >= rule.m[0] && m <= rule.m[1]);
+        expect(matching.length).toBeGreaterThan(0);
+        expect(SLUGS).toContain(map.personas[map.cells[cellIndex(r, f, m)]].slug);
+      }),
+    );
+  });
+
+  it("WHEN rendered as markdown THEN the README gets the rule table and the R × F grid", () => {
+    const md = personaMapMarkdown();
+    expect(md).toContain("| 1 | Champions | 4–5 | 4–5 | 4–5 | 8 |");
+    expect(md).toContain("| **5** | New Customers | Potential Loyalist | Potential Loyalist | Champions (M 4–5) · Loyal (M 1–3) |");
+    expect(md).not.toContain("Others");
+  });
+});
+
+describe("GIVEN a custom persona map", () => {
+  const rules: PersonaRule[] = [
+    { name: "VIP", color: "#123456", r: [4, 5], f: [4, 5], m: [1, 5] },
+    { name: "Fans", r: [5, 5], f: [5, 5], m: [5, 5] }, // fully inside VIP: never applies
+    { name: "Sleepers", r: [1, 2], f: [1, 5], m: [1, 5] },
+    { name: "Lapsed VIP", slug: "sleepers", r: [3, 3], f: [4, 5], m: [4, 5] }, // same persona, second range
+  ];
+
+  it("WHEN validated THEN gaps, unreachable rules and overlaps are reported", () => {
+    const check = validatePersonaMap(rules);
+    expect(check.complete).toBe(false);
+    // 125 − VIP 20 − Sleepers 50 − Lapsed VIP 4 = 51 cells unmatched.
+    expect(check.gaps).toHaveLength(51);
+    expect(check.gaps[0]).toEqual({ r: 3, f: 1, m: 1 });
+    expect(check.unreachable).toEqual([{ rule: 1, name: "Fans" }]);
+    expect(check.overlaps).toEqual([{ rule: 1, name: "Fans", earlierRule: 0, earlierName: "VIP", cells: 1 }]);
+  });
+
+  it("WHEN compiled THEN unmatched cells become Others, shared slugs are one persona, and Lost is added for pre-window customers", () => {
+    const map = compilePersonaMap(rules);
+    expect(map.personas.map((p) => p.slug)).toEqual(["vip", "fans", "sleepers", OTHERS_PERSONA.slug, "lost"]);
+    expect(map.personas[0].color).toBe("#123456");
+    expect(map.personas[map.cells[cellIndex(3, 5, 5)]].slug).toBe("sleepers");
+    expect(map.personas[map.cells[cellIndex(3, 1, 1)]].slug).toBe("others");
+    expect(map.personas[map.lostIndex].name).toBe("Lost");
+  });
+
+  it("WHEN a custom rule reuses a built-in slug THEN it keeps the built-in colour unless it sets one", () => {
+    const map = compilePersonaMap([{ name: "Meilleurs clients", slug: "champions", r: [1, 5], f: [1, 5], m: [1, 5] }]);
+    expect(map.personas[0]).toMatchObject({ name: "Meilleurs clients", color: "#0B7A3E" });
+  });
+
+  it("WHEN shown as markdown THEN the Others row says how many cells are unmatched", () => {
+    expect(personaMapMarkdown(rules)).toContain("| – | Others (unmatched) | | | | 51 |");
+  });
+});
+
+describe("GIVEN persona names", () => {
+  it("WHEN slugified THEN apostrophes vanish, accents fold and separators collapse", () => {
+    expect(slugify("Can't Lose Them")).toBe("cant-lose-them");
+    expect(slugify("  Fidèles  clients!! ")).toBe("fideles-clients");
+    expect(slugify("★★★")).toBe("");
+  });
+});

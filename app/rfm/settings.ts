@@ -1,0 +1,166 @@
+/**
+ * Merchant settings for RFM: what counts as an order (counting rules), how scores
+ * are cut (scoring), and which persona each score cell gets (personas).
+ *
+ * Everything arriving from the settings page, the database or the CLI goes through
+ * `parseSettings`, so the engine only ever sees a complete, valid object.
+ */
+import { z } from "zod";
+import { slugify } from "./personas";
+
+const scoreSchema = z.number().int("scores are whole numbers 1–5").min(1, "scores run 1–5").max(5, "scores run 1–5");
+
+/** An inclusive score range [lo, hi], e.g. [4, 5]. */
+const scoreRangeSchema = z
+  .tuple([scoreSchema, scoreSchema])
+  .refine(([lo, hi]) => lo <= hi, { message: "range [lo, hi] needs lo ≤ hi" });
+
+/**
+ * Four strictly increasing thresholds cut a dimension into five scores with the
+ * bin rule lower ≤ x < upper (see scoring.ts). Units: recency in days, frequency in
+ * counted orders, monetary in minor units of the shop currency.
+ */
+const edgesSchema = z
+  .array(z.number().finite("edges must be finite numbers"))
+  .length(4, "needs exactly 4 edges (they cut 5 scores)")
+  .superRefine((edges, ctx) => {
+    for (let i = 1; i < edges.length; i++) {
+      if (!(edges[i] > edges[i - 1])) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: "edges must be strictly increasing" });
+        return;
+      }
+    }
+  });
+
+export const countingRulesSchema = z
+  .object({
+    /** Subscription orders (renewals) and subscription line items don't count. */
+    excludeSubscriptions: z.boolean().default(true),
+    /**
+     * Point-of-sale orders don't count. On by default (the product brief: "drop
+     * subscription orders, POS orders and $0 items"): in-store buying is often
+     * anonymous or staff-keyed and would blur online personas.
+     */
+    excludePos: z.boolean().default(true),
+    /** $0 line items (free gifts, samples) don't count; an order left with none doesn't count. */
+    excludeZeroPriceItems: z.boolean().default(true),
+    excludeTest: z.boolean().default(true),
+    excludeCancelled: z.boolean().default(true),
+    /** Monetary is net of refunds; a fully refunded order doesn't count. */
+    netRefunds: z.boolean().default(true),
+    /** Customers are scored on their counted orders in the last N days; null = all time. */
+    lookbackDays: z
+      .number()
+      .int("lookback window is a whole number of days")
+      .min(1, "lookback window is at least 1 day (null = all time)")
+      .max(36_500, "lookback window is at most 36500 days (null = all time)")
+      .nullable()
+      .default(365),
+    /** Orders carrying any of these tags don't count (case-insensitive, like Shopify tags). */
+    excludedTags: z.array(z.string().trim().min(1)).default([]),
+    /** Orders from these sales channels don't count (case-insensitive). */
+    excludedChannels: z.array(z.string().trim().min(1)).default([]),
+  })
+  .strict();
+
+export const scoringSettingsSchema = z
+  .object({
+    /** "quantiles": quintiles over the customers in the lookback window; "edges": merchant thresholds. */
+    mode: z.enum(["quantiles", "edges"]).default("quantiles"),
+    edges: z.object({ r: edgesSchema, f: edgesSchema, m: edgesSchema }).partial().strict().optional(),
+    /** Optional weighted FM composite (Responsys-style): round((wF·F + wM·M) / (wF + wM)). */
+    composite: z
+      .object({ f: z.number().finite().min(0), m: z.number().finite().min(0) })
+      .strict()
+      .refine((w) => w.f + w.m > 0, { message: "composite weights must not both be 0" })
+      .optional(),
+  })
+  .strict()
+  .superRefine((scoring, ctx) => {
+    if (scoring.mode !== "edges") return;
+    for (const dim of ["r", "f", "m"] as const) {
+      if (!scoring.edges?.[dim]) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["edges", dim],
+          message: 'edges are required for r, f and m when mode is "edges"',
+        });
+      }
+    }
+  });
+
+export const personaRuleSchema = z
+  .object({
+    name: z.string().trim().min(1, "a persona needs a name").max(60),
+    /** Stable id used in tags and metafields; derived from the name when absent. */
+    slug: z
+      .string()
+      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "slug is lower-case letters, digits and single hyphens")
+      .optional(),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, "colour is #RRGGBB")
+      .optional(),
+    description: z.string().max(300).optional(),
+    r: scoreRangeSchema,
+    f: scoreRangeSchema,
+    m: scoreRangeSchema,
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (rule.slug === undefined && slugify(rule.name) === "") {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["slug"],
+        message: "the name has no letters or digits to make a slug from: give a slug",
+      });
+    }
+  });
+
+export const personaSettingsSchema = z.discriminatedUnion("map", [
+  z.object({ map: z.literal("default") }).strict(),
+  /** An ordered rule list: first match wins, unmatched cells become "Others". */
+  z.object({ map: z.literal("custom"), rules: z.array(personaRuleSchema).min(1, "a custom map needs at least one rule") }).strict(),
+]);
+
+export const rfmSettingsSchema = z
+  .object({
+    rules: countingRulesSchema.default({}),
+    scoring: scoringSettingsSchema.default({}),
+    personas: personaSettingsSchema.default({ map: "default" }),
+  })
+  .strict();
+
+export type CountingRules = z.infer<typeof countingRulesSchema>;
+export type ScoringSettings = z.infer<typeof scoringSettingsSchema>;
+export type ScoreRange = readonly [lo: number, hi: number];
+export type PersonaRule = z.infer<typeof personaRuleSchema>;
+export type PersonaSettings = z.infer<typeof personaSettingsSchema>;
+export type RfmSettings = z.infer<typeof rfmSettingsSchema>;
+/** What a settings form or JSON file may send: every field optional where a default exists. */
+export type RfmSettingsInput = z.input<typeof rfmSettingsSchema>;
+
+export interface SettingsError {
+  /** Dotted path of the offending field, e.g. "scoring.edges.r" ("" for the whole object). */
+  path: string;
+  message: string;
+}
+
+export type ParseSettingsResult = { ok: true; settings: RfmSettings } | { ok: false; errors: SettingsError[] };
+
+export function parseSettings(input: unknown): ParseSettingsResult {
+  const parsed = rfmSettingsSchema.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+  };
+}
+
+/** "scoring.edges.r: edges must be strictly increasing" — one line per error. */
+export function formatSettingsErrors(errors: readonly SettingsError[]): string {
+  return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("\n");
+}
+
+/** The settings a new shop starts with. */
+export const DEFAULT_SETTINGS: RfmSettings = rfmSettingsSchema.parse({});
