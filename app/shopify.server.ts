@@ -7,14 +7,14 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { env } from "./env.server";
-// SIMULATOR_IMPORT
+import { installSimulatorInterception } from "./stores/shopify/simulator.server";
 import { installShopifyShop } from "./stores/shopify/install.server";
 import { fromLibraryAdmin, resilient } from "./stores/shopify/admin-graphql.server";
 
 const config = env();
 
 // Tests and the demo point Admin API traffic at the simulator; no-op otherwise.
-// SIMULATOR_CALL
+installSimulatorInterception(process.env);
 
 const shopify = shopifyApp({
   apiKey: config.SHOPIFY_API_KEY,

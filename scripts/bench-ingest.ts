@@ -53,7 +53,6 @@ async function writeJsonl(file: string): Promise<{ lines: number; bytes: number 
         tags: [],
         email,
         customer: { id: customer, email },
-        retailLocation: null,
         totalPriceSet: money(o.cents),
         totalRefundedSet: money(0),
       }),

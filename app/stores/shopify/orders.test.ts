@@ -14,7 +14,6 @@ const graphqlOrder = {
   tags: ["vip"],
   email: "Ann@Example.com",
   customer: { id: "gid://shopify/Customer/7", email: "ann@example.com" },
-  retailLocation: null,
   totalPriceSet: money("120.50"),
   totalRefundedSet: money("20.00"),
 };
@@ -46,7 +45,7 @@ describe("Shopify order → canonical order", () => {
   });
 
   it("GIVEN a POS order, a subscription renewal and a guest WHEN normalised THEN their flags and identity say so", () => {
-    const pos = orderFromGraphql({ ...graphqlOrder, sourceName: "pos", retailLocation: { id: "gid://shopify/Location/1" }, lineItems: { nodes: [] } });
+    const pos = orderFromGraphql({ ...graphqlOrder, sourceName: "pos", lineItems: { nodes: [] } });
     const renewal = orderFromGraphql({ ...graphqlOrder, sourceName: "subscription_contract_checkout_one", lineItems: { nodes: [] } });
     const guest = orderFromGraphql({ ...graphqlOrder, customer: null, lineItems: { nodes: [] } });
     expect(pos.pos).toBe(true);

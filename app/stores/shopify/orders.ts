@@ -19,7 +19,6 @@ export const ORDER_FIELDS = `
   tags
   email
   customer { id email }
-  retailLocation { id }
   totalPriceSet { shopMoney { amount currencyCode } }
   totalRefundedSet { shopMoney { amount currencyCode } }`;
 
@@ -94,7 +93,6 @@ const GraphqlOrder = z.object({
   tags: z.array(z.string()),
   email: z.string().nullable().optional(),
   customer: z.object({ id: z.string(), email: z.string().nullable().optional() }).nullable().optional(),
-  retailLocation: z.object({ id: z.string() }).nullable().optional(),
   totalPriceSet: MoneyBag,
   totalRefundedSet: MoneyBag,
 });
@@ -135,7 +133,8 @@ export function orderHeaderFromGraphql(node: GraphqlOrder): OrderHeader {
     totalMinor: toMinorUnits(node.totalPriceSet.shopMoney.amount, currency),
     refundedMinor: toMinorUnits(node.totalRefundedSet.shopMoney.amount, currency),
     channel,
-    pos: channel === "pos" || !!node.retailLocation,
+    // sourceName "pos" marks point-of-sale orders (retailLocation would need read_locations).
+    pos: channel === "pos",
     subscription: isSubscriptionSource(channel),
     test: node.test,
     cancelled: !!node.cancelledAt,

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSeed, type SeedData, type TruthOrder } from "./shopify-sim";
+import { startHarness, type Harness } from "./support/app-harness";
+import type { CanonicalOrder } from "~/rfm/order";
+
+/** What a stored canonical order must say about a seeded order (money in cents = minor units of USD). */
+function expectedOf(o: TruthOrder) {
+  return {
+    id: o.id,
+    customerKey: o.customerId ?? (o.email ? `email:${o.email.toLowerCase()}` : null),
+    totalMinor: o.totalCents,
+    refundedMinor: o.refundedCents,
+    test: o.test,
+    cancelled: o.cancelledAt !== null,
+    pos: o.pos,
+    subscription: o.subscription && /^subscription/.test(o.sourceName),
+    lineItems: o.lineItems
+      .map((l) => ({ id: l.id, totalMinor: l.discountedTotalCents, subscription: l.subscription }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+  };
+}
+function projection(o: CanonicalOrder) {
+  return {
+    id: o.id,
+    customerKey: o.customerKey,
+    totalMinor: o.totalMinor,
+    refundedMinor: o.refundedMinor,
+    test: o.test,
+    cancelled: o.cancelled,
+    pos: o.pos,
+    subscription: o.subscription,
+    lineItems: o.lineItems.map((l) => ({ id: l.id, totalMinor: l.totalMinor, subscription: l.subscription })),
+  };
+}
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+
+let h: Harness;
+let seed: SeedData;
+let shopId: string;
+
+async function services() {
+  return (await import("~/services.server")).services();
+}
+
+beforeAll(async () => {
+  seed = generateSeed({ dataset: "cdnow", maxCustomers: 120, shiftDatesTo: new Date(), seed: 7 });
+  h = await startHarness({ data: seed });
+  shopId = await h.install();
+  await h.runJobs();
+});
+afterAll(() => h?.close());
+
+describe("install → backfill → recompute against the simulator", () => {
+  it("GIVEN a seeded store WHEN the app is installed THEN every order is stored exactly as the store has it", async () => {
+    const { store } = await services();
+    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    expect(stored).toEqual(seed.truth.orders.map(expectedOf).sort(byId));
+  });
+
+  it("GIVEN the backfill finished WHEN its state is read THEN progress is complete and scores exist", async () => {
+    const { db } = await services();
+    const state = db.prepare(`SELECT phase, ordersDone, ordersEstimated, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId) as Record<string, unknown>;
+    expect(state).toMatchObject({ phase: "idle", ordersDone: seed.truth.counts.orders, ordersEstimated: seed.truth.counts.orders });
+    expect(state.backfillFinishedAt).not.toBeNull();
+    const scored = db.prepare(`SELECT count(*) n FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).get(shopId) as { n: number };
+    expect(scored.n).toBeGreaterThan(50);
+  });
+
+  it("GIVEN a crash mid-ingest WHEN the backfill job runs again THEN it resumes without gaps or duplicates", async () => {
+    const { db, store } = await services();
+    const { ingestBulkLines, startBackfill, backfillStep } = await import("~/stores/shopify/backfill.server");
+    const { default: prisma } = await import("~/db.server");
+    const { fromLibraryAdmin, resilient } = await import("~/stores/shopify/admin-graphql.server");
+    const { unauthenticated } = await import("~/shopify.server");
+    const graphql = resilient(fromLibraryAdmin((await unauthenticated.admin(h.shopDomain)).admin));
+    // Start over from an empty order table, as a first install would.
+    db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
+    db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shopId);
+    await startBackfill(shopId, { prisma, db, store, graphql });
+    await h.sim.settle();
+    const op = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
+    const status = await graphql<{ bulkOperation: { url: string; status: string } }>(
+      `#graphql
+      query BulkUrl($id: ID!) { bulkOperation(id: $id) { url status } }`,
+      { id: op.bulkOperationId },
+    );
+    const text = await (await fetch(status.data!.bulkOperation.url)).text();
+    const lines = text.split("\n").filter(Boolean);
+    // The process dies after 40% of the file; batches of 25 lines were committed before.
+    async function* dying() {
+      for (const [i, line] of lines.entries()) {
+        if (i === Math.floor(lines.length * 0.4)) throw new Error("killed");
+        yield line;
+      }
+    }
+    await expect(ingestBulkLines(shopId, dying(), 0, { db, store, batchLines: 25 })).rejects.toThrow("killed");
+    const committed = (await prisma.syncState.findUniqueOrThrow({ where: { shopId } })).bulkLinesDone;
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThan(lines.length);
+
+    // The restarted job resumes at the first uncommitted line.
+    const step = await backfillStep(shopId, { prisma, db, store, graphql });
+
+    expect(step.next).toBe("done");
+    const after = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
+    expect(after.ordersDone).toBe(seed.truth.counts.orders);
+    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    expect(stored).toEqual(seed.truth.orders.map(expectedOf).sort(byId));
+  });
+});
+
+describe("live webhooks from the simulator", () => {
+  it("GIVEN a customer WHEN orders are created, updated, refunded, cancelled and deleted THEN stored data and persona follow", async () => {
+    const { db, store } = await services();
+    const shop = h.sim.shop(h.shopDomain);
+    // A one-order customer whose order counts and lies inside the lookback window.
+    const { customerKey: customerId } = db
+      .prepare(
+        `SELECT customerKey FROM "Customer" WHERE shopId = ? AND frequency = 1 AND persona IS NOT NULL AND recencyDays < 300 AND guest = 0 LIMIT 1`,
+      )
+      .get(shopId) as { customerKey: string };
+    const legacy = Number(customerId.split("/").pop());
+    const personaOf = () =>
+      db.prepare(`SELECT persona, frequency, monetaryMinor FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, customerId) as {
+        persona: string | null;
+        frequency: number;
+        monetaryMinor: number;
+      };
+    const before = personaOf();
+
+    const created = [];
+    for (let i = 0; i < 6; i++) {
+      created.push(shop.createOrder({ customerId: legacy, processedAt: new Date().toISOString(), lineItems: [{ quantity: 1, unitPriceCents: 50_000 }] }));
+    }
+    await h.runJobs();
+    const afterCreate = personaOf();
+    expect(afterCreate.frequency).toBe(before.frequency + 6);
+    expect(afterCreate.persona).not.toBe(before.persona);
+
+    shop.refundOrder(created[0].id, {});
+    shop.cancelOrder(created[1].id, {});
+    shop.deleteOrder(created[2].id);
+    await h.runJobs();
+
+    const stored = new Map([...store.iterateOrders(shopId)].map((o) => [o.id, o]));
+    const gid = (o: { id: number }) => `gid://shopify/Order/${o.id}`;
+    expect(stored.get(gid(created[0]))?.refundedMinor).toBe(50_000);
+    expect(stored.get(gid(created[1]))?.cancelled).toBe(true);
+    expect(stored.has(gid(created[2]))).toBe(false);
+    const final = personaOf();
+    // Refunded-in-full, cancelled and deleted orders no longer count.
+    expect(final.frequency).toBe(before.frequency + 3);
+  });
+
+  it("GIVEN duplicated and delayed (reordered) deliveries WHEN they arrive THEN the final state is the same as clean delivery", async () => {
+    const { store } = await services();
+    const shop = h.sim.shop(h.shopDomain);
+    const customer = seed.truth.customers[3];
+    shop.setWebhookBehavior({ duplicate: 2 });
+    const order = shop.createOrder({ customerId: customer.legacyId, lineItems: [{ quantity: 2, unitPriceCents: 1_000 }] });
+    shop.setWebhookBehavior({ duplicate: 1, delayMs: 150 });
+    shop.updateOrder(order.id, { tags: ["first-update"] });
+    shop.setWebhookBehavior({ duplicate: 1 });
+    shop.updateOrder(order.id, { tags: ["second-update"] });
+    shop.setWebhookBehavior({});
+    await new Promise((r) => setTimeout(r, 300));
+    await h.runJobs();
+    const failed = shop.webhooks.deliveries.filter((d) => d.attempts.some((a) => a.status !== 200));
+    expect(failed.map((d) => [d.topic, d.attempts])).toEqual([]);
+
+    const stored = [...store.iterateOrders(shopId)].find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
+    expect(stored.tags).toEqual(["second-update"]);
+    expect(stored.totalMinor).toBe(2_000);
+  });
+
+  it("GIVEN the shop asks to redact a customer WHEN the webhook arrives THEN that customer's rows are gone", async () => {
+    const { db } = await services();
+    const shop = h.sim.shop(h.shopDomain);
+    const customer = seed.truth.customers[5];
+    shop.redactCustomer(customer.legacyId);
+    await h.runJobs();
+    const left = db.prepare(`SELECT count(*) n FROM "Order" WHERE shopId = ? AND customerKey = ?`).get(shopId, customer.id) as { n: number };
+    expect(left.n).toBe(0);
+    expect(db.prepare(`SELECT count(*) n FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, customer.id)).toEqual({ n: 0 });
+  });
+});

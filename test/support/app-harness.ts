@@ -1,0 +1,124 @@
+/**
+ * The app wired to the Shopify simulator over real HTTP, for integration tests and the demo:
+ * the simulator signs session tokens and webhooks with the app's real secret, the app's
+ * Admin API traffic reaches the simulator through the interception module, and webhooks
+ * come back over HTTP to the app's real webhook route.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../shopify-sim";
+import { installSimulatorInterception } from "~/stores/shopify/simulator.server";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+
+async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  return new Request(new URL(req.url ?? "/", origin), {
+    method: req.method,
+    headers,
+    body: req.method === "GET" || req.method === "HEAD" ? undefined : Buffer.concat(chunks),
+  });
+}
+
+export interface Harness {
+  sim: Simulator;
+  shopDomain: string;
+  appUrl: string;
+  /** Opens the embedded app as the Shopify admin would (session token → token exchange → install). */
+  install(): Promise<string>;
+  /** Runs background jobs until nothing is due soon (bulk polls included); returns jobs run. */
+  runJobs(options?: { maxMs?: number }): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { shop?: string; data?: SeedData; bulkDelayMs?: number } = {}): Promise<Harness> {
+  // Fast background work (read once, when the app's services start).
+  process.env.RECOMPUTE_DEBOUNCE_MS ??= "30";
+  process.env.BULK_POLL_MS ??= "20";
+  const { action } = await import("~/routes/webhooks");
+  let appUrl = "";
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const request = await toRequest(req, appUrl);
+      let response: Response;
+      try {
+        response = req.url?.startsWith("/webhooks") ? await action({ request, params: {}, context: {} }) : new Response("not found", { status: 404 });
+      } catch (e) {
+        if (!(e instanceof Response)) throw e;
+        response = e;
+      }
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    } catch (err) {
+      res.writeHead(500);
+      res.end(String(err));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const shopDomain = options.shop ?? "rfm-demo.myshopify.com";
+  const sim = await startSimulator({
+    app: {
+      apiKey: process.env.SHOPIFY_API_KEY,
+      apiSecret: process.env.SHOPIFY_API_SECRET,
+      appUrl,
+      webhooks: webhooksFromAppToml(readFileSync(path.join(root, "shopify.app.toml"), "utf8")),
+    },
+    shops: [{ domain: shopDomain, data: options.data, installed: false }],
+    bulk: { delayMs: options.bulkDelayMs ?? 20 },
+    webhookDelivery: { backoffMs: [10, 20, 40] },
+  });
+  process.env.SHOPIFY_ADMIN_SIMULATOR_URL = sim.url;
+  installSimulatorInterception(process.env);
+
+  const { services } = await import("~/services.server");
+  const runner = services().runner;
+
+  return {
+    sim,
+    shopDomain,
+    appUrl,
+    async install() {
+      const { loader } = await import("~/routes/app");
+      const params = new URLSearchParams({
+        embedded: "1",
+        shop: shopDomain,
+        host: Buffer.from(`admin.shopify.com/store/${shopDomain.split(".")[0]}`).toString("base64url"),
+        id_token: sim.sessionToken(shopDomain),
+      });
+      const request = new Request(`${process.env.SHOPIFY_APP_URL}/app?${params}`, { headers: { "User-Agent": BROWSER } });
+      await loader({ request, params: {}, context: {} });
+      const { default: prisma } = await import("~/db.server");
+      const shop = await prisma.shop.findUniqueOrThrow({ where: { domain: shopDomain } });
+      return shop.id;
+    },
+    async runJobs({ maxMs = 60_000 } = {}) {
+      const { db } = services();
+      const deadline = Date.now() + maxMs;
+      let total = 0;
+      for (;;) {
+        await sim.settle();
+        total += await runner.drain();
+        // Jobs due soon (bulk polls, debounced recomputes) are waited for; scheduled ones
+        // (next sweep, tomorrow's recompute) are not.
+        const soon = db
+          .prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`)
+          .get(Date.now() + 30_000) as { at: number | null };
+        if (soon.at === null) return total;
+        if (Date.now() > deadline) throw new Error("jobs did not settle in time");
+        await new Promise((r) => setTimeout(r, Math.max(5, Math.min(200, soon.at! - Date.now()))));
+      }
+    },
+    async close() {
+      await sim.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
