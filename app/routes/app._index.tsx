@@ -1,25 +1,169 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, Layout, Page, Text } from "@shopify/polaris";
+import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { Link as RemixLink, useLoaderData } from "@remix-run/react";
+import {
+  BlockStack,
+  Button,
+  ButtonGroup,
+  Card,
+  DataTable,
+  EmptyState,
+  InlineGrid,
+  Layout,
+  Page,
+  Text,
+} from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { z } from "zod";
+import { ScoreGrid } from "~/components/charts/ScoreGrid";
+import { ShareBar } from "~/components/charts/ShareBar";
+import { TrendChart } from "~/components/charts/TrendChart";
+import { formatDate, formatDelta, formatMoney, formatNumber, formatPercent } from "~/components/format";
+import { PersonaLabel } from "~/components/PersonaLabel";
+import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
+import { SyncStatusCard } from "~/components/SyncStatusCard";
+import { GRID_AXES } from "~/dashboard/grid-axes";
+import { getDashboard } from "~/dashboard/overview.server";
+import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
+import { services } from "~/services.server";
 import { authenticate } from "~/shopify.server";
-import prisma from "~/db.server";
+
+const querySchema = z.object({
+  grid: z.enum(GRID_AXES, { errorMap: () => ({ message: "must be rf, fm or rm" }) }).default("rf"),
+});
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const shop = await prisma.shop.findUnique({ where: { domain: session.shop } });
-  return { shop: session.shop, installedAt: shop?.installedAt?.toISOString() ?? null };
+  const { db } = services();
+  const shop = requireShop(db, session.shop);
+  const { grid } = parseSearchParams(querySchema, request);
+  return { ...getDashboard(db, shop.id, { grid }), locale: requestLocale(request) };
 };
 
+const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;
+const EMPTY_IMAGE = "https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png";
+
 export default function Dashboard() {
-  const { shop } = useLoaderData<typeof loader>();
+  const data = useLoaderData<typeof loader>();
+  const { locale, currency } = data;
+
+  if (data.emptyState) {
+    return (
+      <Page title="Dashboard">
+        <Layout>
+          <Layout.Section>
+            <SyncStatusCard status={data.status} locale={locale} />
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <EmptyDashboard state={data.emptyState} ordersDone={data.status.ordersDone} orders={data.totals.orders} />
+            </Card>
+          </Layout.Section>
+        </Layout>
+      </Page>
+    );
+  }
+
+  const rows = data.personas.map((p) => [
+    <RemixLink key={p.slug} to={`/app/personas/${p.slug}`} style={{ textDecoration: "none", color: "inherit" }}>
+      <PersonaLabel persona={p} />
+    </RemixLink>,
+    formatNumber(p.customers, locale),
+    formatPercent(p.customerShare, locale),
+    formatMoney(p.revenueMinor, currency, locale),
+    formatPercent(p.revenueShare, locale),
+    p.changeCustomers === null ? "—" : formatDelta(p.changeCustomers, locale),
+  ]);
+
   return (
-    <Page title="RFM Personas">
+    <Page title="Dashboard" subtitle="Your customers by RFM persona">
       <Layout>
         <Layout.Section>
+          <SyncStatusCard status={data.status} locale={locale} />
+        </Layout.Section>
+        <Layout.Section>
+          <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
+            <Metric label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} />
+            <Metric label="Their counted spend" value={formatMoney(data.totals.revenueMinor, currency, locale)} />
+            <Metric
+              label="Guests (scored, not tagged)"
+              value={formatNumber(data.totals.guestsScored, locale)}
+              help="Guest checkouts have no customer record to tag."
+            />
+            <Metric
+              label="Without a persona"
+              value={formatNumber(data.totals.customersWithoutPersona, locale)}
+              help="No order that counts under your rules."
+            />
+          </InlineGrid>
+        </Layout.Section>
+        <Layout.Section>
           <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">{shop}</Text>
-              <Text as="p">Your customers' personas appear here once the first sync has finished.</Text>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Personas
+              </Text>
+              <ShareBar
+                label="Share of customers"
+                locale={locale}
+                parts={data.personas.map((p) => ({ ...p, share: p.customerShare }))}
+              />
+              <DataTable
+                columnContentTypes={["text", "numeric", "numeric", "numeric", "numeric", "numeric"]}
+                headings={["Persona", "Customers", "Share", "Revenue", "Share of revenue", "Change"]}
+                rows={rows}
+                footerContent={
+                  data.change
+                    ? `Change: customers on ${formatDate(data.change.latestDay, locale)} against ${formatDate(data.change.comparedDay, locale)}.`
+                    : "Change since last week appears once a week of daily snapshots exists."
+                }
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Persona sizes over time
+              </Text>
+              {data.trend.days.length > 0 ? (
+                <TrendChart
+                  days={data.trend.days}
+                  series={data.trend.series}
+                  locale={locale}
+                  label="Customers per persona, one point per daily snapshot"
+                />
+              ) : (
+                <Text as="p" tone="subdued">
+                  The trend starts with the first daily snapshot.
+                </Text>
+              )}
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <InlineGrid columns="1fr auto" alignItems="center">
+                <Text as="h2" variant="headingMd">
+                  {DIM_NAMES[data.grid.rowDim]} × {DIM_NAMES[data.grid.colDim]}
+                </Text>
+                <ButtonGroup variant="segmented">
+                  {GRID_AXES.map((axes) => (
+                    <Button key={axes} url={`?grid=${axes}`} pressed={data.grid.axes === axes} size="slim">
+                      {axes.toUpperCase().split("").join("×")}
+                    </Button>
+                  ))}
+                </ButtonGroup>
+              </InlineGrid>
+              <ScoreGrid
+                cells={data.grid.cells}
+                maxCustomers={data.grid.maxCustomers}
+                rowLabel={DIM_NAMES[data.grid.rowDim]}
+                colLabel={DIM_NAMES[data.grid.colDim]}
+                currency={currency}
+                locale={locale}
+              />
             </BlockStack>
           </Card>
         </Layout.Section>
@@ -27,3 +171,69 @@ export default function Dashboard() {
     </Page>
   );
 }
+
+function Metric({ label, value, help }: { label: string; value: string; help?: string }) {
+  return (
+    <Card>
+      <BlockStack gap="100">
+        <Text as="p" variant="bodySm" tone="subdued">
+          {label}
+        </Text>
+        <Text as="p" variant="headingLg">
+          {value}
+        </Text>
+        {help && (
+          <Text as="p" variant="bodyXs" tone="subdued">
+            {help}
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+function EmptyDashboard({
+  state,
+  ordersDone,
+  orders,
+}: {
+  state: "no-orders" | "backfill-running" | "nothing-scored";
+  ordersDone: number;
+  orders: number;
+}) {
+  if (state === "backfill-running") {
+    return (
+      <EmptyState heading="Importing your order history" image={EMPTY_IMAGE}>
+        <p>
+          {ordersDone > 0 ? `${ordersDone} orders so far. ` : ""}Personas appear as soon as the import finishes and customers
+          are scored. You can leave this page.
+        </p>
+      </EmptyState>
+    );
+  }
+  if (state === "no-orders") {
+    return (
+      <EmptyState heading="No orders yet" image={EMPTY_IMAGE}>
+        <p>Customers get a persona from their orders. Personas appear here once your store has its first order.</p>
+      </EmptyState>
+    );
+  }
+  return (
+    <EmptyState
+      heading="No customer has a persona yet"
+      image={EMPTY_IMAGE}
+      action={{ content: "Review what counts", url: "/app/settings" }}
+    >
+      <p>
+        {orders} orders are stored, but none counts under your settings yet — or scoring has not run. Check which orders your
+        rules leave out (subscriptions, point of sale, test, cancelled) and the lookback window.
+      </p>
+    </EmptyState>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary title="Dashboard" />;
+}
+
+export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);

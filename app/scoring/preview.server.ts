@@ -3,6 +3,8 @@
  * stored orders and writing nothing. Both the current and the candidate settings are
  * applied to the same orders as of the same instant, so the from → to matrix shows the
  * effect of the settings alone, not of orders that arrived since the last recompute.
+ * Orders are read the way recompute reads them (iterateOrdersForScoring), so a preview of
+ * the current settings is exactly what a recompute now would produce.
  */
 import {
   applyRules,
@@ -20,7 +22,7 @@ import { shopSettings } from "./recompute.server";
 
 export interface PreviewDeps {
   db: SqliteDatabase;
-  store: Pick<OrderStore, "iterateOrders">;
+  store: Pick<OrderStore, "iterateOrdersForScoring">;
   now?: () => Date;
 }
 
@@ -83,12 +85,12 @@ export function previewSettings(shopId: string, candidate: ShopSettings, deps: P
   const asOf = deps.now?.() ?? new Date();
   const current = shopSettings(db, shopId);
 
-  const currentRules = applyRules(store.iterateOrders(shopId), current.rules, asOf);
+  const currentRules = applyRules(store.iterateOrdersForScoring(shopId), current.rules, asOf);
   // Same counting rules: the second pass over the orders would give the same counted orders.
   const candidateRules =
     JSON.stringify(current.rules) === JSON.stringify(candidate.rules)
       ? currentRules
-      : applyRules(store.iterateOrders(shopId), candidate.rules, asOf);
+      : applyRules(store.iterateOrdersForScoring(shopId), candidate.rules, asOf);
 
   const before = score(currentRules.counted, currentRules.report, current, asOf);
   const after = score(candidateRules.counted, candidateRules.report, candidate, asOf);

@@ -130,8 +130,12 @@ export function fromLibraryAdmin(admin: LibraryAdmin): AdminGraphql {
       const res = await admin.graphql(query, variables ? { variables } : undefined);
       return (await res.json()) as GraphqlResponse<T>;
     } catch (err) {
+      // The library throws on GraphQL errors (THROTTLED included); its body carries
+      // { data, errors: { graphQLErrors, message }, extensions }. Hand them back as data.
       if (err instanceof GraphqlQueryError && err.body && typeof err.body === "object") {
-        return err.body as GraphqlResponse<T>;
+        const body = err.body as { data?: T; errors?: { graphQLErrors?: GraphqlError[]; message?: string }; extensions?: GraphqlResponse<T>["extensions"] };
+        const errors = body.errors?.graphQLErrors ?? [{ message: body.errors?.message ?? err.message }];
+        return { data: body.data, errors, extensions: body.extensions };
       }
       throw err;
     }

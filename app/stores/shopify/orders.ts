@@ -51,14 +51,21 @@ export function bulkOrdersQuery(updatedSince?: string): string {
 }`;
 }
 
-/** One page of orders updated since a moment, for the reconciliation sweep and refreshes. */
+/**
+ * One page of orders updated since a moment, for the reconciliation sweep. Sized for
+ * Shopify's calculated cost (≤ 1000 per query): a line item costs 6 points (itself, two
+ * money bags, the selling plan), an order 6 + its lines, so 10 orders × 15 lines ≈ 980.
+ * Orders with more lines get the rest from ORDER_LINES_QUERY.
+ */
+export const ORDERS_PAGE_SIZE = 10;
 export const ORDERS_PAGE_QUERY = `#graphql
 query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
       ${ORDER_FIELDS}
-      lineItems(first: 250) {
+      lineItems(first: 15) {
+        pageInfo { hasNextPage endCursor }
         nodes {
           ${LINE_ITEM_FIELDS}
         }
@@ -71,7 +78,21 @@ export const ORDER_BY_ID_QUERY = `#graphql
 query OrderById($id: ID!) {
   order(id: $id) {
     ${ORDER_FIELDS}
-    lineItems(first: 250) {
+    lineItems(first: 100) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        ${LINE_ITEM_FIELDS}
+      }
+    }
+  }
+}`;
+
+/** The rest of an order's line items, 100 at a time (≈ 600 points). */
+export const ORDER_LINES_QUERY = `#graphql
+query OrderLineItems($id: ID!, $after: String) {
+  order(id: $id) {
+    lineItems(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
       nodes {
         ${LINE_ITEM_FIELDS}
       }
@@ -153,7 +174,7 @@ export function lineItemFromGraphql(node: GraphqlLineItem): CanonicalLineItem {
   };
 }
 
-/** A node of the orders query with its first page of line items, as a full canonical order. */
+/** A node of the orders query with (all of) its line items, as a full canonical order. */
 export function orderFromGraphql(node: GraphqlOrder & { lineItems: { nodes: unknown[] } }): CanonicalOrder {
   const header = orderHeaderFromGraphql(GraphqlOrder.parse(node));
   return { ...header, lineItems: node.lineItems.nodes.map((l) => lineItemFromGraphql(GraphqlLineItem.parse(l))) };

@@ -6,9 +6,39 @@
 import type { PrismaClient } from "@prisma/client";
 import type { OrderStore } from "~/sync/order-store.server";
 import { dataOf, type AdminGraphql } from "./admin-graphql.server";
-import { ORDER_BY_ID_QUERY, ORDERS_PAGE_QUERY, orderFromGraphql, type GraphqlOrder } from "./orders";
+import {
+  ORDER_BY_ID_QUERY,
+  ORDER_LINES_QUERY,
+  ORDERS_PAGE_QUERY,
+  ORDERS_PAGE_SIZE,
+  orderFromGraphql,
+  type GraphqlOrder,
+} from "./orders";
 
-type OrderNode = GraphqlOrder & { lineItems: { nodes: unknown[] } };
+interface LineItemPage {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: unknown[];
+}
+type OrderNode = GraphqlOrder & { lineItems: LineItemPage };
+
+/** Fetches the line items beyond the first page, for the rare order with many. */
+async function withAllLineItems(graphql: AdminGraphql, node: OrderNode): Promise<OrderNode> {
+  let page = node.lineItems;
+  const nodes = [...page.nodes];
+  while (page.pageInfo.hasNextPage) {
+    const data = dataOf(
+      await graphql<{ order: { lineItems: LineItemPage } | null }>(ORDER_LINES_QUERY, {
+        id: node.id,
+        after: page.pageInfo.endCursor,
+      }),
+      "order line items",
+    );
+    if (!data.order) break;
+    page = data.order.lineItems;
+    nodes.push(...page.nodes);
+  }
+  return { ...node, lineItems: { pageInfo: page.pageInfo, nodes } };
+}
 
 export interface SweepDeps {
   prisma: PrismaClient;
@@ -33,10 +63,11 @@ export async function sweepOrders(shopId: string, deps: SweepDeps): Promise<{ se
     const page: {
       orders: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: OrderNode[] };
     } = dataOf(
-      await graphql(ORDERS_PAGE_QUERY, { first: deps.pageSize ?? 100, after, query }),
+      await graphql(ORDERS_PAGE_QUERY, { first: deps.pageSize ?? ORDERS_PAGE_SIZE, after, query }),
       "orders",
     );
-    const orders = page.orders.nodes.map(orderFromGraphql);
+    const orders = [];
+    for (const node of page.orders.nodes) orders.push(orderFromGraphql(await withAllLineItems(graphql, node)));
     seen += orders.length;
     written += store.upsertOrders(shopId, orders).written;
     after = page.orders.pageInfo.hasNextPage ? page.orders.pageInfo.endCursor : null;
@@ -56,5 +87,6 @@ export async function refreshOrder(shopId: string, orderId: string, deps: SweepD
     "order",
   );
   if (!data.order) return false;
-  return deps.store.upsertOrders(shopId, [orderFromGraphql(data.order)]).written > 0;
+  const node = await withAllLineItems(deps.graphql, data.order);
+  return deps.store.upsertOrders(shopId, [orderFromGraphql(node)]).written > 0;
 }

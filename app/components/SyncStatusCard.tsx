@@ -1,0 +1,80 @@
+/** Where the shop's data stands: backfill progress, last recompute, errors, failed write-backs. */
+import { Badge, Banner, BlockStack, Card, InlineStack, ProgressBar, Text } from "@shopify/polaris";
+import { formatDateTime, formatNumber } from "./format";
+
+export interface SyncStatusView {
+  phase: string;
+  ordersDone: number;
+  ordersEstimated: number | null;
+  backfillStartedAt: string | null;
+  backfillFinishedAt: string | null;
+  lastSweepAt: string | null;
+  lastRecomputeAt: string | null;
+  lastError: string | null;
+  failedWrites: number;
+}
+
+const PHASES: Record<string, { label: string; tone?: "info" | "success" | "attention" | "critical" }> = {
+  idle: { label: "Up to date", tone: "success" },
+  backfill: { label: "Importing orders", tone: "info" },
+  ingest: { label: "Importing orders", tone: "info" },
+  recompute: { label: "Scoring customers", tone: "info" },
+  writeback: { label: "Writing personas to the store", tone: "info" },
+  failed: { label: "Needs attention", tone: "critical" },
+};
+
+export function SyncStatusCard({ status, locale }: { status: SyncStatusView; locale: string }) {
+  const phase = PHASES[status.phase] ?? { label: status.phase };
+  const importing = status.phase === "backfill" || status.phase === "ingest";
+  const progress =
+    status.ordersEstimated && status.ordersEstimated > 0
+      ? Math.min(100, Math.round((status.ordersDone / status.ordersEstimated) * 100))
+      : null;
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <InlineStack align="space-between" blockAlign="center">
+          <Text as="h2" variant="headingMd">
+            Sync and write-back
+          </Text>
+          <Badge tone={phase.tone}>{phase.label}</Badge>
+        </InlineStack>
+        {status.lastError && (
+          <Banner tone="critical" title="The last sync step failed">
+            <Text as="p">{status.lastError}</Text>
+          </Banner>
+        )}
+        {status.failedWrites > 0 && (
+          <Banner tone="warning" title={`${formatNumber(status.failedWrites, locale)} ${status.failedWrites === 1 ? "customer" : "customers"} could not be updated in your store`}>
+            <Text as="p">Their persona tags will be retried with the next write-back.</Text>
+          </Banner>
+        )}
+        {importing && (
+          <BlockStack gap="100">
+            <Text as="p" variant="bodySm">
+              {progress !== null
+                ? `${formatNumber(status.ordersDone, locale)} of about ${formatNumber(status.ordersEstimated, locale)} orders imported`
+                : `${formatNumber(status.ordersDone, locale)} orders imported`}
+            </Text>
+            <ProgressBar progress={progress ?? 0} size="small" tone="primary" animated={progress === null} />
+          </BlockStack>
+        )}
+        <InlineStack gap="600" wrap>
+          <Text as="p" variant="bodySm" tone="subdued">
+            Last scored: {formatDateTime(status.lastRecomputeAt, locale)}
+          </Text>
+          {status.backfillFinishedAt && (
+            <Text as="p" variant="bodySm" tone="subdued">
+              Orders imported: {formatDateTime(status.backfillFinishedAt, locale)}
+            </Text>
+          )}
+          {status.lastSweepAt && (
+            <Text as="p" variant="bodySm" tone="subdued">
+              Last check for missed orders: {formatDateTime(status.lastSweepAt, locale)}
+            </Text>
+          )}
+        </InlineStack>
+      </BlockStack>
+    </Card>
+  );
+}

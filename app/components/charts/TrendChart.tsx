@@ -1,0 +1,112 @@
+/**
+ * Persona sizes over time: one line per persona, days on the x axis. Plain SVG drawn
+ * on the server and the client alike (no layout effects, no window), coloured with the
+ * personas' colours and Polaris tokens for axes and text. See docs/decisions/005-charts.md.
+ */
+import { BlockStack, InlineStack, Text } from "@shopify/polaris";
+import { formatDate, formatNumber } from "../format";
+import { Swatch } from "../PersonaLabel";
+
+export interface TrendSeries {
+  slug: string;
+  name: string;
+  color: string;
+  values: number[];
+}
+
+export interface TrendChartProps {
+  days: string[];
+  series: TrendSeries[];
+  locale: string;
+  /** What the chart shows, for screen readers. */
+  label: string;
+}
+
+const W = 640;
+const H = 240;
+const PAD = { top: 12, right: 12, bottom: 28, left: 48 };
+
+/** 0, a round step, …: a few gridlines a person can read. */
+export function niceTicks(max: number, count = 4): number[] {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
+  const ticks: number[] = [];
+  for (let v = 0; v <= max + step * 0.001; v += step) ticks.push(Math.round(v * 1e6) / 1e6);
+  if (ticks[ticks.length - 1] < max) ticks.push(ticks[ticks.length - 1] + step);
+  return ticks;
+}
+
+export function TrendChart({ days, series, locale, label }: TrendChartProps) {
+  const max = Math.max(0, ...series.flatMap((s) => s.values));
+  const ticks = niceTicks(max);
+  const top = ticks[ticks.length - 1] || 1;
+  const innerW = W - PAD.left - PAD.right;
+  const innerH = H - PAD.top - PAD.bottom;
+  const dayMs = days.map((d) => Date.parse(`${d}T00:00:00Z`));
+  const t0 = dayMs[0] ?? 0;
+  const span = (dayMs[dayMs.length - 1] ?? 0) - t0;
+  const x = (i: number) => PAD.left + (span > 0 ? ((dayMs[i] - t0) / span) * innerW : innerW / 2);
+  const y = (v: number) => PAD.top + innerH - (v / top) * innerH;
+  const labelDays = days.length <= 2 ? days.map((_, i) => i) : [0, Math.floor((days.length - 1) / 2), days.length - 1];
+  const text = { fill: "var(--p-color-text-secondary)", fontSize: 11, fontFamily: "var(--p-font-family-sans)" };
+
+  return (
+    <BlockStack gap="300">
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={label} style={{ display: "block" }}>
+        <title>{label}</title>
+        {ticks.map((t) => (
+          <g key={t}>
+            <line
+              x1={PAD.left}
+              x2={W - PAD.right}
+              y1={y(t)}
+              y2={y(t)}
+              style={{ stroke: "var(--p-color-border-secondary)", strokeWidth: 1 }}
+            />
+            <text x={PAD.left - 8} y={y(t) + 4} textAnchor="end" style={text}>
+              {formatNumber(t, locale, 1)}
+            </text>
+          </g>
+        ))}
+        {labelDays.map((i) => (
+          <text
+            key={days[i]}
+            x={x(i)}
+            y={H - 8}
+            textAnchor={i === 0 && days.length > 1 ? "start" : i === days.length - 1 && days.length > 1 ? "end" : "middle"}
+            style={text}
+          >
+            {formatDate(days[i], locale)}
+          </text>
+        ))}
+        {series.map((s) =>
+          s.values.length === 1 ? (
+            <circle key={s.slug} cx={x(0)} cy={y(s.values[0])} r={4} style={{ fill: s.color }}>
+              <title>{`${s.name}: ${formatNumber(s.values[0], locale)}`}</title>
+            </circle>
+          ) : (
+            <polyline
+              key={s.slug}
+              points={s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}
+              style={{ fill: "none", stroke: s.color, strokeWidth: 2, strokeLinejoin: "round", strokeLinecap: "round" }}
+            >
+              <title>{`${s.name}: ${formatNumber(s.values[s.values.length - 1], locale)} on ${formatDate(days[days.length - 1], locale)}`}</title>
+            </polyline>
+          ),
+        )}
+      </svg>
+      <InlineStack gap="300" wrap>
+        {series.map((s) => (
+          <InlineStack key={s.slug} gap="100" blockAlign="center">
+            <Swatch color={s.color} />
+            <Text as="span" variant="bodySm" tone="subdued">
+              {s.name}
+            </Text>
+          </InlineStack>
+        ))}
+      </InlineStack>
+    </BlockStack>
+  );
+}

@@ -1,0 +1,302 @@
+/**
+ * The customer list: filter by persona and score ranges, search by customer id or
+ * email, sort by spend, orders, recency or persona, page with keyset cursors (cheap on
+ * a million customers, stable while a recompute runs). The same filters drive the CSV
+ * export (customers-csv.server.ts).
+ */
+import { z } from "zod";
+import { shopSettings } from "~/scoring/recompute.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { legacyId } from "~/writeback/naming";
+import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
+import { isoOrNull } from "./request.server";
+
+const blankAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
+const score = z.preprocess(
+  blankAsUndefined,
+  z.coerce.number({ invalid_type_error: "must be a score 1–5" }).int("must be a whole score 1–5").min(1, "scores run 1–5").max(5, "scores run 1–5").optional(),
+);
+
+/** Filters shared by the list and the export. `persona=none`: customers without a persona. */
+export const customerFilterSchema = z
+  .object({
+    persona: z.preprocess(
+      blankAsUndefined,
+      z
+        .string()
+        .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a persona slug such as champions, or none")
+        .optional(),
+    ),
+    r: score,
+    f: score,
+    m: score,
+    rMin: score,
+    rMax: score,
+    fMin: score,
+    fMax: score,
+    mMin: score,
+    mMax: score,
+    q: z.preprocess(blankAsUndefined, z.string().trim().max(200, "search is at most 200 characters").optional()),
+  })
+  .superRefine((v, ctx) => {
+    for (const d of ["r", "f", "m"] as const) {
+      const lo = v[`${d}Min`];
+      const hi = v[`${d}Max`];
+      if (lo !== undefined && hi !== undefined && lo > hi) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [`${d}Min`], message: `${d}Min must not exceed ${d}Max` });
+      }
+    }
+  });
+
+export type CustomerFilter = z.output<typeof customerFilterSchema>;
+
+export const CUSTOMER_SORTS = ["monetary", "frequency", "recency", "persona"] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
+/** Natural direction: biggest spenders, most orders, most recent, best persona first. */
+const DEFAULT_DIR: Record<CustomerSort, "asc" | "desc"> = {
+  monetary: "desc",
+  frequency: "desc",
+  recency: "asc",
+  persona: "asc",
+};
+
+const cursorSchema = z.tuple([z.union([z.number(), z.string()]), z.string()]);
+
+/** "monetary:desc" (one select in the UI) → sort=monetary, dir=desc. */
+function splitSort(raw: unknown): unknown {
+  if (!raw || typeof raw !== "object") return raw;
+  const q = raw as Record<string, unknown>;
+  if (typeof q.sort !== "string" || !q.sort.includes(":")) return raw;
+  const [sort, dir] = q.sort.split(":");
+  return { ...q, sort, dir: q.dir ?? dir };
+}
+
+export const customerListSchema = z.preprocess(
+  splitSort,
+  z
+  .object({
+    sort: z.preprocess(blankAsUndefined, z.enum(CUSTOMER_SORTS, { errorMap: () => ({ message: "must be monetary, frequency, recency or persona" }) }).default("monetary")),
+    dir: z.preprocess(blankAsUndefined, z.enum(["asc", "desc"], { errorMap: () => ({ message: "must be asc or desc" }) }).optional()),
+    after: z.preprocess(blankAsUndefined, z.string().max(2000).optional()),
+    before: z.preprocess(blankAsUndefined, z.string().max(2000).optional()),
+    limit: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(250).default(50)),
+  })
+  .and(customerFilterSchema)
+  .superRefine((v, ctx) => {
+    if (v.after && v.before) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["before"], message: "use after or before, not both" });
+    for (const key of ["after", "before"] as const) {
+      if (v[key] && !decodeCursor(v[key])) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "is not a valid page cursor" });
+    }
+  }),
+);
+
+export type CustomerListQuery = z.output<typeof customerListSchema>;
+
+export interface CustomerRow {
+  customerKey: string;
+  email: string | null;
+  guest: boolean;
+  /** shopify://admin/customers/<id> for Shopify customers; null for guests and other platforms. */
+  adminUrl: string | null;
+  recencyDays: number | null;
+  frequency: number;
+  monetaryMinor: number;
+  r: number | null;
+  f: number | null;
+  m: number | null;
+  persona: { slug: string; name: string; color: string } | null;
+  previousPersona: { slug: string; name: string; color: string } | null;
+  personaSince: string | null;
+  lastOrderAt: string | null;
+  writeStatus: string | null;
+}
+
+export interface CustomerPage {
+  currency: string;
+  rows: CustomerRow[];
+  /** Customers matching the filters (all pages). */
+  total: number;
+  sort: CustomerSort;
+  dir: "asc" | "desc";
+  nextCursor: string | null;
+  previousCursor: string | null;
+  /** Personas to filter by (the map's, plus slugs customers still carry). */
+  personas: { slug: string; name: string; color: string }[];
+}
+
+export function encodeCursor(value: number | string, key: string): string {
+  return Buffer.from(JSON.stringify([value, key])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): [number | string, string] | null {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/** WHERE for the filters; always scoped to the shop. */
+export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
+  const parts = ["shopId = ?"];
+  const params: unknown[] = [shopId];
+  if (filter.persona === "none") parts.push("persona IS NULL");
+  else if (filter.persona) {
+    parts.push("persona = ?");
+    params.push(filter.persona);
+  }
+  for (const d of ["r", "f", "m"] as const) {
+    const exact = filter[d];
+    const lo = filter[`${d}Min`];
+    const hi = filter[`${d}Max`];
+    if (exact !== undefined) {
+      parts.push(`${d} = ?`);
+      params.push(exact);
+    }
+    if (lo !== undefined) {
+      parts.push(`${d} >= ?`);
+      params.push(lo);
+    }
+    if (hi !== undefined) {
+      parts.push(`${d} <= ?`);
+      params.push(hi);
+    }
+  }
+  if (filter.q) {
+    const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    parts.push(`(customerKey LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`);
+    params.push(like, like);
+  }
+  return { sql: parts.join(" AND "), params };
+}
+
+const COLUMNS = `customerKey, email, guest, recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona,
+  personaSince, lastOrderAt, writeStatus`;
+
+interface RawCustomer {
+  customerKey: string;
+  email: string | null;
+  guest: number;
+  recencyDays: number | null;
+  frequency: number;
+  monetaryMinor: number;
+  r: number | null;
+  f: number | null;
+  m: number | null;
+  persona: string | null;
+  previousPersona: string | null;
+  personaSince: number | string | null;
+  lastOrderAt: number | string | null;
+  writeStatus: string | null;
+  sortValue: number | string;
+}
+
+export function listCustomers(db: SqliteDatabase, shopId: string, query: CustomerListQuery): CustomerPage {
+  const settings = shopSettings(db, shopId);
+  const shop = db.prepare(`SELECT currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+    currency: string;
+    platform: string;
+  };
+  const carried = db
+    .prepare(`SELECT DISTINCT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
+    .pluck()
+    .all(shopId) as string[];
+  const catalog = withDataSlugs(settings, personaCatalog(settings), carried);
+
+  const where = customerWhere(shopId, query);
+  const total = db.prepare(`SELECT count(*) FROM "Customer" WHERE ${where.sql}`).pluck().get(...where.params) as number;
+
+  const sort = query.sort;
+  const dir = query.dir ?? DEFAULT_DIR[sort];
+  const expr = sortExpression(sort, catalog);
+  const cursor = query.after ? decodeCursor(query.after) : query.before ? decodeCursor(query.before) : null;
+  const backwards = Boolean(query.before);
+  // Walking backwards: flip the comparison and the order, then reverse the page.
+  const ascending = (dir === "asc") !== backwards;
+  const cmp = ascending ? ">" : "<";
+  const order = ascending ? "ASC" : "DESC";
+  const keyset: Sql = cursor
+    ? { sql: ` AND (${expr.sql} ${cmp} ? OR (${expr.sql} = ? AND customerKey ${cmp} ?))`, params: [...expr.params, cursor[0], ...expr.params, cursor[0], cursor[1]] }
+    : { sql: "", params: [] };
+  const rows = db
+    .prepare(
+      `SELECT ${COLUMNS}, ${expr.sql} AS sortValue FROM "Customer"
+       WHERE ${where.sql}${keyset.sql}
+       ORDER BY sortValue ${order}, customerKey ${order} LIMIT ?`,
+    )
+    .all(...expr.params, ...where.params, ...keyset.params, query.limit + 1) as RawCustomer[];
+  const more = rows.length > query.limit;
+  if (more) rows.pop();
+  if (backwards) rows.reverse();
+
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const hasNext = backwards ? true : more;
+  const hasPrevious = backwards ? more : Boolean(query.after);
+  const info = new Map(catalog.map((p) => [p.slug, p]));
+  return {
+    currency: shop.currency,
+    rows: rows.map((row) => toCustomerRow(row, shop.platform, info)),
+    total,
+    sort,
+    dir,
+    nextCursor: hasNext && last ? encodeCursor(last.sortValue, last.customerKey) : null,
+    previousCursor: hasPrevious && first ? encodeCursor(first.sortValue, first.customerKey) : null,
+    personas: catalog.map(({ slug, name, color }) => ({ slug, name, color })),
+  };
+}
+
+function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
+  switch (sort) {
+    case "monetary":
+      return { sql: "monetaryMinor", params: [] };
+    case "frequency":
+      return { sql: "frequency", params: [] };
+    case "recency":
+      // Customers without a counted order have no recency: they sort after everyone.
+      return { sql: "coalesce(recencyDays, 2147483647)", params: [] };
+    case "persona": {
+      // Map order (Champions first), unknown slugs after, no persona last.
+      const whens = catalog.map(() => "WHEN ? THEN ?").join(" ");
+      const params: unknown[] = [];
+      catalog.forEach((p, i) => params.push(p.slug, i));
+      return {
+        sql: `(CASE WHEN persona IS NULL THEN ${catalog.length + 1} ${catalog.length ? `ELSE CASE persona ${whens} ELSE ${catalog.length} END` : `ELSE ${catalog.length}`} END)`,
+        params,
+      };
+    }
+  }
+}
+
+function toCustomerRow(row: RawCustomer, platform: string, info: Map<string, PersonaInfo>): CustomerRow {
+  const persona = (slug: string | null) => {
+    if (!slug) return null;
+    const p = info.get(slug);
+    return { slug, name: p?.name ?? slug, color: p?.color ?? "#9E9E9E" };
+  };
+  const id = platform === "shopify" && !row.guest ? legacyId(row.customerKey) : null;
+  return {
+    customerKey: row.customerKey,
+    email: row.email,
+    guest: row.guest === 1,
+    adminUrl: id ? `shopify://admin/customers/${id}` : null,
+    recencyDays: row.recencyDays,
+    frequency: row.frequency,
+    monetaryMinor: row.monetaryMinor,
+    r: row.r,
+    f: row.f,
+    m: row.m,
+    persona: persona(row.persona),
+    previousPersona: persona(row.previousPersona),
+    personaSince: isoOrNull(row.personaSince),
+    lastOrderAt: isoOrNull(row.lastOrderAt),
+    writeStatus: row.writeStatus,
+  };
+}

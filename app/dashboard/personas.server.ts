@@ -1,0 +1,315 @@
+/**
+ * Personas pages: every persona of the shop's map with its size, and one persona in
+ * depth — its definition (the map rules that assign it and the score cells they win),
+ * customer-lifetime figures, who moved in and out over a period, what to use it for,
+ * and the tag and segment it carries in the store.
+ */
+import { isoDate, personaRulesFor, slugify, utcDay, validatePersonaMap, type PersonaRule } from "~/rfm";
+import { shopSettings } from "~/scoring/recompute.server";
+import type { ShopSettings } from "~/settings/shop-settings";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
+
+export interface PersonaListItem extends PersonaInfo {
+  customers: number;
+  customerShare: number;
+  revenueMinor: number;
+  revenueShare: number;
+  /** Score cells (of 125) this persona gets from the map. */
+  cells: number;
+}
+
+export interface PersonasList {
+  currency: string;
+  customersScored: number;
+  personas: PersonaListItem[];
+}
+
+export function listPersonas(db: SqliteDatabase, shopId: string): PersonasList {
+  const settings = shopSettings(db, shopId);
+  const rows = db
+    .prepare(
+      `SELECT persona, count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor
+       FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona`,
+    )
+    .all(shopId) as { persona: string; customers: number; revenueMinor: number }[];
+  const bySlug = new Map(rows.map((r) => [r.persona, r]));
+  const total = rows.reduce((s, r) => s + r.customers, 0);
+  const revenue = rows.reduce((s, r) => s + r.revenueMinor, 0);
+  const cells = cellsPerPersona(settings);
+  const catalog = withDataSlugs(settings, personaCatalog(settings), bySlug.keys());
+  return {
+    currency: shopCurrency(db, shopId),
+    customersScored: total,
+    personas: catalog.map((p) => {
+      const row = bySlug.get(p.slug);
+      return {
+        ...p,
+        customers: row?.customers ?? 0,
+        customerShare: total > 0 ? (row?.customers ?? 0) / total : 0,
+        revenueMinor: row?.revenueMinor ?? 0,
+        revenueShare: revenue > 0 ? (row?.revenueMinor ?? 0) / revenue : 0,
+        cells: cells.get(p.slug) ?? 0,
+      };
+    }),
+  };
+}
+
+export interface PersonaRuleView {
+  /** 1-based position in the map (first match wins). */
+  position: number;
+  r: readonly [number, number];
+  f: readonly [number, number];
+  m: readonly [number, number];
+  /** Cells this rule actually gets (earlier rules win shared cells). */
+  cellsWon: number;
+  /** The ranges in a merchant's words, e.g. "bought recently, often, and spent the most". */
+  words: string;
+}
+
+export interface TransitionRow {
+  slug: string;
+  name: string;
+  color: string;
+  customers: number;
+}
+
+export interface PersonaDetail {
+  currency: string;
+  persona: PersonaInfo;
+  definition: {
+    rules: PersonaRuleView[];
+    cells: number;
+    /** Extra ways customers land here, in words (Lost: orders only before the window; Others: map gaps). */
+    notes: string[];
+  };
+  figures: {
+    customers: number;
+    customerShare: number;
+    revenueMinor: number;
+    orders: number;
+    aovMinor: number | null;
+    ordersPerCustomer: number | null;
+    avgLifetimeDays: number | null;
+    median: {
+      r: number | null;
+      f: number | null;
+      m: number | null;
+      recencyDays: number | null;
+      frequency: number | null;
+      monetaryMinor: number | null;
+    };
+  };
+  transitions: {
+    days: number;
+    /** First day counted ("YYYY-MM-DD"). */
+    since: string;
+    /** Where customers came from ("" slug = new to scoring). */
+    in: TransitionRow[];
+    /** Where customers went ("" slug = no persona any more). */
+    out: TransitionRow[];
+    totalIn: number;
+    totalOut: number;
+  };
+}
+
+export interface PersonaDetailOptions {
+  days: number;
+  now?: Date;
+}
+
+export function getPersonaDetail(
+  db: SqliteDatabase,
+  shopId: string,
+  slug: string,
+  { days, now = new Date() }: PersonaDetailOptions,
+): PersonaDetail | null {
+  const settings = shopSettings(db, shopId);
+  const catalog = personaCatalog(settings);
+  let persona = catalog.find((p) => p.slug === slug);
+  if (!persona) {
+    const held = db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND persona = ? LIMIT 1`).get(shopId, slug);
+    if (!held) return null;
+    persona = withDataSlugs(settings, catalog, [slug]).find((p) => p.slug === slug)!;
+  }
+
+  const rules = personaRulesFor(settings.personas);
+  const won = cellWinners(rules);
+  const ruleViews: PersonaRuleView[] = [];
+  rules.forEach((rule, i) => {
+    if (ruleSlug(rule) !== slug) return;
+    ruleViews.push({
+      position: i + 1,
+      r: rule.r,
+      f: rule.f,
+      m: rule.m,
+      cellsWon: won.filter((w) => w === i).length,
+      words: ruleInWords(rule),
+    });
+  });
+  const notes: string[] = [];
+  if (slug === "lost" && settings.rules.lookbackDays !== null) {
+    notes.push(
+      `Also every customer whose counted orders all lie before the ${settings.rules.lookbackDays}-day lookback window.`,
+    );
+  }
+  if (slug === "others") {
+    const gaps = validatePersonaMap(rules).gaps.length;
+    notes.push(`The ${gaps} score cells no rule of your map covers. Add rules in Settings to give them a persona.`);
+  }
+
+  const agg = db
+    .prepare(
+      `SELECT count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor, coalesce(sum(frequency), 0) AS orders,
+         avg((lastOrderAt - firstOrderAt) / 86400000.0) AS lifetime
+       FROM "Customer" WHERE shopId = ? AND persona = ?`,
+    )
+    .get(shopId, slug) as { customers: number; revenueMinor: number; orders: number; lifetime: number | null };
+  const scored = db
+    .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
+    .pluck()
+    .get(shopId) as number;
+
+  const median = (column: "r" | "f" | "m" | "recencyDays" | "frequency" | "monetaryMinor"): number | null => {
+    const n = agg.customers;
+    if (n === 0) return null;
+    // Column names come from the fixed union above.
+    const pick = db.prepare(
+      `SELECT ${column} FROM "Customer" WHERE shopId = ? AND persona = ? AND ${column} IS NOT NULL
+       ORDER BY ${column} LIMIT ? OFFSET ?`,
+    );
+    const values = pick.pluck().all(shopId, slug, n % 2 === 1 ? 1 : 2, n % 2 === 1 ? (n - 1) / 2 : n / 2 - 1) as number[];
+    if (values.length === 0) return null;
+    return values.reduce((s, v) => s + v, 0) / values.length;
+  };
+
+  const today = utcDay(now);
+  const since = isoDate(today - days + 1);
+  const names = new Map(withDataSlugs(settings, catalog, []).map((p) => [p.slug, p]));
+  const label = (s: string): { name: string; color: string } => {
+    if (s === "") return { name: "", color: "#BDBDBD" };
+    const p = names.get(s) ?? withDataSlugs(settings, catalog, [s]).find((x) => x.slug === s)!;
+    return { name: p.name, color: p.color };
+  };
+  const moves = (sql: string) =>
+    (db.prepare(sql).all(shopId, slug, since) as { slug: string; customers: number }[]).map((r) => ({
+      slug: r.slug,
+      ...label(r.slug),
+      customers: r.customers,
+    }));
+  const inRows = moves(
+    `SELECT fromPersona AS slug, sum(customers) AS customers FROM "PersonaTransition"
+     WHERE shopId = ? AND toPersona = ? AND day >= ? AND fromPersona <> toPersona GROUP BY fromPersona ORDER BY customers DESC, slug`,
+  );
+  const outRows = moves(
+    `SELECT toPersona AS slug, sum(customers) AS customers FROM "PersonaTransition"
+     WHERE shopId = ? AND fromPersona = ? AND day >= ? AND fromPersona <> toPersona GROUP BY toPersona ORDER BY customers DESC, slug`,
+  );
+
+  return {
+    currency: shopCurrency(db, shopId),
+    persona,
+    definition: { rules: ruleViews, cells: ruleViews.reduce((s, r) => s + r.cellsWon, 0), notes },
+    figures: {
+      customers: agg.customers,
+      customerShare: scored > 0 ? agg.customers / scored : 0,
+      revenueMinor: agg.revenueMinor,
+      orders: agg.orders,
+      aovMinor: agg.orders > 0 ? Math.round(agg.revenueMinor / agg.orders) : null,
+      ordersPerCustomer: agg.customers > 0 ? agg.orders / agg.customers : null,
+      avgLifetimeDays: agg.lifetime,
+      median: {
+        r: median("r"),
+        f: median("f"),
+        m: median("m"),
+        recencyDays: median("recencyDays"),
+        frequency: median("frequency"),
+        monetaryMinor: median("monetaryMinor"),
+      },
+    },
+    transitions: {
+      days,
+      since,
+      in: inRows,
+      out: outRows,
+      totalIn: inRows.reduce((s, r) => s + r.customers, 0),
+      totalOut: outRows.reduce((s, r) => s + r.customers, 0),
+    },
+  };
+}
+
+function shopCurrency(db: SqliteDatabase, shopId: string): string {
+  return (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined) ?? "USD";
+}
+
+function ruleSlug(rule: PersonaRule): string {
+  return rule.slug ?? slugify(rule.name);
+}
+
+type Band = readonly [lo: number, hi: number];
+const RECENCY: [Band, string][] = [
+  [[5, 5], "bought very recently"],
+  [[4, 5], "bought recently"],
+  [[3, 5], "bought not too long ago"],
+  [[3, 3], "last bought a while ago"],
+  [[2, 3], "have not bought for some time"],
+  [[1, 2], "have not bought for a long time"],
+  [[1, 1], "bought longest ago"],
+];
+const FREQUENCY: [Band, string][] = [
+  [[5, 5], "buy the most often"],
+  [[4, 5], "buy often"],
+  [[3, 5], "buy fairly often"],
+  [[2, 3], "placed a few orders"],
+  [[1, 1], "placed one order (or the fewest)"],
+  [[1, 2], "placed few orders"],
+];
+const MONETARY: [Band, string][] = [
+  [[5, 5], "spend the most"],
+  [[4, 5], "spend a lot"],
+  [[3, 5], "spend at least average"],
+  [[1, 3], "spend up to average"],
+  [[1, 2], "spend little"],
+  [[1, 1], "spend the least"],
+];
+
+function band(range: readonly [number, number], bands: [Band, string][], score: string): string | null {
+  if (range[0] === 1 && range[1] === 5) return null; // any score: not part of the definition
+  const hit = bands.find(([b]) => b[0] === range[0] && b[1] === range[1]);
+  return hit ? hit[1] : `have a ${score} score of ${range[0] === range[1] ? range[0] : `${range[0]}–${range[1]}`}`;
+}
+
+/** "Customers who bought recently, buy often and spend a lot." */
+export function ruleInWords(rule: Pick<PersonaRule, "r" | "f" | "m">): string {
+  const parts = [band(rule.r, RECENCY, "recency"), band(rule.f, FREQUENCY, "frequency"), band(rule.m, MONETARY, "monetary")].filter(
+    (p): p is string => p !== null,
+  );
+  if (parts.length === 0) return "Every customer not taken by an earlier rule.";
+  const list = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+  return `Customers who ${list}.`;
+}
+
+/** For each of the 125 cells (cellIndex order), the index of the rule that wins it, or −1. */
+function cellWinners(rules: readonly PersonaRule[]): number[] {
+  const out: number[] = [];
+  for (let r = 1; r <= 5; r++)
+    for (let f = 1; f <= 5; f++)
+      for (let m = 1; m <= 5; m++) {
+        out.push(
+          rules.findIndex(
+            (rule) => r >= rule.r[0] && r <= rule.r[1] && f >= rule.f[0] && f <= rule.f[1] && m >= rule.m[0] && m <= rule.m[1],
+          ),
+        );
+      }
+  return out;
+}
+
+function cellsPerPersona(settings: ShopSettings): Map<string, number> {
+  const rules = personaRulesFor(settings.personas);
+  const counts = new Map<string, number>();
+  for (const w of cellWinners(rules)) {
+    const slug = w >= 0 ? ruleSlug(rules[w]) : "others";
+    counts.set(slug, (counts.get(slug) ?? 0) + 1);
+  }
+  return counts;
+}

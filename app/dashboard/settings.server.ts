@@ -1,0 +1,76 @@
+/**
+ * The settings page: the shop's settings with the persona map's completeness check,
+ * saving (validate → store → queue a recompute) and the data a preview needs.
+ * Errors are keyed by the settings path ("rules.lookbackDays", "personas.rules.2.name")
+ * so the form shows each one on its field.
+ */
+import { PERSONAS, personaRulesFor, validatePersonaMap, type PersonaMapCheck } from "~/rfm";
+import type { JobQueue } from "~/jobs/queue.server";
+import { shopSettings } from "~/scoring/recompute.server";
+import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+
+export interface SettingsPage {
+  settings: ShopSettings;
+  currency: string;
+  personaCheck: PersonaMapCheck;
+  /** Built-in persona colours and descriptions, for the rule editor's defaults. */
+  builtIn: { slug: string; name: string; color: string; description: string }[];
+}
+
+export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPage {
+  const settings = shopSettings(db, shopId);
+  const currency = (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string) ?? "USD";
+  return {
+    settings,
+    currency,
+    personaCheck: validatePersonaMap(personaRulesFor(settings.personas)),
+    builtIn: PERSONAS.map(({ slug, name, color, description }) => ({ slug, name, color, description })),
+  };
+}
+
+export type FieldErrors = Record<string, string>;
+
+export type ParsedCandidate = { ok: true; settings: ShopSettings } | { ok: false; errors: FieldErrors };
+
+/**
+ * Settings as posted by the form (JSON in the `settings` field) → validated settings,
+ * or one message per field path. zod's type messages become words a merchant reads.
+ */
+export function parseCandidate(raw: FormDataEntryValue | null): ParsedCandidate {
+  if (typeof raw !== "string" || raw.trim() === "") return { ok: false, errors: { settings: "settings are missing" } };
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch {
+    return { ok: false, errors: { settings: "settings are not valid JSON" } };
+  }
+  const parsed = parseShopSettings(input);
+  if (parsed.ok) return parsed;
+  const errors: FieldErrors = {};
+  for (const e of parsed.errors) errors[e.path || "settings"] ??= friendlyMessage(e.message);
+  return { ok: false, errors };
+}
+
+function friendlyMessage(message: string): string {
+  const typed = /^Expected (\w+), received (\w+)$/.exec(message);
+  if (typed) return typed[1] === "number" ? "must be a number" : `must be a ${typed[1]}`;
+  if (/^Unrecognized key/.test(message)) return message.replace("Unrecognized key(s) in object", "unknown setting");
+  return message;
+}
+
+export interface SaveDeps {
+  db: SqliteDatabase;
+  queue: JobQueue;
+  now?: () => Date;
+}
+
+/** Stores valid settings and queues the recompute they call for (write-back follows it). */
+export function saveSettings(shopId: string, settings: ShopSettings, { db, queue, now = () => new Date() }: SaveDeps): void {
+  db.prepare(`UPDATE "Shop" SET settings = ?, updatedAt = ? WHERE id = ?`).run(
+    JSON.stringify(settings),
+    now().getTime(),
+    shopId,
+  );
+  queue.enqueue("recompute", shopId);
+}

@@ -1,0 +1,90 @@
+/**
+ * Rows as recompute and write-back leave them (raw SQL, dates as epoch milliseconds),
+ * for tests of the admin pages' services and routes.
+ */
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+
+const DAY = 86_400_000;
+
+export interface CustomerSeed {
+  customerKey: string;
+  email?: string | null;
+  guest?: boolean;
+  persona?: string | null;
+  previousPersona?: string | null;
+  r?: number | null;
+  f?: number | null;
+  m?: number | null;
+  recencyDays?: number | null;
+  frequency?: number;
+  monetaryMinor?: number;
+  /** Days between first and last counted order. */
+  lifetimeDays?: number;
+  writeStatus?: string | null;
+  /** As-of instant the recency is counted from. */
+  asOf?: Date;
+}
+
+export function seedCustomer(db: SqliteDatabase, shopId: string, c: CustomerSeed): void {
+  const asOf = (c.asOf ?? new Date("2026-06-30T12:00:00Z")).getTime();
+  const scored = c.persona !== null && c.persona !== undefined;
+  const recency = c.recencyDays ?? (scored ? 10 : null);
+  const last = recency === null ? null : Math.floor(asOf / DAY) * DAY - recency * DAY;
+  const first = last === null ? null : last - (c.lifetimeDays ?? 0) * DAY;
+  db.prepare(
+    `INSERT INTO "Customer" (shopId, customerKey, guest, email, recencyDays, frequency, monetaryMinor, firstOrderAt,
+       lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt, writeStatus)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    shopId,
+    c.customerKey,
+    (c.guest ?? c.customerKey.startsWith("email:")) ? 1 : 0,
+    c.email ?? null,
+    recency,
+    c.frequency ?? (scored ? 1 : 0),
+    c.monetaryMinor ?? 0,
+    first,
+    last,
+    c.r ?? null,
+    c.f ?? null,
+    c.m ?? null,
+    c.persona ?? null,
+    c.previousPersona ?? null,
+    scored ? asOf : null,
+    asOf,
+    c.writeStatus ?? null,
+  );
+}
+
+export function seedSnapshot(
+  db: SqliteDatabase,
+  shopId: string,
+  day: string,
+  counts: Record<string, number>,
+): void {
+  const insert = db.prepare(
+    `INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  for (const [persona, customers] of Object.entries(counts)) insert.run(shopId, day, persona, customers, customers, customers * 1000);
+}
+
+export function seedTransition(db: SqliteDatabase, shopId: string, day: string, from: string, to: string, customers: number): void {
+  db.prepare(
+    `INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)`,
+  ).run(shopId, day, from, to, customers);
+}
+
+export function setSyncState(db: SqliteDatabase, shopId: string, fields: Record<string, string | number | null>): void {
+  const keys = Object.keys(fields);
+  db.prepare(`UPDATE "SyncState" SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE shopId = ?`).run(
+    ...keys.map((k) => fields[k]),
+    shopId,
+  );
+}
+
+/** An order row (header only) so "orders stored" is true. */
+export function seedOrderHeader(db: SqliteDatabase, shopId: string, id: string, customerKey = "gid://shopify/Customer/1"): void {
+  db.prepare(
+    `INSERT INTO "Order" (shopId, id, customerKey, processedAt, updatedAt, currency, totalMinor) VALUES (?, ?, ?, ?, ?, 'USD', 1000)`,
+  ).run(shopId, id, customerKey, Date.now(), Date.now());
+}

@@ -1,0 +1,277 @@
+import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import {
+  Badge,
+  BlockStack,
+  Box,
+  Button,
+  ButtonGroup,
+  Card,
+  DataTable,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  List,
+  Page,
+  Text,
+} from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { z } from "zod";
+import { formatDate, formatMoney, formatNumber, formatPercent } from "~/components/format";
+import { PersonaLabel, Swatch } from "~/components/PersonaLabel";
+import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
+import { getPersonaDetail } from "~/dashboard/personas.server";
+import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
+import { services } from "~/services.server";
+import { authenticate } from "~/shopify.server";
+
+const PERIODS = [7, 30, 90] as const;
+
+const paramsSchema = z.object({
+  slug: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a persona slug such as champions"),
+});
+const querySchema = z.object({
+  days: z
+    .enum(["7", "30", "90"], { errorMap: () => ({ message: "must be 7, 30 or 90" }) })
+    .default("30")
+    .transform(Number),
+});
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const { db } = services();
+  const shop = requireShop(db, session.shop);
+  const slug = paramsSchema.safeParse(params);
+  if (!slug.success) {
+    throw Response.json({ message: "Invalid persona", errors: { slug: slug.error.issues[0].message } }, { status: 400 });
+  }
+  const { days } = parseSearchParams(querySchema, request);
+  const detail = getPersonaDetail(db, shop.id, slug.data.slug, { days });
+  if (!detail) throw Response.json({ message: `No persona "${slug.data.slug}" in your persona map` }, { status: 404 });
+  return { ...detail, locale: requestLocale(request) };
+};
+
+function range([lo, hi]: readonly [number, number]): string {
+  return lo === hi ? `${lo}` : `${lo}–${hi}`;
+}
+
+export default function PersonaPage() {
+  const { persona, definition, figures, transitions, currency, locale } = useLoaderData<typeof loader>();
+  const fromLabel = (slug: string, name: string) => (slug === "" ? "New to scoring" : name);
+  const toLabel = (slug: string, name: string) => (slug === "" ? "No persona any more" : name);
+  return (
+    <Page
+      title={persona.name}
+      titleMetadata={<Swatch color={persona.color} size={14} />}
+      subtitle={persona.description}
+      backAction={{ content: "Personas", url: "/app/personas" }}
+      secondaryActions={[{ content: "View customers", url: `/app/customers?persona=${persona.slug}` }]}
+    >
+      <Layout>
+        <Layout.Section>
+          <BlockStack gap="400">
+            <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
+              <Figure label="Customers" value={formatNumber(figures.customers, locale)} note={`${formatPercent(figures.customerShare, locale)} of scored customers`} />
+              <Figure label="Revenue (counted)" value={formatMoney(figures.revenueMinor, currency, locale)} />
+              <Figure label="Average order value" value={formatMoney(figures.aovMinor, currency, locale)} />
+              <Figure label="Orders per customer" value={formatNumber(figures.ordersPerCustomer, locale, 1)} />
+              <Figure
+                label="Average lifetime"
+                value={figures.avgLifetimeDays === null ? "—" : `${formatNumber(figures.avgLifetimeDays, locale)} days`}
+                note="First to last counted order"
+              />
+              <Figure
+                label="Median days since last order"
+                value={formatNumber(figures.median.recencyDays, locale, 1)}
+              />
+              <Figure label="Median spend" value={formatMoney(figures.median.monetaryMinor, currency, locale)} />
+              <Figure
+                label="Median scores"
+                value={`R ${formatNumber(figures.median.r, locale, 1)} · F ${formatNumber(figures.median.f, locale, 1)} · M ${formatNumber(figures.median.m, locale, 1)}`}
+              />
+            </InlineGrid>
+
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Definition
+                </Text>
+                <Text as="p">{persona.description}</Text>
+                {definition.rules.map((r) => (
+                  <Text as="p" key={r.position}>
+                    {definition.rules.length > 1 ? `Rule #${r.position}: ` : ""}
+                    {r.words}
+                  </Text>
+                ))}
+                {definition.rules.length > 0 ? (
+                  <DataTable
+                    columnContentTypes={["numeric", "text", "text", "text", "numeric"]}
+                    headings={["Rule", "Recency", "Frequency", "Monetary", "Score cells"]}
+                    rows={definition.rules.map((r) => [
+                      `#${r.position}`,
+                      range(r.r),
+                      range(r.f),
+                      range(r.m),
+                      formatNumber(r.cellsWon, locale),
+                    ])}
+                    footerContent={`Scores run 1–5 (5 = most recent, most orders, highest spend). Rules apply in order, the first match wins: this persona gets ${definition.cells} of the 125 score cells.`}
+                  />
+                ) : (
+                  <Text as="p" tone="subdued">
+                    No rule of your persona map assigns this persona.
+                  </Text>
+                )}
+                {definition.notes.map((note) => (
+                  <Text as="p" key={note}>
+                    {note}
+                  </Text>
+                ))}
+              </BlockStack>
+            </Card>
+
+            <Card>
+              <BlockStack gap="300">
+                <InlineStack align="space-between" blockAlign="center">
+                  <Text as="h2" variant="headingMd">
+                    Movement since {formatDate(transitions.since, locale)}
+                  </Text>
+                  <ButtonGroup variant="segmented">
+                    {PERIODS.map((d) => (
+                      <Button key={d} size="slim" url={`?days=${d}`} pressed={transitions.days === d}>
+                        {`${d} days`}
+                      </Button>
+                    ))}
+                  </ButtonGroup>
+                </InlineStack>
+                <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+                  <Moves
+                    title={`Moved in: ${formatNumber(transitions.totalIn, locale)}`}
+                    rows={transitions.in.map((r) => ({ ...r, label: fromLabel(r.slug, r.name) }))}
+                    locale={locale}
+                    empty="Nobody moved in."
+                  />
+                  <Moves
+                    title={`Moved out: ${formatNumber(transitions.totalOut, locale)}`}
+                    rows={transitions.out.map((r) => ({ ...r, label: toLabel(r.slug, r.name) }))}
+                    locale={locale}
+                    empty="Nobody moved out."
+                  />
+                </InlineGrid>
+              </BlockStack>
+            </Card>
+          </BlockStack>
+        </Layout.Section>
+        <Layout.Section variant="oneThird">
+          <BlockStack gap="400">
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  In your store
+                </Text>
+                <BlockStack gap="100">
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    Customer tag (Flow, customer filters)
+                  </Text>
+                  <InlineStack>
+                    <Badge>{persona.tag}</Badge>
+                  </InlineStack>
+                </BlockStack>
+                <BlockStack gap="100">
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    Customer segment (campaigns)
+                  </Text>
+                  <Text as="p" fontWeight="semibold">
+                    {persona.segment}
+                  </Text>
+                </BlockStack>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  In Shopify Flow, start from “Customer tags added” and check for <code>{persona.tag}</code>.
+                </Text>
+              </BlockStack>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Suggested uses
+                </Text>
+                {persona.uses.length > 0 ? (
+                  <List>
+                    {persona.uses.map((u) => (
+                      <List.Item key={u}>{u}</List.Item>
+                    ))}
+                  </List>
+                ) : (
+                  <Text as="p" tone="subdued">
+                    A persona of your own: you know best what it is for.
+                  </Text>
+                )}
+              </BlockStack>
+            </Card>
+          </BlockStack>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
+
+function Figure({ label, value, note }: { label: string; value: string; note?: string }) {
+  return (
+    <Card>
+      <BlockStack gap="100">
+        <Text as="p" variant="bodySm" tone="subdued">
+          {label}
+        </Text>
+        <Text as="p" variant="headingMd">
+          {value}
+        </Text>
+        {note && (
+          <Text as="p" variant="bodyXs" tone="subdued">
+            {note}
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+function Moves({
+  title,
+  rows,
+  locale,
+  empty,
+}: {
+  title: string;
+  rows: { slug: string; label: string; color: string; customers: number }[];
+  locale: string;
+  empty: string;
+}) {
+  return (
+    <Box>
+      <BlockStack gap="200">
+        <Text as="h3" variant="headingSm">
+          {title}
+        </Text>
+        {rows.length === 0 ? (
+          <Text as="p" tone="subdued">
+            {empty}
+          </Text>
+        ) : (
+          rows.map((r) => (
+            <InlineStack key={r.slug || "none"} align="space-between">
+              <PersonaLabel persona={{ name: r.label, color: r.color }} />
+              <Text as="span" numeric>
+                {formatNumber(r.customers, locale)}
+              </Text>
+            </InlineStack>
+          ))
+        )}
+      </BlockStack>
+    </Box>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary title="Persona" />;
+}
+
+export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);

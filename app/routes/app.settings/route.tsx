@@ -1,0 +1,151 @@
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { Banner, BlockStack, Layout, Page, Text } from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { useEffect, useMemo, useState } from "react";
+import { z } from "zod";
+import { appBridge } from "~/components/app-bridge";
+import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
+import type { ShopSettings } from "~/settings/shop-settings";
+import { formFromSettings, settingsInputFromForm, type SettingsForm } from "~/components/settings/form-model";
+import { PersonaMapEditor } from "~/components/settings/PersonaMapEditor";
+import { PreviewResult } from "~/components/settings/PreviewResult";
+import { CountingRulesSection, ScoringSection, WritebackSection } from "~/components/settings/sections";
+import { requestLocale, requireShop } from "~/dashboard/request.server";
+import { getSettingsPage, parseCandidate, saveSettings } from "~/dashboard/settings.server";
+import { previewSettings } from "~/scoring/preview.server";
+import { services } from "~/services.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const { db } = services();
+  const shop = requireShop(db, session.shop);
+  return { ...getSettingsPage(db, shop.id), locale: requestLocale(request) };
+};
+
+const intentSchema = z.enum(["preview", "save"], { errorMap: () => ({ message: "must be preview or save" }) });
+
+/**
+ * intent=preview: what these settings would change, computed without writing anything.
+ * intent=save: validate, store, queue a recompute (write-back follows it).
+ * Invalid settings: 400 with { errors: { "rules.lookbackDays": "…" } }.
+ */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const { db, store, runner } = services();
+  const shop = requireShop(db, session.shop);
+  const form = await request.formData();
+  const intent = intentSchema.safeParse(form.get("intent"));
+  if (!intent.success) {
+    return data({ intent: null, errors: { intent: intent.error.issues[0].message } }, { status: 400 });
+  }
+  const candidate = parseCandidate(form.get("settings"));
+  if (!candidate.ok) return data({ intent: intent.data, errors: candidate.errors }, { status: 400 });
+  if (intent.data === "preview") {
+    return { intent: intent.data, preview: previewSettings(shop.id, candidate.settings, { db, store }) };
+  }
+  saveSettings(shop.id, candidate.settings, { db, queue: runner.queue });
+  return { intent: intent.data, saved: true as const };
+};
+
+type ActionResult = {
+  intent: "preview" | "save" | null;
+  errors?: Record<string, string>;
+  preview?: Parameters<typeof PreviewResult>[0]["preview"];
+  saved?: true;
+};
+
+export default function Settings() {
+  const page = useLoaderData<typeof loader>();
+  const { currency, locale } = page;
+  const initial = useMemo(() => formFromSettings(page.settings as unknown as ShopSettings, currency), [page.settings, currency]);
+  const [form, setForm] = useState<SettingsForm>(initial);
+  const [dirty, setDirty] = useState(false);
+  const previewer = useFetcher<typeof action>();
+  const saver = useFetcher<typeof action>();
+
+  const previewResult = previewer.data as ActionResult | undefined;
+  const saveResult = saver.data as ActionResult | undefined;
+  const latest = saver.state === "idle" && saveResult ? saveResult : previewResult;
+  const errors = latest?.errors ?? {};
+  const error = (path: string) => errors[path];
+
+  useEffect(() => {
+    if (saver.state === "idle" && saveResult?.saved) {
+      setDirty(false);
+      appBridge()?.toast.show("Settings saved. Customers are being rescored.");
+    }
+    // Only when a save comes back.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [saver.state, saveResult]);
+
+  const change = <K extends keyof SettingsForm>(key: K) => (value: SettingsForm[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setDirty(true);
+  };
+  const submit = (intent: "preview" | "save") => {
+    const fields = { intent, settings: JSON.stringify(settingsInputFromForm(form, currency)) };
+    (intent === "save" ? saver : previewer).submit(fields, { method: "post" });
+  };
+
+  const errorCount = Object.keys(errors).length;
+  return (
+    <Page
+      title="Settings"
+      subtitle="What counts, how customers are scored, which persona each score gets, and what is written to your store"
+      primaryAction={{ content: "Save", loading: saver.state !== "idle", onAction: () => submit("save") }}
+      secondaryActions={[{ content: "Preview changes", loading: previewer.state !== "idle", onAction: () => submit("preview") }]}
+    >
+      <Layout>
+        {errorCount > 0 && (
+          <Layout.Section>
+            <Banner tone="critical" title={`Please fix ${errorCount === 1 ? "1 field" : `${errorCount} fields`}`}>
+              <Text as="p">Each problem is shown on its field below.</Text>
+              {errors.settings && <Text as="p">{errors.settings}</Text>}
+            </Banner>
+          </Layout.Section>
+        )}
+        {saveResult?.saved && !dirty && (
+          <Layout.Section>
+            <Banner tone="success" title="Settings saved">
+              <Text as="p">Customers are being rescored; personas in your store update once scoring finishes.</Text>
+            </Banner>
+          </Layout.Section>
+        )}
+        {previewResult?.preview && (
+          <Layout.AnnotatedSection title="Preview" description="What saving these settings would change.">
+            <PreviewResult preview={previewResult.preview} currency={currency} locale={locale} />
+          </Layout.AnnotatedSection>
+        )}
+        <Layout.AnnotatedSection
+          title="What counts"
+          description="Orders these rules leave out don't count towards any score. Customers with no counted order get no persona."
+        >
+          <CountingRulesSection value={form.rules} onChange={change("rules")} error={error} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title="Scoring" description="How recency, frequency and spend become scores from 1 to 5.">
+          <ScoringSection value={form.scoring} onChange={change("scoring")} error={error} currency={currency} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection
+          title="Personas"
+          description="Rules apply in order; the first whose ranges hold a customer's R, F and M scores names their persona."
+        >
+          <PersonaMapEditor rules={form.personas} onChange={change("personas")} error={error} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title="Write-back" description="How personas appear on customers in your store.">
+          <BlockStack gap="400">
+            <WritebackSection value={form.writeback} onChange={change("writeback")} error={error} />
+          </BlockStack>
+        </Layout.AnnotatedSection>
+      </Layout>
+    </Page>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary title="Settings" />;
+}
+
+export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);

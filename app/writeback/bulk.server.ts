@@ -1,0 +1,396 @@
+/**
+ * Bulk write-back, for large change sets: one JSONL line per customer per kind of
+ * operation (tagsAdd, tagsRemove, metafieldsSet, metafieldsDelete), uploaded with
+ * stagedUploadsCreate and run with bulkOperationRunMutation — the kinds concurrently
+ * (≤ 5 bulk operations per shop) since they touch disjoint tags and keys. Results come
+ * back per line (`__lineNumber`), so each customer's success or error is recorded.
+ * https://shopify.dev/docs/api/usage/bulk-operations/imports
+ *
+ * Resumable: before anything is uploaded each customer records which line of which run
+ * carries it (Customer.written.pending); the run id is in the operation name, so after a
+ * crash the run's operations are found again and polled instead of re-sent.
+ */
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { AdminApiError, dataOf, type AdminGraphql } from "~/stores/shopify/admin-graphql.server";
+import {
+  BULK_OPERATION_RUN_MUTATION,
+  BULK_OPERATIONS_BY_ID,
+  bulkMutationFor,
+  parseBulkMutationName,
+  RECENT_BULK_MUTATIONS,
+  STAGED_UPLOADS_CREATE,
+  type BulkKind,
+} from "./documents";
+import { flowPayload, FLOW_TRIGGER_HANDLE } from "./flow";
+import { sendFlowsOnline, type FlowResult, type WriteResult } from "./online.server";
+import type { Pacer } from "./pacer";
+import { kindsOf, operationsFor, settleCustomer, type CustomerPlan, type Done } from "./plan";
+import type { FlowJob, WriteJob } from "./shop-plan";
+import { WRITE_KINDS, type PendingBulk, type WriteKind, type WrittenState } from "./state";
+import type { CustomerOutcome, OutcomeWriter } from "./store.server";
+
+export interface BulkDeps {
+  /** A resilient() client. */
+  graphql: AdminGraphql;
+  pacer: Pacer;
+  save: OutcomeWriter;
+  flow: boolean;
+  runId: number;
+  /** Downloads a result file (a signed storage URL, not the Admin API). */
+  fetchFile: (url: string) => Promise<Response>;
+  /** Posts the staged upload form. */
+  httpFetch: typeof fetch;
+  pollMs: number;
+  pollSleep: (ms: number) => Promise<void>;
+  /** Give up waiting for operations after this many polls (they keep running; a later run resumes). */
+  maxPolls?: number;
+}
+
+export interface BulkWriteResult extends WriteResult {
+  operations: string[];
+}
+
+/** A customer whose operations are on lines of a bulk run. */
+export interface PendingCustomer {
+  customerKey: string;
+  /** What the store carries as last confirmed (before this run's lines). */
+  current: WrittenState | null;
+  pending: PendingBulk;
+}
+
+interface Operation {
+  id: string;
+  kind: BulkKind;
+  status: string;
+  errorCode: string | null;
+  url: string | null;
+  partialDataUrl: string | null;
+}
+
+const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);
+
+function withoutPending(written: WrittenState): WrittenState {
+  const { pending: _pending, ...rest } = written;
+  return rest;
+}
+
+/** One JSONL line of variables for a customer's operations of one kind. */
+function variablesFor(kind: WriteKind, customerKey: string, plan: CustomerPlan): Record<string, unknown> {
+  switch (kind) {
+    case "tagsAdd":
+      return { id: customerKey, tags: plan.tagsAdd };
+    case "tagsRemove":
+      return { id: customerKey, tags: plan.tagsRemove };
+    case "metafieldsSet":
+      return { metafields: plan.metafieldsSet.map((m) => ({ ownerId: customerKey, ...m })) };
+    case "metafieldsDelete":
+      return { metafields: plan.metafieldsDelete.map((m) => ({ ownerId: customerKey, ...m })) };
+  }
+}
+
+// ---- staged upload → bulkOperationRunMutation ----
+
+async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; content: string }[]): Promise<Map<BulkKind, string>> {
+  const response = await deps.graphql<{
+    stagedUploadsCreate: {
+      stagedTargets: { url: string; resourceUrl: string | null; parameters: { name: string; value: string }[] }[];
+      userErrors: { message: string }[];
+    };
+  }>(STAGED_UPLOADS_CREATE, {
+    input: files.map((f) => ({
+      resource: "BULK_MUTATION_VARIABLES",
+      filename: `rfm-writeback-${deps.runId}-${f.kind}.jsonl`,
+      mimeType: "text/jsonl",
+      httpMethod: "POST",
+    })),
+  });
+  deps.pacer.observe(response.extensions?.cost);
+  const result = dataOf(response, "stagedUploadsCreate").stagedUploadsCreate;
+  if (result.userErrors.length > 0 || result.stagedTargets.length !== files.length) {
+    throw new AdminApiError(`stagedUploadsCreate: ${result.userErrors.map((e) => e.message).join("; ") || "missing targets"}`);
+  }
+  const paths = new Map<BulkKind, string>();
+  for (let i = 0; i < files.length; i++) {
+    const target = result.stagedTargets[i];
+    const form = new FormData();
+    for (const p of target.parameters) form.append(p.name, p.value);
+    // The file goes last: the storage policy checks the fields before it.
+    form.append("file", new Blob([files[i].content], { type: "text/jsonl" }), `rfm-writeback-${deps.runId}-${files[i].kind}.jsonl`);
+    const upload = await deps.httpFetch(target.url, { method: "POST", body: form });
+    if (!upload.ok) throw new Error(`staged upload failed: HTTP ${upload.status} ${await upload.text()}`);
+    const key = target.parameters.find((p) => p.name === "key")?.value;
+    if (!key) throw new Error("staged upload target has no key");
+    paths.set(files[i].kind, key);
+  }
+  return paths;
+}
+
+async function runMutation(deps: BulkDeps, kind: BulkKind, stagedUploadPath: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await deps.graphql<{
+      bulkOperationRunMutation: { bulkOperation: { id: string } | null; userErrors: { message: string; code?: string | null }[] };
+    }>(BULK_OPERATION_RUN_MUTATION, {
+      mutation: bulkMutationFor(kind, deps.runId),
+      stagedUploadPath,
+      clientIdentifier: `rfm-writeback-run-${deps.runId}-${kind}`,
+    });
+    deps.pacer.observe(response.extensions?.cost);
+    const result = dataOf(response, "bulkOperationRunMutation").bulkOperationRunMutation;
+    if (result.bulkOperation) return result.bulkOperation.id;
+    // Other bulk work of the shop (a backfill) may hold the slots: wait for one.
+    if (result.userErrors.some((e) => e.code === "LIMIT_REACHED") && attempt < (deps.maxPolls ?? 3600)) {
+      await deps.pollSleep(deps.pollMs);
+      continue;
+    }
+    throw new BulkMutationRejected(kind, result.userErrors.map((e) => `${e.code ?? ""} ${e.message}`.trim()).join("; "));
+  }
+}
+
+export class BulkMutationRejected extends Error {
+  constructor(
+    readonly kind: BulkKind,
+    message: string,
+  ) {
+    super(`bulkOperationRunMutation (${kind}): ${message}`);
+    this.name = "BulkMutationRejected";
+  }
+}
+
+async function waitForOperations(deps: BulkDeps, ops: Operation[]): Promise<void> {
+  const maxPolls = deps.maxPolls ?? 3600;
+  for (let poll = 0; ; poll++) {
+    const open = ops.filter((op) => !TERMINAL.has(op.status));
+    if (open.length === 0) return;
+    if (poll >= maxPolls) throw new Error(`bulk operations still running after ${maxPolls} polls: ${open.map((o) => o.id).join(", ")}`);
+    if (poll > 0) await deps.pollSleep(deps.pollMs);
+    const response = await deps.graphql<{ nodes: (Omit<Operation, "kind"> | null)[] }>(BULK_OPERATIONS_BY_ID, { ids: open.map((o) => o.id) });
+    deps.pacer.observe(response.extensions?.cost);
+    const nodes = dataOf(response, "bulkOperation").nodes;
+    open.forEach((op, i) => {
+      const node = nodes[i];
+      if (!node) {
+        op.status = "EXPIRED";
+        return;
+      }
+      Object.assign(op, { status: node.status, errorCode: node.errorCode, url: node.url, partialDataUrl: node.partialDataUrl });
+    });
+  }
+}
+
+/** Per result line: null when the line succeeded, else why not. */
+async function readResults(deps: BulkDeps, op: Operation): Promise<Map<number, string | null>> {
+  const results = new Map<number, string | null>();
+  const url = op.url ?? op.partialDataUrl;
+  if (!url) return results;
+  const res = await deps.fetchFile(url);
+  if (!res.ok || !res.body) throw new Error(`bulk result download failed: HTTP ${res.status}`);
+  const lines = createInterface({ input: Readable.fromWeb(res.body as WebReadableStream), crlfDelay: Infinity });
+  for await (const text of lines) {
+    if (!text.trim()) continue;
+    const line = JSON.parse(text) as { __lineNumber?: number; data?: Record<string, { userErrors?: { message: string }[] } | null>; errors?: { message: string }[] };
+    if (typeof line.__lineNumber !== "number") continue;
+    const messages = (line.errors ?? []).map((e) => e.message);
+    const payload = line.data ? Object.values(line.data)[0] : null;
+    if (!payload && messages.length === 0) messages.push("no result");
+    for (const e of payload?.userErrors ?? []) messages.push(e.message);
+    results.set(line.__lineNumber, messages.length ? messages.join("; ") : null);
+  }
+  return results;
+}
+
+/** Submits the kinds that have no operation yet, then waits for all of them. */
+async function runKinds(
+  deps: BulkDeps,
+  files: Map<BulkKind, string[]>,
+  existing: Map<BulkKind, string>,
+): Promise<Map<BulkKind, Operation>> {
+  const ops = new Map<BulkKind, Operation>();
+  for (const [kind, id] of existing) ops.set(kind, { id, kind, status: "RUNNING", errorCode: null, url: null, partialDataUrl: null });
+  const toSend = [...files].filter(([kind, lines]) => !existing.has(kind) && lines.length > 0);
+  if (toSend.length > 0) {
+    const paths = await uploadJsonl(
+      deps,
+      toSend.map(([kind, lines]) => ({ kind, content: lines.join("\n") + "\n" })),
+    );
+    for (const [kind] of toSend) {
+      const id = await runMutation(deps, kind, paths.get(kind)!);
+      ops.set(kind, { id, kind, status: "CREATED", errorCode: null, url: null, partialDataUrl: null });
+    }
+  }
+  await waitForOperations(deps, [...ops.values()]);
+  return ops;
+}
+
+/** Operations of a run, found by name among the shop's recent bulk mutations. */
+export async function findRunOperations(graphql: AdminGraphql, runId: number, startedAt: number): Promise<Map<BulkKind, string>> {
+  const since = new Date(startedAt - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const response = await graphql<{ bulkOperations: { nodes: { id: string; query: string }[] } }>(RECENT_BULK_MUTATIONS, {
+    query: `operation_type:mutation created_at:>='${since}'`,
+  });
+  const found = new Map<BulkKind, string>();
+  for (const node of dataOf(response, "bulkOperations").bulkOperations.nodes) {
+    const parsed = parseBulkMutationName(node.query);
+    if (parsed && parsed.runId === runId && !found.has(parsed.kind)) found.set(parsed.kind, node.id);
+  }
+  return found;
+}
+
+/** Marks customers as pending on lines of this run (before anything is uploaded). */
+export function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "runId" | "save">): PendingCustomer[] {
+  const next: Record<WriteKind, number> = { tagsAdd: 0, tagsRemove: 0, metafieldsSet: 0, metafieldsDelete: 0 };
+  const pending = jobs.map((job) => {
+    const lines: PendingBulk["lines"] = {};
+    for (const kind of kindsOf(job.plan)) lines[kind] = next[kind]++;
+    return {
+      customerKey: job.customerKey,
+      current: job.written,
+      pending: { run: deps.runId, target: job.target, lines, ...(job.full ? { full: true } : {}) },
+    };
+  });
+  deps.save(
+    pending.map((p) => ({
+      customerKey: p.customerKey,
+      written: { ...(p.current ?? { tags: [], metafields: {}, persona: null }), pending: p.pending },
+      status: "pending",
+    })),
+  );
+  return pending;
+}
+
+/**
+ * Runs (or, after a crash, finds and polls) the bulk operations carrying these customers,
+ * then records every customer's outcome from the result lines.
+ */
+export async function completePending(
+  customers: readonly PendingCustomer[],
+  deps: BulkDeps,
+  existing: Map<BulkKind, string> = new Map(),
+): Promise<BulkWriteResult> {
+  const result: BulkWriteResult = { written: 0, failed: 0, requests: 0, errors: [], flows: [], operations: [] };
+  if (customers.length === 0) return result;
+  const plans = customers.map((c) => operationsFor(c.current, c.pending.target, c.pending.full));
+  const files = new Map<BulkKind, string[]>();
+  for (const kind of WRITE_KINDS) files.set(kind, []);
+  customers.forEach((c, i) => {
+    for (const kind of WRITE_KINDS) {
+      const line = c.pending.lines[kind];
+      if (line === undefined) continue;
+      files.get(kind)![line] = JSON.stringify(variablesFor(kind, c.customerKey, plans[i]));
+    }
+  });
+  const ops = await runKinds(deps, files, existing);
+  result.operations = [...ops.values()].map((op) => op.id);
+
+  const outcomes = new Map<BulkKind, { results: Map<number, string | null>; failure: string | null }>();
+  for (const op of ops.values()) {
+    outcomes.set(op.kind, {
+      results: await readResults(deps, op),
+      failure: op.status === "COMPLETED" ? null : `bulk operation ${op.status.toLowerCase()}${op.errorCode ? ` (${op.errorCode})` : ""}`,
+    });
+  }
+
+  const saved: CustomerOutcome[] = [];
+  customers.forEach((c, i) => {
+    const plan = plans[i];
+    const done: Done = {};
+    const own: string[] = [];
+    const missed: string[] = [];
+    for (const kind of kindsOf(plan)) {
+      const line = c.pending.lines[kind];
+      const outcome = outcomes.get(kind);
+      const lineResult = line === undefined ? undefined : outcome?.results.get(line);
+      done[kind] = lineResult === null;
+      if (typeof lineResult === "string") own.push(`${kind}: ${lineResult}`);
+      else if (lineResult === undefined) missed.push(`${kind}: ${outcome?.failure ?? "no result line"}`);
+    }
+    const { next, complete } = settleCustomer(c.current, c.pending.target, plan, done, { flow: deps.flow });
+    if (complete) {
+      result.written++;
+      saved.push({ customerKey: c.customerKey, written: next, status: "ok", error: null });
+      if (next.flow) result.flows.push({ customerKey: c.customerKey, written: next, flow: next.flow });
+    } else {
+      result.failed++;
+      const message = [...own, ...missed].join(" | ");
+      result.errors.push({ customerKey: c.customerKey, message });
+      // Only a customer's own userErrors count against it; a failed operation does not.
+      saved.push({ customerKey: c.customerKey, written: next, status: "failed", error: message, countAttempt: own.length > 0 });
+    }
+  });
+  deps.save(saved);
+  return result;
+}
+
+/** Bulk write of a change set: mark, upload, run, record. */
+export async function writeBulk(jobs: readonly WriteJob[], deps: BulkDeps): Promise<BulkWriteResult> {
+  return completePending(markPending(jobs, deps), deps);
+}
+
+/** Customers of a run that still wait for its bulk operations (from Customer.written). */
+export function pendingOf(rows: readonly { customerKey: string; written: WrittenState | null }[], runId: number): PendingCustomer[] {
+  const out: PendingCustomer[] = [];
+  for (const row of rows) {
+    const pending = row.written?.pending;
+    if (pending && pending.run === runId) out.push({ customerKey: row.customerKey, current: withoutPending(row.written!), pending });
+  }
+  return out;
+}
+
+// ---- Flow triggers in bulk ----
+
+export interface BulkFlowResult extends FlowResult {
+  operations: string[];
+}
+
+/**
+ * Many owed Flow triggers: one bulk operation of flowTriggerReceive lines. Each trigger
+ * records its run and line first (a crash then polls instead of firing twice). Should
+ * Shopify refuse flowTriggerReceive in bulk, they go online instead.
+ */
+export async function sendFlowsBulk(flows: readonly FlowJob[], deps: BulkDeps, existing: string | null = null): Promise<BulkFlowResult> {
+  const result: BulkFlowResult = { sent: 0, failed: 0, requests: 0, errors: [], operations: [] };
+  if (flows.length === 0) return result;
+  // Each trigger remembers its run and line before anything is sent.
+  const jobs = existing
+    ? flows.map((f) => ({ ...f, line: f.flow.line ?? -1 }))
+    : flows.map((f, line) => ({ ...f, line, written: { ...f.written, flow: { ...f.flow, run: deps.runId, line } } }));
+  if (!existing) deps.save(jobs.map((f) => ({ customerKey: f.customerKey, written: f.written })));
+
+  let ops: Map<BulkKind, Operation>;
+  try {
+    const lines: string[] = [];
+    for (const f of jobs) lines[f.line] = JSON.stringify({ handle: FLOW_TRIGGER_HANDLE, payload: flowPayload(f.customerKey, f.flow) });
+    ops = await runKinds(deps, new Map([["flowTriggerReceive", lines]]), existing ? new Map([["flowTriggerReceive", existing]]) : new Map());
+  } catch (error) {
+    if (!(error instanceof BulkMutationRejected)) throw error;
+    const unmarked = jobs.map((f) => {
+      const { run: _run, line: _line, ...flow } = f.flow;
+      return { customerKey: f.customerKey, written: { ...f.written, flow }, flow };
+    });
+    const online = await sendFlowsOnline(unmarked, deps);
+    return { ...online, operations: [] };
+  }
+  const op = ops.get("flowTriggerReceive")!;
+  result.operations.push(op.id);
+  const results = await readResults(deps, op);
+  const saved: CustomerOutcome[] = [];
+  for (const f of jobs) {
+    const lineResult = results.get(f.line);
+    const { flow, ...rest } = f.written;
+    if (lineResult === undefined) {
+      // Not run (operation failed): still owed, sent again by a later run.
+      const { run: _run, line: _line, ...owed } = flow!;
+      saved.push({ customerKey: f.customerKey, written: { ...rest, flow: owed } });
+      continue;
+    }
+    if (lineResult === null) result.sent++;
+    else {
+      result.failed++;
+      result.errors.push({ customerKey: f.customerKey, message: `Flow trigger: ${lineResult}` });
+    }
+    saved.push({ customerKey: f.customerKey, written: rest });
+  }
+  deps.save(saved);
+  return result;
+}

@@ -1,0 +1,207 @@
+/**
+ * Store setup for write-back, run at install and whenever write-back or persona settings
+ * change: a metafield definition per persona metafield (so merchants can filter and build
+ * segments on them) and one native customer segment per persona, on its tag.
+ * Idempotent: definitions that exist are left alone (TAKEN is fine); segments are
+ * remembered in PersonaSegment and also found by name, so installing twice never
+ * duplicates them; renamed or redefined personas update their segment.
+ */
+import { compilePersonaMap, personaRulesFor } from "~/rfm";
+import { shopSettings } from "~/scoring/recompute.server";
+import { dataOf, resilient, type AdminGraphql, type AdminStats, type GraphqlResponse } from "~/stores/shopify/admin-graphql.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import {
+  METAFIELD_DEFINITION_CREATE,
+  METAFIELD_DEFINITIONS,
+  SEGMENT_CREATE,
+  SEGMENT_UPDATE,
+  SEGMENTS_BY_ID,
+  SEGMENTS_LIST,
+} from "./documents";
+import { PERSONA_METAFIELDS, type PersonaMetafieldSpec } from "./metafields";
+import { personaTag, segmentName, segmentQuery } from "./naming";
+
+export interface SetupDeps {
+  db: SqliteDatabase;
+  /** The shop's Admin API client; wrapped in resilient() here. */
+  graphql: AdminGraphql;
+  stats?: AdminStats;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SetupReport {
+  namespace: string;
+  definitions: { created: string[]; existing: string[]; notFilterable: string[]; failed: { key: string; message: string }[] };
+  segments: {
+    created: string[];
+    updated: string[];
+    unchanged: string[];
+    /** Found by name (e.g. the app's database was reset) and taken over. */
+    adopted: string[];
+    failed: { persona: string; message: string }[];
+  };
+}
+
+interface UserError {
+  field?: string[] | null;
+  message: string;
+  code?: string | null;
+}
+
+interface Segment {
+  id: string;
+  name: string;
+  query: string;
+}
+
+type SegmentPage = { segments: { nodes: Segment[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+
+const CAPABILITY_ERRORS = new Set(["OWNER_TYPE_LIMIT_EXCEEDED_FOR_USE_AS_ADMIN_FILTERS", "INVALID_CAPABILITY"]);
+
+async function createDefinition(
+  graphql: AdminGraphql,
+  namespace: string,
+  spec: PersonaMetafieldSpec,
+  filterable: boolean,
+): Promise<UserError[]> {
+  const response = await graphql<{ metafieldDefinitionCreate: { createdDefinition: { id: string } | null; userErrors: UserError[] } }>(
+    METAFIELD_DEFINITION_CREATE,
+    {
+      definition: {
+        name: spec.name,
+        namespace,
+        key: spec.key,
+        type: spec.type,
+        description: spec.description,
+        ownerType: "CUSTOMER",
+        ...(filterable ? { capabilities: { adminFilterable: { enabled: true } } } : {}),
+      },
+    },
+  );
+  return dataOf(response, "metafieldDefinitionCreate").metafieldDefinitionCreate.userErrors;
+}
+
+async function ensureDefinitions(graphql: AdminGraphql, namespace: string, report: SetupReport["definitions"]): Promise<void> {
+  const response = await graphql<{ metafieldDefinitions: { nodes: { key: string }[] } }>(METAFIELD_DEFINITIONS, { namespace });
+  const existing = new Set(dataOf(response, "metafieldDefinitions").metafieldDefinitions.nodes.map((d) => d.key));
+  for (const spec of PERSONA_METAFIELDS) {
+    if (existing.has(spec.key)) {
+      report.existing.push(spec.key);
+      continue;
+    }
+    let errors = await createDefinition(graphql, namespace, spec, true);
+    if (errors.some((e) => CAPABILITY_ERRORS.has(e.code ?? ""))) {
+      // The shop ran out of filterable definitions: still define it, unfilterable.
+      errors = await createDefinition(graphql, namespace, spec, false);
+      if (errors.length === 0) report.notFilterable.push(spec.key);
+    }
+    if (errors.length === 0) report.created.push(spec.key);
+    else if (errors.some((e) => e.code === "TAKEN")) report.existing.push(spec.key);
+    else report.failed.push({ key: spec.key, message: errors.map((e) => e.message).join("; ") });
+  }
+}
+
+async function listSegments(graphql: AdminGraphql): Promise<Segment[]> {
+  const all: Segment[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const response: GraphqlResponse<SegmentPage> = await graphql<SegmentPage>(SEGMENTS_LIST, { after });
+    const { nodes, pageInfo } = dataOf(response, "segments").segments;
+    all.push(...nodes);
+    if (!pageInfo.hasNextPage || !pageInfo.endCursor) return all;
+    after = pageInfo.endCursor;
+  }
+}
+
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise<SetupReport> {
+  const { db } = deps;
+  const graphql = resilient(deps.graphql, { stats: deps.stats, sleep: deps.sleep });
+  const settings = shopSettings(db, shopId);
+  const { writeback } = settings;
+  const report: SetupReport = {
+    namespace: writeback.metafieldNamespace,
+    definitions: { created: [], existing: [], notFilterable: [], failed: [] },
+    segments: { created: [], updated: [], unchanged: [], adopted: [], failed: [] },
+  };
+  await ensureDefinitions(graphql, writeback.metafieldNamespace, report.definitions);
+
+  const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
+  const rows = db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];
+  const stored = new Map(rows.map((r) => [r.persona, r.segmentId]));
+  const byId = new Map<string, Segment>();
+  if (stored.size > 0) {
+    const response = await graphql<{ nodes: (Segment | null)[] }>(SEGMENTS_BY_ID, { ids: [...stored.values()] });
+    for (const node of dataOf(response, "nodes").nodes) if (node?.id) byId.set(node.id, node);
+  }
+  let listed: Segment[] | null = null;
+  const findByName = async (name: string) => {
+    listed ??= await listSegments(graphql);
+    return listed.find((s) => sameName(s.name, name)) ?? null;
+  };
+  const upsertRow = db.prepare(`
+    INSERT INTO "PersonaSegment" (shopId, persona, segmentId, name, query, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (shopId, persona) DO UPDATE SET segmentId = excluded.segmentId, name = excluded.name,
+      query = excluded.query, updatedAt = excluded.updatedAt`);
+  const now = () => (deps.now?.() ?? new Date()).getTime();
+
+  const update = async (segment: Segment, name: string, query: string): Promise<Segment | string> => {
+    const response = await graphql<{ segmentUpdate: { segment: Segment | null; userErrors: UserError[] } }>(SEGMENT_UPDATE, {
+      id: segment.id,
+      name: segment.name === name ? null : name,
+      query: segment.query === query ? null : query,
+    });
+    const result = dataOf(response, "segmentUpdate").segmentUpdate;
+    return result.segment ?? result.userErrors.map((e) => e.message).join("; ");
+  };
+  const create = async (name: string, query: string): Promise<Segment | string> => {
+    const response = await graphql<{ segmentCreate: { segment: Segment | null; userErrors: UserError[] } }>(SEGMENT_CREATE, { name, query });
+    const result = dataOf(response, "segmentCreate").segmentCreate;
+    return result.segment ?? result.userErrors.map((e) => e.message).join("; ");
+  };
+
+  for (const persona of personas) {
+    const name = segmentName(persona.name);
+    const query = segmentQuery(personaTag(writeback, persona.slug));
+    const storedId = stored.get(persona.slug);
+    let current = storedId ? (byId.get(storedId) ?? null) : null;
+    let outcome: "created" | "updated" | "unchanged" | "adopted";
+    let result: Segment | string;
+    if (!current) {
+      // Not ours yet (or deleted by the merchant): take over a segment of that name, else create it.
+      current = await findByName(name);
+      if (current) outcome = "adopted";
+      else {
+        result = await create(name, query);
+        if (typeof result === "string" && /taken/i.test(result)) {
+          listed = null;
+          current = await findByName(name);
+        }
+        if (!current) {
+          if (typeof result === "string") {
+            report.segments.failed.push({ persona: persona.slug, message: result });
+            continue;
+          }
+          upsertRow.run(shopId, persona.slug, result.id, result.name, result.query, now());
+          report.segments.created.push(persona.slug);
+          continue;
+        }
+        outcome = "adopted";
+      }
+    } else outcome = "unchanged";
+    if (current.name !== name || current.query !== query) {
+      result = await update(current, name, query);
+      if (typeof result === "string") {
+        report.segments.failed.push({ persona: persona.slug, message: result });
+        continue;
+      }
+      current = result;
+      if (outcome === "unchanged") outcome = "updated";
+    }
+    upsertRow.run(shopId, persona.slug, current.id, current.name, current.query, now());
+    report.segments[outcome].push(persona.slug);
+  }
+  return report;
+}

@@ -1,0 +1,133 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { action, loader } from "~/routes/app.settings/route";
+import { recomputeShop } from "~/scoring/recompute.server";
+import { services } from "~/services.server";
+import { anOrder } from "../support/orders";
+import { addShop, appRequest, args, BROWSER, formPost, resetDatabase, run, storeOfflineSession } from "./support";
+
+const ALPHA = "alpha.myshopify.com";
+const BETA = "beta.myshopify.com";
+let alpha = "";
+let beta = "";
+
+beforeEach(async () => {
+  resetDatabase();
+  alpha = addShop(ALPHA);
+  beta = addShop(BETA, { settings: { rules: { lookbackDays: 90 } } });
+  await storeOfflineSession(ALPHA);
+  await storeOfflineSession(BETA);
+});
+
+const post = async (shop: string, fields: Record<string, string>) => run(async () => action(args(await formPost("/app/settings", shop, fields))));
+const storedSettings = (shopId: string) =>
+  JSON.parse(services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string);
+const jobs = () => services().db.prepare(`SELECT shopId, type, status FROM "Job"`).all();
+
+describe("GET /app/settings", () => {
+  it("GIVEN no session WHEN a browser opens it THEN it is sent to log in", async () => {
+    const out = await run(() => loader(args(new Request("https://rfm.test/app/settings", { headers: { "User-Agent": BROWSER } }))));
+
+    expect(out.status).toBe(302);
+  });
+
+  it("GIVEN two shops WHEN each loads settings THEN each gets its own, with the persona map checked", async () => {
+    const a = await run(async () => loader(args(await appRequest("/app/settings", ALPHA))));
+    const b = await run(async () => loader(args(await appRequest("/app/settings", BETA))));
+
+    expect(a.data.settings.rules.lookbackDays).toBe(365);
+    expect(b.data.settings.rules.lookbackDays).toBe(90);
+    expect(a.data.personaCheck).toMatchObject({ complete: true, gaps: [], unreachable: [] });
+  });
+});
+
+describe("POST /app/settings", () => {
+  it("GIVEN a forged token WHEN saving THEN 401 and nothing is stored", async () => {
+    const request = new Request("https://rfm.test/app/settings", {
+      method: "POST",
+      headers: { Authorization: "Bearer a.b.c" },
+      body: new URLSearchParams({ intent: "save", settings: JSON.stringify({ rules: { lookbackDays: 30 } }) }),
+    });
+
+    const out = await run(() => action(args(request)));
+
+    expect(out.status).toBe(401);
+    expect(storedSettings(alpha)).toEqual({});
+  });
+
+  it("GIVEN invalid settings WHEN saved THEN 400 names each field and nothing is stored or queued", async () => {
+    const settings = {
+      rules: { lookbackDays: "a year" },
+      scoring: { mode: "edges", edges: { r: [30, 10, 60, 90], f: [2, 3, 4, 5], m: [1, 2, 3, 4] } },
+      personas: { map: "custom", rules: [{ name: "", r: [1, 5], f: [4, 2], m: [1, 5] }] },
+      writeback: { tagPrefix: "has space" },
+    };
+
+    const out = await post(ALPHA, { intent: "save", settings: JSON.stringify(settings) });
+
+    expect(out.status).toBe(400);
+    expect(out.data.errors).toMatchObject({
+      "rules.lookbackDays": "must be a number",
+      "scoring.edges.r": "edges must be strictly increasing",
+      "personas.rules.0.name": "a persona needs a name",
+      "personas.rules.0.f": "range [lo, hi] needs lo ≤ hi",
+      "writeback.tagPrefix": expect.stringMatching(/tag prefix/),
+    });
+    expect(storedSettings(alpha)).toEqual({});
+    expect(jobs()).toEqual([]);
+  });
+
+  it("GIVEN edges mode without edges WHEN saved THEN the missing dimension is named", async () => {
+    const out = await post(ALPHA, { intent: "save", settings: JSON.stringify({ scoring: { mode: "edges", edges: { r: [1, 2, 3, 4] } } }) });
+
+    expect(out.status).toBe(400);
+    expect(Object.keys(out.data.errors)).toEqual(["scoring.edges.f", "scoring.edges.m"]);
+  });
+
+  it("GIVEN an unknown intent or unreadable settings WHEN posted THEN 400", async () => {
+    expect((await post(ALPHA, { intent: "delete", settings: "{}" })).data.errors).toEqual({ intent: "must be preview or save" });
+    expect((await post(ALPHA, { intent: "save", settings: "{nope" })).data.errors).toEqual({ settings: "settings are not valid JSON" });
+    expect((await post(ALPHA, { intent: "save" })).status).toBe(400);
+  });
+
+  it("GIVEN valid settings WHEN saved THEN they are stored for this shop only and a recompute is queued", async () => {
+    const settings = { rules: { lookbackDays: null, excludePos: false }, writeback: { tagPrefix: "vip:" } };
+
+    const out = await post(ALPHA, { intent: "save", settings: JSON.stringify(settings) });
+
+    expect(out.status).toBe(200);
+    expect(out.data).toEqual({ intent: "save", saved: true });
+    expect(storedSettings(alpha)).toMatchObject({ rules: { lookbackDays: null, excludePos: false }, writeback: { tagPrefix: "vip:" } });
+    expect(storedSettings(beta)).toEqual({ rules: { lookbackDays: 90 } });
+    expect(jobs()).toEqual([{ shopId: alpha, type: "recompute", status: "pending" }]);
+  });
+
+  it("GIVEN scored customers WHEN previewing new rules THEN the matrix comes back and nothing is written", async () => {
+    const { db, store } = services();
+    store.upsertOrders(alpha, [
+      anOrder({ customerKey: "gid://shopify/Customer/1", processedAt: new Date(Date.now() - 5 * 86_400_000).toISOString() }),
+      anOrder({ customerKey: "gid://shopify/Customer/2", processedAt: new Date(Date.now() - 9 * 86_400_000).toISOString(), pos: true }),
+    ]);
+    store.upsertOrders(beta, [anOrder({ customerKey: "gid://shopify/Customer/3" })]);
+    recomputeShop(alpha, { db, store });
+    const customersBefore = db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all();
+    const snapshotsBefore = db.prepare(`SELECT * FROM "PersonaSnapshot"`).all();
+
+    const out = await post(ALPHA, { intent: "preview", settings: JSON.stringify({ rules: { excludePos: false } }) });
+
+    expect(out.status).toBe(200);
+    expect(out.data.intent).toBe("preview");
+    expect(out.data.preview.customers).toBe(2); // beta's customer is not in alpha's preview
+    expect(out.data.preview.matrix).toContainEqual({ from: "", to: expect.any(String), customers: 1 });
+    expect(db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all()).toEqual(customersBefore);
+    expect(db.prepare(`SELECT * FROM "PersonaSnapshot"`).all()).toEqual(snapshotsBefore);
+    expect(storedSettings(alpha)).toEqual({});
+    expect(jobs()).toEqual([]);
+  });
+
+  it("GIVEN invalid settings WHEN previewed THEN 400 with field errors and no preview", async () => {
+    const out = await post(ALPHA, { intent: "preview", settings: JSON.stringify({ scoring: { composite: { f: 0, m: 0 } } }) });
+
+    expect(out.status).toBe(400);
+    expect(out.data.errors).toEqual({ "scoring.composite": "composite weights must not both be 0" });
+  });
+});

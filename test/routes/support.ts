@@ -1,0 +1,116 @@
+/**
+ * Route tests with real requests through Shopify's embedded auth (token exchange
+ * strategy): an offline session stored for the shop, and a session token signed with
+ * the app's secret — as App Bridge would send it. Built on @shopify/shopify-api's own
+ * test helpers (getJwt, setUpValidSession).
+ */
+import { getJwt, setUpValidSession } from "@shopify/shopify-api/test-helpers";
+import { sessionStorage } from "~/shopify.server";
+import { services } from "~/services.server";
+
+export const API_KEY = process.env.SHOPIFY_API_KEY ?? "test-api-key";
+export const API_SECRET = process.env.SHOPIFY_API_SECRET ?? "test-api-secret";
+export const APP_URL = process.env.SHOPIFY_APP_URL ?? "https://rfm.test";
+const SCOPE = "read_orders,read_all_orders,read_customers,write_customers";
+
+/** Stores the offline session authenticate.admin loads for `shop` (no token exchange needed). */
+export async function storeOfflineSession(shop: string): Promise<void> {
+  await sessionStorage.storeSession(
+    setUpValidSession({ shop, scope: SCOPE, accessToken: `shpat_${shop.split(".")[0]}`, state: "test" }),
+  );
+}
+
+/** A session token for `shop` (HS256, signed with the app's secret), as App Bridge issues it. */
+export async function sessionToken(shop: string, secret = API_SECRET): Promise<string> {
+  const store = shop.replace(/\.myshopify\.com$/, "");
+  const { token } = await getJwt(store, API_KEY, secret, { iss: `https://${shop}/admin` });
+  return token;
+}
+
+/** A fetch from the embedded app (client navigation, fetcher, form post): Authorization: Bearer. */
+export async function appRequest(path: string, shop: string, init: RequestInit = {}): Promise<Request> {
+  const headers = new Headers(init.headers);
+  headers.set("Authorization", `Bearer ${await sessionToken(shop)}`);
+  return new Request(new URL(path, APP_URL), { ...init, headers });
+}
+
+/** The admin loading the app in its iframe: shop, host, embedded=1 and id_token in the URL. */
+export async function documentRequest(path: string, shop: string): Promise<Request> {
+  const url = new URL(path, APP_URL);
+  url.searchParams.set("shop", shop);
+  url.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${shop.split(".")[0]}`).toString("base64"));
+  url.searchParams.set("embedded", "1");
+  url.searchParams.set("id_token", await sessionToken(shop));
+  return new Request(url, { headers: { "User-Agent": BROWSER } });
+}
+
+/** A form post from the app with the given fields. */
+export async function formPost(path: string, shop: string, fields: Record<string, string>): Promise<Request> {
+  return appRequest(path, shop, { method: "POST", body: new URLSearchParams(fields) });
+}
+
+export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+
+export interface Outcome<T = unknown> {
+  status: number;
+  data: T;
+  response: Response | null;
+  headers: Headers;
+}
+
+/**
+ * Runs a loader or action and normalises what it gives back — plain data, data()
+ * with a status, a returned or a thrown Response — to { status, data }.
+ */
+export async function run<T = any>(fn: () => Promise<unknown>): Promise<Outcome<T>> {
+  let result: unknown;
+  try {
+    result = await fn();
+  } catch (e) {
+    if (!(e instanceof Response)) throw e;
+    result = e;
+  }
+  if (result instanceof Response) {
+    const type = result.headers.get("Content-Type") ?? "";
+    const data = type.includes("json") ? await result.clone().json() : undefined;
+    return { status: result.status, data: data as T, response: result, headers: result.headers };
+  }
+  if (result && typeof result === "object" && (result as { type?: string }).type === "DataWithResponseInit") {
+    const { data, init } = result as { data: T; init: ResponseInit | null };
+    return { status: init?.status ?? 200, data, response: null, headers: new Headers(init?.headers) };
+  }
+  return { status: 200, data: result as T, response: null, headers: new Headers() };
+}
+
+export const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
+
+/** Empties every table the admin pages read, so each test starts from nothing. */
+export function resetDatabase(): void {
+  const { db } = services();
+  for (const t of [
+    "OrderLine",
+    "Order",
+    "Customer",
+    "PersonaSnapshot",
+    "PersonaTransition",
+    "Job",
+    "SyncState",
+    "Session",
+    "Shop",
+  ]) {
+    db.prepare(`DELETE FROM "${t}"`).run();
+  }
+}
+
+/** A shop row as install leaves it; returns its id. */
+export function addShop(domain: string, options: { currency?: string; settings?: unknown; platform?: string } = {}): string {
+  const { db } = services();
+  const id = `shop_${domain.split(".")[0]}`;
+  const t = Date.now();
+  db.prepare(
+    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
+     VALUES (?, ?, ?, ?, 'UTC', ?, ?, ?, ?)`,
+  ).run(id, domain, options.platform ?? "shopify", options.currency ?? "USD", t, JSON.stringify(options.settings ?? {}), t, t);
+  db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, t);
+  return id;
+}

@@ -1,0 +1,227 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { desiredState, personaNamesFor, writability, type DesiredContext, type WritebackCustomer } from "~/writeback/desired";
+import { applyPlan, diffStates, isEmptyPlan, planCustomer, settleCustomer } from "~/writeback/plan";
+import { planShop, type CustomerRow } from "~/writeback/shop-plan";
+import type { StoreState } from "~/writeback/state";
+
+const personaName = personaNamesFor({ map: "default" });
+const ctx = (over: Partial<DesiredContext["writeback"]> = {}): DesiredContext => ({
+  writeback: { tagPrefix: "rfm:", metafieldNamespace: "rfm", extraTags: false, ...over },
+  personaName,
+});
+
+const T0 = Date.parse("2026-11-01T06:00:00Z");
+const customer = (over: Partial<WritebackCustomer> = {}): WritebackCustomer => ({
+  customerKey: "gid://shopify/Customer/7100000000001",
+  guest: false,
+  persona: "champions",
+  previousPersona: "loyal",
+  personaSince: T0,
+  r: 5,
+  f: 4,
+  m: 5,
+  scoredAt: T0,
+  ...over,
+});
+
+/** A customer in the store: the merchant's tags plus ours, and our metafields. */
+interface Store {
+  tags: string[];
+  metafields: Record<string, string>;
+}
+
+function applyToStore(store: Store, plan: ReturnType<typeof diffStates>): Store {
+  const removed = new Set(plan.tagsRemove.map((t) => t.toLowerCase()));
+  const tags = store.tags.filter((t) => !removed.has(t.toLowerCase()));
+  for (const t of plan.tagsAdd) if (!tags.some((x) => x.toLowerCase() === t.toLowerCase())) tags.push(t);
+  const metafields = { ...store.metafields };
+  for (const m of plan.metafieldsDelete) delete metafields[`${m.namespace}.${m.key}`];
+  for (const m of plan.metafieldsSet) metafields[`${m.namespace}.${m.key}`] = m.value;
+  return { tags, metafields };
+}
+
+const lower = (tags: string[]) => tags.map((t) => t.toLowerCase()).sort();
+const withoutComputedAt = (mf: Record<string, string>) => Object.fromEntries(Object.entries(mf).filter(([id]) => !id.endsWith(".computed_at")));
+
+const slugs = ["champions", "loyal", "at-risk", "lost", "new-customers", "r5"];
+const score = fc.option(fc.integer({ min: 1, max: 5 }), { nil: null, freq: 8 });
+const customerArb = fc.record({
+  persona: fc.option(fc.constantFrom(...slugs), { nil: null, freq: 6 }),
+  previousPersona: fc.option(fc.constantFrom(...slugs), { nil: null }),
+  personaSince: fc.option(fc.integer({ min: T0 - 400 * 86_400_000, max: T0 }), { nil: null }),
+  r: score,
+  f: score,
+  m: score,
+  scoredAt: fc.option(fc.integer({ min: T0, max: T0 + 30 * 86_400_000 }), { nil: null }),
+});
+const settingsArb = fc.record({
+  tagPrefix: fc.constantFrom("rfm:", "RFM-", "p_", ""),
+  metafieldNamespace: fc.constantFrom("rfm", "crm"),
+  extraTags: fc.boolean(),
+});
+// The merchant's own tags, some deliberately close to ours. A tag identical to one we write
+// cannot be told apart from ours (write-back never reads tags back), so none is.
+const merchantTagsArb = fc.uniqueArray(fc.constantFrom("vip", "wholesale", "rfm", "rfm:champions-fan", "Loyal-ish", "Newsletter", "p_x", "RFM-"), {
+  selector: (t) => t.toLowerCase(),
+});
+
+describe("desired state", () => {
+  it("GIVEN a scored customer WHEN desired THEN exactly one persona tag and the persona metafields", () => {
+    const state = desiredState(customer(), ctx());
+    expect(state.tags).toEqual(["rfm:champions"]);
+    expect(state.metafields).toEqual({
+      "rfm.persona": "Champions",
+      "rfm.r_score": "5",
+      "rfm.f_score": "4",
+      "rfm.m_score": "5",
+      "rfm.score": "545",
+      "rfm.previous_persona": "Loyal",
+      "rfm.persona_since": "2026-11-01",
+      "rfm.computed_at": "2026-11-01T06:00:00Z",
+    });
+  });
+
+  it("GIVEN extraTags WHEN desired THEN score tags join the persona tag", () => {
+    expect(desiredState(customer(), ctx({ extraTags: true })).tags).toEqual([
+      "rfm:champions",
+      "rfm:r5",
+      "rfm:f4",
+      "rfm:m5",
+      "rfm:score:545",
+    ]);
+  });
+
+  it("GIVEN no persona WHEN desired THEN nothing of ours", () => {
+    expect(desiredState(customer({ persona: null, r: null, f: null, m: null }), ctx())).toEqual({ tags: [], metafields: {}, persona: null });
+  });
+
+  it("GIVEN guests and foreign keys WHEN classified THEN only Shopify customers are writable", () => {
+    expect(writability({ customerKey: "email:a@b.c", guest: true })).toBe("guest");
+    expect(writability({ customerKey: "gid://shopify/Customer/1", guest: false })).toBe("writable");
+    expect(writability({ customerKey: "42", guest: false })).toBe("not-a-customer");
+  });
+});
+
+describe("plan", () => {
+  it("GIVEN the same state as written WHEN planned THEN nothing to do", () => {
+    const desired = desiredState(customer(), ctx());
+    expect(isEmptyPlan(planCustomer(desired, desired).plan)).toBe(true);
+  });
+
+  it("GIVEN only computed_at changed WHEN planned THEN the customer is not dirty", () => {
+    const written = desiredState(customer(), ctx());
+    const desired = desiredState(customer({ scoredAt: T0 + 86_400_000 }), ctx());
+    const { target, plan } = planCustomer(desired, written);
+    expect(isEmptyPlan(plan)).toBe(true);
+    expect(target.metafields["rfm.computed_at"]).toBe("2026-11-01T06:00:00Z");
+  });
+
+  it("GIVEN a persona change WHEN planned THEN the tag is swapped and computed_at written with it", () => {
+    const written = desiredState(customer(), ctx());
+    const desired = desiredState(customer({ persona: "at-risk", previousPersona: "champions", r: 2, scoredAt: T0 + 86_400_000 }), ctx());
+    const { plan } = planCustomer(desired, written);
+    expect(plan.tagsAdd).toEqual(["rfm:at-risk"]);
+    expect(plan.tagsRemove).toEqual(["rfm:champions"]);
+    expect(plan.metafieldsSet.map((m) => m.key).sort()).toEqual(["computed_at", "persona", "previous_persona", "r_score", "score"]);
+    expect(plan.metafieldsSet.find((m) => m.key === "r_score")).toMatchObject({ type: "number_integer", value: "2" });
+  });
+
+  it("GIVEN a prefix change WHEN planned THEN the old-prefix tags we wrote are removed", () => {
+    const written = desiredState(customer(), ctx({ extraTags: true }));
+    const { plan } = planCustomer(desiredState(customer(), ctx({ tagPrefix: "persona-" })), written);
+    expect(plan.tagsAdd).toEqual(["persona-champions"]);
+    expect(plan.tagsRemove.sort()).toEqual(["rfm:champions", "rfm:f4", "rfm:m5", "rfm:r5", "rfm:score:545"]);
+  });
+
+  it("GIVEN a customer who lost their persona WHEN planned THEN tag removed and metafields deleted", () => {
+    const written = desiredState(customer(), ctx());
+    const { plan } = planCustomer(desiredState(customer({ persona: null }), ctx()), written);
+    expect(plan.tagsRemove).toEqual(["rfm:champions"]);
+    expect(plan.metafieldsDelete).toHaveLength(8);
+    expect(plan.metafieldsSet).toEqual([]);
+  });
+
+  it("GIVEN a completed persona change after the first run WHEN settled THEN a Flow trigger is owed", () => {
+    const written = { ...desiredState(customer(), ctx()) };
+    const desired = desiredState(customer({ persona: "at-risk", r: 2 }), ctx());
+    const { target, plan } = planCustomer(desired, written);
+    const all = { tagsAdd: true, tagsRemove: true, metafieldsSet: true, metafieldsDelete: true };
+    expect(settleCustomer(written, target, plan, all, { flow: true }).next.flow).toEqual({ from: "Champions", to: "At Risk", score: "245" });
+    expect(settleCustomer(written, target, plan, all, { flow: false }).next.flow).toBeUndefined();
+    const partial = settleCustomer(written, target, plan, { tagsAdd: true }, { flow: true });
+    expect(partial.complete).toBe(false);
+    expect(partial.next.persona).toBe("champions");
+    expect(partial.next.flow).toBeUndefined();
+  });
+
+  it("PROPERTY: applying the plan yields the target; the merchant's tags survive; planning again is empty", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(customerArb, settingsArb), { minLength: 1, maxLength: 6 }), merchantTagsArb, (runs, merchantTags) => {
+        let written: StoreState | null = null;
+        let store: Store = { tags: [...merchantTags], metafields: {} };
+        for (const [c, settings] of runs) {
+          const desired = desiredState(customer(c), { writeback: settings, personaName });
+          const { target, plan } = planCustomer(desired, written);
+          expect(plan.tagsRemove.every((t) => written!.tags.includes(t))).toBe(true);
+          store = applyToStore(store, plan);
+          written = { ...applyPlan(written, plan), persona: target.persona };
+
+          // What the store carries is exactly what we want (computed_at aside when nothing else changed)...
+          expect(lower(written.tags)).toEqual(lower(desired.tags));
+          expect(withoutComputedAt(written.metafields)).toEqual(withoutComputedAt(desired.metafields));
+          expect(store.metafields).toEqual(written.metafields);
+          // ...plus the merchant's own tags, untouched.
+          const ours = new Set(lower(written.tags));
+          expect(lower(store.tags)).toEqual(lower([...merchantTags.filter((t) => !ours.has(t.toLowerCase())), ...written.tags]));
+          for (const t of merchantTags) expect(store.tags.map((x) => x.toLowerCase())).toContain(t.toLowerCase());
+          // Idempotent.
+          expect(isEmptyPlan(planCustomer(desired, written).plan)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("PROPERTY: a plan only removes tags we wrote and never adds and removes the same tag", () => {
+    fc.assert(
+      fc.property(customerArb, settingsArb, customerArb, settingsArb, (a, sa, b, sb) => {
+        const written = desiredState(customer(a), { writeback: sa, personaName });
+        const { plan } = planCustomer(desiredState(customer(b), { writeback: sb, personaName }), written);
+        const ours = new Set(written.tags);
+        expect(plan.tagsRemove.every((t) => ours.has(t))).toBe(true);
+        const added = new Set(plan.tagsAdd.map((t) => t.toLowerCase()));
+        expect(plan.tagsRemove.some((t) => added.has(t.toLowerCase()))).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("shop plan", () => {
+  const row = (over: Partial<CustomerRow>): CustomerRow => ({ ...customer(), written: null, writeStatus: null, writeAttempts: 0, ...over });
+
+  it("GIVEN guests, unchanged and changed customers WHEN planned THEN each is counted and only changes become jobs", () => {
+    const unchanged = desiredState(customer({ customerKey: "gid://shopify/Customer/2" }), ctx());
+    const plan = planShop(
+      [
+        row({ customerKey: "email:guest@example.com", guest: true }),
+        row({ customerKey: "gid://shopify/Customer/1" }),
+        row({ customerKey: "gid://shopify/Customer/2", written: JSON.stringify(unchanged) }),
+        row({ customerKey: "gid://shopify/Customer/3", persona: null }),
+        row({ customerKey: "gid://shopify/Customer/4", writeStatus: "failed", writeAttempts: 5 }),
+      ],
+      ctx(),
+    );
+    expect(plan.counts).toMatchObject({ customers: 5, guests: 1, unchanged: 2, toWrite: 1, skippedFailing: 1 });
+    expect(plan.jobs.map((j) => j.customerKey)).toEqual(["gid://shopify/Customer/1"]);
+  });
+
+  it("GIVEN a full run WHEN planned THEN everything wanted is re-sent, still removing only our tags", () => {
+    const written = desiredState(customer(), ctx());
+    const plan = planShop([row({ written: JSON.stringify(written) })], ctx(), { full: true });
+    expect(plan.jobs[0].plan.tagsAdd).toEqual(["rfm:champions"]);
+    expect(plan.jobs[0].plan.metafieldsSet).toHaveLength(8);
+    expect(plan.jobs[0].plan.tagsRemove).toEqual([]);
+  });
+});

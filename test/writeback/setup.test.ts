@@ -1,0 +1,94 @@
+/**
+ * Store setup against the simulator: metafield definitions and one segment per persona,
+ * idempotent across installs, following renames.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PERSONAS } from "~/rfm";
+import { PERSONA_METAFIELDS } from "~/writeback/metafields";
+import { ensureStoreSetup } from "~/writeback/setup.server";
+import { createTestShop, startHarness, type Harness } from "./support";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.sim.stop();
+});
+
+const segmentsOf = (t: ReturnType<typeof createTestShop>) => [...t.shop.store.segments.values()];
+const definitionsOf = (t: ReturnType<typeof createTestShop>) => [...t.shop.store.metafieldDefinitions.values()];
+
+describe("store setup", () => {
+  it("GIVEN a fresh shop WHEN set up twice THEN each definition and each persona's segment exists exactly once", async () => {
+    const t = createTestShop(h, { count: 1 });
+
+    const first = await ensureStoreSetup(t.shopId, t.deps);
+    const second = await ensureStoreSetup(t.shopId, t.deps);
+
+    expect(first.definitions.created.sort()).toEqual(PERSONA_METAFIELDS.map((m) => m.key).sort());
+    expect(second.definitions).toMatchObject({ created: [], failed: [] });
+    expect(second.definitions.existing).toHaveLength(PERSONA_METAFIELDS.length);
+    const definitions = definitionsOf(t);
+    expect(definitions).toHaveLength(PERSONA_METAFIELDS.length);
+    for (const d of definitions) {
+      expect(d).toMatchObject({ ownerType: "CUSTOMER", namespace: "rfm", adminFilterable: true });
+      expect(d.name).toMatch(/RFM/);
+    }
+
+    expect(first.segments.created).toHaveLength(PERSONAS.length);
+    expect(second.segments.unchanged).toHaveLength(PERSONAS.length);
+    const segments = segmentsOf(t);
+    expect(segments).toHaveLength(PERSONAS.length);
+    expect(segments.find((s) => s.name === "RFM: Champions")?.query).toBe("customer_tags CONTAINS 'rfm:champions'");
+    const rows = t.db.prepare(`SELECT persona, segmentId, name FROM "PersonaSegment" WHERE shopId = ?`).all(t.shopId);
+    expect(rows).toHaveLength(PERSONAS.length);
+  });
+
+  it("GIVEN the app's records were lost WHEN set up again THEN the existing segments are adopted, not duplicated", async () => {
+    const t = createTestShop(h, { count: 1 });
+    await ensureStoreSetup(t.shopId, t.deps);
+    t.db.prepare(`DELETE FROM "PersonaSegment" WHERE shopId = ?`).run(t.shopId);
+
+    const report = await ensureStoreSetup(t.shopId, t.deps);
+
+    expect(report.segments.adopted).toHaveLength(PERSONAS.length);
+    expect(segmentsOf(t)).toHaveLength(PERSONAS.length);
+  });
+
+  it("GIVEN a renamed persona and a new tag prefix WHEN set up THEN the segments are updated in place", async () => {
+    const t = createTestShop(h, { count: 1 });
+    await ensureStoreSetup(t.shopId, t.deps);
+    const ids = segmentsOf(t).map((s) => s.id).sort();
+    const rules = [
+      { name: "VIPs", slug: "champions", r: [4, 5], f: [4, 5], m: [4, 5] },
+      { name: "Everyone else", r: [1, 5], f: [1, 5], m: [1, 5] },
+    ];
+    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
+      JSON.stringify({ personas: { map: "custom", rules }, writeback: { tagPrefix: "rfm-" } }),
+      t.shopId,
+    );
+
+    const report = await ensureStoreSetup(t.shopId, t.deps);
+
+    expect(report.segments.updated.sort()).toEqual(["champions", "lost"]);
+    expect(report.segments.created).toEqual(["everyone-else"]);
+    const vips = segmentsOf(t).find((s) => s.name === "RFM: VIPs")!;
+    expect(ids).toContain(vips.id);
+    expect(vips.query).toBe("customer_tags CONTAINS 'rfm-champions'");
+    // Segments of personas the map no longer has are left for the merchant to delete.
+    expect(segmentsOf(t)).toHaveLength(PERSONAS.length + 1);
+  });
+
+  it("GIVEN a segment name the merchant already uses WHEN set up THEN it is taken over rather than duplicated", async () => {
+    const t = createTestShop(h, { count: 1 });
+    await t.shop.graphql(`mutation { segmentCreate(name: "RFM: Loyal", query: "number_of_orders > 3") { userErrors { message } } }`);
+
+    const report = await ensureStoreSetup(t.shopId, t.deps);
+
+    expect(report.segments.adopted).toEqual(["loyal"]);
+    const loyal = segmentsOf(t).filter((s) => s.name === "RFM: Loyal");
+    expect(loyal).toHaveLength(1);
+    expect(loyal[0].query).toBe("customer_tags CONTAINS 'rfm:loyal'");
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * Write-back against the Shopify Admin simulator over real HTTP: the app's database says
+ * which persona each customer has; after a run the simulated store must say the same.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runWriteback, removeAllPersonaData } from "~/writeback/run.server";
+import { loadCustomers } from "~/writeback/store.server";
+import { parseWritten } from "~/writeback/state";
+import {
+  createTestShop,
+  customerGid,
+  expectStoreMatchesDatabase,
+  merchantTags,
+  scoredCustomer,
+  simCustomerId,
+  startHarness,
+  type Harness,
+} from "./support";
+import { upsertScoredCustomers } from "./sim-client";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.sim.stop();
+});
+
+const DAY = 86_400_000;
+const day0 = () => h.clock.now();
+const scored = (count: number, at: number, variant = 0) => Array.from({ length: count }, (_, n) => scoredCustomer(n, at, variant));
+const writeCalls = (t: { shop: { stats(): { mutations: string[] } } }) =>
+  t.shop.stats().mutations.filter((m) => /^(tags|metafields|flowTrigger|bulkOperationRunMutation|stagedUploads)/.test(m));
+
+describe("online write-back", () => {
+  it("GIVEN scored customers and guests WHEN written back THEN every customer carries its persona, the merchant's tags survive, guests are counted", async () => {
+    const t = createTestShop(h, { count: 60, customers: scored(60, day0()) });
+    upsertScoredCustomers(t.db, t.shopId, [{ customerKey: "email:guest@example.com", guest: true, persona: "loyal", r: 3, f: 4, m: 2 }]);
+
+    const report = await runWriteback(t.shopId, t.deps);
+
+    expect(report).toMatchObject({ status: "done", mode: "online" });
+    expect(report.customers).toMatchObject({ customers: 61, guests: 1, failed: 0, toWrite: 56, written: 56 });
+    expectStoreMatchesDatabase(t);
+    // Many customers per request: 56 customers need 56 tagsAdd + 19 shared metafieldsSet calls.
+    expect(report.requests).toBeLessThanOrEqual(2);
+    expect(t.shop.stats().mutations.filter((m) => m === "metafieldsSet").length).toBeLessThanOrEqual(Math.ceil((56 * 8) / 24));
+    const run = t.db.prepare(`SELECT * FROM "WritebackRun" WHERE id = ?`).get(report.runId) as Record<string, unknown>;
+    expect(run).toMatchObject({ status: "done", mode: "online", customersWritten: 56, requests: report.requests, costPoints: report.costPoints });
+  });
+
+  it("GIVEN nothing changed since the last write-back WHEN run again (even with a newer computation) THEN no write calls", async () => {
+    const t = createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    await runWriteback(t.shopId, t.deps);
+    // A daily recompute with the same outcome: only scoredAt moves.
+    upsertScoredCustomers(t.db, t.shopId, scored(30, day0()).map((c) => ({ ...c, scoredAt: day0() + DAY })));
+    t.shop.resetStats();
+
+    const report = await runWriteback(t.shopId, t.deps);
+
+    expect(report.customers).toMatchObject({ toWrite: 0, written: 0 });
+    expect(report.requests).toBe(0);
+    expect(t.shop.stats().graphqlRequests).toBe(0);
+  });
+
+  it("GIVEN a persona change WHEN written back THEN the tag is swapped, metafields follow, and the Flow trigger fires with a valid payload", async () => {
+    const t = createTestShop(h, { count: 20, customers: scored(20, day0()) });
+    await runWriteback(t.shopId, t.deps);
+    expect(t.shop.flowTriggerCalls).toHaveLength(0); // the first labelling is not a change
+
+    const key = customerGid(4); // has the merchant's tags "vip", "newsletter"
+    const before = loadCustomers(t.db, t.shopId).find((c) => c.customerKey === key)!;
+    h.clock.advance(DAY);
+    upsertScoredCustomers(t.db, t.shopId, [
+      { ...scoredCustomer(4, day0()), persona: "at-risk", previousPersona: before.persona, personaSince: day0(), r: 1, f: 5, m: 2 },
+    ]);
+    t.shop.resetStats();
+
+    const report = await runWriteback(t.shopId, t.deps);
+
+    expect(report.customers.written).toBe(1);
+    const simCustomer = t.shop.store.customers.get(simCustomerId(key))!;
+    expect(simCustomer.tags).toContain("rfm:at-risk");
+    expect(simCustomer.tags).not.toContain(`rfm:${before.persona}`);
+    for (const tag of merchantTags(key)) expect(simCustomer.tags).toContain(tag);
+    expectStoreMatchesDatabase(t);
+    expect(t.shop.flowTriggerCalls).toEqual([
+      {
+        handle: "rfm-persona-changed",
+        payload: { customer_id: simCustomerId(key), "previous persona": "Promising", "new persona": "At Risk", "rfm score": "152" },
+        receivedAt: expect.any(String),
+      },
+    ]);
+    expect(report.flowTriggers).toEqual({ sent: 1, failed: 0 });
+    expect(parseWritten(loadCustomers(t.db, t.shopId).find((c) => c.customerKey === key)!.written)!.flow).toBeUndefined();
+  });
+
+  it("GIVEN a customer who lost their persona WHEN written back THEN its persona tag and metafields are removed", async () => {
+    const t = createTestShop(h, { count: 10, customers: scored(10, day0()) });
+    await runWriteback(t.shopId, t.deps);
+    upsertScoredCustomers(t.db, t.shopId, [{ customerKey: customerGid(1), persona: null, previousPersona: "loyal", scoredAt: day0() + DAY }]);
+
+    await runWriteback(t.shopId, t.deps);
+
+    const simCustomer = t.shop.store.customers.get(simCustomerId(customerGid(1)))!;
+    expect(simCustomer.tags.filter((tag) => tag.startsWith("rfm:"))).toEqual([]);
+    expect(t.shop.store.metafieldsOf("CUSTOMER", simCustomer.id)).toEqual([]);
+    expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN the tag prefix and namespace change WHEN written back THEN the old tags and metafields we wrote are gone", async () => {
+    const t = createTestShop(h, { count: 12, customers: scored(12, day0()), settings: { writeback: { extraTags: true } } });
+    await runWriteback(t.shopId, t.deps);
+    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
+      JSON.stringify({ writeback: { tagPrefix: "persona-", metafieldNamespace: "crm" } }),
+      t.shopId,
+    );
+
+    await runWriteback(t.shopId, t.deps);
+
+    for (const c of t.shop.store.customers.values()) {
+      expect(c.tags.filter((tag) => tag.startsWith("rfm:"))).toEqual([]);
+      expect(t.shop.store.metafieldsOf("CUSTOMER", c.id).filter((m) => m.namespace === "rfm")).toEqual([]);
+    }
+    expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a customer Shopify rejects WHEN written back THEN only that customer fails, with its error recorded", async () => {
+    const t = createTestShop(h, { count: 15, customers: scored(15, day0()) });
+    t.shop.deleteCustomer(simCustomerId(customerGid(2)), { force: true });
+
+    const report = await runWriteback(t.shopId, t.deps);
+
+    expect(report.customers.failed).toBe(1);
+    expect(report.errors[0]).toMatchObject({ customerKey: customerGid(2) });
+    const rows = loadCustomers(t.db, t.shopId);
+    const failed = t.db.prepare(`SELECT writeStatus, writeError, writeAttempts FROM "Customer" WHERE customerKey = ?`).get(customerGid(2));
+    expect(failed).toMatchObject({ writeStatus: "failed", writeAttempts: 1, writeError: expect.stringMatching(/does not exist/) });
+    expect(rows.filter((r) => r.writeStatus === "ok")).toHaveLength(report.customers.written);
+    expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a crash after some requests WHEN run again THEN what succeeded is not sent again", async () => {
+    const t = createTestShop(h, { count: 40, customers: scored(40, day0()) });
+    let calls = 0;
+    const inner = t.deps.graphql;
+    const crashing: typeof inner = async (query, variables) => {
+      if (++calls === 3) throw new TypeError("process killed"); // not retriable: the run dies here
+      return inner(query, variables);
+    };
+    await expect(runWriteback(t.shopId, { ...t.deps, graphql: crashing, fieldsPerRequest: 20 })).rejects.toThrow(/process killed/);
+    const writtenFirst = loadCustomers(t.db, t.shopId).filter((c) => c.writeStatus === "ok").length;
+    expect(writtenFirst).toBeGreaterThan(0);
+    t.shop.resetStats();
+
+    const report = await runWriteback(t.shopId, { ...t.deps, fieldsPerRequest: 20 });
+
+    expect(report.customers.toWrite).toBe(37 - writtenFirst);
+    expect(t.shop.stats().mutations.filter((m) => m === "tagsAdd")).toHaveLength(37 - writtenFirst);
+    expectStoreMatchesDatabase(t);
+  });
+});
+
+describe("bulk write-back", () => {
+  it("GIVEN more changed customers than the threshold WHEN written back THEN the bulk path is used and per-line errors are recorded", async () => {
+    const t = createTestShop(h, { count: 80, customers: scored(80, day0()) });
+    t.shop.deleteCustomer(simCustomerId(customerGid(5)), { force: true });
+    t.shop.deleteCustomer(simCustomerId(customerGid(6)), { force: true });
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 50 });
+
+    expect(report.mode).toBe("bulk");
+    expect(report.bulkOperations.length).toBeGreaterThanOrEqual(2);
+    const mutations = t.shop.stats().mutations;
+    expect(mutations).not.toContain("tagsAdd");
+    expect(mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2); // tagsAdd + metafieldsSet
+    expect(report.customers).toMatchObject({ failed: 2, written: 74 - 2 });
+    for (const n of [5, 6]) {
+      const row = t.db.prepare(`SELECT writeStatus, writeError, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(n));
+      expect(row).toMatchObject({ writeStatus: "failed", writeError: expect.stringMatching(/tagsAdd: .*does not exist/) });
+    }
+    expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a crash after the bulk operations were submitted WHEN run again THEN it polls them instead of re-sending", async () => {
+    const t = createTestShop(h, { count: 70, customers: scored(70, day0()) });
+    const crash = { ...t.deps, bulkThreshold: 10, fetchFile: async () => Promise.reject(new TypeError("process killed")) };
+    await expect(runWriteback(t.shopId, crash)).rejects.toThrow(/process killed/);
+    expect(loadCustomers(t.db, t.shopId).filter((c) => c.writeStatus === "pending")).toHaveLength(65);
+    t.shop.resetStats();
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+
+    expect(report.resumedRun).not.toBeNull();
+    expect(t.shop.stats().mutations).not.toContain("bulkOperationRunMutation");
+    expect(t.shop.stats().mutations).not.toContain("stagedUploadsCreate");
+    expect(report.customers.toWrite).toBe(0);
+    expectStoreMatchesDatabase(t);
+    const resumed = t.db.prepare(`SELECT status, customersWritten FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
+    expect(resumed).toEqual({ status: "done", customersWritten: 65 });
+  });
+
+  it("GIVEN persona data in the store WHEN removed THEN no persona tag or metafield of ours is left, the merchant's tags are", async () => {
+    const t = createTestShop(h, { count: 25, customers: scored(25, day0()), settings: { writeback: { extraTags: true } } });
+    await runWriteback(t.shopId, t.deps);
+
+    const report = await removeAllPersonaData(t.shopId, t.deps);
+
+    expect(report.mode).toBe("bulk");
+    for (const c of t.shop.store.customers.values()) {
+      expect(c.tags.filter((tag) => tag.startsWith("rfm:"))).toEqual([]);
+      expect(c.tags).toEqual(merchantTags(`gid://shopify/Customer/${c.id}`));
+      expect(t.shop.store.metafieldsOf("CUSTOMER", c.id)).toEqual([]);
+    }
+  });
+});
+
+describe("faults", () => {
+  for (const bulk of [false, true]) {
+    it(`GIVEN THROTTLED and 5xx on 10% of requests WHEN written back ${bulk ? "in bulk" : "online"} THEN every customer ends correct`, async () => {
+      const t = createTestShop(h, {
+        count: 90,
+        customers: scored(90, day0()),
+        shop: {
+          faults: { throttledRate: 0.1, http500Rate: 0.05, http503Rate: 0.05, seed: bulk ? "bulk-8" : "online" },
+          // This seed's first draws are a 500, a 503 and a THROTTLED, so the bulk path's few requests meet them.
+          bulk: { delayMs: 50 },
+        },
+      });
+      const deps = { ...t.deps, fieldsPerRequest: 10, bulkThreshold: bulk ? 20 : 1000 };
+
+      const first = await runWriteback(t.shopId, deps);
+      upsertScoredCustomers(t.db, t.shopId, scored(90, day0() + DAY, 3));
+      const second = await runWriteback(t.shopId, deps);
+
+      expect(first.customers.failed + second.customers.failed).toBe(0);
+      const stats = t.shop.stats();
+      expect(stats.faults.http500 + stats.faults.http503).toBeGreaterThan(0);
+      expect(stats.faults.throttled).toBeGreaterThan(0);
+      expect(first.throttled + second.throttled).toBe(stats.throttledCount);
+      expectStoreMatchesDatabase(t);
+    });
+  }
+
+  it("GIVEN a small bucket WHEN written back online THEN requests are paced and THROTTLED stays rare", async () => {
+    const t = createTestShop(h, { count: 120, customers: scored(120, day0()), shop: { throttle: { maximumAvailable: 300, restoreRate: 50 } } });
+
+    const report = await runWriteback(t.shopId, { ...t.deps, fieldsPerRequest: 25 });
+
+    expect(report.throttled).toBe(0);
+    expect(report.throttleWaitMs).toBeGreaterThan(0);
+    expectStoreMatchesDatabase(t);
+  });
+});
