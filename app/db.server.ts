@@ -1,12 +1,6 @@
-import path from "node:path";
 import { PrismaClient } from "@prisma/client";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-
-/** Resolve a `file:` URL to a path; relative paths are relative to the project root (cwd). */
-export function sqlitePath(url: string): string {
-  const p = url.replace(/^file:/, "");
-  return path.isAbsolute(p) ? p : path.resolve(process.cwd(), p);
-}
+import { sqlitePath } from "./sync/sqlite.server";
 
 /** A Prisma client on the Rust-free engine with the SQLite driver adapter. */
 export function createPrismaClient(databaseUrl: string): PrismaClient {

@@ -3,6 +3,7 @@
  * belongs to (404 when we hold none), read the query string with zod (400 naming the
  * bad parameter), and pick the locale numbers are formatted in.
  */
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 
@@ -15,11 +16,27 @@ export interface ShopRef {
 }
 
 export function requireShop(db: SqliteDatabase, domain: string): ShopRef {
-  const shop = db
-    .prepare(`SELECT id, domain, name, currency, platform FROM "Shop" WHERE domain = ? AND uninstalledAt IS NULL`)
-    .get(domain) as ShopRef | undefined;
-  if (!shop) throw Response.json({ message: `No store ${domain} is connected` }, { status: 404 });
-  return shop;
+  const find = () =>
+    db
+      .prepare(`SELECT id, domain, name, currency, platform, uninstalledAt FROM "Shop" WHERE domain = ?`)
+      .get(domain) as (ShopRef & { uninstalledAt: number | null }) | undefined;
+  let shop = find();
+  if (!shop) {
+    // An authenticated session proves the app is installed; the very first page load can
+    // race the install hook (parent and child loaders both exchange the token). Record
+    // the shop now — the hook fills in its details and starts the sync.
+    const now = Date.now();
+    db.prepare(
+      `INSERT OR IGNORE INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
+       VALUES (?, ?, 'shopify', 'USD', 'UTC', ?, '{}', ?, ?)`,
+    ).run(randomUUID(), domain, now, now, now);
+    shop = find();
+  }
+  if (!shop || shop.uninstalledAt !== null) {
+    throw Response.json({ message: `No store ${domain} is connected` }, { status: 404 });
+  }
+  const { uninstalledAt: _, ...ref } = shop;
+  return ref;
 }
 
 /** Query-string errors as { parameter: message }, thrown as a 400. */

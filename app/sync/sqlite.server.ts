@@ -1,9 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { sqlitePath } from "~/db.server";
 
 export type SqliteDatabase = Database.Database;
+
+/** Resolve a `file:` URL to a path; relative paths are relative to the project root (cwd). */
+export function sqlitePath(url: string): string {
+  const p = url.replace(/^file:/, "");
+  return path.isAbsolute(p) ? p : path.resolve(process.cwd(), p);
+}
 
 /**
  * A raw better-sqlite3 connection to the app's database, for the hot paths that move

@@ -74,12 +74,13 @@ describe("GET /app (dashboard)", () => {
     expect(out.data.errors).toEqual({ grid: "must be rf, fm or rm" });
   });
 
-  it("GIVEN a valid token for a shop we hold no record of WHEN fetched THEN 404", async () => {
-    await storeOfflineSession("ghost.myshopify.com");
+  it("GIVEN a first load that beats the install hook WHEN fetched THEN the shop is recorded and the empty state shows", async () => {
+    await storeOfflineSession("newcomer.myshopify.com");
 
-    const out = await run(async () => loader(args(await appRequest("/app", "ghost.myshopify.com"))));
+    const out = await run(async () => loader(args(await appRequest("/app", "newcomer.myshopify.com"))));
 
-    expect(out.status).toBe(404);
+    expect(out.status).toBe(200);
+    expect(services().db.prepare(`SELECT count(*) n FROM "Shop" WHERE domain = ?`).get("newcomer.myshopify.com")).toEqual({ n: 1 });
   });
 
   it("GIVEN an uninstalled shop WHEN fetched THEN 404", async () => {
