@@ -25,6 +25,11 @@ describe("environment validation", () => {
     expect(() => parseEnv({ ...valid, SHOPIFY_API_SECRET: "" })).toThrow(/SHOPIFY_API_SECRET is required/);
   });
 
+  it("GIVEN a simulator URL off this machine WHEN parsed THEN it is refused", () => {
+    expect(() => parseEnv({ ...valid, SHOPIFY_ADMIN_SIMULATOR_URL: "https://example.com" })).toThrow(/simulator on this machine/);
+    expect(parseEnv({ ...valid, SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:8787" }).SHOPIFY_ADMIN_SIMULATOR_URL).toBe("http://127.0.0.1:8787");
+  });
+
   it("GIVEN malformed values WHEN parsed THEN each bad variable is named with why", () => {
     try {
       parseEnv({ ...valid, SHOPIFY_APP_URL: "not a url", PORT: "eighty", DATABASE_URL: "mysql://x" });

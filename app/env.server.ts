@@ -29,7 +29,12 @@ const EnvSchema = z.object({
   /** Run background jobs in this process (the embedded default). */
   RUN_JOBS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Tests and the demo only: send Admin API traffic for *.myshopify.com to this simulator. */
-  SHOPIFY_ADMIN_SIMULATOR_URL: z.string().url("must be the simulator's http URL").optional(),
+  SHOPIFY_ADMIN_SIMULATOR_URL: z
+    .string()
+    .url("must be the simulator's http URL")
+    // Rerouting a real store's traffic by accident must be impossible: only a local simulator.
+    .refine((u) => ["localhost", "127.0.0.1", "[::1]"].includes(new URL(u).hostname), "must point at a simulator on this machine (localhost)")
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -15,7 +15,7 @@ import { fromLibraryAdmin, resilient } from "./stores/shopify/admin-graphql.serv
 const config = env();
 
 // Tests and the demo point Admin API traffic at the simulator; no-op otherwise.
-installSimulatorInterception(process.env);
+installSimulatorInterception({ SHOPIFY_ADMIN_SIMULATOR_URL: config.SHOPIFY_ADMIN_SIMULATOR_URL });
 
 const shopify = shopifyApp({
   apiKey: config.SHOPIFY_API_KEY,
