@@ -23,11 +23,15 @@ declare global {
   var rfmServices: Services | undefined;
 }
 
-async function graphqlFor(shopId: string): Promise<AdminGraphql> {
+async function rawGraphqlFor(shopId: string): Promise<AdminGraphql> {
   const shop = await prisma.shop.findUnique({ where: { id: shopId } });
   if (!shop) throw new Error(`unknown shop ${shopId}`);
   const { admin } = await unauthenticated.admin(shop.domain);
-  return resilient(fromLibraryAdmin(admin));
+  return fromLibraryAdmin(admin);
+}
+
+async function graphqlFor(shopId: string): Promise<AdminGraphql> {
+  return resilient(await rawGraphqlFor(shopId));
 }
 
 export function services(): Services {
@@ -42,6 +46,7 @@ export function services(): Services {
       db,
       store,
       graphqlFor,
+      rawGraphqlFor,
       bulkPollMs: config.BULK_POLL_MS,
       sweepIntervalMs: config.SWEEP_INTERVAL_MS,
     }),

@@ -37,6 +37,14 @@ async function main() {
     log,
   });
   const summary = await summarize(stack.db, stack.sim.stats(DEMO_SHOP));
+  // What the store carries now, read from the simulated store itself.
+  const store = stack.sim.shop(DEMO_SHOP).store;
+  const customers = [...store.customers.values()];
+  Object.assign(summary.writeBack, {
+    customersTaggedInStore: customers.filter((c) => c.tags.some((t) => t.startsWith("rfm:"))).length,
+    personaMetafieldsInStore: [...store.metafields.values()].filter((m) => m.ownerType === "CUSTOMER" && m.namespace === "rfm").length,
+    segmentsInStore: [...store.segments.values()].filter((x) => x.name.startsWith("RFM: ")).length,
+  });
   process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
   if (args.check) {
     await stack.stop();
@@ -74,6 +82,15 @@ async function summarize(db: SqliteDatabase, stats: unknown) {
     customersWithoutPersona: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND persona IS NULL`),
     customersPerPersona: Object.fromEntries(personas.map((p) => [p.persona, p.customers])),
     adminApi: { requests: s.graphqlRequests, costPoints: s.costPointsUsed, throttled: s.throttledCount },
+    writeBack: {
+      ...(db
+        .prepare(
+          `SELECT mode, status, customersPlanned, customersWritten, customersFailed, requests, costPoints, throttled, flowTriggers
+           FROM "WritebackRun" WHERE shopId = ? ORDER BY id DESC LIMIT 1`,
+        )
+        .get(shop.id) as Record<string, unknown> | undefined),
+      guestsNotWritable: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = 1 AND persona IS NOT NULL`),
+    } as Record<string, unknown>,
   };
 }
 

@@ -7,21 +7,23 @@ import { recomputeShop } from "~/scoring/recompute.server";
 import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
 import { backfillStep } from "~/stores/shopify/backfill.server";
 import { refreshOrder, sweepOrders } from "~/stores/shopify/sweep.server";
+import { runWriteback } from "~/writeback/run.server";
+import { ensureStoreSetup } from "~/writeback/setup.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
-import type { JobHandler, JobQueue, JobType } from "./queue.server";
+import type { JobHandler, JobType } from "./queue.server";
 
 export interface HandlerDeps {
   prisma: PrismaClient;
   db: SqliteDatabase;
   store: OrderStore;
   graphqlFor: (shopId: string) => Promise<AdminGraphql>;
+  /** The same client without retries, for write-back (which paces and retries itself, and counts). */
+  rawGraphqlFor?: (shopId: string) => Promise<AdminGraphql>;
   bulkPollMs: number;
   sweepIntervalMs: number;
   fetchFile?: (url: string) => Promise<Response>;
   now?: () => Date;
-  /** Called after each recompute (write-back hooks in here). */
-  afterRecompute?: (shopId: string, queue: JobQueue) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -56,14 +58,19 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     async recompute({ shopId, payload, queue }) {
       recomputeShop(shopId, { db: deps.db, store: deps.store, now: deps.now });
-      deps.afterRecompute?.(shopId, queue);
+      // Personas changed (or may have): bring the store's tags and metafields in line.
+      queue.enqueue("writeback", shopId);
       // Recency decays without new orders: every shop is recomputed daily.
       if (payload.daily) {
         queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now()), payload: { daily: true } });
       }
     },
-    async writeback() {
-      // Write-back to the store arrives with the write-back feature.
+    async writeback({ shopId, payload }) {
+      const graphql = await (deps.rawGraphqlFor ?? deps.graphqlFor)(shopId);
+      // Definitions and segments first (idempotent: a few reads when all exist), so
+      // renamed personas and a new namespace are in place before customers are written.
+      await ensureStoreSetup(shopId, { db: deps.db, graphql, now: deps.now });
+      await runWriteback(shopId, { db: deps.db, graphql, now: deps.now, full: payload.full === true });
     },
   };
 }

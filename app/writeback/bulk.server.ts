@@ -46,7 +46,11 @@ export interface BulkDeps {
   pollSleep: (ms: number) => Promise<void>;
   /** Give up waiting for operations after this many polls (they keep running; a later run resumes). */
   maxPolls?: number;
+  /** Lines per uploaded file; keeps each file well under Shopify's 100 MB (default 50,000). */
+  maxLinesPerFile?: number;
 }
+
+export const DEFAULT_LINES_PER_FILE = 50_000;
 
 export interface BulkWriteResult extends WriteResult {
   operations: string[];
@@ -63,6 +67,7 @@ export interface PendingCustomer {
 interface Operation {
   id: string;
   kind: BulkKind;
+  part: number;
   status: string;
   errorCode: string | null;
   url: string | null;
@@ -92,7 +97,17 @@ function variablesFor(kind: WriteKind, customerKey: string, plan: CustomerPlan):
 
 // ---- staged upload → bulkOperationRunMutation ----
 
-async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; content: string }[]): Promise<Map<BulkKind, string>> {
+/** One file of a run: a kind's lines from `offset`, at most maxLinesPerFile of them. */
+interface Unit {
+  kind: BulkKind;
+  part: number;
+  offset: number;
+  lines: string[];
+}
+
+const unitKey = (kind: BulkKind, part: number) => `${kind}#${part}`;
+
+async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; part: number; content: string }[]): Promise<string[]> {
   const response = await deps.graphql<{
     stagedUploadsCreate: {
       stagedTargets: { url: string; resourceUrl: string | null; parameters: { name: string; value: string }[] }[];
@@ -101,7 +116,7 @@ async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; content: str
   }>(STAGED_UPLOADS_CREATE, {
     input: files.map((f) => ({
       resource: "BULK_MUTATION_VARIABLES",
-      filename: `rfm-writeback-${deps.runId}-${f.kind}.jsonl`,
+      filename: `rfm-writeback-${deps.runId}-${f.kind}-${f.part}.jsonl`,
       mimeType: "text/jsonl",
       httpMethod: "POST",
     })),
@@ -111,30 +126,30 @@ async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; content: str
   if (result.userErrors.length > 0 || result.stagedTargets.length !== files.length) {
     throw new AdminApiError(`stagedUploadsCreate: ${result.userErrors.map((e) => e.message).join("; ") || "missing targets"}`);
   }
-  const paths = new Map<BulkKind, string>();
+  const paths: string[] = [];
   for (let i = 0; i < files.length; i++) {
     const target = result.stagedTargets[i];
     const form = new FormData();
     for (const p of target.parameters) form.append(p.name, p.value);
     // The file goes last: the storage policy checks the fields before it.
-    form.append("file", new Blob([files[i].content], { type: "text/jsonl" }), `rfm-writeback-${deps.runId}-${files[i].kind}.jsonl`);
+    form.append("file", new Blob([files[i].content], { type: "text/jsonl" }), `rfm-writeback-${deps.runId}-${files[i].kind}-${files[i].part}.jsonl`);
     const upload = await deps.httpFetch(target.url, { method: "POST", body: form });
     if (!upload.ok) throw new Error(`staged upload failed: HTTP ${upload.status} ${await upload.text()}`);
     const key = target.parameters.find((p) => p.name === "key")?.value;
     if (!key) throw new Error("staged upload target has no key");
-    paths.set(files[i].kind, key);
+    paths.push(key);
   }
   return paths;
 }
 
-async function runMutation(deps: BulkDeps, kind: BulkKind, stagedUploadPath: string): Promise<string> {
+async function runMutation(deps: BulkDeps, kind: BulkKind, part: number, stagedUploadPath: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const response = await deps.graphql<{
       bulkOperationRunMutation: { bulkOperation: { id: string } | null; userErrors: { message: string; code?: string | null }[] };
     }>(BULK_OPERATION_RUN_MUTATION, {
-      mutation: bulkMutationFor(kind, deps.runId),
+      mutation: bulkMutationFor(kind, deps.runId, part),
       stagedUploadPath,
-      clientIdentifier: `rfm-writeback-run-${deps.runId}-${kind}`,
+      clientIdentifier: `rfm-writeback-run-${deps.runId}-${kind}-${part}`,
     });
     deps.pacer.observe(response.extensions?.cost);
     const result = dataOf(response, "bulkOperationRunMutation").bulkOperationRunMutation;
@@ -165,7 +180,9 @@ async function waitForOperations(deps: BulkDeps, ops: Operation[]): Promise<void
     if (open.length === 0) return;
     if (poll >= maxPolls) throw new Error(`bulk operations still running after ${maxPolls} polls: ${open.map((o) => o.id).join(", ")}`);
     if (poll > 0) await deps.pollSleep(deps.pollMs);
-    const response = await deps.graphql<{ nodes: (Omit<Operation, "kind"> | null)[] }>(BULK_OPERATIONS_BY_ID, { ids: open.map((o) => o.id) });
+    const response = await deps.graphql<{ nodes: (Omit<Operation, "kind" | "part"> | null)[] }>(BULK_OPERATIONS_BY_ID, {
+      ids: open.map((o) => o.id),
+    });
     deps.pacer.observe(response.extensions?.cost);
     const nodes = dataOf(response, "bulkOperation").nodes;
     open.forEach((op, i) => {
@@ -179,11 +196,10 @@ async function waitForOperations(deps: BulkDeps, ops: Operation[]): Promise<void
   }
 }
 
-/** Per result line: null when the line succeeded, else why not. */
-async function readResults(deps: BulkDeps, op: Operation): Promise<Map<number, string | null>> {
-  const results = new Map<number, string | null>();
+/** Per result line (numbered across the kind's files): null when it succeeded, else why not. */
+async function readResults(deps: BulkDeps, op: Operation, offset: number, results: Map<number, string | null>): Promise<void> {
   const url = op.url ?? op.partialDataUrl;
-  if (!url) return results;
+  if (!url) return;
   const res = await deps.fetchFile(url);
   if (!res.ok || !res.body) throw new Error(`bulk result download failed: HTTP ${res.status}`);
   const lines = createInterface({ input: Readable.fromWeb(res.body as WebReadableStream), crlfDelay: Infinity });
@@ -195,44 +211,80 @@ async function readResults(deps: BulkDeps, op: Operation): Promise<Map<number, s
     const payload = line.data ? Object.values(line.data)[0] : null;
     if (!payload && messages.length === 0) messages.push("no result");
     for (const e of payload?.userErrors ?? []) messages.push(e.message);
-    results.set(line.__lineNumber, messages.length ? messages.join("; ") : null);
+    results.set(offset + line.__lineNumber, messages.length ? messages.join("; ") : null);
   }
-  return results;
 }
 
-/** Submits the kinds that have no operation yet, then waits for all of them. */
+interface KindOutcome {
+  /** Result per line; a line without one was not run. */
+  results: Map<number, string | null>;
+  /** Why the lines of a part were not (all) run, by part. */
+  failures: Map<number, string>;
+  operations: string[];
+}
+
+/**
+ * Splits each kind's lines into files, submits the files that have no operation yet
+ * (a resumed run passes the ones Shopify already has), waits for all, and reads back
+ * every line's result.
+ */
 async function runKinds(
   deps: BulkDeps,
   files: Map<BulkKind, string[]>,
-  existing: Map<BulkKind, string>,
-): Promise<Map<BulkKind, Operation>> {
-  const ops = new Map<BulkKind, Operation>();
-  for (const [kind, id] of existing) ops.set(kind, { id, kind, status: "RUNNING", errorCode: null, url: null, partialDataUrl: null });
-  const toSend = [...files].filter(([kind, lines]) => !existing.has(kind) && lines.length > 0);
+  existing: Map<string, string>,
+): Promise<Map<BulkKind, KindOutcome>> {
+  const perFile = Math.max(1, deps.maxLinesPerFile ?? DEFAULT_LINES_PER_FILE);
+  const units: Unit[] = [];
+  for (const [kind, lines] of files) {
+    for (let offset = 0, part = 0; offset < lines.length; offset += perFile, part++) {
+      units.push({ kind, part, offset, lines: lines.slice(offset, offset + perFile) });
+    }
+  }
+  const ops = new Map<string, Operation>();
+  for (const unit of units) {
+    const id = existing.get(unitKey(unit.kind, unit.part));
+    if (id) ops.set(unitKey(unit.kind, unit.part), { id, kind: unit.kind, part: unit.part, status: "RUNNING", errorCode: null, url: null, partialDataUrl: null });
+  }
+  const toSend = units.filter((u) => !ops.has(unitKey(u.kind, u.part)));
   if (toSend.length > 0) {
     const paths = await uploadJsonl(
       deps,
-      toSend.map(([kind, lines]) => ({ kind, content: lines.join("\n") + "\n" })),
+      toSend.map((u) => ({ kind: u.kind, part: u.part, content: u.lines.join("\n") + "\n" })),
     );
-    for (const [kind] of toSend) {
-      const id = await runMutation(deps, kind, paths.get(kind)!);
-      ops.set(kind, { id, kind, status: "CREATED", errorCode: null, url: null, partialDataUrl: null });
+    // Shopify runs ≤ 5 bulk operations per shop at once; runMutation waits for a free slot.
+    for (let i = 0; i < toSend.length; i++) {
+      const u = toSend[i];
+      const id = await runMutation(deps, u.kind, u.part, paths[i]);
+      ops.set(unitKey(u.kind, u.part), { id, kind: u.kind, part: u.part, status: "CREATED", errorCode: null, url: null, partialDataUrl: null });
     }
   }
   await waitForOperations(deps, [...ops.values()]);
-  return ops;
+
+  const outcomes = new Map<BulkKind, KindOutcome>();
+  for (const unit of units) {
+    const op = ops.get(unitKey(unit.kind, unit.part))!;
+    let outcome = outcomes.get(unit.kind);
+    if (!outcome) outcomes.set(unit.kind, (outcome = { results: new Map(), failures: new Map(), operations: [] }));
+    outcome.operations.push(op.id);
+    await readResults(deps, op, unit.offset, outcome.results);
+    if (op.status !== "COMPLETED") {
+      outcome.failures.set(unit.part, `bulk operation ${op.status.toLowerCase()}${op.errorCode ? ` (${op.errorCode})` : ""}`);
+    }
+  }
+  return outcomes;
 }
 
-/** Operations of a run, found by name among the shop's recent bulk mutations. */
-export async function findRunOperations(graphql: AdminGraphql, runId: number, startedAt: number): Promise<Map<BulkKind, string>> {
+/** Operations of a run ("kind#part" → id), found by name among the shop's recent bulk mutations. */
+export async function findRunOperations(graphql: AdminGraphql, runId: number, startedAt: number): Promise<Map<string, string>> {
   const since = new Date(startedAt - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const response = await graphql<{ bulkOperations: { nodes: { id: string; query: string }[] } }>(RECENT_BULK_MUTATIONS, {
     query: `operation_type:mutation created_at:>='${since}'`,
   });
-  const found = new Map<BulkKind, string>();
+  const found = new Map<string, string>();
   for (const node of dataOf(response, "bulkOperations").bulkOperations.nodes) {
     const parsed = parseBulkMutationName(node.query);
-    if (parsed && parsed.runId === runId && !found.has(parsed.kind)) found.set(parsed.kind, node.id);
+    const key = parsed ? unitKey(parsed.kind, parsed.part) : null;
+    if (parsed && key && parsed.runId === runId && !found.has(key)) found.set(key, node.id);
   }
   return found;
 }
@@ -266,7 +318,7 @@ export function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "run
 export async function completePending(
   customers: readonly PendingCustomer[],
   deps: BulkDeps,
-  existing: Map<BulkKind, string> = new Map(),
+  existing: Map<string, string> = new Map(),
 ): Promise<BulkWriteResult> {
   const result: BulkWriteResult = { written: 0, failed: 0, requests: 0, errors: [], flows: [], operations: [] };
   if (customers.length === 0) return result;
@@ -280,16 +332,9 @@ export async function completePending(
       files.get(kind)![line] = JSON.stringify(variablesFor(kind, c.customerKey, plans[i]));
     }
   });
-  const ops = await runKinds(deps, files, existing);
-  result.operations = [...ops.values()].map((op) => op.id);
-
-  const outcomes = new Map<BulkKind, { results: Map<number, string | null>; failure: string | null }>();
-  for (const op of ops.values()) {
-    outcomes.set(op.kind, {
-      results: await readResults(deps, op),
-      failure: op.status === "COMPLETED" ? null : `bulk operation ${op.status.toLowerCase()}${op.errorCode ? ` (${op.errorCode})` : ""}`,
-    });
-  }
+  const outcomes = await runKinds(deps, files, existing);
+  result.operations = [...outcomes.values()].flatMap((o) => o.operations);
+  const perFile = Math.max(1, deps.maxLinesPerFile ?? DEFAULT_LINES_PER_FILE);
 
   const saved: CustomerOutcome[] = [];
   customers.forEach((c, i) => {
@@ -303,7 +348,9 @@ export async function completePending(
       const lineResult = line === undefined ? undefined : outcome?.results.get(line);
       done[kind] = lineResult === null;
       if (typeof lineResult === "string") own.push(`${kind}: ${lineResult}`);
-      else if (lineResult === undefined) missed.push(`${kind}: ${outcome?.failure ?? "no result line"}`);
+      else if (lineResult === undefined) {
+        missed.push(`${kind}: ${(line !== undefined && outcome?.failures.get(Math.floor(line / perFile))) || "no result line"}`);
+      }
     }
     const { next, complete } = settleCustomer(c.current, c.pending.target, plan, done, { flow: deps.flow });
     if (complete) {
@@ -348,7 +395,11 @@ export interface BulkFlowResult extends FlowResult {
  * records its run and line first (a crash then polls instead of firing twice). Should
  * Shopify refuse flowTriggerReceive in bulk, they go online instead.
  */
-export async function sendFlowsBulk(flows: readonly FlowJob[], deps: BulkDeps, existing: string | null = null): Promise<BulkFlowResult> {
+export async function sendFlowsBulk(
+  flows: readonly FlowJob[],
+  deps: BulkDeps,
+  existing: Map<string, string> | null = null,
+): Promise<BulkFlowResult> {
   const result: BulkFlowResult = { sent: 0, failed: 0, requests: 0, errors: [], operations: [] };
   if (flows.length === 0) return result;
   // Each trigger remembers its run and line before anything is sent.
@@ -357,11 +408,12 @@ export async function sendFlowsBulk(flows: readonly FlowJob[], deps: BulkDeps, e
     : flows.map((f, line) => ({ ...f, line, written: { ...f.written, flow: { ...f.flow, run: deps.runId, line } } }));
   if (!existing) deps.save(jobs.map((f) => ({ customerKey: f.customerKey, written: f.written })));
 
-  let ops: Map<BulkKind, Operation>;
+  let outcome: KindOutcome;
   try {
     const lines: string[] = [];
     for (const f of jobs) lines[f.line] = JSON.stringify({ handle: FLOW_TRIGGER_HANDLE, payload: flowPayload(f.customerKey, f.flow) });
-    ops = await runKinds(deps, new Map([["flowTriggerReceive", lines]]), existing ? new Map([["flowTriggerReceive", existing]]) : new Map());
+    const outcomes = await runKinds(deps, new Map([["flowTriggerReceive", lines]]), existing ?? new Map());
+    outcome = outcomes.get("flowTriggerReceive")!;
   } catch (error) {
     if (!(error instanceof BulkMutationRejected)) throw error;
     const unmarked = jobs.map((f) => {
@@ -371,12 +423,10 @@ export async function sendFlowsBulk(flows: readonly FlowJob[], deps: BulkDeps, e
     const online = await sendFlowsOnline(unmarked, deps);
     return { ...online, operations: [] };
   }
-  const op = ops.get("flowTriggerReceive")!;
-  result.operations.push(op.id);
-  const results = await readResults(deps, op);
+  result.operations.push(...outcome.operations);
   const saved: CustomerOutcome[] = [];
   for (const f of jobs) {
-    const lineResult = results.get(f.line);
+    const lineResult = outcome.results.get(f.line);
     const { flow, ...rest } = f.written;
     if (lineResult === undefined) {
       // Not run (operation failed): still owed, sent again by a later run.

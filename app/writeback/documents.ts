@@ -95,20 +95,21 @@ export const BULK_DOCUMENTS: Record<BulkKind, { document: string; name: string }
 };
 
 /**
- * The bulk mutation for a run: the operation name carries the run id, so after a crash
- * the operations of an unfinished run are found again (BulkOperation.query echoes it).
+ * The bulk mutation for one file of a run: the operation name carries the run id and the
+ * file's part number, so after a crash the run's operations are found again
+ * (BulkOperation.query echoes the mutation).
  */
-export function bulkMutationFor(kind: BulkKind, runId: number): string {
+export function bulkMutationFor(kind: BulkKind, runId: number, part = 0): string {
   const { document, name } = BULK_DOCUMENTS[kind];
-  return document.replace("#graphql\n", "").replace(`mutation ${name}(`, `mutation ${name}_run${runId}(`);
+  return document.replace("#graphql\n", "").replace(`mutation ${name}(`, `mutation ${name}_run${runId}_part${part}(`);
 }
 
-/** Run id and kind of a bulk mutation document we sent, or null. */
-export function parseBulkMutationName(query: string): { runId: number; kind: BulkKind } | null {
-  const match = /mutation\s+(RfmBulk\w+?)_run(\d+)\s*\(/.exec(query);
+/** Run id, kind and part of a bulk mutation document we sent, or null. */
+export function parseBulkMutationName(query: string): { runId: number; kind: BulkKind; part: number } | null {
+  const match = /mutation\s+(RfmBulk\w+?)_run(\d+)_part(\d+)\s*\(/.exec(query);
   if (!match) return null;
   const kind = (Object.keys(BULK_DOCUMENTS) as BulkKind[]).find((k) => BULK_DOCUMENTS[k].name === match[1]);
-  return kind ? { runId: Number(match[2]), kind } : null;
+  return kind ? { runId: Number(match[2]), kind, part: Number(match[3]) } : null;
 }
 
 export const STAGED_UPLOADS_CREATE = `#graphql

@@ -23,7 +23,8 @@ export function createPacer(now: () => number, sleep: (ms: number) => Promise<vo
   return {
     async reserve(points) {
       if (!known) return; // the first answer tells us the bucket
-      const want = Math.min(points, known.max);
+      // One point of headroom: Shopify reports whole points (rounded down).
+      const want = Math.min(points + 1, known.max);
       const missing = want - estimate(now());
       if (missing <= 0) return;
       const ms = Math.ceil((missing / Math.max(known.rate, 1)) * 1000);

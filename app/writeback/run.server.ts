@@ -53,6 +53,8 @@ export interface WritebackDeps {
   /** Between bulk operation polls (default 2 s); `pollSleep` waits it (default `sleep`). */
   bulkPollMs?: number;
   pollSleep?: (ms: number) => Promise<void>;
+  /** Lines per bulk upload file (default 50,000, well under Shopify's 100 MB per file). */
+  bulkLinesPerFile?: number;
   /** Mutation fields per online request (default 100 = 1,000 points). */
   fieldsPerRequest?: number;
   /** Re-send everything wanted, repairing edits made in the admin (and retrying customers that kept failing). */
@@ -154,6 +156,7 @@ function bulkDeps(ctx: Context, runId: number, flow: boolean): BulkDeps {
     httpFetch: deps.httpFetch ?? fetch,
     pollMs: deps.bulkPollMs ?? 2000,
     pollSleep: deps.pollSleep ?? deps.sleep ?? defaultSleep,
+    maxLinesPerFile: deps.bulkLinesPerFile,
   };
 }
 
@@ -212,8 +215,8 @@ async function resumeUnfinished(ctx: Context, flow: boolean): Promise<number | n
       }
       if (flowMarked.length > 0) {
         const jobs = flowMarked.map((r) => ({ customerKey: r.customerKey, written: r.written!, flow: r.written!.flow! }));
-        const opId = ops.get("flowTriggerReceive");
-        if (opId) flowsSent = (await sendFlowsBulk(jobs, deps, opId)).sent;
+        const flowOps = new Map([...ops].filter(([key]) => key.startsWith("flowTriggerReceive#")));
+        if (flowOps.size > 0) flowsSent = (await sendFlowsBulk(jobs, deps, flowOps)).sent;
         else {
           // Never submitted: drop the marks; the triggers stay owed for this run's flow phase.
           ctx.save(

@@ -32,9 +32,9 @@ describe("write-back GraphQL documents", () => {
 
   it("GIVEN a run's bulk mutations WHEN validated THEN each is one mutation field and names its run", () => {
     for (const kind of Object.keys(BULK_DOCUMENTS) as BulkKind[]) {
-      const doc = bulkMutationFor(kind, 42);
+      const doc = bulkMutationFor(kind, 42, 3);
       expect(messages(doc), kind).toEqual([]);
-      expect(parseBulkMutationName(doc)).toEqual({ runId: 42, kind });
+      expect(parseBulkMutationName(doc)).toEqual({ runId: 42, kind, part: 3 });
     }
     expect(parseBulkMutationName("mutation Other { tagsAdd(id: \"x\", tags: []) { userErrors { message } } }")).toBeNull();
   });

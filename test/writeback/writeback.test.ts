@@ -140,6 +140,28 @@ describe("online write-back", () => {
     expectStoreMatchesDatabase(t);
   });
 
+  it("GIVEN one customer's metafield is invalid WHEN it shares a metafieldsSet call THEN only that customer fails and its neighbours are retried alone", async () => {
+    // A persona name with a line break is not a valid single-line text value.
+    const rules = [
+      { name: "Champ\nions", slug: "champions", r: [5, 5], f: [5, 5], m: [5, 5] },
+      { name: "Everyone", slug: "loyal", r: [1, 5], f: [1, 5], m: [1, 5] },
+    ];
+    const customers = scored(12, day0()).map((c, n) => ({ ...c, persona: n === 5 ? "champions" : "loyal", previousPersona: null }));
+    const t = createTestShop(h, { count: 12, customers, settings: { personas: { map: "custom", rules } } });
+
+    const report = await runWriteback(t.shopId, t.deps);
+
+    expect(report.customers).toMatchObject({ failed: 1, written: 11 });
+    expect(report.errors).toEqual([{ customerKey: customerGid(5), message: expect.stringMatching(/metafieldsSet: .*single line/) }]);
+    const five = t.db.prepare(`SELECT writeStatus, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(5)) as { writeStatus: string; written: string };
+    expect(five.writeStatus).toBe("failed");
+    // Its tag went through; its metafields did not, and are retried next run.
+    expect(parseWritten(five.written)).toMatchObject({ tags: ["rfm:champions"], metafields: {} });
+    const others = loadCustomers(t.db, t.shopId).filter((c) => c.persona !== null && c.customerKey !== customerGid(5));
+    expect(others.every((c) => c.writeStatus === "ok")).toBe(true);
+    for (const c of others) expect(t.shop.store.metafieldsOf("CUSTOMER", simCustomerId(c.customerKey)).length).toBeGreaterThan(0);
+  });
+
   it("GIVEN a crash after some requests WHEN run again THEN what succeeded is not sent again", async () => {
     const t = createTestShop(h, { count: 40, customers: scored(40, day0()) });
     let calls = 0;
@@ -167,13 +189,14 @@ describe("bulk write-back", () => {
     t.shop.deleteCustomer(simCustomerId(customerGid(5)), { force: true });
     t.shop.deleteCustomer(simCustomerId(customerGid(6)), { force: true });
 
-    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 50 });
+    // 30 lines per file: 72 customers make 3 files per kind, 6 operations, more than the 5 Shopify runs at once.
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 50, bulkLinesPerFile: 30 });
 
     expect(report.mode).toBe("bulk");
-    expect(report.bulkOperations.length).toBeGreaterThanOrEqual(2);
+    expect(report.bulkOperations).toHaveLength(6);
     const mutations = t.shop.stats().mutations;
     expect(mutations).not.toContain("tagsAdd");
-    expect(mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2); // tagsAdd + metafieldsSet
+    expect(mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(6); // tagsAdd + metafieldsSet, 3 files each
     expect(report.customers).toMatchObject({ failed: 2, written: 74 - 2 });
     for (const n of [5, 6]) {
       const row = t.db.prepare(`SELECT writeStatus, writeError, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(n));
@@ -184,12 +207,12 @@ describe("bulk write-back", () => {
 
   it("GIVEN a crash after the bulk operations were submitted WHEN run again THEN it polls them instead of re-sending", async () => {
     const t = createTestShop(h, { count: 70, customers: scored(70, day0()) });
-    const crash = { ...t.deps, bulkThreshold: 10, fetchFile: async () => Promise.reject(new TypeError("process killed")) };
+    const crash = { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 40, fetchFile: async () => Promise.reject(new TypeError("process killed")) };
     await expect(runWriteback(t.shopId, crash)).rejects.toThrow(/process killed/);
     expect(loadCustomers(t.db, t.shopId).filter((c) => c.writeStatus === "pending")).toHaveLength(65);
     t.shop.resetStats();
 
-    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 40 });
 
     expect(report.resumedRun).not.toBeNull();
     expect(t.shop.stats().mutations).not.toContain("bulkOperationRunMutation");
@@ -198,6 +221,19 @@ describe("bulk write-back", () => {
     expectStoreMatchesDatabase(t);
     const resumed = t.db.prepare(`SELECT status, customersWritten FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
     expect(resumed).toEqual({ status: "done", customersWritten: 65 });
+  });
+
+  it("GIVEN a crash before the files were uploaded WHEN run again THEN the same lines are uploaded and run once", async () => {
+    const t = createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    const failingUpload: typeof fetch = async () => Promise.reject(new TypeError("process killed"));
+    await expect(runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, httpFetch: failingUpload })).rejects.toThrow(/process killed/);
+    expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(0);
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+
+    expect(report.resumedRun).not.toBeNull();
+    expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2);
+    expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN persona data in the store WHEN removed THEN no persona tag or metafield of ours is left, the merchant's tags are", async () => {

@@ -75,7 +75,8 @@ function score(value: string | undefined): number | null {
 export function formatDay(day: string, locale = "en-GB"): string | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
   const date = new Date(`${day}T00:00:00Z`);
-  if (Number.isNaN(date.getTime())) return null;
+  // Rejects impossible days ("2026-02-30") that Date would roll over.
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== day) return null;
   return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(date);
 }
 
@@ -91,10 +92,9 @@ function daysLabel(days: number): string {
   return days === 1 ? "1 day" : `${days} days`;
 }
 
-/** Link into the app's customer view; `gid://shopify/Customer/42` → "app:/app/customers/42". */
+/** The app's customer list searched for this customer (app/routes/app.customers._index.tsx, `q`). */
 export function appUrl(customerId: string | undefined): string {
-  const id = customerId ? /\/(\d+)$/.exec(customerId)?.[1] : undefined;
-  return id ? `app:/app/customers/${id}` : "app:/app";
+  return customerId ? `app:/app/customers?q=${encodeURIComponent(customerId)}` : "app:/app";
 }
 
 export function personaView(

@@ -1,0 +1,238 @@
+/**
+ * npm run bench:writeback [-- --customers 100000 --changed 0.05 --online-first]
+ *
+ * Write-back of a 100k-customer shop to the Shopify Admin simulator on the Standard plan
+ * throttle (100 points/s restore, 2,000-point bucket), over real HTTP:
+ *   (a) the first full write-back (every customer gets its persona),
+ *   (b) a daily run where 5% of the customers changed (half persona changes, half score changes),
+ *   (b') the same daily change set forced through the online path, for comparison,
+ *   (c) a daily run where nothing changed — must make 0 write calls.
+ * (--online-first also forces (a) online: ~1.3M points, hours of simulated throttle time.)
+ *
+ * Time: the simulator and write-back share a virtual clock, real time plus every throttle
+ * wait write-back asked for — waits are skipped, not slept, and the simulator's bucket
+ * refills by the same clock. "wall" = real elapsed + skipped waits: what the run would
+ * take against Shopify with the simulator's processing speed. Bulk operations run in the
+ * simulator in real time (it executes every JSONL line through the real schema).
+ *
+ * Theoretical minimum for a change set = the points its writes cost when sent online in
+ * the fewest possible calls (10 per tagsAdd/tagsRemove/flowTriggerReceive, 10 per 25
+ * metafields set, 10 per 250 deleted) ÷ restore rate. Bulk operations do not draw on
+ * the bucket, so the bulk path can beat it; the online path cannot.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { openSqlite } from "../app/sync/sqlite.server";
+import { personaNamesFor } from "../app/writeback/desired";
+import { runWriteback, type WritebackDeps, type WritebackReport } from "../app/writeback/run.server";
+import { ensureStoreSetup } from "../app/writeback/setup.server";
+import { planShop } from "../app/writeback/shop-plan";
+import { loadCustomers } from "../app/writeback/store.server";
+import { shopSettings } from "../app/scoring/recompute.server";
+import { startSimulator, type SimMetafield, type SimShop } from "../test/shopify-sim";
+import { scoredCustomer, simCustomers, simGraphql, upsertScoredCustomers, type ScoredCustomer } from "../test/writeback/sim-client";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const CUSTOMERS = arg("customers", 100_000);
+const CHANGED = arg("changed", 0.05);
+const ONLINE_FIRST = process.argv.includes("--online-first");
+const RESTORE_RATE = 100;
+const BUCKET = 2000;
+const DAY = 86_400_000;
+
+/**
+ * The simulator finds a customer's metafield by scanning all of them — fine for tests,
+ * quadratic for 800,000 metafields. The benchmark indexes its shop's metafields (same
+ * behaviour, O(1) lookups) so it measures write-back, not the simulator's search.
+ */
+function indexMetafields(shop: SimShop): void {
+  const store = shop.store;
+  const map = store.metafields;
+  const byKey = new Map<string, SimMetafield>();
+  const byOwner = new Map<string, Set<SimMetafield>>();
+  const key = (t: string, o: number, ns: string, k: string) => `${t}:${o}:${ns}.${k}`;
+  const owner = (t: string, o: number) => `${t}:${o}`;
+  const set = map.set.bind(map);
+  const del = map.delete.bind(map);
+  map.set = (id, mf) => {
+    byKey.set(key(mf.ownerType, mf.ownerId, mf.namespace, mf.key), mf);
+    const o = owner(mf.ownerType, mf.ownerId);
+    if (!byOwner.has(o)) byOwner.set(o, new Set());
+    byOwner.get(o)!.add(mf);
+    return set(id, mf);
+  };
+  map.delete = (id) => {
+    const mf = map.get(id);
+    if (mf) {
+      byKey.delete(key(mf.ownerType, mf.ownerId, mf.namespace, mf.key));
+      byOwner.get(owner(mf.ownerType, mf.ownerId))?.delete(mf);
+    }
+    return del(id);
+  };
+  store.findMetafield = (t, o, ns, k) => byKey.get(key(t, o, ns, k));
+  store.metafieldsOf = (t, o) => [...(byOwner.get(owner(t, o)) ?? [])];
+}
+
+/** Points the change set costs online in the fewest calls, from the plan the run will execute. */
+function minimumPoints(deps: WritebackDeps, shopId: string, flowsExpected: number): { points: number; customers: number } {
+  const settings = shopSettings(deps.db, shopId);
+  const plan = planShop(loadCustomers(deps.db, shopId), {
+    writeback: settings.writeback,
+    personaName: personaNamesFor(settings.personas),
+  });
+  let calls = 0;
+  let sets = 0;
+  let deletes = 0;
+  for (const job of plan.jobs) {
+    calls += (job.plan.tagsAdd.length > 0 ? 1 : 0) + (job.plan.tagsRemove.length > 0 ? 1 : 0);
+    sets += job.plan.metafieldsSet.length;
+    deletes += job.plan.metafieldsDelete.length;
+  }
+  calls += Math.ceil(sets / 25) + Math.ceil(deletes / 250) + flowsExpected + plan.flows.length;
+  return { points: calls * 10, customers: plan.jobs.length };
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-writeback-"));
+  const url = `file:${path.join(dir, "shop.db")}`;
+  execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
+  const db = openSqlite(url);
+  const t = Date.now();
+  db.prepare(
+    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
+     VALUES ('bench', 'bench.myshopify.com', 'shopify', 'USD', 'UTC', ?, '{}', ?, ?)`,
+  ).run(t, t, t);
+
+  // The virtual clock: real time plus the throttle waits write-back skipped.
+  let skipped = 0;
+  const clock = { now: () => Date.now() + skipped };
+  const sleep = async (ms: number) => {
+    skipped += ms;
+    await new Promise((r) => setImmediate(r));
+  };
+  const t0 = performance.now();
+  const sim = await startSimulator({
+    clock,
+    bulk: { delayMs: 500 },
+    shops: [{ domain: "bench", plan: "Standard", customers: simCustomers(CUSTOMERS) }],
+  });
+  const shop = sim.shop("bench");
+  indexMetafields(shop);
+  console.log(
+    `simulator: ${fmt(CUSTOMERS)} customers on the ${shop.plan} plan (restore ${shop.bucket.status().restoreRate}/s, ` +
+      `bucket ${shop.bucket.status().maximumAvailable}) in ${secs(performance.now() - t0)} s`,
+  );
+
+  const deps: WritebackDeps = {
+    db,
+    graphql: simGraphql(sim, "bench.myshopify.com"),
+    now: () => new Date(clock.now()),
+    sleep,
+    bulkPollMs: 250,
+    pollSleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+  const setup = await ensureStoreSetup("bench", deps);
+  console.log(`setup: ${setup.definitions.created.length} metafield definitions, ${setup.segments.created.length} segments`);
+
+  const day0 = Date.parse("2026-11-01T06:00:00Z");
+  const first: ScoredCustomer[] = Array.from({ length: CUSTOMERS }, (_, n) => scoredCustomer(n, day0));
+  upsertScoredCustomers(db, "bench", first);
+
+  const rows: string[][] = [];
+  async function scenario(label: string, overrides: Partial<WritebackDeps>, flowsExpected = 0): Promise<WritebackReport> {
+    const minimum = minimumPoints(deps, "bench", flowsExpected);
+    shop.resetStats();
+    const realStart = performance.now();
+    const skippedStart = skipped;
+    const report = await runWriteback("bench", { ...deps, ...overrides });
+    const real = performance.now() - realStart;
+    const waited = skipped - skippedStart;
+    const wall = real + waited;
+    const writeCalls = shop.stats().mutations.length;
+    const minSeconds = minimum.points / RESTORE_RATE;
+    const burstSeconds = Math.max(0, minimum.points - BUCKET) / RESTORE_RATE;
+    rows.push([
+      label,
+      report.mode,
+      fmt(minimum.customers),
+      fmt(report.requests),
+      fmt(writeCalls),
+      fmt(report.costPoints),
+      fmt(report.throttled),
+      `${secs(wall)} s (${secs(real)} real + ${secs(waited)} waited)`,
+      minSeconds > 0 ? `${fmt(minimum.points)} pts = ${minSeconds.toFixed(1)} s` : "0",
+      minSeconds > 0 ? `${(wall / 1000 / minSeconds).toPrecision(2)}×` : "–",
+      minSeconds > 0 ? `${burstSeconds.toFixed(1)} s` : "–",
+    ]);
+    console.log(
+      `${label}: ${report.mode}, ${fmt(report.customers.written)} written, ${fmt(report.customers.failed)} failed, ` +
+        `${fmt(report.flowTriggers.sent)} Flow triggers, ${fmt(report.requests)} requests, ${fmt(report.costPoints)} points, ` +
+        `${report.throttled} THROTTLED, wall ${secs(wall)} s`,
+    );
+    if (report.customers.failed > 0) throw new Error(`${label}: ${report.customers.failed} customers failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
+    return report;
+  }
+
+  await scenario(
+    ONLINE_FIRST ? "(a) first write-back, online" : "(a) first write-back",
+    ONLINE_FIRST ? { bulkThreshold: Number.POSITIVE_INFINITY } : {},
+  );
+
+  // A daily change set: 5% of customers, half move persona, half only change scores.
+  const changedCount = Math.round(CUSTOMERS * CHANGED);
+  const step = Math.max(1, Math.floor(CUSTOMERS / changedCount));
+  const daily = (day: number, variant: number): ScoredCustomer[] => {
+    const out: ScoredCustomer[] = [];
+    for (let i = 0, n = 0; i < changedCount && n < CUSTOMERS; i++, n += step) {
+      const base = first[n];
+      if (base.persona === null) continue;
+      out.push(
+        i % 2 === 0
+          ? { ...scoredCustomer(n, day, variant), previousPersona: base.persona, personaSince: day }
+          : { ...base, m: 1 + (((base.m ?? 1) - 1 + variant) % 5), scoredAt: day },
+      );
+    }
+    return out;
+  };
+  // A day passes between runs: the bucket is full again, as for a daily job.
+  skipped += DAY;
+  const b = daily(day0 + DAY, 1);
+  upsertScoredCustomers(db, "bench", b);
+  await scenario("(b) daily, 5% changed", {}, Math.ceil(b.length / 2));
+
+  skipped += DAY;
+  const b2 = daily(day0 + 2 * DAY, 2);
+  upsertScoredCustomers(db, "bench", b2);
+  await scenario("(b') daily, 5% changed, online", { bulkThreshold: Number.POSITIVE_INFINITY }, Math.ceil(b2.length / 2));
+
+  // Nothing changed: a recompute the next day with the same outcome only moves scoredAt.
+  skipped += DAY;
+  db.prepare(`UPDATE "Customer" SET scoredAt = ? WHERE shopId = 'bench'`).run(day0 + 3 * DAY);
+  const c = await scenario("(c) daily, nothing changed", {});
+  if (shop.stats().mutations.length !== 0 || c.requests !== 0) throw new Error("(c) made write calls");
+
+  const header = ["run", "path", "customers to write", "requests", "write calls", "cost points", "THROTTLED", "wall (virtual)", "theoretical minimum", "wall ÷ minimum", "minimum after a full bucket"];
+  console.log(`\n| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  console.log(
+    `\nwrite calls = mutation root fields the simulator executed for the app's requests (bulk lines not included); ` +
+      `wall = real + skipped throttle waits; minimum = online points ÷ ${RESTORE_RATE}/s; ` +
+      `"after a full bucket" also lets the first ${BUCKET} points go at once, so an online run can come in under 1×.`,
+  );
+  await sim.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
