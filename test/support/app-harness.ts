@@ -111,7 +111,11 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
         const soon = db
           .prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`)
           .get(Date.now() + 30_000) as { at: number | null };
-        if (soon.at === null) return total;
+        if (soon.at === null) {
+          await sim.settle(); // webhooks the last jobs caused (e.g. customers/update after tagging)
+          if (!(db.prepare(`SELECT count(*) AS n FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(Date.now() + 30_000) as { n: number }).n) return total;
+          continue;
+        }
         if (Date.now() > deadline) throw new Error("jobs did not settle in time");
         await new Promise((r) => setTimeout(r, Math.max(5, Math.min(200, soon.at! - Date.now()))));
       }
