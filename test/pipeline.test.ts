@@ -109,6 +109,32 @@ describe("install → backfill → recompute against the simulator", () => {
   });
 });
 
+describe("a bulk export that fails", () => {
+  it("GIVEN the export ends FAILED WHEN the backfill polls it THEN a new export runs and every order arrives", async () => {
+    const { db, store, runner } = await services();
+    const { startBackfill } = await import("~/stores/shopify/backfill.server");
+    const { default: prisma } = await import("~/db.server");
+    const { fromLibraryAdmin, resilient } = await import("~/stores/shopify/admin-graphql.server");
+    const { unauthenticated } = await import("~/shopify.server");
+    const graphql = resilient(fromLibraryAdmin((await unauthenticated.admin(h.shopDomain)).admin));
+    const shop = h.sim.shop(h.shopDomain);
+    db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
+    db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shopId);
+    db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
+
+    shop.setFaults({ bulkOutcome: "FAILED" });
+    await startBackfill(shopId, { prisma, db, store, graphql });
+    shop.setFaults({});
+    runner.enqueue("backfill", shopId);
+    await h.runJobs();
+
+    const state = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
+    expect(state).toMatchObject({ phase: "idle", bulkAttempts: 2, lastError: null, ordersDone: seed.truth.counts.orders });
+    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    expect(stored).toEqual(seed.truth.orders.map(expectedOf).sort(byId));
+  });
+});
+
 describe("live webhooks from the simulator", () => {
   it("GIVEN a customer WHEN orders are created, updated, refunded, cancelled and deleted THEN stored data and persona follow", async () => {
     const { db, store } = await services();
@@ -171,6 +197,26 @@ describe("live webhooks from the simulator", () => {
     const stored = [...store.iterateOrders(shopId)].find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
     expect(stored.tags).toEqual(["second-update"]);
     expect(stored.totalMinor).toBe(2_000);
+  });
+
+  it("GIVEN webhooks that never arrive WHEN the reconciliation sweep runs THEN the stored order catches up", async () => {
+    const { store, runner } = await services();
+    const shop = h.sim.shop(h.shopDomain);
+    const customer = seed.truth.customers[7];
+    const order = shop.createOrder({ customerId: customer.legacyId, lineItems: [{ quantity: 1, unitPriceCents: 4_200 }] });
+    await h.runJobs();
+    shop.setWebhookSubscriptions([]); // deliveries lost
+    await new Promise((r) => setTimeout(r, 1100)); // updated_at moves on
+    shop.updateOrder(order.id, { tags: ["missed-webhook"] });
+    shop.cancelOrder(order.id, {});
+    shop.setWebhookSubscriptions(null);
+
+    runner.enqueue("sweep", shopId);
+    await h.runJobs();
+
+    const stored = [...store.iterateOrders(shopId)].find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
+    expect(stored.tags).toEqual(["missed-webhook"]);
+    expect(stored.cancelled).toBe(true);
   });
 
   it("GIVEN the shop asks to redact a customer WHEN the webhook arrives THEN that customer's rows are gone", async () => {

@@ -45,6 +45,8 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
         queue.enqueue("recompute", shopId);
         queue.enqueue("sweep", shopId);
       }
+      // Every attempt failed (state says why, for the dashboard): try a fresh export later.
+      if (step.next === "failed") queue.enqueue("backfill", shopId, { key: "retry", delayMs: 3_600_000 });
     },
     async sweep({ shopId, queue }) {
       const graphql = await deps.graphqlFor(shopId);
