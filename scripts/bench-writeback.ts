@@ -175,7 +175,7 @@ async function main() {
     console.log(
       `${label}: ${report.mode}, ${fmt(report.customers.written)} written, ${fmt(report.customers.failed)} failed, ` +
         `${fmt(report.flowTriggers.sent)} Flow triggers, ${fmt(report.requests)} requests, ${fmt(report.costPoints)} points, ` +
-        `${report.throttled} THROTTLED, wall ${secs(wall)} s`,
+        `${report.throttled} THROTTLED, ${report.retries} retries, wall ${secs(wall)} s`,
     );
     if (report.customers.failed > 0) throw new Error(`${label}: ${report.customers.failed} customers failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
     return report;

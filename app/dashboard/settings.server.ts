@@ -66,6 +66,18 @@ export interface SaveDeps {
 }
 
 /** Stores valid settings and queues the recompute they call for (write-back follows it). */
+/**
+ * "Remove all persona tags and metafields": turns write-back off (or the next run would
+ * write everything again) and queues the bulk removal of what we wrote.
+ */
+export function requestPersonaDataRemoval(shopId: string, { db, queue, now = () => new Date() }: SaveDeps): void {
+  const row = db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).get(shopId) as { settings: string };
+  const current = JSON.parse(row.settings || "{}") as { writeback?: Record<string, unknown> };
+  const next = { ...current, writeback: { ...current.writeback, enabled: false } };
+  db.prepare(`UPDATE "Shop" SET settings = ?, updatedAt = ? WHERE id = ?`).run(JSON.stringify(next), now().getTime(), shopId);
+  queue.enqueue("cleanup", shopId);
+}
+
 export function saveSettings(shopId: string, settings: ShopSettings, { db, queue, now = () => new Date() }: SaveDeps): void {
   db.prepare(`UPDATE "Shop" SET settings = ?, updatedAt = ? WHERE id = ?`).run(
     JSON.stringify(settings),

@@ -7,7 +7,7 @@ import { recomputeShop } from "~/scoring/recompute.server";
 import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
 import { backfillStep } from "~/stores/shopify/backfill.server";
 import { refreshOrder, sweepOrders } from "~/stores/shopify/sweep.server";
-import { runWriteback } from "~/writeback/run.server";
+import { removeAllPersonaData, runWriteback } from "~/writeback/run.server";
 import { ensureStoreSetup } from "~/writeback/setup.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
@@ -72,7 +72,11 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       // Definitions and segments first (idempotent: a few reads when all exist), so
       // renamed personas and a new namespace are in place before customers are written.
       await ensureStoreSetup(shopId, { db: deps.db, graphql, now: deps.now });
-      await runWriteback(shopId, { db: deps.db, graphql, now: deps.now, full: payload.full === true });
+      await runWriteback(shopId, { db: deps.db, graphql, now: deps.now, fetchFile: deps.fetchFile, full: payload.full === true });
+    },
+    async cleanup({ shopId }) {
+      const graphql = await (deps.rawGraphqlFor ?? deps.graphqlFor)(shopId);
+      await removeAllPersonaData(shopId, { db: deps.db, graphql, now: deps.now, fetchFile: deps.fetchFile });
     },
   };
 }

@@ -13,7 +13,7 @@
  */
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 
-export type JobType = "backfill" | "recompute" | "sweep" | "refresh-order" | "writeback";
+export type JobType = "backfill" | "recompute" | "sweep" | "refresh-order" | "writeback" | "cleanup";
 
 export interface JobContext {
   shopId: string;

@@ -197,10 +197,12 @@ async function waitForOperations(deps: BulkDeps, ops: Operation[]): Promise<void
 }
 
 /** Per result line (numbered across the kind's files): null when it succeeded, else why not. */
-async function readResults(deps: BulkDeps, op: Operation, offset: number, results: Map<number, string | null>): Promise<void> {
+async function readResults(deps: BulkDeps, op: Operation, offset: number, results: Map<number, string | null>): Promise<boolean> {
   const url = op.url ?? op.partialDataUrl;
-  if (!url) return;
+  if (!url) return true;
   const res = await deps.fetchFile(url);
+  // Result links expire (7 days): those lines count as not run and are planned again (the writes are idempotent).
+  if (res.status === 403 || res.status === 404) return false;
   if (!res.ok || !res.body) throw new Error(`bulk result download failed: HTTP ${res.status}`);
   const lines = createInterface({ input: Readable.fromWeb(res.body as WebReadableStream), crlfDelay: Infinity });
   for await (const text of lines) {
@@ -213,6 +215,7 @@ async function readResults(deps: BulkDeps, op: Operation, offset: number, result
     for (const e of payload?.userErrors ?? []) messages.push(e.message);
     results.set(offset + line.__lineNumber, messages.length ? messages.join("; ") : null);
   }
+  return true;
 }
 
 interface KindOutcome {
@@ -266,10 +269,10 @@ async function runKinds(
     let outcome = outcomes.get(unit.kind);
     if (!outcome) outcomes.set(unit.kind, (outcome = { results: new Map(), failures: new Map(), operations: [] }));
     outcome.operations.push(op.id);
-    await readResults(deps, op, unit.offset, outcome.results);
+    const readable = await readResults(deps, op, unit.offset, outcome.results);
     if (op.status !== "COMPLETED") {
       outcome.failures.set(unit.part, `bulk operation ${op.status.toLowerCase()}${op.errorCode ? ` (${op.errorCode})` : ""}`);
-    }
+    } else if (!readable) outcome.failures.set(unit.part, "bulk operation results are no longer available");
   }
   return outcomes;
 }

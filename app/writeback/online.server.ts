@@ -20,6 +20,15 @@ import type { WriteKind, WrittenState } from "./state";
 export const MAX_METAFIELDS_PER_SET = 25;
 /** Fields per request: 100 mutation fields cost 1,000 points, Shopify's single-query maximum. */
 export const DEFAULT_FIELDS_PER_REQUEST = 100;
+const MAX_FIELDS_PER_REQUEST = 100;
+/** Until a response has told us the bucket's size, requests stay small enough for any bucket. */
+const FIRST_REQUEST_FIELDS = 20;
+
+/** Fields the next request may carry: the configured number, within one query's and one bucket's worth of points. */
+function fieldsFor(deps: Pick<OnlineDeps, "pacer" | "fieldsPerRequest">): number {
+  const bucket = deps.pacer.capacity === null ? FIRST_REQUEST_FIELDS : Math.floor(deps.pacer.capacity / MUTATION_FIELD_COST);
+  return Math.max(1, Math.min(deps.fieldsPerRequest ?? DEFAULT_FIELDS_PER_REQUEST, MAX_FIELDS_PER_REQUEST, bucket));
+}
 const MAX_DELETES_PER_CALL = 250;
 
 export interface OnlineDeps {
@@ -159,12 +168,11 @@ async function send(deps: Pick<OnlineDeps, "graphql" | "pacer">, fields: readonl
 }
 
 export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): Promise<WriteResult> {
-  const maxFields = Math.max(1, deps.fieldsPerRequest ?? DEFAULT_FIELDS_PER_REQUEST);
   const queue: Work[] = jobs.map((job) => ({ job, current: job.written, plan: job.plan, alone: false }));
   const result: WriteResult = { written: 0, failed: 0, requests: 0, errors: [], flows: [] };
 
   while (queue.length > 0) {
-    const batch = takeBatch(queue, maxFields);
+    const batch = takeBatch(queue, fieldsFor(deps));
     const response = await send(deps, batch.fields);
     result.requests++;
     const data = response.data;
@@ -261,10 +269,10 @@ export async function sendFlowsOnline(
   flows: readonly FlowJob[],
   deps: Pick<OnlineDeps, "graphql" | "pacer" | "save" | "fieldsPerRequest">,
 ): Promise<FlowResult> {
-  const maxFields = Math.max(1, deps.fieldsPerRequest ?? DEFAULT_FIELDS_PER_REQUEST);
   const result: FlowResult = { sent: 0, failed: 0, requests: 0, errors: [] };
-  for (let i = 0; i < flows.length; i += maxFields) {
-    const chunk = flows.slice(i, i + maxFields);
+  for (let i = 0; i < flows.length; ) {
+    const chunk = flows.slice(i, i + fieldsFor(deps));
+    i += chunk.length;
     const fields: BatchField[] = chunk.map((f, n) => ({
       kind: "flowTriggerReceive",
       alias: `flow${n}`,

@@ -13,6 +13,8 @@ export interface Pacer {
   observe(cost: QueryCost | undefined): void;
   /** Milliseconds spent waiting so far. */
   readonly waitedMs: number;
+  /** The bucket's size once a response reported it: no single request may cost more. */
+  readonly capacity: number | null;
 }
 
 export function createPacer(now: () => number, sleep: (ms: number) => Promise<void>): Pacer {
@@ -43,6 +45,9 @@ export function createPacer(now: () => number, sleep: (ms: number) => Promise<vo
     },
     get waitedMs() {
       return waitedMs;
+    },
+    get capacity() {
+      return known?.max ?? null;
     },
   };
 }

@@ -264,6 +264,11 @@ async function resumeUnfinished(ctx: Context, flow: boolean): Promise<number | n
   return resumed;
 }
 
+function isShopifyShop(db: SqliteDatabase, shopId: string): boolean {
+  const row = db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined;
+  return row?.platform === "shopify";
+}
+
 function emptyReport(shopId: string): WritebackReport {
   return {
     shopId,
@@ -358,6 +363,7 @@ export async function runWriteback(shopId: string, deps: WritebackDeps): Promise
   const report = emptyReport(shopId);
   const settings = shopSettings(deps.db, shopId);
   if (!settings.writeback.enabled) return { ...report, status: "disabled" };
+  if (!isShopifyShop(deps.db, shopId)) return { ...report, status: "disabled", error: "write-back to Shopify needs a Shopify shop" };
 
   // A shop's first write-back labels every customer at once: that is not a change worth a Flow run each.
   const flow = hasFinishedRun(deps.db, shopId);
@@ -382,6 +388,7 @@ export async function removeAllPersonaData(shopId: string, deps: WritebackDeps):
   const ctx = context(shopId, deps, 0);
   const started = ctx.nowMs();
   const report = emptyReport(shopId);
+  if (!isShopifyShop(deps.db, shopId)) return { ...report, status: "disabled", error: "write-back to Shopify needs a Shopify shop" };
   const before = snapshot(ctx.stats);
   report.resumedRun = await resumeUnfinished(ctx, false);
 

@@ -31,6 +31,8 @@ export interface SetupDeps {
 }
 
 export interface SetupReport {
+  /** Why nothing was done (write-back off, or not a Shopify shop). */
+  skipped?: string;
   namespace: string;
   definitions: { created: string[]; existing: string[]; notFilterable: string[]; failed: { key: string; message: string }[] };
   segments: {
@@ -126,6 +128,10 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
     definitions: { created: [], existing: [], notFilterable: [], failed: [] },
     segments: { created: [], updated: [], unchanged: [], adopted: [], failed: [] },
   };
+  const platform = (db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined)?.platform;
+  if (platform !== "shopify") return { ...report, skipped: "not a Shopify shop" };
+  // Write-back off: leave the merchant's store alone.
+  if (!writeback.enabled) return { ...report, skipped: "write-back is turned off" };
   await ensureDefinitions(graphql, writeback.metafieldNamespace, report.definitions);
 
   const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;

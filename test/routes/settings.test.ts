@@ -84,9 +84,19 @@ describe("POST /app/settings", () => {
   });
 
   it("GIVEN an unknown intent or unreadable settings WHEN posted THEN 400", async () => {
-    expect((await post(ALPHA, { intent: "delete", settings: "{}" })).data.errors).toEqual({ intent: "must be preview or save" });
+    expect((await post(ALPHA, { intent: "delete", settings: "{}" })).data.errors).toEqual({ intent: "must be preview, save or remove" });
     expect((await post(ALPHA, { intent: "save", settings: "{nope" })).data.errors).toEqual({ settings: "settings are not valid JSON" });
     expect((await post(ALPHA, { intent: "save" })).status).toBe(400);
+  });
+
+  it("GIVEN a merchant leaving WHEN they ask to remove persona data THEN write-back turns off and a removal is queued for that shop only", async () => {
+    const out = await post(ALPHA, { intent: "remove" });
+
+    expect(out.status).toBe(200);
+    expect(out.data.removing).toBe(true);
+    expect(storedSettings(alpha).writeback.enabled).toBe(false);
+    expect(storedSettings(beta).writeback).toBeUndefined();
+    expect(jobs()).toEqual([{ shopId: alpha, type: "cleanup", status: "pending" }]);
   });
 
   it("GIVEN valid settings WHEN saved THEN they are stored for this shop only and a recompute is queued", async () => {

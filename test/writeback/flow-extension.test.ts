@@ -105,5 +105,29 @@ describe("Flow trigger extension", () => {
       expect(t.shop.flowTriggerCalls).toHaveLength(report.flowTriggers.sent);
       for (const call of t.shop.flowTriggerCalls) expectValidPayload(call.payload);
     });
+
+    it("GIVEN a crash while the bulk Flow operation runs WHEN run again THEN its results are read and no trigger fires twice", async () => {
+      const now = h.clock.now();
+      const t = createTestShop(h, { count: 40, customers: Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now)) });
+      await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+      upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now + 86_400_000, 1)));
+      // Three result files for the writes (tagsAdd, tagsRemove, metafieldsSet), then the Flow file: the process dies there.
+      let downloads = 0;
+      const dying = async (url: string) => (++downloads > 3 ? Promise.reject(new TypeError("process killed")) : fetch(url));
+      await expect(runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, fetchFile: dying })).rejects.toThrow(/process killed/);
+      await t.shop.settle();
+      const fired = t.shop.flowTriggerCalls.length;
+      expect(fired).toBeGreaterThanOrEqual(10);
+
+      const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+
+      expect(report.resumedRun).not.toBeNull();
+      expect(report.flowTriggers.sent).toBe(0);
+      expect(t.shop.flowTriggerCalls).toHaveLength(fired);
+      const owed = t.db.prepare(`SELECT count(*) AS n FROM "Customer" WHERE written LIKE '%"flow"%'`).get() as { n: number };
+      expect(owed.n).toBe(0);
+      const run = t.db.prepare(`SELECT status, flowTriggers FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
+      expect(run).toEqual({ status: "done", flowTriggers: fired });
+    });
   });
 });

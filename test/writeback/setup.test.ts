@@ -80,6 +80,15 @@ describe("store setup", () => {
     expect(segmentsOf(t)).toHaveLength(PERSONAS.length + 1);
   });
 
+  it("GIVEN write-back is turned off WHEN set up THEN the store is left alone", async () => {
+    const t = createTestShop(h, { count: 1, settings: { writeback: { enabled: false } } });
+
+    const report = await ensureStoreSetup(t.shopId, t.deps);
+
+    expect(report.skipped).toMatch(/off/);
+    expect(t.shop.stats().graphqlRequests).toBe(0);
+  });
+
   it("GIVEN a segment name the merchant already uses WHEN set up THEN it is taken over rather than duplicated", async () => {
     const t = createTestShop(h, { count: 1 });
     await t.shop.graphql(`mutation { segmentCreate(name: "RFM: Loyal", query: "number_of_orders > 3") { userErrors { message } } }`);

@@ -29,8 +29,6 @@ afterAll(async () => {
 const DAY = 86_400_000;
 const day0 = () => h.clock.now();
 const scored = (count: number, at: number, variant = 0) => Array.from({ length: count }, (_, n) => scoredCustomer(n, at, variant));
-const writeCalls = (t: { shop: { stats(): { mutations: string[] } } }) =>
-  t.shop.stats().mutations.filter((m) => /^(tags|metafields|flowTrigger|bulkOperationRunMutation|stagedUploads)/.test(m));
 
 describe("online write-back", () => {
   it("GIVEN scored customers and guests WHEN written back THEN every customer carries its persona, the merchant's tags survive, guests are counted", async () => {
@@ -236,6 +234,24 @@ describe("bulk write-back", () => {
     expectStoreMatchesDatabase(t);
   });
 
+  it("GIVEN a bulk operation that fails half-way WHEN written back THEN the lines it ran count, the rest is written by the next run", async () => {
+    const t = createTestShop(h, { count: 40, customers: scored(40, day0()), shop: { faults: { bulkOutcome: "FAILED" } } });
+
+    const failed = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+
+    expect(failed.status).toBe("done");
+    expect(failed.customers.failed).toBeGreaterThan(0);
+    expect(failed.errors[0].message).toMatch(/bulk operation failed/);
+    const attempts = t.db.prepare(`SELECT max(writeAttempts) AS n FROM "Customer"`).get() as { n: number };
+    expect(attempts.n).toBe(0); // not the customers' fault
+    t.shop.setFaults({});
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
+
+    expect(report.customers.failed).toBe(0);
+    expectStoreMatchesDatabase(t);
+  });
+
   it("GIVEN persona data in the store WHEN removed THEN no persona tag or metafield of ours is left, the merchant's tags are", async () => {
     const t = createTestShop(h, { count: 25, customers: scored(25, day0()), settings: { writeback: { extraTags: true } } });
     await runWriteback(t.shopId, t.deps);
@@ -281,7 +297,8 @@ describe("faults", () => {
   it("GIVEN a small bucket WHEN written back online THEN requests are paced and THROTTLED stays rare", async () => {
     const t = createTestShop(h, { count: 120, customers: scored(120, day0()), shop: { throttle: { maximumAvailable: 300, restoreRate: 50 } } });
 
-    const report = await runWriteback(t.shopId, { ...t.deps, fieldsPerRequest: 25 });
+    // Default batches would cost 1,000 points; they shrink to what the 300-point bucket can hold.
+    const report = await runWriteback(t.shopId, t.deps);
 
     expect(report.throttled).toBe(0);
     expect(report.throttleWaitMs).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Layout, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useMemo, useState } from "react";
 import { z } from "zod";
@@ -13,7 +13,7 @@ import { PersonaMapEditor } from "~/components/settings/PersonaMapEditor";
 import { PreviewResult } from "~/components/settings/PreviewResult";
 import { CountingRulesSection, ScoringSection, WritebackSection } from "~/components/settings/sections";
 import { requestLocale, requireShop } from "~/dashboard/request.server";
-import { getSettingsPage, parseCandidate, saveSettings } from "~/dashboard/settings.server";
+import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
 import { previewSettings } from "~/scoring/preview.server";
 import { services } from "~/services.server";
 import { authenticate } from "~/shopify.server";
@@ -25,7 +25,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return { ...getSettingsPage(db, shop.id), locale: requestLocale(request) };
 };
 
-const intentSchema = z.enum(["preview", "save"], { errorMap: () => ({ message: "must be preview or save" }) });
+const intentSchema = z.enum(["preview", "save", "remove"], { errorMap: () => ({ message: "must be preview, save or remove" }) });
 
 /**
  * intent=preview: what these settings would change, computed without writing anything.
@@ -41,6 +41,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (!intent.success) {
     return data({ intent: null, errors: { intent: intent.error.issues[0].message } }, { status: 400 });
   }
+  if (intent.data === "remove") {
+    requestPersonaDataRemoval(shop.id, { db, queue: runner.queue });
+    return { intent: intent.data, removing: true as const };
+  }
   const candidate = parseCandidate(form.get("settings"));
   if (!candidate.ok) return data({ intent: intent.data, errors: candidate.errors }, { status: 400 });
   if (intent.data === "preview") {
@@ -51,7 +55,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 type ActionResult = {
-  intent: "preview" | "save" | null;
+  intent: "preview" | "save" | "remove" | null;
+  removing?: true;
   errors?: Record<string, string>;
   preview?: Parameters<typeof PreviewResult>[0]["preview"];
   saved?: true;
@@ -65,6 +70,8 @@ export default function Settings() {
   const [dirty, setDirty] = useState(false);
   const previewer = useFetcher<typeof action>();
   const saver = useFetcher<typeof action>();
+  const remover = useFetcher<typeof action>();
+  const removal = remover.data as ActionResult | undefined;
 
   const previewResult = previewer.data as ActionResult | undefined;
   const saveResult = saver.data as ActionResult | undefined;
@@ -137,6 +144,32 @@ export default function Settings() {
         <Layout.AnnotatedSection title="Write-back" description="How personas appear on customers in your store.">
           <BlockStack gap="400">
             <WritebackSection value={form.writeback} onChange={change("writeback")} error={error} />
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h3" variant="headingSm">
+                  Remove persona data from your store
+                </Text>
+                <Text as="p" tone="subdued">
+                  Turns write-back off and removes every persona tag and metafield this app wrote to your customers
+                  (your own tags are not touched). Do this before uninstalling if you want your store clean.
+                </Text>
+                {removal?.removing ? (
+                  <Banner tone="info" title="Removing persona tags and metafields">
+                    <Text as="p">Write-back is off. The removal runs in the background as a bulk operation.</Text>
+                  </Banner>
+                ) : (
+                  <InlineStack>
+                    <Button
+                      tone="critical"
+                      loading={remover.state !== "idle"}
+                      onClick={() => remover.submit({ intent: "remove" }, { method: "post" })}
+                    >
+                      Remove all persona tags and metafields
+                    </Button>
+                  </InlineStack>
+                )}
+              </BlockStack>
+            </Card>
           </BlockStack>
         </Layout.AnnotatedSection>
       </Layout>
