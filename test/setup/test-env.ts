@@ -15,3 +15,4 @@ process.env.SHOPIFY_API_KEY ??= "test-api-key";
 process.env.SHOPIFY_API_SECRET ??= "test-api-secret";
 process.env.SHOPIFY_APP_URL ??= "https://rfm.test";
 process.env.SCOPES ??= "read_orders,read_all_orders,read_customers,write_customers";
+process.env.LOG_LEVEL ??= "warn";
