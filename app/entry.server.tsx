@@ -3,6 +3,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
 import { isbot } from "isbot";
+import { env } from "./env.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 export const streamTimeout = 5000;
@@ -14,6 +15,13 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ) {
   addDocumentResponseHeaders(request, responseHeaders);
+  // Tests and the offline demo: the simulated Shopify admin (test/shopify-sim/admin-frame.ts) frames the app
+  // from the simulator's origin, which Shopify's frame-ancestors list does not name. Unset in production.
+  const simulator = env().SHOPIFY_ADMIN_SIMULATOR_URL;
+  const csp = responseHeaders.get("Content-Security-Policy");
+  if (simulator && csp?.includes("frame-ancestors ")) {
+    responseHeaders.set("Content-Security-Policy", csp.replace("frame-ancestors ", `frame-ancestors ${new URL(simulator).origin} `));
+  }
   const userAgent = request.headers.get("user-agent");
   const callbackName = isbot(userAgent ?? "") ? "onAllReady" : "onShellReady";
 

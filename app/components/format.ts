@@ -44,7 +44,7 @@ export function formatMoney(minor: number | null | undefined, currency: string, 
 /** Compact money for chart labels and small cells: "$1.2K". */
 export function formatMoneyCompact(minor: number | null | undefined, currency: string, locale: string): string {
   if (minor === null || minor === undefined || !Number.isFinite(minor)) return "—";
-  return formatter(locale, { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(
+  return formatter(locale, { style: "currency", currency, notation: "compact", minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(
     minorToMajor(minor, currency),
   );
 }

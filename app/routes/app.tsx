@@ -4,19 +4,26 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
+import { env } from "~/env.server";
 import { authenticate } from "~/shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   await authenticate.admin(request);
-  return { apiKey: process.env.SHOPIFY_API_KEY || "" };
+  const simulator = env().SHOPIFY_ADMIN_SIMULATOR_URL;
+  return {
+    apiKey: process.env.SHOPIFY_API_KEY || "",
+    // Tests and the offline demo only: the Shopify simulator's App Bridge stand-in replaces the CDN script
+    // (docs/decisions/007-offline-admin-and-app-bridge.md). Unset in production: Shopify's own script.
+    appBridgeUrl: simulator ? new URL("/__sim/app-bridge.js", simulator).href : null,
+  };
 };
 
 export default function App() {
-  const { apiKey } = useLoaderData<typeof loader>();
+  const { apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
   return (
-    <AppProvider isEmbeddedApp apiKey={apiKey}>
+    <AppProvider isEmbeddedApp apiKey={apiKey} {...(appBridgeUrl ? { __APP_BRIDGE_URL: appBridgeUrl } : {})}>
       <NavMenu>
         <Link to="/app" rel="home">Dashboard</Link>
         <Link to="/app/personas">Personas</Link>

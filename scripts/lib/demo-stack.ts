@@ -80,6 +80,8 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
     SHOPIFY_API_SECRET: API_SECRET,
     SHOPIFY_APP_URL: appUrl,
     SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
+    // The library's session-token bounce page loads App Bridge from here (the simulator's stand-in).
+    APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
     RECOMPUTE_DEBOUNCE_MS: "500",
     BULK_POLL_MS: "250",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",

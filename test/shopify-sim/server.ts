@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { handleAdminFrame } from "./admin-frame";
 import { DEFAULT_BULK, type BulkSettings } from "./bulk";
 import { systemClock, type Clock } from "./clock";
 import { handleControl } from "./control-http";
@@ -300,6 +301,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://simulator");
     const handle = async () => {
+      // The simulated admin page around the app, and the App Bridge stand-in (admin-frame.ts).
+      if (handleAdminFrame(req, res, url, { app, shops, sessionToken, baseUrl: () => baseUrl })) return;
       if (url.pathname.startsWith("/__sim/")) return handleSim(req, res, url);
       const shop = resolveShop(req, url);
       if (!shop) return send(res, 404, { errors: "Not Found: unknown shop (send X-Sim-Shop or a *.myshopify.com Host)" });
