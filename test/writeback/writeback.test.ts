@@ -194,7 +194,9 @@ describe("bulk write-back", () => {
     expect(report.bulkOperations).toHaveLength(6);
     const mutations = t.shop.stats().mutations;
     expect(mutations).not.toContain("tagsAdd");
-    expect(mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(6); // tagsAdd + metafieldsSet, 3 files each
+    // tagsAdd + metafieldsSet, 3 files each; a sixth submission that finds all five slots busy
+    // (LIMIT_REACHED, timing-dependent) is retried, so submissions can exceed operations.
+    expect(mutations.filter((m) => m === "bulkOperationRunMutation").length).toBeGreaterThanOrEqual(6);
     expect(report.customers).toMatchObject({ failed: 2, written: 74 - 2 });
     for (const n of [5, 6]) {
       const row = t.db.prepare(`SELECT writeStatus, writeError, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(n));
