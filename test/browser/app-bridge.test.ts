@@ -71,7 +71,8 @@ describe("App Bridge in the simulated admin", () => {
     await expect.poll(() => tokens.length).toBe(2);
     expect(refused).toBe(2);
     expect(claims(tokens[1]).jti).not.toBe(claims(tokens[0]).jti);
-    expect(await app.locator("h1").first().textContent()).toContain("Personas");
+    // The URL changes before React renders the new page: wait for its heading.
+    await app.locator("h1", { hasText: "Personas" }).first().waitFor({ timeout: 15_000 });
   });
 
   it("GIVEN the app opened outside the admin WHEN the merchant follows a link THEN App Bridge gets session tokens from the simulator directly and the page loads", async () => {
