@@ -30,6 +30,8 @@ export interface EnqueueOptions {
   /** Debounce ceiling: a pending job is never pushed later than this after it was first queued. */
   maxWaitMs?: number;
   payload?: Record<string, unknown>;
+  /** Run a pending job now (e.g. a poll woken by a webhook), whatever its scheduled time. */
+  expedite?: boolean;
 }
 
 export interface JobQueue {
@@ -55,13 +57,13 @@ export function createJobQueue(db: SqliteDatabase, now: () => Date = () => new D
      VALUES (?, ?, ?, 'pending', ?, 0, ?, ?, ?)`,
   );
   return {
-    enqueue(type, shopId, { key = "", delayMs = 0, maxWaitMs, payload } = {}) {
+    enqueue(type, shopId, { key = "", delayMs = 0, maxWaitMs, payload, expedite = false } = {}) {
       const t = now().getTime();
       const at = t + delayMs;
       const existing = findPending.get(shopId, type, key) as { id: number; runAt: number; createdAt: number } | undefined;
       if (existing) {
         const ceiling = maxWaitMs === undefined ? Infinity : Number(existing.createdAt) + maxWaitMs;
-        const runAt = Math.min(Math.max(Number(existing.runAt), at), ceiling);
+        const runAt = expedite ? t : Math.min(Math.max(Number(existing.runAt), at), ceiling);
         reschedule.run(runAt, payload ? JSON.stringify(payload) : null, t, existing.id);
       } else {
         insert.run(shopId, type, key, at, JSON.stringify(payload ?? {}), t, t);
