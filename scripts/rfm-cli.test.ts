@@ -127,3 +127,30 @@ describe("GIVEN bad input", () => {
     expect(rfm("score", "--orders", RFM_ORDERS, "--as-of", "2006-12-31", "--bogus")).toMatchObject({ code: 2, stdout: "" });
   });
 });
+
+describe("GIVEN customer ids and persona names a spreadsheet would run as formulas", () => {
+  it("WHEN scored to CSV THEN those cells carry a leading apostrophe and money stays numeric", () => {
+    const orders = file(
+      "formulas.csv",
+      [
+        "customer_id,order_date,revenue",
+        "=HYPERLINK(1),2006-12-01,10.00",
+        "@SUM(1),2006-11-01,20.00",
+        "-2+3,2006-10-01,30.00",
+        "+1,2006-09-01,40.00",
+        "plain,2006-08-01,50.00",
+      ].join("\n"),
+    );
+    const personas = file("formula-personas.json", JSON.stringify([{ name: "=1+1", slug: "everyone", r: [1, 5], f: [1, 5], m: [1, 5] }]));
+
+    const customers = rfm("score", "--orders", orders, "--as-of", "2006-12-31");
+    const summary = rfm("score", "--orders", orders, "--as-of", "2006-12-31", "--personas", personas, "--summary");
+
+    expect(customers.code).toBe(0);
+    const ids = customers.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(",")[0]);
+    expect(ids.sort()).toEqual(["'+1", "'-2+3", "'=HYPERLINK(1)", "'@SUM(1)", "plain"]);
+    expect(customers.stdout).toContain("'-2+3,91,1,30.00,");
+    expect(summary.code).toBe(0);
+    expect(summary.stdout.split("\n")[1]).toMatch(/^everyone,'=1\+1,5,5,150\.00,30\.00,/);
+  });
+});

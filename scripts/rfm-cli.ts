@@ -26,6 +26,7 @@ import {
   type Delimiter,
   type ScoredCustomerColumns,
 } from "../app/rfm/index";
+import { csvTable, numeric, type CsvValue } from "../app/csv";
 
 const USAGE = `Usage: rfm-cli score --orders FILE --as-of YYYY-MM-DD [options]
 
@@ -173,11 +174,6 @@ function readInput(file: string): string {
   }
 }
 
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function renderCustomers(
   scored: ScoredCustomerColumns,
   customerKeys: readonly string[],
@@ -186,7 +182,7 @@ function renderCustomers(
   asOfDay: number,
 ): string {
   const { metrics, r, f, m, persona, personas } = scored;
-  const rows: (string | number)[][] = [];
+  const rows: [string, number, number, string, number, number, number, string][] = [];
   for (let c = 0; c < scored.customerCount; c++) {
     if (persona[c] === NO_PERSONA) continue;
     rows.push([customerKeys[c], metrics.recencyDays[c], metrics.frequency[c], money(metrics.monetaryMinor[c]), r[c], f[c], m[c], personas[persona[c]].slug]);
@@ -198,7 +194,8 @@ function renderCustomers(
     );
     return `${JSON.stringify({ asOf: isoDate(asOfDay), customers, report: scored.report }, null, 2)}\n`;
   }
-  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+  // Customer ids come from the input file: the shared writer guards them against formulas.
+  return csvTable([header, ...rows.map(([id, recency, frequency, monetary, ...rest]) => [id, recency, frequency, numeric(monetary), ...rest])], { eol: "\n" });
 }
 
 function renderSummary(scored: ScoredCustomerColumns, format: string, money: (minor: number) => string, asOfDay: number): string {
@@ -218,7 +215,9 @@ function renderSummary(scored: ScoredCustomerColumns, format: string, money: (mi
     );
     return `${JSON.stringify({ asOf: isoDate(asOfDay), summary: personas, report: scored.report }, null, 2)}\n`;
   }
-  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+  const moneyColumns = new Set(["revenue", "aov", "median_monetary"]);
+  const cells = rows.map((row) => row.map((v, i): CsvValue => (moneyColumns.has(header[i]) && typeof v === "string" && v !== "" ? numeric(v) : v)));
+  return csvTable([header, ...cells], { eol: "\n" });
 }
 
 function warn(message: string): void {

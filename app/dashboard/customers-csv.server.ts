@@ -5,8 +5,15 @@
  * client reads, so memory stays flat however many customers a shop has. Pages rather
  * than one long `.iterate()`: an open iterator would keep the process's shared
  * connection busy for the whole download and block background jobs.
+ *
+ * Each page waits for the next turn of the event loop first. A consumer that reads as
+ * fast as it can (Remix writes the body to the socket without waiting for drain) would
+ * otherwise pull every page in one chain of microtasks, and a large shop's export would
+ * hold up every other request until the last row.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { currencyFractionDigits } from "~/components/format";
+import { csvLine, numeric } from "~/csv";
 import { shopSettings } from "~/scoring/recompute.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { legacyId } from "~/writeback/naming";
@@ -36,23 +43,8 @@ export const CSV_COLUMNS = [
   "scored_at",
 ] as const;
 
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes doubled.
- * Text that a spreadsheet would run as a formula (= + - @ at the start) gets a leading
- * apostrophe (OWASP "CSV injection"); numbers are never touched.
- */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  let s = value;
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvLine(fields: (string | number | boolean | null | undefined)[]): string {
-  return `${fields.map(csvField).join(",")}\r\n`;
-}
+// The one CSV writer (formula guard, RFC 4180 quoting) is shared with the CLI.
+export { csvField, csvLine } from "~/csv";
 
 interface ExportRow {
   customerKey: string;
@@ -112,7 +104,7 @@ export function customerCsvStream(
       isoOrNull(c.personaSince),
       c.recencyDays,
       c.frequency,
-      (c.monetaryMinor / 10 ** digits).toFixed(digits),
+      numeric((c.monetaryMinor / 10 ** digits).toFixed(digits)),
       shop.currency,
       c.r,
       c.f,
@@ -125,12 +117,13 @@ export function customerCsvStream(
 
   return new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
+      async pull(controller) {
         if (!headerSent) {
           headerSent = true;
           controller.enqueue(encoder.encode(csvLine([...CSV_COLUMNS])));
           return;
         }
+        await nextTurn();
         const rows = page.all(...where.params, after, pageSize) as ExportRow[];
         if (rows.length > 0) {
           controller.enqueue(encoder.encode(rows.map(line).join("")));
