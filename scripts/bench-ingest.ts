@@ -23,7 +23,7 @@ import { execFileSync } from "node:child_process";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { ingestBulkLines } from "../app/stores/shopify/backfill.server";
 import { createOrderStore } from "../app/sync/order-store.server";
-import { openSqlite } from "../app/sync/sqlite.server";
+import { openSqlite, writeTransaction } from "../app/sync/sqlite.server";
 
 const ORDERS = arg("orders", 1_000_000);
 
@@ -108,7 +108,7 @@ async function baseline(dir: string, file: string) {
   );
   const start = performance.now();
   let batch: Record<string, any>[] = [];
-  const flush = db.transaction((rows: Record<string, any>[]) => {
+  const flush = writeTransaction(db, (rows: Record<string, any>[]) => {
     for (const r of rows) {
       if (r.__parentId) {
         const cents = Math.round(Number(r.discountedTotalSet.shopMoney.amount) * 100);

@@ -17,7 +17,7 @@ import {
 } from "~/rfm";
 import { DEFAULT_SHOP_SETTINGS, parseShopSettings, rfmPart, type ShopSettings } from "~/settings/shop-settings";
 import type { OrderStore } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 
 export interface RecomputeDeps {
   db: SqliteDatabase;
@@ -100,7 +100,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   };
   let customersScored = 0;
 
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (let c = 0; c < scored.customerCount; c++) {
       const key = customerKeys[c];
       const before = previous.get(key);

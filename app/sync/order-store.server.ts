@@ -5,7 +5,7 @@
  * path a million-order backfill takes.
  */
 import type { CanonicalLineItem, CanonicalOrder, Platform } from "~/rfm/order";
-import type { SqliteDatabase } from "./sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "./sqlite.server";
 
 export type OrderHeader = Omit<CanonicalOrder, "lineItems">;
 
@@ -85,7 +85,7 @@ export function createOrderStore(db: SqliteDatabase) {
     insertLine.run(shopId, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, b(l.subscription));
 
   /** Whole orders (webhooks, sweeps): header and line items replaced together when newer. */
-  const upsertOrders = db.transaction((shopId: string, orders: CanonicalOrder[]) => {
+  const upsertOrders = writeTransaction(db, (shopId: string, orders: CanonicalOrder[]) => {
     let written = 0;
     for (const o of orders) {
       if (upsertHeader.run(headerParams(shopId, o)).changes === 0) continue; // stale or deleted
@@ -104,7 +104,7 @@ export function createOrderStore(db: SqliteDatabase) {
   });
 
   /** A batch of bulk-export lines: headers and line items, in whatever order they came. */
-  const writeBulkBatch = db.transaction(
+  const writeBulkBatch = writeTransaction(db,
     (shopId: string, headers: OrderHeader[], lines: { orderId: string; lineItem: CanonicalLineItem }[]) => {
       for (const h of headers) upsertHeader.run(headerParams(shopId, h));
       for (const l of lines) writeLine(shopId, l.orderId, l.lineItem);
@@ -125,19 +125,19 @@ export function createOrderStore(db: SqliteDatabase) {
       )
       .run(shopId).changes;
 
-  const deleteOrder = db.transaction((shopId: string, id: string, at: Date = new Date()) => {
+  const deleteOrder = writeTransaction(db, (shopId: string, id: string, at: Date = new Date()) => {
     markDeleted.run(shopId, id, at.getTime());
     deleteLines.run(shopId, id);
   });
 
-  const deleteCustomerOrders = db.transaction((shopId: string, customerKey: string) => {
+  const deleteCustomerOrders = writeTransaction(db, (shopId: string, customerKey: string) => {
     db.prepare(
       `DELETE FROM "OrderLine" WHERE shopId = ? AND orderId IN (SELECT id FROM "Order" WHERE shopId = ? AND customerKey = ?)`,
     ).run(shopId, shopId, customerKey);
     return db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND customerKey = ?`).run(shopId, customerKey).changes;
   });
 
-  const deleteOrdersById = db.transaction((shopId: string, ids: string[]) => {
+  const deleteOrdersById = writeTransaction(db, (shopId: string, ids: string[]) => {
     for (const id of ids) {
       deleteLines.run(shopId, id);
       db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND id = ?`).run(shopId, id);

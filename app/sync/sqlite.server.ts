@@ -27,6 +27,22 @@ export function openSqlite(databaseUrl: string): SqliteDatabase {
   return db;
 }
 
+/**
+ * A write transaction that runs as BEGIN IMMEDIATE. better-sqlite3's default (DEFERRED) takes
+ * the write lock only at the first write; if another process committed in between, that
+ * upgrade fails at once with SQLITE_BUSY ("database is locked") instead of waiting out
+ * busy_timeout. Taking the lock up front makes a second writer wait its turn. Called inside
+ * another transaction it becomes a savepoint, as db.transaction does.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function writeTransaction<F extends (...args: any[]) => any>(
+  db: SqliteDatabase,
+  fn: F,
+): (...args: Parameters<F>) => ReturnType<F> {
+  const immediate = db.transaction(fn).immediate as unknown as (...args: Parameters<F>) => ReturnType<F>;
+  return (...args) => immediate(...args);
+}
+
 declare global {
   // eslint-disable-next-line no-var
   var rfmSqlite: { url: string; db: SqliteDatabase } | undefined;

@@ -3,7 +3,7 @@
  * each customer's outcome right after the request that wrote it, and WritebackRun rows.
  * Dates are written as epoch milliseconds; rows written by Prisma (ISO strings) read too.
  */
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import type { CustomerRow } from "./shop-plan";
 import { serializeWritten, type WrittenState } from "./state";
 
@@ -66,7 +66,7 @@ export function outcomeWriter(db: SqliteDatabase, shopId: string, now: () => num
       writeAttempts = CASE WHEN ? THEN writeAttempts + 1 WHEN ? = 'ok' THEN 0 ELSE writeAttempts END
     WHERE shopId = ? AND customerKey = ?`);
   const writtenOnly = db.prepare(`UPDATE "Customer" SET written = ? WHERE shopId = ? AND customerKey = ?`);
-  const tx = db.transaction((outcomes: readonly CustomerOutcome[]) => {
+  const tx = writeTransaction(db, (outcomes: readonly CustomerOutcome[]) => {
     const at = now();
     for (const o of outcomes) {
       const json = serializeWritten(o.written);

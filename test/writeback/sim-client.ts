@@ -4,7 +4,7 @@
  * the app's database with matching customers in the simulated shop.
  */
 import type { AdminGraphql, GraphqlResponse } from "~/stores/shopify/admin-graphql.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import type { NewCustomer, Simulator } from "../shopify-sim";
 
 /**
@@ -91,7 +91,7 @@ export function upsertScoredCustomers(db: SqliteDatabase, shopId: string, custom
     VALUES (?, ?, ?, 1, 100, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (shopId, customerKey) DO UPDATE SET r = excluded.r, f = excluded.f, m = excluded.m, persona = excluded.persona,
       previousPersona = excluded.previousPersona, personaSince = excluded.personaSince, scoredAt = excluded.scoredAt`);
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const c of customers) {
       stmt.run(
         shopId,

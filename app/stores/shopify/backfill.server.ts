@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import type { PrismaClient } from "@prisma/client";
 import type { CanonicalLineItem } from "~/rfm/order";
 import type { OrderStore, OrderHeader } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { AdminApiError, dataOf, type AdminGraphql } from "./admin-graphql.server";
 import { bulkOrdersQuery, parseBulkLine } from "./orders";
 
@@ -189,7 +189,7 @@ export async function ingestBulkLines(
   const saveProgress = db.prepare(
     `UPDATE "SyncState" SET bulkLinesDone = ?, ordersDone = ordersDone + ?, updatedAt = ? WHERE shopId = ?`,
   );
-  const commit = db.transaction(
+  const commit = writeTransaction(db,
     (headers: OrderHeader[], items: { orderId: string; lineItem: CanonicalLineItem }[], linesDone: number) => {
       store.writeBulkBatch(shopId, headers, items);
       saveProgress.run(linesDone, headers.length, Date.now(), shopId);
