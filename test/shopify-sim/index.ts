@@ -32,6 +32,7 @@ export {
   type DeliveryBehavior,
   type DeliverySettings,
 } from "./webhooks";
+export { metafieldDefinitionsFromAppToml, type DeclaredMetafieldDefinition } from "./declared-definitions";
 export type { NewOrder, NewCustomer, NewLineItem, RefundInput } from "./store";
 export type { SimOrder, SimCustomer, SimLineItem, SimRefund, SimMetafield, SimBulkOperation } from "./model";
 export type { BulkSettings, ChildOrder } from "./bulk";

@@ -26,6 +26,8 @@ export interface AccessTokenRecord {
   /** Epoch ms; null for non-expiring offline tokens. */
   expiresAt: number | null;
   userId: number | null;
+  /** Set for tokens of another app installed on the shop (ownership tests); absent = the simulated app. */
+  apiClientId?: string;
 }
 
 interface RefreshTokenRecord {
@@ -158,7 +160,7 @@ export class TokenRegistry {
   /** Issues a token directly (tests, the standalone script); defaults to a non-expiring offline token with the app's scopes. */
   issue(
     shop: string,
-    options: { scopes?: string[]; online?: boolean; ttlSeconds?: number | null; userId?: number; token?: string } = {}
+    options: { scopes?: string[]; online?: boolean; ttlSeconds?: number | null; userId?: number; token?: string; apiClientId?: string } = {}
   ): AccessTokenRecord {
     const online = options.online ?? false;
     const prefix = online ? "shpua" : "shpat";
@@ -170,6 +172,7 @@ export class TokenRegistry {
       online,
       expiresAt: ttl === null ? null : this.clock.now() + ttl * 1000,
       userId: online ? options.userId ?? 1 : null,
+      ...(options.apiClientId ? { apiClientId: options.apiClientId } : {}),
     };
     this.accessTokens.set(record.token, record);
     return record;

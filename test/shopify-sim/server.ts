@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleAdminFrame } from "./admin-frame";
+import type { DeclaredMetafieldDefinition } from "./declared-definitions";
 import { DEFAULT_BULK, type BulkSettings } from "./bulk";
 import { systemClock, type Clock } from "./clock";
 import { handleControl } from "./control-http";
@@ -39,6 +40,8 @@ export interface AppOptions {
   appUrl?: string | null;
   /** App-wide subscriptions, like [[webhooks.subscriptions]] in shopify.app.toml. */
   webhooks?: AppWebhookSubscription[];
+  /** Declarative metafield definitions (`[customer.metafields.app.<key>]`), created on each shop at install. */
+  metafieldDefinitions?: DeclaredMetafieldDefinition[];
 }
 
 export interface SimulatorOptions {
@@ -64,6 +67,7 @@ export interface SimulatorApp {
   scopes: string[];
   appUrl: string | null;
   webhooks: AppWebhookSubscription[];
+  metafieldDefinitions: DeclaredMetafieldDefinition[];
 }
 
 export interface Simulator {
@@ -136,6 +140,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     scopes: options.app?.scopes ?? [...DEFAULT_APP_SCOPES],
     appUrl: options.app?.appUrl ?? null,
     webhooks: options.app?.webhooks ?? [],
+    metafieldDefinitions: options.app?.metafieldDefinitions ?? [],
   };
   let baseUrl = "";
   const tokens = new TokenRegistry({ apiKey: app.apiKey, apiSecret: app.apiSecret, scopes: app.scopes }, clock);
@@ -219,7 +224,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const params = parseParams(body, req.headers["content-type"]);
     if (!params) return finish(400, { errors: { query: "Required parameter missing or invalid" } });
-    const result = await shop.handleGraphql(params, token.scopes, { forceThrottled: fault?.kind === "throttled" });
+    const result = await shop.handleGraphql(params, token.scopes, {
+      forceThrottled: fault?.kind === "throttled",
+      apiClientId: token.apiClientId,
+    });
     return finish(result.status, result.body, { ...result.record, ...(fault?.kind === "throttled" ? { fault: "throttled" } : {}) });
   }
 

@@ -3,6 +3,7 @@ import { BulkOperations, DEFAULT_BULK, type BulkSettings } from "./bulk";
 import type { Clock } from "./clock";
 import { FaultInjector, type FaultOptions } from "./faults";
 import type { FileStore } from "./files";
+import { applyDeclaredDefinitions, type DeclaredMetafieldDefinition } from "./declared-definitions";
 import { executeDocument, handleGraphqlRequest, type EndpointResult } from "./graphql-endpoint";
 import { parseGid } from "./ids";
 import type { SimCustomer, SimOrder, SimRefund } from "./model";
@@ -64,6 +65,7 @@ export interface ShopHost {
     scopes: string[];
     appUrl: string | null;
     webhooks: AppWebhookSubscription[];
+    metafieldDefinitions?: DeclaredMetafieldDefinition[];
   };
   delivery: DeliverySettings;
   bulk: Partial<BulkSettings>;
@@ -156,6 +158,12 @@ export class SimShop {
     for (const customer of options.customers ?? []) this.store.addCustomer(customer, { silent: true });
     for (const order of options.orders ?? []) this.store.addOrder(order, { silent: true });
     for (const t of options.accessTokens ?? []) host.tokens.issue(this.domain, { token: t.token, scopes: t.scopes });
+    if (this.installed) this.applyDeclaredDefinitions();
+  }
+
+  /** Shopify creates the app's declarative definitions on every shop the app is installed on. */
+  private applyDeclaredDefinitions(): void {
+    applyDeclaredDefinitions(this.store, this.host.app.apiClientId, this.host.app.metafieldDefinitions ?? []);
   }
 
   /** The resolver context for a caller with these scopes. */
@@ -186,13 +194,17 @@ export class SimShop {
   handleGraphql(
     body: Record<string, unknown>,
     scopes: readonly string[],
-    options: { forceThrottled?: boolean } = {}
+    options: { forceThrottled?: boolean; apiClientId?: string } = {}
   ): Promise<EndpointResult> {
+    // A token of another app resolves `$app` to that app's namespace and owns nothing of ours.
+    const caller = options.apiClientId;
+    const context = (s: readonly string[] | null, mode: ResolverContext["mode"]) =>
+      caller ? { ...this.context(s, mode), apiClientId: caller } : this.context(s, mode);
     return handleGraphqlRequest(
-      { admin: this.host.admin, fieldResolver: this.fieldResolver, bucket: this.bucket, context: (s, mode) => this.context(s, mode) },
+      { admin: this.host.admin, fieldResolver: this.fieldResolver, bucket: this.bucket, context },
       body,
       scopes,
-      options
+      { forceThrottled: options.forceThrottled }
     );
   }
 
@@ -203,7 +215,7 @@ export class SimShop {
   // ---- tokens and requests (tests) ----
 
   /** A valid offline access token (non-expiring unless ttlSeconds), with the app's scopes unless given. */
-  issueAccessToken(options: { scopes?: string[]; online?: boolean; ttlSeconds?: number | null } = {}): string {
+  issueAccessToken(options: { scopes?: string[]; online?: boolean; ttlSeconds?: number | null; apiClientId?: string } = {}): string {
     return this.host.tokens.issue(this.domain, options).token;
   }
 
@@ -311,6 +323,7 @@ export class SimShop {
 
   install(): void {
     this.installed = true;
+    this.applyDeclaredDefinitions();
   }
 
   /** customers/data_request (GDPR): the customer asked the merchant for their data. */

@@ -12,6 +12,9 @@ import type { ResolverContext, TypeResolvers, UserErrorShape } from "./context";
  * - metafieldsSet takes ≤ 25 inputs and is atomic: one invalid input writes nothing
  * - compareDigest makes a write conditional on the value not having changed (null: must not exist)
  * - a definition's namespace+key is unique per owner type (TAKEN)
+ * - `app--<id>` namespaces belong to app <id>: another app can't write them (APP_NOT_AUTHORIZED) and
+ *   doesn't see them, unless the definition grants PUBLIC_READ / PUBLIC_READ_WRITE admin access
+ * - a change to a customer's metafields announces customers/update, as Shopify does
  */
 
 export const MAX_METAFIELDS_PER_SET = 25;
@@ -130,6 +133,37 @@ export function resolveNamespace(namespace: string | null | undefined, ctx: Reso
 
 const OWNER_TYPES: Record<string, MetafieldOwnerType> = { Customer: "CUSTOMER", Order: "ORDER", Shop: "SHOP" };
 
+/** The app owning a reserved namespace (`app--<id>` / `app--<id>--x`), or null for merchant namespaces. */
+function reservedFor(namespace: string): string | null {
+  const match = /^app--(\d+)(--|$)/.exec(namespace);
+  return match ? match[1] : null;
+}
+
+/** Whether the calling app may write metafields in this namespace (owner, or a definition open to all apps). */
+function mayWrite(ctx: ResolverContext, ownerType: MetafieldOwnerType, namespace: string, key: string): boolean {
+  const owner = reservedFor(namespace);
+  if (owner === null || owner === ctx.apiClientId) return true;
+  return ctx.store.findDefinition(ownerType, namespace, key)?.access.admin === "PUBLIC_READ_WRITE";
+}
+
+/** Whether the calling app sees this metafield (another app's reserved data is private unless made public). */
+function mayRead(ctx: ResolverContext, mf: SimMetafield): boolean {
+  const owner = reservedFor(mf.namespace);
+  if (owner === null || owner === ctx.apiClientId) return true;
+  const access = ctx.store.findDefinition(mf.ownerType, mf.namespace, mf.key)?.access.admin;
+  return access === "PUBLIC_READ" || access === "PUBLIC_READ_WRITE";
+}
+
+const NOT_OWNER = "ApiPermission metafields can only be created or updated by the app owner.";
+
+/** customers/update for each customer whose metafields a mutation changed. */
+function announceCustomers(ctx: ResolverContext, customerIds: Iterable<number>): void {
+  for (const id of new Set(customerIds)) {
+    const customer = ctx.store.customers.get(id);
+    if (customer) ctx.store.touchCustomer(customer);
+  }
+}
+
 function ownerExists(ctx: ResolverContext, ownerType: MetafieldOwnerType, id: number): boolean {
   if (ownerType === "CUSTOMER") return ctx.store.customers.has(id);
   if (ownerType === "ORDER") return ctx.store.orders.has(id);
@@ -147,15 +181,17 @@ function ownerTypeName(ownerType: MetafieldOwnerType): string {
 /** `metafield`/`metafields` fields for an owner type (Customer, Order, Shop). */
 export function metafieldResolversFor(ownerType: MetafieldOwnerType): TypeResolvers {
   return {
-    metafield: (owner: { id: number }, args: { namespace?: string | null; key: string }, ctx: ResolverContext) =>
-      ctx.store.findMetafield(ownerType, owner.id, resolveNamespace(args.namespace, ctx), args.key) ?? null,
+    metafield: (owner: { id: number }, args: { namespace?: string | null; key: string }, ctx: ResolverContext) => {
+      const mf = ctx.store.findMetafield(ownerType, owner.id, resolveNamespace(args.namespace, ctx), args.key);
+      return mf && mayRead(ctx, mf) ? mf : null;
+    },
     metafields: (
       owner: { id: number },
       args: ConnectionArgs & { namespace?: string | null; keys?: string[] | null },
       ctx: ResolverContext,
       info: GraphQLResolveInfo
     ) => {
-      let list = ctx.store.metafieldsOf(ownerType, owner.id);
+      let list = ctx.store.metafieldsOf(ownerType, owner.id).filter((mf) => mayRead(ctx, mf));
       if (args.namespace != null) {
         const ns = resolveNamespace(args.namespace, ctx);
         list = list.filter((mf) => mf.namespace === ns);
@@ -305,6 +341,10 @@ export function metafieldsSet(
       errors.push(...nameErrors);
       return;
     }
+    if (!mayWrite(ctx, ownerType, namespace, input.key)) {
+      fail("namespace", "APP_NOT_AUTHORIZED", NOT_OWNER);
+      return;
+    }
     const identity = `${ownerType}:${owner.id}:${namespace}.${input.key}`;
     if (seen.has(identity)) {
       fail("key", "INVALID", "The same metafield was given more than once.");
@@ -349,7 +389,9 @@ export function metafieldsSet(
   if (errors.length > 0) return { metafields: [], userErrors: errors };
 
   const now = ctx.store.now();
+  const changedCustomers: number[] = [];
   const written = planned.map(({ input, ownerType, ownerId, namespace, type, existing }) => {
+    if (ownerType === "CUSTOMER" && (!existing || existing.value !== input.value || existing.type !== type)) changedCustomers.push(ownerId);
     if (existing) {
       existing.value = input.value;
       existing.type = type;
@@ -371,20 +413,30 @@ export function metafieldsSet(
     ctx.store.metafields.set(mf.id, mf);
     return mf;
   });
+  announceCustomers(ctx, changedCustomers);
   return { metafields: written, userErrors: [] };
 }
 
 export function metafieldsDelete(ctx: ResolverContext, inputs: { ownerId: string; namespace: string; key: string }[]) {
-  const deleted = inputs.map((input) => {
+  const userErrors: UserErrorShape[] = [];
+  const changedCustomers: number[] = [];
+  const deleted = inputs.map((input, index) => {
     const owner = parseGid(input.ownerId);
     const ownerType = owner ? OWNER_TYPES[owner.type] : undefined;
     if (!owner || !ownerType) return null;
-    const mf = ctx.store.findMetafield(ownerType, owner.id, resolveNamespace(input.namespace, ctx), input.key);
+    const namespace = resolveNamespace(input.namespace, ctx);
+    if (!mayWrite(ctx, ownerType, namespace, input.key)) {
+      userErrors.push({ field: ["metafields", String(index), "namespace"], message: NOT_OWNER });
+      return null;
+    }
+    const mf = ctx.store.findMetafield(ownerType, owner.id, namespace, input.key);
     if (!mf) return null;
     ctx.store.metafields.delete(mf.id);
+    if (ownerType === "CUSTOMER") changedCustomers.push(owner.id);
     return { ownerId: input.ownerId, namespace: mf.namespace, key: mf.key };
   });
-  return { deletedMetafields: deleted, userErrors: [] };
+  announceCustomers(ctx, changedCustomers);
+  return { deletedMetafields: deleted, userErrors };
 }
 
 // ---- metafieldDefinitionCreate ----
