@@ -7,6 +7,9 @@ const valid = {
   SHOPIFY_APP_URL: "https://rfm.example.com",
 };
 
+/** What production needs besides the three credentials. */
+const productionExtras = { NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") };
+
 describe("environment validation", () => {
   it("GIVEN a complete environment WHEN parsed THEN defaults fill the rest", () => {
     const env = parseEnv(valid);
@@ -28,6 +31,28 @@ describe("environment validation", () => {
   it("GIVEN a simulator URL off this machine WHEN parsed THEN it is refused", () => {
     expect(() => parseEnv({ ...valid, SHOPIFY_ADMIN_SIMULATOR_URL: "https://example.com" })).toThrow(/simulator on this machine/);
     expect(parseEnv({ ...valid, SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:8787" }).SHOPIFY_ADMIN_SIMULATOR_URL).toBe("http://127.0.0.1:8787");
+  });
+
+  it("GIVEN NODE_ENV=production and a deployed app URL WHEN a simulator URL is set THEN start-up stops naming SHOPIFY_ADMIN_SIMULATOR_URL", () => {
+    const production = { ...valid, ...productionExtras, SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:8787" };
+
+    expect(() => parseEnv(production)).toThrow(EnvError);
+    expect(() => parseEnv(production)).toThrow(/SHOPIFY_ADMIN_SIMULATOR_URL must not be set with NODE_ENV=production/);
+    // Not by dressing the deployed URL up: only plain http on this machine is a local-only app.
+    for (const appUrl of ["https://localhost:3000", "http://rfm.example.com", "http://localhost.example.com", "http://127.0.0.2"]) {
+      expect(() => parseEnv({ ...production, SHOPIFY_APP_URL: appUrl })).toThrow(/SHOPIFY_ADMIN_SIMULATOR_URL must not be set/);
+    }
+    // Production without the simulator starts as before.
+    expect(parseEnv({ ...valid, ...productionExtras }).SHOPIFY_ADMIN_SIMULATOR_URL).toBeUndefined();
+  });
+
+  it("GIVEN the production build served at http://localhost (demo, browser tests) WHEN a simulator URL is set THEN it is accepted", () => {
+    for (const appUrl of ["http://localhost:41234", "http://127.0.0.1:3000", "http://[::1]:3000"]) {
+      const env = parseEnv({ ...valid, ...productionExtras, SHOPIFY_APP_URL: appUrl, SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:8787" });
+      expect(env.SHOPIFY_ADMIN_SIMULATOR_URL).toBe("http://127.0.0.1:8787");
+    }
+    // Development and tests keep using it with any app URL (shopify app dev tunnels are https).
+    expect(parseEnv({ ...valid, NODE_ENV: "development", SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:8787" }).SHOPIFY_ADMIN_SIMULATOR_URL).toBeDefined();
   });
 
   it("GIVEN malformed values WHEN parsed THEN each bad variable is named with why", () => {

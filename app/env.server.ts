@@ -33,9 +33,35 @@ const EnvSchema = z.object({
     .string()
     .url("must be the simulator's http URL")
     // Rerouting a real store's traffic by accident must be impossible: only a local simulator.
-    .refine((u) => ["localhost", "127.0.0.1", "[::1]"].includes(new URL(u).hostname), "must point at a simulator on this machine (localhost)")
+    .refine((u) => LOOPBACK_HOSTS.includes(new URL(u).hostname), "must point at a simulator on this machine (localhost)")
     .optional(),
+}).superRefine((env, ctx) => {
+  // In production the interception would hand the app's client secret (token exchange)
+  // and every shop's traffic to whatever listens on that port. The production build is
+  // allowed to meet the simulator only where no Shopify store can reach the app at all:
+  // an app URL on this machine over plain http (the demo and the browser tests).
+  if (env.NODE_ENV === "production" && env.SHOPIFY_ADMIN_SIMULATOR_URL && !isLocalOnlyAppUrl(env.SHOPIFY_APP_URL)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["SHOPIFY_ADMIN_SIMULATOR_URL"],
+      message:
+        "must not be set with NODE_ENV=production: it would send the client secret and shop traffic to a local listener " +
+        "(only a production build served at http://localhost for the demo or tests may use the simulator)",
+    });
+  }
 });
+
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/** http://localhost:PORT and the like: an app URL no Shopify admin or webhook can reach. */
+function isLocalOnlyAppUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" && LOOPBACK_HOSTS.includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
