@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTokenKeys } from "./privacy/token-cipher";
 
 /**
  * Every environment variable the app reads, validated once at start-up.
@@ -28,6 +29,17 @@ const EnvSchema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Run background jobs in this process (the embedded default). */
   RUN_JOBS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** Access tokens at rest: base64 32-byte AES keys, comma-separated; the first encrypts, all decrypt (rotation). */
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseTokenKeys(v);
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+      }
+    })
+    .optional(),
   /** Tests and the demo only: send Admin API traffic for *.myshopify.com to this simulator. */
   SHOPIFY_ADMIN_SIMULATOR_URL: z
     .string()
@@ -72,10 +84,21 @@ export class EnvError extends Error {
   }
 }
 
+// Tokens are never stored in plaintext in production.
+const CheckedEnvSchema = EnvSchema.superRefine((e, ctx) => {
+  if (e.NODE_ENV === "production" && !e.TOKEN_ENCRYPTION_KEY) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["TOKEN_ENCRYPTION_KEY"],
+      message: "is required in production (access tokens are encrypted at rest); generate one with `openssl rand -base64 32`",
+    });
+  }
+});
+
 export function parseEnv(source: NodeJS.ProcessEnv | Record<string, string | undefined>): Env {
   // Empty strings count as unset, as shells and .env files often leave them.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
-  const result = EnvSchema.safeParse(cleaned);
+  const result = CheckedEnvSchema.safeParse(cleaned);
   if (!result.success) {
     throw new EnvError(
       result.error.issues.map((i) => {

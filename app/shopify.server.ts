@@ -8,6 +8,8 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { env } from "./env.server";
+import { EncryptedSessionStorage } from "./privacy/encrypted-session-storage.server";
+import { parseTokenKeys } from "./privacy/token-cipher";
 import { installSimulatorInterception } from "./stores/shopify/simulator.server";
 import { installShopifyShop } from "./stores/shopify/install.server";
 import { fromLibraryAdmin, resilient } from "./stores/shopify/admin-graphql.server";
@@ -24,7 +26,10 @@ const shopify = shopifyApp({
   scopes: config.SCOPES,
   appUrl: config.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  // Access and refresh tokens are ciphertext at rest whenever a key is configured (always in production).
+  sessionStorage: config.TOKEN_ENCRYPTION_KEY
+    ? new EncryptedSessionStorage(new PrismaSessionStorage(prisma), parseTokenKeys(config.TOKEN_ENCRYPTION_KEY))
+    : new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
   logger: {
     level: { error: LogSeverity.Error, warn: LogSeverity.Warning, info: LogSeverity.Info, debug: LogSeverity.Debug }[

@@ -4,6 +4,7 @@
  * (session token → token exchange → afterAuth). Used by `npm run demo` and the browser tests.
  */
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -80,6 +81,8 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
     SHOPIFY_API_SECRET: API_SECRET,
     SHOPIFY_APP_URL: appUrl,
     SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
+    // Production encrypts access tokens at rest; the demo's database is new each run, so is its key.
+    TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY || randomBytes(32).toString("base64"),
     // The library's session-token bounce page loads App Bridge from here (the simulator's stand-in).
     APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
     RECOMPUTE_DEBOUNCE_MS: "500",

@@ -16,3 +16,5 @@ process.env.SHOPIFY_API_SECRET ??= "test-api-secret";
 process.env.SHOPIFY_APP_URL ??= "https://rfm.test";
 process.env.SCOPES ??= "read_orders,read_all_orders,read_customers,write_customers";
 process.env.LOG_LEVEL ??= "warn";
+// Access tokens encrypted at rest, as in production (a fixed test key; never a real one).
+process.env.TOKEN_ENCRYPTION_KEY ??= "OFeLDxVM2t01CdJN9jyqTQZbSTOyYFBdqFBN+vSDCiA=";
