@@ -3,7 +3,7 @@
  * reach a shop's Admin API), so tests run the same handlers against the simulator.
  */
 import type { PrismaClient } from "@prisma/client";
-import { recomputeShop } from "~/scoring/recompute.server";
+import { recomputeInWorker } from "~/scoring/pool.server";
 import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
 import { backfillStep } from "~/stores/shopify/backfill.server";
 import { refreshOrder, sweepOrders } from "~/stores/shopify/sweep.server";
@@ -59,7 +59,8 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       if (await refreshOrder(shopId, String(payload.orderId), { ...deps, graphql })) queue.enqueue("recompute", shopId);
     },
     async recompute({ shopId, payload, queue }) {
-      recomputeShop(shopId, { db: deps.db, store: deps.store, now: deps.now });
+      // On a scoring thread: seconds of CPU for a large shop must not stall the web process.
+      await recomputeInWorker(shopId, { db: deps.db, now: deps.now });
       // Personas changed (or may have): bring the store's tags and metafields in line.
       queue.enqueue("writeback", shopId);
       // Recency decays without new orders: every shop is recomputed daily.

@@ -3,8 +3,13 @@
  * then persist per customer (metrics, scores, persona, previous persona, persona-since),
  * a daily snapshot per persona and the day's transitions (from → to counts).
  *
- * Reads and writes go through the raw SQLite connection in one transaction: a shop of a
- * million orders is one streaming pass, and readers never see half a recompute.
+ * Reads go through the raw SQLite connection as one streaming pass over the shop's orders.
+ * Writes go in short IMMEDIATE transactions (a slice of customers with their transitions,
+ * then the snapshot), so another writer — the web process acknowledging a webhook — never
+ * waits long for the lock: SQLite's busy wait blocks that writer's whole thread. A reader
+ * during the write phase may see some customers rescored and others not yet; each slice is
+ * whole (customers with their transitions), so a crash mid-write leaves nothing to double-count.
+ * See docs/decisions/008-scoring-off-the-event-loop.md.
  */
 import {
   applyRules,
@@ -23,6 +28,20 @@ export interface RecomputeDeps {
   db: SqliteDatabase;
   store: OrderStore;
   now?: () => Date;
+  /**
+   * How writes share the database lock: each write transaction lasts about `sliceMs`, then
+   * the lock is left free for `pauseMs` so waiting writers get in (SQLite has no fair queue;
+   * a waiter retries after 1, 2, 5, 10 … ms). Off-thread recompute pauses; in-process callers
+   * (CLI, benchmarks, tests) default to no pause.
+   */
+  writeSlices?: { sliceMs: number; pauseMs: number };
+}
+
+const DEFAULT_SLICES = { sliceMs: 10, pauseMs: 0 };
+
+/** Sleeps this thread without spinning (the scoring worker's own thread, never the web loop). */
+function pause(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export interface RecomputeSummary {
@@ -93,54 +112,83 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
 
   const scoredAt = asOf.getTime();
   const dayMs = (day: number) => day * 86_400_000;
+  const { sliceMs, pauseMs } = deps.writeSlices ?? DEFAULT_SLICES;
+  let customersScored = 0;
+  let personaChanges = 0;
+
+  /** Transitions of the customers written in the current slice; committed with them. */
   const transitions = new Map<string, number>();
   const moved = (from: string | null, to: string | null) => {
     const key = `${from ?? ""}\u0000${to ?? ""}`;
     transitions.set(key, (transitions.get(key) ?? 0) + 1);
+    personaChanges++;
   };
-  let customersScored = 0;
-
-  writeTransaction(db, () => {
-    for (let c = 0; c < scored.customerCount; c++) {
-      const key = customerKeys[c];
-      const before = previous.get(key);
-      previous.delete(key);
-      const p = scored.persona[c];
-      const persona = p === NO_PERSONA ? null : scored.personas[p].slug;
-      const changed = (before?.persona ?? null) !== persona;
-      if (changed) moved(before?.persona ?? null, persona);
-      if (persona) customersScored++;
-      upsert.run(
-        shopId,
-        key,
-        key.startsWith("email:") ? 1 : 0,
-        persona ? metrics.recencyDays[c] : null,
-        metrics.frequency[c],
-        Math.round(metrics.monetaryMinor[c]),
-        persona ? dayMs(metrics.firstDay[c]) : null,
-        persona ? dayMs(metrics.lastDay[c]) : null,
-        persona ? scored.r[c] : null,
-        persona ? scored.f[c] : null,
-        persona ? scored.m[c] : null,
-        persona,
-        changed ? (before?.persona ?? null) : (before?.previousPersona ?? null),
-        changed ? scoredAt : (before?.since ?? scoredAt),
-        scoredAt,
-      );
-    }
-    // Customers we scored before who have no counted order now: their persona goes.
-    for (const [key, before] of previous) {
-      if (before.persona === null) continue;
-      moved(before.persona, null);
-      clearScores.run(before.persona, scoredAt, scoredAt, shopId, key);
-    }
-    deleteSnapshot.run(shopId, today);
-    for (const row of scored.report.personas) {
-      insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
-    }
+  const flushTransitions = () => {
     for (const [key, n] of transitions) {
       const [from, to] = key.split("\u0000");
       addTransition.run(shopId, today, from, to, n);
+    }
+    transitions.clear();
+  };
+
+  /** Runs write(i) for i = from … to-1 in IMMEDIATE transactions of about sliceMs each. */
+  const writeSliced = (from: number, to: number, write: (i: number) => void) => {
+    const slice = writeTransaction(db, (start: number): number => {
+      const deadline = performance.now() + sliceMs;
+      let i = start;
+      while (i < to) {
+        write(i++);
+        if ((i & 127) === 0 && performance.now() >= deadline) break;
+      }
+      flushTransitions();
+      return i;
+    });
+    for (let i = from; i < to; ) {
+      i = slice(i);
+      if (i < to) pause(pauseMs);
+    }
+  };
+
+  writeSliced(0, scored.customerCount, (c) => {
+    const key = customerKeys[c];
+    const before = previous.get(key);
+    previous.delete(key);
+    const p = scored.persona[c];
+    const persona = p === NO_PERSONA ? null : scored.personas[p].slug;
+    const changed = (before?.persona ?? null) !== persona;
+    if (changed) moved(before?.persona ?? null, persona);
+    if (persona) customersScored++;
+    upsert.run(
+      shopId,
+      key,
+      key.startsWith("email:") ? 1 : 0,
+      persona ? metrics.recencyDays[c] : null,
+      metrics.frequency[c],
+      Math.round(metrics.monetaryMinor[c]),
+      persona ? dayMs(metrics.firstDay[c]) : null,
+      persona ? dayMs(metrics.lastDay[c]) : null,
+      persona ? scored.r[c] : null,
+      persona ? scored.f[c] : null,
+      persona ? scored.m[c] : null,
+      persona,
+      changed ? (before?.persona ?? null) : (before?.previousPersona ?? null),
+      changed ? scoredAt : (before?.since ?? scoredAt),
+      scoredAt,
+    );
+  });
+  // Customers we scored before who have no counted order now: their persona goes.
+  const dropped = [...previous].filter(([, before]) => before.persona !== null);
+  if (dropped.length > 0) pause(pauseMs);
+  writeSliced(0, dropped.length, (i) => {
+    const [key, before] = dropped[i];
+    moved(before.persona, null);
+    clearScores.run(before.persona, scoredAt, scoredAt, shopId, key);
+  });
+  if (pauseMs > 0) pause(pauseMs);
+  writeTransaction(db, () => {
+    deleteSnapshot.run(shopId, today);
+    for (const row of scored.report.personas) {
+      insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
     }
     db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, updatedAt = ? WHERE shopId = ?`).run(
       scoredAt,
@@ -150,8 +198,6 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   })();
 
   const t2 = performance.now();
-  let personaChanges = 0;
-  for (const n of transitions.values()) personaChanges += n;
   return {
     asOf: asOf.toISOString(),
     customersScored,

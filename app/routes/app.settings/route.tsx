@@ -14,7 +14,7 @@ import { PreviewResult } from "~/components/settings/PreviewResult";
 import { CountingRulesSection, ScoringSection, WritebackSection } from "~/components/settings/sections";
 import { requestLocale, requireShop } from "~/dashboard/request.server";
 import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
-import { previewSettings } from "~/scoring/preview.server";
+import { previewInWorker } from "~/scoring/pool.server";
 import { services } from "~/services.server";
 import { authenticate } from "~/shopify.server";
 
@@ -34,7 +34,7 @@ const intentSchema = z.enum(["preview", "save", "remove"], { errorMap: () => ({ 
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const { db, store, runner } = services();
+  const { db, runner } = services();
   const shop = requireShop(db, session.shop);
   const form = await request.formData();
   const intent = intentSchema.safeParse(form.get("intent"));
@@ -48,7 +48,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const candidate = parseCandidate(form.get("settings"));
   if (!candidate.ok) return data({ intent: intent.data, errors: candidate.errors }, { status: 400 });
   if (intent.data === "preview") {
-    return { intent: intent.data, preview: previewSettings(shop.id, candidate.settings, { db, store }) };
+    // On a scoring thread; dropped if the merchant leaves before it is done.
+    const { result: preview } = await previewInWorker(shop.id, candidate.settings, { db, signal: request.signal });
+    return { intent: intent.data, preview };
   }
   saveSettings(shop.id, candidate.settings, { db, queue: runner.queue });
   return { intent: intent.data, saved: true as const };

@@ -1,0 +1,141 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { threadId } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
+import { createOrderStore } from "~/sync/order-store.server";
+import { openSqlite, writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import { addShop, freshDatabase } from "../../test/support/db";
+import { anOrder } from "../../test/support/orders";
+import { closeScoringPool, previewInWorker, recomputeInWorker } from "./pool.server";
+import { previewSettings } from "./preview.server";
+import { recomputeShop } from "./recompute.server";
+
+afterAll(() => closeScoringPool());
+
+const now = () => new Date("2026-07-01T00:00:00Z");
+
+/** `customers` customers, customer i with 1 + i % 4 orders spread over the past year. */
+function shopWithCustomers(customers: number) {
+  const { db } = freshDatabase();
+  const shopId = addShop(db, "big.myshopify.com");
+  const orders = [];
+  for (let i = 0; i < customers; i++) {
+    for (let k = 0; k <= i % 4; k++) {
+      const at = new Date(Date.parse("2026-06-30T12:00:00Z") - ((i * 7 + k * 31) % 360) * 86_400_000).toISOString();
+      orders.push(anOrder({ customerKey: `gid://shopify/Customer/${i}`, processedAt: at, updatedAt: at, totalMinor: 1000 + (i % 97) * 100 }));
+    }
+  }
+  const store = createOrderStore(db);
+  store.upsertOrders(shopId, orders);
+  return { db, shopId, store };
+}
+
+/** A copy of the database as it is now: a twin to recompute in-process for comparison. */
+function twin(db: SqliteDatabase): SqliteDatabase {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "rfm-twin-")), "twin.db");
+  db.exec(`VACUUM INTO '${file}'`);
+  return openSqlite(`file:${file}`);
+}
+
+const everything = (db: SqliteDatabase, shopId: string) => ({
+  customers: db.prepare(`SELECT * FROM "Customer" WHERE shopId = ? ORDER BY customerKey`).all(shopId),
+  snapshots: db.prepare(`SELECT * FROM "PersonaSnapshot" WHERE shopId = ? ORDER BY day, persona`).all(shopId),
+  transitions: db.prepare(`SELECT * FROM "PersonaTransition" WHERE shopId = ? ORDER BY day, fromPersona, toPersona`).all(shopId),
+});
+
+function settings(input: unknown): ShopSettings {
+  const parsed = parseShopSettings(input);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.settings;
+}
+
+/** Counts turns of the calling thread's event loop until `work` settles. */
+async function loopTurnsWhile<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const spin = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  try {
+    return { value: await work(), turns };
+  } finally {
+    running = false;
+  }
+}
+
+describe("scoring off the event loop", () => {
+  it("GIVEN a shop WHEN recomputed through the pool THEN it runs on another thread while this loop keeps turning, and writes what an in-process recompute writes", async () => {
+    const { db, shopId } = shopWithCustomers(3_000);
+    const copy = twin(db);
+
+    const { value: ran, turns } = await loopTurnsWhile(() => recomputeInWorker(shopId, { db, now }));
+
+    expect(ran.threadId).not.toBe(threadId);
+    expect(turns).toBeGreaterThan(0);
+    expect(ran.result.customersScored).toBe(3_000);
+    const inProcess = recomputeShop(shopId, { db: copy, store: createOrderStore(copy), now });
+    expect({ ...ran.result, timingsMs: null }).toEqual({ ...inProcess, timingsMs: null });
+    expect(everything(db, shopId)).toEqual(everything(copy, shopId));
+  });
+
+  it("GIVEN a large recompute writing on a worker WHEN this thread writes another shop's orders meanwhile THEN its writes get in between the recompute's slices", async () => {
+    const { db, shopId, store } = shopWithCustomers(20_000);
+    const other = addShop(db, "other.myshopify.com");
+    const asOf = now().getTime();
+    const rescored = db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND scoredAt = ?`).pluck();
+    // What this thread saw each time its write committed: how far the recompute had written.
+    const seen: number[] = [];
+    let running = true;
+    const writeLoop = () => {
+      if (!running) return;
+      writeTransaction(db, () => store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]))();
+      seen.push(rescored.get(shopId, asOf) as number);
+      setImmediate(writeLoop);
+    };
+    setImmediate(writeLoop);
+
+    const ran = await recomputeInWorker(shopId, { db, now }).finally(() => (running = false));
+
+    expect(ran.result.customersScored).toBe(20_000);
+    // A single long write transaction would only ever show none or all of them rescored.
+    expect(seen.some((n) => n > 0 && n < 20_000)).toBe(true);
+    expect(store.countOrders(other)).toBe(seen.length);
+  });
+
+  it("GIVEN candidate settings WHEN previewed through the pool THEN the preview equals the in-process one and came from another thread", async () => {
+    const { db, shopId, store } = shopWithCustomers(500);
+    const candidate = settings({ rules: { lookbackDays: 90 } });
+
+    const ran = await previewInWorker(shopId, candidate, { db, now });
+
+    expect(ran.threadId).not.toBe(threadId);
+    expect(ran.result).toEqual(previewSettings(shopId, candidate, { db, store, now }));
+    expect(ran.result.moved).toBeGreaterThan(0);
+  });
+
+  it("GIVEN an unknown shop WHEN recomputed through the pool THEN the worker's error reaches the caller", async () => {
+    const { db } = freshDatabase();
+
+    await expect(recomputeInWorker("shop_nope", { db, now })).rejects.toThrow("unknown shop shop_nope");
+  });
+
+  it("GIVEN an in-memory database WHEN recomputed through the pool THEN a clear error says a file is needed", async () => {
+    const db = new Database(":memory:");
+
+    await expect(async () => recomputeInWorker("shop_x", { db, now })).rejects.toThrow(/needs the database in a file/);
+  });
+
+  it("GIVEN a preview whose request was abandoned WHEN its signal aborts THEN the task is dropped", async () => {
+    const { db, shopId } = shopWithCustomers(50);
+    const abandoned = new AbortController();
+    abandoned.abort();
+
+    await expect(previewInWorker(shopId, settings({}), { db, now, signal: abandoned.signal })).rejects.toThrow(/abort/i);
+  });
+});

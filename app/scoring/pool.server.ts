@@ -1,0 +1,105 @@
+/**
+ * The scoring pool: recompute and settings preview run on worker threads (Piscina), never
+ * on the web process's event loop. A 1M-order recompute is seconds of CPU; on the loop it
+ * stalled every other shop's webhooks, admin pages and /healthz for as long.
+ *
+ * The worker opens its own connection to the same database file (worker.server.ts). Idle
+ * threads are unreferenced, so the pool never keeps a process alive; they exit after a
+ * minute without work. See docs/decisions/008-scoring-off-the-event-loop.md.
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { ShopSettings } from "~/settings/shop-settings";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { SettingsPreview } from "./preview.server";
+import type { RecomputeSummary } from "./recompute.server";
+import type { Ran, ScoringTask } from "./worker.server";
+
+export type { Ran } from "./worker.server";
+
+/**
+ * Write transactions of ~10 ms with 10 ms free between them: a web-process writer waiting
+ * on the lock (SQLite retries after 1, 3, 8, 18 … ms) gets in within ~20 ms.
+ */
+const WRITE_SLICES = { sliceMs: 10, pauseMs: 10 };
+
+/**
+ * The worker entry: the production build's bundle (next to build/server/index.js), else the
+ * TypeScript source through tsx (tests, `npm run dev`).
+ */
+export function scoringWorkerFile(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const name of ["scoring-worker.js", "worker-tsx.mjs"]) {
+    const file = path.join(here, name);
+    if (existsSync(file)) return file;
+  }
+  throw new Error(`scoring worker not found next to ${here}: run npm run build`);
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var rfmScoringPool: Piscina<ScoringTask, Ran<unknown>> | undefined;
+}
+
+function pool(): Piscina<ScoringTask, Ran<unknown>> {
+  // Two threads at least, so a merchant's preview does not queue behind a long recompute.
+  globalThis.rfmScoringPool ??= new Piscina<ScoringTask, Ran<unknown>>({
+    filename: scoringWorkerFile(),
+    minThreads: 0,
+    maxThreads: Math.min(4, Math.max(2, os.availableParallelism() - 1)),
+    idleTimeout: 60_000,
+  });
+  return globalThis.rfmScoringPool;
+}
+
+/** The file behind a connection: the worker opens its own (connections cannot cross threads). */
+function databaseFile(db: SqliteDatabase): string {
+  if (db.memory) throw new Error("scoring runs on a worker thread and needs the database in a file, not in memory");
+  return path.resolve(db.name);
+}
+
+export interface OffLoopDeps {
+  db: SqliteDatabase;
+  now?: () => Date;
+}
+
+/** Recomputes a shop on a scoring thread (see recomputeShop). */
+export function recomputeInWorker(shopId: string, deps: OffLoopDeps): Promise<Ran<RecomputeSummary>> {
+  const task: ScoringTask = {
+    kind: "recompute",
+    databaseFile: databaseFile(deps.db),
+    shopId,
+    asOf: (deps.now?.() ?? new Date()).toISOString(),
+    writeSlices: WRITE_SLICES,
+  };
+  return pool().run(task) as Promise<Ran<RecomputeSummary>>;
+}
+
+/**
+ * Previews settings on a scoring thread (see previewSettings). An aborted signal (the
+ * merchant left or sent another preview) drops the task, or stops its thread if it started.
+ */
+export function previewInWorker(
+  shopId: string,
+  candidate: ShopSettings,
+  deps: OffLoopDeps & { signal?: AbortSignal },
+): Promise<Ran<SettingsPreview>> {
+  const task: ScoringTask = {
+    kind: "preview",
+    databaseFile: databaseFile(deps.db),
+    shopId,
+    asOf: (deps.now?.() ?? new Date()).toISOString(),
+    candidate,
+  };
+  return pool().run(task, { signal: deps.signal }) as Promise<Ran<SettingsPreview>>;
+}
+
+/** Waits for running tasks, then stops every scoring thread (graceful shutdown). */
+export async function closeScoringPool(): Promise<void> {
+  const current = globalThis.rfmScoringPool;
+  globalThis.rfmScoringPool = undefined;
+  await current?.close();
+}
