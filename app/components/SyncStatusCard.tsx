@@ -12,6 +12,7 @@ export interface SyncStatusView {
   lastRecomputeAt: string | null;
   lastError: string | null;
   failedWrites: number;
+  writebackProblem?: string | null;
 }
 
 const PHASES: Record<string, { label: string; tone?: "info" | "success" | "attention" | "critical" }> = {
@@ -42,6 +43,11 @@ export function SyncStatusCard({ status, locale }: { status: SyncStatusView; loc
         {status.lastError && (
           <Banner tone="critical" title="The last sync step failed">
             <Text as="p">{status.lastError}</Text>
+          </Banner>
+        )}
+        {status.writebackProblem && (
+          <Banner tone="warning" title="Write-back could not write everything">
+            <Text as="p">{status.writebackProblem}</Text>
           </Banner>
         )}
         {status.failedWrites > 0 && (

@@ -6,6 +6,7 @@
 import { DAY_MS, isoDate } from "~/rfm";
 import { shopSettings } from "~/scoring/recompute.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writebackProblem } from "~/writeback/status.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import type { GridAxes } from "./grid-axes";
 import { isoOrNull } from "./request.server";
@@ -62,6 +63,8 @@ export interface SyncStatus {
   lastError: string | null;
   /** Customers whose last write-back failed. */
   failedWrites: number;
+  /** What the last write-back could not do (e.g. a metafield definition of another type), or null. */
+  writebackProblem: string | null;
 }
 
 export type DashboardEmptyState = "no-orders" | "backfill-running" | "nothing-scored" | null;
@@ -287,5 +290,6 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     lastRecomputeAt: isoOrNull(row?.lastRecomputeAt),
     lastError: (row?.lastError as string | null) ?? null,
     failedWrites,
+    writebackProblem: writebackProblem(db, shopId),
   };
 }

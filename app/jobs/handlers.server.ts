@@ -72,8 +72,8 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       const graphql = await (deps.rawGraphqlFor ?? deps.graphqlFor)(shopId);
       // Definitions and segments first (idempotent: a few reads when all exist), so
       // renamed personas and a new namespace are in place before customers are written.
-      await ensureStoreSetup(shopId, { db: deps.db, graphql, now: deps.now });
-      await runWriteback(shopId, { db: deps.db, graphql, now: deps.now, fetchFile: deps.fetchFile, full: payload.full === true });
+      const setup = await ensureStoreSetup(shopId, { db: deps.db, graphql, now: deps.now });
+      await runWriteback(shopId, { db: deps.db, graphql, now: deps.now, fetchFile: deps.fetchFile, full: payload.full === true, setup });
     },
     async cleanup({ shopId }) {
       const graphql = await (deps.rawGraphqlFor ?? deps.graphqlFor)(shopId);

@@ -5,7 +5,7 @@
  */
 import { compilePersonaMap, isoDate, personaRulesFor, utcDay, type PersonaSettings } from "~/rfm";
 import type { WritebackSettings } from "~/settings/shop-settings";
-import { metafieldId } from "./metafields";
+import { metafieldId, PERSONA_NAMESPACE } from "./metafields";
 import { personaTag } from "./naming";
 import type { StoreState } from "./state";
 
@@ -23,7 +23,7 @@ export interface WritebackCustomer {
 }
 
 export interface DesiredContext {
-  writeback: Pick<WritebackSettings, "tagPrefix" | "metafieldNamespace" | "extraTags">;
+  writeback: Pick<WritebackSettings, "tagPrefix" | "extraTags">;
   /** Display name of a persona slug in the shop's map. */
   personaName: (slug: string) => string;
 }
@@ -52,7 +52,10 @@ export function scoreTags(prefix: string, r: number, f: number, m: number): stri
 export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): StoreState {
   const { persona } = customer;
   if (!persona) return { tags: [], metafields: {}, persona: null };
-  const { tagPrefix, metafieldNamespace: ns, extraTags } = ctx.writeback;
+  const { tagPrefix, extraTags } = ctx.writeback;
+  // Always the app-reserved namespace: the old `metafieldNamespace` setting is no longer read, and
+  // values a customer carries elsewhere (recorded in `written`) are deleted by the plan — the migration.
+  const ns = PERSONA_NAMESPACE;
   const hasScores = customer.r !== null && customer.f !== null && customer.m !== null;
 
   const tags = [personaTag({ tagPrefix }, persona)];

@@ -148,7 +148,7 @@ query RfmRecentBulkMutations($query: String!) {
 export const METAFIELD_DEFINITIONS = `#graphql
 query RfmMetafieldDefinitions($namespace: String!) {
   metafieldDefinitions(first: 50, ownerType: CUSTOMER, namespace: $namespace) {
-    nodes { id namespace key name type { name } capabilities { adminFilterable { enabled } } }
+    nodes { id namespace key name type { name } access { admin } capabilities { adminFilterable { enabled } } }
   }
 }`;
 

@@ -3,7 +3,18 @@
  * a merchant reads in Settings → Custom data → Customers. Types are chosen so every one
  * can be used in customer segments and admin filters (text, number, date/time).
  * Keys are 2–64 characters in Shopify, hence `r_score` rather than `r`.
+ *
+ * They live in the app-reserved namespace `$app` (Shopify stores it as `app--<client id>`):
+ * only this app can write them, merchants read them. Their definitions are declared in
+ * shopify.app.toml (`[customer.metafields.app.<key>]`), which must agree with the list
+ * below. See docs/decisions/008-metafield-ownership.md.
  */
+
+/** Where persona metafields are written: the app-reserved namespace. */
+export const PERSONA_NAMESPACE = "$app";
+
+/** Where versions before app ownership wrote them (the merchant setting's default); migrated away by write-back. */
+export const LEGACY_NAMESPACE = "rfm";
 
 export type PersonaMetafieldKey =
   | "persona"

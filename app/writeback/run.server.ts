@@ -14,6 +14,7 @@ import { completePending, findRunOperations, pendingOf, sendFlowsBulk, writeBulk
 import { personaNamesFor } from "./desired";
 import { sendFlowsOnline, writeOnline, type FlowResult, type WriteResult } from "./online.server";
 import { createPacer, type Pacer } from "./pacer";
+import { heldMetafieldKeys, setupProblems, type SetupReport } from "./setup.server";
 import { diffStates, isEmptyPlan } from "./plan";
 import { planShop, type FlowJob, type ShopPlanCounts, type WriteJob } from "./shop-plan";
 import { EMPTY_STATE, parseWritten, type WrittenState } from "./state";
@@ -61,6 +62,11 @@ export interface WritebackDeps {
   full?: boolean;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
+  /**
+   * The store setup that ran before (ensureStoreSetup): keys whose definition conflicts are
+   * left alone, and its problems are recorded on the run for the dashboard.
+   */
+  setup?: SetupReport | null;
 }
 
 export interface WritebackReport {
@@ -84,6 +90,8 @@ export interface WritebackReport {
   resumedRun: number | null;
   /** First errors, per customer. */
   errors: { customerKey: string; message: string }[];
+  /** What the store setup could not do (e.g. a metafield definition of another type); the run still writes the rest. */
+  problems: string[];
   error?: string;
 }
 
@@ -286,6 +294,7 @@ function emptyReport(shopId: string): WritebackReport {
     bulkOperations: [],
     resumedRun: null,
     errors: [],
+    problems: [],
   };
 }
 
@@ -310,7 +319,7 @@ async function execute(
       retries: ctx.stats.retries - before.retries,
       throttleWaitMs: ctx.pacer.waitedMs,
       durationMs: ctx.nowMs() - started,
-      ...(error ? { error } : {}),
+      ...(error && status === "failed" ? { error } : {}),
     });
     report.errors = report.errors.slice(0, MAX_REPORTED_ERRORS);
     finishRun(
@@ -343,7 +352,8 @@ async function execute(
     report.flowTriggers = { sent: flows.sent, failed: flows.failed };
     report.errors.push(...flows.errors);
     report.bulkOperations.push(...flows.operations);
-    finish("done", null);
+    // A run that wrote what it could: its problems stay visible on the run (and the dashboard).
+    finish("done", report.problems.length > 0 ? report.problems.join("; ") : null);
     return report;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -373,9 +383,10 @@ export async function runWriteback(shopId: string, deps: WritebackDeps): Promise
   const plan = planShop(
     loadCustomers(deps.db, shopId),
     { writeback: settings.writeback, personaName: personaNamesFor(settings.personas) },
-    { full: deps.full, maxAttempts: deps.maxAttempts },
+    { full: deps.full, maxAttempts: deps.maxAttempts, heldMetafieldKeys: heldMetafieldKeys(deps.setup) },
   );
   report.customers = { ...plan.counts, written: 0, failed: 0 };
+  report.problems = setupProblems(deps.setup);
   return execute(ctx, report, plan.jobs, plan.flows, flow, started, before);
 }
 

@@ -2,9 +2,14 @@
  * Store setup for write-back, run at install and whenever write-back or persona settings
  * change: a metafield definition per persona metafield (so merchants can filter and build
  * segments on them) and one native customer segment per persona, on its tag.
- * Idempotent: definitions that exist are left alone (TAKEN is fine); segments are
- * remembered in PersonaSegment and also found by name, so installing twice never
- * duplicates them; renamed or redefined personas update their segment.
+ *
+ * Definitions live in the app-reserved namespace `$app` and are declared in
+ * shopify.app.toml, so Shopify normally has them in place; setup checks them and creates
+ * any that are missing (an app version deployed without them). A definition that exists
+ * with another type is never reused: it is reported as a conflict and write-back leaves
+ * that key alone (docs/decisions/008-metafield-ownership.md).
+ * Idempotent: segments are remembered in PersonaSegment and also found by name, so
+ * installing twice never duplicates them; renamed or redefined personas update their segment.
  */
 import { compilePersonaMap, personaRulesFor } from "~/rfm";
 import { shopSettings } from "~/scoring/recompute.server";
@@ -18,7 +23,7 @@ import {
   SEGMENTS_BY_ID,
   SEGMENTS_LIST,
 } from "./documents";
-import { PERSONA_METAFIELDS, type PersonaMetafieldSpec } from "./metafields";
+import { PERSONA_METAFIELDS, PERSONA_NAMESPACE, type PersonaMetafieldSpec } from "./metafields";
 import { personaTag, segmentName, segmentQuery } from "./naming";
 
 export interface SetupDeps {
@@ -30,11 +35,26 @@ export interface SetupDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export interface DefinitionConflict {
+  key: string;
+  /** The namespace as Shopify reports it (app--<client id>). */
+  namespace: string;
+  expectedType: string;
+  actualType: string;
+}
+
 export interface SetupReport {
   /** Why nothing was done (write-back off, or not a Shopify shop). */
   skipped?: string;
   namespace: string;
-  definitions: { created: string[]; existing: string[]; notFilterable: string[]; failed: { key: string; message: string }[] };
+  definitions: {
+    created: string[];
+    existing: string[];
+    notFilterable: string[];
+    failed: { key: string; message: string }[];
+    /** Defined in the store with another type: not reused, not written. */
+    conflicts: DefinitionConflict[];
+  };
   segments: {
     created: string[];
     updated: string[];
@@ -61,22 +81,26 @@ type SegmentPage = { segments: { nodes: Segment[]; pageInfo: { hasNextPage: bool
 
 const CAPABILITY_ERRORS = new Set(["OWNER_TYPE_LIMIT_EXCEEDED_FOR_USE_AS_ADMIN_FILTERS", "INVALID_CAPABILITY"]);
 
-async function createDefinition(
-  graphql: AdminGraphql,
-  namespace: string,
-  spec: PersonaMetafieldSpec,
-  filterable: boolean,
-): Promise<UserError[]> {
+interface ExistingDefinition {
+  key: string;
+  namespace: string;
+  type: { name: string };
+  capabilities: { adminFilterable: { enabled: boolean } };
+}
+
+async function createDefinition(graphql: AdminGraphql, spec: PersonaMetafieldSpec, filterable: boolean): Promise<UserError[]> {
   const response = await graphql<{ metafieldDefinitionCreate: { createdDefinition: { id: string } | null; userErrors: UserError[] } }>(
     METAFIELD_DEFINITION_CREATE,
     {
       definition: {
         name: spec.name,
-        namespace,
+        namespace: PERSONA_NAMESPACE,
         key: spec.key,
         type: spec.type,
         description: spec.description,
         ownerType: "CUSTOMER",
+        // Merchants read (customer page, filters, segments); only this app writes.
+        access: { admin: "MERCHANT_READ" },
         ...(filterable ? { capabilities: { adminFilterable: { enabled: true } } } : {}),
       },
     },
@@ -84,24 +108,68 @@ async function createDefinition(
   return dataOf(response, "metafieldDefinitionCreate").metafieldDefinitionCreate.userErrors;
 }
 
-async function ensureDefinitions(graphql: AdminGraphql, namespace: string, report: SetupReport["definitions"]): Promise<void> {
-  const response = await graphql<{ metafieldDefinitions: { nodes: { key: string }[] } }>(METAFIELD_DEFINITIONS, { namespace });
-  const existing = new Set(dataOf(response, "metafieldDefinitions").metafieldDefinitions.nodes.map((d) => d.key));
+async function readDefinitions(graphql: AdminGraphql): Promise<Map<string, ExistingDefinition>> {
+  const response = await graphql<{ metafieldDefinitions: { nodes: ExistingDefinition[] } }>(METAFIELD_DEFINITIONS, {
+    namespace: PERSONA_NAMESPACE,
+  });
+  return new Map(dataOf(response, "metafieldDefinitions").metafieldDefinitions.nodes.map((d) => [d.key, d]));
+}
+
+/** A definition we can use as it is, or the conflict that stops us from using it. */
+function checkExisting(spec: PersonaMetafieldSpec, found: ExistingDefinition, report: SetupReport["definitions"]): void {
+  if (found.type.name !== spec.type) {
+    report.conflicts.push({ key: spec.key, namespace: found.namespace, expectedType: spec.type, actualType: found.type.name });
+    report.failed.push({ key: spec.key, message: conflictMessage(spec.key, found.namespace, spec.type, found.type.name) });
+    return;
+  }
+  report.existing.push(spec.key);
+  if (!found.capabilities.adminFilterable.enabled) report.notFilterable.push(spec.key);
+}
+
+export function conflictMessage(key: string, namespace: string, expectedType: string, actualType: string): string {
+  return `metafield definition ${namespace}.${key} has type ${actualType}, but RFM Personas writes ${expectedType}: ${key} is not written until the definition is corrected`;
+}
+
+async function ensureDefinitions(graphql: AdminGraphql, report: SetupReport["definitions"]): Promise<void> {
+  let existing = await readDefinitions(graphql);
   for (const spec of PERSONA_METAFIELDS) {
-    if (existing.has(spec.key)) {
-      report.existing.push(spec.key);
+    const found = existing.get(spec.key);
+    if (found) {
+      checkExisting(spec, found, report);
       continue;
     }
-    let errors = await createDefinition(graphql, namespace, spec, true);
+    // Missing although declared in shopify.app.toml (e.g. an app version deployed without it): define it.
+    let errors = await createDefinition(graphql, spec, true);
     if (errors.some((e) => CAPABILITY_ERRORS.has(e.code ?? ""))) {
       // The shop ran out of filterable definitions: still define it, unfilterable.
-      errors = await createDefinition(graphql, namespace, spec, false);
+      errors = await createDefinition(graphql, spec, false);
       if (errors.length === 0) report.notFilterable.push(spec.key);
     }
     if (errors.length === 0) report.created.push(spec.key);
-    else if (errors.some((e) => e.code === "TAKEN")) report.existing.push(spec.key);
-    else report.failed.push({ key: spec.key, message: errors.map((e) => e.message).join("; ") });
+    else if (errors.some((e) => e.code === "TAKEN")) {
+      // Created meanwhile (a deploy, or another process): check it like any existing one.
+      existing = await readDefinitions(graphql);
+      const now = existing.get(spec.key);
+      if (now) checkExisting(spec, now, report);
+      else report.failed.push({ key: spec.key, message: errors.map((e) => e.message).join("; ") });
+    } else report.failed.push({ key: spec.key, message: errors.map((e) => e.message).join("; ") });
   }
+}
+
+/** Persona metafield keys write-back must leave alone after this setup. */
+export function heldMetafieldKeys(report: SetupReport | null | undefined): string[] {
+  return report?.definitions.conflicts.map((c) => c.key) ?? [];
+}
+
+/** What the merchant should read about this setup (shown with the write-back run). */
+export function setupProblems(report: SetupReport | null | undefined): string[] {
+  if (!report) return [];
+  return [
+    ...report.definitions.failed.map((f) =>
+      report.definitions.conflicts.some((c) => c.key === f.key) ? f.message : `metafield definition ${f.key}: ${f.message}`,
+    ),
+    ...report.segments.failed.map((f) => `segment for ${f.persona}: ${f.message}`),
+  ];
 }
 
 async function listSegments(graphql: AdminGraphql): Promise<Segment[]> {
@@ -124,15 +192,15 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
   const settings = shopSettings(db, shopId);
   const { writeback } = settings;
   const report: SetupReport = {
-    namespace: writeback.metafieldNamespace,
-    definitions: { created: [], existing: [], notFilterable: [], failed: [] },
+    namespace: PERSONA_NAMESPACE,
+    definitions: { created: [], existing: [], notFilterable: [], failed: [], conflicts: [] },
     segments: { created: [], updated: [], unchanged: [], adopted: [], failed: [] },
   };
   const platform = (db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined)?.platform;
   if (platform !== "shopify") return { ...report, skipped: "not a Shopify shop" };
   // Write-back off: leave the merchant's store alone.
   if (!writeback.enabled) return { ...report, skipped: "write-back is turned off" };
-  await ensureDefinitions(graphql, writeback.metafieldNamespace, report.definitions);
+  await ensureDefinitions(graphql, report.definitions);
 
   const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
   const rows = db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];

@@ -4,6 +4,7 @@
  */
 import { desiredState, writability, type DesiredContext, type WritebackCustomer } from "./desired";
 import { isEmptyPlan, operationsFor, targetState, type CustomerPlan } from "./plan";
+import { metafieldId, PERSONA_NAMESPACE } from "./metafields";
 import { parseWritten, type PendingFlow, type StoreState, type WrittenState } from "./state";
 
 export interface CustomerRow extends WritebackCustomer {
@@ -51,6 +52,24 @@ export interface PlanOptions {
   /** Re-send every tag and metafield we want (repairs edits made in the admin); still removes only our tags. */
   full?: boolean;
   maxAttempts?: number;
+  /**
+   * Persona metafield keys not to touch (their definition in the store has another type):
+   * neither set nor deleted, so the rest of the customer is still written.
+   */
+  heldMetafieldKeys?: readonly string[];
+}
+
+/** The desired state with held keys left as we last wrote them (or absent). */
+export function holdKeys(desired: StoreState, written: StoreState | null, held: readonly string[]): StoreState {
+  if (held.length === 0) return desired;
+  const metafields = { ...desired.metafields };
+  for (const key of held) {
+    const id = metafieldId(PERSONA_NAMESPACE, key);
+    const before = written?.metafields[id];
+    if (before === undefined) delete metafields[id];
+    else metafields[id] = before;
+  }
+  return { ...desired, metafields };
 }
 
 export function planShop(rows: Iterable<CustomerRow>, ctx: DesiredContext, options: PlanOptions = {}): ShopPlan {
@@ -78,7 +97,7 @@ export function planShop(rows: Iterable<CustomerRow>, ctx: DesiredContext, optio
       counts.skippedFailing++;
       continue;
     }
-    const desired = desiredState(row, ctx);
+    const desired = holdKeys(desiredState(row, ctx), written, options.heldMetafieldKeys ?? []);
     const target = targetState(desired, written);
     const plan = operationsFor(written, target, options.full);
     if (isEmptyPlan(plan)) {

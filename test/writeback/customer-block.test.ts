@@ -60,6 +60,13 @@ describe("customer block view model", () => {
     expect(appUrl(undefined)).toBe("app:/app");
   });
 
+  it("GIVEN a customer carrying our app-reserved metafields and not yet cleaned legacy ones WHEN viewed THEN the app-reserved ones are shown", () => {
+    const legacy = [mf("persona", "Lost"), mf("r_score", "1")];
+    const ours = [mf("persona", "Champions", "app--4242"), mf("r_score", "5", "app--4242")];
+    expect(personaView([...legacy, ...ours], { now: NOW })).toMatchObject({ namespace: "app--4242", persona: "Champions", scores: { r: 5 } });
+    expect(pickNamespace([mf("persona", "A", "zzz"), mf("persona", "B", "rfm"), mf("persona", "C", "app--4242")])).toBe("app--4242");
+  });
+
   it("GIVEN the block's query WHEN validated THEN the real Admin schema accepts it", () => {
     expect(validateAdminDocument(CUSTOMER_PERSONA_QUERY).map((e) => e.message)).toEqual([]);
   });
@@ -82,6 +89,7 @@ describe("customer block view model", () => {
       });
       const view = personaView(response.data!.customer.metafields.nodes, { now: new Date(h.clock.now()), customerId: customerGid(1) });
 
+      expect(view.namespace).toBe(`app--${h.sim.app.apiClientId}`);
       expect(view.persona).toBe("Loyal");
       expect(view.scoreLabel).toBe("R 2 · F 1 · M 1");
       expect(view.sinceLabel).toMatch(/^Since \d+ \w+ 2026 \(\d+ days?\)$/);

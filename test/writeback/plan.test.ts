@@ -7,7 +7,7 @@ import type { StoreState } from "~/writeback/state";
 
 const personaName = personaNamesFor({ map: "default" });
 const ctx = (over: Partial<DesiredContext["writeback"]> = {}): DesiredContext => ({
-  writeback: { tagPrefix: "rfm:", metafieldNamespace: "rfm", extraTags: false, ...over },
+  writeback: { tagPrefix: "rfm:", extraTags: false, ...over },
   personaName,
 });
 
@@ -57,7 +57,6 @@ const customerArb = fc.record({
 });
 const settingsArb = fc.record({
   tagPrefix: fc.constantFrom("rfm:", "RFM-", "p_", ""),
-  metafieldNamespace: fc.constantFrom("rfm", "crm"),
   extraTags: fc.boolean(),
 });
 // The merchant's own tags, some deliberately close to ours. A tag identical to one we write
@@ -71,14 +70,14 @@ describe("desired state", () => {
     const state = desiredState(customer(), ctx());
     expect(state.tags).toEqual(["rfm:champions"]);
     expect(state.metafields).toEqual({
-      "rfm.persona": "Champions",
-      "rfm.r_score": "5",
-      "rfm.f_score": "4",
-      "rfm.m_score": "5",
-      "rfm.score": "545",
-      "rfm.previous_persona": "Loyal",
-      "rfm.persona_since": "2026-11-01",
-      "rfm.computed_at": "2026-11-01T06:00:00Z",
+      "$app.persona": "Champions",
+      "$app.r_score": "5",
+      "$app.f_score": "4",
+      "$app.m_score": "5",
+      "$app.score": "545",
+      "$app.previous_persona": "Loyal",
+      "$app.persona_since": "2026-11-01",
+      "$app.computed_at": "2026-11-01T06:00:00Z",
     });
   });
 
@@ -114,7 +113,7 @@ describe("plan", () => {
     const desired = desiredState(customer({ scoredAt: T0 + 86_400_000 }), ctx());
     const { target, plan } = planCustomer(desired, written);
     expect(isEmptyPlan(plan)).toBe(true);
-    expect(target.metafields["rfm.computed_at"]).toBe("2026-11-01T06:00:00Z");
+    expect(target.metafields["$app.computed_at"]).toBe("2026-11-01T06:00:00Z");
   });
 
   it("GIVEN a persona change WHEN planned THEN the tag is swapped and computed_at written with it", () => {
@@ -215,6 +214,34 @@ describe("shop plan", () => {
     );
     expect(plan.counts).toMatchObject({ customers: 5, guests: 1, unchanged: 2, toWrite: 1, skippedFailing: 1 });
     expect(plan.jobs.map((j) => j.customerKey)).toEqual(["gid://shopify/Customer/1"]);
+  });
+
+  it("GIVEN a customer written under the legacy merchant namespace WHEN planned THEN its rfm values are deleted and the $app ones set", () => {
+    const current = desiredState(customer(), ctx());
+    const legacy = {
+      ...current,
+      metafields: Object.fromEntries(Object.entries(current.metafields).map(([id, v]) => [id.replace(/^\$app\./, "rfm."), v])),
+    };
+    const plan = planShop([row({ written: JSON.stringify(legacy), writeStatus: "ok" })], ctx());
+    expect(plan.jobs).toHaveLength(1);
+    const { metafieldsSet, metafieldsDelete, tagsAdd, tagsRemove } = plan.jobs[0].plan;
+    expect(metafieldsDelete.map((m) => `${m.namespace}.${m.key}`).sort()).toEqual(Object.keys(legacy.metafields).sort());
+    expect(metafieldsSet.map((m) => `${m.namespace}.${m.key}`).sort()).toEqual(Object.keys(current.metafields).sort());
+    expect([...tagsAdd, ...tagsRemove]).toEqual([]);
+  });
+
+  it("GIVEN a held key (its definition has another type) WHEN planned THEN it is neither set nor deleted, the rest is written", () => {
+    const fresh = planShop([row({})], ctx(), { heldMetafieldKeys: ["r_score"] });
+    expect(fresh.jobs[0].plan.metafieldsSet.map((m) => m.key)).not.toContain("r_score");
+    expect(fresh.jobs[0].plan.metafieldsSet).toHaveLength(7);
+
+    const written = desiredState(customer(), ctx());
+    const changed = planShop([row({ r: 1, written: JSON.stringify(written), writeStatus: "ok" })], ctx(), { heldMetafieldKeys: ["r_score"] });
+    const job = changed.jobs[0];
+    expect(job.plan.metafieldsSet.map((m) => m.key)).toContain("score");
+    expect(job.plan.metafieldsSet.map((m) => m.key)).not.toContain("r_score");
+    expect(job.plan.metafieldsDelete).toEqual([]);
+    expect(job.target.metafields["$app.r_score"]).toBe("5");
   });
 
   it("GIVEN a full run WHEN planned THEN everything wanted is re-sent, still removing only our tags", () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
 import { PERSONA_METAFIELDS } from "~/writeback/metafields";
 import { ensureStoreSetup } from "~/writeback/setup.server";
-import { createTestShop, startHarness, type Harness } from "./support";
+import { appNamespaceOf, createTestShop, startHarness, type Harness } from "./support";
 
 let h: Harness;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ describe("store setup", () => {
     const definitions = definitionsOf(t);
     expect(definitions).toHaveLength(PERSONA_METAFIELDS.length);
     for (const d of definitions) {
-      expect(d).toMatchObject({ ownerType: "CUSTOMER", namespace: "rfm", adminFilterable: true });
+      expect(d).toMatchObject({ ownerType: "CUSTOMER", namespace: appNamespaceOf(t.shop), adminFilterable: true, access: { admin: "MERCHANT_READ" } });
       expect(d.name).toMatch(/RFM/);
     }
 

@@ -8,6 +8,7 @@ import { shopSettings } from "~/scoring/recompute.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { desiredState, personaNamesFor, writability } from "~/writeback/desired";
 import { FLOW_TRIGGER_HANDLE } from "~/writeback/flow";
+import { PERSONA_NAMESPACE } from "~/writeback/metafields";
 import type { WritebackDeps } from "~/writeback/run.server";
 import { loadCustomers } from "~/writeback/store.server";
 import { createManualClock, startSimulator, type ManualClock, type ShopOptions, type SimShop, type Simulator } from "../shopify-sim";
@@ -64,6 +65,11 @@ export function createTestShop(
   return { shop, domain, db, shopId, deps };
 }
 
+/** How the simulated store spells our `$app` namespace: app--<the app's client id>. */
+export function appNamespaceOf(shop: SimShop): string {
+  return `app--${shop.context(null, "request").apiClientId}`;
+}
+
 export function simCustomerId(customerKey: string): number {
   return Number(customerKey.split("/").pop());
 }
@@ -82,6 +88,7 @@ export function expectStoreMatchesDatabase(t: Pick<TestShop, "shop" | "db" | "sh
   const settings = shopSettings(t.db, t.shopId);
   const ctx = { writeback: settings.writeback, personaName: personaNamesFor(settings.personas) };
   const prefix = options.prefix ?? settings.writeback.tagPrefix;
+  const appNamespace = appNamespaceOf(t.shop);
   let checked = 0;
   for (const row of loadCustomers(t.db, t.shopId)) {
     if (writability(row) !== "writable") continue;
@@ -91,11 +98,12 @@ export function expectStoreMatchesDatabase(t: Pick<TestShop, "shop" | "db" | "sh
     const ours = simCustomer.tags.filter((tag) => tag.startsWith(prefix));
     expect(ours.sort(), row.customerKey).toEqual([...desired.tags].sort());
     for (const tag of merchantTags(row.customerKey)) expect(simCustomer.tags, row.customerKey).toContain(tag);
+    // Ours live in the app-reserved namespace; the store reports `$app` as app--<client id>.
     const metafields = Object.fromEntries(
       t.shop.store
         .metafieldsOf("CUSTOMER", simCustomer.id)
-        .filter((m) => m.namespace === settings.writeback.metafieldNamespace)
-        .map((m) => [`${m.namespace}.${m.key}`, m.value]),
+        .filter((m) => m.namespace === appNamespace)
+        .map((m) => [`${PERSONA_NAMESPACE}.${m.key}`, m.value]),
     );
     const withoutComputedAt = (mf: Record<string, string>) =>
       Object.fromEntries(Object.entries(mf).filter(([id]) => !id.endsWith(".computed_at")));

@@ -7,6 +7,7 @@ import { runWriteback, removeAllPersonaData } from "~/writeback/run.server";
 import { loadCustomers } from "~/writeback/store.server";
 import { parseWritten } from "~/writeback/state";
 import {
+  appNamespaceOf,
   createTestShop,
   customerGid,
   expectStoreMatchesDatabase,
@@ -106,7 +107,7 @@ describe("online write-back", () => {
     expectStoreMatchesDatabase(t);
   });
 
-  it("GIVEN the tag prefix and namespace change WHEN written back THEN the old tags and metafields we wrote are gone", async () => {
+  it("GIVEN the tag prefix changes (and the retired namespace setting is set) WHEN written back THEN the old tags are gone and metafields stay in the app's namespace", async () => {
     const t = createTestShop(h, { count: 12, customers: scored(12, day0()), settings: { writeback: { extraTags: true } } });
     await runWriteback(t.shopId, t.deps);
     t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
@@ -118,7 +119,7 @@ describe("online write-back", () => {
 
     for (const c of t.shop.store.customers.values()) {
       expect(c.tags.filter((tag) => tag.startsWith("rfm:"))).toEqual([]);
-      expect(t.shop.store.metafieldsOf("CUSTOMER", c.id).filter((m) => m.namespace === "rfm")).toEqual([]);
+      expect(t.shop.store.metafieldsOf("CUSTOMER", c.id).filter((m) => m.namespace !== appNamespaceOf(t.shop))).toEqual([]);
     }
     expectStoreMatchesDatabase(t);
   });

@@ -197,7 +197,7 @@ export function WritebackSection({ value, onChange, error }: SectionProps<"write
       <BlockStack gap="400">
         <Checkbox
           label="Write personas to my store"
-          helpText="Tags and metafields on customers, a segment per persona, and the Flow trigger."
+          helpText="Tags and RFM metafields on customers (yours to read, filter and segment on; only this app changes them), a segment per persona, and the Flow trigger."
           checked={value.enabled}
           onChange={set("enabled")}
         />
@@ -208,13 +208,6 @@ export function WritebackSection({ value, onChange, error }: SectionProps<"write
             onChange={set("tagPrefix")}
             error={error("writeback.tagPrefix")}
             helpText={`Customers get tags like “${value.tagPrefix}champions”.`}
-            autoComplete="off"
-          />
-          <TextField
-            label="Metafield namespace"
-            value={value.metafieldNamespace}
-            onChange={set("metafieldNamespace")}
-            error={error("writeback.metafieldNamespace")}
             autoComplete="off"
           />
         </FormLayout>

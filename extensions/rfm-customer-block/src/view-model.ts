@@ -1,8 +1,10 @@
 /**
  * The customer block's logic, pure so vitest covers it: read the persona metafields
  * write-back maintains (app/writeback/metafields.ts) into what the block shows.
- * The metafield namespace is a merchant setting ("rfm" by default), so the block finds
- * the namespace that carries a `persona` key rather than assuming one.
+ * Write-back keeps them in the app-reserved namespace (`$app`, which the API reports as
+ * `app--<client id>`); customers not yet migrated still carry them under the old merchant
+ * namespace ("rfm" by default), so the block prefers ours and falls back to the one that
+ * carries a `persona` key.
  */
 
 /** Read with the extension's Admin API access (shopify.query). */
@@ -36,7 +38,9 @@ export interface PersonaView {
 }
 
 const DAY_MS = 86_400_000;
-const PREFERRED_NAMESPACE = "rfm";
+/** Before app ownership, the default merchant namespace (docs/decisions/008-metafield-ownership.md). */
+const LEGACY_NAMESPACE = "rfm";
+const isAppReserved = (namespace: string) => namespace.startsWith("app--");
 
 /** Tones for the built-in personas; custom ones are neutral information. */
 const TONES: Record<string, PersonaView["tone"]> = {
@@ -58,11 +62,14 @@ export function personaTone(name: string | null): PersonaView["tone"] {
   return TONES[name.trim().toLowerCase().replace(/’/g, "'")] ?? "info";
 }
 
-/** The namespace our metafields live in: the one with a `persona` key, "rfm" when several do. */
+/**
+ * The namespace our metafields live in: among those with a `persona` key, the app-reserved
+ * one (only this app's is visible to it), else the legacy "rfm", else the first by name.
+ */
 export function pickNamespace(metafields: readonly MetafieldValue[]): string | null {
-  const candidates = [...new Set(metafields.filter((m) => m.key === "persona" && m.value.trim()).map((m) => m.namespace))];
+  const candidates = [...new Set(metafields.filter((m) => m.key === "persona" && m.value.trim()).map((m) => m.namespace))].sort();
   if (candidates.length === 0) return null;
-  return candidates.includes(PREFERRED_NAMESPACE) ? PREFERRED_NAMESPACE : candidates.sort()[0];
+  return candidates.find(isAppReserved) ?? (candidates.includes(LEGACY_NAMESPACE) ? LEGACY_NAMESPACE : candidates[0]);
 }
 
 function score(value: string | undefined): number | null {
