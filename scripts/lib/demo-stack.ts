@@ -93,7 +93,7 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
 
   // 3. The app itself: the production build, served as remix-serve would.
   const buildFile = path.join(root, "build", "server", "index.js");
-  if (!existsSync(buildFile)) {
+  if (!existsSync(buildFile) || !existsSync(path.join(root, "build", "server", "scoring-worker.js"))) {
     log("building the app (npm run build)…");
     execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   }
