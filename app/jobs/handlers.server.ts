@@ -6,6 +6,7 @@ import type { PrismaClient } from "@prisma/client";
 import { recomputeInWorker } from "~/scoring/pool.server";
 import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
 import { backfillStep } from "~/stores/shopify/backfill.server";
+import { bulkPollDelay } from "~/stores/shopify/bulk-finish.server";
 import { refreshOrder, sweepOrders } from "~/stores/shopify/sweep.server";
 import { removeAllPersonaData, runWriteback } from "~/writeback/run.server";
 import { ensureStoreSetup } from "~/writeback/setup.server";
@@ -21,6 +22,8 @@ export interface HandlerDeps {
   /** The same client without retries, for write-back (which paces and retries itself, and counts). */
   rawGraphqlFor?: (shopId: string) => Promise<AdminGraphql>;
   bulkPollMs: number;
+  /** Polls of a running export back off up to this (the finish webhook usually comes first). */
+  bulkPollMaxMs?: number;
   sweepIntervalMs: number;
   fetchFile?: (url: string) => Promise<Response>;
   now?: () => Date;
@@ -37,10 +40,16 @@ export function untilNextDailyRun(now: Date): number {
 export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
   return {
-    async backfill({ shopId, queue }) {
+    async backfill({ shopId, payload, queue }) {
       const graphql = await deps.graphqlFor(shopId);
-      const step = await backfillStep(shopId, { ...deps, graphql });
-      if (step.next === "poll") queue.enqueue("backfill", shopId, { delayMs: step.delayMs ? deps.bulkPollMs : 0 });
+      const step = await backfillStep(shopId, { ...deps, graphql, queue });
+      if (step.next === "poll") {
+        // Still running: poll again later and later (bulk_operations/finish wakes the job
+        // early); just (re)started: look at once.
+        const polls = step.delayMs ? Number(payload.polls ?? 0) + 1 : 0;
+        const delayMs = polls ? bulkPollDelay(polls - 1, deps.bulkPollMs, deps.bulkPollMaxMs) : 0;
+        queue.enqueue("backfill", shopId, { delayMs, payload: { polls } });
+      }
       if (step.next === "done") {
         queue.enqueue("recompute", shopId);
         queue.enqueue("sweep", shopId);

@@ -19,7 +19,7 @@ import {
 } from "graphql";
 import type { Clock } from "./clock";
 import { isConnectionType } from "./cost";
-import type { FaultInjector } from "./faults";
+import type { BulkLineCorruption, FaultInjector } from "./faults";
 import type { FileStore } from "./files";
 import { gid } from "./ids";
 import type { BulkOperationStatus, SimBulkOperation } from "./model";
@@ -124,6 +124,8 @@ function connectionNodes(field: FieldNode, connection: GraphQLObjectType, fragme
 export class BulkOperations implements BulkRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Damaged result lines drawn from the fault injector when a query operation started. */
+  private readonly corruptions = new Map<number, readonly BulkLineCorruption[]>();
 
   constructor(private readonly deps: BulkDeps) {}
 
@@ -248,6 +250,8 @@ export class BulkOperations implements BulkRunner {
       };
     }
     const op = this.create("QUERY", query, groupObjects, null);
+    const corrupt = this.deps.faults.bulkCorruptLines();
+    if (corrupt.length > 0) this.corruptions.set(op.id, [...corrupt]);
     this.schedule(op, async () => this.produceQueryLines(op, parsed.plan, scopes));
     return { operation: op, userErrors: [] };
   }
@@ -377,7 +381,7 @@ export class BulkOperations implements BulkRunner {
       op.objectCount = lines.length;
       op.rootObjectCount = op.type === "QUERY" ? rootCount : lines.length;
       if (lines.length > 0) {
-        const content = lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+        const content = this.serialise(op, lines);
         op.url = this.deps.files.put(`${op.id}-${name}`, content).url;
         op.fileSize = Buffer.byteLength(content);
       }
@@ -393,6 +397,19 @@ export class BulkOperations implements BulkRunner {
     op.errorCode = errorCode;
     op.completedAt = this.deps.store.now();
     this.announce(op);
+  }
+
+  /** JSONL text of a result, with any injected damage. */
+  private serialise(op: SimBulkOperation, lines: Json[]): string {
+    const damage = new Map((this.corruptions.get(op.id) ?? []).map((c) => [c.line - 1, c.how]));
+    const text = lines.map((line, i) => {
+      const how = damage.get(i);
+      const json = JSON.stringify(line);
+      if (how === "truncate") return json.slice(0, Math.floor(json.length / 2));
+      if (how === "bad-amount") return json.replace(/"amount":"[^"]*"/g, '"amount":"12,50"');
+      return json;
+    });
+    return text.join("\n") + "\n";
   }
 
   private finishCanceled(op: SimBulkOperation, lines: Json[] = []): void {

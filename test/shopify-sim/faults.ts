@@ -17,7 +17,15 @@ export interface FaultOptions {
   throttledRate?: number;
   /** Bulk operations started while set end this way instead of COMPLETED. */
   bulkOutcome?: "FAILED" | "EXPIRED" | "CANCELED" | null;
+  /**
+   * Bulk queries started while set write these lines (1-based) of their result file damaged:
+   * "truncate" cuts the line in half (invalid JSON), "bad-amount" writes an amount no
+   * decimal parser accepts ("12,50") into every money field of the line.
+   */
+  bulkCorruptLines?: { line: number; how: "truncate" | "bad-amount" }[] | null;
 }
+
+export type BulkLineCorruption = NonNullable<FaultOptions["bulkCorruptLines"]>[number];
 
 export type RequestFault = { kind: "http"; status: 429 | 500 | 503 } | { kind: "timeout"; ms: number } | { kind: "throttled" } | null;
 
@@ -62,5 +70,9 @@ export class FaultInjector {
 
   bulkOutcome(): "FAILED" | "EXPIRED" | "CANCELED" | null {
     return this.options.bulkOutcome ?? null;
+  }
+
+  bulkCorruptLines(): readonly BulkLineCorruption[] {
+    return this.options.bulkCorruptLines ?? [];
   }
 }

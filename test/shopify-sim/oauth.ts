@@ -155,7 +155,19 @@ export class TokenRegistry {
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly codes = new Map<string, AuthorizationCode>();
 
+  /**
+   * What a shop's merchant granted, when not everything the app asks for: read_all_orders,
+   * for one, needs Shopify's approval, and without it the app never gets it.
+   */
+  grantedScopes: (shop: string) => readonly string[] | null = () => null;
+
   constructor(readonly app: AppCredentials, private readonly clock: Clock) {}
+
+  /** The app's scopes as this shop grants them. */
+  scopesFor(shop: string): string[] {
+    const granted = this.grantedScopes(shop);
+    return granted ? this.app.scopes.filter((s) => granted.includes(s)) : [...this.app.scopes];
+  }
 
   /** Issues a token directly (tests, the standalone script); defaults to a non-expiring offline token with the app's scopes. */
   issue(
@@ -168,7 +180,7 @@ export class TokenRegistry {
     const record: AccessTokenRecord = {
       token: options.token ?? `${prefix}_${randomBytes(16).toString("hex")}`,
       shop,
-      scopes: options.scopes ?? [...this.app.scopes],
+      scopes: options.scopes ?? this.scopesFor(shop),
       online,
       expiresAt: ttl === null ? null : this.clock.now() + ttl * 1000,
       userId: online ? options.userId ?? 1 : null,
@@ -195,7 +207,7 @@ export class TokenRegistry {
     const code = randomBytes(16).toString("hex");
     this.codes.set(code, {
       shop,
-      scopes: options.scopes ?? [...this.app.scopes],
+      scopes: options.scopes ?? this.scopesFor(shop),
       online: options.online ?? false,
       expiresAt: this.clock.now() + 10 * 60 * 1000,
     });
@@ -241,7 +253,7 @@ export class TokenRegistry {
       if (verified.claims.dest !== `https://${shop}`) {
         return oauthError(400, "invalid_subject_token", "Session token was issued for another shop.");
       }
-      return this.grant(shop, [...this.app.scopes], requested === ONLINE_TOKEN_TYPE, expiring, Number(verified.claims.sub) || 1);
+      return this.grant(shop, this.scopesFor(shop), requested === ONLINE_TOKEN_TYPE, expiring, Number(verified.claims.sub) || 1);
     }
 
     if (grantType === "refresh_token") {

@@ -147,6 +147,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const files = new FileStore(() => baseUrl, clock);
   const uploads = new UploadStore(() => baseUrl, clock);
   const shops = new Map<string, SimShop>();
+  tokens.grantedScopes = (domain) => shops.get(domain)?.grantedScopes ?? null;
   const hangTimers = new Set<NodeJS.Timeout>();
   const host = {
     admin,
@@ -250,7 +251,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const q = url.searchParams;
       if (q.get("client_id") !== app.apiKey || !q.get("redirect_uri"))
         return send(res, 400, { errors: "Invalid client_id or redirect_uri" });
-      const scopes = (q.get("scope") ?? app.scopes.join(",")).split(",").filter(Boolean);
+      const granted = tokens.scopesFor(shop.domain);
+      const scopes = (q.get("scope") ?? app.scopes.join(",")).split(",").filter((s) => s && granted.includes(s));
       const online = q.getAll("grant_options[]").includes("per-user");
       const params: Record<string, string> = {
         code: tokens.createAuthorizationCode(shop.domain, { scopes, online }),

@@ -47,6 +47,18 @@ export interface ShopOptions {
   /** Pre-issued offline access tokens (e.g. a fixed token for the standalone demo). */
   accessTokens?: { token: string; scopes?: string[] }[];
   installed?: boolean;
+  /**
+   * Scopes the merchant grants on install (token exchange, OAuth); the app's scopes outside
+   * this list are withheld, e.g. read_all_orders without Shopify's approval. Default: all.
+   */
+  grantedScopes?: string[];
+  /**
+   * Protected customer data the app is approved for: 2 (default) includes name, email,
+   * phone and address fields; 1 withholds them — GraphQL answers those fields with null and
+   * ACCESS_DENIED (a bulk query selecting them ends FAILED/ACCESS_DENIED) and webhook
+   * payloads leave them out.
+   */
+  customerDataLevel?: 1 | 2;
 }
 
 /** What a shop borrows from the simulator hosting it. */
@@ -100,6 +112,10 @@ export class SimShop {
   /** The seed's truth when the shop was created from a dataset. */
   readonly truth: SeedData["truth"] | null;
   installed: boolean;
+  /** See ShopOptions.grantedScopes; changeable with grantScopes(). */
+  grantedScopes: string[] | null;
+  /** See ShopOptions.customerDataLevel. */
+  customerDataLevel: 1 | 2;
   private readonly recorder = new StatsRecorder();
   private readonly fieldResolver: GraphQLFieldResolver<unknown, ResolverContext>;
   private webhookSubscriptions: AppWebhookSubscription[] | null;
@@ -121,6 +137,8 @@ export class SimShop {
     };
     this.plan = options.plan ?? "Standard";
     this.installed = options.installed ?? true;
+    this.grantedScopes = options.grantedScopes ? [...options.grantedScopes] : null;
+    this.customerDataLevel = options.customerDataLevel ?? 2;
     this.store = new ShopStore(info, host.clock);
     this.bucket = new LeakyBucket({ ...(PLAN_LIMITS[this.plan] ?? PLAN_LIMITS.Standard), ...options.throttle }, host.clock);
     const seed = `${host.seed}/${this.domain}`;
@@ -139,7 +157,9 @@ export class SimShop {
       random: createRandom(`${seed}/webhooks`),
       installed: () => this.installed,
     });
-    this.store.onEvent((event) => this.webhooks.handle(event));
+    this.store.onEvent((event) =>
+      this.webhooks.handle(this.customerDataLevel < 2 ? withoutProtectedFields(event) : event),
+    );
     this.bulk = new BulkOperations({
       admin: host.admin,
       store: this.store,
@@ -173,6 +193,7 @@ export class SimShop {
       clock: this.host.clock,
       scopes,
       mode,
+      protectedCustomerFields: this.customerDataLevel >= 2,
       apiClientId: this.host.app.apiClientId,
       app: {
         apiKey: this.host.app.apiKey,
@@ -326,6 +347,11 @@ export class SimShop {
     this.applyDeclaredDefinitions();
   }
 
+  /** The merchant grants (or Shopify approves) these scopes from the next token on. */
+  grantScopes(scopes: string[] | null): void {
+    this.grantedScopes = scopes ? [...scopes] : null;
+  }
+
   /** customers/data_request (GDPR): the customer asked the merchant for their data. */
   requestCustomerData(customerId: IdInput): void {
     const id = numericId(customerId, "Customer");
@@ -360,4 +386,34 @@ export class SimShop {
     this.webhooks.stop();
     this.bulk.stop();
   }
+}
+
+/** Level 2 fields of REST payloads, withheld from apps approved for Level 1 only. */
+const PROTECTED_REST_FIELDS = new Set([
+  "email",
+  "contact_email",
+  "phone",
+  "first_name",
+  "last_name",
+  "billing_address",
+  "shipping_address",
+  "default_address",
+  "addresses",
+]);
+/** Compliance payloads identify the customer to erase or export; Shopify sends them whole. */
+const COMPLIANCE_TOPICS = new Set(["customers/data_request", "customers/redact", "shop/redact"]);
+
+function stripProtected(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripProtected);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => !PROTECTED_REST_FIELDS.has(key))
+      .map(([key, v]) => [key, stripProtected(v)]),
+  );
+}
+
+function withoutProtectedFields<E extends { topic: string; body: unknown }>(event: E): E {
+  if (COMPLIANCE_TOPICS.has(event.topic) || event.topic.startsWith("app/")) return event;
+  return { ...event, body: stripProtected(event.body) };
 }

@@ -3,10 +3,15 @@
  * line by line into canonical orders. A resumable state machine kept in SyncState:
  *
  *   start    → bulkOperationRunQuery; remember the operation id
- *   poll     → bulkOperation(id) until COMPLETED (or FAILED/EXPIRED/CANCELED → start again)
+ *   poll     → bulkOperation(id) until COMPLETED (or FAILED/EXPIRED/CANCELED → start again;
+ *              ACCESS_DENIED on the protected email fields → start again without them)
  *   ingest   → stream the JSONL; after each committed batch remember how many lines are in,
- *              so a crash resumes at the next line (upserts make a replayed line harmless)
+ *              so a crash resumes at the next line (upserts make a replayed line harmless).
+ *              An unreadable line is skipped and counted, and its order re-read by id.
  *   done     → phase idle; sweep anything updated since the operation began; recompute
+ *
+ * Without read_all_orders Shopify exports only the last 60 days: the state says so
+ * (historyFrom) for the dashboard, never silently.
  *
  * Each call does one step and says when to call again, so the job runner never blocks on
  * a long poll and a restart picks up from the database.
@@ -14,6 +19,7 @@
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import type { PrismaClient } from "@prisma/client";
+import type { JobQueue } from "~/jobs/queue.server";
 import type { CanonicalLineItem } from "~/rfm/order";
 import type { OrderStore, OrderHeader } from "~/sync/order-store.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
@@ -31,7 +37,7 @@ mutation RunOrdersBulkQuery($query: String!) {
 export const BULK_OPERATION_STATUS = `#graphql
 query BulkOperationStatus($id: ID!) {
   bulkOperation(id: $id) {
-    id status errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl
+    id status errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl query
   }
 }`;
 
@@ -47,6 +53,8 @@ export interface BackfillDeps {
   graphql: AdminGraphql;
   /** Downloads the result file (the bulk URL is a signed storage URL, not the Admin API). */
   fetchFile?: (url: string) => Promise<Response>;
+  /** Where re-reads of orders behind unreadable lines are queued (refresh-order jobs). */
+  queue?: JobQueue;
   batchLines?: number;
   maxAttempts?: number;
   now?: () => Date;
@@ -65,14 +73,43 @@ interface BulkOperationNode {
   objectCount: string;
   rootObjectCount: string;
   url: string | null;
+  query?: string | null;
 }
 
 const TERMINAL_FAILURES = new Set(["FAILED", "EXPIRED", "CANCELED"]);
 
+/** Shopify serves orders older than this only with read_all_orders. */
+export const RECENT_ORDERS_DAYS = 60;
+
+/**
+ * Email is Level 2 protected customer data: without that approval Shopify denies the
+ * `email` fields, and a bulk export selecting them ends FAILED with ACCESS_DENIED. The
+ * export without them still keys every order with a customer by the customer's id; only
+ * guest orders lose their key (and count for nobody).
+ */
+export function withoutEmailFields(query: string): string {
+  return query.replace(/\bemail\b/g, "");
+}
+
+export interface StartOptions {
+  /** Leave out the Level 2 protected email fields (they were denied). */
+  withoutEmail?: boolean;
+}
+
+/** Granted scopes as stored at install; null when never read (then nothing is assumed). */
+async function historyLimit(shopId: string, deps: BackfillDeps, now: Date): Promise<Date | null> {
+  const shop = await deps.prisma.shop.findUnique({ where: { id: shopId }, select: { scopes: true } });
+  if (shop?.scopes == null) return null;
+  const granted = shop.scopes.split(",").map((s) => s.trim());
+  if (granted.includes("read_all_orders")) return null;
+  return new Date(now.getTime() - RECENT_ORDERS_DAYS * 86_400_000);
+}
+
 /** Start (or restart) a backfill: resets progress and submits a new bulk operation. */
-export async function startBackfill(shopId: string, deps: BackfillDeps): Promise<void> {
+export async function startBackfill(shopId: string, deps: BackfillDeps, options: StartOptions = {}): Promise<void> {
   const { prisma, graphql } = deps;
   const now = deps.now?.() ?? new Date();
+  const historyFrom = await historyLimit(shopId, deps, now);
   const estimate = await graphql<{ ordersCount: { count: number } }>(ORDERS_COUNT).then(
     (r) => r.data?.ordersCount.count ?? null,
     () => null,
@@ -82,7 +119,7 @@ export async function startBackfill(shopId: string, deps: BackfillDeps): Promise
       bulkOperation: { id: string; status: string; createdAt: string } | null;
       userErrors: { message: string }[];
     };
-  }>(RUN_BULK_QUERY, { query: bulkOrdersQuery() });
+  }>(RUN_BULK_QUERY, { query: options.withoutEmail ? withoutEmailFields(bulkOrdersQuery()) : bulkOrdersQuery() });
   const result = dataOf(response, "bulkOperationRunQuery").bulkOperationRunQuery;
   if (!result.bulkOperation) {
     throw new AdminApiError(`bulkOperationRunQuery: ${result.userErrors.map((e) => e.message).join("; ")}`);
@@ -98,8 +135,10 @@ export async function startBackfill(shopId: string, deps: BackfillDeps): Promise
       bulkAttempts: 1,
       bulkLinesDone: 0,
       ordersDone: 0,
+      skippedLines: 0,
       ordersEstimated: estimate,
       backfillStartedAt: now,
+      historyFrom,
       lastError: null,
     },
     update: {
@@ -109,9 +148,11 @@ export async function startBackfill(shopId: string, deps: BackfillDeps): Promise
       bulkAttempts: (state?.phase === "backfill" ? state.bulkAttempts : 0) + 1,
       bulkLinesDone: 0,
       ordersDone: 0,
+      skippedLines: 0,
       ordersEstimated: estimate,
       backfillStartedAt: state?.phase === "backfill" ? state.backfillStartedAt : now,
       backfillFinishedAt: null,
+      historyFrom,
       lastError: null,
     },
   });
@@ -131,6 +172,12 @@ export async function backfillStep(shopId: string, deps: BackfillDeps): Promise<
     await graphql<{ bulkOperation: BulkOperationNode | null }>(BULK_OPERATION_STATUS, { id: state.bulkOperationId }),
     "bulkOperation",
   ).bulkOperation;
+  if (op?.status === "FAILED" && op.errorCode === "ACCESS_DENIED" && op.query && /\bemail\b/.test(op.query)) {
+    // Protected email fields withheld: export again without them (not a failed attempt).
+    await startBackfill(shopId, deps, { withoutEmail: true });
+    await prisma.syncState.update({ where: { shopId }, data: { bulkAttempts: state.bulkAttempts } });
+    return { next: "poll", delayMs: 0 };
+  }
   if (!op || TERMINAL_FAILURES.has(op.status)) {
     const why = op ? `bulk operation ${op.status}${op.errorCode ? ` (${op.errorCode})` : ""}` : "bulk operation not found";
     if (state.bulkAttempts >= maxAttempts) {
@@ -182,17 +229,28 @@ export async function ingestBulkLines(
   shopId: string,
   lines: AsyncIterable<string>,
   skipLines: number,
-  deps: Pick<BackfillDeps, "db" | "store" | "batchLines">,
+  deps: Pick<BackfillDeps, "db" | "store" | "batchLines" | "queue">,
 ): Promise<number> {
-  const { db, store } = deps;
+  const { db, store, queue } = deps;
   const batchLines = deps.batchLines ?? 5000;
   const saveProgress = db.prepare(
-    `UPDATE "SyncState" SET bulkLinesDone = ?, ordersDone = ordersDone + ?, updatedAt = ? WHERE shopId = ?`,
+    `UPDATE "SyncState" SET bulkLinesDone = ?, ordersDone = ordersDone + ?, skippedLines = skippedLines + ?, updatedAt = ?
+     WHERE shopId = ?`,
   );
-  const commit = writeTransaction(db,
-    (headers: OrderHeader[], items: { orderId: string; lineItem: CanonicalLineItem }[], linesDone: number) => {
+  // Skipped lines, their re-reads and the resume point commit together: a crash neither
+  // loses a re-read nor counts a line twice.
+  const commit = writeTransaction(
+    db,
+    (
+      headers: OrderHeader[],
+      items: { orderId: string; lineItem: CanonicalLineItem }[],
+      linesDone: number,
+      skipped: number,
+      reread: Set<string>,
+    ) => {
       store.writeBulkBatch(shopId, headers, items);
-      saveProgress.run(linesDone, headers.length, Date.now(), shopId);
+      saveProgress.run(linesDone, headers.length, skipped, Date.now(), shopId);
+      for (const orderId of reread) queue?.enqueue("refresh-order", shopId, { key: orderId, payload: { orderId } });
     },
   );
 
@@ -200,16 +258,30 @@ export async function ingestBulkLines(
   let orders = 0;
   let headers: OrderHeader[] = [];
   let items: { orderId: string; lineItem: CanonicalLineItem }[] = [];
+  let skipped = 0;
+  let reread = new Set<string>();
   const flush = () => {
-    commit(headers, items, lineNo);
+    commit(headers, items, lineNo, skipped, reread);
     orders += headers.length;
     headers = [];
     items = [];
+    skipped = 0;
+    reread = new Set();
   };
   for await (const text of lines) {
     lineNo++;
     if (lineNo <= skipLines || !text) continue;
-    const parsed = parseBulkLine(text);
+    let parsed: ReturnType<typeof parseBulkLine>;
+    try {
+      parsed = parseBulkLine(text);
+    } catch {
+      // Unreadable (truncated JSON, a value our schema refuses): skip it rather than stall
+      // here forever; the order it belongs to is re-read through the Admin API.
+      skipped++;
+      const orderId = recoverOrderId(text);
+      if (orderId) reread.add(orderId);
+      continue;
+    }
     if (parsed.kind === "order") headers.push(parsed.order);
     else if (parsed.kind === "lineItem") items.push({ orderId: parsed.orderId, lineItem: parsed.lineItem });
     if (headers.length + items.length >= batchLines) flush();
@@ -218,4 +290,15 @@ export async function ingestBulkLines(
   // Children may have landed apart from their parents: settle each order's line aggregates.
   store.refreshLineAggregates(shopId);
   return orders;
+}
+
+/**
+ * The order an unreadable line belongs to, when its text still names it: a line item's
+ * `__parentId`, else the order's own `id`. Read from the raw text (the JSON may not parse).
+ */
+export function recoverOrderId(text: string): string | null {
+  const parent = /"__parentId"\s*:\s*"(gid:\/\/shopify\/Order\/\d+)"/.exec(text);
+  if (parent) return parent[1];
+  const own = /"id"\s*:\s*"(gid:\/\/shopify\/Order\/\d+)"/.exec(text);
+  return own ? own[1] : null;
 }

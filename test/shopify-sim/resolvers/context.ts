@@ -54,6 +54,8 @@ export interface ResolverContext {
   scopes: readonly string[] | null;
   /** "bulk-query": connections ignore page sizes and return everything, as a bulk export does. */
   mode: "request" | "bulk-query" | "bulk-mutation";
+  /** Approved for Level 2 protected customer data (name, email, phone, address); false: Level 1 only. */
+  protectedCustomerFields?: boolean;
   /** The app's numeric API client id; `$app:` namespaces resolve to `app--<id>--…`. */
   apiClientId: string;
   /** The calling app as Shopify knows it (QueryRoot.app, currentAppInstallation). */

@@ -220,6 +220,30 @@ function accessDenied(info: GraphQLResolveInfo, requirement: ScopeRequirement): 
   });
 }
 
+/** Level 2 protected customer data: name, email, phone and address fields. */
+const PROTECTED_CUSTOMER_FIELDS = new Set([
+  "Order.email",
+  "Order.phone",
+  "Order.billingAddress",
+  "Order.shippingAddress",
+  "Customer.email",
+  "Customer.phone",
+  "Customer.firstName",
+  "Customer.lastName",
+  "Customer.displayName",
+  "Customer.defaultEmailAddress",
+  "Customer.defaultPhoneNumber",
+  "Customer.defaultAddress",
+  "Customer.addresses",
+]);
+
+function protectedFieldDenied(info: GraphQLResolveInfo): GraphQLError {
+  return new GraphQLError(
+    `This app is not approved to access the ${info.parentType.name} object's ${info.fieldName} field. See https://shopify.dev/docs/apps/launch/protected-customer-data for more details.`,
+    { nodes: info.fieldNodes, extensions: { code: "ACCESS_DENIED" } },
+  );
+}
+
 /**
  * graphql-js field resolver over the client schema: simulator resolvers first, then plain properties of
  * the source object; a non-null field nobody implements fails loudly instead of returning bad data.
@@ -244,6 +268,9 @@ export function createFieldResolver(admin: AdminSchema): GraphQLFieldResolver<un
   return (source, args, ctx, info) => {
     if (ctx.scopes !== null) {
       for (const requirement of requirementsFor(info)) if (!hasScope(ctx.scopes, requirement)) throw accessDenied(info, requirement);
+    }
+    if (ctx.protectedCustomerFields === false && PROTECTED_CUSTOMER_FIELDS.has(`${info.parentType.name}.${info.fieldName}`)) {
+      throw protectedFieldDenied(info);
     }
     const resolver = RESOLVERS[info.parentType.name]?.[info.fieldName];
     if (resolver) return resolver(source, args, ctx, info);
