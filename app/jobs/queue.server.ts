@@ -1,17 +1,29 @@
 /**
- * A durable job queue with an in-process runner (the embedded default).
+ * A durable job queue with an in-process runner (the embedded default), safe for several
+ * runner processes on one database.
  *
- * - Jobs live in the database, so a restart loses nothing: running jobs left behind by a
- *   crash go back to pending on start.
- * - Work for one shop is serialised (one job per shop at a time); shops run in parallel.
+ * - Jobs live in the database, so a restart loses nothing.
+ * - A runner claims a job with its owner id and a lease (`owner`, `leaseUntil`) that it renews
+ *   while the job runs. A job whose lease ran out (its process died) is reclaimable by any
+ *   runner; other runners' live jobs are never touched.
+ * - Attempts are counted when a job is claimed, so a job that kills its process still uses
+ *   up attempts: after `maxAttempts` claims it is `failed` ("poison"), with lastError saying so.
+ * - Work for one shop is serialised across processes: the claim, in one IMMEDIATE transaction,
+ *   refuses a shop that has a running job. Shops run in parallel.
+ * - Finishing is conditional on still owning the running job, so a job cancelled meanwhile
+ *   (app/uninstalled) or retaken after its lease stays as the other party left it.
  * - Enqueueing a job that is already pending for the same (shop, type, key) debounces:
  *   its run time moves to the latest requested, but never past `maxWaitMs` after the first.
  * - A failing job is retried with exponential backoff, then marked failed with its error.
+ * - `stop()` (SIGTERM, see stopRunnerOnSignals) claims nothing new, waits a bounded time for
+ *   jobs in flight, then hands the unfinished ones back for another process to retake.
  *
  * Enqueueing is synchronous SQL on the app's connection, so a webhook can record its data
  * and the work it causes in one transaction. Dates are epoch milliseconds.
  */
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 
 export type JobType = "backfill" | "recompute" | "sweep" | "refresh-order" | "writeback" | "cleanup";
 
@@ -46,6 +58,15 @@ interface JobRow {
   attempts: number;
 }
 
+/** A failed job, for the dashboard. */
+export interface FailedJob {
+  id: number;
+  type: string;
+  attempts: number;
+  lastError: string | null;
+  failedAt: number;
+}
+
 /** The queue half: usable wherever there is a database, with or without a runner. */
 export function createJobQueue(db: SqliteDatabase, now: () => Date = () => new Date(), onEnqueue?: () => void): JobQueue {
   const findPending = db.prepare(
@@ -56,21 +77,43 @@ export function createJobQueue(db: SqliteDatabase, now: () => Date = () => new D
     `INSERT INTO "Job" (shopId, type, key, status, runAt, attempts, payload, createdAt, updatedAt)
      VALUES (?, ?, ?, 'pending', ?, 0, ?, ?, ?)`,
   );
+  // Find-then-write in one write transaction (a savepoint inside a caller's), so two
+  // processes enqueueing the same job cannot both insert it.
+  const enqueue = writeTransaction(db, (type: JobType, shopId: string, options: EnqueueOptions) => {
+    const { key = "", delayMs = 0, maxWaitMs, payload, expedite = false } = options;
+    const t = now().getTime();
+    const at = t + delayMs;
+    const existing = findPending.get(shopId, type, key) as { id: number; runAt: number; createdAt: number } | undefined;
+    if (existing) {
+      const ceiling = maxWaitMs === undefined ? Infinity : Number(existing.createdAt) + maxWaitMs;
+      const runAt = expedite ? t : Math.min(Math.max(Number(existing.runAt), at), ceiling);
+      reschedule.run(runAt, payload ? JSON.stringify(payload) : null, t, existing.id);
+    } else {
+      insert.run(shopId, type, key, at, JSON.stringify(payload ?? {}), t, t);
+    }
+  });
   return {
-    enqueue(type, shopId, { key = "", delayMs = 0, maxWaitMs, payload, expedite = false } = {}) {
-      const t = now().getTime();
-      const at = t + delayMs;
-      const existing = findPending.get(shopId, type, key) as { id: number; runAt: number; createdAt: number } | undefined;
-      if (existing) {
-        const ceiling = maxWaitMs === undefined ? Infinity : Number(existing.createdAt) + maxWaitMs;
-        const runAt = expedite ? t : Math.min(Math.max(Number(existing.runAt), at), ceiling);
-        reschedule.run(runAt, payload ? JSON.stringify(payload) : null, t, existing.id);
-      } else {
-        insert.run(shopId, type, key, at, JSON.stringify(payload ?? {}), t, t);
-      }
+    enqueue(type, shopId, options = {}) {
+      enqueue(type, shopId, options);
       onEnqueue?.();
     },
   };
+}
+
+/** Failed jobs of a shop not since superseded by a successful run of the same type, newest first. */
+export function failedJobs(db: SqliteDatabase, shopId: string, limit = 10): FailedJob[] {
+  return db
+    .prepare(
+      `SELECT f.id, f.type, f.attempts, f.lastError, f.updatedAt AS failedAt FROM "Job" f
+       WHERE f.shopId = ? AND f.status = 'failed'
+         AND NOT EXISTS (SELECT 1 FROM "Job" d WHERE d.shopId = f.shopId AND d.type = f.type AND d.status = 'done' AND d.updatedAt > f.updatedAt)
+       ORDER BY f.updatedAt DESC, f.id DESC LIMIT ?`,
+    )
+    .all(shopId, limit)
+    .map((r) => {
+      const row = r as FailedJob;
+      return { ...row, failedAt: Number(row.failedAt) };
+    });
 }
 
 export interface JobRunnerOptions {
@@ -82,7 +125,18 @@ export interface JobRunnerOptions {
   concurrency?: number;
   now?: () => Date;
   log?: (msg: string, ctx: Record<string, unknown>) => void;
+  /** This runner's identity in `Job.owner`; unique per process by default. */
+  owner?: string;
+  /** How long a claim holds without renewal; a job of a dead process is retaken after this. */
+  leaseMs?: number;
+  /** How often running jobs' leases are renewed (default a third of the lease). */
+  renewMs?: number;
+  /** How long stop() waits for jobs in flight before handing them back. */
+  shutdownMs?: number;
 }
+
+export const DEFAULT_LEASE_MS = 60_000;
+export const DEFAULT_SHUTDOWN_MS = 25_000;
 
 export function createJobRunner(options: JobRunnerOptions) {
   const { db, handlers } = options;
@@ -92,56 +146,114 @@ export function createJobRunner(options: JobRunnerOptions) {
   const concurrency = options.concurrency ?? 4;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
-  const busyShops = new Set<string>();
-  const inFlight = new Set<Promise<void>>();
+  const owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const renewMs = options.renewMs ?? Math.max(10, Math.floor(leaseMs / 3));
+  const shutdownMs = options.shutdownMs ?? DEFAULT_SHUTDOWN_MS;
+  const inFlight = new Map<number, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
+  let renewTimer: NodeJS.Timeout | undefined;
   let stopped = true;
+  let claiming = true;
 
   const queue = createJobQueue(db, now, () => {
     if (!stopped) schedule(0);
   });
-  const dueJobs = db.prepare(
-    `SELECT id, shopId, type, payload, attempts FROM "Job" WHERE status = 'pending' AND runAt <= ?
-     ORDER BY runAt, id LIMIT 50`,
+
+  // Cheap read first: most polls find nothing and should not take the write lock.
+  const anyWork = db.prepare(
+    `SELECT 1 FROM "Job" WHERE (status = 'pending' AND runAt <= ?)
+       OR (status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= ?)) LIMIT 1`,
   );
-  const claim = db.prepare(`UPDATE "Job" SET status = 'running', updatedAt = ? WHERE id = ? AND status = 'pending'`);
+  // Running jobs whose process stopped renewing (died): out of attempts → failed ("poison"),
+  // else pending again at once (the lease already made it wait).
+  const buryExpired = db.prepare(
+    `UPDATE "Job" SET status = 'failed', owner = NULL, leaseUntil = NULL, updatedAt = @t,
+       lastError = 'never finished: its process stopped while running it (' || attempts || ' attempts)'
+     WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t) AND attempts >= @max`,
+  );
+  const requeueExpired = db.prepare(
+    `UPDATE "Job" SET status = 'pending', owner = NULL, leaseUntil = NULL, updatedAt = @t,
+       lastError = 'its process stopped while running it'
+     WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t)`,
+  );
+  const nextDue = db.prepare(
+    `SELECT id, shopId, type, payload, attempts FROM "Job" j
+     WHERE status = 'pending' AND runAt <= ?
+       AND NOT EXISTS (SELECT 1 FROM "Job" r WHERE r.shopId = j.shopId AND r.status = 'running')
+     ORDER BY runAt, id LIMIT 1`,
+  );
+  const markClaimed = db.prepare(
+    `UPDATE "Job" SET status = 'running', owner = ?, leaseUntil = ?, attempts = attempts + 1, updatedAt = ?
+     WHERE id = ? AND status = 'pending'`,
+  );
+  const renew = db.prepare(`UPDATE "Job" SET leaseUntil = ? WHERE owner = ? AND status = 'running'`);
   const finish = db.prepare(
-    `UPDATE "Job" SET status = ?, attempts = ?, lastError = ?, runAt = coalesce(?, runAt), updatedAt = ? WHERE id = ?`,
+    `UPDATE "Job" SET status = ?, lastError = ?, runAt = coalesce(?, runAt), owner = NULL, leaseUntil = NULL, updatedAt = ?
+     WHERE id = ? AND owner = ? AND status = 'running'`,
   );
+  // Handed back at shutdown: the job did not fail, so the attempt is returned.
+  const release = db.prepare(
+    `UPDATE "Job" SET status = 'pending', owner = NULL, leaseUntil = NULL, attempts = max(attempts - 1, 0), updatedAt = ?
+     WHERE id = ? AND owner = ? AND status = 'running'`,
+  );
+
+  /** One claim, atomically: expired leases settled, then the next due job of a free shop. */
+  const claimNext = writeTransaction(db, (t: number): JobRow | undefined => {
+    buryExpired.run({ t, max: maxAttempts });
+    requeueExpired.run({ t });
+    const job = nextDue.get(t) as JobRow | undefined;
+    if (!job) return undefined;
+    markClaimed.run(owner, t + leaseMs, t, job.id);
+    return { ...job, attempts: job.attempts + 1 };
+  });
+
+  function renewLeases() {
+    try {
+      renew.run(now().getTime() + leaseMs, owner);
+    } catch (err) {
+      log("job lease renewal failed", { error: String(err) });
+    }
+  }
 
   async function runJob(job: JobRow) {
     const handler = handlers[job.type as JobType];
-    const attempt = job.attempts + 1;
+    const attempt = job.attempts;
+    let outcome: { status: string; error: string | null; runAt: number | null };
     try {
       if (!handler) throw new Error(`no handler for job type ${job.type}`);
       await handler({ shopId: job.shopId, payload: JSON.parse(job.payload), attempt, queue });
-      finish.run("done", attempt, null, null, now().getTime(), job.id);
+      outcome = { status: "done", error: null, runAt: null };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const failed = attempt >= maxAttempts;
       log("job failed", { job: job.type, shopId: job.shopId, attempt, error: message, final: failed });
-      const t = now().getTime();
-      finish.run(failed ? "failed" : "pending", attempt, message, failed ? null : t + backoffMs(attempt), t, job.id);
-    } finally {
-      busyShops.delete(job.shopId);
+      outcome = { status: failed ? "failed" : "pending", error: message, runAt: failed ? null : now().getTime() + backoffMs(attempt) };
     }
+    const changed = finish.run(outcome.status, outcome.error, outcome.runAt, now().getTime(), job.id, owner).changes;
+    // Cancelled (uninstall) or handed back meanwhile: whoever changed it has the last word.
+    if (changed === 0) log("job outcome dropped: the job was cancelled or released meanwhile", { job: job.type, shopId: job.shopId, outcome: outcome.status });
   }
 
-  /** Start every due job whose shop is free; returns how many started. */
+  /** Claim and start due jobs while there is room; returns how many started. */
   function tick(): number {
-    const due = dueJobs.all(now().getTime()) as JobRow[];
+    if (!claiming) return 0;
     let started = 0;
-    for (const job of due) {
-      if (inFlight.size >= concurrency) break;
-      if (busyShops.has(job.shopId)) continue;
-      // Claim it: only one runner wins if several poll the same database.
-      if (claim.run(now().getTime(), job.id).changes !== 1) continue;
-      busyShops.add(job.shopId);
+    while (inFlight.size < concurrency) {
+      const t = now().getTime();
+      if (!anyWork.get(t, t)) break;
+      const job = claimNext(t);
+      if (!job) break;
       const p: Promise<void> = runJob(job).finally(() => {
-        inFlight.delete(p);
+        inFlight.delete(job.id);
+        if (inFlight.size === 0 && renewTimer) {
+          clearInterval(renewTimer);
+          renewTimer = undefined;
+        }
         if (!stopped) schedule(0);
       });
-      inFlight.add(p);
+      inFlight.set(job.id, p);
+      renewTimer ??= setInterval(renewLeases, renewMs);
       started++;
     }
     return started;
@@ -162,18 +274,39 @@ export function createJobRunner(options: JobRunnerOptions) {
 
   return {
     queue,
+    owner,
     enqueue: queue.enqueue,
-    /** Reset jobs a crash left running, then poll. */
+    /** Poll for due jobs (and jobs whose process died) until stopped. */
     start() {
-      db.prepare(`UPDATE "Job" SET status = 'pending' WHERE status = 'running'`).run();
       stopped = false;
+      claiming = true;
       schedule(0);
     },
-    async stop() {
+    /**
+     * Claim nothing new, wait up to `timeoutMs` for jobs in flight, then hand the unfinished
+     * ones back (pending, attempt returned) so another process retakes them at once.
+     * Resolves with how many finished and how many were handed back.
+     */
+    async stop({ timeoutMs = shutdownMs }: { timeoutMs?: number } = {}): Promise<{ finished: number; released: number }> {
       stopped = true;
+      claiming = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await Promise.allSettled([...inFlight]);
+      const running = [...inFlight.entries()];
+      let waitTimer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((r) => (waitTimer = setTimeout(r, timeoutMs)));
+      await Promise.race([Promise.allSettled(running.map(([, p]) => p)), timedOut]);
+      clearTimeout(waitTimer);
+      let released = 0;
+      for (const [id] of running) {
+        if (!inFlight.has(id)) continue;
+        released += release.run(now().getTime(), id, owner).changes;
+        inFlight.delete(id);
+      }
+      if (released > 0) log("jobs handed back at shutdown", { released });
+      if (renewTimer) clearInterval(renewTimer);
+      renewTimer = undefined;
+      return { finished: running.length - released, released };
     },
     /**
      * Run jobs until none is due (tests, demo, CLI). Jobs scheduled for later are left
@@ -181,6 +314,7 @@ export function createJobRunner(options: JobRunnerOptions) {
      * those waiting out a retry backoff).
      */
     async drain({ includeDelayed = false, maxJobs = 10_000 } = {}) {
+      claiming = true;
       let total = 0;
       for (;;) {
         if (includeDelayed) {
@@ -188,7 +322,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         }
         const started = tick();
         total += started;
-        if (inFlight.size > 0) await Promise.race([...inFlight]);
+        if (inFlight.size > 0) await Promise.race([...inFlight.values()]);
         else if (started === 0) return total;
         if (total > maxJobs) throw new Error(`drain ran more than ${maxJobs} jobs`);
       }
@@ -202,7 +336,45 @@ export function createJobRunner(options: JobRunnerOptions) {
         )
         .all(...(shopId ? [shopId] : [])) as never;
     },
+    /** Jobs that gave up (errors, or a process that died running them), for the dashboard. */
+    failed(shopId: string): FailedJob[] {
+      return failedJobs(db, shopId);
+    },
   };
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/**
+ * SIGTERM / SIGINT: stop the runner (bounded drain, see stop()), then exit. A second signal,
+ * or the drain overrunning its bound, exits at once: shutdown never hangs.
+ */
+export function stopRunnerOnSignals(
+  runner: Pick<JobRunner, "stop">,
+  {
+    signals = ["SIGTERM", "SIGINT"] as NodeJS.Signals[],
+    timeoutMs = DEFAULT_SHUTDOWN_MS,
+    exit = (code: number) => process.exit(code),
+    log = (msg: string) => console.warn(msg),
+  }: { signals?: NodeJS.Signals[]; timeoutMs?: number; exit?: (code: number) => void; log?: (msg: string) => void } = {},
+): () => void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return exit(1);
+    stopping = true;
+    log(`[jobs] ${signal}: finishing jobs in flight (up to ${Math.round(timeoutMs / 1000)} s)`);
+    // Backstop in case something in the drain itself never settles.
+    setTimeout(() => exit(1), timeoutMs + 5_000).unref();
+    runner.stop({ timeoutMs }).then(
+      ({ finished, released }) => {
+        log(`[jobs] stopped: ${finished} finished, ${released} handed back`);
+        exit(0);
+      },
+      () => exit(1),
+    );
+  };
+  for (const s of signals) process.on(s, onSignal);
+  return () => {
+    for (const s of signals) process.off(s, onSignal);
+  };
+}
