@@ -42,7 +42,8 @@ async function main() {
   const customers = [...store.customers.values()];
   Object.assign(summary.writeBack, {
     customersTaggedInStore: customers.filter((c) => c.tags.some((t) => t.startsWith("rfm:"))).length,
-    personaMetafieldsInStore: [...store.metafields.values()].filter((m) => m.ownerType === "CUSTOMER" && m.namespace === "rfm").length,
+    // Ours live in the app-reserved namespace (app--<client id>).
+    personaMetafieldsInStore: [...store.metafields.values()].filter((m) => m.ownerType === "CUSTOMER" && m.namespace.startsWith("app--")).length,
     segmentsInStore: [...store.segments.values()].filter((x) => x.name.startsWith("RFM: ")).length,
   });
   process.stdout.write(JSON.stringify(summary, null, 2) + "\n");

@@ -8,7 +8,7 @@
  * SIM_ACCESS_TOKEN (fixed offline token), SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL, SCOPES.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { generateSeed, startSimulator, webhooksFromAppToml, DEFAULT_APP_SCOPES } from "../test/shopify-sim";
+import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, DEFAULT_APP_SCOPES } from "../test/shopify-sim";
 
 const env = process.env;
 const port = Number(env.SIM_PORT ?? 8787);
@@ -16,6 +16,7 @@ const domain = env.SIM_SHOP ?? "rfm-demo";
 const customers = Number(env.SIM_CUSTOMERS ?? 2000);
 const tomlPath = new URL("../shopify.app.toml", import.meta.url);
 const webhooks = existsSync(tomlPath) ? webhooksFromAppToml(readFileSync(tomlPath, "utf8")) : [];
+const metafieldDefinitions = existsSync(tomlPath) ? metafieldDefinitionsFromAppToml(readFileSync(tomlPath, "utf8")) : [];
 
 const started = Date.now();
 const data = generateSeed({ dataset: "cdnow", maxCustomers: customers, shiftDatesTo: new Date(), seed: env.SIM_SEED ?? 1 });
@@ -32,6 +33,7 @@ const sim = await startSimulator({
           .filter(Boolean)
       : DEFAULT_APP_SCOPES,
     webhooks,
+    metafieldDefinitions,
   },
   bulk: { delayMs: 1500 },
   webhookDelivery: { maxAttempts: 8, backoffMs: [1000, 2000, 5000, 10000, 30000], timeoutMs: 5000 },

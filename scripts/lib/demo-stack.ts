@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { generateSeed, startSimulator, webhooksFromAppToml, type Simulator } from "../../test/shopify-sim";
+import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../../test/shopify-sim";
 import { openSqlite, type SqliteDatabase } from "../../app/sync/sqlite.server";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -68,6 +68,7 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
       title: "RFM Personas",
       handle: "rfm-personas",
       webhooks: webhooksFromAppToml(readFileSync(path.join(root, "shopify.app.toml"), "utf8")),
+      metafieldDefinitions: metafieldDefinitionsFromAppToml(readFileSync(path.join(root, "shopify.app.toml"), "utf8")),
     },
     shops: [{ domain: SHOP, name: "RFM Demo Store", data, installed: false }],
     bulk: { delayMs: 200 },

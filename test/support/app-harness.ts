@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../shopify-sim";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../shopify-sim";
 import { installSimulatorInterception } from "~/stores/shopify/simulator.server";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -70,6 +70,8 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       apiSecret: process.env.SHOPIFY_API_SECRET,
       appUrl,
       webhooks: webhooksFromAppToml(readFileSync(path.join(root, "shopify.app.toml"), "utf8")),
+      // Shopify creates the app's declared metafield definitions at install.
+      metafieldDefinitions: metafieldDefinitionsFromAppToml(readFileSync(path.join(root, "shopify.app.toml"), "utf8")),
     },
     shops: [{ domain: shopDomain, data: options.data, installed: false }],
     bulk: { delayMs: options.bulkDelayMs ?? 20 },
