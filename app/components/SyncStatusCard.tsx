@@ -12,6 +12,8 @@ export interface SyncStatusView {
   lastRecomputeAt: string | null;
   lastError: string | null;
   failedWrites: number;
+  skippedLines?: number;
+  historyFrom?: string | null;
   writebackProblem?: string | null;
 }
 
@@ -48,6 +50,18 @@ export function SyncStatusCard({ status, locale }: { status: SyncStatusView; loc
         {status.writebackProblem && (
           <Banner tone="warning" title="Write-back could not write everything">
             <Text as="p">{status.writebackProblem}</Text>
+          </Banner>
+        )}
+        {status.historyFrom && (
+          <Banner tone="warning" title="Order history limited to the last 60 days">
+            <Text as="p">
+              {`Orders before ${formatDateTime(status.historyFrom, locale)} are not imported, so customers are scored on the last 60 days only. Grant read_all_orders to import the full history.`}
+            </Text>
+          </Banner>
+        )}
+        {!!status.skippedLines && (
+          <Banner tone="warning" title={`${formatNumber(status.skippedLines, locale)} unreadable ${status.skippedLines === 1 ? "line" : "lines"} skipped in the order import`}>
+            <Text as="p">Their orders are read again one by one.</Text>
           </Banner>
         )}
         {status.failedWrites > 0 && (

@@ -63,6 +63,10 @@ export interface SyncStatus {
   lastError: string | null;
   /** Customers whose last write-back failed. */
   failedWrites: number;
+  /** Bulk-export lines that could not be read (skipped; their orders re-read one by one). */
+  skippedLines: number;
+  /** Without read_all_orders the order history starts here (ISO); null when complete. */
+  historyFrom: string | null;
   /** What the last write-back could not do (e.g. a metafield definition of another type), or null. */
   writebackProblem: string | null;
 }
@@ -272,7 +276,8 @@ function gridData(
 export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
   const row = db
     .prepare(
-      `SELECT phase, ordersDone, ordersEstimated, backfillStartedAt, backfillFinishedAt, lastSweepAt, lastRecomputeAt, lastError
+      `SELECT phase, ordersDone, ordersEstimated, backfillStartedAt, backfillFinishedAt, lastSweepAt, lastRecomputeAt, lastError,
+         skippedLines, historyFrom
        FROM "SyncState" WHERE shopId = ?`,
     )
     .get(shopId) as Record<string, unknown> | undefined;
@@ -290,6 +295,8 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     lastRecomputeAt: isoOrNull(row?.lastRecomputeAt),
     lastError: (row?.lastError as string | null) ?? null,
     failedWrites,
+    skippedLines: Number(row?.skippedLines ?? 0),
+    historyFrom: isoOrNull(row?.historyFrom),
     writebackProblem: writebackProblem(db, shopId),
   };
 }
