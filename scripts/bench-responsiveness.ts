@@ -1,0 +1,271 @@
+/**
+ * npm run bench:responsiveness [-- --orders 1000000] [-- --rate 25] [-- --build DIR]
+ *
+ * Does the web process keep answering while a large shop is recomputed? A shop of N orders
+ * (CDNOW replayed, as bench:recompute seeds it) and a second, small shop live in one
+ * database. The production build is served as `npm start` serves it, with its job runner,
+ * and measures its own event-loop delay (perf_hooks.monitorEventLoopDelay, preloaded from
+ * scripts/lib/loop-delay-probe.mjs). A recompute of the large shop is queued; while it runs,
+ * signed orders/create webhooks for the small shop arrive over loopback at a fixed rate
+ * (open loop: sending never waits for an answer). Printed: the web process's event-loop
+ * delay p50/p99/max and the webhook acknowledgement p50/p99/max during the recompute, and
+ * the same with no recompute running.
+ *
+ * --build DIR serves another build directory (e.g. an older commit's, to compare).
+ *
+ * Goal: event-loop delay p99 ≤ 50 ms and webhook ack p99 ≤ 50 ms during the recompute.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
+import { createJobQueue } from "../app/jobs/queue.server";
+import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
+import { openSqlite, type SqliteDatabase } from "../app/sync/sqlite.server";
+import type { CanonicalLineItem } from "../app/rfm/order";
+import { restOrder } from "../test/support/webhooks";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values: args } = parseArgs({
+  options: {
+    orders: { type: "string", default: "1000000" },
+    rate: { type: "string", default: "25" },
+    build: { type: "string", default: path.join(root, "build") },
+  },
+});
+const ORDERS = Number(args.orders);
+const RATE = Number(args.rate);
+const BUILD = path.resolve(args.build);
+const BIG = { id: "bench", domain: "bench.myshopify.com" };
+const SMALL = { id: "other", domain: "other.myshopify.com" };
+const SECRET = "bench-secret";
+const IDLE_SECONDS = 5;
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+function addShop(db: SqliteDatabase, shop: { id: string; domain: string }, settings: unknown) {
+  const t = Date.now();
+  db.prepare(
+    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
+     VALUES (?, ?, 'shopify', 'USD', 'UTC', ?, ?, ?, ?)`,
+  ).run(shop.id, shop.domain, t, JSON.stringify(settings), t, t);
+  db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(shop.id, t);
+}
+
+/** The large shop's orders, written the way a backfill writes them (as bench:recompute does). */
+function seed(url: string): SqliteDatabase {
+  execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", url], { stdio: "ignore" });
+  const db = openSqlite(url);
+  addShop(db, BIG, { rules: { lookbackDays: null } });
+  addShop(db, SMALL, {});
+  const store = createOrderStore(db);
+  let headers: OrderHeader[] = [];
+  let lines: { orderId: string; lineItem: CanonicalLineItem }[] = [];
+  for (const o of replayCdnow(readCdnow(), ORDERS)) {
+    const id = `gid://shopify/Order/${o.n + 1}`;
+    headers.push({
+      platform: "shopify", id, customerKey: `gid://shopify/Customer/${o.customer}`, guest: false,
+      processedAt: o.at, updatedAt: o.at, currency: "USD", totalMinor: o.cents, refundedMinor: 0,
+      channel: "web", pos: false, subscription: false, test: false, cancelled: false, tags: [],
+    });
+    splitIntoLines(o.n, o.cents).forEach((cents, p) =>
+      lines.push({ orderId: id, lineItem: { id: `L${p}`, quantity: 1, unitPriceMinor: cents, totalMinor: cents, subscription: false } }),
+    );
+    if (headers.length >= 10_000) {
+      store.writeBulkBatch(BIG.id, headers, lines);
+      headers = [];
+      lines = [];
+    }
+  }
+  store.writeBulkBatch(BIG.id, headers, lines);
+  store.refreshLineAggregates(BIG.id);
+  return db;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+}
+
+/** The production server, as `npm start` runs it, with the event-loop probe preloaded. */
+function startServer(port: number, databaseUrl: string, logFile: string) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      "--import",
+      path.join(root, "scripts", "lib", "loop-delay-probe.mjs"),
+      path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"),
+      path.join(BUILD, "server", "index.js"),
+    ],
+    {
+      cwd: path.dirname(BUILD),
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        SHOPIFY_API_KEY: "bench-key",
+        SHOPIFY_API_SECRET: SECRET,
+        SHOPIFY_APP_URL: `http://localhost:${port}`,
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+        // The small shop's webhooks must not queue a recompute of their own during the run.
+        RECOMPUTE_DEBOUNCE_MS: "3600000",
+        LOG_LEVEL: "error",
+      },
+    },
+  );
+  const out = createWriteStream(logFile);
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const ask = (message: "reset" | "report") =>
+    new Promise<LoopDelay>((resolve) => {
+      child.once("message", (m) => resolve(m as LoopDelay));
+      child.send(message);
+    });
+  return { child, ask };
+}
+
+function signedOrderWebhook(url: string, n: number): Promise<{ ms: number; status: number }> {
+  const id = 9_000_000_000 + n;
+  const at = new Date().toISOString();
+  const body = JSON.stringify(restOrder(id, 1 + (n % 500), { created_at: at, updated_at: at, processed_at: at }));
+  const started = performance.now();
+  return fetch(`${url}/webhooks`, {
+    method: "POST",
+    body,
+    headers: {
+      "Content-Type": "application/json",
+      "X-Shopify-Topic": "orders/create",
+      "X-Shopify-Hmac-Sha256": createHmac("sha256", SECRET).update(body, "utf8").digest("base64"),
+      "X-Shopify-Shop-Domain": SMALL.domain,
+      "X-Shopify-API-Version": "2026-10",
+      "X-Shopify-Webhook-Id": randomUUID(),
+      "X-Shopify-Event-Id": randomUUID(),
+      "X-Shopify-Triggered-At": at,
+    },
+  }).then(
+    async (res) => {
+      await res.arrayBuffer();
+      return { ms: performance.now() - started, status: res.status };
+    },
+    () => ({ ms: performance.now() - started, status: 0 }),
+  );
+}
+
+/** Sends webhooks at RATE per second until `until()` is true; resolves with every answer. */
+async function webhooksWhile(url: string, first: number, until: () => boolean) {
+  const answers: Promise<{ ms: number; status: number }>[] = [];
+  const start = performance.now();
+  for (let n = 0; !until(); n++) {
+    answers.push(signedOrderWebhook(url, first + n));
+    const next = start + ((n + 1) * 1000) / RATE;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+  }
+  return Promise.all(answers);
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+function describe(answers: { ms: number; status: number }[]) {
+  const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+  const failed = answers.filter((a) => a.status !== 200).length;
+  const f = (x: number) => x.toFixed(1);
+  return {
+    line: `${answers.length} sent, ${failed} not 200; p50 ${f(percentile(ms, 50))} ms, p99 ${f(percentile(ms, 99))} ms, max ${f(ms[ms.length - 1])} ms`,
+    p99: percentile(ms, 99),
+  };
+}
+
+async function main() {
+  if (!existsSync(path.join(BUILD, "server", "index.js"))) throw new Error(`no server build in ${BUILD}: run npm run build`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-responsiveness-"));
+  const databaseUrl = `file:${path.join(dir, "shop.db")}`;
+  let server: ReturnType<typeof startServer> | undefined;
+  try {
+    const t0 = performance.now();
+    const db = seed(databaseUrl);
+    log(`seeded ${ORDERS.toLocaleString()} orders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const logFile = path.join(dir, "server.log");
+    server = startServer(port, databaseUrl, logFile);
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 200 || server.child.exitCode !== null) {
+        throw new Error(`the server did not start:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The first webhook starts the job runner; a few more warm the code paths.
+    let warm = 0;
+    await webhooksWhile(url, 0, () => warm++ >= 2 * RATE);
+
+    await server.ask("reset");
+    const idleUntil = performance.now() + IDLE_SECONDS * 1000;
+    const idle = describe(await webhooksWhile(url, 100_000, () => performance.now() >= idleUntil));
+    const idleLoop = await server.ask("report");
+
+    const recomputedAt = db.prepare(`SELECT lastRecomputeAt FROM "SyncState" WHERE shopId = ?`).pluck();
+    const job = db.prepare(`SELECT status, lastError FROM "Job" WHERE shopId = ? AND type = 'recompute' ORDER BY id DESC LIMIT 1`);
+    createJobQueue(db).enqueue("recompute", BIG.id);
+    while ((job.get(BIG.id) as { status: string }).status === "pending") await new Promise((r) => setTimeout(r, 5));
+    await server.ask("reset");
+    const started = performance.now();
+    let done = false;
+    const watch = setInterval(() => {
+      const state = job.get(BIG.id) as { status: string; lastError: string | null };
+      if (recomputedAt.get(BIG.id) !== null || state.status !== "running") done = true;
+    }, 20);
+    const busy = describe(await webhooksWhile(url, 200_000, () => done));
+    clearInterval(watch);
+    const busyLoop = await server.ask("report");
+    const seconds = (performance.now() - started) / 1000;
+    const state = job.get(BIG.id) as { status: string; lastError: string | null };
+    if (recomputedAt.get(BIG.id) === null) throw new Error(`the recompute did not finish: ${state.status} ${state.lastError ?? ""}`);
+    const customers = db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).pluck().get(BIG.id) as number;
+    const stored = db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(SMALL.id) as number;
+    db.close();
+
+    const loop = (d: LoopDelay) => `p50 ${d.p50} ms, p99 ${d.p99} ms, max ${d.max} ms`;
+    console.log(`build: ${BUILD}; ${RATE} signed orders/create webhooks per second over loopback`);
+    console.log(`idle (${IDLE_SECONDS} s): event-loop delay ${loop(idleLoop)}; webhook acks ${idle.line}`);
+    console.log(
+      `during a ${ORDERS.toLocaleString()}-order recompute (${seconds.toFixed(1)} s, ${customers.toLocaleString()} customers scored): ` +
+        `event-loop delay ${loop(busyLoop)}; webhook acks ${busy.line}`,
+    );
+    console.log(`orders stored from webhooks: ${stored.toLocaleString()}`);
+    const met = busyLoop.p99 <= 50 && busy.p99 <= 50;
+    console.log(`goal ≤ 50 ms (event-loop delay p99 and ack p99 during the recompute): ${met ? "met" : "MISSED"}`);
+  } finally {
+    if (server && server.child.exitCode === null) {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => {
+        const t = setTimeout(() => (server!.child.kill("SIGKILL"), r(null)), 10_000);
+        server!.child.once("exit", () => (clearTimeout(t), r(null)));
+      });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
