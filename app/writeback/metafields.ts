@@ -7,7 +7,7 @@
  * They live in the app-reserved namespace `$app` (Shopify stores it as `app--<client id>`):
  * only this app can write them, merchants read them. Their definitions are declared in
  * shopify.app.toml (`[customer.metafields.app.<key>]`), which must agree with the list
- * below. See docs/decisions/008-metafield-ownership.md.
+ * below. See docs/decisions/009-metafield-ownership.md.
  */
 
 /** Where persona metafields are written: the app-reserved namespace. */

@@ -7,7 +7,7 @@
  * shopify.app.toml, so Shopify normally has them in place; setup checks them and creates
  * any that are missing (an app version deployed without them). A definition that exists
  * with another type is never reused: it is reported as a conflict and write-back leaves
- * that key alone (docs/decisions/008-metafield-ownership.md).
+ * that key alone (docs/decisions/009-metafield-ownership.md).
  * Idempotent: segments are remembered in PersonaSegment and also found by name, so
  * installing twice never duplicates them; renamed or redefined personas update their segment.
  */

@@ -1,5 +1,5 @@
 /**
- * Persona metafields are owned by the app (docs/decisions/008-metafield-ownership.md):
+ * Persona metafields are owned by the app (docs/decisions/009-metafield-ownership.md):
  * declared in shopify.app.toml under `$app`, never reused when a definition of another type
  * is in the way, safe from other apps, and shops written under the old `rfm` namespace move over.
  */

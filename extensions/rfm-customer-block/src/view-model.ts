@@ -38,7 +38,7 @@ export interface PersonaView {
 }
 
 const DAY_MS = 86_400_000;
-/** Before app ownership, the default merchant namespace (docs/decisions/008-metafield-ownership.md). */
+/** Before app ownership, the default merchant namespace (docs/decisions/009-metafield-ownership.md). */
 const LEGACY_NAMESPACE = "rfm";
 const isAppReserved = (namespace: string) => namespace.startsWith("app--");
 
