@@ -5,7 +5,7 @@
 import prisma from "./db.server";
 import { env } from "./env.server";
 import { jobHandlers } from "./jobs/handlers.server";
-import { createJobRunner, type JobRunner } from "./jobs/queue.server";
+import { createJobRunner, stopRunnerOnSignals, type JobRunner } from "./jobs/queue.server";
 import { unauthenticated } from "./shopify.server";
 import { fromLibraryAdmin, resilient, type AdminGraphql } from "./stores/shopify/admin-graphql.server";
 import { createOrderStore, type OrderStore } from "./sync/order-store.server";
@@ -53,6 +53,11 @@ export function services(): Services {
     log: (msg, ctx) => console.warn(`[jobs] ${msg}`, ctx),
   });
   globalThis.rfmServices = { db, store, runner, graphqlFor };
-  if (config.RUN_JOBS && config.NODE_ENV !== "test") runner.start();
+  if (config.RUN_JOBS && config.NODE_ENV !== "test") {
+    runner.start();
+    // SIGTERM (a deploy) or Ctrl-C: claim nothing new, let jobs in flight finish for up to
+    // 25 s, hand the rest back for another process, then exit. Never hangs.
+    stopRunnerOnSignals(runner);
+  }
   return globalThis.rfmServices;
 }
