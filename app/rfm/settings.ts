@@ -8,6 +8,26 @@
 import { z } from "zod";
 import { slugify } from "./personas";
 
+/**
+ * Limits the engine and write-back rely on. The engine indexes personas in a byte
+ * (255 = no persona), so a compiled map holds at most 250 personas, counting the
+ * "Others" and "Lost" it adds (compilePersonaMap throws beyond that). Settings that
+ * pass this schema always compile and score: see app/settings/shop-settings.property.test.ts.
+ */
+export const SETTINGS_LIMITS = {
+  personas: 250,
+  /** 125 score cells: a longer list only adds rules that can never apply. */
+  personaRules: 250,
+  slugLength: 60,
+  compositeWeight: 1000,
+  listEntries: 250,
+  listEntryLength: 255,
+} as const;
+
+/** Slugs the engine gives its own personas: a custom rule must not take them where the engine adds them. */
+const OTHERS_SLUG = "others";
+const LOST_SLUG = "lost";
+
 const scoreSchema = z.number().int("scores are whole numbers 1–5").min(1, "scores run 1–5").max(5, "scores run 1–5");
 
 /** An inclusive score range [lo, hi], e.g. [4, 5]. */
@@ -31,6 +51,18 @@ const edgesSchema = z
       }
     }
   });
+
+function listSchema(what: string) {
+  return z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1, `${what} must not be empty`)
+        .max(SETTINGS_LIMITS.listEntryLength, `${what} are at most ${SETTINGS_LIMITS.listEntryLength} characters`),
+    )
+    .max(SETTINGS_LIMITS.listEntries, `at most ${SETTINGS_LIMITS.listEntries} ${what}`);
+}
 
 export const countingRulesSchema = z
   .object({
@@ -57,11 +89,18 @@ export const countingRulesSchema = z
       .nullable()
       .default(365),
     /** Orders carrying any of these tags don't count (case-insensitive, like Shopify tags). */
-    excludedTags: z.array(z.string().trim().min(1)).default([]),
+    excludedTags: listSchema("tags").default([]),
     /** Orders from these sales channels don't count (case-insensitive). */
-    excludedChannels: z.array(z.string().trim().min(1)).default([]),
+    excludedChannels: listSchema("channels").default([]),
   })
   .strict();
+
+// Bounded so wF·F + wM·M can never overflow to Infinity (a NaN score).
+const compositeWeightSchema = z
+  .number()
+  .finite("weights must be finite numbers")
+  .min(0, "weights are at least 0")
+  .max(SETTINGS_LIMITS.compositeWeight, `weights are at most ${SETTINGS_LIMITS.compositeWeight}`);
 
 export const scoringSettingsSchema = z
   .object({
@@ -70,7 +109,7 @@ export const scoringSettingsSchema = z
     edges: z.object({ r: edgesSchema, f: edgesSchema, m: edgesSchema }).partial().strict().optional(),
     /** Optional weighted FM composite (Responsys-style): round((wF·F + wM·M) / (wF + wM)). */
     composite: z
-      .object({ f: z.number().finite().min(0), m: z.number().finite().min(0) })
+      .object({ f: compositeWeightSchema, m: compositeWeightSchema })
       .strict()
       .refine((w) => w.f + w.m > 0, { message: "composite weights must not both be 0" })
       .optional(),
@@ -95,6 +134,7 @@ export const personaRuleSchema = z
     /** Stable id used in tags and metafields; derived from the name when absent. */
     slug: z
       .string()
+      .max(SETTINGS_LIMITS.slugLength, `slug is at most ${SETTINGS_LIMITS.slugLength} characters`)
       .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "slug is lower-case letters, digits and single hyphens")
       .optional(),
     color: z
@@ -108,20 +148,80 @@ export const personaRuleSchema = z
   })
   .strict()
   .superRefine((rule, ctx) => {
-    if (rule.slug === undefined && slugify(rule.name) === "") {
+    if (rule.slug !== undefined) return;
+    const derived = slugify(rule.name);
+    if (derived === "") {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["slug"],
         message: "the name has no letters or digits to make a slug from: give a slug",
       });
+    } else if (derived.length > SETTINGS_LIMITS.slugLength) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["slug"],
+        message: `the slug made from the name is longer than ${SETTINGS_LIMITS.slugLength} characters: give a shorter slug`,
+      });
     }
   });
 
-export const personaSettingsSchema = z.discriminatedUnion("map", [
-  z.object({ map: z.literal("default") }).strict(),
-  /** An ordered rule list: first match wins, unmatched cells become "Others". */
-  z.object({ map: z.literal("custom"), rules: z.array(personaRuleSchema).min(1, "a custom map needs at least one rule") }).strict(),
-]);
+function inRange(x: number, [lo, hi]: readonly [number, number]): boolean {
+  return x >= lo && x <= hi;
+}
+
+/**
+ * The whole-map checks compilePersonaMap relies on: how many personas it will hold
+ * (distinct slugs, plus "Others" when cells are left unmatched and "Lost" when no
+ * rule is Lost), and no rule taking the "others" slug the engine then adds itself.
+ */
+function checkPersonaMap(rules: readonly PersonaRule[], ctx: z.RefinementCtx): void {
+  const slugs = rules.map((rule) => rule.slug ?? slugify(rule.name));
+  let unmatched = 0;
+  for (let r = 1; r <= 5; r++)
+    for (let f = 1; f <= 5; f++)
+      for (let m = 1; m <= 5; m++) {
+        if (!rules.some((rule) => inRange(r, rule.r) && inRange(f, rule.f) && inRange(m, rule.m))) unmatched++;
+      }
+  const distinct = new Set(slugs);
+  const personas = distinct.size + (unmatched > 0 ? 1 : 0) + (distinct.has(LOST_SLUG) ? 0 : 1);
+  if (personas > SETTINGS_LIMITS.personas) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["rules"],
+      message:
+        `a persona map may define at most ${SETTINGS_LIMITS.personas} personas; this one makes ${personas}` +
+        ` (${distinct.size} from its rules${unmatched > 0 ? ', "Others" for unmatched cells' : ""}${distinct.has(LOST_SLUG) ? "" : ', "Lost"'})`,
+    });
+  }
+  if (unmatched > 0) {
+    const i = slugs.indexOf(OTHERS_SLUG);
+    if (i >= 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["rules", i, "slug"],
+        message: `the slug "others" is kept for the ${unmatched} score cells no rule matches: choose another slug or cover every cell`,
+      });
+    }
+  }
+}
+
+export const personaSettingsSchema = z
+  .discriminatedUnion("map", [
+    z.object({ map: z.literal("default") }).strict(),
+    /** An ordered rule list: first match wins, unmatched cells become "Others". */
+    z
+      .object({
+        map: z.literal("custom"),
+        rules: z
+          .array(personaRuleSchema)
+          .min(1, "a custom map needs at least one rule")
+          .max(SETTINGS_LIMITS.personaRules, `a custom map has at most ${SETTINGS_LIMITS.personaRules} rules`),
+      })
+      .strict(),
+  ])
+  .superRefine((settings, ctx) => {
+    if (settings.map === "custom") checkPersonaMap(settings.rules, ctx);
+  });
 
 export const rfmSettingsSchema = z
   .object({

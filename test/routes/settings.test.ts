@@ -141,3 +141,29 @@ describe("POST /app/settings", () => {
     expect(out.data.errors).toEqual({ "scoring.composite": "composite weights must not both be 0" });
   });
 });
+
+describe("a persona map beyond the engine's limits", () => {
+  // 249 rules with their own slugs, leaving cells unmatched: + "Others" + "Lost" = 251 personas.
+  const tooMany = { personas: { map: "custom", rules: Array.from({ length: 249 }, (_, i) => ({ name: `Persona ${i}`, r: [1, 1], f: [1, 1], m: [1, 1] })) } };
+
+  it("GIVEN 251 personas WHEN saved THEN 400 names personas.rules and nothing is stored or queued", async () => {
+    const out = await post(ALPHA, { intent: "save", settings: JSON.stringify(tooMany) });
+
+    expect(out.status).toBe(400);
+    expect(out.data.errors["personas.rules"]).toMatch(/at most 250 personas; this one makes 251/);
+    expect(storedSettings(alpha)).toEqual({});
+    expect(jobs()).toEqual([]);
+  });
+
+  it("GIVEN such a map stored before the check existed WHEN the dashboard, personas, customers and settings pages load THEN each answers 200", async () => {
+    services().db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify(tooMany), alpha);
+    const { loader: dashboard } = await import("~/routes/app._index");
+    const { loader: personas } = await import("~/routes/app.personas._index");
+    const { loader: customers } = await import("~/routes/app.customers._index");
+
+    for (const [page, load] of [["/app", dashboard], ["/app/personas", personas], ["/app/customers", customers], ["/app/settings", loader]] as const) {
+      const out = await run(async () => load(args(await appRequest(page, ALPHA))));
+      expect([page, out.status]).toEqual([page, 200]);
+    }
+  });
+});
