@@ -15,7 +15,17 @@ export interface SyncStatusView {
   skippedLines?: number;
   historyFrom?: string | null;
   writebackProblem?: string | null;
+  failedJobs?: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
 }
+
+const JOB_LABELS: Record<string, string> = {
+  backfill: "Order import",
+  sweep: "Check for missed orders",
+  "refresh-order": "Order re-read",
+  recompute: "Scoring",
+  writeback: "Write-back to the store",
+  cleanup: "Removing persona data from the store",
+};
 
 const PHASES: Record<string, { label: string; tone?: "info" | "success" | "attention" | "critical" }> = {
   idle: { label: "Up to date", tone: "success" },
@@ -62,6 +72,17 @@ export function SyncStatusCard({ status, locale }: { status: SyncStatusView; loc
         {!!status.skippedLines && (
           <Banner tone="warning" title={`${formatNumber(status.skippedLines, locale)} unreadable ${status.skippedLines === 1 ? "line" : "lines"} skipped in the order import`}>
             <Text as="p">Their orders are read again one by one.</Text>
+          </Banner>
+        )}
+        {status.failedJobs && status.failedJobs.length > 0 && (
+          <Banner tone="critical" title="Background work stopped after repeated failures">
+            <BlockStack gap="100">
+              {status.failedJobs.map((j) => (
+                <Text as="p" key={`${j.type}-${j.failedAt}`}>
+                  {JOB_LABELS[j.type] ?? j.type}: {j.lastError ?? "failed"} ({j.attempts} {j.attempts === 1 ? "attempt" : "attempts"}, {formatDateTime(j.failedAt, locale)})
+                </Text>
+              ))}
+            </BlockStack>
           </Banner>
         )}
         {status.failedWrites > 0 && (

@@ -4,6 +4,7 @@
  * counts and average spend per cell, and sync / write-back status. Read-only.
  */
 import { DAY_MS, isoDate } from "~/rfm";
+import { failedJobs } from "~/jobs/queue.server";
 import { shopSettings } from "~/scoring/recompute.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { writebackProblem } from "~/writeback/status.server";
@@ -69,6 +70,8 @@ export interface SyncStatus {
   historyFrom: string | null;
   /** What the last write-back could not do (e.g. a metafield definition of another type), or null. */
   writebackProblem: string | null;
+  /** Background jobs that gave up (out of attempts, or their process kept dying), newest first. */
+  failedJobs: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
 }
 
 export type DashboardEmptyState = "no-orders" | "backfill-running" | "nothing-scored" | null;
@@ -298,5 +301,6 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     skippedLines: Number(row?.skippedLines ?? 0),
     historyFrom: isoOrNull(row?.historyFrom),
     writebackProblem: writebackProblem(db, shopId),
+    failedJobs: failedJobs(db, shopId).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
   };
 }
