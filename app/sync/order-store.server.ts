@@ -4,6 +4,7 @@
  * canonical orders for recompute. Prepared statements on a raw connection: this is the
  * path a million-order backfill takes.
  */
+import { tombstoneKey } from "~/privacy/redact.server";
 import type { CanonicalLineItem, CanonicalOrder, Platform } from "~/rfm/order";
 import { writeTransaction, type SqliteDatabase } from "./sqlite.server";
 
@@ -84,8 +85,19 @@ export function createOrderStore(db: SqliteDatabase) {
   const writeLine = (shopId: string, orderId: string, l: CanonicalLineItem) =>
     insertLine.run(shopId, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, b(l.subscription));
 
+  // A redacted customer's orders never come back: not by a late webhook, a re-read, a sweep
+  // or a backfill still streaming (app/privacy/redact.server.ts writes the tombstones).
+  const shopHasRedactions = db.prepare(`SELECT EXISTS (SELECT 1 FROM "RedactedCustomer" WHERE shopId = ?)`).pluck();
+  const isRedactedKey = db.prepare(`SELECT 1 FROM "RedactedCustomer" WHERE shopId = ? AND customerKey = ?`).pluck();
+  /** The orders without those of redacted customers; one lookup per batch while the shop has none. */
+  function withoutRedacted<T extends { customerKey: string | null }>(shopId: string, orders: T[]): T[] {
+    if (orders.length === 0 || shopHasRedactions.get(shopId) !== 1) return orders;
+    return orders.filter((o) => o.customerKey === null || isRedactedKey.get(shopId, tombstoneKey(o.customerKey)) === undefined);
+  }
+
   /** Whole orders (webhooks, sweeps): header and line items replaced together when newer. */
   const upsertOrders = writeTransaction(db, (shopId: string, orders: CanonicalOrder[]) => {
+    orders = withoutRedacted(shopId, orders);
     let written = 0;
     for (const o of orders) {
       if (upsertHeader.run(headerParams(shopId, o)).changes === 0) continue; // stale or deleted
@@ -106,8 +118,10 @@ export function createOrderStore(db: SqliteDatabase) {
   /** A batch of bulk-export lines: headers and line items, in whatever order they came. */
   const writeBulkBatch = writeTransaction(db,
     (shopId: string, headers: OrderHeader[], lines: { orderId: string; lineItem: CanonicalLineItem }[]) => {
-      for (const h of headers) upsertHeader.run(headerParams(shopId, h));
-      for (const l of lines) writeLine(shopId, l.orderId, l.lineItem);
+      const kept = withoutRedacted(shopId, headers);
+      const dropped = kept.length < headers.length ? new Set(headers.filter((h) => !kept.includes(h)).map((h) => h.id)) : null;
+      for (const h of kept) upsertHeader.run(headerParams(shopId, h));
+      for (const l of lines) if (!dropped?.has(l.orderId)) writeLine(shopId, l.orderId, l.lineItem);
     },
   );
 
@@ -115,8 +129,16 @@ export function createOrderStore(db: SqliteDatabase) {
    * After a bulk export (children written apart from their parents): recompute every
    * order's line aggregates from its lines in one pass.
    */
-  const refreshLineAggregates = (shopId: string) =>
-    db
+  const refreshLineAggregates = (shopId: string) => {
+    // Lines that streamed in apart from an order that turned out to be redacted (a redacted
+    // customer's, or a redacted order kept as a deleted tombstone).
+    if (shopHasRedactions.get(shopId) === 1) {
+      db.prepare(
+        `DELETE FROM "OrderLine" WHERE shopId = ? AND NOT EXISTS (
+           SELECT 1 FROM "Order" o WHERE o.shopId = "OrderLine".shopId AND o.id = "OrderLine".orderId AND o.deleted = 0)`,
+      ).run(shopId);
+    }
+    return db
       .prepare(
         `UPDATE "Order" SET (itemsTotalMinor, lineCount, specialLineCount) = (
            SELECT coalesce(sum(l.totalMinor), 0), count(*), coalesce(sum(l.subscription = 1 OR l.totalMinor <= 0), 0)
@@ -124,6 +146,7 @@ export function createOrderStore(db: SqliteDatabase) {
          WHERE shopId = ? AND deleted = 0`,
       )
       .run(shopId).changes;
+  };
 
   const deleteOrder = writeTransaction(db, (shopId: string, id: string, at: Date = new Date()) => {
     markDeleted.run(shopId, id, at.getTime());

@@ -1,0 +1,198 @@
+/**
+ * customers/redact (and customers/delete): erase exactly one customer's data, and leave a
+ * tombstone so nothing brings it back — a late orders/updated, a refresh, a sweep or a
+ * backfill still streaming all skip orders of a redacted customer (order-store checks
+ * RedactedCustomer), and every redacted order stays a bare deleted-order row (id only).
+ *
+ * Where a customer's data lives is listed here, per table; test/privacy/compliance.test.ts
+ * checks the list against every model of the Prisma schema.
+ */
+import { createHash } from "node:crypto";
+import type { OrderStore } from "~/sync/order-store.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+
+export interface CustomerRef {
+  /** Platform customer key (Shopify: the customer GID); null for a guest known only by email. */
+  customerKey: string | null;
+  email?: string | null;
+  /** Orders Shopify asks us to redact (GIDs), whoever they are stored under. */
+  orderIds?: string[];
+}
+
+/**
+ * Tables holding a customer's data and how the customer is found in them. A model with a
+ * customerKey or email column that is not here must be in CUSTOMER_DATA_EXEMPT, with why.
+ */
+export const CUSTOMER_DATA_TABLES = {
+  Order: "customerKey, or one of the customer's orders (kept as a bare deleted-order tombstone)",
+  OrderLine: "lines of the customer's orders",
+  Customer: "customerKey (the customer GID or email:<address> for a guest)",
+  DataRequest: "customerKey: the customer's data_request exports",
+  WebhookProblem: "unreadable webhook bodies naming the customer, their email or one of their orders",
+} as const;
+
+export const CUSTOMER_DATA_EXEMPT = {
+  RedactedCustomer: "the tombstone itself: the customer GID, or a hash of a guest's email, so they cannot come back",
+  Session: "email there is the merchant's staff user, not a customer",
+} as const;
+
+/** `email:<address>`: how guests (and a customer's guest orders) are keyed. */
+export function guestKey(email: string | null | undefined): string | null {
+  const e = email?.trim().toLowerCase();
+  return e ? `email:${e}` : null;
+}
+
+/** Keys a customer may be stored under: their customer key and their guest email key. */
+export function customerKeys(ref: CustomerRef): string[] {
+  return [...new Set([ref.customerKey, guestKey(ref.email)].filter((k): k is string => !!k))];
+}
+
+/**
+ * How a redacted key is kept in RedactedCustomer: customer GIDs as they are (opaque ids),
+ * guest email keys hashed, so the tombstone does not keep the address it erased.
+ */
+export function tombstoneKey(customerKey: string): string {
+  return customerKey.startsWith("email:")
+    ? `email-sha256:${createHash("sha256").update(customerKey.slice("email:".length)).digest("hex")}`
+    : customerKey;
+}
+
+const numericTail = (gid: string) => gid.slice(gid.lastIndexOf("/") + 1);
+
+export interface RedactionResult {
+  orders: number;
+  customers: number;
+  dataRequests: number;
+  webhookProblems: number;
+}
+
+/**
+ * Erases a customer: their orders and lines, scores, data-request exports and any
+ * unreadable webhook naming them; records tombstones. Synchronous SQL on the app's
+ * connection, so it commits with the webhook's dedupe record. `tombstone: false`
+ * (customers/delete, which is no erasure request) only drops their orders and scores.
+ */
+export function redactCustomer(
+  db: SqliteDatabase,
+  store: OrderStore,
+  shopId: string,
+  ref: CustomerRef,
+  now: Date,
+  { tombstone = true }: { tombstone?: boolean } = {},
+): RedactionResult {
+  const keys = customerKeys(ref);
+  const domain = db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  const inKeys = keys.map(() => "?").join(",");
+
+  const orderIds = new Set(ref.orderIds ?? []);
+  if (keys.length > 0) {
+    const owned = db
+      .prepare(`SELECT id FROM "Order" WHERE shopId = ? AND customerKey IN (${inKeys})`)
+      .pluck()
+      .all(shopId, ...keys) as string[];
+    for (const id of owned) orderIds.add(id);
+  }
+
+  let orders = 0;
+  const dropOrder = db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND id = ?`);
+  for (const id of orderIds) {
+    orders += dropOrder.run(shopId, id).changes;
+    // A bare tombstone (no customer, no amounts): a late update of this order is ignored.
+    if (tombstone) store.deleteOrder(shopId, id, now);
+    else db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId = ?`).run(shopId, id);
+  }
+
+  let customers = 0;
+  let dataRequests = 0;
+  if (keys.length > 0) {
+    customers = db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys)
+      .changes;
+    if (domain && tombstone) {
+      dataRequests = db
+        .prepare(`DELETE FROM "DataRequest" WHERE shopDomain = ? AND customerKey IN (${inKeys})`)
+        .run(domain, ...keys).changes;
+    }
+    const record = db.prepare(
+      `INSERT INTO "RedactedCustomer" (shopId, customerKey, redactedAt) VALUES (?, ?, ?)
+       ON CONFLICT (shopId, customerKey) DO UPDATE SET redactedAt = excluded.redactedAt`,
+    );
+    if (tombstone) for (const key of keys) record.run(shopId, tombstoneKey(key), now.getTime());
+  }
+
+  const webhookProblems = domain && tombstone ? deleteWebhookProblems(db, domain, ref, keys, [...orderIds]) : 0;
+  return { orders, customers, dataRequests, webhookProblems };
+}
+
+/**
+ * Unreadable webhooks are kept with their body until re-read; those about this customer go.
+ * Readable JSON is matched on the fields Shopify puts the customer and order in; a body that
+ * is not JSON is matched on the customer's GID and email appearing anywhere in it.
+ */
+function deleteWebhookProblems(
+  db: SqliteDatabase,
+  domain: string,
+  ref: CustomerRef,
+  keys: string[],
+  orderIds: string[],
+): number {
+  const customerGid = ref.customerKey?.startsWith("gid://") ? ref.customerKey : null;
+  const customerId = customerGid ? numericTail(customerGid) : ref.customerKey;
+  const email = ref.email?.trim().toLowerCase() || null;
+  const orderRefs = [...orderIds, ...orderIds.map(numericTail)];
+  const rows = db
+    .prepare(
+      `SELECT id, resourceId, body,
+         CASE WHEN json_valid(body) THEN 1 ELSE 0 END AS isJson,
+         CAST(json_extract(CASE WHEN json_valid(body) THEN body END, '$.customer.id') AS TEXT) AS customerId,
+         json_extract(CASE WHEN json_valid(body) THEN body END, '$.customer.admin_graphql_api_id') AS customerGid,
+         lower(json_extract(CASE WHEN json_valid(body) THEN body END, '$.customer.email')) AS customerEmail,
+         lower(json_extract(CASE WHEN json_valid(body) THEN body END, '$.email')) AS email,
+         lower(json_extract(CASE WHEN json_valid(body) THEN body END, '$.contact_email')) AS contactEmail,
+         CAST(json_extract(CASE WHEN json_valid(body) THEN body END, '$.id') AS TEXT) AS bodyId,
+         json_extract(CASE WHEN json_valid(body) THEN body END, '$.admin_graphql_api_id') AS bodyGid,
+         CAST(json_extract(CASE WHEN json_valid(body) THEN body END, '$.order_id') AS TEXT) AS bodyOrderId
+       FROM "WebhookProblem" WHERE shopDomain = ?`,
+    )
+    .all(domain) as {
+    id: number;
+    resourceId: string | null;
+    body: string;
+    isJson: number;
+    customerId: string | null;
+    customerGid: string | null;
+    customerEmail: string | null;
+    email: string | null;
+    contactEmail: string | null;
+    bodyId: string | null;
+    bodyGid: string | null;
+    bodyOrderId: string | null;
+  }[];
+  const isOrder = (x: string | null) => x !== null && orderRefs.includes(x);
+  const isEmail = (x: string | null) => email !== null && x === email;
+  const ours = rows.filter(
+    (r) =>
+      isOrder(r.resourceId) ||
+      (r.isJson === 1 &&
+        ((customerId !== null && r.customerId === customerId) ||
+          (customerGid !== null && r.customerGid === customerGid) ||
+          isEmail(r.customerEmail) ||
+          isEmail(r.email) ||
+          isEmail(r.contactEmail) ||
+          isOrder(r.bodyId) ||
+          isOrder(r.bodyGid) ||
+          isOrder(r.bodyOrderId))) ||
+      (r.isJson === 0 &&
+        [customerGid, email, ...keys].some((needle) => needle && r.body.toLowerCase().includes(needle.toLowerCase()))),
+  );
+  const drop = db.prepare(`DELETE FROM "WebhookProblem" WHERE id = ?`);
+  for (const r of ours) drop.run(r.id);
+  return ours.length;
+}
+
+/** Whether a customer key was redacted in this shop (order-store skips their orders). */
+export function isRedacted(db: SqliteDatabase, shopId: string, customerKey: string): boolean {
+  return (
+    db.prepare(`SELECT 1 FROM "RedactedCustomer" WHERE shopId = ? AND customerKey = ?`).get(shopId, tombstoneKey(customerKey)) !==
+    undefined
+  );
+}

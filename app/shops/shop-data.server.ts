@@ -1,0 +1,90 @@
+/**
+ * A shop's life in our database ends here: `shop/redact` erases every row we hold for the
+ * shop. Which tables hold shop data is read from the Prisma schema (a model with a shopId,
+ * shopDomain or shop column, plus the Shop row itself), so a table added later is erased
+ * without anyone remembering to list it. test/privacy/compliance.test.ts holds every model
+ * of the schema to that.
+ */
+import { Prisma } from "@prisma/client";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+
+/** A table holding shop data, and the column that names the shop (by Shop.id or Shop.domain). */
+export interface ShopDataTable {
+  table: string;
+  column: string;
+  by: "id" | "domain";
+}
+
+/** Column names that tie a row to a shop, and what they hold. */
+export const SHOP_COLUMNS: Record<string, ShopDataTable["by"]> = { shopId: "id", shopDomain: "domain", shop: "domain" };
+
+let cachedTables: ShopDataTable[] | undefined;
+
+/** Every table holding shop data, from the schema; the Shop row itself comes last. */
+export function shopDataTables(): ShopDataTable[] {
+  if (cachedTables) return cachedTables;
+  const tables: ShopDataTable[] = [];
+  for (const model of Prisma.dmmf.datamodel.models) {
+    if (model.name === "Shop") continue;
+    const field = model.fields.find((f) => f.kind === "scalar" && f.name in SHOP_COLUMNS);
+    if (field) tables.push({ table: model.dbName ?? model.name, column: field.name, by: SHOP_COLUMNS[field.name] });
+  }
+  tables.push({ table: "Shop", column: "id", by: "id" });
+  cachedTables = tables;
+  return tables;
+}
+
+/** Every row we hold for the shop, gone (synchronous: runs inside the webhook's transaction). */
+export function deleteShopData(db: SqliteDatabase, shopId: string, domain: string): number {
+  let deleted = 0;
+  for (const { table, column, by } of shopDataTables()) {
+    deleted += db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain).changes;
+  }
+  return deleted;
+}
+
+export type ShopRedactTarget = { domain: string } | { error: string };
+
+/**
+ * The shop a `shop/redact` may erase: the one named in the signed body. The
+ * X-Shopify-Shop-Domain header is not covered by the HMAC, so a body signed for one shop
+ * sent with another shop's header is refused (the caller answers 400 and writes nothing).
+ */
+export function shopRedactTarget(payload: unknown, headerDomain: string): ShopRedactTarget {
+  const domain =
+    payload && typeof payload === "object" ? (payload as { shop_domain?: unknown }).shop_domain : undefined;
+  if (typeof domain !== "string" || domain.trim() === "") return { error: "shop_domain: required in the signed body" };
+  if (domain.trim().toLowerCase() !== headerDomain.trim().toLowerCase()) {
+    return { error: `shop_domain ${domain} does not match the X-Shopify-Shop-Domain header ${headerDomain}` };
+  }
+  return { domain: domain.trim().toLowerCase() };
+}
+
+/**
+ * For customers/redact and customers/data_request, whose bodies also name the shop: a body
+ * signed for another shop than the header names is refused the same way. Returns the
+ * reason to refuse, or null.
+ */
+export function complianceShopMismatch(payload: unknown, headerDomain: string): string | null {
+  const domain =
+    payload && typeof payload === "object" ? (payload as { shop_domain?: unknown }).shop_domain : undefined;
+  if (domain === undefined || domain === null) return null;
+  const target = shopRedactTarget(payload, headerDomain);
+  return "error" in target ? target.error : null;
+}
+
+export type ShopRedactOutcome = "erased" | "installed";
+
+/**
+ * `shop/redact` for a shop whose signed domain matched: erases everything, unless the shop
+ * is installed (no uninstalledAt) — Shopify sends shop/redact 48 hours after an uninstall,
+ * so an installed shop is a reinstall or a replayed request, never something to erase.
+ */
+export function redactShop(db: SqliteDatabase, shopId: string, domain: string): ShopRedactOutcome {
+  const shop = db.prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(shopId) as
+    | { uninstalledAt: number | string | null }
+    | undefined;
+  if (shop && shop.uninstalledAt === null) return "installed";
+  deleteShopData(db, shopId, domain);
+  return "erased";
+}
