@@ -54,7 +54,13 @@ describe("CSV export", () => {
     await appSettled(app);
     expect(parseCount((await app.getByText(/customers? match$/).textContent()) ?? "")).toBe(customers.length);
 
-    // The button opens the export in a new window with a fresh session token; the file downloads there.
+    // The button asks for a one-time link (an authenticated fetch), then opens it in a new window where the file downloads.
+    const exportRequests: { method: string; url: string; authorization?: string }[] = [];
+    context.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/app/customers/export") {
+        exportRequests.push({ method: request.method(), url: request.url(), authorization: request.headers()["authorization"] });
+      }
+    });
     const downloaded = new Promise<Download>((resolve) => {
       page.once("download", resolve);
       context.on("page", (popup) => popup.once("download", resolve));
@@ -75,5 +81,15 @@ describe("CSV export", () => {
     const tally = (values: (string | null)[]) =>
       values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v || "none"]: (acc[v || "none"] ?? 0) + 1 }), {});
     expect(tally(rows.map((r) => r[persona]))).toEqual(tally(customers.map((c) => c.persona)));
+
+    // The link was minted with the session token in a header; the download URL carries only a one-time token.
+    const minted = exportRequests.find((r) => r.method === "POST");
+    const fetched = exportRequests.find((r) => r.method === "GET");
+    expect(minted?.authorization).toMatch(/^Bearer ey/);
+    expect([...new URL(fetched!.url).searchParams.keys()]).toEqual(["token"]);
+    expect(fetched!.url).not.toContain(minted!.authorization!.slice("Bearer ".length));
+    // Spent: opening the same link again gets no file.
+    const again = await context.request.get(fetched!.url);
+    expect(again.status()).toBe(410);
   });
 });

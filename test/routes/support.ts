@@ -96,6 +96,7 @@ export function resetDatabase(): void {
     "Job",
     "SyncState",
     "Session",
+    "DownloadToken",
     "Shop",
   ]) {
     db.prepare(`DELETE FROM "${t}"`).run();
