@@ -4,6 +4,7 @@
  */
 import prisma from "./db.server";
 import { env } from "./env.server";
+import { scheduleHousekeeping } from "./housekeeping/prune.server";
 import { jobHandlers } from "./jobs/handlers.server";
 import { createJobRunner, stopRunnerOnSignals, type JobRunner } from "./jobs/queue.server";
 import { unauthenticated } from "./shopify.server";
@@ -54,6 +55,7 @@ export function services(): Services {
   });
   globalThis.rfmServices = { db, store, runner, graphqlFor };
   if (config.RUN_JOBS && config.NODE_ENV !== "test") {
+    scheduleHousekeeping(runner.queue, new Date());
     runner.start();
     // SIGTERM (a deploy) or Ctrl-C: claim nothing new, let jobs in flight finish for up to
     // 25 s, hand the rest back for another process, then exit. Never hangs.

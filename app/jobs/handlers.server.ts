@@ -3,6 +3,7 @@
  * reach a shop's Admin API), so tests run the same handlers against the simulator.
  */
 import type { PrismaClient } from "@prisma/client";
+import { pruneOldRows, scheduleHousekeeping } from "~/housekeeping/prune.server";
 import { recomputeInWorker } from "~/scoring/pool.server";
 import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
 import { backfillStep } from "~/stores/shopify/backfill.server";
@@ -87,6 +88,11 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     async cleanup({ shopId }) {
       const graphql = await (deps.rawGraphqlFor ?? deps.graphqlFor)(shopId);
       await removeAllPersonaData(shopId, { db: deps.db, graphql, now: deps.now, fetchFile: deps.fetchFile });
+    },
+    // Housekeeping for all shops at once: rows past their retention go, daily.
+    async prune({ queue }) {
+      pruneOldRows(deps.db, now());
+      scheduleHousekeeping(queue, now());
     },
   };
 }

@@ -25,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 
-export type JobType = "backfill" | "recompute" | "sweep" | "refresh-order" | "writeback" | "cleanup";
+export type JobType = "backfill" | "recompute" | "sweep" | "refresh-order" | "writeback" | "cleanup" | "prune";
 
 export interface JobContext {
   shopId: string;
