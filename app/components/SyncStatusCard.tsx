@@ -1,5 +1,6 @@
 /** Where the shop's data stands: backfill progress, last recompute, errors, failed write-backs. */
 import { Badge, Banner, BlockStack, Card, InlineStack, ProgressBar, Text } from "@shopify/polaris";
+import { DataRequestDownloads, type DataRequestView } from "./DataRequestDownloads";
 import { formatDateTime, formatNumber } from "./format";
 
 export interface SyncStatusView {
@@ -16,6 +17,7 @@ export interface SyncStatusView {
   historyFrom?: string | null;
   writebackProblem?: string | null;
   failedJobs?: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
+  dataRequests?: DataRequestView[];
 }
 
 const JOB_LABELS: Record<string, string> = {
@@ -115,6 +117,7 @@ export function SyncStatusCard({ status, locale }: { status: SyncStatusView; loc
             </Text>
           )}
         </InlineStack>
+        <DataRequestDownloads requests={status.dataRequests ?? []} locale={locale} />
       </BlockStack>
     </Card>
   );

@@ -10,6 +10,7 @@ import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { writebackProblem } from "~/writeback/status.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import type { GridAxes } from "./grid-axes";
+import { listDataRequests, type DataRequestSummary } from "~/privacy/data-requests.server";
 import { isoOrNull } from "./request.server";
 
 export { GRID_AXES, type GridAxes } from "./grid-axes";
@@ -72,6 +73,8 @@ export interface SyncStatus {
   writebackProblem: string | null;
   /** Background jobs that gave up (out of attempts, or their process kept dying), newest first. */
   failedJobs: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
+  /** customers/data_request exports waiting for the merchant (kept 30 days), newest first. */
+  dataRequests: DataRequestSummary[];
 }
 
 export type DashboardEmptyState = "no-orders" | "backfill-running" | "nothing-scored" | null;
@@ -302,5 +305,6 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     historyFrom: isoOrNull(row?.historyFrom),
     writebackProblem: writebackProblem(db, shopId),
     failedJobs: failedJobs(db, shopId).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
+    dataRequests: listDataRequests(db, db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string, new Date()),
   };
 }
