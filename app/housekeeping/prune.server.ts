@@ -69,7 +69,7 @@ export function pruneOldRows(db: SqliteDatabase, now: Date, retention: Retention
       `DELETE FROM "DownloadToken" WHERE ${ms("expiresAt")} < ?`,
       t - retention.expiredDownloadTokensMs,
     ),
-  })).immediate();
+  }))();
 }
 
 /** Milliseconds until the next prune (03:30 UTC, away from the midnight recompute). */

@@ -4,6 +4,7 @@ import { seedCustomer } from "~/dashboard/test/seed";
 import { loader as listLoader } from "~/routes/app.customers._index";
 import { action as exportAction, loader as exportLoader } from "~/routes/app.customers.export";
 import { services } from "~/services.server";
+import { writeTransaction } from "~/sync/sqlite.server";
 import { addShop, appRequest, args, BROWSER, documentRequest, resetDatabase, run, storeOfflineSession } from "./support";
 
 const ALPHA = "alpha.myshopify.com";
@@ -211,7 +212,7 @@ describe("CSV export", () => {
 
   it("GIVEN a large shop WHEN its CSV is downloaded THEN the event loop keeps turning between pages", async () => {
     const { db } = services();
-    db.transaction(() => {
+    writeTransaction(db, () => {
       for (let i = 0; i < 20_000; i++) seedCustomer(db, alpha, { customerKey: `gid://shopify/Customer/${100_000 + i}`, email: `c${i}@example.com`, persona: "lost" });
     })();
     const out = await download(await linkFor(ALPHA));
