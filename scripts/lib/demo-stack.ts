@@ -12,6 +12,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../../test/shopify-sim";
 import { openSqlite, type SqliteDatabase } from "../../app/sync/sqlite.server";
+import { bounded, closeServer } from "./shutdown";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 export const DEMO_SHOP = "rfm-demo.myshopify.com";
@@ -145,8 +146,12 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
     shop: SHOP,
     adminUrl: `${sim.url}/admin/apps/rfm-personas?shop=${SHOP}`,
     async stop() {
-      await sim.stop();
-      await new Promise<void>((r) => appServer.close(() => r()));
+      // Every step is bounded and cuts what is still open, so stopping can never hang: first
+      // the app's job runner (no new Admin API calls or jobs), then the simulator (no more
+      // webhooks), then the app's server with its keep-alive and in-flight connections.
+      await bounded(globalThis.rfmServices?.runner.stop({ timeoutMs: 5_000 }), 7_000);
+      await bounded(sim.stop(), 5_000);
+      await closeServer(appServer, 5_000);
       db.close();
     },
   };
