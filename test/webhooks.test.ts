@@ -105,7 +105,8 @@ describe("Shopify webhooks over signed requests", () => {
     );
 
     expect(res.status).toBe(200);
-    expect(db.prepare(`SELECT customerKey FROM "Order" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
+    // The redacted order stays only as a bare tombstone (deleted, no customer), so it cannot come back.
+    expect(db.prepare(`SELECT customerKey FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
     expect(db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
   });
 

@@ -8,6 +8,9 @@ import { z } from "zod";
 import type { JobQueue } from "~/jobs/queue.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { recordDataRequest } from "~/privacy/data-requests.server";
+import { redactCustomer, type CustomerRef } from "~/privacy/redact.server";
+import { complianceShopMismatch, redactShop, shopRedactTarget } from "~/shops/shop-data.server";
 import { orderFromWebhook, WebhookOrder, WebhookOrderId } from "./orders";
 
 export interface WebhookDeps {
@@ -98,8 +101,7 @@ export function processShopifyWebhook(delivery: WebhookDelivery, deps: WebhookDe
       .prepare(`INSERT OR IGNORE INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES (?, ?, ?, ?)`)
       .run(delivery.shop, delivery.eventId, topic, now.getTime());
     if (fresh.changes === 0) return "duplicate";
-    work(shop.id, delivery.shop, { db, store, recompute, queue, now });
-    return "processed";
+    return work(shop.id, delivery.shop, { db, store, recompute, queue, now }) ?? "processed";
   })();
 }
 
@@ -110,7 +112,7 @@ interface WorkContext {
   recompute: (shopId: string) => void;
   now: Date;
 }
-type Work = (shopId: string, shopDomain: string, ctx: WorkContext) => void;
+type Work = (shopId: string, shopDomain: string, ctx: WorkContext) => WebhookOutcome | void;
 
 function prepare(topic: string, payload: unknown): Work | null {
   switch (topic) {
@@ -149,30 +151,35 @@ function prepare(topic: string, payload: unknown): Work | null {
     case "customers/delete": {
       const c = parse(CustomerUpdate, topic, payload);
       return (shopId, _domain, ctx) => {
-        forgetCustomer(ctx, shopId, customerGid(c.id), []);
+        forgetCustomer(ctx, shopId, { customerKey: c.admin_graphql_api_id ?? customerGid(c.id) }, { tombstone: false });
         ctx.recompute(shopId);
       };
     }
     case "customers/redact": {
       const r = parse(CustomersRedact, topic, payload);
-      return (shopId, _domain, ctx) => {
-        forgetCustomer(ctx, shopId, customerGid(r.customer.id), r.orders_to_redact.map(orderGid));
-        if (r.customer.email) forgetCustomer(ctx, shopId, `email:${r.customer.email.toLowerCase()}`, []);
+      return (shopId, domain, ctx) => {
+        refuseOtherShop(topic, payload, domain);
+        const ref = { customerKey: customerGid(r.customer.id), email: r.customer.email, orderIds: r.orders_to_redact.map(orderGid) };
+        forgetCustomer(ctx, shopId, ref, { tombstone: true });
         ctx.recompute(shopId);
       };
     }
     case "customers/data_request": {
       const r = parse(CustomersDataRequest, topic, payload);
       return (shopId, domain, { db, now }) => {
-        const key = customerGid(r.customer.id);
-        const exported = exportCustomerData(db, shopId, key, r.customer.email ?? null);
-        db.prepare(
-          `INSERT OR REPLACE INTO "DataRequest" (shopDomain, requestId, customerKey, export, createdAt) VALUES (?, ?, ?, ?, ?)`,
-        ).run(domain, r.data_request.id, key, JSON.stringify(exported), now.getTime());
+        refuseOtherShop(topic, payload, domain);
+        const ref = { customerKey: customerGid(r.customer.id), email: r.customer.email, orderIds: r.orders_requested.map(orderGid) };
+        recordDataRequest(db, shopId, domain, { ...ref, requestId: r.data_request.id }, now);
       };
     }
     case "shop/redact":
-      return (shopId, domain, { db }) => deleteShopData(db, shopId, domain);
+      return (shopId, domain, { db }) => {
+        // The shop comes from the signed body; the header is not signed (shopRedactTarget).
+        const target = shopRedactTarget(payload, domain);
+        if ("error" in target) throw new WebhookPayloadError(topic, target.error);
+        // An installed shop is never erased (a reinstall, or a replayed request).
+        if (redactShop(db, shopId, domain) === "installed") return "ignored";
+      };
     case "app/uninstalled":
       return (shopId, domain, { db, now }) => {
         db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now.getTime(), now.getTime(), shopId);
@@ -187,39 +194,18 @@ function prepare(topic: string, payload: unknown): Work | null {
   }
 }
 
-function forgetCustomer(ctx: WorkContext, shopId: string, customerKey: string, orderIds: string[]) {
-  ctx.store.deleteCustomerOrders(shopId, customerKey);
-  ctx.store.deleteOrdersById(shopId, orderIds);
-  ctx.db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey = ?`).run(shopId, customerKey);
+function forgetCustomer(ctx: WorkContext, shopId: string, ref: CustomerRef, { tombstone }: { tombstone: boolean }) {
+  redactCustomer(ctx.db, ctx.store, shopId, ref, ctx.now, { tombstone });
+}
+
+/** A compliance body naming another shop than the (unsigned) header: refused, nothing written. */
+function refuseOtherShop(topic: string, payload: unknown, headerDomain: string) {
+  const mismatch = complianceShopMismatch(payload, headerDomain);
+  if (mismatch) throw new WebhookPayloadError(topic, mismatch);
 }
 
 /** Everything we hold about one customer, for customers/data_request. */
-export function exportCustomerData(db: SqliteDatabase, shopId: string, customerKey: string, email: string | null) {
-  const keys = email ? [customerKey, `email:${email.toLowerCase()}`] : [customerKey];
-  const placeholders = keys.map(() => "?").join(",");
-  const customers = db
-    .prepare(
-      `SELECT customerKey, email, recencyDays, frequency, monetaryMinor, firstOrderAt, lastOrderAt, r, f, m,
-         persona, previousPersona, personaSince, scoredAt
-       FROM "Customer" WHERE shopId = ? AND customerKey IN (${placeholders})`,
-    )
-    .all(shopId, ...keys);
-  const orders = db
-    .prepare(
-      `SELECT id, processedAt, currency, totalMinor, refundedMinor, channel, test, cancelled, tags
-       FROM "Order" WHERE shopId = ? AND deleted = 0 AND customerKey IN (${placeholders}) ORDER BY processedAt`,
-    )
-    .all(shopId, ...keys);
-  return { customerKey, customers, orders };
-}
+export { exportCustomerData } from "~/privacy/data-requests.server";
 
 /** shop/redact: every row we hold for the shop, gone. */
-export function deleteShopData(db: SqliteDatabase, shopId: string, domain: string) {
-  for (const table of ["OrderLine", "Order", "Customer", "PersonaSnapshot", "PersonaTransition", "SyncState", "Job"]) {
-    db.prepare(`DELETE FROM "${table}" WHERE shopId = ?`).run(shopId);
-  }
-  db.prepare(`DELETE FROM "DataRequest" WHERE shopDomain = ?`).run(domain);
-  db.prepare(`DELETE FROM "WebhookEvent" WHERE shopDomain = ?`).run(domain);
-  db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(domain);
-  db.prepare(`DELETE FROM "Shop" WHERE id = ?`).run(shopId);
-}
+export { deleteShopData } from "~/shops/shop-data.server";
