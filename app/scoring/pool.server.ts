@@ -21,10 +21,13 @@ import type { Ran, ScoringTask } from "./worker.server";
 export type { Ran } from "./worker.server";
 
 /**
- * Write transactions of ~10 ms with 10 ms free between them: a web-process writer waiting
- * on the lock (SQLite retries after 1, 3, 8, 18 … ms) gets in within ~20 ms.
+ * Write transactions of ~5 ms with 5 ms free between them: a web-process writer that finds
+ * the lock taken (SQLite's busy handler retries after 1, 3, 8 … ms, then ever longer) gets
+ * in at its second or third try, within ~10 ms; longer slices let waiters drift into the
+ * 25–100 ms sleeps. Checkpointing between slices keeps the web process's commits from
+ * running long WAL checkpoints. Measured with npm run bench:responsiveness.
  */
-const WRITE_SLICES = { sliceMs: 10, pauseMs: 10 };
+const WRITE_SLICES = { sliceMs: 5, pauseMs: 5, checkpoint: true };
 
 /**
  * The worker entry: the production build's bundle (next to build/server/index.js), else the

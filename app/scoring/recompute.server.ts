@@ -29,15 +29,16 @@ export interface RecomputeDeps {
   store: OrderStore;
   now?: () => Date;
   /**
-   * How writes share the database lock: each write transaction lasts about `sliceMs`, then
-   * the lock is left free for `pauseMs` so waiting writers get in (SQLite has no fair queue;
-   * a waiter retries after 1, 2, 5, 10 … ms). Off-thread recompute pauses; in-process callers
-   * (CLI, benchmarks, tests) default to no pause.
+   * How writes share the database: each write transaction lasts about `sliceMs`, then the
+   * lock is left free for `pauseMs` so waiting writers get in (SQLite has no fair queue; a
+   * waiter sleeps and retries after 1, 3, 8, 18 … ms), and with `checkpoint` the WAL is
+   * checkpointed between slices. Off-thread recompute pauses and checkpoints; in-process
+   * callers (CLI, benchmarks, tests) default to neither.
    */
-  writeSlices?: { sliceMs: number; pauseMs: number };
+  writeSlices?: { sliceMs: number; pauseMs: number; checkpoint?: boolean };
 }
 
-const DEFAULT_SLICES = { sliceMs: 10, pauseMs: 0 };
+const DEFAULT_SLICES = { sliceMs: 10, pauseMs: 0, checkpoint: false };
 
 /** Sleeps this thread without spinning (the scoring worker's own thread, never the web loop). */
 function pause(ms: number): void {
@@ -112,7 +113,15 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
 
   const scoredAt = asOf.getTime();
   const dayMs = (day: number) => day * 86_400_000;
-  const { sliceMs, pauseMs } = deps.writeSlices ?? DEFAULT_SLICES;
+  const { sliceMs, pauseMs, checkpoint } = { ...DEFAULT_SLICES, ...deps.writeSlices };
+  /** Between two write transactions: leave the lock free, and keep the WAL short. */
+  const between = () => {
+    // Copy what this thread wrote into the database file now, so the WAL stays short and
+    // another writer's commit does not inherit a long checkpoint (SQLite's auto-checkpoint
+    // runs in whichever connection commits past 1000 pages).
+    if (checkpoint) db.pragma("wal_checkpoint(PASSIVE)");
+    pause(pauseMs);
+  };
   let customersScored = 0;
   let personaChanges = 0;
 
@@ -138,14 +147,14 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       let i = start;
       while (i < to) {
         write(i++);
-        if ((i & 127) === 0 && performance.now() >= deadline) break;
+        if ((i & 31) === 0 && performance.now() >= deadline) break;
       }
       flushTransitions();
       return i;
     });
     for (let i = from; i < to; ) {
       i = slice(i);
-      if (i < to) pause(pauseMs);
+      if (i < to) between();
     }
   };
 
@@ -178,13 +187,13 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   });
   // Customers we scored before who have no counted order now: their persona goes.
   const dropped = [...previous].filter(([, before]) => before.persona !== null);
-  if (dropped.length > 0) pause(pauseMs);
+  if (dropped.length > 0) between();
   writeSliced(0, dropped.length, (i) => {
     const [key, before] = dropped[i];
     moved(before.persona, null);
     clearScores.run(before.persona, scoredAt, scoredAt, shopId, key);
   });
-  if (pauseMs > 0) pause(pauseMs);
+  between();
   writeTransaction(db, () => {
     deleteSnapshot.run(shopId, today);
     for (const row of scored.report.personas) {

@@ -10,6 +10,7 @@
  * Built on its own into build/server/scoring-worker.js (vite.worker.config.ts); in tests and
  * development it runs from source through worker-tsx.mjs.
  */
+import os from "node:os";
 import { threadId } from "node:worker_threads";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { createOrderStore } from "~/sync/order-store.server";
@@ -17,8 +18,16 @@ import { openSqlite } from "~/sync/sqlite.server";
 import { previewSettings, type SettingsPreview } from "./preview.server";
 import { recomputeShop, type RecomputeSummary } from "./recompute.server";
 
+// Scoring yields the CPU to the web process's event loop: on Linux a thread's nice value is
+// its own, so this lowers this thread only. Best effort (some platforms refuse).
+try {
+  os.setPriority(10);
+} catch {
+  // Runs at normal priority.
+}
+
 export type ScoringTask =
-  | { kind: "recompute"; databaseFile: string; shopId: string; asOf: string; writeSlices: { sliceMs: number; pauseMs: number } }
+  | { kind: "recompute"; databaseFile: string; shopId: string; asOf: string; writeSlices: { sliceMs: number; pauseMs: number; checkpoint?: boolean } }
   | { kind: "preview"; databaseFile: string; shopId: string; asOf: string; candidate: ShopSettings };
 
 /** A task's result and the thread that computed it. */
