@@ -28,7 +28,7 @@ async function deliver(request: Request): Promise<Response> {
 
 beforeEach(() => {
   const { db } = services();
-  for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "DataRequest", "SyncState", "Session", "Shop"]) {
+  for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "WebhookProblem", "RedactedCustomer", "DataRequest", "SyncState", "Session", "Shop"]) {
     db.prepare(`DELETE FROM "${t}"`).run();
   }
   shopId = "shop_hooks";
@@ -46,13 +46,38 @@ describe("Shopify webhooks over signed requests", () => {
     expect(tableCounts()).toEqual(before);
   });
 
-  it("GIVEN a signed but malformed payload WHEN delivered THEN 400 and nothing is written", async () => {
-    const badOrder = await deliver(signedWebhook("orders/create", SHOP, { id: 1, line_items: "nope" }));
+  it("GIVEN a signed but malformed payload that names no order WHEN delivered THEN 400 and nothing is written", async () => {
+    const badOrder = await deliver(signedWebhook("orders/create", SHOP, { line_items: "nope" }));
     const notJson = await deliver(signedWebhook("orders/create", SHOP, null, { rawBody: "{not json" }));
+    const badRefund = await deliver(signedWebhook("refunds/create", SHOP, { id: 1, order_id: "12,5" }));
     expect(badOrder.status).toBe(400);
     expect(await badOrder.text()).toMatch(/orders\/create: malformed payload/);
     expect(notJson.status).toBe(400);
+    expect(badRefund.status).toBe(400);
     expect(tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
+  });
+
+  it.each([
+    ["an amount with a decimal comma", { total_price: "12,50" }],
+    ["an unreadable date", { updated_at: "yesterday" }],
+    ["a line without a price", { line_items: [{ id: 10, quantity: 1 }] }],
+    ["a negative quantity", { line_items: [{ id: 10, quantity: -1, price: "1.00" }] }],
+  ])("GIVEN a signed order with %s WHEN delivered THEN it is answered 200, recorded with its body, and the order is re-read", async (_what, override) => {
+    const payload = restOrder(11, 1, override);
+
+    const res = await deliver(signedWebhook("orders/create", SHOP, payload));
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-RFM-Webhook")).toBe("recorded");
+    const { db } = services();
+    const problem = db.prepare(`SELECT topic, resourceId, error, body FROM "WebhookProblem"`).get() as Record<string, string>;
+    expect(problem).toMatchObject({ topic: "orders/create", resourceId: "gid://shopify/Order/11" });
+    expect(problem.error).toMatch(/malformed payload/);
+    expect(JSON.parse(problem.body)).toEqual(payload);
+    expect(db.prepare(`SELECT type, key FROM "Job" WHERE shopId = ?`).all(shopId)).toEqual([
+      { type: "refresh-order", key: "gid://shopify/Order/11" },
+    ]);
+    expect(tableCounts().orders).toBe(0);
   });
 
   it("GIVEN orders/create WHEN delivered twice with the same event id THEN one order is stored and one recompute queued", async () => {
@@ -62,7 +87,46 @@ describe("Shopify webhooks over signed requests", () => {
     expect(first.status).toBe(200);
     expect(first.headers.get("X-RFM-Webhook")).toBe("processed");
     expect(again.headers.get("X-RFM-Webhook")).toBe("duplicate");
-    expect(tableCounts()).toMatchObject({ orders: 1, lines: 1, jobs: 1 });
+    expect(tableCounts()).toMatchObject({ orders: 1, lines: 1 });
+    // A new order's lines are re-read (REST carries no selling plans), then it is scored.
+    const { db } = services();
+    expect(db.prepare(`SELECT type FROM "Job" WHERE shopId = ? ORDER BY type`).pluck().all(shopId)).toEqual(["recompute", "refresh-order"]);
+  });
+
+  it("GIVEN a newer version stored WHEN an older update arrives THEN it is answered 'stale' and changes nothing", async () => {
+    await deliver(signedWebhook("orders/updated", SHOP, restOrder(12, 1, { updated_at: "2026-06-03T00:00:00Z" })));
+    const res = await deliver(signedWebhook("orders/updated", SHOP, restOrder(12, 1, { updated_at: "2026-06-02T00:00:00Z", total_price: "1.00" })));
+    expect(res.headers.get("X-RFM-Webhook")).toBe("stale");
+  });
+
+  it("GIVEN the shop uninstalled the app WHEN order and customer webhooks arrive THEN they are answered 200 and nothing is written or queued", async () => {
+    await deliver(signedWebhook("app/uninstalled", SHOP, { id: 1, domain: SHOP }));
+    const { db } = services();
+    const before = { ...tableCounts(), events: db.prepare(`SELECT count(*) FROM "WebhookEvent"`).pluck().get() };
+
+    const outcomes = [];
+    for (const req of [
+      signedWebhook("orders/create", SHOP, restOrder(13, 1)),
+      signedWebhook("refunds/create", SHOP, { id: 9, order_id: 13 }),
+      signedWebhook("customers/delete", SHOP, { id: 1 }),
+      signedWebhook("bulk_operations/finish", SHOP, { admin_graphql_api_id: "gid://shopify/BulkOperation/1", status: "completed", type: "query", error_code: null, created_at: "2026-06-01T00:00:00Z", completed_at: "2026-06-01T00:00:00Z" }),
+    ]) {
+      const res = await deliver(req);
+      outcomes.push([res.status, res.headers.get("X-RFM-Webhook")]);
+    }
+
+    expect(outcomes).toEqual(Array(4).fill([200, "uninstalled"]));
+    expect({ ...tableCounts(), events: db.prepare(`SELECT count(*) FROM "WebhookEvent"`).pluck().get() }).toEqual(before);
+  });
+
+  it("GIVEN the shop uninstalled the app WHEN a compliance request arrives THEN it is still honoured", async () => {
+    await deliver(signedWebhook("orders/create", SHOP, restOrder(14, 1)));
+    await deliver(signedWebhook("app/uninstalled", SHOP, { id: 1, domain: SHOP }));
+    const res = await deliver(
+      signedWebhook("customers/redact", SHOP, { shop_id: 1, shop_domain: SHOP, customer: { id: 1, email: "c1@example.com" }, orders_to_redact: [14] }),
+    );
+    expect(res.headers.get("X-RFM-Webhook")).toBe("processed");
+    expect(tableCounts().orders).toBe(0);
   });
 
   it("GIVEN updates delivered out of order WHEN the older arrives last THEN the newer version is kept", async () => {
@@ -141,5 +205,66 @@ describe("Shopify webhooks over signed requests", () => {
     await deliver(signedWebhook("shop/redact", SHOP, { shop_id: 1, shop_domain: SHOP }));
     expect(tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
     expect(db.prepare(`SELECT count(*) n FROM "Shop"`).get()).toEqual({ n: 0 });
+  });
+});
+
+describe("oversized webhook bodies", () => {
+  const MB = 1024 * 1024;
+  /** A body of `total` bytes produced on demand, counting how much of it was ever read. */
+  function lazyBody(total: number) {
+    const meter = { pulled: 0 };
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (meter.pulled >= total) return controller.close();
+        meter.pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return { stream, meter };
+  }
+  const post = (body: ReadableStream<Uint8Array>, headers: Record<string, string>) =>
+    deliver(
+      new Request("https://rfm.test/webhooks", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": "application/json", "X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": SHOP, ...headers },
+        duplex: "half",
+      } as RequestInit),
+    );
+
+  it("GIVEN an unsigned 50 MB POST that declares its length WHEN received THEN 413 before a byte of it is read, nothing written", async () => {
+    const { stream, meter } = lazyBody(50 * MB);
+
+    const res = await post(stream, { "Content-Length": String(50 * MB) });
+
+    expect(res.status).toBe(413);
+    expect(meter.pulled).toBeLessThanOrEqual(64 * 1024); // at most what a stream pre-fetches
+    expect(tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
+  });
+
+  it("GIVEN an unsigned 50 MB POST without a length WHEN received THEN 413 once the cap is passed: the rest is never read", async () => {
+    const { stream, meter } = lazyBody(50 * MB);
+    const { MAX_WEBHOOK_BYTES } = await import("~/stores/shopify/webhook-body.server");
+
+    const res = await post(stream, {});
+
+    expect(res.status).toBe(413);
+    expect(meter.pulled).toBeLessThan(MAX_WEBHOOK_BYTES + 3 * 64 * 1024);
+    expect(tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
+  });
+
+  it("GIVEN a length header that lies (small) WHEN the body runs past the cap THEN 413 all the same", async () => {
+    const { stream } = lazyBody(50 * MB);
+    const res = await post(stream, { "Content-Length": "100" });
+    expect(res.status).toBe(413);
+  });
+
+  it("GIVEN a signed order just under the cap WHEN received THEN it is processed", async () => {
+    const { MAX_WEBHOOK_BYTES } = await import("~/stores/shopify/webhook-body.server");
+    const order = restOrder(20, 1, { note: "x".repeat(MAX_WEBHOOK_BYTES - 2_000) });
+    const res = await deliver(signedWebhook("orders/create", SHOP, order));
+    expect(res.status).toBe(200);
+    expect(tableCounts().orders).toBe(1);
   });
 });

@@ -2,16 +2,25 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { env } from "~/env.server";
 import { services } from "~/services.server";
 import { authenticate } from "~/shopify.server";
+import { parseJsonKeepingIds, readBodyCapped } from "~/stores/shopify/webhook-body.server";
 import { processShopifyWebhook, WebhookPayloadError } from "~/stores/shopify/webhooks.server";
 
 /**
- * Every Shopify webhook topic (see shopify.app.toml). authenticate.webhook answers
- * 405/401/400 itself for a wrong method, a bad HMAC or missing headers.
+ * Every Shopify webhook topic (see shopify.app.toml). The body is read with a size cap
+ * before anything else (413), then authenticate.webhook answers 401/400 itself for a bad
+ * HMAC or missing headers. The payload is parsed from the same raw
+ * bytes keeping 64-bit ids whole (the library's own parse rounds them).
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
+  if (request.method !== "POST") return new Response(null, { status: 405, headers: { Allow: "POST" } });
+  const body = await readBodyCapped(request);
+  if (!body.ok) return body.response;
+
   let delivery;
   try {
-    delivery = await authenticate.webhook(request);
+    delivery = await authenticate.webhook(
+      new Request(request.url, { method: "POST", headers: request.headers, body: body.text }),
+    );
   } catch (err) {
     if (err instanceof Response) throw err;
     // A correctly signed body that is not JSON.
@@ -24,9 +33,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     const outcome = processShopifyWebhook(
       {
         shop: delivery.shop,
-        topic: delivery.topic,
+        topic: request.headers.get("X-Shopify-Topic") ?? delivery.topic,
         eventId: ("eventId" in delivery && delivery.eventId) || delivery.webhookId,
-        payload: delivery.payload,
+        payload: parseJsonKeepingIds(body.text),
+        rawBody: body.text,
       },
       { db, store, queue: runner.queue, recomputeDelayMs: config.RECOMPUTE_DEBOUNCE_MS },
     );

@@ -25,7 +25,7 @@ describe("order store", () => {
     store.upsertOrders(shopId, [v2]);
 
     const stale = store.upsertOrders(shopId, [{ ...v2, updatedAt: "2026-06-01T00:00:00.000Z", totalMinor: 100 }]);
-    expect(stale).toEqual({ written: 0, stale: 1 });
+    expect(stale).toEqual({ written: 0, stale: 1, awaitingReread: 0 });
 
     const v3 = { ...v2, updatedAt: "2026-06-03T00:00:00.000Z", lineItems: [] };
     expect(store.upsertOrders(shopId, [v3]).written).toBe(1);
@@ -114,5 +114,50 @@ describe("order store: reading for scoring", () => {
 
     const [scoring] = [...store.iterateOrdersForScoring(shopId)];
     expect(scoring.lineItems).toEqual([{ id: "*", quantity: 1, unitPriceMinor: 5000, totalMinor: 5000, subscription: false }]);
+  });
+
+  describe("webhook copies, which cannot tell subscription lines", () => {
+    const sub = (id: string) => ({ id, quantity: 1, unitPriceMinor: 4000, totalMinor: 4000, subscription: true });
+    const plain = (id: string) => ({ id, quantity: 1, unitPriceMinor: 2500, totalMinor: 2500, subscription: false });
+
+    it("GIVEN a new order from a webhook WHEN stored THEN it awaits its re-read and is not scored until the Admin API copy lands", () => {
+      const { store, shopId } = setup();
+      const fromWebhook = anOrder({ id: "gid://shopify/Order/5", lineItems: [plain("gid://shopify/LineItem/50")] });
+
+      expect(store.upsertOrders(shopId, [fromWebhook], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 1 });
+      expect(store.isAwaitingReread(shopId, fromWebhook.id)).toBe(true);
+      expect([...store.iterateOrdersForScoring(shopId)]).toEqual([]);
+
+      store.upsertOrders(shopId, [{ ...fromWebhook, lineItems: [sub("gid://shopify/LineItem/50")] }]);
+
+      expect(store.countAwaitingReread(shopId)).toBe(0);
+      expect([...store.iterateOrdersForScoring(shopId)].map((o) => o.lineItems[0].subscription)).toEqual([true]);
+    });
+
+    it("GIVEN a re-read order WHEN a webhook update with the same lines arrives THEN it stays scored and its lines keep what the Admin API said", () => {
+      const { store, shopId } = setup();
+      const known = anOrder({ id: "gid://shopify/Order/6", lineItems: [sub("gid://shopify/LineItem/60"), plain("gid://shopify/LineItem/61")] });
+      store.upsertOrders(shopId, [known]);
+
+      const update = { ...known, updatedAt: "2030-01-01T00:00:00.000Z", tags: ["gift"], lineItems: known.lineItems.map((l) => ({ ...l, subscription: false })) };
+      expect(store.upsertOrders(shopId, [update], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 0 });
+
+      const [scored] = [...store.iterateOrdersForScoring(shopId)];
+      expect(scored.tags).toEqual(["gift"]);
+      expect(scored.lineItems.map((l) => [l.id, l.subscription])).toEqual([
+        ["gid://shopify/LineItem/60", true],
+        ["gid://shopify/LineItem/61", false],
+      ]);
+    });
+
+    it("GIVEN a re-read order WHEN a webhook adds a line THEN the order waits for its re-read again", () => {
+      const { store, shopId } = setup();
+      const known = anOrder({ id: "gid://shopify/Order/7", lineItems: [plain("gid://shopify/LineItem/70")] });
+      store.upsertOrders(shopId, [known]);
+
+      const edited = { ...known, updatedAt: "2030-01-01T00:00:00.000Z", lineItems: [...known.lineItems, plain("gid://shopify/LineItem/71")] };
+      expect(store.upsertOrders(shopId, [edited], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 1 });
+      expect(store.isAwaitingReread(shopId, known.id)).toBe(true);
+    });
   });
 });

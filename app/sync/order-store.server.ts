@@ -42,15 +42,15 @@ export function createOrderStore(db: SqliteDatabase) {
   // Epoch milliseconds for dates: compact, sortable, and read by Prisma as DateTime.
   const upsertHeader = db.prepare(`
     INSERT INTO "Order" (shopId, id, customerKey, guest, processedAt, updatedAt, currency, totalMinor,
-      refundedMinor, channel, pos, subscription, test, cancelled, tags, deleted)
+      refundedMinor, channel, pos, subscription, test, cancelled, tags, deleted, verified)
     VALUES (@shopId, @id, @customerKey, @guest, @processedAt, @updatedAt, @currency, @totalMinor,
-      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @tags, 0)
+      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @tags, 0, @verified)
     ON CONFLICT (shopId, id) DO UPDATE SET
       customerKey = excluded.customerKey, guest = excluded.guest, processedAt = excluded.processedAt,
       updatedAt = excluded.updatedAt, currency = excluded.currency, totalMinor = excluded.totalMinor,
       refundedMinor = excluded.refundedMinor, channel = excluded.channel, pos = excluded.pos,
       subscription = excluded.subscription, test = excluded.test, cancelled = excluded.cancelled,
-      tags = excluded.tags
+      tags = excluded.tags, verified = excluded.verified
     WHERE excluded.updatedAt >= "Order".updatedAt AND "Order".deleted = 0`);
   const setAggregates = db.prepare(
     `UPDATE "Order" SET itemsTotalMinor = ?, lineCount = ?, specialLineCount = ? WHERE shopId = ? AND id = ?`,
@@ -62,9 +62,14 @@ export function createOrderStore(db: SqliteDatabase) {
   const markDeleted = db.prepare(`
     INSERT INTO "Order" (shopId, id, processedAt, updatedAt, currency, totalMinor, deleted)
     VALUES (?, ?, 0, ?, '', 0, 1)
-    ON CONFLICT (shopId, id) DO UPDATE SET deleted = 1, updatedAt = max("Order".updatedAt, excluded.updatedAt)`);
+    ON CONFLICT (shopId, id) DO UPDATE SET deleted = 1, updatedAt = max("Order".updatedAt, excluded.updatedAt),
+      -- A tombstone keeps only the id: the deleted order's data is not ours to keep, and it
+      -- reads the same whether the delete arrived before or after the order itself.
+      customerKey = NULL, guest = 0, processedAt = 0, currency = '', totalMinor = 0, refundedMinor = 0,
+      channel = NULL, pos = 0, subscription = 0, test = 0, cancelled = 0, tags = '[]', verified = 1,
+      itemsTotalMinor = 0, lineCount = 0, specialLineCount = 0`);
 
-  const headerParams = (shopId: string, o: OrderHeader) => ({
+  const headerParams = (shopId: string, o: OrderHeader, verified = true) => ({
     shopId,
     id: o.id,
     customerKey: o.customerKey,
@@ -80,7 +85,10 @@ export function createOrderStore(db: SqliteDatabase) {
     test: b(o.test),
     cancelled: b(o.cancelled),
     tags: JSON.stringify(o.tags),
+    verified: b(verified),
   });
+  const storedVerified = db.prepare(`SELECT verified FROM "Order" WHERE shopId = ? AND id = ? AND deleted = 0`).pluck();
+  const storedLineFlags = db.prepare(`SELECT id, subscription FROM "OrderLine" WHERE shopId = ? AND orderId = ?`).raw();
 
   const writeLine = (shopId: string, orderId: string, l: CanonicalLineItem) =>
     insertLine.run(shopId, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, b(l.subscription));
@@ -95,13 +103,33 @@ export function createOrderStore(db: SqliteDatabase) {
     return orders.filter((o) => o.customerKey === null || isRedactedKey.get(shopId, tombstoneKey(o.customerKey)) === undefined);
   }
 
-  /** Whole orders (webhooks, sweeps): header and line items replaced together when newer. */
-  const upsertOrders = writeTransaction(db, (shopId: string, orders: CanonicalOrder[]) => {
+  /**
+   * A webhook's copy of an order cannot say which lines are subscriptions (REST payloads
+   * carry no selling plan). Lines we already know keep what the Admin API told us; an order
+   * with any line we have not seen that way stays unverified (held from scoring) until its
+   * re-read lands, so no persona is computed from a state a re-read would reverse.
+   */
+  function withKnownLines(shopId: string, o: CanonicalOrder): { order: CanonicalOrder; verified: boolean } {
+    const known = new Map((storedLineFlags.all(shopId, o.id) as [string, number][]).map(([id, sub]) => [id, sub === 1]));
+    const wasVerified = storedVerified.get(shopId, o.id) === 1;
+    const verified = wasVerified && o.lineItems.every((l) => known.has(l.id));
+    const lineItems = o.lineItems.map((l) => (known.has(l.id) ? { ...l, subscription: known.get(l.id)! } : l));
+    return { order: { ...o, lineItems }, verified };
+  }
+
+  /**
+   * Whole orders (webhooks, sweeps): header and line items replaced together when newer.
+   * `unverified`: the orders come from webhooks and may need an Admin API re-read (above).
+   */
+  const upsertOrders = writeTransaction(db, (shopId: string, orders: CanonicalOrder[], options: { unverified?: boolean } = {}) => {
     orders = withoutRedacted(shopId, orders);
     let written = 0;
-    for (const o of orders) {
-      if (upsertHeader.run(headerParams(shopId, o)).changes === 0) continue; // stale or deleted
+    let awaitingReread = 0;
+    for (const incoming of orders) {
+      const { order: o, verified } = options.unverified ? withKnownLines(shopId, incoming) : { order: incoming, verified: true };
+      if (upsertHeader.run(headerParams(shopId, o, verified)).changes === 0) continue; // stale or deleted
       written++;
+      if (!verified) awaitingReread++;
       deleteLines.run(shopId, o.id);
       let itemsTotal = 0;
       let special = 0;
@@ -112,7 +140,7 @@ export function createOrderStore(db: SqliteDatabase) {
       }
       setAggregates.run(itemsTotal, o.lineItems.length, special, shopId, o.id);
     }
-    return { written, stale: orders.length - written };
+    return { written, stale: orders.length - written, awaitingReread };
   });
 
   /** A batch of bulk-export lines: headers and line items, in whatever order they came. */
@@ -216,7 +244,7 @@ export function createOrderStore(db: SqliteDatabase) {
   const scoringPage = db.prepare(
     `SELECT id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor, channel,
        pos, subscription, test, cancelled, tags, itemsTotalMinor, lineCount, specialLineCount
-     FROM "Order" WHERE shopId = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?`,
+     FROM "Order" WHERE shopId = ? AND id > ? AND deleted = 0 AND verified = 1 ORDER BY id LIMIT ?`,
   );
   const linesOfOrder = db.prepare(
     `SELECT id, quantity, unitPriceMinor, totalMinor, subscription FROM "OrderLine" WHERE shopId = ? AND orderId = ? ORDER BY id`,
@@ -227,6 +255,7 @@ export function createOrderStore(db: SqliteDatabase) {
    * lines no line rule can drop (none is a subscription or $0 item) carries its lines as
    * one aggregate line (quantity = line count, total = sum of totals). Rules, metrics and
    * their explanations come out exactly as from the real lines, without reading them.
+   * Orders awaiting their Admin API re-read are held back (see upsertOrders).
    */
   function* iterateOrdersForScoring(shopId: string, platform: Platform = "shopify", pageSize = 20_000): Generator<CanonicalOrder> {
     let after = "";
@@ -260,8 +289,18 @@ export function createOrderStore(db: SqliteDatabase) {
   const countOrders = (shopId: string): number =>
     (db.prepare(`SELECT count(*) AS n FROM "Order" WHERE shopId = ? AND deleted = 0`).get(shopId) as { n: number }).n;
 
+  /** Orders held from scoring until their Admin API re-read lands. */
+  const countAwaitingReread = (shopId: string): number =>
+    (db.prepare(`SELECT count(*) AS n FROM "Order" WHERE shopId = ? AND deleted = 0 AND verified = 0`).get(shopId) as { n: number }).n;
+
+  /** Whether an order is held for its re-read (and not deleted). */
+  const isAwaitingReread = (shopId: string, id: string): boolean =>
+    storedVerified.get(shopId, id) === 0;
+
   return {
     upsertOrders,
+    countAwaitingReread,
+    isAwaitingReread,
     writeBulkBatch,
     refreshLineAggregates,
     deleteOrder,

@@ -108,14 +108,8 @@ function restLineItem(order: SimOrder, line: SimLineItem, shop: ShopInfo) {
     tax_lines: [],
     duties: [],
     discount_allocations: [],
-    // Webhook bodies carry the plan the line was bought on; null for one-time purchases.
-    selling_plan_allocation: line.sellingPlan
-      ? {
-          price: centsToDecimal(line.unitPriceCents),
-          compare_at_price: null,
-          selling_plan: { id: line.sellingPlan.id, name: line.sellingPlan.name },
-        }
-      : null,
+    // No selling-plan key: Shopify's REST webhook line items never carry one (its documented
+    // orders/create sample has none; `selling_plan_allocation` is a cart/Liquid object).
   };
 }
 
@@ -136,10 +130,11 @@ export function restRefund(order: SimOrder, refund: SimRefund, shop: ShopInfo) {
       {
         id: refund.id + 1,
         admin_graphql_api_id: gid("OrderTransaction", refund.id + 1),
-        amount: centsToDecimal(refund.amountCents),
+        // Transactions are in the presentment currency (what the buyer paid in).
+        amount: centsToDecimal(Math.round(refund.amountCents * order.presentmentRate)),
         authorization: null,
         created_at: t(refund.createdAt),
-        currency: shop.currencyCode,
+        currency: order.presentmentCurrency,
         gateway: "bogus",
         kind: "refund",
         order_id: order.id,

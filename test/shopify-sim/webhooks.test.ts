@@ -87,7 +87,9 @@ describe("webhook deliveries", () => {
       customer: { id: 7100000000001, email: "ada@example.com", admin_graphql_api_id: "gid://shopify/Customer/7100000000001" },
       refunds: [],
     });
-    expect(body.line_items[0]).toMatchObject({ price: "12.50", quantity: 2, selling_plan_allocation: null });
+    expect(body.line_items[0]).toMatchObject({ price: "12.50", quantity: 2 });
+    // As in Shopify's documented sample: REST line items carry no selling-plan key at all.
+    expect(body.line_items[0]).not.toHaveProperty("selling_plan_allocation");
     expect(body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
   });
 

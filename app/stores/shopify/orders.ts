@@ -202,38 +202,55 @@ export function parseBulkLine(text: string): BulkLine {
 }
 
 // ---- Webhooks (REST-shaped, snake_case) ------------------------------------------------
+//
+// Checked against Shopify's documented sample payloads (test/shopify-samples/): ids are
+// 64-bit (the body is parsed keeping every digit, see webhook-body.server.ts, so ids come in
+// as strings when they pass 2^53); `processed_at` may be null; `email` may be absent when
+// the app lacks protected customer data access; line items carry no selling-plan key at all,
+// so a webhook's copy of an order cannot tell subscription lines (it is re-read first); money
+// comes as presentment amounts plus `*_set` bags with `shop_money`, which is what we count.
 
-const RestMoneySet = z.object({ shop_money: z.object({ amount: z.string(), currency_code: z.string() }) });
-const Id = z.union([z.number(), z.string()]).transform(String);
+/** Every amount we read is validated here, so a bad one is a 400-class problem, never a crash. */
+const Decimal = z.string().trim().regex(/^-?\d+(\.\d+)?$/, "must be a decimal amount such as 12.50");
+const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 currency code");
+const Timestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, "must be an ISO 8601 timestamp with its zone")
+  .refine((t) => !Number.isNaN(Date.parse(t)), "must be a real date");
+const MoneyOf = z.object({ amount: Decimal, currency_code: CurrencyCode });
+const RestMoneySet = z.object({ shop_money: MoneyOf, presentment_money: MoneyOf.optional() });
+/** A REST id: a number when it fits, a digit string when it does not (parsed keeping digits). */
+const Id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, "must be a numeric id")]).transform(String);
+const Gid = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d+$`), `must be a ${type} GID`);
 
 export const WebhookOrder = z.object({
   id: Id,
-  admin_graphql_api_id: z.string().startsWith("gid://shopify/Order/"),
+  admin_graphql_api_id: Gid("Order"),
   email: z.string().nullable().optional(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  processed_at: z.string().nullable().optional(),
-  cancelled_at: z.string().nullable().optional(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  processed_at: Timestamp.nullable().optional(),
+  cancelled_at: Timestamp.nullable().optional(),
   test: z.boolean().default(false),
   source_name: z.string().nullable().optional(),
   tags: z.string().default(""),
-  currency: z.string(),
-  total_price: z.string(),
+  currency: CurrencyCode,
+  presentment_currency: CurrencyCode.optional(),
+  total_price: Decimal,
   total_price_set: RestMoneySet.optional(),
-  current_total_price: z.string().optional(),
   customer: z
-    .object({ id: Id, email: z.string().nullable().optional(), admin_graphql_api_id: z.string().optional() })
+    .object({ id: Id, email: z.string().nullable().optional(), admin_graphql_api_id: Gid("Customer").optional() })
     .nullable()
     .optional(),
   line_items: z.array(
     z.object({
       id: Id,
-      quantity: z.number().int(),
-      price: z.string(),
+      quantity: z.number().int().nonnegative(),
+      price: Decimal,
       price_set: RestMoneySet.optional(),
-      total_discount: z.string().default("0"),
-      discount_allocations: z.array(z.object({ amount: z.string() })).default([]),
-      selling_plan_allocation: z.unknown().optional(),
+      total_discount: Decimal.default("0"),
+      total_discount_set: RestMoneySet.optional(),
+      discount_allocations: z.array(z.object({ amount: Decimal, amount_set: RestMoneySet.optional() })).default([]),
     }),
   ),
   refunds: z
@@ -241,7 +258,7 @@ export const WebhookOrder = z.object({
       z.object({
         id: Id,
         transactions: z
-          .array(z.object({ amount: z.string(), kind: z.string(), status: z.string().optional() }))
+          .array(z.object({ amount: Decimal, currency: CurrencyCode.optional(), kind: z.string(), status: z.string().optional() }))
           .default([]),
       }),
     )
@@ -249,51 +266,93 @@ export const WebhookOrder = z.object({
 });
 export type WebhookOrder = z.infer<typeof WebhookOrder>;
 
+/** orders/delete carries only the id. */
 export const WebhookOrderId = z.object({ id: Id });
 
-/** orders/create, orders/updated, orders/cancelled payload → canonical order. */
-export function orderFromWebhook(payload: WebhookOrder): CanonicalOrder {
+/** The order GID of any order payload, read as leniently as possible (for re-reading an unreadable one). */
+export function orderGidOf(payload: unknown): string | null {
+  if (!payload || typeof payload !== "object") return null;
+  const p = payload as { admin_graphql_api_id?: unknown; id?: unknown };
+  if (typeof p.admin_graphql_api_id === "string" && /^gid:\/\/shopify\/Order\/\d+$/.test(p.admin_graphql_api_id)) {
+    return p.admin_graphql_api_id;
+  }
+  const id = typeof p.id === "number" && Number.isSafeInteger(p.id) ? String(p.id) : p.id;
+  return typeof id === "string" && /^\d+$/.test(id) ? `gid://shopify/Order/${id}` : null;
+}
+
+export interface WebhookOrderResult {
+  order: CanonicalOrder;
+  /** Some refunds were converted from the presentment currency: the re-read gives exact shop money. */
+  refundsConverted: boolean;
+}
+
+/** orders/create, orders/updated, orders/cancelled payload → canonical order in shop money. */
+export function orderFromWebhook(payload: WebhookOrder): WebhookOrderResult {
   const currency = payload.total_price_set?.shop_money.currency_code ?? payload.currency;
-  const amount = (s: string) => toMinorUnits(s, currency);
+  const shop = (set: { shop_money: { amount: string } } | undefined, fallback: string) =>
+    toMinorUnits(set?.shop_money.amount ?? fallback, currency);
+  const totalMinor = shop(payload.total_price_set, payload.total_price);
   const customerKey = payload.customer
     ? payload.customer.admin_graphql_api_id ?? `gid://shopify/Customer/${payload.customer.id}`
     : guestKey(payload.email);
-  const refunded = payload.refunds
-    .flatMap((r) => r.transactions)
-    .filter((t) => t.kind === "refund" && (t.status ?? "success") === "success")
-    .reduce((sum, t) => sum + amount(t.amount), 0);
+
+  // Refund transactions are in the presentment currency. Convert at the order's own rate
+  // (its total in shop money over its total in presentment money); exact figures come from
+  // the Admin API re-read that a refund triggers.
+  const presentment = payload.total_price_set?.presentment_money;
+  let refundsConverted = false;
+  let refundedMinor = 0;
+  for (const t of payload.refunds.flatMap((r) => r.transactions)) {
+    if (t.kind !== "refund" || (t.status ?? "success") !== "success") continue;
+    const txCurrency = t.currency ?? payload.presentment_currency ?? currency;
+    if (txCurrency === currency) {
+      refundedMinor += toMinorUnits(t.amount, currency);
+    } else if (presentment && presentment.currency_code === txCurrency && toMinorUnits(presentment.amount, txCurrency) > 0) {
+      const rate = totalMinor / toMinorUnits(presentment.amount, txCurrency);
+      refundedMinor += Math.round(toMinorUnits(t.amount, txCurrency) * rate);
+      refundsConverted = true;
+    } else {
+      refundsConverted = true; // no rate to convert with: the re-read settles it
+    }
+  }
+
   const channel = payload.source_name ?? null;
   return {
-    platform: "shopify",
-    id: payload.admin_graphql_api_id,
-    customerKey,
-    guest: !payload.customer && customerKey !== null,
-    processedAt: payload.processed_at ?? payload.created_at,
-    updatedAt: payload.updated_at,
-    currency,
-    totalMinor: amount(payload.total_price_set?.shop_money.amount ?? payload.total_price),
-    refundedMinor: refunded,
-    channel,
-    pos: channel === "pos",
-    subscription: isSubscriptionSource(channel),
-    test: payload.test,
-    cancelled: !!payload.cancelled_at,
-    tags: payload.tags
-      .split(",")
-      .map((t) => t.trim())
-      .filter(Boolean),
-    lineItems: payload.line_items.map((li) => {
-      const unit = amount(li.price_set?.shop_money.amount ?? li.price);
-      const discount = li.discount_allocations.length
-        ? li.discount_allocations.reduce((s, d) => s + amount(d.amount), 0)
-        : amount(li.total_discount);
-      return {
-        id: `gid://shopify/LineItem/${li.id}`,
-        quantity: li.quantity,
-        unitPriceMinor: unit,
-        totalMinor: Math.max(0, unit * li.quantity - discount),
-        subscription: li.selling_plan_allocation != null,
-      };
-    }),
+    refundsConverted,
+    order: {
+      platform: "shopify",
+      id: payload.admin_graphql_api_id,
+      customerKey,
+      guest: !payload.customer && customerKey !== null,
+      processedAt: payload.processed_at ?? payload.created_at,
+      updatedAt: payload.updated_at,
+      currency,
+      totalMinor,
+      refundedMinor,
+      channel,
+      pos: channel === "pos",
+      subscription: isSubscriptionSource(channel),
+      test: payload.test,
+      cancelled: !!payload.cancelled_at,
+      tags: payload.tags
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+      lineItems: payload.line_items.map((li) => {
+        const unit = shop(li.price_set, li.price);
+        const discount = li.discount_allocations.length
+          ? li.discount_allocations.reduce((sum, d) => sum + shop(d.amount_set, d.amount), 0)
+          : shop(li.total_discount_set, li.total_discount);
+        return {
+          id: `gid://shopify/LineItem/${li.id}`,
+          quantity: li.quantity,
+          unitPriceMinor: unit,
+          totalMinor: Math.max(0, unit * li.quantity - discount),
+          // Unknown from a webhook: the store keeps what the Admin API said for known lines and
+          // holds the order from scoring until it is re-read (order-store upsertOrders).
+          subscription: false,
+        };
+      }),
+    },
   };
 }

@@ -1,17 +1,20 @@
 /**
- * What each Shopify webhook does to our data. Called after the HMAC was verified.
+ * What each Shopify webhook does to our data. Called after the HMAC was verified, with the
+ * payload parsed from the raw body keeping 64-bit ids whole (webhook-body.server.ts).
  * Everything a delivery changes — the data, the dedupe record and the follow-up jobs —
- * is written in one SQLite transaction, so a crash never half-applies a delivery, and
- * the answer goes back well inside Shopify's 5 seconds (heavy work is queued).
+ * is written in one IMMEDIATE SQLite transaction, so a crash never half-applies a delivery,
+ * a second writer waits its turn instead of failing, and the answer goes back well inside
+ * Shopify's 5 seconds (heavy work is queued).
  */
 import { z } from "zod";
 import type { JobQueue } from "~/jobs/queue.server";
 import type { OrderStore } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { recordDataRequest } from "~/privacy/data-requests.server";
 import { redactCustomer, type CustomerRef } from "~/privacy/redact.server";
 import { complianceShopMismatch, redactShop, shopRedactTarget } from "~/shops/shop-data.server";
-import { orderFromWebhook, WebhookOrder, WebhookOrderId } from "./orders";
+import { handleBulkOperationFinish, parseBulkOperationFinish } from "./bulk-finish.server";
+import { orderFromWebhook, orderGidOf, WebhookOrder, WebhookOrderId } from "./orders";
 
 export interface WebhookDeps {
   db: SqliteDatabase;
@@ -24,14 +27,23 @@ export interface WebhookDeps {
 }
 
 export interface WebhookDelivery {
+  /** The shop domain the delivery names (X-Shopify-Shop-Domain). */
   shop: string;
-  /** As the library reports it ("ORDERS_CREATE") or as the header says ("orders/create"). */
+  /** As the header says ("orders/create") or as the library reports it ("ORDERS_CREATE"). */
   topic: string;
   eventId: string;
   payload: unknown;
+  /** The raw body, kept when a payload cannot be read so nothing is lost. */
+  rawBody?: string;
 }
 
-export type WebhookOutcome = "processed" | "duplicate" | "unknown-shop" | "ignored";
+/**
+ * What became of a delivery (answered in X-RFM-Webhook):
+ * processed; duplicate (event id seen before); stale (an older version than we hold);
+ * recorded (unreadable, kept and queued for an Admin API re-read); uninstalled (the shop
+ * removed the app: nothing written); unknown-shop; ignored (a topic we do not act on).
+ */
+export type WebhookOutcome = "processed" | "duplicate" | "stale" | "recorded" | "uninstalled" | "unknown-shop" | "ignored";
 
 export class WebhookPayloadError extends Error {
   constructor(topic: string, detail: string) {
@@ -40,32 +52,56 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-/** "ORDERS_CREATE" | "orders/create" → "orders/create". */
+/** The topics we subscribe to (shopify.app.toml), as the X-Shopify-Topic header names them. */
+export const WEBHOOK_TOPICS = [
+  "app/uninstalled",
+  "orders/create",
+  "orders/updated",
+  "orders/cancelled",
+  "orders/delete",
+  "refunds/create",
+  "customers/update",
+  "customers/delete",
+  "bulk_operations/finish",
+  "customers/data_request",
+  "customers/redact",
+  "shop/redact",
+] as const;
+
+/** Compliance topics are honoured whether or not the app is still installed. */
+const COMPLIANCE_TOPICS = new Set(["customers/data_request", "customers/redact", "shop/redact"]);
+
+const TOPIC_BY_ENUM = new Map(WEBHOOK_TOPICS.map((t) => [t.replace("/", "_").toUpperCase(), t]));
+
+/**
+ * "orders/create" | "ORDERS_CREATE" → "orders/create". The library's enum cannot be split
+ * by rule ("BULK_OPERATIONS_FINISH" vs "CUSTOMERS_DATA_REQUEST"), so known topics map by name.
+ */
 export function normalizeTopic(topic: string): string {
   if (topic.includes("/")) return topic.toLowerCase();
-  const t = topic.toLowerCase();
-  const i = t.indexOf("_");
-  return i < 0 ? t : `${t.slice(0, i)}/${t.slice(i + 1)}`;
+  return TOPIC_BY_ENUM.get(topic.toUpperCase()) ?? topic.toLowerCase();
 }
 
+/** A REST id: a safe integer, or the digit string of a larger one (parsed keeping digits). */
+const Id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, "must be a numeric id")]).transform(String);
 const CustomerRef = z.object({
-  id: z.union([z.number(), z.string()]).transform(String),
+  id: Id,
   email: z.string().nullable().optional(),
 });
 const CustomersRedact = z.object({
   customer: CustomerRef,
-  orders_to_redact: z.array(z.union([z.number(), z.string()]).transform(String)).default([]),
+  orders_to_redact: z.array(Id).default([]),
 });
 const CustomersDataRequest = z.object({
   customer: CustomerRef,
-  orders_requested: z.array(z.union([z.number(), z.string()]).transform(String)).default([]),
-  data_request: z.object({ id: z.union([z.number(), z.string()]).transform(String) }),
+  orders_requested: z.array(Id).default([]),
+  data_request: z.object({ id: Id }),
 });
-const RefundCreate = z.object({ order_id: z.union([z.number(), z.string()]).transform(String) });
+const RefundCreate = z.object({ order_id: Id });
 const CustomerUpdate = z.object({
-  id: z.union([z.number(), z.string()]).transform(String),
+  id: Id,
   email: z.string().nullable().optional(),
-  admin_graphql_api_id: z.string().optional(),
+  admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/Customer\/\d+$/).optional(),
 });
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, topic: string, payload: unknown): T {
@@ -79,6 +115,7 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, topic: string, pa
 
 const orderGid = (id: string) => (id.startsWith("gid://") ? id : `gid://shopify/Order/${id}`);
 const customerGid = (id: string) => (id.startsWith("gid://") ? id : `gid://shopify/Customer/${id}`);
+const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/cancelled"]);
 
 export function processShopifyWebhook(delivery: WebhookDelivery, deps: WebhookDeps): WebhookOutcome {
   const { db, store, queue } = deps;
@@ -90,18 +127,32 @@ export function processShopifyWebhook(delivery: WebhookDelivery, deps: WebhookDe
       maxWaitMs: deps.recomputeMaxWaitMs ?? 120_000,
     });
 
-  // Validate before touching anything: a malformed payload writes nothing.
-  const work = prepare(topic, delivery.payload);
+  // Validate before touching anything: a malformed payload writes nothing — except an
+  // order we can still name, which is kept and re-read so nothing is lost.
+  let work: Work | null;
+  try {
+    work = prepare(topic, delivery.payload);
+  } catch (err) {
+    const gid = err instanceof WebhookPayloadError && ORDER_TOPICS.has(topic) ? orderGidOf(delivery.payload) : null;
+    if (!gid) throw err;
+    work = recordUnreadableOrder(gid, (err as Error).message, delivery, topic);
+  }
   if (!work) return "ignored";
+  const run = work;
 
-  return db.transaction((): WebhookOutcome => {
-    const shop = db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).get(delivery.shop) as { id: string } | undefined;
+  return writeTransaction(db, (): WebhookOutcome => {
+    const shop = db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(delivery.shop) as
+      | { id: string; uninstalledAt: number | null }
+      | undefined;
     if (!shop) return "unknown-shop";
+    // After an uninstall only compliance requests still concern us: nothing else is written
+    // or queued (Shopify may keep delivering for a while).
+    if (shop.uninstalledAt !== null && !COMPLIANCE_TOPICS.has(topic)) return "uninstalled";
     const fresh = db
       .prepare(`INSERT OR IGNORE INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES (?, ?, ?, ?)`)
       .run(delivery.shop, delivery.eventId, topic, now.getTime());
     if (fresh.changes === 0) return "duplicate";
-    return work(shop.id, delivery.shop, { db, store, recompute, queue, now }) ?? "processed";
+    return run(shop.id, delivery.shop, { db, store, recompute, queue, now }) ?? "processed";
   })();
 }
 
@@ -114,15 +165,32 @@ interface WorkContext {
 }
 type Work = (shopId: string, shopDomain: string, ctx: WorkContext) => WebhookOutcome | void;
 
+const reread = (queue: JobQueue, shopId: string, gid: string) =>
+  queue.enqueue("refresh-order", shopId, { key: gid, payload: { orderId: gid } });
+
+/** A signed order payload we cannot read: keep it (for support) and re-read the order. */
+function recordUnreadableOrder(gid: string, error: string, delivery: WebhookDelivery, topic: string): Work {
+  return (shopId, domain, { db, queue, now }) => {
+    db.prepare(
+      `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(domain, topic, delivery.eventId, gid, error, delivery.rawBody ?? JSON.stringify(delivery.payload), now.getTime());
+    reread(queue, shopId, gid);
+    return "recorded";
+  };
+}
+
 function prepare(topic: string, payload: unknown): Work | null {
   switch (topic) {
     case "orders/create":
     case "orders/updated":
-    case "orders/cancelled":
-    case "orders/edited": {
-      const order = orderFromWebhook(parse(WebhookOrder, topic, payload));
-      return (shopId, _domain, { store, recompute }) => {
-        if (store.upsertOrders(shopId, [order]).written > 0) recompute(shopId);
+    case "orders/cancelled": {
+      const { order, refundsConverted } = orderFromWebhook(parse(WebhookOrder, topic, payload));
+      return (shopId, _domain, { store, recompute, queue }) => {
+        const { written, awaitingReread } = store.upsertOrders(shopId, [order], { unverified: true });
+        if (written === 0) return "stale";
+        // New lines (subscription or not?) or refunds in another currency: the Admin API says.
+        if (awaitingReread > 0 || refundsConverted) reread(queue, shopId, order.id);
+        recompute(shopId);
       };
     }
     case "orders/delete": {
@@ -133,16 +201,17 @@ function prepare(topic: string, payload: unknown): Work | null {
       };
     }
     case "refunds/create": {
-      // The payload is the refund; re-read the order for its refunded total.
+      // The payload is the refund; re-read the order for its refunded total in shop money.
       const { order_id } = parse(RefundCreate, topic, payload);
-      return (shopId, _domain, { queue }) =>
-        queue.enqueue("refresh-order", shopId, { key: orderGid(order_id), payload: { orderId: orderGid(order_id) } });
+      return (shopId, _domain, { queue }) => reread(queue, shopId, orderGid(order_id));
     }
     case "customers/update": {
       const c = parse(CustomerUpdate, topic, payload);
       return (shopId, _domain, { db }) => {
+        // Email may be withheld (protected customer data): never erase one we hold for that.
+        if (c.email === undefined) return;
         db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run(
-          c.email ?? null,
+          c.email,
           shopId,
           c.admin_graphql_api_id ?? customerGid(c.id),
         );
@@ -187,8 +256,16 @@ function prepare(topic: string, payload: unknown): Work | null {
         // Stop its work; data stays until shop/redact (48 h later) in case the merchant returns.
         db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
       };
-    case "bulk_operations/finish":
-      return (shopId, _domain, { queue }) => queue.enqueue("backfill", shopId);
+    case "bulk_operations/finish": {
+      // Only our own current export counts (bulk-finish.server.ts); it cuts the poll short.
+      let finish: unknown;
+      try {
+        finish = parseBulkOperationFinish(payload);
+      } catch (err) {
+        throw new WebhookPayloadError(topic, err instanceof Error ? err.message.replace(/^.*malformed payload: /, "") : String(err));
+      }
+      return (shopId, _domain, { db, queue }) => (handleBulkOperationFinish({ db, queue }, shopId, finish) === "ignored" ? "ignored" : "processed");
+    }
     default:
       return null;
   }
