@@ -124,7 +124,10 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
     },
     async close() {
       await sim.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      // closeAllConnections: a keep-alive socket or an unanswered request must not hold the close.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
