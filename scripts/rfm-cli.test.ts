@@ -120,6 +120,14 @@ describe("GIVEN bad input", () => {
     expect(stderr).toContain("scoring.edges.r: edges must be strictly increasing");
   });
 
+  it("WHEN the persona file makes more personas than the engine holds THEN it exits 2 naming personas.rules", () => {
+    const personas = file("too-many.json", JSON.stringify(Array.from({ length: 249 }, (_, i) => ({ name: `P${i}`, r: [1, 1], f: [1, 1], m: [1, 1] }))));
+    const { code, stdout, stderr } = rfm("score", "--orders", RFM_ORDERS, "--as-of", "2006-12-31", "--personas", personas);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("personas.rules: a persona map may define at most 250 personas; this one makes 251");
+  });
+
   it("WHEN the file or the as-of date is missing or wrong THEN it exits 2", () => {
     expect(rfm("score", "--orders", path.join(tmp, "nope.csv"), "--as-of", "2020-01-01")).toMatchObject({ code: 2, stdout: "" });
     expect(rfm("score", "--orders", RFM_ORDERS)).toMatchObject({ code: 2, stdout: "" });
