@@ -73,6 +73,12 @@ export function complianceShopMismatch(payload: unknown, headerDomain: string): 
   return "error" in target ? target.error : null;
 }
 
+/** Whether the shop has the app installed (a row without uninstalledAt). */
+export function isInstalled(db: SqliteDatabase, shopId: string): boolean {
+  const shop = db.prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(shopId) as { uninstalledAt: unknown } | undefined;
+  return !!shop && shop.uninstalledAt === null;
+}
+
 export type ShopRedactOutcome = "erased" | "installed";
 
 /**
@@ -81,10 +87,7 @@ export type ShopRedactOutcome = "erased" | "installed";
  * so an installed shop is a reinstall or a replayed request, never something to erase.
  */
 export function redactShop(db: SqliteDatabase, shopId: string, domain: string): ShopRedactOutcome {
-  const shop = db.prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(shopId) as
-    | { uninstalledAt: number | string | null }
-    | undefined;
-  if (shop && shop.uninstalledAt === null) return "installed";
+  if (isInstalled(db, shopId)) return "installed";
   deleteShopData(db, shopId, domain);
   return "erased";
 }

@@ -327,6 +327,21 @@ describe("customers/redact", () => {
     ]);
   });
 
+  it("GIVEN a shop that uninstalled the app WHEN one of its customers is redacted THEN they are erased and no work is queued for the shop", async () => {
+    await deliver(signedWebhook("orders/create", GONE, restOrder(31, 1)));
+    const { db } = services();
+    db.prepare(`UPDATE "Shop" SET uninstalledAt = 0 WHERE id = ?`).run(GONE_ID);
+    db.prepare(`DELETE FROM "Job"`).run();
+
+    const res = await deliver(
+      signedWebhook("customers/redact", GONE, { shop_id: 1, shop_domain: GONE, customer: { id: 1, email: C1_EMAIL }, orders_to_redact: [31] }),
+    );
+
+    expect(res.status).toBe(200);
+    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().get(GONE_ID)).toBe(0);
+    expect(db.prepare(`SELECT type FROM "Job"`).pluck().all()).toEqual([]);
+  });
+
   it("GIVEN a body signed for another shop WHEN sent with this shop's header THEN 400 and nothing is erased", async () => {
     await seedTwoCustomers();
     const before = everyTable();

@@ -12,7 +12,7 @@ import type { OrderStore } from "~/sync/order-store.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { recordDataRequest } from "~/privacy/data-requests.server";
 import { redactCustomer, type CustomerRef } from "~/privacy/redact.server";
-import { complianceShopMismatch, redactShop, shopRedactTarget } from "~/shops/shop-data.server";
+import { complianceShopMismatch, isInstalled, redactShop, shopRedactTarget } from "~/shops/shop-data.server";
 import { handleBulkOperationFinish, parseBulkOperationFinish } from "./bulk-finish.server";
 import { orderFromWebhook, orderGidOf, WebhookOrder, WebhookOrderId } from "./orders";
 
@@ -230,7 +230,8 @@ function prepare(topic: string, payload: unknown): Work | null {
         refuseOtherShop(topic, payload, domain);
         const ref = { customerKey: customerGid(r.customer.id), email: r.customer.email, orderIds: r.orders_to_redact.map(orderGid) };
         forgetCustomer(ctx, shopId, ref, { tombstone: true });
-        ctx.recompute(shopId);
+        // An uninstalled shop gets no more work (its sessions are gone); rescoring waits for a reinstall.
+        if (isInstalled(ctx.db, shopId)) ctx.recompute(shopId);
       };
     }
     case "customers/data_request": {
