@@ -4,6 +4,9 @@ import path from "node:path";
 import { threadId } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { createPrismaClient } from "~/db.server";
+import { createJobQueue } from "~/jobs/queue.server";
+import { jobHandlers } from "~/jobs/handlers.server";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
 import { createOrderStore } from "~/sync/order-store.server";
 import { openSqlite, writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
@@ -137,5 +140,28 @@ describe("scoring off the event loop", () => {
     abandoned.abort();
 
     await expect(previewInWorker(shopId, settings({}), { db, now, signal: abandoned.signal })).rejects.toThrow(/abort/i);
+  });
+});
+
+describe("the recompute job", () => {
+  it("GIVEN a shop WHEN its recompute job runs THEN scoring happens on a scoring thread while this loop keeps turning, and write-back is queued", async () => {
+    const { db, shopId } = shopWithCustomers(3_000);
+    const prisma = createPrismaClient(`file:${db.name}`);
+    const handlers = jobHandlers({
+      prisma,
+      db,
+      store: createOrderStore(db),
+      graphqlFor: () => Promise.reject(new Error("a recompute needs no Admin API")),
+      bulkPollMs: 1_000,
+      sweepIntervalMs: 3_600_000,
+      now,
+    });
+
+    const { turns } = await loopTurnsWhile(() => handlers.recompute({ shopId, payload: {}, attempt: 1, queue: createJobQueue(db) }));
+
+    expect(turns).toBeGreaterThan(0);
+    expect(db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).pluck().get(shopId)).toBe(3_000);
+    expect(db.prepare(`SELECT type FROM "Job" WHERE shopId = ? AND status = 'pending'`).pluck().all(shopId)).toEqual(["writeback"]);
+    await prisma.$disconnect();
   });
 });
