@@ -5,7 +5,7 @@
  *
  * The worker opens its own connection to the same database file (worker.server.ts). Idle
  * threads are unreferenced, so the pool never keeps a process alive; they exit after a
- * minute without work. See docs/decisions/008-scoring-off-the-event-loop.md.
+ * minute without work. See docs/decisions/013-scoring-off-the-event-loop.md.
  */
 import { existsSync } from "node:fs";
 import os from "node:os";

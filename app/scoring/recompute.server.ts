@@ -9,7 +9,7 @@
  * waits long for the lock: SQLite's busy wait blocks that writer's whole thread. A reader
  * during the write phase may see some customers rescored and others not yet; each slice is
  * whole (customers with their transitions), so a crash mid-write leaves nothing to double-count.
- * See docs/decisions/008-scoring-off-the-event-loop.md.
+ * See docs/decisions/013-scoring-off-the-event-loop.md.
  */
 import {
   applyRules,
