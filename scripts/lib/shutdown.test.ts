@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, Agent } from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { bounded, closeServer } from "./shutdown";
 
@@ -28,6 +28,20 @@ describe("stopping without hanging", () => {
     expect(await closeServer(server, 5_000)).toBe("done");
     expect(await stuck).toBe("error: ECONNRESET");
     agent.destroy();
+  });
+
+  it("GIVEN a connection that never sent a request (a pooled socket a client opened and did not use) WHEN the server is closed THEN the close resolves", async () => {
+    // server.close() alone waits for it: Node does not count it as idle, and stops the
+    // headersTimeout sweep that would have ended it once the server closes. This is how the
+    // demo's app server, with the simulator's unused webhook-delivery sockets, could hang.
+    const server = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const socket = net.connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    const socketClosed = new Promise((r) => socket.once("close", r));
+
+    expect(await closeServer(server, 5_000)).toBe("done");
+    await socketClosed;
   });
 
   it("GIVEN a stop step that never settles WHEN bounded THEN it gives up and says so", async () => {

@@ -18,9 +18,12 @@ export async function bounded(promise: Promise<unknown> | undefined, ms: number)
 
 /**
  * Closes an HTTP server now: stops listening, then destroys every connection, idle keep-alive
- * sockets and requests still in progress alike. `server.close()` alone waits for every open
- * connection, and a keep-alive client that keeps reusing its socket, or a request whose
- * handler never answers, keeps it waiting indefinitely.
+ * sockets and requests still in progress alike. `server.close()` alone closes only the
+ * connections Node counts as idle and waits for the rest, and it stops the headersTimeout
+ * sweep that would end them. A socket a client opened and never sent a request on (undici
+ * opens several while webhook deliveries queue, and keeps the unused ones) is not "idle",
+ * so the close waits for the client to give it up: 57 s in one of eight demo runs here,
+ * for ever when it never does. A request whose handler never answers does the same.
  */
 export async function closeServer(server: Server, ms = 5_000): Promise<"done" | "timeout"> {
   if (!server.listening) return "done";
