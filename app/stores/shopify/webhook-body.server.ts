@@ -12,7 +12,7 @@ export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
 export type CappedBody = { ok: true; text: string } | { ok: false; response: Response };
 
 const tooLarge = (limit: number) =>
-  new Response(`Payload too large: at most ${limit} bytes`, { status: 413, headers: { Connection: "close" } });
+  new Response(`Payload too large: at most ${limit} bytes`, { status: 413 });
 
 /**
  * Reads a request's body, refusing it (413) as soon as it is known to exceed `limit`:
@@ -22,7 +22,6 @@ const tooLarge = (limit: number) =>
 export async function readBodyCapped(request: Request, limit = MAX_WEBHOOK_BYTES): Promise<CappedBody> {
   const declared = request.headers.get("content-length");
   if (declared !== null && (!/^\d+$/.test(declared.trim()) || Number(declared) > limit)) {
-    await request.body?.cancel().catch(() => {});
     return { ok: false, response: declared.trim().match(/^\d+$/) ? tooLarge(limit) : new Response("Bad Content-Length", { status: 400 }) };
   }
   if (!request.body) return { ok: true, text: "" };
@@ -33,8 +32,10 @@ export async function readBodyCapped(request: Request, limit = MAX_WEBHOOK_BYTES
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
+    // Stop reading without cancelling: the server then discards the rest unbuffered, and
+    // the client still gets its 413 (cancelling resets the connection under the client).
     if (size > limit) {
-      await reader.cancel().catch(() => {});
+      reader.releaseLock();
       return { ok: false, response: tooLarge(limit) };
     }
     chunks.push(value);
