@@ -5,11 +5,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { action } from "~/routes/webhooks";
 import { services } from "~/services.server";
 import { webhooksFromAppToml } from "./shopify-sim";
 import { sampleBody, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLES, type SampleTopic } from "./shopify-samples/payloads";
-import { signedWebhook } from "./support/webhooks";
+import { signedWebhook, deliverWebhook } from "./support/webhooks";
 
 const SHOP = "samples.myshopify.com";
 const shopId = "shop_samples";
@@ -17,14 +16,7 @@ const ORDER_GID = `gid://shopify/Order/${SAMPLE_ORDER_ID}`;
 /** What JSON.parse makes of the sample's order id: a different order. */
 const ROUNDED_ORDER_GID = `gid://shopify/Order/${String(Number(SAMPLE_ORDER_ID))}`;
 
-async function deliver(request: Request): Promise<Response> {
-  try {
-    return await action({ request, params: {}, context: {} });
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
-}
+const deliver = deliverWebhook;
 const sample = (topic: SampleTopic, body = sampleBody(topic, SHOP)) => deliver(signedWebhook(topic, SHOP, null, { rawBody: body }));
 
 const db = () => services().db;

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { action } from "~/routes/webhooks";
 import { services } from "~/services.server";
-import { signedWebhook, restOrder } from "./support/webhooks";
+import { signedWebhook, restOrder, deliverWebhook } from "./support/webhooks";
 
 const SHOP = "hooks.myshopify.com";
 let shopId = "";
@@ -17,14 +16,7 @@ function tableCounts() {
   };
 }
 
-async function deliver(request: Request): Promise<Response> {
-  try {
-    return await action({ request, params: {}, context: {} });
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
-}
+const deliver = deliverWebhook;
 
 beforeEach(() => {
   const { db } = services();

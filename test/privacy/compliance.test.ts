@@ -6,9 +6,8 @@
 import { Prisma } from "@prisma/client";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CUSTOMER_DATA_EXEMPT, CUSTOMER_DATA_TABLES } from "~/privacy/redact.server";
-import { action } from "~/routes/webhooks";
 import { services } from "~/services.server";
-import { restOrder, signedWebhook } from "../support/webhooks";
+import { restOrder, signedWebhook, deliverWebhook } from "../support/webhooks";
 
 const GONE = "gone.myshopify.com"; // uninstalled: shop/redact may erase it
 const KEPT = "kept.myshopify.com"; // installed
@@ -74,14 +73,7 @@ function everyTable(): Record<string, number> {
   );
 }
 
-async function deliver(request: Request): Promise<Response> {
-  try {
-    return await action({ request, params: {}, context: {} });
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
-}
+const deliver = deliverWebhook;
 
 function addShop(id: string, domain: string, uninstalledAt: number | null) {
   insertRow("Shop", { id, domain, platform: "shopify", settings: "{}", uninstalledAt, name: null, scopes: null });

@@ -1,20 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createJobRunner } from "~/jobs/queue.server";
-import { action } from "~/routes/webhooks";
 import { services } from "~/services.server";
 import { addShop } from "../support/db";
-import { signedWebhook } from "../support/webhooks";
+import { signedWebhook, deliverWebhook } from "../support/webhooks";
 
 const SHOP = "cancel.myshopify.com";
 
-async function deliver(request: Request): Promise<Response> {
-  try {
-    return await action({ request, params: {}, context: {} });
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
-}
+const deliver = deliverWebhook;
 
 describe("a job cancelled by an uninstall while it runs", () => {
   it("GIVEN a running write-back WHEN a signed app/uninstalled arrives and the job then finishes THEN the job stays cancelled", async () => {

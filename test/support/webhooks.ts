@@ -53,3 +53,14 @@ export function restOrder(id: number, customerId: number | null, overrides: Reco
     ...overrides,
   };
 }
+
+/** Sends a webhook request to the app's real webhook route, as the HTTP server would, and returns its answer. */
+export async function deliverWebhook(request: Request): Promise<Response> {
+  const { action } = await import("~/routes/webhooks");
+  try {
+    return await action({ request, params: {}, context: {} });
+  } catch (e) {
+    if (e instanceof Response) return e;
+    throw e;
+  }
+}
