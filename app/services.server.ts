@@ -7,8 +7,8 @@ import { env } from "./env.server";
 import { scheduleHousekeeping } from "./housekeeping/prune.server";
 import { jobHandlers } from "./jobs/handlers.server";
 import { createJobRunner, stopRunnerOnSignals, type JobRunner } from "./jobs/queue.server";
-import { unauthenticated } from "./shopify.server";
-import { fromLibraryAdmin, resilient, type AdminGraphql } from "./stores/shopify/admin-graphql.server";
+import { unauthenticated } from "~/platforms/shopify/shopify.server";
+import { fromLibraryAdmin, resilient, type AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
 import { createOrderStore, type OrderStore } from "./sync/order-store.server";
 import { sqlite, type SqliteDatabase } from "./sync/sqlite.server";
 

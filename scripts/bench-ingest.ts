@@ -21,7 +21,7 @@ import { createInterface } from "node:readline";
 import { once } from "node:events";
 import { execFileSync } from "node:child_process";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
-import { ingestBulkLines } from "../app/stores/shopify/backfill.server";
+import { ingestBulkLines } from "../app/platforms/shopify/backfill.server";
 import { createOrderStore } from "../app/sync/order-store.server";
 import { openSqlite, writeTransaction } from "../app/sync/sqlite.server";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobQueue } from "~/jobs/queue.server";
-import { ingestBulkLines, recoverOrderId } from "~/stores/shopify/backfill.server";
+import { ingestBulkLines, recoverOrderId } from "~/platforms/shopify/backfill.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import { generateSeed, type SeedData } from "./shopify-sim";
 import { startHarness, type Harness } from "./support/app-harness";

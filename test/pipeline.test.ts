@@ -68,10 +68,10 @@ describe("install → backfill → recompute against the simulator", () => {
 
   it("GIVEN a crash mid-ingest WHEN the backfill job runs again THEN it resumes without gaps or duplicates", async () => {
     const { db, store } = await services();
-    const { ingestBulkLines, startBackfill, backfillStep } = await import("~/stores/shopify/backfill.server");
+    const { ingestBulkLines, startBackfill, backfillStep } = await import("~/platforms/shopify/backfill.server");
     const { default: prisma } = await import("~/db.server");
-    const { fromLibraryAdmin, resilient } = await import("~/stores/shopify/admin-graphql.server");
-    const { unauthenticated } = await import("~/shopify.server");
+    const { fromLibraryAdmin, resilient } = await import("~/platforms/shopify/admin-graphql.server");
+    const { unauthenticated } = await import("~/platforms/shopify/shopify.server");
     const graphql = resilient(fromLibraryAdmin((await unauthenticated.admin(h.shopDomain)).admin));
     // Start over from an empty order table, as a first install would.
     db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
@@ -112,10 +112,10 @@ describe("install → backfill → recompute against the simulator", () => {
 describe("a bulk export that fails", () => {
   it("GIVEN the export ends FAILED WHEN the backfill polls it THEN a new export runs and every order arrives", async () => {
     const { db, store, runner } = await services();
-    const { startBackfill } = await import("~/stores/shopify/backfill.server");
+    const { startBackfill } = await import("~/platforms/shopify/backfill.server");
     const { default: prisma } = await import("~/db.server");
-    const { fromLibraryAdmin, resilient } = await import("~/stores/shopify/admin-graphql.server");
-    const { unauthenticated } = await import("~/shopify.server");
+    const { fromLibraryAdmin, resilient } = await import("~/platforms/shopify/admin-graphql.server");
+    const { unauthenticated } = await import("~/platforms/shopify/shopify.server");
     const graphql = resilient(fromLibraryAdmin((await unauthenticated.admin(h.shopDomain)).admin));
     const shop = h.sim.shop(h.shopDomain);
     db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);

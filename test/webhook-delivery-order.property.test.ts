@@ -8,9 +8,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createJobQueue } from "~/jobs/queue.server";
 import { recomputeShop } from "~/scoring/recompute.server";
 import { services } from "~/services.server";
-import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
-import { refreshOrder } from "~/stores/shopify/sweep.server";
-import { processShopifyWebhook } from "~/stores/shopify/webhooks.server";
+import type { AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
+import { refreshOrder } from "~/platforms/shopify/sweep.server";
+import { processShopifyWebhook } from "~/platforms/shopify/webhooks.server";
 import { restOrder } from "./support/webhooks";
 
 const AS_OF = new Date("2026-07-01T00:00:00Z");

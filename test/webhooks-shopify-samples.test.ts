@@ -145,7 +145,7 @@ describe("Shopify's documented sample payloads", () => {
 
 describe("the webhook topic as the library reports it", () => {
   it("GIVEN enum-style topics WHEN normalised THEN each maps to the header form, bulk_operations/finish included", async () => {
-    const { normalizeTopic } = await import("~/stores/shopify/webhooks.server");
+    const { normalizeTopic } = await import("~/platforms/shopify/webhooks.server");
     expect(normalizeTopic("BULK_OPERATIONS_FINISH")).toBe("bulk_operations/finish");
     expect(normalizeTopic("CUSTOMERS_DATA_REQUEST")).toBe("customers/data_request");
     expect(normalizeTopic("ORDERS_CREATE")).toBe("orders/create");

@@ -237,7 +237,7 @@ describe("oversized webhook bodies", () => {
 
   it("GIVEN an unsigned 50 MB POST without a length WHEN received THEN 413 once the cap is passed: the rest is never read", async () => {
     const { stream, meter } = lazyBody(50 * MB);
-    const { MAX_WEBHOOK_BYTES } = await import("~/stores/shopify/webhook-body.server");
+    const { MAX_WEBHOOK_BYTES } = await import("~/platforms/shopify/webhook-body.server");
 
     const res = await post(stream, {});
 
@@ -253,7 +253,7 @@ describe("oversized webhook bodies", () => {
   });
 
   it("GIVEN a signed order just under the cap WHEN received THEN it is processed", async () => {
-    const { MAX_WEBHOOK_BYTES } = await import("~/stores/shopify/webhook-body.server");
+    const { MAX_WEBHOOK_BYTES } = await import("~/platforms/shopify/webhook-body.server");
     const order = restOrder(20, 1, { note: "x".repeat(MAX_WEBHOOK_BYTES - 2_000) });
     const res = await deliver(signedWebhook("orders/create", SHOP, order));
     expect(res.status).toBe(200);

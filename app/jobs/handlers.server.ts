@@ -5,10 +5,10 @@
 import type { PrismaClient } from "@prisma/client";
 import { pruneOldRows, scheduleHousekeeping } from "~/housekeeping/prune.server";
 import { recomputeInWorker } from "~/scoring/pool.server";
-import type { AdminGraphql } from "~/stores/shopify/admin-graphql.server";
-import { backfillStep } from "~/stores/shopify/backfill.server";
-import { bulkPollDelay } from "~/stores/shopify/bulk-finish.server";
-import { refreshOrder, sweepOrders } from "~/stores/shopify/sweep.server";
+import type { AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
+import { backfillStep } from "~/platforms/shopify/backfill.server";
+import { bulkPollDelay } from "~/platforms/shopify/bulk-finish.server";
+import { refreshOrder, sweepOrders } from "~/platforms/shopify/sweep.server";
 import { removeAllPersonaData, runWriteback } from "~/writeback/run.server";
 import { ensureStoreSetup } from "~/writeback/setup.server";
 import type { OrderStore } from "~/sync/order-store.server";

@@ -1,7 +1,7 @@
 /**
  * The canonical order: the one shape every platform's order is normalised into
  * before any rule or score sees it. Nothing here knows a Shopify or WooCommerce
- * field name; `app/stores/<platform>/` maps into this.
+ * field name; `app/platforms/<platform>/` maps into this.
  *
  * Money is in the shop's currency, as integer minor units (cents, pence, yen),
  * so sums over millions of orders never drift.

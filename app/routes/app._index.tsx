@@ -25,7 +25,7 @@ import { GRID_AXES } from "~/dashboard/grid-axes";
 import { getDashboard } from "~/dashboard/overview.server";
 import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 const querySchema = z.object({
   grid: z.enum(GRID_AXES, { errorMap: () => ({ message: "must be rf, fm or rm" }) }).default("rf"),

@@ -22,7 +22,7 @@ import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { customerListSchema, listCustomers } from "~/dashboard/customers.server";
 import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);

@@ -15,7 +15,7 @@ import { customerFilterSchema } from "~/dashboard/customers.server";
 import { parseSearchParams, requireShop } from "~/dashboard/request.server";
 import { mintDownloadToken, redeemDownloadToken } from "~/downloads/download-tokens.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 const PURPOSE = "customers-csv";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { requireShop } from "~/dashboard/request.server";
 import { dataRequestExport } from "~/privacy/data-requests.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 const Id = z.coerce.number({ invalid_type_error: "must be a number" }).int("must be a whole number").positive("must be positive");
 

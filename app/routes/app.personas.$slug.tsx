@@ -23,7 +23,7 @@ import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { getPersonaDetail } from "~/dashboard/personas.server";
 import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 const PERIODS = [7, 30, 90] as const;
 

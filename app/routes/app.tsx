@@ -5,7 +5,7 @@ import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { env } from "~/env.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { env } from "~/env.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
-import { parseJsonKeepingIds, readBodyCapped } from "~/stores/shopify/webhook-body.server";
-import { processShopifyWebhook, WebhookPayloadError } from "~/stores/shopify/webhooks.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
+import { parseJsonKeepingIds, readBodyCapped } from "~/platforms/shopify/webhook-body.server";
+import { processShopifyWebhook, WebhookPayloadError } from "~/platforms/shopify/webhooks.server";
 
 /**
  * Every Shopify webhook topic (see shopify.app.toml). The body is read with a size cap

@@ -13,7 +13,7 @@
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { AdminApiError, dataOf, type AdminGraphql } from "~/stores/shopify/admin-graphql.server";
+import { AdminApiError, dataOf, type AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
 import {
   BULK_OPERATION_RUN_MUTATION,
   BULK_OPERATIONS_BY_ID,

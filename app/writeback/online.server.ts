@@ -8,7 +8,7 @@
  * customers whose atomic metafieldsSet call failed because of a neighbour are retried on
  * their own. THROTTLED and 5xx are retried by resilient() underneath.
  */
-import { AdminApiError, type AdminGraphql, type GraphqlResponse } from "~/stores/shopify/admin-graphql.server";
+import { AdminApiError, type AdminGraphql, type GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
 import { buildBatchMutation, MUTATION_FIELD_COST, type BatchField } from "./documents";
 import { flowPayload, FLOW_TRIGGER_HANDLE } from "./flow";
 import type { Pacer } from "./pacer";

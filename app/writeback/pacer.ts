@@ -4,7 +4,7 @@
  * instead of being the way we learn to slow down.
  * https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits
  */
-import type { QueryCost } from "~/stores/shopify/admin-graphql.server";
+import type { QueryCost } from "~/platforms/shopify/admin-graphql.server";
 
 export interface Pacer {
   /** Waits until the bucket should hold `points`. */

@@ -8,7 +8,7 @@
  * See docs/decisions/006-writeback.md.
  */
 import { shopSettings } from "~/scoring/recompute.server";
-import { resilient, type AdminGraphql, type AdminStats } from "~/stores/shopify/admin-graphql.server";
+import { resilient, type AdminGraphql, type AdminStats } from "~/platforms/shopify/admin-graphql.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { completePending, findRunOperations, pendingOf, sendFlowsBulk, writeBulk, type BulkDeps } from "./bulk.server";
 import { personaNamesFor } from "./desired";

@@ -13,7 +13,7 @@
  */
 import { compilePersonaMap, personaRulesFor } from "~/rfm";
 import { shopSettings } from "~/scoring/recompute.server";
-import { dataOf, resilient, type AdminGraphql, type AdminStats, type GraphqlResponse } from "~/stores/shopify/admin-graphql.server";
+import { dataOf, resilient, type AdminGraphql, type AdminStats, type GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import {
   METAFIELD_DEFINITION_CREATE,

@@ -7,7 +7,7 @@ import { EnvError, parseEnv } from "~/env.server";
 import { EncryptedSessionStorage } from "~/privacy/encrypted-session-storage.server";
 import { parseTokenKeys } from "~/privacy/token-cipher";
 import { services } from "~/services.server";
-import { sessionStorage } from "~/shopify.server";
+import { sessionStorage } from "~/platforms/shopify/shopify.server";
 
 afterAll(() => prisma.$disconnect());
 

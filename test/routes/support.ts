@@ -5,7 +5,7 @@
  * test helpers (getJwt, setUpValidSession).
  */
 import { getJwt, setUpValidSession } from "@shopify/shopify-api/test-helpers";
-import { sessionStorage } from "~/shopify.server";
+import { sessionStorage } from "~/platforms/shopify/shopify.server";
 import { services } from "~/services.server";
 
 export const API_KEY = process.env.SHOPIFY_API_KEY ?? "test-api-key";

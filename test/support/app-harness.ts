@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../shopify-sim";
-import { installSimulatorInterception } from "~/stores/shopify/simulator.server";
+import { installSimulatorInterception } from "~/platforms/shopify/simulator.server";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";

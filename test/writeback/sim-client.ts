@@ -3,7 +3,7 @@
  * simulator over HTTP (as the app does through the library), and scored customers for
  * the app's database with matching customers in the simulated shop.
  */
-import type { AdminGraphql, GraphqlResponse } from "~/stores/shopify/admin-graphql.server";
+import type { AdminGraphql, GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import type { NewCustomer, Simulator } from "../shopify-sim";
 

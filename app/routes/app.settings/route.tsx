@@ -16,7 +16,7 @@ import { requestLocale, requireShop } from "~/dashboard/request.server";
 import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
 import { previewInWorker } from "~/scoring/pool.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/shopify.server";
+import { authenticate } from "~/platforms/shopify/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);

@@ -6,13 +6,13 @@ import {
   shopifyApp,
 } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
-import prisma from "./db.server";
-import { env } from "./env.server";
-import { EncryptedSessionStorage } from "./privacy/encrypted-session-storage.server";
-import { parseTokenKeys } from "./privacy/token-cipher";
-import { installSimulatorInterception } from "./stores/shopify/simulator.server";
-import { installShopifyShop } from "./stores/shopify/install.server";
-import { fromLibraryAdmin, resilient } from "./stores/shopify/admin-graphql.server";
+import prisma from "~/db.server";
+import { env } from "~/env.server";
+import { EncryptedSessionStorage } from "~/privacy/encrypted-session-storage.server";
+import { parseTokenKeys } from "~/privacy/token-cipher";
+import { installSimulatorInterception } from "./simulator.server";
+import { installShopifyShop } from "./install.server";
+import { fromLibraryAdmin, resilient } from "./admin-graphql.server";
 
 const config = env();
 
@@ -43,7 +43,7 @@ const shopify = shopifyApp({
   hooks: {
     afterAuth: async ({ session, admin }) => {
       // Imported lazily: services need this module's `unauthenticated` for background work.
-      const { services } = await import("./services.server");
+      const { services } = await import("~/services.server");
       await installShopifyShop(session.shop, {
         prisma,
         queue: services().runner.queue,

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { CanonicalLineItem, CanonicalOrder } from "~/rfm/order";
-import { toMinorUnits } from "../money";
+import { toMinorUnits } from "~/money";
 
 /** The order fields every read asks for, so bulk export, sweeps and refreshes agree. */
 export const ORDER_FIELDS = `
