@@ -1,0 +1,121 @@
+/**
+ * The seam between the product and a store platform. Everything platform-neutral — rules,
+ * RFM, recompute, history, the write-back plan, the dashboard — talks to a store only
+ * through a StoreAdapter; each platform implements it in its own folder
+ * (`app/platforms/shopify/`, later `app/platforms/woocommerce/`), mirrored file for file.
+ * `adapterFor(platform)` (registry.server.ts) is the only switch on platform.
+ *
+ * Neutral code never sees a platform's ids, field names or documents: orders arrive as
+ * CanonicalOrder, customers are opaque customer keys, webhooks arrive as StoreEvents.
+ */
+import type { PrismaClient } from "@prisma/client";
+import type { JobQueue } from "~/jobs/queue.server";
+import type { CanonicalOrder, Platform } from "~/rfm/order";
+import type { OrderStore } from "~/sync/order-store.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+
+export type { Platform };
+
+/** The shop as neutral code knows it. */
+export interface ShopRef {
+  id: string;
+  domain: string;
+  platform: Platform;
+  currency: string;
+  timezone: string;
+}
+
+/** What a platform needs from the process to do its work (its own API clients it builds itself). */
+export interface PlatformContext {
+  db: SqliteDatabase;
+  store: OrderStore;
+  prisma: PrismaClient;
+  queue: JobQueue;
+  now?: () => Date;
+}
+
+/** Customer keys are opaque to neutral code; only the platform can read them. */
+export interface CustomerIds {
+  /** Whether the store can carry data for this customer (guests, keyed by email, cannot). */
+  isWritable(customerKey: string): boolean;
+  /** Where the merchant sees this customer in the store's admin, or null (guests). */
+  adminUrl(shop: Pick<ShopRef, "domain">, customerKey: string): string | null;
+  /** The customer's id as the merchant knows it (for exports), or null for guests. */
+  displayId(customerKey: string): string | null;
+}
+
+/** What a verified webhook delivery means, in neutral terms (applied once, in one transaction). */
+export type StoreEvent =
+  /** A whole order; `awaitsReread`: the payload cannot tell everything (re-read before scoring). */
+  | { type: "order.upserted"; order: CanonicalOrder; awaitsReread: boolean; rereadAnyway?: boolean }
+  | { type: "order.deleted"; orderId: string }
+  /** Re-read this order from the store (a refund, or a payload we could not read). */
+  | { type: "order.refetch"; orderId: string }
+  /** A payload naming an order that could not be read: kept for support, the order re-read. */
+  | { type: "order.unreadable"; orderId: string; error: string; body: string }
+  | { type: "customer.updated"; customerKey: string; email: string | null | undefined }
+  | { type: "customer.deleted"; customerKey: string }
+  | { type: "customer.redact"; customerKey: string; email: string | null; orderIds: string[] }
+  | { type: "customer.dataRequest"; requestId: string; customerKey: string; email: string | null; orderIds: string[] }
+  /** The store asks us to erase the shop, named by the signed body (never the unsigned header). */
+  | { type: "shop.redact"; bodyDomain: string }
+  | { type: "app.uninstalled" }
+  /** A platform-side long operation finished (e.g. a bulk export); the platform decides what it wakes. */
+  | { type: "sync.operationFinished"; payload: unknown };
+
+/** A delivery whose signature was verified. */
+export interface VerifiedDelivery {
+  /** The shop the delivery names. */
+  shopDomain: string;
+  /** Dedupe key: the same event delivered twice carries the same id. */
+  eventId: string;
+  topic: string;
+  events: StoreEvent[];
+  /** The raw body, kept with unreadable payloads so nothing is lost. */
+  rawBody: string;
+}
+
+export type BackfillStep =
+  | { next: "poll"; delayMs?: number }
+  | { next: "done" }
+  | { next: "failed"; error?: string };
+
+/** Where orders come from besides webhooks: the full import, reconciliation, one order. */
+export interface OrderSource {
+  /** One resumable step of the full import (a crash resumes where the last step committed). */
+  backfillStep(shop: ShopRef, ctx: PlatformContext): Promise<BackfillStep>;
+  /** Reconciliation: orders changed since the last pass, upserted. */
+  reconcile(shop: ShopRef, ctx: PlatformContext): Promise<{ seen: number; written: number }>;
+  /** Re-read one order and upsert it; false when nothing changed (or it is gone). */
+  refetchOrder(shop: ShopRef, orderId: string, ctx: PlatformContext): Promise<boolean>;
+}
+
+/** What a store can carry for a persona. */
+export interface WriterCapabilities {
+  /** Labels on the customer (Shopify tags). */
+  labels: boolean;
+  /** Typed fields on the customer (Shopify metafields, WooCommerce meta). */
+  fields: boolean;
+  /** One saved segment per persona. */
+  segments: boolean;
+  /** A trigger fired when a customer's persona changes (Shopify Flow). */
+  personaChangedTrigger: boolean;
+}
+
+/** Writes personas back to the store; the plan (diff) is neutral, the transport is the platform's. */
+export interface PersonaWriter {
+  readonly capabilities: WriterCapabilities;
+  /** Bring the store's persona data in line with the customers' current personas. */
+  writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean }): Promise<unknown>;
+  /** Remove every persona label, field and segment we wrote. */
+  removeAll(shop: ShopRef, ctx: PlatformContext): Promise<unknown>;
+}
+
+export interface StoreAdapter {
+  readonly platform: Platform;
+  readonly customers: CustomerIds;
+  readonly orders: OrderSource;
+  readonly writer: PersonaWriter;
+  /** Verify (401), size-cap (413) and parse (400) a webhook request; a Response is the answer to send. */
+  receiveWebhook(request: Request): Promise<VerifiedDelivery | Response>;
+}
