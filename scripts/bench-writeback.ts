@@ -30,7 +30,7 @@ import { runWriteback, type WritebackDeps, type WritebackReport } from "../app/w
 import { ensureStoreSetup } from "../app/writeback/setup.server";
 import { planShop } from "../app/writeback/shop-plan";
 import { loadCustomers } from "../app/writeback/store.server";
-import { shopSettings } from "../app/scoring/recompute.server";
+import { shopSettings } from "../app/shops/settings.server";
 import { startSimulator, type SimMetafield, type SimShop } from "../test/shopify-sim";
 import { scoredCustomer, simCustomers, simGraphql, upsertScoredCustomers, type ScoredCustomer } from "../test/writeback/sim-client";
 

@@ -63,7 +63,7 @@ async function main() {
 async function summarize(db: SqliteDatabase, stats: unknown) {
   const { applyRules } = await import("../app/rfm");
   const { createOrderStore } = await import("../app/sync/order-store.server");
-  const { shopSettings } = await import("../app/scoring/recompute.server");
+  const { shopSettings } = await import("../app/shops/settings.server");
   const shop = db.prepare(`SELECT id, currency FROM "Shop" WHERE domain = ?`).get(DEMO_SHOP) as { id: string; currency: string };
   const settings = shopSettings(db, shop.id);
   const { report } = applyRules(createOrderStore(db).iterateOrdersForScoring(shop.id), settings.rules, new Date());

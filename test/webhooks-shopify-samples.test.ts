@@ -9,6 +9,7 @@ import { services } from "~/services.server";
 import { webhooksFromAppToml } from "./shopify-sim";
 import { sampleBody, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLES, type SampleTopic } from "./shopify-samples/payloads";
 import { signedWebhook, deliverWebhook } from "./support/webhooks";
+import { addShop } from "./support/db";
 
 const SHOP = "samples.myshopify.com";
 const shopId = "shop_samples";
@@ -26,12 +27,7 @@ beforeEach(() => {
   for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "WebhookProblem", "RedactedCustomer", "DataRequest", "SyncState", "Session", "Shop"]) {
     db().prepare(`DELETE FROM "${t}"`).run();
   }
-  db()
-    .prepare(
-      `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-       VALUES (?, ?, 'shopify', 'USD', 'UTC', 0, '{}', 0, 0)`,
-    )
-    .run(shopId, SHOP);
+  addShop(db(), SHOP, { id: shopId, syncState: false });
 });
 
 describe("Shopify's documented sample payloads", () => {

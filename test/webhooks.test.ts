@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { services } from "~/services.server";
 import { signedWebhook, restOrder, deliverWebhook } from "./support/webhooks";
+import { addShop } from "./support/db";
 
 const SHOP = "hooks.myshopify.com";
 let shopId = "";
@@ -24,10 +25,7 @@ beforeEach(() => {
     db.prepare(`DELETE FROM "${t}"`).run();
   }
   shopId = "shop_hooks";
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES (?, ?, 'shopify', 'USD', 'UTC', 0, '{}', 0, 0)`,
-  ).run(shopId, SHOP);
+  addShop(db, SHOP, { id: shopId, syncState: false });
 });
 
 describe("Shopify webhooks over signed requests", () => {

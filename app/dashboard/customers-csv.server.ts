@@ -14,7 +14,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { currencyFractionDigits } from "~/components/format";
 import { csvLine, numeric } from "~/csv";
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { legacyId } from "~/writeback/naming";
 import { personaCatalog, withDataSlugs } from "./catalog.server";

@@ -5,7 +5,7 @@
  * export (customers-csv.server.ts).
  */
 import { z } from "zod";
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { legacyId } from "~/writeback/naming";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";

@@ -5,7 +5,7 @@
  */
 import { DAY_MS, isoDate } from "~/rfm";
 import { failedJobs } from "~/jobs/queue.server";
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { writebackProblem } from "~/writeback/status.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";

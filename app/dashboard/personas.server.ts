@@ -5,7 +5,7 @@
  * and the tag and segment it carries in the store.
  */
 import { isoDate, personaRulesFor, slugify, utcDay, validatePersonaMap, type PersonaRule } from "~/rfm";
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import type { ShopSettings } from "~/settings/shop-settings";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";

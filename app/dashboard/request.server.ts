@@ -1,50 +1,16 @@
 /**
- * What every admin route does before calling its service: find the shop the session
- * belongs to (404 when we hold none), read the query string with zod (400 naming the
- * bad parameter), and pick the locale numbers are formatted in.
+ * What admin routes do with a request besides authenticating it (requireMerchant,
+ * app/platforms/merchant.server.ts): read the query string with zod (400 naming the bad
+ * parameter), and pick the locale numbers are formatted in.
  */
-import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
-
-export interface ShopRef {
-  id: string;
-  domain: string;
-  name: string | null;
-  currency: string;
-  platform: string;
-}
-
-export function requireShop(db: SqliteDatabase, domain: string): ShopRef {
-  const find = () =>
-    db
-      .prepare(`SELECT id, domain, name, currency, platform, uninstalledAt FROM "Shop" WHERE domain = ?`)
-      .get(domain) as (ShopRef & { uninstalledAt: number | null }) | undefined;
-  let shop = find();
-  if (!shop) {
-    // An authenticated session proves the app is installed; the very first page load can
-    // race the install hook (parent and child loaders both exchange the token). Record
-    // the shop now — the hook fills in its details and starts the sync.
-    const now = Date.now();
-    db.prepare(
-      `INSERT OR IGNORE INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-       VALUES (?, ?, 'shopify', 'USD', 'UTC', ?, '{}', ?, ?)`,
-    ).run(randomUUID(), domain, now, now, now);
-    shop = find();
-  }
-  if (!shop || shop.uninstalledAt !== null) {
-    throw Response.json({ message: `No store ${domain} is connected` }, { status: 404 });
-  }
-  const { uninstalledAt: _, ...ref } = shop;
-  return ref;
-}
 
 /** Query-string errors as { parameter: message }, thrown as a 400. */
 export function parseSearchParams<S extends z.ZodTypeAny>(schema: S, request: Request): z.output<S> {
   const url = new URL(request.url);
   const raw: Record<string, string> = {};
-  // Shopify adds its own parameters to document requests; only ours are validated.
-  for (const [key, value] of url.searchParams) if (!SHOPIFY_PARAMS.has(key)) raw[key] = value;
+  // The store admin adds its own parameters to document requests (Shopify: host, id_token, …); only ours are validated.
+  for (const [key, value] of url.searchParams) if (!ADMIN_PARAMS.has(key)) raw[key] = value;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -54,7 +20,7 @@ export function parseSearchParams<S extends z.ZodTypeAny>(schema: S, request: Re
   return parsed.data;
 }
 
-const SHOPIFY_PARAMS = new Set([
+const ADMIN_PARAMS = new Set([
   "embedded",
   "hmac",
   "host",

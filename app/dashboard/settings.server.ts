@@ -6,7 +6,7 @@
  */
 import { PERSONAS, personaRulesFor, validatePersonaMap, type PersonaMapCheck } from "~/rfm";
 import type { JobQueue } from "~/jobs/queue.server";
-import { shopSettings } from "~/scoring/recompute.server";
+import { disableWriteback, shopSettings, writeShopSettings } from "~/shops/settings.server";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 
@@ -65,24 +65,17 @@ export interface SaveDeps {
   now?: () => Date;
 }
 
-/** Stores valid settings and queues the recompute they call for (write-back follows it). */
 /**
  * "Remove all persona tags and metafields": turns write-back off (or the next run would
  * write everything again) and queues the bulk removal of what we wrote.
  */
 export function requestPersonaDataRemoval(shopId: string, { db, queue, now = () => new Date() }: SaveDeps): void {
-  const row = db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).get(shopId) as { settings: string };
-  const current = JSON.parse(row.settings || "{}") as { writeback?: Record<string, unknown> };
-  const next = { ...current, writeback: { ...current.writeback, enabled: false } };
-  db.prepare(`UPDATE "Shop" SET settings = ?, updatedAt = ? WHERE id = ?`).run(JSON.stringify(next), now().getTime(), shopId);
+  disableWriteback(db, shopId, now());
   queue.enqueue("cleanup", shopId);
 }
 
+/** Stores valid settings and queues the recompute they call for (write-back follows it). */
 export function saveSettings(shopId: string, settings: ShopSettings, { db, queue, now = () => new Date() }: SaveDeps): void {
-  db.prepare(`UPDATE "Shop" SET settings = ?, updatedAt = ? WHERE id = ?`).run(
-    JSON.stringify(settings),
-    now().getTime(),
-    shopId,
-  );
+  writeShopSettings(db, shopId, settings, now());
   queue.enqueue("recompute", shopId);
 }

@@ -23,20 +23,19 @@ import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { SyncStatusCard } from "~/components/SyncStatusCard";
 import { GRID_AXES } from "~/dashboard/grid-axes";
 import { getDashboard } from "~/dashboard/overview.server";
-import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
+import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 const querySchema = z.object({
   grid: z.enum(GRID_AXES, { errorMap: () => ({ message: "must be rf, fm or rm" }) }).default("rf"),
 });
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
   const { grid } = parseSearchParams(querySchema, request);
-  return { ...getDashboard(db, shop.id, { grid }), locale: requestLocale(request) };
+  return { ...getDashboard(db, shop.id, { grid }), locale };
 };
 
 const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;

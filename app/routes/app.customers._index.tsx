@@ -20,14 +20,13 @@ import { formatDate, formatMoney, formatNumber } from "~/components/format";
 import { PersonaLabel } from "~/components/PersonaLabel";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { customerListSchema, listCustomers } from "~/dashboard/customers.server";
-import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
+import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
   const query = parseSearchParams(customerListSchema, request);
   const page = listCustomers(db, shop.id, query);
   return {
@@ -42,7 +41,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
         .map((d) => ({ d, lo: query[`${d}Min`] ?? null, hi: query[`${d}Max`] ?? null }))
         .filter((x) => x.lo !== null || x.hi !== null),
     },
-    locale: requestLocale(request),
+    locale,
   };
 };
 

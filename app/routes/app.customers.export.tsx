@@ -12,19 +12,18 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { customerCsvStream, csvFilename } from "~/dashboard/customers-csv.server";
 import { customerFilterSchema } from "~/dashboard/customers.server";
-import { parseSearchParams, requireShop } from "~/dashboard/request.server";
+import { parseSearchParams } from "~/dashboard/request.server";
 import { mintDownloadToken, redeemDownloadToken } from "~/downloads/download-tokens.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 const PURPOSE = "customers-csv";
 
 /** Mints a one-time download link for the filters in the query string (400 names a bad one). */
 export const action = async ({ request }: ActionFunctionArgs) => {
   if (request.method !== "POST") return refuse(405, "Use POST to start an export.");
-  const { session } = await authenticate.admin(request);
+  const { shop } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
   const filter = parseSearchParams(customerFilterSchema, request);
   const { token, expiresAt } = mintDownloadToken(db, { shopId: shop.id, purpose: PURPOSE, params: filter });
   return Response.json(

@@ -1,9 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { requireShop } from "~/dashboard/request.server";
 import { dataRequestExport } from "~/privacy/data-requests.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 const Id = z.coerce.number({ invalid_type_error: "must be a number" }).int("must be a whole number").positive("must be positive");
 
@@ -14,9 +13,8 @@ const Id = z.coerce.number({ invalid_type_error: "must be a number" }).int("must
  * past its 30 days, is a 404.
  */
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
   const id = Id.safeParse(params.id);
   if (!id.success) {
     throw Response.json({ message: "Invalid data request", errors: { id: id.error.issues[0].message } }, { status: 400 });

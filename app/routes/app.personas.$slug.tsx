@@ -21,9 +21,9 @@ import { formatDate, formatMoney, formatNumber, formatPercent } from "~/componen
 import { PersonaLabel, Swatch } from "~/components/PersonaLabel";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { getPersonaDetail } from "~/dashboard/personas.server";
-import { parseSearchParams, requestLocale, requireShop } from "~/dashboard/request.server";
+import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 const PERIODS = [7, 30, 90] as const;
 
@@ -38,9 +38,8 @@ const querySchema = z.object({
 });
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
   const slug = paramsSchema.safeParse(params);
   if (!slug.success) {
     throw Response.json({ message: "Invalid persona", errors: { slug: slug.error.issues[0].message } }, { status: 400 });
@@ -48,7 +47,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { days } = parseSearchParams(querySchema, request);
   const detail = getPersonaDetail(db, shop.id, slug.data.slug, { days });
   if (!detail) throw Response.json({ message: `No persona "${slug.data.slug}" in your persona map` }, { status: 404 });
-  return { ...detail, locale: requestLocale(request) };
+  return { ...detail, locale };
 };
 
 function range([lo, hi]: readonly [number, number]): string {

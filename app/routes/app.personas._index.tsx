@@ -6,15 +6,13 @@ import { formatMoney, formatNumber, formatPercent } from "~/components/format";
 import { PersonaLabel } from "~/components/PersonaLabel";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { listPersonas } from "~/dashboard/personas.server";
-import { requestLocale, requireShop } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
-  return { ...listPersonas(db, shop.id), locale: requestLocale(request) };
+  return { ...listPersonas(db, shop.id), locale };
 };
 
 export default function Personas() {

@@ -18,7 +18,7 @@ import {
 import { rfmPart, type ShopSettings } from "~/settings/shop-settings";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
-import { shopSettings } from "./recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 
 export interface PreviewDeps {
   db: SqliteDatabase;

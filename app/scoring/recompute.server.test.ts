@@ -6,7 +6,7 @@ import { recomputeShop } from "./recompute.server";
 
 function setup(settings: unknown = {}) {
   const { db } = freshDatabase();
-  const shopId = addShop(db, "demo.myshopify.com", settings);
+  const shopId = addShop(db, "demo.myshopify.com", { settings });
   return { db, shopId, store: createOrderStore(db) };
 }
 

@@ -20,7 +20,8 @@ import {
   utcDay,
   type RulesReport,
 } from "~/rfm";
-import { DEFAULT_SHOP_SETTINGS, parseShopSettings, rfmPart, type ShopSettings } from "~/settings/shop-settings";
+import { rfmPart } from "~/settings/shop-settings";
+import { shopSettings } from "~/shops/settings.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 
@@ -54,14 +55,6 @@ export interface RecomputeSummary {
   rules: RulesReport;
   /** Where the time went: reading + rules + scoring, then persisting. */
   timingsMs: { scoring: number; writing: number };
-}
-
-/** The shop's settings; stored settings were validated when saved, so a parse failure means defaults. */
-export function shopSettings(db: SqliteDatabase, shopId: string): ShopSettings {
-  const row = db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).get(shopId) as { settings: string } | undefined;
-  if (!row) throw new Error(`unknown shop ${shopId}`);
-  const parsed = parseShopSettings(JSON.parse(row.settings || "{}"));
-  return parsed.ok ? parsed.settings : DEFAULT_SHOP_SETTINGS;
 }
 
 export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSummary {

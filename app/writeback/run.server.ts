@@ -7,7 +7,7 @@
  * owed Flow triggers → record a WritebackRun with what it cost.
  * See docs/decisions/006-writeback.md.
  */
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import { resilient, type AdminGraphql, type AdminStats } from "~/platforms/shopify/admin-graphql.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { completePending, findRunOperations, pendingOf, sendFlowsBulk, writeBulk, type BulkDeps } from "./bulk.server";

@@ -12,7 +12,7 @@
  * installing twice never duplicates them; renamed or redefined personas update their segment.
  */
 import { compilePersonaMap, personaRulesFor } from "~/rfm";
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import { dataOf, resilient, type AdminGraphql, type AdminStats, type GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import {

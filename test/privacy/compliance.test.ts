@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { CUSTOMER_DATA_EXEMPT, CUSTOMER_DATA_TABLES } from "~/privacy/redact.server";
 import { services } from "~/services.server";
 import { restOrder, signedWebhook, deliverWebhook } from "../support/webhooks";
+import { addShop as addShopTo } from "../support/db";
 
 const GONE = "gone.myshopify.com"; // uninstalled: shop/redact may erase it
 const KEPT = "kept.myshopify.com"; // installed
@@ -76,7 +77,7 @@ function everyTable(): Record<string, number> {
 const deliver = deliverWebhook;
 
 function addShop(id: string, domain: string, uninstalledAt: number | null) {
-  insertRow("Shop", { id, domain, platform: "shopify", settings: "{}", uninstalledAt, name: null, scopes: null });
+  addShopTo(services().db, domain, { id, uninstalledAt: uninstalledAt ?? undefined, syncState: false });
 }
 
 beforeEach(() => {

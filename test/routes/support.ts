@@ -7,6 +7,7 @@
 import { getJwt, setUpValidSession } from "@shopify/shopify-api/test-helpers";
 import { sessionStorage } from "~/platforms/shopify/shopify.server";
 import { services } from "~/services.server";
+import { addShop as addShopTo, type ShopFixture } from "../support/db";
 
 export const API_KEY = process.env.SHOPIFY_API_KEY ?? "test-api-key";
 export const API_SECRET = process.env.SHOPIFY_API_SECRET ?? "test-api-secret";
@@ -103,15 +104,7 @@ export function resetDatabase(): void {
   }
 }
 
-/** A shop row as install leaves it; returns its id. */
-export function addShop(domain: string, options: { currency?: string; settings?: unknown; platform?: string } = {}): string {
-  const { db } = services();
-  const id = `shop_${domain.split(".")[0]}`;
-  const t = Date.now();
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES (?, ?, ?, ?, 'UTC', ?, ?, ?, ?)`,
-  ).run(id, domain, options.platform ?? "shopify", options.currency ?? "USD", t, JSON.stringify(options.settings ?? {}), t, t);
-  db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, t);
-  return id;
+/** A shop row as install leaves it, in the app's database; returns its id. */
+export function addShop(domain: string, options: ShopFixture = {}): string {
+  return addShopTo(services().db, domain, options);
 }

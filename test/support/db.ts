@@ -2,6 +2,8 @@ import { copyFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
+import type { Platform } from "~/platforms/types";
+import { createShop } from "~/shops/shop.server";
 import { openSqlite, type SqliteDatabase } from "~/sync/sqlite.server";
 
 /** A fresh, migrated SQLite database file of its own (copied from the run's template). */
@@ -13,14 +15,42 @@ export function freshDatabase(): { db: SqliteDatabase; url: string } {
   return { db: openSqlite(url), url };
 }
 
-/** Adds a shop row; returns its id. */
-export function addShop(db: SqliteDatabase, domain = "demo.myshopify.com", settings: unknown = {}): string {
-  const id = `shop_${domain.split(".")[0]}`;
-  const t = Date.now();
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES (?, ?, 'shopify', 'USD', 'UTC', ?, ?, ?, ?)`,
-  ).run(id, domain, t, JSON.stringify(settings), t, t);
-  db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, t);
+export interface ShopFixture {
+  currency?: string;
+  timezone?: string;
+  platform?: Platform;
+  settings?: unknown;
+  /** Default: shop_<first label of the domain>. */
+  id?: string;
+  /** Epoch ms; the shop was installed and has since been uninstalled. */
+  uninstalledAt?: number;
+  /** Also the idle sync state install leaves (default true). */
+  syncState?: boolean;
+}
+
+/**
+ * The one shop factory for tests: a shop row as install leaves it (created the way the app
+ * creates it), with its idle sync state; returns its id.
+ */
+export function addShop(db: SqliteDatabase, domain = "demo.myshopify.com", options: ShopFixture = {}): string {
+  const now = new Date();
+  const id = createShop(
+    db,
+    {
+      id: options.id ?? `shop_${domain.split(".")[0]}`,
+      domain,
+      platform: options.platform ?? "shopify",
+      currency: options.currency,
+      timezone: options.timezone,
+      settings: options.settings,
+    },
+    { now },
+  );
+  if (options.uninstalledAt !== undefined) {
+    db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(options.uninstalledAt, id);
+  }
+  if (options.syncState !== false) {
+    db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, now.getTime());
+  }
   return id;
 }

@@ -4,7 +4,7 @@
  * store carries exactly what the app's database says.
  */
 import { expect } from "vitest";
-import { shopSettings } from "~/scoring/recompute.server";
+import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { desiredState, personaNamesFor, writability } from "~/writeback/desired";
 import { FLOW_TRIGGER_HANDLE } from "~/writeback/flow";
@@ -49,7 +49,7 @@ export function createTestShop(
     ...options.shop,
   });
   const { db } = freshDatabase();
-  const shopId = addShop(db, domain, options.settings ?? {});
+  const shopId = addShop(db, domain, { settings: options.settings });
   if (options.customers) upsertScoredCustomers(db, shopId, options.customers);
   const deps: WritebackDeps = {
     db,

@@ -10,6 +10,8 @@
 import type { PrismaClient } from "@prisma/client";
 import { untilNextDailyRun } from "~/jobs/handlers.server";
 import type { JobQueue } from "~/jobs/queue.server";
+import { createShop } from "~/shops/shop.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { dataOf, type AdminGraphql } from "./admin-graphql.server";
 
 export const SHOP_INFO_QUERY = `#graphql
@@ -19,6 +21,7 @@ query ShopInfo {
 }`;
 
 export interface InstallDeps {
+  db: SqliteDatabase;
   prisma: PrismaClient;
   queue: JobQueue;
   graphql: AdminGraphql;
@@ -38,11 +41,7 @@ export async function installShopifyShop(domain: string, deps: InstallDeps): Pro
   const info = data.shop;
   const scopes = data.currentAppInstallation.accessScopes.map((s) => s.handle).join(",");
   const details = { name: info.name, currency: info.currencyCode, timezone: info.ianaTimezone, scopes };
-  const shop = await prisma.shop.upsert({
-    where: { domain },
-    create: { domain, platform: "shopify", installedAt: now, ...details },
-    update: { uninstalledAt: null, installedAt: now, ...details },
-  });
+  const shop = { id: createShop(deps.db, { domain, platform: "shopify", ...details }, { now, existing: "reinstall" }) };
   const state = await prisma.syncState.findUnique({ where: { shopId: shop.id } });
   // History was limited to 60 days and the full history is now granted: fetch it all.
   const historyGranted = !!state?.historyFrom && hasScope(scopes, "read_all_orders") && state.phase !== "backfill";

@@ -45,6 +45,7 @@ const shopify = shopifyApp({
       // Imported lazily: services need this module's `unauthenticated` for background work.
       const { services } = await import("~/services.server");
       await installShopifyShop(session.shop, {
+        db: services().db,
         prisma,
         queue: services().runner.queue,
         graphql: resilient(fromLibraryAdmin(admin)),

@@ -12,17 +12,15 @@ import { formFromSettings, settingsInputFromForm, type SettingsForm } from "~/co
 import { PersonaMapEditor } from "~/components/settings/PersonaMapEditor";
 import { PreviewResult } from "~/components/settings/PreviewResult";
 import { CountingRulesSection, ScoringSection, WritebackSection } from "~/components/settings/sections";
-import { requestLocale, requireShop } from "~/dashboard/request.server";
 import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
 import { previewInWorker } from "~/scoring/pool.server";
 import { services } from "~/services.server";
-import { authenticate } from "~/platforms/shopify/shopify.server";
+import { requireMerchant } from "~/platforms/merchant.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  const shop = requireShop(db, session.shop);
-  return { ...getSettingsPage(db, shop.id), locale: requestLocale(request) };
+  return { ...getSettingsPage(db, shop.id), locale };
 };
 
 const intentSchema = z.enum(["preview", "save", "remove"], { errorMap: () => ({ message: "must be preview, save or remove" }) });
@@ -33,9 +31,8 @@ const intentSchema = z.enum(["preview", "save", "remove"], { errorMap: () => ({ 
  * Invalid settings: 400 with { errors: { "rules.lookbackDays": "…" } }.
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { shop } = await requireMerchant(request);
   const { db, runner } = services();
-  const shop = requireShop(db, session.shop);
   const form = await request.formData();
   const intent = intentSchema.safeParse(form.get("intent"));
   if (!intent.success) {

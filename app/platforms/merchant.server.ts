@@ -1,0 +1,50 @@
+/**
+ * requireMerchant(request): the first line of every admin loader and action. It
+ * authenticates the request the way its platform signs it, finds the merchant's shop
+ * (404 when we hold none or it is uninstalled) and picks the locale numbers are
+ * formatted in — so routes never call a platform's auth themselves.
+ */
+import { requestLocale } from "~/dashboard/request.server";
+import { services } from "~/services.server";
+import { createShop, loadInstalledShop, type MerchantShop } from "~/shops/shop.server";
+import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { shopifyMerchant } from "./shopify/merchant.server";
+import type { Platform } from "./types";
+
+export interface Merchant {
+  shop: MerchantShop;
+  /** The admin user's language (BCP 47), for numbers, money and dates. */
+  locale: string;
+}
+
+/** How one platform's admin proves who is asking. */
+export interface MerchantAuthenticator {
+  platform: Platform;
+  /** Whether the request is signed this platform's way. */
+  recognises(request: Request): boolean;
+  /** The verified shop domain; throws the platform's own Response when the request is not signed. */
+  domain(request: Request): Promise<string>;
+}
+
+/** In order; the last recognises everything (Shopify's library bounces what it cannot verify). */
+const AUTHENTICATORS: readonly MerchantAuthenticator[] = [shopifyMerchant];
+
+export async function requireMerchant(request: Request): Promise<Merchant> {
+  const auth = AUTHENTICATORS.find((a) => a.recognises(request)) ?? AUTHENTICATORS[AUTHENTICATORS.length - 1];
+  const domain = await auth.domain(request);
+  return { shop: requireShop(services().db, domain, auth.platform), locale: requestLocale(request) };
+}
+
+/** The installed shop for a verified domain; throws 404 when we hold none or it is uninstalled. */
+export function requireShop(db: SqliteDatabase, domain: string, platform: Platform): MerchantShop {
+  let shop = loadInstalledShop(db, domain);
+  if (!shop) {
+    // A verified request proves the app is installed; the very first page load can race
+    // the install hook (parent and child loaders both authenticate). Record the shop now
+    // (an uninstalled one stays uninstalled) — install fills in its details and starts the sync.
+    createShop(db, { domain, platform });
+    shop = loadInstalledShop(db, domain);
+  }
+  if (!shop) throw Response.json({ message: `No store ${domain} is connected` }, { status: 404 });
+  return shop;
+}
