@@ -23,6 +23,7 @@ import { execFileSync } from "node:child_process";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { ingestBulkLines } from "../app/platforms/shopify/backfill.server";
 import { createOrderStore } from "../app/sync/order-store.server";
+import { createShop } from "../app/shops/shop.server";
 import { openSqlite, writeTransaction } from "../app/sync/sqlite.server";
 
 const ORDERS = arg("orders", 1_000_000);
@@ -89,10 +90,7 @@ async function freshDb(dir: string, name: string) {
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
   const db = openSqlite(url);
   const t = Date.now();
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES ('bench', 'bench.myshopify.com', 'shopify', 'USD', 'UTC', ?, '{}', ?, ?)`,
-  ).run(t, t, t);
+  createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now: new Date(t) });
   db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES ('bench', 'backfill', ?)`).run(t);
   return db;
 }

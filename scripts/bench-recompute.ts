@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { recomputeShop } from "../app/scoring/recompute.server";
+import { createShop } from "../app/shops/shop.server";
 import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
 import { openSqlite } from "../app/sync/sqlite.server";
 import type { CanonicalLineItem } from "../app/rfm/order";
@@ -25,11 +26,7 @@ function seed(dir: string) {
   const url = `file:${path.join(dir, "shop.db")}`;
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
   const db = openSqlite(url);
-  const t = Date.now();
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES ('bench', 'bench.myshopify.com', 'shopify', 'USD', 'UTC', ?, ?, ?, ?)`,
-  ).run(t, JSON.stringify({ rules: { lookbackDays: null } }), t, t);
+  createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify", settings: { rules: { lookbackDays: null } } }, { now: new Date() });
   const store = createOrderStore(db);
   let headers: OrderHeader[] = [];
   let lines: { orderId: string; lineItem: CanonicalLineItem }[] = [];

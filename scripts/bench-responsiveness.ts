@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { createJobQueue } from "../app/jobs/queue.server";
 import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
+import { createShop } from "../app/shops/shop.server";
 import { openSqlite, type SqliteDatabase } from "../app/sync/sqlite.server";
 import type { CanonicalLineItem } from "../app/rfm/order";
 import { restOrder } from "../test/support/webhooks";
@@ -49,10 +50,7 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 function addShop(db: SqliteDatabase, shop: { id: string; domain: string }, settings: unknown) {
   const t = Date.now();
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES (?, ?, 'shopify', 'USD', 'UTC', ?, ?, ?, ?)`,
-  ).run(shop.id, shop.domain, t, JSON.stringify(settings), t, t);
+  createShop(db, { ...shop, platform: "shopify", settings }, { now: new Date(t) });
   db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(shop.id, t);
 }
 

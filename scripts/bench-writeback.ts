@@ -25,6 +25,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openSqlite } from "../app/sync/sqlite.server";
+import { createShop } from "../app/shops/shop.server";
 import { personaNamesFor } from "../app/writeback/desired";
 import { runWriteback, type WritebackDeps, type WritebackReport } from "../app/writeback/run.server";
 import { ensureStoreSetup } from "../app/writeback/setup.server";
@@ -105,11 +106,7 @@ async function main() {
   const url = `file:${path.join(dir, "shop.db")}`;
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
   const db = openSqlite(url);
-  const t = Date.now();
-  db.prepare(
-    `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-     VALUES ('bench', 'bench.myshopify.com', 'shopify', 'USD', 'UTC', ?, '{}', ?, ?)`,
-  ).run(t, t, t);
+  createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now: new Date() });
 
   // The virtual clock: real time plus the throttle waits write-back skipped.
   let skipped = 0;
