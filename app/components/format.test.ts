@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { niceTicks } from "./charts/TrendChart";
-import { currencyFractionDigits, formatMoney, formatPercent, majorToMinor, minorToMajor } from "./format";
+import { currencyExponent } from "~/money";
+import { formatMoney, formatPercent, majorToMinor, minorToMajor } from "./format";
 
 describe("money and number formatting", () => {
   it("GIVEN minor units WHEN formatted THEN each currency's own fraction digits make the major amount", () => {
-    expect(currencyFractionDigits("USD")).toBe(2);
-    expect(currencyFractionDigits("JPY")).toBe(0);
-    expect(currencyFractionDigits("KWD")).toBe(3);
+    expect(currencyExponent("USD")).toBe(2);
+    expect(currencyExponent("JPY")).toBe(0);
+    expect(currencyExponent("KWD")).toBe(3);
     expect(formatMoney(123456, "USD", "en-US")).toBe("$1,234.56");
     expect(formatMoney(123456, "JPY", "en-US")).toBe("¥123,456");
     expect(formatMoney(123456, "KWD", "en-US")).toMatch(/123\.456/);
@@ -22,7 +23,7 @@ describe("money and number formatting", () => {
 
   it("GIVEN a bad locale or currency WHEN formatting THEN it falls back instead of throwing", () => {
     expect(formatMoney(100, "USD", "not a locale")).toBe("$1.00");
-    expect(currencyFractionDigits("??")).toBe(2);
+    expect(currencyExponent("??")).toBe(2);
     expect(formatPercent(0.1234, "en-US")).toBe("12.3%");
   });
 

@@ -3,6 +3,7 @@
  * minor units; the currency's own fraction digits turn them into major units — JPY 0,
  * USD 2, KWD 3), counts and shares in the admin user's locale.
  */
+import { currencyExponent } from "~/money";
 
 const cache = new Map<string, Intl.NumberFormat>();
 function formatter(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
@@ -19,21 +20,12 @@ function formatter(locale: string, options: Intl.NumberFormatOptions): Intl.Numb
   return f;
 }
 
-/** 2 for USD, 0 for JPY, 3 for KWD. */
-export function currencyFractionDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
-
 export function minorToMajor(minor: number, currency: string): number {
-  return minor / 10 ** currencyFractionDigits(currency);
+  return minor / 10 ** currencyExponent(currency);
 }
 
 export function majorToMinor(major: number, currency: string): number {
-  return Math.round(major * 10 ** currencyFractionDigits(currency));
+  return Math.round(major * 10 ** currencyExponent(currency));
 }
 
 export function formatMoney(minor: number | null | undefined, currency: string, locale: string): string {

@@ -12,11 +12,11 @@
  * hold up every other request until the last row.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { currencyFractionDigits } from "~/components/format";
 import { csvLine, numeric } from "~/csv";
+import { fromMinorUnits } from "~/money";
+import { adapterFor } from "~/platforms/registry.server";
 import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
-import { legacyId } from "~/writeback/naming";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import { customerWhere, type CustomerFilter } from "./customers.server";
 import { isoOrNull } from "./request.server";
@@ -80,7 +80,7 @@ export function customerCsvStream(
     currency: string;
     platform: string;
   };
-  const digits = currencyFractionDigits(shop.currency);
+  const ids = adapterFor(shop.platform).customers;
   const names = new Map(withDataSlugs(settings, personaCatalog(settings), []).map((p) => [p.slug, p.name]));
   const where = customerWhere(shopId, filter);
   const page = db.prepare(
@@ -95,7 +95,7 @@ export function customerCsvStream(
   const line = (c: ExportRow) =>
     csvLine([
       c.customerKey,
-      shop.platform === "shopify" && !c.guest ? legacyId(c.customerKey) : null,
+      c.guest ? null : ids.displayId(c.customerKey),
       c.email,
       c.guest === 1,
       c.persona,
@@ -104,7 +104,7 @@ export function customerCsvStream(
       isoOrNull(c.personaSince),
       c.recencyDays,
       c.frequency,
-      numeric((c.monetaryMinor / 10 ** digits).toFixed(digits)),
+      numeric(fromMinorUnits(c.monetaryMinor, shop.currency)),
       shop.currency,
       c.r,
       c.f,

@@ -5,9 +5,10 @@
  * export (customers-csv.server.ts).
  */
 import { z } from "zod";
+import { adapterFor } from "~/platforms/registry.server";
+import type { CustomerIds } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
-import { legacyId } from "~/writeback/naming";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { isoOrNull } from "./request.server";
 
@@ -97,7 +98,7 @@ export interface CustomerRow {
   customerKey: string;
   email: string | null;
   guest: boolean;
-  /** shopify://admin/customers/<id> for Shopify customers; null for guests and other platforms. */
+  /** Where the merchant opens this customer in the store's admin; null for guests. */
   adminUrl: string | null;
   recencyDays: number | null;
   frequency: number;
@@ -200,7 +201,8 @@ interface RawCustomer {
 
 export function listCustomers(db: SqliteDatabase, shopId: string, query: CustomerListQuery): CustomerPage {
   const settings = shopSettings(db, shopId);
-  const shop = db.prepare(`SELECT currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+  const shop = db.prepare(`SELECT domain, currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+    domain: string;
     currency: string;
     platform: string;
   };
@@ -243,7 +245,7 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   const info = new Map(catalog.map((p) => [p.slug, p]));
   return {
     currency: shop.currency,
-    rows: rows.map((row) => toCustomerRow(row, shop.platform, info)),
+    rows: rows.map((row) => toCustomerRow(row, shop, adapterFor(shop.platform).customers, info)),
     total,
     sort,
     dir,
@@ -275,18 +277,17 @@ function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
   }
 }
 
-function toCustomerRow(row: RawCustomer, platform: string, info: Map<string, PersonaInfo>): CustomerRow {
+function toCustomerRow(row: RawCustomer, shop: { domain: string }, ids: CustomerIds, info: Map<string, PersonaInfo>): CustomerRow {
   const persona = (slug: string | null) => {
     if (!slug) return null;
     const p = info.get(slug);
     return { slug, name: p?.name ?? slug, color: p?.color ?? "#9E9E9E" };
   };
-  const id = platform === "shopify" && !row.guest ? legacyId(row.customerKey) : null;
   return {
     customerKey: row.customerKey,
     email: row.email,
     guest: row.guest === 1,
-    adminUrl: id ? `shopify://admin/customers/${id}` : null,
+    adminUrl: row.guest ? null : ids.adminUrl(shop, row.customerKey),
     recencyDays: row.recencyDays,
     frequency: row.frequency,
     monetaryMinor: row.monetaryMinor,

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { guestEmail, guestKey } from "~/rfm/customer-key";
 
 export interface CustomerRef {
   /** Platform customer key (Shopify: the customer GID); null for a guest known only by email. */
@@ -36,12 +37,6 @@ export const CUSTOMER_DATA_EXEMPT = {
   Session: "email there is the merchant's staff user, not a customer",
 } as const;
 
-/** `email:<address>`: how guests (and a customer's guest orders) are keyed. */
-export function guestKey(email: string | null | undefined): string | null {
-  const e = email?.trim().toLowerCase();
-  return e ? `email:${e}` : null;
-}
-
 /** Keys a customer may be stored under: their customer key and their guest email key. */
 export function customerKeys(ref: CustomerRef): string[] {
   return [...new Set([ref.customerKey, guestKey(ref.email)].filter((k): k is string => !!k))];
@@ -52,9 +47,8 @@ export function customerKeys(ref: CustomerRef): string[] {
  * guest email keys hashed, so the tombstone does not keep the address it erased.
  */
 export function tombstoneKey(customerKey: string): string {
-  return customerKey.startsWith("email:")
-    ? `email-sha256:${createHash("sha256").update(customerKey.slice("email:".length)).digest("hex")}`
-    : customerKey;
+  const email = guestEmail(customerKey);
+  return email !== null ? `email-sha256:${createHash("sha256").update(email).digest("hex")}` : customerKey;
 }
 
 const numericTail = (gid: string) => gid.slice(gid.lastIndexOf("/") + 1);

@@ -79,6 +79,7 @@ export {
   type ScoreReport,
 } from "./engine";
 export { summarizePersonas, type PersonaSummary } from "./summary";
+export { guestEmail, guestKey, isGuestKey } from "./customer-key";
 export { DAY_MS, isoDate, utcDay, windowStartDay } from "./days";
 export {
   detectDelimiter,

@@ -24,6 +24,7 @@ import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import { isGuestKey } from "~/rfm/customer-key";
 
 export interface RecomputeDeps {
   db: SqliteDatabase;
@@ -163,7 +164,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     upsert.run(
       shopId,
       key,
-      key.startsWith("email:") ? 1 : 0,
+      isGuestKey(key) ? 1 : 0,
       persona ? metrics.recencyDays[c] : null,
       metrics.frequency[c],
       Math.round(metrics.monetaryMinor[c]),

@@ -8,6 +8,7 @@ import type { WritebackSettings } from "~/settings/shop-settings";
 import { metafieldId, PERSONA_NAMESPACE } from "./metafields";
 import { personaTag } from "./naming";
 import type { StoreState } from "./state";
+import { isGuestKey } from "~/rfm/customer-key";
 
 /** The columns of a Customer row write-back reads. Dates are epoch milliseconds. */
 export interface WritebackCustomer {
@@ -34,7 +35,7 @@ const CUSTOMER_GID = /^gid:\/\/shopify\/Customer\/\d+$/;
 
 /** Guests (keyed by email) have no customer record to write to; neither has anything that is not a customer GID. */
 export function writability(customer: Pick<WritebackCustomer, "customerKey" | "guest">): Writability {
-  if (customer.guest || customer.customerKey.startsWith("email:")) return "guest";
+  if (customer.guest || isGuestKey(customer.customerKey)) return "guest";
   return CUSTOMER_GID.test(customer.customerKey) ? "writable" : "not-a-customer";
 }
 

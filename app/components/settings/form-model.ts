@@ -6,7 +6,7 @@
  */
 import { DEFAULT_PERSONA_RULES, PERSONAS, type PersonaRule } from "~/rfm";
 import type { ShopSettings, ShopSettingsInput } from "~/settings/shop-settings";
-import { currencyFractionDigits } from "../format";
+import { currencyExponent } from "~/money";
 
 export type Range = [number, number];
 
@@ -69,7 +69,7 @@ export function ruleFormFrom(rule: PersonaRule): RuleForm {
 }
 
 export function formFromSettings(settings: ShopSettings, currency: string): SettingsForm {
-  const digits = currencyFractionDigits(currency);
+  const digits = currencyExponent(currency);
   const edge = (dim: "r" | "f" | "m") =>
     (settings.scoring.edges?.[dim] ?? ["", "", "", ""]).map((v) =>
       v === "" ? "" : dim === "m" ? String(Number(v) / 10 ** digits) : String(v),
@@ -134,7 +134,7 @@ export function rulesFromForm(rules: RuleForm[]): PersonaRule[] {
 }
 
 export function settingsInputFromForm(form: SettingsForm, currency: string): ShopSettingsInput {
-  const digits = currencyFractionDigits(currency);
+  const digits = currencyExponent(currency);
   const edges = (dim: "r" | "f" | "m") =>
     form.scoring.edges[dim].map((text) => {
       const v = numberOrText(text);

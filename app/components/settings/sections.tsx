@@ -1,6 +1,6 @@
 /** The settings form's sections: what counts, how scores are cut, write-back. */
 import { BlockStack, Card, Checkbox, ChoiceList, FormLayout, InlineGrid, Text, TextField } from "@shopify/polaris";
-import { currencyFractionDigits } from "../format";
+import { currencyExponent } from "~/money";
 import type { SettingsForm } from "./form-model";
 
 export type FieldError = (path: string) => string | undefined;
@@ -137,7 +137,7 @@ export function ScoringSection({
                     onChange={setEdge(dim, i)}
                     prefix={dim === "m" ? currency : undefined}
                     error={error(`scoring.edges.${dim}.${i}`)}
-                    step={dim === "m" ? 1 / 10 ** currencyFractionDigits(currency) : 1}
+                    step={dim === "m" ? 1 / 10 ** currencyExponent(currency) : 1}
                     autoComplete="off"
                   />
                 ))}

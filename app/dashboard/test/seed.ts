@@ -3,6 +3,7 @@
  * for tests of the admin pages' services and routes.
  */
 import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { isGuestKey } from "~/rfm/customer-key";
 
 const DAY = 86_400_000;
 
@@ -38,7 +39,7 @@ export function seedCustomer(db: SqliteDatabase, shopId: string, c: CustomerSeed
   ).run(
     shopId,
     c.customerKey,
-    (c.guest ?? c.customerKey.startsWith("email:")) ? 1 : 0,
+    (c.guest ?? isGuestKey(c.customerKey)) ? 1 : 0,
     c.email ?? null,
     recency,
     c.frequency ?? (scored ? 1 : 0),

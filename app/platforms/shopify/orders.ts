@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { CanonicalLineItem, CanonicalOrder } from "~/rfm/order";
 import { toMinorUnits } from "~/money";
+import { guestKey } from "~/rfm/customer-key";
 
 /** The order fields every read asks for, so bulk export, sweeps and refreshes agree. */
 export const ORDER_FIELDS = `
@@ -133,11 +134,6 @@ export type OrderHeader = Omit<CanonicalOrder, "lineItems">;
 
 const isSubscriptionSource = (source: string | null | undefined) =>
   !!source && /^subscription(_contract)?/i.test(source);
-
-function guestKey(email: string | null | undefined): string | null {
-  const e = email?.trim().toLowerCase();
-  return e ? `email:${e}` : null;
-}
 
 export function orderHeaderFromGraphql(node: GraphqlOrder): OrderHeader {
   const currency = node.totalPriceSet.shopMoney.currencyCode;
