@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSeed, type SeedData } from "./shopify-sim";
+import { generateSeed, type SeedData } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
 import { signedWebhook } from "./support/webhooks";
 
@@ -85,13 +85,16 @@ describe("polling while the finish webhook is missing", () => {
   it("GIVEN an export that keeps running WHEN the backfill job polls again and again THEN each wait is longer, up to a ceiling", async () => {
     const { jobHandlers } = await import("~/jobs/handlers.server");
     const { createJobQueue } = await import("~/jobs/queue.server");
-    const { db, store, graphqlFor } = await services();
+    const { db, store } = await services();
+    const { createShopifyAdapter } = await import("~/platforms/shopify/adapter.server");
+    const { graphqlFor } = await import("~/platforms/shopify/admin-client.server");
     const { default: prisma } = await import("~/db.server");
     const shop = h.sim.shop(h.shopDomain);
     shop.setBulkSettings({ delayMs: 600_000 }); // never finishes during the test
     db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
     const queue = createJobQueue(db);
-    const handlers = jobHandlers({ prisma, db, store, graphqlFor, bulkPollMs: 1_000, sweepIntervalMs: 3_600_000 });
+    const adapter = createShopifyAdapter({ graphqlFor, bulkPollMs: 1_000 });
+    const handlers = jobHandlers({ prisma, db, store, adapterFor: () => adapter, sweepIntervalMs: 3_600_000 });
 
     const waits: number[] = [];
     let payload: Record<string, unknown> = {};

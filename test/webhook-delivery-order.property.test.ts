@@ -10,8 +10,10 @@ import { recomputeShop } from "~/scoring/recompute.server";
 import { services } from "~/services.server";
 import type { AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
 import { refreshOrder } from "~/platforms/shopify/sweep.server";
-import { processShopifyWebhook } from "~/platforms/shopify/webhooks.server";
+import { shopifyEvents } from "~/platforms/shopify/webhooks.server";
+import { applyDelivery } from "~/sync/apply-events.server";
 import { restOrder } from "./support/webhooks";
+import { addShop as addShopTo } from "./support/db";
 
 const AS_OF = new Date("2026-07-01T00:00:00Z");
 
@@ -124,12 +126,7 @@ const deliveryArb = (events: Event[]) =>
     });
 
 function addShop(id: string) {
-  services()
-    .db.prepare(
-      `INSERT INTO "Shop" (id, domain, platform, currency, timezone, installedAt, settings, createdAt, updatedAt)
-       VALUES (?, ?, 'shopify', 'USD', 'UTC', 0, '{}', 0, 0)`,
-    )
-    .run(id, `${id}.myshopify.com`);
+  addShopTo(services().db, `${id}.myshopify.com`, { id, syncState: false });
 }
 
 async function deliverAll(shopId: string, stream: Event[], drainAt: number, api: AdminGraphql) {
@@ -144,13 +141,11 @@ async function deliverAll(shopId: string, stream: Event[], drainAt: number, api:
   };
   for (const [i, e] of stream.entries()) {
     if (i === drainAt) await drainRereads();
-    processShopifyWebhook(
-      {
-        shop: `${shopId}.myshopify.com`,
-        topic: e.kind === "version" ? (e.v.seq === 1 ? "orders/create" : "orders/updated") : "orders/delete",
-        eventId: e.eventId,
-        payload: e.kind === "version" ? restPayload(e.v) : { id: e.orderId },
-      },
+    const topic = e.kind === "version" ? (e.v.seq === 1 ? "orders/create" : "orders/updated") : "orders/delete";
+    const payload = e.kind === "version" ? restPayload(e.v) : { id: e.orderId };
+    const shopDomain = `${shopId}.myshopify.com`;
+    applyDelivery(
+      { shopDomain, topic, eventId: e.eventId, events: shopifyEvents(topic, payload, shopDomain, JSON.stringify(payload)), rawBody: JSON.stringify(payload) },
       { db, store, queue, now: () => AS_OF },
     );
   }

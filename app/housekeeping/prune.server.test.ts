@@ -107,8 +107,9 @@ describe("daily prune", () => {
         prisma,
         db,
         store: createOrderStore(db),
-        graphqlFor: () => Promise.reject(new Error("housekeeping needs no Admin API")),
-        bulkPollMs: 10,
+        adapterFor: () => {
+          throw new Error("housekeeping needs no store");
+        },
         sweepIntervalMs: 1000,
         now: () => clock,
       }),

@@ -75,15 +75,16 @@ export interface VerifiedDelivery {
   rawBody: string;
 }
 
+/** Where a backfill stands after one step; `cursor` is handed back to the next step. */
 export type BackfillStep =
-  | { next: "poll"; delayMs?: number }
-  | { next: "done" }
-  | { next: "failed"; error?: string };
+  | { next: "poll"; delayMs: number; cursor?: Record<string, unknown> }
+  | { next: "done"; orders?: number }
+  | { next: "failed"; error: string };
 
 /** Where orders come from besides webhooks: the full import, reconciliation, one order. */
 export interface OrderSource {
   /** One resumable step of the full import (a crash resumes where the last step committed). */
-  backfillStep(shop: ShopRef, ctx: PlatformContext): Promise<BackfillStep>;
+  backfillStep(shop: ShopRef, ctx: PlatformContext, cursor?: Record<string, unknown>): Promise<BackfillStep>;
   /** Reconciliation: orders changed since the last pass, upserted. */
   reconcile(shop: ShopRef, ctx: PlatformContext): Promise<{ seen: number; written: number }>;
   /** Re-read one order and upsert it; false when nothing changed (or it is gone). */
@@ -118,4 +119,9 @@ export interface StoreAdapter {
   readonly writer: PersonaWriter;
   /** Verify (401), size-cap (413) and parse (400) a webhook request; a Response is the answer to send. */
   receiveWebhook(request: Request): Promise<VerifiedDelivery | Response>;
+  /**
+   * A `sync.operationFinished` event: wake whatever waits for it. Synchronous SQL only: it runs
+   * inside the delivery's transaction. "ignored" when the operation is not one we wait for.
+   */
+  operationFinished?(ctx: Pick<PlatformContext, "db" | "queue">, shopId: string, payload: unknown): "processed" | "ignored";
 }

@@ -151,8 +151,9 @@ describe("the recompute job", () => {
       prisma,
       db,
       store: createOrderStore(db),
-      graphqlFor: () => Promise.reject(new Error("a recompute needs no Admin API")),
-      bulkPollMs: 1_000,
+      adapterFor: () => {
+        throw new Error("a recompute needs no store");
+      },
       sweepIntervalMs: 3_600_000,
       now,
     });

@@ -43,36 +43,6 @@ export function deleteShopData(db: SqliteDatabase, shopId: string, domain: strin
   return deleted;
 }
 
-export type ShopRedactTarget = { domain: string } | { error: string };
-
-/**
- * The shop a `shop/redact` may erase: the one named in the signed body. The
- * X-Shopify-Shop-Domain header is not covered by the HMAC, so a body signed for one shop
- * sent with another shop's header is refused (the caller answers 400 and writes nothing).
- */
-export function shopRedactTarget(payload: unknown, headerDomain: string): ShopRedactTarget {
-  const domain =
-    payload && typeof payload === "object" ? (payload as { shop_domain?: unknown }).shop_domain : undefined;
-  if (typeof domain !== "string" || domain.trim() === "") return { error: "shop_domain: required in the signed body" };
-  if (domain.trim().toLowerCase() !== headerDomain.trim().toLowerCase()) {
-    return { error: `shop_domain ${domain} does not match the X-Shopify-Shop-Domain header ${headerDomain}` };
-  }
-  return { domain: domain.trim().toLowerCase() };
-}
-
-/**
- * For customers/redact and customers/data_request, whose bodies also name the shop: a body
- * signed for another shop than the header names is refused the same way. Returns the
- * reason to refuse, or null.
- */
-export function complianceShopMismatch(payload: unknown, headerDomain: string): string | null {
-  const domain =
-    payload && typeof payload === "object" ? (payload as { shop_domain?: unknown }).shop_domain : undefined;
-  if (domain === undefined || domain === null) return null;
-  const target = shopRedactTarget(payload, headerDomain);
-  return "error" in target ? target.error : null;
-}
-
 /** Whether the shop has the app installed (a row without uninstalledAt). */
 export function isInstalled(db: SqliteDatabase, shopId: string): boolean {
   const shop = db.prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(shopId) as { uninstalledAt: unknown } | undefined;

@@ -1,49 +1,20 @@
 /**
- * What each Shopify webhook does to our data. Called after the HMAC was verified, with the
- * payload parsed from the raw body keeping 64-bit ids whole (webhook-body.server.ts).
- * Everything a delivery changes — the data, the dedupe record and the follow-up jobs —
- * is written in one IMMEDIATE SQLite transaction, so a crash never half-applies a delivery,
- * a second writer waits its turn instead of failing, and the answer goes back well inside
- * Shopify's 5 seconds (heavy work is queued).
+ * Shopify webhooks → neutral StoreEvents. Verification (size cap, HMAC) and parsing live
+ * here; what the events do to our data is applied once, for every platform, by
+ * app/sync/apply-events.server.ts.
+ *
+ * Payloads are parsed from the raw body keeping 64-bit ids whole (webhook-body.server.ts)
+ * and checked against Shopify's documented samples (test/shopify-samples/). A malformed
+ * payload answers 400 and writes nothing — except an order we can still name, which is
+ * kept and re-read so nothing is lost.
  */
 import { z } from "zod";
-import type { JobQueue } from "~/jobs/queue.server";
-import type { OrderStore } from "~/sync/order-store.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
-import { recordDataRequest } from "~/privacy/data-requests.server";
-import { redactCustomer, type CustomerRef } from "~/privacy/redact.server";
-import { complianceShopMismatch, isInstalled, redactShop, shopRedactTarget } from "~/shops/shop-data.server";
-import { handleBulkOperationFinish, parseBulkOperationFinish } from "./bulk-finish.server";
+import type { StoreEvent, VerifiedDelivery } from "../types";
+import { parseBulkOperationFinish } from "./bulk-finish.server";
+import { customerGid, orderGid } from "./ids";
 import { orderFromWebhook, orderGidOf, WebhookOrder, WebhookOrderId } from "./orders";
-
-export interface WebhookDeps {
-  db: SqliteDatabase;
-  store: OrderStore;
-  queue: JobQueue;
-  /** Debounce for recomputes after order webhooks (bursts become one recompute). */
-  recomputeDelayMs?: number;
-  recomputeMaxWaitMs?: number;
-  now?: () => Date;
-}
-
-export interface WebhookDelivery {
-  /** The shop domain the delivery names (X-Shopify-Shop-Domain). */
-  shop: string;
-  /** As the header says ("orders/create") or as the library reports it ("ORDERS_CREATE"). */
-  topic: string;
-  eventId: string;
-  payload: unknown;
-  /** The raw body, kept when a payload cannot be read so nothing is lost. */
-  rawBody?: string;
-}
-
-/**
- * What became of a delivery (answered in X-RFM-Webhook):
- * processed; duplicate (event id seen before); stale (an older version than we hold);
- * recorded (unreadable, kept and queued for an Admin API re-read); uninstalled (the shop
- * removed the app: nothing written); unknown-shop; ignored (a topic we do not act on).
- */
-export type WebhookOutcome = "processed" | "duplicate" | "stale" | "recorded" | "uninstalled" | "unknown-shop" | "ignored";
+import { authenticate } from "./shopify.server";
+import { parseJsonKeepingIds, readBodyCapped } from "./webhook-body.server";
 
 export class WebhookPayloadError extends Error {
   constructor(topic: string, detail: string) {
@@ -67,9 +38,6 @@ export const WEBHOOK_TOPICS = [
   "customers/redact",
   "shop/redact",
 ] as const;
-
-/** Compliance topics are honoured whether or not the app is still installed. */
-const COMPLIANCE_TOPICS = new Set(["customers/data_request", "customers/redact", "shop/redact"]);
 
 const TOPIC_BY_ENUM = new Map(WEBHOOK_TOPICS.map((t) => [t.replace("/", "_").toUpperCase(), t]));
 
@@ -103,6 +71,8 @@ const CustomerUpdate = z.object({
   email: z.string().nullable().optional(),
   admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/Customer\/\d+$/).optional(),
 });
+/** Compliance bodies name the shop they concern; the X-Shopify-Shop-Domain header is not signed. */
+const ShopDomainInBody = z.object({ shop_domain: z.string().trim().min(1, "required in the signed body") });
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, topic: string, payload: unknown): T {
   const result = schema.safeParse(payload);
@@ -113,177 +83,122 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, topic: string, pa
   return result.data;
 }
 
-const orderGid = (id: string) => (id.startsWith("gid://") ? id : `gid://shopify/Order/${id}`);
-const customerGid = (id: string) => (id.startsWith("gid://") ? id : `gid://shopify/Customer/${id}`);
 const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/cancelled"]);
 
-export function processShopifyWebhook(delivery: WebhookDelivery, deps: WebhookDeps): WebhookOutcome {
-  const { db, store, queue } = deps;
-  const topic = normalizeTopic(delivery.topic);
-  const now = deps.now?.() ?? new Date();
-  const recompute = (shopId: string) =>
-    queue.enqueue("recompute", shopId, {
-      delayMs: deps.recomputeDelayMs ?? 10_000,
-      maxWaitMs: deps.recomputeMaxWaitMs ?? 120_000,
-    });
-
-  // Validate before touching anything: a malformed payload writes nothing — except an
-  // order we can still name, which is kept and re-read so nothing is lost.
-  let work: Work | null;
-  try {
-    work = prepare(topic, delivery.payload);
-  } catch (err) {
-    const gid = err instanceof WebhookPayloadError && ORDER_TOPICS.has(topic) ? orderGidOf(delivery.payload) : null;
-    if (!gid) throw err;
-    work = recordUnreadableOrder(gid, (err as Error).message, delivery, topic);
+/**
+ * A body signed for one shop sent with another shop's header is refused (400, nothing written):
+ * shop/redact must name its shop; the customer requests are checked when they name one.
+ */
+function requireSameShop(topic: string, payload: unknown, headerDomain: string, required: boolean): string {
+  const named = payload && typeof payload === "object" ? (payload as { shop_domain?: unknown }).shop_domain : undefined;
+  if (!required && (named === undefined || named === null)) return headerDomain;
+  const { shop_domain } = parse(ShopDomainInBody, topic, payload);
+  if (shop_domain.toLowerCase() !== headerDomain.trim().toLowerCase()) {
+    throw new WebhookPayloadError(topic, `shop_domain ${shop_domain} does not match the X-Shopify-Shop-Domain header ${headerDomain}`);
   }
-  if (!work) return "ignored";
-  const run = work;
-
-  return writeTransaction(db, (): WebhookOutcome => {
-    const shop = db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(delivery.shop) as
-      | { id: string; uninstalledAt: number | null }
-      | undefined;
-    if (!shop) return "unknown-shop";
-    // After an uninstall only compliance requests still concern us: nothing else is written
-    // or queued (Shopify may keep delivering for a while).
-    if (shop.uninstalledAt !== null && !COMPLIANCE_TOPICS.has(topic)) return "uninstalled";
-    const fresh = db
-      .prepare(`INSERT OR IGNORE INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES (?, ?, ?, ?)`)
-      .run(delivery.shop, delivery.eventId, topic, now.getTime());
-    if (fresh.changes === 0) return "duplicate";
-    return run(shop.id, delivery.shop, { db, store, recompute, queue, now }) ?? "processed";
-  })();
+  return shop_domain.toLowerCase();
 }
 
-interface WorkContext {
-  db: SqliteDatabase;
-  store: OrderStore;
-  queue: JobQueue;
-  recompute: (shopId: string) => void;
-  now: Date;
-}
-type Work = (shopId: string, shopDomain: string, ctx: WorkContext) => WebhookOutcome | void;
-
-const reread = (queue: JobQueue, shopId: string, gid: string) =>
-  queue.enqueue("refresh-order", shopId, { key: gid, payload: { orderId: gid } });
-
-/** A signed order payload we cannot read: keep it (for support) and re-read the order. */
-function recordUnreadableOrder(gid: string, error: string, delivery: WebhookDelivery, topic: string): Work {
-  return (shopId, domain, { db, queue, now }) => {
-    db.prepare(
-      `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(domain, topic, delivery.eventId, gid, error, delivery.rawBody ?? JSON.stringify(delivery.payload), now.getTime());
-    reread(queue, shopId, gid);
-    return "recorded";
-  };
+/** What a Shopify delivery means. Throws WebhookPayloadError (400) for a payload it cannot read. */
+export function shopifyEvents(topicHeader: string, payload: unknown, headerDomain: string, rawBody: string): StoreEvent[] {
+  const topic = normalizeTopic(topicHeader);
+  try {
+    return eventsOf(topic, payload, headerDomain);
+  } catch (err) {
+    const orderId = err instanceof WebhookPayloadError && ORDER_TOPICS.has(topic) ? orderGidOf(payload) : null;
+    if (!orderId) throw err;
+    return [{ type: "order.unreadable", orderId, error: (err as Error).message, body: rawBody }];
+  }
 }
 
-function prepare(topic: string, payload: unknown): Work | null {
+function eventsOf(topic: string, payload: unknown, headerDomain: string): StoreEvent[] {
   switch (topic) {
     case "orders/create":
     case "orders/updated":
     case "orders/cancelled": {
       const { order, refundsConverted } = orderFromWebhook(parse(WebhookOrder, topic, payload));
-      return (shopId, _domain, { store, recompute, queue }) => {
-        const { written, awaitingReread } = store.upsertOrders(shopId, [order], { unverified: true });
-        if (written === 0) return "stale";
-        // New lines (subscription or not?) or refunds in another currency: the Admin API says.
-        if (awaitingReread > 0 || refundsConverted) reread(queue, shopId, order.id);
-        recompute(shopId);
-      };
+      // REST line items carry no selling plan: new lines wait for an Admin API re-read, and
+      // refunds converted from another currency are re-read for their exact shop money.
+      return [{ type: "order.upserted", order, awaitsReread: true, rereadAnyway: refundsConverted }];
     }
-    case "orders/delete": {
-      const { id } = parse(WebhookOrderId, topic, payload);
-      return (shopId, _domain, { store, recompute, now }) => {
-        store.deleteOrder(shopId, orderGid(id), now);
-        recompute(shopId);
-      };
-    }
-    case "refunds/create": {
-      // The payload is the refund; re-read the order for its refunded total in shop money.
-      const { order_id } = parse(RefundCreate, topic, payload);
-      return (shopId, _domain, { queue }) => reread(queue, shopId, orderGid(order_id));
-    }
+    case "orders/delete":
+      return [{ type: "order.deleted", orderId: orderGid(parse(WebhookOrderId, topic, payload).id) }];
+    case "refunds/create":
+      // The payload is the refund; the order is re-read for its refunded total in shop money.
+      return [{ type: "order.refetch", orderId: orderGid(parse(RefundCreate, topic, payload).order_id) }];
     case "customers/update": {
       const c = parse(CustomerUpdate, topic, payload);
-      return (shopId, _domain, { db }) => {
-        // Email may be withheld (protected customer data): never erase one we hold for that.
-        if (c.email === undefined) return;
-        db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run(
-          c.email,
-          shopId,
-          c.admin_graphql_api_id ?? customerGid(c.id),
-        );
-      };
+      return [{ type: "customer.updated", customerKey: c.admin_graphql_api_id ?? customerGid(c.id), email: c.email }];
     }
     case "customers/delete": {
       const c = parse(CustomerUpdate, topic, payload);
-      return (shopId, _domain, ctx) => {
-        forgetCustomer(ctx, shopId, { customerKey: c.admin_graphql_api_id ?? customerGid(c.id) }, { tombstone: false });
-        ctx.recompute(shopId);
-      };
+      return [{ type: "customer.deleted", customerKey: c.admin_graphql_api_id ?? customerGid(c.id) }];
     }
     case "customers/redact": {
       const r = parse(CustomersRedact, topic, payload);
-      return (shopId, domain, ctx) => {
-        refuseOtherShop(topic, payload, domain);
-        const ref = { customerKey: customerGid(r.customer.id), email: r.customer.email, orderIds: r.orders_to_redact.map(orderGid) };
-        forgetCustomer(ctx, shopId, ref, { tombstone: true });
-        // An uninstalled shop gets no more work (its sessions are gone); rescoring waits for a reinstall.
-        if (isInstalled(ctx.db, shopId)) ctx.recompute(shopId);
-      };
+      requireSameShop(topic, payload, headerDomain, false);
+      return [
+        { type: "customer.redact", customerKey: customerGid(r.customer.id), email: r.customer.email ?? null, orderIds: r.orders_to_redact.map(orderGid) },
+      ];
     }
     case "customers/data_request": {
       const r = parse(CustomersDataRequest, topic, payload);
-      return (shopId, domain, { db, now }) => {
-        refuseOtherShop(topic, payload, domain);
-        const ref = { customerKey: customerGid(r.customer.id), email: r.customer.email, orderIds: r.orders_requested.map(orderGid) };
-        recordDataRequest(db, shopId, domain, { ...ref, requestId: r.data_request.id }, now);
-      };
+      requireSameShop(topic, payload, headerDomain, false);
+      return [
+        {
+          type: "customer.dataRequest",
+          requestId: r.data_request.id,
+          customerKey: customerGid(r.customer.id),
+          email: r.customer.email ?? null,
+          orderIds: r.orders_requested.map(orderGid),
+        },
+      ];
     }
     case "shop/redact":
-      return (shopId, domain, { db }) => {
-        // The shop comes from the signed body; the header is not signed (shopRedactTarget).
-        const target = shopRedactTarget(payload, domain);
-        if ("error" in target) throw new WebhookPayloadError(topic, target.error);
-        // An installed shop is never erased (a reinstall, or a replayed request).
-        if (redactShop(db, shopId, domain) === "installed") return "ignored";
-      };
+      return [{ type: "shop.redact", bodyDomain: requireSameShop(topic, payload, headerDomain, true) }];
     case "app/uninstalled":
-      return (shopId, domain, { db, now }) => {
-        db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now.getTime(), now.getTime(), shopId);
-        db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(domain);
-        // Stop its work; data stays until shop/redact (48 h later) in case the merchant returns.
-        db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
-      };
-    case "bulk_operations/finish": {
-      // Only our own current export counts (bulk-finish.server.ts); it cuts the poll short.
-      let finish: unknown;
+      return [{ type: "app.uninstalled" }];
+    case "bulk_operations/finish":
       try {
-        finish = parseBulkOperationFinish(payload);
+        return [{ type: "sync.operationFinished", payload: parseBulkOperationFinish(payload) }];
       } catch (err) {
         throw new WebhookPayloadError(topic, err instanceof Error ? err.message.replace(/^.*malformed payload: /, "") : String(err));
       }
-      return (shopId, _domain, { db, queue }) => (handleBulkOperationFinish({ db, queue }, shopId, finish) === "ignored" ? "ignored" : "processed");
-    }
     default:
-      return null;
+      return [];
   }
 }
 
-function forgetCustomer(ctx: WorkContext, shopId: string, ref: CustomerRef, { tombstone }: { tombstone: boolean }) {
-  redactCustomer(ctx.db, ctx.store, shopId, ref, ctx.now, { tombstone });
+/**
+ * A Shopify webhook request → a verified delivery, or the Response to answer: 405 for a
+ * wrong method, 413 for an oversized body (before verification), 401/400 from the library
+ * for a bad HMAC or missing headers, 400 for a payload we cannot read.
+ */
+export async function receiveShopifyWebhook(request: Request): Promise<VerifiedDelivery | Response> {
+  if (request.method !== "POST") return new Response(null, { status: 405, headers: { Allow: "POST" } });
+  const body = await readBodyCapped(request);
+  if (!body.ok) return body.response;
+
+  let verified;
+  try {
+    verified = await authenticate.webhook(new Request(request.url, { method: "POST", headers: request.headers, body: body.text }));
+  } catch (err) {
+    if (err instanceof Response) return err;
+    // A correctly signed body that is not JSON.
+    if (err instanceof SyntaxError) return new Response("Malformed JSON", { status: 400 });
+    throw err;
+  }
+  const topic = normalizeTopic(request.headers.get("X-Shopify-Topic") ?? verified.topic);
+  try {
+    return {
+      shopDomain: verified.shop,
+      eventId: ("eventId" in verified && verified.eventId) || verified.webhookId,
+      topic,
+      events: shopifyEvents(topic, parseJsonKeepingIds(body.text), verified.shop, body.text),
+      rawBody: body.text,
+    };
+  } catch (err) {
+    if (err instanceof WebhookPayloadError) return new Response(err.message, { status: 400 });
+    throw err;
+  }
 }
-
-/** A compliance body naming another shop than the (unsigned) header: refused, nothing written. */
-function refuseOtherShop(topic: string, payload: unknown, headerDomain: string) {
-  const mismatch = complianceShopMismatch(payload, headerDomain);
-  if (mismatch) throw new WebhookPayloadError(topic, mismatch);
-}
-
-/** Everything we hold about one customer, for customers/data_request. */
-export { exportCustomerData } from "~/privacy/data-requests.server";
-
-/** shop/redact: every row we hold for the shop, gone. */
-export { deleteShopData } from "~/shops/shop-data.server";

@@ -1,0 +1,160 @@
+/**
+ * What a verified webhook delivery does to our data, for every platform: the platform turns
+ * its payload into neutral StoreEvents; here they are applied. Everything a delivery
+ * changes — the data, the dedupe record and the follow-up jobs — is written in one
+ * IMMEDIATE SQLite transaction, so a crash never half-applies a delivery, a second writer
+ * waits its turn instead of failing, and the answer goes back well inside the platform's
+ * time limit (heavy work is queued).
+ */
+import type { JobQueue } from "~/jobs/queue.server";
+import type { Platform, StoreAdapter, StoreEvent, VerifiedDelivery } from "~/platforms/types";
+import { recordDataRequest } from "~/privacy/data-requests.server";
+import { redactCustomer } from "~/privacy/redact.server";
+import { isInstalled, redactShop } from "~/shops/shop-data.server";
+import type { OrderStore } from "./order-store.server";
+import { writeTransaction, type SqliteDatabase } from "./sqlite.server";
+
+/** Order webhooks in a burst become one recompute this long after the last… */
+export const RECOMPUTE_DEBOUNCE_MS = 10_000;
+/** …but never later than this after the first. */
+export const RECOMPUTE_MAX_WAIT_MS = 120_000;
+
+export interface ApplyDeps {
+  db: SqliteDatabase;
+  store: OrderStore;
+  queue: JobQueue;
+  /** The shop's platform adapter, for platform-side operations a delivery may finish. */
+  adapterFor?: (platform: Platform) => Pick<StoreAdapter, "operationFinished">;
+  recomputeDelayMs?: number;
+  recomputeMaxWaitMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * What became of a delivery (answered in X-RFM-Webhook):
+ * processed; duplicate (event id seen before); stale (an older version than we hold);
+ * recorded (unreadable, kept and queued for a re-read); uninstalled (the shop removed the
+ * app: nothing written); unknown-shop; ignored (nothing we act on).
+ */
+export type WebhookOutcome = "processed" | "duplicate" | "stale" | "recorded" | "uninstalled" | "unknown-shop" | "ignored";
+
+/** Compliance requests are honoured whether or not the app is still installed. */
+const COMPLIANCE = new Set<StoreEvent["type"]>(["customer.redact", "customer.dataRequest", "shop.redact"]);
+
+interface Context {
+  db: SqliteDatabase;
+  store: OrderStore;
+  queue: JobQueue;
+  now: Date;
+  shopId: string;
+  domain: string;
+  platform: Platform;
+  delivery: VerifiedDelivery;
+  recompute(): void;
+  reread(orderId: string): void;
+  deps: ApplyDeps;
+}
+
+export function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): WebhookOutcome {
+  if (delivery.events.length === 0) return "ignored";
+  const { db, store, queue } = deps;
+  const now = deps.now?.() ?? new Date();
+
+  return writeTransaction(db, (): WebhookOutcome => {
+    const shop = db.prepare(`SELECT id, platform, uninstalledAt FROM "Shop" WHERE domain = ?`).get(delivery.shopDomain) as
+      | { id: string; platform: Platform; uninstalledAt: number | null }
+      | undefined;
+    if (!shop) return "unknown-shop";
+    // After an uninstall only compliance requests still concern us: nothing else is written
+    // or queued (the platform may keep delivering for a while).
+    if (shop.uninstalledAt !== null && !delivery.events.every((e) => COMPLIANCE.has(e.type))) return "uninstalled";
+    const fresh = db
+      .prepare(`INSERT OR IGNORE INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES (?, ?, ?, ?)`)
+      .run(delivery.shopDomain, delivery.eventId, delivery.topic, now.getTime());
+    if (fresh.changes === 0) return "duplicate";
+    const ctx: Context = {
+      db,
+      store,
+      queue,
+      now,
+      shopId: shop.id,
+      domain: delivery.shopDomain,
+      platform: shop.platform,
+      delivery,
+      deps,
+      recompute: () =>
+        queue.enqueue("recompute", shop.id, {
+          delayMs: deps.recomputeDelayMs ?? RECOMPUTE_DEBOUNCE_MS,
+          maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
+        }),
+      reread: (orderId) => queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } }),
+    };
+    let outcome: WebhookOutcome = "processed";
+    for (const event of delivery.events) outcome = apply(event, ctx) ?? outcome;
+    return outcome;
+  })();
+}
+
+function apply(event: StoreEvent, ctx: Context): WebhookOutcome | void {
+  const { db, store, shopId, now } = ctx;
+  switch (event.type) {
+    case "order.upserted": {
+      const { written, awaitingReread } = store.upsertOrders(shopId, [event.order], { unverified: event.awaitsReread });
+      if (written === 0) return "stale";
+      if (awaitingReread > 0 || event.rereadAnyway) ctx.reread(event.order.id);
+      ctx.recompute();
+      return;
+    }
+    case "order.deleted":
+      store.deleteOrder(shopId, event.orderId, now);
+      ctx.recompute();
+      return;
+    case "order.refetch":
+      ctx.reread(event.orderId);
+      return;
+    case "order.unreadable":
+      // Kept with its body (for support) until the re-read brings the order in.
+      db.prepare(
+        `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(ctx.domain, ctx.delivery.topic, ctx.delivery.eventId, event.orderId, event.error, event.body, now.getTime());
+      ctx.reread(event.orderId);
+      return "recorded";
+    case "customer.updated":
+      // Email may be withheld (protected customer data): never erase one we hold for that.
+      if (event.email === undefined) return;
+      db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run(event.email, shopId, event.customerKey);
+      return;
+    case "customer.deleted":
+      redactCustomer(db, store, shopId, { customerKey: event.customerKey }, now, { tombstone: false });
+      ctx.recompute();
+      return;
+    case "customer.redact":
+      redactCustomer(db, store, shopId, { customerKey: event.customerKey, email: event.email, orderIds: event.orderIds }, now, { tombstone: true });
+      // An uninstalled shop gets no more work (its sessions are gone); rescoring waits for a reinstall.
+      if (isInstalled(db, shopId)) ctx.recompute();
+      return;
+    case "customer.dataRequest":
+      recordDataRequest(
+        db,
+        shopId,
+        ctx.domain,
+        { customerKey: event.customerKey, email: event.email, orderIds: event.orderIds, requestId: event.requestId },
+        now,
+      );
+      return;
+    case "shop.redact":
+      // An installed shop is never erased (a reinstall, or a replayed request).
+      if (redactShop(db, shopId, event.bodyDomain) === "installed") return "ignored";
+      return;
+    case "app.uninstalled":
+      db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now.getTime(), now.getTime(), shopId);
+      db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(ctx.domain);
+      // Stop its work; data stays until shop/redact (48 h later) in case the merchant returns.
+      db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
+      return;
+    case "sync.operationFinished": {
+      const adapter = ctx.deps.adapterFor?.(ctx.platform);
+      return adapter?.operationFinished?.({ db, queue: ctx.queue }, shopId, event.payload) ?? "ignored";
+    }
+  }
+}
