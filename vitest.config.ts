@@ -4,7 +4,7 @@ import tsconfigPaths from "vite-tsconfig-paths";
 export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {
-    include: ["app/**/*.test.{ts,tsx}", "test/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
+    include: ["app/**/*.test.{ts,tsx}", "test/**/*.test.{ts,tsx}", "sim/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["node_modules/**", "build/**", "test/browser/**"],
     environment: "node",
     globalSetup: ["./test/setup/global-db.ts"],

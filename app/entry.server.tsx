@@ -15,7 +15,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ) {
   addDocumentResponseHeaders(request, responseHeaders);
-  // Tests and the offline demo: the simulated Shopify admin (test/shopify-sim/admin-frame.ts) frames the app
+  // Tests and the offline demo: the simulated Shopify admin (sim/shopify/admin-frame.ts) frames the app
   // from the simulator's origin, which Shopify's frame-ancestors list does not name. Unset in production.
   const simulator = env().SHOPIFY_ADMIN_SIMULATOR_URL;
   const csp = responseHeaders.get("Content-Security-Policy");

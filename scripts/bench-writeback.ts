@@ -32,7 +32,7 @@ import { ensureStoreSetup } from "../app/writeback/setup.server";
 import { planShop } from "../app/writeback/shop-plan";
 import { loadCustomers } from "../app/writeback/store.server";
 import { shopSettings } from "../app/shops/settings.server";
-import { startSimulator, type SimMetafield, type SimShop } from "../test/shopify-sim";
+import { startSimulator, type SimMetafield, type SimShop } from "../sim/shopify";
 import { scoredCustomer, simCustomers, simGraphql, upsertScoredCustomers, type ScoredCustomer } from "../test/writeback/sim-client";
 
 function arg(name: string, fallback: number): number {

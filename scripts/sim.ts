@@ -8,7 +8,7 @@
  * SIM_ACCESS_TOKEN (fixed offline token), SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL, SCOPES.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, DEFAULT_APP_SCOPES } from "../test/shopify-sim";
+import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, DEFAULT_APP_SCOPES } from "../sim/shopify";
 
 const env = process.env;
 const port = Number(env.SIM_PORT ?? 8787);
@@ -51,7 +51,7 @@ console.log(
   `  GraphQL:       POST ${sim.url}/admin/api/2026-10/graphql.json  (headers X-Shopify-Access-Token, X-Sim-Shop: ${shop.domain})`
 );
 console.log(`  webhooks:      ${sim.app.appUrl ? `${webhooks.length} subscriptions → ${sim.app.appUrl}` : "off (set SHOPIFY_APP_URL)"}`);
-console.log(`  control API:   ${sim.url}/__sim/shops/${shop.domain}/...  (see test/shopify-sim/control-http.ts)`);
+console.log(`  control API:   ${sim.url}/__sim/shops/${shop.domain}/...  (see sim/shopify/control-http.ts)`);
 console.log(`  app:           SHOPIFY_ADMIN_SIMULATOR_URL=${sim.url}`);
 
 const shutdown = async () => {

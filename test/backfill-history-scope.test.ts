@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSeed, type SeedData } from "./shopify-sim";
+import { generateSeed, type SeedData } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
 import { byId, expectedOf, projection, syncStatusText } from "./support/stored-orders";
 

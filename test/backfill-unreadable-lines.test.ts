@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobQueue } from "~/jobs/queue.server";
 import { ingestBulkLines, recoverOrderId } from "~/platforms/shopify/backfill.server";
 import { createOrderStore } from "~/sync/order-store.server";
-import { generateSeed, type SeedData } from "./shopify-sim";
+import { generateSeed, type SeedData } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
 import { addShop, freshDatabase } from "./support/db";
 import { byId, expectedOf, projection, syncStatusText } from "./support/stored-orders";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { extractDocuments, listSourceFiles, validateFoundDocument } from "./shopify-sim/documents";
+import { extractDocuments, listSourceFiles, validateFoundDocument } from "../sim/shopify/documents";
 
 /**
  * Every Admin GraphQL document in app/ must be valid against Shopify's real 2026-10 schema.

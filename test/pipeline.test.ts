@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSeed, type SeedData, type TruthOrder } from "./shopify-sim";
+import { generateSeed, type SeedData, type TruthOrder } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
 import type { CanonicalOrder } from "~/rfm/order";
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { services } from "~/services.server";
-import { webhooksFromAppToml } from "./shopify-sim";
+import { webhooksFromAppToml } from "../sim/shopify";
 import { sampleBody, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLES, type SampleTopic } from "./shopify-samples/payloads";
 import { signedWebhook, deliverWebhook } from "./support/webhooks";
 import { addShop } from "./support/db";

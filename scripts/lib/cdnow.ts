@@ -3,9 +3,7 @@
  * benchmarks: order n is CDNOW row n mod rows of replica k = ⌊n / rows⌋, bought by
  * customer "<k>-<id>", its date shifted by 3·k days so replicas do not coincide.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { defaultDatasetsDir, readCdnow as readCdnowLog } from "../../sim/kit/datasets";
 
 export interface CdnowRow {
   customer: string;
@@ -14,18 +12,13 @@ export interface CdnowRow {
   cents: number;
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-
+/** The simulator kit's CDNOW reader, with days as UTC day numbers for replaying. */
 export function readCdnow(): CdnowRow[] {
-  const text = readFileSync(path.join(root, "..", "shared", "datasets", "cdnow_master.txt"), "utf8");
-  const rows: CdnowRow[] = [];
-  for (const line of text.split(/\r?\n/).slice(1)) {
-    const [customer, date, , dollars] = line.trim().split(/\s+/);
-    if (!customer || !date) continue;
-    const day = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8)) / 86_400_000;
-    rows.push({ customer, day, cents: Math.round(Number(dollars) * 100) });
-  }
-  return rows;
+  return readCdnowLog(defaultDatasetsDir(), false).map((row) => ({
+    customer: row.customer,
+    day: Date.UTC(+row.day.slice(0, 4), +row.day.slice(5, 7) - 1, +row.day.slice(8, 10)) / 86_400_000,
+    cents: row.cents,
+  }));
 }
 
 export interface ReplayedOrder {

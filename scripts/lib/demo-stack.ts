@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../../test/shopify-sim";
+import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../../sim/shopify";
 import { openSqlite, type SqliteDatabase } from "../../app/sync/sqlite.server";
 import { bounded, closeServer } from "./shutdown";
 

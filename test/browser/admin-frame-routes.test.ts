@@ -1,7 +1,7 @@
 /** The simulator's admin-frame routes over HTTP (no browser, no app: a bare simulator). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../shopify-sim";
-import { verifySessionToken } from "../shopify-sim/oauth";
+import { startSimulator, type Simulator } from "../../sim/shopify";
+import { verifySessionToken } from "../../sim/shopify/oauth";
 
 describe("the simulated admin's routes", () => {
   let sim: Simulator;

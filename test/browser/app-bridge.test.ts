@@ -3,7 +3,7 @@
  */
 import type { Page, Request } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { verifySessionToken } from "../shopify-sim/oauth";
+import { verifySessionToken } from "../../sim/shopify/oauth";
 import { appSettled, harness, openAdmin, openAppUnframed, parseCount, query, screenshot } from "./support/harness";
 
 /** The bearer tokens of the app's Remix data requests, in order. */

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../shopify-sim";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../../sim/shopify";
 import { installSimulatorInterception } from "~/platforms/shopify/simulator.server";
 
 const root = path.resolve(import.meta.dirname, "..", "..");

@@ -8,7 +8,7 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { SyncStatusCard, type SyncStatusView } from "~/components/SyncStatusCard";
 import type { CanonicalOrder } from "~/rfm/order";
-import type { TruthOrder } from "../shopify-sim";
+import type { TruthOrder } from "../../sim/shopify";
 
 /** What a stored canonical order must say about a seeded order (money in cents = minor units of USD). */
 export function expectedOf(o: TruthOrder, options: { emails?: boolean } = {}) {

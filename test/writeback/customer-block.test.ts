@@ -12,7 +12,7 @@ import {
   pickNamespace,
   type MetafieldValue,
 } from "../../extensions/rfm-customer-block/src/view-model";
-import { validateAdminDocument } from "../shopify-sim";
+import { validateAdminDocument } from "../../sim/shopify";
 import { createTestShop, customerGid, scoredCustomer, startHarness, type Harness } from "./support";
 
 const mf = (key: string, value: string, namespace = "rfm"): MetafieldValue => ({ namespace, key, value });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as documents from "~/writeback/documents";
 import { BULK_DOCUMENTS, bulkMutationFor, buildBatchMutation, parseBulkMutationName, type BulkKind } from "~/writeback/documents";
-import { validateAdminDocument } from "../shopify-sim";
+import { validateAdminDocument } from "../../sim/shopify";
 
 const messages = (doc: string) => validateAdminDocument(doc).map((e) => e.message);
 

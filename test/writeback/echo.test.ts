@@ -4,7 +4,7 @@
  * not cause more work: one write-back, then silence.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSeed } from "../shopify-sim";
+import { generateSeed } from "../../sim/shopify";
 import { startHarness, type Harness } from "../support/app-harness";
 
 const WRITE_MUTATIONS = new Set(["tagsAdd", "tagsRemove", "metafieldsSet", "metafieldsDelete", "bulkOperationRunMutation", "flowTriggerReceive"]);

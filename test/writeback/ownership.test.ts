@@ -11,7 +11,7 @@ import { syncStatus } from "~/dashboard/overview.server";
 import { LEGACY_NAMESPACE, PERSONA_METAFIELDS, PERSONA_NAMESPACE } from "~/writeback/metafields";
 import { runWriteback } from "~/writeback/run.server";
 import { ensureStoreSetup } from "~/writeback/setup.server";
-import { createManualClock, metafieldDefinitionsFromAppToml, startSimulator } from "../shopify-sim";
+import { createManualClock, metafieldDefinitionsFromAppToml, startSimulator } from "../../sim/shopify";
 import { appNamespaceOf, createTestShop, customerGid, expectStoreMatchesDatabase, scoredCustomer, simCustomerId, type Harness } from "./support";
 
 const toml = readFileSync(path.resolve(import.meta.dirname, "..", "..", "shopify.app.toml"), "utf8");

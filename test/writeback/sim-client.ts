@@ -5,7 +5,7 @@
  */
 import type { AdminGraphql, GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
-import type { NewCustomer, Simulator } from "../shopify-sim";
+import type { NewCustomer, Simulator } from "../../sim/shopify";
 
 /**
  * An AdminGraphql over HTTP to the simulator. Non-2xx answers throw with the status in the

@@ -11,7 +11,7 @@ import { FLOW_TRIGGER_HANDLE } from "~/writeback/flow";
 import { PERSONA_NAMESPACE } from "~/writeback/metafields";
 import type { WritebackDeps } from "~/writeback/run.server";
 import { loadCustomers } from "~/writeback/store.server";
-import { createManualClock, startSimulator, type ManualClock, type ShopOptions, type SimShop, type Simulator } from "../shopify-sim";
+import { createManualClock, startSimulator, type ManualClock, type ShopOptions, type SimShop, type Simulator } from "../../sim/shopify";
 import { addShop, freshDatabase } from "../support/db";
 import { CUSTOMER_ID_BASE, simCustomers, simGraphql, upsertScoredCustomers, type ScoredCustomer } from "./sim-client";
 

@@ -1,7 +1,7 @@
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, LogSeverity, Session, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { generateSeed, startSimulator, type SeedData, type Simulator } from "../../../test/shopify-sim";
+import { generateSeed, startSimulator, type SeedData, type Simulator } from "../../../sim/shopify";
 import { installSimulatorInterception, isSimulatorInterceptionInstalled, uninstallSimulatorInterception } from "./simulator.server";
 
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");

@@ -4,20 +4,10 @@
  */
 export { startSimulator, DEFAULT_APP_SCOPES, type Simulator, type SimulatorOptions, type AppOptions, type SimulatorApp } from "./server";
 export { SimShop, normaliseDomain, type ShopOptions, type PlanName } from "./shop";
-export { createManualClock, systemClock, type Clock, type ManualClock } from "./clock";
-export {
-  generateSeed,
-  DEFAULT_SHARES,
-  defaultDatasetsDir,
-  type SeedOptions,
-  type SeedData,
-  type SeedShares,
-  type SeedTruth,
-  type TruthOrder,
-  type TruthCustomer,
-  type TruthLineItem,
-  type Dataset,
-} from "./seed";
+export { createManualClock, systemClock, type Clock, type ManualClock } from "../kit/clock";
+export { generateSeed, type SeedOptions, type SeedData } from "./seed";
+export { defaultDatasetsDir, type Dataset } from "../kit/datasets";
+export { DEFAULT_SHARES, type SeedShares, type SeedTruth, type TruthOrder, type TruthCustomer, type TruthLineItem } from "../kit/truth";
 export { validateAdminDocument, loadAdminSchema, API_VERSION } from "./schema";
 export { requestedQueryCost, actualQueryCost, MAX_QUERY_COST, MUTATION_COST } from "./cost";
 export { PLAN_LIMITS, type ThrottleStatus, type BucketSettings } from "./throttle";

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 import type { StagedUploadTarget } from "./resolvers/context";
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "./index";
-import { startReceiver } from "./test-helpers";
+import { startReceiver } from "../kit/receiver";
 
 async function post(sim: Simulator, domain: string, token: string, query = "{ shop { name } }") {
   try {

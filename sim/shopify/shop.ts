@@ -1,6 +1,6 @@
 import type { GraphQLFieldResolver } from "graphql";
 import { BulkOperations, DEFAULT_BULK, type BulkSettings } from "./bulk";
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 import { FaultInjector, type FaultOptions } from "./faults";
 import type { FileStore } from "./files";
 import { applyDeclaredDefinitions, type DeclaredMetafieldDefinition } from "./declared-definitions";
@@ -8,7 +8,7 @@ import { executeDocument, handleGraphqlRequest, type EndpointResult } from "./gr
 import { parseGid } from "./ids";
 import type { SimCustomer, SimOrder, SimRefund } from "./model";
 import type { TokenRegistry } from "./oauth";
-import { createRandom } from "./random";
+import { createRandom } from "../kit/random";
 import { createFieldResolver } from "./resolvers";
 import type { ResolverContext } from "./resolvers/context";
 import { restShop, type ShopInfo } from "./rest-payloads";

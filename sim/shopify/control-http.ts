@@ -1,4 +1,4 @@
-import { decimalToCents } from "./money";
+import { decimalToCents } from "../kit/money";
 import type { FaultOptions } from "./faults";
 import type { SimShop, ShopOptions } from "./shop";
 import type { NewLineItem, NewOrder } from "./store";

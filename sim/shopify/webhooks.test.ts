@@ -2,7 +2,7 @@ import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "./index";
-import { startReceiver, type Received } from "./test-helpers";
+import { startReceiver, type Received } from "../kit/receiver";
 
 const API_KEY = "webhook-test-key";
 const API_SECRET = "webhook-test-secret";

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 
 /**
  * Shopify's GraphQL rate limit: a leaky bucket per app and shop, refilled continuously at the plan's

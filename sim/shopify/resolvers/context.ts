@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from "graphql";
-import type { Clock } from "../clock";
+import type { Clock } from "../../kit/clock";
 import type { SimBulkOperation, SimFlowTriggerCall } from "../model";
 import type { ShopStore } from "../store";
 

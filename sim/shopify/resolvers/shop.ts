@@ -1,6 +1,6 @@
 import { gid } from "../ids";
 import type { ShopInfo } from "../rest-payloads";
-import { zoneOffsetMinutes } from "../search-query";
+import { zoneOffsetMinutes } from "../../kit/time-zones";
 import type { ResolverContext, TypeResolvers } from "./context";
 import { metafieldResolversFor } from "./metafields";
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 
 /**
  * Shopify OAuth as the app sees it (https://shopify.dev/docs/apps/build/authentication-authorization):

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSeed, startSimulator, type SeedData, type Simulator } from "./index";
-import { parseJsonl } from "./test-helpers";
+import { parseJsonl } from "../kit/receiver";
 
 interface BulkPayload {
   bulkOperationRunQuery: {

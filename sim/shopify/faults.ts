@@ -1,18 +1,12 @@
-import { createRandom, type Random } from "./random";
+import { createRandom, type Random } from "../kit/random";
+import { RequestFaults, type HttpFault, type RequestFaultOptions } from "../kit/faults";
 
 /**
- * Per-shop fault injection for Admin GraphQL requests. Rates are probabilities per request, drawn from
- * a seeded PRNG, so a given seed replays the same mix in the same order.
+ * Per-shop fault injection for Admin GraphQL requests: the kit's HTTP faults plus Shopify's own
+ * (THROTTLED errors, bulk operations that fail or return damaged lines). Rates are probabilities per
+ * request, drawn from a seeded PRNG, so a given seed replays the same mix in the same order.
  */
-export interface FaultOptions {
-  seed?: string | number;
-  /** 429 Too Many Requests with Retry-After (what Shopify's edge sends under load). */
-  http429Rate?: number;
-  http500Rate?: number;
-  http503Rate?: number;
-  /** The request hangs for `timeoutMs`, then the socket is closed without a response. */
-  timeoutRate?: number;
-  timeoutMs?: number;
+export interface FaultOptions extends RequestFaultOptions {
   /** THROTTLED GraphQL errors regardless of the bucket. */
   throttledRate?: number;
   /** Bulk operations started while set end this way instead of COMPLETED. */
@@ -27,11 +21,11 @@ export interface FaultOptions {
 
 export type BulkLineCorruption = NonNullable<FaultOptions["bulkCorruptLines"]>[number];
 
-export type RequestFault = { kind: "http"; status: 429 | 500 | 503 } | { kind: "timeout"; ms: number } | { kind: "throttled" } | null;
+export type RequestFault = HttpFault | { kind: "throttled" } | null;
 
 export class FaultInjector {
   private options: FaultOptions = {};
-  private http!: Random;
+  private http!: RequestFaults;
   private throttle!: Random;
 
   constructor(options: FaultOptions = {}, defaultSeed: string | number = 0) {
@@ -41,7 +35,7 @@ export class FaultInjector {
   configure(options: FaultOptions, defaultSeed: string | number = 0): void {
     this.options = { ...options };
     const seed = options.seed ?? defaultSeed;
-    this.http = createRandom(`${seed}/http`);
+    this.http = new RequestFaults(this.options, seed);
     this.throttle = createRandom(`${seed}/throttle`);
   }
 
@@ -51,20 +45,9 @@ export class FaultInjector {
 
   /** One draw per request: which fault (if any) this request suffers. */
   decide(): RequestFault {
-    const o = this.options;
-    const r = this.http.next();
-    let edge = 0;
-    for (const [rate, status] of [
-      [o.http429Rate, 429],
-      [o.http500Rate, 500],
-      [o.http503Rate, 503],
-    ] as const) {
-      edge += rate ?? 0;
-      if (r < edge) return { kind: "http", status };
-    }
-    edge += o.timeoutRate ?? 0;
-    if (r < edge) return { kind: "timeout", ms: o.timeoutMs ?? 1000 };
-    if (this.throttle.chance(o.throttledRate ?? 0)) return { kind: "throttled" };
+    const http = this.http.draw();
+    if (http) return http;
+    if (this.throttle.chance(this.options.throttledRate ?? 0)) return { kind: "throttled" };
     return null;
   }
 

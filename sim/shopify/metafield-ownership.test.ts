@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metafieldDefinitionsFromAppToml, startSimulator, webhookHmac, type Simulator } from "./index";
-import { startReceiver } from "./test-helpers";
+import { startReceiver } from "../kit/receiver";
 
 /**
  * App-reserved metafields as Shopify treats them: `$app` is the caller's `app--<client id>`,

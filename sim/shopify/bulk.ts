@@ -17,13 +17,13 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 import { isConnectionType } from "./cost";
 import type { BulkLineCorruption, FaultInjector } from "./faults";
 import type { FileStore } from "./files";
 import { gid } from "./ids";
 import type { BulkOperationStatus, SimBulkOperation } from "./model";
-import type { Random } from "./random";
+import type { Random } from "../kit/random";
 import type { BulkRunner, ResolverContext, UserErrorShape } from "./resolvers/context";
 import { shopifyValidationError, type AdminSchema } from "./schema";
 import type { ShopStore } from "./store";

@@ -1,6 +1,6 @@
 import { gid } from "./ids";
 import type { SimCustomer, SimLineItem, SimOrder, SimRefund } from "./model";
-import { centsToDecimal } from "./money";
+import { centsToDecimal } from "../kit/money";
 import {
   currentSubtotalCents,
   currentTotalCents,
@@ -12,7 +12,7 @@ import {
   totalCents,
   totalDiscountCents,
 } from "./order-math";
-import { zoneOffsetMinutes } from "./search-query";
+import { zoneOffsetMinutes } from "../kit/time-zones";
 
 /**
  * REST Admin API shapes (snake_case) as Shopify sends them in webhook bodies: numeric ids plus

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 import type {
   SimBulkOperation,
   SimCustomer,

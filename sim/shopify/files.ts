@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { Clock } from "./clock";
+import type { Clock } from "../kit/clock";
 
 /**
  * Result files of bulk operations, served by the simulator at signed, expiring URLs that look like the
