@@ -1,5 +1,10 @@
 /**
- * The one CSV writer, for the app's exports and the CLI.
+ * The one CSV reader and writer, for the app's exports, the CLI and the benchmarks.
+ *
+ * Reading: RFC 4180 quoting for comma, tab and semicolon; runs of whitespace for
+ * whitespace-separated logs (CDNOW); CRLF or LF; each record with the line it starts on.
+ *
+ * Writing:
  *
  * - RFC 4180: fields holding a comma, quote, CR or LF are quoted, quotes doubled;
  *   records end with CRLF unless the caller asks for LF (the CLI prints lines).
@@ -86,4 +91,82 @@ export function csvTable(rows: readonly (readonly CsvValue[])[], options: CsvLin
   let out = "";
   for (const row of rows) out += csvLine(row, options);
   return out;
+}
+
+/** How fields are separated. */
+export type CsvDelimiter = "comma" | "tab" | "semicolon" | "whitespace";
+
+/** Decides from the header line: comma, then tab, then semicolon, else runs of whitespace. */
+export function detectDelimiter(text: string): CsvDelimiter {
+  const end = text.indexOf("\n");
+  const first = end < 0 ? text : text.slice(0, end);
+  if (first.includes(",")) return "comma";
+  if (first.includes("\t")) return "tab";
+  if (first.includes(";")) return "semicolon";
+  return "whitespace";
+}
+
+/** Records with the line they start on. RFC 4180 quoting for comma/tab/semicolon; CRLF or LF. */
+export function* readRecords(text: string, delimiter: CsvDelimiter): Generator<{ line: number; fields: string[] }> {
+  if (delimiter === "whitespace") {
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const trimmed = lines[i].trim();
+      if (trimmed !== "") yield { line: i + 1, fields: trimmed.split(/\s+/) };
+    }
+    return;
+  }
+  const sep = delimiter === "comma" ? "," : delimiter === "tab" ? "\t" : ";";
+  let line = 1;
+  let i = 0;
+  const len = text.length;
+  while (i < len) {
+    const startLine = line;
+    const fields: string[] = [];
+    let field = "";
+    let endOfRecord = false;
+    while (!endOfRecord) {
+      if (text[i] === '"') {
+        // Quoted field: "" is a literal quote; newlines inside are part of the value.
+        i++;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q < 0) {
+            field += text.slice(i);
+            i = len;
+            break;
+          }
+          const chunk = text.slice(i, q);
+          for (let k = 0; k < chunk.length; k++) if (chunk.charCodeAt(k) === 10) line++;
+          field += chunk;
+          if (text[q + 1] === '"') {
+            field += '"';
+            i = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+      }
+      // Unquoted part (or what follows a closing quote) up to the separator or line end.
+      let j = i;
+      while (j < len && text[j] !== sep && text[j] !== "\n" && text[j] !== "\r") j++;
+      field += text.slice(i, j);
+      i = j;
+      fields.push(field);
+      field = "";
+      if (i >= len) {
+        endOfRecord = true;
+      } else if (text[i] === sep) {
+        i++;
+      } else {
+        if (text[i] === "\r") i++;
+        if (text[i] === "\n") i++;
+        line++;
+        endOfRecord = true;
+      }
+    }
+    if (fields.length === 1 && fields[0].trim() === "") continue; // blank line
+    yield { line: startLine, fields };
+  }
 }

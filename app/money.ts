@@ -36,7 +36,11 @@ export function toMinorUnits(amount: string | number, currency: string): number 
 
 /** Minor units → decimal string (for display and exports). */
 export function fromMinorUnits(minor: number, currency: string): string {
-  const exp = currencyExponent(currency);
+  return minorToDecimal(minor, currencyExponent(currency));
+}
+
+/** Minor units → decimal string with `exp` digits after the point (when the caller knows the digits, not the currency). */
+export function minorToDecimal(minor: number, exp: number): string {
   const sign = minor < 0 ? "-" : "";
   const abs = Math.abs(minor);
   if (exp === 0) return `${sign}${abs}`;

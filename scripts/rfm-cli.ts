@@ -27,6 +27,7 @@ import {
   type ScoredCustomerColumns,
 } from "../app/rfm/index";
 import { csvTable, numeric, type CsvValue } from "../app/csv";
+import { minorToDecimal } from "../app/money";
 
 const USAGE = `Usage: rfm-cli score --orders FILE --as-of YYYY-MM-DD [options]
 
@@ -128,7 +129,7 @@ function main(argv: string[]): number {
     warn(`${scored.report.window.ordersAfterAsOf} orders after the as-of day ${isoDate(asOfDay)} are ignored`);
   }
 
-  const money = (minor: number) => (minor / 10 ** digits).toFixed(digits);
+  const money = (minor: number) => minorToDecimal(minor, digits);
   process.stdout.write(
     values.summary
       ? renderSummary(scored, values.format, money, asOfDay)

@@ -82,11 +82,9 @@ export { summarizePersonas, type PersonaSummary } from "./summary";
 export { guestEmail, guestKey, isGuestKey } from "./customer-key";
 export { DAY_MS, isoDate, utcDay, windowStartDay } from "./days";
 export {
-  detectDelimiter,
   parseDay,
   parseMinorUnits,
   parseOrderTable,
-  readRecords,
   type Delimiter,
   type OrderTable,
   type OrderTableIssue,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { detectDelimiter, parseDay, parseMinorUnits, parseOrderTable } from "./order-table";
+import { detectDelimiter } from "../csv";
+import { parseDay, parseMinorUnits, parseOrderTable } from "./order-table";
 import { utcDay } from "./days";
 import { datasetPath } from "./test/fixtures";
 

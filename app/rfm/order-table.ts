@@ -5,10 +5,11 @@
  *
  * Every problem is reported with its line and column, so a merchant can fix the file.
  */
+import { detectDelimiter, readRecords, type CsvDelimiter } from "../csv";
 import { DAY_MS } from "./days";
 import type { CountedOrderColumns } from "./metrics";
 
-export type Delimiter = "auto" | "comma" | "tab" | "semicolon" | "whitespace";
+export type Delimiter = "auto" | CsvDelimiter;
 
 export interface OrderTableOptions {
   customerColumn?: string;
@@ -31,7 +32,7 @@ export interface OrderTable {
   customerKeys: string[];
   /** Counted orders: rows with a customer and an amount above 0. */
   columns: CountedOrderColumns;
-  delimiter: Exclude<Delimiter, "auto">;
+  delimiter: CsvDelimiter;
   rows: number;
   /** Rows that don't count: no customer id; $0 amount (an order of only $0 items does not count). */
   skipped: { noCustomer: number; zeroAmount: number };
@@ -146,81 +147,6 @@ export function parseOrderTable(text: string, options: OrderTableOptions = {}): 
 function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
-}
-
-/** Decides from the header line: comma, then tab, then semicolon, else runs of whitespace. */
-export function detectDelimiter(text: string): Exclude<Delimiter, "auto"> {
-  const end = text.indexOf("\n");
-  const first = end < 0 ? text : text.slice(0, end);
-  if (first.includes(",")) return "comma";
-  if (first.includes("\t")) return "tab";
-  if (first.includes(";")) return "semicolon";
-  return "whitespace";
-}
-
-/** Records with the line they start on. RFC 4180 quoting for comma/tab/semicolon; CRLF or LF. */
-export function* readRecords(text: string, delimiter: Exclude<Delimiter, "auto">): Generator<{ line: number; fields: string[] }> {
-  if (delimiter === "whitespace") {
-    const lines = text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-      const trimmed = lines[i].trim();
-      if (trimmed !== "") yield { line: i + 1, fields: trimmed.split(/\s+/) };
-    }
-    return;
-  }
-  const sep = delimiter === "comma" ? "," : delimiter === "tab" ? "\t" : ";";
-  let line = 1;
-  let i = 0;
-  const len = text.length;
-  while (i < len) {
-    const startLine = line;
-    const fields: string[] = [];
-    let field = "";
-    let endOfRecord = false;
-    while (!endOfRecord) {
-      if (text[i] === '"') {
-        // Quoted field: "" is a literal quote; newlines inside are part of the value.
-        i++;
-        for (;;) {
-          const q = text.indexOf('"', i);
-          if (q < 0) {
-            field += text.slice(i);
-            i = len;
-            break;
-          }
-          const chunk = text.slice(i, q);
-          for (let k = 0; k < chunk.length; k++) if (chunk.charCodeAt(k) === 10) line++;
-          field += chunk;
-          if (text[q + 1] === '"') {
-            field += '"';
-            i = q + 2;
-          } else {
-            i = q + 1;
-            break;
-          }
-        }
-      }
-      // Unquoted part (or what follows a closing quote) up to the separator or line end.
-      let j = i;
-      while (j < len && text[j] !== sep && text[j] !== "\n" && text[j] !== "\r") j++;
-      field += text.slice(i, j);
-      i = j;
-      fields.push(field);
-      field = "";
-      if (i >= len) {
-        endOfRecord = true;
-      } else if (text[i] === sep) {
-        i++;
-      } else {
-        if (text[i] === "\r") i++;
-        if (text[i] === "\n") i++;
-        line++;
-        endOfRecord = true;
-      }
-    }
-    if (fields.length === 1 && fields[0].trim() === "") continue; // blank line
-    yield { line: startLine, fields };
-  }
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

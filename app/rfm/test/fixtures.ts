@@ -8,7 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CanonicalLineItem, CanonicalOrder } from "../order";
 import { mergeSameDayOrders, type CountedOrderColumns } from "../metrics";
-import { parseMinorUnits, parseOrderTable, readRecords, type OrderTable } from "../order-table";
+import { readRecords } from "../../csv";
+import { parseMinorUnits, parseOrderTable, type OrderTable } from "../order-table";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DATASETS_DIR = process.env.RFM_DATASETS_DIR ?? path.resolve(here, "../../../../shared/datasets");
