@@ -4,7 +4,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "~/db.server";
 import { EnvError, parseEnv } from "~/env.server";
-import { EncryptedSessionStorage } from "~/privacy/encrypted-session-storage.server";
+import { EncryptedSessionStorage } from "~/platforms/shopify/encrypted-session-storage.server";
 import { parseTokenKeys } from "~/privacy/token-cipher";
 import { services } from "~/services.server";
 import { sessionStorage } from "~/platforms/shopify/shopify.server";

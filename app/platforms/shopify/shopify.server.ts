@@ -8,7 +8,7 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "~/db.server";
 import { env } from "~/env.server";
-import { EncryptedSessionStorage } from "~/privacy/encrypted-session-storage.server";
+import { EncryptedSessionStorage } from "~/platforms/shopify/encrypted-session-storage.server";
 import { parseTokenKeys } from "~/privacy/token-cipher";
 import { installSimulatorInterception } from "./simulator.server";
 import { installShopifyShop } from "./install.server";

@@ -7,7 +7,7 @@
  */
 import { Session } from "@shopify/shopify-api";
 import type { SessionStorage } from "@shopify/shopify-app-session-storage";
-import { decryptToken, encryptToken, needsReencryption, type TokenKey } from "./token-cipher";
+import { decryptToken, encryptToken, needsReencryption, type TokenKey } from "~/privacy/token-cipher";
 
 export class EncryptedSessionStorage implements SessionStorage {
   constructor(
