@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readRecords } from "../../app/csv";
+import { toMinorUnits } from "../../app/money";
 import type { Random } from "./random";
 import { localToUtc } from "./time-zones";
 
@@ -47,43 +49,20 @@ export function readCdnow(dir: string = defaultDatasetsDir(), cache = true): Cdn
   const cached = parsedCache.get(`cdnow:${dir}`);
   if (cached) return cached as CdnowRow[];
   const rows: CdnowRow[] = [];
-  const lines = readDataset(dir, "cdnow_master.txt").split(/\r?\n/);
-  for (const line of lines.slice(1)) {
-    const parts = line.trim().split(/\s+/);
-    if (parts.length < 4) continue;
-    const [customer, date, cds, dollars] = parts;
+  const records = readRecords(readDataset(dir, "cdnow_master.txt"), "whitespace");
+  records.next(); // the header
+  for (const { fields } of records) {
+    if (fields.length < 4) continue;
+    const [customer, date, cds, dollars] = fields;
     rows.push({
       customer,
       day: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`,
       cds: Number(cds),
-      cents: Math.round(Number(dollars) * 100),
+      cents: toMinorUnits(dollars, "USD"),
     });
   }
   if (cache) parsedCache.set(`cdnow:${dir}`, rows);
   return rows;
-}
-
-/** RFC 4180 fields: quoted with "", doubled quotes inside. */
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(field);
-      field = "";
-    } else field += c;
-  }
-  out.push(field);
-  return out;
 }
 
 export interface RetailRow {
@@ -101,10 +80,10 @@ export function readOnlineRetail(dir: string = defaultDatasetsDir()): RetailRow[
   const cached = parsedCache.get(`retail:${dir}`);
   if (cached) return cached as RetailRow[];
   const rows: RetailRow[] = [];
-  const lines = readDataset(dir, "online_retail_sample.csv").split(/\r?\n/);
-  for (const line of lines.slice(1)) {
-    if (!line.trim()) continue;
-    const [, invoice, stockCode, description, quantity, date, price, customer] = parseCsvLine(line);
+  const records = readRecords(readDataset(dir, "online_retail_sample.csv"), "comma");
+  records.next(); // the header
+  for (const { fields } of records) {
+    const [, invoice, stockCode, description, quantity, date, price, customer] = fields;
     const m = /^(\d+)\/(\d+)\/(\d{4}) (\d+):(\d+)$/.exec(date);
     if (!m) continue;
     rows.push({
@@ -113,7 +92,7 @@ export function readOnlineRetail(dir: string = defaultDatasetsDir()): RetailRow[
       description: description.trim(),
       quantity: Number(quantity),
       local: [Number(m[3]), Number(m[1]), Number(m[2]), Number(m[4]), Number(m[5])],
-      cents: Math.round(Number(price) * 100),
+      cents: toMinorUnits(price, "USD"),
       customer: customer && customer !== "NA" ? customer : null,
     });
   }
