@@ -6,7 +6,6 @@ import {
   ButtonGroup,
   Card,
   DataTable,
-  EmptyState,
   InlineGrid,
   Layout,
   Page,
@@ -18,6 +17,8 @@ import { ScoreGrid } from "~/components/charts/ScoreGrid";
 import { ShareBar } from "~/components/charts/ShareBar";
 import { TrendChart } from "~/components/charts/TrendChart";
 import { formatDate, formatDelta, formatMoney, formatNumber, formatPercent } from "~/components/format";
+import { EmptyDashboard } from "~/components/EmptyDashboard";
+import { FigureCard } from "~/components/FigureCard";
 import { PersonaLabel } from "~/components/PersonaLabel";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { SyncStatusCard } from "~/components/SyncStatusCard";
@@ -39,7 +40,6 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;
-const EMPTY_IMAGE = "https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png";
 
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
@@ -81,17 +81,19 @@ export default function Dashboard() {
         </Layout.Section>
         <Layout.Section>
           <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
-            <Metric label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} />
-            <Metric label="Their counted spend" value={formatMoney(data.totals.revenueMinor, currency, locale)} />
-            <Metric
+            <FigureCard size="lg" label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} />
+            <FigureCard size="lg" label="Their counted spend" value={formatMoney(data.totals.revenueMinor, currency, locale)} />
+            <FigureCard
+              size="lg"
               label="Guests (scored, not tagged)"
               value={formatNumber(data.totals.guestsScored, locale)}
-              help="Guest checkouts have no customer record to tag."
+              note="Guest checkouts have no customer record to tag."
             />
-            <Metric
+            <FigureCard
+              size="lg"
               label="Without a persona"
               value={formatNumber(data.totals.customersWithoutPersona, locale)}
-              help="No order that counts under your rules."
+              note="No order that counts under your rules."
             />
           </InlineGrid>
         </Layout.Section>
@@ -168,66 +170,6 @@ export default function Dashboard() {
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-function Metric({ label, value, help }: { label: string; value: string; help?: string }) {
-  return (
-    <Card>
-      <BlockStack gap="100">
-        <Text as="p" variant="bodySm" tone="subdued">
-          {label}
-        </Text>
-        <Text as="p" variant="headingLg">
-          {value}
-        </Text>
-        {help && (
-          <Text as="p" variant="bodyXs" tone="subdued">
-            {help}
-          </Text>
-        )}
-      </BlockStack>
-    </Card>
-  );
-}
-
-function EmptyDashboard({
-  state,
-  ordersDone,
-  orders,
-}: {
-  state: "no-orders" | "backfill-running" | "nothing-scored";
-  ordersDone: number;
-  orders: number;
-}) {
-  if (state === "backfill-running") {
-    return (
-      <EmptyState heading="Importing your order history" image={EMPTY_IMAGE}>
-        <p>
-          {ordersDone > 0 ? `${ordersDone} orders so far. ` : ""}Personas appear as soon as the import finishes and customers
-          are scored. You can leave this page.
-        </p>
-      </EmptyState>
-    );
-  }
-  if (state === "no-orders") {
-    return (
-      <EmptyState heading="No orders yet" image={EMPTY_IMAGE}>
-        <p>Customers get a persona from their orders. Personas appear here once your store has its first order.</p>
-      </EmptyState>
-    );
-  }
-  return (
-    <EmptyState
-      heading="No customer has a persona yet"
-      image={EMPTY_IMAGE}
-      action={{ content: "Review what counts", url: "/app/settings" }}
-    >
-      <p>
-        {orders} orders are stored, but none counts under your settings yet — or scoring has not run. Check which orders your
-        rules leave out (subscriptions, point of sale, test, cancelled) and the lookback window.
-      </p>
-    </EmptyState>
   );
 }
 

@@ -3,7 +3,6 @@ import { useLoaderData } from "@remix-run/react";
 import {
   Badge,
   BlockStack,
-  Box,
   Button,
   ButtonGroup,
   Card,
@@ -18,7 +17,9 @@ import {
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { formatDate, formatMoney, formatNumber, formatPercent } from "~/components/format";
-import { PersonaLabel, Swatch } from "~/components/PersonaLabel";
+import { Swatch } from "~/components/PersonaLabel";
+import { FigureCard } from "~/components/FigureCard";
+import { PersonaMoves } from "~/components/PersonaMoves";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { getPersonaDetail } from "~/dashboard/personas.server";
 import { parseSearchParams } from "~/dashboard/request.server";
@@ -70,21 +71,21 @@ export default function PersonaPage() {
         <Layout.Section>
           <BlockStack gap="400">
             <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
-              <Figure label="Customers" value={formatNumber(figures.customers, locale)} note={`${formatPercent(figures.customerShare, locale)} of scored customers`} />
-              <Figure label="Revenue (counted)" value={formatMoney(figures.revenueMinor, currency, locale)} />
-              <Figure label="Average order value" value={formatMoney(figures.aovMinor, currency, locale)} />
-              <Figure label="Orders per customer" value={formatNumber(figures.ordersPerCustomer, locale, 1)} />
-              <Figure
+              <FigureCard label="Customers" value={formatNumber(figures.customers, locale)} note={`${formatPercent(figures.customerShare, locale)} of scored customers`} />
+              <FigureCard label="Revenue (counted)" value={formatMoney(figures.revenueMinor, currency, locale)} />
+              <FigureCard label="Average order value" value={formatMoney(figures.aovMinor, currency, locale)} />
+              <FigureCard label="Orders per customer" value={formatNumber(figures.ordersPerCustomer, locale, 1)} />
+              <FigureCard
                 label="Average lifetime"
                 value={figures.avgLifetimeDays === null ? "—" : `${formatNumber(figures.avgLifetimeDays, locale)} days`}
                 note="First to last counted order"
               />
-              <Figure
+              <FigureCard
                 label="Median days since last order"
                 value={formatNumber(figures.median.recencyDays, locale, 1)}
               />
-              <Figure label="Median spend" value={formatMoney(figures.median.monetaryMinor, currency, locale)} />
-              <Figure
+              <FigureCard label="Median spend" value={formatMoney(figures.median.monetaryMinor, currency, locale)} />
+              <FigureCard
                 label="Median scores"
                 value={`R ${formatNumber(figures.median.r, locale, 1)} · F ${formatNumber(figures.median.f, locale, 1)} · M ${formatNumber(figures.median.m, locale, 1)}`}
               />
@@ -143,13 +144,13 @@ export default function PersonaPage() {
                   </ButtonGroup>
                 </InlineStack>
                 <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
-                  <Moves
+                  <PersonaMoves
                     title={`Moved in: ${formatNumber(transitions.totalIn, locale)}`}
                     rows={transitions.in.map((r) => ({ ...r, label: fromLabel(r.slug, r.name) }))}
                     locale={locale}
                     empty="Nobody moved in."
                   />
-                  <Moves
+                  <PersonaMoves
                     title={`Moved out: ${formatNumber(transitions.totalOut, locale)}`}
                     rows={transitions.out.map((r) => ({ ...r, label: toLabel(r.slug, r.name) }))}
                     locale={locale}
@@ -210,62 +211,6 @@ export default function PersonaPage() {
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-function Figure({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <Card>
-      <BlockStack gap="100">
-        <Text as="p" variant="bodySm" tone="subdued">
-          {label}
-        </Text>
-        <Text as="p" variant="headingMd">
-          {value}
-        </Text>
-        {note && (
-          <Text as="p" variant="bodyXs" tone="subdued">
-            {note}
-          </Text>
-        )}
-      </BlockStack>
-    </Card>
-  );
-}
-
-function Moves({
-  title,
-  rows,
-  locale,
-  empty,
-}: {
-  title: string;
-  rows: { slug: string; label: string; color: string; customers: number }[];
-  locale: string;
-  empty: string;
-}) {
-  return (
-    <Box>
-      <BlockStack gap="200">
-        <Text as="h3" variant="headingSm">
-          {title}
-        </Text>
-        {rows.length === 0 ? (
-          <Text as="p" tone="subdued">
-            {empty}
-          </Text>
-        ) : (
-          rows.map((r) => (
-            <InlineStack key={r.slug || "none"} align="space-between">
-              <PersonaLabel persona={{ name: r.label, color: r.color }} />
-              <Text as="span" numeric>
-                {formatNumber(r.customers, locale)}
-              </Text>
-            </InlineStack>
-          ))
-        )}
-      </BlockStack>
-    </Box>
   );
 }
 
