@@ -21,8 +21,8 @@ const EnvSchema = z.object({
     .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must start with file: (SQLite) or postgresql:// (PostgreSQL)"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LOG_LEVEL: z.enum(["error", "warn", "info", "debug"]).default("info"),
-  /** Order webhooks in a burst become one recompute this long after the last (capped at 2 minutes). */
-  RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Order webhooks in a burst become one recompute this long after the last; unset: RECOMPUTE_DEBOUNCE_MS in app/sync/apply-events.server.ts. */
+  RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).optional(),
   /** How often a running bulk export is polled (the finish webhook usually arrives first). */
   BULK_POLL_MS: z.coerce.number().int().min(10).default(5_000),
   /** Reconciliation sweep interval: orders updated since the last sweep are re-read. */
