@@ -11,7 +11,8 @@ import { formatDateTime } from "./format";
 export interface DataRequestView {
   id: number;
   requestId: string;
-  customerKey: string;
+  /** How the merchant knows the customer (their id in the store, or the guest key). */
+  customer: string;
   createdAt: string;
   expiresAt: string;
 }
@@ -58,7 +59,7 @@ export function DataRequestDownloads({ requests, locale }: { requests: DataReque
       {requests.map((r) => (
         <InlineStack key={r.id} gap="300" blockAlign="center" wrap={false}>
           <Text as="span" variant="bodySm">
-            Request {r.requestId} · {r.customerKey.replace(/^gid:\/\/shopify\/Customer\//, "customer ")} · received{" "}
+            Request {r.requestId} · {r.customer} · received{" "}
             {formatDateTime(r.createdAt, locale)} · until {formatDateTime(r.expiresAt, locale)}
           </Text>
           <Button size="slim" onClick={() => download(r)} loading={busy === r.id}>

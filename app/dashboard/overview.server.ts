@@ -10,6 +10,7 @@ import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { writebackProblem } from "~/writeback/status.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import type { GridAxes } from "./grid-axes";
+import { adapterFor } from "~/platforms/registry.server";
 import { listDataRequests, type DataRequestSummary } from "~/privacy/data-requests.server";
 import { isoOrNull } from "./request.server";
 
@@ -74,7 +75,8 @@ export interface SyncStatus {
   /** Background jobs that gave up (out of attempts, or their process kept dying), newest first. */
   failedJobs: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
   /** customers/data_request exports waiting for the merchant (kept 30 days), newest first. */
-  dataRequests: DataRequestSummary[];
+  /** `customer`: how the merchant knows the customer (their id in the store, or the guest key). */
+  dataRequests: (DataRequestSummary & { customer: string })[];
 }
 
 export type DashboardEmptyState = "no-orders" | "backfill-running" | "nothing-scored" | null;
@@ -305,6 +307,15 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     historyFrom: isoOrNull(row?.historyFrom),
     writebackProblem: writebackProblem(db, shopId),
     failedJobs: failedJobs(db, shopId).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
-    dataRequests: listDataRequests(db, db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string, new Date()),
+    dataRequests: dataRequestsOf(db, shopId),
   };
+}
+
+function dataRequestsOf(db: SqliteDatabase, shopId: string): SyncStatus["dataRequests"] {
+  const shop = db.prepare(`SELECT domain, platform FROM "Shop" WHERE id = ?`).get(shopId) as { domain: string; platform: string };
+  const ids = adapterFor(shop.platform).customers;
+  return listDataRequests(db, shop.domain, new Date()).map((r) => {
+    const id = ids.displayId(r.customerKey);
+    return { ...r, customer: id === null ? r.customerKey : `customer ${id}` };
+  });
 }

@@ -4,11 +4,12 @@
  * (404 when we hold none or it is uninstalled) and picks the locale numbers are
  * formatted in — so routes never call a platform's auth themselves.
  */
+import type { HeadersFunction } from "@remix-run/node";
 import { requestLocale } from "~/dashboard/request.server";
 import { services } from "~/services.server";
 import { createShop, loadInstalledShop, type MerchantShop } from "~/shops/shop.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
-import { shopifyMerchant } from "./shopify/merchant.server";
+import { shopifyAdminHeaders, shopifyMerchant } from "./shopify/merchant.server";
 import type { Platform } from "./types";
 
 export interface Merchant {
@@ -48,3 +49,9 @@ export function requireShop(db: SqliteDatabase, domain: string, platform: Platfo
   if (!shop) throw Response.json({ message: `No store ${domain} is connected` }, { status: 404 });
   return shop;
 }
+
+/**
+ * Every admin page's `headers` export: the embedded admin's own headers, kept on its thrown
+ * responses. Only Shopify's admin adds any today; another admin adds its own here.
+ */
+export const adminHeaders: HeadersFunction = (args) => shopifyAdminHeaders(args);

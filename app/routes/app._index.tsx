@@ -1,4 +1,4 @@
-import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link as RemixLink, useLoaderData } from "@remix-run/react";
 import {
   BlockStack,
@@ -11,7 +11,6 @@ import {
   Page,
   Text,
 } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { ScoreGrid } from "~/components/charts/ScoreGrid";
 import { ShareBar } from "~/components/charts/ShareBar";
@@ -26,7 +25,7 @@ import { GRID_AXES } from "~/dashboard/grid-axes";
 import { getDashboard } from "~/dashboard/overview.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { requireMerchant } from "~/platforms/merchant.server";
+import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 
 const querySchema = z.object({
   grid: z.enum(GRID_AXES, { errorMap: () => ({ message: "must be rf, fm or rm" }) }).default("rf"),
@@ -177,4 +176,4 @@ export function ErrorBoundary() {
   return <RouteErrorBoundary title="Dashboard" />;
 }
 
-export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);
+export const headers = adminHeaders;

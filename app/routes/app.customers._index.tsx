@@ -1,4 +1,4 @@
-import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData, useLocation, useNavigation, useSubmit } from "@remix-run/react";
 import {
   Badge,
@@ -13,7 +13,6 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useRef, useState } from "react";
 import { ExportButton } from "~/components/ExportButton";
 import { formatDate, formatMoney, formatNumber } from "~/components/format";
@@ -22,7 +21,7 @@ import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { customerListSchema, listCustomers } from "~/dashboard/customers.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { requireMerchant } from "~/platforms/merchant.server";
+import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
@@ -236,4 +235,4 @@ export function ErrorBoundary() {
   return <RouteErrorBoundary title="Customers" />;
 }
 
-export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);
+export const headers = adminHeaders;

@@ -1,4 +1,4 @@
-import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import {
   Badge,
@@ -14,7 +14,6 @@ import {
   Page,
   Text,
 } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { formatDate, formatMoney, formatNumber, formatPercent } from "~/components/format";
 import { Swatch } from "~/components/PersonaLabel";
@@ -24,7 +23,7 @@ import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { getPersonaDetail } from "~/dashboard/personas.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
-import { requireMerchant } from "~/platforms/merchant.server";
+import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 
 const PERIODS = [7, 30, 90] as const;
 
@@ -218,4 +217,4 @@ export function ErrorBoundary() {
   return <RouteErrorBoundary title="Persona" />;
 }
 
-export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);
+export const headers = adminHeaders;

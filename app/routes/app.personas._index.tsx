@@ -1,13 +1,12 @@
-import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, IndexTable, Layout, Link, Page, Text } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { formatMoney, formatNumber, formatPercent } from "~/components/format";
 import { PersonaLabel } from "~/components/PersonaLabel";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { listPersonas } from "~/dashboard/personas.server";
 import { services } from "~/services.server";
-import { requireMerchant } from "~/platforms/merchant.server";
+import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
@@ -95,4 +94,4 @@ export function ErrorBoundary() {
   return <RouteErrorBoundary title="Personas" />;
 }
 
-export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);
+export const headers = adminHeaders;

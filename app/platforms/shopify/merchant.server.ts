@@ -4,6 +4,8 @@
  * Shopify's library. The library throws its own responses (bounce page, 401 with the
  * reauthorize header, redirects), which the route passes on unchanged.
  */
+import type { HeadersFunction } from "@remix-run/node";
+import { boundary } from "@shopify/shopify-app-remix/server";
 import type { MerchantAuthenticator } from "../merchant.server";
 import { authenticate } from "./shopify.server";
 
@@ -17,3 +19,6 @@ export const shopifyMerchant: MerchantAuthenticator = {
     return session.shop;
   },
 };
+
+/** Keeps the headers of the library's thrown responses (reauthorize, CSP) on admin pages. */
+export const shopifyAdminHeaders: HeadersFunction = (args) => boundary.headers(args);

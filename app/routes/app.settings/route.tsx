@@ -1,8 +1,7 @@
-import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useMemo, useState } from "react";
 import { z } from "zod";
 import { appBridge } from "~/components/app-bridge";
@@ -15,7 +14,7 @@ import { CountingRulesSection, ScoringSection, WritebackSection } from "~/compon
 import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
 import { previewInWorker } from "~/scoring/pool.server";
 import { services } from "~/services.server";
-import { requireMerchant } from "~/platforms/merchant.server";
+import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
@@ -180,4 +179,4 @@ export function ErrorBoundary() {
   return <RouteErrorBoundary title="Settings" />;
 }
 
-export const headers: HeadersFunction = (headersArgs) => boundary.headers(headersArgs);
+export const headers = adminHeaders;
