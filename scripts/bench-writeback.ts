@@ -27,8 +27,11 @@ import path from "node:path";
 import { openSqlite } from "../app/sync/sqlite.server";
 import { createShop } from "../app/shops/shop.server";
 import { personaNamesFor } from "../app/writeback/desired";
-import { runWriteback, type WritebackDeps, type WritebackReport } from "../app/writeback/run.server";
-import { ensureStoreSetup } from "../app/writeback/setup.server";
+import type { WritebackReport } from "../app/writeback/run.server";
+import { shopifyCustomerIds } from "../app/platforms/shopify/ids";
+import { PERSONA_NAMESPACE } from "../app/platforms/shopify/writeback/metafields";
+import { ensureStoreSetup } from "../app/platforms/shopify/writeback/setup.server";
+import { runWriteback, type ShopifyWritebackDeps as WritebackDeps } from "../app/platforms/shopify/writeback/writer.server";
 import { planShop } from "../app/writeback/shop-plan";
 import { loadCustomers } from "../app/writeback/store.server";
 import { shopSettings } from "../app/shops/settings.server";
@@ -85,16 +88,18 @@ function minimumPoints(deps: WritebackDeps, shopId: string, flowsExpected: numbe
   const plan = planShop(loadCustomers(deps.db, shopId), {
     writeback: settings.writeback,
     personaName: personaNamesFor(settings.personas),
+    fieldPlace: PERSONA_NAMESPACE,
+    isWritable: shopifyCustomerIds.isWritable,
   });
   let calls = 0;
   let sets = 0;
   let deletes = 0;
   for (const job of plan.jobs) {
-    calls += (job.plan.tagsAdd.length > 0 ? 1 : 0) + (job.plan.tagsRemove.length > 0 ? 1 : 0);
-    sets += job.plan.metafieldsSet.length;
-    deletes += job.plan.metafieldsDelete.length;
+    calls += (job.plan.labelsAdd.length > 0 ? 1 : 0) + (job.plan.labelsRemove.length > 0 ? 1 : 0);
+    sets += job.plan.fieldsSet.length;
+    deletes += job.plan.fieldsDelete.length;
   }
-  calls += Math.ceil(sets / 25) + Math.ceil(deletes / 250) + flowsExpected + plan.flows.length;
+  calls += Math.ceil(sets / 25) + Math.ceil(deletes / 250) + flowsExpected + plan.triggers.length;
   return { points: calls * 10, customers: plan.jobs.length };
 }
 

@@ -13,6 +13,9 @@ import type { JobQueue } from "~/jobs/queue.server";
 import type { CanonicalOrder, Platform } from "~/rfm/order";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { TriggerJob, WriteJob } from "~/writeback/shop-plan";
+import type { WrittenState } from "~/writeback/state";
+import type { CustomerOutcome } from "~/writeback/store.server";
 
 export type { Platform };
 
@@ -106,10 +109,74 @@ export interface WriterCapabilities {
 /** Writes personas back to the store; the plan (diff) is neutral, the transport is the platform's. */
 export interface PersonaWriter {
   readonly capabilities: WriterCapabilities;
-  /** Bring the store's persona data in line with the customers' current personas. */
+  /**
+   * Bring the store's persona data in line with the customers' current personas: set the
+   * store up (e.g. field definitions, segments), then `runWriteback` (app/writeback) over a
+   * session of this writer.
+   */
   writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean }): Promise<unknown>;
-  /** Remove every persona label, field and segment we wrote. */
+  /** Remove every persona label and field we wrote (`removeAllPersonaData` over a session). */
   removeAll(shop: ShopRef, ctx: PlatformContext): Promise<unknown>;
+}
+
+/** A run's traffic to the store so far. */
+export interface WriteTraffic {
+  requests: number;
+  /** What the platform charges for requests (Shopify: query cost points; 0 where it charges nothing). */
+  costPoints: number;
+  /** Requests the store refused for rate and that were retried. */
+  throttled: number;
+  retries: number;
+  /** Time spent waiting for the store's rate limit before sending. */
+  waitedMs: number;
+}
+
+/** What a writer reports back for one customer; the core records it right away (one transaction per call). */
+export type RecordOutcomes = (outcomes: readonly CustomerOutcome[]) => void;
+
+export interface WriteBatchResult {
+  written: number;
+  failed: number;
+  errors: { customerKey: string; message: string }[];
+  /** Persona changes now in the store whose persona-changed trigger is still to be sent. */
+  triggers: TriggerJob[];
+  /** The platform's long-running operations this took (shown in the report). */
+  operations?: string[];
+}
+
+export interface TriggerSendResult {
+  sent: number;
+  failed: number;
+  errors: { customerKey: string; message: string }[];
+  operations?: string[];
+}
+
+/**
+ * One write-back run's connection to the store, opened by the platform's PersonaWriter:
+ * the neutral core plans, the session sends. Outcomes go through `record` as soon as a
+ * request's result is known, so a crash never re-sends what succeeded.
+ */
+export interface WriteSession {
+  readonly capabilities: WriterCapabilities;
+  /** Where this writer keeps our fields (the place part of a field id). */
+  readonly fieldPlace: string;
+  isWritable(customerKey: string): boolean;
+  /** How a change set of `customers` is sent (recorded on the run). */
+  modeFor(customers: number): WriteMode;
+  write(jobs: readonly WriteJob[], run: { id: number; mode: WriteMode; trigger: boolean }, record: RecordOutcomes): Promise<WriteBatchResult>;
+  /** Runs whose work a crash left in flight, read from the customers' transport parts. */
+  unfinishedRuns?(rows: readonly ResumeRow[]): number[];
+  /** Complete one such run's work (poll what the store has, send what never left). */
+  resume?(runId: number, rows: readonly ResumeRow[], options: { startedAt: number; trigger: boolean }, record: RecordOutcomes): Promise<{ written: number; failed: number; triggersSent: number }>;
+  sendPersonaChanged?(jobs: readonly TriggerJob[], run: { id: number }, record: RecordOutcomes): Promise<TriggerSendResult>;
+  traffic(): WriteTraffic;
+}
+
+export type WriteMode = "online" | "bulk";
+
+export interface ResumeRow {
+  customerKey: string;
+  written: WrittenState | null;
 }
 
 export interface StoreAdapter {

@@ -1,13 +1,12 @@
 /**
- * What the store should carry for one scored customer (pure): exactly one persona tag
- * (plus score tags when the merchant asks for them) and the persona metafields.
+ * What the store should carry for one scored customer (pure): exactly one persona label
+ * (plus score labels when the merchant asks for them) and the persona fields.
  * A customer without a persona should carry nothing of ours.
  */
 import { compilePersonaMap, isoDate, personaRulesFor, utcDay, type PersonaSettings } from "~/rfm";
 import type { WritebackSettings } from "~/settings/shop-settings";
-import { metafieldId, PERSONA_NAMESPACE } from "./metafields";
 import { personaTag } from "./naming";
-import type { StoreState } from "./state";
+import { fieldId, type StoreState } from "./state";
 import { isGuestKey } from "~/rfm/customer-key";
 
 /** The columns of a Customer row write-back reads. Dates are epoch milliseconds. */
@@ -27,16 +26,19 @@ export interface DesiredContext {
   writeback: Pick<WritebackSettings, "tagPrefix" | "extraTags">;
   /** Display name of a persona slug in the shop's map. */
   personaName: (slug: string) => string;
+  /** Where the store's writer keeps our fields (the place part of a field id). */
+  fieldPlace: string;
 }
 
 export type Writability = "writable" | "guest" | "not-a-customer";
 
-const CUSTOMER_GID = /^gid:\/\/shopify\/Customer\/\d+$/;
-
-/** Guests (keyed by email) have no customer record to write to; neither has anything that is not a customer GID. */
-export function writability(customer: Pick<WritebackCustomer, "customerKey" | "guest">): Writability {
+/** Guests (keyed by email) have no customer record to write to; neither has a key the store's platform does not know. */
+export function writability(
+  customer: Pick<WritebackCustomer, "customerKey" | "guest">,
+  isWritable: (customerKey: string) => boolean,
+): Writability {
   if (customer.guest || isGuestKey(customer.customerKey)) return "guest";
-  return CUSTOMER_GID.test(customer.customerKey) ? "writable" : "not-a-customer";
+  return isWritable(customer.customerKey) ? "writable" : "not-a-customer";
 }
 
 /** Persona names of the shop's map; a slug the map no longer has keeps its slug as name. */
@@ -45,31 +47,31 @@ export function personaNamesFor(personas: PersonaSettings): (slug: string) => st
   return (slug) => names.get(slug) ?? slug;
 }
 
-/** Extra tags for merchants who filter by single scores: "rfm:r5", "rfm:f4", "rfm:m5", "rfm:score:545". */
+/** Extra labels for merchants who filter by single scores: "rfm:r5", "rfm:f4", "rfm:m5", "rfm:score:545". */
 export function scoreTags(prefix: string, r: number, f: number, m: number): string[] {
   return [`${prefix}r${r}`, `${prefix}f${f}`, `${prefix}m${m}`, `${prefix}score:${r}${f}${m}`];
 }
 
 export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): StoreState {
   const { persona } = customer;
-  if (!persona) return { tags: [], metafields: {}, persona: null };
+  if (!persona) return { labels: [], fields: {}, persona: null };
   const { tagPrefix, extraTags } = ctx.writeback;
-  // Always the app-reserved namespace: the old `metafieldNamespace` setting is no longer read, and
-  // values a customer carries elsewhere (recorded in `written`) are deleted by the plan — the migration.
-  const ns = PERSONA_NAMESPACE;
+  // Always the writer's place: values a customer carries elsewhere (recorded in `written`,
+  // e.g. under a retired setting) are deleted by the plan — the migration.
+  const place = ctx.fieldPlace;
   const hasScores = customer.r !== null && customer.f !== null && customer.m !== null;
 
-  const tags = [personaTag({ tagPrefix }, persona)];
+  const labels = [personaTag({ tagPrefix }, persona)];
   if (extraTags && hasScores) {
-    for (const tag of scoreTags(tagPrefix, customer.r!, customer.f!, customer.m!)) {
-      // A custom persona slug could spell a score tag ("r5"); one copy is enough.
-      if (!tags.some((t) => t.toLowerCase() === tag.toLowerCase())) tags.push(tag);
+    for (const label of scoreTags(tagPrefix, customer.r!, customer.f!, customer.m!)) {
+      // A custom persona slug could spell a score label ("r5"); one copy is enough.
+      if (!labels.some((t) => t.toLowerCase() === label.toLowerCase())) labels.push(label);
     }
   }
 
-  const metafields: Record<string, string> = {};
+  const fields: Record<string, string> = {};
   const set = (key: string, value: string) => {
-    metafields[metafieldId(ns, key)] = value;
+    fields[fieldId(place, key)] = value;
   };
   set("persona", ctx.personaName(persona));
   if (hasScores) {
@@ -82,5 +84,5 @@ export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): 
   // Days are UTC days, as everywhere else in the app (snapshots, transitions).
   if (customer.personaSince !== null) set("persona_since", isoDate(utcDay(customer.personaSince)));
   if (customer.scoredAt !== null) set("computed_at", new Date(customer.scoredAt).toISOString().replace(/\.\d{3}Z$/, "Z"));
-  return { tags, metafields, persona };
+  return { labels, fields, persona };
 }

@@ -2,82 +2,75 @@
  * The write-back plan for one customer (pure): the difference between what the store
  * should carry and what we last wrote there.
  *
- * - Tags: add the persona tags it lacks, remove persona tags we wrote that no longer
- *   apply. Only tags we wrote are ever removed, and the tag list is never overwritten,
- *   so the merchant's own tags are untouched. Tags compare case-insensitively, as in Shopify.
- * - Metafields: set what differs, delete what we wrote that should no longer exist
- *   (a customer who lost their persona, or a namespace change).
+ * - Labels: add the persona labels it lacks, remove persona labels we wrote that no longer
+ *   apply. Only labels we wrote are ever removed, and the label list is never overwritten,
+ *   so the merchant's own labels are untouched. Labels compare case-insensitively.
+ * - Fields: set what differs, delete what we wrote that should no longer exist
+ *   (a customer who lost their persona, or fields written in another place).
  * - computed_at alone never makes a customer dirty: it records when the values were
  *   computed and is written only together with a real change.
  */
-import { metafieldType, splitMetafieldId } from "./metafields";
-import { EMPTY_STATE, storeStateOf, WRITE_KINDS, type StoreState, type WriteKind, type WrittenState } from "./state";
+import { EMPTY_STATE, splitFieldId, storeStateOf, WRITE_KINDS, type StoreState, type WriteKind, type WrittenState } from "./state";
 
-export interface MetafieldWrite {
-  namespace: string;
+/** A field to set: where (the writer's place), which key, what value. The writer owns the field's type. */
+export interface FieldWrite {
+  place: string;
   key: string;
-  type: string;
   value: string;
 }
 
-export interface MetafieldRef {
-  namespace: string;
+export interface FieldRef {
+  place: string;
   key: string;
 }
 
 export interface CustomerPlan {
-  tagsAdd: string[];
-  tagsRemove: string[];
-  metafieldsSet: MetafieldWrite[];
-  metafieldsDelete: MetafieldRef[];
+  labelsAdd: string[];
+  labelsRemove: string[];
+  fieldsSet: FieldWrite[];
+  fieldsDelete: FieldRef[];
 }
 
 export const EMPTY_PLAN: CustomerPlan = Object.freeze({
-  tagsAdd: [],
-  tagsRemove: [],
-  metafieldsSet: [],
-  metafieldsDelete: [],
+  labelsAdd: [],
+  labelsRemove: [],
+  fieldsSet: [],
+  fieldsDelete: [],
 }) as CustomerPlan;
 
 const COMPUTED_AT = "computed_at";
-const isComputedAt = (id: string) => splitMetafieldId(id).key === COMPUTED_AT;
+const isComputedAt = (id: string) => splitFieldId(id).key === COMPUTED_AT;
 
-function lowerSet(tags: readonly string[]): Set<string> {
-  return new Set(tags.map((t) => t.toLowerCase()));
+function lowerSet(labels: readonly string[]): Set<string> {
+  return new Set(labels.map((t) => t.toLowerCase()));
 }
 
 /** The operations that turn `from` into `to`. */
 export function diffStates(from: StoreState | null, to: StoreState, options: { ignoreComputedAt?: boolean } = {}): CustomerPlan {
   const before = from ?? EMPTY_STATE;
-  const had = lowerSet(before.tags);
-  const wants = lowerSet(to.tags);
+  const had = lowerSet(before.labels);
+  const wants = lowerSet(to.labels);
   const skip = (id: string) => options.ignoreComputedAt === true && isComputedAt(id);
-  const metafieldsSet: MetafieldWrite[] = [];
-  for (const [id, value] of Object.entries(to.metafields)) {
-    if (skip(id) || before.metafields[id] === value) continue;
-    const { namespace, key } = splitMetafieldId(id);
-    metafieldsSet.push({ namespace, key, type: metafieldType(key), value });
+  const fieldsSet: FieldWrite[] = [];
+  for (const [id, value] of Object.entries(to.fields)) {
+    if (skip(id) || before.fields[id] === value) continue;
+    fieldsSet.push({ ...splitFieldId(id), value });
   }
-  const metafieldsDelete: MetafieldRef[] = [];
-  for (const id of Object.keys(before.metafields)) {
-    if (skip(id) || id in to.metafields) continue;
-    metafieldsDelete.push(splitMetafieldId(id));
+  const fieldsDelete: FieldRef[] = [];
+  for (const id of Object.keys(before.fields)) {
+    if (skip(id) || id in to.fields) continue;
+    fieldsDelete.push(splitFieldId(id));
   }
   return {
-    tagsAdd: to.tags.filter((t) => !had.has(t.toLowerCase())),
-    tagsRemove: before.tags.filter((t) => !wants.has(t.toLowerCase())),
-    metafieldsSet,
-    metafieldsDelete,
+    labelsAdd: to.labels.filter((t) => !had.has(t.toLowerCase())),
+    labelsRemove: before.labels.filter((t) => !wants.has(t.toLowerCase())),
+    fieldsSet,
+    fieldsDelete,
   };
 }
 
 export function isEmptyPlan(plan: CustomerPlan): boolean {
-  return (
-    plan.tagsAdd.length === 0 &&
-    plan.tagsRemove.length === 0 &&
-    plan.metafieldsSet.length === 0 &&
-    plan.metafieldsDelete.length === 0
-  );
+  return plan.labelsAdd.length === 0 && plan.labelsRemove.length === 0 && plan.fieldsSet.length === 0 && plan.fieldsDelete.length === 0;
 }
 
 /** Which kinds of operation a plan needs. */
@@ -103,10 +96,10 @@ export function targetState(desired: StoreState, written: StoreState | null): St
  */
 export function operationsFor(written: StoreState | null, target: StoreState, full = false): CustomerPlan {
   if (!full) return diffStates(written, target);
-  const wanted = lowerSet(target.tags);
+  const wanted = lowerSet(target.labels);
   const from: StoreState = {
-    tags: (written?.tags ?? []).filter((t) => !wanted.has(t.toLowerCase())),
-    metafields: Object.fromEntries(Object.entries(written?.metafields ?? {}).filter(([id]) => !(id in target.metafields))),
+    labels: (written?.labels ?? []).filter((t) => !wanted.has(t.toLowerCase())),
+    fields: Object.fromEntries(Object.entries(written?.fields ?? {}).filter(([id]) => !(id in target.fields))),
     persona: written?.persona ?? null,
   };
   return diffStates(from, target);
@@ -119,60 +112,60 @@ export function planCustomer(desired: StoreState, written: StoreState | null): {
 }
 
 export type Done = Partial<Record<WriteKind, boolean>>;
-const ALL_DONE: Done = { tagsAdd: true, tagsRemove: true, metafieldsSet: true, metafieldsDelete: true };
+const ALL_DONE: Done = { labelsAdd: true, labelsRemove: true, fieldsSet: true, fieldsDelete: true };
 
 /** The store state after the operations of `plan` that succeeded (all by default). */
 export function applyPlan(state: StoreState | null, plan: CustomerPlan, done: Done = ALL_DONE): StoreState {
   const before = state ?? EMPTY_STATE;
-  let tags = [...before.tags];
-  if (done.tagsRemove) {
-    const removed = lowerSet(plan.tagsRemove);
-    tags = tags.filter((t) => !removed.has(t.toLowerCase()));
+  let labels = [...before.labels];
+  if (done.labelsRemove) {
+    const removed = lowerSet(plan.labelsRemove);
+    labels = labels.filter((t) => !removed.has(t.toLowerCase()));
   }
-  if (done.tagsAdd) {
-    const present = lowerSet(tags);
-    for (const t of plan.tagsAdd) {
+  if (done.labelsAdd) {
+    const present = lowerSet(labels);
+    for (const t of plan.labelsAdd) {
       if (!present.has(t.toLowerCase())) {
-        tags.push(t);
+        labels.push(t);
         present.add(t.toLowerCase());
       }
     }
   }
-  const metafields = { ...before.metafields };
-  if (done.metafieldsDelete) for (const { namespace, key } of plan.metafieldsDelete) delete metafields[`${namespace}.${key}`];
-  if (done.metafieldsSet) for (const { namespace, key, value } of plan.metafieldsSet) metafields[`${namespace}.${key}`] = value;
-  return { tags, metafields, persona: before.persona };
+  const fields = { ...before.fields };
+  if (done.fieldsDelete) for (const { place, key } of plan.fieldsDelete) delete fields[`${place}.${key}`];
+  if (done.fieldsSet) for (const { place, key, value } of plan.fieldsSet) fields[`${place}.${key}`] = value;
+  return { labels, fields, persona: before.persona };
 }
 
-/** The value we wrote for a metafield key, whatever its namespace. */
-function metafieldValue(state: StoreState | null, key: string): string | undefined {
+/** The value we wrote for a field key, wherever it lives. */
+function fieldValue(state: StoreState | null, key: string): string | undefined {
   if (!state) return undefined;
-  for (const [id, value] of Object.entries(state.metafields)) if (splitMetafieldId(id).key === key) return value;
+  for (const [id, value] of Object.entries(state.fields)) if (splitFieldId(id).key === key) return value;
   return undefined;
 }
 
 /**
  * What we record after a write: the new store state; the persona moves only when every
- * operation succeeded. A completed persona change owes a Flow trigger when `flow` is on
- * (kept until sent, so a crash cannot lose it).
+ * operation succeeded. A completed persona change owes a persona-changed trigger when
+ * `trigger` is on (kept until sent, so a crash cannot lose it).
  */
 export function settleCustomer(
   written: WrittenState | null,
   target: StoreState,
   plan: CustomerPlan,
   done: Done,
-  options: { flow: boolean },
+  options: { trigger: boolean },
 ): { next: WrittenState; complete: boolean } {
   const complete = kindsOf(plan).every((kind) => done[kind] === true);
   const core = applyPlan(written, plan, done);
   const before = written?.persona ?? null;
   const next: WrittenState = { ...core, persona: complete ? target.persona : before };
-  if (written?.flow) next.flow = written.flow;
-  if (complete && options.flow && before !== target.persona) {
-    const from = written?.flow?.from ?? metafieldValue(written, "persona") ?? "";
-    const to = metafieldValue(target, "persona") ?? "";
-    if (from === to) delete next.flow;
-    else next.flow = { from, to, score: metafieldValue(target, "score") ?? "" };
+  if (written?.trigger) next.trigger = written.trigger;
+  if (complete && options.trigger && before !== target.persona) {
+    const from = written?.trigger?.from ?? fieldValue(written, "persona") ?? "";
+    const to = fieldValue(target, "persona") ?? "";
+    if (from === to) delete next.trigger;
+    else next.trigger = { from, to, score: fieldValue(target, "score") ?? "" };
   }
   return { next, complete };
 }

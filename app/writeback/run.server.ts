@@ -1,22 +1,19 @@
 /**
- * Write-back entry points: `runWriteback` (after each recompute) and
- * `removeAllPersonaData` (a merchant leaving or starting over).
+ * Write-back entry points, platform-neutral: `runWriteback` (after each recompute) and
+ * `removeAllPersonaData` (a merchant leaving or starting over), both over a WriteSession
+ * the store's PersonaWriter opens.
  *
- * A run: finish any bulk write a crash left behind → plan from the database (desired vs
- * what we last wrote) → write online or in bulk (≥ bulkThreshold customers) → send the
- * owed Flow triggers → record a WritebackRun with what it cost.
- * See docs/decisions/006-writeback.md.
+ * A run: finish any work a crash left in flight (the writer's resume) → plan from the
+ * database (desired vs what we last wrote) → the writer writes (online or in bulk, its
+ * choice) → send the owed persona-changed triggers when the writer can → record a
+ * WritebackRun with what it cost. See docs/decisions/006-writeback.md.
  */
+import type { WriteBatchResult, WriteSession, WriteTraffic } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
-import { resilient, type AdminGraphql, type AdminStats } from "~/platforms/shopify/admin-graphql.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
-import { completePending, findRunOperations, pendingOf, sendFlowsBulk, writeBulk, type BulkDeps } from "./bulk.server";
 import { personaNamesFor } from "./desired";
-import { sendFlowsOnline, writeOnline, type FlowResult, type WriteResult } from "./online.server";
-import { createPacer, type Pacer } from "./pacer";
-import { heldMetafieldKeys, setupProblems, type SetupReport } from "./setup.server";
 import { diffStates, isEmptyPlan } from "./plan";
-import { planShop, type FlowJob, type ShopPlanCounts, type WriteJob } from "./shop-plan";
+import { planShop, type ShopPlanCounts, type TriggerJob, type WriteJob } from "./shop-plan";
 import { EMPTY_STATE, parseWritten, type WrittenState } from "./state";
 import {
   finishRun,
@@ -30,43 +27,23 @@ import {
   type RunRow,
 } from "./store.server";
 
-export const DEFAULT_BULK_THRESHOLD = 1000;
+/** What the store setup that ran before could not do; write-back works around it. */
+export interface SetupOutcome {
+  /** Field keys to leave alone (e.g. the store defines them with another type). */
+  heldFieldKeys: string[];
+  /** Shown on the run (and the dashboard); the run still writes the rest. */
+  problems: string[];
+}
 
-export interface WritebackDeps {
+export interface RunOptions {
   /** The raw SQLite connection. */
   db: SqliteDatabase;
-  /**
-   * The shop's Admin API client. Pass it unwrapped: write-back wraps it in resilient()
-   * itself, to count requests, cost and THROTTLED answers for the run.
-   */
-  graphql: AdminGraphql;
-  /** Also counts into this (e.g. a job-wide tally). */
-  stats?: AdminStats;
   now?: () => Date;
-  /** Waits for the throttle bucket (and retry backoff). */
-  sleep?: (ms: number) => Promise<void>;
-  /** Customers with changes at which the bulk path takes over (default 1,000). */
-  bulkThreshold?: number;
-  /** Downloads bulk result files. */
-  fetchFile?: (url: string) => Promise<Response>;
-  /** Posts staged uploads. */
-  httpFetch?: typeof fetch;
-  /** Between bulk operation polls (default 2 s); `pollSleep` waits it (default `sleep`). */
-  bulkPollMs?: number;
-  pollSleep?: (ms: number) => Promise<void>;
-  /** Lines per bulk upload file (default 50,000, well under Shopify's 100 MB per file). */
-  bulkLinesPerFile?: number;
-  /** Mutation fields per online request (default 100 = 1,000 points). */
-  fieldsPerRequest?: number;
   /** Re-send everything wanted, repairing edits made in the admin (and retrying customers that kept failing). */
   full?: boolean;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
-  /**
-   * The store setup that ran before (ensureStoreSetup): keys whose definition conflicts are
-   * left alone, and its problems are recorded on the run for the dashboard.
-   */
-  setup?: SetupReport | null;
+  setup?: SetupOutcome | null;
 }
 
 export interface WritebackReport {
@@ -76,13 +53,14 @@ export interface WritebackReport {
   mode: "online" | "bulk";
   status: "done" | "failed" | "disabled";
   customers: ShopPlanCounts & { written: number; failed: number };
+  /** Persona-changed triggers (reported under their first name). */
   flowTriggers: { sent: number; failed: number };
-  /** Admin API traffic of this run. */
+  /** Store API traffic of this run. */
   requests: number;
   costPoints: number;
   throttled: number;
   retries: number;
-  /** Time spent waiting for the throttle bucket before sending. */
+  /** Time spent waiting for the store's rate limit before sending. */
   throttleWaitMs: number;
   durationMs: number;
   bulkOperations: string[];
@@ -90,7 +68,7 @@ export interface WritebackReport {
   resumedRun: number | null;
   /** First errors, per customer. */
   errors: { customerKey: string; message: string }[];
-  /** What the store setup could not do (e.g. a metafield definition of another type); the run still writes the rest. */
+  /** What the store setup could not do (e.g. a field defined with another type); the run still writes the rest. */
   problems: string[];
   error?: string;
 }
@@ -106,73 +84,21 @@ export class WritebackError extends Error {
 }
 
 const MAX_REPORTED_ERRORS = 50;
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Context {
   db: SqliteDatabase;
   shopId: string;
-  graphql: AdminGraphql;
-  stats: AdminStats;
-  pacer: Pacer;
+  session: WriteSession;
   save: OutcomeWriter;
   nowMs: () => number;
-  deps: WritebackDeps;
-  threshold: number;
 }
 
-function context(shopId: string, deps: WritebackDeps, defaultThreshold: number): Context {
-  const sleep = deps.sleep ?? defaultSleep;
-  const nowMs = () => (deps.now?.() ?? new Date()).getTime();
-  const stats: AdminStats = { requests: 0, costPoints: 0, throttled: 0, retries: 0 };
-  const counted = resilient(deps.graphql, { stats, sleep });
-  // The run's own tally, mirrored into the caller's.
-  const graphql: AdminGraphql = async (query, variables) => {
-    const before = { ...stats };
-    try {
-      return await counted(query, variables);
-    } finally {
-      if (deps.stats) {
-        deps.stats.requests += stats.requests - before.requests;
-        deps.stats.costPoints += stats.costPoints - before.costPoints;
-        deps.stats.throttled += stats.throttled - before.throttled;
-        deps.stats.retries += stats.retries - before.retries;
-      }
-    }
-  };
-  return {
-    db: deps.db,
-    shopId,
-    graphql,
-    stats,
-    pacer: createPacer(nowMs, sleep),
-    save: outcomeWriter(deps.db, shopId, nowMs),
-    nowMs,
-    deps,
-    threshold: deps.bulkThreshold ?? defaultThreshold,
-  };
+function context(shopId: string, session: WriteSession, options: RunOptions): Context {
+  const nowMs = () => (options.now?.() ?? new Date()).getTime();
+  return { db: options.db, shopId, session, save: outcomeWriter(options.db, shopId, nowMs), nowMs };
 }
 
-function bulkDeps(ctx: Context, runId: number, flow: boolean): BulkDeps {
-  const { deps } = ctx;
-  return {
-    graphql: ctx.graphql,
-    pacer: ctx.pacer,
-    save: ctx.save,
-    flow,
-    runId,
-    fetchFile: deps.fetchFile ?? ((url) => fetch(url)),
-    httpFetch: deps.httpFetch ?? fetch,
-    pollMs: deps.bulkPollMs ?? 2000,
-    pollSleep: deps.pollSleep ?? deps.sleep ?? defaultSleep,
-    maxLinesPerFile: deps.bulkLinesPerFile,
-  };
-}
-
-function snapshot(stats: AdminStats): AdminStats {
-  return { ...stats };
-}
-
-function delta(after: AdminStats, before: AdminStats) {
+function delta(after: WriteTraffic, before: WriteTraffic) {
   return {
     requests: after.requests - before.requests,
     costPoints: after.costPoints - before.costPoints,
@@ -180,25 +106,18 @@ function delta(after: AdminStats, before: AdminStats) {
   };
 }
 
-async function sendFlows(ctx: Context, runId: number, flows: readonly FlowJob[]): Promise<FlowResult & { operations: string[] }> {
-  if (flows.length === 0) return { sent: 0, failed: 0, requests: 0, errors: [], operations: [] };
-  if (flows.length >= ctx.threshold) return sendFlowsBulk(flows, bulkDeps(ctx, runId, false));
-  return { ...(await sendFlowsOnline(flows, { ...ctx, fieldsPerRequest: ctx.deps.fieldsPerRequest })), operations: [] };
-}
+const canTrigger = (session: WriteSession) => session.capabilities.personaChangedTrigger && session.sendPersonaChanged !== undefined;
 
 /**
- * Completes bulk writes a crash left behind (customers still marked pending), polling the
- * run's operations when Shopify has them and sending only what never left, then closes
- * the unfinished run. Returns the id of the run it finished, if any.
+ * Completes work a crash left in flight (customers whose transport part names a run),
+ * through the writer's resume, then closes the unfinished run. Returns the id of the run
+ * it finished, if any.
  */
-async function resumeUnfinished(ctx: Context, flow: boolean): Promise<number | null> {
+async function resumeUnfinished(ctx: Context, trigger: boolean): Promise<number | null> {
+  const { session } = ctx;
   const run = unfinishedRun(ctx.db, ctx.shopId);
   const rows = loadCustomers(ctx.db, ctx.shopId).map((r) => ({ customerKey: r.customerKey, written: parseWritten(r.written) }));
-  const runIds = new Set<number>();
-  for (const r of rows) {
-    if (r.written?.pending) runIds.add(r.written.pending.run);
-    if (r.written?.flow?.run !== undefined) runIds.add(r.written.flow.run);
-  }
+  const runIds = new Set<number>(session.resume ? (session.unfinishedRuns?.(rows) ?? []) : []);
   if (run) runIds.add(run.id);
   let resumed: number | null = null;
   for (const runId of [...runIds].sort((a, b) => a - b)) {
@@ -206,35 +125,11 @@ async function resumeUnfinished(ctx: Context, flow: boolean): Promise<number | n
       run?.id === runId
         ? run
         : (ctx.db.prepare(`SELECT id, mode, status, startedAt FROM "WritebackRun" WHERE id = ?`).get(runId) as RunRow | undefined);
-    const before = snapshot(ctx.stats);
+    const before = session.traffic();
     const startedAt = Number(row?.startedAt ?? ctx.nowMs() - 86_400_000);
-    let written = 0;
-    let failed = 0;
-    let flowsSent = 0;
+    let done = { written: 0, failed: 0, triggersSent: 0 };
     try {
-      const pending = pendingOf(rows, runId);
-      const flowMarked = rows.filter((r) => r.written?.flow?.run === runId);
-      const ops = pending.length > 0 || flowMarked.length > 0 ? await findRunOperations(ctx.graphql, runId, startedAt) : new Map();
-      const deps = bulkDeps(ctx, runId, flow);
-      if (pending.length > 0) {
-        const result = await completePending(pending, deps, ops);
-        written = result.written;
-        failed = result.failed;
-      }
-      if (flowMarked.length > 0) {
-        const jobs = flowMarked.map((r) => ({ customerKey: r.customerKey, written: r.written!, flow: r.written!.flow! }));
-        const flowOps = new Map([...ops].filter(([key]) => key.startsWith("flowTriggerReceive#")));
-        if (flowOps.size > 0) flowsSent = (await sendFlowsBulk(jobs, deps, flowOps)).sent;
-        else {
-          // Never submitted: drop the marks; the triggers stay owed for this run's flow phase.
-          ctx.save(
-            jobs.map((j) => {
-              const { run: _run, line: _line, ...owed } = j.flow;
-              return { customerKey: j.customerKey, written: { ...j.written, flow: owed } };
-            }),
-          );
-        }
-      }
+      if (session.resume) done = await session.resume(runId, rows, { startedAt, trigger }, ctx.save);
     } catch (error) {
       if (row && row.status !== "done") {
         finishRun(ctx.db, runId, "failed", ctx.nowMs(), {}, `resume failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -242,21 +137,21 @@ async function resumeUnfinished(ctx: Context, flow: boolean): Promise<number | n
       throw error;
     }
     if (row && row.status !== "done") {
-      // The run's bulk work is now complete: the run is done after all.
+      // The run's work is now complete: the run is done after all.
       const totals = runTotals(ctx.db, runId);
-      const spent = delta(ctx.stats, before);
+      const spent = delta(session.traffic(), before);
       finishRun(
         ctx.db,
         runId,
         "done",
         ctx.nowMs(),
         {
-          customersWritten: totals.customersWritten + written,
-          customersFailed: totals.customersFailed + failed,
+          customersWritten: totals.customersWritten + done.written,
+          customersFailed: totals.customersFailed + done.failed,
           requests: totals.requests + spent.requests,
           costPoints: totals.costPoints + spent.costPoints,
           throttled: totals.throttled + spent.throttled,
-          flowTriggers: totals.flowTriggers + flowsSent,
+          triggersSent: totals.triggersSent + done.triggersSent,
         },
         row.status === "failed" ? "completed by a later run after an interruption" : null,
       );
@@ -270,11 +165,6 @@ async function resumeUnfinished(ctx: Context, flow: boolean): Promise<number | n
     resumed ??= run.id;
   }
   return resumed;
-}
-
-function isShopifyShop(db: SqliteDatabase, shopId: string): boolean {
-  const row = db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined;
-  return row?.platform === "shopify";
 }
 
 function emptyReport(shopId: string): WritebackReport {
@@ -303,21 +193,23 @@ async function execute(
   ctx: Context,
   report: WritebackReport,
   jobs: readonly WriteJob[],
-  owedFlows: readonly FlowJob[],
-  flow: boolean,
+  owedTriggers: readonly TriggerJob[],
+  trigger: boolean,
   started: number,
-  before: AdminStats,
+  before: WriteTraffic,
 ): Promise<WritebackReport> {
-  const mode = jobs.length >= ctx.threshold && jobs.length > 0 ? "bulk" : "online";
+  const { session } = ctx;
+  const mode = session.modeFor(jobs.length);
   const runId = startRun(ctx.db, ctx.shopId, mode, jobs.length, ctx.nowMs());
   report.runId = runId;
   report.mode = mode;
   const finish = (status: "done" | "failed", error: string | null) => {
-    const spent = delta(ctx.stats, before);
+    const now = session.traffic();
+    const spent = delta(now, before);
     Object.assign(report, spent, {
       status,
-      retries: ctx.stats.retries - before.retries,
-      throttleWaitMs: ctx.pacer.waitedMs,
+      retries: now.retries - before.retries,
+      throttleWaitMs: now.waitedMs,
       durationMs: ctx.nowMs() - started,
       ...(error && status === "failed" ? { error } : {}),
     });
@@ -330,28 +222,26 @@ async function execute(
       {
         customersWritten: report.customers.written,
         customersFailed: report.customers.failed,
-        flowTriggers: report.flowTriggers.sent,
+        triggersSent: report.flowTriggers.sent,
         ...spent,
       },
       error,
     );
   };
   try {
-    let result: WriteResult & { operations?: string[] } = { written: 0, failed: 0, requests: 0, errors: [], flows: [] };
-    if (jobs.length > 0) {
-      result =
-        mode === "bulk"
-          ? await writeBulk(jobs, bulkDeps(ctx, runId, flow))
-          : await writeOnline(jobs, { ...ctx, flow, fieldsPerRequest: ctx.deps.fieldsPerRequest });
-    }
+    let result: WriteBatchResult = { written: 0, failed: 0, errors: [], triggers: [] };
+    if (jobs.length > 0) result = await session.write(jobs, { id: runId, mode, trigger }, ctx.save);
     report.customers.written = result.written;
     report.customers.failed = result.failed;
     report.errors.push(...result.errors);
     report.bulkOperations.push(...(result.operations ?? []));
-    const flows = await sendFlows(ctx, runId, [...owedFlows, ...result.flows]);
-    report.flowTriggers = { sent: flows.sent, failed: flows.failed };
-    report.errors.push(...flows.errors);
-    report.bulkOperations.push(...flows.operations);
+    const owed = [...owedTriggers, ...result.triggers];
+    if (owed.length > 0 && canTrigger(session)) {
+      const sent = await session.sendPersonaChanged!(owed, { id: runId }, ctx.save);
+      report.flowTriggers = { sent: sent.sent, failed: sent.failed };
+      report.errors.push(...sent.errors);
+      report.bulkOperations.push(...(sent.operations ?? []));
+    }
     // A run that wrote what it could: its problems stay visible on the run (and the dashboard).
     finish("done", report.problems.length > 0 ? report.problems.join("; ") : null);
     return report;
@@ -363,62 +253,65 @@ async function execute(
 }
 
 /**
- * Writes the shop's personas to Shopify: what changed since the last write-back, online
- * or in bulk. Throws WritebackError (with the report) when the run fails as a whole;
- * per-customer errors are recorded on the customers and in the report.
+ * Writes the shop's personas to its store: what changed since the last write-back.
+ * Throws WritebackError (with the report) when the run fails as a whole; per-customer
+ * errors are recorded on the customers and in the report.
  */
-export async function runWriteback(shopId: string, deps: WritebackDeps): Promise<WritebackReport> {
-  const ctx = context(shopId, deps, DEFAULT_BULK_THRESHOLD);
+export async function runWriteback(shopId: string, session: WriteSession, options: RunOptions): Promise<WritebackReport> {
+  const ctx = context(shopId, session, options);
   const started = ctx.nowMs();
   const report = emptyReport(shopId);
-  const settings = shopSettings(deps.db, shopId);
+  const settings = shopSettings(options.db, shopId);
   if (!settings.writeback.enabled) return { ...report, status: "disabled" };
-  if (!isShopifyShop(deps.db, shopId)) return { ...report, status: "disabled", error: "write-back to Shopify needs a Shopify shop" };
 
-  // A shop's first write-back labels every customer at once: that is not a change worth a Flow run each.
-  const flow = hasFinishedRun(deps.db, shopId);
-  const before = snapshot(ctx.stats);
-  report.resumedRun = await resumeUnfinished(ctx, flow);
+  // A shop's first write-back labels every customer at once: that is not a change worth a triggered workflow each.
+  const trigger = canTrigger(session) && hasFinishedRun(options.db, shopId);
+  const before = session.traffic();
+  report.resumedRun = await resumeUnfinished(ctx, trigger);
 
   const plan = planShop(
-    loadCustomers(deps.db, shopId),
-    { writeback: settings.writeback, personaName: personaNamesFor(settings.personas) },
-    { full: deps.full, maxAttempts: deps.maxAttempts, heldMetafieldKeys: heldMetafieldKeys(deps.setup) },
+    loadCustomers(options.db, shopId),
+    {
+      writeback: settings.writeback,
+      personaName: personaNamesFor(settings.personas),
+      fieldPlace: session.fieldPlace,
+      isWritable: (key) => session.isWritable(key),
+    },
+    { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
   );
   report.customers = { ...plan.counts, written: 0, failed: 0 };
-  report.problems = setupProblems(deps.setup);
-  return execute(ctx, report, plan.jobs, plan.flows, flow, started, before);
+  report.problems = options.setup?.problems ?? [];
+  return execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before);
 }
 
 /**
- * Removes every persona tag and metafield we wrote (in bulk by default), for merchants
- * who leave or start over. Owed Flow triggers are dropped. Turn write-back off in the
- * settings first, or the next run writes everything again.
+ * Removes every persona label and field we wrote, for merchants who leave or start over.
+ * Owed persona-changed triggers are dropped. Turn write-back off in the settings first,
+ * or the next run writes everything again.
  */
-export async function removeAllPersonaData(shopId: string, deps: WritebackDeps): Promise<WritebackReport> {
-  const ctx = context(shopId, deps, 0);
+export async function removeAllPersonaData(shopId: string, session: WriteSession, options: RunOptions): Promise<WritebackReport> {
+  const ctx = context(shopId, session, options);
   const started = ctx.nowMs();
   const report = emptyReport(shopId);
-  if (!isShopifyShop(deps.db, shopId)) return { ...report, status: "disabled", error: "write-back to Shopify needs a Shopify shop" };
-  const before = snapshot(ctx.stats);
+  const before = session.traffic();
   report.resumedRun = await resumeUnfinished(ctx, false);
 
   const jobs: WriteJob[] = [];
-  const dropFlows: { customerKey: string; written: WrittenState }[] = [];
-  for (const row of loadCustomers(deps.db, shopId)) {
+  const dropTriggers: { customerKey: string; written: WrittenState }[] = [];
+  for (const row of loadCustomers(options.db, shopId)) {
     report.customers.customers++;
     const written = parseWritten(row.written);
     if (!written) continue;
-    const { flow: _owed, ...current } = written;
+    const { trigger: _owed, ...current } = written;
     const plan = diffStates(current, EMPTY_STATE);
     if (isEmptyPlan(plan)) {
-      if (written.flow) dropFlows.push({ customerKey: row.customerKey, written: current });
+      if (written.trigger) dropTriggers.push({ customerKey: row.customerKey, written: current });
       report.customers.unchanged++;
       continue;
     }
     report.customers.toWrite++;
     jobs.push({ customerKey: row.customerKey, written: current, target: EMPTY_STATE, plan });
   }
-  ctx.save(dropFlows);
+  ctx.save(dropTriggers);
   return execute(ctx, report, jobs, [], false, started, before);
 }

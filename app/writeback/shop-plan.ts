@@ -1,11 +1,10 @@
 /**
  * The write-back plan for a whole shop (pure): which customers need which operations,
- * which are skipped and why, and which Flow triggers are still owed.
+ * which are skipped and why, and which persona-changed triggers are still owed.
  */
 import { desiredState, writability, type DesiredContext, type WritebackCustomer } from "./desired";
 import { isEmptyPlan, operationsFor, targetState, type CustomerPlan } from "./plan";
-import { metafieldId, PERSONA_NAMESPACE } from "./metafields";
-import { parseWritten, type PendingFlow, type StoreState, type WrittenState } from "./state";
+import { fieldId, parseWritten, type PendingTrigger, type StoreState, type WrittenState } from "./state";
 
 export interface CustomerRow extends WritebackCustomer {
   written: string | null;
@@ -18,68 +17,75 @@ export interface WriteJob {
   written: WrittenState | null;
   target: StoreState;
   plan: CustomerPlan;
-  /** Planned by a full run (a resumed bulk write re-derives the same operations). */
+  /** Planned by a full run (a resumed write re-derives the same operations). */
   full?: boolean;
 }
 
-export interface FlowJob {
+/** A persona-changed trigger to send for a customer. */
+export interface TriggerJob {
   customerKey: string;
   written: WrittenState;
-  flow: PendingFlow;
+  trigger: PendingTrigger;
+}
+
+/** The shop's view of its store while planning. */
+export interface PlanContext extends DesiredContext {
+  /** Whether the store can carry data for this customer key (the platform's ids). */
+  isWritable: (customerKey: string) => boolean;
 }
 
 export interface ShopPlanCounts {
   customers: number;
   /** Scored by email only: no customer record to write to. */
   guests: number;
-  /** Keys that are not Shopify customer ids (e.g. data from another platform). */
+  /** Keys that are not customer ids of the store's platform (e.g. data from another platform). */
   notWritable: number;
   unchanged: number;
   toWrite: number;
   /** Failed `maxAttempts` times in a row: left alone until a full run. */
   skippedFailing: number;
-  /** Part of an unfinished bulk write (resumed separately). */
+  /** Part of an unfinished write the writer resumes (e.g. a bulk write in flight). */
   pending: number;
 }
 
 export interface ShopPlan {
   jobs: WriteJob[];
-  flows: FlowJob[];
+  triggers: TriggerJob[];
   counts: ShopPlanCounts;
 }
 
 export interface PlanOptions {
-  /** Re-send every tag and metafield we want (repairs edits made in the admin); still removes only our tags. */
+  /** Re-send every label and field we want (repairs edits made in the admin); still removes only our labels. */
   full?: boolean;
   maxAttempts?: number;
   /**
-   * Persona metafield keys not to touch (their definition in the store has another type):
+   * Persona field keys not to touch (e.g. the store defines the field with another type):
    * neither set nor deleted, so the rest of the customer is still written.
    */
-  heldMetafieldKeys?: readonly string[];
+  heldFieldKeys?: readonly string[];
 }
 
 /** The desired state with held keys left as we last wrote them (or absent). */
-export function holdKeys(desired: StoreState, written: StoreState | null, held: readonly string[]): StoreState {
+export function holdKeys(desired: StoreState, written: StoreState | null, held: readonly string[], place: string): StoreState {
   if (held.length === 0) return desired;
-  const metafields = { ...desired.metafields };
+  const fields = { ...desired.fields };
   for (const key of held) {
-    const id = metafieldId(PERSONA_NAMESPACE, key);
-    const before = written?.metafields[id];
-    if (before === undefined) delete metafields[id];
-    else metafields[id] = before;
+    const id = fieldId(place, key);
+    const before = written?.fields[id];
+    if (before === undefined) delete fields[id];
+    else fields[id] = before;
   }
-  return { ...desired, metafields };
+  return { ...desired, fields };
 }
 
-export function planShop(rows: Iterable<CustomerRow>, ctx: DesiredContext, options: PlanOptions = {}): ShopPlan {
+export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options: PlanOptions = {}): ShopPlan {
   const maxAttempts = options.maxAttempts ?? 5;
   const counts: ShopPlanCounts = { customers: 0, guests: 0, notWritable: 0, unchanged: 0, toWrite: 0, skippedFailing: 0, pending: 0 };
   const jobs: WriteJob[] = [];
-  const flows: FlowJob[] = [];
+  const triggers: TriggerJob[] = [];
   for (const row of rows) {
     counts.customers++;
-    const kind = writability(row);
+    const kind = writability(row, ctx.isWritable);
     if (kind === "guest") {
       counts.guests++;
       continue;
@@ -89,7 +95,7 @@ export function planShop(rows: Iterable<CustomerRow>, ctx: DesiredContext, optio
       continue;
     }
     const written = parseWritten(row.written);
-    if (written?.pending) {
+    if (written?.transport !== undefined) {
       counts.pending++;
       continue;
     }
@@ -97,16 +103,16 @@ export function planShop(rows: Iterable<CustomerRow>, ctx: DesiredContext, optio
       counts.skippedFailing++;
       continue;
     }
-    const desired = holdKeys(desiredState(row, ctx), written, options.heldMetafieldKeys ?? []);
+    const desired = holdKeys(desiredState(row, ctx), written, options.heldFieldKeys ?? [], ctx.fieldPlace);
     const target = targetState(desired, written);
     const plan = operationsFor(written, target, options.full);
     if (isEmptyPlan(plan)) {
       counts.unchanged++;
-      if (written?.flow) flows.push({ customerKey: row.customerKey, written, flow: written.flow });
+      if (written?.trigger) triggers.push({ customerKey: row.customerKey, written, trigger: written.trigger });
       continue;
     }
     counts.toWrite++;
     jobs.push({ customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) });
   }
-  return { jobs, flows, counts };
+  return { jobs, triggers, counts };
 }

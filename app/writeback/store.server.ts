@@ -3,6 +3,7 @@
  * each customer's outcome right after the request that wrote it, and WritebackRun rows.
  * Dates are written as epoch milliseconds; rows written by Prisma (ISO strings) read too.
  */
+import type { WriteMode } from "~/platforms/types";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import type { CustomerRow } from "./shop-plan";
 import { serializeWritten, type WrittenState } from "./state";
@@ -47,7 +48,7 @@ export type WriteStatus = "ok" | "failed" | "pending";
 export interface CustomerOutcome {
   customerKey: string;
   written: WrittenState | null;
-  /** Leave undefined to keep the current status (e.g. a Flow trigger was sent). */
+  /** Leave undefined to keep the current status (e.g. a persona-changed trigger was sent). */
   status?: WriteStatus;
   error?: string | null;
   /** A failure that counts against the customer (not collateral of another customer's error). */
@@ -96,7 +97,7 @@ export function outcomeWriter(db: SqliteDatabase, shopId: string, now: () => num
 
 export interface RunRow {
   id: number;
-  mode: "online" | "bulk";
+  mode: WriteMode;
   status: string;
   startedAt: number;
 }
@@ -108,10 +109,21 @@ export interface RunTotals {
   requests?: number;
   costPoints?: number;
   throttled?: number;
-  flowTriggers?: number;
+  triggersSent?: number;
 }
 
-export function startRun(db: SqliteDatabase, shopId: string, mode: "online" | "bulk", planned: number, at: number): number {
+/** RunTotals → WritebackRun columns (the trigger count keeps its first column name). */
+const RUN_COLUMNS: Record<keyof RunTotals, string> = {
+  customersPlanned: "customersPlanned",
+  customersWritten: "customersWritten",
+  customersFailed: "customersFailed",
+  requests: "requests",
+  costPoints: "costPoints",
+  throttled: "throttled",
+  triggersSent: "flowTriggers",
+};
+
+export function startRun(db: SqliteDatabase, shopId: string, mode: WriteMode, planned: number, at: number): number {
   const result = db
     .prepare(`INSERT INTO "WritebackRun" (shopId, mode, status, startedAt, customersPlanned) VALUES (?, ?, 'running', ?, ?)`)
     .run(shopId, mode, at, planned);
@@ -123,7 +135,7 @@ export function updateRun(db: SqliteDatabase, runId: number, totals: RunTotals):
   const values: unknown[] = [];
   for (const [key, value] of Object.entries(totals)) {
     if (value === undefined) continue;
-    sets.push(`${key} = ?`);
+    sets.push(`${RUN_COLUMNS[key as keyof RunTotals]} = ?`);
     values.push(value);
   }
   if (sets.length) db.prepare(`UPDATE "WritebackRun" SET ${sets.join(", ")} WHERE id = ?`).run(...values, runId);
@@ -145,19 +157,19 @@ export function finishRun(
 export function unfinishedRun(db: SqliteDatabase, shopId: string): RunRow | null {
   const row = db
     .prepare(`SELECT id, mode, status, startedAt FROM "WritebackRun" WHERE shopId = ? AND status = 'running' ORDER BY id DESC LIMIT 1`)
-    .get(shopId) as { id: number; mode: "online" | "bulk"; status: string; startedAt: unknown } | undefined;
+    .get(shopId) as { id: number; mode: WriteMode; status: string; startedAt: unknown } | undefined;
   return row ? { ...row, startedAt: toMs(row.startedAt) ?? 0 } : null;
 }
 
 export function runTotals(db: SqliteDatabase, runId: number): Required<RunTotals> {
   return db
     .prepare(
-      `SELECT customersPlanned, customersWritten, customersFailed, requests, costPoints, throttled, flowTriggers FROM "WritebackRun" WHERE id = ?`,
+      `SELECT customersPlanned, customersWritten, customersFailed, requests, costPoints, throttled, flowTriggers AS triggersSent FROM "WritebackRun" WHERE id = ?`,
     )
     .get(runId) as Required<RunTotals>;
 }
 
-/** Whether the shop has finished a write-back before: the first one sends no Flow triggers. */
+/** Whether the shop has finished a write-back before: the first one sends no persona-changed triggers. */
 export function hasFinishedRun(db: SqliteDatabase, shopId: string): boolean {
   return !!db.prepare(`SELECT 1 FROM "WritebackRun" WHERE shopId = ? AND status = 'done' LIMIT 1`).get(shopId);
 }

@@ -3,7 +3,7 @@
  * and — through the simulator — that its query reads what write-back wrote.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWriteback } from "~/writeback/run.server";
+import { runWriteback } from "~/platforms/shopify/writeback/writer.server";
 import {
   appUrl,
   CUSTOMER_PERSONA_QUERY,

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLOW_TRIGGER_HANDLE, flowPayload } from "~/writeback/flow";
-import { runWriteback } from "~/writeback/run.server";
+import { FLOW_TRIGGER_HANDLE, flowPayload } from "~/platforms/shopify/writeback/flow";
+import { runWriteback } from "~/platforms/shopify/writeback/writer.server";
 import { upsertScoredCustomers } from "./sim-client";
 import { createTestShop, scoredCustomer, startHarness, type Harness } from "./support";
 

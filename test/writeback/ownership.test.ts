@@ -8,9 +8,9 @@ import path from "node:path";
 import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncStatus } from "~/dashboard/overview.server";
-import { LEGACY_NAMESPACE, PERSONA_METAFIELDS, PERSONA_NAMESPACE } from "~/writeback/metafields";
-import { runWriteback } from "~/writeback/run.server";
-import { ensureStoreSetup } from "~/writeback/setup.server";
+import { LEGACY_NAMESPACE, PERSONA_METAFIELDS, PERSONA_NAMESPACE } from "~/platforms/shopify/writeback/metafields";
+import { runWriteback } from "~/platforms/shopify/writeback/writer.server";
+import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
 import { createManualClock, metafieldDefinitionsFromAppToml, startSimulator } from "../../sim/shopify";
 import { appNamespaceOf, createTestShop, customerGid, expectStoreMatchesDatabase, scoredCustomer, simCustomerId, type Harness } from "./support";
 

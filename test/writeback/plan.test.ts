@@ -3,12 +3,19 @@ import { describe, expect, it } from "vitest";
 import { desiredState, personaNamesFor, writability, type DesiredContext, type WritebackCustomer } from "~/writeback/desired";
 import { applyPlan, diffStates, isEmptyPlan, planCustomer, settleCustomer } from "~/writeback/plan";
 import { planShop, type CustomerRow } from "~/writeback/shop-plan";
-import type { StoreState } from "~/writeback/state";
+import { serializeWritten, type StoreState } from "~/writeback/state";
+import { shopifyCustomerIds } from "~/platforms/shopify/ids";
+import { metafieldWrite } from "~/platforms/shopify/writeback/metafields";
+
+/** Where the writer keeps our fields (Shopify: the app-reserved metafield namespace). */
+const fieldPlace = "$app";
+const isWritable = shopifyCustomerIds.isWritable;
 
 const personaName = personaNamesFor({ map: "default" });
 const ctx = (over: Partial<DesiredContext["writeback"]> = {}): DesiredContext => ({
   writeback: { tagPrefix: "rfm:", extraTags: false, ...over },
   personaName,
+  fieldPlace,
 });
 
 const T0 = Date.parse("2026-11-01T06:00:00Z");
@@ -32,12 +39,12 @@ interface Store {
 }
 
 function applyToStore(store: Store, plan: ReturnType<typeof diffStates>): Store {
-  const removed = new Set(plan.tagsRemove.map((t) => t.toLowerCase()));
+  const removed = new Set(plan.labelsRemove.map((t) => t.toLowerCase()));
   const tags = store.tags.filter((t) => !removed.has(t.toLowerCase()));
-  for (const t of plan.tagsAdd) if (!tags.some((x) => x.toLowerCase() === t.toLowerCase())) tags.push(t);
+  for (const t of plan.labelsAdd) if (!tags.some((x) => x.toLowerCase() === t.toLowerCase())) tags.push(t);
   const metafields = { ...store.metafields };
-  for (const m of plan.metafieldsDelete) delete metafields[`${m.namespace}.${m.key}`];
-  for (const m of plan.metafieldsSet) metafields[`${m.namespace}.${m.key}`] = m.value;
+  for (const m of plan.fieldsDelete) delete metafields[`${m.place}.${m.key}`];
+  for (const m of plan.fieldsSet) metafields[`${m.place}.${m.key}`] = m.value;
   return { tags, metafields };
 }
 
@@ -68,8 +75,8 @@ const merchantTagsArb = fc.uniqueArray(fc.constantFrom("vip", "wholesale", "rfm"
 describe("desired state", () => {
   it("GIVEN a scored customer WHEN desired THEN exactly one persona tag and the persona metafields", () => {
     const state = desiredState(customer(), ctx());
-    expect(state.tags).toEqual(["rfm:champions"]);
-    expect(state.metafields).toEqual({
+    expect(state.labels).toEqual(["rfm:champions"]);
+    expect(state.fields).toEqual({
       "$app.persona": "Champions",
       "$app.r_score": "5",
       "$app.f_score": "4",
@@ -82,7 +89,7 @@ describe("desired state", () => {
   });
 
   it("GIVEN extraTags WHEN desired THEN score tags join the persona tag", () => {
-    expect(desiredState(customer(), ctx({ extraTags: true })).tags).toEqual([
+    expect(desiredState(customer(), ctx({ extraTags: true })).labels).toEqual([
       "rfm:champions",
       "rfm:r5",
       "rfm:f4",
@@ -92,13 +99,13 @@ describe("desired state", () => {
   });
 
   it("GIVEN no persona WHEN desired THEN nothing of ours", () => {
-    expect(desiredState(customer({ persona: null, r: null, f: null, m: null }), ctx())).toEqual({ tags: [], metafields: {}, persona: null });
+    expect(desiredState(customer({ persona: null, r: null, f: null, m: null }), ctx())).toEqual({ labels: [], fields: {}, persona: null });
   });
 
   it("GIVEN guests and foreign keys WHEN classified THEN only Shopify customers are writable", () => {
-    expect(writability({ customerKey: "email:a@b.c", guest: true })).toBe("guest");
-    expect(writability({ customerKey: "gid://shopify/Customer/1", guest: false })).toBe("writable");
-    expect(writability({ customerKey: "42", guest: false })).toBe("not-a-customer");
+    expect(writability({ customerKey: "email:a@b.c", guest: true }, isWritable)).toBe("guest");
+    expect(writability({ customerKey: "gid://shopify/Customer/1", guest: false }, isWritable)).toBe("writable");
+    expect(writability({ customerKey: "42", guest: false }, isWritable)).toBe("not-a-customer");
   });
 });
 
@@ -113,45 +120,45 @@ describe("plan", () => {
     const desired = desiredState(customer({ scoredAt: T0 + 86_400_000 }), ctx());
     const { target, plan } = planCustomer(desired, written);
     expect(isEmptyPlan(plan)).toBe(true);
-    expect(target.metafields["$app.computed_at"]).toBe("2026-11-01T06:00:00Z");
+    expect(target.fields["$app.computed_at"]).toBe("2026-11-01T06:00:00Z");
   });
 
   it("GIVEN a persona change WHEN planned THEN the tag is swapped and computed_at written with it", () => {
     const written = desiredState(customer(), ctx());
     const desired = desiredState(customer({ persona: "at-risk", previousPersona: "champions", r: 2, scoredAt: T0 + 86_400_000 }), ctx());
     const { plan } = planCustomer(desired, written);
-    expect(plan.tagsAdd).toEqual(["rfm:at-risk"]);
-    expect(plan.tagsRemove).toEqual(["rfm:champions"]);
-    expect(plan.metafieldsSet.map((m) => m.key).sort()).toEqual(["computed_at", "persona", "previous_persona", "r_score", "score"]);
-    expect(plan.metafieldsSet.find((m) => m.key === "r_score")).toMatchObject({ type: "number_integer", value: "2" });
+    expect(plan.labelsAdd).toEqual(["rfm:at-risk"]);
+    expect(plan.labelsRemove).toEqual(["rfm:champions"]);
+    expect(plan.fieldsSet.map((m) => m.key).sort()).toEqual(["computed_at", "persona", "previous_persona", "r_score", "score"]);
+    expect(metafieldWrite(plan.fieldsSet.find((m) => m.key === "r_score")!)).toMatchObject({ type: "number_integer", value: "2" });
   });
 
   it("GIVEN a prefix change WHEN planned THEN the old-prefix tags we wrote are removed", () => {
     const written = desiredState(customer(), ctx({ extraTags: true }));
     const { plan } = planCustomer(desiredState(customer(), ctx({ tagPrefix: "persona-" })), written);
-    expect(plan.tagsAdd).toEqual(["persona-champions"]);
-    expect(plan.tagsRemove.sort()).toEqual(["rfm:champions", "rfm:f4", "rfm:m5", "rfm:r5", "rfm:score:545"]);
+    expect(plan.labelsAdd).toEqual(["persona-champions"]);
+    expect(plan.labelsRemove.sort()).toEqual(["rfm:champions", "rfm:f4", "rfm:m5", "rfm:r5", "rfm:score:545"]);
   });
 
   it("GIVEN a customer who lost their persona WHEN planned THEN tag removed and metafields deleted", () => {
     const written = desiredState(customer(), ctx());
     const { plan } = planCustomer(desiredState(customer({ persona: null }), ctx()), written);
-    expect(plan.tagsRemove).toEqual(["rfm:champions"]);
-    expect(plan.metafieldsDelete).toHaveLength(8);
-    expect(plan.metafieldsSet).toEqual([]);
+    expect(plan.labelsRemove).toEqual(["rfm:champions"]);
+    expect(plan.fieldsDelete).toHaveLength(8);
+    expect(plan.fieldsSet).toEqual([]);
   });
 
   it("GIVEN a completed persona change after the first run WHEN settled THEN a Flow trigger is owed", () => {
     const written = { ...desiredState(customer(), ctx()) };
     const desired = desiredState(customer({ persona: "at-risk", r: 2 }), ctx());
     const { target, plan } = planCustomer(desired, written);
-    const all = { tagsAdd: true, tagsRemove: true, metafieldsSet: true, metafieldsDelete: true };
-    expect(settleCustomer(written, target, plan, all, { flow: true }).next.flow).toEqual({ from: "Champions", to: "At Risk", score: "245" });
-    expect(settleCustomer(written, target, plan, all, { flow: false }).next.flow).toBeUndefined();
-    const partial = settleCustomer(written, target, plan, { tagsAdd: true }, { flow: true });
+    const all = { labelsAdd: true, labelsRemove: true, fieldsSet: true, fieldsDelete: true };
+    expect(settleCustomer(written, target, plan, all, { trigger: true }).next.trigger).toEqual({ from: "Champions", to: "At Risk", score: "245" });
+    expect(settleCustomer(written, target, plan, all, { trigger: false }).next.trigger).toBeUndefined();
+    const partial = settleCustomer(written, target, plan, { labelsAdd: true }, { trigger: true });
     expect(partial.complete).toBe(false);
     expect(partial.next.persona).toBe("champions");
-    expect(partial.next.flow).toBeUndefined();
+    expect(partial.next.trigger).toBeUndefined();
   });
 
   it("PROPERTY: applying the plan yields the target; the merchant's tags survive; planning again is empty", () => {
@@ -160,19 +167,19 @@ describe("plan", () => {
         let written: StoreState | null = null;
         let store: Store = { tags: [...merchantTags], metafields: {} };
         for (const [c, settings] of runs) {
-          const desired = desiredState(customer(c), { writeback: settings, personaName });
+          const desired = desiredState(customer(c), { writeback: settings, personaName, fieldPlace });
           const { target, plan } = planCustomer(desired, written);
-          expect(plan.tagsRemove.every((t) => written!.tags.includes(t))).toBe(true);
+          expect(plan.labelsRemove.every((t) => written!.labels.includes(t))).toBe(true);
           store = applyToStore(store, plan);
           written = { ...applyPlan(written, plan), persona: target.persona };
 
           // What the store carries is exactly what we want (computed_at aside when nothing else changed)...
-          expect(lower(written.tags)).toEqual(lower(desired.tags));
-          expect(withoutComputedAt(written.metafields)).toEqual(withoutComputedAt(desired.metafields));
-          expect(store.metafields).toEqual(written.metafields);
+          expect(lower(written.labels)).toEqual(lower(desired.labels));
+          expect(withoutComputedAt(written.fields)).toEqual(withoutComputedAt(desired.fields));
+          expect(store.metafields).toEqual(written.fields);
           // ...plus the merchant's own tags, untouched.
-          const ours = new Set(lower(written.tags));
-          expect(lower(store.tags)).toEqual(lower([...merchantTags.filter((t) => !ours.has(t.toLowerCase())), ...written.tags]));
+          const ours = new Set(lower(written.labels));
+          expect(lower(store.tags)).toEqual(lower([...merchantTags.filter((t) => !ours.has(t.toLowerCase())), ...written.labels]));
           for (const t of merchantTags) expect(store.tags.map((x) => x.toLowerCase())).toContain(t.toLowerCase());
           // Idempotent.
           expect(isEmptyPlan(planCustomer(desired, written).plan)).toBe(true);
@@ -185,12 +192,12 @@ describe("plan", () => {
   it("PROPERTY: a plan only removes tags we wrote and never adds and removes the same tag", () => {
     fc.assert(
       fc.property(customerArb, settingsArb, customerArb, settingsArb, (a, sa, b, sb) => {
-        const written = desiredState(customer(a), { writeback: sa, personaName });
-        const { plan } = planCustomer(desiredState(customer(b), { writeback: sb, personaName }), written);
-        const ours = new Set(written.tags);
-        expect(plan.tagsRemove.every((t) => ours.has(t))).toBe(true);
-        const added = new Set(plan.tagsAdd.map((t) => t.toLowerCase()));
-        expect(plan.tagsRemove.some((t) => added.has(t.toLowerCase()))).toBe(false);
+        const written = desiredState(customer(a), { writeback: sa, personaName, fieldPlace });
+        const { plan } = planCustomer(desiredState(customer(b), { writeback: sb, personaName, fieldPlace }), written);
+        const ours = new Set(written.labels);
+        expect(plan.labelsRemove.every((t) => ours.has(t))).toBe(true);
+        const added = new Set(plan.labelsAdd.map((t) => t.toLowerCase()));
+        expect(plan.labelsRemove.some((t) => added.has(t.toLowerCase()))).toBe(false);
       }),
       { numRuns: 300 },
     );
@@ -206,11 +213,11 @@ describe("shop plan", () => {
       [
         row({ customerKey: "email:guest@example.com", guest: true }),
         row({ customerKey: "gid://shopify/Customer/1" }),
-        row({ customerKey: "gid://shopify/Customer/2", written: JSON.stringify(unchanged) }),
+        row({ customerKey: "gid://shopify/Customer/2", written: serializeWritten(unchanged) }),
         row({ customerKey: "gid://shopify/Customer/3", persona: null }),
         row({ customerKey: "gid://shopify/Customer/4", writeStatus: "failed", writeAttempts: 5 }),
       ],
-      ctx(),
+      { ...ctx(), isWritable },
     );
     expect(plan.counts).toMatchObject({ customers: 5, guests: 1, unchanged: 2, toWrite: 1, skippedFailing: 1 });
     expect(plan.jobs.map((j) => j.customerKey)).toEqual(["gid://shopify/Customer/1"]);
@@ -220,35 +227,35 @@ describe("shop plan", () => {
     const current = desiredState(customer(), ctx());
     const legacy = {
       ...current,
-      metafields: Object.fromEntries(Object.entries(current.metafields).map(([id, v]) => [id.replace(/^\$app\./, "rfm."), v])),
+      fields: Object.fromEntries(Object.entries(current.fields).map(([id, v]) => [id.replace(/^\$app\./, "rfm."), v])),
     };
-    const plan = planShop([row({ written: JSON.stringify(legacy), writeStatus: "ok" })], ctx());
+    const plan = planShop([row({ written: serializeWritten(legacy), writeStatus: "ok" })], { ...ctx(), isWritable });
     expect(plan.jobs).toHaveLength(1);
-    const { metafieldsSet, metafieldsDelete, tagsAdd, tagsRemove } = plan.jobs[0].plan;
-    expect(metafieldsDelete.map((m) => `${m.namespace}.${m.key}`).sort()).toEqual(Object.keys(legacy.metafields).sort());
-    expect(metafieldsSet.map((m) => `${m.namespace}.${m.key}`).sort()).toEqual(Object.keys(current.metafields).sort());
-    expect([...tagsAdd, ...tagsRemove]).toEqual([]);
+    const { fieldsSet, fieldsDelete, labelsAdd, labelsRemove } = plan.jobs[0].plan;
+    expect(fieldsDelete.map((m) => `${m.place}.${m.key}`).sort()).toEqual(Object.keys(legacy.fields).sort());
+    expect(fieldsSet.map((m) => `${m.place}.${m.key}`).sort()).toEqual(Object.keys(current.fields).sort());
+    expect([...labelsAdd, ...labelsRemove]).toEqual([]);
   });
 
   it("GIVEN a held key (its definition has another type) WHEN planned THEN it is neither set nor deleted, the rest is written", () => {
-    const fresh = planShop([row({})], ctx(), { heldMetafieldKeys: ["r_score"] });
-    expect(fresh.jobs[0].plan.metafieldsSet.map((m) => m.key)).not.toContain("r_score");
-    expect(fresh.jobs[0].plan.metafieldsSet).toHaveLength(7);
+    const fresh = planShop([row({})], { ...ctx(), isWritable }, { heldFieldKeys: ["r_score"] });
+    expect(fresh.jobs[0].plan.fieldsSet.map((m) => m.key)).not.toContain("r_score");
+    expect(fresh.jobs[0].plan.fieldsSet).toHaveLength(7);
 
     const written = desiredState(customer(), ctx());
-    const changed = planShop([row({ r: 1, written: JSON.stringify(written), writeStatus: "ok" })], ctx(), { heldMetafieldKeys: ["r_score"] });
+    const changed = planShop([row({ r: 1, written: serializeWritten(written), writeStatus: "ok" })], { ...ctx(), isWritable }, { heldFieldKeys: ["r_score"] });
     const job = changed.jobs[0];
-    expect(job.plan.metafieldsSet.map((m) => m.key)).toContain("score");
-    expect(job.plan.metafieldsSet.map((m) => m.key)).not.toContain("r_score");
-    expect(job.plan.metafieldsDelete).toEqual([]);
-    expect(job.target.metafields["$app.r_score"]).toBe("5");
+    expect(job.plan.fieldsSet.map((m) => m.key)).toContain("score");
+    expect(job.plan.fieldsSet.map((m) => m.key)).not.toContain("r_score");
+    expect(job.plan.fieldsDelete).toEqual([]);
+    expect(job.target.fields["$app.r_score"]).toBe("5");
   });
 
   it("GIVEN a full run WHEN planned THEN everything wanted is re-sent, still removing only our tags", () => {
     const written = desiredState(customer(), ctx());
-    const plan = planShop([row({ written: JSON.stringify(written) })], ctx(), { full: true });
-    expect(plan.jobs[0].plan.tagsAdd).toEqual(["rfm:champions"]);
-    expect(plan.jobs[0].plan.metafieldsSet).toHaveLength(8);
-    expect(plan.jobs[0].plan.tagsRemove).toEqual([]);
+    const plan = planShop([row({ written: serializeWritten(written) })], { ...ctx(), isWritable }, { full: true });
+    expect(plan.jobs[0].plan.labelsAdd).toEqual(["rfm:champions"]);
+    expect(plan.jobs[0].plan.fieldsSet).toHaveLength(8);
+    expect(plan.jobs[0].plan.labelsRemove).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
-import { PERSONA_METAFIELDS } from "~/writeback/metafields";
-import { ensureStoreSetup } from "~/writeback/setup.server";
+import { PERSONA_METAFIELDS } from "~/platforms/shopify/writeback/metafields";
+import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
 import { appNamespaceOf, createTestShop, startHarness, type Harness } from "./support";
 
 let h: Harness;

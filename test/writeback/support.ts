@@ -4,12 +4,13 @@
  * store carries exactly what the app's database says.
  */
 import { expect } from "vitest";
+import { shopifyCustomerIds } from "~/platforms/shopify/ids";
 import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { desiredState, personaNamesFor, writability } from "~/writeback/desired";
-import { FLOW_TRIGGER_HANDLE } from "~/writeback/flow";
-import { PERSONA_NAMESPACE } from "~/writeback/metafields";
-import type { WritebackDeps } from "~/writeback/run.server";
+import { FLOW_TRIGGER_HANDLE } from "~/platforms/shopify/writeback/flow";
+import { PERSONA_NAMESPACE } from "~/platforms/shopify/writeback/metafields";
+import type { ShopifyWritebackDeps } from "~/platforms/shopify/writeback/writer.server";
 import { loadCustomers } from "~/writeback/store.server";
 import { createManualClock, startSimulator, type ManualClock, type ShopOptions, type SimShop, type Simulator } from "../../sim/shopify";
 import { addShop, freshDatabase } from "../support/db";
@@ -31,7 +32,7 @@ export interface TestShop {
   domain: string;
   db: SqliteDatabase;
   shopId: string;
-  deps: WritebackDeps;
+  deps: ShopifyWritebackDeps;
 }
 
 let shops = 0;
@@ -51,7 +52,7 @@ export function createTestShop(
   const { db } = freshDatabase();
   const shopId = addShop(db, domain, { settings: options.settings });
   if (options.customers) upsertScoredCustomers(db, shopId, options.customers);
-  const deps: WritebackDeps = {
+  const deps: ShopifyWritebackDeps = {
     db,
     graphql: simGraphql(sim, domain),
     now: () => new Date(clock.now()),
@@ -86,17 +87,17 @@ export function merchantTags(customerKey: string): string[] {
  */
 export function expectStoreMatchesDatabase(t: Pick<TestShop, "shop" | "db" | "shopId">, options: { prefix?: string } = {}): void {
   const settings = shopSettings(t.db, t.shopId);
-  const ctx = { writeback: settings.writeback, personaName: personaNamesFor(settings.personas) };
+  const ctx = { writeback: settings.writeback, personaName: personaNamesFor(settings.personas), fieldPlace: PERSONA_NAMESPACE };
   const prefix = options.prefix ?? settings.writeback.tagPrefix;
   const appNamespace = appNamespaceOf(t.shop);
   let checked = 0;
   for (const row of loadCustomers(t.db, t.shopId)) {
-    if (writability(row) !== "writable") continue;
+    if (writability(row, shopifyCustomerIds.isWritable) !== "writable") continue;
     const simCustomer = t.shop.store.customers.get(simCustomerId(row.customerKey));
     if (!simCustomer) continue;
     const desired = desiredState(row, ctx);
     const ours = simCustomer.tags.filter((tag) => tag.startsWith(prefix));
-    expect(ours.sort(), row.customerKey).toEqual([...desired.tags].sort());
+    expect(ours.sort(), row.customerKey).toEqual([...desired.labels].sort());
     for (const tag of merchantTags(row.customerKey)) expect(simCustomer.tags, row.customerKey).toContain(tag);
     // Ours live in the app-reserved namespace; the store reports `$app` as app--<client id>.
     const metafields = Object.fromEntries(
@@ -107,7 +108,7 @@ export function expectStoreMatchesDatabase(t: Pick<TestShop, "shop" | "db" | "sh
     );
     const withoutComputedAt = (mf: Record<string, string>) =>
       Object.fromEntries(Object.entries(mf).filter(([id]) => !id.endsWith(".computed_at")));
-    expect(withoutComputedAt(metafields), row.customerKey).toEqual(withoutComputedAt(desired.metafields));
+    expect(withoutComputedAt(metafields), row.customerKey).toEqual(withoutComputedAt(desired.fields));
     expect(Object.keys(metafields).some((id) => id.endsWith(".computed_at")), row.customerKey).toBe(row.persona !== null);
     expect(row.writeStatus === "ok" || row.written === null, row.customerKey).toBe(true);
     checked++;

@@ -3,7 +3,7 @@
  * which persona each customer has; after a run the simulated store must say the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWriteback, removeAllPersonaData } from "~/writeback/run.server";
+import { runWriteback, removeAllPersonaData } from "~/platforms/shopify/writeback/writer.server";
 import { loadCustomers } from "~/writeback/store.server";
 import { parseWritten } from "~/writeback/state";
 import {
@@ -91,7 +91,7 @@ describe("online write-back", () => {
       },
     ]);
     expect(report.flowTriggers).toEqual({ sent: 1, failed: 0 });
-    expect(parseWritten(loadCustomers(t.db, t.shopId).find((c) => c.customerKey === key)!.written)!.flow).toBeUndefined();
+    expect(parseWritten(loadCustomers(t.db, t.shopId).find((c) => c.customerKey === key)!.written)!.trigger).toBeUndefined();
   });
 
   it("GIVEN a customer who lost their persona WHEN written back THEN its persona tag and metafields are removed", async () => {
@@ -155,7 +155,7 @@ describe("online write-back", () => {
     const five = t.db.prepare(`SELECT writeStatus, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(5)) as { writeStatus: string; written: string };
     expect(five.writeStatus).toBe("failed");
     // Its tag went through; its metafields did not, and are retried next run.
-    expect(parseWritten(five.written)).toMatchObject({ tags: ["rfm:champions"], metafields: {} });
+    expect(parseWritten(five.written)).toMatchObject({ labels: ["rfm:champions"], fields: {} });
     const others = loadCustomers(t.db, t.shopId).filter((c) => c.persona !== null && c.customerKey !== customerGid(5));
     expect(others.every((c) => c.writeStatus === "ok")).toBe(true);
     for (const c of others) expect(t.shop.store.metafieldsOf("CUSTOMER", simCustomerId(c.customerKey)).length).toBeGreaterThan(0);

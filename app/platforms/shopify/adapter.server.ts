@@ -3,15 +3,14 @@
  * and order re-reads through the Admin API, tags/metafields/segments/Flow write-back, and
  * signed webhooks turned into neutral events.
  */
-import type { PersonaWriter, StoreAdapter } from "../types";
-import { ensureStoreSetup } from "~/writeback/setup.server";
-import { removeAllPersonaData, runWriteback } from "~/writeback/run.server";
+import type { StoreAdapter } from "../types";
 import type { AdminGraphql } from "./admin-graphql.server";
 import { backfillStep } from "./backfill.server";
 import { bulkPollDelay, handleBulkOperationFinish } from "./bulk-finish.server";
 import { shopifyCustomerIds } from "./ids";
 import { refreshOrder, sweepOrders } from "./sweep.server";
 import { receiveShopifyWebhook } from "./webhooks.server";
+import { createShopifyWriter } from "./writeback/writer.server";
 
 export interface ShopifyAdapterDeps {
   /** The shop's Admin API client, resilient (retries, throttle waits). */
@@ -26,21 +25,7 @@ export interface ShopifyAdapterDeps {
 }
 
 export function createShopifyAdapter(deps: ShopifyAdapterDeps): StoreAdapter {
-  const writeClient = (shopId: string) => (deps.rawGraphqlFor ?? deps.graphqlFor)(shopId);
-  const writer: PersonaWriter = {
-    capabilities: { labels: true, fields: true, segments: true, personaChangedTrigger: true },
-    async writeback(shop, ctx, { full }) {
-      const graphql = await writeClient(shop.id);
-      // Definitions and segments first (idempotent: a few reads when all exist), so renamed
-      // personas and new definitions are in place before customers are written.
-      const setup = await ensureStoreSetup(shop.id, { db: ctx.db, graphql, now: ctx.now });
-      return runWriteback(shop.id, { db: ctx.db, graphql, now: ctx.now, fetchFile: deps.fetchFile, full: full === true, setup });
-    },
-    async removeAll(shop, ctx) {
-      const graphql = await writeClient(shop.id);
-      return removeAllPersonaData(shop.id, { db: ctx.db, graphql, now: ctx.now, fetchFile: deps.fetchFile });
-    },
-  };
+  const writer = createShopifyWriter({ graphqlFor: deps.rawGraphqlFor ?? deps.graphqlFor, fetchFile: deps.fetchFile });
   return {
     platform: "shopify",
     customers: shopifyCustomerIds,

@@ -9,13 +9,14 @@
  * their own. THROTTLED and 5xx are retried by resilient() underneath.
  */
 import { AdminApiError, type AdminGraphql, type GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
-import { buildBatchMutation, MUTATION_FIELD_COST, type BatchField } from "./documents";
+import type { RecordOutcomes, TriggerSendResult, WriteBatchResult } from "~/platforms/types";
+import { kindsOf, operationsFor, settleCustomer, type CustomerPlan, type Done } from "~/writeback/plan";
+import type { TriggerJob, WriteJob } from "~/writeback/shop-plan";
+import type { WriteKind, WrittenState } from "~/writeback/state";
+import { buildBatchMutation, MUTATION_FIELD_COST, MUTATION_OF, type BatchField } from "./documents";
 import { flowPayload, FLOW_TRIGGER_HANDLE } from "./flow";
+import { metafieldWrite } from "./metafields";
 import type { Pacer } from "./pacer";
-import { kindsOf, operationsFor, settleCustomer, type CustomerPlan, type Done } from "./plan";
-import type { FlowJob, WriteJob } from "./shop-plan";
-import type { OutcomeWriter } from "./store.server";
-import type { WriteKind, WrittenState } from "./state";
 
 export const MAX_METAFIELDS_PER_SET = 25;
 /** Fields per request: 100 mutation fields cost 1,000 points, Shopify's single-query maximum. */
@@ -35,19 +36,14 @@ export interface OnlineDeps {
   /** A resilient() client: retries THROTTLED and transport failures. */
   graphql: AdminGraphql;
   pacer: Pacer;
-  save: OutcomeWriter;
+  save: RecordOutcomes;
   /** Owe Flow triggers for persona changes (off on a shop's first write-back). */
   flow: boolean;
   fieldsPerRequest?: number;
 }
 
-export interface WriteResult {
-  written: number;
-  failed: number;
+export interface WriteResult extends WriteBatchResult {
   requests: number;
-  errors: { customerKey: string; message: string }[];
-  /** Persona changes now in the store whose Flow trigger is still to be sent. */
-  flows: FlowJob[];
 }
 
 interface Work {
@@ -85,32 +81,32 @@ function takeBatch(queue: Work[], maxFields: number): Batch {
   while (queue.length > 0) {
     const work = queue[0];
     const { plan } = work;
-    const sets = plan.metafieldsSet.length;
+    const sets = plan.fieldsSet.length;
     if (sets > MAX_METAFIELDS_PER_SET) throw new Error(`${work.job.customerKey}: ${sets} metafields exceed one metafieldsSet call`);
     const reuseSet = sets > 0 && !work.alone && openSet !== null && openSet.metafields.length + sets <= MAX_METAFIELDS_PER_SET;
     const reuseDelete =
-      plan.metafieldsDelete.length > 0 &&
+      plan.fieldsDelete.length > 0 &&
       !work.alone &&
       openDelete !== null &&
-      openDelete.metafields.length + plan.metafieldsDelete.length <= MAX_DELETES_PER_CALL;
+      openDelete.metafields.length + plan.fieldsDelete.length <= MAX_DELETES_PER_CALL;
     const needed =
-      (plan.tagsAdd.length > 0 ? 1 : 0) +
-      (plan.tagsRemove.length > 0 ? 1 : 0) +
+      (plan.labelsAdd.length > 0 ? 1 : 0) +
+      (plan.labelsRemove.length > 0 ? 1 : 0) +
       (sets > 0 && !reuseSet ? 1 : 0) +
-      (plan.metafieldsDelete.length > 0 && !reuseDelete ? 1 : 0);
+      (plan.fieldsDelete.length > 0 && !reuseDelete ? 1 : 0);
     if (members.length > 0 && fields.length + needed > maxFields) break;
     queue.shift();
     const member: Member = { work, fields: {} };
     const id = ownerId(work.job);
-    if (plan.tagsAdd.length > 0) {
+    if (plan.labelsAdd.length > 0) {
       const alias = `add${n}`;
-      fields.push({ kind: "tagsAdd", alias, id, tags: plan.tagsAdd });
-      member.fields.tagsAdd = alias;
+      fields.push({ kind: "tagsAdd", alias, id, tags: plan.labelsAdd });
+      member.fields.labelsAdd = alias;
     }
-    if (plan.tagsRemove.length > 0) {
+    if (plan.labelsRemove.length > 0) {
       const alias = `remove${n}`;
-      fields.push({ kind: "tagsRemove", alias, id, tags: plan.tagsRemove });
-      member.fields.tagsRemove = alias;
+      fields.push({ kind: "tagsRemove", alias, id, tags: plan.labelsRemove });
+      member.fields.labelsRemove = alias;
     }
     if (sets > 0) {
       if (!reuseSet) {
@@ -118,18 +114,18 @@ function takeBatch(queue: Work[], maxFields: number): Batch {
         fields.push(openSet);
       }
       const start = openSet!.metafields.length;
-      for (const m of plan.metafieldsSet) openSet!.metafields.push({ ownerId: id, ...m });
-      member.fields.metafieldsSet = openSet!.alias;
+      for (const m of plan.fieldsSet) openSet!.metafields.push({ ownerId: id, ...metafieldWrite(m) });
+      member.fields.fieldsSet = openSet!.alias;
       member.setRange = [start, start + sets];
       if (work.alone) openSet = null;
     }
-    if (plan.metafieldsDelete.length > 0) {
+    if (plan.fieldsDelete.length > 0) {
       if (!reuseDelete) {
         openDelete = { kind: "metafieldsDelete", alias: `delete${n}`, metafields: [] };
         fields.push(openDelete);
       }
-      for (const m of plan.metafieldsDelete) openDelete!.metafields.push({ ownerId: id, ...m });
-      member.fields.metafieldsDelete = openDelete!.alias;
+      for (const m of plan.fieldsDelete) openDelete!.metafields.push({ ownerId: id, namespace: m.place, key: m.key });
+      member.fields.fieldsDelete = openDelete!.alias;
       if (work.alone) openDelete = null;
     }
     members.push(member);
@@ -169,7 +165,7 @@ async function send(deps: Pick<OnlineDeps, "graphql" | "pacer">, fields: readonl
 
 export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): Promise<WriteResult> {
   const queue: Work[] = jobs.map((job) => ({ job, current: job.written, plan: job.plan, alone: false }));
-  const result: WriteResult = { written: 0, failed: 0, requests: 0, errors: [], flows: [] };
+  const result: WriteResult = { written: 0, failed: 0, requests: 0, errors: [], triggers: [] };
 
   while (queue.length > 0) {
     const batch = takeBatch(queue, fieldsFor(deps));
@@ -195,7 +191,7 @@ export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): 
         }
       }
     }
-    const sharers = (alias: string) => batch.members.filter((m) => m.fields.metafieldsSet === alias || m.fields.metafieldsDelete === alias).length;
+    const sharers = (alias: string) => batch.members.filter((m) => m.fields.fieldsSet === alias || m.fields.fieldsDelete === alias).length;
 
     const outcomes: Parameters<OnlineDeps["save"]>[0][number][] = [];
     for (const member of batch.members) {
@@ -205,12 +201,12 @@ export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): 
       let collateral = false;
       for (const kind of kindsOf(work.plan)) {
         const alias = member.fields[kind]!;
-        if (kind === "tagsAdd" || kind === "tagsRemove") {
+        if (kind === "labelsAdd" || kind === "labelsRemove") {
           const errors = userErrorsOf(data, alias);
           const fieldError = fieldErrors(response, alias);
           done[kind] = errors !== null && errors.length === 0 && fieldError.length === 0;
-          if (!done[kind]) own.push(`${kind}: ${[...(errors ?? []).map((e) => e.message), ...fieldError].join("; ") || "no result"}`);
-        } else if (kind === "metafieldsSet") {
+          if (!done[kind]) own.push(`${MUTATION_OF[kind]}: ${[...(errors ?? []).map((e) => e.message), ...fieldError].join("; ") || "no result"}`);
+        } else if (kind === "fieldsSet") {
           const failure = setFailures.get(alias);
           done[kind] = !failure;
           if (failure) {
@@ -231,12 +227,12 @@ export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): 
           }
         }
       }
-      const { next, complete } = settleCustomer(work.current, work.job.target, work.plan, done, { flow: deps.flow });
+      const { next, complete } = settleCustomer(work.current, work.job.target, work.plan, done, { trigger: deps.flow });
       const key = work.job.customerKey;
       if (complete) {
         result.written++;
         outcomes.push({ customerKey: key, written: next, status: "ok", error: null });
-        if (next.flow) result.flows.push({ customerKey: key, written: next, flow: next.flow });
+        if (next.trigger) result.triggers.push({ customerKey: key, written: next, trigger: next.trigger });
       } else if (own.length > 0) {
         result.failed++;
         const message = own.join(" | ");
@@ -253,11 +249,8 @@ export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): 
   return result;
 }
 
-export interface FlowResult {
-  sent: number;
-  failed: number;
+export interface FlowResult extends TriggerSendResult {
   requests: number;
-  errors: { customerKey: string; message: string }[];
 }
 
 /**
@@ -266,7 +259,7 @@ export interface FlowResult {
  * that fails as a whole keeps them owed for the next run.
  */
 export async function sendFlowsOnline(
-  flows: readonly FlowJob[],
+  flows: readonly TriggerJob[],
   deps: Pick<OnlineDeps, "graphql" | "pacer" | "save" | "fieldsPerRequest">,
 ): Promise<FlowResult> {
   const result: FlowResult = { sent: 0, failed: 0, requests: 0, errors: [] };
@@ -277,7 +270,7 @@ export async function sendFlowsOnline(
       kind: "flowTriggerReceive",
       alias: `flow${n}`,
       handle: FLOW_TRIGGER_HANDLE,
-      payload: flowPayload(f.customerKey, f.flow),
+      payload: flowPayload(f.customerKey, f.trigger),
     }));
     const response = await send(deps, fields);
     result.requests++;
@@ -289,7 +282,7 @@ export async function sendFlowsOnline(
           result.failed++;
           result.errors.push({ customerKey: f.customerKey, message: `Flow trigger: ${errors.join("; ")}` });
         }
-        const { flow: _sent, ...rest } = f.written;
+        const { trigger: _sent, ...rest } = f.written;
         return { customerKey: f.customerKey, written: rest };
       }),
     );

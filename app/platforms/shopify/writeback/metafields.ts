@@ -9,6 +9,7 @@
  * shopify.app.toml (`[customer.metafields.app.<key>]`), which must agree with the list
  * below. See docs/decisions/009-metafield-ownership.md.
  */
+import type { FieldWrite } from "~/writeback/plan";
 
 /** Where persona metafields are written: the app-reserved namespace. */
 export const PERSONA_NAMESPACE = "$app";
@@ -93,13 +94,7 @@ export function metafieldType(key: string): PersonaMetafieldSpec["type"] {
   return type;
 }
 
-/** "rfm" + "persona" → "rfm.persona": how write-back state names a metafield. */
-export function metafieldId(namespace: string, key: string): string {
-  return `${namespace}.${key}`;
-}
-
-/** "rfm.persona" → { namespace: "rfm", key: "persona" } (namespaces and keys never contain dots). */
-export function splitMetafieldId(id: string): { namespace: string; key: string } {
-  const dot = id.indexOf(".");
-  return { namespace: id.slice(0, dot), key: id.slice(dot + 1) };
+/** A planned field write as metafieldsSet takes it: the place is the namespace, the type follows from the key. */
+export function metafieldWrite(field: FieldWrite): { namespace: string; key: string; type: string; value: string } {
+  return { namespace: field.place, key: field.key, type: metafieldType(field.key), value: field.value };
 }

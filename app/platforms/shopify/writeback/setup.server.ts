@@ -24,7 +24,8 @@ import {
   SEGMENTS_LIST,
 } from "./documents";
 import { PERSONA_METAFIELDS, PERSONA_NAMESPACE, type PersonaMetafieldSpec } from "./metafields";
-import { personaTag, segmentName, segmentQuery } from "./naming";
+import { personaTag, segmentName } from "~/writeback/naming";
+import type { SetupOutcome } from "~/writeback/run.server";
 
 export interface SetupDeps {
   db: SqliteDatabase;
@@ -156,6 +157,11 @@ async function ensureDefinitions(graphql: AdminGraphql, report: SetupReport["def
   }
 }
 
+/** What write-back must work around after this setup, in its terms. */
+export function setupOutcome(report: SetupReport | null | undefined): SetupOutcome {
+  return { heldFieldKeys: heldMetafieldKeys(report), problems: setupProblems(report) };
+}
+
 /** Persona metafield keys write-back must leave alone after this setup. */
 export function heldMetafieldKeys(report: SetupReport | null | undefined): string[] {
   return report?.definitions.conflicts.map((c) => c.key) ?? [];
@@ -182,6 +188,11 @@ async function listSegments(graphql: AdminGraphql): Promise<Segment[]> {
     if (!pageInfo.hasNextPage || !pageInfo.endCursor) return all;
     after = pageInfo.endCursor;
   }
+}
+
+/** Segment query on the persona tag (Shopify's segment query language). */
+export function segmentQuery(tag: string): string {
+  return `customer_tags CONTAINS '${tag.replace(/'/g, "\\'")}'`;
 }
 
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();

@@ -3,9 +3,9 @@
  * including the aliased online batches and the per-run bulk mutations built at runtime.
  */
 import { describe, expect, it } from "vitest";
-import * as documents from "~/writeback/documents";
-import { BULK_DOCUMENTS, bulkMutationFor, buildBatchMutation, parseBulkMutationName, type BulkKind } from "~/writeback/documents";
-import { validateAdminDocument } from "../../sim/shopify";
+import * as documents from "./documents";
+import { BULK_DOCUMENTS, bulkMutationFor, buildBatchMutation, parseBulkMutationName, type BulkKind } from "./documents";
+import { validateAdminDocument } from "../../../../sim/shopify";
 
 const messages = (doc: string) => validateAdminDocument(doc).map((e) => e.message);
 

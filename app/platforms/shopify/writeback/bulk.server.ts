@@ -7,7 +7,7 @@
  * https://shopify.dev/docs/api/usage/bulk-operations/imports
  *
  * Resumable: before anything is uploaded each customer records which line of which run
- * carries it (Customer.written.pending); the run id is in the operation name, so after a
+ * carries it (the transport part of Customer.written); the run id is in the operation name, so after a
  * crash the run's operations are found again and polled instead of re-sent.
  */
 import { createInterface } from "node:readline";
@@ -23,19 +23,22 @@ import {
   STAGED_UPLOADS_CREATE,
   type BulkKind,
 } from "./documents";
+import type { RecordOutcomes, ResumeRow } from "~/platforms/types";
+import { kindsOf, operationsFor, settleCustomer, type CustomerPlan, type Done } from "~/writeback/plan";
+import type { TriggerJob, WriteJob } from "~/writeback/shop-plan";
+import { readStoredState, storedState, WRITE_KINDS, type StoreState, type WriteKind, type WrittenState } from "~/writeback/state";
+import type { CustomerOutcome } from "~/writeback/store.server";
+import { MUTATION_OF } from "./documents";
 import { flowPayload, FLOW_TRIGGER_HANDLE } from "./flow";
+import { metafieldWrite } from "./metafields";
 import { sendFlowsOnline, type FlowResult, type WriteResult } from "./online.server";
 import type { Pacer } from "./pacer";
-import { kindsOf, operationsFor, settleCustomer, type CustomerPlan, type Done } from "./plan";
-import type { FlowJob, WriteJob } from "./shop-plan";
-import { WRITE_KINDS, type PendingBulk, type WriteKind, type WrittenState } from "./state";
-import type { CustomerOutcome, OutcomeWriter } from "./store.server";
 
 export interface BulkDeps {
   /** A resilient() client. */
   graphql: AdminGraphql;
   pacer: Pacer;
-  save: OutcomeWriter;
+  save: RecordOutcomes;
   flow: boolean;
   runId: number;
   /** Downloads a result file (a signed storage URL, not the Admin API). */
@@ -54,6 +57,44 @@ export const DEFAULT_LINES_PER_FILE = 50_000;
 
 export interface BulkWriteResult extends WriteResult {
   operations: string[];
+}
+
+type LineKind = (typeof MUTATION_OF)[WriteKind];
+
+/** A bulk write in flight: which lines of which run carry this customer, and what they set. */
+export interface PendingBulk {
+  run: number;
+  target: StoreState;
+  full?: boolean;
+  /** Line number per bulk mutation kind (one line per customer per kind). */
+  lines: Partial<Record<LineKind, number>>;
+}
+
+/** PendingBulk as the customer's transport part stores it (the target in stored form). */
+function storedPending(p: PendingBulk): unknown {
+  return { run: p.run, target: storedState(p.target), ...(p.full ? { full: true } : {}), lines: p.lines };
+}
+
+function readPending(transport: unknown): PendingBulk | null {
+  const raw = transport as { run?: unknown; target?: unknown; full?: unknown; lines?: unknown } | null | undefined;
+  if (!raw || typeof raw !== "object" || typeof raw.run !== "number") return null;
+  return {
+    run: raw.run,
+    target: readStoredState(raw.target),
+    ...(raw.full === true ? { full: true } : {}),
+    lines: raw.lines && typeof raw.lines === "object" ? (raw.lines as PendingBulk["lines"]) : {},
+  };
+}
+
+/** Runs whose bulk work a crash left in flight: customers' pending lines and marked triggers. */
+export function unfinishedBulkRuns(rows: readonly ResumeRow[]): number[] {
+  const runIds = new Set<number>();
+  for (const r of rows) {
+    const pending = readPending(r.written?.transport);
+    if (pending) runIds.add(pending.run);
+    if (r.written?.trigger?.run !== undefined) runIds.add(r.written.trigger.run);
+  }
+  return [...runIds];
 }
 
 /** A customer whose operations are on lines of a bulk run. */
@@ -77,21 +118,21 @@ interface Operation {
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);
 
 function withoutPending(written: WrittenState): WrittenState {
-  const { pending: _pending, ...rest } = written;
+  const { transport: _pending, ...rest } = written;
   return rest;
 }
 
 /** One JSONL line of variables for a customer's operations of one kind. */
 function variablesFor(kind: WriteKind, customerKey: string, plan: CustomerPlan): Record<string, unknown> {
   switch (kind) {
-    case "tagsAdd":
-      return { id: customerKey, tags: plan.tagsAdd };
-    case "tagsRemove":
-      return { id: customerKey, tags: plan.tagsRemove };
-    case "metafieldsSet":
-      return { metafields: plan.metafieldsSet.map((m) => ({ ownerId: customerKey, ...m })) };
-    case "metafieldsDelete":
-      return { metafields: plan.metafieldsDelete.map((m) => ({ ownerId: customerKey, ...m })) };
+    case "labelsAdd":
+      return { id: customerKey, tags: plan.labelsAdd };
+    case "labelsRemove":
+      return { id: customerKey, tags: plan.labelsRemove };
+    case "fieldsSet":
+      return { metafields: plan.fieldsSet.map((m) => ({ ownerId: customerKey, ...metafieldWrite(m) })) };
+    case "fieldsDelete":
+      return { metafields: plan.fieldsDelete.map((m) => ({ ownerId: customerKey, namespace: m.place, key: m.key })) };
   }
 }
 
@@ -294,10 +335,10 @@ export async function findRunOperations(graphql: AdminGraphql, runId: number, st
 
 /** Marks customers as pending on lines of this run (before anything is uploaded). */
 export function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "runId" | "save">): PendingCustomer[] {
-  const next: Record<WriteKind, number> = { tagsAdd: 0, tagsRemove: 0, metafieldsSet: 0, metafieldsDelete: 0 };
+  const next: Record<LineKind, number> = { tagsAdd: 0, tagsRemove: 0, metafieldsSet: 0, metafieldsDelete: 0 };
   const pending = jobs.map((job) => {
     const lines: PendingBulk["lines"] = {};
-    for (const kind of kindsOf(job.plan)) lines[kind] = next[kind]++;
+    for (const kind of kindsOf(job.plan)) lines[MUTATION_OF[kind]] = next[MUTATION_OF[kind]]++;
     return {
       customerKey: job.customerKey,
       current: job.written,
@@ -307,7 +348,7 @@ export function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "run
   deps.save(
     pending.map((p) => ({
       customerKey: p.customerKey,
-      written: { ...(p.current ?? { tags: [], metafields: {}, persona: null }), pending: p.pending },
+      written: { ...(p.current ?? { labels: [], fields: {}, persona: null }), transport: storedPending(p.pending) },
       status: "pending",
     })),
   );
@@ -323,16 +364,16 @@ export async function completePending(
   deps: BulkDeps,
   existing: Map<string, string> = new Map(),
 ): Promise<BulkWriteResult> {
-  const result: BulkWriteResult = { written: 0, failed: 0, requests: 0, errors: [], flows: [], operations: [] };
+  const result: BulkWriteResult = { written: 0, failed: 0, requests: 0, errors: [], triggers: [], operations: [] };
   if (customers.length === 0) return result;
   const plans = customers.map((c) => operationsFor(c.current, c.pending.target, c.pending.full));
   const files = new Map<BulkKind, string[]>();
-  for (const kind of WRITE_KINDS) files.set(kind, []);
+  for (const kind of WRITE_KINDS) files.set(MUTATION_OF[kind], []);
   customers.forEach((c, i) => {
     for (const kind of WRITE_KINDS) {
-      const line = c.pending.lines[kind];
+      const line = c.pending.lines[MUTATION_OF[kind]];
       if (line === undefined) continue;
-      files.get(kind)![line] = JSON.stringify(variablesFor(kind, c.customerKey, plans[i]));
+      files.get(MUTATION_OF[kind])![line] = JSON.stringify(variablesFor(kind, c.customerKey, plans[i]));
     }
   });
   const outcomes = await runKinds(deps, files, existing);
@@ -346,20 +387,21 @@ export async function completePending(
     const own: string[] = [];
     const missed: string[] = [];
     for (const kind of kindsOf(plan)) {
-      const line = c.pending.lines[kind];
-      const outcome = outcomes.get(kind);
+      const mutation = MUTATION_OF[kind];
+      const line = c.pending.lines[mutation];
+      const outcome = outcomes.get(mutation);
       const lineResult = line === undefined ? undefined : outcome?.results.get(line);
       done[kind] = lineResult === null;
-      if (typeof lineResult === "string") own.push(`${kind}: ${lineResult}`);
+      if (typeof lineResult === "string") own.push(`${mutation}: ${lineResult}`);
       else if (lineResult === undefined) {
-        missed.push(`${kind}: ${(line !== undefined && outcome?.failures.get(Math.floor(line / perFile))) || "no result line"}`);
+        missed.push(`${mutation}: ${(line !== undefined && outcome?.failures.get(Math.floor(line / perFile))) || "no result line"}`);
       }
     }
-    const { next, complete } = settleCustomer(c.current, c.pending.target, plan, done, { flow: deps.flow });
+    const { next, complete } = settleCustomer(c.current, c.pending.target, plan, done, { trigger: deps.flow });
     if (complete) {
       result.written++;
       saved.push({ customerKey: c.customerKey, written: next, status: "ok", error: null });
-      if (next.flow) result.flows.push({ customerKey: c.customerKey, written: next, flow: next.flow });
+      if (next.trigger) result.triggers.push({ customerKey: c.customerKey, written: next, trigger: next.trigger });
     } else {
       result.failed++;
       const message = [...own, ...missed].join(" | ");
@@ -378,10 +420,10 @@ export async function writeBulk(jobs: readonly WriteJob[], deps: BulkDeps): Prom
 }
 
 /** Customers of a run that still wait for its bulk operations (from Customer.written). */
-export function pendingOf(rows: readonly { customerKey: string; written: WrittenState | null }[], runId: number): PendingCustomer[] {
+export function pendingOf(rows: readonly ResumeRow[], runId: number): PendingCustomer[] {
   const out: PendingCustomer[] = [];
   for (const row of rows) {
-    const pending = row.written?.pending;
+    const pending = readPending(row.written?.transport);
     if (pending && pending.run === runId) out.push({ customerKey: row.customerKey, current: withoutPending(row.written!), pending });
   }
   return out;
@@ -399,7 +441,7 @@ export interface BulkFlowResult extends FlowResult {
  * Shopify refuse flowTriggerReceive in bulk, they go online instead.
  */
 export async function sendFlowsBulk(
-  flows: readonly FlowJob[],
+  flows: readonly TriggerJob[],
   deps: BulkDeps,
   existing: Map<string, string> | null = null,
 ): Promise<BulkFlowResult> {
@@ -407,21 +449,21 @@ export async function sendFlowsBulk(
   if (flows.length === 0) return result;
   // Each trigger remembers its run and line before anything is sent.
   const jobs = existing
-    ? flows.map((f) => ({ ...f, line: f.flow.line ?? -1 }))
-    : flows.map((f, line) => ({ ...f, line, written: { ...f.written, flow: { ...f.flow, run: deps.runId, line } } }));
+    ? flows.map((f) => ({ ...f, line: f.trigger.line ?? -1 }))
+    : flows.map((f, line) => ({ ...f, line, written: { ...f.written, trigger: { ...f.trigger, run: deps.runId, line } } }));
   if (!existing) deps.save(jobs.map((f) => ({ customerKey: f.customerKey, written: f.written })));
 
   let outcome: KindOutcome;
   try {
     const lines: string[] = [];
-    for (const f of jobs) lines[f.line] = JSON.stringify({ handle: FLOW_TRIGGER_HANDLE, payload: flowPayload(f.customerKey, f.flow) });
+    for (const f of jobs) lines[f.line] = JSON.stringify({ handle: FLOW_TRIGGER_HANDLE, payload: flowPayload(f.customerKey, f.trigger) });
     const outcomes = await runKinds(deps, new Map([["flowTriggerReceive", lines]]), existing ?? new Map());
     outcome = outcomes.get("flowTriggerReceive")!;
   } catch (error) {
     if (!(error instanceof BulkMutationRejected)) throw error;
     const unmarked = jobs.map((f) => {
-      const { run: _run, line: _line, ...flow } = f.flow;
-      return { customerKey: f.customerKey, written: { ...f.written, flow }, flow };
+      const { run: _run, line: _line, ...trigger } = f.trigger;
+      return { customerKey: f.customerKey, written: { ...f.written, trigger }, trigger };
     });
     const online = await sendFlowsOnline(unmarked, deps);
     return { ...online, operations: [] };
@@ -430,11 +472,11 @@ export async function sendFlowsBulk(
   const saved: CustomerOutcome[] = [];
   for (const f of jobs) {
     const lineResult = outcome.results.get(f.line);
-    const { flow, ...rest } = f.written;
+    const { trigger, ...rest } = f.written;
     if (lineResult === undefined) {
       // Not run (operation failed): still owed, sent again by a later run.
-      const { run: _run, line: _line, ...owed } = flow!;
-      saved.push({ customerKey: f.customerKey, written: { ...rest, flow: owed } });
+      const { run: _run, line: _line, ...owed } = trigger!;
+      saved.push({ customerKey: f.customerKey, written: { ...rest, trigger: owed } });
       continue;
     }
     if (lineResult === null) result.sent++;

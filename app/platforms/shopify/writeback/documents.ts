@@ -1,8 +1,9 @@
 /**
  * The Admin GraphQL documents write-back sends. Static ones are `#graphql` literals
  * (validated against the real schema by test/graphql-documents.test.ts); the online
- * batch is built per request with aliases and validated in test/writeback.
+ * batch is built per request with aliases and validated in documents.test.ts.
  */
+import type { WriteKind } from "~/writeback/state";
 
 // ---- one customer operation per field (online batches alias many of them) ----
 
@@ -85,6 +86,14 @@ mutation RfmBulkFlowTrigger($handle: String!, $payload: JSON!) {
 }`;
 
 export type BulkKind = "tagsAdd" | "tagsRemove" | "metafieldsSet" | "metafieldsDelete" | "flowTriggerReceive";
+
+/** The mutation that carries each kind of planned operation: labels are tags, fields are metafields. */
+export const MUTATION_OF: Record<WriteKind, Exclude<BulkKind, "flowTriggerReceive">> = {
+  labelsAdd: "tagsAdd",
+  labelsRemove: "tagsRemove",
+  fieldsSet: "metafieldsSet",
+  fieldsDelete: "metafieldsDelete",
+};
 
 export const BULK_DOCUMENTS: Record<BulkKind, { document: string; name: string }> = {
   tagsAdd: { document: BULK_TAGS_ADD, name: "RfmBulkTagsAdd" },

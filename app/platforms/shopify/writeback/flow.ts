@@ -3,8 +3,8 @@
  * extensions/rfm-persona-changed/shopify.extension.toml exactly (a test parses the TOML).
  * Flow wants the customer reference as `customer_id`, the numeric customer id.
  */
-import { legacyId } from "./naming";
-import type { PendingFlow } from "./state";
+import type { PendingTrigger } from "~/writeback/state";
+import { legacyId } from "../ids";
 
 export const FLOW_TRIGGER_HANDLE = "rfm-persona-changed";
 
@@ -19,7 +19,7 @@ export type FlowPayload = {
   customer_id: number;
 } & Record<(typeof FLOW_FIELDS)[keyof typeof FLOW_FIELDS], string>;
 
-export function flowPayload(customerKey: string, flow: PendingFlow): FlowPayload {
+export function flowPayload(customerKey: string, flow: PendingTrigger): FlowPayload {
   const id = legacyId(customerKey);
   if (id === null) throw new Error(`not a customer id: ${customerKey}`);
   return {
