@@ -28,6 +28,8 @@ export interface DesiredContext {
   personaName: (slug: string) => string;
   /** Where the store's writer keeps our fields (the place part of a field id). */
   fieldPlace: string;
+  /** What the store can carry (the writer's capabilities); both by default. */
+  carries?: { labels: boolean; fields: boolean };
 }
 
 export type Writability = "writable" | "guest" | "not-a-customer";
@@ -84,5 +86,6 @@ export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): 
   // Days are UTC days, as everywhere else in the app (snapshots, transitions).
   if (customer.personaSince !== null) set("persona_since", isoDate(utcDay(customer.personaSince)));
   if (customer.scoredAt !== null) set("computed_at", new Date(customer.scoredAt).toISOString().replace(/\.\d{3}Z$/, "Z"));
-  return { labels, fields, persona };
+  // A store that cannot carry labels (or fields) gets none planned.
+  return { labels: ctx.carries?.labels === false ? [] : labels, fields: ctx.carries?.fields === false ? {} : fields, persona };
 }

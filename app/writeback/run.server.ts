@@ -276,6 +276,7 @@ export async function runWriteback(shopId: string, session: WriteSession, option
       personaName: personaNamesFor(settings.personas),
       fieldPlace: session.fieldPlace,
       isWritable: (key) => session.isWritable(key),
+      carries: session.capabilities,
     },
     { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
   );

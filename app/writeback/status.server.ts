@@ -1,6 +1,6 @@
 /**
  * What the dashboard says about write-back beyond per-customer failures: problems the last
- * finished run recorded (e.g. a metafield definition of another type that blocks a key).
+ * finished run recorded (e.g. the store defines one of our fields with another type).
  */
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 

@@ -1,6 +1,6 @@
 /**
  * The customer block's logic, pure so vitest covers it: read the persona metafields
- * write-back maintains (app/writeback/metafields.ts) into what the block shows.
+ * write-back maintains (app/platforms/shopify/writeback/metafields.ts) into what the block shows.
  * Write-back keeps them in the app-reserved namespace (`$app`, which the API reports as
  * `app--<client id>`); customers not yet migrated still carry them under the old merchant
  * namespace ("rfm" by default), so the block prefers ours and falls back to the one that
