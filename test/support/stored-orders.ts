@@ -9,13 +9,14 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { SyncStatusCard, type SyncStatusView } from "~/components/SyncStatusCard";
 import type { CanonicalOrder } from "~/rfm/order";
 import type { TruthOrder } from "../../sim/shopify";
+import { guestKey } from "~/rfm/customer-key";
 
 /** What a stored canonical order must say about a seeded order (money in cents = minor units of USD). */
 export function expectedOf(o: TruthOrder, options: { emails?: boolean } = {}) {
-  const guestKey = options.emails === false || !o.email ? null : `email:${o.email.toLowerCase()}`;
+  const guest = options.emails === false ? null : guestKey(o.email);
   return {
     id: o.id,
-    customerKey: o.customerId ?? guestKey,
+    customerKey: o.customerId ?? guest,
     totalMinor: o.totalCents,
     refundedMinor: o.refundedCents,
     test: o.test,
