@@ -11,6 +11,7 @@ import type { Platform, StoreAdapter, StoreEvent, VerifiedDelivery } from "~/pla
 import { recordDataRequest } from "~/privacy/data-requests.server";
 import { redactCustomer } from "~/privacy/redact.server";
 import { isInstalled, redactShop } from "~/shops/shop-data.server";
+import { uninstallShop } from "~/shops/shop.server";
 import type { OrderStore } from "./order-store.server";
 import { writeTransaction, type SqliteDatabase } from "./sqlite.server";
 
@@ -147,10 +148,8 @@ function apply(event: StoreEvent, ctx: Context): WebhookOutcome | void {
       if (redactShop(db, shopId, event.bodyDomain) === "installed") return "ignored";
       return;
     case "app.uninstalled":
-      db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now.getTime(), now.getTime(), shopId);
-      db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(ctx.domain);
-      // Stop its work; data stays until shop/redact (48 h later) in case the merchant returns.
-      db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
+      // Sessions dropped, work stopped; data stays until shop/redact in case the merchant returns.
+      uninstallShop(db, shopId, now);
       return;
     case "sync.operationFinished": {
       const adapter = ctx.deps.adapterFor?.(ctx.platform);
