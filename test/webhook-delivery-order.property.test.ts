@@ -14,6 +14,7 @@ import { shopifyEvents } from "~/platforms/shopify/webhooks.server";
 import { applyDelivery } from "~/sync/apply-events.server";
 import { restOrder } from "./support/webhooks";
 import { addShop as addShopTo } from "./support/db";
+import { resetDatabase } from "./support/reset";
 
 const AS_OF = new Date("2026-07-01T00:00:00Z");
 
@@ -171,8 +172,7 @@ function outcome(shopId: string) {
 
 let run = 0;
 beforeEach(() => {
-  const { db } = services();
-  for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "PersonaSnapshot", "PersonaTransition", "Shop"]) db.prepare(`DELETE FROM "${t}"`).run();
+  resetDatabase(services().db);
 });
 
 describe("webhook delivery order", () => {

@@ -10,6 +10,7 @@ import { webhooksFromAppToml } from "../sim/shopify";
 import { sampleBody, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLES, type SampleTopic } from "./shopify-samples/payloads";
 import { signedWebhook, deliverWebhook } from "./support/webhooks";
 import { addShop } from "./support/db";
+import { resetDatabase } from "./support/reset";
 
 const SHOP = "samples.myshopify.com";
 const shopId = "shop_samples";
@@ -24,9 +25,7 @@ const db = () => services().db;
 const rows = (sql: string, ...args: unknown[]) => db().prepare(sql).all(...args) as Record<string, unknown>[];
 
 beforeEach(() => {
-  for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "WebhookProblem", "RedactedCustomer", "DataRequest", "SyncState", "Session", "Shop"]) {
-    db().prepare(`DELETE FROM "${t}"`).run();
-  }
+  resetDatabase(db());
   addShop(db(), SHOP, { id: shopId, syncState: false });
 });
 

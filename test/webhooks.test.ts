@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { services } from "~/services.server";
 import { signedWebhook, restOrder, deliverWebhook } from "./support/webhooks";
 import { addShop } from "./support/db";
+import { resetDatabase } from "./support/reset";
 
 const SHOP = "hooks.myshopify.com";
 let shopId = "";
@@ -21,9 +22,7 @@ const deliver = deliverWebhook;
 
 beforeEach(() => {
   const { db } = services();
-  for (const t of ["OrderLine", "Order", "Customer", "Job", "WebhookEvent", "WebhookProblem", "RedactedCustomer", "DataRequest", "SyncState", "Session", "Shop"]) {
-    db.prepare(`DELETE FROM "${t}"`).run();
-  }
+  resetDatabase(db);
   shopId = "shop_hooks";
   addShop(db, SHOP, { id: shopId, syncState: false });
 });

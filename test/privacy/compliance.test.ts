@@ -9,6 +9,7 @@ import { CUSTOMER_DATA_EXEMPT, CUSTOMER_DATA_TABLES } from "~/privacy/redact.ser
 import { services } from "~/services.server";
 import { restOrder, signedWebhook, deliverWebhook } from "../support/webhooks";
 import { addShop as addShopTo } from "../support/db";
+import { resetDatabase } from "../support/reset";
 
 const GONE = "gone.myshopify.com"; // uninstalled: shop/redact may erase it
 const KEPT = "kept.myshopify.com"; // installed
@@ -81,8 +82,7 @@ function addShop(id: string, domain: string, uninstalledAt: number | null) {
 }
 
 beforeEach(() => {
-  const { db } = services();
-  for (const m of models) db.prepare(`DELETE FROM "${tableOf(m.name)}"`).run();
+  resetDatabase(services().db);
   addShop(GONE_ID, GONE, Date.now() - 49 * 3_600_000);
   addShop(KEPT_ID, KEPT, null);
 });

@@ -6,23 +6,15 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { pruneOldRows } from "~/housekeeping/prune.server";
 import { loader as dashboard } from "~/routes/app._index";
 import { loader as download } from "~/routes/app.data-requests.$id";
-import { action as webhooks } from "~/routes/webhooks";
 import { services } from "~/services.server";
 import { addShop, appRequest, args, BROWSER, resetDatabase, run, storeOfflineSession } from "../routes/support";
-import { restOrder, signedWebhook } from "../support/webhooks";
+import { deliverWebhook, restOrder, signedWebhook } from "../support/webhooks";
 
 const ALPHA = "alpha.myshopify.com";
 const BETA = "beta.myshopify.com";
 const DAY = 86_400_000;
 
-async function deliver(request: Request): Promise<Response> {
-  try {
-    return await webhooks({ request, params: {}, context: {} });
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
-}
+const deliver = deliverWebhook;
 
 const dataRequest = (shop: string, requestId: number, customerId = 1) =>
   signedWebhook("customers/data_request", shop, {
@@ -35,7 +27,6 @@ const dataRequest = (shop: string, requestId: number, customerId = 1) =>
 
 beforeEach(async () => {
   resetDatabase();
-  services().db.prepare(`DELETE FROM "DataRequest"`).run();
   addShop(ALPHA);
   addShop(BETA);
   await storeOfflineSession(ALPHA);

@@ -8,6 +8,7 @@ import { getJwt, setUpValidSession } from "@shopify/shopify-api/test-helpers";
 import { sessionStorage } from "~/platforms/shopify/shopify.server";
 import { services } from "~/services.server";
 import { addShop as addShopTo, type ShopFixture } from "../support/db";
+import { resetDatabase as resetTables } from "../support/reset";
 
 export const API_KEY = process.env.SHOPIFY_API_KEY ?? "test-api-key";
 export const API_SECRET = process.env.SHOPIFY_API_SECRET ?? "test-api-secret";
@@ -52,56 +53,11 @@ export async function formPost(path: string, shop: string, fields: Record<string
 
 export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
-export interface Outcome<T = unknown> {
-  status: number;
-  data: T;
-  response: Response | null;
-  headers: Headers;
-}
+export { args, run, type Outcome } from "../support/routes";
 
-/**
- * Runs a loader or action and normalises what it gives back — plain data, data()
- * with a status, a returned or a thrown Response — to { status, data }.
- */
-export async function run<T = any>(fn: () => Promise<unknown>): Promise<Outcome<T>> {
-  let result: unknown;
-  try {
-    result = await fn();
-  } catch (e) {
-    if (!(e instanceof Response)) throw e;
-    result = e;
-  }
-  if (result instanceof Response) {
-    const type = result.headers.get("Content-Type") ?? "";
-    const data = type.includes("json") ? await result.clone().json() : undefined;
-    return { status: result.status, data: data as T, response: result, headers: result.headers };
-  }
-  if (result && typeof result === "object" && (result as { type?: string }).type === "DataWithResponseInit") {
-    const { data, init } = result as { data: T; init: ResponseInit | null };
-    return { status: init?.status ?? 200, data, response: null, headers: new Headers(init?.headers) };
-  }
-  return { status: 200, data: result as T, response: null, headers: new Headers() };
-}
-
-export const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
-
-/** Empties every table the admin pages read, so each test starts from nothing. */
+/** Empties every table, so each test starts from nothing. */
 export function resetDatabase(): void {
-  const { db } = services();
-  for (const t of [
-    "OrderLine",
-    "Order",
-    "Customer",
-    "PersonaSnapshot",
-    "PersonaTransition",
-    "Job",
-    "SyncState",
-    "Session",
-    "DownloadToken",
-    "Shop",
-  ]) {
-    db.prepare(`DELETE FROM "${t}"`).run();
-  }
+  resetTables(services().db);
 }
 
 /** A shop row as install leaves it, in the app's database; returns its id. */

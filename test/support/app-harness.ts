@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../../sim/shopify";
 import { installSimulatorInterception } from "~/platforms/shopify/simulator.server";
+import { args, responseOf } from "./routes";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
@@ -46,13 +47,7 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
   const server: Server = createServer(async (req, res) => {
     try {
       const request = await toRequest(req, appUrl);
-      let response: Response;
-      try {
-        response = req.url?.startsWith("/webhooks") ? await action({ request, params: {}, context: {} }) : new Response("not found", { status: 404 });
-      } catch (e) {
-        if (!(e instanceof Response)) throw e;
-        response = e;
-      }
+      const response = req.url?.startsWith("/webhooks") ? await responseOf(() => action(args(request))) : new Response("not found", { status: 404 });
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (err) {

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { args, responseOf } from "./routes";
 
 /** A webhook request exactly as Shopify sends it: raw JSON body signed with the app secret. */
 export function signedWebhook(
@@ -57,10 +58,5 @@ export function restOrder(id: number, customerId: number | null, overrides: Reco
 /** Sends a webhook request to the app's real webhook route, as the HTTP server would, and returns its answer. */
 export async function deliverWebhook(request: Request): Promise<Response> {
   const { action } = await import("~/routes/webhooks");
-  try {
-    return await action({ request, params: {}, context: {} });
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
+  return responseOf(() => action(args(request)));
 }
