@@ -8,8 +8,9 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../../sim/shopify";
+import { metafieldDefinitionsFromAppToml, parseGid, startSimulator, webhooksFromAppToml, type SeedData, type SimShop, type Simulator } from "../../sim/shopify";
 import { installSimulatorInterception } from "~/platforms/shopify/simulator.server";
+import type { StorePersonaData } from "./persona-data";
 import { args, responseOf } from "./routes";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -125,4 +126,22 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       await closed;
     },
   };
+}
+
+/** How the simulated store spells the app's `$app` metafield namespace: app--<the app's client id>. */
+export function appNamespaceOf(shop: SimShop): string {
+  return `app--${shop.context(null, "request").apiClientId}`;
+}
+
+/** What a simulated customer carries: every tag, and the app's own metafields by key; null when there is no such customer. */
+export function personaDataIn(shop: SimShop, customerKey: string): StorePersonaData | null {
+  const id = parseGid(customerKey);
+  const customer = id?.type === "Customer" ? shop.store.customers.get(id.id) : undefined;
+  if (!customer) return null;
+  const namespace = appNamespaceOf(shop);
+  const fields = shop.store
+    .metafieldsOf("CUSTOMER", customer.id)
+    .filter((m) => m.namespace === namespace)
+    .map((m) => [m.key, m.value]);
+  return { labels: [...customer.tags], fields: Object.fromEntries(fields) };
 }
