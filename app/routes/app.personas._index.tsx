@@ -1,8 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, IndexTable, Layout, Link, Page, Text } from "@shopify/polaris";
-import { formatMoney, formatNumber, formatPercent } from "~/components/format";
-import { PersonaLabel } from "~/components/PersonaLabel";
+import { PersonasPage } from "~/components/pages/PersonasPage";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { listPersonas } from "~/dashboard/personas.server";
 import { services } from "~/services.server";
@@ -15,79 +13,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export default function Personas() {
-  const { personas, currency, locale, customersScored } = useLoaderData<typeof loader>();
-  return (
-    <Page title="Personas" subtitle={`${formatNumber(customersScored, locale)} customers with a persona`}>
-      <Layout>
-        <Layout.Section>
-          <Card padding="0">
-            <IndexTable
-              resourceName={{ singular: "persona", plural: "personas" }}
-              itemCount={personas.length}
-              selectable={false}
-              headings={[
-                { title: "Persona" },
-                { title: "Who they are" },
-                { title: "Customers", alignment: "end" },
-                { title: "Share", alignment: "end" },
-                { title: "Revenue", alignment: "end" },
-                { title: "Tag" },
-              ]}
-            >
-              {personas.map((p, i) => (
-                <IndexTable.Row id={p.slug} key={p.slug} position={i}>
-                  <IndexTable.Cell>
-                    <Link url={`/app/personas/${p.slug}`} removeUnderline monochrome>
-                      <PersonaLabel persona={p} />
-                    </Link>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <div style={{ maxWidth: "28rem", whiteSpace: "normal" }}>
-                      <Text as="span" variant="bodySm" tone="subdued">
-                        {p.description}
-                      </Text>
-                    </div>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {formatNumber(p.customers, locale)}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {formatPercent(p.customerShare, locale)}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {formatMoney(p.revenueMinor, currency, locale)}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <code>{p.tag}</code>
-                  </IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
-          </Card>
-        </Layout.Section>
-        <Layout.Section variant="oneThird">
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                Using personas
-              </Text>
-              <Text as="p" variant="bodySm">
-                Every customer with a persona carries its tag in your store. Filter customers by the tag, build a segment
-                with it, or start a Shopify Flow automation when the tag is added or removed.
-              </Text>
-              <Link url="/app/settings">Change names, colours or the persona map</Link>
-            </BlockStack>
-          </Card>
-        </Layout.Section>
-      </Layout>
-    </Page>
-  );
+  return <PersonasPage data={useLoaderData<typeof loader>()} />;
 }
 
 export function ErrorBoundary() {

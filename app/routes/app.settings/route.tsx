@@ -1,16 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
-import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { useEffect, useMemo, useState } from "react";
+import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { appBridge } from "~/components/app-bridge";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
-import type { ShopSettings } from "~/settings/shop-settings";
-import { formFromSettings, settingsInputFromForm, type SettingsForm } from "~/components/settings/form-model";
-import { PersonaMapEditor } from "~/components/settings/PersonaMapEditor";
-import { PreviewResult } from "~/components/settings/PreviewResult";
-import { CountingRulesSection, ScoringSection, WritebackSection } from "~/components/settings/sections";
+import { SettingsPage } from "~/components/pages/SettingsPage";
 import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
 import { previewInWorker } from "~/scoring/pool.server";
 import { services } from "~/services.server";
@@ -52,127 +45,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return { intent: intent.data, saved: true as const };
 };
 
-type ActionResult = {
-  intent: "preview" | "save" | "remove" | null;
-  removing?: true;
-  errors?: Record<string, string>;
-  preview?: Parameters<typeof PreviewResult>[0]["preview"];
-  saved?: true;
-};
-
 export default function Settings() {
-  const page = useLoaderData<typeof loader>();
-  const { currency, locale } = page;
-  const initial = useMemo(() => formFromSettings(page.settings as unknown as ShopSettings, currency), [page.settings, currency]);
-  const [form, setForm] = useState<SettingsForm>(initial);
-  const [dirty, setDirty] = useState(false);
-  const previewer = useFetcher<typeof action>();
-  const saver = useFetcher<typeof action>();
-  const remover = useFetcher<typeof action>();
-  const removal = remover.data as ActionResult | undefined;
-
-  const previewResult = previewer.data as ActionResult | undefined;
-  const saveResult = saver.data as ActionResult | undefined;
-  const latest = saver.state === "idle" && saveResult ? saveResult : previewResult;
-  const errors = latest?.errors ?? {};
-  const error = (path: string) => errors[path];
-
-  useEffect(() => {
-    if (saver.state === "idle" && saveResult?.saved) {
-      setDirty(false);
-      appBridge()?.toast.show("Settings saved. Customers are being rescored.");
-    }
-    // Only when a save comes back.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [saver.state, saveResult]);
-
-  const change = <K extends keyof SettingsForm>(key: K) => (value: SettingsForm[K]) => {
-    setForm((f) => ({ ...f, [key]: value }));
-    setDirty(true);
-  };
-  const submit = (intent: "preview" | "save") => {
-    const fields = { intent, settings: JSON.stringify(settingsInputFromForm(form, currency)) };
-    (intent === "save" ? saver : previewer).submit(fields, { method: "post" });
-  };
-
-  const errorCount = Object.keys(errors).length;
-  return (
-    <Page
-      title="Settings"
-      subtitle="What counts, how customers are scored, which persona each score gets, and what is written to your store"
-      primaryAction={{ content: "Save", loading: saver.state !== "idle", onAction: () => submit("save") }}
-      secondaryActions={[{ content: "Preview changes", loading: previewer.state !== "idle", onAction: () => submit("preview") }]}
-    >
-      <Layout>
-        {errorCount > 0 && (
-          <Layout.Section>
-            <Banner tone="critical" title={`Please fix ${errorCount === 1 ? "1 field" : `${errorCount} fields`}`}>
-              <Text as="p">Each problem is shown on its field below.</Text>
-              {errors.settings && <Text as="p">{errors.settings}</Text>}
-            </Banner>
-          </Layout.Section>
-        )}
-        {saveResult?.saved && !dirty && (
-          <Layout.Section>
-            <Banner tone="success" title="Settings saved">
-              <Text as="p">Customers are being rescored; personas in your store update once scoring finishes.</Text>
-            </Banner>
-          </Layout.Section>
-        )}
-        {previewResult?.preview && (
-          <Layout.AnnotatedSection title="Preview" description="What saving these settings would change.">
-            <PreviewResult preview={previewResult.preview} currency={currency} locale={locale} />
-          </Layout.AnnotatedSection>
-        )}
-        <Layout.AnnotatedSection
-          title="What counts"
-          description="Orders these rules leave out don't count towards any score. Customers with no counted order get no persona."
-        >
-          <CountingRulesSection value={form.rules} onChange={change("rules")} error={error} />
-        </Layout.AnnotatedSection>
-        <Layout.AnnotatedSection title="Scoring" description="How recency, frequency and spend become scores from 1 to 5.">
-          <ScoringSection value={form.scoring} onChange={change("scoring")} error={error} currency={currency} />
-        </Layout.AnnotatedSection>
-        <Layout.AnnotatedSection
-          title="Personas"
-          description="Rules apply in order; the first whose ranges hold a customer's R, F and M scores names their persona."
-        >
-          <PersonaMapEditor rules={form.personas} onChange={change("personas")} error={error} />
-        </Layout.AnnotatedSection>
-        <Layout.AnnotatedSection title="Write-back" description="How personas appear on customers in your store.">
-          <BlockStack gap="400">
-            <WritebackSection value={form.writeback} onChange={change("writeback")} error={error} />
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h3" variant="headingSm">
-                  Remove persona data from your store
-                </Text>
-                <Text as="p" tone="subdued">
-                  Turns write-back off and removes every persona tag and metafield this app wrote to your customers
-                  (your own tags are not touched). Do this before uninstalling if you want your store clean.
-                </Text>
-                {removal?.removing ? (
-                  <Banner tone="info" title="Removing persona tags and metafields">
-                    <Text as="p">Write-back is off. The removal runs in the background as a bulk operation.</Text>
-                  </Banner>
-                ) : (
-                  <InlineStack>
-                    <Button
-                      tone="critical"
-                      loading={remover.state !== "idle"}
-                      onClick={() => remover.submit({ intent: "remove" }, { method: "post" })}
-                    >
-                      Remove all persona tags and metafields
-                    </Button>
-                  </InlineStack>
-                )}
-              </BlockStack>
-            </Card>
-          </BlockStack>
-        </Layout.AnnotatedSection>
-      </Layout>
-    </Page>
-  );
+  return <SettingsPage data={useLoaderData<typeof loader>()} />;
 }
 
 export function ErrorBoundary() {

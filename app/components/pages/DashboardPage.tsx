@@ -1,0 +1,150 @@
+/** The dashboard: sync status, headline figures, customers per persona, the trend and the score grid. */
+import type { SerializeFrom } from "@remix-run/node";
+import { Link as RemixLink } from "@remix-run/react";
+import { BlockStack, Button, ButtonGroup, Card, DataTable, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import type { DashboardData } from "~/dashboard/overview.server";
+import { GRID_AXES } from "~/dashboard/grid-axes";
+import { ScoreGrid } from "../charts/ScoreGrid";
+import { ShareBar } from "../charts/ShareBar";
+import { TrendChart } from "../charts/TrendChart";
+import { EmptyDashboard } from "../EmptyDashboard";
+import { FigureCard } from "../FigureCard";
+import { formatDate, formatDelta, formatMoney, formatNumber, formatPercent } from "../format";
+import { PersonaLabel } from "../PersonaLabel";
+import { SyncStatusCard } from "../SyncStatusCard";
+
+/** What the dashboard's loader sends. */
+export type DashboardPageData = SerializeFrom<DashboardData & { locale: string }>;
+
+const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;
+
+export function DashboardPage({ data }: { data: DashboardPageData }) {
+  const { locale, currency } = data;
+
+  if (data.emptyState) {
+    return (
+      <Page title="Dashboard">
+        <Layout>
+          <Layout.Section>
+            <SyncStatusCard status={data.status} locale={locale} />
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <EmptyDashboard state={data.emptyState} ordersDone={data.status.ordersDone} orders={data.totals.orders} />
+            </Card>
+          </Layout.Section>
+        </Layout>
+      </Page>
+    );
+  }
+
+  const rows = data.personas.map((p) => [
+    <RemixLink key={p.slug} to={`/app/personas/${p.slug}`} style={{ textDecoration: "none", color: "inherit" }}>
+      <PersonaLabel persona={p} />
+    </RemixLink>,
+    formatNumber(p.customers, locale),
+    formatPercent(p.customerShare, locale),
+    formatMoney(p.revenueMinor, currency, locale),
+    formatPercent(p.revenueShare, locale),
+    p.changeCustomers === null ? "—" : formatDelta(p.changeCustomers, locale),
+  ]);
+
+  return (
+    <Page title="Dashboard" subtitle="Your customers by RFM persona">
+      <Layout>
+        <Layout.Section>
+          <SyncStatusCard status={data.status} locale={locale} />
+        </Layout.Section>
+        <Layout.Section>
+          <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
+            <FigureCard size="lg" label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} />
+            <FigureCard size="lg" label="Their counted spend" value={formatMoney(data.totals.revenueMinor, currency, locale)} />
+            <FigureCard
+              size="lg"
+              label="Guests (scored, not tagged)"
+              value={formatNumber(data.totals.guestsScored, locale)}
+              note="Guest checkouts have no customer record to tag."
+            />
+            <FigureCard
+              size="lg"
+              label="Without a persona"
+              value={formatNumber(data.totals.customersWithoutPersona, locale)}
+              note="No order that counts under your rules."
+            />
+          </InlineGrid>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Personas
+              </Text>
+              <ShareBar
+                label="Share of customers"
+                locale={locale}
+                parts={data.personas.map((p) => ({ ...p, share: p.customerShare }))}
+              />
+              <DataTable
+                columnContentTypes={["text", "numeric", "numeric", "numeric", "numeric", "numeric"]}
+                headings={["Persona", "Customers", "Share", "Revenue", "Share of revenue", "Change"]}
+                rows={rows}
+                footerContent={
+                  data.change
+                    ? `Change: customers on ${formatDate(data.change.latestDay, locale)} against ${formatDate(data.change.comparedDay, locale)}.`
+                    : "Change since last week appears once a week of daily snapshots exists."
+                }
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Persona sizes over time
+              </Text>
+              {data.trend.days.length > 0 ? (
+                <TrendChart
+                  days={data.trend.days}
+                  series={data.trend.series}
+                  locale={locale}
+                  label="Customers per persona, one point per daily snapshot"
+                />
+              ) : (
+                <Text as="p" tone="subdued">
+                  The trend starts with the first daily snapshot.
+                </Text>
+              )}
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <InlineGrid columns="1fr auto" alignItems="center">
+                <Text as="h2" variant="headingMd">
+                  {DIM_NAMES[data.grid.rowDim]} × {DIM_NAMES[data.grid.colDim]}
+                </Text>
+                <ButtonGroup variant="segmented">
+                  {GRID_AXES.map((axes) => (
+                    <Button key={axes} url={`?grid=${axes}`} pressed={data.grid.axes === axes} size="slim">
+                      {axes.toUpperCase().split("").join("×")}
+                    </Button>
+                  ))}
+                </ButtonGroup>
+              </InlineGrid>
+              <ScoreGrid
+                cells={data.grid.cells}
+                maxCustomers={data.grid.maxCustomers}
+                rowLabel={DIM_NAMES[data.grid.rowDim]}
+                colLabel={DIM_NAMES[data.grid.colDim]}
+                currency={currency}
+                locale={locale}
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
