@@ -1,38 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSeed, type SeedData, type TruthOrder } from "../sim/shopify";
+import { generateSeed, type SeedData } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
-import type { CanonicalOrder } from "~/rfm/order";
-
-/** What a stored canonical order must say about a seeded order (money in cents = minor units of USD). */
-function expectedOf(o: TruthOrder) {
-  return {
-    id: o.id,
-    customerKey: o.customerId ?? (o.email ? `email:${o.email.toLowerCase()}` : null),
-    totalMinor: o.totalCents,
-    refundedMinor: o.refundedCents,
-    test: o.test,
-    cancelled: o.cancelledAt !== null,
-    pos: o.pos,
-    subscription: o.subscription && /^subscription/.test(o.sourceName),
-    lineItems: o.lineItems
-      .map((l) => ({ id: l.id, totalMinor: l.discountedTotalCents, subscription: l.subscription }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1)),
-  };
-}
-function projection(o: CanonicalOrder) {
-  return {
-    id: o.id,
-    customerKey: o.customerKey,
-    totalMinor: o.totalMinor,
-    refundedMinor: o.refundedMinor,
-    test: o.test,
-    cancelled: o.cancelled,
-    pos: o.pos,
-    subscription: o.subscription,
-    lineItems: o.lineItems.map((l) => ({ id: l.id, totalMinor: l.totalMinor, subscription: l.subscription })),
-  };
-}
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+import { byId, expectedOf, projection } from "./support/stored-orders";
 
 let h: Harness;
 let seed: SeedData;

@@ -6,20 +6,8 @@
  */
 import type { Platform } from "~/platforms/types";
 import type { StorePersonaData } from "../support/persona-data";
+import type { ExpectedOrder } from "../support/stored-orders";
 import { shopifyPlatformHarness } from "./shopify";
-
-/** What a stored order must say, in neutral terms (money in minor units of the shop currency). */
-export interface ExpectedOrder {
-  id: string;
-  customerKey: string | null;
-  totalMinor: number;
-  refundedMinor: number;
-  test: boolean;
-  cancelled: boolean;
-  pos: boolean;
-  subscription: boolean;
-  lineItems: { id: string; totalMinor: number; subscription: boolean }[];
-}
 
 export interface PlatformHarness {
   readonly platform: Platform;

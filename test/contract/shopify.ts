@@ -7,7 +7,8 @@ import { guestKey } from "~/rfm/customer-key";
 import { gid, generateSeed, parseGid, type SimOrder, type SimShop } from "../../sim/shopify";
 import { lineDiscountedTotalCents, refundedCents, totalCents } from "../../sim/shopify/order-math";
 import { personaDataIn, startHarness, type Harness } from "../support/app-harness";
-import type { ExpectedOrder, PlatformHarness } from "./platforms";
+import type { ExpectedOrder } from "../support/stored-orders";
+import type { PlatformHarness } from "./platforms";
 
 /** The Admin API mutations that write to customers (tags, metafields, bulk writes, Flow). */
 const WRITE_MUTATIONS = new Set(["tagsAdd", "tagsRemove", "metafieldsSet", "metafieldsDelete", "bulkOperationRunMutation", "flowTriggerReceive"]);

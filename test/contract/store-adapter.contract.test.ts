@@ -9,32 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adapterFor } from "~/platforms/registry.server";
 import type { PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
-import type { CanonicalOrder } from "~/rfm/order";
 import { expectStoreMatchesDatabase } from "../support/persona-data";
-import { PLATFORM_HARNESSES, type ExpectedOrder, type PlatformHarness } from "./platforms";
+import { byId, projection, type ExpectedOrder } from "../support/stored-orders";
+import { PLATFORM_HARNESSES, type PlatformHarness } from "./platforms";
 
 async function appServices() {
   const { services } = await import("~/services.server");
   const { default: prisma } = await import("~/db.server");
   return { ...services(), prisma };
 }
-
-function projection(o: CanonicalOrder): ExpectedOrder {
-  return {
-    id: o.id,
-    customerKey: o.customerKey,
-    totalMinor: o.totalMinor,
-    refundedMinor: o.refundedMinor,
-    test: o.test,
-    cancelled: o.cancelled,
-    pos: o.pos,
-    subscription: o.subscription,
-    lineItems: o.lineItems
-      .map((l) => ({ id: l.id, totalMinor: l.totalMinor, subscription: l.subscription }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1)),
-  };
-}
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
 
 describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const))("the %s store adapter", (_platform, make) => {
   const p: PlatformHarness = make();

@@ -11,8 +11,21 @@ import type { CanonicalOrder } from "~/rfm/order";
 import type { TruthOrder } from "../../sim/shopify";
 import { guestKey } from "~/rfm/customer-key";
 
+/** What a stored order must say, in neutral terms (money in minor units of the shop currency). */
+export interface ExpectedOrder {
+  id: string;
+  customerKey: string | null;
+  totalMinor: number;
+  refundedMinor: number;
+  test: boolean;
+  cancelled: boolean;
+  pos: boolean;
+  subscription: boolean;
+  lineItems: { id: string; totalMinor: number; subscription: boolean }[];
+}
+
 /** What a stored canonical order must say about a seeded order (money in cents = minor units of USD). */
-export function expectedOf(o: TruthOrder, options: { emails?: boolean } = {}) {
+export function expectedOf(o: TruthOrder, options: { emails?: boolean } = {}): ExpectedOrder {
   const guest = options.emails === false ? null : guestKey(o.email);
   return {
     id: o.id,
@@ -22,13 +35,16 @@ export function expectedOf(o: TruthOrder, options: { emails?: boolean } = {}) {
     test: o.test,
     cancelled: o.cancelledAt !== null,
     pos: o.pos,
+    // A subscription order is one a subscription app created (a renewal), not any order with a subscription line.
+    subscription: o.subscription && /^subscription/.test(o.sourceName),
     lineItems: o.lineItems
       .map((l) => ({ id: l.id, totalMinor: l.discountedTotalCents, subscription: l.subscription }))
       .sort((a, b) => (a.id < b.id ? -1 : 1)),
   };
 }
 
-export function projection(o: CanonicalOrder) {
+/** The part of a stored order compared with the store's. */
+export function projection(o: CanonicalOrder): ExpectedOrder {
   return {
     id: o.id,
     customerKey: o.customerKey,
@@ -37,6 +53,7 @@ export function projection(o: CanonicalOrder) {
     test: o.test,
     cancelled: o.cancelled,
     pos: o.pos,
+    subscription: o.subscription,
     lineItems: o.lineItems
       .map((l) => ({ id: l.id, totalMinor: l.totalMinor, subscription: l.subscription }))
       .sort((a, b) => (a.id < b.id ? -1 : 1)),
