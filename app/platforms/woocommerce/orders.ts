@@ -199,30 +199,26 @@ function rateToStore(order: WooOrder, storeCurrency: string): { rate: number; ra
 export function mapWooCommerceOrder(payload: unknown, storeCurrency: string, options: WooOrderOptions = {}): WooOrderMapping {
   const order = parseWooCommerceOrder(payload);
   const own = (amount: string) => toMinorUnits(amount, order.currency);
-
-  let money: OrderMoney;
-  let toStore: (ownMinor: number) => number;
-  if (order.currency === storeCurrency) {
-    money = { basis: "store" };
-    toStore = (m) => m;
-  } else {
-    const found = rateToStore(order, storeCurrency);
-    if (found) {
-      const scale = 10 ** (currencyExponent(storeCurrency) - currencyExponent(order.currency));
-      money = { basis: "converted", currency: order.currency, ...found };
-      toStore = (m) => Math.round(m * found.rate * scale);
-    } else {
-      money = { basis: "unconverted", currency: order.currency, totalMinor: 0, refundedMinor: 0 };
-      toStore = () => 0;
-    }
-  }
-
   const totalOwn = own(order.total);
   // Refunds are listed with negative totals; the order keeps its original total.
   let refundedOwn = order.refunds.reduce((sum, r) => sum + Math.abs(own(r.total)), 0);
   // "refunded" is WooCommerce's fully refunded: net it to nothing even if refunds[] falls short.
   if (order.status === "refunded") refundedOwn = Math.max(refundedOwn, totalOwn);
-  if (money.basis === "unconverted") money = { ...money, totalMinor: totalOwn, refundedMinor: refundedOwn };
+
+  let money: OrderMoney;
+  let toStore: (ownMinor: number) => number;
+  const rate = order.currency === storeCurrency ? null : rateToStore(order, storeCurrency);
+  if (order.currency === storeCurrency) {
+    money = { basis: "store" };
+    toStore = (m) => m;
+  } else if (rate) {
+    const scale = 10 ** (currencyExponent(storeCurrency) - currencyExponent(order.currency));
+    money = { basis: "converted", currency: order.currency, ...rate };
+    toStore = (m) => Math.round(m * rate.rate * scale);
+  } else {
+    money = { basis: "unconverted", currency: order.currency, totalMinor: totalOwn, refundedMinor: refundedOwn };
+    toStore = () => 0;
+  }
 
   const customerKey = order.customer_id > 0 ? wooCustomerKey(order.customer_id) : guestKey(order.billing?.email);
   const channel = order.created_via?.trim() || null;
