@@ -23,7 +23,7 @@ describe("install → backfill → recompute against the simulator", () => {
   it("GIVEN a seeded store WHEN the app is installed THEN every order is stored exactly as the store has it", async () => {
     const { store } = await services();
     const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
-    expect(stored).toEqual(seed.truth.orders.map(expectedOf).sort(byId));
+    expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
 
   it("GIVEN the backfill finished WHEN its state is read THEN progress is complete and scores exist", async () => {
@@ -74,7 +74,7 @@ describe("install → backfill → recompute against the simulator", () => {
     const after = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
     expect(after.ordersDone).toBe(seed.truth.counts.orders);
     const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
-    expect(stored).toEqual(seed.truth.orders.map(expectedOf).sort(byId));
+    expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
 });
 
@@ -100,7 +100,7 @@ describe("a bulk export that fails", () => {
     const state = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
     expect(state).toMatchObject({ phase: "idle", bulkAttempts: 2, lastError: null, ordersDone: seed.truth.counts.orders });
     const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
-    expect(stored).toEqual(seed.truth.orders.map(expectedOf).sort(byId));
+    expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
 });
 

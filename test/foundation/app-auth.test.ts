@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loader as appLoader } from "~/routes/app";
 import { loader as healthLoader } from "~/routes/healthz";
-
-const browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+import { BROWSER as browser } from "../support/routes";
 
 async function thrown(fn: () => Promise<unknown>): Promise<Response> {
   try {

@@ -9,6 +9,7 @@ import { sessionStorage } from "~/platforms/shopify/shopify.server";
 import { services } from "~/services.server";
 import { addShop as addShopTo, type ShopFixture } from "../support/db";
 import { resetDatabase as resetTables } from "../support/reset";
+import { BROWSER } from "../support/routes";
 
 export const API_KEY = process.env.SHOPIFY_API_KEY ?? "test-api-key";
 export const API_SECRET = process.env.SHOPIFY_API_SECRET ?? "test-api-secret";
@@ -51,9 +52,8 @@ export async function formPost(path: string, shop: string, fields: Record<string
   return appRequest(path, shop, { method: "POST", body: new URLSearchParams(fields) });
 }
 
-export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
-export { args, run, type Outcome } from "../support/routes";
+export { args, BROWSER, run, type Outcome } from "../support/routes";
 
 /** Empties every table, so each test starts from nothing. */
 export function resetDatabase(): void {

@@ -11,10 +11,9 @@ import path from "node:path";
 import { metafieldDefinitionsFromAppToml, parseGid, startSimulator, webhooksFromAppToml, type SeedData, type SimShop, type Simulator } from "../../sim/shopify";
 import { installSimulatorInterception } from "~/platforms/shopify/simulator.server";
 import type { StorePersonaData } from "./persona-data";
-import { args, responseOf } from "./routes";
+import { args, BROWSER, responseOf } from "./routes";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
 async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
   const chunks: Buffer[] = [];

@@ -3,6 +3,9 @@
  * throws it (Remix answers a thrown Response as if it were returned).
  */
 
+/** A merchant's browser (Shopify's library answers a bot's user agent differently). */
+export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+
 /** The arguments Remix hands a loader or action. */
 export const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
 

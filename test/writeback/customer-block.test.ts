@@ -13,7 +13,7 @@ import {
   type MetafieldValue,
 } from "../../extensions/rfm-customer-block/src/view-model";
 import { validateAdminDocument } from "../../sim/shopify";
-import { createTestShop, customerGid, scoredCustomer, startHarness, type Harness } from "./support";
+import { createTestShop, customerGid, scoredCustomer, startWritebackSim, type WritebackSim } from "./support";
 
 const mf = (key: string, value: string, namespace = "rfm"): MetafieldValue => ({ namespace, key, value });
 const NOW = new Date("2026-11-13T09:00:00Z");
@@ -72,9 +72,9 @@ describe("customer block view model", () => {
   });
 
   describe("against the simulator", () => {
-    let h: Harness;
+    let h: WritebackSim;
     beforeAll(async () => {
-      h = await startHarness();
+      h = await startWritebackSim();
     });
     afterAll(async () => {
       await h.sim.stop();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOW_TRIGGER_HANDLE, flowPayload } from "~/platforms/shopify/writeback/flow";
 import { runWriteback } from "~/platforms/shopify/writeback/writer.server";
 import { upsertScoredCustomers } from "./sim-client";
-import { createTestShop, scoredCustomer, startHarness, type Harness } from "./support";
+import { createTestShop, scoredCustomer, startWritebackSim, type WritebackSim } from "./support";
 
 interface TriggerField {
   type: string;
@@ -67,9 +67,9 @@ describe("Flow trigger extension", () => {
   });
 
   describe("against the simulator", () => {
-    let h: Harness;
+    let h: WritebackSim;
     beforeAll(async () => {
-      h = await startHarness();
+      h = await startWritebackSim();
     });
     afterAll(async () => {
       await h.sim.stop();

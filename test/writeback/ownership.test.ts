@@ -12,13 +12,13 @@ import { LEGACY_NAMESPACE, PERSONA_METAFIELDS, PERSONA_NAMESPACE } from "~/platf
 import { runWriteback } from "~/platforms/shopify/writeback/writer.server";
 import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
 import { createManualClock, metafieldDefinitionsFromAppToml, startSimulator } from "../../sim/shopify";
-import { appNamespaceOf, createTestShop, customerGid, expectStoreMatchesDatabase, scoredCustomer, simCustomerId, type Harness } from "./support";
+import { appNamespaceOf, createTestShop, customerGid, expectStoreMatchesDatabase, scoredCustomer, simCustomerId, type WritebackSim } from "./support";
 
 const toml = readFileSync(path.resolve(import.meta.dirname, "..", "..", "shopify.app.toml"), "utf8");
 const scored = (count: number, at: number) => Array.from({ length: count }, (_, n) => scoredCustomer(n, at));
 
 /** A simulator whose app declares (`declared`) or does not declare the TOML definitions. */
-async function harness(declared: boolean): Promise<Harness> {
+async function harness(declared: boolean): Promise<WritebackSim> {
   const clock = createManualClock("2026-11-01T12:00:00Z");
   const sim = await startSimulator({
     clock,
@@ -46,7 +46,7 @@ describe("metafield definitions declared in shopify.app.toml", () => {
 });
 
 describe("against a shop where Shopify created the declared definitions", () => {
-  let h: Harness;
+  let h: WritebackSim;
   beforeAll(async () => {
     h = await harness(true);
   });
@@ -85,7 +85,7 @@ describe("against a shop where Shopify created the declared definitions", () => 
 });
 
 describe("against a shop without the declared definitions", () => {
-  let h: Harness;
+  let h: WritebackSim;
   beforeAll(async () => {
     h = await harness(false);
   });

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
 import { PERSONA_METAFIELDS } from "~/platforms/shopify/writeback/metafields";
 import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
-import { appNamespaceOf, createTestShop, startHarness, type Harness } from "./support";
+import { appNamespaceOf, createTestShop, startWritebackSim, type WritebackSim } from "./support";
 
-let h: Harness;
+let h: WritebackSim;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startWritebackSim();
 });
 afterAll(async () => {
   await h.sim.stop();

@@ -14,14 +14,14 @@ import {
   merchantTags,
   scoredCustomer,
   simCustomerId,
-  startHarness,
-  type Harness,
+  startWritebackSim,
+  type WritebackSim,
 } from "./support";
 import { upsertScoredCustomers } from "./sim-client";
 
-let h: Harness;
+let h: WritebackSim;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startWritebackSim();
 });
 afterAll(async () => {
   await h.sim.stop();

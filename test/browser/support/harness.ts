@@ -42,21 +42,21 @@ const DISABLED_FEATURES =
     "PreconnectToSearch",
   ].join(",");
 
-export interface Harness {
+export interface BrowserWorld {
   stack: DemoStack;
   browser: Browser;
   shopId: string;
 }
 
-let started: Promise<Harness> | undefined;
+let started: Promise<BrowserWorld> | undefined;
 
 /** The shared stack and browser, started on first use (about a minute and a half). */
-export function harness(): Promise<Harness> {
+export function harness(): Promise<BrowserWorld> {
   started ??= start();
   return started;
 }
 
-async function start(): Promise<Harness> {
+async function start(): Promise<BrowserWorld> {
   const t0 = Date.now();
   const stack = await startDemoStack({
     customers: CUSTOMERS,
