@@ -8,6 +8,7 @@ import { EncryptedSessionStorage } from "~/platforms/shopify/encrypted-session-s
 import { parseTokenKeys } from "~/privacy/token-cipher";
 import { services } from "~/services.server";
 import { sessionStorage } from "~/platforms/shopify/shopify.server";
+import { resetDatabase } from "../support/reset";
 
 afterAll(() => prisma.$disconnect());
 
@@ -33,7 +34,7 @@ function rawRow(id: string) {
 }
 
 beforeEach(() => {
-  services().db.prepare(`DELETE FROM "Session"`).run();
+  resetDatabase(services().db);
 });
 
 describe("access tokens at rest", () => {
