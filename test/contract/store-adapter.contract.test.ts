@@ -7,12 +7,12 @@
  * changes the webhooks lost. Nothing here knows a platform's ids, fields or documents.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adapterFor } from "~/platforms/registry.server";
 import type { PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
 import { expectStoreMatchesDatabase } from "../support/persona-data";
 import { byId, projection, type ExpectedOrder } from "../support/stored-orders";
 import { PLATFORM_HARNESSES, type PlatformHarness } from "./platforms";
 
+// The app's modules load after the harness has started (they read the environment it sets).
 async function appServices() {
   const { services } = await import("~/services.server");
   const { default: prisma } = await import("~/db.server");
@@ -51,6 +51,7 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     await p.runJobs();
     const { db, store, prisma, runner } = await appServices();
     shop = db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId) as ShopRef;
+    const { adapterFor } = await import("~/platforms/registry.server");
     adapter = adapterFor(shop.platform);
     ctx = { db, store, prisma, queue: runner.queue };
   });
