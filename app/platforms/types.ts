@@ -90,7 +90,7 @@ export interface OrderSource {
   backfillStep(shop: ShopRef, ctx: PlatformContext, cursor?: Record<string, unknown>): Promise<BackfillStep>;
   /** Reconciliation: orders changed since the last pass, upserted. */
   reconcile(shop: ShopRef, ctx: PlatformContext): Promise<{ seen: number; written: number }>;
-  /** Re-read one order and upsert it; false when nothing changed (or it is gone). */
+  /** Re-read one order and upsert it; false when it is gone or we already hold a newer version. */
   refetchOrder(shop: ShopRef, orderId: string, ctx: PlatformContext): Promise<boolean>;
 }
 
