@@ -135,6 +135,7 @@ export class DeliveryEngine {
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) {
           record.state = "delivered";
+          this.finished(record);
           return;
         }
       } catch (error) {
@@ -143,7 +144,11 @@ export class DeliveryEngine {
       if (n < maxAttempts) await this.sleep(backoffMs[Math.min(n - 1, backoffMs.length - 1)] ?? 0);
     }
     record.state = "failed";
+    this.finished(record);
   }
+
+  /** Called once a delivery is done (delivered or failed), for platforms that react to outcomes. */
+  protected finished(_record: DeliveryRecord): void {}
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
