@@ -204,6 +204,8 @@ describe("WooCommerce webhook deliveries vs the captures", () => {
   let h: Harness;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const secret = "rfm-heldout-webhook-secret";
+  type Answer = Awaited<ReturnType<Harness["call"]>>;
+  const answers = new Map<string, Answer>();
   const byStep = new Map<string, { topic: string; headers: Record<string, string | string[] | undefined>; rawBody: string; path: string }[]>();
 
   beforeAll(async () => {
@@ -212,7 +214,8 @@ describe("WooCommerce webhook deliveries vs the captures", () => {
     const shop = h.sim.shop;
     let seen = 0;
     const step = async (name: string, run: () => unknown | Promise<unknown>) => {
-      await run();
+      const result = await run();
+      if (result && typeof result === "object" && "status" in result && "headers" in result) answers.set(name, result as Answer);
       await shop.settle();
       const got = receiver.received.slice(seen).map((r) => ({
         topic: isPing(r.rawBody) ? "ping" : String(r.headers["x-wc-webhook-topic"]),
@@ -234,13 +237,14 @@ describe("WooCommerce webhook deliveries vs the captures", () => {
         body: { customer_id: h.ids.mia, set_paid: true, status: "processing", billing: { email: "mia.garcia@example.test" }, line_items: [{ product_id: 11, quantity: 1 }], shipping_lines: [{ method_id: "flat_rate", method_title: "Flat rate", total: "5.00" }] },
       });
       created = res.json.id;
+      return res;
     });
     await step("03-update-status-processing-to-completed", () => h.call("PUT", `/wp-json/wc/v3/orders/${created}`, { body: { status: "completed" } }));
     await step("04-update-order-meta-only", () => h.call("PUT", `/wp-json/wc/v3/orders/${created}`, { body: { meta_data: [{ key: "note", value: "x" }] } }));
     const p = shop.createOrder({ customerId: h.ids.ruby, lines: [{ productId: 11, quantity: 2 }], status: "completed" });
     const f = shop.createOrder({ customerId: h.ids.leo, lines: [{ productId: 15, quantity: 1 }], status: "completed" });
     const t1 = shop.createOrder({ customerId: h.ids.nora, lines: [{ productId: 11, quantity: 1 }], status: "completed" });
-    const t2 = shop.createOrder({ customerId: h.ids.nora, lines: [{ productId: 11, quantity: 1 }] });
+    const t2 = shop.createOrder({ customerId: h.ids.nora, lines: [{ productId: 11, quantity: 1 }], status: "completed" });
     const gone = shop.createOrder({ customerId: h.ids.emma, lines: [{ productId: 11, quantity: 1 }] });
     await shop.settle();
     seen = receiver.received.length;
@@ -284,6 +288,38 @@ describe("WooCommerce webhook deliveries vs the captures", () => {
     steps.set(capture.step, [...(steps.get(capture.step) ?? []), { file, capture }]);
   }
   const stepFiles = [...new Set(["08c-rest-put-status-on-trashed-order", ...steps.keys()])].sort();
+
+  // The REST answers of those steps (webhooks/api-*.json), except the Store API checkouts (not simulated).
+  const API_STEPS: Record<string, string> = {
+    "api-02-rest-create-order.json": "02-rest-create-order",
+    "api-03-update-status.json": "03-update-status-processing-to-completed",
+    "api-04-update-meta.json": "04-update-order-meta-only",
+    "api-07-trash-order.json": "07-trash-order",
+    "api-08c-rest-put-status-on-trashed-order.json": "08c-rest-put-status-on-trashed-order",
+    "api-09-force-delete-order.json": "09-force-delete-order",
+    "api-10-customer-update.json": "10-customer-update",
+    "api-12-customer-create.json": "12-customer-create",
+    "api-create-webhook-failing.json": "14-00-create-failing-webhook",
+    ...Object.fromEntries(
+      ["order.created", "order.updated", "order.deleted", "order.restored", "customer.created", "customer.updated"].map((t) => [`api-create-webhook-${t}.json`, `01-create-webhook-${t}`])
+    ),
+  };
+
+  it("covers every webhook-step REST capture but the Store API checkouts", () => {
+    const apiFiles = captureFiles("webhooks").filter((f) => f.startsWith("api-") && !f.includes("store-api-checkout"));
+    expect(apiFiles.filter((f) => !(f in API_STEPS))).toEqual([]);
+  });
+
+  for (const [file, stepName] of Object.entries(API_STEPS)) {
+    it(`answers like webhooks/${file}`, () => {
+      const expected = readCapture(`webhooks/${file}`).response;
+      const answer = answers.get(stepName)!;
+      expect(answer.status).toBe(expected.status);
+      expect(shapeDiff(expected.body, answer.json)).toEqual([]);
+      const names = [...answer.headers.keys()];
+      expect(Object.keys(expected.headers).filter((n) => !names.includes(n.toLowerCase()))).toEqual([]);
+    });
+  }
 
   for (const name of stepFiles) {
     it(`delivers like webhooks/${name}`, () => {

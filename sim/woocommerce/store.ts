@@ -312,7 +312,7 @@ export class WooStore {
 
   /**
    * A status / meta / billing change. On a trashed order it untrashes silently, as REST PUT does on
-   * WooCommerce (no order.updated, no order.restored).
+   * WooCommerce (no order.updated, no order.restored, and the `_wp_trash_meta_*` keys stay).
    */
   updateOrder(id: number, changes: { status?: WcOrderStatus; meta?: { key: string; value: unknown }[]; customerNote?: string; billing?: Partial<WcAddress> }): WcOrder {
     const order = this.getOrder(id);
@@ -322,7 +322,6 @@ export class WooStore {
       order.status = changes.status;
       if (["processing", "completed"].includes(changes.status) && order.paidAt === null) order.paidAt = now;
       if (changes.status === "completed") order.completedAt = now;
-      if (wasTrash) order.meta = order.meta.filter((m) => !m.key.startsWith("_wp_trash_meta_"));
     }
     if (changes.meta) upsertMeta(order.meta, changes.meta, () => this.metaId());
     if (changes.customerNote !== undefined) order.customerNote = changes.customerNote;
