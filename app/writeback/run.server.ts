@@ -167,7 +167,8 @@ async function resumeUnfinished(ctx: Context, trigger: boolean): Promise<number 
   return resumed;
 }
 
-function emptyReport(shopId: string): WritebackReport {
+/** A report of a run that sent nothing (also what a writer reports when it does not write). */
+export function emptyReport(shopId: string): WritebackReport {
   return {
     shopId,
     runId: null,
