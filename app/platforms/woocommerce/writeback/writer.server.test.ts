@@ -1,6 +1,6 @@
 /**
- * WooCommerce write-back over real HTTP: the npm `@woocommerce/woocommerce-rest-api` client
- * (OAuth 1.0a over http) against the WooCommerce simulator, a real SQLite database, and the
+ * WooCommerce write-back over real HTTP: the app's client over the npm
+ * `@woocommerce/woocommerce-rest-api` one (OAuth 1.0a over http) against the WooCommerce simulator, a real SQLite database, and the
  * neutral core planning. Calls are counted by wrapping the client's `post`, nothing else.
  */
 import wcPkg from "@woocommerce/woocommerce-rest-api";
@@ -13,6 +13,7 @@ import { parseWritten } from "~/writeback/state";
 import { startReceiver } from "../../../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../../../sim/woocommerce";
 import { addShop, freshDatabase } from "../../../../test/support/db";
+import { createWooClient } from "../client.server";
 import { wooCustomerKey } from "../orders";
 import { PERSONA_META_KEYS } from "./meta";
 import { createWooCommerceWriter, READ_ONLY_PROBLEM, removeAllPersonaData, runWriteback, type WooRestPoster } from "./writer.server";
@@ -47,7 +48,8 @@ async function harness(n: number, permissions: "read_write" | "read" = "read_wri
   sim = await startWooSimulator();
   const ids = Array.from({ length: n }, (_, i) => sim!.shop.createCustomer({ email: `c${i}@example.test`, firstName: `C${i}` }).id);
   const key = sim.shop.addKey({ permissions });
-  const client = new WooCommerceRestApi({ url: sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret, version: "wc/v3" });
+  // The app's client over the npm one; its own retries off so the writer's are what is tested.
+  const client = createWooClient({ siteUrl: sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret, attempts: 1 });
   const calls: number[] = [];
   const api: WooRestPoster = {
     post: (endpoint, data) => {

@@ -29,9 +29,9 @@ export const WOO_WRITER_CAPABILITIES: WriterCapabilities = { labels: false, fiel
 export const MAX_BATCH = 100;
 
 /**
- * What write-back needs of a wc/v3 client: `post` as the npm `@woocommerce/woocommerce-rest-api`
- * client has it (resolves the answer, rejects with `error.response.status` / `.data` when the
- * store answers outside 2xx).
+ * What write-back needs of a wc/v3 client: `post` as the app's WooClient (client.server.ts) or
+ * the npm `@woocommerce/woocommerce-rest-api` client has it: resolves the answer, rejects with
+ * the status (`error.status`, or `error.response.status` / `.data`) outside 2xx.
  */
 export interface WooRestPoster {
   post(endpoint: string, data: unknown): Promise<{ status: number; data: unknown }>;
@@ -65,8 +65,12 @@ export class WooWriteError extends Error {
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function failureOf(error: unknown): { status: number | null; message: string } {
-  const response = (error as { response?: { status?: unknown; data?: unknown } } | null)?.response;
-  if (!response) return { status: null, message: error instanceof Error ? error.message : String(error) };
+  const e = error as { response?: { status?: unknown; data?: unknown }; status?: unknown } | null;
+  const message = error instanceof Error ? error.message : String(error);
+  // The app's client (client.server.ts) rejects with WooApiError carrying the status already.
+  if (e && "status" in e && (typeof e.status === "number" || e.status === null)) return { status: e.status, message };
+  const response = e?.response;
+  if (!response) return { status: null, message };
   const status = typeof response.status === "number" ? response.status : null;
   const body = response.data as { code?: unknown; message?: unknown } | undefined;
   const detail = body && typeof body.message === "string" ? `${String(body.code ?? "")}: ${body.message}` : "no error body";
