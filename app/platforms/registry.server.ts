@@ -5,6 +5,8 @@
 import { env } from "~/env.server";
 import { createShopifyAdapter } from "./shopify/adapter.server";
 import { graphqlFor, rawGraphqlFor } from "./shopify/admin-client.server";
+import { sqlite } from "~/sync/sqlite.server";
+import { createWooCommerceAdapter } from "./woocommerce/adapter.server";
 import type { Platform, StoreAdapter } from "./types";
 
 export type AdapterFor = (platform: Platform | string) => StoreAdapter;
@@ -40,5 +42,6 @@ function processAdapters(): AdapterFor {
   const config = env();
   return adapterRegistry({
     shopify: createShopifyAdapter({ graphqlFor, rawGraphqlFor, bulkPollMs: config.BULK_POLL_MS }),
+    woocommerce: createWooCommerceAdapter({ db: sqlite, deliveryUrl: `${config.SHOPIFY_APP_URL.replace(/\/+$/, "")}/webhooks/woocommerce` }),
   });
 }
