@@ -8,6 +8,7 @@ import { backfillStep } from "./backfill.server";
 import { createWooClient, type WooClient } from "./client.server";
 import { loadCredentials, type WooCredentials } from "./credentials.server";
 import { wooCustomerIds } from "./ids";
+import { createWooCommerceWriter } from "./writeback/writer.server";
 import { reconcileOrders, refetchOrder } from "./sweep.server";
 import { receiveWooWebhook } from "./webhooks.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
@@ -54,7 +55,7 @@ export function createWooCommerceAdapter(deps: WooAdapterDeps): StoreAdapter {
       },
       refetchOrder: (shop, orderId, ctx) => refetchOrder(shop, orderId, { ...ctx, client: client(shop, ctx) }),
     },
-    writer: deps.writer ?? readOnlyWriter,
+    writer: deps.writer ?? createWooCommerceWriter({ clientFor }),
     receiveWebhook: (request) => receiveWooWebhook(request, deps.db()),
   };
 }

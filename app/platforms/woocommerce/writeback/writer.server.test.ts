@@ -6,6 +6,7 @@
 import wcPkg from "@woocommerce/woocommerce-rest-api";
 import { afterEach, describe, expect, it } from "vitest";
 import { createJobQueue } from "~/jobs/queue.server";
+import type { PersonaWriter } from "~/platforms/types";
 import { createOrderStore } from "~/sync/order-store.server";
 import { applyDelivery } from "~/sync/apply-events.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
@@ -14,6 +15,7 @@ import { startReceiver } from "../../../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../../../sim/woocommerce";
 import { addShop, freshDatabase } from "../../../../test/support/db";
 import { createWooClient } from "../client.server";
+import { saveCredentials } from "../credentials.server";
 import { wooCustomerKey } from "../orders";
 import { PERSONA_META_KEYS } from "./meta";
 import { createWooCommerceWriter, READ_ONLY_PROBLEM, removeAllPersonaData, runWriteback, type WooRestPoster } from "./writer.server";
@@ -196,16 +198,23 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
     expect(h.calls).toEqual([2]);
   });
 
-  it("GIVEN a read-only key WHEN the writer runs THEN nothing is sent and the run says why", async () => {
-    const h = await harness(2, "read");
-    const writer = createWooCommerceWriter({ connectionFor: async () => ({ api: h.api, canWrite: false }) });
+  it("GIVEN stored credentials WHEN the adapter's writer runs THEN a read/write key writes meta and a read-only key writes nothing and says why", async () => {
+    const h = await harness(2);
     const shop = { id: h.shopId, domain: "meta-store.example", platform: "woocommerce" as const, currency: "USD", timezone: "UTC" };
-    const ctx = { db: h.db } as Parameters<typeof writer.writeback>[1];
+    const ctx = { db: h.db, now: () => new Date(T0) } as Parameters<PersonaWriter["writeback"]>[1];
+    const store = (permissions: "read" | "read_write") => {
+      const key = h.sim.shop.addKey({ permissions });
+      const credentials = { shopId: h.shopId, siteUrl: h.sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret, webhookSecret: "s", webhooks: {} };
+      saveCredentials(h.db, { ...credentials, keyPermissions: permissions });
+    };
 
-    const report = await writer.writeback(shop, ctx, {});
+    store("read");
+    expect(await createWooCommerceWriter().writeback(shop, ctx, {})).toMatchObject({ status: "disabled", problems: [READ_ONLY_PROBLEM] });
+    expect(storeMeta(h, h.ids[0])).toEqual({});
 
-    expect(report).toMatchObject({ status: "disabled", problems: [READ_ONLY_PROBLEM] });
-    expect(h.calls).toEqual([]);
+    store("read_write");
+    expect(await createWooCommerceWriter().writeback(shop, ctx, {})).toMatchObject({ status: "done", customers: { written: 2 } });
+    expect(storeMeta(h, h.ids[0])).toMatchObject({ rfm_persona: "Champions" });
   });
 
   it("GIVEN our write echoed back as customer.updated deliveries WHEN they are applied THEN only emails are refreshed: no job is queued and the next run writes nothing", async () => {

@@ -19,6 +19,8 @@ import {
   type WritebackReport,
 } from "~/writeback/run.server";
 import type { WriteJob } from "~/writeback/shop-plan";
+import { createWooClient } from "../client.server";
+import { loadCredentials, type WooCredentials } from "../credentials.server";
 import { wooCustomerIds } from "../ids";
 import { wooCustomerIdOf } from "../orders";
 import { batchResults, META_PLACE, metaChanges, type BatchUpdate } from "./meta";
@@ -166,11 +168,27 @@ export function removeAllPersonaData(shopId: string, deps: WooWritebackDeps): Pr
 
 export interface WooWriterDeps {
   /**
-   * The shop's wc/v3 client and whether its key may write. A read-only key (the merchant
-   * granted read only) leaves the store untouched: the run reports `disabled` with the reason.
+   * The shop's wc/v3 client and whether its key may write (default: from the stored
+   * credentials). A read-only key (the merchant granted read only) leaves the store
+   * untouched: the run reports `disabled` with the reason.
    */
-  connectionFor: (shopId: string) => Promise<{ api: WooRestPoster; canWrite: boolean }>;
+  connectionFor?: (shop: ShopRef, ctx: PlatformContext) => Promise<WooConnection> | WooConnection;
+  /** The client for stored credentials (default: the app's client). */
+  clientFor?: (credentials: WooCredentials) => WooRestPoster;
   sleep?: (ms: number) => Promise<void>;
+}
+
+export interface WooConnection {
+  api: WooRestPoster;
+  canWrite: boolean;
+}
+
+function storedConnection(clientFor: (credentials: WooCredentials) => WooRestPoster) {
+  return (shop: ShopRef, ctx: PlatformContext): WooConnection => {
+    const credentials = loadCredentials(ctx.db, shop.id);
+    if (!credentials) throw new Error(`WooCommerce store ${shop.domain} has no stored credentials: connect it again`);
+    return { api: clientFor(credentials), canWrite: credentials.keyPermissions === "read_write" };
+  };
 }
 
 export const READ_ONLY_PROBLEM = "The store's API key is read-only: personas are not written to WooCommerce. Reconnect with read/write access to turn write-back on.";
@@ -179,9 +197,10 @@ function readOnlyReport(shopId: string): WritebackReport {
   return { ...emptyReport(shopId), status: "disabled", problems: [READ_ONLY_PROBLEM] };
 }
 
-export function createWooCommerceWriter(deps: WooWriterDeps): PersonaWriter {
+export function createWooCommerceWriter(deps: WooWriterDeps = {}): PersonaWriter {
+  const connectionFor = deps.connectionFor ?? storedConnection(deps.clientFor ?? ((c) => createWooClient(c)));
   const base = async (shop: ShopRef, ctx: PlatformContext) => {
-    const connection = await deps.connectionFor(shop.id);
+    const connection = await connectionFor(shop, ctx);
     return { connection, deps: { db: ctx.db, api: connection.api, now: ctx.now, sleep: deps.sleep } satisfies WooWritebackDeps };
   };
   return {
