@@ -1,0 +1,78 @@
+import { useState } from "react";
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { AppProvider as PolarisAppProvider, Banner, BlockStack, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import polarisTranslations from "@shopify/polaris/locales/en.json";
+import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
+import { connectDeps } from "~/platforms/woocommerce/connect-deps.server";
+import { connectWithKey, RETURN_PATH, startWooConnect } from "~/platforms/woocommerce/connect.server";
+
+/**
+ * Connect a WooCommerce store (standalone page, outside any admin): approve the app in the
+ * store (wc-auth), or paste a REST API key made in WooCommerce.
+ */
+export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
+
+export const loader = () => ({ polarisTranslations });
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const form = await request.formData();
+  const field = (name: string) => String(form.get(name) ?? "");
+  const deps = connectDeps();
+  if (field("intent") === "keys") {
+    const result = await connectWithKey({ siteUrl: field("site"), consumerKey: field("consumerKey"), consumerSecret: field("consumerSecret") }, deps);
+    if (!result.ok) return { problem: result.problem };
+    return redirect(`${RETURN_PATH}?${new URLSearchParams({ site: result.siteUrl })}`);
+  }
+  const start = await startWooConnect(field("site"), deps);
+  if (!start.ok) return { problem: start.problem };
+  return redirect(start.authorizeUrl);
+};
+
+export default function ConnectWooCommerce() {
+  const { polarisTranslations: i18n } = useLoaderData<typeof loader>();
+  const problem = useActionData<typeof action>()?.problem;
+  const [site, setSite] = useState("");
+  const [consumerKey, setConsumerKey] = useState("");
+  const [consumerSecret, setConsumerSecret] = useState("");
+
+  return (
+    <PolarisAppProvider i18n={i18n}>
+      <Page title="Connect your WooCommerce store">
+        <BlockStack gap="400">
+          {problem ? (
+            <Banner tone="critical" title="The store could not be connected">
+              <p>{problem}</p>
+            </Banner>
+          ) : null}
+          <Card>
+            <Form method="post">
+              <input type="hidden" name="intent" value="authorize" />
+              <FormLayout>
+                <Text variant="headingMd" as="h2">Approve in your store</Text>
+                <TextField label="Store address" name="site" value={site} onChange={setSite} helpText="https://shop.example.com" autoComplete="url" />
+                <Button submit variant="primary">Connect</Button>
+              </FormLayout>
+            </Form>
+          </Card>
+          <Card>
+            <Form method="post">
+              <input type="hidden" name="intent" value="keys" />
+              <FormLayout>
+                <Text variant="headingMd" as="h2">Or paste a REST API key</Text>
+                <Text as="p" tone="subdued">
+                  In WooCommerce → Settings → Advanced → REST API, add a key with Read/Write permissions (Read only: the app shows personas but does not write them to your customers).
+                </Text>
+                <TextField label="Store address" name="site" value={site} onChange={setSite} autoComplete="url" />
+                <TextField label="Consumer key" name="consumerKey" value={consumerKey} onChange={setConsumerKey} autoComplete="off" />
+                <TextField label="Consumer secret" name="consumerSecret" type="password" value={consumerSecret} onChange={setConsumerSecret} autoComplete="off" />
+                <Button submit>Connect with this key</Button>
+              </FormLayout>
+            </Form>
+          </Card>
+        </BlockStack>
+      </Page>
+    </PolarisAppProvider>
+  );
+}
