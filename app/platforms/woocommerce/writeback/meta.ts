@@ -12,16 +12,16 @@ import type { CustomerPlan } from "~/writeback/plan";
 export const META_PLACE = "rfm";
 
 /**
- * The field keys the store carries. `computed_at` (when the values were computed) stays in our
- * own record only: the agreed meta set is these seven, and a timestamp would change nothing a
- * merchant filters on.
+ * The field keys the store carries: the persona, its scores, the previous persona, since
+ * when, and when it was computed (`rfm_computed_at`, the field every platform carries so a
+ * merchant can see how fresh the values are).
  */
-export const META_FIELD_KEYS = ["persona", "r_score", "f_score", "m_score", "score", "previous_persona", "persona_since"] as const;
+export const META_FIELD_KEYS = ["persona", "r_score", "f_score", "m_score", "score", "previous_persona", "persona_since", "computed_at"] as const;
 const CARRIED = new Set<string>(META_FIELD_KEYS);
 
 export const metaKey = (key: string) => `${META_PLACE}_${key}`;
 
-/** Every meta key we may have written (used to recognise our own keys). */
+/** Every meta key we may write. */
 export const PERSONA_META_KEYS: readonly string[] = META_FIELD_KEYS.map(metaKey);
 
 export interface MetaChange {
@@ -30,7 +30,7 @@ export interface MetaChange {
   value: string | null;
 }
 
-/** The meta changes a customer's plan needs; empty when nothing the store carries changes. */
+/** The meta changes a customer's plan needs (a field key we do not know is never sent). */
 export function metaChanges(plan: CustomerPlan): MetaChange[] {
   const changes = new Map<string, string | null>();
   // Deletes first so a key moved from another place and set here ends up set.

@@ -98,7 +98,7 @@ function customerRow(h: Harness, id: number) {
 }
 
 describe("WooCommerce write-back (customer meta through customers/batch)", () => {
-  it("GIVEN 250 scored customers WHEN written back THEN 3 batch calls of at most 100 carry the seven rfm_ meta keys, visible (no underscore)", async () => {
+  it("GIVEN 250 scored customers WHEN written back THEN 3 batch calls of at most 100 carry the rfm_ meta keys, visible (no underscore)", async () => {
     const h = await harness(250);
 
     const report = await runWriteback(h.shopId, deps(h));
@@ -112,6 +112,7 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
       rfm_m_score: "2",
       rfm_score: "432",
       rfm_persona_since: "2026-11-01",
+      rfm_computed_at: "2026-11-01T06:00:00Z",
     });
     expect(h.ids.every((id) => storeMeta(h, id).rfm_persona === "Champions")).toBe(true);
     expect(PERSONA_META_KEYS.every((k) => !k.startsWith("_"))).toBe(true);

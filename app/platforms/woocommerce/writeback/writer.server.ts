@@ -111,17 +111,7 @@ export function wooWriteSession(deps: WooWritebackDeps): WriteSession {
   async function write(jobs: readonly WriteJob[], record: Parameters<WriteSession["write"]>[2]): Promise<WriteBatchResult> {
     const result: WriteBatchResult = { written: 0, failed: 0, errors: [], triggers: [] };
     const settled = (job: WriteJob) => settleCustomer(job.written, job.target, job.plan, { fieldsSet: true, fieldsDelete: true }, { trigger: false }).next;
-    const sendable: { job: WriteJob; update: BatchUpdate }[] = [];
-    const nothingToSend: WriteJob[] = [];
-    for (const job of jobs) {
-      const id = wooCustomerIdOf(job.customerKey)!;
-      const meta_data = metaChanges(job.plan);
-      // Only a field the store does not carry changed (computed_at): our record moves, the store needs nothing.
-      if (meta_data.length === 0) nothingToSend.push(job);
-      else sendable.push({ job, update: { id, meta_data } });
-    }
-    record(nothingToSend.map((job) => ({ customerKey: job.customerKey, written: settled(job), status: "ok" as const, error: null })));
-    result.written += nothingToSend.length;
+    const sendable = jobs.map((job) => ({ job, update: { id: wooCustomerIdOf(job.customerKey)!, meta_data: metaChanges(job.plan) } satisfies BatchUpdate }));
 
     for (let i = 0; i < sendable.length; i += batchSize) {
       const chunk = sendable.slice(i, i + batchSize);
