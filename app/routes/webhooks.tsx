@@ -1,23 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { env } from "~/env.server";
-import { adapterFor } from "~/platforms/registry.server";
-import { services } from "~/services.server";
-import { applyDelivery } from "~/sync/apply-events.server";
+import { receiveWebhookFor } from "~/sync/webhook-route.server";
 
 /**
  * Shopify's webhooks (every topic in shopify.app.toml): the adapter verifies and parses
  * (413/405/401/400), the events are applied in one transaction.
  */
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const received = await adapterFor("shopify").receiveWebhook(request);
-  if (received instanceof Response) return received;
-  const { db, store, runner } = services();
-  const outcome = applyDelivery(received, {
-    db,
-    store,
-    queue: runner.queue,
-    adapterFor,
-    recomputeDelayMs: env().RECOMPUTE_DEBOUNCE_MS,
-  });
-  return new Response(null, { status: 200, headers: { "X-RFM-Webhook": outcome } });
-};
+export const action = ({ request }: ActionFunctionArgs) => receiveWebhookFor("shopify", request);

@@ -15,7 +15,7 @@ import { args, BROWSER, responseOf } from "./routes";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
+export async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = new Headers();
@@ -96,27 +96,7 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       const shop = await prisma.shop.findUniqueOrThrow({ where: { domain: shopDomain } });
       return shop.id;
     },
-    async runJobs({ maxMs = 60_000 } = {}) {
-      const { db } = services();
-      const deadline = Date.now() + maxMs;
-      let total = 0;
-      for (;;) {
-        await sim.settle();
-        total += await runner.drain();
-        // Jobs due soon (bulk polls, debounced recomputes) are waited for; scheduled ones
-        // (next sweep, tomorrow's recompute) are not.
-        const soon = db
-          .prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`)
-          .get(Date.now() + 30_000) as { at: number | null };
-        if (soon.at === null) {
-          await sim.settle(); // webhooks the last jobs caused (e.g. customers/update after tagging)
-          if (!(db.prepare(`SELECT count(*) AS n FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(Date.now() + 30_000) as { n: number }).n) return total;
-          continue;
-        }
-        if (Date.now() > deadline) throw new Error("jobs did not settle in time");
-        await new Promise((r) => setTimeout(r, Math.max(5, Math.min(200, soon.at! - Date.now()))));
-      }
-    },
+    runJobs: ({ maxMs } = {}) => runJobsUntilIdle(() => sim.settle(), { maxMs }),
     async close() {
       await sim.stop();
       // closeAllConnections: a keep-alive socket or an unanswered request must not hold the close.
@@ -125,6 +105,31 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       await closed;
     },
   };
+}
+
+/**
+ * Runs the app's background jobs until nothing is due soon (polls and debounced recomputes are
+ * waited for; scheduled ones — the next sweep, tomorrow's recompute — are not), letting the
+ * store's deliveries (`settle`) arrive between rounds. Returns jobs run.
+ */
+export async function runJobsUntilIdle(settle: () => Promise<void>, { maxMs = 60_000 }: { maxMs?: number } = {}): Promise<number> {
+  const { services } = await import("~/services.server");
+  const { db, runner } = services();
+  const deadline = Date.now() + maxMs;
+  const dueSoon = () => db.prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(Date.now() + 30_000) as { at: number | null };
+  let total = 0;
+  for (;;) {
+    await settle();
+    total += await runner.drain();
+    const soon = dueSoon();
+    if (soon.at === null) {
+      await settle(); // deliveries the last jobs caused (e.g. a customer update after a write)
+      if (dueSoon().at === null) return total;
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error("jobs did not settle in time");
+    await new Promise((r) => setTimeout(r, Math.max(5, Math.min(200, soon.at! - Date.now()))));
+  }
 }
 
 /** How the simulated store spells the app's `$app` metafield namespace: app--<the app's client id>. */

@@ -6,26 +6,15 @@
  * per-store webhook secret stored encrypted, our webhooks registered, the import queued.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { guestKey } from "~/rfm/customer-key";
 import { generateWooSeed, startWooSimulator, type WcOrder, type WooSeedData, type WooSimulator, type WooSimulatorOptions } from "../../sim/woocommerce";
 import { orderTotalCents, refundedCents } from "../../sim/woocommerce/payloads";
+import { runJobsUntilIdle, toRequest } from "../support/app-harness";
 import { args, responseOf } from "../support/routes";
 import type { StorePersonaData } from "../support/persona-data";
 import type { ExpectedOrder } from "../support/stored-orders";
-
-async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-  return new Request(new URL(req.url ?? "/", origin), {
-    method: req.method,
-    headers,
-    body: req.method === "GET" || req.method === "HEAD" ? undefined : Buffer.concat(chunks),
-  });
-}
 
 export interface WooHarness {
   sim: WooSimulator;
@@ -104,25 +93,7 @@ export async function startWooHarness(options: { data?: WooSeedData; sim?: Omit<
       runner.queue.enqueue("backfill", shopId);
       return shopId;
     },
-    async runJobs({ maxMs = 60_000 } = {}) {
-      const { db } = services();
-      const deadline = Date.now() + maxMs;
-      let total = 0;
-      for (;;) {
-        await sim.settle();
-        total += await runner.drain();
-        const soon = db
-          .prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`)
-          .get(Date.now() + 30_000) as { at: number | null };
-        if (soon.at === null) {
-          await sim.settle(); // deliveries the last jobs caused (e.g. customer.updated after a write)
-          if (!(db.prepare(`SELECT count(*) AS n FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(Date.now() + 30_000) as { n: number }).n) return total;
-          continue;
-        }
-        if (Date.now() > deadline) throw new Error("jobs did not settle in time");
-        await new Promise((r) => setTimeout(r, Math.max(5, Math.min(200, soon.at! - Date.now()))));
-      }
-    },
+    runJobs: ({ maxMs } = {}) => runJobsUntilIdle(() => sim.settle(), { maxMs }),
     async close() {
       await sim.stop();
       const closed = new Promise<void>((r) => server.close(() => r()));

@@ -64,7 +64,7 @@ describe("WooCommerce import", () => {
     const { loadCredentials } = await import("~/platforms/woocommerce/credentials.server");
     const client = createWooClient(loadCredentials(db, shopId)!);
     let pagesRead = 0;
-    const counting = { ...client, page: (...a: Parameters<typeof client.page>) => (pagesRead++, client.page(...a)) };
+    const counting: typeof client = { ...client, page: (endpoint, params, page) => (pagesRead++, client.page(endpoint, params, page)) };
 
     // One page committed, then the process died (the next step never ran).
     expect((await backfillStep(shop, { ...ctx, client: counting, pagesPerStep: 1 })).next).toBe("poll");
