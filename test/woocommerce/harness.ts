@@ -86,10 +86,13 @@ export async function startWooHarness(options: { data?: WooSeedData; sim?: Omit<
         webhooks: {},
       };
       saveCredentials(db, credentials);
-      const client = createWooClient(credentials);
-      const health = await ensureWebhooks(client, { secret: webhookSecret, deliveryUrl: `${appUrl}/webhooks/woocommerce`, known: {} });
-      saveWebhookIds(db, shopId, health.ids);
-      await sim.settle(); // the pings
+      // A read-only key cannot create webhooks: that shop lives on reconciliation alone.
+      if (permissions !== "read") {
+        const client = createWooClient(credentials);
+        const health = await ensureWebhooks(client, { secret: webhookSecret, deliveryUrl: `${appUrl}/webhooks/woocommerce`, known: {} });
+        saveWebhookIds(db, shopId, health.ids);
+        await sim.settle(); // the pings
+      }
       runner.queue.enqueue("backfill", shopId);
       return shopId;
     },

@@ -153,4 +153,23 @@ describe("WooCommerce reconciliation", () => {
     expect(error).toBeInstanceOf(WooApiError);
     expect((error as Error).message).toBe("WooCommerce GET orders: HTTP 401 woocommerce_rest_authentication_error: Consumer key is invalid.");
   });
+
+  it("GIVEN a shop connected with a read-only key (no webhooks) WHEN reconciliation runs THEN the store's changes arrive and no webhook is attempted", async () => {
+    const other = await startWooHarness({ data: wooSeed(10, 12) });
+    try {
+      const shopId = await other.connect({ permissions: "read" });
+      await other.runJobs();
+      const readOnly = ctx.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId) as ShopRef;
+      const order = [...other.sim.shop.store.orders.values()].find((o) => o.status === "completed")!;
+      other.sim.shop.updateOrder(order.id, { status: "cancelled" });
+
+      await adapter.orders.reconcile(readOnly, ctx);
+
+      expect(other.sim.shop.webhooks.webhooks.size).toBe(0);
+      const { store } = await app();
+      expect([...store.iterateOrders(shopId, "woocommerce")].map(projection).sort(byId)).toEqual(wooTruthOrders(other.sim).sort(byId));
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -75,12 +75,22 @@ export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promis
   return { seen, written: written + deleted, deleted, webhooks };
 }
 
+/**
+ * Null when nothing could be healed: a read-only key cannot create or change webhooks
+ * (WooCommerce answers 401), so a read-only shop lives on reconciliation alone; and a
+ * failure here must not stop the orders from being reconciled.
+ */
 async function healWebhooks(shop: ShopRef, deps: WooSweepDeps): Promise<WebhookHealth | null> {
   const creds = loadCredentials(deps.db, shop.id);
-  if (!creds) return null;
-  const health = await ensureWebhooks(deps.client, { secret: creds.webhookSecret, deliveryUrl: deps.deliveryUrl, known: creds.webhooks });
-  if (JSON.stringify(health.ids) !== JSON.stringify(creds.webhooks)) saveWebhookIds(deps.db, shop.id, health.ids);
-  return health;
+  if (!creds || creds.keyPermissions === "read") return null;
+  try {
+    const health = await ensureWebhooks(deps.client, { secret: creds.webhookSecret, deliveryUrl: deps.deliveryUrl, known: creds.webhooks });
+    if (JSON.stringify(health.ids) !== JSON.stringify(creds.webhooks)) saveWebhookIds(deps.db, shop.id, health.ids);
+    return health;
+  } catch (err) {
+    console.warn(`[woocommerce] ${shop.domain}: webhooks not checked: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
 }
 
 /**
