@@ -26,9 +26,9 @@ import { createShop, uninstallShop } from "~/shops/shop.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { createWooClient, WooApiError, type WooClient } from "./client.server";
 import { deleteCredentials, loadCredentials, normalizeSiteUrl, saveCredentials, saveWebhookIds, type KeyPermissions, type WooCredentials } from "./credentials.server";
+import { ensureWebhooks, removeWebhooks, WEBHOOK_TOPICS } from "./subscriptions.server";
 
-/** The topics we listen to (the webhook route turns them into neutral events). */
-export const WEBHOOK_TOPICS = ["order.created", "order.updated", "order.deleted", "order.restored", "customer.updated", "customer.deleted"] as const;
+export { WEBHOOK_TOPICS };
 
 export const APP_NAME = "RFM Personas";
 /** Long enough to log in to WordPress and approve; short enough that a leaked link soon dies. */
@@ -212,37 +212,14 @@ const domainOf = (siteUrl: string) => {
   return `${u.host}${u.pathname.replace(/\/+$/, "")}`;
 };
 
-/** Removes webhooks pointing at us (ours from an earlier connection, by id or by address). */
+/** Removes webhooks pointing at us (ours from an earlier connection, by id or by address); returns how many. */
 async function removeOurWebhooks(client: WooClient, deliveryUrl: string, known: Record<string, number>): Promise<number> {
   const ids = new Set(Object.values(known));
-  for await (const w of client.all<{ id: number; delivery_url: string }>("webhooks", { per_page: 100 })) {
+  for await (const w of client.all<{ id: number; delivery_url: string }>("webhooks", { status: "all" })) {
     if (w.delivery_url === deliveryUrl) ids.add(w.id);
   }
-  let removed = 0;
-  for (const id of ids) {
-    try {
-      await client.delete(`webhooks/${id}`, { force: true });
-      removed++;
-    } catch (error) {
-      if (!(error instanceof WooApiError && error.status === 404)) throw error;
-    }
-  }
-  return removed;
-}
-
-async function registerWebhooks(client: WooClient, deliveryUrl: string, secret: string): Promise<{ ids: Record<string, number>; problems: string[] }> {
-  const ids: Record<string, number> = {};
-  const problems: string[] = [];
-  for (const topic of WEBHOOK_TOPICS) {
-    try {
-      const res = await client.post<{ id: number }>("webhooks", { name: `${APP_NAME} ${topic}`, topic, delivery_url: deliveryUrl, secret, status: "active" });
-      ids[topic] = res.data.id;
-    } catch (error) {
-      // Reconciliation re-creates missing webhooks; the connection stands.
-      problems.push(`webhook ${topic} not registered: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  return { ids, problems };
+  await removeWebhooks(client, Object.fromEntries([...ids].map((id) => [String(id), id])));
+  return ids.size;
 }
 
 /**
@@ -293,10 +270,14 @@ export async function connectWithKey(input: { siteUrl: string; consumerKey: stri
     } catch (error) {
       problems.push(`old webhooks not removed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const registered = await registerWebhooks(client, deliveryUrl, webhookSecret);
-    saveWebhookIds(deps.db, shopId, registered.ids, now);
-    webhooks = Object.keys(registered.ids).length;
-    problems.push(...registered.problems);
+    try {
+      const registered = await ensureWebhooks(client, { secret: webhookSecret, deliveryUrl, known: {} });
+      saveWebhookIds(deps.db, shopId, registered.ids, now);
+      webhooks = Object.keys(registered.ids).length;
+    } catch (error) {
+      // The connection stands: reconciliation adopts what was created (by address) and creates the rest.
+      problems.push(`webhooks not all registered (reconciliation completes them): ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   queueImport(deps, shopId, now);
   return { ok: true, shopId, domain, siteUrl, readOnly, webhooks, problems };
