@@ -8,6 +8,7 @@ import type { Platform } from "~/platforms/types";
 import type { StorePersonaData } from "../support/persona-data";
 import type { ExpectedOrder } from "../support/stored-orders";
 import { shopifyPlatformHarness } from "./shopify";
+import { wooCommercePlatformHarness } from "./woocommerce";
 
 export interface PlatformHarness {
   readonly platform: Platform;
@@ -34,4 +35,4 @@ export interface PlatformHarness {
 }
 
 /** Every platform the suite runs for. */
-export const PLATFORM_HARNESSES: (() => PlatformHarness)[] = [shopifyPlatformHarness];
+export const PLATFORM_HARNESSES: (() => PlatformHarness)[] = [shopifyPlatformHarness, wooCommercePlatformHarness];
