@@ -10,6 +10,7 @@ import { services } from "~/services.server";
 import { createShop, loadInstalledShop, type MerchantShop } from "~/shops/shop.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { shopifyAdminHeaders, shopifyMerchant } from "./shopify/merchant.server";
+import { wooMerchant } from "./woocommerce/merchant.server";
 import type { Platform } from "./types";
 
 export interface Merchant {
@@ -27,8 +28,15 @@ export interface MerchantAuthenticator {
   domain(request: Request): Promise<string>;
 }
 
-/** In order; the last recognises everything (Shopify's library bounces what it cannot verify). */
-const AUTHENTICATORS: readonly MerchantAuthenticator[] = [shopifyMerchant];
+/**
+ * In order; the last recognises everything (Shopify's library bounces what it cannot verify).
+ * WooCommerce's session cookie first: it is only there after a verified launch from WP admin.
+ */
+const AUTHENTICATORS: readonly MerchantAuthenticator[] = [wooMerchant, shopifyMerchant];
+
+/** The platform whose admin signed this request (which shell the admin pages render in). */
+export const requestPlatform = (request: Request): Platform =>
+  (AUTHENTICATORS.find((a) => a.recognises(request)) ?? AUTHENTICATORS[AUTHENTICATORS.length - 1]).platform;
 
 export async function requireMerchant(request: Request): Promise<Merchant> {
   const auth = AUTHENTICATORS.find((a) => a.recognises(request)) ?? AUTHENTICATORS[AUTHENTICATORS.length - 1];

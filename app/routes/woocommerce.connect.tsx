@@ -1,12 +1,13 @@
 import { useState } from "react";
-import type { ActionFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { AppProvider as PolarisAppProvider, Banner, BlockStack, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
 import polarisTranslations from "@shopify/polaris/locales/en.json";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { connectDeps } from "~/platforms/woocommerce/connect-deps.server";
-import { connectWithKey, RETURN_PATH, startWooConnect } from "~/platforms/woocommerce/connect.server";
+import { connectWithKey, readConnectState, RETURN_PATH, signConnectState, siteUrlOf, startWooConnect } from "~/platforms/woocommerce/connect.server";
+import { connectStateCookie, launchSecretFor } from "~/platforms/woocommerce/launch.server";
 
 /**
  * Connect a WooCommerce store (standalone page, outside any admin): approve the app in the
@@ -14,26 +15,31 @@ import { connectWithKey, RETURN_PATH, startWooConnect } from "~/platforms/woocom
  */
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
-export const loader = () => ({ polarisTranslations });
+/** `?store=`: the companion plugin's Connect button names the site it runs on. */
+export const loader = ({ request }: LoaderFunctionArgs) => ({ polarisTranslations, store: new URL(request.url).searchParams.get("store") ?? "" });
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
   const field = (name: string) => String(form.get(name) ?? "");
   const deps = connectDeps();
   if (field("intent") === "keys") {
-    const result = await connectWithKey({ siteUrl: field("site"), consumerKey: field("consumerKey"), consumerSecret: field("consumerSecret") }, deps);
+    // The same signed state as wc-auth's, so the landing page hands the plugin's launch secret to this browser only.
+    const state = signConnectState(siteUrlOf(field("site")) ?? "https://invalid", deps.stateSecret, new Date());
+    const checked = readConnectState(state, deps.stateSecret, new Date());
+    const launchSecret = checked.ok ? launchSecretFor(checked, deps.stateSecret) : undefined;
+    const result = await connectWithKey({ siteUrl: field("site"), consumerKey: field("consumerKey"), consumerSecret: field("consumerSecret"), launchSecret }, deps);
     if (!result.ok) return { problem: result.problem };
-    return redirect(`${RETURN_PATH}?${new URLSearchParams({ site: result.siteUrl })}`);
+    return redirect(`${RETURN_PATH}?${new URLSearchParams({ site: result.siteUrl })}`, { headers: { "Set-Cookie": connectStateCookie(state, deps.appUrl) } });
   }
   const start = await startWooConnect(field("site"), deps);
   if (!start.ok) return { problem: start.problem };
-  return redirect(start.authorizeUrl);
+  return redirect(start.authorizeUrl, { headers: { "Set-Cookie": connectStateCookie(start.state, deps.appUrl) } });
 };
 
 export default function ConnectWooCommerce() {
-  const { polarisTranslations: i18n } = useLoaderData<typeof loader>();
+  const { polarisTranslations: i18n, store } = useLoaderData<typeof loader>();
   const problem = useActionData<typeof action>()?.problem;
-  const [site, setSite] = useState("");
+  const [site, setSite] = useState(store);
   const [consumerKey, setConsumerKey] = useState("");
   const [consumerSecret, setConsumerSecret] = useState("");
 

@@ -1,10 +1,12 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { AppProvider as PolarisAppProvider, Banner, Page } from "@shopify/polaris";
+import { AppProvider as PolarisAppProvider, Banner, BlockStack, Card, Page, Text } from "@shopify/polaris";
 import polarisTranslations from "@shopify/polaris/locales/en.json";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { services } from "~/services.server";
 import { connectionStatus } from "~/platforms/woocommerce/connect.server";
+import { connectDeps } from "~/platforms/woocommerce/connect-deps.server";
+import { handedOutLaunchSecret } from "~/platforms/woocommerce/launch.server";
 
 /** Where the merchant lands after approving in the store (wc-auth return_url) or pasting a key. */
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
@@ -14,7 +16,15 @@ export const loader = ({ request }: LoaderFunctionArgs) => {
   const status = connectionStatus(services().db, url.searchParams.get("site") ?? "");
   // wc-auth says success=0 when the merchant denied access.
   const denied = url.searchParams.get("success") === "0";
-  return { polarisTranslations, denied, ...(status.connected ? { connected: true as const, domain: status.domain, readOnly: status.readOnly } : { connected: false as const }) };
+  // The companion plugin's settings: shown only to the browser that made this connection.
+  const deps = connectDeps();
+  const plugin = status.connected ? handedOutLaunchSecret(deps.db, request, status.shopId, deps.stateSecret) : null;
+  return {
+    polarisTranslations,
+    denied,
+    plugin: plugin ? { appUrl: deps.appUrl, launchSecret: plugin } : null,
+    ...(status.connected ? { connected: true as const, domain: status.domain, readOnly: status.readOnly } : { connected: false as const }),
+  };
 };
 
 export default function Connected() {
@@ -22,6 +32,7 @@ export default function Connected() {
   return (
     <PolarisAppProvider i18n={data.polarisTranslations}>
       <Page title="WooCommerce store">
+        <BlockStack gap="400">
         {data.connected ? (
           <Banner tone={data.readOnly ? "warning" : "success"} title={`${data.domain} is connected`}>
             <p>
@@ -37,6 +48,19 @@ export default function Connected() {
             </p>
           </Banner>
         )}
+        {data.plugin ? (
+          <Card>
+            <BlockStack gap="200">
+              <Text variant="headingMd" as="h2">Open the app from WordPress</Text>
+              <Text as="p">
+                Install the RFM Personas plugin in WordPress, then paste these under RFM Personas → Settings. The secret is shown only in this browser, for the next half hour; connecting again makes a new one.
+              </Text>
+              <Text as="p">App address: <code>{data.plugin.appUrl}</code></Text>
+              <Text as="p">Launch secret: <code>{data.plugin.launchSecret}</code></Text>
+            </BlockStack>
+          </Card>
+        ) : null}
+        </BlockStack>
       </Page>
     </PolarisAppProvider>
   );

@@ -26,6 +26,7 @@ import { createShop, uninstallShop } from "~/shops/shop.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { createWooClient, WooApiError, type WooClient } from "./client.server";
 import { deleteCredentials, loadCredentials, normalizeSiteUrl, saveCredentials, saveWebhookIds, type KeyPermissions, type WooCredentials } from "./credentials.server";
+import { launchSecretFor, newLaunchSecret, saveLaunchSecret } from "./launch.server";
 import { ensureWebhooks, removeWebhooks, WEBHOOK_TOPICS } from "./subscriptions.server";
 
 export { WEBHOOK_TOPICS };
@@ -69,7 +70,7 @@ export function signConnectState(siteUrl: string, secret: string, now: Date): st
   return `${payload}.${b64url(mac(payload, secret))}`;
 }
 
-export type StateCheck = { ok: true; siteUrl: string } | { ok: false; reason: "forged" | "expired" };
+export type StateCheck = { ok: true; siteUrl: string; nonce: string } | { ok: false; reason: "forged" | "expired" };
 
 export function readConnectState(token: unknown, secret: string, now: Date): StateCheck {
   if (typeof token !== "string") return { ok: false, reason: "forged" };
@@ -78,9 +79,9 @@ export function readConnectState(token: unknown, secret: string, now: Date): Sta
   const expected = mac(payload, secret);
   const given = Buffer.from(signature, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "forged" };
-  const { site, exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { site: string; exp: number };
+  const { site, exp, n } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { site: string; exp: number; n: string };
   if (!(now.getTime() <= exp)) return { ok: false, reason: "expired" };
-  return { ok: true, siteUrl: site };
+  return { ok: true, siteUrl: site, nonce: n };
 }
 
 // ---- the site and its REST API --------------------------------------------------------------
@@ -137,7 +138,8 @@ export async function probeRestApi(siteUrl: string, fetchImpl: typeof fetch = fe
 
 // ---- starting wc-auth -----------------------------------------------------------------------
 
-export type StartResult = { ok: true; authorizeUrl: string } | { ok: false; problem: string };
+/** `state`: the signed user_id, which the route keeps in the merchant's browser (the launch-secret hand-off). */
+export type StartResult = { ok: true; authorizeUrl: string; state: string } | { ok: false; problem: string };
 
 /** Checks the site, then gives the wc-auth URL to send the merchant to. */
 export async function startWooConnect(siteInput: string, deps: ConnectDeps): Promise<StartResult> {
@@ -156,7 +158,7 @@ export async function startWooConnect(siteInput: string, deps: ConnectDeps): Pro
     return_url: `${app}${RETURN_PATH}?${new URLSearchParams({ site: siteUrl })}`,
     callback_url: `${app}${CALLBACK_PATH}`,
   });
-  return { ok: true, authorizeUrl: `${siteUrl}/wc-auth/v1/authorize?${query}` };
+  return { ok: true, authorizeUrl: `${siteUrl}/wc-auth/v1/authorize?${query}`, state: userId };
 }
 
 // ---- checking a key and completing the connection -------------------------------------------
@@ -227,7 +229,10 @@ async function removeOurWebhooks(client: WooClient, deliveryUrl: string, known: 
  * Shop row, stores the key (secret encrypted), registers our webhooks with a fresh secret,
  * and queues the import.
  */
-export async function connectWithKey(input: { siteUrl: string; consumerKey: string; consumerSecret: string }, deps: ConnectDeps): Promise<ConnectResult> {
+export async function connectWithKey(
+  input: { siteUrl: string; consumerKey: string; consumerSecret: string; /** for the companion plugin (launch.server.ts); default: a fresh random one */ launchSecret?: string },
+  deps: ConnectDeps,
+): Promise<ConnectResult> {
   const siteUrl = siteUrlOf(input.siteUrl);
   if (!siteUrl) return { ok: false, problem: PROBLEMS["invalid-site"], status: 400 };
   const consumerKey = input.consumerKey.trim();
@@ -256,6 +261,7 @@ export async function connectWithKey(input: { siteUrl: string; consumerKey: stri
   const shopId = writeTransaction(deps.db, () => {
     const id = createShop(deps.db, { domain, platform: "woocommerce", name: check.name ?? null, currency: check.currency, scopes: check.permissions }, { now, existing: "reinstall" });
     saveCredentials(deps.db, credentials(id), undefined, now);
+    saveLaunchSecret(deps.db, id, input.launchSecret ?? newLaunchSecret());
     return id;
   })();
 
@@ -313,7 +319,8 @@ export async function handleWooAuthCallback(request: Request, deps: ConnectDeps)
   const state = readConnectState(body?.user_id, deps.stateSecret, nowOf(deps));
   if (!state.ok) return text(403, state.reason === "expired" ? "this connection request has expired: start again from the app" : "unknown connection request");
   if (typeof body.consumer_key !== "string" || typeof body.consumer_secret !== "string") return text(400, "no key in the request");
-  const result = await connectWithKey({ siteUrl: state.siteUrl, consumerKey: body.consumer_key, consumerSecret: body.consumer_secret }, deps);
+  const launchSecret = launchSecretFor(state, deps.stateSecret);
+  const result = await connectWithKey({ siteUrl: state.siteUrl, consumerKey: body.consumer_key, consumerSecret: body.consumer_secret, launchSecret }, deps);
   return result.ok ? text(200, "connected") : text(result.status, result.problem);
 }
 

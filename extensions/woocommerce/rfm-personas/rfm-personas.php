@@ -1,0 +1,168 @@
+<?php
+/**
+ * Plugin Name:       RFM Personas
+ * Description:       Opens RFM Personas from WP admin and shows each customer's persona on the Users list.
+ * Version:           0.1.0
+ * Requires at least: 6.0
+ * Requires PHP:      7.4
+ * Requires Plugins:  woocommerce
+ * License:           GPL-2.0-or-later
+ * Text Domain:       rfm-personas
+ *
+ * @package RFM_Personas
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+require_once __DIR__ . '/includes/launch-token.php';
+
+const RFM_PERSONAS_CAPABILITY  = 'manage_woocommerce';
+const RFM_PERSONAS_OPTION_URL  = 'rfm_personas_app_url';
+const RFM_PERSONAS_OPTION_KEY  = 'rfm_personas_launch_secret';
+const RFM_PERSONAS_PAGE        = 'rfm-personas';
+const RFM_PERSONAS_LAUNCH_HOOK = 'rfm_personas_launch';
+
+/** The app's address, without a trailing slash ('' until set). */
+function rfm_personas_app_url() {
+	return untrailingslashit( (string) get_option( RFM_PERSONAS_OPTION_URL, '' ) );
+}
+
+add_action(
+	'admin_menu',
+	function () {
+		add_menu_page(
+			__( 'RFM Personas', 'rfm-personas' ),
+			__( 'RFM Personas', 'rfm-personas' ),
+			RFM_PERSONAS_CAPABILITY,
+			RFM_PERSONAS_PAGE,
+			'rfm_personas_render_page',
+			'dashicons-groups',
+			56
+		);
+	}
+);
+
+add_action(
+	'admin_init',
+	function () {
+		register_setting(
+			RFM_PERSONAS_PAGE,
+			RFM_PERSONAS_OPTION_URL,
+			array(
+				'type'              => 'string',
+				'sanitize_callback' => 'esc_url_raw',
+				'show_in_rest'      => false,
+			)
+		);
+		register_setting(
+			RFM_PERSONAS_PAGE,
+			RFM_PERSONAS_OPTION_KEY,
+			array(
+				'type'              => 'string',
+				'sanitize_callback' => function ( $value ) {
+					// base64url only; an empty field keeps the secret already saved.
+					$value = preg_replace( '/[^A-Za-z0-9_-]/', '', (string) $value );
+					return '' === $value ? (string) get_option( RFM_PERSONAS_OPTION_KEY, '' ) : $value;
+				},
+				'show_in_rest'      => false,
+			)
+		);
+	}
+);
+
+/** The menu page: open the app, connect the store, and the two settings the app hands out. */
+function rfm_personas_render_page() {
+	if ( ! current_user_can( RFM_PERSONAS_CAPABILITY ) ) {
+		wp_die( esc_html__( 'You are not allowed to open RFM Personas.', 'rfm-personas' ) );
+	}
+	$app_url    = rfm_personas_app_url();
+	$has_secret = '' !== (string) get_option( RFM_PERSONAS_OPTION_KEY, '' );
+	?>
+	<div class="wrap">
+		<h1><?php esc_html_e( 'RFM Personas', 'rfm-personas' ); ?></h1>
+		<?php if ( $app_url && $has_secret ) : ?>
+			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" target="_blank">
+				<input type="hidden" name="action" value="<?php echo esc_attr( RFM_PERSONAS_LAUNCH_HOOK ); ?>" />
+				<?php wp_nonce_field( RFM_PERSONAS_LAUNCH_HOOK ); ?>
+				<?php submit_button( __( 'Open RFM Personas', 'rfm-personas' ), 'primary', 'submit', false ); ?>
+			</form>
+		<?php endif; ?>
+		<?php if ( $app_url ) : ?>
+			<p>
+				<a class="button" href="<?php echo esc_url( $app_url . '/woocommerce/connect?' . http_build_query( array( 'store' => home_url() ) ) ); ?>" target="_blank" rel="noopener">
+					<?php esc_html_e( 'Connect this store', 'rfm-personas' ); ?>
+				</a>
+			</p>
+		<?php endif; ?>
+		<h2><?php esc_html_e( 'Settings', 'rfm-personas' ); ?></h2>
+		<p><?php esc_html_e( 'After connecting, the app shows its address and a launch secret: paste both here.', 'rfm-personas' ); ?></p>
+		<form method="post" action="options.php">
+			<?php settings_fields( RFM_PERSONAS_PAGE ); ?>
+			<table class="form-table" role="presentation">
+				<tr>
+					<th scope="row"><label for="rfm-personas-app-url"><?php esc_html_e( 'App address', 'rfm-personas' ); ?></label></th>
+					<td><input type="url" class="regular-text" id="rfm-personas-app-url" name="<?php echo esc_attr( RFM_PERSONAS_OPTION_URL ); ?>" value="<?php echo esc_attr( $app_url ); ?>" placeholder="https://rfm.example.com" /></td>
+				</tr>
+				<tr>
+					<th scope="row"><label for="rfm-personas-secret"><?php esc_html_e( 'Launch secret', 'rfm-personas' ); ?></label></th>
+					<td>
+						<input type="password" class="regular-text" id="rfm-personas-secret" name="<?php echo esc_attr( RFM_PERSONAS_OPTION_KEY ); ?>" value="" autocomplete="off" />
+						<p class="description"><?php echo $has_secret ? esc_html__( 'Saved. Leave empty to keep it.', 'rfm-personas' ) : esc_html__( 'Not set yet.', 'rfm-personas' ); ?></p>
+					</td>
+				</tr>
+			</table>
+			<?php submit_button(); ?>
+		</form>
+	</div>
+	<?php
+}
+
+/** "Open RFM Personas": a fresh launch token for this admin, then off to the app. */
+add_action(
+	'admin_post_' . RFM_PERSONAS_LAUNCH_HOOK,
+	function () {
+		if ( ! current_user_can( RFM_PERSONAS_CAPABILITY ) ) {
+			wp_die( esc_html__( 'You are not allowed to open RFM Personas.', 'rfm-personas' ), 403 );
+		}
+		check_admin_referer( RFM_PERSONAS_LAUNCH_HOOK );
+		$app_url = rfm_personas_app_url();
+		$secret  = (string) get_option( RFM_PERSONAS_OPTION_KEY, '' );
+		if ( '' === $app_url || '' === $secret ) {
+			wp_die( esc_html__( 'Set the app address and launch secret under RFM Personas first.', 'rfm-personas' ) );
+		}
+		$token = rfm_personas_launch_token( home_url(), get_current_user_id(), $secret );
+		// The app lives on another host: wp_safe_redirect() would refuse it.
+		wp_redirect( $app_url . '/woocommerce/launch?token=' . rawurlencode( $token ) ); // phpcs:ignore WordPress.Security.SafeRedirect.wp_redirect_wp_redirect
+		exit;
+	}
+);
+
+/*
+ * The persona on the customers list. WooCommerce → Customers is a React report with no PHP
+ * column hook, so the column goes on Users (filter by the Customer role), where the app's
+ * write-back meta lives: user meta `rfm_persona`.
+ */
+add_filter(
+	'manage_users_columns',
+	function ( $columns ) {
+		if ( current_user_can( RFM_PERSONAS_CAPABILITY ) ) {
+			$columns['rfm_persona'] = __( 'Persona', 'rfm-personas' );
+		}
+		return $columns;
+	}
+);
+
+add_filter(
+	'manage_users_custom_column',
+	function ( $output, $column, $user_id ) {
+		if ( 'rfm_persona' !== $column ) {
+			return $output;
+		}
+		$persona = get_user_meta( (int) $user_id, 'rfm_persona', true );
+		return '' === $persona ? '—' : esc_html( $persona );
+	},
+	10,
+	3
+);
