@@ -1,5 +1,5 @@
 /**
- * npm run demo [-- --check] [-- --customers 1500] [-- --port 3000]
+ * npm run demo [-- --check] [-- --customers 1500] [-- --port 3000] [-- --platform shopify|woocommerce]
  *
  * The whole product on one machine, offline: the Shopify Admin simulator with a store seeded
  * from the CDNOW purchase log (POS, subscription, $0-item, test, cancelled and refunded orders
@@ -11,10 +11,15 @@
  *   default   print the summary, then keep running with the URL of the app inside a
  *             simulated Shopify admin
  *
+ * `--platform woocommerce`: the same with the WooCommerce simulator, connected by pasting a
+ * read/write REST API key into the app's connect form; personas are written back as customer
+ * meta. Its `--check` also compares the result with the store and exits 1 when anything is off.
+ *
  * Deterministic: a fixed seed, and dates shifted so the newest order is today.
  */
 import { parseArgs } from "node:util";
 import { startDemoStack, DEMO_SHOP } from "./lib/demo-stack";
+import { startWooDemoStack } from "./lib/woo-demo-stack";
 import type { SqliteDatabase } from "../app/sync/sqlite.server";
 
 const { values: args } = parseArgs({
@@ -24,19 +29,23 @@ const { values: args } = parseArgs({
     port: { type: "string", default: process.env.PORT ?? "3000" },
     "sim-port": { type: "string", default: process.env.SIM_PORT ?? "0" },
     timeout: { type: "string", default: "300" },
+    platform: { type: "string", default: "shopify" },
   },
 });
 const log = (msg: string) => process.stderr.write(`[demo] ${msg}\n`);
+const stackOptions = {
+  customers: Number(args.customers),
+  port: Number(args.port),
+  simPort: Number(args["sim-port"]),
+  timeout: Number(args.timeout),
+  log,
+};
 
 async function main() {
-  const stack = await startDemoStack({
-    customers: Number(args.customers),
-    port: Number(args.port),
-    simPort: Number(args["sim-port"]),
-    timeout: Number(args.timeout),
-    log,
-  });
-  const summary = await summarize(stack.db, stack.sim.stats(DEMO_SHOP));
+  if (args.platform === "woocommerce") return wooCommerce();
+  if (args.platform !== "shopify") throw new Error(`--platform must be shopify or woocommerce, not ${args.platform}`);
+  const stack = await startDemoStack(stackOptions);
+  const summary = await summarize(stack.db, DEMO_SHOP, adminApiOf(stack.sim.stats(DEMO_SHOP)));
   // What the store carries now, read from the simulated store itself.
   const store = stack.sim.shop(DEMO_SHOP).store;
   const customers = [...store.customers.values()];
@@ -47,24 +56,66 @@ async function main() {
     segmentsInStore: [...store.segments.values()].filter((x) => x.name.startsWith("RFM: ")).length,
   });
   process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-  if (args.check) {
-    // The summary is out and says it worked: exit 0 even if something refuses to stop in time.
-    setTimeout(() => {
-      log("stopping took too long; exiting anyway");
-      process.exit(0);
-    }, 20_000).unref();
-    await stack.stop();
-    process.exit(0);
-  }
+  if (args.check) await exitAfter(stack.stop, 0);
   process.stdout.write(`\nOpen the app inside the simulated Shopify admin:\n\n  ${stack.adminUrl}\n\nCtrl-C to stop.\n`);
 }
 
+/** The summary is out: exit with its verdict even if something refuses to stop in time. */
+async function exitAfter(stop: () => Promise<void>, code: number): Promise<never> {
+  setTimeout(() => {
+    log("stopping took too long; exiting anyway");
+    process.exit(code);
+  }, 20_000).unref();
+  await stop();
+  process.exit(code);
+}
+
+async function wooCommerce() {
+  const stack = await startWooDemoStack(stackOptions);
+  const summary = await summarize(stack.db, stack.shop);
+  // What the store holds now, read from the simulated store itself.
+  const store = stack.sim.shop.store;
+  const registeredScored = summary.customersScored - summary.guestCustomersScored;
+  const withPersonaMeta = [...store.customers.values()].filter((c) => c.meta.some((m) => m.key === "rfm_persona" && m.value)).length;
+  const ours = [...stack.sim.shop.webhooks.webhooks.values()].filter((w) => w.deliveryUrl.startsWith(stack.appUrl));
+  const run = summary.writeBack as { status?: string; customersFailed?: number };
+  const result = {
+    ...summary,
+    site: stack.siteUrl,
+    ordersSeeded: stack.sim.shop.truth?.counts.orders,
+    ordersInStore: store.orders.size,
+    writeBack: { ...summary.writeBack, customersWithPersonaMetaInStore: withPersonaMeta },
+    webhooks: { registered: ours.length, active: ours.filter((w) => w.status === "active").length, topics: ours.map((w) => w.topic).sort() },
+    checks: {
+      everyOrderImported: summary.ordersSynced === store.orders.size && store.orders.size === stack.sim.shop.truth?.counts.orders,
+      customersScored: summary.customersScored > 0 && summary.customersWithoutPersona === 0,
+      writeBackDone: run.status === "done" && run.customersFailed === 0,
+      everyRegisteredCustomerWritten: withPersonaMeta === registeredScored,
+      guestsReportedNotWritable: summary.guestCustomersScored > 0 && summary.writeBack.guestsNotWritable === summary.guestCustomersScored,
+      webhooksActive: ours.length === 6 && ours.every((w) => w.status === "active"),
+    },
+  };
+  process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+  const failed = Object.entries(result.checks).filter(([, ok]) => !ok).map(([name]) => name);
+  if (failed.length > 0) log(`not as expected: ${failed.join(", ")}`);
+  if (args.check) await exitAfter(stack.stop, failed.length > 0 ? 1 : 0);
+  process.stdout.write(
+    `\nThe store is connected (the app's pages open inside WP admin, not standalone yet):\n\n  ${stack.landingUrl}\n\n` +
+      `Connect form: ${stack.connectUrl}\nStore: ${stack.siteUrl} (control API under /__sim/)\n\nCtrl-C to stop.\n`,
+  );
+}
+
+function adminApiOf(stats: unknown) {
+  const s = stats as { graphqlRequests?: number; costPointsUsed?: number; throttledCount?: number };
+  return { requests: s.graphqlRequests, costPoints: s.costPointsUsed, throttled: s.throttledCount };
+}
+
 /** What the first sync did, from the app's own database. */
-async function summarize(db: SqliteDatabase, stats: unknown) {
+async function summarize(db: SqliteDatabase, domain: string, adminApi?: ReturnType<typeof adminApiOf>) {
   const { applyRules } = await import("../app/rfm");
   const { createOrderStore } = await import("../app/sync/order-store.server");
   const { shopSettings } = await import("../app/shops/settings.server");
-  const shop = db.prepare(`SELECT id, currency FROM "Shop" WHERE domain = ?`).get(DEMO_SHOP) as { id: string; currency: string };
+  const shop = db.prepare(`SELECT id, currency FROM "Shop" WHERE domain = ?`).get(domain) as { id: string; currency: string };
   const settings = shopSettings(db, shop.id);
   const { report } = applyRules(createOrderStore(db).iterateOrdersForScoring(shop.id), settings.rules, new Date());
   const personas = db
@@ -74,9 +125,8 @@ async function summarize(db: SqliteDatabase, stats: unknown) {
     )
     .all(shop.id) as { persona: string; customers: number; revenueMinor: number }[];
   const count = (sql: string) => (db.prepare(sql).get(shop.id) as { n: number }).n;
-  const s = stats as { graphqlRequests?: number; costPointsUsed?: number; throttledCount?: number; mutations?: string[] };
   return {
-    shop: DEMO_SHOP,
+    shop: domain,
     currency: shop.currency,
     ordersSynced: count(`SELECT count(*) AS n FROM "Order" WHERE shopId = ? AND deleted = 0`),
     lineItemsSynced: count(`SELECT count(*) AS n FROM "OrderLine" WHERE shopId = ?`),
@@ -87,7 +137,7 @@ async function summarize(db: SqliteDatabase, stats: unknown) {
     guestCustomersScored: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = 1 AND persona IS NOT NULL`),
     customersWithoutPersona: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND persona IS NULL`),
     customersPerPersona: Object.fromEntries(personas.map((p) => [p.persona, p.customers])),
-    adminApi: { requests: s.graphqlRequests, costPoints: s.costPointsUsed, throttled: s.throttledCount },
+    ...(adminApi ? { adminApi } : {}),
     writeBack: {
       ...(db
         .prepare(

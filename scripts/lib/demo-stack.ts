@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -40,7 +40,7 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-async function listen(server: Server, port: number): Promise<number> {
+export async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
@@ -74,40 +74,20 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
     shops: [{ domain: SHOP, name: "RFM Demo Store", data, installed: false }],
     bulk: { delayMs: 200 },
   });
-  const dbFile = options.database ?? path.join(root, "data", "demo.db");
-  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
-  Object.assign(process.env, {
-    NODE_ENV: "production",
-    DATABASE_URL: `file:${dbFile}`,
-    SHOPIFY_API_KEY: API_KEY,
-    SHOPIFY_API_SECRET: API_SECRET,
-    SHOPIFY_APP_URL: appUrl,
-    SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
-    // Production encrypts access tokens at rest; the demo's database is new each run, so is its key.
-    TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY || randomBytes(32).toString("base64"),
-    // The library's session-token bounce page loads App Bridge from here (the simulator's stand-in).
-    APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
-    RECOMPUTE_DEBOUNCE_MS: "500",
-    BULK_POLL_MS: "250",
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  prepareAppEnvironment({
+    database: options.database,
+    appUrl,
+    apiKey: API_KEY,
+    apiSecret: API_SECRET,
+    extra: {
+      SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
+      // The library's session-token bounce page loads App Bridge from here (the simulator's stand-in).
+      APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
+    },
   });
-  execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", process.env.DATABASE_URL!], { stdio: "ignore" });
 
   // 3. The app itself: the production build, served as remix-serve would.
-  const buildFile = path.join(root, "build", "server", "index.js");
-  if (!existsSync(buildFile) || !existsSync(path.join(root, "build", "server", "scoring-worker.js"))) {
-    log("building the app (npm run build)…");
-    execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  }
-  const { createRequestHandler } = await import("@remix-run/express");
-  const { default: express } = await import("express");
-  const build = await import(pathToFileURL(buildFile).href);
-  const app = express();
-  app.disable("x-powered-by");
-  app.use("/assets", express.static(path.join(root, "build", "client", "assets"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.join(root, "build", "client"), { maxAge: "1h" }));
-  app.all("*", createRequestHandler({ build, mode: "production" }));
-  appServer.on("request", app);
+  await serveProductionBuild(appServer, log);
   log(`app on ${appUrl}, Shopify simulator on ${sim.url}`);
 
   // 4. Install: the admin opens the embedded app with a session token.
@@ -123,10 +103,83 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
 
   // 5. Wait for the first sync (backfill → recompute → write-back) to finish.
   const db = openSqlite(process.env.DATABASE_URL!);
-  const timeout = options.timeout ?? 300;
+  await waitForFirstSync(db, SHOP, options.timeout ?? 300);
+  await sim.settle();
+
+  return {
+    appUrl,
+    sim,
+    db,
+    shop: SHOP,
+    adminUrl: `${sim.url}/admin/apps/rfm-personas?shop=${SHOP}`,
+    stop: () => stopDemo(sim, appServer, db),
+  };
+}
+
+/**
+ * Every step is bounded and cuts what is still open, so stopping can never hang: first the
+ * app's job runner (no new store API calls or jobs), then the simulator (no more webhooks),
+ * then the app's server with its keep-alive and in-flight connections.
+ */
+export async function stopDemo(sim: { stop(): Promise<void> }, appServer: Server, db: SqliteDatabase): Promise<void> {
+  await bounded(globalThis.rfmServices?.runner.stop({ timeoutMs: 5_000 }), 7_000);
+  await bounded(sim.stop(), 5_000);
+  await closeServer(appServer, 5_000);
+  db.close();
+}
+
+/**
+ * The app's environment for a demo: a fresh, migrated database (data/demo.db unless told),
+ * production mode, this run's app URL and credentials, plus what the platform's demo adds.
+ */
+export function prepareAppEnvironment(o: { database?: string; appUrl: string; apiKey: string; apiSecret: string; extra?: Record<string, string> }): void {
+  const dbFile = o.database ?? path.join(root, "data", "demo.db");
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
+  Object.assign(process.env, {
+    NODE_ENV: "production",
+    DATABASE_URL: `file:${dbFile}`,
+    SHOPIFY_API_KEY: o.apiKey,
+    SHOPIFY_API_SECRET: o.apiSecret,
+    SHOPIFY_APP_URL: o.appUrl,
+    // Production encrypts access tokens at rest; the demo's database is new each run, so is its key.
+    TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY || randomBytes(32).toString("base64"),
+    RECOMPUTE_DEBOUNCE_MS: "500",
+    BULK_POLL_MS: "250",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    ...o.extra,
+  });
+  execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", process.env.DATABASE_URL!], { stdio: "ignore" });
+}
+
+/** The app's production build (built first if missing), served on `appServer` as remix-serve would. */
+export async function serveProductionBuild(appServer: Server, log: (msg: string) => void): Promise<void> {
+  const buildFile = path.join(root, "build", "server", "index.js");
+  if (!existsSync(buildFile) || !existsSync(path.join(root, "build", "server", "scoring-worker.js")) || newerThan(path.join(root, "app"), statSync(buildFile).mtimeMs)) {
+    // A build older than the app's sources would serve yesterday's routes.
+    log("building the app (npm run build)…");
+    execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  const { createRequestHandler } = await import("@remix-run/express");
+  const { default: express } = await import("express");
+  const build = await import(pathToFileURL(buildFile).href);
+  const app = express();
+  app.disable("x-powered-by");
+  app.use("/assets", express.static(path.join(root, "build", "client", "assets"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(path.join(root, "build", "client"), { maxAge: "1h" }));
+  app.all("*", createRequestHandler({ build, mode: "production" }));
+  appServer.on("request", app);
+}
+
+/** Whether any file under `dir` changed after `mtimeMs`. */
+function newerThan(dir: string, mtimeMs: number): boolean {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && statSync(path.join(e.parentPath, e.name)).mtimeMs > mtimeMs);
+}
+
+/** Waits until the shop's first sync (backfill → recompute → write-back) is done and no job is due. */
+export async function waitForFirstSync(db: SqliteDatabase, domain: string, timeout: number): Promise<void> {
   const deadline = Date.now() + timeout * 1000;
   for (;;) {
-    const state = db.prepare(`SELECT s.* FROM "SyncState" s JOIN "Shop" p ON p.id = s.shopId WHERE p.domain = ?`).get(SHOP) as
+    const state = db.prepare(`SELECT s.* FROM "SyncState" s JOIN "Shop" p ON p.id = s.shopId WHERE p.domain = ?`).get(domain) as
       | { phase: string; lastError: string | null; backfillFinishedAt: number | null; lastRecomputeAt: number | null }
       | undefined;
     const busy = db
@@ -137,22 +190,4 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
     if (Date.now() > deadline) throw new Error(`sync did not finish within ${timeout} s (phase ${state?.phase})`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  await sim.settle();
-
-  return {
-    appUrl,
-    sim,
-    db,
-    shop: SHOP,
-    adminUrl: `${sim.url}/admin/apps/rfm-personas?shop=${SHOP}`,
-    async stop() {
-      // Every step is bounded and cuts what is still open, so stopping can never hang: first
-      // the app's job runner (no new Admin API calls or jobs), then the simulator (no more
-      // webhooks), then the app's server with its keep-alive and in-flight connections.
-      await bounded(globalThis.rfmServices?.runner.stop({ timeoutMs: 5_000 }), 7_000);
-      await bounded(sim.stop(), 5_000);
-      await closeServer(appServer, 5_000);
-      db.close();
-    },
-  };
 }
