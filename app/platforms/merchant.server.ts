@@ -22,6 +22,8 @@ export interface Merchant {
 /** How one platform's admin proves who is asking. */
 export interface MerchantAuthenticator {
   platform: Platform;
+  /** Whether its admin embeds the app (App Bridge) or opens it as a page of its own. */
+  embedded: boolean;
   /** Whether the request is signed this platform's way. */
   recognises(request: Request): boolean;
   /** The verified shop domain; throws the platform's own Response when the request is not signed. */
@@ -34,12 +36,13 @@ export interface MerchantAuthenticator {
  */
 const AUTHENTICATORS: readonly MerchantAuthenticator[] = [wooMerchant, shopifyMerchant];
 
-/** The platform whose admin signed this request (which shell the admin pages render in). */
-export const requestPlatform = (request: Request): Platform =>
-  (AUTHENTICATORS.find((a) => a.recognises(request)) ?? AUTHENTICATORS[AUTHENTICATORS.length - 1]).platform;
+const authenticatorFor = (request: Request) => AUTHENTICATORS.find((a) => a.recognises(request)) ?? AUTHENTICATORS[AUTHENTICATORS.length - 1];
+
+/** Whether the admin pages render inside an embedding admin (App Bridge) for this request, or standalone. */
+export const isEmbeddedAdmin = (request: Request): boolean => authenticatorFor(request).embedded;
 
 export async function requireMerchant(request: Request): Promise<Merchant> {
-  const auth = AUTHENTICATORS.find((a) => a.recognises(request)) ?? AUTHENTICATORS[AUTHENTICATORS.length - 1];
+  const auth = authenticatorFor(request);
   const domain = await auth.domain(request);
   return { shop: requireShop(services().db, domain, auth.platform), locale: requestLocale(request) };
 }

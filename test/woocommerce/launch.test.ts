@@ -11,6 +11,8 @@ import { requireMerchant } from "~/platforms/merchant.server";
 import { saveCredentials } from "~/platforms/woocommerce/credentials.server";
 import { launchSecretFor, saveLaunchSecret, signLaunchToken, type LaunchPayload } from "~/platforms/woocommerce/launch.server";
 import { WOO_SESSION_COOKIE } from "~/platforms/woocommerce/merchant.server";
+import { loader as shell } from "~/routes/app";
+import { loader as dashboard } from "~/routes/app._index";
 import { action as connect } from "~/routes/woocommerce.connect";
 import { loader as connected } from "~/routes/woocommerce.connected";
 import { loader as launch } from "~/routes/woocommerce.launch";
@@ -151,6 +153,29 @@ describe("GIVEN a WooCommerce session cookie WHEN an admin page asks who is aski
     const tampered = `${cookie.slice(0, -3)}abc`;
 
     const out = await run(() => requireMerchant(new Request(`${APP_URL}/app`, { headers: { Cookie: tampered } })));
+
+    expect(out.status).toBe(401);
+  });
+});
+
+describe("GIVEN a WooCommerce session WHEN the admin pages load", () => {
+  it("THEN the shell renders standalone (no App Bridge) and a page's loader serves the session's store", async () => {
+    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const cookie = cookieOf((await open(signLaunchToken(payload(site), "launch-secret-a"))).headers);
+    const page = (p: string) => new Request(`${APP_URL}${p}`, { headers: { Cookie: cookie } });
+
+    const frame = await run(() => shell(args(page("/app"))));
+    const home = await run(() => dashboard(args(page("/app"))));
+
+    expect(frame.status).toBe(200);
+    expect(frame.data).toEqual({ embedded: false, apiKey: "", appBridgeUrl: null });
+    expect(home.status).toBe(200);
+  });
+
+  it("THEN a forged session cookie is refused with 401: the standalone shell is not served", async () => {
+    connectedStore("wp.example", "launch-secret-a");
+
+    const out = await run(() => shell(args(new Request(`${APP_URL}/app`, { headers: { Cookie: `${WOO_SESSION_COOKIE}=forged` } }))));
 
     expect(out.status).toBe(401);
   });

@@ -11,6 +11,7 @@ import { authenticate } from "./shopify.server";
 
 export const shopifyMerchant: MerchantAuthenticator = {
   platform: "shopify",
+  embedded: true,
   // Shopify's library answers every request that is not someone else's: an admin request
   // without a valid token is its to refuse (or bounce to get one).
   recognises: () => true,

@@ -61,6 +61,8 @@ const expired = () =>
 
 export const wooMerchant: MerchantAuthenticator = {
   platform: "woocommerce",
+  // Opened as a page of its own from WP admin (a link, not a frame).
+  embedded: false,
   // An embedded Shopify request proves itself with a session token; our cookie never rides along
   // (SameSite=Lax is not sent from inside another site's frame), but a token always wins.
   recognises: (request) => hasSessionCookie(request) && !request.headers.has("Authorization") && !new URL(request.url).searchParams.has("id_token"),
