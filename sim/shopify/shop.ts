@@ -17,6 +17,7 @@ import type { SeedData } from "./seed";
 import { StatsRecorder, type RequestRecord, type ShopStats } from "./stats";
 import { ShopStore, type NewCustomer, type NewOrder, type RefundInput } from "./store";
 import { LeakyBucket, PLAN_LIMITS, type BucketSettings } from "./throttle";
+import type { SimulatorApp } from "./server";
 import type { UploadStore } from "./uploads";
 import { WebhookDispatcher, type AppWebhookSubscription, type DeliveryBehavior, type DeliverySettings } from "./webhooks";
 
@@ -68,17 +69,7 @@ export interface ShopHost {
   tokens: TokenRegistry;
   files: FileStore;
   uploads: UploadStore;
-  app: {
-    apiKey: string;
-    apiSecret: string;
-    apiClientId: string;
-    title: string;
-    handle: string;
-    scopes: string[];
-    appUrl: string | null;
-    webhooks: AppWebhookSubscription[];
-    metafieldDefinitions?: DeclaredMetafieldDefinition[];
-  };
+  app: Omit<SimulatorApp, "metafieldDefinitions"> & Partial<Pick<SimulatorApp, "metafieldDefinitions">>;
   delivery: DeliverySettings;
   bulk: Partial<BulkSettings>;
   seed: string | number;

@@ -43,20 +43,7 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
   process.env.RECOMPUTE_DEBOUNCE_MS ??= "30";
   process.env.BULK_POLL_MS ??= "20";
   const { action } = await import("~/routes/webhooks");
-  let appUrl = "";
-  const server: Server = createServer(async (req, res) => {
-    try {
-      const request = await toRequest(req, appUrl);
-      const response = req.url?.startsWith("/webhooks") ? await responseOf(() => action(args(request))) : new Response("not found", { status: 404 });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    } catch (err) {
-      res.writeHead(500);
-      res.end(String(err));
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, appUrl } = await serveRoute("/webhooks", action);
 
   const shopDomain = options.shop ?? "rfm-demo.myshopify.com";
   const sim = await startSimulator({
@@ -148,4 +135,31 @@ export function personaDataIn(shop: SimShop, customerKey: string): StorePersonaD
     .filter((m) => m.namespace === namespace)
     .map((m) => [m.key, m.value]);
   return { labels: [...customer.tags], fields: Object.fromEntries(fields) };
+}
+
+/**
+ * The app's route `action` served over real HTTP on loopback under `prefix` (404 elsewhere),
+ * as the production server would call it; `onAnswer` sees each request and its answer.
+ */
+export async function serveRoute(
+  prefix: string,
+  action: (routeArgs: ReturnType<typeof args>) => Promise<Response>,
+  onAnswer?: (request: Request, response: Response) => void,
+): Promise<{ server: Server; appUrl: string }> {
+  let appUrl = "";
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const request = await toRequest(req, appUrl);
+      const response = req.url?.startsWith(prefix) ? await responseOf(() => action(args(request))) : new Response("not found", { status: 404 });
+      onAnswer?.(request, response);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    } catch (err) {
+      res.writeHead(500);
+      res.end(String(err));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, appUrl };
 }

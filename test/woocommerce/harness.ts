@@ -6,13 +6,10 @@
  * per-store webhook secret stored encrypted, our webhooks registered, the import queued.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { guestKey } from "~/rfm/customer-key";
 import { generateWooSeed, startWooSimulator, type WcOrder, type WooSeedData, type WooSimulator, type WooSimulatorOptions } from "../../sim/woocommerce";
 import { orderTotalCents, refundedCents } from "../../sim/woocommerce/payloads";
-import { runJobsUntilIdle, toRequest } from "../support/app-harness";
-import { args, responseOf } from "../support/routes";
+import { runJobsUntilIdle, serveRoute } from "../support/app-harness";
 import type { StorePersonaData } from "../support/persona-data";
 import type { ExpectedOrder } from "../support/stored-orders";
 
@@ -33,21 +30,9 @@ export async function startWooHarness(options: { data?: WooSeedData; sim?: Omit<
   process.env.RECOMPUTE_DEBOUNCE_MS ??= "30";
   const { action } = await import("~/routes/webhooks.woocommerce");
   const answers: WooHarness["answers"] = [];
-  let appUrl = "";
-  const server: Server = createServer(async (req, res) => {
-    try {
-      const request = await toRequest(req, appUrl);
-      const response = req.url?.startsWith("/webhooks/woocommerce") ? await responseOf(() => action(args(request))) : new Response("not found", { status: 404 });
-      answers.push({ topic: request.headers.get("x-wc-webhook-topic"), status: response.status, outcome: response.headers.get("x-rfm-webhook") });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    } catch (err) {
-      res.writeHead(500);
-      res.end(String(err));
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, appUrl } = await serveRoute("/webhooks/woocommerce", action, (request, response) =>
+    answers.push({ topic: request.headers.get("x-wc-webhook-topic"), status: response.status, outcome: response.headers.get("x-rfm-webhook") }),
+  );
 
   const sim = await startWooSimulator({ ...options.sim, data: options.data });
   const domain = new URL(sim.url).host;
