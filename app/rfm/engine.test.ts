@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { NO_PERSONA, scoreCountedOrders, scoreCustomers } from "./engine";
 import { countedOrderColumns } from "./metrics";
 import { applyRules } from "./rules";
@@ -28,8 +28,13 @@ describe("GIVEN a small shop", () => {
     order({ customerKey: "posOnly", pos: true }),
     order({ customerKey: "subsOnly", subscription: true }),
   ];
-  const result = scoreCustomers(orders, DEFAULT_SETTINGS, AS_OF);
-  const byKey = new Map(result.customers.map((c) => [c.customerKey, c]));
+  // Scored in each test (not once for the file) so mutation testing sees which test reaches which code.
+  let result: ReturnType<typeof scoreCustomers>;
+  let byKey: Map<string, ReturnType<typeof scoreCustomers>["customers"][number]>;
+  beforeEach(() => {
+    result = scoreCustomers(orders, DEFAULT_SETTINGS, AS_OF);
+    byKey = new Map(result.customers.map((c) => [c.customerKey, c]));
+  });
 
   it("WHEN scored THEN customers with only POS or subscription orders get no persona", () => {
     expect([...byKey.keys()]).toEqual(["champ", "once", "mid2", "mid3", "mid4", "mid5", "gone"]);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { computeMetrics, countedOrderColumns, customerMetrics, mergeSameDayOrders } from "./metrics";
 import { utcDay } from "./days";
 
@@ -6,12 +6,17 @@ const day = (iso: string) => utcDay(`${iso}T00:00:00Z`);
 const AS_OF = day("2024-12-31");
 
 describe("GIVEN counted orders of a few customers", () => {
-  const { columns, customerKeys } = countedOrderColumns([
-    { customerKey: "ann", day: day("2024-03-01"), amountMinor: 1000 },
-    { customerKey: "bob", day: day("2024-12-31"), amountMinor: 4000 },
-    { customerKey: "ann", day: day("2024-12-01"), amountMinor: 2001 },
-    { customerKey: "ann", day: day("2024-06-01"), amountMinor: 3000 },
-  ]);
+  // Built in each test so mutation testing sees which test reaches which code.
+  let columns: ReturnType<typeof countedOrderColumns>["columns"];
+  let customerKeys: ReturnType<typeof countedOrderColumns>["customerKeys"];
+  beforeEach(() => {
+    ({ columns, customerKeys } = countedOrderColumns([
+      { customerKey: "ann", day: day("2024-03-01"), amountMinor: 1000 },
+      { customerKey: "bob", day: day("2024-12-31"), amountMinor: 4000 },
+      { customerKey: "ann", day: day("2024-12-01"), amountMinor: 2001 },
+      { customerKey: "ann", day: day("2024-06-01"), amountMinor: 3000 },
+    ]));
+  });
 
   it("WHEN aggregated THEN recency, frequency, monetary, first/last order, AOV and lifetime follow", () => {
     const metrics = computeMetrics(columns, AS_OF, null);

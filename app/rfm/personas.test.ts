@@ -30,8 +30,51 @@ describe("GIVEN the built-in personas", () => {
   });
 });
 
+/**
+ * The default map, every one of its 125 cells: R (rows, 5 first) × F (columns); each
+ * entry lists the persona for M = 1…5 when M matters, or one persona for all five.
+ */
+const P = {
+  CH: "champions", LO: "loyal", PL: "potential-loyalist", NC: "new-customers", PR: "promising",
+  NA: "need-attention", AS: "about-to-sleep", AR: "at-risk", CL: "cant-lose-them", HI: "hibernating", LS: "lost",
+} as const;
+type Code = keyof typeof P;
+const TOP_SPEND_CHAMPIONS: Code[] = ["LO", "LO", "LO", "CH", "CH"];
+const TOP_SPEND_CANT_LOSE: Code[] = ["AR", "AR", "AR", "CL", "CL"];
+const DEFAULT_MAP_TABLE: Record<number, (Code | Code[])[]> = {
+  //   F = 1   F = 2   F = 3   F = 4                 F = 5
+  5: ["NC",   "PL",   "PL",   TOP_SPEND_CHAMPIONS,  TOP_SPEND_CHAMPIONS],
+  4: ["PR",   "PL",   "PL",   TOP_SPEND_CHAMPIONS,  TOP_SPEND_CHAMPIONS],
+  3: ["AS",   "NA",   "NA",   "LO",                 "LO"],
+  2: ["HI",   "HI",   "AR",   TOP_SPEND_CANT_LOSE,  TOP_SPEND_CANT_LOSE],
+  1: ["LS",   "LS",   "AR",   TOP_SPEND_CANT_LOSE,  TOP_SPEND_CANT_LOSE],
+};
+
 describe("GIVEN the default persona map", () => {
-  const map = compilePersonaMap(DEFAULT_PERSONA_RULES);
+  const defaultMap = () => compilePersonaMap(DEFAULT_PERSONA_RULES);
+
+  it("WHEN every one of the 125 (R, F, M) cells is looked up THEN it holds the persona the table shows", () => {
+    const map = defaultMap();
+    const seen: string[] = [];
+    const expected: string[] = [];
+    for (let r = 5; r >= 1; r--)
+      for (let f = 1; f <= 5; f++)
+        for (let m = 1; m <= 5; m++) {
+          const entry = DEFAULT_MAP_TABLE[r][f - 1];
+          const code = Array.isArray(entry) ? entry[m - 1] : entry;
+          expected.push(`R${r} F${f} M${m} ${P[code]}`);
+          seen.push(`R${r} F${f} M${m} ${map.personas[map.cells[cellIndex(r, f, m)]].slug}`);
+        }
+    expect(seen).toHaveLength(125);
+    expect(seen).toEqual(expected);
+  });
+
+  it("WHEN compiled THEN the 11 personas carry the names merchants see, best customers first", () => {
+    expect(defaultMap().personas.map((p) => p.name)).toEqual([
+      "Champions", "Loyal", "Potential Loyalist", "New Customers", "Promising", "Need Attention",
+      "About To Sleep", "Can't Lose Them", "At Risk", "Hibernating", "Lost",
+    ]);
+  });
 
   it("WHEN checked THEN all 125 cells are covered, no rule is unreachable, and only the intended overlaps exist", () => {
     const check = validatePersonaMap(DEFAULT_PERSONA_RULES);
@@ -42,6 +85,7 @@ describe("GIVEN the default persona map", () => {
   });
 
   it("WHEN compiled THEN it holds exactly the 11 personas, no Others, and each is reachable", () => {
+    const map = defaultMap();
     expect(map.personas.map((p) => p.slug)).toEqual(SLUGS.slice(0, 7).concat(["cant-lose-them", "at-risk", "hibernating", "lost"]));
     const used = new Set(map.cells);
     expect(used.size).toBe(11);
@@ -49,6 +93,7 @@ describe("GIVEN the default persona map", () => {
   });
 
   it("WHEN a handful of cells are looked up THEN they read like the table", () => {
+    const map = defaultMap();
     const at = (r: number, f: number, m: number) => map.personas[map.cells[cellIndex(r, f, m)]].slug;
     expect(at(5, 5, 5)).toBe("champions");
     expect(at(5, 5, 1)).toBe("loyal");
@@ -64,6 +109,7 @@ describe("GIVEN the default persona map", () => {
   });
 
   it("PROPERTY: every (R, F, M) gets exactly one built-in persona", () => {
+    const map = defaultMap();
     const score = fc.integer({ min: 1, max: 5 });
     fc.assert(
       fc.property(score, score, score, (r, f, m) => {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { computeMetrics } from "./metrics";
 import {
   compositeScore,
@@ -199,10 +199,16 @@ describe("GIVEN a weighted FM composite", () => {
 
 describe("GIVEN the CDNOW purchase log (23,570 customers, all-time window)", () => {
   // Rows are purchase lines; a customer's rows on one day are one shopping trip.
-  const { columns } = loadCdnow({ sameDayAsOne: true });
-  const asOfDay = Date.UTC(1998, 6, 1) / 86_400_000;
-  const metrics = computeMetrics(columns, asOfDay, null);
-  const { f, report } = scoreMetrics(metrics, DEFAULT_SETTINGS.scoring);
+  // Scored in each test (not once for the file) so mutation testing sees which test reaches which code.
+  let metrics: ReturnType<typeof computeMetrics>;
+  let f: Uint8Array;
+  let report: ReturnType<typeof scoreMetrics>["report"];
+  beforeEach(() => {
+    const { columns } = loadCdnow({ sameDayAsOne: true });
+    const asOfDay = Date.UTC(1998, 6, 1) / 86_400_000;
+    metrics = computeMetrics(columns, asOfDay, null);
+    ({ f, report } = scoreMetrics(metrics, DEFAULT_SETTINGS.scoring));
+  });
 
   it("WHEN frequency is scored THEN every one-day customer (about half) shares one F score", () => {
     const oneDay = [...metrics.frequency].filter((x) => x === 1).length;
@@ -240,5 +246,150 @@ describe("GIVEN the CDNOW purchase log (23,570 customers, all-time window)", () 
     for (let c = 0; c < metrics.customerCount; c += 37) {
       expect(f[c]).toBe(Math.floor((5 * lessThan(sortedF, metrics.frequency[c])) / metrics.customerCount) + 1);
     }
+  });
+});
+
+/** Customers as the metrics step hands them over: some only before the window, some without a counted order. */
+interface Customer {
+  days: number;
+  orders: number;
+  spend: number;
+  /** Default true; false = every counted order lies before the lookback window. */
+  inWindow?: boolean;
+}
+function scoreCustomers(customers: readonly Customer[], scoring: ScoringSettings = quantiles) {
+  const n = customers.length;
+  const empty = computeMetrics({ customerCount: 0, customerIndex: new Int32Array(0), day: new Int32Array(0), amountMinor: new Float64Array(0) }, 0, null);
+  return scoreMetrics(
+    {
+      ...empty,
+      customerCount: n,
+      inWindow: Uint8Array.from(customers, (c) => (c.orders > 0 && c.inWindow !== false ? 1 : 0)),
+      frequency: Int32Array.from(customers, (c) => c.orders),
+      monetaryMinor: Float64Array.from(customers, (c) => c.spend),
+      recencyDays: Int32Array.from(customers, (c) => c.days),
+      firstDay: new Int32Array(n),
+      lastDay: Int32Array.from(customers, (c) => -c.days),
+    },
+    scoring,
+  );
+}
+
+describe("GIVEN many customers sharing the same recency (production scoring loop)", () => {
+  // Few distinct day counts, so quintile edges always fall on values several customers share.
+  const tiedDays = fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 80 });
+
+  it("PROPERTY: R from scoreMetrics equals the documented rank rule for every customer, ties on every edge included", () => {
+    fc.assert(
+      fc.property(tiedDays, (days) => {
+        const { r, report } = scoreCustomers(days.map((d) => ({ days: d, orders: 1, spend: 100 })));
+        const negated = days.map((d) => -d);
+        days.forEach((d, i) => expect(r[i]).toBe(rankScore(-d, negated)));
+        // Customers exactly on an edge score as the rule lower ≤ days < upper says: below every edge → 5.
+        for (const edge of report.r.edges) {
+          if (edge === null) continue;
+          const onEdge = days.findIndex((d) => d === edge);
+          expect(onEdge).toBeGreaterThanOrEqual(0);
+          expect(r[onEdge]).toBe(5 - report.r.edges.filter((e) => e !== null && e <= edge).length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("PROPERTY: with the merchant's edges, a customer exactly on an edge gets the lower R (days ≥ edge counts)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 4, maxLength: 4 }).map((a) => a.sort((x, y) => x - y)),
+        fc.array(fc.integer({ min: 0, max: 70 }), { minLength: 1, maxLength: 40 }),
+        (edges, others) => {
+          // Everyone on an edge, plus random others.
+          const days = [...edges, ...others];
+          const scoring: ScoringSettings = { mode: "edges", edges: { r: edges, f: [2, 3, 4, 5], m: [2, 3, 4, 5] } };
+          const { r } = scoreCustomers(days.map((d) => ({ days: d, orders: 1, spend: 1 })), scoring);
+          days.forEach((d, i) => expect(r[i]).toBe(5 - edges.filter((e) => e <= d).length));
+        },
+      ),
+    );
+  });
+});
+
+describe("GIVEN the scoring report a merchant reads", () => {
+  it("WHEN edges are saved but the merchant switched back to quintiles THEN quintiles score and the report shows quintile edges", () => {
+    const customers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => ({ days: k * 10, orders: k, spend: k * 1000 }));
+    const stale = { r: [1, 2, 3, 4], f: [100, 200, 300, 400], m: [1, 2, 3, 4] };
+    const { r, f, m, report } = scoreCustomers(customers, { mode: "quantiles", edges: stale });
+    expect([...f]).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect([...m]).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect([...r]).toEqual([5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
+    expect(report.f).toMatchObject({ mode: "quantiles", edges: [3, 5, 7, 9] });
+    expect(report.m).toMatchObject({ mode: "quantiles", edges: [3000, 5000, 7000, 9000] });
+    expect(report.r).toMatchObject({ mode: "quantiles", edges: [30, 50, 70, 90] });
+  });
+
+  it("WHEN bins are reported THEN each score shows its customers and their lowest and highest R, F and M values", () => {
+    const customers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => ({ days: k * 10, orders: k, spend: k * 1000 }));
+    const { report } = scoreCustomers(customers);
+    const bins = (d: typeof report.r) => d.bins.map((b) => [b.score, b.customers, b.min, b.max]);
+    expect(bins(report.r)).toEqual([[1, 2, 90, 100], [2, 2, 70, 80], [3, 2, 50, 60], [4, 2, 30, 40], [5, 2, 10, 20]]);
+    expect(bins(report.f)).toEqual([[1, 2, 1, 2], [2, 2, 3, 4], [3, 2, 5, 6], [4, 2, 7, 8], [5, 2, 9, 10]]);
+    expect(bins(report.m)).toEqual([[1, 2, 1000, 2000], [2, 2, 3000, 4000], [3, 2, 5000, 6000], [4, 2, 7000, 8000], [5, 2, 9000, 10000]]);
+    expect(report.r.dimension).toBe("r");
+    expect(report.f.dimension).toBe("f");
+    expect(report.m.dimension).toBe("m");
+    expect(report.customersScored).toBe(10);
+  });
+
+  it("WHEN an FM composite is configured THEN its bins count the window's customers per composite score", () => {
+    // F and M of customer k are both ⌈k/2⌉; the weighted composite of equal scores is that score.
+    const customers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => ({ days: k, orders: k, spend: k * 1000 }));
+    const withOld = [...customers, { days: 900, orders: 3, spend: 9000, inWindow: false }];
+    const { fm, report } = scoreCustomers(withOld, { mode: "quantiles", composite: { f: 2, m: 1 } });
+    expect(fm && [...fm]).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 3]); // old customer: F 2, M 5 → (4 + 5) / 3 = 3
+    expect(report.composite).toEqual({
+      weights: { f: 2, m: 1 },
+      bins: [1, 2, 3, 4, 5].map((score) => ({ score, customers: 2 })),
+    });
+    expect(report.customersBeforeWindow).toBe(1);
+  });
+
+  it("WHEN the composite is not configured THEN there are no FM scores and no composite report", () => {
+    const { fm, report } = scoreCustomers([{ days: 1, orders: 1, spend: 1 }]);
+    expect(fm).toBeNull();
+    expect(report.composite).toBeNull();
+  });
+
+  it("WHEN some customers have no counted order THEN they get 0 for R, F, M and FM and no bin counts them", () => {
+    const customers = [
+      { days: 5, orders: 2, spend: 3000 },
+      { days: 0, orders: 0, spend: 0 },
+      { days: 40, orders: 1, spend: 1000 },
+      { days: 0, orders: 0, spend: 0 },
+    ];
+    const { r, f, m, fm, report } = scoreCustomers(customers, { mode: "quantiles", composite: { f: 1, m: 1 } });
+    expect([r[1], f[1], m[1], fm![1]]).toEqual([0, 0, 0, 0]);
+    expect([r[3], f[3], m[3], fm![3]]).toEqual([0, 0, 0, 0]);
+    expect([r[0], f[0], m[0]]).toEqual([3, 3, 3]); // two customers: the better one gets floor(5 · 1 / 2) + 1
+    expect(report.customersScored).toBe(2);
+    expect(report.customersBeforeWindow).toBe(0);
+    for (const dim of [report.r, report.f, report.m]) expect(dim.bins.reduce((s, b) => s + b.customers, 0)).toBe(2);
+    expect(report.composite!.bins.reduce((s, b) => s + b.customers, 0)).toBe(2);
+  });
+
+  it("WHEN a customer's orders all lie before the window THEN R is 1, F and M use the window's edges, and no bin counts them", () => {
+    const customers = [
+      { days: 1, orders: 1, spend: 1000 },
+      { days: 2, orders: 4, spend: 5000 },
+      { days: 500, orders: 9, spend: 90000, inWindow: false },
+    ];
+    const { r, f, m, report } = scoreCustomers(customers);
+    // Two customers in the window: F and M reach 1 or 3 only.
+    expect(report.f.edges).toEqual([4, 4, null, null]);
+    expect(report.m.edges).toEqual([5000, 5000, null, null]);
+    expect([r[2], f[2], m[2]]).toEqual([1, 3, 3]);
+    expect(report.customersScored).toBe(2);
+    expect(report.customersBeforeWindow).toBe(1);
+    expect(report.r.bins.reduce((s, b) => s + b.customers, 0)).toBe(2);
+    expect(report.r.bins[0].customers).toBe(1); // the window's own oldest, not the old customer
   });
 });
