@@ -1,11 +1,12 @@
 /**
  * Customer data requests (customers/data_request) waiting for the merchant: each export can
- * be downloaded for 30 days. The file is fetched with the session token in the Authorization
- * header (nothing replayable in a URL) and saved from a blob.
+ * be downloaded for 30 days. The file is fetched the way the shell authenticates (session token
+ * in the Authorization header, or the standalone session cookie: nothing replayable in a URL)
+ * and saved from a blob.
  */
 import { Banner, BlockStack, Button, InlineStack, Text } from "@shopify/polaris";
 import { useState } from "react";
-import { appBridge } from "./app-bridge";
+import { useAdminFetch } from "./admin-shell";
 import { formatDateTime } from "./format";
 
 export interface DataRequestView {
@@ -20,15 +21,14 @@ export interface DataRequestView {
 export function DataRequestDownloads({ requests, locale }: { requests: DataRequestView[]; locale: string }) {
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const adminFetch = useAdminFetch();
   if (requests.length === 0) return null;
 
   async function download(r: DataRequestView) {
-    const shopify = appBridge();
-    if (!shopify) return;
     setBusy(r.id);
     setError(null);
     try {
-      const res = await fetch(`/app/data-requests/${r.id}`, { headers: { Authorization: `Bearer ${await shopify.idToken()}` } });
+      const res = await adminFetch(`/app/data-requests/${r.id}`);
       if (!res.ok) throw new Error(res.status === 404 ? "This export has expired." : `Download failed (${res.status}).`);
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement("a");

@@ -18,6 +18,7 @@ export interface SyncStatusView {
   writebackProblem?: string | null;
   failedJobs?: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
   dataRequests?: DataRequestView[];
+  readOnly?: { reconnectUrl: string } | null;
 }
 
 const JOB_LABELS: Record<string, string> = {
@@ -57,6 +58,17 @@ export function SyncStatusCard({ status, locale }: { status: SyncStatusView; loc
         {status.lastError && (
           <Banner tone="critical" title="The last sync step failed">
             <Text as="p">{status.lastError}</Text>
+          </Banner>
+        )}
+        {status.readOnly && (
+          <Banner
+            tone="warning"
+            title="Connected read-only"
+            action={{ content: "Reconnect with Read/Write keys", url: status.readOnly.reconnectUrl }}
+          >
+            <Text as="p">
+              Connected read-only: personas are computed but not written to the store; reconnect with Read/Write keys to write them.
+            </Text>
           </Banner>
         )}
         {status.writebackProblem && (

@@ -77,6 +77,8 @@ export interface SyncStatus {
   /** customers/data_request exports waiting for the merchant (kept 30 days), newest first. */
   /** `customer`: how the merchant knows the customer (their id in the store, or the guest key). */
   dataRequests: (DataRequestSummary & { customer: string })[];
+  /** Set when the store's key only reads: personas are computed but not written; `reconnectUrl` offers other keys. */
+  readOnly?: { reconnectUrl: string } | null;
 }
 
 export type DashboardEmptyState = "no-orders" | "backfill-running" | "nothing-scored" | null;
@@ -308,7 +310,15 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     writebackProblem: writebackProblem(db, shopId),
     failedJobs: failedJobs(db, shopId).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
     dataRequests: dataRequestsOf(db, shopId),
+    readOnly: readOnlyAccess(db, shopId),
   };
+}
+
+/** A store connected from the app with a key that cannot write (stores installed from their admin always can). */
+function readOnlyAccess(db: SqliteDatabase, shopId: string): SyncStatus["readOnly"] {
+  const platform = db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string;
+  const access = adapterFor(platform).connection?.access(db, { id: shopId });
+  return access && !access.writable ? { reconnectUrl: access.reconnectUrl } : null;
 }
 
 function dataRequestsOf(db: SqliteDatabase, shopId: string): SyncStatus["dataRequests"] {

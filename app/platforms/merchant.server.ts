@@ -28,6 +28,8 @@ export interface MerchantAuthenticator {
   recognises(request: Request): boolean;
   /** The verified shop domain; throws the platform's own Response when the request is not signed. */
   domain(request: Request): Promise<string>;
+  /** The Set-Cookie ending the app's own session, where the app keeps one (not when the admin signs each request). */
+  endSession?(request: Request): Promise<string>;
 }
 
 /**
@@ -45,6 +47,12 @@ export async function requireMerchant(request: Request): Promise<Merchant> {
   const auth = authenticatorFor(request);
   const domain = await auth.domain(request);
   return { shop: requireShop(services().db, domain, auth.platform), locale: requestLocale(request) };
+}
+
+/** Headers that end the merchant's session with the app (none where the admin signs every request). */
+export async function endMerchantSession(request: Request): Promise<Record<string, string>> {
+  const cookie = await authenticatorFor(request).endSession?.(request);
+  return cookie ? { "Set-Cookie": cookie } : {};
 }
 
 /** The installed shop for a verified domain; throws 404 when we hold none or it is uninstalled. */

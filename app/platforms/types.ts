@@ -179,8 +179,27 @@ export interface ResumeRow {
   written: WrittenState | null;
 }
 
+/**
+ * A store the merchant connects from our app with a key (rather than installing the app from
+ * the platform's admin): its access can be read-only, and the merchant disconnects it here.
+ */
+export interface StoreConnection {
+  /** Whether the stored key lets us write personas to the store; `reconnectUrl` offers other keys. */
+  access(db: SqliteDatabase, shop: Pick<ShopRef, "id">): { writable: boolean; reconnectUrl: string } | null;
+  /** What disconnecting does in the store, in the merchant's words (shown before they confirm). */
+  readonly disconnectEffects: readonly string[];
+  /**
+   * Removes what we set up in the store, forgets the key and uninstalls the shop through the
+   * Shop lifecycle (app/shops/). The store refusing (e.g. a key already revoked) is reported
+   * in `problems`; the local disconnect completes regardless. `nextUrl`: where the merchant lands.
+   */
+  disconnect(shop: ShopRef, ctx: Pick<PlatformContext, "db" | "now">): Promise<{ problems: string[]; nextUrl: string }>;
+}
+
 export interface StoreAdapter {
   readonly platform: Platform;
+  /** Present for platforms whose stores are connected from the app (not installed from their admin). */
+  readonly connection?: StoreConnection;
   readonly customers: CustomerIds;
   readonly orders: OrderSource;
   readonly writer: PersonaWriter;

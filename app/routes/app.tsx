@@ -3,10 +3,11 @@ import { Link, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { NavMenu } from "@shopify/app-bridge-react";
-import { Box, InlineStack } from "@shopify/polaris";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { env } from "~/env.server";
+import { StandaloneShell } from "~/components/StandaloneShell";
 import { isEmbeddedAdmin, requireMerchant } from "~/platforms/merchant.server";
+import { adapterFor } from "~/platforms/registry.server";
 import { authenticate } from "~/platforms/shopify/shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
@@ -15,13 +16,17 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   if (!isEmbeddedAdmin(request)) {
     // A merchant whose admin opens the app as a page of its own (WooCommerce, from WP admin):
     // the same Polaris pages, without App Bridge. requireMerchant refuses an expired session.
-    await requireMerchant(request);
-    return { embedded: false, apiKey: "", appBridgeUrl: null };
+    const { shop } = await requireMerchant(request);
+    // A store connected from the app is disconnected here too (an embedding admin uninstalls apps itself).
+    const connection = adapterFor(shop.platform).connection;
+    const disconnect = connection ? { store: shop.name ?? shop.domain, effects: [...connection.disconnectEffects] } : null;
+    return { embedded: false, apiKey: "", appBridgeUrl: null, disconnect };
   }
   await authenticate.admin(request);
   const simulator = env().SHOPIFY_ADMIN_SIMULATOR_URL;
   return {
     embedded: true,
+    disconnect: null,
     apiKey: process.env.SHOPIFY_API_KEY || "",
     // Tests and the offline demo only: the Shopify simulator's App Bridge stand-in replaces the CDN script
     // (docs/decisions/007-offline-admin-and-app-bridge.md). Unset in production: Shopify's own script.
@@ -38,20 +43,13 @@ const NAV = [
 ];
 
 export default function App() {
-  const { embedded, apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
+  const { embedded, apiKey, appBridgeUrl, disconnect } = useLoaderData<typeof loader>();
   if (!embedded) {
     return (
       <AppProvider isEmbeddedApp={false} apiKey={apiKey}>
-        <Box padding="400" borderBlockEndWidth="025" borderColor="border" background="bg-surface">
-          <nav>
-            <InlineStack gap="400">
-              {NAV.map((n) => (
-                <Link key={n.to} to={n.to}>{n.label}</Link>
-              ))}
-            </InlineStack>
-          </nav>
-        </Box>
-        <Outlet />
+        <StandaloneShell nav={NAV} disconnect={disconnect}>
+          <Outlet />
+        </StandaloneShell>
       </AppProvider>
     );
   }

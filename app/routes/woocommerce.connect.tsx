@@ -6,7 +6,7 @@ import { AppProvider as PolarisAppProvider, Banner, BlockStack, Button, Card, Fo
 import polarisTranslations from "@shopify/polaris/locales/en.json";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { connectDeps } from "~/platforms/woocommerce/connect-deps.server";
-import { connectWithKey, readConnectState, RETURN_PATH, signConnectState, siteUrlOf, startWooConnect } from "~/platforms/woocommerce/connect.server";
+import { connectWithKey, readConnectState, RETURN_PATH, REVOKE_KEY_NOTICE, signConnectState, siteUrlOf, startWooConnect } from "~/platforms/woocommerce/connect.server";
 import { connectStateCookie, launchSecretFor } from "~/platforms/woocommerce/launch.server";
 
 /**
@@ -15,8 +15,19 @@ import { connectStateCookie, launchSecretFor } from "~/platforms/woocommerce/lau
  */
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
-/** `?store=`: the companion plugin's Connect button names the site it runs on. */
-export const loader = ({ request }: LoaderFunctionArgs) => ({ polarisTranslations, store: new URL(request.url).searchParams.get("store") ?? "" });
+/**
+ * `?store=`: the companion plugin's Connect button names the site it runs on.
+ * `?disconnected=<store>&problem=…`: the app's "Disconnect store" landed here (connection.server.ts).
+ */
+export const loader = ({ request }: LoaderFunctionArgs) => {
+  const query = new URL(request.url).searchParams;
+  const disconnected = query.get("disconnected");
+  return {
+    polarisTranslations,
+    store: query.get("store") ?? "",
+    disconnected: disconnected ? { store: disconnected, problems: query.getAll("problem"), notice: REVOKE_KEY_NOTICE } : null,
+  };
+};
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
@@ -37,7 +48,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function ConnectWooCommerce() {
-  const { polarisTranslations: i18n, store } = useLoaderData<typeof loader>();
+  const { polarisTranslations: i18n, store, disconnected } = useLoaderData<typeof loader>();
   const problem = useActionData<typeof action>()?.problem;
   const [site, setSite] = useState(store);
   const [consumerKey, setConsumerKey] = useState("");
@@ -47,6 +58,16 @@ export default function ConnectWooCommerce() {
     <PolarisAppProvider i18n={i18n}>
       <Page title="Connect your WooCommerce store">
         <BlockStack gap="400">
+          {disconnected ? (
+            <Banner tone={disconnected.problems.length > 0 ? "warning" : "success"} title={`${disconnected.store} is disconnected`}>
+              <BlockStack gap="100">
+                {disconnected.problems.map((p) => (
+                  <p key={p}>{`Not done in the store: ${p}`}</p>
+                ))}
+                <p>{disconnected.notice}</p>
+              </BlockStack>
+            </Banner>
+          ) : null}
           {problem ? (
             <Banner tone="critical" title="The store could not be connected">
               <p>{problem}</p>

@@ -8,7 +8,7 @@ import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } fro
 import { useEffect, useMemo, useState } from "react";
 import type { SettingsPage as SettingsPageView } from "~/dashboard/settings.server";
 import type { ShopSettings } from "~/settings/shop-settings";
-import { appBridge } from "../app-bridge";
+import { useAdminToast } from "../admin-shell";
 import { formFromSettings, settingsInputFromForm, type SettingsForm } from "../settings/form-model";
 import { PersonaMapEditor } from "../settings/PersonaMapEditor";
 import { PreviewResult } from "../settings/PreviewResult";
@@ -33,6 +33,7 @@ export function SettingsPage({ data: page }: { data: SettingsPageData }) {
   const [dirty, setDirty] = useState(false);
   const previewer = useFetcher<SettingsActionResult>();
   const saver = useFetcher<SettingsActionResult>();
+  const toast = useAdminToast();
   const remover = useFetcher<SettingsActionResult>();
   const removal = remover.data as SettingsActionResult | undefined;
 
@@ -45,7 +46,7 @@ export function SettingsPage({ data: page }: { data: SettingsPageData }) {
   useEffect(() => {
     if (saver.state === "idle" && saveResult?.saved) {
       setDirty(false);
-      appBridge()?.toast.show("Settings saved. Customers are being rescored.");
+      toast("Settings saved. Customers are being rescored.");
     }
     // Only when a save comes back.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -7,6 +7,7 @@ import type { PersonaWriter, PlatformContext, ShopRef, StoreAdapter } from "../t
 import { backfillStep } from "./backfill.server";
 import { createWooClient, type WooClient } from "./client.server";
 import { loadCredentials, type WooCredentials } from "./credentials.server";
+import { wooConnection } from "./connection.server";
 import { wooCustomerIds } from "./ids";
 import { createWooCommerceWriter } from "./writeback/writer.server";
 import { reconcileOrders, refetchOrder } from "./sweep.server";
@@ -56,6 +57,7 @@ export function createWooCommerceAdapter(deps: WooAdapterDeps): StoreAdapter {
       refetchOrder: (shop, orderId, ctx) => refetchOrder(shop, orderId, { ...ctx, client: client(shop, ctx) }),
     },
     writer: deps.writer ?? createWooCommerceWriter({ clientFor }),
+    connection: wooConnection({ deliveryUrl: deps.deliveryUrl, clientFor }),
     receiveWebhook: (request) => receiveWooWebhook(request, deps.db()),
   };
 }

@@ -55,8 +55,8 @@ export const CALLBACK_PATH = "/woocommerce/callback";
 export const RETURN_PATH = "/woocommerce/connected";
 
 const nowOf = (deps: Pick<ConnectDeps, "now">) => deps.now?.() ?? new Date();
-const webhookUrlOf = (deps: ConnectDeps) => deps.webhookUrl ?? `${deps.appUrl.replace(/\/+$/, "")}/webhooks/woocommerce`;
-const clientOf = (deps: ConnectDeps, c: { siteUrl: string; consumerKey: string; consumerSecret: string }) =>
+const webhookUrlOf = (deps: { appUrl?: string; webhookUrl?: string }) => deps.webhookUrl ?? `${(deps.appUrl ?? "").replace(/\/+$/, "")}/webhooks/woocommerce`;
+const clientOf = (deps: Pick<ConnectDeps, "clientFor">, c: { siteUrl: string; consumerKey: string; consumerSecret: string }) =>
   (deps.clientFor ?? ((o) => createWooClient({ ...o, attempts: 2 })))(c);
 
 // ---- signed state (the wc-auth user_id) ----------------------------------------------------
@@ -353,7 +353,10 @@ export interface Disconnected {
  * stays, as after a Shopify uninstall). WooCommerce has no API to revoke a key: the merchant
  * revokes it under WooCommerce → Settings → Advanced → REST API (we say so).
  */
-export async function disconnectWooStore(shopId: string, deps: ConnectDeps): Promise<Disconnected> {
+/** What disconnecting needs: the store's address for our webhooks (given, or under the app's URL). */
+export type DisconnectDeps = Pick<ConnectDeps, "db" | "now" | "clientFor"> & ({ webhookUrl: string } | Pick<ConnectDeps, "appUrl" | "webhookUrl">);
+
+export async function disconnectWooStore(shopId: string, deps: DisconnectDeps): Promise<Disconnected> {
   const credentials = loadCredentials(deps.db, shopId);
   const problems: string[] = [];
   let webhooksRemoved = 0;

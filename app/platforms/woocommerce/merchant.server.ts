@@ -73,4 +73,8 @@ export const wooMerchant: MerchantAuthenticator = {
     if (typeof domain !== "string" || !domain || typeof exp !== "number" || exp < Date.now()) throw expired();
     return domain;
   },
+  async endSession(request) {
+    const sessions = wooSessionStorage();
+    return sessions.destroySession(await sessions.getSession(request.headers.get("Cookie")));
+  },
 };
