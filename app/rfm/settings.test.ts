@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { compilePersonaMap, personaRulesFor } from "./personas";
 import { DEFAULT_SETTINGS, formatSettingsErrors, parseSettings } from "./settings";
 
 describe("GIVEN no settings at all", () => {
@@ -108,5 +109,59 @@ describe("GIVEN invalid settings", () => {
 
   it("WHEN a custom map has no rules THEN it is rejected", () => {
     expect(errorsOf({ personas: { map: "custom", rules: [] } })[0].path).toBe("personas.rules");
+  });
+});
+
+describe("GIVEN a custom persona map near the 250-persona limit", () => {
+  const everyone = { name: "Everyone", r: [1, 5], f: [1, 5], m: [1, 5] } as const;
+  const topOnly = { name: "Top", r: [5, 5], f: [5, 5], m: [5, 5] } as const;
+  /** n rules: the first as given, then n − 1 more with names (and slugs) of their own. */
+  const mapOf = (first: object, n: number, lastSlug?: string) => ({
+    map: "custom",
+    rules: [first, ...Array.from({ length: n - 1 }, (_, i) => ({ name: `Persona ${i + 1}`, slug: i === n - 2 && lastSlug ? lastSlug : undefined, r: [5, 5], f: [5, 5], m: [5, 5] }))],
+  });
+  const personasOf = (input: unknown) => {
+    const parsed = parseSettings({ personas: input });
+    if (!parsed.ok) return parsed.errors;
+    return compilePersonaMap(personaRulesFor(parsed.settings.personas)).personas.length;
+  };
+
+  it("WHEN every cell is matched and Lost is added THEN 249 rules make 250 personas and are accepted", () => {
+    expect(personasOf(mapOf(everyone, 249))).toBe(250);
+  });
+
+  it("WHEN a 250th persona would push Lost to the 251st THEN the map is refused and personas.rules is named", () => {
+    expect(personasOf(mapOf(everyone, 250))).toEqual([
+      { path: "personas.rules", message: 'a persona map may define at most 250 personas; this one makes 251 (250 from its rules, "Lost")' },
+    ]);
+  });
+
+  it("WHEN the map has its own Lost rule THEN 250 rules make exactly 250 personas", () => {
+    expect(personasOf(mapOf(everyone, 250, "lost"))).toBe(250);
+  });
+
+  it("WHEN cells are left unmatched THEN Others counts too: 248 rules fit, 249 do not", () => {
+    expect(personasOf(mapOf(topOnly, 248))).toBe(250);
+    expect(personasOf(mapOf(topOnly, 249))).toEqual([
+      {
+        path: "personas.rules",
+        message: 'a persona map may define at most 250 personas; this one makes 251 (249 from its rules, "Others" for unmatched cells, "Lost")',
+      },
+    ]);
+  });
+
+  it("WHEN several rules share a slug THEN they are one persona, so 250 of them stay far under the limit", () => {
+    const shared = { map: "custom", rules: Array.from({ length: 250 }, () => ({ name: "Same", r: [1, 5], f: [1, 5], m: [1, 5] })) };
+    expect(personasOf(shared)).toBe(2);
+  });
+
+  it("WHEN a map has more than 250 rules THEN it is refused naming personas.rules", () => {
+    expect(personasOf(mapOf(everyone, 251, "lost"))).toContainEqual({ path: "personas.rules", message: "a custom map has at most 250 rules" });
+  });
+
+  it("WHEN rules past the schema reach the engine directly THEN compiling refuses more than 250 personas", () => {
+    const rules = Array.from({ length: 251 }, (_, i) => ({ name: `P${i}`, r: [1, 5] as const, f: [1, 5] as const, m: [1, 5] as const }));
+    expect(() => compilePersonaMap(rules.slice(0, 249))).not.toThrow();
+    expect(() => compilePersonaMap(rules.slice(0, 250))).toThrow(new RangeError("a persona map may define at most 250 personas"));
   });
 });
