@@ -19,16 +19,10 @@ import { loader as launch } from "~/routes/woocommerce.launch";
 import { services } from "~/services.server";
 import { addShop } from "../support/db";
 import { API_SECRET, APP_URL, args, resetDatabase, run } from "../routes/support";
+import { hasPhp } from "../wordpress/wordpress";
 
 const PLUGIN_TOKEN = path.resolve(import.meta.dirname, "../../extensions/woocommerce/rfm-personas/includes/launch-token.php");
-const php = (() => {
-  try {
-    execFileSync("php", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const php = hasPhp;
 
 /** The plugin's own rfm_personas_launch_token(), run by PHP. */
 function pluginToken(site: string, user: number, secret: string, now = Math.floor(Date.now() / 1000)): string {
@@ -168,7 +162,7 @@ describe("GIVEN a WooCommerce session WHEN the admin pages load", () => {
     const home = await run(() => dashboard(args(page("/app"))));
 
     expect(frame.status).toBe(200);
-    expect(frame.data).toEqual({ embedded: false, apiKey: "", appBridgeUrl: null });
+    expect(frame.data).toMatchObject({ embedded: false, apiKey: "", appBridgeUrl: null });
     expect(home.status).toBe(200);
   });
 

@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       RFM Personas
- * Description:       Opens RFM Personas from WP admin and shows each customer's persona on the Users list.
+ * Description:       Opens RFM Personas from WP admin and shows each customer's persona on WooCommerce → Customers and on Users.
  * Version:           0.1.0
  * Requires at least: 6.0
  * Requires PHP:      7.4
@@ -17,12 +17,39 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 require_once __DIR__ . '/includes/launch-token.php';
+require_once __DIR__ . '/includes/customers-report.php';
 
-const RFM_PERSONAS_CAPABILITY  = 'manage_woocommerce';
+const RFM_PERSONAS_VERSION     = '0.2.0';
 const RFM_PERSONAS_OPTION_URL  = 'rfm_personas_app_url';
 const RFM_PERSONAS_OPTION_KEY  = 'rfm_personas_launch_secret';
 const RFM_PERSONAS_PAGE        = 'rfm-personas';
 const RFM_PERSONAS_LAUNCH_HOOK = 'rfm_personas_launch';
+
+/** Whether WooCommerce is active (asked once plugins have loaded). */
+function rfm_personas_has_woocommerce() {
+	return class_exists( 'WooCommerce' );
+}
+
+/**
+ * Who may open the app and change its settings: shop managers, or, while WooCommerce is
+ * missing (its capability with it), administrators, so they can still reach the page.
+ */
+function rfm_personas_capability() {
+	return rfm_personas_has_woocommerce() ? 'manage_woocommerce' : 'manage_options';
+}
+
+/* Without WooCommerce there is no store to connect nor customers report: say so once, everywhere in admin. */
+add_action(
+	'admin_notices',
+	function () {
+		if ( rfm_personas_has_woocommerce() || ! current_user_can( 'activate_plugins' ) ) {
+			return;
+		}
+		echo '<div class="notice notice-warning rfm-personas-needs-woocommerce"><p>';
+		esc_html_e( 'RFM Personas: WooCommerce is required. Install and activate WooCommerce to connect this store; until then only the settings and the Persona column on Users work.', 'rfm-personas' );
+		echo '</p></div>';
+	}
+);
 
 /** The app's address, without a trailing slash ('' until set). */
 function rfm_personas_app_url() {
@@ -35,7 +62,7 @@ add_action(
 		add_menu_page(
 			__( 'RFM Personas', 'rfm-personas' ),
 			__( 'RFM Personas', 'rfm-personas' ),
-			RFM_PERSONAS_CAPABILITY,
+			rfm_personas_capability(),
 			RFM_PERSONAS_PAGE,
 			'rfm_personas_render_page',
 			'dashicons-groups',
@@ -47,6 +74,8 @@ add_action(
 add_action(
 	'admin_init',
 	function () {
+		// options.php checks manage_options unless told which capability this settings page needs.
+		add_filter( 'option_page_capability_' . RFM_PERSONAS_PAGE, 'rfm_personas_capability' );
 		register_setting(
 			RFM_PERSONAS_PAGE,
 			RFM_PERSONAS_OPTION_URL,
@@ -74,7 +103,7 @@ add_action(
 
 /** The menu page: open the app, connect the store, and the two settings the app hands out. */
 function rfm_personas_render_page() {
-	if ( ! current_user_can( RFM_PERSONAS_CAPABILITY ) ) {
+	if ( ! current_user_can( rfm_personas_capability() ) ) {
 		wp_die( esc_html__( 'You are not allowed to open RFM Personas.', 'rfm-personas' ) );
 	}
 	$app_url    = rfm_personas_app_url();
@@ -89,7 +118,7 @@ function rfm_personas_render_page() {
 				<?php submit_button( __( 'Open RFM Personas', 'rfm-personas' ), 'primary', 'submit', false ); ?>
 			</form>
 		<?php endif; ?>
-		<?php if ( $app_url ) : ?>
+		<?php if ( $app_url && rfm_personas_has_woocommerce() ) : ?>
 			<p>
 				<a class="button" href="<?php echo esc_url( $app_url . '/woocommerce/connect?' . http_build_query( array( 'store' => home_url() ) ) ); ?>" target="_blank" rel="noopener">
 					<?php esc_html_e( 'Connect this store', 'rfm-personas' ); ?>
@@ -123,7 +152,7 @@ function rfm_personas_render_page() {
 add_action(
 	'admin_post_' . RFM_PERSONAS_LAUNCH_HOOK,
 	function () {
-		if ( ! current_user_can( RFM_PERSONAS_CAPABILITY ) ) {
+		if ( ! current_user_can( rfm_personas_capability() ) ) {
 			wp_die( esc_html__( 'You are not allowed to open RFM Personas.', 'rfm-personas' ), 403 );
 		}
 		check_admin_referer( RFM_PERSONAS_LAUNCH_HOOK );
@@ -140,14 +169,33 @@ add_action(
 );
 
 /*
- * The persona on the customers list. WooCommerce → Customers is a React report with no PHP
- * column hook, so the column goes on Users (filter by the Customer role), where the app's
- * write-back meta lives: user meta `rfm_persona`.
+ * The persona on WooCommerce → Customers: the report's REST rows carry it
+ * (includes/customers-report.php) and a small script adds the column to the React table.
+ * The script loads on the WooCommerce Admin screen (page=wc-admin) rather than on the
+ * customers path alone: that app moves between its reports without reloading the page.
+ */
+add_filter( 'woocommerce_rest_prepare_report_customers', 'rfm_personas_report_customer_persona', 10, 2 );
+
+add_action(
+	'admin_enqueue_scripts',
+	function () {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- which screen, not an action.
+		$page = isset( $_GET['page'] ) ? sanitize_key( wp_unslash( $_GET['page'] ) ) : '';
+		if ( 'wc-admin' !== $page || ! rfm_personas_has_woocommerce() ) {
+			return;
+		}
+		wp_enqueue_script( 'rfm-personas-customers-report', plugins_url( 'assets/customers-report.js', __FILE__ ), array( 'wp-hooks', 'wp-i18n' ), RFM_PERSONAS_VERSION, true );
+	}
+);
+
+/*
+ * The persona on Users too (filter by the Customer role), where the app's write-back meta
+ * lives: WooCommerce keeps customer meta as user meta `rfm_persona`.
  */
 add_filter(
 	'manage_users_columns',
 	function ( $columns ) {
-		if ( current_user_can( RFM_PERSONAS_CAPABILITY ) ) {
+		if ( current_user_can( rfm_personas_capability() ) ) {
 			$columns['rfm_persona'] = __( 'Persona', 'rfm-personas' );
 		}
 		return $columns;
@@ -160,7 +208,7 @@ add_filter(
 		if ( 'rfm_persona' !== $column ) {
 			return $output;
 		}
-		$persona = get_user_meta( (int) $user_id, 'rfm_persona', true );
+		$persona = get_user_meta( (int) $user_id, RFM_PERSONAS_META_PERSONA, true );
 		return '' === $persona ? '—' : esc_html( $persona );
 	},
 	10,
