@@ -37,11 +37,14 @@ export interface CanonicalOrder {
   processedAt: string;
   /** Last change on the platform (ISO 8601, UTC): an older update never overwrites a newer one. */
   updatedAt: string;
-  /** Shop currency (ISO 4217). */
+  /** Shop currency (ISO 4217); the order's own currency when `amountUnknown`. */
   currency: string;
-  /** Order total in shop currency after discounts, before refunds, minor units. */
+  /**
+   * Order total in shop currency after discounts, before refunds, minor units. When
+   * `amountUnknown`: in the order's own currency (`currency`), read only against refundedMinor.
+   */
   totalMinor: number;
-  /** Refunded so far, minor units (≥ 0). */
+  /** Refunded so far, minor units (≥ 0), in the same currency as totalMinor. */
   refundedMinor: number;
   lineItems: CanonicalLineItem[];
   /** Sales channel / source as the platform names it (e.g. "web", "pos", "checkout"). */
@@ -52,5 +55,18 @@ export interface CanonicalOrder {
   subscription: boolean;
   test: boolean;
   cancelled: boolean;
+  /**
+   * Not a purchase: the customer never paid (abandoned or failed payment, checkout draft).
+   * Distinct from cancelled so the rules report can tell them apart. Absent = false.
+   */
+  unpaid?: boolean;
+  /**
+   * The order's amounts could not be expressed in the shop currency (another currency and
+   * no rate on the order): its line amounts are 0 and mean "unknown", not "free". Such an
+   * order counts for recency and frequency and adds nothing to spend. Absent = false.
+   * Its line totals are 0; its totalMinor/refundedMinor are in its own currency, so a
+   * full refund still removes it.
+   */
+  amountUnknown?: boolean;
   tags: string[];
 }

@@ -27,6 +27,7 @@ export const COUNTING_RULES = [
   { rule: "placedAfterAsOf", label: "Placed after the as-of day" },
   { rule: "test", label: "Test orders" },
   { rule: "cancelled", label: "Cancelled orders" },
+  { rule: "unpaid", label: "Not a purchase (unpaid)" },
   { rule: "subscriptionOrder", label: "Subscription orders" },
   { rule: "pos", label: "Point-of-sale orders" },
   { rule: "excludedChannel", label: "Excluded sales channels" },
@@ -61,6 +62,11 @@ export interface RulesReport {
   removed: RuleEffect[];
   /** Partial refunds netted out of orders that still count. */
   refunds: { orders: number; revenueMinor: number };
+  /**
+   * Counted orders whose amount is unknown in the shop currency (another currency, no rate):
+   * counted for recency and frequency, not for spend.
+   */
+  amountUnknown: { orders: number };
   counted: { orders: number; customers: number; guestCustomers: number; revenueMinor: number };
   /** Customers left without any counted order: they get no persona. */
   customersWithoutCountedOrders: number;
@@ -119,6 +125,8 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
     placedAfterAsOf: true,
     test: rules.excludeTest,
     cancelled: rules.excludeCancelled,
+    // Never paid is never a purchase, whatever the merchant decides about cancellations.
+    unpaid: true,
     subscriptionOrder: rules.excludeSubscriptions,
     pos: rules.excludePos,
     excludedChannel: excludedChannels.size > 0,
@@ -142,6 +150,7 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
     input: { orders: 0, customers: 0, revenueMinor: 0 },
     removed,
     refunds: { orders: 0, revenueMinor: 0 },
+    amountUnknown: { orders: 0 },
     counted: { orders: 0, customers: 0, guestCustomers: 0, revenueMinor: 0 },
     customersWithoutCountedOrders: 0,
     customersLostToSeveralRules: 0,
@@ -182,7 +191,9 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
       continue;
     }
 
-    // Line-level rules: subscription items first, then $0 items.
+    // Line-level rules: subscription items first, then $0 items. An order of unknown amount
+    // has no money on its lines (0 means unknown, not free): the $0 rule does not read them.
+    const amountUnknown = order.amountUnknown === true;
     let countedMinor = 0;
     let countedLines = 0;
     let afterSubscriptionRule = 0;
@@ -194,7 +205,7 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
         continue;
       }
       afterSubscriptionRule++;
-      if (applies.zeroPriceItems && line.totalMinor <= 0) {
+      if (applies.zeroPriceItems && !amountUnknown && line.totalMinor <= 0) {
         removed[RULE_INDEX.zeroPriceItems].lineItems++;
         continue;
       }
@@ -208,7 +219,14 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
     }
 
     let amountMinor = countedMinor;
-    if (applies.refundedInFull) {
+    if (amountUnknown) {
+      // Its total and refunds are in the order's own currency: only their ratio is read.
+      if (applies.refundedInFull && order.refundedMinor > 0 && order.refundedMinor >= order.totalMinor) {
+        removeOrder("refundedInFull", 0);
+        continue;
+      }
+      report.amountUnknown.orders++;
+    } else if (applies.refundedInFull) {
       const share = refundShare(order.refundedMinor, countedMinor, itemsTotal);
       if (share > 0 && share >= countedMinor) {
         removeOrder("refundedInFull", countedMinor);
@@ -263,6 +281,7 @@ function wholeOrderRule(
   if (day > asOfDay) return "placedAfterAsOf";
   if (applies.test && order.test) return "test";
   if (applies.cancelled && order.cancelled) return "cancelled";
+  if (applies.unpaid && order.unpaid === true) return "unpaid";
   if (applies.subscriptionOrder && order.subscription) return "subscriptionOrder";
   if (applies.pos && order.pos) return "pos";
   if (applies.excludedChannel && order.channel !== null && excludedChannels.has(order.channel.toLowerCase())) {

@@ -15,7 +15,7 @@ const b = (x: boolean) => (x ? 1 : 0);
 /** A line a line-level rule may drop: a subscription item or a $0 item. */
 const isSpecialLine = (l: CanonicalLineItem) => l.subscription || l.totalMinor <= 0;
 
-/** A row of the order columns (id … tags, in SELECT order) → canonical order. */
+/** A row of the order columns (id … tags, unpaid, amountUnknown, in SELECT order) → canonical order. */
 function rowToOrder(row: unknown[], platform: Platform, lineItems: CanonicalLineItem[]): CanonicalOrder {
   const tags = row[13] as string;
   return {
@@ -34,6 +34,9 @@ function rowToOrder(row: unknown[], platform: Platform, lineItems: CanonicalLine
     test: row[11] === 1,
     cancelled: row[12] === 1,
     tags: tags === "[]" ? [] : (JSON.parse(tags) as string[]),
+    // Set only when true, as the platforms' mappings may leave them out (absent = false).
+    ...(row[14] === 1 && { unpaid: true }),
+    ...(row[15] === 1 && { amountUnknown: true }),
     lineItems,
   };
 }
@@ -42,15 +45,15 @@ export function createOrderStore(db: SqliteDatabase) {
   // Epoch milliseconds for dates: compact, sortable, and read by Prisma as DateTime.
   const upsertHeader = db.prepare(`
     INSERT INTO "Order" (shopId, id, customerKey, guest, processedAt, updatedAt, currency, totalMinor,
-      refundedMinor, channel, pos, subscription, test, cancelled, tags, deleted, verified)
+      refundedMinor, channel, pos, subscription, test, cancelled, unpaid, amountUnknown, tags, deleted, verified)
     VALUES (@shopId, @id, @customerKey, @guest, @processedAt, @updatedAt, @currency, @totalMinor,
-      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @tags, 0, @verified)
+      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @unpaid, @amountUnknown, @tags, 0, @verified)
     ON CONFLICT (shopId, id) DO UPDATE SET
       customerKey = excluded.customerKey, guest = excluded.guest, processedAt = excluded.processedAt,
       updatedAt = excluded.updatedAt, currency = excluded.currency, totalMinor = excluded.totalMinor,
       refundedMinor = excluded.refundedMinor, channel = excluded.channel, pos = excluded.pos,
       subscription = excluded.subscription, test = excluded.test, cancelled = excluded.cancelled,
-      tags = excluded.tags, verified = excluded.verified
+      unpaid = excluded.unpaid, amountUnknown = excluded.amountUnknown, tags = excluded.tags, verified = excluded.verified
     WHERE excluded.updatedAt >= "Order".updatedAt AND "Order".deleted = 0`);
   const setAggregates = db.prepare(
     `UPDATE "Order" SET itemsTotalMinor = ?, lineCount = ?, specialLineCount = ? WHERE shopId = ? AND id = ?`,
@@ -66,7 +69,7 @@ export function createOrderStore(db: SqliteDatabase) {
       -- A tombstone keeps only the id: the deleted order's data is not ours to keep, and it
       -- reads the same whether the delete arrived before or after the order itself.
       customerKey = NULL, guest = 0, processedAt = 0, currency = '', totalMinor = 0, refundedMinor = 0,
-      channel = NULL, pos = 0, subscription = 0, test = 0, cancelled = 0, tags = '[]', verified = 1,
+      channel = NULL, pos = 0, subscription = 0, test = 0, cancelled = 0, unpaid = 0, amountUnknown = 0, tags = '[]', verified = 1,
       itemsTotalMinor = 0, lineCount = 0, specialLineCount = 0`);
 
   const headerParams = (shopId: string, o: OrderHeader, verified = true) => ({
@@ -84,6 +87,8 @@ export function createOrderStore(db: SqliteDatabase) {
     subscription: b(o.subscription),
     test: b(o.test),
     cancelled: b(o.cancelled),
+    unpaid: b(o.unpaid ?? false),
+    amountUnknown: b(o.amountUnknown ?? false),
     tags: JSON.stringify(o.tags),
     verified: b(verified),
   });
@@ -197,7 +202,7 @@ export function createOrderStore(db: SqliteDatabase) {
 
   const orderPage = db.prepare(
     `SELECT id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor, channel,
-       pos, subscription, test, cancelled, tags
+       pos, subscription, test, cancelled, tags, unpaid, amountUnknown
      FROM "Order" WHERE shopId = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?`,
   );
   const linesOfPage = db.prepare(
@@ -243,7 +248,7 @@ export function createOrderStore(db: SqliteDatabase) {
 
   const scoringPage = db.prepare(
     `SELECT id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor, channel,
-       pos, subscription, test, cancelled, tags, itemsTotalMinor, lineCount, specialLineCount
+       pos, subscription, test, cancelled, tags, unpaid, amountUnknown, itemsTotalMinor, lineCount, specialLineCount
      FROM "Order" WHERE shopId = ? AND id > ? AND deleted = 0 AND verified = 1 ORDER BY id LIMIT ?`,
   );
   const linesOfOrder = db.prepare(
@@ -263,9 +268,9 @@ export function createOrderStore(db: SqliteDatabase) {
       const orders = scoringPage.raw().all(shopId, after, pageSize) as unknown[][];
       for (const row of orders) {
         const id = row[0] as string;
-        const lineCount = row[15] as number;
+        const lineCount = row[17] as number;
         let lineItems: CanonicalLineItem[];
-        if ((row[16] as number) > 0) {
+        if ((row[18] as number) > 0) {
           lineItems = (linesOfOrder.raw().all(shopId, id) as unknown[][]).map((l) => ({
             id: l[0] as string,
             quantity: l[1] as number,
@@ -274,7 +279,7 @@ export function createOrderStore(db: SqliteDatabase) {
             subscription: l[4] === 1,
           }));
         } else if (lineCount > 0) {
-          const total = row[14] as number;
+          const total = row[16] as number;
           lineItems = [{ id: "*", quantity: lineCount, unitPriceMinor: total, totalMinor: total, subscription: false }];
         } else {
           lineItems = [];

@@ -113,6 +113,17 @@ export function PreviewResult({
                 next.applies ? formatNumber(next.customers, locale) : "off",
                 next.applies ? formatMoney(next.revenueMinor, currency, locale) : "off",
               ]),
+              ...(preview.current.rules.amountUnknown.orders + preview.candidate.rules.amountUnknown.orders > 0
+                ? [[
+                    "Orders in another currency without a rate: counted for recency and frequency, not for spend",
+                    formatNumber(preview.current.rules.amountUnknown.orders, locale),
+                    "",
+                    "",
+                    formatNumber(preview.candidate.rules.amountUnknown.orders, locale),
+                    "",
+                    "",
+                  ]]
+                : []),
               [
                 "Counted",
                 formatNumber(preview.current.rules.counted.orders, locale),

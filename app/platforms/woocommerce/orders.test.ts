@@ -99,6 +99,8 @@ describe("ids, dates and money", () => {
       subscription: true,
       test: false,
       cancelled: false,
+      unpaid: false,
+      amountUnknown: false,
       tags: [],
     });
     expect(wooCustomerIdOf(order.customerKey!)).toBe(7);
@@ -193,22 +195,23 @@ describe("POS and subscriptions", () => {
 
 describe("statuses", () => {
   it.each([
-    ["order-cancelled", "cancelled", true],
-    ["order-failed", "failed", true],
-    ["order-pending", "pending", true],
-    ["order-on-hold", "on-hold", false],
-    ["order-store-api-checkout", "processing", false],
-    ["order-after-restore", "completed", false],
-    ["order-get-trashed", "trash", true],
-  ])("GIVEN %s WHEN mapped THEN status %s counts as cancelled: %s", (capture, status, cancelled) => {
+    ["order-cancelled", "cancelled", true, false],
+    ["order-failed", "failed", false, true],
+    ["order-pending", "pending", false, true],
+    ["order-on-hold", "on-hold", false, false],
+    ["order-store-api-checkout", "processing", false, false],
+    ["order-after-restore", "completed", false, false],
+    ["order-get-trashed", "trash", true, false],
+  ])("GIVEN %s WHEN mapped THEN status %s is cancelled: %s, unpaid: %s", (capture, status, cancelled, unpaid) => {
     const mapped = mapWooCommerceOrder(rest(capture), USD);
     expect(mapped.status).toBe(status);
     expect(mapped.order.cancelled).toBe(cancelled);
+    expect(mapped.order.unpaid).toBe(unpaid);
   });
 
-  it("GIVEN a checkout draft or a plugin's own status WHEN mapped THEN the draft does not count and the custom status does", () => {
-    expect(orderFromWooCommerce({ ...rest("order-pending"), status: "checkout-draft" }, USD).cancelled).toBe(true);
-    expect(orderFromWooCommerce({ ...rest("order-pending"), status: "shipped" }, USD).cancelled).toBe(false);
+  it("GIVEN a checkout draft or a plugin's own status WHEN mapped THEN the draft is unpaid and the custom status counts", () => {
+    expect(orderFromWooCommerce({ ...rest("order-pending"), status: "checkout-draft" }, USD)).toMatchObject({ cancelled: false, unpaid: true });
+    expect(orderFromWooCommerce({ ...rest("order-pending"), status: "shipped" }, USD)).toMatchObject({ cancelled: false, unpaid: false });
   });
 
   it("GIVEN WooCommerce has no test orders WHEN an order was paid in WooPayments test mode THEN that mark makes it a test order", () => {
@@ -220,12 +223,13 @@ describe("statuses", () => {
 });
 
 describe("orders in another currency than the store's", () => {
-  it("GIVEN EUR and GBP orders without a rate WHEN mapped for a USD store THEN no amount is counted as dollars and their own figures are reported", () => {
+  it("GIVEN EUR and GBP orders without a rate WHEN mapped for a USD store THEN their amount is unknown: no line is worth dollars, the header keeps its own currency's figures", () => {
     const eur = mapWooCommerceOrder(rest("order-eur"), USD);
     expect(eur.money).toEqual({ basis: "unconverted", currency: "EUR", totalMinor: 3740, refundedMinor: 0 });
     expect(eur.order).toMatchObject({
-      currency: "USD",
-      totalMinor: 0,
+      amountUnknown: true,
+      currency: "EUR",
+      totalMinor: 3740,
       refundedMinor: 0,
       customerKey: "woo:customer:21",
       processedAt: "2026-11-12T09:21:28.000Z",
@@ -234,6 +238,7 @@ describe("orders in another currency than the store's", () => {
     const gbp = mapWooCommerceOrder(rest("order-gbp"), USD);
     expect(gbp.money).toEqual({ basis: "unconverted", currency: "GBP", totalMinor: 8750, refundedMinor: 0 });
     expect(gbp.order.lineItems.map((l) => l.totalMinor)).toEqual([0, 0]);
+    expect(mapWooCommerceOrder(rest("order-eur"), "EUR").order.amountUnknown).toBe(false);
   });
 
   it("GIVEN a EUR store WHEN its EUR order is mapped THEN it is store money", () => {
@@ -314,17 +319,20 @@ describe("the merchant's rules over mapped WooCommerce orders", () => {
     const removed = Object.fromEntries(report.removed.filter((r) => r.orders > 0).map((r) => [r.rule, r.orders]));
     expect(removed).toEqual({
       noCustomer: 1, // POS guest sale with no email
-      cancelled: 3, // cancelled, failed, pending
+      cancelled: 1,
+      unpaid: 2, // failed, pending
       subscriptionOrder: 1,
       pos: 1, // WCPOS
-      zeroPriceItems: 2, // the zero-total order, and the EUR order with no rate
+      zeroPriceItems: 1, // the zero-total order
       refundedInFull: 1,
     });
+    expect(report.amountUnknown.orders).toBe(1); // the EUR order with no rate
     expect(counted.map((c) => [c.customerKey, c.amountMinor])).toEqual([
       ["woo:customer:7", 2900], // parent order (its product is not known as a subscription here)
       ["woo:customer:2", 4800], // the $0 sample dropped
       ["woo:customer:12", 4395], // 67.95 − 24.00 refunded
       ["woo:customer:11", 7200], // on-hold counts
+      ["woo:customer:21", 0], // EUR, no rate: counted without spend
     ]);
   });
 });

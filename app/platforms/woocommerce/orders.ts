@@ -142,16 +142,22 @@ const SUBSCRIPTION_ORDER_META = ["_subscription_renewal", "_subscription_switch"
 const isSubscriptionLineMeta = (key: string) =>
   key === "_has_trial" || key === "_synced_sign_up_fee" || key.startsWith("_subscription_") || key.startsWith("_switched_subscription_");
 
-/** Statuses whose order is not (or no longer) a purchase: never counted. */
-const NOT_A_PURCHASE = new Set(["pending", "failed", "cancelled", "checkout-draft", "trash"]);
+/** Statuses of an order the merchant called off (trash: deleted, restorable). */
+const CANCELLED = new Set(["cancelled", "trash"]);
+/**
+ * Statuses of an order never paid: an abandoned or pending payment, a failed one, a block
+ * checkout draft. Not a purchase, and not a cancellation either. (`on-hold` counts: see 015.)
+ */
+const UNPAID = new Set(["pending", "failed", "checkout-draft"]);
 
 /** How an order's money reached the store currency. */
 export type OrderMoney =
   | { basis: "store" }
   | { basis: "converted"; currency: string; rate: number; rateFrom: string }
   /**
-   * In another currency with no rate on the order: the canonical amounts are 0 (never summed
-   * as store money); here are the order's own figures, in its own minor units.
+   * In another currency with no rate on the order: the canonical order is `amountUnknown`
+   * (line amounts 0, never summed as store money); here are the order's own figures, in its
+   * own minor units.
    */
   | { basis: "unconverted"; currency: string; totalMinor: number; refundedMinor: number };
 
@@ -219,6 +225,7 @@ export function mapWooCommerceOrder(payload: unknown, storeCurrency: string, opt
     money = { basis: "unconverted", currency: order.currency, totalMinor: totalOwn, refundedMinor: refundedOwn };
     toStore = () => 0;
   }
+  const amountUnknown = money.basis === "unconverted";
 
   const customerKey = order.customer_id > 0 ? wooCustomerKey(order.customer_id) : guestKey(order.billing?.email);
   const channel = order.created_via?.trim() || null;
@@ -252,9 +259,12 @@ export function mapWooCommerceOrder(payload: unknown, storeCurrency: string, opt
       // When the customer bought: set once, read-only over REST, present for every status.
       processedAt: order.date_created_gmt,
       updatedAt: order.date_modified_gmt,
-      currency: storeCurrency,
-      totalMinor: toStore(totalOwn),
-      refundedMinor: toStore(refundedOwn),
+      // Unknown in store money: the header keeps the order's own figures (a full refund
+      // still shows), the lines carry nothing that could be summed as store money.
+      currency: amountUnknown ? order.currency : storeCurrency,
+      totalMinor: amountUnknown ? totalOwn : toStore(totalOwn),
+      refundedMinor: amountUnknown ? refundedOwn : toStore(refundedOwn),
+      amountUnknown,
       lineItems,
       channel,
       // created_via is settable by any REST client since WooCommerce 9.9: a claim, not proof.
@@ -263,7 +273,8 @@ export function mapWooCommerceOrder(payload: unknown, storeCurrency: string, opt
       // WooCommerce has no test orders; WooPayments marks its test-mode payments (and
       // WooCommerce Analytics leaves them out on that mark).
       test: metaValue(order.meta_data, "_wcpay_mode") === "test",
-      cancelled: NOT_A_PURCHASE.has(order.status),
+      cancelled: CANCELLED.has(order.status),
+      unpaid: UNPAID.has(order.status),
       // Orders have no tags; coupon codes are the labels a merchant puts on them.
       tags: [...new Set(order.coupon_lines.map((c) => c.code.trim().toLowerCase()).filter(Boolean))],
     },
