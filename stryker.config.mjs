@@ -34,7 +34,7 @@ export default {
   ],
   coverageAnalysis: "perTest",
   concurrency: 2,
-  timeoutMS: 20_000,
+  timeoutMS: 5_000,
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",
   ignoreStatic: true,

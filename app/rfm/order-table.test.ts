@@ -17,19 +17,6 @@ describe("GIVEN the R rfm package's example orders", () => {
   });
 });
 
-describe("GIVEN the CDNOW log (whitespace, YYYYMMDD, CRLF)", () => {
-  it("WHEN parsed with auto-detection THEN 69,659 rows arrive and the 80 $0 rows don't count", () => {
-    const parsed = parseOrderTable(readFileSync(datasetPath("cdnow_master.txt"), "utf8"), { dateColumn: "date", amountColumn: "dollar_value" });
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    expect(parsed.table.delimiter).toBe("whitespace");
-    expect(parsed.table.rows).toBe(69_659);
-    expect(parsed.table.skipped.zeroAmount).toBe(80);
-    const total = parsed.table.columns.amountMinor.reduce((s, x) => s + x, 0);
-    expect(total).toBe(250_031_563);
-    expect(parsed.table.columns.day[0]).toBe(utcDay("1997-01-01"));
-  });
-});
-
 describe("GIVEN bad input", () => {
   const parse = (text: string) => parseOrderTable(text);
   it("WHEN a column is missing THEN the error names it and the header line", () => {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { computeMetrics } from "./metrics";
 import {
   compositeScore,
@@ -10,8 +10,7 @@ import {
   scoreMetrics,
   type Edges,
 } from "./scoring";
-import { DEFAULT_SETTINGS, type ScoringSettings } from "./settings";
-import { loadCdnow } from "./test/fixtures";
+import type { ScoringSettings } from "./settings";
 
 /** The documented rule, written the slow obvious way. */
 function rankScore(v: number, all: readonly number[]): number {
@@ -194,58 +193,6 @@ describe("GIVEN a weighted FM composite", () => {
     const { fm, report } = scoreRows([{ days: 1, orders: 1, spend: 10 }, { days: 2, orders: 5, spend: 99 }], { mode: "quantiles", composite: { f: 1, m: 1 } });
     expect(fm && [...fm]).toEqual([1, 3]); // F and M are 1 and 3 for both; (3 + 3) / 2 = 3
     expect(report.composite?.bins.reduce((s, b) => s + b.customers, 0)).toBe(2);
-  });
-});
-
-describe("GIVEN the CDNOW purchase log (23,570 customers, all-time window)", () => {
-  // Rows are purchase lines; a customer's rows on one day are one shopping trip.
-  // Scored in each test (not once for the file) so mutation testing sees which test reaches which code.
-  let metrics: ReturnType<typeof computeMetrics>;
-  let f: Uint8Array;
-  let report: ReturnType<typeof scoreMetrics>["report"];
-  beforeEach(() => {
-    const { columns } = loadCdnow({ sameDayAsOne: true });
-    const asOfDay = Date.UTC(1998, 6, 1) / 86_400_000;
-    metrics = computeMetrics(columns, asOfDay, null);
-    ({ f, report } = scoreMetrics(metrics, DEFAULT_SETTINGS.scoring));
-  });
-
-  it("WHEN frequency is scored THEN every one-day customer (about half) shares one F score", () => {
-    const oneDay = [...metrics.frequency].filter((x) => x === 1).length;
-    // 23,570 customers in the file; 68 bought only $0 items and have no counted order.
-    expect(metrics.customerCount).toBe(23_502);
-    expect(oneDay / metrics.customerCount).toBeGreaterThan(0.5);
-    const fOfOneDay = new Set<number>();
-    for (let c = 0; c < metrics.customerCount; c++) if (metrics.frequency[c] === 1) fOfOneDay.add(f[c]);
-    expect([...fOfOneDay]).toEqual([1]);
-    expect(report.f.bins[0].customers).toBe(oneDay);
-  });
-
-  it("WHEN the bins are reported THEN they are uneven, the skipped F scores are empty, and all customers are accounted for", () => {
-    // Over 40 % have F = 1, so the cut for score 2 falls inside them: nobody gets 2.
-    expect(report.f.bins[1].customers).toBe(0);
-    expect(report.f.edges[0]).toBe(report.f.edges[1]);
-    expect(report.f.bins.map((b) => b.customers)).toEqual([11_989, 0, 4_040, 3_638, 3_835]);
-    for (const dim of [report.r, report.f, report.m]) {
-      expect(dim.bins.reduce((s, b) => s + b.customers, 0)).toBe(23_502);
-    }
-  });
-
-  it("WHEN scores are compared with the rank rule on the raw values THEN they agree for every customer", () => {
-    const sortedF = Float64Array.from(metrics.frequency).sort();
-    const lessThan = (sorted: Float64Array, v: number) => {
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid] < v) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    for (let c = 0; c < metrics.customerCount; c += 37) {
-      expect(f[c]).toBe(Math.floor((5 * lessThan(sortedF, metrics.frequency[c])) / metrics.customerCount) + 1);
-    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compilePersonaMap, personaRulesFor } from "./personas";
-import { DEFAULT_SETTINGS, formatSettingsErrors, parseSettings } from "./settings";
+import { DEFAULT_SETTINGS, formatSettingsErrors, parseSettings, type PersonaRule } from "./settings";
 
 describe("GIVEN no settings at all", () => {
   it("WHEN parsed THEN every counting rule has its documented default", () => {
@@ -160,7 +160,7 @@ describe("GIVEN a custom persona map near the 250-persona limit", () => {
   });
 
   it("WHEN rules past the schema reach the engine directly THEN compiling refuses more than 250 personas", () => {
-    const rules = Array.from({ length: 251 }, (_, i) => ({ name: `P${i}`, r: [1, 5] as const, f: [1, 5] as const, m: [1, 5] as const }));
+    const rules: PersonaRule[] = Array.from({ length: 251 }, (_, i) => ({ name: `P${i}`, r: [1, 5], f: [1, 5], m: [1, 5] }));
     expect(() => compilePersonaMap(rules.slice(0, 249))).not.toThrow();
     expect(() => compilePersonaMap(rules.slice(0, 250))).toThrow(new RangeError("a persona map may define at most 250 personas"));
   });
