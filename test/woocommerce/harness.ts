@@ -96,13 +96,14 @@ export function wooSeed(customers: number, seed: number): WooSeedData {
 }
 
 const POS = new Set(["pos-rest-api", "woocommerce-pos", "wepos"]);
-const NOT_A_PURCHASE = new Set(["pending", "failed", "cancelled", "checkout-draft", "trash"]);
+const CANCELLED = new Set(["cancelled", "trash"]);
 const SUBSCRIPTION_ORDER_META = ["_subscription_renewal", "_subscription_switch", "_subscription_resubscribe"];
 
 /**
  * What the app must store for a simulated order, from the simulator's own records and
- * arithmetic (decision 015): another currency with no rate carries no money; `refunded` is
- * netted in full; pending/failed/cancelled/trash are not purchases.
+ * arithmetic (decision 015): another currency with no rate has no money on its lines (its
+ * header keeps its own figures); `refunded` is netted in full; cancelled/trash are cancelled
+ * (pending/failed/drafts are unpaid, which the projection does not compare).
  */
 export function expectedWooOrder(o: WcOrder, storeCurrency: string): ExpectedOrder {
   const hasMeta = (key: string) => o.meta.some((m) => m.key === key);
@@ -113,10 +114,10 @@ export function expectedWooOrder(o: WcOrder, storeCurrency: string): ExpectedOrd
   return {
     id: `woo:order:${o.id}`,
     customerKey: o.customerId > 0 ? `woo:customer:${o.customerId}` : guestKey(o.billing.email),
-    totalMinor: money ? total : 0,
-    refundedMinor: money ? refunded : 0,
+    totalMinor: total,
+    refundedMinor: refunded,
     test: o.meta.some((m) => m.key === "_wcpay_mode" && m.value === "test"),
-    cancelled: NOT_A_PURCHASE.has(o.status),
+    cancelled: CANCELLED.has(o.status),
     pos: POS.has(o.createdVia) || hasMeta("_pos_user"),
     subscription,
     lineItems: o.lines
