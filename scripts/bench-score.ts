@@ -10,11 +10,15 @@
  * different recencies. Each row is one counted order. All-time lookback, quintiles,
  * default persona map.
  *
- * Timed on both sides: the computation only (per-customer metrics, quintile scores with
+ * Timed on every side: the computation only (per-customer metrics, quintile scores with
  * ties kept together, persona lookup) on data already in memory. Not timed: CSV parsing
- * and loading, on both sides. pandas runs in /usr/bin/python3 (Debian's python3-pandas,
- * installed with apt-get when missing).
+ * and loading. pandas runs in /usr/bin/python3 (Debian's python3-pandas, installed with
+ * apt-get when missing). DuckDB runs in this process (@duckdb/node-api, in-memory database,
+ * its default thread count): the same CSV loaded into a table, then one CREATE TABLE … AS
+ * SELECT timed — GROUP BY customer, customers below each value (= RANK() − 1 = pandas
+ * rank(method="min") − 1) for the tie rule, persona by the same 125-cell table. Persona counts must agree on all sides or the run fails.
  */
+import { DuckDBInstance } from "@duckdb/node-api";
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -112,7 +116,80 @@ function ensurePandas(): boolean {
   return install.status === 0 && spawnSync(PYTHON, ["-c", "import pandas"]).status === 0;
 }
 
+// --- DuckDB -----------------------------------------------------------------------------
+async function runDuckDb(csvPath: string, asOf: number, slugs: string[], cellTable: number[], timedRuns: number) {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const version = String((await connection.runAndReadAll("SELECT version() AS v")).getRowObjects()[0].v);
+    const threads = String((await connection.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjects()[0].t);
+    let t = performance.now();
+    await connection.run(
+      `CREATE TABLE orders AS SELECT customer_id::INTEGER AS customer_id, (order_date - DATE '1970-01-01')::INTEGER AS day,
+         round(amount * 100)::BIGINT AS amount
+       FROM read_csv('${csvPath.replaceAll("'", "''")}', header = true,
+         columns = {'customer_id': 'BIGINT', 'order_date': 'DATE', 'amount': 'DOUBLE'})`,
+    );
+    const loadMs = performance.now() - t;
+    // DuckDB's own advice for big aggregations whose row order does not matter; measured ~2× on the GROUP BY here.
+    await connection.run("SET preserve_insertion_order = false");
+    // score = floor(5 · L / n) + 1, L = customers strictly below (decision 002; RANK() − 1 in SQL).
+    // L is computed per distinct value (a running count over a GROUP BY, joined back), which
+    // DuckDB runs several times faster than RANK() over a million rows; the numbers are the same.
+    // Recency reversed: fewer days is better, and with one as-of day that is the last order day ascending.
+    const below = (column: string) =>
+      `b_${column} AS (SELECT ${column}, (sum(k) OVER (ORDER BY ${column}) - k)::BIGINT AS below FROM (SELECT ${column}, count(*) AS k FROM g GROUP BY ${column}))`;
+    const compute = `CREATE OR REPLACE TABLE scored AS
+      WITH g AS (
+        SELECT customer_id, max(day) AS last, count(*) AS frequency, sum(amount) AS monetary
+        FROM orders WHERE day <= ${asOf} GROUP BY customer_id
+      ), n AS (SELECT count(*) AS n FROM g), ${below("last")}, ${below("frequency")}, ${below("monetary")},
+      s AS (
+        SELECT customer_id, (5 * b_last.below) // n + 1 AS r, (5 * b_frequency.below) // n + 1 AS f, (5 * b_monetary.below) // n + 1 AS m
+        FROM g JOIN b_last USING (last) JOIN b_frequency USING (frequency) JOIN b_monetary USING (monetary), n
+      )
+      SELECT customer_id, r, f, m, ${JSON.stringify(cellTable)}[(r - 1) * 25 + (f - 1) * 5 + m] AS persona FROM s`;
+    await connection.run(compute); // warm-up, as on the other sides
+    const computeMs: number[] = [];
+    for (let i = 0; i < timedRuns; i++) {
+      t = performance.now();
+      await connection.run(compute);
+      computeMs.push(performance.now() - t);
+    }
+    const counts = (await connection.runAndReadAll("SELECT persona, count(*) AS n FROM scored GROUP BY persona")).getRowObjects();
+    const personaCounts: Record<string, number> = Object.fromEntries(slugs.map((slug) => [slug, 0]));
+    let customersScored = 0;
+    for (const row of counts) {
+      personaCounts[slugs[Number(row.persona)]] = Number(row.n);
+      customersScored += Number(row.n);
+    }
+    return { version, threads, loadMs, computeMs, personaCounts, customers: customersScored };
+  } finally {
+    connection.disconnectSync();
+    instance.closeSync();
+  }
+}
+
+// The same orders as CSV and our exact persona map (125 cells → persona index), for pandas and DuckDB.
 const dir = mkdtempSync(path.join(tmpdir(), "bench-score-"));
+const csv = path.join(dir, "orders.csv");
+const map = compilePersonaMap(DEFAULT_PERSONA_RULES);
+const cells = Array.from(map.cells); // index = cellIndex(r, f, m) = (r−1)·25 + (f−1)·5 + (m−1)
+{
+  const fd = openSync(csv, "w");
+  writeSync(fd, "customer_id,order_date,amount\n");
+  const dates = new Map<number, string>();
+  const chunk: string[] = [];
+  for (let i = 0; i < orderCount; i++) {
+    let date = dates.get(day[i]);
+    if (date === undefined) dates.set(day[i], (date = isoDate(day[i])));
+    chunk.push(`${customerIndex[i]},${date},${(amountMinor[i] / 100).toFixed(2)}\n`);
+    if (chunk.length === 100_000) writeSync(fd, chunk.splice(0).join(""));
+  }
+  writeSync(fd, chunk.join(""));
+  closeSync(fd);
+}
+let duckdb: Awaited<ReturnType<typeof runDuckDb>> | null = null;
 let pandas: {
   pandas: string;
   customers: number;
@@ -123,22 +200,6 @@ let pandas: {
 } | null = null;
 try {
   if (ensurePandas()) {
-    const csv = path.join(dir, "orders.csv");
-    const fd = openSync(csv, "w");
-    writeSync(fd, "customer_id,order_date,amount\n");
-    const dates = new Map<number, string>();
-    const chunk: string[] = [];
-    for (let i = 0; i < orderCount; i++) {
-      let date = dates.get(day[i]);
-      if (date === undefined) dates.set(day[i], (date = isoDate(day[i])));
-      chunk.push(`${customerIndex[i]},${date},${(amountMinor[i] / 100).toFixed(2)}\n`);
-      if (chunk.length === 100_000) writeSync(fd, chunk.splice(0).join(""));
-    }
-    writeSync(fd, chunk.join(""));
-    closeSync(fd);
-    // Hand pandas our exact persona map: 125 cells → persona index.
-    const map = compilePersonaMap(DEFAULT_PERSONA_RULES);
-    const cells = Array.from(map.cells); // index = cellIndex(r, f, m) = (r−1)·25 + (f−1)·5 + (m−1)
     const cellsFile = path.join(dir, "cells.json");
     writeFileSync(cellsFile, JSON.stringify({ personas: map.personas.map((p) => p.slug), cells }));
     const run = spawnSync(PYTHON, [path.join(root, "scripts/bench-score-pandas.py"), csv, isoDate(asOfDay), cellsFile, "3"], {
@@ -150,6 +211,7 @@ try {
   } else {
     log("pandas could not be installed: no comparison");
   }
+  duckdb = await runDuckDb(csv, asOfDay, map.personas.map((p) => p.slug), cells, 3);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -176,5 +238,26 @@ if (pandas && scored) {
     console.log(`ours:   ${JSON.stringify(ours)}`);
     console.log(`pandas: ${JSON.stringify(pandas.persona_counts)}`);
     process.exitCode = 1;
+  }
+}
+if (scored) {
+  const ours = Object.fromEntries(scored.report.personas.map((p) => [p.slug, p.customers]));
+  if (!duckdb) {
+    console.log("duckdb: did not run — persona counts cannot be compared");
+    process.exitCode = 1;
+  } else {
+    const duckMs = median(duckdb.computeMs);
+    const agree = Object.keys(ours).every((slug) => ours[slug] === (duckdb!.personaCounts[slug] ?? 0)) && duckdb.customers === customers;
+    console.log(
+      `duckdb ${duckdb.version} (${duckdb.threads} threads): ${fmt(duckdb.customers)} customers in ${duckMs.toFixed(0)} ms ` +
+        `(median of ${duckdb.computeMs.length} after 1 warm-up; CSV load ${fmt(duckdb.loadMs)} ms not counted)` +
+        (pandas ? `; duckdb/pandas = ${(duckMs / median(pandas.compute_ms)).toFixed(2)}` : ""),
+    );
+    console.log(`ratio ours/duckdb = ${(ourMs / duckMs).toFixed(2)}; persona counts ${agree ? "agree" : "DIFFER"} (ours vs duckdb)`);
+    if (!agree) {
+      console.log(`ours:   ${JSON.stringify(ours)}`);
+      console.log(`duckdb: ${JSON.stringify(duckdb.personaCounts)}`);
+      process.exitCode = 1;
+    }
   }
 }
