@@ -8,7 +8,8 @@ import { PERSONAS, personaRulesFor, validatePersonaMap, type PersonaMapCheck } f
 import type { JobQueue } from "~/jobs/queue.server";
 import { disableWriteback, shopSettings, writeShopSettings } from "~/shops/settings.server";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import { pauseWriteback } from "~/writeback/consent.server";
 
 export interface SettingsPage {
   settings: ShopSettings;
@@ -66,12 +67,16 @@ export interface SaveDeps {
 }
 
 /**
- * "Remove all persona tags and metafields": turns write-back off (or the next run would
- * write everything again) and queues the bulk removal of what we wrote.
+ * "Remove all persona tags and metafields": write-back is paused until the merchant approves
+ * again (or the next run would write everything again), and the bulk removal of what we
+ * wrote is queued — with the saved segments too when `segments`.
  */
-export function requestPersonaDataRemoval(shopId: string, { db, queue, now = () => new Date() }: SaveDeps): void {
-  disableWriteback(db, shopId, now());
-  queue.enqueue("cleanup", shopId);
+export function requestPersonaDataRemoval(shopId: string, { db, queue, now = () => new Date() }: SaveDeps, { segments = false } = {}): void {
+  writeTransaction(db, () => {
+    disableWriteback(db, shopId, now());
+    pauseWriteback(shopId, { db, now }, "removed");
+  })();
+  queue.enqueue("cleanup", shopId, { payload: { segments } });
 }
 
 /** Stores valid settings and queues the recompute they call for (write-back follows it). */

@@ -76,9 +76,9 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       const { shop, ctx, adapter } = withAdapter(shopId, queue);
       await adapter.writer.writeback(shop, ctx, { full: payload.full === true });
     },
-    async cleanup({ shopId, queue }) {
+    async cleanup({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = withAdapter(shopId, queue);
-      await adapter.writer.removeAll(shop, ctx);
+      await adapter.writer.removeAll(shop, ctx, { segments: payload.segments === true });
     },
     // Housekeeping for all shops at once: rows past their retention go, daily.
     async prune({ queue }) {

@@ -115,8 +115,11 @@ export interface PersonaWriter {
    * session of this writer.
    */
   writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean }): Promise<unknown>;
-  /** Remove every persona label and field we wrote (`removeAllPersonaData` over a session). */
-  removeAll(shop: ShopRef, ctx: PlatformContext): Promise<unknown>;
+  /**
+   * Remove every persona label and field we wrote (`removeAllPersonaData` over a session);
+   * `segments`: also delete the saved segments we created (where the store has them).
+   */
+  removeAll(shop: ShopRef, ctx: PlatformContext, options?: { segments?: boolean }): Promise<unknown>;
 }
 
 /** A run's traffic to the store so far. */

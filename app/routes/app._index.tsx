@@ -1,13 +1,17 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { DashboardPage } from "~/components/pages/DashboardPage";
+import { SetupGuide } from "~/components/SetupGuide";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { GRID_AXES } from "~/dashboard/grid-axes";
 import { getDashboard } from "~/dashboard/overview.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
+import { adapterFor } from "~/platforms/registry.server";
+import { approveWriteback, writebackConsentView } from "~/writeback/consent.server";
 
 const querySchema = z.object({
   grid: z.enum(GRID_AXES, { errorMap: () => ({ message: "must be rf, fm or rm" }) }).default("rf"),
@@ -17,11 +21,26 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
   const { grid } = parseSearchParams(querySchema, request);
-  return { ...getDashboard(db, shop.id, { grid }), locale };
+  return { ...getDashboard(db, shop.id, { grid }), writebackConsent: writebackConsentView(db, shop.id, adapterFor(shop.platform)), locale };
+};
+
+const intentSchema = z.enum(["approve-writeback"], { errorMap: () => ({ message: "must be approve-writeback" }) });
+
+/** intent=approve-writeback: the merchant confirmed the setup guide's summary; write-back starts. */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop } = await requireMerchant(request);
+  const { db, runner } = services();
+  const form = await request.formData().catch(() => null);
+  const intent = intentSchema.safeParse(form?.get("intent"));
+  if (!intent.success) return data({ approved: false as const, errors: { intent: intent.error.issues[0].message } }, { status: 400 });
+  approveWriteback(shop.id, { db, queue: runner.queue });
+  return { approved: true as const };
 };
 
 export default function Dashboard() {
-  return <DashboardPage data={useLoaderData<typeof loader>()} />;
+  const loaded = useLoaderData<typeof loader>();
+  const guide = loaded.writebackConsent.summary ? <SetupGuide consent={loaded.writebackConsent} locale={loaded.locale} /> : undefined;
+  return <DashboardPage data={loaded} setup={guide} />;
 }
 
 export function ErrorBoundary() {

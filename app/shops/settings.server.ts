@@ -27,7 +27,16 @@ export function writeShopSettings(db: SqliteDatabase, shopId: string, settings: 
  * document stays as it is, so defaults added later still apply to the rest).
  */
 export function disableWriteback(db: SqliteDatabase, shopId: string, now: Date): void {
+  setWritebackEnabled(db, shopId, false, now);
+}
+
+function setWritebackEnabled(db: SqliteDatabase, shopId: string, enabled: boolean, now: Date): void {
   const current = storedSettings(db, shopId) as { writeback?: Record<string, unknown> };
-  const next = { ...current, writeback: { ...current.writeback, enabled: false } };
+  const next = { ...current, writeback: { ...current.writeback, enabled } };
   db.prepare(`UPDATE "Shop" SET settings = ?, updatedAt = ? WHERE id = ?`).run(JSON.stringify(next), now.getTime(), shopId);
+}
+
+/** Turns write-back on (the merchant approved writing), changing nothing else as stored. */
+export function enableWriteback(db: SqliteDatabase, shopId: string, now: Date): void {
+  setWritebackEnabled(db, shopId, true, now);
 }

@@ -11,6 +11,7 @@
 import type { WriteBatchResult, WriteSession, WriteTraffic } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { writebackGate } from "./consent.server";
 import { personaNamesFor } from "./desired";
 import { diffStates, isEmptyPlan } from "./plan";
 import { planShop, type ShopPlanCounts, type TriggerJob, type WriteJob } from "./shop-plan";
@@ -48,10 +49,11 @@ export interface RunOptions {
 
 export interface WritebackReport {
   shopId: string;
-  /** null when write-back is disabled in the shop's settings. */
+  /** null when nothing ran (write-back off, or not approved by the merchant). */
   runId: number | null;
   mode: "online" | "bulk";
-  status: "done" | "failed" | "disabled";
+  /** awaiting-consent: the merchant has not approved writing (or paused it); nothing was sent. */
+  status: "done" | "failed" | "disabled" | "awaiting-consent";
   customers: ShopPlanCounts & { written: number; failed: number };
   /** Persona-changed triggers (reported under their first name). */
   flowTriggers: { sent: number; failed: number };
@@ -262,8 +264,10 @@ export async function runWriteback(shopId: string, session: WriteSession, option
   const ctx = context(shopId, session, options);
   const started = ctx.nowMs();
   const report = emptyReport(shopId);
+  // Nothing reaches the store before the merchant's go-ahead, nor while write-back is off or paused.
+  const gate = writebackGate(options.db, shopId);
+  if (!gate.allowed) return { ...report, status: gate.reason === "disabled" ? "disabled" : "awaiting-consent" };
   const settings = shopSettings(options.db, shopId);
-  if (!settings.writeback.enabled) return { ...report, status: "disabled" };
 
   // A shop's first write-back labels every customer at once: that is not a change worth a triggered workflow each.
   const trigger = canTrigger(session) && hasFinishedRun(options.db, shopId);

@@ -11,7 +11,18 @@ import type { ExpectedOrder } from "../support/stored-orders";
 import type { PlatformHarness } from "./platforms";
 
 /** The Admin API mutations that write to customers (tags, metafields, bulk writes, Flow). */
-const WRITE_MUTATIONS = new Set(["tagsAdd", "tagsRemove", "metafieldsSet", "metafieldsDelete", "bulkOperationRunMutation", "flowTriggerReceive"]);
+const WRITE_MUTATIONS = new Set([
+  "tagsAdd",
+  "tagsRemove",
+  "metafieldsSet",
+  "metafieldsDelete",
+  "bulkOperationRunMutation",
+  "flowTriggerReceive",
+  "segmentCreate",
+  "segmentUpdate",
+  "segmentDelete",
+  "metafieldDefinitionCreate",
+]);
 
 function expectedOf(o: SimOrder): ExpectedOrder {
   const subscriptionLines = o.lineItems.some((l) => l.sellingPlan !== null);

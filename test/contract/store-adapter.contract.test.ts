@@ -1,7 +1,7 @@
 /**
  * The store-adapter contract: what every platform's adapter must do, run against each
  * platform's simulator through its harness (./platforms.ts). Connect → backfill → stored
- * orders equal the store's → a new order arrives by signed webhook and is stored after its
+ * orders equal the store's → nothing is written before the merchant approves → a new order arrives by signed webhook and is stored after its
  * re-read → recompute → write-back: the store carries what the database says, guests nothing,
  * an unchanged write-back writes nothing → re-reading one order and reconciliation bring
  * changes the webhooks lost. Nothing here knows a platform's ids, fields or documents.
@@ -45,6 +45,9 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     });
   }
 
+  let writesBeforeConsent = -1;
+  let personaDataBeforeConsent: unknown[] = [];
+
   beforeAll(async () => {
     await p.start({ customers: 60, seed: 11 });
     const shopId = await p.connect();
@@ -54,8 +57,21 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     const { adapterFor } = await import("~/platforms/registry.server");
     adapter = adapterFor(shop.platform);
     ctx = { db, store, prisma, queue: runner.queue };
+    // Imported and scored, not yet approved: what the store carries now must be nothing of ours.
+    writesBeforeConsent = p.writeRequests();
+    const keys = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND guest = 0`).pluck().all(shop.id) as string[];
+    personaDataBeforeConsent = keys.map((key) => p.personaDataOf(key)).filter((d) => d && (Object.keys(d.fields).length > 0 || d.labels.some((l) => l.startsWith("rfm:"))));
+    // The merchant approves on the dashboard (the action's own call), then write-back runs.
+    const { approveWriteback } = await import("~/writeback/consent.server");
+    approveWriteback(shop.id, { db, queue: runner.queue });
+    await p.runJobs();
   });
   afterAll(() => p.close());
+
+  it("GIVEN a store connected, imported and scored WHEN the merchant has not approved write-back THEN nothing was written to the store", () => {
+    expect(writesBeforeConsent).toBe(0);
+    expect(personaDataBeforeConsent).toEqual([]);
+  });
 
   it("GIVEN a seeded store WHEN the app connects and its jobs run THEN every order is stored exactly as the store has it", async () => {
     expect(shop.platform).toBe(p.platform);

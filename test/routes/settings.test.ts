@@ -84,7 +84,7 @@ describe("POST /app/settings", () => {
   });
 
   it("GIVEN an unknown intent or unreadable settings WHEN posted THEN 400", async () => {
-    expect((await post(ALPHA, { intent: "delete", settings: "{}" })).data.errors).toEqual({ intent: "must be preview, save or remove" });
+    expect((await post(ALPHA, { intent: "delete", settings: "{}" })).data.errors).toEqual({ intent: "must be preview, save, remove or pause" });
     expect((await post(ALPHA, { intent: "save", settings: "{nope" })).data.errors).toEqual({ settings: "settings are not valid JSON" });
     expect((await post(ALPHA, { intent: "save" })).status).toBe(400);
   });

@@ -11,7 +11,7 @@ import path from "node:path";
 import { metafieldDefinitionsFromAppToml, parseGid, startSimulator, webhooksFromAppToml, type SeedData, type SimShop, type Simulator } from "../../sim/shopify";
 import { installSimulatorInterception } from "~/platforms/shopify/simulator.server";
 import type { StorePersonaData } from "./persona-data";
-import { args, BROWSER, responseOf } from "./routes";
+import { answerOf, args, BROWSER, responseOf } from "./routes";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -33,6 +33,8 @@ export interface Harness {
   appUrl: string;
   /** Opens the embedded app as the Shopify admin would (session token → token exchange → install). */
   install(): Promise<string>;
+  /** The merchant approves write-back on the dashboard (the setup guide's button: a signed form post). */
+  grantWriteConsent(): Promise<void>;
   /** Runs background jobs until nothing is due soon (bulk polls included); returns jobs run. */
   runJobs(options?: { maxMs?: number }): Promise<number>;
   close(): Promise<void>;
@@ -83,6 +85,9 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       const shop = await prisma.shop.findUniqueOrThrow({ where: { domain: shopDomain } });
       return shop.id;
     },
+    async grantWriteConsent() {
+      await postDashboardIntent(`${process.env.SHOPIFY_APP_URL}/app?index`, sim.sessionToken(shopDomain), "approve-writeback");
+    },
     runJobs: ({ maxMs } = {}) => runJobsUntilIdle(() => sim.settle(), { maxMs }),
     async close() {
       await sim.stop();
@@ -92,6 +97,23 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       await closed;
     },
   };
+}
+
+/**
+ * A signed form post to the dashboard's action, as the setup guide's button sends it from the
+ * embedded app (Authorization: Bearer <session token>); throws unless it is accepted.
+ */
+export async function postDashboardIntent(url: string, sessionToken: string, intent: string): Promise<void> {
+  const { action } = await import("~/routes/app._index");
+  const request = new Request(url, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${sessionToken}`, "User-Agent": BROWSER },
+    body: new URLSearchParams({ intent }),
+  });
+  const answer = await answerOf(() => action(args(request)));
+  if (answer instanceof Response || !(answer as { approved?: boolean }).approved) {
+    throw new Error(`the dashboard refused ${intent}: ${answer instanceof Response ? answer.status : JSON.stringify(answer)}`);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import path from "node:path";
 import { inject } from "vitest";
 import type { Platform } from "~/platforms/types";
 import { createShop } from "~/shops/shop.server";
+import { setWriteConsent, type WriteConsentState } from "~/shops/write-consent.server";
 import { openSqlite, type SqliteDatabase } from "~/sync/sqlite.server";
 
 /** A fresh, migrated SQLite database file of its own (copied from the run's template). */
@@ -26,6 +27,11 @@ export interface ShopFixture {
   uninstalledAt?: number;
   /** Also the idle sync state install leaves (default true). */
   syncState?: boolean;
+  /**
+   * The merchant's go-ahead for write-back. Default `granted`: most tests are about what
+   * write-back does once approved; install itself leaves a shop `pending`.
+   */
+  writeConsent?: WriteConsentState;
 }
 
 /**
@@ -49,6 +55,8 @@ export function addShop(db: SqliteDatabase, domain = "demo.myshopify.com", optio
   if (options.uninstalledAt !== undefined) {
     db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(options.uninstalledAt, id);
   }
+  const consent = options.writeConsent ?? "granted";
+  if (consent !== "pending") setWriteConsent(db, id, consent, now);
   if (options.syncState !== false) {
     db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, now.getTime());
   }

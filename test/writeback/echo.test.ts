@@ -21,6 +21,9 @@ beforeAll(async () => {
   h = await startHarness({ data: seed });
   shopId = await h.install();
   await h.runJobs();
+  // The merchant approves write-back on the dashboard once the import is scored.
+  await h.grantWriteConsent();
+  await h.runJobs();
 });
 afterAll(() => h?.close());
 

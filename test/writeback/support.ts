@@ -5,6 +5,7 @@
  */
 import { expect } from "vitest";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
+import type { WriteConsentState } from "~/shops/write-consent.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { FLOW_TRIGGER_HANDLE } from "~/platforms/shopify/writeback/flow";
 import type { ShopifyWritebackDeps } from "~/platforms/shopify/writeback/writer.server";
@@ -38,7 +39,7 @@ let shops = 0;
 /** A simulated shop with `count` customers and the app's database holding their scores. */
 export function createTestShop(
   { sim, clock }: WritebackSim,
-  options: { count: number; settings?: unknown; customers?: ScoredCustomer[]; shop?: Partial<ShopOptions> },
+  options: { count: number; settings?: unknown; customers?: ScoredCustomer[]; shop?: Partial<ShopOptions>; writeConsent?: WriteConsentState },
 ): TestShop {
   const domain = `writeback-${++shops}.myshopify.com`;
   const shop = sim.addShop({
@@ -48,7 +49,7 @@ export function createTestShop(
     ...options.shop,
   });
   const { db } = freshDatabase();
-  const shopId = addShop(db, domain, { settings: options.settings });
+  const shopId = addShop(db, domain, { settings: options.settings, writeConsent: options.writeConsent });
   if (options.customers) upsertScoredCustomers(db, shopId, options.customers);
   const deps: ShopifyWritebackDeps = {
     db,

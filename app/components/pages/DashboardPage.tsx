@@ -1,5 +1,6 @@
 /** The dashboard: sync status, headline figures, customers per persona, the trend and the score grid. */
 import type { SerializeFrom } from "@remix-run/node";
+import type { ReactNode } from "react";
 import { Link as RemixLink } from "@remix-run/react";
 import { BlockStack, Button, ButtonGroup, Card, DataTable, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 import type { DashboardData } from "~/dashboard/overview.server";
@@ -18,13 +19,15 @@ export type DashboardPageData = SerializeFrom<DashboardData & { locale: string }
 
 const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;
 
-export function DashboardPage({ data }: { data: DashboardPageData }) {
+/** `setup`: the write-back setup guide, shown first on every state of the page. */
+export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?: ReactNode }) {
   const { locale, currency } = data;
 
   if (data.emptyState) {
     return (
       <Page title="Dashboard">
         <Layout>
+          {setup && <Layout.Section>{setup}</Layout.Section>}
           <Layout.Section>
             <SyncStatusCard status={data.status} locale={locale} />
           </Layout.Section>
@@ -52,6 +55,7 @@ export function DashboardPage({ data }: { data: DashboardPageData }) {
   return (
     <Page title="Dashboard" subtitle="Your customers by RFM persona">
       <Layout>
+        {setup && <Layout.Section>{setup}</Layout.Section>}
         <Layout.Section>
           <SyncStatusCard status={data.status} locale={locale} />
         </Layout.Section>

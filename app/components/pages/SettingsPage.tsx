@@ -1,11 +1,12 @@
 /**
  * The settings form: counting rules, scoring, the persona map and write-back, edited locally and
- * posted to the route's action as intent=preview (nothing stored), intent=save, or intent=remove.
+ * posted to the route's action as intent=preview (nothing stored) or intent=save; the write-back
+ * controls (pause, remove) come in as `writeback`.
  */
 import type { SerializeFrom } from "@remix-run/node";
 import { useFetcher } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { useEffect, useMemo, useState } from "react";
+import { Banner, BlockStack, Layout, Page, Text } from "@shopify/polaris";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import type { SettingsPage as SettingsPageView } from "~/dashboard/settings.server";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { useAdminToast } from "../admin-shell";
@@ -19,14 +20,16 @@ export type SettingsPageData = SerializeFrom<SettingsPageView & { locale: string
 
 /** What the settings action answers, whichever intent was posted. */
 export type SettingsActionResult = {
-  intent: "preview" | "save" | "remove" | null;
+  intent: "preview" | "save" | "remove" | "pause" | null;
   removing?: true;
+  paused?: true;
   errors?: Record<string, string>;
   preview?: Parameters<typeof PreviewResult>[0]["preview"];
   saved?: true;
 };
 
-export function SettingsPage({ data: page }: { data: SettingsPageData }) {
+/** `writeback`: the write-back controls (pause, remove persona data), under the write-back settings. */
+export function SettingsPage({ data: page, writeback }: { data: SettingsPageData; writeback?: ReactNode }) {
   const { currency, locale } = page;
   const initial = useMemo(() => formFromSettings(page.settings as unknown as ShopSettings, currency), [page.settings, currency]);
   const [form, setForm] = useState<SettingsForm>(initial);
@@ -34,8 +37,6 @@ export function SettingsPage({ data: page }: { data: SettingsPageData }) {
   const previewer = useFetcher<SettingsActionResult>();
   const saver = useFetcher<SettingsActionResult>();
   const toast = useAdminToast();
-  const remover = useFetcher<SettingsActionResult>();
-  const removal = remover.data as SettingsActionResult | undefined;
 
   const previewResult = previewer.data as SettingsActionResult | undefined;
   const saveResult = saver.data as SettingsActionResult | undefined;
@@ -108,32 +109,7 @@ export function SettingsPage({ data: page }: { data: SettingsPageData }) {
         <Layout.AnnotatedSection title="Write-back" description="How personas appear on customers in your store.">
           <BlockStack gap="400">
             <WritebackSection value={form.writeback} onChange={change("writeback")} error={error} />
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h3" variant="headingSm">
-                  Remove persona data from your store
-                </Text>
-                <Text as="p" tone="subdued">
-                  Turns write-back off and removes every persona tag and metafield this app wrote to your customers
-                  (your own tags are not touched). Do this before uninstalling if you want your store clean.
-                </Text>
-                {removal?.removing ? (
-                  <Banner tone="info" title="Removing persona tags and metafields">
-                    <Text as="p">Write-back is off. The removal runs in the background as a bulk operation.</Text>
-                  </Banner>
-                ) : (
-                  <InlineStack>
-                    <Button
-                      tone="critical"
-                      loading={remover.state !== "idle"}
-                      onClick={() => remover.submit({ intent: "remove" }, { method: "post" })}
-                    >
-                      Remove all persona tags and metafields
-                    </Button>
-                  </InlineStack>
-                )}
-              </BlockStack>
-            </Card>
+            {writeback}
           </BlockStack>
         </Layout.AnnotatedSection>
       </Layout>

@@ -4,22 +4,33 @@ import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { SettingsPage } from "~/components/pages/SettingsPage";
+import { WritebackControls } from "~/components/settings/WritebackControls";
 import { getSettingsPage, parseCandidate, requestPersonaDataRemoval, saveSettings } from "~/dashboard/settings.server";
 import { previewInWorker } from "~/scoring/pool.server";
 import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
+import { adapterFor } from "~/platforms/registry.server";
+import { writeConsent } from "~/shops/write-consent.server";
+import { pauseWriteback, removalSummary } from "~/writeback/consent.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  return { ...getSettingsPage(db, shop.id), locale };
+  return {
+    ...getSettingsPage(db, shop.id),
+    writeConsent: writeConsent(db, shop.id),
+    removal: removalSummary(db, shop.id, adapterFor(shop.platform)),
+    locale,
+  };
 };
 
-const intentSchema = z.enum(["preview", "save", "remove"], { errorMap: () => ({ message: "must be preview, save or remove" }) });
+const intentSchema = z.enum(["preview", "save", "remove", "pause"], { errorMap: () => ({ message: "must be preview, save, remove or pause" }) });
 
 /**
  * intent=preview: what these settings would change, computed without writing anything.
  * intent=save: validate, store, queue a recompute (write-back follows it).
+ * intent=pause: write-back stops until the merchant approves again on the dashboard.
+ * intent=remove: pause, and remove persona data from the store (segments=true: the segments too).
  * Invalid settings: 400 with { errors: { "rules.lookbackDays": "…" } }.
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -31,8 +42,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     return data({ intent: null, errors: { intent: intent.error.issues[0].message } }, { status: 400 });
   }
   if (intent.data === "remove") {
-    requestPersonaDataRemoval(shop.id, { db, queue: runner.queue });
+    requestPersonaDataRemoval(shop.id, { db, queue: runner.queue }, { segments: form.get("segments") === "true" });
     return { intent: intent.data, removing: true as const };
+  }
+  if (intent.data === "pause") {
+    pauseWriteback(shop.id, { db });
+    return { intent: intent.data, paused: true as const };
   }
   const candidate = parseCandidate(form.get("settings"));
   if (!candidate.ok) return data({ intent: intent.data, errors: candidate.errors }, { status: 400 });
@@ -46,7 +61,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Settings() {
-  return <SettingsPage data={useLoaderData<typeof loader>()} />;
+  const loaded = useLoaderData<typeof loader>();
+  return <SettingsPage data={loaded} writeback={<WritebackControls consent={loaded.writeConsent} removal={loaded.removal} locale={loaded.locale} />} />;
 }
 
 export function ErrorBoundary() {

@@ -199,3 +199,11 @@ mutation RfmSegmentUpdate($id: ID!, $name: String, $query: String) {
     userErrors { field message }
   }
 }`;
+
+export const SEGMENT_DELETE = `#graphql
+mutation RfmSegmentDelete($id: ID!) {
+  segmentDelete(id: $id) {
+    deletedSegmentId
+    userErrors { field message }
+  }
+}`;

@@ -19,12 +19,14 @@ import {
   METAFIELD_DEFINITION_CREATE,
   METAFIELD_DEFINITIONS,
   SEGMENT_CREATE,
+  SEGMENT_DELETE,
   SEGMENT_UPDATE,
   SEGMENTS_BY_ID,
   SEGMENTS_LIST,
 } from "./documents";
 import { PERSONA_METAFIELDS, PERSONA_NAMESPACE, type PersonaMetafieldSpec } from "./metafields";
 import { personaTag, segmentName } from "~/writeback/naming";
+import { writebackGate } from "~/writeback/consent.server";
 import type { SetupOutcome } from "~/writeback/run.server";
 
 export interface SetupDeps {
@@ -209,8 +211,9 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
   };
   const platform = (db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined)?.platform;
   if (platform !== "shopify") return { ...report, skipped: "not a Shopify shop" };
-  // Write-back off: leave the merchant's store alone.
-  if (!writeback.enabled) return { ...report, skipped: "write-back is turned off" };
+  // Write-back off, or not approved by the merchant yet: leave the merchant's store alone.
+  const gate = writebackGate(db, shopId);
+  if (!gate.allowed) return { ...report, skipped: gate.reason === "disabled" ? "write-back is turned off" : "write-back awaits the merchant's approval" };
   await ensureDefinitions(graphql, report.definitions);
 
   const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
@@ -289,4 +292,27 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
     report.segments[outcome].push(persona.slug);
   }
   return report;
+}
+
+/**
+ * The merchant removed persona data and asked for the segments to go too: every segment we
+ * created or adopted (PersonaSegment) is deleted from the store and forgotten. A segment the
+ * merchant already deleted counts as removed. Returns the personas whose segment is gone and
+ * those that could not be deleted.
+ */
+export async function removeSegments(shopId: string, deps: SetupDeps): Promise<{ removed: string[]; failed: { persona: string; message: string }[] }> {
+  const graphql = resilient(deps.graphql, { stats: deps.stats, sleep: deps.sleep });
+  const rows = deps.db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];
+  const forget = deps.db.prepare(`DELETE FROM "PersonaSegment" WHERE shopId = ? AND persona = ?`);
+  const out = { removed: [] as string[], failed: [] as { persona: string; message: string }[] };
+  for (const row of rows) {
+    const response = await graphql<{ segmentDelete: { deletedSegmentId: string | null; userErrors: UserError[] } }>(SEGMENT_DELETE, { id: row.segmentId });
+    const result = dataOf(response, "segmentDelete").segmentDelete;
+    const gone = result.deletedSegmentId !== null || result.userErrors.some((e) => /does not exist|not found/i.test(e.message));
+    if (gone) {
+      forget.run(shopId, row.persona);
+      out.removed.push(row.persona);
+    } else out.failed.push({ persona: row.persona, message: result.userErrors.map((e) => e.message).join("; ") });
+  }
+  return out;
 }

@@ -19,7 +19,7 @@ import { completePending, findRunOperations, pendingOf, sendFlowsBulk, unfinishe
 import { PERSONA_NAMESPACE } from "./metafields";
 import { sendFlowsOnline, writeOnline } from "./online.server";
 import { createPacer } from "./pacer";
-import { ensureStoreSetup, setupOutcome, type SetupReport } from "./setup.server";
+import { ensureStoreSetup, removeSegments, setupOutcome, type SetupReport } from "./setup.server";
 
 export const DEFAULT_BULK_THRESHOLD = 1000;
 
@@ -183,8 +183,13 @@ export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
       const setup = await ensureStoreSetup(shop.id, writeDeps);
       return runWriteback(shop.id, { ...writeDeps, full: full === true, setup });
     },
-    async removeAll(shop, ctx) {
-      return removeAllPersonaData(shop.id, await base(shop, ctx));
+    async removeAll(shop, ctx, options = {}) {
+      const deps = await base(shop, ctx);
+      const report = await removeAllPersonaData(shop.id, deps);
+      if (!options.segments) return report;
+      const segments = await removeSegments(shop.id, deps);
+      const problems = segments.failed.map((f) => `segment for ${f.persona}: ${f.message}`);
+      return { ...report, problems: [...report.problems, ...problems] };
     },
   };
 }

@@ -1,0 +1,166 @@
+/**
+ * Write-back waits for the merchant's go-ahead (platform-neutral). `writebackGate` is asked
+ * by every run and by store setup before anything is written; `writebackSummary` computes
+ * what the first write would change from the same plan a run uses, so the consent step
+ * shows real numbers; `approveWriteback` / `pauseWriteback` are what the dashboard and the
+ * settings page call. See docs/decisions/016-write-consent.md.
+ */
+import type { JobQueue } from "~/jobs/queue.server";
+import type { CustomerIds, WriterCapabilities } from "~/platforms/types";
+import { compilePersonaMap, personaRulesFor } from "~/rfm";
+import { enableWriteback, shopSettings } from "~/shops/settings.server";
+import { setWriteConsent, writeConsent, type WriteConsent, type WriteConsentState } from "~/shops/write-consent.server";
+import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import { personaNamesFor } from "./desired";
+import { personaTag, segmentName } from "./naming";
+import { planShop } from "./shop-plan";
+import { isEmptyState, parseWritten } from "./state";
+import { hasFinishedRun, loadCustomers } from "./store.server";
+
+export type WritebackGate =
+  | { allowed: true }
+  /** disabled: turned off in the settings; the others: the merchant's consent (WriteConsentState). */
+  | { allowed: false; reason: "disabled" | Exclude<WriteConsentState, "granted"> };
+
+/** Whether write-back may touch the store now: turned on in the settings and approved by the merchant. */
+export function writebackGate(db: SqliteDatabase, shopId: string): WritebackGate {
+  const consent = writeConsent(db, shopId);
+  if (consent.state !== "granted") return { allowed: false, reason: consent.state };
+  if (!shopSettings(db, shopId).writeback.enabled) return { allowed: false, reason: "disabled" };
+  return { allowed: true };
+}
+
+/** What the next write-back would change in the store, from the plan a run would make. */
+export interface WritebackSummary {
+  /** What the store can carry (labels, fields, segments, persona-changed trigger). */
+  carries: WriterCapabilities;
+  /** Customers who would be written to at all. */
+  customers: number;
+  /** Customers who would get a persona label added. */
+  customersLabelled: number;
+  /** Customers who would get persona fields set. */
+  customersWithFields: number;
+  /** The field keys that would be set (e.g. persona, r_score). */
+  fieldKeys: string[];
+  /** A label as customers would carry it (e.g. "rfm:champions"), or null. */
+  exampleLabel: string | null;
+  /** Saved segments that would be created (one per persona), and their names. */
+  segmentsToCreate: string[];
+  /** Persona-changed triggers the run would send (none on a shop's first write-back). */
+  personaChangedTriggers: number;
+  /** Scored guests: no customer record, nothing written. */
+  guests: number;
+}
+
+/** What the store can carry and which customer keys it can write: the platform's adapter parts a summary needs. */
+export interface SummaryStore {
+  customers: Pick<CustomerIds, "isWritable">;
+  writer: { capabilities: WriterCapabilities };
+}
+
+// Only field keys are reported, so the place a writer keeps fields under does not matter here.
+const SUMMARY_PLACE = "store";
+
+export function writebackSummary(db: SqliteDatabase, shopId: string, store: SummaryStore): WritebackSummary {
+  const settings = shopSettings(db, shopId);
+  const carries = store.writer.capabilities;
+  const plan = planShop(loadCustomers(db, shopId), {
+    writeback: settings.writeback,
+    personaName: personaNamesFor(settings.personas),
+    fieldPlace: SUMMARY_PLACE,
+    isWritable: (key) => store.customers.isWritable(key),
+    carries,
+  });
+  const fieldKeys = new Set<string>();
+  let labelled = 0;
+  let withFields = 0;
+  let changedPersona = 0;
+  let exampleLabel: string | null = null;
+  for (const job of plan.jobs) {
+    if (job.plan.labelsAdd.length > 0) {
+      labelled++;
+      exampleLabel ??= job.plan.labelsAdd[0];
+    }
+    if (job.plan.fieldsSet.length > 0) withFields++;
+    for (const f of job.plan.fieldsSet) fieldKeys.add(f.key);
+    if (job.written?.persona && job.written.persona !== job.target.persona) changedPersona++;
+  }
+  const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
+  const haveSegment = new Set(
+    (db.prepare(`SELECT persona FROM "PersonaSegment" WHERE shopId = ?`).pluck().all(shopId) as string[]) ?? [],
+  );
+  const triggers = carries.personaChangedTrigger && hasFinishedRun(db, shopId) ? changedPersona + plan.triggers.length : 0;
+  return {
+    carries,
+    customers: plan.jobs.length,
+    customersLabelled: labelled,
+    customersWithFields: withFields,
+    fieldKeys: [...fieldKeys],
+    exampleLabel: exampleLabel ?? (carries.labels && personas[0] ? personaTag(settings.writeback, personas[0].slug) : null),
+    segmentsToCreate: carries.segments ? personas.filter((p) => !haveSegment.has(p.slug)).map((p) => segmentName(p.name)) : [],
+    personaChangedTriggers: triggers,
+    guests: plan.counts.guests,
+  };
+}
+
+/** What the dashboard shows about write-back's go-ahead. */
+export interface WritebackConsentView {
+  consent: WriteConsent;
+  /** Turned off in the settings (the gate stays closed even with consent). */
+  enabled: boolean;
+  /** What approving would change; null once approved. */
+  summary: WritebackSummary | null;
+}
+
+export function writebackConsentView(db: SqliteDatabase, shopId: string, store: SummaryStore): WritebackConsentView {
+  const consent = writeConsent(db, shopId);
+  const enabled = shopSettings(db, shopId).writeback.enabled;
+  return { consent, enabled, summary: consent.state === "granted" ? null : writebackSummary(db, shopId, store) };
+}
+
+export interface ConsentDeps {
+  db: SqliteDatabase;
+  queue: JobQueue;
+  now?: () => Date;
+}
+
+/**
+ * The merchant approved writing to their store: consent is recorded with its time,
+ * write-back is turned on and a run is queued (it sets the store up, then writes).
+ * Approving while the import is still running writes once customers are scored.
+ */
+export function approveWriteback(shopId: string, { db, queue, now = () => new Date() }: ConsentDeps): void {
+  writeTransaction(db, () => {
+    setWriteConsent(db, shopId, "granted", now());
+    enableWriteback(db, shopId, now());
+  })();
+  // Before the first scoring there is nothing to write: the recompute that ends the import queues the run.
+  const scored = db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND scoredAt IS NOT NULL LIMIT 1`).get(shopId);
+  if (scored) queue.enqueue("writeback", shopId);
+}
+
+/**
+ * The merchant paused write-back (or removed persona data: `removed`): nothing more is
+ * written until they approve again on the dashboard. What is in the store stays.
+ */
+export function pauseWriteback(shopId: string, { db, now = () => new Date() }: Omit<ConsentDeps, "queue">, state: "paused" | "removed" = "paused"): void {
+  setWriteConsent(db, shopId, state, now());
+}
+
+/** What "Remove all persona data" would take out of the store (the confirmation says it). */
+export interface RemovalSummary {
+  carries: WriterCapabilities;
+  /** Customers carrying labels or fields we wrote. */
+  customers: number;
+  /** Saved segments we created or adopted. */
+  segments: number;
+}
+
+export function removalSummary(db: SqliteDatabase, shopId: string, store: Pick<SummaryStore, "writer">): RemovalSummary {
+  let customers = 0;
+  for (const row of loadCustomers(db, shopId)) if (!isEmptyState(parseWritten(row.written))) customers++;
+  const segments = store.writer.capabilities.segments
+    ? (db.prepare(`SELECT count(*) FROM "PersonaSegment" WHERE shopId = ?`).pluck().get(shopId) as number)
+    : 0;
+  return { carries: store.writer.capabilities, customers, segments };
+}

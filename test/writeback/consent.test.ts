@@ -1,0 +1,103 @@
+/**
+ * Write-back waits for the merchant's go-ahead: against the Shopify simulator, a shop that has
+ * not approved gets no tag, metafield, definition, segment or Flow trigger; the consent step's
+ * summary is the plan the approved run then carries out; pausing stops writing again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PERSONAS } from "~/rfm";
+import { createJobQueue } from "~/jobs/queue.server";
+import { shopifyCustomerIds } from "~/platforms/shopify/ids";
+import { SHOPIFY_WRITER_CAPABILITIES, runWriteback } from "~/platforms/shopify/writeback/writer.server";
+import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
+import { createShop } from "~/shops/shop.server";
+import { writeConsent } from "~/shops/write-consent.server";
+import { approveWriteback, pauseWriteback, writebackGate, writebackSummary } from "~/writeback/consent.server";
+import { createTestShop, expectStoreMatchesDatabase, scoredCustomer, startWritebackSim, type TestShop, type WritebackSim } from "./support";
+
+let h: WritebackSim;
+beforeAll(async () => {
+  h = await startWritebackSim();
+});
+afterAll(async () => {
+  await h.sim.stop();
+});
+
+const SHOPIFY = { customers: shopifyCustomerIds, writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } };
+const scored = (count: number) => Array.from({ length: count }, (_, i) => scoredCustomer(i, h.clock.now()));
+/** What the write-back job does: store setup, then the run. */
+const writebackJob = async (t: TestShop) => runWriteback(t.shopId, { ...t.deps, setup: await ensureStoreSetup(t.shopId, t.deps) });
+const mutations = (t: TestShop) => t.shop.stats().mutations;
+const taggedCustomers = (t: TestShop) => [...t.shop.store.customers.values()].filter((c) => c.tags.some((tag) => tag.startsWith("rfm:"))).length;
+
+describe("consent before writing to the store", () => {
+  it("GIVEN a shop created by install WHEN its consent is read THEN it waits for the merchant and the gate is closed", () => {
+    const t = createTestShop(h, { count: 1 });
+    const id = createShop(t.db, { domain: "fresh-install.myshopify.com", platform: "shopify" });
+
+    expect(writeConsent(t.db, id)).toEqual({ state: "pending", at: null });
+    expect(writebackGate(t.db, id)).toEqual({ allowed: false, reason: "pending" });
+  });
+
+  it("GIVEN a scored shop that has not approved WHEN the write-back job runs THEN the store gets no tag, metafield, definition, segment or trigger", async () => {
+    const t = createTestShop(h, { count: 30, customers: scored(30), writeConsent: "pending" });
+
+    const report = await writebackJob(t);
+
+    expect(report.status).toBe("awaiting-consent");
+    expect(mutations(t)).toEqual([]);
+    expect(t.shop.store.segments.size).toBe(0);
+    expect(taggedCustomers(t)).toBe(0);
+    expect(t.db.prepare(`SELECT count(*) FROM "WritebackRun" WHERE shopId = ?`).pluck().get(t.shopId)).toBe(0);
+  });
+
+  it("GIVEN a scored shop that has not approved WHEN the merchant approves THEN consent and its time are stored, a run is queued, and it does what the summary said", async () => {
+    const t = createTestShop(h, { count: 30, customers: scored(30), writeConsent: "pending" });
+    const summary = writebackSummary(t.db, t.shopId, SHOPIFY);
+    const queue = createJobQueue(t.db);
+    const at = new Date("2026-11-30T10:00:00Z");
+
+    approveWriteback(t.shopId, { db: t.db, queue, now: () => at });
+    const report = await writebackJob(t);
+
+    expect(writeConsent(t.db, t.shopId)).toEqual({ state: "granted", at: at.getTime() });
+    expect(t.db.prepare(`SELECT type FROM "Job" WHERE shopId = ? AND status = 'pending'`).pluck().all(t.shopId)).toContain("writeback");
+    // 30 customers, every 13th without a persona: 28 to tag, each with its persona fields.
+    expect(summary).toMatchObject({ customers: 28, customersLabelled: 28, customersWithFields: 28, personaChangedTriggers: 0, guests: 0 });
+    expect(summary.fieldKeys).toEqual(expect.arrayContaining(["persona", "r_score", "f_score", "m_score", "score"]));
+    expect(summary.segmentsToCreate).toHaveLength(PERSONAS.length);
+    expect(summary.exampleLabel).toMatch(/^rfm:/);
+    expect(report.status).toBe("done");
+    expect(taggedCustomers(t)).toBe(summary.customersLabelled);
+    expect(t.shop.store.segments.size).toBe(summary.segmentsToCreate.length);
+    expect(report.flowTriggers.sent).toBe(0);
+    expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN an approved shop WHEN the merchant pauses THEN a persona change is not written until they approve again", async () => {
+    const t = createTestShop(h, { count: 5, customers: scored(5) });
+    await writebackJob(t);
+    const queue = createJobQueue(t.db);
+    pauseWriteback(t.shopId, { db: t.db });
+    t.db.prepare(`UPDATE "Customer" SET persona = 'lost', previousPersona = persona WHERE shopId = ? AND persona IS NOT NULL`).run(t.shopId);
+    const before = mutations(t).length;
+
+    const paused = await writebackJob(t);
+
+    expect(paused.status).toBe("awaiting-consent");
+    expect(mutations(t)).toHaveLength(before);
+    expect(writeConsent(t.db, t.shopId).state).toBe("paused");
+    const summary = writebackSummary(t.db, t.shopId, SHOPIFY);
+    expect(summary.customers).toBeGreaterThan(0);
+    // Not the first write-back any more: each persona change fires the app's own trigger.
+    expect(summary.personaChangedTriggers).toBe(summary.customers);
+    expect(summary.segmentsToCreate).toEqual([]);
+
+    approveWriteback(t.shopId, { db: t.db, queue });
+    const resumed = await writebackJob(t);
+
+    expect(resumed.status).toBe("done");
+    expect(resumed.customers.written).toBe(summary.customers);
+    expect(resumed.flowTriggers.sent).toBe(summary.personaChangedTriggers);
+    expectStoreMatchesDatabase(t);
+  });
+});
