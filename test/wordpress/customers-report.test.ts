@@ -32,9 +32,13 @@ interface ReportRow {
   name: string;
 }
 
-/** rfm_personas_report_customer_persona() over report rows, users' meta as WordPress would return it. */
-function filterRows(rows: ReportRow[], userMeta: Record<number, Record<string, string>>): Array<Record<string, unknown>> {
-  const code = `
+/**
+ * Runs PHP with the plugin's includes/customers-report.php loaded and WordPress's functions it
+ * calls standing in: get_user_meta() over `userMeta`, __() as the identity, WP_REST_Response.
+ * `rows` arrive as $rows; what the code echoes comes back parsed.
+ */
+function runReportPhp(code: string, rows: ReportRow[], userMeta: Record<number, Record<string, string>>): unknown {
+  const boot = `
     define( 'ABSPATH', '/' );
     class WP_REST_Response { public $data; public function __construct( $data ) { $this->data = $data; } }
     $GLOBALS['meta'] = json_decode( $argv[3], true );
@@ -42,16 +46,19 @@ function filterRows(rows: ReportRow[], userMeta: Record<number, Record<string, s
       // WordPress answers '' for a missing key when $single is true.
       return $GLOBALS['meta'][ $user_id ][ $key ] ?? '';
     }
+    function __( $text, $domain ) { return $text; }
     require $argv[1];
-    $out = array();
-    foreach ( json_decode( $argv[2], true ) as $row ) {
-      $out[] = rfm_personas_report_customer_persona( new WP_REST_Response( $row ), $row )->data;
-    }
-    echo json_encode( $out );
+    $rows = json_decode( $argv[2], true );
   `;
-  const out = execFileSync("php", ["-r", code, "--", path.join(PLUGIN, "includes/customers-report.php"), JSON.stringify(rows), JSON.stringify(userMeta)], { encoding: "utf8" });
+  const out = execFileSync("php", ["-r", `${boot}\n${code}`, "--", path.join(PLUGIN, "includes/customers-report.php"), JSON.stringify(rows), JSON.stringify(userMeta)], { encoding: "utf8" });
   return JSON.parse(out);
 }
+
+/** rfm_personas_report_customer_persona() over report rows: the rows the REST response answers. */
+const filterRows = (rows: ReportRow[], userMeta: Record<number, Record<string, string>>) =>
+  runReportPhp(`echo json_encode( array_map( function ( $row ) { return rfm_personas_report_customer_persona( new WP_REST_Response( $row ), $row )->data; }, $rows ) );`, rows, userMeta) as Array<
+    Record<string, unknown>
+  >;
 
 describe("GIVEN the customers report's REST rows WHEN the plugin's filter prepares them", () => {
   it.skipIf(!php)("THEN a scored customer's row carries their persona and every other field unchanged", () => {
@@ -74,6 +81,32 @@ describe("GIVEN the customers report's REST rows WHEN the plugin's filter prepar
       ["Bob", ""],
       ["Guest", ""],
       ["Old guest", ""],
+    ]);
+  });
+});
+
+describe("GIVEN the customers report's CSV export WHEN the plugin's export filters run", () => {
+  it.skipIf(!php)("THEN a Persona column is added after the report's own and each exported row carries its persona ('' for guests)", () => {
+    const out = runReportPhp(
+      `echo json_encode( array(
+        'columns' => rfm_personas_report_customers_export_columns( array( 'name' => 'Name', 'email' => 'Email' ) ),
+        'items'   => array_map( function ( $row ) { return rfm_personas_report_customers_export_item( array( 'name' => $row['name'] ), $row ); }, $rows ),
+      ) );`,
+      [
+        { id: 11, user_id: 7, name: "Alice" },
+        { id: 13, user_id: 0, name: "Guest" },
+      ],
+      { 7: { rfm_persona: "At Risk" } },
+    ) as { columns: Record<string, string>; items: Array<Record<string, string>> };
+
+    expect(Object.entries(out.columns)).toEqual([
+      ["name", "Name"],
+      ["email", "Email"],
+      ["rfm_persona", "Persona"],
+    ]);
+    expect(out.items).toEqual([
+      { name: "Alice", rfm_persona: "At Risk" },
+      { name: "Guest", rfm_persona: "" },
     ]);
   });
 });

@@ -221,6 +221,23 @@ describe("GIVEN WooCommerce active next to our plugin", () => {
     expect(unescapeHtml(connect![1])).toBe(`${APP_URL}/woocommerce/connect?${new URLSearchParams({ store: wp.url })}`);
   });
 
+  it("WHEN a shop manager (manage_woocommerce, not manage_options) saves the settings THEN WordPress accepts them", async () => {
+    wp.php(`
+      $id = wp_insert_user( array( 'user_login' => 'manager', 'user_pass' => 'manager-password-1', 'user_email' => 'manager@store.test', 'role' => 'editor' ) );
+      ( new WP_User( $id ) )->add_cap( 'manage_woocommerce' );
+    `);
+    const manager = await wp.login("manager", "manager-password-1");
+    const page = await manager.page(PAGE);
+    expect(page.res.status).toBe(200);
+
+    const saved = await manager.page("/wp-admin/options.php", { ...formFields(page.html, /options\.php$/), rfm_personas_app_url: "https://rfm.example.com", rfm_personas_launch_secret: "" });
+
+    expect(saved.res.status).toBe(200);
+    expect(saved.url).toContain("settings-updated=true");
+    expect(wp.php("echo get_option( 'rfm_personas_app_url' );")).toBe("https://rfm.example.com");
+    expect(wp.php("echo get_option( 'rfm_personas_launch_secret' );")).toBe(LAUNCH_SECRET);
+  });
+
   it("WHEN the WooCommerce Admin screen loads THEN the customers-report script is enqueued there (with wp-hooks) and on no other screen", async () => {
     const wcAdmin = await admin.page("/wp-admin/admin.php?page=wc-admin");
     const users = await admin.page("/wp-admin/users.php");
@@ -252,6 +269,20 @@ describe("GIVEN WooCommerce active next to our plugin", () => {
       ["Bob", ""],
       ["Guest", ""],
     ]);
+  });
+
+  it("WHEN the customers report exports its CSV THEN our filters add a Persona column and each row's persona", () => {
+    const out = JSON.parse(
+      wp.php(`
+        $row = array( 'id' => 1, 'user_id' => get_user_by( 'login', 'alice' )->ID, 'name' => 'Alice' );
+        echo wp_json_encode( array(
+          'columns' => apply_filters( 'woocommerce_report_customers_export_columns', array( 'name' => 'Name' ) ),
+          'item'    => apply_filters( 'woocommerce_report_customers_prepare_export_item', array( 'name' => 'Alice' ), $row ),
+        ) );
+      `),
+    );
+
+    expect(out).toEqual({ columns: { name: "Name", rfm_persona: "Persona" }, item: { name: "Alice", rfm_persona: "Champions" } });
   });
 
   it("THEN WordPress logged no PHP warning or error from our plugin in the whole run", () => {

@@ -67,15 +67,26 @@ async function until<T>(what: string, probe: () => T | Promise<T>, attempts = 20
   throw new Error(`${what} did not come up`);
 }
 
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+/** Ends a server this harness started: its whole process group when it leads one. */
+function stopChild(child: ChildProcess | undefined, group = false): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const pid = child.pid;
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(group ? -pid : pid, name);
+    } catch {
+      // already gone
+    }
+  };
   return new Promise((resolve) => {
-    const hard = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const hard = setTimeout(() => signal("SIGKILL"), 10_000);
     child.once("exit", () => {
       clearTimeout(hard);
+      // Anything it forked goes with it.
+      if (group) signal("SIGKILL");
       resolve();
     });
-    child.kill("SIGTERM");
+    signal("SIGTERM");
   });
 }
 
@@ -155,7 +166,7 @@ export async function startWordPress(extraPlugins: Record<string, string> = {}):
   let db: ChildProcess | undefined;
   let web: ChildProcess | undefined;
   const stop = async () => {
-    await stopChild(web);
+    await stopChild(web, true);
     await stopChild(db);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -244,7 +255,8 @@ export async function startWordPress(extraPlugins: Record<string, string> = {}):
       writeFileSync(path.join(wpDir, "wp-content/plugins", file), source);
     }
 
-    web = spawn("php", ["-S", `127.0.0.1:${port}`, "-t", wpDir], { stdio: "ignore", env: { ...process.env, PHP_CLI_SERVER_WORKERS: "2" } });
+    // Its own process group, so stop() ends it whole. One process: WordPress makes no requests to itself here (no cron).
+    web = spawn("php", ["-S", `127.0.0.1:${port}`, "-t", wpDir], { stdio: "ignore", detached: true });
     await until("php -S", async () => {
       if (web!.exitCode !== null) throw new Error("php -S exited");
       return fetch(`${url}/wp-login.php`, { redirect: "manual" }).then(

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       RFM Personas
  * Description:       Opens RFM Personas from WP admin and shows each customer's persona on WooCommerce → Customers and on Users.
- * Version:           0.1.0
+ * Version:           0.2.0
  * Requires at least: 6.0
  * Requires PHP:      7.4
  * Requires Plugins:  woocommerce
@@ -175,6 +175,8 @@ add_action(
  * customers path alone: that app moves between its reports without reloading the page.
  */
 add_filter( 'woocommerce_rest_prepare_report_customers', 'rfm_personas_report_customer_persona', 10, 2 );
+add_filter( 'woocommerce_report_customers_export_columns', 'rfm_personas_report_customers_export_columns' );
+add_filter( 'woocommerce_report_customers_prepare_export_item', 'rfm_personas_report_customers_export_item', 10, 2 );
 
 add_action(
 	'admin_enqueue_scripts',
