@@ -86,6 +86,7 @@ const eventArb = fc.oneof(
   fc.record({ kind: fc.constant("add" as const), customer: fc.nat(), day: dayArb, amountMinor: amountArb, newCustomer: fc.boolean() }),
   fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant("change" as const), pick: fc.nat(), day: dayArb, amountMinor: amountArb }),
+  fc.record({ kind: fc.constant("replace" as const), customer: fc.nat(), orders: fc.array(fc.record({ day: dayArb, amountMinor: amountArb }), { maxLength: 4 }) }),
 );
 
 const CUSTOM_MAP: RfmSettingsInput["personas"] = {
@@ -116,7 +117,7 @@ const settingsArb = fc
   );
 
 describe("GIVEN a shop scored in full and kept current one order at a time", () => {
-  it("WHEN random orders are added, changed and removed THEN after every change every customer's scores and persona equal a full recompute, and exactly the customers that differ are reported", () => {
+  it("WHEN random orders are added, changed and removed, or a customer's orders replaced, THEN after every change every customer's scores and persona equal a full recompute, and exactly the customers that differ are reported", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 14 }).chain((customers) =>
@@ -140,6 +141,12 @@ describe("GIVEN a shop scored in full and kept current one order at a time", () 
               const after = { day: event.day, amountMinor: event.amountMinor };
               orders.push({ customer, ...after });
               result = state.apply({ customer, before: null, after });
+            } else if (event.kind === "replace") {
+              // All of one customer's counted orders at once (a re-read of that customer).
+              const customer = event.customer % customerCount;
+              for (let i = orders.length - 1; i >= 0; i--) if (orders[i].customer === customer) orders.splice(i, 1);
+              orders.push(...event.orders.map((o) => ({ customer, ...o })));
+              result = state.setCustomerOrders(customer, event.orders);
             } else {
               if (orders.length === 0) continue;
               const i = event.pick % orders.length;

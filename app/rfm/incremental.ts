@@ -173,14 +173,7 @@ export class IncrementalScores {
   /** Applies one counted-order change; throws (changing nothing) when `before` is not one of the customer's orders. */
   apply(change: CountedOrderChange): IncrementalResult {
     const { customer: c, before, after } = change;
-    if (!Number.isInteger(c) || c < 0 || c > this.customerCount) {
-      throw new RangeError(`customer ${c} outside 0…${this.customerCount} (the next index adds a customer)`);
-    }
-    for (const value of [before, after]) {
-      if (value && !(Number.isInteger(value.day) && Number.isInteger(value.amountMinor) && value.amountMinor >= 0)) {
-        throw new RangeError(`customer ${c}: an order needs a whole day and whole minor units ≥ 0`);
-      }
-    }
+    this.check(c, [before, after]);
     const orders = this.ordersOf(c);
     if (before) {
       const i = orders.findIndex((o) => o.day === before.day && o.amountMinor === before.amountMinor);
@@ -188,6 +181,34 @@ export class IncrementalScores {
       orders.splice(i, 1);
     }
     if (after) orders.push({ day: after.day, amountMinor: after.amountMinor });
+    return this.update(c, orders);
+  }
+
+  /**
+   * Replaces all of customer c's counted orders: what a caller does when it re-reads one
+   * customer's orders from the store after a webhook and applies the merchant's rules to
+   * them, rather than knowing which single order changed and how it counted before.
+   */
+  setCustomerOrders(c: number, orders: readonly CountedOrderValue[]): IncrementalResult {
+    this.check(c, orders);
+    return this.update(
+      c,
+      orders.map((o) => ({ day: o.day, amountMinor: o.amountMinor })),
+    );
+  }
+
+  private check(c: number, orders: readonly (CountedOrderValue | null)[]): void {
+    if (!Number.isInteger(c) || c < 0 || c > this.customerCount) {
+      throw new RangeError(`customer ${c} outside 0…${this.customerCount} (the next index adds a customer)`);
+    }
+    for (const value of orders) {
+      if (value && !(Number.isInteger(value.day) && Number.isInteger(value.amountMinor) && value.amountMinor >= 0)) {
+        throw new RangeError(`customer ${c}: an order needs a whole day and whole minor units ≥ 0`);
+      }
+    }
+  }
+
+  private update(c: number, orders: CountedOrderValue[]): IncrementalResult {
     if (c === this.customerCount) this.addCustomer();
     this.changedOrders.set(c, orders);
 
