@@ -8,14 +8,15 @@
  * Rules run in the fixed order of COUNTING_RULES; the first rule that removes an
  * order gets the credit for it, so every removed order is counted exactly once.
  */
-import { utcDay, windowStartDay } from "./days";
+import { windowStartDay } from "./days";
+import { shopDayOf } from "./zoned-days";
 import type { CanonicalOrder } from "./order";
 import type { CountingRules } from "./settings";
 
-/** An order that counts: who bought, on which UTC day, for how much (net, minor units). */
+/** An order that counts: who bought, on which day of the shop, for how much (net, minor units). */
 export interface CountedOrder {
   customerKey: string;
-  /** UTC day number (days since 1970-01-01), see days.ts. */
+  /** Day number in the shop's time zone (days since 1970-01-01), see zoned-days.ts. */
   day: number;
   amountMinor: number;
 }
@@ -108,14 +109,14 @@ interface CustomerTally {
  * removed (say a subscription item) they take their share of the refund with them.
  * Never below 0. Canonical orders carry no per-line refunds; this is the fair split.
  */
-function refundShare(refundedMinor: number, countedMinor: number, itemsTotalMinor: number): number {
+export function refundShare(refundedMinor: number, countedMinor: number, itemsTotalMinor: number): number {
   if (refundedMinor <= 0 || countedMinor <= 0) return 0;
   if (countedMinor >= itemsTotalMinor) return Math.min(refundedMinor, countedMinor);
   return Math.min(countedMinor, Math.round((refundedMinor * countedMinor) / itemsTotalMinor));
 }
 
-export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRules, asOf: Date): ApplyRulesResult {
-  const asOfDay = utcDay(asOf);
+/** Which rules apply under the merchant's settings, and an empty report to fill (shared by rules-columns.ts). */
+export function startRules(rules: CountingRules, asOfDay: number) {
   const startDay = windowStartDay(asOfDay, rules.lookbackDays);
   const excludedTags = new Set(rules.excludedTags.map((t) => t.toLowerCase()));
   const excludedChannels = new Set(rules.excludedChannels.map((c) => c.toLowerCase()));
@@ -162,6 +163,18 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
       customersOnlyBefore: 0,
     },
   };
+  return { startDay, excludedTags, excludedChannels, applies, removed, report };
+}
+
+export interface ApplyRulesOptions {
+  /** The shop's time zone: orders and the as-of instant fall on its days (UTC when absent). */
+  timeZone?: string | null;
+}
+
+export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRules, asOf: Date, options: ApplyRulesOptions = {}): ApplyRulesResult {
+  const dayOf = shopDayOf(options.timeZone);
+  const asOfDay = dayOf(asOf);
+  const { startDay, excludedTags, excludedChannels, applies, removed, report } = startRules(rules, asOfDay);
   const customers = new Map<string, CustomerTally>();
   const counted: CountedOrder[] = [];
 
@@ -184,7 +197,7 @@ export function applyRules(orders: Iterable<CanonicalOrder>, rules: CountingRule
       if (tally) tally.removedBy |= 1 << RULE_INDEX[rule];
     };
 
-    const day = utcDay(order.processedAt);
+    const day = dayOf(order.processedAt);
     const orderRule = wholeOrderRule(order, day, asOfDay, applies, excludedChannels, excludedTags);
     if (orderRule) {
       removeOrder(orderRule, itemsTotal);

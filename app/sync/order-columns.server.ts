@@ -1,0 +1,137 @@
+/**
+ * The columnar read path for scoring: one prepared statement streams a shop's scoreable
+ * orders (live, not awaiting a re-read) as rows of plain numbers into the counting rules
+ * (app/rfm/rules-columns.ts), which write counted-order columns. No canonical order or
+ * line item object is built; whole-order flags come packed into one integer.
+ *
+ * Line rows are read only where a line rule can change the result: for orders holding a
+ * subscription or $0 line (specialLineCount > 0), and only when such a rule applies, a
+ * correlated subquery summarises them in SQL. Columns no rule reads this run (channel,
+ * tags) are not read at all. See docs/decisions/018-columnar-recompute.md.
+ */
+import { createColumnRules, ORDER_FLAG, type ColumnRulesResult, type LineStats, type StoredOrderRow } from "~/rfm/rules-columns";
+import type { CountingRules } from "~/rfm/settings";
+import type { SqliteDatabase } from "./sqlite.server";
+
+/** The customer key is a guest's: packed with the order flags to save a column per row. */
+const GUEST = 1 << 8;
+
+const FLAGS_SQL = `(test * ${ORDER_FLAG.test} + cancelled * ${ORDER_FLAG.cancelled} + subscription * ${ORDER_FLAG.subscription}
+  + pos * ${ORDER_FLAG.pos} + unpaid * ${ORDER_FLAG.unpaid} + amountUnknown * ${ORDER_FLAG.amountUnknown}
+  + (refundedMinor > 0 AND refundedMinor >= totalMinor) * ${ORDER_FLAG.refundedWholeTotal} + guest * ${GUEST})`;
+
+/** Six sums in one text value (one subquery per order instead of six). */
+const LINE_STATS_SQL = `CASE WHEN specialLineCount > 0 THEN (
+  SELECT sum(l.subscription = 1) || ',' || sum(CASE WHEN l.subscription = 1 THEN l.totalMinor ELSE 0 END)
+    || ',' || sum(l.subscription = 1 AND l.totalMinor <= 0)
+    || ',' || sum(CASE WHEN l.subscription = 1 AND l.totalMinor <= 0 THEN l.totalMinor ELSE 0 END)
+    || ',' || sum(l.subscription = 0 AND l.totalMinor <= 0)
+    || ',' || sum(CASE WHEN l.subscription = 0 AND l.totalMinor <= 0 THEN l.totalMinor ELSE 0 END)
+  FROM "OrderLine" l WHERE l.shopId = o.shopId AND l.orderId = o.id) END`;
+
+function parseLineStats(text: string | null): LineStats | null {
+  if (text === null) return null;
+  const [subscriptionLines, subscriptionMinor, subscriptionZeroLines, subscriptionZeroMinor, zeroLines, zeroMinor] = text
+    .split(",")
+    .map(Number);
+  return { subscriptionLines, subscriptionMinor, subscriptionZeroLines, subscriptionZeroMinor, zeroLines, zeroMinor };
+}
+
+/** Which columns a run reads beyond the always-read ones. */
+interface Reads {
+  channel: boolean;
+  tags: boolean;
+  lines: boolean;
+}
+
+/** Every row costs per column read, so a column no rule reads this run is left out. */
+const statementText = (reads: Reads) => `
+  SELECT customerKey, processedAt, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
+    ${reads.channel ? ", channel" : ""}${reads.tags ? ", nullif(tags, '[]')" : ""}${reads.lines ? `, ${LINE_STATS_SQL}` : ""}
+  FROM "Order" o WHERE shopId = ? AND deleted = 0 AND verified = 1 ORDER BY id`;
+
+/** Epoch ms of a stored date (written as a number; Prisma-written rows hold ISO text). */
+function epochMs(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  return typeof value === "string" ? Date.parse(value) : NaN;
+}
+
+/**
+ * A shop's counted orders in columns with the rules report, as `applyRules` over
+ * `iterateOrdersForScoring` would give them (same metrics, same report figures).
+ */
+export function readCountedOrders(db: SqliteDatabase, shopId: string, rules: CountingRules, asOfDay: number): ColumnRulesResult {
+  const counting = createColumnRules(rules, asOfDay);
+  const statement = db.prepare(statementText(counting.reads)).raw();
+  const tagLists = new Map<string, readonly string[]>();
+  const row: StoredOrderRow = {
+    customer: -1,
+    processedAtMs: NaN,
+    flags: 0,
+    refundedMinor: 0,
+    itemsTotalMinor: 0,
+    lineCount: 0,
+    channel: null,
+    tags: [],
+    lines: null,
+  };
+  const { reads } = counting;
+  const channelAt = 6;
+  const tagsAt = channelAt + +reads.channel;
+  const linesAt = tagsAt + +reads.tags;
+  for (const r of statement.iterate(shopId) as IterableIterator<unknown[]>) {
+    const key = r[0] as string | null;
+    const flags = r[4] as number;
+    row.customer = key === null ? -1 : counting.customer(key, (flags & GUEST) !== 0);
+    row.processedAtMs = epochMs(r[1]);
+    row.itemsTotalMinor = r[2] as number;
+    row.lineCount = r[3] as number;
+    row.flags = flags;
+    row.refundedMinor = r[5] as number;
+    if (reads.channel) row.channel = r[channelAt] as string | null;
+    if (reads.tags) {
+      const tags = r[tagsAt] as string | null;
+      if (tags === null) row.tags = [];
+      else {
+        let list = tagLists.get(tags);
+        if (list === undefined) tagLists.set(tags, (list = JSON.parse(tags) as string[]));
+        row.tags = list;
+      }
+    }
+    if (reads.lines) row.lines = parseLineStats(r[linesAt] as string | null);
+    counting.add(row);
+  }
+  return counting.finish();
+}
+
+/**
+ * The raw-scan floor a recompute is measured against: the same rows' customer, day and
+ * amount read by one prepared statement into typed arrays, with no rule applied.
+ */
+export function rawScan(db: SqliteDatabase, shopId: string): { orders: number; customers: number } {
+  const statement = db
+    .prepare(`SELECT customerKey, processedAt, itemsTotalMinor FROM "Order" WHERE shopId = ? AND deleted = 0 AND verified = 1 ORDER BY id`)
+    .raw();
+  const indexByKey = new Map<string, number>();
+  let customer = new Int32Array(1 << 16);
+  let day = new Int32Array(1 << 16);
+  let amount = new Float64Array(1 << 16);
+  let n = 0;
+  for (const r of statement.iterate(shopId) as IterableIterator<unknown[]>) {
+    if (n === customer.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, b: T) => (b.set(a), b);
+      customer = grow(customer, new Int32Array(n * 2));
+      day = grow(day, new Int32Array(n * 2));
+      amount = grow(amount, new Float64Array(n * 2));
+    }
+    const key = r[0] as string;
+    let c = indexByKey.get(key);
+    if (c === undefined) indexByKey.set(key, (c = indexByKey.size));
+    customer[n] = c;
+    day[n] = Math.floor((r[1] as number) / 86_400_000);
+    amount[n] = r[2] as number;
+    n++;
+  }
+  return { orders: n, customers: indexByKey.size };
+}
