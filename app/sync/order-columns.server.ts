@@ -7,7 +7,7 @@
  * Line rows are read only where a line rule can change the result: for orders holding a
  * subscription or $0 line (specialLineCount > 0), and only when such a rule applies, a
  * correlated subquery summarises them in SQL. Columns no rule reads this run (channel,
- * tags) are not read at all. See docs/decisions/018-columnar-recompute.md.
+ * tags) are not read at all. See docs/decisions/020-columnar-recompute.md.
  */
 import { createColumnRules, ORDER_FLAG, type ColumnRulesResult, type LineStats, type StoredOrderRow } from "~/rfm/rules-columns";
 import type { CountingRules } from "~/rfm/settings";
