@@ -279,6 +279,14 @@ export async function startWordPress(extraPlugins: Record<string, string> = {}):
     });
     if (!installed.html.includes("Success!")) throw new Error(`WordPress install failed: ${installed.html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 500)}`);
 
+    const login = async (user: string, password: string) => {
+      const browser = new Browser(url);
+      browser.set("wordpress_test_cookie", "WP%20Cookie%20check");
+      const res = await browser.request("/wp-login.php", { form: { log: user, pwd: password, "wp-submit": "Log In", redirect_to: `${url}/wp-admin/`, testcookie: "1" } });
+      if (res.status !== 302) throw new Error(`WordPress login as ${user} failed (${res.status})`);
+      return browser;
+    };
+
     return {
       url,
       dir: wpDir,
@@ -286,16 +294,8 @@ export async function startWordPress(extraPlugins: Record<string, string> = {}):
         const boot = `$_SERVER['HTTP_HOST'] = '127.0.0.1:${port}'; define('WP_USE_THEMES', false); require $argv[1];`;
         return execFileSync("php", ["-r", `${boot}\n${code}`, "--", path.join(wpDir, "wp-load.php")], { encoding: "utf8" });
       },
-      async login(user: string, password: string) {
-        const browser = new Browser(url);
-        browser.set("wordpress_test_cookie", "WP%20Cookie%20check");
-        const res = await browser.request("/wp-login.php", { form: { log: user, pwd: password, "wp-submit": "Log In", redirect_to: `${url}/wp-admin/`, testcookie: "1" } });
-        if (res.status !== 302) throw new Error(`WordPress login as ${user} failed (${res.status})`);
-        return browser;
-      },
-      admin() {
-        return this.login(ADMIN.user, ADMIN.password);
-      },
+      login,
+      admin: () => login(ADMIN.user, ADMIN.password),
       debugLog() {
         const file = path.join(dir, "debug.log");
         return existsSync(file) ? readFileSync(file, "utf8") : "";
