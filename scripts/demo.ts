@@ -18,7 +18,7 @@
  * Deterministic: a fixed seed, and dates shifted so the newest order is today.
  */
 import { parseArgs } from "node:util";
-import { startDemoStack, DEMO_SHOP } from "./lib/demo-stack";
+import { startDemoStack, DEMO_SHOP, waitForFirstSync } from "./lib/demo-stack";
 import { startWooDemoStack } from "./lib/woo-demo-stack";
 import type { SqliteDatabase } from "../app/sync/sqlite.server";
 
@@ -45,6 +45,9 @@ async function main() {
   if (args.platform === "woocommerce") return wooCommerce();
   if (args.platform !== "shopify") throw new Error(`--platform must be shopify or woocommerce, not ${args.platform}`);
   const stack = await startDemoStack(stackOptions);
+  // The merchant reads the setup guide and approves write-back (a form post from the embedded app).
+  await approveWriteback(stack.appUrl, { Authorization: `Bearer ${stack.sim.sessionToken(DEMO_SHOP)}` }, stack.db, DEMO_SHOP);
+  await stack.sim.settle();
   const summary = await summarize(stack.db, DEMO_SHOP, adminApiOf(stack.sim.stats(DEMO_SHOP)));
   // What the store carries now, read from the simulated store itself.
   const store = stack.sim.shop(DEMO_SHOP).store;
@@ -72,6 +75,9 @@ async function exitAfter(stop: () => Promise<void>, code: number): Promise<never
 
 async function wooCommerce() {
   const stack = await startWooDemoStack(stackOptions);
+  // The merchant opens the app from WP admin (the plugin's signed launch) and approves write-back.
+  await approveWriteback(stack.appUrl, { Cookie: await wooLaunchCookie(stack.appUrl, stack.db, stack.shop, stack.siteUrl) }, stack.db, stack.shop);
+  await stack.sim.settle();
   const summary = await summarize(stack.db, stack.shop);
   // What the store holds now, read from the simulated store itself.
   const store = stack.sim.shop.store;
@@ -103,6 +109,45 @@ async function wooCommerce() {
     `\nThe store is connected (the app's pages open inside WP admin, not standalone yet):\n\n  ${stack.landingUrl}\n\n` +
       `Connect form: ${stack.connectUrl}\nStore: ${stack.siteUrl} (control API under /__sim/)\n\nCtrl-C to stop.\n`,
   );
+}
+
+/**
+ * What a merchant does on the dashboard's setup guide: read what write-back will change
+ * (printed), press approve (the dashboard's action), then wait for the write-back it starts.
+ */
+async function approveWriteback(appUrl: string, auth: Record<string, string>, db: SqliteDatabase, domain: string) {
+  const { writebackSummary } = await import("../app/writeback/consent.server");
+  const { adapterFor } = await import("../app/platforms/registry.server");
+  const shop = db.prepare(`SELECT id, platform FROM "Shop" WHERE domain = ?`).get(domain) as { id: string; platform: string };
+  const s = writebackSummary(db, shop.id, adapterFor(shop.platform));
+  const what = [
+    s.carries.labels && `${s.customersLabelled} customers tagged`,
+    s.carries.fields && `${s.customersWithFields} customers get persona fields (${s.fieldKeys.join(", ")})`,
+    s.carries.segments && `${s.segmentsToCreate.length} segments created`,
+    s.carries.personaChangedTrigger && `${s.personaChangedTriggers} persona-changed Flow triggers`,
+  ].filter(Boolean);
+  log(`merchant approved write-back: ${what.join("; ")}`);
+  const res = await fetch(`${appUrl}/app?index`, {
+    method: "POST",
+    headers: { ...auth, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36" },
+    body: new URLSearchParams({ intent: "approve-writeback" }),
+  });
+  if (!res.ok) throw new Error(`approving write-back failed: POST /app answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  await waitForFirstSync(db, domain, Number(args.timeout));
+}
+
+/** The session cookie WP admin's launch gives the merchant (the companion plugin signs the token with the store's launch secret). */
+async function wooLaunchCookie(appUrl: string, db: SqliteDatabase, domain: string, site: string): Promise<string> {
+  const { loadLaunchSecret, signLaunchToken, LAUNCH_TOKEN_MAX_TTL_S } = await import("../app/platforms/woocommerce/launch.server");
+  const shop = db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).get(domain) as { id: string };
+  const secret = loadLaunchSecret(db, shop.id);
+  if (!secret) throw new Error("the connected store has no launch secret");
+  const exp = Math.floor(Date.now() / 1000) + LAUNCH_TOKEN_MAX_TTL_S / 2;
+  const token = signLaunchToken({ site, user: 1, exp, nonce: `demo${Date.now()}` }, secret);
+  const res = await fetch(`${appUrl}/woocommerce/launch?${new URLSearchParams({ token })}`, { redirect: "manual" });
+  const cookie = res.headers.get("set-cookie");
+  if (res.status !== 302 || !cookie) throw new Error(`opening the app from WP admin failed: ${res.status}`);
+  return cookie.split(";")[0];
 }
 
 function adminApiOf(stats: unknown) {
