@@ -164,7 +164,7 @@ async function newPage(options: OpenOptions): Promise<{ context: BrowserContext;
   return { context, page: await context.newPage(), problems };
 }
 
-async function loaded(app: Frame, problems: string[]): Promise<void> {
+async function loaded(app: Frame, problems: string[], settled: (app: Frame) => Promise<void> = appSettled): Promise<void> {
   // Whatever the browser reports while the app loads (a refused frame, an uncaught exception) ends the
   // wait a moment later, rather than a 30-second timeout.
   let watching = true;
@@ -174,7 +174,7 @@ async function loaded(app: Frame, problems: string[]): Promise<void> {
     if (watching) throw new Error("the browser reported problems");
   })();
   try {
-    await Promise.race([appSettled(app), reported]);
+    await Promise.race([settled(app), reported]);
   } catch (error) {
     // Say why, when the browser knows (a refused frame, a failed script): more use than a timeout.
     throw new Error(
@@ -219,10 +219,26 @@ export async function openAppUnframed(options: OpenOptions & { path?: string; wi
   return { page, app: page.mainFrame(), context };
 }
 
+/**
+ * Opens an app URL as a page of its own, the way WP admin opens the app for a WooCommerce store (a launch
+ * link), and waits until the standalone shell has hydrated (no App Bridge there).
+ */
+export async function openStandalone(url: string, options: OpenOptions = {}): Promise<AdminPage> {
+  const { context, page, problems } = await newPage(options);
+  await page.goto(url);
+  await loaded(page.mainFrame(), problems, standaloneSettled);
+  return { page, app: page.mainFrame(), context };
+}
+
+/** Waits until a standalone page is hydrated and no navigation, fetcher or revalidation is running. */
+export const standaloneSettled = (app: Frame): Promise<void> => settled(app, false);
+
 /** Waits until the app is hydrated, App Bridge is there, and no navigation, fetcher or revalidation is running. */
-export async function appSettled(app: Frame): Promise<void> {
+export const appSettled = (app: Frame): Promise<void> => settled(app, true);
+
+async function settled(app: Frame, appBridge: boolean): Promise<void> {
   await app.waitForFunction(
-    () => {
+    (appBridge) => {
       const w = window as unknown as {
         shopify?: { __simulated?: boolean };
         __remixRouter?: { state: { initialized: boolean; navigation: { state: string }; revalidation: string; fetchers: Map<string, { state: string }> } };
@@ -230,7 +246,7 @@ export async function appSettled(app: Frame): Promise<void> {
       const router = w.__remixRouter?.state;
       const page = document.querySelector(".Polaris-Page");
       return (
-        w.shopify?.__simulated === true &&
+        (!appBridge || w.shopify?.__simulated === true) &&
         router?.initialized === true &&
         router.navigation.state === "idle" &&
         router.revalidation === "idle" &&
@@ -239,7 +255,7 @@ export async function appSettled(app: Frame): Promise<void> {
         Object.keys(page).some((k) => k.startsWith("__reactFiber$"))
       );
     },
-    undefined,
+    appBridge,
     { timeout: 30_000 },
   );
 }
