@@ -9,7 +9,7 @@
  * Line items are summarised per order: an order whose lines no line rule can drop is
  * described by its line count and items total alone; the others carry `LineStats`.
  */
-import { DAY_MS } from "./days";
+import { utcDay } from "./days";
 import type { CountedOrderColumns } from "./metrics";
 import { COUNTING_RULES, refundShare, startRules, type CountingRuleId, type RulesReport } from "./rules";
 import type { CountingRules } from "./settings";
@@ -45,7 +45,7 @@ export interface LineStats {
 export interface StoredOrderRow {
   /** Index from `customer(key)`, or -1 when the order has no customer key. */
   customer: number;
-  /** Epoch milliseconds; NaN when unreadable. */
+  /** Epoch milliseconds; NaN when unreadable. Days are the caller's `dayOf` (the shop's days). */
   processedAtMs: number;
   flags: number;
   refundedMinor: number;
@@ -91,7 +91,7 @@ export interface ColumnRulesResult {
  * Applies the merchant's rules to stored orders fed in the order the object path reads
  * them (order id), so customers and their guest flag are first seen on the same order.
  */
-export function createColumnRules(rules: CountingRules, asOfDay: number) {
+export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: (epochMs: number) => number = utcDay) {
   const { startDay, excludedChannels, excludedTags, applies, removed, report } = startRules(rules, asOfDay);
 
   // Per customer (index from customer()): tallies as in rules.ts, in growing typed arrays.
@@ -158,7 +158,7 @@ export function createColumnRules(rules: CountingRules, asOfDay: number) {
     report.input.orders++;
     report.input.revenueMinor += itemsTotal;
 
-    const day = Math.floor(o.processedAtMs / DAY_MS);
+    const day = dayOf(o.processedAtMs);
     const orderRule = wholeOrderRule(o, day);
     if (orderRule) return removeOrder(c, orderRule, itemsTotal);
 

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../test/support/db";
-import { applyRules, countedOrderColumns, DEFAULT_SETTINGS, scoreCountedOrders, utcDay, type RfmSettings } from "~/rfm";
+import { applyRules, countedOrderColumns, DEFAULT_SETTINGS, scoreCountedOrders, shopDayOf, utcDay, type RfmSettings } from "~/rfm";
 import type { CanonicalOrder } from "~/rfm/order";
 import { createOrderStore } from "~/sync/order-store.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
@@ -24,6 +24,7 @@ const orderArb = fc.record({
   customer: fc.option(fc.integer({ min: 0, max: 12 }), { nil: null, freq: 8 }),
   guest: fc.boolean(),
   daysBefore: fc.integer({ min: -5, max: 900 }),
+  hour: fc.integer({ min: 0, max: 23 }),
   refund: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30_000 }), fc.constant(-1) /* exactly the total */),
   channel: fc.constantFrom("web", "Web", "pos", "wholesale", "Wholesale", null),
   tags: fc.subarray(["vip", "VIP", "b2b", "gift", "Wholesale"]),
@@ -54,7 +55,7 @@ type GeneratedOrder = typeof orderArb extends fc.Arbitrary<infer T> ? T : never;
 
 function toCanonical(g: GeneratedOrder, n: number): CanonicalOrder {
   const id = `gid://shopify/Order/${String(n).padStart(4, "0")}`;
-  const at = new Date(AS_OF.getTime() - g.daysBefore * DAY - 3_600_000).toISOString();
+  const at = new Date(AS_OF.getTime() - g.daysBefore * DAY - g.hour * 3_600_000).toISOString();
   const lineItems = g.lines.map((l, i) => ({
     id: `L${i}`,
     quantity: 1,
@@ -108,11 +109,11 @@ function byCustomer(scored: ReturnType<typeof scoreCountedOrders>, customerKeys:
 }
 
 describe("columnar read path ≡ object path", () => {
-  it("GIVEN random shops and random merchant rules WHEN both paths read and score THEN metrics, scores, personas and every rules-report figure are identical", () => {
+  it("GIVEN random shops, merchant rules and shop time zones WHEN both paths read and score THEN metrics, scores, personas and every rules-report figure are identical", () => {
     const { db } = freshDatabase();
     let shops = 0;
     fc.assert(
-      fc.property(fc.array(orderArb, { maxLength: 60 }), rulesArb, (generated, rules) => {
+      fc.property(fc.array(orderArb, { maxLength: 60 }), rulesArb, fc.constantFrom(null, "America/New_York", "Asia/Kolkata"), (generated, rules, timeZone) => {
         const shopId = addShop(db, `equivalence-${shops++}.myshopify.com`);
         const store = createOrderStore(db);
         const orders = generated.map(toCanonical);
@@ -121,15 +122,16 @@ describe("columnar read path ≡ object path", () => {
         for (const [i, o] of orders.entries()) if (generated[i].deleted) store.deleteOrder(shopId, o.id);
         const settings: RfmSettings = { ...DEFAULT_SETTINGS, rules: { ...DEFAULT_SETTINGS.rules, ...rules } };
 
-        const objects = applyRules(store.iterateOrdersForScoring(shopId), settings.rules, AS_OF);
+        const objects = applyRules(store.iterateOrdersForScoring(shopId), settings.rules, AS_OF, { timeZone });
         const objectColumns = countedOrderColumns(objects.counted);
-        const columns = readCountedOrders(db, shopId, settings.rules, utcDay(AS_OF));
+        const dayOf = shopDayOf(timeZone);
+        const columns = readCountedOrders(db, shopId, settings.rules, dayOf(AS_OF), dayOf);
 
         expect(columns.report).toEqual(objects.report);
         expect(columns.customerKeys).toEqual(objectColumns.customerKeys);
         expect(columns.columns).toEqual(objectColumns.columns);
-        expect(byCustomer(scoreCountedOrders(columns.columns, settings, AS_OF), columns.customerKeys)).toEqual(
-          byCustomer(scoreCountedOrders(objectColumns.columns, settings, AS_OF), objectColumns.customerKeys),
+        expect(byCustomer(scoreCountedOrders(columns.columns, settings, AS_OF, { timeZone }), columns.customerKeys)).toEqual(
+          byCustomer(scoreCountedOrders(objectColumns.columns, settings, AS_OF, { timeZone }), objectColumns.customerKeys),
         );
       }),
       { numRuns: 150 },
@@ -143,7 +145,7 @@ describe("columnar read path ≡ object path", () => {
     const orders = Array.from({ length: 40 }, (_, n) =>
       toCanonical(
         {
-          customer: n % 7, guest: false, daysBefore: n * 11, refund: n % 5 === 0 ? 700 : 0, channel: "web", tags: [],
+          customer: n % 7, guest: false, daysBefore: n * 11, hour: 1, refund: n % 5 === 0 ? 700 : 0, channel: "web", tags: [],
           pos: false, subscription: false, test: false, cancelled: false, unpaid: false, amountUnknown: false,
           lines: [{ totalMinor: 1000 + n, subscription: false }, { totalMinor: 250, subscription: false }],
           held: false, deleted: false,

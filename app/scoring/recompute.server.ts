@@ -3,7 +3,13 @@
  * then persist per customer (metrics, scores, persona, previous persona, persona-since),
  * a daily snapshot per persona and the day's transitions (from → to counts).
  *
- * Reads go through the raw SQLite connection as one streaming pass over the shop's orders.
+ * Reads go through the raw SQLite connection as one streaming pass over the shop's orders in
+ * columns (app/sync/order-columns.server.ts): no object per order or line.
+ * Writes are proportional to change: a customer whose persona, scores and metrics are what
+ * the table already holds is not written at all. Recency is the one figure that moves every
+ * day for everyone, so it is not rewritten daily: the stored recencyDays holds as of the
+ * row's scoredAt and readers add the days since (recency.ts). See
+ * docs/decisions/020-columnar-recompute.md.
  * Writes go in short IMMEDIATE transactions (a slice of customers with their transitions,
  * then the snapshot), so another writer — the web process acknowledging a webhook — never
  * waits long for the lock: SQLite's busy wait blocks that writer's whole thread. A reader
@@ -12,17 +18,17 @@
  * See docs/decisions/013-scoring-off-the-event-loop.md.
  */
 import {
-  applyRules,
-  countedOrderColumns,
+  DAY_MS,
   isoDate,
   NO_PERSONA,
   scoreCountedOrders,
-  utcDay,
+  shopDayOf,
   type RulesReport,
 } from "~/rfm";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import type { OrderStore } from "~/sync/order-store.server";
+import { readCountedOrders } from "~/sync/order-columns.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { isGuestKey } from "~/rfm/customer-key";
 
@@ -55,44 +61,95 @@ export interface RecomputeSummary {
   personas: { slug: string; customers: number; orders: number; revenueMinor: number }[];
   rules: RulesReport;
   /** Where the time went: reading + rules + scoring, then persisting. */
-  timingsMs: { scoring: number; writing: number };
+  timingsMs: { scoring: number; writing: number; phases: RecomputePhases };
+  /** Customer rows written (inserted, updated or cleared): 0 on a day nothing changed. */
+  customersWritten: number;
+}
+
+/** Milliseconds per phase of a recompute. */
+export interface RecomputePhases {
+  /** Orders read and the merchant's rules applied, into counted-order columns. */
+  readAndRules: number;
+  /** Metrics, scores and personas. */
+  scoring: number;
+  /** What the table holds now, compared with the new figures. */
+  compare: number;
+  /** Changed customers with their transitions. */
+  customerWrites: number;
+  /** The day's snapshot and the recompute time. */
+  snapshot: number;
 }
 
 export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSummary {
   const { db, store } = deps;
   const asOf = deps.now?.() ?? new Date();
-  const today = isoDate(utcDay(asOf));
+  // Days are the shop's days: an order at 23:30 local time belongs to that local day.
+  const timeZone = db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  const today = isoDate(shopDayOf(timeZone)(asOf));
   const settings = rfmPart(shopSettings(db, shopId));
 
+  const dayOf = shopDayOf(timeZone);
+  const asOfDay = dayOf(asOf);
+
   const t0 = performance.now();
-  const { counted, report: rules } = applyRules(store.iterateOrdersForScoring(shopId), settings.rules, asOf);
-  const { columns, customerKeys } = countedOrderColumns(counted);
-  const scored = scoreCountedOrders(columns, settings, asOf);
+  const { columns, customerKeys, report: rules } = readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const tRead = performance.now();
+  const scored = scoreCountedOrders(columns, settings, asOf, { timeZone });
   const { metrics } = scored;
   const t1 = performance.now();
 
-  const previous = new Map<string, { persona: string | null; previousPersona: string | null; since: number | null }>();
+  // What the table holds: a customer whose stored figures equal the new ones is not written.
+  // Dates are compared as the epoch milliseconds recompute writes (anything else rewrites).
+  const indexByKey = new Map<string, number>();
+  for (let c = 0; c < customerKeys.length; c++) indexByKey.set(customerKeys[c], c);
+  const newPersona = (c: number) => (scored.persona[c] === NO_PERSONA ? null : scored.personas[scored.persona[c]].slug);
+  /** 1 = stored and unchanged (skip), 2 = stored, changed; 0 = not stored yet. */
+  const stored = new Uint8Array(scored.customerCount);
+  const beforePersona: (string | null)[] = new Array(scored.customerCount).fill(null);
+  const dropped: [key: string, persona: string][] = [];
+  let storedWithoutCountedOrder = 0;
   for (const row of db
-    .prepare(`SELECT customerKey, persona, previousPersona, personaSince FROM "Customer" WHERE shopId = ?`)
+    .prepare(
+      `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, firstOrderAt, lastOrderAt
+       FROM "Customer" WHERE shopId = ?`,
+    )
     .raw()
-    .all(shopId) as [string, string | null, string | null, number | string | null][]) {
-    previous.set(row[0], {
-      persona: row[1],
-      previousPersona: row[2],
-      since: row[3] === null ? null : new Date(row[3]).getTime(),
-    });
+    .iterate(shopId) as IterableIterator<[string, string | null, number | null, number, number, unknown, unknown]>) {
+    const c = indexByKey.get(row[0]);
+    if (c === undefined) {
+      storedWithoutCountedOrder++;
+      // Scored before, no counted order now: the persona goes.
+      if (row[1] !== null) dropped.push([row[0], row[1]]);
+      continue;
+    }
+    const persona = newPersona(c);
+    beforePersona[c] = row[1];
+    const same =
+      persona !== null &&
+      row[1] === persona &&
+      row[2] === scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c] &&
+      row[3] === metrics.frequency[c] &&
+      row[4] === Math.round(metrics.monetaryMinor[c]) &&
+      row[5] === metrics.firstDay[c] * DAY_MS &&
+      row[6] === metrics.lastDay[c] * DAY_MS;
+    stored[c] = same ? 1 : 2;
   }
+  const t2 = performance.now();
 
+  // previousPersona and personaSince move only when the persona does (the row's own values
+  // are kept otherwise), so an update needs nothing read back.
   const upsert = db.prepare(`
     INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
       lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
     ON CONFLICT (shopId, customerKey) DO UPDATE SET
       guest = excluded.guest, recencyDays = excluded.recencyDays, frequency = excluded.frequency,
       monetaryMinor = excluded.monetaryMinor, firstOrderAt = excluded.firstOrderAt,
       lastOrderAt = excluded.lastOrderAt, r = excluded.r, f = excluded.f, m = excluded.m,
-      persona = excluded.persona, previousPersona = excluded.previousPersona,
-      personaSince = excluded.personaSince, scoredAt = excluded.scoredAt`);
+      previousPersona = CASE WHEN "Customer".persona IS excluded.persona THEN "Customer".previousPersona ELSE "Customer".persona END,
+      personaSince = CASE WHEN "Customer".persona IS excluded.persona THEN coalesce("Customer".personaSince, excluded.personaSince)
+        ELSE excluded.personaSince END,
+      persona = excluded.persona, scoredAt = excluded.scoredAt`);
   const clearScores = db.prepare(`
     UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
       persona = NULL, previousPersona = ?, personaSince = ?, scoredAt = ?
@@ -106,7 +163,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     ON CONFLICT (shopId, day, fromPersona, toPersona) DO UPDATE SET customers = customers + excluded.customers`);
 
   const scoredAt = asOf.getTime();
-  const dayMs = (day: number) => day * 86_400_000;
+  const dayMs = (day: number) => day * DAY_MS;
   const { sliceMs, pauseMs, checkpoint } = { ...DEFAULT_SLICES, ...deps.writeSlices };
   /** Between two write transactions: leave the lock free, and keep the WAL short. */
   const between = () => {
@@ -152,15 +209,18 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     }
   };
 
-  writeSliced(0, scored.customerCount, (c) => {
+  // Only the customers whose figures changed, in slices of whole customers.
+  const changedCustomers: number[] = [];
+  for (let c = 0; c < scored.customerCount; c++) {
+    if (scored.persona[c] !== NO_PERSONA) customersScored++;
+    if (stored[c] !== 1) changedCustomers.push(c);
+  }
+  writeSliced(0, changedCustomers.length, (i) => {
+    const c = changedCustomers[i];
     const key = customerKeys[c];
-    const before = previous.get(key);
-    previous.delete(key);
-    const p = scored.persona[c];
-    const persona = p === NO_PERSONA ? null : scored.personas[p].slug;
-    const changed = (before?.persona ?? null) !== persona;
-    if (changed) moved(before?.persona ?? null, persona);
-    if (persona) customersScored++;
+    const persona = newPersona(c);
+    const before = beforePersona[c];
+    if (before !== persona) moved(before, persona);
     upsert.run(
       shopId,
       key,
@@ -174,19 +234,18 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       persona ? scored.f[c] : null,
       persona ? scored.m[c] : null,
       persona,
-      changed ? (before?.persona ?? null) : (before?.previousPersona ?? null),
-      changed ? scoredAt : (before?.since ?? scoredAt),
+      scoredAt,
       scoredAt,
     );
   });
   // Customers we scored before who have no counted order now: their persona goes.
-  const dropped = [...previous].filter(([, before]) => before.persona !== null);
   if (dropped.length > 0) between();
   writeSliced(0, dropped.length, (i) => {
-    const [key, before] = dropped[i];
-    moved(before.persona, null);
-    clearScores.run(before.persona, scoredAt, scoredAt, shopId, key);
+    const [key, persona] = dropped[i];
+    moved(persona, null);
+    clearScores.run(persona, scoredAt, scoredAt, shopId, key);
   });
+  const t3 = performance.now();
   between();
   writeTransaction(db, () => {
     deleteSnapshot.run(shopId, today);
@@ -200,11 +259,11 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     );
   })();
 
-  const t2 = performance.now();
+  const t4 = performance.now();
   return {
     asOf: asOf.toISOString(),
     customersScored,
-    customersWithoutPersona: scored.customerCount - customersScored + previous.size,
+    customersWithoutPersona: scored.customerCount - customersScored + storedWithoutCountedOrder,
     personaChanges,
     personas: scored.report.personas.map(({ slug, customers, orders, revenueMinor }) => ({
       slug,
@@ -213,6 +272,17 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       revenueMinor: Math.round(revenueMinor),
     })),
     rules,
-    timingsMs: { scoring: Math.round(t1 - t0), writing: Math.round(t2 - t1) },
+    timingsMs: {
+      scoring: Math.round(t1 - t0),
+      writing: Math.round(t4 - t1),
+      phases: {
+        readAndRules: Math.round(tRead - t0),
+        scoring: Math.round(t1 - tRead),
+        compare: Math.round(t2 - t1),
+        customerWrites: Math.round(t3 - t2),
+        snapshot: Math.round(t4 - t3),
+      },
+    },
+    customersWritten: changedCustomers.length + dropped.length,
   };
 }

@@ -61,8 +61,14 @@ function epochMs(value: unknown): number {
  * A shop's counted orders in columns with the rules report, as `applyRules` over
  * `iterateOrdersForScoring` would give them (same metrics, same report figures).
  */
-export function readCountedOrders(db: SqliteDatabase, shopId: string, rules: CountingRules, asOfDay: number): ColumnRulesResult {
-  const counting = createColumnRules(rules, asOfDay);
+export function readCountedOrders(
+  db: SqliteDatabase,
+  shopId: string,
+  rules: CountingRules,
+  asOfDay: number,
+  dayOf?: (epochMs: number) => number,
+): ColumnRulesResult {
+  const counting = createColumnRules(rules, asOfDay, dayOf);
   const statement = db.prepare(statementText(counting.reads)).raw();
   const tagLists = new Map<string, readonly string[]>();
   const row: StoredOrderRow = {
