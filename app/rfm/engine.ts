@@ -5,7 +5,8 @@
  *   scoreCountedOrders(columns, settings, asOf)   the same from counted orders already in columns
  *                                                 (what a database-backed recompute loads), no objects per customer
  */
-import { utcDay, windowStartDay } from "./days";
+import { windowStartDay } from "./days";
+import { shopDayOf } from "./zoned-days";
 import {
   computeMetrics,
   countedOrderColumns,
@@ -76,8 +77,13 @@ export interface ScoredCustomerColumns {
  * applied already, except the lookback window, which depends on the as-of day and is
  * applied here (settings.rules.lookbackDays).
  */
-export function scoreCountedOrders(columns: CountedOrderColumns, settings: RfmSettings, asOf: Date): ScoredCustomerColumns {
-  const asOfDay = utcDay(asOf);
+export function scoreCountedOrders(
+  columns: CountedOrderColumns,
+  settings: RfmSettings,
+  asOf: Date,
+  options: { /** The shop's time zone, as given to applyRules. */ timeZone?: string | null } = {},
+): ScoredCustomerColumns {
+  const asOfDay = shopDayOf(options.timeZone)(asOf);
   const startDay = windowStartDay(asOfDay, settings.rules.lookbackDays);
   const metrics = computeMetrics(columns, asOfDay, startDay);
   const scores = scoreMetrics(metrics, settings.scoring);
@@ -176,10 +182,15 @@ export interface RfmResult {
  * Scores a shop from its canonical orders. Customers who have orders but none that
  * count are not in `customers`; `report.rules` says which rules removed them.
  */
-export function scoreCustomers(orders: Iterable<CanonicalOrder>, settings: RfmSettings, asOf: Date): RfmResult {
-  const { counted, report: rules } = applyRules(orders, settings.rules, asOf);
+export function scoreCustomers(
+  orders: Iterable<CanonicalOrder>,
+  settings: RfmSettings,
+  asOf: Date,
+  options: { timeZone?: string | null } = {},
+): RfmResult {
+  const { counted, report: rules } = applyRules(orders, settings.rules, asOf, options);
   const { columns, customerKeys } = countedOrderColumns(counted);
-  const scored = scoreCountedOrders(columns, settings, asOf);
+  const scored = scoreCountedOrders(columns, settings, asOf, options);
   const customers: ScoredCustomer[] = [];
   for (let c = 0; c < scored.customerCount; c++) {
     const metrics = customerMetrics(scored.metrics, c);

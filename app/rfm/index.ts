@@ -81,6 +81,7 @@ export {
 export { summarizePersonas, type PersonaSummary } from "./summary";
 export { guestEmail, guestKey, isGuestKey } from "./customer-key";
 export { DAY_MS, isoDate, utcDay, windowStartDay } from "./days";
+export { isKnownTimeZone, shopDayOf, type DayOf } from "./zoned-days";
 export {
   parseDay,
   parseMinorUnits,

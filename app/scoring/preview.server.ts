@@ -62,9 +62,9 @@ interface Scored {
   personas: { slug: string; name: string; color: string }[];
 }
 
-function score(counted: CountedOrder[], rules: RulesReport, settings: ShopSettings, asOf: Date): Scored {
+function score(counted: CountedOrder[], rules: RulesReport, settings: ShopSettings, asOf: Date, timeZone: string | undefined): Scored {
   const { columns, customerKeys } = countedOrderColumns(counted);
-  const scored = scoreCountedOrders(columns, rfmPart(settings), asOf);
+  const scored = scoreCountedOrders(columns, rfmPart(settings), asOf, { timeZone });
   const persona = new Map<string, string>();
   let customersWithPersona = 0;
   for (let c = 0; c < scored.customerCount; c++) {
@@ -84,16 +84,17 @@ export function previewSettings(shopId: string, candidate: ShopSettings, deps: P
   const { db, store } = deps;
   const asOf = deps.now?.() ?? new Date();
   const current = shopSettings(db, shopId);
+  const timeZone = db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
 
-  const currentRules = applyRules(store.iterateOrdersForScoring(shopId), current.rules, asOf);
+  const currentRules = applyRules(store.iterateOrdersForScoring(shopId), current.rules, asOf, { timeZone });
   // Same counting rules: the second pass over the orders would give the same counted orders.
   const candidateRules =
     JSON.stringify(current.rules) === JSON.stringify(candidate.rules)
       ? currentRules
-      : applyRules(store.iterateOrdersForScoring(shopId), candidate.rules, asOf);
+      : applyRules(store.iterateOrdersForScoring(shopId), candidate.rules, asOf, { timeZone });
 
-  const before = score(currentRules.counted, currentRules.report, current, asOf);
-  const after = score(candidateRules.counted, candidateRules.report, candidate, asOf);
+  const before = score(currentRules.counted, currentRules.report, current, asOf, timeZone);
+  const after = score(candidateRules.counted, candidateRules.report, candidate, asOf, timeZone);
 
   const pairs = new Map<string, number>();
   const count = (from: string, to: string) => {
