@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { centsToDecimal } from "../kit/money";
-import { zoneOffsetMinutes } from "../kit/time-zones";
+import { siteOffsetMinutes } from "./site-index";
 import type { WcAddress, WcCustomer, WcMeta, WcOrder, WcRefund, WcWebhook } from "./model";
 
 /**
@@ -12,6 +12,7 @@ import type { WcAddress, WcCustomer, WcMeta, WcOrder, WcRefund, WcWebhook } from
 export interface SiteInfo {
   /** Home URL without trailing slash, e.g. http://127.0.0.1:8080 */
   home: string;
+  /** An IANA zone, or a WordPress manual offset spelled "UTC+2" / "UTC-5.5" (see site-index.ts). */
   timeZone: string;
   currency: string;
 }
@@ -21,7 +22,7 @@ const SYMBOLS: Record<string, string> = { USD: "$", EUR: "€", GBP: "£" };
 /** `YYYY-MM-DDTHH:MM:SS`, no zone, in UTC (`gmt`) or the site's zone. */
 export function wcDate(ms: number | null, site: SiteInfo, gmt: boolean): string | null {
   if (ms === null) return null;
-  const shifted = gmt ? ms : ms + zoneOffsetMinutes(site.timeZone, ms) * 60000;
+  const shifted = gmt ? ms : ms + siteOffsetMinutes(site.timeZone, ms) * 60000;
   return new Date(Math.floor(shifted / 1000) * 1000).toISOString().slice(0, 19);
 }
 

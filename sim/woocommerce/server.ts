@@ -8,6 +8,7 @@ import { ORDER_STATUSES, WEBHOOK_HOOKS, type KeyPermissions, type WcApiKey } fro
 import { customerPayload, orderPayload, refundPayload, systemStatusPayload, webhookPayload, wcDate, type SiteInfo } from "./payloads";
 import type { WooSeedData } from "./seed";
 import { WooShop } from "./shop";
+import { siteIndexPayload } from "./site-index";
 import { WcError, type NewOrder } from "./store";
 import { handleWcAuth } from "./wc-auth";
 import type { WooDeliverySettings } from "./webhooks";
@@ -534,6 +535,13 @@ async function serveRest(shop: WooShop, req: IncomingMessage, res: ServerRespons
   } catch (error) {
     if (error instanceof WcError) return send(res, error.status, error.body(), apiRoot);
     throw error;
+  }
+  // WordPress's own index: public site data, the time zone among it (site-index.ts).
+  if ((restRoute === "/" || restRoute === "") && method === "GET") {
+    if (shop.restIndexClosed && !key) {
+      return send(res, 401, { code: "rest_not_logged_in", message: "You are not currently logged in.", data: { status: 401 } }, apiRoot);
+    }
+    return send(res, 200, siteIndexPayload(shop.site, origin, shop.clock.now()), apiRoot);
   }
   const matched = ROUTES.map((r) => ({ r, m: restRoute.match(r.pattern) })).find((x) => x.m);
   const handler = matched?.r.methods[method];

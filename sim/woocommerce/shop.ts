@@ -75,6 +75,20 @@ export class WooShop {
     this.site.home = url;
   }
 
+  /**
+   * The merchant changes Settings → General → Timezone: an IANA zone, or a manual offset as
+   * WordPress's menu spells it ("UTC+2", "UTC-5.5"). Local dates in payloads follow at once.
+   */
+  setTimeZone(timeZone: string): void {
+    this.site.timeZone = timeZone;
+  }
+
+  /**
+   * A security plugin closing WordPress's REST index to anonymous callers (the "Disable REST
+   * API" kind answer 401 `rest_not_logged_in`); wc/v3 keeps working with keys.
+   */
+  restIndexClosed = false;
+
   // ---- keys ----
 
   addKey(k: { consumerKey?: string; consumerSecret?: string; permissions?: KeyPermissions; description?: string } = {}): WcApiKey {

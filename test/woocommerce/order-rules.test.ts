@@ -71,7 +71,7 @@ describe("GIVEN a seeded store with cancelled, pending, failed and on-hold order
 
     // Orders a status rule gets to see: attributable (a customer or a guest email) and not test orders, placed by now.
     const reaching = (o: WcOrder) =>
-      (o.customerId > 0 || o.billing.email.trim() !== "") &&
+      (o.customerId > 0 || (o.billing.email ?? "").trim() !== "") &&
       !o.meta.some((m) => m.key === "_wcpay_mode" && m.value === "test") &&
       o.createdAt <= Date.now();
     const orders = [...shop.store.orders.values()].filter(reaching);

@@ -23,6 +23,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { untilNextDailyRun } from "~/jobs/handlers.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import { createShop, uninstallShop } from "~/shops/shop.server";
+import { readSiteTimeZone } from "./site-timezone.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { createWooClient, WooApiError, type WooClient } from "./client.server";
 import { deleteCredentials, loadCredentials, normalizeSiteUrl, saveCredentials, saveWebhookIds, type KeyPermissions, type WooCredentials } from "./credentials.server";
@@ -252,6 +253,8 @@ export async function connectWithKey(
   const now = nowOf(deps);
   const domain = domainOf(siteUrl);
   const readOnly = check.permissions !== "read_write";
+  // The shop's days are its time zone's (null: nothing told us; UTC until reconciliation learns it).
+  const timezone = (await readSiteTimeZone(client, deps.fetch)) ?? undefined;
   const previous = (() => {
     const row = deps.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain) as string | undefined;
     return row ? loadCredentials(deps.db, row) : null;
@@ -259,7 +262,7 @@ export async function connectWithKey(
   const webhookSecret = randomBytes(32).toString("base64url");
   const credentials = (shopId: string): WooCredentials => ({ shopId, siteUrl, consumerKey, consumerSecret, keyPermissions: check.permissions, webhookSecret, webhooks: {} });
   const shopId = writeTransaction(deps.db, () => {
-    const id = createShop(deps.db, { domain, platform: "woocommerce", name: check.name ?? null, currency: check.currency, scopes: check.permissions }, { now, existing: "reinstall" });
+    const id = createShop(deps.db, { domain, platform: "woocommerce", name: check.name ?? null, currency: check.currency, timezone, scopes: check.permissions }, { now, existing: "reinstall" });
     saveCredentials(deps.db, credentials(id), undefined, now);
     saveLaunchSecret(deps.db, id, input.launchSecret ?? newLaunchSecret());
     return id;

@@ -2,7 +2,8 @@
  * Reconciliation. WooCommerce never retries a failed delivery, disables webhooks that keep
  * failing, coalesces deliveries, and untrashes (REST) and force-deletes silently, so on a
  * schedule we:
- * 1. heal our webhooks (re-enable disabled ones, re-create missing ones);
+ * 1. heal our webhooks (re-enable disabled ones, re-create missing ones), and re-read the
+ *    site's time zone (the merchant may change it);
  * 2. read every order modified since the last pass (`modified_after`, a minute of overlap),
  *    trashed ones included (the default listing leaves the trash out);
  * 3. now and then — and whenever webhooks had to be healed — compare the store's order ids
@@ -14,6 +15,7 @@ import { WooApiError, PAGE_SIZE, type WooClient } from "./client.server";
 import { loadCredentials, saveWebhookIds } from "./credentials.server";
 import { readOrderPage, wcGmt } from "./backfill.server";
 import { mapWooCommerceOrder, wooOrderId, wooOrderIdOf } from "./orders";
+import { readSiteTimeZone, saveShopTimeZone } from "./site-timezone.server";
 import { ensureWebhooks, type WebhookHealth } from "./subscriptions.server";
 
 /** How often the id sets are compared (one `_fields=id` listing of every order). */
@@ -43,6 +45,9 @@ export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promis
   if (!state?.sweepFrom) return { seen: 0, written: 0, deleted: 0, webhooks: null };
 
   const webhooks = await healWebhooks(shop, deps);
+  // The merchant may have changed Settings → General → Timezone: the shop's days move with it.
+  const timeZone = await readSiteTimeZone(client);
+  if (timeZone && saveShopTimeZone(db, shop.id, timeZone)) deps.queue.enqueue("recompute", shop.id);
   const healed = webhooks !== null && webhooks.created.length + webhooks.reactivated.length > 0;
 
   let seen = 0;
