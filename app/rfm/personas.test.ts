@@ -120,6 +120,34 @@ describe("GIVEN the default persona map", () => {
     );
   });
 
+  it("WHEN rendered as markdown THEN the settings preview shows every rule with its cells and the whole R × F grid", () => {
+    expect(personaMapMarkdown().split("\n")).toEqual([
+      "| # | Persona | R | F | M | Cells |",
+      "|---|---|---|---|---|---|",
+      "| 1 | Champions | 4–5 | 4–5 | 4–5 | 8 |",
+      "| 2 | Loyal | 3–5 | 4–5 | 1–5 | 22 |",
+      "| 3 | Potential Loyalist | 4–5 | 2–3 | 1–5 | 20 |",
+      "| 4 | New Customers | 5 | 1 | 1–5 | 5 |",
+      "| 5 | Promising | 4 | 1 | 1–5 | 5 |",
+      "| 6 | Need Attention | 3 | 2–3 | 1–5 | 10 |",
+      "| 7 | About To Sleep | 3 | 1 | 1–5 | 5 |",
+      "| 8 | Can't Lose Them | 1–2 | 4–5 | 4–5 | 8 |",
+      "| 9 | At Risk | 1–2 | 3–5 | 1–5 | 22 |",
+      "| 10 | Hibernating | 2 | 1–2 | 1–5 | 10 |",
+      "| 11 | Lost | 1 | 1–2 | 1–5 | 10 |",
+      "",
+      "First matching rule wins. Grid of R (rows) × F (columns); M splits shown where M matters:",
+      "",
+      "| R \\ F | 1 | 2 | 3 | 4 | 5 |",
+      "|---|---|---|---|---|---|",
+      "| **5** | New Customers | Potential Loyalist | Potential Loyalist | Champions (M 4–5) · Loyal (M 1–3) | Champions (M 4–5) · Loyal (M 1–3) |",
+      "| **4** | Promising | Potential Loyalist | Potential Loyalist | Champions (M 4–5) · Loyal (M 1–3) | Champions (M 4–5) · Loyal (M 1–3) |",
+      "| **3** | About To Sleep | Need Attention | Need Attention | Loyal | Loyal |",
+      "| **2** | Hibernating | Hibernating | At Risk | Can't Lose Them (M 4–5) · At Risk (M 1–3) | Can't Lose Them (M 4–5) · At Risk (M 1–3) |",
+      "| **1** | Lost | Lost | At Risk | Can't Lose Them (M 4–5) · At Risk (M 1–3) | Can't Lose Them (M 4–5) · At Risk (M 1–3) |",
+    ]);
+  });
+
   it("WHEN rendered as markdown THEN the README gets the rule table and the R × F grid", () => {
     const md = personaMapMarkdown();
     expect(md).toContain("| 1 | Champions | 4–5 | 4–5 | 4–5 | 8 |");
@@ -155,9 +183,27 @@ describe("GIVEN a custom persona map", () => {
     expect(map.personas[map.lostIndex].name).toBe("Lost");
   });
 
-  it("WHEN a custom rule reuses a built-in slug THEN it keeps the built-in colour unless it sets one", () => {
+  it("WHEN a custom rule reuses a built-in slug THEN it keeps the built-in colour, description and uses unless it sets them", () => {
     const map = compilePersonaMap([{ name: "Meilleurs clients", slug: "champions", r: [1, 5], f: [1, 5], m: [1, 5] }]);
-    expect(map.personas[0]).toMatchObject({ name: "Meilleurs clients", color: "#0B7A3E" });
+    const builtIn = PERSONAS.find((p) => p.slug === "champions")!;
+    expect(map.personas[0]).toEqual({ ...builtIn, name: "Meilleurs clients" });
+    const described = compilePersonaMap([{ name: "Best", slug: "champions", description: "Our best", r: [1, 5], f: [1, 5], m: [1, 5] }]);
+    expect(described.personas[0].description).toBe("Our best");
+  });
+
+  it("WHEN new personas set no colour or description THEN each gets the next palette colour, an empty description and no uses", () => {
+    const map = compilePersonaMap([
+      { name: "Alpha", r: [1, 5], f: [1, 5], m: [1, 1] },
+      { name: "Beta", r: [1, 5], f: [1, 5], m: [2, 2] },
+      { name: "Gamma", r: [1, 5], f: [1, 5], m: [3, 5] },
+    ]);
+    expect(map.personas.slice(0, 3)).toEqual([
+      { slug: "alpha", name: "Alpha", color: "#6C5CE7", description: "", uses: [] },
+      { slug: "beta", name: "Beta", color: "#00B894", description: "", uses: [] },
+      { slug: "gamma", name: "Gamma", color: "#0984E3", description: "", uses: [] },
+    ]);
+    const many = compilePersonaMap(Array.from({ length: 10 }, (_, i) => ({ name: `P${i}`, r: [1, 5] as [number, number], f: [1, 5] as [number, number], m: [1, 5] as [number, number] })));
+    expect(many.personas[8].color).toBe("#6C5CE7"); // the palette of 8 starts over
   });
 
   it("WHEN shown as markdown THEN the Others row says how many cells are unmatched", () => {

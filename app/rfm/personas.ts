@@ -150,6 +150,7 @@ export function slugify(name: string): string {
     .toLowerCase()
     .replace(/['’]/g, "")
     .replace(/[^a-z0-9]+/g, "-")
+    // Stryker disable next-line Regex: hyphens never repeat after the line above, so -+ and - match the same
     .replace(/^-+|-+$/g, "");
 }
 
@@ -225,6 +226,7 @@ export function compilePersonaMap(rules: readonly PersonaRule[]): CompiledPerson
   if (cells.includes(UNSET)) {
     personas.push(OTHERS_PERSONA);
     const others = personas.length - 1;
+    // Stryker disable next-line EqualityOperator: i <= length only reads and writes past a typed array's end, a no-op
     for (let i = 0; i < cells.length; i++) if (cells[i] === UNSET) cells[i] = others;
   }
   let lostIndex = indexBySlug.get(LOST_SLUG);

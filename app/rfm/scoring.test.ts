@@ -240,7 +240,6 @@ describe("GIVEN many customers sharing the same recency (production scoring loop
           expect(r[onEdge]).toBe(5 - report.r.edges.filter((e) => e !== null && e <= edge).length);
         }
       }),
-      { numRuns: 300 },
     );
   });
 
