@@ -14,7 +14,7 @@ process.env.RFM_DATASETS_DIR ??= fileURLToPath(new URL("../shared/datasets", imp
 export default {
   testRunner: "vitest",
   plugins: ["@stryker-mutator/vitest-runner"],
-  vitest: { configFile: "vitest.mutation.config.ts", related: true },
+  vitest: { configFile: "vitest.mutation.config.ts", related: true, pool: "threads" },
   mutate: [
     "app/rfm/customer-key.ts",
     "app/rfm/days.ts",
@@ -32,6 +32,9 @@ export default {
     "app/writeback/shop-plan.ts",
     "app/writeback/desired.ts",
   ],
+  // The sandbox needs only the sources and tests; build output, databases and screenshots
+  // change under a running server or test and would only slow the copy down.
+  ignorePatterns: ["/build", "/data", "/test-results", "/screenshots", "/extensions", "/public", "/docs", "/prisma/*.db*", "/.scratch", "/tmp"],
   coverageAnalysis: "perTest",
   concurrency: 2,
   timeoutMS: 5_000,

@@ -16,8 +16,11 @@ export default defineConfig({
     include: ["app/rfm/**/*.test.ts", "test/writeback/plan.test.ts"],
     exclude: ["**/*.dataset.test.ts", "app/rfm/incremental*.test.ts"],
     environment: "node",
-    setupFiles: ["./test/setup/fail-on-console-error.ts"],
+    setupFiles: ["./test/setup/fail-on-console-error.ts", "./test/setup/mutation-fast-check.ts"],
     testTimeout: 60_000,
-    pool: "forks",
+    // Pure modules and a test run per mutant: reusing one worker's module cache saves a
+    // process start and a fresh import graph each time (static mutants are still applied).
+    pool: "threads",
+    poolOptions: { threads: { isolate: false } },
   },
 });
