@@ -16,6 +16,7 @@ import { csvLine, numeric } from "~/csv";
 import { fromMinorUnits } from "~/money";
 import { adapterFor } from "~/platforms/registry.server";
 import { shopSettings } from "~/shops/settings.server";
+import { RECENCY_DAYS_SQL } from "~/scoring/recency";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import { customerWhere, type CustomerFilter } from "./customers.server";
@@ -84,7 +85,7 @@ export function customerCsvStream(
   const names = new Map(withDataSlugs(settings, personaCatalog(settings), []).map((p) => [p.slug, p.name]));
   const where = customerWhere(shopId, filter);
   const page = db.prepare(
-    `SELECT customerKey, email, guest, persona, previousPersona, personaSince, recencyDays, frequency, monetaryMinor,
+    `SELECT customerKey, email, guest, persona, previousPersona, personaSince, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor,
        r, f, m, firstOrderAt, lastOrderAt, scoredAt
      FROM "Customer" WHERE ${where.sql} AND customerKey > ? ORDER BY customerKey LIMIT ?`,
   );

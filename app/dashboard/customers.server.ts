@@ -8,6 +8,7 @@ import { z } from "zod";
 import { adapterFor } from "~/platforms/registry.server";
 import type { CustomerIds } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
+import { RECENCY_DAYS_SQL } from "~/scoring/recency";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { isoOrNull } from "./request.server";
@@ -178,7 +179,7 @@ export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
   return { sql: parts.join(" AND "), params };
 }
 
-const COLUMNS = `customerKey, email, guest, recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona,
+const COLUMNS = `customerKey, email, guest, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona,
   personaSince, lastOrderAt, writeStatus`;
 
 interface RawCustomer {
@@ -263,7 +264,7 @@ function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
       return { sql: "frequency", params: [] };
     case "recency":
       // Customers without a counted order have no recency: they sort after everyone.
-      return { sql: "coalesce(recencyDays, 2147483647)", params: [] };
+      return { sql: `coalesce(${RECENCY_DAYS_SQL}, 2147483647)`, params: [] };
     case "persona": {
       // Map order (Champions first), unknown slugs after, no persona last.
       const whens = catalog.map(() => "WHEN ? THEN ?").join(" ");

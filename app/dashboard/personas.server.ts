@@ -7,6 +7,7 @@
 import { isoDate, personaRulesFor, slugify, utcDay, validatePersonaMap, type PersonaRule } from "~/rfm";
 import { shopSettings } from "~/shops/settings.server";
 import type { ShopSettings } from "~/settings/shop-settings";
+import { RECENCY_DAYS_SQL } from "~/scoring/recency";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 
@@ -173,10 +174,11 @@ export function getPersonaDetail(
   const median = (column: "r" | "f" | "m" | "recencyDays" | "frequency" | "monetaryMinor"): number | null => {
     const n = agg.customers;
     if (n === 0) return null;
-    // Column names come from the fixed union above.
+    // Column names come from the fixed union above; recency is derived when read.
+    const value = column === "recencyDays" ? RECENCY_DAYS_SQL : column;
     const pick = db.prepare(
-      `SELECT ${column} FROM "Customer" WHERE shopId = ? AND persona = ? AND ${column} IS NOT NULL
-       ORDER BY ${column} LIMIT ? OFFSET ?`,
+      `SELECT ${value} FROM "Customer" WHERE shopId = ? AND persona = ? AND ${value} IS NOT NULL
+       ORDER BY ${value} LIMIT ? OFFSET ?`,
     );
     const values = pick.pluck().all(shopId, slug, n % 2 === 1 ? 1 : 2, n % 2 === 1 ? (n - 1) / 2 : n / 2 - 1) as number[];
     if (values.length === 0) return null;

@@ -4,6 +4,7 @@
  * and serve it to the merchant (app/routes/app.data-requests.$id.tsx) for 30 days; the
  * daily prune deletes it after that (app/housekeeping/prune.server.ts).
  */
+import { RECENCY_DAYS_SQL } from "~/scoring/recency";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { customerKeys, type CustomerRef } from "./redact.server";
 
@@ -22,7 +23,7 @@ export function exportCustomerData(db: SqliteDatabase, shopId: string, ref: Cust
   const inIds = orderIds.map(() => "?").join(",") || "NULL";
   const customers = db
     .prepare(
-      `SELECT customerKey, guest, email, recencyDays, frequency, monetaryMinor, firstOrderAt, lastOrderAt, r, f, m,
+      `SELECT customerKey, guest, email, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, firstOrderAt, lastOrderAt, r, f, m,
          persona, previousPersona, personaSince, scoredAt
        FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`,
     )

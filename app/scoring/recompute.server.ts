@@ -100,6 +100,9 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
 
   // What the table holds: a customer whose stored figures equal the new ones is not written.
   // Dates are compared as the epoch milliseconds recompute writes (anything else rewrites).
+  // Skipping needs the shop's scoring day, which readers derive recency from: a shop without
+  // a sync state (never installed through a platform) has every customer written.
+  const recordsScoringDay = db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) === 1;
   const indexByKey = new Map<string, number>();
   for (let c = 0; c < customerKeys.length; c++) indexByKey.set(customerKeys[c], c);
   const newPersona = (c: number) => (scored.persona[c] === NO_PERSONA ? null : scored.personas[scored.persona[c]].slug);
@@ -125,6 +128,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     const persona = newPersona(c);
     beforePersona[c] = row[1];
     const same =
+      recordsScoringDay &&
       persona !== null &&
       row[1] === persona &&
       row[2] === scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c] &&
@@ -209,6 +213,10 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     }
   };
 
+  // The new scoring day first: unchanged customers read today's recency from it at once.
+  writeTransaction(db, () => {
+    db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
+  })();
   // Only the customers whose figures changed, in slices of whole customers.
   const changedCustomers: number[] = [];
   for (let c = 0; c < scored.customerCount; c++) {
