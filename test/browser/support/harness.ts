@@ -143,6 +143,8 @@ export interface AdminPage {
 export interface OpenOptions {
   /** Runs on the fresh context before the first page loads (routes, a fake clock…). */
   beforeLoad?: (context: BrowserContext) => Promise<unknown>;
+  /** Another shop of the simulator than the demo store (openAdmin). */
+  shop?: string;
 }
 
 async function newPage(options: OpenOptions): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
@@ -195,6 +197,7 @@ export async function openAdmin(appPath = "", options: OpenOptions = {}): Promis
   const { context, page, problems } = await newPage(options);
   const url = new URL(stack.adminUrl);
   url.pathname += appPath;
+  if (options.shop) url.searchParams.set("shop", options.shop);
   await page.goto(url.toString());
   const app = await (await page.waitForSelector("#app-iframe")).contentFrame();
   if (!app) throw new Error("the admin page has no app iframe");
