@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { desiredState, personaNamesFor, writability, type DesiredContext, type WritebackCustomer } from "~/writeback/desired";
-import { applyPlan, diffStates, isEmptyPlan, planCustomer, settleCustomer } from "~/writeback/plan";
-import { planShop, type CustomerRow } from "~/writeback/shop-plan";
+import { applyPlan, diffStates, isEmptyPlan, kindsOf, operationsFor, planCustomer, settleCustomer } from "~/writeback/plan";
+import { holdKeys, planShop, type CustomerRow } from "~/writeback/shop-plan";
 import { serializeWritten, type StoreState } from "~/writeback/state";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
 import { metafieldWrite } from "~/platforms/shopify/writeback/metafields";
@@ -257,5 +257,165 @@ describe("shop plan", () => {
     expect(plan.jobs[0].plan.labelsAdd).toEqual(["rfm:champions"]);
     expect(plan.jobs[0].plan.fieldsSet).toHaveLength(8);
     expect(plan.jobs[0].plan.labelsRemove).toEqual([]);
+  });
+});
+
+describe("what a store can carry and which customers it can take", () => {
+  it("GIVEN a store that carries no labels (or no fields) WHEN desired THEN none of them is planned, the rest is", () => {
+    const noLabels = desiredState(customer(), { ...ctx({ extraTags: true }), carries: { labels: false, fields: true } });
+    expect(noLabels.labels).toEqual([]);
+    expect(Object.keys(noLabels.fields)).toHaveLength(8);
+    const noFields = desiredState(customer(), { ...ctx(), carries: { labels: true, fields: false } });
+    expect(noFields).toEqual({ labels: ["rfm:champions"], fields: {}, persona: "champions" });
+  });
+
+  it("GIVEN a customer with a persona but an incomplete score WHEN desired THEN no score labels or score fields, and nothing dated that is unknown", () => {
+    const state = desiredState(customer({ m: null, previousPersona: null, personaSince: null, scoredAt: null }), ctx({ extraTags: true }));
+    expect(state.labels).toEqual(["rfm:champions"]);
+    expect(state.fields).toEqual({ "$app.persona": "Champions" });
+  });
+
+  it("GIVEN a custom persona whose slug spells a score label WHEN desired with score labels THEN the label appears once", () => {
+    const state = desiredState(customer({ persona: "r5", r: 5 }), ctx({ extraTags: true, tagPrefix: "RFM-" }));
+    expect(state.labels).toEqual(["RFM-r5", "RFM-f4", "RFM-m5", "RFM-score:545"]);
+    expect(state.fields["$app.persona"]).toBe("r5"); // a slug the map does not know keeps its slug as name
+  });
+
+  it("GIVEN a guest key not flagged as guest WHEN classified THEN it is still a guest", () => {
+    expect(writability({ customerKey: "email:a@b.c", guest: false }, () => true)).toBe("guest");
+    expect(writability({ customerKey: "gid://shopify/Customer/1", guest: true }, () => true)).toBe("guest");
+  });
+});
+
+describe("shop plan: counts, retries, resumes and triggers", () => {
+  const row = (over: Partial<CustomerRow>): CustomerRow => ({ ...customer(), written: null, writeStatus: null, writeAttempts: 0, ...over });
+  const shop = { ...ctx(), isWritable };
+
+  it("GIVEN every kind of customer WHEN planned THEN the counts say exactly how many of each", () => {
+    const unchanged = serializeWritten(desiredState(customer(), ctx()));
+    const inFlight = serializeWritten({ ...desiredState(customer(), ctx()), transport: { run: 7 } });
+    const plan = planShop(
+      [
+        row({ customerKey: "email:a@example.com", guest: true }),
+        row({ customerKey: "42" }),
+        row({ customerKey: "43" }),
+        row({ customerKey: "gid://shopify/Customer/1", written: inFlight }),
+        row({ customerKey: "gid://shopify/Customer/2", written: unchanged }),
+        row({ customerKey: "gid://shopify/Customer/3", writeStatus: "failed", writeAttempts: 4 }),
+        row({ customerKey: "gid://shopify/Customer/4", writeStatus: "failed", writeAttempts: 5 }),
+        row({ customerKey: "gid://shopify/Customer/5", writeStatus: "ok", writeAttempts: 9 }),
+      ],
+      shop,
+    );
+    expect(plan.counts).toEqual({ customers: 8, guests: 1, notWritable: 2, unchanged: 1, toWrite: 2, skippedFailing: 1, pending: 1 });
+    expect(plan.jobs.map((j) => j.customerKey)).toEqual(["gid://shopify/Customer/3", "gid://shopify/Customer/5"]);
+    expect(plan.jobs[0]).not.toHaveProperty("full");
+    expect(plan.triggers).toEqual([]);
+  });
+
+  it("GIVEN a custom retry limit WHEN planned THEN a customer is skipped from that many failures on", () => {
+    const failing = [row({ customerKey: "gid://shopify/Customer/1", writeStatus: "failed", writeAttempts: 2 })];
+    expect(planShop(failing, shop, { maxAttempts: 2 }).counts.skippedFailing).toBe(1);
+    expect(planShop(failing, shop, { maxAttempts: 3 }).counts.toWrite).toBe(1);
+  });
+
+  it("GIVEN a full run WHEN a customer failed too often THEN it is retried and its job is marked full", () => {
+    const plan = planShop([row({ writeStatus: "failed", writeAttempts: 50 })], shop, { full: true });
+    expect(plan.counts).toMatchObject({ toWrite: 1, skippedFailing: 0 });
+    expect(plan.jobs[0].full).toBe(true);
+  });
+
+  it("GIVEN an unchanged customer still owed a persona-changed trigger WHEN planned THEN the trigger is queued, no write", () => {
+    const trigger = { from: "Loyal", to: "Champions", score: "545" };
+    const written = { ...desiredState(customer(), ctx()), trigger };
+    const plan = planShop([row({ written: serializeWritten(written) })], shop);
+    expect(plan.jobs).toEqual([]);
+    expect(plan.triggers).toEqual([{ customerKey: customer().customerKey, written: expect.objectContaining({ trigger }), trigger }]);
+  });
+
+  it("GIVEN a held key never written before WHEN planned THEN it stays absent from the target", () => {
+    const plan = planShop([row({})], shop, { heldFieldKeys: ["persona", "score"] });
+    expect(Object.keys(plan.jobs[0].target.fields).sort()).toEqual(
+      ["$app.computed_at", "$app.f_score", "$app.m_score", "$app.persona_since", "$app.previous_persona", "$app.r_score"].sort(),
+    );
+    expect(holdKeys(desiredState(customer(), ctx()), null, [], fieldPlace)).toEqual(desiredState(customer(), ctx()));
+  });
+});
+
+describe("plan: partial writes and owed triggers", () => {
+  const all = { labelsAdd: true, labelsRemove: true, fieldsSet: true, fieldsDelete: true };
+
+  it("GIVEN only some operations succeeded WHEN applied THEN exactly those show in the recorded state", () => {
+    const written = desiredState(customer(), ctx());
+    const desired = desiredState(customer({ persona: "at-risk", r: 2, previousPersona: null }), ctx());
+    const { plan } = planCustomer(desired, written);
+    expect(kindsOf(plan)).toEqual(["labelsAdd", "labelsRemove", "fieldsSet", "fieldsDelete"]);
+    expect(applyPlan(written, plan, { labelsAdd: true }).labels).toEqual(["rfm:champions", "rfm:at-risk"]);
+    expect(applyPlan(written, plan, { labelsRemove: true }).labels).toEqual([]);
+    expect(applyPlan(written, plan, { fieldsSet: true }).fields["$app.persona"]).toBe("At Risk");
+    expect(applyPlan(written, plan, { fieldsSet: true }).fields["$app.previous_persona"]).toBe("Loyal");
+    expect(applyPlan(written, plan, { fieldsDelete: true }).fields).not.toHaveProperty("$app.previous_persona");
+    expect(applyPlan(written, plan, {})).toEqual(written);
+    expect(applyPlan(null, diffStates(null, desired))).toEqual({ ...desired, persona: null }); // all done by default; persona is settled apart
+  });
+
+  it("GIVEN labels differing only in case WHEN planned or applied THEN nothing is written twice", () => {
+    const written = { labels: ["RFM:Champions"], fields: {}, persona: "champions" };
+    const plan = diffStates(written, { labels: ["rfm:champions"], fields: {}, persona: "champions" });
+    expect(plan).toEqual({ labelsAdd: [], labelsRemove: [], fieldsSet: [], fieldsDelete: [] });
+    const applied = applyPlan({ labels: ["rfm:a"], fields: {}, persona: null }, { ...plan, labelsAdd: ["RFM:A", "rfm:b", "RFM:B"] });
+    expect(applied.labels).toEqual(["rfm:a", "rfm:b"]);
+  });
+
+  it("GIVEN a full run over a store edited in the admin WHEN planned THEN wanted labels and fields are re-sent and stale ones of ours removed", () => {
+    const written = { labels: ["RFM:champions", "rfm:old"], fields: { "$app.persona": "Champions", "$app.gone": "x" }, persona: "champions" };
+    const target = { labels: ["rfm:champions"], fields: { "$app.persona": "Champions" }, persona: "champions" };
+    expect(operationsFor(written, target, true)).toEqual({
+      labelsAdd: ["rfm:champions"],
+      labelsRemove: ["rfm:old"],
+      fieldsSet: [{ place: "$app", key: "persona", value: "Champions" }],
+      fieldsDelete: [{ place: "$app", key: "gone" }],
+    });
+    expect(operationsFor(null, target, true)).toEqual(diffStates(null, target));
+    expect(operationsFor(written, target)).toEqual(diffStates(written, target));
+  });
+
+  it("GIVEN a persona that changes and changes back before the trigger is sent WHEN settled THEN no trigger is owed", () => {
+    const champion = desiredState(customer(), ctx());
+    const owed = { ...desiredState(customer({ persona: "at-risk", r: 2 }), ctx()), trigger: { from: "Champions", to: "At Risk", score: "245" } };
+    const { target, plan } = planCustomer(champion, owed);
+    const { next, complete } = settleCustomer(owed, target, plan, all, { trigger: true });
+    expect(complete).toBe(true);
+    expect(next.persona).toBe("champions");
+    expect(next.trigger).toBeUndefined();
+  });
+
+  it("GIVEN a trigger still owed and a further change WHEN settled THEN the trigger runs from the first persona to the newest", () => {
+    const owed = { ...desiredState(customer({ persona: "loyal" }), ctx()), trigger: { from: "Champions", to: "Loyal", score: "545" } };
+    const desired = desiredState(customer({ persona: "at-risk", r: 2 }), ctx());
+    const { target, plan } = planCustomer(desired, owed);
+    expect(settleCustomer(owed, target, plan, all, { trigger: true }).next.trigger).toEqual({ from: "Champions", to: "At Risk", score: "245" });
+    // Incomplete: the owed trigger is kept as it was.
+    expect(settleCustomer(owed, target, plan, { labelsAdd: true }, { trigger: true }).next.trigger).toEqual(owed.trigger);
+  });
+
+  it("GIVEN a first write for a new customer WHEN settled THEN the trigger starts from no persona", () => {
+    const desired = desiredState(customer({ persona: "new-customers", r: 5, f: 1, m: 2 }), ctx());
+    const { target, plan } = planCustomer(desired, null);
+    expect(settleCustomer(null, target, plan, all, { trigger: true }).next).toMatchObject({
+      persona: "new-customers",
+      trigger: { from: "", to: "New Customers", score: "512" },
+    });
+    const unscored = desiredState(customer({ persona: "lost", r: null, f: null, m: null }), { ...ctx(), carries: { labels: true, fields: false } });
+    const settled = settleCustomer(null, unscored, planCustomer(unscored, null).plan, all, { trigger: true });
+    expect(settled.next.trigger).toBeUndefined(); // nothing to name on either side
+  });
+
+  it("GIVEN a persona rename only (same slug) WHEN planned THEN the field is updated and no trigger is owed", () => {
+    const written = desiredState(customer(), ctx());
+    const renamed = desiredState(customer(), { ...ctx(), personaName: (slug) => (slug === "champions" ? "Stars" : slug) });
+    const { target, plan } = planCustomer(renamed, written);
+    expect(plan.fieldsSet.map((f) => f.key).sort()).toEqual(["persona", "previous_persona"]);
+    expect(settleCustomer(written, target, plan, all, { trigger: true }).next.trigger).toBeUndefined();
   });
 });
