@@ -7,6 +7,8 @@ import { getPersonaDetail } from "~/dashboard/personas.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
+import { adapterFor } from "~/platforms/registry.server";
+import { personaInStore } from "~/writeback/status.server";
 
 const paramsSchema = z.object({
   slug: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a persona slug such as champions"),
@@ -28,11 +30,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { days } = parseSearchParams(querySchema, request);
   const detail = getPersonaDetail(db, shop.id, slug.data.slug, { days });
   if (!detail) throw Response.json({ message: `No persona "${slug.data.slug}" in your persona map` }, { status: 404 });
-  return { ...detail, locale };
+  const inStore = personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapterFor(shop.platform).writer.capabilities);
+  return { ...detail, inStore, locale };
 };
 
 export default function Persona() {
-  return <PersonaPage data={useLoaderData<typeof loader>()} />;
+  const loaded = useLoaderData<typeof loader>();
+  return <PersonaPage data={loaded} inStore={loaded.inStore} />;
 }
 
 export function ErrorBoundary() {

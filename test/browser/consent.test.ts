@@ -119,6 +119,10 @@ describe("consent before writing, and removal that finishes", () => {
     await guide.waitFor();
     expect(await guide.textContent()).toContain("Removed, paused");
     await screenshot(dashboard, "removed-paused");
+    // The persona pages tell the same truth: neither the tag nor the segment is in the store.
+    const [{ persona }] = await query<{ persona: string }>(`SELECT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL LIMIT 1`, shopId);
+    const personaPage = await openAdmin(`/app/personas/${persona}`, { shop: DOMAIN });
+    expect(await personaPage.app.getByText("Not in your store. Write-back is paused.").count()).toBe(2);
     // Write-back stays paused: a rescore writes nothing.
     createJobQueue(stack.db).enqueue("writeback", shopId);
     await settled();

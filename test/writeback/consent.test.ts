@@ -7,11 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
 import { createJobQueue } from "~/jobs/queue.server";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
-import { SHOPIFY_WRITER_CAPABILITIES, runWriteback } from "~/platforms/shopify/writeback/writer.server";
+import type { PlatformContext } from "~/platforms/types";
+import { createShopifyWriter, SHOPIFY_WRITER_CAPABILITIES, runWriteback } from "~/platforms/shopify/writeback/writer.server";
+import { requestPersonaDataRemoval } from "~/dashboard/settings.server";
 import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
 import { createShop } from "~/shops/shop.server";
 import { writeConsent } from "~/shops/write-consent.server";
-import { approveWriteback, pauseWriteback, writebackGate, writebackSummary } from "~/writeback/consent.server";
+import { approveWriteback, pauseWriteback, removalSummary, writebackGate, writebackSummary } from "~/writeback/consent.server";
+import { personaInStore } from "~/writeback/status.server";
 import { createTestShop, expectStoreMatchesDatabase, scoredCustomer, startWritebackSim, type TestShop, type WritebackSim } from "./support";
 
 let h: WritebackSim;
@@ -99,5 +102,31 @@ describe("consent before writing to the store", () => {
     expect(resumed.customers.written).toBe(summary.customers);
     expect(resumed.flowTriggers.sent).toBe(summary.personaChangedTriggers);
     expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN personas written WHEN the merchant removes persona data with the segments THEN no tag, metafield or segment is left, the persona shows absent, and write-back stays paused", async () => {
+    const t = createTestShop(h, { count: 20, customers: scored(20) });
+    await writebackJob(t);
+    const slug = t.db.prepare(`SELECT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL LIMIT 1`).pluck().get(t.shopId) as string;
+    const before = personaInStore(t.db, t.shopId, slug, `rfm:${slug}`, SHOPIFY_WRITER_CAPABILITIES);
+    expect(before).toMatchObject({ segments: true, segment: true, writing: true });
+    expect(before.customersLabelled).toBeGreaterThan(0);
+    expect(removalSummary(t.db, t.shopId, SHOPIFY)).toMatchObject({ customers: 19, segments: PERSONAS.length });
+    const queue = createJobQueue(t.db);
+    const writer = createShopifyWriter({ graphqlFor: async () => t.deps.graphql, fetchFile: t.deps.fetchFile });
+    const ctx = { db: t.db, now: t.deps.now } as unknown as PlatformContext;
+
+    requestPersonaDataRemoval(t.shopId, { db: t.db, queue }, { segments: true });
+    const job = t.db.prepare(`SELECT type, payload FROM "Job" WHERE shopId = ? AND status = 'pending'`).get(t.shopId);
+    await writer.removeAll({ id: t.shopId, domain: t.domain, platform: "shopify", currency: "USD", timezone: "UTC" }, ctx, { segments: true });
+
+    expect(job).toEqual({ type: "cleanup", payload: JSON.stringify({ segments: true }) });
+    expect(taggedCustomers(t)).toBe(0);
+    expect([...t.shop.store.metafields.values()].filter((m) => m.ownerType === "CUSTOMER")).toEqual([]);
+    expect(t.shop.store.segments.size).toBe(0);
+    expect(personaInStore(t.db, t.shopId, slug, `rfm:${slug}`, SHOPIFY_WRITER_CAPABILITIES)).toEqual({ customersLabelled: 0, segments: true, segment: false, writing: false });
+    expect(writeConsent(t.db, t.shopId).state).toBe("removed");
+    expect((await writebackJob(t)).status).toBe("awaiting-consent");
+    expect(taggedCustomers(t)).toBe(0);
   });
 });

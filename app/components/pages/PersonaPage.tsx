@@ -1,5 +1,6 @@
 /** One persona: its figures, its definition in the persona map, who moved in and out, and where it shows in the store. */
 import type { SerializeFrom } from "@remix-run/node";
+import type { PersonaInStore } from "~/writeback/status.server";
 import {
   Badge,
   BlockStack,
@@ -30,7 +31,23 @@ function range([lo, hi]: readonly [number, number]): string {
   return lo === hi ? `${lo}` : `${lo}–${hi}`;
 }
 
-export function PersonaPage({ data }: { data: PersonaPageData }) {
+/** Whether a tag or segment is in the store now (from what write-back recorded). */
+function InStoreNote({ present, count, writing, locale }: { present: boolean; count?: number; writing: boolean; locale: string }) {
+  const paused = writing ? "" : " Write-back is paused.";
+  const text = present
+    ? count === undefined
+      ? `In your store.${paused}`
+      : `On ${formatNumber(count, locale)} ${count === 1 ? "customer" : "customers"} in your store.${paused}`
+    : `Not in your store.${paused}`;
+  return (
+    <Text as="p" variant="bodySm" tone={present ? "subdued" : "caution"}>
+      {text}
+    </Text>
+  );
+}
+
+/** `inStore`: whether the persona's tag and segment are in the store now. */
+export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?: SerializeFrom<PersonaInStore> }) {
   const { persona, definition, figures, transitions, currency, locale } = data;
   const fromLabel = (slug: string, name: string) => (slug === "" ? "New to scoring" : name);
   const toLabel = (slug: string, name: string) => (slug === "" ? "No persona any more" : name);
@@ -150,6 +167,7 @@ export function PersonaPage({ data }: { data: PersonaPageData }) {
                   <InlineStack>
                     <Badge>{persona.tag}</Badge>
                   </InlineStack>
+                  {inStore && <InStoreNote present={inStore.customersLabelled > 0} count={inStore.customersLabelled} writing={inStore.writing} locale={locale} />}
                 </BlockStack>
                 <BlockStack gap="100">
                   <Text as="p" variant="bodySm" tone="subdued">
@@ -158,6 +176,7 @@ export function PersonaPage({ data }: { data: PersonaPageData }) {
                   <Text as="p" fontWeight="semibold">
                     {persona.segment}
                   </Text>
+                  {inStore?.segments && <InStoreNote present={inStore.segment} writing={inStore.writing} locale={locale} />}
                 </BlockStack>
                 <Text as="p" variant="bodySm" tone="subdued">
                   In Shopify Flow, start from “Customer tags added” and check for <code>{persona.tag}</code>.
