@@ -45,7 +45,8 @@ export default {
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   clearTextReporter: { allowEmojis: false, logTests: false, reportScoreTable: true, reportMutants: true, skipFull: false },
-  thresholds: { high: 90, low: 90, break: 90 },
+  // The bar is per file (scripts/mutation-scores.mjs), not on the total.
+  thresholds: { high: 90, low: 90, break: null },
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };
