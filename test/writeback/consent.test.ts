@@ -3,6 +3,8 @@
  * not approved gets no tag, metafield, definition, segment or Flow trigger; the consent step's
  * summary is the plan the approved run then carries out; pausing stops writing again.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
 import { createJobQueue } from "~/jobs/queue.server";
@@ -16,6 +18,9 @@ import { writeConsent } from "~/shops/write-consent.server";
 import { approveWriteback, pauseWriteback, removalSummary, writebackGate, writebackSummary } from "~/writeback/consent.server";
 import { personaInStore } from "~/writeback/status.server";
 import { createTestShop, expectStoreMatchesDatabase, scoredCustomer, startWritebackSim, type TestShop, type WritebackSim } from "./support";
+
+const MIGRATIONS = path.resolve(import.meta.dirname, "../../prisma/migrations");
+const MIGRATION = path.join(MIGRATIONS, readdirSync(MIGRATIONS).find((d) => d.endsWith("_write_consent"))!, "migration.sql");
 
 let h: WritebackSim;
 beforeAll(async () => {
@@ -39,6 +44,21 @@ describe("consent before writing to the store", () => {
 
     expect(writeConsent(t.db, id)).toEqual({ state: "pending", at: null });
     expect(writebackGate(t.db, id)).toEqual({ allowed: false, reason: "pending" });
+  });
+
+  it("GIVEN shops stored before consent was asked for WHEN the migration runs THEN they keep writing (granted, with a time), and a shop made afterwards waits", () => {
+    const t = createTestShop(h, { count: 1 });
+    const before = createShop(t.db, { domain: "before-consent.myshopify.com", platform: "shopify" });
+    // The database as it was: no consent columns.
+    t.db.exec(`ALTER TABLE "Shop" DROP COLUMN "writeConsentAt"; ALTER TABLE "Shop" DROP COLUMN "writeConsent";`);
+
+    t.db.exec(readFileSync(MIGRATION, "utf8"));
+    const after = createShop(t.db, { domain: "after-consent.myshopify.com", platform: "shopify" });
+
+    expect(writeConsent(t.db, before).state).toBe("granted");
+    expect(writeConsent(t.db, before).at).toBeGreaterThan(Date.now() - 60_000);
+    expect(writebackGate(t.db, before)).toEqual({ allowed: true });
+    expect(writeConsent(t.db, after)).toEqual({ state: "pending", at: null });
   });
 
   it("GIVEN a scored shop that has not approved WHEN the write-back job runs THEN the store gets no tag, metafield, definition, segment or trigger", async () => {
