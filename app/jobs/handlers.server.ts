@@ -5,6 +5,7 @@
 import type { PrismaClient } from "@prisma/client";
 import { pruneOldRows, scheduleHousekeeping } from "~/housekeeping/prune.server";
 import type { Platform, PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
+import { untilNextShopDay } from "~/rfm/zoned-days";
 import { recomputeInWorker } from "~/scoring/pool.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
@@ -20,12 +21,9 @@ export interface HandlerDeps {
   now?: () => Date;
 }
 
-const DAY_MS = 86_400_000;
-
-/** Milliseconds until shortly after the next UTC midnight: the daily recompute. */
-export function untilNextDailyRun(now: Date): number {
-  const next = Math.floor(now.getTime() / DAY_MS) * DAY_MS + DAY_MS + 5 * 60_000;
-  return next - now.getTime();
+/** Milliseconds until shortly after the shop's next midnight (UTC without a zone): the daily recompute. */
+export function untilNextDailyRun(now: Date, timeZone?: string | null): number {
+  return untilNextShopDay(now, timeZone) + 5 * 60_000;
 }
 
 export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
@@ -69,7 +67,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       queue.enqueue("writeback", shopId);
       // Recency decays without new orders: every shop is recomputed daily.
       if (payload.daily) {
-        queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now()), payload: { daily: true } });
+        queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now(), deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined), payload: { daily: true } });
       }
     },
     async writeback({ shopId, payload, queue }) {

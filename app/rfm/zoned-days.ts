@@ -22,13 +22,8 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
-/**
- * The day function of a time zone; UTC days when none is given. Offsets are looked up once
- * per quarter hour of UTC and remembered, so a million orders cost a few thousand lookups.
- * An unknown zone is a RangeError naming it (a stored zone is checked when it is saved).
- */
-export function shopDayOf(timeZone: string | null | undefined): DayOf {
-  if (!timeZone || timeZone === "UTC" || timeZone === "Etc/UTC") return utcDay;
+/** Offset of a zone from UTC, in ms, at an instant (ms); looked up once per quarter hour. */
+function offsetOf(timeZone: string): (ms: number) => number {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat("en-US", {
@@ -44,7 +39,7 @@ export function shopDayOf(timeZone: string | null | undefined): DayOf {
     throw new RangeError(`unknown time zone "${timeZone}"`);
   }
   const offsets = new Map<number, number>();
-  const offsetAt = (ms: number): number => {
+  return (ms) => {
     const bucket = Math.floor(ms / BUCKET_MS);
     let offset = offsets.get(bucket);
     if (offset === undefined) {
@@ -56,9 +51,37 @@ export function shopDayOf(timeZone: string | null | undefined): DayOf {
     }
     return offset;
   };
+}
+
+/**
+ * The day function of a time zone; UTC days when none is given. Offsets are looked up once
+ * per quarter hour of UTC and remembered, so a million orders cost a few thousand lookups.
+ * An unknown zone is a RangeError naming it (a stored zone is checked when it is saved).
+ */
+export function shopDayOf(timeZone: string | null | undefined): DayOf {
+  if (!timeZone || timeZone === "UTC" || timeZone === "Etc/UTC") return utcDay;
+  const offsetAt = offsetOf(timeZone);
   return (instant) => {
     const ms = typeof instant === "number" ? instant : typeof instant === "string" ? Date.parse(instant) : instant.getTime();
     if (!Number.isFinite(ms)) return NaN;
     return Math.floor((ms + offsetAt(ms)) / DAY_MS);
   };
+}
+
+/**
+ * Milliseconds from `now` until the shop's next midnight (the start of its next day), DST
+ * included; UTC midnight when no zone is given.
+ */
+export function untilNextShopDay(now: Date, timeZone: string | null | undefined): number {
+  const t = now.getTime();
+  if (!timeZone || timeZone === "UTC" || timeZone === "Etc/UTC") return (Math.floor(t / DAY_MS) + 1) * DAY_MS - t;
+  const offsetAt = offsetOf(timeZone);
+  const local = t + offsetAt(t);
+  // Midnight on today's offset, then moved to where the day really turns (a DST change overnight).
+  let next = (Math.floor(local / DAY_MS) + 1) * DAY_MS - offsetAt(t);
+  const dayOf = (ms: number) => Math.floor((ms + offsetAt(ms)) / DAY_MS);
+  const today = dayOf(t);
+  while (dayOf(next) <= today) next += BUCKET_MS;
+  while (next - BUCKET_MS > t && dayOf(next - BUCKET_MS) > today) next -= BUCKET_MS;
+  return next - t;
 }

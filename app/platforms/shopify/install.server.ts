@@ -51,7 +51,7 @@ export async function installShopifyShop(domain: string, deps: InstallDeps): Pro
   if (backfill) queue.enqueue("backfill", shop.id);
   else if (state?.phase === "backfill") queue.enqueue("backfill", shop.id); // resume where it was
   else queue.enqueue("sweep", shop.id);
-  queue.enqueue("recompute", shop.id, { key: "daily", delayMs: untilNextDailyRun(now), payload: { daily: true } });
+  queue.enqueue("recompute", shop.id, { key: "daily", delayMs: untilNextDailyRun(now, details.timezone), payload: { daily: true } });
   return { shopId: shop.id, backfill };
 }
 

@@ -300,7 +300,8 @@ function queueImport(deps: ConnectDeps, shopId: string, now: Date): void {
   if (!state) deps.db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(shopId, now.getTime());
   const imported = state?.backfillFinishedAt !== null && state?.backfillFinishedAt !== undefined && state.phase !== "failed";
   deps.queue.enqueue(imported ? "sweep" : "backfill", shopId);
-  deps.queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now), payload: { daily: true } });
+  const timeZone = deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  deps.queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now, timeZone), payload: { daily: true } });
 }
 
 // ---- the wc-auth callback -------------------------------------------------------------------
