@@ -70,3 +70,16 @@ describe("GIVEN purchase lines logged one per row (like CDNOW)", () => {
     expect([...merged.amountMinor]).toEqual([350, 70, 5]);
   });
 });
+
+describe("GIVEN columns that do not fit together", () => {
+  it("WHEN their lengths differ or a customer index is out of range THEN computing refuses with a RangeError that says so", () => {
+    const base = { customerCount: 1, customerIndex: Int32Array.from([0]), day: Int32Array.from([AS_OF]), amountMinor: Float64Array.from([1]) };
+    expect(() => computeMetrics({ ...base, day: new Int32Array(2) }, AS_OF, null)).toThrow(
+      new RangeError("customerIndex, day and amountMinor must have the same length"),
+    );
+    expect(() => computeMetrics({ ...base, amountMinor: new Float64Array(0) }, AS_OF, null)).toThrow(RangeError);
+    expect(() => computeMetrics({ ...base, customerIndex: Int32Array.from([-1]) }, AS_OF, null)).toThrow(new RangeError("order 0: customer index -1 out of range"));
+    expect(() => computeMetrics({ ...base, customerIndex: Int32Array.from([1]) }, AS_OF, null)).toThrow(new RangeError("order 0: customer index 1 out of range"));
+    expect(computeMetrics(base, AS_OF, null).frequency[0]).toBe(1);
+  });
+});

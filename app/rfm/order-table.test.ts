@@ -90,3 +90,57 @@ describe("GIVEN CSV details", () => {
     expect(parseMinorUnits("", 2)).toBeNull();
   });
 });
+
+describe("GIVEN files from spreadsheets and other tools", () => {
+  it("WHEN a file starts with a byte-order mark, names columns in another case and says its delimiter THEN it is read as said", () => {
+    const text = "\uFEFFCustomer;When;Paid\nann;2024-01-02;15\nbob;2024-01-03 23:59;7\n";
+    const options = { customerColumn: "customer", dateColumn: "when", amountColumn: "paid", currencyDigits: 0 } as const;
+    const result = parseOrderTable(text, { ...options, delimiter: "semicolon" });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.table.delimiter).toBe("semicolon");
+    expect(result.table.customerKeys).toEqual(["ann", "bob"]);
+    expect(result.table.rows).toBe(2);
+    expect([...result.table.columns.day]).toEqual([utcDay("2024-01-02"), utcDay("2024-01-03")]);
+    expect([...result.table.columns.amountMinor]).toEqual([15, 7]);
+    // Told "comma", the same file has no such columns.
+    expect(parseOrderTable(text, { ...options, delimiter: "comma" }).ok).toBe(false);
+  });
+
+  it("WHEN the delimiter is auto THEN it is detected, and an exact header name wins over one in another case", () => {
+    const result = parseOrderTable("customer_id\tCUSTOMER_ID\torder_date\trevenue\na\tb\t2024-01-01\t2\n", { delimiter: "auto" });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.table.delimiter).toBe("tab");
+    expect(result.table.customerKeys).toEqual(["a"]);
+    expect(result.table.columns.amountMinor[0]).toBe(200);
+  });
+
+  it("WHEN every column is missing THEN each is named", () => {
+    const result = parseOrderTable("a,b\n1,2\n");
+    expect(!result.ok && result.errors.map((e) => e.column)).toEqual(["customer_id", "order_date", "revenue"]);
+  });
+
+  it("WHEN a file has many bad rows THEN the first 20 problems are listed and reading stops", () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `c${i},not-a-date,1`);
+    const result = parseOrderTable(["customer_id,order_date,revenue", ...rows].join("\n"));
+    expect(!result.ok && result.errors.length).toBe(20);
+    expect(!result.ok && result.errors[19].line).toBe(21);
+    const short = Array.from({ length: 30 }, () => "c1");
+    const shortResult = parseOrderTable(["customer_id,order_date,revenue", ...short].join("\n"));
+    expect(!shortResult.ok && shortResult.errors.length).toBe(20);
+  });
+
+  it("WHEN one row has both a bad date and a bad amount THEN both are reported, and nothing is counted", () => {
+    const result = parseOrderTable("customer_id,order_date,revenue\na,2024-13-01,x\n");
+    expect(!result.ok && result.errors.map((e) => e.column)).toEqual(["order_date", "revenue"]);
+  });
+
+  it("WHEN date-times carry no zone, a space or fractions THEN they are taken in UTC", () => {
+    const d = utcDay("2024-02-29T00:00:00Z");
+    expect(parseDay("2024-02-29 23:59")).toBe(d);
+    expect(parseDay("2024-02-29T23:59:59.999")).toBe(d);
+    expect(parseDay("2024-02-29T23:00:00-01:00")).toBe(d + 1);
+    expect(parseDay("2024-02-29T25:00:00")).toBeNull();
+    expect(parseDay("2024-00-10")).toBeNull();
+    expect(parseDay("2024-01-32")).toBeNull();
+  });
+});

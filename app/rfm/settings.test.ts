@@ -165,3 +165,36 @@ describe("GIVEN a custom persona map near the 250-persona limit", () => {
     expect(() => compilePersonaMap(rules.slice(0, 250))).toThrow(new RangeError("a persona map may define at most 250 personas"));
   });
 });
+
+describe("GIVEN custom persona slugs", () => {
+  const errorsOf = (rules: unknown[]) => {
+    const parsed = parseSettings({ personas: { map: "custom", rules } });
+    return parsed.ok ? [] : parsed.errors;
+  };
+  const all = { r: [1, 5], f: [1, 5], m: [1, 5] };
+
+  it("WHEN a name makes a slug longer than 60 characters THEN personas.rules.N.slug asks for a shorter one", () => {
+    // 21 characters of name, 63 of slug: the "ﬃ" ligature folds to "ffi".
+    expect(errorsOf([{ name: "ﬃ".repeat(21), ...all }])).toEqual([
+      { path: "personas.rules.0.slug", message: "the slug made from the name is longer than 60 characters: give a shorter slug" },
+    ]);
+    expect(errorsOf([{ name: "ﬃ".repeat(20), ...all }])).toEqual([]);
+    expect(errorsOf([{ name: "x".repeat(60), ...all }])).toEqual([]);
+    expect(errorsOf([{ name: "ﬃ".repeat(21), slug: "short", ...all }])).toEqual([]);
+  });
+
+  it('WHEN a rule takes the slug "others" and cells are left unmatched THEN that rule\'s slug is named; with every cell matched it is fine', () => {
+    expect(errorsOf([{ name: "Top", r: [5, 5], f: [5, 5], m: [5, 5] }, { name: "Others", r: [1, 1], f: [1, 1], m: [1, 1] }])).toEqual([
+      {
+        path: "personas.rules.1.slug",
+        message: 'the slug "others" is kept for the 123 score cells no rule matches: choose another slug or cover every cell',
+      },
+    ]);
+    expect(errorsOf([{ name: "Others", ...all }])).toEqual([]);
+  });
+
+  it("WHEN a rule gives no slug THEN the engine derives it from the name", () => {
+    const parsed = parseSettings({ personas: { map: "custom", rules: [{ name: "Très Fidèles", ...all }] } });
+    expect(parsed.ok && compilePersonaMap(personaRulesFor(parsed.settings.personas)).personas[0].slug).toBe("tres-fideles");
+  });
+});
