@@ -10,9 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveCredentials } from "~/platforms/woocommerce/credentials.server";
 import { saveLaunchSecret, verifyLaunchToken } from "~/platforms/woocommerce/launch.server";
+import { requireMerchant } from "~/platforms/merchant.server";
+import { loader as launchRoute } from "~/routes/woocommerce.launch";
 import { services } from "~/services.server";
 import { addShop } from "../support/db";
-import { APP_URL, resetDatabase } from "../routes/support";
+import { APP_URL, args, resetDatabase, run } from "../routes/support";
 import { ADMIN, Browser, missingWordPress, startWordPress, unescapeHtml, type WordPress } from "./wordpress";
 
 const missing = missingWordPress();
@@ -135,7 +137,7 @@ describe("GIVEN our plugin copied into a fresh WordPress without WooCommerce", (
     expect(wp.php("echo get_option( 'rfm_personas_launch_secret' );")).toBe(LAUNCH_SECRET);
   });
 
-  it("WHEN the admin clicks Open RFM Personas THEN WordPress redirects to the app with a token the app's verifier accepts for this store only, once, until it expires", async () => {
+  it("WHEN the admin clicks Open RFM Personas THEN WordPress redirects to the app with a token the app's verifier accepts for this store only, once, until it expires, and the app's launch route opens a session for this store", async () => {
     resetDatabase();
     const shopId = connectAppStore(wp.url, LAUNCH_SECRET, "shop_wordpress");
     connectAppStore("https://other-store.example", "another-store-secret", "shop_other");
@@ -153,6 +155,15 @@ describe("GIVEN our plugin copied into a fresh WordPress without WooCommerce", (
     const token = await launch();
     expect(verifyLaunchToken(db(), token)).toEqual({ ok: true, shopId, domain: new URL(wp.url).host, user: 1 });
     expect(verifyLaunchToken(db(), token)).toMatchObject({ ok: false, reason: "replayed" });
+
+    // The whole way: the app's launch route opens a session for this store with a fresh one.
+    const fresh = await launch();
+    const opened = await run(() => launchRoute(args(new Request(`${APP_URL}/woocommerce/launch?${new URLSearchParams({ token: fresh })}`))));
+    expect(opened.status).toBe(302);
+    expect(opened.headers.get("location")).toBe("/app");
+    const session = (opened.headers.get("set-cookie") ?? "").split(";")[0];
+    const merchant = await requireMerchant(new Request(`${APP_URL}/app`, { headers: { Cookie: session } }));
+    expect(merchant.shop).toMatchObject({ id: shopId, platform: "woocommerce" });
 
     const later = new Date(Date.now() + 10 * 60_000);
     expect(verifyLaunchToken(db(), await launch(), later)).toMatchObject({ ok: false, status: 401, reason: "expired" });
