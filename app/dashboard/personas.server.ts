@@ -4,7 +4,7 @@
  * customer-lifetime figures, who moved in and out over a period, what to use it for,
  * and the tag and segment it carries in the store.
  */
-import { isoDate, personaRulesFor, slugify, utcDay, validatePersonaMap, type PersonaRule } from "~/rfm";
+import { isoDate, personaRulesFor, shopDayOf, slugify, validatePersonaMap, type PersonaRule } from "~/rfm";
 import { shopSettings } from "~/shops/settings.server";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { RECENCY_DAYS_SQL } from "~/scoring/recency";
@@ -185,7 +185,9 @@ export function getPersonaDetail(
     return values.reduce((s, v) => s + v, 0) / values.length;
   };
 
-  const today = utcDay(now);
+  // Snapshots and transitions are keyed by the shop's days (recompute), so the window is too.
+  const timeZone = db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  const today = shopDayOf(timeZone)(now);
   const since = isoDate(today - days + 1);
   const names = new Map(withDataSlugs(settings, catalog, []).map((p) => [p.slug, p]));
   const label = (s: string): { name: string; color: string } => {
