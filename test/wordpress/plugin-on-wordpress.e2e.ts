@@ -7,6 +7,7 @@
  * class, grants `manage_woocommerce` and registers the wc-admin screen, as WooCommerce does.
  * Run with `npm run test:wordpress`.
  */
+import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveCredentials } from "~/platforms/woocommerce/credentials.server";
 import { saveLaunchSecret, verifyLaunchToken } from "~/platforms/woocommerce/launch.server";
@@ -259,6 +260,34 @@ describe("GIVEN WooCommerce active next to our plugin", () => {
     expect(wcAdmin.html.search(/wp-hooks|\/js\/dist\/hooks(\.min)?\.js/)).toBeGreaterThan(-1);
     expect(wcAdmin.html.search(/wp-hooks|\/js\/dist\/hooks(\.min)?\.js/)).toBeLessThan(wcAdmin.html.indexOf("customers-report.js"));
     expect(users.html).not.toContain("customers-report.js");
+  });
+
+  it("WHEN WordPress's own wp-hooks and wp-i18n run our script as WordPress serves it THEN the customers table gains the Persona column", async () => {
+    const served = async (p: string) => {
+      const res = await admin.request(p);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const page = vm.createContext({});
+    page.window = page;
+    for (const script of ["/wp-includes/js/dist/hooks.min.js", "/wp-includes/js/dist/i18n.min.js", "/wp-content/plugins/rfm-personas/assets/customers-report.js"]) {
+      vm.runInContext(await served(script), page);
+    }
+
+    const table = page.wp.hooks.applyFilters("woocommerce_admin_report_table", {
+      endpoint: "customers",
+      headers: [{ label: "Name", key: "name" }],
+      rows: [[{ display: "Alice", value: "Alice" }], [{ display: "Guest", value: "Guest" }]],
+      items: { data: [{ user_id: 2, rfm_persona: "Champions" }, { user_id: 0, rfm_persona: "" }] },
+    });
+
+    expect(JSON.parse(JSON.stringify(table))).toMatchObject({
+      headers: [{ key: "name" }, { label: "Persona", key: "rfm_persona" }],
+      rows: [
+        [{ display: "Alice" }, { display: "Champions", value: "Champions" }],
+        [{ display: "Guest" }, { display: "\u2014", value: "" }],
+      ],
+    });
   });
 
   it("WHEN the customers report prepares its REST rows THEN our filter adds each customer's persona ('' for guests)", () => {
