@@ -84,6 +84,8 @@ export interface ColumnRulesResult {
   /** Counted orders; customer i is customerKeys[i], indexed in order of first counted order. */
   columns: CountedOrderColumns;
   customerKeys: string[];
+  /** Index in `columns` of a customer key; -1 when the customer has no counted order. */
+  indexOf: (customerKey: string) => number;
   report: RulesReport;
 }
 
@@ -257,6 +259,10 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
         amountMinor: outAmount.data.slice(0, n),
       },
       customerKeys,
+      indexOf: (key) => {
+        const old = indexByKey.get(key);
+        return old === undefined ? -1 : renumber[old];
+      },
       report,
     };
   }

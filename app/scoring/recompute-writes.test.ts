@@ -76,7 +76,8 @@ describe("recompute writes only what changed", () => {
     const after = await readers(db, shopId);
     expect(after.rows).toEqual(before.rows.map((r) => ({ ...r, recencyDays: r.recencyDays! + 30 })));
     expect(after.medians).toEqual(before.medians.map((m) => ({ ...m, recencyDays: m!.recencyDays! + 30 })));
-    expect(after.exported.flat().map((c) => c.recencyDays)).toEqual(before.exported.flat().map((c) => Number(c.recencyDays) + 30));
+    const recency = (c: object) => Number((c as { recencyDays?: unknown }).recencyDays);
+    expect(after.exported.flat().map(recency)).toEqual(before.exported.flat().map((c) => recency(c) + 30));
     expect(after.csv).not.toEqual(before.csv);
   });
 

@@ -92,7 +92,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const asOfDay = dayOf(asOf);
 
   const t0 = performance.now();
-  const { columns, customerKeys, report: rules } = readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const { columns, customerKeys, indexOf, report: rules } = readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
   const tRead = performance.now();
   const scored = scoreCountedOrders(columns, settings, asOf, { timeZone });
   const { metrics } = scored;
@@ -103,8 +103,6 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   // Skipping needs the shop's scoring day, which readers derive recency from: a shop without
   // a sync state (never installed through a platform) has every customer written.
   const recordsScoringDay = db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) === 1;
-  const indexByKey = new Map<string, number>();
-  for (let c = 0; c < customerKeys.length; c++) indexByKey.set(customerKeys[c], c);
   const newPersona = (c: number) => (scored.persona[c] === NO_PERSONA ? null : scored.personas[scored.persona[c]].slug);
   /** 1 = stored and unchanged (skip), 2 = stored, changed; 0 = not stored yet. */
   const stored = new Uint8Array(scored.customerCount);
@@ -118,8 +116,8 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     )
     .raw()
     .iterate(shopId) as IterableIterator<[string, string | null, number | null, number, number, unknown, unknown]>) {
-    const c = indexByKey.get(row[0]);
-    if (c === undefined) {
+    const c = indexOf(row[0]);
+    if (c < 0) {
       storedWithoutCountedOrder++;
       // Scored before, no counted order now: the persona goes.
       if (row[1] !== null) dropped.push([row[0], row[1]]);
