@@ -30,6 +30,8 @@ export interface DesiredContext {
   fieldPlace: string;
   /** What the store can carry (the writer's capabilities); both by default. */
   carries?: { labels: boolean; fields: boolean };
+  /** The shop's day of an instant (its time zone, decision 021); UTC days by default. */
+  dayOf?: (ms: number) => number;
 }
 
 export type Writability = "writable" | "guest" | "not-a-customer";
@@ -83,8 +85,8 @@ export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): 
     set("score", `${customer.r}${customer.f}${customer.m}`);
   }
   if (customer.previousPersona) set("previous_persona", ctx.personaName(customer.previousPersona));
-  // Days are UTC days, as everywhere else in the app (snapshots, transitions).
-  if (customer.personaSince !== null) set("persona_since", isoDate(utcDay(customer.personaSince)));
+  // The shop's days, as everywhere else in the app (snapshots, transitions).
+  if (customer.personaSince !== null) set("persona_since", isoDate((ctx.dayOf ?? utcDay)(customer.personaSince)));
   if (customer.scoredAt !== null) set("computed_at", new Date(customer.scoredAt).toISOString().replace(/\.\d{3}Z$/, "Z"));
   // A store that cannot carry labels (or fields) gets none planned.
   return { labels: ctx.carries?.labels === false ? [] : labels, fields: ctx.carries?.fields === false ? {} : fields, persona };

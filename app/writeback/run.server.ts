@@ -10,6 +10,7 @@
  */
 import type { WriteBatchResult, WriteSession, WriteTraffic } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
+import { shopDayOf } from "~/rfm/zoned-days";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { writebackGate } from "./consent.server";
 import { personaNamesFor } from "./desired";
@@ -282,6 +283,7 @@ export async function runWriteback(shopId: string, session: WriteSession, option
       fieldPlace: session.fieldPlace,
       isWritable: (key) => session.isWritable(key),
       carries: session.capabilities,
+      dayOf: shopDayOf(options.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined),
     },
     { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
   );
