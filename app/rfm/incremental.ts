@@ -4,6 +4,7 @@
  *
  *   const state = IncrementalScores.build(columns, settings, asOf)   // one full score, then indexes
  *   const { changed } = state.apply({ customer, before, after })      // one order added / changed / removed
+ *   state.setCustomerOrders(customer, orders)                          // or all of one customer's counted orders
  *
  * Invariant (property-tested against scoreCountedOrders): after every change, every
  * customer's R, F, M, FM and persona equal what a full score of the same counted orders
