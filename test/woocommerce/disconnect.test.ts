@@ -122,6 +122,17 @@ describe("GIVEN a WooCommerce store connected with a read-only key", () => {
 });
 
 describe("GIVEN a Shopify merchant in the embedded admin", () => {
+  it("WHEN the shell loads THEN no Disconnect store is offered (the app is uninstalled from Shopify's admin)", async () => {
+    const shop = "embedded.myshopify.com";
+    addShop(shop);
+    await storeOfflineSession(shop);
+
+    const frame = await run(async () => shell(args(await appRequest("/app", shop))));
+
+    expect(frame.status).toBe(200);
+    expect(frame.data).toMatchObject({ embedded: true, disconnect: null });
+  });
+
   it("WHEN a disconnect is posted THEN it is refused with 404 and the shop stays installed (Shopify apps are uninstalled from Shopify's admin)", async () => {
     const shop = "embedded.myshopify.com";
     const shopId = addShop(shop);
