@@ -134,8 +134,12 @@ export function approveWriteback(shopId: string, { db, queue, now = () => new Da
     setWriteConsent(db, shopId, "granted", now());
     enableWriteback(db, shopId, now());
   })();
-  // Before the first scoring there is nothing to write: the recompute that ends the import queues the run.
-  const scored = db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND scoredAt IS NOT NULL LIMIT 1`).get(shopId);
+  // Before the first scoring there is nothing to write: the recompute that ends the import queues
+  // the run. Once scored (even a store without customers), the run marks the shop's first
+  // write-back — the one that sends no persona-changed triggers — so later changes do send them.
+  const scored =
+    db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ? AND lastRecomputeAt IS NOT NULL`).get(shopId) ??
+    db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND scoredAt IS NOT NULL LIMIT 1`).get(shopId);
   if (scored) queue.enqueue("writeback", shopId);
 }
 
