@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
+import { openScoringDatabase } from "../app/scoring/connection.server";
 import { recomputeShop, type RecomputeSummary } from "../app/scoring/recompute.server";
 import { createShop } from "../app/shops/shop.server";
 import { rawScan } from "../app/sync/order-columns.server";
@@ -83,7 +84,7 @@ function main() {
     execFileSync(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [import.meta.filename, "--orders", String(ORDERS), "--seed-into", file], { stdio: "inherit" });
     console.log(`seeded ${ORDERS.toLocaleString()} orders in ${seconds(performance.now() - t0)} s (child process)`);
 
-    const db = openSqlite(`file:${file}`);
+    const db = openScoringDatabase(`file:${file}`); // as the scoring worker opens it
     const store = createOrderStore(db);
     const lastOrder = db.prepare(`SELECT max(processedAt) FROM "Order" WHERE shopId = ?`).pluck().get(SHOP) as number;
     const asOf = new Date(Math.floor(lastOrder / 86_400_000 + 1) * 86_400_000);

@@ -14,7 +14,7 @@ import os from "node:os";
 import { threadId } from "node:worker_threads";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { createOrderStore } from "~/sync/order-store.server";
-import { openSqlite } from "~/sync/sqlite.server";
+import { openScoringDatabase } from "./connection.server";
 import { previewSettings, type SettingsPreview } from "./preview.server";
 import { recomputeShop, type RecomputeSummary } from "./recompute.server";
 
@@ -39,7 +39,7 @@ export interface Ran<T> {
 export type ScoringResult = Ran<RecomputeSummary> | Ran<SettingsPreview>;
 
 export default function runScoringTask(task: ScoringTask): ScoringResult {
-  const db = openSqlite(`file:${task.databaseFile}`);
+  const db = openScoringDatabase(`file:${task.databaseFile}`);
   try {
     const store = createOrderStore(db);
     const now = () => new Date(task.asOf);
