@@ -83,7 +83,8 @@ export function writebackSummary(db: SqliteDatabase, shopId: string, store: Summ
     }
     if (job.plan.fieldsSet.length > 0) withFields++;
     for (const f of job.plan.fieldsSet) fieldKeys.add(f.key);
-    if (job.written?.persona && job.written.persona !== job.target.persona) changedPersona++;
+    // As the writer decides (settleCustomer): a customer whose persona differs from the one last written.
+    if ((job.written?.persona ?? null) !== job.target.persona) changedPersona++;
   }
   const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
   const haveSegment = new Set(

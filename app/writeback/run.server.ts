@@ -318,7 +318,9 @@ export async function removeAllPersonaData(shopId: string, session: WriteSession
       continue;
     }
     report.customers.toWrite++;
-    jobs.push({ customerKey: row.customerKey, written: current, target: EMPTY_STATE, plan });
+    // Nothing of ours stays in the store, but the record keeps the persona it last described:
+    // writing again after the merchant approves is then no persona change (no trigger per customer).
+    jobs.push({ customerKey: row.customerKey, written: current, target: { ...EMPTY_STATE, persona: current.persona }, plan });
   }
   ctx.save(dropTriggers);
   return execute(ctx, report, jobs, [], false, started, before);

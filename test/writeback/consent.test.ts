@@ -148,5 +148,17 @@ describe("consent before writing to the store", () => {
     expect(writeConsent(t.db, t.shopId).state).toBe("removed");
     expect((await writebackJob(t)).status).toBe("awaiting-consent");
     expect(taggedCustomers(t)).toBe(0);
+
+    // Approved again: everyone is labelled once more, and nobody changed persona, so no trigger fires.
+    const summary = writebackSummary(t.db, t.shopId, SHOPIFY);
+    approveWriteback(t.shopId, { db: t.db, queue });
+    const again = await writebackJob(t);
+
+    expect(summary).toMatchObject({ customersLabelled: 19, personaChangedTriggers: 0 });
+    expect(summary.segmentsToCreate).toHaveLength(PERSONAS.length);
+    expect(again.customers.written).toBe(19);
+    expect(again.flowTriggers.sent).toBe(0);
+    expect(mutations(t)).not.toContain("flowTriggerReceive");
+    expectStoreMatchesDatabase(t);
   });
 });
