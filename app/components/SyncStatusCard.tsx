@@ -19,6 +19,7 @@ export interface SyncStatusView {
   failedJobs?: { type: string; attempts: number; lastError: string | null; failedAt: string }[];
   dataRequests?: DataRequestView[];
   readOnly?: { reconnectUrl: string } | null;
+  writeConsent?: "pending" | "granted" | "paused" | "removed";
 }
 
 const JOB_LABELS: Record<string, string> = {
@@ -39,8 +40,16 @@ const PHASES: Record<string, { label: string; tone?: "info" | "success" | "atten
   failed: { label: "Needs attention", tone: "critical" },
 };
 
+/** When sync is idle but nothing is being written, "Up to date" would claim the store is current. */
+const IDLE_WITHOUT_WRITES: Record<string, { label: string; tone: "attention" | "info" }> = {
+  pending: { label: "Scored, write-back awaiting your approval", tone: "attention" },
+  paused: { label: "Scored, write-back paused", tone: "info" },
+  removed: { label: "Removed, paused", tone: "info" },
+};
+
 export function SyncStatusCard({ status, locale }: { status: SyncStatusView; locale: string }) {
-  const phase = PHASES[status.phase] ?? { label: status.phase };
+  const idleWithoutWrites = status.phase === "idle" && status.writeConsent ? IDLE_WITHOUT_WRITES[status.writeConsent] : undefined;
+  const phase = idleWithoutWrites ?? PHASES[status.phase] ?? { label: status.phase };
   const importing = status.phase === "backfill" || status.phase === "ingest";
   const progress =
     status.ordersEstimated && status.ordersEstimated > 0

@@ -13,6 +13,7 @@ import type { GridAxes } from "./grid-axes";
 import { adapterFor } from "~/platforms/registry.server";
 import { listDataRequests, type DataRequestSummary } from "~/privacy/data-requests.server";
 import { isoOrNull } from "./request.server";
+import { writeConsent, type WriteConsentState } from "~/shops/write-consent.server";
 
 export { GRID_AXES, type GridAxes } from "./grid-axes";
 
@@ -79,6 +80,8 @@ export interface SyncStatus {
   dataRequests: (DataRequestSummary & { customer: string })[];
   /** Set when the store's key only reads: personas are computed but not written; `reconnectUrl` offers other keys. */
   readOnly?: { reconnectUrl: string } | null;
+  /** The merchant's go-ahead for writing to the store: anything but `granted` means nothing is being written. */
+  writeConsent?: WriteConsentState;
 }
 
 export type DashboardEmptyState = "no-orders" | "backfill-running" | "nothing-scored" | null;
@@ -311,6 +314,7 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     failedJobs: failedJobs(db, shopId).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
     dataRequests: dataRequestsOf(db, shopId),
     readOnly: readOnlyAccess(db, shopId),
+    writeConsent: writeConsent(db, shopId).state,
   };
 }
 

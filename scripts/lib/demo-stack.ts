@@ -99,7 +99,7 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
   });
   const res = await fetch(`${appUrl}/app?${params}`, { headers: { "User-Agent": BROWSER } });
   if (!res.ok) throw new Error(`installing failed: GET /app answered ${res.status}`);
-  log("installed; backfilling, scoring and writing back…");
+  log("installed; importing and scoring (write-back waits for the merchant's approval)…");
 
   // 5. Wait for the first sync (backfill → recompute → write-back) to finish.
   const db = openSqlite(process.env.DATABASE_URL!);
