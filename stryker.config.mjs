@@ -40,7 +40,8 @@ export default {
   timeoutMS: 5_000,
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",
-  ignoreStatic: true,
+  // Static mutants (module-level constants such as the default persona map) are tested too.
+  ignoreStatic: false,
   reporters: ["clear-text", "progress", "json", "html"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
