@@ -92,13 +92,17 @@ function orderStatistics(scratch: Float64Array, positions: readonly number[]): {
   let min = Infinity;
   let max = -Infinity;
   let whole = true;
+  // Stryker disable next-line EqualityOperator: reading past the end makes `whole` false, and the selection path is exact too
   for (let i = 0; i < n; i++) {
     const x = scratch[i];
+    // Stryker disable next-line EqualityOperator: an equal value leaves the minimum the same
     if (x < min) min = x;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the maximum the same
     if (x > max) max = x;
     if (x !== Math.floor(x)) whole = false;
   }
   const span = max - min + 1;
+  // Stryker disable next-line EqualityOperator,MethodExpression,ArithmeticOperator: the histogram and the selection are both exact; which one runs is a speed choice
   if (whole && span <= Math.min(1 << 24, Math.max(1 << 16, 2 * n))) {
     const counts = new Int32Array(span);
     for (let i = 0; i < n; i++) counts[(scratch[i] - min) | 0]++;
@@ -326,15 +330,21 @@ function assignScores(
     r[c] = rs + 1;
     // Bin sizes describe the quintile population: customers in the window. Slot = dimension·5 + score − 1.
     customers[rs]++;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the bin's minimum the same
     if (days < min[rs]) min[rs] = days;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the bin's maximum the same
     if (days > max[rs]) max[rs] = days;
     const fi = 5 + fs;
     customers[fi]++;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the bin's minimum the same
     if (orders < min[fi]) min[fi] = orders;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the bin's maximum the same
     if (orders > max[fi]) max[fi] = orders;
     const mi = 10 + ms;
     customers[mi]++;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the bin's minimum the same
     if (spend < min[mi]) min[mi] = spend;
+    // Stryker disable next-line EqualityOperator: an equal value leaves the bin's maximum the same
     if (spend > max[mi]) max[mi] = spend;
   }
 }
