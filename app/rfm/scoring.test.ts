@@ -104,6 +104,28 @@ describe("GIVEN quintile scoring", () => {
     );
   });
 
+  it("PROPERTY: on large shops with fractional spend (the selection path, over 600 values) edges still follow the rank rule", () => {
+    const spend = fc.double({ min: 0, max: 1e5, noNaN: true });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(spend, fc.constantFrom(0.5, 99.99)), { minLength: 601, maxLength: 3000 }), (values) => {
+        const edges = quintileEdges(values);
+        const sorted = Float64Array.from(values).sort();
+        const less = (v: number) => {
+          let lo = 0;
+          let hi = sorted.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (sorted[mid] < v) lo = mid + 1;
+            else hi = mid;
+          }
+          return lo;
+        };
+        for (const v of values) expect(scoreByEdges(v, edges)).toBe(Math.floor((5 * less(v)) / values.length) + 1);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it("PROPERTY: scores do not depend on the order customers come in", () => {
     fc.assert(
       fc.property(rowsArb, fc.integer(), (rows, seed) => {
