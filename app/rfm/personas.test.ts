@@ -218,3 +218,29 @@ describe("GIVEN persona names", () => {
     expect(slugify("★★★")).toBe("");
   });
 });
+
+describe("GIVEN the persona cards a merchant reads (description and what to do with them)", () => {
+  // The copy itself is ours to reword; what a merchant relies on is that no card shows a
+  // blank line, a blank or repeated suggestion, or two personas sharing one explanation.
+  it("WHEN any built-in persona or Others is shown THEN it has a description and every suggested use is a distinct, non-blank line", () => {
+    for (const p of [...PERSONAS, OTHERS_PERSONA]) {
+      expect(p.description.trim().length, p.slug).toBeGreaterThan(10);
+      expect(p.uses.length, p.slug).toBeGreaterThan(0);
+      for (const use of p.uses) expect(use.trim().length, `${p.slug}: "${use}"`).toBeGreaterThan(5);
+      expect(new Set(p.uses).size, p.slug).toBe(p.uses.length);
+    }
+    const all = [...PERSONAS, OTHERS_PERSONA];
+    expect(new Set(all.map((p) => p.description)).size).toBe(all.length);
+    expect(OTHERS_PERSONA.color).toMatch(/^#[0-9A-F]{6}$/i);
+    expect(PERSONAS.map((p) => p.color)).not.toContain(OTHERS_PERSONA.color);
+  });
+
+  it("WHEN a custom map defines eight new personas without colours THEN each gets its own valid colour for the charts", () => {
+    const map = compilePersonaMap(
+      Array.from({ length: 8 }, (_, i) => ({ name: `Group ${i + 1}`, r: [1, 5] as [number, number], f: [1, 5] as [number, number], m: [1, 5] as [number, number] })),
+    );
+    const colours = map.personas.slice(0, 8).map((p) => p.color);
+    for (const c of colours) expect(c).toMatch(/^#[0-9A-F]{6}$/i);
+    expect(new Set(colours).size).toBe(8);
+  });
+});

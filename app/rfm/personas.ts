@@ -313,6 +313,7 @@ export function personaMapMarkdown(rules: readonly PersonaRule[] = DEFAULT_PERSO
         runs.length === 1
           ? runs[0].name
           : runs
+              // Stryker disable next-line MethodExpression: runs is rebuilt for every cell and not read after this, so reversing it in place changes nothing
               .slice()
               .reverse()
               .map((run) => `${run.name} (M ${rangeText([run.lo, run.hi])})`)
