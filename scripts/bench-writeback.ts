@@ -26,6 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { openSqlite } from "../app/sync/sqlite.server";
 import { createShop } from "../app/shops/shop.server";
+import { setWriteConsent } from "../app/shops/write-consent.server";
 import { personaNamesFor } from "../app/writeback/desired";
 import type { WritebackReport } from "../app/writeback/run.server";
 import { shopifyCustomerIds } from "../app/platforms/shopify/ids";
@@ -112,6 +113,8 @@ async function main() {
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
   const db = openSqlite(url);
   createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now: new Date() });
+  // The merchant approved write-back on the dashboard: the bench measures the writer, not the wait for consent.
+  setWriteConsent(db, "bench", "granted", new Date());
 
   // The virtual clock: real time plus the throttle waits write-back skipped.
   let skipped = 0;
@@ -179,6 +182,8 @@ async function main() {
         `${fmt(report.flowTriggers.sent)} Flow triggers, ${fmt(report.requests)} requests, ${fmt(report.costPoints)} points, ` +
         `${report.throttled} THROTTLED, ${report.retries} retries, wall ${secs(wall)} s`,
     );
+    // A run that writes nothing while customers are owed a write measures nothing: fail loudly.
+    if (minimum.customers > 0 && report.customers.written === 0) throw new Error(`${label}: ${report.mode}, nothing written for ${minimum.customers} customers`);
     if (report.customers.failed > 0) throw new Error(`${label}: ${report.customers.failed} customers failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
     return report;
   }
