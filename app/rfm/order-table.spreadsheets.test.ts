@@ -64,6 +64,17 @@ describe("GIVEN dates a merchant's tool might write", () => {
     expect(parseDay("2023-04-31")).toBeNull();
   });
 
+  it("WHEN the server runs in another time zone THEN a date-time without a zone is still taken in UTC", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "Pacific/Kiritimati"; // UTC+14: a local reading would move 01:00 to the day before
+    try {
+      expect(parseDay("2024-01-05 01:00")).toBe(utcDay("2024-01-05"));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it("WHEN a date-time with a space carries a zone THEN the zone decides the day", () => {
     expect(parseDay("2024-01-05 23:30-05:00")).toBe(utcDay("2024-01-06"));
     expect(parseDay("2024-01-05 01:00+0200")).toBe(utcDay("2024-01-04"));
