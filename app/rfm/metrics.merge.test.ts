@@ -32,6 +32,17 @@ describe("GIVEN purchase lines logged one row each (several rows per shopping tr
     );
   });
 
+  it("WHEN all orders fall on two adjacent days THEN customer 0's second day and customer 2's first stay two orders", () => {
+    const merged = mergeSameDayOrders({
+      customerCount: 3,
+      customerIndex: Int32Array.from([0, 2]),
+      day: Int32Array.from([1, 0]),
+      amountMinor: Float64Array.from([100, 200]),
+    });
+    expect([...merged.customerIndex]).toEqual([0, 2]);
+    expect([...merged.amountMinor]).toEqual([100, 200]);
+  });
+
   it("WHEN the latest day comes first and two customers' days would line up THEN they are still kept apart", () => {
     // Customer 0 on day 10, customer 1 on day 0: with a span computed from the wrong end
     // the two could share a key and be merged into one order.
