@@ -101,7 +101,7 @@ describe("getDashboard", () => {
   it("GIVEN no orders WHEN read THEN the empty state is no-orders; GIVEN orders but no persona THEN nothing-scored", () => {
     expect(getDashboard(db, shop).emptyState).toBe("no-orders");
 
-    seedOrderHeader(db, shop, "gid://shopify/Order/1");
+    seedOrderHeader(db, shop, "order-1");
     seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: null });
 
     expect(getDashboard(db, shop).emptyState).toBe("nothing-scored");

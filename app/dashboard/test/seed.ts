@@ -84,7 +84,7 @@ export function setSyncState(db: SqliteDatabase, shopId: string, fields: Record<
 }
 
 /** An order row (header only) so "orders stored" is true. */
-export function seedOrderHeader(db: SqliteDatabase, shopId: string, id: string, customerKey = "gid://shopify/Customer/1"): void {
+export function seedOrderHeader(db: SqliteDatabase, shopId: string, id: string, customerKey = "customer-1"): void {
   db.prepare(
     `INSERT INTO "Order" (shopId, id, customerKey, processedAt, updatedAt, currency, totalMinor) VALUES (?, ?, ?, ?, ?, 'USD', 1000)`,
   ).run(shopId, id, customerKey, Date.now(), Date.now());
