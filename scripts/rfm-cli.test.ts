@@ -117,7 +117,7 @@ describe("GIVEN bad input", () => {
     const { code, stdout, stderr } = rfm("score", "--orders", RFM_ORDERS, "--as-of", "2006-12-31", "--edges", "r:5,4,3,2", "--edges", "f:1,2,3,4", "--edges", "m:1,2,3,4");
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toContain("scoring.edges.r: edges must be strictly increasing");
+    expect(stderr).toContain("scoring.edges.r: each edge must be higher than the one before");
   });
 
   it("WHEN the persona file makes more personas than the engine holds THEN it exits 2 naming personas.rules", () => {

@@ -26,7 +26,7 @@ describe("GIVEN settings a merchant got wrong", () => {
     ["a score above 5", rule({ f: [1, 6] }), "personas.rules.0.f.1", /1–5/],
     ["a lookback of half a day", { rules: { lookbackDays: 1.5 } }, "rules.lookbackDays", /whole number of days/],
     ["a lookback of 0 days", { rules: { lookbackDays: 0 } }, "rules.lookbackDays", /at least 1 day/],
-    ["a lookback over a century", { rules: { lookbackDays: 36_501 } }, "rules.lookbackDays", /at most 36500 days/],
+    ["a lookback over a century", { rules: { lookbackDays: 36_501 } }, "rules.lookbackDays", /at most 36,500 days/],
     ["a blank excluded tag", { rules: { excludedTags: ["  "] } }, "rules.excludedTags.0", /tags must not be empty/],
     ["an excluded tag of 256 characters", { rules: { excludedTags: ["x".repeat(256)] } }, "rules.excludedTags.0", /tags are at most 255 characters/],
     ["251 excluded tags", { rules: { excludedTags: Array.from({ length: 251 }, (_, i) => `t${i}`) } }, "rules.excludedTags", /at most 250 tags/],

@@ -50,12 +50,12 @@ describe("GIVEN invalid settings", () => {
 
   it("WHEN edges are not strictly increasing THEN the error names scoring.edges.r and why", () => {
     const errors = errorsOf({ scoring: { mode: "edges", edges: { r: [1, 2, 2, 3], f: [1, 2, 3, 4], m: [1, 2, 3, 4] } } });
-    expect(formatSettingsErrors(errors)).toBe("scoring.edges.r: edges must be strictly increasing");
+    expect(formatSettingsErrors(errors)).toBe("scoring.edges.r: each edge must be higher than the one before");
   });
 
   it("WHEN an edge list has the wrong length THEN it says 4 edges are needed", () => {
     expect(errorsOf({ scoring: { edges: { f: [1, 2, 3] } } })).toEqual([
-      { path: "scoring.edges.f", message: "needs exactly 4 edges (they cut 5 scores)" },
+      { path: "scoring.edges.f", message: "enter exactly 4 edges (they divide customers into 5 scores)" },
     ]);
   });
 
@@ -67,7 +67,7 @@ describe("GIVEN invalid settings", () => {
   it("WHEN the lookback window is 0 or fractional THEN rules.lookbackDays is named", () => {
     expect(errorsOf({ rules: { lookbackDays: 0 } })[0]).toEqual({
       path: "rules.lookbackDays",
-      message: "lookback window is at least 1 day (null = all time)",
+      message: "the lookback window is at least 1 day; to count every order, choose All time",
     });
     expect(errorsOf({ rules: { lookbackDays: 1.5 } })[0].path).toBe("rules.lookbackDays");
   });
@@ -100,7 +100,7 @@ describe("GIVEN invalid settings", () => {
       },
     });
     expect(formatSettingsErrors(errors).split("\n")).toEqual([
-      "personas.rules.0.r: range [lo, hi] needs lo ≤ hi",
+      "personas.rules.0.r: the lower score must not be above the higher one",
       "personas.rules.1.color: colour is #RRGGBB",
       "personas.rules.2.m.0: scores run 1–5",
       "personas.rules.2.slug: the name has no letters or digits to make a slug from: give a slug",

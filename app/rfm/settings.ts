@@ -28,12 +28,15 @@ export const SETTINGS_LIMITS = {
 const OTHERS_SLUG = "others";
 const LOST_SLUG = "lost";
 
+/** A persona's slug: lower-case words joined by single hyphens ("cant-lose-them"). */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 const scoreSchema = z.number().int("scores are whole numbers 1–5").min(1, "scores run 1–5").max(5, "scores run 1–5");
 
 /** An inclusive score range [lo, hi], e.g. [4, 5]. */
 const scoreRangeSchema = z
   .tuple([scoreSchema, scoreSchema])
-  .refine(([lo, hi]) => lo <= hi, { message: "range [lo, hi] needs lo ≤ hi" });
+  .refine(([lo, hi]) => lo <= hi, { message: "the lower score must not be above the higher one" });
 
 /**
  * Four strictly increasing thresholds cut a dimension into five scores with the
@@ -42,11 +45,11 @@ const scoreRangeSchema = z
  */
 const edgesSchema = z
   .array(z.number().finite("edges must be finite numbers"))
-  .length(4, "needs exactly 4 edges (they cut 5 scores)")
+  .length(4, "enter exactly 4 edges (they divide customers into 5 scores)")
   .superRefine((edges, ctx) => {
     for (let i = 1; i < edges.length; i++) {
       if (!(edges[i] > edges[i - 1])) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: "edges must be strictly increasing" });
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: "each edge must be higher than the one before" });
         return;
       }
     }
@@ -84,8 +87,8 @@ export const countingRulesSchema = z
     lookbackDays: z
       .number()
       .int("lookback window is a whole number of days")
-      .min(1, "lookback window is at least 1 day (null = all time)")
-      .max(36_500, "lookback window is at most 36500 days (null = all time)")
+      .min(1, "the lookback window is at least 1 day; to count every order, choose All time")
+      .max(36_500, "the lookback window is at most 36,500 days; to count every order, choose All time")
       .nullable()
       .default(365),
     /** Orders carrying any of these tags don't count (case-insensitive, like Shopify tags). */
@@ -122,7 +125,7 @@ export const scoringSettingsSchema = z
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: ["edges", dim],
-          message: 'edges are required for r, f and m when mode is "edges"',
+          message: "enter four edges here: they are required when you set your own edges",
         });
       }
     }
@@ -134,8 +137,9 @@ export const personaRuleSchema = z
     /** Stable id used in tags and metafields; derived from the name when absent. */
     slug: z
       .string()
+      .min(1, "a slug must not be empty: its tags and segment are named after it")
       .max(SETTINGS_LIMITS.slugLength, `slug is at most ${SETTINGS_LIMITS.slugLength} characters`)
-      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "slug is lower-case letters, digits and single hyphens")
+      .regex(SLUG_PATTERN, "a slug uses lower-case letters, digits and single hyphens only, e.g. big-spenders")
       .optional(),
     color: z
       .string()
@@ -257,7 +261,7 @@ export function parseSettings(input: unknown): ParseSettingsResult {
   };
 }
 
-/** "scoring.edges.r: edges must be strictly increasing" — one line per error. */
+/** "scoring.edges.r: each edge must be higher than the one before" — one line per error. */
 export function formatSettingsErrors(errors: readonly SettingsError[]): string {
   return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("\n");
 }

@@ -67,9 +67,9 @@ describe("POST /app/settings", () => {
     expect(out.status).toBe(400);
     expect(out.data.errors).toMatchObject({
       "rules.lookbackDays": "must be a number",
-      "scoring.edges.r": "edges must be strictly increasing",
+      "scoring.edges.r": "each edge must be higher than the one before",
       "personas.rules.0.name": "a persona needs a name",
-      "personas.rules.0.f": "range [lo, hi] needs lo ≤ hi",
+      "personas.rules.0.f": "the lower score must not be above the higher one",
       "writeback.tagPrefix": expect.stringMatching(/tag prefix/),
     });
     expect(storedSettings(alpha)).toEqual({});
