@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "PersonaSnapshot" ADD COLUMN "backdatedUnder" TEXT;
