@@ -5,6 +5,7 @@
  * so the form shows each one on its field.
  */
 import { PERSONAS, personaRulesFor, validatePersonaMap, type PersonaMapCheck } from "~/rfm";
+import { cellCounts, personaMapProblems } from "~/rfm/persona-map";
 import type { JobQueue } from "~/jobs/queue.server";
 import { disableWriteback, shopSettings, writeShopSettings } from "~/shops/settings.server";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
@@ -17,6 +18,8 @@ export interface SettingsPage {
   personaCheck: PersonaMapCheck;
   /** Built-in persona colours and descriptions, for the rule editor's defaults. */
   builtIn: { slug: string; name: string; color: string; description: string }[];
+  /** Scored customers per (R, F, M) cell, in cellIndex order, for the map editor. */
+  cellCustomers: number[];
 }
 
 export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPage {
@@ -27,6 +30,14 @@ export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPag
     currency,
     personaCheck: validatePersonaMap(personaRulesFor(settings.personas)),
     builtIn: PERSONAS.map(({ slug, name, color, description }) => ({ slug, name, color, description })),
+    cellCustomers: cellCounts(
+      db
+        .prepare(
+          `SELECT r, f, m, count(*) AS customers FROM "Customer"
+           WHERE shopId = ? AND persona IS NOT NULL AND r IS NOT NULL AND f IS NOT NULL AND m IS NOT NULL GROUP BY r, f, m`,
+        )
+        .all(shopId) as { r: number; f: number; m: number; customers: number }[],
+    ),
   };
 }
 
@@ -37,8 +48,10 @@ export type ParsedCandidate = { ok: true; settings: ShopSettings } | { ok: false
 /**
  * Settings as posted by the form (JSON in the `settings` field) → validated settings,
  * or one message per field path. zod's type messages become words a merchant reads.
+ * `saving`: a custom persona map must also pass the save checks (no cell without a persona,
+ * no rule that never applies, a usable unique slug per persona); a preview may show any map.
  */
-export function parseCandidate(raw: FormDataEntryValue | null): ParsedCandidate {
+export function parseCandidate(raw: FormDataEntryValue | null, { saving = false } = {}): ParsedCandidate {
   if (typeof raw !== "string" || raw.trim() === "") return { ok: false, errors: { settings: "settings are missing" } };
   let input: unknown;
   try {
@@ -47,9 +60,14 @@ export function parseCandidate(raw: FormDataEntryValue | null): ParsedCandidate 
     return { ok: false, errors: { settings: "settings are not valid JSON" } };
   }
   const parsed = parseShopSettings(input);
-  if (parsed.ok) return parsed;
+  const problems = parsed.ok
+    ? saving && parsed.settings.personas.map === "custom"
+      ? personaMapProblems(parsed.settings.personas.rules)
+      : []
+    : parsed.errors;
+  if (parsed.ok && problems.length === 0) return parsed;
   const errors: FieldErrors = {};
-  for (const e of parsed.errors) errors[e.path || "settings"] ??= friendlyMessage(e.message);
+  for (const e of problems) errors[e.path || "settings"] ??= friendlyMessage(e.message);
   return { ok: false, errors };
 }
 

@@ -31,7 +31,8 @@ const intentSchema = z.enum(["preview", "save", "remove", "pause"], { errorMap: 
  * intent=save: validate, store, queue a recompute (write-back follows it).
  * intent=pause: write-back stops until the merchant approves again on the dashboard.
  * intent=remove: pause, and remove persona data from the store (segments=true: the segments too).
- * Invalid settings: 400 with { errors: { "rules.lookbackDays": "…" } }.
+ * Invalid settings: 400 with { errors: { "rules.lookbackDays": "…" } }; a persona map that may not be
+ * saved (cells without a persona, a rule that never applies, a bad or shared slug) is refused the same way.
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop } = await requireMerchant(request);
@@ -49,7 +50,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     pauseWriteback(shop.id, { db });
     return { intent: intent.data, paused: true as const };
   }
-  const candidate = parseCandidate(form.get("settings"));
+  const candidate = parseCandidate(form.get("settings"), { saving: intent.data === "save" });
   if (!candidate.ok) return data({ intent: intent.data, errors: candidate.errors }, { status: 400 });
   if (intent.data === "preview") {
     // On a scoring thread; dropped if the merchant leaves before it is done.
