@@ -276,7 +276,7 @@ export async function closeAdminPages(): Promise<string[]> {
 /**
  * A full-page screenshot of the admin with the whole app visible: the viewport grows to the app's
  * height first (the app scrolls inside its iframe, as in Shopify's admin). Saved as
- * test-results/screenshots/<name>.png; the path is printed.
+ * test/browser/screenshots/<name>.png; the path is printed.
  */
 export async function screenshot({ page, app }: AdminPage, name: string): Promise<string> {
   const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
