@@ -42,12 +42,14 @@ export {
   recencyScoreByEdges,
   scoreByEdges,
   scoreMetrics,
+  scoreRanges,
   type Dimension,
   type DimensionReport,
   type Edges,
   type ScoreBin,
   type ScoreColumns,
   type ScoringReport,
+  type ValueRange,
 } from "./scoring";
 export {
   cellIndex,

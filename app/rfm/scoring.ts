@@ -397,3 +397,46 @@ function dimensionReport(dimension: Dimension, mode: "quantiles" | "edges", edge
     }),
   };
 }
+
+/** Values that earn one score, both ends included; null = unbounded (below the first edge, or "or more"). */
+export interface ValueRange {
+  from: number | null;
+  to: number | null;
+}
+
+/**
+ * What each score 1…5 (index 0 = score 1) means in the dimension's own units — days since
+ * the last order (R), counted orders (F), minor units (M) — from the four edges of a report
+ * or of settings (null or non-finite = no value reaches that score). Metric values are whole
+ * numbers, so "lower ≤ x < upper" is the inclusive range ⌈lower⌉ … ⌈upper⌉ − 1. A score no
+ * value can earn (its edges coincide, or it lies beyond an unreachable edge) is null.
+ */
+export function scoreRanges(dimension: Dimension, edges: readonly (number | null)[]): (ValueRange | null)[] {
+  const finite = edges.map((e) => (e !== null && Number.isFinite(e) ? Math.ceil(e) : null));
+  // Lower bounds from the worst score to the best one's end: F, M ascend with the score, R descends.
+  const range = (from: number | null, next: number | null | undefined, reachable: boolean): ValueRange | null => {
+    if (!reachable) return null;
+    const to = next === undefined || next === null ? null : next - 1;
+    if (from !== null && to !== null && to < from) return null;
+    return { from, to };
+  };
+  if (dimension === "r") {
+    // R5: 0 … e0 − 1 days; R4: e0 … e1 − 1; …; R1: e3 or more. Without edges nobody was in the window.
+    if (finite.every((e) => e === null)) return [null, null, null, null, null];
+    const lows = [0, ...finite]; // R5, R4, R3, R2, R1
+    const out: (ValueRange | null)[] = [];
+    for (let k = 0; k < 5; k++) {
+      const from = lows[k];
+      out.push(range(from, k < 4 ? lows[k + 1] : null, from !== null));
+    }
+    return out.reverse();
+  }
+  // F1 starts at one order; M1 at whatever the lowest spend is.
+  const lows: (number | null)[] = [dimension === "f" ? 1 : null, ...finite];
+  const out: (ValueRange | null)[] = [];
+  for (let k = 0; k < 5; k++) {
+    const reachable = k === 0 || lows[k] !== null;
+    out.push(range(lows[k], k < 4 ? (lows[k + 1] ?? undefined) : null, reachable));
+  }
+  return out;
+}

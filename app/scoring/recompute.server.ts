@@ -25,12 +25,14 @@ import {
   shopDayOf,
   type RulesReport,
 } from "~/rfm";
+import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
 import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { isGuestKey } from "~/rfm/customer-key";
+import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 
 export interface RecomputeDeps {
   db: SqliteDatabase;
@@ -64,6 +66,8 @@ export interface RecomputeSummary {
   timingsMs: { scoring: number; writing: number; phases: RecomputePhases };
   /** Customer rows written (inserted, updated or cleared): 0 on a day nothing changed. */
   customersWritten: number;
+  /** Backdated weekly snapshots computed and stored by this run (install, rule change; 0 otherwise). */
+  backdatedWeeks: number;
 }
 
 /** Milliseconds per phase of a recompute. */
@@ -78,6 +82,8 @@ export interface RecomputePhases {
   customerWrites: number;
   /** The day's snapshot and the recompute time. */
   snapshot: number;
+  /** Backdated weekly snapshots (install, rule change; 0 otherwise): scoring and storing them. */
+  history: number;
 }
 
 export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSummary {
@@ -97,6 +103,12 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const scored = scoreCountedOrders(columns, settings, asOf, { timeZone });
   const { metrics } = scored;
   const t1 = performance.now();
+  // On install and after a rule change: the past year, week by week, from the same columns.
+  const fingerprint = historyFingerprint(db, shopId, settings);
+  const history = historyDue(db, shopId, fingerprint)
+    ? computeHistory(db, shopId, { columns, settings, asOf, timeZone, dayOf, live: scored })
+    : null;
+  const tHistory = performance.now();
 
   // What the table holds: a customer whose stored figures equal the new ones is not written.
   // Dates are compared as the epoch milliseconds recompute writes (anything else rewrites).
@@ -137,6 +149,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     stored[c] = same ? 1 : 2;
   }
   const t2 = performance.now();
+  const historyScoring = tHistory - t1;
 
   // previousPersona and personaSince move only when the persona does (the row's own values
   // are kept otherwise), so an update needs nothing read back.
@@ -254,12 +267,14 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const t3 = performance.now();
   between();
   writeTransaction(db, () => {
+    if (history) storeHistory(db, shopId, today, history, fingerprint);
     deleteSnapshot.run(shopId, today);
     for (const row of scored.report.personas) {
       insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
     }
-    db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, updatedAt = ? WHERE shopId = ?`).run(
+    db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(
       scoredAt,
+      storedScoringEdges(asOfDay, settings.rules.lookbackDays, scored.report.scoring),
       scoredAt,
       shopId,
     );
@@ -284,11 +299,13 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       phases: {
         readAndRules: Math.round(tRead - t0),
         scoring: Math.round(t1 - tRead),
-        compare: Math.round(t2 - t1),
+        compare: Math.round(t2 - tHistory),
         customerWrites: Math.round(t3 - t2),
         snapshot: Math.round(t4 - t3),
+        history: Math.round(historyScoring),
       },
     },
     customersWritten: changedCustomers.length + dropped.length,
+    backdatedWeeks: history?.points.length ?? 0,
   };
 }
