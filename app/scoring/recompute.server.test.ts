@@ -89,6 +89,6 @@ describe("recompute a shop", () => {
     const second = recomputeShop(shopId, { db, store, now });
 
     expect(second.personaChanges).toBe(0);
-    expect(db.prepare(`SELECT sum(customers) n FROM "PersonaSnapshot"`).get()).toEqual({ n: 10 });
+    expect(db.prepare(`SELECT sum(customers) n FROM "PersonaSnapshot" WHERE day = '2026-07-01'`).get()).toEqual({ n: 10 });
   });
 });

@@ -82,7 +82,7 @@ export interface RecomputePhases {
   customerWrites: number;
   /** The day's snapshot and the recompute time. */
   snapshot: number;
-  /** Backdated weekly snapshots (install, rule change; 0 otherwise): scoring and storing them. */
+  /** Scoring the past weeks on install and after a rule change (0 otherwise); their rows are written with the snapshot. */
   history: number;
 }
 
