@@ -6,6 +6,7 @@
  */
 import { PERSONAS, personaRulesFor, validatePersonaMap, type PersonaMapCheck } from "~/rfm";
 import { cellCounts, personaMapProblems } from "~/rfm/persona-map";
+import { shopScoreEdges } from "./edges.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import { disableWriteback, shopSettings, writeShopSettings } from "~/shops/settings.server";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
@@ -20,6 +21,8 @@ export interface SettingsPage {
   builtIn: { slug: string; name: string; color: string; description: string }[];
   /** Scored customers per (R, F, M) cell, in cellIndex order, for the map editor. */
   cellCustomers: number[];
+  /** The edges customers are scored by now (R days, F orders, M minor units), to pre-fill "My own edges"; null before the first scoring. */
+  currentEdges: { r: (number | null)[]; f: (number | null)[]; m: (number | null)[] } | null;
 }
 
 export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPage {
@@ -30,6 +33,7 @@ export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPag
     currency,
     personaCheck: validatePersonaMap(personaRulesFor(settings.personas)),
     builtIn: PERSONAS.map(({ slug, name, color, description }) => ({ slug, name, color, description })),
+    currentEdges: currentEdges(db, shopId),
     cellCustomers: cellCounts(
       db
         .prepare(
@@ -39,6 +43,11 @@ export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPag
         .all(shopId) as { r: number; f: number; m: number; customers: number }[],
     ),
   };
+}
+
+function currentEdges(db: SqliteDatabase, shopId: string): SettingsPage["currentEdges"] {
+  const edges = shopScoreEdges(db, shopId);
+  return edges && { r: edges.r.edges, f: edges.f.edges, m: edges.m.edges };
 }
 
 export type FieldErrors = Record<string, string>;

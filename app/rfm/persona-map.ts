@@ -71,8 +71,14 @@ export function gridFromRules(rules: readonly PersonaRule[]): PersonaGrid {
  * therefore owns its cells outright: none is unreachable and order does not matter. A persona
  * with no cell yields no rule. Empty colour and description are left out.
  */
-export function rulesFromGrid({ personas, cells }: PersonaGrid): PersonaRule[] {
+export function rulesFromGrid(grid: PersonaGrid): PersonaRule[] {
+  return rulesFromGridWithOwners(grid).rules;
+}
+
+/** rulesFromGrid, and for each rule the index of the persona it came from. */
+export function rulesFromGridWithOwners({ personas, cells }: PersonaGrid): { rules: PersonaRule[]; owners: number[] } {
   const rules: PersonaRule[] = [];
+  const owners: number[] = [];
   const covered = new Uint8Array(CELL_COUNT);
   personas.forEach((persona, p) => {
     const free = (r: number, f: number, m: number) => cells[cellIndex(r, f, m)] === p && covered[cellIndex(r, f, m)] === 0;
@@ -98,9 +104,10 @@ export function rulesFromGrid({ personas, cells }: PersonaGrid): PersonaRule[] {
       if (persona.color) rule.color = persona.color;
       if (persona.description) rule.description = persona.description;
       rules.push(rule);
+      owners.push(p);
     }
   });
-  return rules;
+  return { rules, owners };
 }
 
 /** Cells as a merchant reads them: "R5 F1 M1–3", grouped by R and F. */
@@ -140,7 +147,7 @@ export function slugProblem(slug: string | undefined): string | undefined {
 
 interface Identity {
   name: string;
-  slug: string | undefined;
+  slug?: string;
 }
 
 /**

@@ -19,7 +19,9 @@ import { normaliseDomain } from "./shop";
  *                 {type: "location", path}              the app navigated (the admin keeps its own URL in step)
  *                 {type: "toast", message, isError, duration}, {type: "loading", on}, {type: "title", title},
  *                 {type: "adminLink", href}             a shopify://admin/… link was clicked
+ *                 {type: "saveBar", open, save, discard} the contextual save bar (<ui-save-bar>) shown or hidden, its buttons
  *   admin → app   {type: "navigate", href}              a left-nav link was clicked
+ *                 {type: "saveBarAction", action}       the save bar's Save or Discard was clicked
  * Both sides check the other's origin and window.
  */
 
@@ -186,6 +188,12 @@ function adminPage(host: AdminFrameHost, shop: SimShop, iframeSrc: string): stri
   iframe{display:block;border:0;width:100%;height:100%;background:#f1f1f1}
   #loading{position:absolute;top:0;left:0;height:3px;width:0;background:#36fba1;transition:width 2s ease-out,opacity .3s;opacity:0;z-index:2}
   #loading.on{width:85%;opacity:1}
+  #save-bar{position:fixed;top:0;left:0;right:0;height:56px;display:none;align-items:center;gap:12px;padding:0 16px;background:#1a1a1a;color:#fff;z-index:5;font-weight:650}
+  #save-bar.open{display:flex}
+  #save-bar .spacer{flex:1}
+  #save-bar button{height:32px;padding:0 14px;border-radius:8px;border:0;font:inherit;cursor:pointer;background:#303030;color:#fff}
+  #save-bar button.primary{background:#fff;color:#1a1a1a}
+  #save-bar button[disabled]{opacity:.5;cursor:default}
   #toasts{position:fixed;left:50%;bottom:32px;transform:translateX(-50%);display:flex;flex-direction:column;gap:8px;align-items:center;z-index:10}
   .toast{background:#1a1a1a;color:#fff;border-radius:10px;padding:10px 16px;font-weight:550;box-shadow:0 4px 12px rgba(0,0,0,.3);max-width:480px}
   .toast.error{background:#8e1f0b}
@@ -213,6 +221,8 @@ function adminPage(host: AdminFrameHost, shop: SimShop, iframeSrc: string): stri
       sandbox="allow-downloads allow-forms allow-modals allow-popups allow-popups-to-escape-sandbox allow-same-origin allow-scripts allow-top-navigation-by-user-activation"></iframe>
   </main>
 </div>
+<div id="save-bar" role="region" aria-label="Contextual save bar"><svg width="18" height="18" viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="8" fill="none" stroke="#ffb800" stroke-width="2"/><path d="M10 5.5v5.5M10 13.5v1" stroke="#ffb800" stroke-width="2"/></svg><span>Unsaved changes</span><span class="spacer"></span>
+  <button type="button" id="save-bar-discard">Discard</button><button type="button" class="primary" id="save-bar-save">Save</button></div>
 <div id="toasts" aria-live="polite"></div>
 <script>
 (function () {
@@ -232,6 +242,10 @@ function adminPage(host: AdminFrameHost, shop: SimShop, iframeSrc: string): stri
   function navigate(href) {
     post({ type: "navigate", href: href });
   }
+
+  ["save", "discard"].forEach(function (action) {
+    document.getElementById("save-bar-" + action).addEventListener("click", function () { post({ type: "saveBarAction", action: action }); });
+  });
 
   home.addEventListener("click", function (event) {
     event.preventDefault();
@@ -312,6 +326,18 @@ function adminPage(host: AdminFrameHost, shop: SimShop, iframeSrc: string): stri
         break;
       case "adminLink":
         toast("In Shopify's admin this opens " + String(m.href).split("shopify://admin/").join("") + " (not part of the simulator)", false, 4000);
+        break;
+      case "saveBar":
+        var bar = document.getElementById("save-bar");
+        bar.classList.toggle("open", !!m.open);
+        [["save", m.save], ["discard", m.discard]].forEach(function (pair) {
+          var button = document.getElementById("save-bar-" + pair[0]);
+          var spec = pair[1];
+          button.hidden = !spec;
+          if (!spec) return;
+          button.textContent = spec.loading ? spec.label + "…" : spec.label;
+          button.disabled = !!(spec.disabled || spec.loading);
+        });
         break;
       case "title":
         document.title = (m.title ? m.title + " · " : "") + CONFIG.appTitle + " · Shopify admin (simulated)";
@@ -472,7 +498,12 @@ function appBridgeScript(host: AdminFrameHost): string {
       },
       hide: function () {},
     },
-    saveBar: { show: resolved, hide: resolved, toggle: resolved, leaveConfirmation: resolved },
+    saveBar: {
+      show: function (id) { var bar = document.getElementById(id); return bar && bar.show ? bar.show() : resolved(); },
+      hide: function (id) { var bar = document.getElementById(id); return bar && bar.hide ? bar.hide() : resolved(); },
+      toggle: function (id) { var bar = document.getElementById(id); return bar && bar.toggle ? bar.toggle() : resolved(); },
+      leaveConfirmation: resolved,
+    },
     modal: { show: resolved, hide: resolved, toggle: resolved },
     resourcePicker: function () { return Promise.resolve(undefined); },
   };
@@ -544,7 +575,37 @@ function appBridgeScript(host: AdminFrameHost): string {
     toAdmin({ type: "navMenu", items: items });
   }));
   define("ui-title-bar", hidden(function (bar) { toAdmin({ type: "title", title: bar.getAttribute("title") || "" }); }));
-  define("ui-save-bar", hidden(null, { show: resolved, hide: resolved, toggle: resolved }));
+  // The contextual save bar: shown in the admin's top bar with the element's Save (variant="primary") and
+  // Discard buttons; a click there clicks the app's own button. Button state (disabled, loading) follows.
+  var openSaveBar = null;
+  function saveBarButtons(bar) {
+    var buttons = Array.prototype.slice.call(bar.querySelectorAll("button"));
+    var describe = function (b, fallback) {
+      return b ? { label: (b.textContent || "").trim() || fallback, disabled: b.hasAttribute("disabled"), loading: b.hasAttribute("loading") } : null;
+    };
+    return {
+      save: describe(buttons.filter(function (b) { return b.getAttribute("variant") === "primary"; })[0], "Save"),
+      discard: describe(buttons.filter(function (b) { return b.getAttribute("variant") !== "primary"; })[0], "Discard"),
+    };
+  }
+  function reportSaveBar(bar, open) {
+    if (open) openSaveBar = bar; else if (openSaveBar === bar) openSaveBar = null;
+    var buttons = saveBarButtons(bar);
+    toAdmin({ type: "saveBar", open: open, save: buttons.save, discard: buttons.discard });
+  }
+  define("ui-save-bar", hidden(function (bar) { if (openSaveBar === bar) reportSaveBar(bar, true); }, {
+    show: function () { reportSaveBar(this, true); this.dispatchEvent(new Event("show")); return resolved(); },
+    hide: function () { if (openSaveBar === this) { reportSaveBar(this, false); this.dispatchEvent(new Event("hide")); } return resolved(); },
+    toggle: function () { return openSaveBar === this ? this.hide() : this.show(); },
+  }));
+  // A page the admin no longer shows has no save bar.
+  window.addEventListener("pagehide", function () { if (openSaveBar) reportSaveBar(openSaveBar, false); });
+  inbox.saveBarAction = function (m) {
+    if (!openSaveBar) return;
+    var buttons = Array.prototype.slice.call(openSaveBar.querySelectorAll("button"));
+    var target = buttons.filter(function (b) { return (b.getAttribute("variant") === "primary") === (m.action === "save"); })[0];
+    if (target && !target.hasAttribute("disabled")) target.click();
+  };
   define("ui-modal", hidden(null, { show: resolved, hide: resolved, toggle: resolved }));
 
   // shopify://admin/… links open admin pages; the simulated admin has none, so it says what would open.

@@ -73,7 +73,7 @@ describe("settings", () => {
     const days = app.getByLabel("Days", { exact: true });
     await days.fill("0");
     await app.getByRole("button", { name: "Save", exact: true }).click();
-    const message = app.getByText("lookback window is at least 1 day (null = all time)");
+    const message = app.getByText("the lookback window is at least 1 day; to count every order, choose All time");
     await message.waitFor();
     await appSettled(app);
     await screenshot(admin, "settings-invalid");
@@ -87,6 +87,8 @@ describe("settings", () => {
         .join(" | "),
     );
     expect(description).toContain("lookback window is at least 1 day");
+    // A refused save puts the field in focus, in view.
+    expect(await days.evaluate((input) => document.activeElement === input)).toBe(true);
     expect(await app.getByText("Please fix 1 field").isVisible()).toBe(true);
     expect(await storedSettings(shopId)).toBe(before);
     expect(await queuedRecomputes(shopId)).toBe(recomputes);

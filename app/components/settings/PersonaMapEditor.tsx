@@ -1,187 +1,300 @@
 /**
- * The persona map as an ordered rule list (first match wins): rename, recolour, change
- * score ranges, reorder, add and remove rules. The completeness check over the 125
- * score cells runs as you type (validatePersonaMap from app/rfm): gaps become "Others",
- * rules that earlier rules shadow never apply.
+ * The persona map as a map: for each spend score (M1–M5) a grid of recency (rows) by frequency
+ * (columns), 125 cells in all, each showing its persona and how many customers are in it now.
+ * The merchant picks a persona and clicks cells to give them to it. Personas are named and
+ * coloured in the list below; slugs (what tags and segments are named after) sit in "Advanced".
+ * The checks are the server's own (app/rfm/persona-map.ts): a cell without a persona or a persona
+ * without a cell keeps the map from being saved.
  */
-import { Banner, BlockStack, Button, Card, InlineGrid, InlineStack, List, Select, Text, TextField } from "@shopify/polaris";
-import { useMemo } from "react";
-import { DEFAULT_PERSONA_RULES, validatePersonaMap, type Cell } from "~/rfm";
+import { Banner, BlockStack, Box, Button, Card, Checkbox, Collapsible, InlineGrid, InlineStack, Text, TextField } from "@shopify/polaris";
+import { useMemo, useState } from "react";
+import { cellIndex, DEFAULT_PERSONA_RULES, slugify } from "~/rfm";
 import { Swatch } from "../PersonaLabel";
-import { ruleFormFrom, ruleId, rulesFromForm, type Range, type RuleForm } from "./form-model";
+import { formatNumber } from "../format";
+import { mapFormFromRules, newPersona, type MapForm, type PersonaForm } from "./form-model";
 import type { FieldError } from "./sections";
 
-const SCORES = [1, 2, 3, 4, 5].map((s) => ({ label: String(s), value: String(s) }));
-
-/** Gap cells as a merchant reads them: "R5 F1 M1–3", grouped by R and F. */
-export function describeCells(cells: readonly Cell[]): string[] {
-  const groups = new Map<string, number[]>();
-  for (const c of cells) {
-    const key = `R${c.r} F${c.f}`;
-    groups.set(key, [...(groups.get(key) ?? []), c.m]);
-  }
-  return [...groups].map(([key, ms]) => {
-    ms.sort((a, b) => a - b);
-    const runs: string[] = [];
-    let start = ms[0];
-    for (let i = 1; i <= ms.length; i++) {
-      if (i === ms.length || ms[i] !== ms[i - 1] + 1) {
-        runs.push(start === ms[i - 1] ? `${start}` : `${start}–${ms[i - 1]}`);
-        start = ms[i];
-      }
-    }
-    return `${key} M${runs.join(", ")}`;
-  });
-}
+const SCORES = [1, 2, 3, 4, 5] as const;
+const safeColor = (c: string) => (/^#[0-9a-f]{6}$/i.test(c) ? c : "#BDBDBD");
 
 export function PersonaMapEditor({
-  rules,
+  map,
   onChange,
   error,
+  cellCustomers,
+  locale,
 }: {
-  rules: RuleForm[];
-  onChange: (rules: RuleForm[]) => void;
+  map: MapForm;
+  onChange: (map: MapForm) => void;
   error: FieldError;
+  /** Customers per cell now, in cellIndex order. */
+  cellCustomers: readonly number[];
+  locale: string;
 }) {
-  const check = useMemo(() => validatePersonaMap(rulesFromForm(rules)), [rules]);
-  const update = (i: number, patch: Partial<RuleForm>) => onChange(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
-  const move = (i: number, by: number) => {
-    const next = [...rules];
-    const [rule] = next.splice(i, 1);
-    next.splice(i + by, 0, rule);
-    onChange(next);
+  const [m, setM] = useState<number>(5);
+  const [brush, setBrush] = useState<string | null>(map.personas[0]?.id ?? null);
+  const [allM, setAllM] = useState(false);
+  const [advanced, setAdvanced] = useState(false);
+  const byId = useMemo(() => new Map(map.personas.map((p) => [p.id, p])), [map.personas]);
+  const stats = useMemo(() => {
+    const out = new Map<string, { cells: number; customers: number }>();
+    map.cells.forEach((id, i) => {
+      if (id === null) return;
+      const s = out.get(id) ?? { cells: 0, customers: 0 };
+      s.cells += 1;
+      s.customers += cellCustomers[i] ?? 0;
+      out.set(id, s);
+    });
+    return out;
+  }, [map.cells, cellCustomers]);
+  const brushPersona = brush ? byId.get(brush) : undefined;
+  const slugErrors = map.personas.some((p) => error(`personas.${p.id}.slug`) || error(`personas.${p.id}.description`));
+
+  const paint = (r: number, f: number) => {
+    if (!brushPersona) return;
+    const targets = new Set((allM ? SCORES : [m]).map((mm) => cellIndex(r, f, mm)));
+    onChange({ ...map, cells: map.cells.map((id, i) => (targets.has(i) ? brushPersona.id : id)) });
   };
-  const rangeSelect = (i: number, dim: "r" | "f" | "m", label: string) => {
-    const [lo, hi] = rules[i][dim];
-    const set = (range: Range) => update(i, { [dim]: range });
-    return (
-      <BlockStack gap="100">
-        <Text as="span" variant="bodySm">
-          {label}
-        </Text>
-        <InlineStack gap="100" blockAlign="center" wrap={false}>
-          <Select label={`${label} from`} labelHidden options={SCORES} value={String(lo)} onChange={(v) => set([Number(v), hi])} />
-          <Text as="span">–</Text>
-          <Select label={`${label} to`} labelHidden options={SCORES} value={String(hi)} onChange={(v) => set([lo, Number(v)])} />
-        </InlineStack>
-        {error(`personas.rules.${i}.${dim}`) && (
-          <Text as="span" tone="critical" variant="bodySm">
-            {error(`personas.rules.${i}.${dim}`)}
-          </Text>
-        )}
-      </BlockStack>
-    );
+  const update = (id: string, patch: Partial<PersonaForm>) =>
+    onChange({
+      ...map,
+      personas: map.personas.map((p) => {
+        if (p.id !== id) return p;
+        const next = { ...p, ...patch };
+        // A new persona's slug follows its name until the merchant types a slug of their own.
+        if (patch.name !== undefined && p.slugFollowsName) next.slug = slugify(patch.name);
+        if (patch.slug !== undefined) next.slugFollowsName = false;
+        return next;
+      }),
+    });
+  const remove = (id: string) => {
+    onChange({ ...map, personas: map.personas.filter((p) => p.id !== id), cells: map.cells.map((c) => (c === id ? null : c)) });
+    if (brush === id) setBrush(null);
+  };
+  const add = () => {
+    const persona = newPersona(map);
+    onChange({ ...map, personas: [...map.personas, persona] });
+    setBrush(persona.id);
+  };
+  const reset = () => {
+    const fresh = mapFormFromRules(DEFAULT_PERSONA_RULES);
+    onChange(fresh);
+    setBrush(fresh.personas[0].id);
   };
 
+  const mapError = error("personas.map");
+  const empty = map.cells.filter((c) => c === null).length;
   return (
     <BlockStack gap="400">
-      {check.complete ? (
-        <Banner tone="success" title="Every one of the 125 score cells has a persona" />
-      ) : (
-        <Banner tone="warning" title={`${check.gaps.length} of 125 score cells have no persona`}>
-          <BlockStack gap="100">
-            <Text as="p">Customers in these cells become “Others”. Widen a rule or add one to cover them:</Text>
-            <Text as="p" variant="bodySm">
-              {describeCells(check.gaps).join(" · ")}
-            </Text>
-          </BlockStack>
-        </Banner>
-      )}
-      {check.unreachable.length > 0 && (
-        <Banner tone="warning" title="Some rules never apply">
-          <List>
-            {check.unreachable.map((u) => (
-              <List.Item key={u.rule}>
-                Rule {u.rule + 1} ({u.name}): earlier rules already take all of its cells. Move it up or narrow those rules.
-              </List.Item>
+      {mapError ? (
+        <div tabIndex={-1} data-field-error="personas.map">
+          <Banner tone="critical" title="This map can't be saved yet">
+            <Text as="p">{mapError}</Text>
+          </Banner>
+        </div>
+      ) : empty === 0 ? (
+        <Banner tone="success" title="Every one of the 125 cells has a persona" />
+      ) : null}
+      <Card>
+        <BlockStack gap="300">
+          <Text as="h3" variant="headingSm">
+            Give cells to a persona
+          </Text>
+          <Text as="p" tone="subdued">
+            Pick a persona, then click the cells it should hold. Rows are recency (R5: bought most recently), columns frequency
+            (F5: most orders); each spend score M1–M5 has its own grid.
+          </Text>
+          <div role="group" aria-label="Persona to give cells to" style={{ display: "flex", flexWrap: "wrap", gap: 6 }}>
+            {map.personas.map((p) => (
+              <button
+                key={p.id}
+                type="button"
+                aria-pressed={brush === p.id}
+                onClick={() => setBrush(p.id)}
+                style={{
+                  display: "inline-flex",
+                  alignItems: "center",
+                  gap: 6,
+                  padding: "4px 10px",
+                  borderRadius: 8,
+                  cursor: "pointer",
+                  font: "inherit",
+                  border: brush === p.id ? "2px solid #303030" : "1px solid #c9c9c9",
+                  background: brush === p.id ? "#f1f1f1" : "#fff",
+                }}
+              >
+                <Swatch color={safeColor(p.color)} size={12} />
+                {p.name || "Unnamed persona"}
+              </button>
             ))}
-          </List>
-        </Banner>
-      )}
-      {error("personas.rules") && <Banner tone="critical">{error("personas.rules")}</Banner>}
-      {rules.map((rule, i) => (
-        <Card key={rule.id}>
-          <BlockStack gap="300">
-            <InlineStack align="space-between" blockAlign="center">
-              <InlineStack gap="200" blockAlign="center">
-                <Swatch color={/^#[0-9a-f]{6}$/i.test(rule.color) ? rule.color : "#BDBDBD"} size={14} />
-                <Text as="h3" variant="headingSm">
-                  {`${i + 1}. ${rule.name || "Unnamed persona"}`}
-                </Text>
-              </InlineStack>
-              <InlineStack gap="100">
-                <Button size="slim" disabled={i === 0} onClick={() => move(i, -1)} accessibilityLabel={`Move ${rule.name} up`}>
-                  ↑
+          </div>
+          <InlineStack gap="300" blockAlign="center">
+            <div role="group" aria-label="Spend score" style={{ display: "flex", gap: 4 }}>
+              {SCORES.map((s) => (
+                <Button key={s} size="slim" pressed={m === s} onClick={() => setM(s)} accessibilityLabel={`Spend score M${s}`}>
+                  {`M${s}`}
                 </Button>
-                <Button
-                  size="slim"
-                  disabled={i === rules.length - 1}
-                  onClick={() => move(i, 1)}
-                  accessibilityLabel={`Move ${rule.name} down`}
-                >
-                  ↓
-                </Button>
-                <Button size="slim" tone="critical" variant="plain" onClick={() => onChange(rules.filter((_, j) => j !== i))}>
-                  Remove
-                </Button>
-              </InlineStack>
-            </InlineStack>
-            <InlineGrid columns={{ xs: 1, md: 3 }} gap="300">
-              <TextField
-                label="Name"
-                value={rule.name}
-                onChange={(name) => update(i, { name })}
-                error={error(`personas.rules.${i}.name`)}
-                autoComplete="off"
-              />
-              <TextField
-                label="Slug"
-                value={rule.slug}
-                onChange={(slug) => update(i, { slug })}
-                error={error(`personas.rules.${i}.slug`)}
-                helpText="Used in tags; keep it when renaming."
-                autoComplete="off"
-              />
-              <TextField
-                label="Colour"
-                value={rule.color}
-                onChange={(color) => update(i, { color })}
-                error={error(`personas.rules.${i}.color`)}
-                autoComplete="off"
-                connectedRight={
-                  <input
-                    type="color"
-                    aria-label={`Pick a colour for ${rule.name}`}
-                    value={/^#[0-9a-f]{6}$/i.test(rule.color) ? rule.color : "#bdbdbd"}
-                    onChange={(e) => update(i, { color: e.target.value })}
-                    style={{ width: 40, height: 32, border: "none", background: "none", padding: 0 }}
+              ))}
+            </div>
+            <Checkbox label="Change all five spend scores at once" checked={allM} onChange={setAllM} />
+          </InlineStack>
+          <div style={{ overflowX: "auto" }}>
+            <table aria-label={`Personas by recency and frequency, spend score M${m}`} style={{ borderCollapse: "separate", borderSpacing: 4, width: "100%", tableLayout: "fixed" }}>
+              <thead>
+                <tr>
+                  <th scope="col" style={{ width: 48 }}>
+                    <Text as="span" variant="bodySm" tone="subdued">{`M${m}`}</Text>
+                  </th>
+                  {SCORES.map((f) => (
+                    <th key={f} scope="col">
+                      <Text as="span" variant="bodySm">{`F${f}`}</Text>
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {[5, 4, 3, 2, 1].map((r) => (
+                  <tr key={r}>
+                    <th scope="row">
+                      <Text as="span" variant="bodySm">{`R${r}`}</Text>
+                    </th>
+                    {SCORES.map((f) => {
+                      const i = cellIndex(r, f, m);
+                      const persona = map.cells[i] ? byId.get(map.cells[i]!) : undefined;
+                      const customers = cellCustomers[i] ?? 0;
+                      const label = `R${r} F${f} M${m}: ${persona ? persona.name || "Unnamed persona" : "no persona"}, ${formatNumber(customers, locale)} ${customers === 1 ? "customer" : "customers"}`;
+                      return (
+                        <td key={f} style={{ padding: 0 }}>
+                          <button
+                            type="button"
+                            data-cell={`R${r} F${f} M${m}`}
+                            aria-label={brushPersona ? `${label}. Give to ${brushPersona.name}` : label}
+                            title={label}
+                            onClick={() => paint(r, f)}
+                            style={{
+                              width: "100%",
+                              minHeight: 52,
+                              textAlign: "left",
+                              padding: "4px 6px",
+                              borderRadius: 8,
+                              cursor: brushPersona ? "pointer" : "default",
+                              font: "inherit",
+                              background: "#fff",
+                              border: persona ? "1px solid #d4d4d4" : "2px dashed #c70a24",
+                              borderLeft: persona ? `6px solid ${safeColor(persona.color)}` : "2px dashed #c70a24",
+                            }}
+                          >
+                            <span style={{ display: "block", fontSize: 12, lineHeight: "16px", fontWeight: 600, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+                              {persona ? persona.name || "Unnamed persona" : "No persona"}
+                            </span>
+                            <span style={{ display: "block", fontSize: 12, lineHeight: "16px", color: "#616161" }}>{formatNumber(customers, locale)}</span>
+                          </button>
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Text as="p" variant="bodySm" tone="subdued">
+            Each cell shows its persona and how many customers have those scores now.
+          </Text>
+        </BlockStack>
+      </Card>
+      <Card>
+        <BlockStack gap="300">
+          <Text as="h3" variant="headingSm">
+            Personas
+          </Text>
+          {map.personas.map((p) => {
+            const s = stats.get(p.id) ?? { cells: 0, customers: 0 };
+            const cellsError = error(`personas.${p.id}.cells`);
+            return (
+              <BlockStack key={p.id} gap="100">
+                <InlineGrid columns={{ xs: 1, md: "2fr 1fr auto" }} gap="200" alignItems="end">
+                  <TextField
+                    label="Name"
+                    value={p.name}
+                    onChange={(name) => update(p.id, { name })}
+                    error={error(`personas.${p.id}.name`)}
+                    autoComplete="off"
+                    prefix={<Swatch color={safeColor(p.color)} size={12} />}
+                    helpText={`${s.cells} of 125 cells · ${formatNumber(s.customers, locale)} customers now`}
                   />
-                }
-              />
-            </InlineGrid>
-            <InlineGrid columns={3} gap="300">
-              {rangeSelect(i, "r", "Recency")}
-              {rangeSelect(i, "f", "Frequency")}
-              {rangeSelect(i, "m", "Monetary")}
-            </InlineGrid>
-          </BlockStack>
-        </Card>
-      ))}
-      <InlineStack gap="200">
-        <Button
-          onClick={() =>
-            onChange([
-              ...rules,
-              { id: ruleId(), name: "New persona", slug: "", color: "#6C5CE7", description: "", r: [1, 5], f: [1, 5], m: [1, 5] },
-            ])
-          }
-        >
-          Add rule
-        </Button>
-        <Button variant="plain" onClick={() => onChange(DEFAULT_PERSONA_RULES.map(ruleFormFrom))}>
-          Reset to the default map
-        </Button>
-      </InlineStack>
+                  <TextField
+                    label="Colour"
+                    value={p.color}
+                    onChange={(color) => update(p.id, { color })}
+                    error={error(`personas.${p.id}.color`)}
+                    autoComplete="off"
+                    connectedRight={
+                      <input
+                        type="color"
+                        aria-label={`Pick a colour for ${p.name}`}
+                        value={safeColor(p.color).toLowerCase()}
+                        onChange={(e) => update(p.id, { color: e.target.value })}
+                        style={{ width: 40, height: 32, border: "none", background: "none", padding: 0 }}
+                      />
+                    }
+                  />
+                  <Box paddingBlockEnd="100">
+                    <Button variant="plain" tone="critical" onClick={() => remove(p.id)} accessibilityLabel={`Remove ${p.name}`}>
+                      Remove
+                    </Button>
+                  </Box>
+                </InlineGrid>
+                {cellsError && (
+                  <div tabIndex={-1} data-field-error={`personas.${p.id}.cells`}>
+                    <Text as="p" tone="critical">
+                      {cellsError}
+                    </Text>
+                  </div>
+                )}
+              </BlockStack>
+            );
+          })}
+          <InlineStack gap="200">
+            <Button onClick={add}>Add persona</Button>
+            <Button variant="plain" onClick={reset}>
+              Reset to the default map
+            </Button>
+          </InlineStack>
+        </BlockStack>
+      </Card>
+      <Card>
+        <BlockStack gap="200">
+          <Button variant="plain" disclosure={advanced || slugErrors ? "up" : "down"} ariaExpanded={advanced || slugErrors} ariaControls="persona-advanced" onClick={() => setAdvanced(!advanced)}>
+            Advanced: slugs and descriptions
+          </Button>
+          <Collapsible id="persona-advanced" open={advanced || slugErrors} transition={false}>
+            <BlockStack gap="300">
+              <Text as="p" tone="subdued">
+                A persona's slug names its tag, metafield value and segment in your store. Keep it when you rename a persona, so
+                customers and segments follow.
+              </Text>
+              {map.personas.map((p) => (
+                <InlineGrid key={p.id} columns={{ xs: 1, md: 2 }} gap="200">
+                  <TextField
+                    label={`Slug of ${p.name || "this persona"}`}
+                    value={p.slug}
+                    onChange={(slug) => update(p.id, { slug })}
+                    error={error(`personas.${p.id}.slug`)}
+                    autoComplete="off"
+                  />
+                  <TextField
+                    label={`Description of ${p.name || "this persona"}`}
+                    value={p.description}
+                    onChange={(description) => update(p.id, { description })}
+                    error={error(`personas.${p.id}.description`)}
+                    autoComplete="off"
+                  />
+                </InlineGrid>
+              ))}
+            </BlockStack>
+          </Collapsible>
+        </BlockStack>
+      </Card>
     </BlockStack>
   );
 }

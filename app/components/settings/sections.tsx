@@ -1,5 +1,6 @@
 /** The settings form's sections: what counts, how scores are cut, write-back. */
-import { BlockStack, Card, Checkbox, ChoiceList, FormLayout, InlineGrid, Text, TextField } from "@shopify/polaris";
+import { BlockStack, Button, Card, Checkbox, ChoiceList, Collapsible, FormLayout, InlineGrid, Text, TextField } from "@shopify/polaris";
+import { useState } from "react";
 import { currencyExponent } from "~/money";
 import type { SettingsForm } from "./form-model";
 
@@ -89,10 +90,26 @@ export function CountingRulesSection({ value, onChange, error }: SectionProps<"r
   );
 }
 
+/** Each edge is where a score starts, said the way a merchant would. */
 const DIMENSIONS = [
-  { dim: "r", title: "Recency (days since last order)", help: "Fewer days is better: below the first edge scores 5." },
-  { dim: "f", title: "Frequency (counted orders)", help: "Below the first edge scores 1, at or above the last scores 5." },
-  { dim: "m", title: "Monetary (spend)", help: "Below the first edge scores 1, at or above the last scores 5." },
+  {
+    dim: "r",
+    title: "Recency: days since the last order",
+    labels: ["R5: ordered within the last … days", "R4: within the last … days", "R3: within the last … days", "R2: within the last … days"],
+    help: "Longer ago than the last of these: R1.",
+  },
+  {
+    dim: "f",
+    title: "Frequency: counted orders",
+    labels: ["F2: at least … orders", "F3: at least … orders", "F4: at least … orders", "F5: at least … orders"],
+    help: "Fewer orders than for F2: F1.",
+  },
+  {
+    dim: "m",
+    title: "Spend: counted spend per customer",
+    labels: ["M2: spent at least", "M3: spent at least", "M4: spent at least", "M5: spent at least"],
+    help: "Less than for M2: M1.",
+  },
 ] as const;
 
 export function ScoringSection({
@@ -116,13 +133,17 @@ export function ScoringSection({
               value: "quantiles",
               helpText: "Fifths of your customers in the lookback window; equal values always share a score.",
             },
-            { label: "My own edges", value: "edges", helpText: "Four thresholds per dimension; a value x scores where lower ≤ x < upper." },
+            {
+              label: "My own edges",
+              value: "edges",
+              helpText: "You say where each score starts; filled in with the edges your customers are scored by now.",
+            },
           ]}
           selected={[value.mode]}
           onChange={([v]) => set("mode")(v as "quantiles" | "edges")}
         />
         {value.mode === "edges" &&
-          DIMENSIONS.map(({ dim, title, help }) => (
+          DIMENSIONS.map(({ dim, title, labels, help }) => (
             <BlockStack gap="200" key={dim}>
               <Text as="h3" variant="headingSm">
                 {title}
@@ -131,11 +152,12 @@ export function ScoringSection({
                 {value.edges[dim].map((edge, i) => (
                   <TextField
                     key={i}
-                    label={`Edge ${i + 1}`}
+                    label={labels[i]}
                     type="number"
                     value={edge}
                     onChange={setEdge(dim, i)}
                     prefix={dim === "m" ? currency : undefined}
+                    suffix={dim === "r" ? "days" : dim === "f" ? "orders" : undefined}
                     error={error(`scoring.edges.${dim}.${i}`)}
                     step={dim === "m" ? 1 / 10 ** currencyExponent(currency) : 1}
                     autoComplete="off"
@@ -160,7 +182,7 @@ export function ScoringSection({
         )}
         <Checkbox
           label="Also compute a weighted FM score"
-          helpText="round((wF·F + wM·M) / (wF + wM)), written next to R, F and M."
+          helpText="One score from 1 to 5 that mixes frequency and spend by the weights below, written next to R, F and M."
           checked={value.composite}
           onChange={set("composite")}
         />
@@ -190,6 +212,8 @@ export function ScoringSection({
 }
 
 export function WritebackSection({ value, onChange, error }: SectionProps<"writeback">) {
+  const [advanced, setAdvanced] = useState(false);
+  const advancedOpen = advanced || Boolean(error("writeback.tagPrefix") || error("writeback.metafieldNamespace"));
   const set = <F extends keyof SettingsForm["writeback"]>(field: F) => (v: SettingsForm["writeback"][F]) =>
     onChange({ ...value, [field]: v });
   return (
@@ -201,22 +225,35 @@ export function WritebackSection({ value, onChange, error }: SectionProps<"write
           checked={value.enabled}
           onChange={set("enabled")}
         />
-        <FormLayout>
-          <TextField
-            label="Tag prefix"
-            value={value.tagPrefix}
-            onChange={set("tagPrefix")}
-            error={error("writeback.tagPrefix")}
-            helpText={`Customers get tags like “${value.tagPrefix}champions”.`}
-            autoComplete="off"
-          />
-        </FormLayout>
-        <Checkbox
-          label="Also tag score details"
-          helpText={`Adds tags such as “${value.tagPrefix}r5” and “${value.tagPrefix}score:545”. Tags are shared with other apps: keep this off unless you use them.`}
-          checked={value.extraTags}
-          onChange={set("extraTags")}
-        />
+        <Button
+          variant="plain"
+          disclosure={advancedOpen ? "up" : "down"}
+          ariaExpanded={advancedOpen}
+          ariaControls="writeback-advanced"
+          onClick={() => setAdvanced(!advanced)}
+        >
+          Advanced: tag names
+        </Button>
+        <Collapsible id="writeback-advanced" open={advancedOpen} transition={false}>
+          <BlockStack gap="300">
+            <FormLayout>
+              <TextField
+                label="Tag prefix"
+                value={value.tagPrefix}
+                onChange={set("tagPrefix")}
+                error={error("writeback.tagPrefix")}
+                helpText={`Customers get tags like “${value.tagPrefix}champions”.`}
+                autoComplete="off"
+              />
+            </FormLayout>
+            <Checkbox
+              label="Also tag score details"
+              helpText={`Adds tags such as “${value.tagPrefix}r5” and “${value.tagPrefix}score:545”. Tags are shared with other apps: keep this off unless you use them.`}
+              checked={value.extraTags}
+              onChange={set("extraTags")}
+            />
+          </BlockStack>
+        </Collapsible>
       </BlockStack>
     </Card>
   );
