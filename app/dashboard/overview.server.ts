@@ -13,6 +13,7 @@ import type { GridAxes } from "./grid-axes";
 import { adapterFor } from "~/platforms/registry.server";
 import { listDataRequests, type DataRequestSummary } from "~/privacy/data-requests.server";
 import { isoOrNull } from "./request.server";
+import { backdatedThrough } from "~/scoring/history.server";
 import { writeConsent, type WriteConsentState } from "~/shops/write-consent.server";
 
 export { GRID_AXES, type GridAxes } from "./grid-axes";
@@ -33,6 +34,8 @@ export interface PersonaOverview {
 export interface TrendData {
   /** Snapshot days, oldest first ("YYYY-MM-DD"). */
   days: string[];
+  /** Days up to this one were computed from order history under today's rules (install, rule change); null when none were. */
+  backdatedThrough: string | null;
   series: { slug: string; name: string; color: string; values: number[] }[];
 }
 
@@ -108,7 +111,7 @@ export interface DashboardData {
 
 export interface DashboardOptions {
   grid?: GridAxes;
-  /** How many days of snapshots the trend shows, ending at the latest snapshot. */
+  /** How many days of snapshots the trend shows, ending at the latest snapshot: a year, as backdated on install. */
   trendDays?: number;
 }
 
@@ -120,7 +123,7 @@ const DIMENSIONS: Record<GridAxes, { rowDim: "r" | "f"; colDim: "f" | "m" }> = {
 
 export function getDashboard(db: SqliteDatabase, shopId: string, options: DashboardOptions = {}): DashboardData {
   const axes = options.grid ?? "rf";
-  const trendDays = options.trendDays ?? 90;
+  const trendDays = options.trendDays ?? 364;
   const settings = shopSettings(db, shopId);
   const currency = (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string) ?? "USD";
 
@@ -227,7 +230,7 @@ function trendData(
   trendDays: number,
   catalog: { slug: string; name: string; color: string }[],
 ): TrendData {
-  if (!latestDay) return { days: [], series: [] };
+  if (!latestDay) return { days: [], series: [], backdatedThrough: null };
   const rows = db
     .prepare(
       `SELECT day, persona, customers FROM "PersonaSnapshot" WHERE shopId = ? AND day >= ? ORDER BY day`,
@@ -244,7 +247,8 @@ function trendData(
   const series = catalog
     .filter((p) => values.get(p.slug)?.some((n) => n > 0))
     .map((p) => ({ slug: p.slug, name: p.name, color: p.color, values: values.get(p.slug)! }));
-  return { days, series };
+  const through = backdatedThrough(db, shopId);
+  return { days, series, backdatedThrough: through !== null && days.length > 0 && through >= days[0] ? through : null };
 }
 
 function gridData(

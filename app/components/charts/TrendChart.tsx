@@ -20,6 +20,8 @@ export interface TrendChartProps {
   locale: string;
   /** What the chart shows, for screen readers. */
   label: string;
+  /** Days up to this one were computed from order history under today's rules: drawn dashed on a shaded band, and said below. */
+  backdatedThrough?: string | null;
 }
 
 const W = 640;
@@ -38,7 +40,7 @@ export function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
-export function TrendChart({ days, series, locale, label }: TrendChartProps) {
+export function TrendChart({ days, series, locale, label, backdatedThrough = null }: TrendChartProps) {
   const max = Math.max(0, ...series.flatMap((s) => s.values));
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1] || 1;
@@ -51,11 +53,28 @@ export function TrendChart({ days, series, locale, label }: TrendChartProps) {
   const y = (v: number) => PAD.top + innerH - (v / top) * innerH;
   const labelDays = days.length <= 2 ? days.map((_, i) => i) : [0, Math.floor((days.length - 1) / 2), days.length - 1];
   const text = { fill: "var(--p-color-text-secondary)", fontSize: 11, fontFamily: "var(--p-font-family-sans)" };
+  // Index of the last backdated day (−1: none); that part of each line is dashed, the rest solid.
+  const lastBackdated = backdatedThrough === null ? -1 : days.findLastIndex((d) => d <= backdatedThrough);
+  const line = (values: number[], from: number, to: number) =>
+    values
+      .slice(from, to + 1)
+      .map((v, i) => `${x(from + i).toFixed(1)},${y(v).toFixed(1)}`)
+      .join(" ");
 
   return (
     <BlockStack gap="300">
       <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={label} style={{ display: "block" }}>
         <title>{label}</title>
+        {lastBackdated >= 0 && (
+          <rect
+            data-backdated
+            x={x(0)}
+            y={PAD.top}
+            width={Math.max(0, x(lastBackdated) - x(0))}
+            height={innerH}
+            style={{ fill: "var(--p-color-bg-surface-secondary)" }}
+          />
+        )}
         {ticks.map((t) => (
           <g key={t}>
             <line
@@ -87,16 +106,30 @@ export function TrendChart({ days, series, locale, label }: TrendChartProps) {
               <title>{`${s.name}: ${formatNumber(s.values[0], locale)}`}</title>
             </circle>
           ) : (
-            <polyline
-              key={s.slug}
-              points={s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}
-              style={{ fill: "none", stroke: s.color, strokeWidth: 2, strokeLinejoin: "round", strokeLinecap: "round" }}
-            >
+            <g key={s.slug} data-series={s.slug}>
+              {lastBackdated >= 0 && (
+                <polyline
+                  data-backdated
+                  points={line(s.values, 0, Math.min(lastBackdated + 1, days.length - 1))}
+                  style={{ fill: "none", stroke: s.color, strokeWidth: 2, strokeDasharray: "4 3", strokeLinejoin: "round" }}
+                />
+              )}
+              {lastBackdated + 1 < days.length - 1 && (
+                <polyline
+                  points={line(s.values, lastBackdated + 1, days.length - 1)}
+                  style={{ fill: "none", stroke: s.color, strokeWidth: 2, strokeLinejoin: "round", strokeLinecap: "round" }}
+                />
+              )}
               <title>{`${s.name}: ${formatNumber(s.values[s.values.length - 1], locale)} on ${formatDate(days[days.length - 1], locale)}`}</title>
-            </polyline>
+            </g>
           ),
         )}
       </svg>
+      {lastBackdated >= 0 && (
+        <Text as="p" variant="bodySm" tone="subdued">
+          {`Dashed, up to ${formatDate(days[lastBackdated], locale)}: computed from order history under today's rules, one point a week. After that: each day's scoring.`}
+        </Text>
+      )}
       <InlineStack gap="300" wrap>
         {series.map((s) => (
           <InlineStack key={s.slug} gap="100" blockAlign="center">

@@ -112,7 +112,8 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
                   days={data.trend.days}
                   series={data.trend.series}
                   locale={locale}
-                  label="Customers per persona, one point per daily snapshot"
+                  label={data.trend.backdatedThrough ? "Customers per persona over the past year: weekly from order history, then daily" : "Customers per persona, one point per daily snapshot"}
+                  backdatedThrough={data.trend.backdatedThrough}
                 />
               ) : (
                 <Text as="p" tone="subdued">
