@@ -199,6 +199,22 @@ export interface StoreConnection {
   disconnect(shop: ShopRef, ctx: Pick<PlatformContext, "db" | "now">): Promise<{ problems: string[]; nextUrl: string }>;
 }
 
+/** A link into the store's admin, with what it opens in the merchant's words. */
+export interface AdminLink {
+  url: string;
+  label: string;
+}
+
+/** Where a merchant acts on a persona in the store's own admin. */
+export interface PersonaAdminActions {
+  /** The persona's customers there (a saved segment, or the customer list filtered by the persona); null until write-back put them there. */
+  customers: (AdminLink & { what: string }) | null;
+  /** Starting a discount for those customers, with the steps; null where the store cannot target them. */
+  discount: (AdminLink & { steps: string[] }) | null;
+  /** The app's own "persona changed" automation trigger: its name, where to build on it, the steps; null where there is none. */
+  automation: (AdminLink & { trigger: string; steps: string[] }) | null;
+}
+
 export interface StoreAdapter {
   readonly platform: Platform;
   /** Present for platforms whose stores are connected from the app (not installed from their admin). */
@@ -213,4 +229,6 @@ export interface StoreAdapter {
    * inside the delivery's transaction. "ignored" when the operation is not one we wait for.
    */
   operationFinished?(ctx: Pick<PlatformContext, "db" | "queue">, shopId: string, payload: unknown): "processed" | "ignored";
+  /** Where the merchant acts on a persona in the store's admin (its segment or filtered customer list, a discount, automation). */
+  personaActions?(db: SqliteDatabase, shop: Pick<ShopRef, "id" | "domain">, persona: { slug: string; name: string }): PersonaAdminActions;
 }

@@ -9,6 +9,7 @@ import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 import { adapterFor } from "~/platforms/registry.server";
 import { personaInStore } from "~/writeback/status.server";
+import { backdatedThrough } from "~/scoring/history.server";
 
 const paramsSchema = z.object({
   slug: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a persona slug such as champions"),
@@ -30,8 +31,10 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { days } = parseSearchParams(querySchema, request);
   const detail = getPersonaDetail(db, shop.id, slug.data.slug, { days });
   if (!detail) throw Response.json({ message: `No persona "${slug.data.slug}" in your persona map` }, { status: 404 });
-  const inStore = personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapterFor(shop.platform).writer.capabilities);
-  return { ...detail, inStore, locale };
+  const adapter = adapterFor(shop.platform);
+  const inStore = personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapter.writer.capabilities);
+  const actions = adapter.personaActions?.(db, shop, { slug: detail.persona.slug, name: detail.persona.name }) ?? null;
+  return { ...detail, inStore, actions, backdatedThrough: backdatedThrough(db, shop.id), locale };
 };
 
 export default function Persona() {

@@ -1,6 +1,8 @@
 /** One persona: its figures, its definition in the persona map, who moved in and out, and where it shows in the store. */
 import type { SerializeFrom } from "@remix-run/node";
 import type { PersonaInStore } from "~/writeback/status.server";
+import type { PersonaAdminActions } from "~/platforms/types";
+import { useState } from "react";
 import {
   Badge,
   BlockStack,
@@ -16,13 +18,22 @@ import {
   Text,
 } from "@shopify/polaris";
 import type { PersonaDetail } from "~/dashboard/personas.server";
+import { ExportButton } from "../ExportButton";
 import { FigureCard } from "../FigureCard";
 import { formatDate, formatMoney, formatNumber, formatPercent } from "../format";
 import { Swatch } from "../PersonaLabel";
 import { PersonaMoves } from "../PersonaMoves";
 
 /** What the persona loader sends. */
-export type PersonaPageData = SerializeFrom<PersonaDetail & { locale: string }>;
+export type PersonaPageData = SerializeFrom<
+  PersonaDetail & {
+    locale: string;
+    /** Where to act on the persona in the store's admin (null: the platform offers none). */
+    actions?: PersonaAdminActions | null;
+    /** Snapshots and moves up to this day were computed from order history under today's rules. */
+    backdatedThrough?: string | null;
+  }
+>;
 
 /** The movement periods the page offers, in days (the loader accepts the same). */
 const PERIODS = [7, 30, 90] as const;
@@ -46,9 +57,47 @@ function InStoreNote({ present, count, writing, locale }: { present: boolean; co
   );
 }
 
+/** A link into the store's admin: App Bridge opens shopify://admin/… in the admin itself; another site opens in a new tab. */
+function AdminLinkButton({ url, label }: { url: string; label: string }) {
+  return (
+    <Button url={url} target={/^https?:/.test(url) ? "_blank" : "_top"}>
+      {label}
+    </Button>
+  );
+}
+
+/** Copies the persona's tag; says so, or says how to copy it where the browser refuses. */
+function CopyTag({ tag }: { tag: string }) {
+  const [copied, setCopied] = useState<"yes" | "no" | null>(null);
+  return (
+    <InlineStack gap="200" blockAlign="center">
+      <Button
+        size="slim"
+        onClick={() =>
+          navigator.clipboard
+            .writeText(tag)
+            .then(() => setCopied("yes"))
+            .catch(() => setCopied("no"))
+        }
+      >
+        Copy tag
+      </Button>
+      <span role="status">
+        {copied && (
+          <Text as="span" variant="bodySm" tone="subdued">
+            {copied === "yes" ? `Copied ${tag}` : "Select the tag and copy it"}
+          </Text>
+        )}
+      </span>
+    </InlineStack>
+  );
+}
+
 /** `inStore`: whether the persona's tag and segment are in the store now. */
 export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?: SerializeFrom<PersonaInStore> }) {
   const { persona, definition, figures, transitions, currency, locale } = data;
+  const actions = data.actions ?? null;
+  const backdated = data.backdatedThrough && transitions.since <= data.backdatedThrough ? data.backdatedThrough : null;
   const fromLabel = (slug: string, name: string) => (slug === "" ? "New to scoring" : name);
   const toLabel = (slug: string, name: string) => (slug === "" ? "No persona any more" : name);
   return (
@@ -135,6 +184,11 @@ export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?
                     ))}
                   </ButtonGroup>
                 </InlineStack>
+                {backdated && (
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {`Moves up to ${formatDate(backdated, locale)} are computed from order history under today's rules, week by week; after that, as each day's scoring found them.`}
+                  </Text>
+                )}
                 <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
                   <PersonaMoves
                     title={`Moved in: ${formatNumber(transitions.totalIn, locale)}`}
@@ -164,25 +218,88 @@ export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?
                   <Text as="p" variant="bodySm" tone="subdued">
                     Customer tag (Flow, customer filters)
                   </Text>
-                  <InlineStack>
+                  <InlineStack gap="200" blockAlign="center">
                     <Badge>{persona.tag}</Badge>
+                    <CopyTag tag={persona.tag} />
                   </InlineStack>
                   {inStore && <InStoreNote present={inStore.customersLabelled > 0} count={inStore.customersLabelled} writing={inStore.writing} locale={locale} />}
                 </BlockStack>
-                <BlockStack gap="100">
-                  <Text as="p" variant="bodySm" tone="subdued">
-                    Customer segment (campaigns)
-                  </Text>
-                  <Text as="p" fontWeight="semibold">
-                    {persona.segment}
-                  </Text>
-                  {inStore?.segments && <InStoreNote present={inStore.segment} writing={inStore.writing} locale={locale} />}
-                </BlockStack>
-                <Text as="p" variant="bodySm" tone="subdued">
-                  In Shopify Flow, start from “Customer tags added” and check for <code>{persona.tag}</code>.
-                </Text>
+                {(inStore?.segments ?? true) && (
+                  <BlockStack gap="100">
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      Customer segment (campaigns)
+                    </Text>
+                    <Text as="p" fontWeight="semibold">
+                      {persona.segment}
+                    </Text>
+                    {inStore?.segments && <InStoreNote present={inStore.segment} writing={inStore.writing} locale={locale} />}
+                  </BlockStack>
+                )}
               </BlockStack>
             </Card>
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Next steps
+                </Text>
+                {actions?.customers ? (
+                  <BlockStack gap="100">
+                    <InlineStack>
+                      <AdminLinkButton url={actions.customers.url} label={actions.customers.label} />
+                    </InlineStack>
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      {actions.customers.what}
+                    </Text>
+                  </BlockStack>
+                ) : (
+                  actions && (
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      Once write-back has put this persona in your store, its customers open from here.
+                    </Text>
+                  )
+                )}
+                <BlockStack gap="100">
+                  <InlineStack gap="200">
+                    <ExportButton search={`?persona=${persona.slug}`} />
+                  </InlineStack>
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    This persona&apos;s customers as a CSV file (emails, scores, spend).
+                  </Text>
+                </BlockStack>
+                {actions?.discount && (
+                  <BlockStack gap="100">
+                    <InlineStack>
+                      <AdminLinkButton url={actions.discount.url} label={actions.discount.label} />
+                    </InlineStack>
+                    <List type="number">
+                      {actions.discount.steps.map((step) => (
+                        <List.Item key={step}>{step}</List.Item>
+                      ))}
+                    </List>
+                  </BlockStack>
+                )}
+              </BlockStack>
+            </Card>
+            {actions?.automation && (
+              <Card>
+                <BlockStack gap="300">
+                  <Text as="h2" variant="headingMd">
+                    {`Act when customers move: “${actions.automation.trigger}”`}
+                  </Text>
+                  <Text as="p" variant="bodySm">
+                    {`The app fires its own “${actions.automation.trigger}” trigger each time a customer's persona changes (not for the first labelling after install).`}
+                  </Text>
+                  <List type="number">
+                    {actions.automation.steps.map((step) => (
+                      <List.Item key={step}>{step}</List.Item>
+                    ))}
+                  </List>
+                  <InlineStack>
+                    <AdminLinkButton url={actions.automation.url} label={actions.automation.label} />
+                  </InlineStack>
+                </BlockStack>
+              </Card>
+            )}
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">

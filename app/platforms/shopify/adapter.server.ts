@@ -8,6 +8,7 @@ import type { AdminGraphql } from "./admin-graphql.server";
 import { backfillStep } from "./backfill.server";
 import { bulkPollDelay, handleBulkOperationFinish } from "./bulk-finish.server";
 import { shopifyCustomerIds } from "./ids";
+import { shopifyPersonaActions } from "./persona-actions";
 import { refreshOrder, sweepOrders } from "./sweep.server";
 import { receiveShopifyWebhook } from "./webhooks.server";
 import { createShopifyWriter } from "./writeback/writer.server";
@@ -51,5 +52,6 @@ export function createShopifyAdapter(deps: ShopifyAdapterDeps): StoreAdapter {
     receiveWebhook: receiveShopifyWebhook,
     // Only our own current export counts; it cuts the backfill's poll short.
     operationFinished: (ctx, shopId, payload) => (handleBulkOperationFinish(ctx, shopId, payload) === "ignored" ? "ignored" : "processed"),
+    personaActions: shopifyPersonaActions,
   };
 }

@@ -9,6 +9,7 @@ import { createWooClient, type WooClient } from "./client.server";
 import { loadCredentials, type WooCredentials } from "./credentials.server";
 import { wooConnection } from "./connection.server";
 import { wooCustomerIds } from "./ids";
+import { wooPersonaActions } from "./persona-actions";
 import { createWooCommerceWriter } from "./writeback/writer.server";
 import { reconcileOrders, refetchOrder } from "./sweep.server";
 import { receiveWooWebhook } from "./webhooks.server";
@@ -59,5 +60,6 @@ export function createWooCommerceAdapter(deps: WooAdapterDeps): StoreAdapter {
     writer: deps.writer ?? createWooCommerceWriter({ clientFor }),
     connection: wooConnection({ deliveryUrl: deps.deliveryUrl, clientFor }),
     receiveWebhook: (request) => receiveWooWebhook(request, deps.db()),
+    personaActions: wooPersonaActions,
   };
 }

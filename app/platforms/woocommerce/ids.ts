@@ -7,7 +7,7 @@ import type { CustomerIds } from "../types";
 import { wooCustomerIdOf } from "./orders";
 
 /** The site's base URL for a shop domain: the domain is the site URL's host (plus path). */
-function siteBase(domain: string): string {
+export function siteBase(domain: string): string {
   return /^https?:\/\//.test(domain) ? domain.replace(/\/+$/, "") : `https://${domain.replace(/\/+$/, "")}`;
 }
 
