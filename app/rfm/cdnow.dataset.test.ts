@@ -13,7 +13,7 @@ import { parseOrderTable } from "./order-table";
 import { scoreMetrics } from "./scoring";
 import { DEFAULT_SETTINGS, parseSettings, type RfmSettings } from "./settings";
 import { summarizePersonas } from "./summary";
-import { utcDay } from "./days";
+import { utcDay, windowStartDay } from "./days";
 import { datasetPath, loadCdnow } from "./test/fixtures";
 
 const settingsWith = (input: unknown): RfmSettings => {
@@ -45,7 +45,8 @@ describe("GIVEN the CDNOW purchase log (23,570 customers, all-time window)", () 
     const { columns } = loadCdnow({ sameDayAsOne: true });
     const asOfDay = Date.UTC(1998, 6, 1) / 86_400_000;
     metrics = computeMetrics(columns, asOfDay, null);
-    ({ f, report } = scoreMetrics(metrics, DEFAULT_SETTINGS.scoring));
+    // The plain tie-safe quintile rule; the default (balanced F) is the next describe.
+    ({ f, report } = scoreMetrics(metrics, { ...DEFAULT_SETTINGS.scoring, frequency: "quintiles" }));
   });
 
   it("WHEN frequency is scored THEN every one-day customer (about half) shares one F score", () => {
@@ -83,6 +84,21 @@ describe("GIVEN the CDNOW purchase log (23,570 customers, all-time window)", () 
     };
     for (let c = 0; c < metrics.customerCount; c += 37) {
       expect(f[c]).toBe(Math.floor((5 * lessThan(sortedF, metrics.frequency[c])) / metrics.customerCount) + 1);
+    }
+  });
+});
+
+describe("GIVEN the CDNOW purchase log scored with the default balanced F (decision 024)", () => {
+  it("WHEN scored over all time or the 365-day window THEN no F score is empty and F reads 1 · 2 · 3 · 4–5 · 6+ orders", () => {
+    const { columns } = loadCdnow({ sameDayAsOne: true });
+    const asOfDay = Date.UTC(1998, 6, 1) / 86_400_000;
+    for (const [startDay, bins] of [
+      [null, [11_989, 4_040, 2_203, 2_426, 2_844]],
+      [windowStartDay(asOfDay, 365), [3_210, 1_762, 1_060, 1_099, 1_181]],
+    ] as const) {
+      const { report } = scoreMetrics(computeMetrics(columns, asOfDay, startDay), DEFAULT_SETTINGS.scoring);
+      expect(report.f.edges).toEqual([2, 3, 4, 6]);
+      expect(report.f.bins.map((b) => b.customers)).toEqual(bins);
     }
   });
 });

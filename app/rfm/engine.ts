@@ -34,7 +34,7 @@ export interface LookbackWindowReport {
   /** Ignored: a score as of a past day must not see later orders. */
   ordersAfterAsOf: number;
   customersInWindow: number;
-  /** Counted orders all before the window: scored as Lost. */
+  /** Counted orders all before the window: R = 1, F and M from those orders, persona from the map. */
   customersBeforeWindow: number;
   /** Customers passed in without any counted order up to the as-of day: no persona. */
   customersWithoutPersona: number;
@@ -45,7 +45,7 @@ export interface PersonaCount {
   name: string;
   color: string;
   customers: number;
-  /** Counted orders of those customers (window orders; pre-window ones for Lost-before-window customers). */
+  /** Counted orders of those customers (window orders; pre-window ones for customers outside the window). */
   orders: number;
   revenueMinor: number;
 }
@@ -92,7 +92,7 @@ export function scoreCountedOrders(
   const { customerCount, inWindow, frequency, monetaryMinor } = metrics;
   const { r, f, m } = scores;
   const persona = new Uint8Array(customerCount);
-  const { cells, lostIndex } = map;
+  const { cells } = map;
   const personaCustomers = new Float64Array(map.personas.length);
   const personaOrders = new Float64Array(map.personas.length);
   const personaRevenue = new Float64Array(map.personas.length);
@@ -105,14 +105,11 @@ export function scoreCountedOrders(
       customersWithoutPersona++;
       continue;
     }
-    let p: number;
-    if (inWindow[c] === 1) {
-      p = cells[(r[c] - 1) * 25 + (f[c] - 1) * 5 + (m[c] - 1)]; // cellIndex, inlined for the hot loop
-      customersInWindow++;
-    } else {
-      p = lostIndex;
-      customersBeforeWindow++;
-    }
+    // Everyone goes through the map, customers whose orders all predate the window too (with
+    // R = 1): the same RFM code always means the same persona (decision 024).
+    const p = cells[(r[c] - 1) * 25 + (f[c] - 1) * 5 + (m[c] - 1)]; // cellIndex, inlined for the hot loop
+    if (inWindow[c] === 1) customersInWindow++;
+    else customersBeforeWindow++;
     persona[c] = p;
     personaCustomers[p]++;
     personaOrders[p] += frequency[c];
@@ -164,7 +161,7 @@ export interface ScoredCustomer {
   fm: Score | null;
   /** Persona slug. */
   persona: string;
-  /** False when every counted order lies before the lookback window (persona Lost). */
+  /** False when every counted order lies before the lookback window (R = 1 whatever the map, shown as "outside the window"). */
   inLookbackWindow: boolean;
 }
 

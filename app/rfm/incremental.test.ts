@@ -103,14 +103,16 @@ const settingsArb = fc
     edgesMode: fc.boolean(),
     composite: fc.boolean(),
     customMap: fc.boolean(),
+    plainQuintileF: fc.boolean(),
   })
-  .map(({ lookbackDays, edgesMode, composite, customMap }) =>
+  .map(({ lookbackDays, edgesMode, composite, customMap, plainQuintileF }) =>
     settingsWith({
       rules: { lookbackDays },
       scoring: {
         mode: edgesMode ? "edges" : "quantiles",
         ...(edgesMode ? { edges: { r: [1, 3, 7, 15], f: [2, 3, 4, 6], m: [300, 1000, 2000, 4000] } } : {}),
         ...(composite ? { composite: { f: 1, m: 2 } } : {}),
+        ...(plainQuintileF ? { frequency: "quintiles" as const } : {}),
       },
       ...(customMap ? { personas: CUSTOM_MAP } : {}),
     }),

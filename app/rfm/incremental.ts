@@ -31,7 +31,7 @@ import { NO_PERSONA, scoreCountedOrders } from "./engine";
 import { SortedPairs } from "./incremental-sorted";
 import type { CountedOrderColumns } from "./metrics";
 import { compilePersonaMap, personaRulesFor, type Persona } from "./personas";
-import { compositeScore, recencyScoreByEdges, scoreByEdges, type Edges } from "./scoring";
+import { balancedEdgesFromCounts, compositeScore, recencyScoreByEdges, scoreByEdges, type Edges } from "./scoring";
 import type { RfmSettings } from "./settings";
 
 /** One counted order as scoring sees it: its UTC day and net counted amount. */
@@ -81,9 +81,10 @@ export class IncrementalScores {
   readonly personaCustomers: Float64Array;
 
   private readonly quantiles: boolean;
+  /** Quantile mode: F by the balanced rule (decision 024) rather than plain quintiles. */
+  private readonly balancedFrequency: boolean;
   private readonly composite: { f: number; m: number } | null;
   private readonly cells: Uint8Array;
-  private readonly lostIndex: number;
   /** Edges in use: r (days), f, m. */
   private readonly edges: [Edges, Edges, Edges];
   /** Quantile mode: window customers' (recency, frequency, monetary) values. */
@@ -104,7 +105,6 @@ export class IncrementalScores {
     const map = compilePersonaMap(personaRulesFor(settings.personas));
     this.personas = map.personas;
     this.cells = map.cells;
-    this.lostIndex = map.lostIndex;
     this.customerCount = n;
     this.inWindow = full.metrics.inWindow;
     this.frequency = full.metrics.frequency;
@@ -119,6 +119,7 @@ export class IncrementalScores {
     for (const [i, p] of full.report.personas.entries()) this.personaCustomers[i] = p.customers;
     this.composite = settings.scoring.composite ?? null;
     this.quantiles = settings.scoring.mode !== "edges";
+    this.balancedFrequency = settings.scoring.frequency !== "quintiles";
 
     // Group orders by customer (counting sort keeps each customer's orders in input order).
     const { customerIndex, day, amountMinor } = columns;
@@ -262,8 +263,8 @@ export class IncrementalScores {
         r = recencyScoreByEdges(this.asOfDay - this.lastDay[c], this.edges[0]);
         p = this.cells[(r - 1) * 25 + (f - 1) * 5 + (m - 1)];
       } else {
-        r = 1;
-        p = this.lostIndex;
+        r = 1; // outside the window: R = 1, persona from the map like everyone's (decision 024)
+        p = this.cells[(f - 1) * 5 + (m - 1)];
       }
     }
     const fm = this.fm && this.composite && orders > 0 ? compositeScore(f, m, this.composite) : 0;
@@ -343,6 +344,19 @@ export class IncrementalScores {
       return [a, b, c, d];
     }
     if (n === 0) return [Infinity, Infinity, Infinity, Infinity];
+    if (dim === 1 && this.balancedFrequency) {
+      // The distinct order counts and their customers: a few steps of O(log n) each.
+      const distinct: number[] = [];
+      const counts: number[] = [];
+      for (let below = 0; below < n; ) {
+        const v = list.at(below);
+        const upTo = list.countAtMost(v);
+        distinct.push(v);
+        counts.push(upTo - below);
+        below = upTo;
+      }
+      return balancedEdgesFromCounts(distinct, counts);
+    }
     // F, M: the lowest value above the one at sorted position threshold(k) − 1.
     const [a, b, c, d] = [2, 3, 4, 5].map((k) => {
       const atMost = list.countAtMost(list.at(threshold(k) - 1));

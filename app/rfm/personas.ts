@@ -99,7 +99,7 @@ export const PERSONAS: readonly Persona[] = [
     slug: "lost",
     name: "Lost",
     color: "#4D4D4D",
-    description: "Longest gone and least engaged, or last bought before the lookback window.",
+    description: "Longest gone and least engaged: last bought long ago, once or twice.",
     uses: ["Occasional win-back campaign", "Sunset from regular sends", "Exclude from paid retargeting"],
   },
 ];
@@ -189,7 +189,11 @@ export interface CompiledPersonaMap {
   personas: readonly Persona[];
   /** cells[cellIndex(r, f, m)] = index into personas. */
   cells: Uint8Array;
-  /** Where customers whose counted orders all lie before the lookback window go. */
+  /**
+   * The Lost persona (appended when no rule names it, so every map has one). Customers whose
+   * counted orders all lie before the window are no longer sent here wholesale: they go through
+   * the cells with R = 1 like everyone (decision 024).
+   */
   lostIndex: number;
 }
 

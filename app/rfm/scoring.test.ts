@@ -2,12 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeMetrics } from "./metrics";
 import {
+  balancedEdgesFromCounts,
+  balancedFrequencyEdges,
   compositeScore,
   quintileEdges,
   recencyQuintileEdges,
   recencyScoreByEdges,
   scoreByEdges,
   scoreMetrics,
+  scoreRanges,
   type Edges,
 } from "./scoring";
 import type { ScoringSettings } from "./settings";
@@ -18,7 +21,8 @@ function rankScore(v: number, all: readonly number[]): number {
   return Math.floor((5 * less) / all.length) + 1;
 }
 
-const quantiles: ScoringSettings = { mode: "quantiles" };
+/** The plain tie-safe quintile rule for every dimension (F's default is the balanced rule, tested below). */
+const quantiles: ScoringSettings = { mode: "quantiles", frequency: "quintiles" };
 
 /** Scores customers given as plain metric rows (all inside the window). */
 function scoreRows(rows: readonly { days: number; orders: number; spend: number }[], scoring: ScoringSettings = quantiles) {
@@ -334,7 +338,7 @@ describe("GIVEN the scoring report a merchant reads", () => {
       { days: 40, orders: 1, spend: 1000 },
       { days: 0, orders: 0, spend: 0 },
     ];
-    const { r, f, m, fm, report } = scoreCustomers(customers, { mode: "quantiles", composite: { f: 1, m: 1 } });
+    const { r, f, m, fm, report } = scoreCustomers(customers, { ...quantiles, composite: { f: 1, m: 1 } });
     expect([r[1], f[1], m[1], fm![1]]).toEqual([0, 0, 0, 0]);
     expect([r[3], f[3], m[3], fm![3]]).toEqual([0, 0, 0, 0]);
     expect([r[0], f[0], m[0]]).toEqual([3, 3, 3]); // two customers: the better one gets floor(5 · 1 / 2) + 1
@@ -397,5 +401,137 @@ describe("GIVEN a large shop with distinct fractional spend (selection, not coun
     expect(quintileEdges(values)).toEqual([8000.25, 16000.25, 24000.25, 32000.25]);
     // Recency: R ≥ k when days < the value at sorted position n − ceil((k−1)·n/5).
     expect(recencyQuintileEdges(values)).toEqual([8000.25, 16000.25, 24000.25, 32000.25]);
+  });
+});
+
+describe("GIVEN frequency scored by the balanced rule (the default)", () => {
+  const balanced: ScoringSettings = { mode: "quantiles" };
+  /** n customers with `orders` orders each, as plain rows. */
+  const many = (counts: Record<number, number>) =>
+    Object.entries(counts).flatMap(([orders, n]) => Array.from({ length: n }, (_, i) => ({ days: i, orders: Number(orders), spend: 100 })));
+
+  it("WHEN 65 % ordered once (the demo store's shape) THEN F reads 1 · 2 · 3 · 4–5 · 6+ orders and no score is empty", () => {
+    const rows = many({ 1: 650, 2: 170, 3: 70, 4: 40, 5: 20, 6: 20, 8: 15, 12: 15 });
+    const { report } = scoreRows(rows, balanced);
+    expect(report.f.edges).toEqual([2, 3, 4, 6]);
+    expect(report.f.bins.map((b) => b.customers)).toEqual([650, 170, 70, 60, 50]);
+    // The plain quintile rule leaves F2 and F3 empty on the same customers.
+    expect(scoreRows(rows, quantiles).report.f.bins.map((b) => b.customers)).toEqual([650, 0, 0, 170, 180]);
+  });
+
+  it("WHEN order counts are spread evenly THEN each score holds a fifth, as quintiles do", () => {
+    const rows = many({ 1: 10, 2: 10, 3: 10, 4: 10, 5: 10, 6: 10, 7: 10, 8: 10, 9: 10, 10: 10 });
+    expect(scoreRows(rows, balanced).report.f.edges).toEqual([3, 5, 7, 9]);
+  });
+
+  it("WHEN fewer than five order counts exist THEN each count is its own score from F1 up and the higher scores stay empty", () => {
+    expect(balancedEdgesFromCounts([1, 2, 3], [80, 15, 5])).toEqual([2, 3, Infinity, Infinity]);
+    expect(balancedEdgesFromCounts([4], [10])).toEqual([Infinity, Infinity, Infinity, Infinity]);
+    expect(balancedEdgesFromCounts([], [])).toEqual([Infinity, Infinity, Infinity, Infinity]);
+    // Exactly five: one score each, however uneven.
+    expect(balancedEdgesFromCounts([1, 2, 3, 7, 9], [1000, 1, 1, 1, 1])).toEqual([2, 3, 7, 9]);
+  });
+
+  it("WHEN one order count is most customers in the middle THEN it stays whole and the scores around it still fill", () => {
+    // 1 order: 5, 2 orders: 90, 3…6 orders: 5 each: F5 = 5–6 orders is closer to its share (7.5) than 6 alone.
+    expect(balancedEdgesFromCounts([1, 2, 3, 4, 5, 6], [5, 90, 5, 5, 5, 5])).toEqual([2, 3, 4, 5]);
+  });
+
+  const countsArb = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 300 });
+
+  it("PROPERTY: with at least five distinct order counts no F score is empty; with fewer, scores 1…k are filled and the rest empty", () => {
+    fc.assert(
+      fc.property(countsArb, (values) => {
+        const edges = balancedFrequencyEdges(values);
+        const bins = [0, 0, 0, 0, 0];
+        for (const v of values) bins[scoreByEdges(v, edges) - 1]++;
+        const k = new Set(values).size;
+        bins.forEach((b, i) => expect(b > 0).toBe(i < Math.min(k, 5)));
+      }),
+    );
+  });
+
+  it("PROPERTY: ties are never split, more orders never lower F, and the input order does not matter", () => {
+    fc.assert(
+      fc.property(countsArb, fc.integer(), (values, seed) => {
+        const edges = balancedFrequencyEdges(values);
+        const shuffled = [...values].sort((a, b) => ((a * 7919 + seed) % 13) - ((b * 7919 + seed) % 13));
+        expect(balancedFrequencyEdges(shuffled)).toEqual(edges);
+        const scoreOf = new Map<number, number>();
+        for (const v of values) {
+          const score = scoreByEdges(v, edges);
+          expect(scoreOf.get(v) ?? score).toBe(score);
+          scoreOf.set(v, score);
+        }
+        const sorted = [...scoreOf.entries()].sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < sorted.length; i++) expect(sorted[i][1]).toBeGreaterThanOrEqual(sorted[i - 1][1]);
+        // Every edge is an order count some customer has (or unreachable).
+        for (const e of edges) if (Number.isFinite(e)) expect(values).toContain(e);
+      }),
+    );
+  });
+
+  it("PROPERTY: scoreMetrics scores F by the balanced edges and reports them; wide-ranging counts (sorted, not counted) agree", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5_000_000 })), { minLength: 1, maxLength: 120 }), (values) => {
+        const rows = values.map((orders, i) => ({ days: i, orders, spend: 1 }));
+        const { f, report } = scoreRows(rows, balanced);
+        const edges = balancedFrequencyEdges(values);
+        expect(report.f.edges).toEqual(edges.map((e) => (Number.isFinite(e) ? e : null)));
+        values.forEach((v, i) => expect(f[i]).toBe(scoreByEdges(v, edges)));
+      }),
+    );
+  });
+});
+
+describe("GIVEN edges WHEN a merchant reads what each score means", () => {
+  it("THEN R reads in days since the last order, fewest days best, ties between edges leaving a score empty", () => {
+    expect(scoreRanges("r", [33, 90, 181, 297])).toEqual([
+      { from: 297, to: null },
+      { from: 181, to: 296 },
+      { from: 90, to: 180 },
+      { from: 33, to: 89 },
+      { from: 0, to: 32 },
+    ]);
+    expect(scoreRanges("r", [10, 10, 20, 30])[3]).toBeNull();
+    expect(scoreRanges("r", [null, null, null, null])).toEqual([null, null, null, null, null]);
+  });
+
+  it("THEN F reads in orders from one up and M in minor units from any spend up; unreachable scores are null", () => {
+    expect(scoreRanges("f", [2, 3, 4, 6])).toEqual([
+      { from: 1, to: 1 },
+      { from: 2, to: 2 },
+      { from: 3, to: 3 },
+      { from: 4, to: 5 },
+      { from: 6, to: null },
+    ]);
+    expect(scoreRanges("f", [2, 3, null, null])).toEqual([{ from: 1, to: 1 }, { from: 2, to: 2 }, { from: 3, to: null }, null, null]);
+    expect(scoreRanges("m", [2000, 5000, 9850, 15112])).toEqual([
+      { from: null, to: 1999 },
+      { from: 2000, to: 4999 },
+      { from: 5000, to: 9849 },
+      { from: 9850, to: 15111 },
+      { from: 15112, to: null },
+    ]);
+    // A merchant's fractional edge: whole values from ⌈edge⌉.
+    expect(scoreRanges("m", [1999.5, 5000, 9850, 15112])[1]).toEqual({ from: 2000, to: 4999 });
+  });
+
+  it("PROPERTY: every whole value falls in the range of exactly the score the edges give it", () => {
+    const edgesArb = fc
+      .uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 4, maxLength: 4 })
+      .map((e) => [...e].sort((a, b) => a - b) as unknown as Edges);
+    fc.assert(
+      fc.property(edgesArb, fc.integer({ min: 0, max: 80 }), (edges, x) => {
+        const inRange = (r: { from: number | null; to: number | null } | null) =>
+          r !== null && (r.from === null || x >= r.from) && (r.to === null || x <= r.to);
+        const r = scoreRanges("r", edges);
+        expect(r.findIndex(inRange) + 1).toBe(recencyScoreByEdges(x, edges));
+        expect(r.filter(inRange)).toHaveLength(1);
+        const m = scoreRanges("m", edges);
+        expect(m.findIndex(inRange) + 1).toBe(scoreByEdges(x, edges));
+        expect(m.filter(inRange)).toHaveLength(1);
+      }),
+    );
   });
 });

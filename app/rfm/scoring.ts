@@ -171,6 +171,90 @@ function quintileEdgesInPlace(scratch: Float64Array): Edges {
 }
 
 /**
+ * Frequency edges by the balanced rule (decision 024), from the distinct order counts of the
+ * window's customers (ascending) and how many customers have each. Ties stay together, as in
+ * quintiles, but no score is left empty while there are order counts to fill it:
+ *   - five or fewer distinct counts: each count is its own score, from F1 up (F1 = 1 order,
+ *     F2 = 2 orders, …); the scores above the highest count stay empty;
+ *   - more: scores are filled from F1 up; each takes the next order count, then further counts
+ *     while that brings it closer to its share of the customers left (customers left ÷ scores
+ *     left), but leaves at least one order count for every higher score.
+ * On skewed data (most customers ordered once) F1 is "1 order" and F2–F5 share the repeat
+ * buyers, e.g. 1 · 2 · 3 · 4–5 · 6+ orders; on even data it is about a quintile each.
+ */
+export function balancedEdgesFromCounts(distinct: ArrayLike<number>, counts: ArrayLike<number>): Edges {
+  const k = distinct.length;
+  const edges: number[] = [Infinity, Infinity, Infinity, Infinity];
+  if (k <= 5) {
+    for (let j = 1; j < k; j++) edges[j - 1] = distinct[j];
+    return edges as unknown as Edges;
+  }
+  let n = 0;
+  for (let i = 0; i < k; i++) n += counts[i];
+  let start = 0; // first order count of the score being filled
+  let below = 0; // customers in lower scores
+  for (let score = 1; score <= 4; score++) {
+    // The next order count joins while that brings the score closer to its share, (n − below) / (6 − score):
+    // |taken + c − share| < |taken − share| ⇔ (2·taken + c)·(6 − score) < 2·(n − below), in whole numbers.
+    const scoresLeft = 6 - score;
+    let i = start;
+    let taken = counts[i++];
+    while (i < k && (2 * taken + counts[i]) * scoresLeft < 2 * (n - below)) taken += counts[i++];
+    // Leave one order count for each of the 5 − score higher scores.
+    const end = Math.min(i, k - (5 - score));
+    for (let j = start; j < end; j++) below += counts[j];
+    edges[score - 1] = distinct[end];
+    start = end;
+  }
+  return edges as unknown as Edges;
+}
+
+/** Balanced frequency edges (balancedEdgesFromCounts) from the window customers' order counts. */
+export function balancedFrequencyEdges(values: ArrayLike<number>): Edges {
+  const { distinct, counts } = distinctCounts(Float64Array.from(values));
+  return balancedEdgesFromCounts(distinct, counts);
+}
+
+/** Ascending distinct values and how often each occurs; may reorder `scratch`. */
+function distinctCounts(scratch: Float64Array): { distinct: number[]; counts: number[] } {
+  const n = scratch.length;
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  if (n === 0) return { distinct, counts };
+  let min = Infinity;
+  let max = -Infinity;
+  let whole = true;
+  for (let i = 0; i < n; i++) {
+    const x = scratch[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (x !== Math.floor(x)) whole = false;
+  }
+  const span = max - min + 1;
+  // Order counts are small whole numbers: one counting pass; anything else is sorted.
+  if (whole && span <= Math.max(1 << 16, 2 * n)) {
+    const histogram = new Int32Array(span);
+    for (let i = 0; i < n; i++) histogram[scratch[i] - min]++;
+    for (let v = 0; v < span; v++) {
+      if (histogram[v] > 0) {
+        distinct.push(v + min);
+        counts.push(histogram[v]);
+      }
+    }
+    return { distinct, counts };
+  }
+  scratch.sort();
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && scratch[i] === scratch[i - 1]) counts[counts.length - 1]++;
+    else {
+      distinct.push(scratch[i]);
+      counts.push(1);
+    }
+  }
+  return { distinct, counts };
+}
+
+/**
  * Quintile edges for R, in days: R ≥ k exactly when days < edge[5 − k], and that edge
  * is the recency at sorted position n − ceil((k−1)·n/5) — the freshest value that
  * already misses score k.
@@ -241,9 +325,11 @@ export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSet
     const given = scoring.edges?.[dim];
     if (useEdges && given) return given as unknown as Edges;
     // The gathered arrays are ours to reorder.
-    return dim === "r"
-      ? recencyQuintileEdgesInPlace(population.days)
-      : quintileEdgesInPlace(dim === "f" ? population.frequency : population.monetary);
+    if (dim === "r") return recencyQuintileEdgesInPlace(population.days);
+    if (dim === "m") return quintileEdgesInPlace(population.monetary);
+    if (scoring.frequency === "quintiles") return quintileEdgesInPlace(population.frequency);
+    const { distinct, counts } = distinctCounts(population.frequency);
+    return balancedEdgesFromCounts(distinct, counts);
   };
   const rEdges = edgesFor("r");
   const fEdges = edgesFor("f");

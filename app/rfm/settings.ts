@@ -110,6 +110,12 @@ export const scoringSettingsSchema = z
     /** "quantiles": quintiles over the customers in the lookback window; "edges": merchant thresholds. */
     mode: z.enum(["quantiles", "edges"]).default("quantiles"),
     edges: z.object({ r: edgesSchema, f: edgesSchema, m: edgesSchema }).partial().strict().optional(),
+    /**
+     * How quantiles mode cuts F: "balanced" fills every score while order counts last, ties
+     * together (1 · 2 · 3 · 4–5 · 6+ orders on skewed data); "quintiles" is the plain tie-safe
+     * rule, which can leave a whole F column empty. Absent = "balanced". See docs/decisions/024.
+     */
+    frequency: z.enum(["balanced", "quintiles"]).optional(),
     /** Optional weighted FM composite (Responsys-style): round((wF·F + wM·M) / (wF + wM)). */
     composite: z
       .object({ f: compositeWeightSchema, m: compositeWeightSchema })

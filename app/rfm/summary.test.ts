@@ -13,6 +13,8 @@ const today = utcDay(AS_OF);
  */
 function scoredShop() {
   const parsed = parseSettings({
+    // The rank rule for F too, so every score below can be worked out by hand.
+    scoring: { frequency: "quintiles" },
     personas: {
       map: "custom",
       rules: [
@@ -56,11 +58,12 @@ describe("GIVEN a scored shop with customers inside, before and without a counte
       customersWithoutPersona: 1,
     });
     expect(scored.report.personas.map(({ slug, customers, orders, revenueMinor }) => ({ slug, customers, orders, revenueMinor }))).toEqual([
-      { slug: "everyone", customers: 4, orders: 7, revenueMinor: 6833 },
+      // Customer 4, outside the window, goes through the map with R = 1 like everyone (decision 024).
+      { slug: "everyone", customers: 5, orders: 9, revenueMinor: 26_833 },
       { slug: "never", customers: 0, orders: 0, revenueMinor: 0 },
-      { slug: "lost", customers: 1, orders: 2, revenueMinor: 20_000 },
+      { slug: "lost", customers: 0, orders: 0, revenueMinor: 0 },
     ]);
-    expect([...scored.persona]).toEqual([0, 0, 0, 0, 2, NO_PERSONA]);
+    expect([...scored.persona]).toEqual([0, 0, 0, 0, 0, NO_PERSONA]);
   });
 
   it("WHEN summarised THEN each persona shows its customers, orders, revenue, average order and typical member", () => {
@@ -70,12 +73,12 @@ describe("GIVEN a scored shop with customers inside, before and without a counte
       {
         slug: "everyone",
         name: "Everyone",
-        customers: 4,
-        orders: 7,
-        revenueMinor: 6833,
-        aovMinor: 976, // 6833 / 7 = 976.1
-        // Four members: the median is the mean of the middle two.
-        median: { recencyDays: 4.5, frequency: 1.5, monetaryMinor: 1750, r: 2.5, f: 2, m: 2.5 },
+        customers: 5,
+        orders: 9,
+        revenueMinor: 26_833,
+        aovMinor: 2981, // 26833 / 9 = 2981.4
+        // Five members (customer 4 outside the window: 500 days, 2 orders, 20,000, R1 F3 M3): the middle one.
+        median: { recencyDays: 7, frequency: 2, monetaryMinor: 3000, r: 2, f: 3, m: 3 },
       },
       {
         slug: "never",
@@ -89,11 +92,11 @@ describe("GIVEN a scored shop with customers inside, before and without a counte
       {
         slug: "lost",
         name: "Lost",
-        customers: 1,
-        orders: 2,
-        revenueMinor: 20_000,
-        aovMinor: 10_000,
-        median: { recencyDays: 500, frequency: 2, monetaryMinor: 20_000, r: 1, f: 3, m: 3 }, // F and M by the window's edges: nobody there reaches M 4
+        customers: 0,
+        orders: 0,
+        revenueMinor: 0,
+        aovMinor: null,
+        median: { recencyDays: null, frequency: null, monetaryMinor: null, r: null, f: null, m: null },
       },
     ]);
     // The four's scores, by the rank rule: R 4, 1, 3, 2; F 3, 1, 4, 1; M 3, 2, 3, 1.
