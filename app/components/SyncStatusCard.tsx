@@ -2,9 +2,12 @@
 import { Badge, Banner, BlockStack, Card, InlineStack, ProgressBar, Text } from "@shopify/polaris";
 import { DataRequestDownloads, type DataRequestView } from "./DataRequestDownloads";
 import { formatDateTime, formatNumber } from "./format";
+import { importProgress, timeLeft } from "./sync-activity";
 
 export interface SyncStatusView {
   phase: string;
+  busy?: "import" | "score" | "write" | null;
+  importEtaSeconds?: number | null;
   ordersDone: number;
   ordersEstimated: number | null;
   backfillStartedAt: string | null;
@@ -47,10 +50,17 @@ const IDLE_WITHOUT_WRITES: Record<string, { label: string; tone: "attention" | "
   removed: { label: "Removed, paused", tone: "info" },
 };
 
+/** Work under way or queued (the import before its job has started included) wins over the stored phase. */
+const BUSY: Record<"import" | "score" | "write", { label: string; tone: "info" }> = {
+  import: { label: "Importing orders", tone: "info" },
+  score: { label: "Scoring customers", tone: "info" },
+  write: { label: "Writing personas to the store", tone: "info" },
+};
+
 export function SyncStatusCard({ status, locale }: { status: SyncStatusView; locale: string }) {
   const idleWithoutWrites = status.phase === "idle" && status.writeConsent ? IDLE_WITHOUT_WRITES[status.writeConsent] : undefined;
-  const phase = idleWithoutWrites ?? PHASES[status.phase] ?? { label: status.phase };
-  const importing = status.phase === "backfill" || status.phase === "ingest";
+  const phase = (status.busy && status.phase !== "failed" ? BUSY[status.busy] : undefined) ?? idleWithoutWrites ?? PHASES[status.phase] ?? { label: status.phase };
+  const importing = status.busy === "import" || status.phase === "backfill" || status.phase === "ingest";
   const progress =
     status.ordersEstimated && status.ordersEstimated > 0
       ? Math.min(100, Math.round((status.ordersDone / status.ordersEstimated) * 100))
@@ -115,12 +125,15 @@ export function SyncStatusCard({ status, locale }: { status: SyncStatusView; loc
         )}
         {importing && (
           <BlockStack gap="100">
-            <Text as="p" variant="bodySm">
-              {progress !== null
-                ? `${formatNumber(status.ordersDone, locale)} of about ${formatNumber(status.ordersEstimated, locale)} orders imported`
-                : `${formatNumber(status.ordersDone, locale)} orders imported`}
+            <Text as="p" variant="bodySm" id="import-progress">
+              {status.ordersEstimated === null && status.ordersDone === 0
+                ? "Counting your orders…"
+                : importProgress(status.ordersDone, status.ordersEstimated, locale)}
             </Text>
-            <ProgressBar progress={progress ?? 0} size="small" tone="primary" animated={progress === null} />
+            <ProgressBar progress={progress ?? 0} size="small" tone="primary" animated={progress === null} ariaLabelledBy="import-progress" />
+            <Text as="p" variant="bodySm" tone="subdued">
+              {timeLeft(status.importEtaSeconds ?? null)}
+            </Text>
           </BlockStack>
         )}
         <InlineStack gap="600" wrap>

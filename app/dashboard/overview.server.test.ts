@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { addShop, freshDatabase } from "../../test/support/db";
-import { getDashboard } from "./overview.server";
+import { createJobQueue } from "~/jobs/queue.server";
+import { getDashboard, syncProgress } from "./overview.server";
 import { seedCustomer, seedOrderHeader, seedSnapshot, setSyncState } from "./test/seed";
 
 let db: SqliteDatabase;
@@ -96,6 +97,41 @@ describe("getDashboard", () => {
 
     expect(data.emptyState).toBe("backfill-running");
     expect(data.status).toMatchObject({ phase: "backfill", ordersDone: 250, ordersEstimated: 1000 });
+  });
+
+  it("GIVEN a shop just installed (import queued, sync state still idle) WHEN read THEN it is importing, never no-orders or up to date", () => {
+    createJobQueue(db).enqueue("backfill", shop);
+
+    const data = getDashboard(db, shop);
+
+    expect(data.status).toMatchObject({ phase: "idle", busy: "import", firstRun: true, importEtaSeconds: null });
+    expect(data.emptyState).toBe("backfill-running");
+    expect(syncProgress(db, other).busy).toBeNull();
+  });
+
+  it("GIVEN the first page load racing the install (no sync state recorded yet) WHEN read THEN it is importing", () => {
+    db.prepare(`DELETE FROM "SyncState" WHERE shopId = ?`).run(shop);
+
+    expect(getDashboard(db, shop)).toMatchObject({ status: { busy: "import" }, emptyState: "backfill-running" });
+  });
+
+  it("GIVEN the import done and its scoring queued WHEN read THEN it is scoring; GIVEN only tomorrow's daily rescore queued THEN nothing is under way", () => {
+    const queue = createJobQueue(db);
+    queue.enqueue("recompute", shop, { key: "daily", delayMs: 6 * 3_600_000 });
+    setSyncState(db, shop, { backfillFinishedAt: Date.now() });
+    expect(getDashboard(db, shop).status.busy).toBeNull();
+
+    queue.enqueue("recompute", shop);
+    expect(getDashboard(db, shop)).toMatchObject({ status: { busy: "score" }, emptyState: "backfill-running" });
+  });
+
+  it("GIVEN half the orders imported in 60 s WHEN read THEN about 60 s are left", () => {
+    setSyncState(db, shop, { phase: "backfill", ordersDone: 500, ordersEstimated: 1000, backfillStartedAt: Date.now() - 60_000 });
+
+    const eta = getDashboard(db, shop).status.importEtaSeconds!;
+
+    expect(eta).toBeGreaterThanOrEqual(59);
+    expect(eta).toBeLessThanOrEqual(61);
   });
 
   it("GIVEN no orders WHEN read THEN the empty state is no-orders; GIVEN orders but no persona THEN nothing-scored", () => {

@@ -59,8 +59,22 @@ export interface GridData {
   maxCustomers: number;
 }
 
+/**
+ * What the shop's data is waiting for, from the job queue as much as from SyncState: the first
+ * page load can run before the install hook has recorded a sync state, right after install the
+ * import is only queued (SyncState still says idle), and after the import the first scoring is
+ * a queued job. `null`: nothing to wait for.
+ */
+export type SyncBusy = "import" | "score" | "write" | null;
+
 export interface SyncStatus {
   phase: string;
+  /** What is under way or queued to start now; the pages poll while it is set. */
+  busy: SyncBusy;
+  /** True until the shop's customers were scored once. */
+  firstRun: boolean;
+  /** Seconds the import still needs at its current pace, once it has a pace to measure; else null. */
+  importEtaSeconds: number | null;
   ordersDone: number;
   ordersEstimated: number | null;
   backfillStartedAt: string | null;
@@ -196,7 +210,7 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
 
   let emptyState: DashboardEmptyState = null;
   if (customersScored === 0) {
-    if (status.phase === "backfill" || (status.backfillStartedAt && !status.backfillFinishedAt)) emptyState = "backfill-running";
+    if (status.busy) emptyState = "backfill-running";
     else if (orders === 0) emptyState = "no-orders";
     else emptyState = "nothing-scored";
   }
@@ -302,10 +316,17 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND writeStatus = 'failed'`)
     .pluck()
     .get(shopId) as number;
+  const now = Date.now();
+  const ordersDone = Number(row?.ordersDone ?? 0);
+  const ordersEstimated = row?.ordersEstimated === null || row?.ordersEstimated === undefined ? null : Number(row.ordersEstimated);
+  const busy = syncBusy(db, shopId, now);
   return {
     phase: (row?.phase as string) ?? "idle",
-    ordersDone: Number(row?.ordersDone ?? 0),
-    ordersEstimated: row?.ordersEstimated === null || row?.ordersEstimated === undefined ? null : Number(row.ordersEstimated),
+    busy,
+    firstRun: row?.lastRecomputeAt === null || row?.lastRecomputeAt === undefined,
+    importEtaSeconds: busy === "import" ? importEta(ordersDone, ordersEstimated, row?.backfillStartedAt, now) : null,
+    ordersDone,
+    ordersEstimated,
     backfillStartedAt: isoOrNull(row?.backfillStartedAt),
     backfillFinishedAt: isoOrNull(row?.backfillFinishedAt),
     lastSweepAt: isoOrNull(row?.lastSweepAt),
@@ -320,6 +341,58 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     readOnly: readOnlyAccess(db, shopId),
     writeConsent: writeConsent(db, shopId).state,
   };
+}
+
+/**
+ * Work the merchant waits for: an import running or queued, scoring or write-back due now.
+ * The daily rescore (queued hours ahead) and jobs that gave up do not count.
+ */
+export function syncBusy(db: SqliteDatabase, shopId: string, now: number = Date.now()): SyncBusy {
+  const phase = db.prepare(`SELECT phase FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) as string | undefined;
+  // No sync state yet: the very first page load raced the install, which creates it and queues the import.
+  if (phase === undefined || phase === "backfill" || phase === "ingest") return "import";
+  const due = new Set(
+    db
+      .prepare(
+        `SELECT DISTINCT type FROM "Job" WHERE shopId = ? AND type IN ('backfill', 'recompute', 'writeback')
+           AND (status = 'running' OR (status = 'pending' AND runAt <= ?))`,
+      )
+      .pluck()
+      .all(shopId, now + DUE_SOON_MS) as string[],
+  );
+  if (due.has("backfill")) return "import";
+  if (due.has("recompute")) return "score";
+  if (due.has("writeback")) return "write";
+  return null;
+}
+
+/** For pages other than the dashboard: what the sync is doing, and how far the import is. */
+export interface SyncProgress {
+  busy: SyncBusy;
+  ordersDone: number;
+  ordersEstimated: number | null;
+}
+
+export function syncProgress(db: SqliteDatabase, shopId: string): SyncProgress {
+  const row = db.prepare(`SELECT ordersDone, ordersEstimated FROM "SyncState" WHERE shopId = ?`).get(shopId) as
+    | { ordersDone: number; ordersEstimated: number | null }
+    | undefined;
+  return { busy: syncBusy(db, shopId), ordersDone: Number(row?.ordersDone ?? 0), ordersEstimated: row?.ordersEstimated ?? null };
+}
+
+/** Debounced jobs wait a few seconds before they run: still "under way" for the merchant. */
+const DUE_SOON_MS = 60_000;
+
+/**
+ * Remaining import time at the pace so far. A store's export produces nothing until it is
+ * ready, so there is a pace only once orders arrive.
+ */
+function importEta(done: number, estimated: number | null, startedAt: unknown, now: number): number | null {
+  const started = isoOrNull(startedAt);
+  if (!estimated || done <= 0 || !started) return null;
+  const elapsed = (now - Date.parse(started)) / 1000;
+  if (elapsed <= 0) return null;
+  return Math.max(0, Math.round(((estimated - Math.min(done, estimated)) * elapsed) / done));
 }
 
 /** A store connected from the app with a key that cannot write (stores installed from their admin always can). */

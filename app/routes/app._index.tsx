@@ -6,6 +6,7 @@ import { DashboardPage } from "~/components/pages/DashboardPage";
 import { SetupGuide } from "~/components/SetupGuide";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { GRID_AXES } from "~/dashboard/grid-axes";
+import { shopScoreEdges } from "~/dashboard/edges.server";
 import { getDashboard } from "~/dashboard/overview.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
@@ -21,7 +22,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
   const { grid } = parseSearchParams(querySchema, request);
-  return { ...getDashboard(db, shop.id, { grid }), writebackConsent: writebackConsentView(db, shop.id, adapterFor(shop.platform)), locale };
+  return { ...getDashboard(db, shop.id, { grid }), scoreEdges: shopScoreEdges(db, shop.id), writebackConsent: writebackConsentView(db, shop.id, adapterFor(shop.platform)), locale };
 };
 
 const intentSchema = z.enum(["approve-writeback"], { errorMap: () => ({ message: "must be approve-writeback" }) });
@@ -39,7 +40,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
 export default function Dashboard() {
   const loaded = useLoaderData<typeof loader>();
-  const guide = loaded.writebackConsent.summary ? <SetupGuide consent={loaded.writebackConsent} locale={loaded.locale} /> : undefined;
+  // Before the first scoring the plan's numbers are all zero: the guide waits until they mean something.
+  const scoring = loaded.status.firstRun && loaded.status.busy !== null;
+  const guide = loaded.writebackConsent.summary && !scoring ? <SetupGuide consent={loaded.writebackConsent} locale={loaded.locale} /> : undefined;
   return <DashboardPage data={loaded} setup={guide} />;
 }
 

@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { CustomersPage } from "~/components/pages/CustomersPage";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { customerListSchema, listCustomers } from "~/dashboard/customers.server";
+import { syncProgress } from "~/dashboard/overview.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
@@ -24,6 +25,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
         .map((d) => ({ d, lo: query[`${d}Min`] ?? null, hi: query[`${d}Max`] ?? null }))
         .filter((x) => x.lo !== null || x.hi !== null),
     },
+    sync: syncProgress(db, shop.id),
     locale,
   };
 };

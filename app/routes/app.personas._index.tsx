@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { PersonasPage } from "~/components/pages/PersonasPage";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
+import { syncProgress } from "~/dashboard/overview.server";
 import { listPersonas } from "~/dashboard/personas.server";
 import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
@@ -9,7 +10,7 @@ import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  return { ...listPersonas(db, shop.id), locale };
+  return { ...listPersonas(db, shop.id), sync: syncProgress(db, shop.id), locale };
 };
 
 export default function Personas() {

@@ -16,9 +16,11 @@ import {
 } from "@shopify/polaris";
 import { useEffect, useRef, useState } from "react";
 import type { CustomerPage } from "~/dashboard/customers.server";
+import type { SyncProgress } from "~/dashboard/overview.server";
 import { ExportButton } from "../ExportButton";
 import { formatDate, formatMoney, formatNumber } from "../format";
 import { PersonaLabel } from "../PersonaLabel";
+import { StillImporting, SyncActivity } from "../sync-activity";
 
 /** The filters the list was loaded with, as the form shows them ("" and null: not set). */
 export interface CustomerFiltersView {
@@ -32,7 +34,7 @@ export interface CustomerFiltersView {
 }
 
 /** What the customers loader sends. */
-export type CustomersPageData = SerializeFrom<CustomerPage & { filters: CustomerFiltersView; locale: string }>;
+export type CustomersPageData = SerializeFrom<CustomerPage & { filters: CustomerFiltersView; locale: string; sync?: SyncProgress }>;
 
 const SORTS = [
   { label: "Highest spend", value: "monetary:desc" },
@@ -47,6 +49,7 @@ const SCORE_OPTIONS = [{ label: "Any", value: "" }, ...[5, 4, 3, 2, 1].map((s) =
 
 export function CustomersPage({ data }: { data: CustomersPageData }) {
   const { locale, currency, filters } = data;
+  const busy = data.sync?.busy ?? null;
   const location = useLocation();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -121,6 +124,7 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
       primaryAction={<ExportButton search={location.search} />}
     >
       <BlockStack gap="400">
+        <SyncActivity busy={busy} readyText="Customers are scored." />
         <Card>
           <Form method="get" ref={form} onChange={(e) => (e.target as HTMLElement).tagName === "SELECT" && change()}>
             <BlockStack gap="300">
@@ -176,7 +180,9 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
           </Form>
         </Card>
         <Card padding="0">
-          {data.rows.length === 0 ? (
+          {data.rows.length === 0 && busy ? (
+            <StillImporting busy={busy} ordersDone={data.sync?.ordersDone ?? 0} ordersEstimated={data.sync?.ordersEstimated ?? null} locale={locale} />
+          ) : data.rows.length === 0 ? (
             <div style={{ padding: "var(--p-space-800)", textAlign: "center" }}>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link as RemixLink } from "@remix-run/react";
 import { BlockStack, Button, ButtonGroup, Card, DataTable, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 import type { DashboardData } from "~/dashboard/overview.server";
+import type { ShopScoreEdges } from "~/dashboard/edges.server";
 import { GRID_AXES } from "~/dashboard/grid-axes";
 import { ScoreGrid } from "../charts/ScoreGrid";
 import { ShareBar } from "../charts/ShareBar";
@@ -12,28 +13,41 @@ import { EmptyDashboard } from "../EmptyDashboard";
 import { FigureCard } from "../FigureCard";
 import { formatDate, formatDelta, formatMoney, formatNumber, formatPercent } from "../format";
 import { PersonaLabel } from "../PersonaLabel";
+import { SyncActivity } from "../sync-activity";
 import { SyncStatusCard } from "../SyncStatusCard";
 
 /** What the dashboard's loader sends. */
-export type DashboardPageData = SerializeFrom<DashboardData & { locale: string }>;
+export type DashboardPageData = SerializeFrom<DashboardData & { locale: string; scoreEdges?: ShopScoreEdges | null }>;
 
 const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;
 
 /** `setup`: the write-back setup guide, shown first on every state of the page. */
 export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?: ReactNode }) {
   const { locale, currency } = data;
+  // The same element in every state of the page, so the change from busy to ready is seen and announced.
+  const status = (
+    <BlockStack gap="400">
+      <SyncActivity busy={data.status.busy} readyText={`${formatNumber(data.totals.customersScored, locale)} customers have a persona.`} />
+      <SyncStatusCard status={data.status} locale={locale} />
+    </BlockStack>
+  );
 
   if (data.emptyState) {
     return (
       <Page title="Dashboard">
         <Layout>
           {setup && <Layout.Section>{setup}</Layout.Section>}
-          <Layout.Section>
-            <SyncStatusCard status={data.status} locale={locale} />
-          </Layout.Section>
+          <Layout.Section>{status}</Layout.Section>
           <Layout.Section>
             <Card>
-              <EmptyDashboard state={data.emptyState} ordersDone={data.status.ordersDone} orders={data.totals.orders} />
+              <EmptyDashboard
+                state={data.emptyState}
+                busy={data.status.busy}
+                ordersDone={data.status.ordersDone}
+                ordersEstimated={data.status.ordersEstimated}
+                orders={data.totals.orders}
+                locale={locale}
+              />
             </Card>
           </Layout.Section>
         </Layout>
@@ -56,9 +70,7 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
     <Page title="Dashboard" subtitle="Your customers by RFM persona">
       <Layout>
         {setup && <Layout.Section>{setup}</Layout.Section>}
-        <Layout.Section>
-          <SyncStatusCard status={data.status} locale={locale} />
-        </Layout.Section>
+        <Layout.Section>{status}</Layout.Section>
         <Layout.Section>
           <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
             <FigureCard size="lg" label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} />
@@ -145,6 +157,9 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
                 colLabel={DIM_NAMES[data.grid.colDim]}
                 currency={currency}
                 locale={locale}
+                rowDim={data.grid.rowDim}
+                colDim={data.grid.colDim}
+                edges={data.scoreEdges}
               />
             </BlockStack>
           </Card>
