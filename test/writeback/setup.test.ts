@@ -3,7 +3,7 @@
  * idempotent across installs, following renames.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERSONAS } from "~/rfm";
+import { DEFAULT_PERSONA_RULES, PERSONAS } from "~/rfm";
 import { PERSONA_METAFIELDS } from "~/platforms/shopify/writeback/metafields";
 import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
 import { appNamespaceOf, createTestShop, startWritebackSim, type WritebackSim } from "./support";
@@ -76,8 +76,10 @@ describe("store setup", () => {
     const vips = segmentsOf(t).find((s) => s.name === "RFM: VIPs")!;
     expect(ids).toContain(vips.id);
     expect(vips.query).toBe("customer_tags CONTAINS 'rfm-champions'");
-    // Segments of personas the map no longer has are left for the merchant to delete.
-    expect(segmentsOf(t)).toHaveLength(PERSONAS.length + 1);
+    // Segments of personas the map no longer has are deleted: nothing is left behind.
+    expect(report.segments.removed).toHaveLength(PERSONAS.length - 2);
+    expect(segmentsOf(t).map((s) => s.name).sort()).toEqual(["RFM: Everyone else", "RFM: Lost", "RFM: VIPs"]);
+    expect(t.db.prepare(`SELECT count(*) FROM "PersonaSegment" WHERE shopId = ?`).pluck().get(t.shopId)).toBe(3);
   });
 
   it("GIVEN write-back is turned off WHEN set up THEN the store is left alone", async () => {
@@ -99,5 +101,21 @@ describe("store setup", () => {
     const loyal = segmentsOf(t).filter((s) => s.name === "RFM: Loyal");
     expect(loyal).toHaveLength(1);
     expect(loyal[0].query).toBe("customer_tags CONTAINS 'rfm:loyal'");
+  });
+});
+
+describe("store setup after the persona map changes back", () => {
+  it("GIVEN a persona added to the map and its segment created WHEN the map is reset to the default THEN that segment is deleted and the default personas' segments stay", async () => {
+    const t = createTestShop(h, { count: 1 });
+    const custom = { personas: { map: "custom", rules: [{ name: "New persona", slug: "new-persona", r: [5, 5], f: [5, 5], m: [5, 5] }, ...DEFAULT_PERSONA_RULES] } };
+    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify(custom), t.shopId);
+    await ensureStoreSetup(t.shopId, t.deps);
+    expect(segmentsOf(t).map((s) => s.name)).toContain("RFM: New persona");
+
+    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify({ personas: { map: "default" } }), t.shopId);
+    const report = await ensureStoreSetup(t.shopId, t.deps);
+
+    expect(report.segments.removed).toEqual(["new-persona"]);
+    expect(segmentsOf(t).map((s) => s.name).sort()).toEqual(PERSONAS.map((p) => `RFM: ${p.name}`).sort());
   });
 });

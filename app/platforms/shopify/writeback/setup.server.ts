@@ -64,6 +64,8 @@ export interface SetupReport {
     unchanged: string[];
     /** Found by name (e.g. the app's database was reset) and taken over. */
     adopted: string[];
+    /** Segments of personas the map no longer has, deleted. */
+    removed: string[];
     failed: { persona: string; message: string }[];
   };
 }
@@ -207,7 +209,7 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
   const report: SetupReport = {
     namespace: PERSONA_NAMESPACE,
     definitions: { created: [], existing: [], notFilterable: [], failed: [], conflicts: [] },
-    segments: { created: [], updated: [], unchanged: [], adopted: [], failed: [] },
+    segments: { created: [], updated: [], unchanged: [], adopted: [], removed: [], failed: [] },
   };
   const platform = (db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined)?.platform;
   if (platform !== "shopify") return { ...report, skipped: "not a Shopify shop" };
@@ -291,6 +293,12 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
     upsertRow.run(shopId, persona.slug, current.id, current.name, current.query, now());
     report.segments[outcome].push(persona.slug);
   }
+  // Personas the map no longer has (a reset map, a removed persona): their segments select a tag no
+  // customer keeps, so they go too rather than linger in the merchant's segment list.
+  const current = new Set(personas.map((p) => p.slug));
+  const gone = await removeSegments(shopId, deps, (persona) => !current.has(persona));
+  report.segments.removed.push(...gone.removed);
+  report.segments.failed.push(...gone.failed);
   return report;
 }
 
@@ -298,11 +306,16 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
  * The merchant removed persona data and asked for the segments to go too: every segment we
  * created or adopted (PersonaSegment) is deleted from the store and forgotten. A segment the
  * merchant already deleted counts as removed. Returns the personas whose segment is gone and
- * those that could not be deleted.
+ * those that could not be deleted. `which`: only the segments of these personas.
  */
-export async function removeSegments(shopId: string, deps: SetupDeps): Promise<{ removed: string[]; failed: { persona: string; message: string }[] }> {
+export async function removeSegments(
+  shopId: string,
+  deps: SetupDeps,
+  which: (persona: string) => boolean = () => true,
+): Promise<{ removed: string[]; failed: { persona: string; message: string }[] }> {
   const graphql = resilient(deps.graphql, { stats: deps.stats, sleep: deps.sleep });
-  const rows = deps.db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];
+  const all = deps.db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];
+  const rows = all.filter((row) => which(row.persona));
   const forget = deps.db.prepare(`DELETE FROM "PersonaSegment" WHERE shopId = ? AND persona = ?`);
   const out = { removed: [] as string[], failed: [] as { persona: string; message: string }[] };
   for (const row of rows) {
