@@ -39,8 +39,8 @@ describe("GIVEN settings a merchant got wrong", () => {
     ["a slug of 61 characters", rule({ slug: "a".repeat(61) }), "personas.rules.0.slug", /at most 60 characters/],
     ["a slug starting with a hyphen", rule({ slug: "-vip" }), "personas.rules.0.slug", /lower-case letters, digits and single hyphens/],
     ["a slug ending with a hyphen", rule({ slug: "vip-" }), "personas.rules.0.slug", /single hyphens/],
-    ["a colour with a prefix", rule({ color: "x#0B7A3E" }), "personas.rules.0.color", /#RRGGBB/],
-    ["a colour with seven digits", rule({ color: "#0B7A3E1" }), "personas.rules.0.color", /#RRGGBB/],
+    ["a colour with a prefix", rule({ color: "x#0B7A3E" }), "personas.rules.0.color", /colour code like #0B7A3E/],
+    ["a colour with seven digits", rule({ color: "#0B7A3E1" }), "personas.rules.0.color", /colour code like #0B7A3E/],
     ["a custom map without rules", { personas: { map: "custom", rules: [] } }, "personas.rules", /at least one rule/],
   ];
   for (const [what, input, path, says] of cases) {

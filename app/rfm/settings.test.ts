@@ -101,7 +101,7 @@ describe("GIVEN invalid settings", () => {
     });
     expect(formatSettingsErrors(errors).split("\n")).toEqual([
       "personas.rules.0.r: the lower score must not be above the higher one",
-      "personas.rules.1.color: colour is #RRGGBB",
+      "personas.rules.1.color: use a colour code like #0B7A3E",
       "personas.rules.2.m.0: scores run 1–5",
       "personas.rules.2.slug: the name has no letters or digits to make a slug from: give a slug",
     ]);

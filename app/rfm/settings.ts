@@ -149,7 +149,7 @@ export const personaRuleSchema = z
       .optional(),
     color: z
       .string()
-      .regex(/^#[0-9a-fA-F]{6}$/, "colour is #RRGGBB")
+      .regex(/^#[0-9a-fA-F]{6}$/, "use a colour code like #0B7A3E")
       .optional(),
     description: z.string().max(300).optional(),
     r: scoreRangeSchema,

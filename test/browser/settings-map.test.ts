@@ -5,9 +5,11 @@
  * persona map drawn as a map — a broken one cannot be saved, a change that moves customers is
  * confirmed with its from → to numbers first, and "Reset to the default map" restores the default.
  */
+import path from "node:path";
 import type { Frame } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appSettled, harness, openAdmin, parseCount, query, screenshot } from "./support/harness";
+import { SCREENSHOTS } from "./support/paths";
 
 let shopId: string;
 
@@ -159,6 +161,8 @@ describe("the persona map as a map", () => {
     const { r, f, m, n } = cells[0];
     await app.getByRole("button", { name: `Spend score M${m}` }).click();
     const busiest = app.locator(`[data-cell="R${r} F${f} M${m}"]`);
+    await appSettled(app);
+    await app.locator("[data-persona-grid]").screenshot({ path: path.join(SCREENSHOTS, "settings-map-grid.png") });
     await screenshot(admin, "settings-map-editor");
 
     expect(shown).toBe(125);

@@ -138,7 +138,7 @@ export function PersonaMapEditor({
             </div>
             <Checkbox label="Change all five spend scores at once" checked={allM} onChange={setAllM} />
           </InlineStack>
-          <div style={{ overflowX: "auto" }}>
+          <div style={{ overflowX: "auto" }} data-persona-grid>
             <table aria-label={`Personas by recency and frequency, spend score M${m}`} style={{ borderCollapse: "separate", borderSpacing: 4, width: "100%", tableLayout: "fixed" }}>
               <thead>
                 <tr>
@@ -164,7 +164,7 @@ export function PersonaMapEditor({
                       const customers = cellCustomers[i] ?? 0;
                       const label = `R${r} F${f} M${m}: ${persona ? persona.name || "Unnamed persona" : "no persona"}, ${formatNumber(customers, locale)} ${customers === 1 ? "customer" : "customers"}`;
                       return (
-                        <td key={f} style={{ padding: 0 }}>
+                        <td key={f} style={{ padding: 0, height: 1 }}>
                           <button
                             type="button"
                             data-cell={`R${r} F${f} M${m}`}
@@ -173,7 +173,8 @@ export function PersonaMapEditor({
                             onClick={() => paint(r, f)}
                             style={{
                               width: "100%",
-                              minHeight: 52,
+                              minHeight: 56,
+                              height: "100%",
                               textAlign: "left",
                               padding: "4px 6px",
                               borderRadius: 8,
@@ -184,7 +185,7 @@ export function PersonaMapEditor({
                               borderLeft: persona ? `6px solid ${safeColor(persona.color)}` : "2px dashed #c70a24",
                             }}
                           >
-                            <span style={{ display: "block", fontSize: 12, lineHeight: "16px", fontWeight: 600, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+                            <span style={{ display: "block", fontSize: 12, lineHeight: "16px", fontWeight: 600, overflowWrap: "anywhere" }}>
                               {persona ? persona.name || "Unnamed persona" : "No persona"}
                             </span>
                             <span style={{ display: "block", fontSize: 12, lineHeight: "16px", color: "#616161" }}>{formatNumber(customers, locale)}</span>
