@@ -2,11 +2,14 @@
  * The score grid: 5 × 5 cells of two RFM scores (rows 5 → 1 top to bottom, columns
  * 1 → 5 left to right). Each cell shows how many customers it holds and their average
  * spend, is tinted with the colour of the persona most of them carry (stronger where
- * more customers sit), and links to the customer list filtered to that cell.
+ * more customers sit), and links to the customer list filtered to that cell. Under it, what
+ * each row and column means in the shop's terms (days, orders, money), when the edges are known.
  */
 import { Link } from "@remix-run/react";
 import { Text } from "@shopify/polaris";
+import type { Dimension } from "~/rfm";
 import { formatMoneyCompact, formatNumber } from "../format";
+import { dimensionInWords, outsideWindowNote, rangeInWords, type EdgesForWords } from "../score-edges";
 
 export interface ScoreGridCell {
   row: number;
@@ -24,6 +27,11 @@ export interface ScoreGridProps {
   colLabel: string;
   currency: string;
   locale: string;
+  /** Which scores the rows and columns are, to say what each means. */
+  rowDim?: Dimension;
+  colDim?: Dimension;
+  /** The shop's current edges (shopScoreEdges); null before the first scoring. */
+  edges?: EdgesForWords | null;
 }
 
 function hexToRgb(hex: string): [number, number, number] {
@@ -32,8 +40,9 @@ function hexToRgb(hex: string): [number, number, number] {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-export function ScoreGrid({ cells, maxCustomers, rowLabel, colLabel, currency, locale }: ScoreGridProps) {
+export function ScoreGrid({ cells, maxCustomers, rowLabel, colLabel, currency, locale, rowDim, colDim, edges }: ScoreGridProps) {
   const header = { textAlign: "center" as const, color: "var(--p-color-text-secondary)", fontSize: 12 };
+  const colRanges = edges && colDim ? edges[colDim].ranges : null;
   return (
     <div role="table" aria-label={`${rowLabel} by ${colLabel}`}>
       <div
@@ -92,6 +101,12 @@ export function ScoreGrid({ cells, maxCustomers, rowLabel, colLabel, currency, l
           <div key={col} role="columnheader" style={header}>
             {colLabel[0]}
             {col}
+            {colRanges && colDim && (
+              // The column's meaning right under its score: "1 order", "4–5 orders", "$151.12 or more".
+              <div data-testid="column-meaning" style={{ fontSize: 11, lineHeight: 1.3 }}>
+                {rangeInWords(colDim, colRanges[col - 1], edges!.currency, locale)}
+              </div>
+            )}
           </div>
         ))}
       </div>
@@ -99,7 +114,28 @@ export function ScoreGrid({ cells, maxCustomers, rowLabel, colLabel, currency, l
         <Text as="p" variant="bodySm" tone="subdued">
           Rows: {rowLabel} score (5 = best). Columns: {colLabel} score. Select a cell to list its customers.
         </Text>
+        {edges && rowDim && colDim && <GridLegend edges={edges} dims={[rowDim, colDim]} locale={locale} />}
       </div>
+    </div>
+  );
+}
+
+/** What each score of the grid's two dimensions means in this shop today, one line per dimension. */
+function GridLegend({ edges, dims, locale }: { edges: EdgesForWords; dims: [Dimension, Dimension]; locale: string }) {
+  const note = dims.includes("r") ? outsideWindowNote(edges.lookbackDays) : null;
+  return (
+    <div data-testid="score-edges" style={{ marginTop: "var(--p-space-100)" }}>
+      {dims.map((dim) => (
+        <Text as="p" variant="bodySm" key={dim}>
+          {/* Best score first for recency (the rows read top down), lowest first otherwise. */}
+          {(dim === "r" ? dimensionInWords(dim, edges, locale).reverse() : dimensionInWords(dim, edges, locale)).join(" · ")}
+        </Text>
+      ))}
+      {note && (
+        <Text as="p" variant="bodySm" tone="subdued">
+          {note}
+        </Text>
+      )}
     </div>
   );
 }
