@@ -199,7 +199,7 @@ describe("GIVEN a custom persona map", () => {
     ]);
     expect(map.personas.slice(0, 3)).toEqual([
       { slug: "alpha", name: "Alpha", color: "#6C5CE7", description: "", uses: [] },
-      { slug: "beta", name: "Beta", color: "#00B894", description: "", uses: [] },
+      { slug: "beta", name: "Beta", color: "#00866B", description: "", uses: [] },
       { slug: "gamma", name: "Gamma", color: "#0984E3", description: "", uses: [] },
     ]);
     const many = compilePersonaMap(Array.from({ length: 10 }, (_, i) => ({ name: `P${i}`, r: [1, 5] as [number, number], f: [1, 5] as [number, number], m: [1, 5] as [number, number] })));

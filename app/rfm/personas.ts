@@ -42,7 +42,7 @@ export const PERSONAS: readonly Persona[] = [
   {
     slug: "potential-loyalist",
     name: "Potential Loyalist",
-    color: "#7BC96F",
+    color: "#5B9A2E",
     description: "Recent customers with a second or third order: could become Loyal.",
     uses: ["Membership or subscription offers", "Personalised recommendations", "Free-shipping threshold nudges"],
   },
@@ -56,21 +56,21 @@ export const PERSONAS: readonly Persona[] = [
   {
     slug: "promising",
     name: "Promising",
-    color: "#5DA5DA",
+    color: "#3A86C8",
     description: "One order, fairly recent: interested but not yet convinced.",
     uses: ["Brand story and social proof", "Limited-time second-order offer", "Best-seller recommendations"],
   },
   {
     slug: "need-attention",
     name: "Need Attention",
-    color: "#F2C94C",
+    color: "#A67C00",
     description: "A few orders, but the last one is no longer recent.",
     uses: ["Personalised re-engagement", "Time-limited offers on past categories", "Feedback survey"],
   },
   {
     slug: "about-to-sleep",
     name: "About To Sleep",
-    color: "#F2994A",
+    color: "#C8691C",
     description: "One order a while ago: will drift away without a reason to return.",
     uses: ["Popular products and bundles", "Reminder with a modest discount", "Reconnect on social channels"],
   },
@@ -108,7 +108,7 @@ export const PERSONAS: readonly Persona[] = [
 export const OTHERS_PERSONA: Persona = {
   slug: "others",
   name: "Others",
-  color: "#BDBDBD",
+  color: "#757575",
   description: "Score cells your persona map does not cover.",
   uses: ["Fill the gaps in the persona map"],
 };
@@ -243,7 +243,8 @@ export function compilePersonaMap(rules: readonly PersonaRule[]): CompiledPerson
   return { personas, cells, lostIndex };
 }
 
-const PALETTE = ["#6C5CE7", "#00B894", "#0984E3", "#FDCB6E", "#E17055", "#D63031", "#636E72", "#E84393"];
+/** Colours of custom personas, in turn. Like the defaults, each keeps 3:1 contrast on a white card (WCAG 1.4.11). */
+export const PALETTE = ["#6C5CE7", "#00866B", "#0984E3", "#B7860B", "#D35A3C", "#D63031", "#636E72", "#E84393"];
 function paletteColor(i: number): string {
   return PALETTE[i % PALETTE.length];
 }
