@@ -97,6 +97,8 @@ describe("settings page behaviour", () => {
     expect(await prefix.evaluate((input) => document.activeElement === input)).toBe(true);
     expect(await inView(app, '[aria-invalid="true"]')).toBe(true);
     expect(await app.getByText("Please fix 1 field").isVisible()).toBe(true);
+    // What the merchant sees right after Save: the admin as it is, scrolled to the field.
+    await page.screenshot({ path: path.join(SCREENSHOTS, "settings-error-focus-in-view.png") });
     await screenshot(admin, "settings-error-focus");
 
     expect(await storedSettings()).toBe(before);
