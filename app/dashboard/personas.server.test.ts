@@ -62,10 +62,17 @@ describe("getPersonaDetail", () => {
     expect(ruleInWords({ r: [1, 5], f: [1, 5], m: [1, 5] })).toBe("Every customer not taken by an earlier rule.");
   });
 
-  it("GIVEN Lost with a lookback window WHEN detailed THEN the before-the-window route into Lost is spelled out", () => {
-    const detail = getPersonaDetail(db, shop, "lost", { days: 30, now })!;
+  it("GIVEN a persona whose members include customers outside the 365-day window WHEN detailed THEN it says how many, and Lost has no second route", () => {
+    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "cant-lose-them", r: 1, f: 5, m: 5, frequency: 9, recencyDays: 536 });
+    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "cant-lose-them", r: 1, f: 5, m: 5, frequency: 9, recencyDays: 238 });
 
-    expect(detail.definition.notes.join(" ")).toMatch(/before the 365-day lookback window/);
+    const detail = getPersonaDetail(db, shop, "cant-lose-them", { days: 30, now })!;
+
+    expect(detail.definition.outsideWindow).toBe(1);
+    expect(detail.definition.notes).toEqual([
+      "1 of these customers last ordered outside the 365-day lookback window: they are R1, with F and M from their older orders.",
+    ]);
+    expect(getPersonaDetail(db, shop, "lost", { days: 30, now })!.definition.notes).toEqual([]);
   });
 
   it("GIVEN members WHEN detailed THEN CLV figures and medians describe them", () => {

@@ -10,6 +10,14 @@ import type { ShopSettings } from "~/settings/shop-settings";
 import { RECENCY_DAYS_SQL } from "~/scoring/recency";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
+import { shopScoreEdges, type ShopScoreEdges } from "./edges.server";
+
+/** A map rule's score ranges, e.g. R 4–5, F 4–5, M 1–5 (pages put them in the shop's terms with the edges). */
+export interface RuleRanges {
+  r: readonly [number, number];
+  f: readonly [number, number];
+  m: readonly [number, number];
+}
 
 export interface PersonaListItem extends PersonaInfo {
   customers: number;
@@ -18,12 +26,16 @@ export interface PersonaListItem extends PersonaInfo {
   revenueShare: number;
   /** Score cells (of 125) this persona gets from the map. */
   cells: number;
+  /** The map rules that assign it, in map order. */
+  rules: RuleRanges[];
 }
 
 export interface PersonasList {
   currency: string;
   customersScored: number;
   personas: PersonaListItem[];
+  /** What each score means in this shop now; null before the first scoring. */
+  edges: ShopScoreEdges | null;
 }
 
 export function listPersonas(db: SqliteDatabase, shopId: string): PersonasList {
@@ -39,9 +51,11 @@ export function listPersonas(db: SqliteDatabase, shopId: string): PersonasList {
   const revenue = rows.reduce((s, r) => s + r.revenueMinor, 0);
   const cells = cellsPerPersona(settings);
   const catalog = withDataSlugs(settings, personaCatalog(settings), bySlug.keys());
+  const rules = personaRulesFor(settings.personas);
   return {
     currency: shopCurrency(db, shopId),
     customersScored: total,
+    edges: shopScoreEdges(db, shopId),
     personas: catalog.map((p) => {
       const row = bySlug.get(p.slug);
       return {
@@ -51,6 +65,7 @@ export function listPersonas(db: SqliteDatabase, shopId: string): PersonasList {
         revenueMinor: row?.revenueMinor ?? 0,
         revenueShare: revenue > 0 ? (row?.revenueMinor ?? 0) / revenue : 0,
         cells: cells.get(p.slug) ?? 0,
+        rules: rules.filter((rule) => ruleSlug(rule) === p.slug).map(({ r, f, m }) => ({ r, f, m })),
       };
     }),
   };
@@ -81,8 +96,12 @@ export interface PersonaDetail {
   definition: {
     rules: PersonaRuleView[];
     cells: number;
-    /** Extra ways customers land here, in words (Lost: orders only before the window; Others: map gaps). */
+    /** More about who lands here, in words (customers outside the window; Others: map gaps). */
     notes: string[];
+    /** What each score means in this shop now; null before the first scoring. */
+    edges: ShopScoreEdges | null;
+    /** Members whose counted orders all lie before the lookback window (R1 on their older orders). */
+    outsideWindow: number;
   };
   figures: {
     customers: number;
@@ -149,9 +168,19 @@ export function getPersonaDetail(
     });
   });
   const notes: string[] = [];
-  if (slug === "lost" && settings.rules.lookbackDays !== null) {
+  // Customers outside the window are scored R1 on their older orders and placed by the map like
+  // everyone (decision 024): said here, so R1 personas never silently mean two things.
+  const lookbackDays = settings.rules.lookbackDays;
+  const outsideWindow =
+    lookbackDays === null
+      ? 0
+      : (db
+          .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona = ? AND ${RECENCY_DAYS_SQL} >= ?`)
+          .pluck()
+          .get(shopId, slug, lookbackDays) as number);
+  if (outsideWindow > 0) {
     notes.push(
-      `Also every customer whose counted orders all lie before the ${settings.rules.lookbackDays}-day lookback window.`,
+      `${outsideWindow.toLocaleString("en-US")} of these customers last ordered outside the ${lookbackDays}-day lookback window: they are R1, with F and M from their older orders.`,
     );
   }
   if (slug === "others") {
@@ -213,7 +242,13 @@ export function getPersonaDetail(
   return {
     currency: shopCurrency(db, shopId),
     persona,
-    definition: { rules: ruleViews, cells: ruleViews.reduce((s, r) => s + r.cellsWon, 0), notes },
+    definition: {
+      rules: ruleViews,
+      cells: ruleViews.reduce((s, r) => s + r.cellsWon, 0),
+      notes,
+      edges: shopScoreEdges(db, shopId),
+      outsideWindow,
+    },
     figures: {
       customers: agg.customers,
       customerShare: scored > 0 ? agg.customers / scored : 0,

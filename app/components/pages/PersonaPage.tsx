@@ -23,6 +23,7 @@ import { FigureCard } from "../FigureCard";
 import { formatDate, formatMoney, formatNumber, formatPercent } from "../format";
 import { Swatch } from "../PersonaLabel";
 import { PersonaMoves } from "../PersonaMoves";
+import { ruleInShopTerms } from "../score-edges";
 
 /** What the persona loader sends. */
 export type PersonaPageData = SerializeFrom<
@@ -139,10 +140,18 @@ export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?
                 </Text>
                 <Text as="p">{persona.description}</Text>
                 {definition.rules.map((r) => (
-                  <Text as="p" key={r.position}>
-                    {definition.rules.length > 1 ? `Rule #${r.position}: ` : ""}
-                    {r.words}
-                  </Text>
+                  <BlockStack gap="050" key={r.position}>
+                    <Text as="p">
+                      {definition.rules.length > 1 ? `Rule #${r.position}: ` : ""}
+                      {r.words}
+                    </Text>
+                    {definition.edges && (
+                      // The rule in this shop's days, orders and money today.
+                      <Text as="p" variant="bodySm" tone="subdued">
+                        <span data-testid="rule-in-shop-terms">{ruleInShopTerms(r, definition.edges, locale)}</span>
+                      </Text>
+                    )}
+                  </BlockStack>
                 ))}
                 {definition.rules.length > 0 ? (
                   <DataTable

@@ -5,6 +5,7 @@ import type { SyncProgress } from "~/dashboard/overview.server";
 import type { PersonasList } from "~/dashboard/personas.server";
 import { formatMoney, formatNumber, formatPercent } from "../format";
 import { PersonaLabel } from "../PersonaLabel";
+import { ruleInShopTerms } from "../score-edges";
 import { StillImporting, SyncActivity } from "../sync-activity";
 
 /** What the personas loader sends. */
@@ -55,6 +56,13 @@ export function PersonasPage({ data }: { data: PersonasPageData }) {
                           <Text as="span" variant="bodySm" tone="subdued">
                             {p.description}
                           </Text>
+                          {data.edges &&
+                            p.rules.map((rule, r) => (
+                              // Each rule that assigns it, in this shop's days, orders and money today.
+                              <Text as="p" variant="bodySm" key={r}>
+                                <span data-testid="persona-in-shop-terms">{ruleInShopTerms(rule, data.edges!, locale)}</span>
+                              </Text>
+                            ))}
                         </div>
                       </IndexTable.Cell>
                       <IndexTable.Cell>
