@@ -197,6 +197,8 @@ function adminPage(host: AdminFrameHost, shop: SimShop, iframeSrc: string): stri
   #toasts{position:fixed;left:50%;bottom:32px;transform:translateX(-50%);display:flex;flex-direction:column;gap:8px;align-items:center;z-index:10}
   .toast{background:#1a1a1a;color:#fff;border-radius:10px;padding:10px 16px;font-weight:550;box-shadow:0 4px 12px rgba(0,0,0,.3);max-width:480px}
   .toast.error{background:#8e1f0b}
+  /* Shopify's mobile admin: the navigation folds away and the app gets the whole width. */
+  @media (max-width: 768px){nav{display:none}.frame{border-radius:0}.search{display:none}}
 </style>
 </head>
 <body>
