@@ -83,7 +83,8 @@ for (let k = 0; k < replicas; k++) {
 const columns: CountedOrderColumns = { customerCount: base.customerCount * replicas, customerIndex, day, amountMinor };
 const asOfDay = maxDay + 1;
 const asOf = new Date(asOfDay * DAY_MS);
-const settingsResult = parseSettings({ rules: { lookbackDays: null } });
+// Plain tie-safe quintiles for F too: pandas and DuckDB compute that rule (decision 002), not the balanced F (decision 024).
+const settingsResult = parseSettings({ rules: { lookbackDays: null }, scoring: { frequency: "quintiles" } });
 if (!settingsResult.ok) throw new Error("settings");
 const settings = settingsResult.settings;
 log(
