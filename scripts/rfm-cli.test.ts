@@ -52,17 +52,21 @@ describe("GIVEN the R rfm package's example orders", () => {
     expect(stdout).toContain("Add Senger,140,3,340.00,4,1,2,");
   });
 
-  it("WHEN a lookback window is set THEN customers who only bought before it are Lost with R = 1", () => {
+  it("WHEN a lookback window is set THEN customers who only bought before it are R1, placed by the map like everyone with their scores", () => {
     const { code, stdout } = rfm("score", "--orders", RFM_ORDERS, "--as-of", "2006-12-31", "--lookback-days", "365", "--format", "json");
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as {
-      customers: { recency_days: number; r: number; persona: string }[];
+      customers: { recency_days: number; r: number; f: number; m: number; persona: string }[];
       report: { window: { customersBeforeWindow: number } };
     };
     const old = out.customers.filter((c) => c.recency_days >= 365);
     expect(old.length).toBe(out.report.window.customersBeforeWindow);
     expect(old.length).toBeGreaterThan(0);
-    expect(old.every((c) => c.r === 1 && c.persona === "lost")).toBe(true);
+    expect(old.every((c) => c.r === 1)).toBe(true);
+    // One RFM code, one persona, inside the window or not (decision 024).
+    const personaOf = new Map(out.customers.filter((c) => c.recency_days < 365).map((c) => [`${c.r}${c.f}${c.m}`, c.persona]));
+    for (const c of old) expect(personaOf.get(`${c.r}${c.f}${c.m}`) ?? c.persona).toBe(c.persona);
+    expect(new Set(old.map((c) => c.persona)).size).toBeGreaterThan(1);
   });
 
   it("WHEN a custom persona file is given THEN its names are used and gaps are warned about", () => {
@@ -93,7 +97,8 @@ describe("GIVEN the CDNOW log (whitespace-separated, YYYYMMDD, CRLF)", () => {
       report: { scoring: { f: { bins: { customers: number }[] } } };
     };
     expect(out.summary.reduce((s, p) => s + p.customers, 0)).toBe(23_502);
-    expect(out.report.scoring.f.bins.map((b) => b.customers)).toEqual([11_989, 0, 4_040, 3_638, 3_835]);
+    // F by order counts (decision 024): 1 · 2 · 3 · 4–5 · 6+, no empty score.
+    expect(out.report.scoring.f.bins.map((b) => b.customers)).toEqual([11_989, 4_040, 2_203, 2_426, 2_844]);
   });
 });
 
