@@ -108,11 +108,14 @@ export interface DashboardData {
   totals: {
     orders: number;
     customersScored: number;
+    /** Counted spend in the lookback window (what a customer's score is based on); all counted spend when the window is all time. */
     revenueMinor: number;
     /** Scored guests (email only): they have a persona but cannot be written back. */
     guestsScored: number;
-    /** Customers we know with no counted order: no persona. */
+    /** Customers who ordered but have no counted order (every order left out by a rule): no persona. */
     customersWithoutPersona: number;
+    /** What every figure covers: counted orders up to `asOf` ("YYYY-MM-DD", the last scoring's day), spend within the last `lookbackDays` (null = all time). */
+    period: { asOf: string | null; lookbackDays: number | null };
   };
   personas: PersonaOverview[];
   /** The two snapshot days the change column compares, when there are two a week apart. */
@@ -141,13 +144,16 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
   const settings = shopSettings(db, shopId);
   const currency = (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string) ?? "USD";
 
+  // Spend is the lookback window's, as the settings preview counts it: a Lost customer whose
+  // orders all predate the window is a customer here, with no spend in it.
+  const { period, windowStartMs } = countedPeriod(db, shopId, settings.rules.lookbackDays);
   const current = db
     .prepare(
-      `SELECT persona, count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor,
+      `SELECT persona, count(*) AS customers, coalesce(sum(CASE WHEN lastOrderAt >= ? THEN monetaryMinor END), 0) AS revenueMinor,
          coalesce(sum(guest), 0) AS guests
        FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona`,
     )
-    .all(shopId) as { persona: string; customers: number; revenueMinor: number; guests: number }[];
+    .all(windowStartMs, shopId) as { persona: string; customers: number; revenueMinor: number; guests: number }[];
   const customersWithoutPersona = db
     .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NULL`)
     .pluck()
@@ -223,6 +229,7 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
       revenueMinor,
       guestsScored: current.reduce((s, r) => s + r.guests, 0),
       customersWithoutPersona,
+      period,
     },
     personas,
     change: latestDay && comparedDay ? { latestDay, comparedDay } : null,
@@ -230,6 +237,19 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
     grid,
     status,
     emptyState,
+  };
+}
+
+/** What the shop's figures cover: counted orders up to the last scoring's day, spend from the lookback window's first day (epoch ms). */
+export function countedPeriod(
+  db: SqliteDatabase,
+  shopId: string,
+  lookbackDays: number | null,
+): { period: DashboardData["totals"]["period"]; windowStartMs: number } {
+  const scoringDay = db.prepare(`SELECT scoringDay FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) as number | null | undefined;
+  return {
+    period: { asOf: scoringDay != null ? isoDate(scoringDay) : null, lookbackDays },
+    windowStartMs: scoringDay != null && lookbackDays !== null ? (scoringDay - lookbackDays + 1) * DAY_MS : Number.MIN_SAFE_INTEGER,
   };
 }
 

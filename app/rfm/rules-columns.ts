@@ -86,6 +86,8 @@ export interface ColumnRulesResult {
   customerKeys: string[];
   /** Index in `columns` of a customer key; -1 when the customer has no counted order. */
   indexOf: (customerKey: string) => number;
+  /** Customers who ordered but have no counted order (every order left out by a rule), with their guest flag. */
+  uncounted: { key: string; guest: boolean }[];
   report: RulesReport;
 }
 
@@ -239,6 +241,7 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
       }
       customerIndex[i] = c;
     }
+    const uncounted: ColumnRulesResult["uncounted"] = [];
     for (let c = 0; c < keys.length; c++) {
       if (countedOrders.data[c] > 0) {
         report.counted.customers++;
@@ -247,6 +250,7 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
         continue;
       }
       report.customersWithoutCountedOrders++;
+      uncounted.push({ key: keys[c], guest: guest.data[c] === 1 });
       const mask = removedBy.data[c];
       if (mask !== 0 && (mask & (mask - 1)) === 0) removed[31 - Math.clz32(mask)].customers++;
       else report.customersLostToSeveralRules++;
@@ -263,6 +267,7 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
         const old = indexByKey.get(key);
         return old === undefined ? -1 : renumber[old];
       },
+      uncounted,
       report,
     };
   }

@@ -10,6 +10,8 @@ import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 import { adapterFor } from "~/platforms/registry.server";
 import { personaInStore } from "~/writeback/status.server";
 import { backdatedThrough } from "~/scoring/history.server";
+import { countedPeriod } from "~/dashboard/overview.server";
+import { shopSettings } from "~/shops/settings.server";
 
 const paramsSchema = z.object({
   slug: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a persona slug such as champions"),
@@ -34,7 +36,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const adapter = adapterFor(shop.platform);
   const inStore = personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapter.writer.capabilities);
   const actions = adapter.personaActions?.(db, shop, { slug: detail.persona.slug, name: detail.persona.name }) ?? null;
-  return { ...detail, inStore, actions, backdatedThrough: backdatedThrough(db, shop.id), locale };
+  const { period } = countedPeriod(db, shop.id, shopSettings(db, shop.id).rules.lookbackDays);
+  return { ...detail, inStore, actions, backdatedThrough: backdatedThrough(db, shop.id), period, locale };
 };
 
 export default function Persona() {

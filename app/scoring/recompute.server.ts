@@ -98,7 +98,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const asOfDay = dayOf(asOf);
 
   const t0 = performance.now();
-  const { columns, customerKeys, indexOf, report: rules } = readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const { columns, customerKeys, indexOf, uncounted, report: rules } = readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
   const tRead = performance.now();
   const scored = scoreCountedOrders(columns, settings, asOf, { timeZone });
   const { metrics } = scored;
@@ -121,6 +121,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const beforePersona: (string | null)[] = new Array(scored.customerCount).fill(null);
   const dropped: [key: string, persona: string][] = [];
   let storedWithoutCountedOrder = 0;
+  const storedUncounted = new Set<string>();
   for (const row of db
     .prepare(
       `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, firstOrderAt, lastOrderAt
@@ -131,6 +132,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     const c = indexOf(row[0]);
     if (c < 0) {
       storedWithoutCountedOrder++;
+      storedUncounted.add(row[0]);
       // Scored before, no counted order now: the persona goes.
       if (row[1] !== null) dropped.push([row[0], row[1]]);
       continue;
@@ -148,6 +150,9 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
       row[6] === metrics.lastDay[c] * DAY_MS;
     stored[c] = same ? 1 : 2;
   }
+  // Customers who ordered but have no counted order get a row without a persona, so every
+  // count of customers (dashboard, customer list, preview) includes them.
+  const newUncounted = uncounted.filter((u) => !storedUncounted.has(u.key));
   const t2 = performance.now();
   const historyScoring = tHistory - t1;
 
@@ -264,6 +269,14 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     moved(persona, null);
     clearScores.run(persona, scoredAt, scoredAt, shopId, key);
   });
+  const insertUncounted = db.prepare(
+    `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
+     ON CONFLICT (shopId, customerKey) DO NOTHING`,
+  );
+  if (newUncounted.length > 0) between();
+  writeSliced(0, newUncounted.length, (i) => {
+    insertUncounted.run(shopId, newUncounted[i].key, newUncounted[i].guest ? 1 : 0, scoredAt);
+  });
   const t3 = performance.now();
   between();
   writeTransaction(db, () => {
@@ -284,7 +297,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   return {
     asOf: asOf.toISOString(),
     customersScored,
-    customersWithoutPersona: scored.customerCount - customersScored + storedWithoutCountedOrder,
+    customersWithoutPersona: scored.customerCount - customersScored + storedWithoutCountedOrder + newUncounted.length,
     personaChanges,
     personas: scored.report.personas.map(({ slug, customers, orders, revenueMinor }) => ({
       slug,
@@ -305,7 +318,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
         history: Math.round(historyScoring),
       },
     },
-    customersWritten: changedCustomers.length + dropped.length,
+    customersWritten: changedCustomers.length + dropped.length + newUncounted.length,
     backdatedWeeks: history?.points.length ?? 0,
   };
 }

@@ -24,6 +24,10 @@ const DIM_NAMES = { r: "Recency", f: "Frequency", m: "Monetary" } as const;
 /** `setup`: the write-back setup guide, shown first on every state of the page. */
 export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?: ReactNode }) {
   const { locale, currency } = data;
+  // Every headline figure names its period: counted orders up to the last scoring's day, spend in the lookback window.
+  const { period } = data.totals;
+  const spendPeriod = period.lookbackDays === null ? "all time" : `last ${formatNumber(period.lookbackDays, locale)} days`;
+  const asOf = formatDate(period.asOf, locale);
   // The same element in every state of the page, so the change from busy to ready is seen and announced.
   const status = (
     <BlockStack gap="400">
@@ -73,8 +77,8 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
         <Layout.Section>{status}</Layout.Section>
         <Layout.Section>
           <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
-            <FigureCard size="lg" label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} />
-            <FigureCard size="lg" label="Their counted spend" value={formatMoney(data.totals.revenueMinor, currency, locale)} />
+            <FigureCard size="lg" label="Customers with a persona" value={formatNumber(data.totals.customersScored, locale)} note={`Scored ${asOf}: every customer with an order that counts`} />
+            <FigureCard size="lg" label={`Counted spend, ${spendPeriod}`} value={formatMoney(data.totals.revenueMinor, currency, locale)} note={`Orders up to ${asOf} that count under your rules`} />
             <FigureCard
               size="lg"
               label="Guests (scored, not tagged)"
@@ -85,7 +89,7 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
               size="lg"
               label="Without a persona"
               value={formatNumber(data.totals.customersWithoutPersona, locale)}
-              note="No order that counts under your rules."
+              note="Ordered, but none of their orders counts under your rules."
             />
           </InlineGrid>
         </Layout.Section>
@@ -102,7 +106,7 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
               />
               <DataTable
                 columnContentTypes={["text", "numeric", "numeric", "numeric", "numeric", "numeric"]}
-                headings={["Persona", "Customers", "Share", "Revenue", "Share of revenue", "Change"]}
+                headings={["Persona", "Customers", "Share", `Spend, ${spendPeriod}`, "Share of spend", "Change"]}
                 rows={rows}
                 footerContent={
                   data.change

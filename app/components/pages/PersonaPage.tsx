@@ -33,6 +33,8 @@ export type PersonaPageData = SerializeFrom<
     actions?: PersonaAdminActions | null;
     /** Snapshots and moves up to this day were computed from order history under today's rules. */
     backdatedThrough?: string | null;
+    /** What the figures cover: counted orders up to `asOf`, spend in the last `lookbackDays` (null = all time). */
+    period?: { asOf: string | null; lookbackDays: number | null };
   }
 >;
 
@@ -114,7 +116,15 @@ export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?
           <BlockStack gap="400">
             <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
               <FigureCard label="Customers" value={formatNumber(figures.customers, locale)} note={`${formatPercent(figures.customerShare, locale)} of scored customers`} />
-              <FigureCard label="Revenue (counted)" value={formatMoney(figures.revenueMinor, currency, locale)} />
+              <FigureCard
+                label="Counted spend"
+                value={formatMoney(figures.revenueMinor, currency, locale)}
+                note={
+                  data.period
+                    ? `Orders up to ${formatDate(data.period.asOf, locale)}${data.period.lookbackDays === null ? "" : ` in the last ${formatNumber(data.period.lookbackDays, locale)} days (customers with none in them: their older orders)`}`
+                    : undefined
+                }
+              />
               <FigureCard label="Average order value" value={formatMoney(figures.aovMinor, currency, locale)} />
               <FigureCard label="Orders per customer" value={formatNumber(figures.ordersPerCustomer, locale, 1)} />
               <FigureCard
