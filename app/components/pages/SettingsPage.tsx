@@ -132,6 +132,8 @@ export function SettingsPage({ data: page, writeback }: { data: SettingsPageData
     saveAfterPreview.current = false;
     const answer = previewer.data;
     if (!answer || answer.errors || !answer.preview) setFocusRequest((n) => n + 1);
+    // Edited while the preview ran: its numbers are not these settings'; the merchant saves again.
+    else if (previewedKey !== inputKey) return;
     else if (answer.preview.moved > 0) setConfirming(true);
     else post("save");
     // Only when the preview comes back.
