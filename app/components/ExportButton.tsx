@@ -8,16 +8,19 @@
  */
 import { Banner, Button, Link } from "@shopify/polaris";
 import { useState } from "react";
-import { useAdminFetch } from "./admin-shell";
+import { useAdminFetch, useAdminToast } from "./admin-shell";
+import { formatNumber } from "./format";
 
 /** List-only parameters the export ignores. */
 const LIST_ONLY = ["sort", "dir", "after", "before", "limit"];
 
-export function ExportButton({ search }: { search: string }) {
+/** `count`: how many customers the export holds, for the confirmation. */
+export function ExportButton({ search, count }: { search: string; count?: number }) {
   const [busy, setBusy] = useState(false);
   const [fallback, setFallback] = useState<string | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const adminFetch = useAdminFetch();
+  const toast = useAdminToast();
 
   async function download() {
     setBusy(true);
@@ -35,6 +38,7 @@ export function ExportButton({ search }: { search: string }) {
       const link = new URL(url, window.location.origin).toString();
       const opened = window.open(link, "_blank");
       if (!opened) setFallback(link);
+      else toast(count === undefined ? "Export ready: your CSV is downloading" : `Export ready: ${formatNumber(count, "en-US")} ${count === 1 ? "customer" : "customers"}, your CSV is downloading`);
     } catch (error) {
       setFailed(error instanceof TypeError ? "The export could not start. Check your connection and try again." : (error as Error).message);
     } finally {
@@ -44,7 +48,7 @@ export function ExportButton({ search }: { search: string }) {
 
   return (
     <>
-      <Button onClick={download} loading={busy}>
+      <Button onClick={download} loading={busy} accessibilityLabel={busy ? "Export started" : undefined}>
         Export CSV
       </Button>
       {failed && (

@@ -1,5 +1,5 @@
 /**
- * CSV export of customers with metrics, scores, persona and previous persona.
+ * CSV export of customers with their name and email, metrics, scores, persona and previous persona.
  *
  * Streamed: a ReadableStream pulls keyset pages (by customer key) from SQLite as the
  * client reads, so memory stays flat however many customers a shop has. Pages rather
@@ -19,12 +19,13 @@ import { shopSettings } from "~/shops/settings.server";
 import { RECENCY_DAYS_SQL } from "~/scoring/recency";
 import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
-import { customerWhere, type CustomerFilter } from "./customers.server";
+import { CUSTOMER_FROM, customerWhere, type CustomerFilter } from "./customers.server";
 import { isoOrNull } from "./request.server";
 
 export const CSV_COLUMNS = [
   "customer_key",
   "customer_id",
+  "name",
   "email",
   "guest",
   "persona",
@@ -49,6 +50,7 @@ export { csvField, csvLine } from "~/csv";
 
 interface ExportRow {
   customerKey: string;
+  name: string | null;
   email: string | null;
   guest: number;
   persona: string | null;
@@ -85,9 +87,9 @@ export function customerCsvStream(
   const names = new Map(withDataSlugs(settings, personaCatalog(settings), []).map((p) => [p.slug, p.name]));
   const where = customerWhere(shopId, filter);
   const page = db.prepare(
-    `SELECT customerKey, email, guest, persona, previousPersona, personaSince, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor,
-       r, f, m, firstOrderAt, lastOrderAt, scoredAt
-     FROM "Customer" WHERE ${where.sql} AND customerKey > ? ORDER BY customerKey LIMIT ?`,
+    `SELECT "Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest, persona,
+       previousPersona, personaSince, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, firstOrderAt, lastOrderAt, scoredAt
+     FROM ${CUSTOMER_FROM} WHERE ${where.sql} AND "Customer".customerKey > ? ORDER BY "Customer".customerKey LIMIT ?`,
   );
   const encoder = new TextEncoder();
   let after = "";
@@ -97,6 +99,7 @@ export function customerCsvStream(
     csvLine([
       c.customerKey,
       c.guest ? null : ids.displayId(c.customerKey),
+      c.name,
       c.email,
       c.guest === 1,
       c.persona,

@@ -36,6 +36,49 @@ function seedSpread() {
 }
 
 describe("listCustomers", () => {
+  const nameCustomer = (shopId: string, customerKey: string, name: string | null, email: string | null) =>
+    db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(shopId, customerKey, name, email, Date.now());
+
+  it("GIVEN customers named by their orders WHEN listed and searched THEN names show beside emails, and a search finds a name, part of one, or an email only their orders carried", () => {
+    seedSpread();
+    nameCustomer(shop, "gid://shopify/Customer/2", "Maria Lopez", "maria@shop.example");
+    nameCustomer(shop, "gid://shopify/Customer/3", "Mario Rossi", null);
+    nameCustomer(shop, "gid://shopify/Customer/7", null, "seven@orders.example");
+    nameCustomer(other, "gid://shopify/Customer/1", "Maria Other", null);
+
+    const page = listCustomers(db, shop, query());
+    const row = (key: string) => page.rows.find((r) => r.customerKey === key)!;
+    expect(row("gid://shopify/Customer/2")).toMatchObject({ name: "Maria Lopez", email: "c2@example.com" });
+    expect(row("gid://shopify/Customer/7")).toMatchObject({ name: null, email: "seven@orders.example" });
+    expect(row("gid://shopify/Customer/1")).toMatchObject({ name: null });
+
+    expect(keys(listCustomers(db, shop, query({ q: "maria lopez" })))).toEqual(["gid://shopify/Customer/2"]);
+    expect(keys(listCustomers(db, shop, query({ q: "Mari" }))).sort()).toEqual(["gid://shopify/Customer/2", "gid://shopify/Customer/3"]);
+    expect(keys(listCustomers(db, shop, query({ q: "seven@orders" })))).toEqual(["gid://shopify/Customer/7"]);
+    expect(listCustomers(db, shop, query({ q: "Maria Other" })).total).toBe(0);
+  });
+
+  it("GIVEN 7 customers and pages of 3 WHEN paged forward and back THEN each page says where it sits: 1–3, 4–6, 7–7, then 4–6 again", () => {
+    seedSpread();
+
+    const first = listCustomers(db, shop, query({ limit: "3" }));
+    const second = listCustomers(db, shop, query({ limit: "3", after: first.nextCursor! }));
+    const third = listCustomers(db, shop, query({ limit: "3", after: second.nextCursor! }));
+    const back = listCustomers(db, shop, query({ limit: "3", before: third.previousCursor! }));
+
+    expect([first.range, second.range, third.range, back.range]).toEqual([
+      { from: 1, to: 3 },
+      { from: 4, to: 6 },
+      { from: 7, to: 7 },
+      { from: 4, to: 6 },
+    ]);
+    expect(keys(back)).toEqual(keys(second));
+    expect(listCustomers(db, shop, query({ persona: "champions", q: "nobody" })).range).toEqual({ from: 0, to: 0 });
+    // Ascending sorts count from the other end.
+    const asc = listCustomers(db, shop, query({ limit: "2", sort: "monetary:asc" }));
+    expect(listCustomers(db, shop, query({ limit: "2", sort: "monetary:asc", after: asc.nextCursor! })).range).toEqual({ from: 3, to: 4 });
+  });
+
   it("GIVEN customers of two shops WHEN listed by spend THEN only this shop's appear, biggest spenders first", () => {
     seedSpread();
 
@@ -150,13 +193,31 @@ describe("customer CSV export", () => {
 
     expect(chunks).toBeGreaterThanOrEqual(4); // header + 3 pages of ≤ 3
     expect(lines[0]).toBe(
-      "customer_key,customer_id,email,guest,persona,persona_name,previous_persona,persona_since,recency_days,frequency,monetary,currency,r,f,m,rfm,first_order_at,last_order_at,scored_at",
+      "customer_key,customer_id,name,email,guest,persona,persona_name,previous_persona,persona_since,recency_days,frequency,monetary,currency,r,f,m,rfm,first_order_at,last_order_at,scored_at",
     );
     expect(lines).toHaveLength(1 + 8);
     const obrien = lines.find((l) => l.startsWith("gid://shopify/Customer/8,"))!;
     expect(obrien).toContain(',"o""brien,x@example.com",false,loyal,Loyal,');
     expect(obrien).toContain(",123.45,USD,4,4,4,444,");
     expect(text).not.toContain(",0.01,"); // the other shop's customer
+  });
+
+  it("GIVEN a customer named by their orders WHEN exported THEN the name column carries it", async () => {
+    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 4500 });
+    db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(
+      shop,
+      "gid://shopify/Customer/1",
+      "=Ann Lee",
+      "ann@example.com",
+      Date.now(),
+    );
+
+    const { text } = await readAll(customerCsvStream(db, shop, {}));
+    const [header, line] = text.trimEnd().split("\r\n");
+
+    expect(header.split(",").slice(2, 4)).toEqual(["name", "email"]);
+    // A name is merchant-facing text from the store: the formula guard applies.
+    expect(line).toContain(",'=Ann Lee,ann@example.com,");
   });
 
   it("GIVEN a filter WHEN exported THEN only matching customers are in the file", async () => {

@@ -1,8 +1,9 @@
 /**
- * The customer list: filter by persona and score ranges, search by customer id or
- * email, sort by spend, orders, recency or persona, page with keyset cursors (cheap on
- * a million customers, stable while a recompute runs). The same filters drive the CSV
- * export (customers-csv.server.ts).
+ * The customer list: filter by persona and score ranges, search by name, email or
+ * customer id, sort by spend, orders, recency or persona, page with keyset cursors (cheap
+ * on a million customers, stable while a recompute runs). Names and emails come from
+ * CustomerContact (as the customer's newest order carried them). The same filters drive
+ * the CSV export (customers-csv.server.ts).
  */
 import { z } from "zod";
 import { adapterFor } from "~/platforms/registry.server";
@@ -97,6 +98,8 @@ export type CustomerListQuery = z.output<typeof customerListSchema>;
 
 export interface CustomerRow {
   customerKey: string;
+  /** As the customer's newest order named them; null when the store withholds it. */
+  name: string | null;
   email: string | null;
   guest: boolean;
   /** Where the merchant opens this customer in the store's admin; null for guests. */
@@ -119,6 +122,8 @@ export interface CustomerPage {
   rows: CustomerRow[];
   /** Customers matching the filters (all pages). */
   total: number;
+  /** Where this page sits among them, 1-based ("51–100 of 1,357"); 0–0 when none match. */
+  range: { from: number; to: number };
   sort: CustomerSort;
   dir: "asc" | "desc";
   nextCursor: string | null;
@@ -145,9 +150,12 @@ interface Sql {
   params: unknown[];
 }
 
-/** WHERE for the filters; always scoped to the shop. */
+/** Customers with what we know of them: `FROM ${CUSTOMER_FROM} WHERE ${customerWhere(…).sql}`. */
+export const CUSTOMER_FROM = `"Customer" LEFT JOIN "CustomerContact" k ON k.shopId = "Customer".shopId AND k.customerKey = "Customer".customerKey`;
+
+/** WHERE for the filters over CUSTOMER_FROM; always scoped to the shop. */
 export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
-  const parts = ["shopId = ?"];
+  const parts = [`"Customer".shopId = ?`];
   const params: unknown[] = [shopId];
   if (filter.persona === "none") parts.push("persona IS NULL");
   else if (filter.persona) {
@@ -173,17 +181,20 @@ export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
   }
   if (filter.q) {
     const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    parts.push(`(customerKey LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`);
-    params.push(like, like);
+    parts.push(
+      `("Customer".customerKey LIKE ? ESCAPE '\\' OR "Customer".email LIKE ? ESCAPE '\\' OR k.email LIKE ? ESCAPE '\\' OR k.name LIKE ? ESCAPE '\\')`,
+    );
+    params.push(like, like, like, like);
   }
   return { sql: parts.join(" AND "), params };
 }
 
-const COLUMNS = `customerKey, email, guest, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona,
-  personaSince, lastOrderAt, writeStatus`;
+const COLUMNS = `"Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest,
+  ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona, personaSince, lastOrderAt, writeStatus`;
 
 interface RawCustomer {
   customerKey: string;
+  name: string | null;
   email: string | null;
   guest: number;
   recencyDays: number | null;
@@ -214,7 +225,7 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   const catalog = withDataSlugs(settings, personaCatalog(settings), carried);
 
   const where = customerWhere(shopId, query);
-  const total = db.prepare(`SELECT count(*) FROM "Customer" WHERE ${where.sql}`).pluck().get(...where.params) as number;
+  const total = db.prepare(`SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().get(...where.params) as number;
 
   const sort = query.sort;
   const dir = query.dir ?? DEFAULT_DIR[sort];
@@ -226,13 +237,13 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   const cmp = ascending ? ">" : "<";
   const order = ascending ? "ASC" : "DESC";
   const keyset: Sql = cursor
-    ? { sql: ` AND (${expr.sql} ${cmp} ? OR (${expr.sql} = ? AND customerKey ${cmp} ?))`, params: [...expr.params, cursor[0], ...expr.params, cursor[0], cursor[1]] }
+    ? { sql: ` AND (${expr.sql} ${cmp} ? OR (${expr.sql} = ? AND "Customer".customerKey ${cmp} ?))`, params: [...expr.params, cursor[0], ...expr.params, cursor[0], cursor[1]] }
     : { sql: "", params: [] };
   const rows = db
     .prepare(
-      `SELECT ${COLUMNS}, ${expr.sql} AS sortValue FROM "Customer"
+      `SELECT ${COLUMNS}, ${expr.sql} AS sortValue FROM ${CUSTOMER_FROM}
        WHERE ${where.sql}${keyset.sql}
-       ORDER BY sortValue ${order}, customerKey ${order} LIMIT ?`,
+       ORDER BY sortValue ${order}, "Customer".customerKey ${order} LIMIT ?`,
     )
     .all(...expr.params, ...where.params, ...keyset.params, query.limit + 1) as RawCustomer[];
   const more = rows.length > query.limit;
@@ -244,10 +255,22 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   const hasNext = backwards ? true : more;
   const hasPrevious = backwards ? more : Boolean(query.after);
   const info = new Map(catalog.map((p) => [p.slug, p]));
+  // Customers ahead of this page in the list's order (a cursor says where the page starts, not how far in).
+  const before =
+    first && cursor
+      ? (db
+          .prepare(
+            `SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}
+               AND (${expr.sql} ${dir === "asc" ? "<" : ">"} ? OR (${expr.sql} = ? AND "Customer".customerKey ${dir === "asc" ? "<" : ">"} ?))`,
+          )
+          .pluck()
+          .get(...where.params, ...expr.params, first.sortValue, ...expr.params, first.sortValue, first.customerKey) as number)
+      : 0;
   return {
     currency: shop.currency,
     rows: rows.map((row) => toCustomerRow(row, shop, adapterFor(shop.platform).customers, info)),
     total,
+    range: rows.length > 0 ? { from: before + 1, to: before + rows.length } : { from: 0, to: 0 },
     sort,
     dir,
     nextCursor: hasNext && last ? encodeCursor(last.sortValue, last.customerKey) : null,
@@ -286,6 +309,7 @@ function toCustomerRow(row: RawCustomer, shop: { domain: string }, ids: Customer
   };
   return {
     customerKey: row.customerKey,
+    name: row.name,
     email: row.email,
     guest: row.guest === 1,
     adminUrl: row.guest ? null : ids.adminUrl(shop, row.customerKey),

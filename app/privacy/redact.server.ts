@@ -28,6 +28,7 @@ export const CUSTOMER_DATA_TABLES = {
   Order: "customerKey, or one of the customer's orders (kept as a bare deleted-order tombstone)",
   OrderLine: "lines of the customer's orders",
   Customer: "customerKey (the customer GID or email:<address> for a guest)",
+  CustomerContact: "customerKey: the customer's name and email as their orders carried them",
   DataRequest: "customerKey: the customer's data_request exports",
   WebhookProblem: "unreadable webhook bodies naming the customer, their email or one of their orders",
 } as const;
@@ -61,7 +62,7 @@ export interface RedactionResult {
 }
 
 /**
- * Erases a customer: their orders and lines, scores, data-request exports and any
+ * Erases a customer: their orders and lines, scores, name and email, data-request exports and any
  * unreadable webhook naming them; records tombstones. Synchronous SQL on the app's
  * connection, so it commits with the webhook's dedupe record. `tombstone: false`
  * (customers/delete, which is no erasure request) only drops their orders and scores.
@@ -101,6 +102,7 @@ export function redactCustomer(
   if (keys.length > 0) {
     customers = db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys)
       .changes;
+    db.prepare(`DELETE FROM "CustomerContact" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys);
     if (domain && tombstone) {
       dataRequests = db
         .prepare(`DELETE FROM "DataRequest" WHERE shopDomain = ? AND customerKey IN (${inKeys})`)

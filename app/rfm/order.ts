@@ -69,4 +69,9 @@ export interface CanonicalOrder {
    */
   amountUnknown?: boolean;
   tags: string[];
+  /**
+   * How the merchant knows the customer, as this order names them: for the customer list and
+   * export only, never for scoring. Absent or null when the platform withholds it.
+   */
+  contact?: { name: string | null; email: string | null };
 }

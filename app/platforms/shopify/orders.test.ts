@@ -104,6 +104,30 @@ describe("Shopify order → canonical order", () => {
     ]);
   });
 
+  it("GIVEN the customer's name and email on an order WHEN normalised THEN both ride along as contact, from GraphQL and webhooks alike; withheld ones are null", () => {
+    const named = { ...graphqlOrder, customer: { ...graphqlOrder.customer, firstName: " Ann ", lastName: "Lee" }, lineItems: { nodes: [] } };
+    expect(orderFromGraphql(named).contact).toEqual({ name: "Ann Lee", email: "ann@example.com" });
+    // Level 2 withheld: the export runs without the fields.
+    expect(orderFromGraphql({ ...graphqlOrder, email: undefined, customer: { id: "gid://shopify/Customer/7" }, lineItems: { nodes: [] } }).contact).toEqual({
+      name: null,
+      email: null,
+    });
+    // A guest: the order's own email, no name.
+    expect(orderFromGraphql({ ...graphqlOrder, customer: null, lineItems: { nodes: [] } }).contact).toEqual({ name: null, email: "Ann@Example.com" });
+    const payload = WebhookOrder.parse({
+      id: 1,
+      admin_graphql_api_id: "gid://shopify/Order/1",
+      created_at: "2026-03-01T11:59:00Z",
+      updated_at: "2026-03-02T08:00:00Z",
+      currency: "USD",
+      total_price: "1.00",
+      customer: { id: 7, email: "ann@example.com", first_name: "Ann", last_name: null, admin_graphql_api_id: "gid://shopify/Customer/7" },
+      line_items: [],
+      refunds: [],
+    });
+    expect(orderFromWebhook(payload).order.contact).toEqual({ name: "Ann", email: "ann@example.com" });
+  });
+
   it("GIVEN a payload missing its line items WHEN validated THEN it is refused", () => {
     const result = WebhookOrder.safeParse({ id: 1, admin_graphql_api_id: "gid://shopify/Order/1" });
     expect(result.success).toBe(false);

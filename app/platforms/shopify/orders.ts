@@ -19,7 +19,7 @@ export const ORDER_FIELDS = `
   sourceName
   tags
   email
-  customer { id email }
+  customer { id email firstName lastName }
   totalPriceSet { shopMoney { amount currencyCode } }
   totalRefundedSet { shopMoney { amount currencyCode } }`;
 
@@ -114,7 +114,15 @@ const GraphqlOrder = z.object({
   sourceName: z.string().nullable().optional(),
   tags: z.array(z.string()),
   email: z.string().nullable().optional(),
-  customer: z.object({ id: z.string(), email: z.string().nullable().optional() }).nullable().optional(),
+  customer: z
+    .object({
+      id: z.string(),
+      email: z.string().nullable().optional(),
+      firstName: z.string().nullable().optional(),
+      lastName: z.string().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
   totalPriceSet: MoneyBag,
   totalRefundedSet: MoneyBag,
 });
@@ -156,7 +164,13 @@ export function orderHeaderFromGraphql(node: GraphqlOrder): OrderHeader {
     test: node.test,
     cancelled: !!node.cancelledAt,
     tags: node.tags,
+    contact: contactOf(node.customer?.firstName, node.customer?.lastName, node.customer?.email ?? node.email),
   };
+}
+
+/** A customer's name and email as an order carries them (Level 2 protected data: each may be withheld). */
+function contactOf(first: string | null | undefined, last: string | null | undefined, email: string | null | undefined) {
+  return { name: [first, last].map((p) => p?.trim()).filter(Boolean).join(" ") || null, email: email?.trim() || null };
 }
 
 export function lineItemFromGraphql(node: GraphqlLineItem): CanonicalLineItem {
@@ -235,7 +249,13 @@ export const WebhookOrder = z.object({
   total_price: Decimal,
   total_price_set: RestMoneySet.optional(),
   customer: z
-    .object({ id: Id, email: z.string().nullable().optional(), admin_graphql_api_id: Gid("Customer").optional() })
+    .object({
+      id: Id,
+      email: z.string().nullable().optional(),
+      first_name: z.string().nullable().optional(),
+      last_name: z.string().nullable().optional(),
+      admin_graphql_api_id: Gid("Customer").optional(),
+    })
     .nullable()
     .optional(),
   line_items: z.array(
@@ -334,6 +354,7 @@ export function orderFromWebhook(payload: WebhookOrder): WebhookOrderResult {
         .split(",")
         .map((t) => t.trim())
         .filter(Boolean),
+      contact: contactOf(payload.customer?.first_name, payload.customer?.last_name, payload.customer?.email ?? payload.email),
       lineItems: payload.line_items.map((li) => {
         const unit = shop(li.price_set, li.price);
         const discount = li.discount_allocations.length

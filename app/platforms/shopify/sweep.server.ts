@@ -22,13 +22,13 @@ interface LineItemPage {
 type OrderNode = GraphqlOrder & { lineItems: LineItemPage };
 
 /**
- * Email is Level 2 protected customer data. Without that approval Shopify answers the
- * `email` fields with null and an ACCESS_DENIED error; the rest of the order is intact, so
+ * Email and name are Level 2 protected customer data. Without that approval Shopify answers the
+ * `email` (and customer name) fields with null and an ACCESS_DENIED error; the rest of the order is intact, so
  * those denials are not failures (orders with a customer are keyed by its id anyway).
  */
 export function withoutEmailDenials<T>(response: GraphqlResponse<T>): GraphqlResponse<T> {
   if (!response.errors?.length || !response.data) return response;
-  const errors = response.errors.filter((e) => !(e.extensions?.code === "ACCESS_DENIED" && e.path?.at(-1) === "email"));
+  const errors = response.errors.filter((e) => !(e.extensions?.code === "ACCESS_DENIED" && ["email", "firstName", "lastName"].includes(String(e.path?.at(-1)))));
   return { ...response, errors: errors.length ? errors : undefined };
 }
 

@@ -102,6 +102,7 @@ describe("ids, dates and money", () => {
       unpaid: false,
       amountUnknown: false,
       tags: [],
+      contact: { name: "Ethan Okafor", email: "ethan.okafor@example.test" },
     });
     expect(wooCustomerIdOf(order.customerKey!)).toBe(7);
     expect(wooOrderIdOf(order.id)).toBe(79);

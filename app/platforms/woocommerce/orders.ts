@@ -74,7 +74,15 @@ export const WooOrder = z
     currency: CurrencyCode,
     total: Decimal,
     customer_id: z.number().int().nonnegative(),
-    billing: z.object({ email: z.string().nullable().optional() }).passthrough().nullable().optional(),
+    billing: z
+      .object({
+        email: z.string().nullable().optional(),
+        first_name: z.string().nullable().optional(),
+        last_name: z.string().nullable().optional(),
+      })
+      .passthrough()
+      .nullable()
+      .optional(),
     created_via: z.string().nullable().optional(),
     date_created_gmt: GmtDate,
     date_modified_gmt: GmtDate,
@@ -277,6 +285,11 @@ export function mapWooCommerceOrder(payload: unknown, storeCurrency: string, opt
       unpaid: UNPAID.has(order.status),
       // Orders have no tags; coupon codes are the labels a merchant puts on them.
       tags: [...new Set(order.coupon_lines.map((c) => c.code.trim().toLowerCase()).filter(Boolean))],
+      // The billing name and email: what WooCommerce's own customer list shows for an order.
+      contact: {
+        name: [order.billing?.first_name, order.billing?.last_name].map((p) => p?.trim()).filter(Boolean).join(" ") || null,
+        email: order.billing?.email?.trim() || null,
+      },
     },
   };
 }
