@@ -94,7 +94,8 @@ async function wooCommerce() {
     webhooks: { registered: ours.length, active: ours.filter((w) => w.status === "active").length, topics: ours.map((w) => w.topic).sort() },
     checks: {
       everyOrderImported: summary.ordersSynced === store.orders.size && store.orders.size === stack.sim.shop.truth?.counts.orders,
-      customersScored: summary.customersScored > 0 && summary.customersWithoutPersona === 0,
+      // Without a persona: exactly the customers who ordered but have no counted order.
+      customersScored: summary.customersScored > 0 && summary.customersWithoutPersona === summary.customersWithoutCountedOrders,
       writeBackDone: run.status === "done" && run.customersFailed === 0,
       everyRegisteredCustomerWritten: withPersonaMeta === registeredScored,
       guestsReportedNotWritable: summary.guestCustomersScored > 0 && summary.writeBack.guestsNotWritable === summary.guestCustomersScored,
@@ -181,6 +182,7 @@ async function summarize(db: SqliteDatabase, domain: string, adminApi?: ReturnTy
     customersScored: personas.reduce((n, p) => n + p.customers, 0),
     guestCustomersScored: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = 1 AND persona IS NOT NULL`),
     customersWithoutPersona: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND persona IS NULL`),
+    customersWithoutCountedOrders: report.customersWithoutCountedOrders,
     customersPerPersona: Object.fromEntries(personas.map((p) => [p.persona, p.customers])),
     ...(adminApi ? { adminApi } : {}),
     writeBack: {
