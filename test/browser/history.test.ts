@@ -5,7 +5,7 @@
  * the persona page's movement counts those weeks' moves and says where they come from.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { harness, openAdmin, parseCount, query, screenshot } from "./support/harness";
+import { appSettled, harness, openAdmin, parseCount, query, screenshot } from "./support/harness";
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -41,7 +41,7 @@ describe("history from the first day", () => {
       expect(line.dashed).toBe(1);
     }
     expect(await chart.locator("rect[data-backdated]").count()).toBe(1);
-    const card = admin.app.locator(".Polaris-Card", { hasText: "Persona sizes over time" });
+    const card = admin.app.locator(".Polaris-ShadowBevel", { hasText: "Persona sizes over time" });
     expect(await card.textContent()).toContain("computed from order history under today's rules, one point a week");
     await screenshot(admin, "trend-after-install");
 
@@ -69,8 +69,11 @@ describe("history from the first day", () => {
       `SELECT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona ORDER BY count(*) DESC LIMIT 1`,
       shopId,
     );
-    const admin = await openAdmin(`/app/personas/${persona}?days=90`);
-    const movement = admin.app.locator(".Polaris-Card", { hasText: "Movement since" });
+    const admin = await openAdmin(`/app/personas/${persona}`);
+    await admin.app.locator("a, button", { hasText: /^90 days$/ }).first().click();
+    await admin.app.waitForURL(/days=90/);
+    await appSettled(admin.app);
+    const movement = admin.app.locator(".Polaris-ShadowBevel", { hasText: "Movement since" });
     await movement.waitFor();
     const text = (await movement.textContent()) ?? "";
 
