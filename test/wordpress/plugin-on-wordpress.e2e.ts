@@ -217,6 +217,17 @@ describe("GIVEN our plugin copied into a fresh WordPress without WooCommerce", (
     expect(userRow(html, ids[1])).toMatch(/column-rfm_persona'[^>]*>Can&#039;t Lose Them<\/td>/);
     expect(userRow(html, ids[2])).toMatch(/column-rfm_persona'[^>]*>—<\/td>/);
   });
+
+  it("WHEN the app's persona page links Users filtered to a persona THEN only that persona's customers are listed", async () => {
+    const id = (login: string) => Number(wp.php(`echo get_user_by( 'login', '${login}' )->ID;`));
+
+    const { res, html } = await admin.page(`/wp-admin/users.php?${new URLSearchParams({ rfm_persona: "Can't Lose Them" })}`);
+
+    expect(res.status).toBe(200);
+    expect(userRow(html, id("carol"))).toMatch(/column-rfm_persona'[^>]*>Can&#039;t Lose Them<\/td>/);
+    expect(() => userRow(html, id("alice"))).toThrow();
+    expect(() => userRow(html, id("bob"))).toThrow();
+  });
 });
 
 describe("GIVEN WooCommerce active next to our plugin", () => {

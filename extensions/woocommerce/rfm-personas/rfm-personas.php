@@ -216,3 +216,28 @@ add_filter(
 	10,
 	3
 );
+
+/*
+ * Users filtered to one persona: the app's persona pages link to users.php?rfm_persona=<name>.
+ * Read-only, like WordPress's own role filter on the same screen.
+ */
+add_action(
+	'pre_get_users',
+	function ( $query ) {
+		global $pagenow;
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a list filter, as ?role= is.
+		if ( ! is_admin() || 'users.php' !== $pagenow || ! isset( $_GET['rfm_persona'] ) || ! current_user_can( rfm_personas_capability() ) ) {
+			return;
+		}
+		$persona = sanitize_text_field( wp_unslash( $_GET['rfm_persona'] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		if ( '' === $persona ) {
+			return;
+		}
+		$meta   = (array) $query->get( 'meta_query' );
+		$meta[] = array(
+			'key'   => RFM_PERSONAS_META_PERSONA,
+			'value' => $persona,
+		);
+		$query->set( 'meta_query', $meta );
+	}
+);
