@@ -98,23 +98,33 @@ function swap(a: Float64Array, i: number, j: number): void {
  * counts, most spend in cents) are counted in a histogram — one pass; anything else goes
  * through selection plus one scan.
  */
-function orderStatistics(scratch: Float64Array, positions: readonly number[]): { at: number[]; above: number[] } {
+/**
+ * Lowest and highest value, and whether all are whole numbers: whether a histogram can count
+ * them. Both callers fall back to an exact path (selection, sorting) when it cannot.
+ */
+function valueSpan(scratch: Float64Array): { min: number; max: number; whole: boolean } {
   const n = scratch.length;
   let min = Infinity;
-  // Stryker disable next-line UnaryOperator: a maximum stuck at +Infinity only sends every input down the selection path, which is exact too
+  // Stryker disable next-line UnaryOperator: a maximum stuck at +Infinity only sends every input down the exact fallback
   let max = -Infinity;
-  // Stryker disable next-line BooleanLiteral: false only sends every input down the selection path, which is exact too
+  // Stryker disable next-line BooleanLiteral: false only sends every input down the exact fallback
   let whole = true;
-  // Stryker disable next-line EqualityOperator: reading past the end makes `whole` false, and the selection path is exact too
+  // Stryker disable next-line EqualityOperator: reading past the end makes `whole` false, and the fallback is exact too
   for (let i = 0; i < n; i++) {
     const x = scratch[i];
     // Stryker disable next-line EqualityOperator: an equal value leaves the minimum the same
     if (x < min) min = x;
     // Stryker disable next-line EqualityOperator: an equal value leaves the maximum the same
     if (x > max) max = x;
-    // Stryker disable next-line ConditionalExpression: clearing `whole` only sends the input down the selection path, which is exact too
+    // Stryker disable next-line ConditionalExpression: clearing `whole` only sends the input down the exact fallback
     if (x !== Math.floor(x)) whole = false;
   }
+  return { min, max, whole };
+}
+
+function orderStatistics(scratch: Float64Array, positions: readonly number[]): { at: number[]; above: number[] } {
+  const n = scratch.length;
+  const { min, max, whole } = valueSpan(scratch);
   const span = max - min + 1;
   // Stryker disable next-line EqualityOperator,MethodExpression,ArithmeticOperator,ConditionalExpression,BlockStatement: the histogram and the selection are both exact; which one runs is a speed choice
   if (whole && span <= Math.min(1 << 24, Math.max(1 << 16, 2 * n))) {
@@ -221,15 +231,7 @@ function distinctCounts(scratch: Float64Array): { distinct: number[]; counts: nu
   const distinct: number[] = [];
   const counts: number[] = [];
   if (n === 0) return { distinct, counts };
-  let min = Infinity;
-  let max = -Infinity;
-  let whole = true;
-  for (let i = 0; i < n; i++) {
-    const x = scratch[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    if (x !== Math.floor(x)) whole = false;
-  }
+  const { min, max, whole } = valueSpan(scratch);
   const span = max - min + 1;
   // Order counts are small whole numbers: one counting pass; anything else is sorted.
   if (whole && span <= Math.max(1 << 16, 2 * n)) {
