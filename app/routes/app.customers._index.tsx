@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { CustomersPage } from "~/components/pages/CustomersPage";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { customerListSchema, listCustomers } from "~/dashboard/customers.server";
+import { shopScoreEdges } from "~/dashboard/edges.server";
 import { syncProgress } from "~/dashboard/overview.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
@@ -26,6 +27,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
         .filter((x) => x.lo !== null || x.hi !== null),
     },
     sync: syncProgress(db, shop.id),
+    // The window the scores were computed over: customers beyond it are marked on their row.
+    lookbackDays: shopScoreEdges(db, shop.id)?.lookbackDays ?? null,
     locale,
   };
 };

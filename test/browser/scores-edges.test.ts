@@ -138,4 +138,34 @@ describe("scores explained in the shop's own terms", () => {
       .poll(() => app.getByText(/last ordered outside the 365-day lookback window/).textContent())
       .toContain(`${outside.n.toLocaleString("en-US")} of these customers last ordered outside the 365-day lookback window`);
   });
+
+  it("GIVEN customers outside the 365-day window WHEN the merchant opens the R1 F1 cell's customers THEN each row outside the window says so, and only those", async () => {
+    const admin = await openAdmin();
+    const { app } = admin;
+    await appSettled(app);
+    await app.locator('a[role="cell"][href="/app/customers?r=1&f=1"]').click();
+    await app.waitForURL(/\/app\/customers\?r=1&f=1$/);
+    await appSettled(app);
+    const rows = await app.evaluate(() => {
+      const trs = [...document.querySelectorAll("tbody tr")];
+      // The recency column: the cell holding a note in any row.
+      const marked = trs.find((tr) => tr.querySelector('[data-testid="outside-window"]'));
+      const cells = (tr: Element) => [...tr.querySelectorAll("td, th")];
+      const column = marked ? cells(marked).findIndex((td) => td.querySelector('[data-testid="outside-window"]')) : -1;
+      return trs.map((tr) => {
+        const cell = cells(tr)[column];
+        const note = cell?.querySelector('[data-testid="outside-window"]');
+        return { note: note?.textContent ?? null, days: Number((cell?.textContent ?? "").replace(note?.textContent ?? "", "").replace(/[^\d]/g, "")) };
+      });
+    });
+    const [db] = await query<{ n: number }>(
+      `SELECT sum((SELECT s.scoringDay FROM "SyncState" s WHERE s.shopId = c.shopId) - lastOrderAt / 86400000 >= 365) AS n
+       FROM "Customer" c WHERE shopId = ? AND r = 1 AND f = 1`,
+      shopId,
+    );
+    expect(db.n).toBeGreaterThan(0); // the demo store has R1 F1 customers outside the window
+    expect(rows.filter((r) => r.note !== null).length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.note).toBe(r.days >= 365 ? "outside the 365-day window" : null);
+    await screenshot(admin, "scores-customers-outside-window");
+  });
 });
