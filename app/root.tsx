@@ -1,4 +1,8 @@
 import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import type { MetaFunction } from "@remix-run/node";
+
+/** Every page's document title (the admin shows its own; a screen reader and a standalone tab read this one). */
+export const meta: MetaFunction = () => [{ title: "RFM Personas" }];
 
 export default function App() {
   return (

@@ -1,5 +1,6 @@
+import type { Frame as AdminPageFrame } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { harness, openAdmin, parseCount, query, screenshot } from "./support/harness";
+import { appSettled, harness, openAdmin, parseCount, query, screenshot } from "./support/harness";
 
 describe("the dashboard inside the Shopify admin", () => {
   let shopId: string;
@@ -38,5 +39,30 @@ describe("the dashboard inside the Shopify admin", () => {
     expect(Object.fromEntries(shown.map((r) => [r.slug, parseCount(r.count)]))).toEqual(
       Object.fromEntries(expected.map((r) => [r.persona, r.n])),
     );
+  });
+
+  it("GIVEN the grid and movement toggles WHEN the merchant picks F×M and 90 days THEN each toggle is a button saying which one is selected (aria-pressed)", async () => {
+    const pressed = (app: AdminPageFrame, labels: string[]) =>
+      Promise.all(labels.map(async (name) => [name, await app.getByRole("button", { name, exact: true }).getAttribute("aria-pressed")]));
+    const admin = await openAdmin();
+    const { app } = admin;
+    expect(await pressed(app, ["R×F", "F×M", "R×M"])).toEqual([["R×F", "true"], ["F×M", "false"], ["R×M", "false"]]);
+
+    await app.getByRole("button", { name: "F×M", exact: true }).click();
+    await app.waitForURL(/grid=fm/);
+    await appSettled(app);
+    expect(await pressed(app, ["R×F", "F×M", "R×M"])).toEqual([["R×F", "false"], ["F×M", "true"], ["R×M", "false"]]);
+
+    const [{ persona }] = await query<{ persona: string }>(
+      `SELECT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona ORDER BY count(*) DESC LIMIT 1`,
+      shopId,
+    );
+    const personaPage = await openAdmin(`/app/personas/${persona}`);
+    const before = await pressed(personaPage.app, ["7 days", "30 days", "90 days"]);
+    expect(before.filter(([, p]) => p === "true")).toHaveLength(1);
+    await personaPage.app.getByRole("button", { name: "90 days", exact: true }).click();
+    await personaPage.app.waitForURL(/days=90/);
+    await appSettled(personaPage.app);
+    expect(await pressed(personaPage.app, ["7 days", "30 days", "90 days"])).toEqual([["7 days", "false"], ["30 days", "false"], ["90 days", "true"]]);
   });
 });

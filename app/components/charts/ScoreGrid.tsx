@@ -96,19 +96,22 @@ export function ScoreGrid({ cells, maxCustomers, rowLabel, colLabel, currency, l
             })}
           </div>
         ))}
-        <div />
-        {[1, 2, 3, 4, 5].map((col) => (
-          <div key={col} role="columnheader" style={header}>
-            {colLabel[0]}
-            {col}
-            {colRanges && colDim && (
-              // The column's meaning right under its score: "1 order", "4–5 orders", "$151.12 or more".
-              <div data-testid="column-meaning" style={{ fontSize: 11, lineHeight: 1.3 }}>
-                {rangeInWords(colDim, colRanges[col - 1], edges!.currency, locale)}
-              </div>
-            )}
-          </div>
-        ))}
+        {/* The column headers are a row of their own, as ARIA tables require. */}
+        <div role="row" style={{ display: "contents" }}>
+          <div role="cell" />
+          {[1, 2, 3, 4, 5].map((col) => (
+            <div key={col} role="columnheader" style={header}>
+              {colLabel[0]}
+              {col}
+              {colRanges && colDim && (
+                // The column's meaning right under its score: "1 order", "4–5 orders", "$151.12 or more".
+                <div data-testid="column-meaning" style={{ fontSize: 11, lineHeight: 1.3 }}>
+                  {rangeInWords(colDim, colRanges[col - 1], edges!.currency, locale)}
+                </div>
+              )}
+            </div>
+          ))}
+        </div>
       </div>
       <div style={{ marginTop: "var(--p-space-200)" }}>
         <Text as="p" variant="bodySm" tone="subdued">

@@ -40,6 +40,12 @@ export function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
+/**
+ * The chart scales with its card, text included: 11 units are 11 px on a desktop card but under
+ * 6 px on a phone. Below 600 px wide the labels get 20 units (about 10.5 px at 390 px).
+ */
+const CHART_TEXT_CSS = ".rfm-chart text{font-size:11px}@media (max-width:600px){.rfm-chart text{font-size:20px}}";
+
 export function TrendChart({ days, series, locale, label, backdatedThrough = null }: TrendChartProps) {
   const max = Math.max(0, ...series.flatMap((s) => s.values));
   const ticks = niceTicks(max);
@@ -52,7 +58,8 @@ export function TrendChart({ days, series, locale, label, backdatedThrough = nul
   const x = (i: number) => PAD.left + (span > 0 ? ((dayMs[i] - t0) / span) * innerW : innerW / 2);
   const y = (v: number) => PAD.top + innerH - (v / top) * innerH;
   const labelDays = days.length <= 2 ? days.map((_, i) => i) : [0, Math.floor((days.length - 1) / 2), days.length - 1];
-  const text = { fill: "var(--p-color-text-secondary)", fontSize: 11, fontFamily: "var(--p-font-family-sans)" };
+  // Font size comes from CHART_TEXT_CSS (by screen width), not from here.
+  const text = { fill: "var(--p-color-text-secondary)", fontFamily: "var(--p-font-family-sans)" };
   // Index of the last backdated day (−1: none); that part of each line is dashed, the rest solid.
   const lastBackdated = backdatedThrough === null ? -1 : days.findLastIndex((d) => d <= backdatedThrough);
   const line = (values: number[], from: number, to: number) =>
@@ -63,8 +70,9 @@ export function TrendChart({ days, series, locale, label, backdatedThrough = nul
 
   return (
     <BlockStack gap="300">
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={label} style={{ display: "block" }}>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={label} style={{ display: "block" }} className="rfm-chart">
         <title>{label}</title>
+        <style>{CHART_TEXT_CSS}</style>
         {lastBackdated >= 0 && (
           <rect
             data-backdated

@@ -128,7 +128,7 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
       <IndexTable.Row id={c.customerKey} key={c.customerKey} position={i}>
         <IndexTable.Cell>
           {/* Wide enough for a name on a phone, never so wide it pushes persona and score off screen. */}
-          <div style={{ minWidth: "7.5rem", maxWidth: "14rem", whiteSpace: "normal" }}>
+          <div style={{ minWidth: "min(7.5rem, 30vw)", maxWidth: "min(14rem, 36vw)", whiteSpace: "normal" }}>
             <BlockStack gap="050">
               {c.adminUrl ? (
                 <a href={c.adminUrl} target="_top" style={{ color: "var(--p-color-text-link)", fontWeight: 600 }}>

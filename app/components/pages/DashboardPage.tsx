@@ -2,7 +2,7 @@
 import type { SerializeFrom } from "@remix-run/node";
 import type { ReactNode } from "react";
 import { Link as RemixLink } from "@remix-run/react";
-import { BlockStack, Button, ButtonGroup, Card, DataTable, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { BlockStack, Card, DataTable, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 import type { DashboardData } from "~/dashboard/overview.server";
 import type { ShopScoreEdges } from "~/dashboard/edges.server";
 import { GRID_AXES } from "~/dashboard/grid-axes";
@@ -15,6 +15,7 @@ import { formatDate, formatDelta, formatMoney, formatNumber, formatPercent } fro
 import { PersonaLabel } from "../PersonaLabel";
 import { SyncActivity } from "../sync-activity";
 import { SyncStatusCard } from "../SyncStatusCard";
+import { ToggleButtons } from "../ToggleButtons";
 
 /** What the dashboard's loader sends. */
 export type DashboardPageData = SerializeFrom<DashboardData & { locale: string; scoreEdges?: ShopScoreEdges | null }>;
@@ -146,13 +147,14 @@ export function DashboardPage({ data, setup }: { data: DashboardPageData; setup?
                 <Text as="h2" variant="headingMd">
                   {DIM_NAMES[data.grid.rowDim]} × {DIM_NAMES[data.grid.colDim]}
                 </Text>
-                <ButtonGroup variant="segmented">
-                  {GRID_AXES.map((axes) => (
-                    <Button key={axes} url={`?grid=${axes}`} pressed={data.grid.axes === axes} size="slim">
-                      {axes.toUpperCase().split("").join("×")}
-                    </Button>
-                  ))}
-                </ButtonGroup>
+                <ToggleButtons
+                  selected={data.grid.axes}
+                  options={GRID_AXES.map((axes) => ({
+                    key: axes,
+                    label: axes.toUpperCase().split("").join("×"),
+                    href: `?grid=${axes}`,
+                  }))}
+                />
               </InlineGrid>
               <ScoreGrid
                 cells={data.grid.cells}

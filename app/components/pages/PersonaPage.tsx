@@ -7,7 +7,6 @@ import {
   Badge,
   BlockStack,
   Button,
-  ButtonGroup,
   Card,
   DataTable,
   InlineGrid,
@@ -19,6 +18,7 @@ import {
 } from "@shopify/polaris";
 import type { PersonaDetail } from "~/dashboard/personas.server";
 import { ExportButton } from "../ExportButton";
+import { ToggleButtons } from "../ToggleButtons";
 import { FigureCard } from "../FigureCard";
 import { formatDate, formatMoney, formatNumber, formatPercent } from "../format";
 import { Swatch } from "../PersonaLabel";
@@ -195,13 +195,7 @@ export function PersonaPage({ data, inStore }: { data: PersonaPageData; inStore?
                   <Text as="h2" variant="headingMd">
                     Movement since {formatDate(transitions.since, locale)}
                   </Text>
-                  <ButtonGroup variant="segmented">
-                    {PERIODS.map((d) => (
-                      <Button key={d} size="slim" url={`?days=${d}`} pressed={transitions.days === d}>
-                        {`${d} days`}
-                      </Button>
-                    ))}
-                  </ButtonGroup>
+                  <ToggleButtons selected={String(transitions.days)} options={PERIODS.map((d) => ({ key: String(d), label: `${d} days`, href: `?days=${d}` }))} />
                 </InlineStack>
                 {backdated && (
                   <Text as="p" variant="bodySm" tone="subdued">

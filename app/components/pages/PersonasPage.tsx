@@ -36,12 +36,13 @@ export function PersonasPage({ data }: { data: PersonasPageData }) {
                   itemCount={personas.length}
                   selectable={false}
                   headings={[
+                    // Persona and its size first: on a phone they are what fits on screen.
                     { title: "Persona" },
-                    { title: "Who they are" },
                     { title: "Customers", alignment: "end" },
                     { title: "Share", alignment: "end" },
                     { title: "Revenue", alignment: "end" },
                     { title: "Tag" },
+                    { title: "Who they are" },
                   ]}
                 >
                   {personas.map((p, i) => (
@@ -50,20 +51,6 @@ export function PersonasPage({ data }: { data: PersonasPageData }) {
                         <Link url={`/app/personas/${p.slug}`} removeUnderline monochrome>
                           <PersonaLabel persona={p} />
                         </Link>
-                      </IndexTable.Cell>
-                      <IndexTable.Cell>
-                        <div style={{ maxWidth: "28rem", whiteSpace: "normal" }}>
-                          <Text as="span" variant="bodySm" tone="subdued">
-                            {p.description}
-                          </Text>
-                          {data.edges &&
-                            p.rules.map((rule, r) => (
-                              // Each rule that assigns it, in this shop's days, orders and money today.
-                              <Text as="p" variant="bodySm" key={r}>
-                                <span data-testid="persona-in-shop-terms">{ruleInShopTerms(rule, data.edges!, locale)}</span>
-                              </Text>
-                            ))}
-                        </div>
                       </IndexTable.Cell>
                       <IndexTable.Cell>
                         <Text as="span" alignment="end" numeric>
@@ -82,6 +69,20 @@ export function PersonasPage({ data }: { data: PersonasPageData }) {
                       </IndexTable.Cell>
                       <IndexTable.Cell>
                         <code>{p.tag}</code>
+                      </IndexTable.Cell>
+                      <IndexTable.Cell>
+                        <div style={{ maxWidth: "28rem", whiteSpace: "normal" }}>
+                          <Text as="span" variant="bodySm" tone="subdued">
+                            {p.description}
+                          </Text>
+                          {data.edges &&
+                            p.rules.map((rule, r) => (
+                              // Each rule that assigns it, in this shop's days, orders and money today.
+                              <Text as="p" variant="bodySm" key={r}>
+                                <span data-testid="persona-in-shop-terms">{ruleInShopTerms(rule, data.edges!, locale)}</span>
+                              </Text>
+                            ))}
+                        </div>
                       </IndexTable.Cell>
                     </IndexTable.Row>
                   ))}
