@@ -162,7 +162,8 @@ export function PersonaMapEditor({
                       const i = cellIndex(r, f, m);
                       const persona = map.cells[i] ? byId.get(map.cells[i]!) : undefined;
                       const customers = cellCustomers[i] ?? 0;
-                      const label = `R${r} F${f} M${m}: ${persona ? persona.name || "Unnamed persona" : "no persona"}, ${formatNumber(customers, locale)} ${customers === 1 ? "customer" : "customers"}`;
+                      // The visible text ("Champions 12") read as it is shown, inside the name (axe: label-content-name-mismatch).
+                      const label = `R${r} F${f} M${m}: ${persona ? persona.name || "Unnamed persona" : "No persona"} ${formatNumber(customers, locale)} ${customers === 1 ? "customer" : "customers"}`;
                       return (
                         <td key={f} style={{ padding: 0, height: 1 }}>
                           <button
@@ -187,7 +188,7 @@ export function PersonaMapEditor({
                           >
                             <span style={{ display: "block", fontSize: 12, lineHeight: "16px", fontWeight: 600, overflowWrap: "anywhere" }}>
                               {persona ? persona.name || "Unnamed persona" : "No persona"}
-                            </span>
+                            </span>{" "}
                             <span style={{ display: "block", fontSize: 12, lineHeight: "16px", color: "#616161" }}>{formatNumber(customers, locale)}</span>
                           </button>
                         </td>
