@@ -5,7 +5,7 @@
  * rules report gives (the settings preview's terms).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { DAY_MS } from "~/rfm";
+import { DAY_MS, shopDayOf } from "~/rfm";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
@@ -19,8 +19,13 @@ describe("headline numbers that reconcile", () => {
 
   it("GIVEN the demo store scored WHEN the merchant reads the dashboard and the customer list THEN the figures name their period, with and without a persona add up to the list's total, and the spend is the window's counted revenue", async () => {
     const { stack } = await harness();
-    const [{ scoringDay }] = await query<{ scoringDay: number }>(`SELECT scoringDay FROM "SyncState" WHERE shopId = ?`, shopId);
-    const { report } = readCountedOrders(stack.db, shopId, rfmPart(shopSettings(stack.db, shopId)).rules, scoringDay);
+    const [{ scoringDay, timezone }] = await query<{ scoringDay: number; timezone: string }>(
+      `SELECT s.scoringDay, p.timezone FROM "SyncState" s JOIN "Shop" p ON p.id = s.shopId WHERE s.shopId = ?`,
+      shopId,
+    );
+    // The rules report as the last scoring saw it: the same day, in the shop's time zone.
+    const dayOf = shopDayOf(timezone);
+    const { report } = readCountedOrders(stack.db, shopId, rfmPart(shopSettings(stack.db, shopId)).rules, scoringDay, dayOf);
     const asOf = new Date(scoringDay * DAY_MS).toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
 
     const admin = await openAdmin();
