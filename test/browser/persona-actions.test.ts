@@ -62,7 +62,7 @@ describe("acting on a persona", () => {
     expect(await segmentLink.getAttribute("href")).toBe(`shopify://admin/customers/segments/${id}`);
     // The segment the link names is in the store, under the name the page shows.
     expect(shop.store.segments.get(id)?.name).toBe(name);
-    expect(await admin.app.locator(".Polaris-Card", { hasText: "Next steps" }).textContent()).toContain(`“${name}” customer segment`);
+    expect(await admin.app.locator(".Polaris-ShadowBevel", { hasText: "Next steps" }).textContent()).toContain(`“${name}” customer segment`);
     await segmentLink.click();
     await admin.page.locator("#toasts .toast", { hasText: `opens customers/segments/${id}` }).waitFor();
 
@@ -71,7 +71,7 @@ describe("acting on a persona", () => {
       extensions: { name: string }[];
     };
     const trigger = toml.extensions[0].name;
-    const flow = admin.app.locator(".Polaris-Card", { hasText: "Act when customers move" });
+    const flow = admin.app.locator(".Polaris-ShadowBevel", { hasText: "Act when customers move" });
     const flowText = (await flow.textContent()) ?? "";
     expect(flowText).toContain(`“${trigger}”`);
     expect(flowText).toContain("Create workflow");
@@ -85,7 +85,7 @@ describe("acting on a persona", () => {
     // Discount for the segment, export, copy the tag.
     const discount = admin.app.getByRole("link", { name: "Create a discount" });
     expect(await discount.getAttribute("href")).toBe("shopify://admin/discounts");
-    expect(await admin.app.locator(".Polaris-Card", { hasText: "Next steps" }).textContent()).toContain(`Specific customer segments and add “${name}”`);
+    expect(await admin.app.locator(".Polaris-ShadowBevel", { hasText: "Next steps" }).textContent()).toContain(`Specific customer segments and add “${name}”`);
     expect(await admin.app.getByRole("button", { name: "Export CSV" }).count()).toBe(1);
     const tag = (await admin.app.locator(".Polaris-Badge").first().textContent()) ?? "";
     expect(tag).toMatch(/^rfm:/);
