@@ -4,7 +4,8 @@
  */
 import { Banner, BlockStack, Card, DataTable, Text } from "@shopify/polaris";
 import type { SettingsPreview } from "~/scoring/preview.server";
-import { formatDelta, formatMoney, formatNumber } from "../format";
+import { formatDate, formatDelta, formatMoney, formatNumber } from "../format";
+import { isoDate } from "~/rfm/days";
 import { PersonaLabel } from "../PersonaLabel";
 
 type Jsonified<T> = T extends (infer U)[] ? Jsonified<U>[] : T extends object ? { [K in keyof T]: Jsonified<T[K]> } : T;
@@ -125,7 +126,7 @@ export function PreviewResult({
                   ]]
                 : []),
               [
-                "Counted",
+                `Counted: orders up to ${formatDate(isoDate(preview.current.rules.asOfDay), locale)}, all time`,
                 formatNumber(preview.current.rules.counted.orders, locale),
                 formatNumber(preview.current.rules.counted.customers, locale),
                 formatMoney(preview.current.rules.counted.revenueMinor, currency, locale),
@@ -133,6 +134,17 @@ export function PreviewResult({
                 formatNumber(preview.candidate.rules.counted.customers, locale),
                 formatMoney(preview.candidate.rules.counted.revenueMinor, currency, locale),
               ],
+              // The dashboard's counted spend is the lookback window's: the same figure, in the same terms.
+              ...([preview.current.rules, preview.candidate.rules].some((r) => r.lookbackWindow.lookbackDays !== null)
+                ? [[
+                    "…of which in the lookback window (the dashboard's counted spend)",
+                    ...[preview.current.rules, preview.candidate.rules].flatMap((r) => [
+                      formatNumber(r.counted.orders - r.lookbackWindow.ordersBefore, locale),
+                      formatNumber(r.counted.customers - r.lookbackWindow.customersOnlyBefore, locale),
+                      formatMoney(r.counted.revenueMinor - r.lookbackWindow.revenueBeforeMinor, currency, locale),
+                    ]),
+                  ]]
+                : []),
             ]}
             footerContent="Orders column counts whole orders and, for item rules ($0 and subscription items), line items removed. Customers: those left with no counted order because of that rule alone."
           />
