@@ -146,6 +146,7 @@ describe("scores explained in the shop's own terms", () => {
     await app.locator('a[role="cell"][href="/app/customers?r=1&f=1"]').click();
     await app.waitForURL(/\/app\/customers\?r=1&f=1$/);
     await appSettled(app);
+    await expect.poll(() => app.locator('[data-testid="outside-window"]').count()).toBeGreaterThan(0);
     const rows = await app.evaluate(() => {
       const trs = [...document.querySelectorAll("tbody tr")];
       // The recency column: the cell holding a note in any row.
