@@ -82,12 +82,17 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
   goRef.current = go;
 
   const [q, setQ] = useState(filters.q);
+  // Only typing searches: a list loaded with other filters must not send an old query after them.
+  const typed = useRef(false);
   useEffect(() => setQ(filters.q), [filters.q]);
   useEffect(() => {
-    if (q.trim() === filters.q) return;
-    const timer = setTimeout(() => goRef.current({ q: q.trim() || null }), SEARCH_DELAY_MS);
+    if (!typed.current) return;
+    const timer = setTimeout(() => {
+      typed.current = false;
+      goRef.current({ q: q.trim() || null });
+    }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [q, filters.q]);
+  }, [q]);
 
   const personaName = (slug: string) => (slug === "none" ? "No persona" : (data.personas.find((p) => p.slug === slug)?.name ?? slug));
   const single = (key: string, title: string, choices: { label: string; value: string }[], value: string) => (
@@ -219,8 +224,12 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
             canCreateNewView={false}
             queryValue={q}
             queryPlaceholder="Search by name, email or customer id"
-            onQueryChange={setQ}
+            onQueryChange={(value) => {
+              typed.current = true;
+              setQ(value);
+            }}
             onQueryClear={() => {
+              typed.current = false;
               setQ("");
               go({ q: null });
             }}
