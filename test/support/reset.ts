@@ -4,7 +4,7 @@
  * test that resets without anyone remembering to list it.
  */
 import { Prisma } from "@prisma/client";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 
 /** Every table of the schema. */
 export function schemaTables(): string[] {
@@ -12,8 +12,8 @@ export function schemaTables(): string[] {
 }
 
 /** Empties every table of the schema (the migration history stays), in one transaction. */
-export function resetDatabase(db: SqliteDatabase): void {
-  writeTransaction(db, () => {
-    for (const table of schemaTables()) db.prepare(`DELETE FROM "${table}"`).run();
-  })();
+export async function resetDatabase(db: Db): Promise<void> {
+  await db.transaction(async () => {
+    for (const table of schemaTables()) await db.prepare(`DELETE FROM "${table}"`).run();
+  });
 }
