@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config";
+
+/**
+ * The suites on a real PostgreSQL (`npm run test:pg`): one throwaway server per run
+ * (scripts/pg-server.mjs, needs Debian's postgresql package or PGBIN), a migrated template
+ * database, and a copy of it per test file as DATABASE_URL. List here every suite that runs
+ * on PostgreSQL; files named *.pg.ts run only here.
+ */
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ["test/postgres/**/*.pg.ts"],
+    exclude: ["node_modules/**", "build/**"],
+    globalSetup: ["./test/setup/global-db.ts", "./test/support/postgres-global.ts"],
+    setupFiles: ["./test/setup/test-env.ts", "./test/support/postgres-env.ts", "./test/setup/fail-on-console-error.ts"],
+  },
+});
