@@ -2,8 +2,8 @@
 // on loopback only, trust auth, a free port, its unix socket in the temp dir. Stopped and
 // removed on stop(), on process exit, and by a watchdog if this process dies without either.
 //
-//   node scripts/pg-server.mjs                 start, print DATABASE_URL, run until Ctrl-C
-//   node scripts/pg-server.mjs -- CMD ARGS…    start, run CMD with DATABASE_URL set, stop
+//   npm run pg                  start, migrate database `rfm`, print its DATABASE_URL, run until Ctrl-C
+//   npm run pg -- CMD ARGS…     the same, then run CMD with DATABASE_URL set, and stop when it ends
 //
 // The server binaries come from $PGBIN, else the newest /usr/lib/postgresql/*/bin (Debian's
 // `postgresql` package), else `pg_config --bindir`. As root, the cluster runs as the
@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { migrate } from "./db.mjs";
 
 /** The database every server starts with, owned by the superuser `postgres`. */
 const ADMIN_DATABASE = "postgres";
@@ -142,16 +143,16 @@ function startWatchdog(pid, bin, data, dir, asRoot) {
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const dash = process.argv.indexOf("--");
-  const command = dash >= 0 ? process.argv.slice(dash + 1) : [];
-  let server;
+  const command = process.argv.slice(2);
+  let url;
   try {
-    server = await startPostgres();
+    const server = await startPostgres();
+    url = await server.createDatabase("rfm");
+    await migrate(url);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   }
-  const url = await server.createDatabase("rfm");
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));
   if (command.length === 0) {
     console.log(`DATABASE_URL=${url}`);
