@@ -49,6 +49,10 @@ describe("one schema for both databases: prisma/schema.prisma (SQLite) is the so
     expect(pending).toMatch(/CREATE TABLE "new_Order" \([^;]*\) WITHOUT ROWID;/);
   });
 
+  it("GIVEN a DATABASE_URL of a database we do not support WHEN migrating THEN it is refused naming DATABASE_URL", async () => {
+    await expect(migrate("mysql://root@127.0.0.1/rfm")).rejects.toThrow(/DATABASE_URL must start with file: \(SQLite\) or postgresql:\/\/ \(PostgreSQL\), got mysql:/);
+  });
+
   it("GIVEN an empty SQLite file WHEN migrated THEN Order, OrderLine and Customer are WITHOUT ROWID and amounts are BIGINT", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-sync-"));
     dirs.push(dir);
