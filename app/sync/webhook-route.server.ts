@@ -13,7 +13,7 @@ export async function receiveWebhookFor(platform: Platform, request: Request): P
   const received = await adapterFor(platform).receiveWebhook(request);
   if (received instanceof Response) return received;
   const { db, store, runner } = services();
-  const outcome = applyDelivery(received, {
+  const outcome = await applyDelivery(received, {
     db,
     store,
     queue: runner.queue,
