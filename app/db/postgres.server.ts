@@ -14,6 +14,7 @@ const postgresSql: DialectSql = {
   epochMs: (column) => `(floor(extract(epoch from ${column}) * 1000))::bigint`,
   least: (a, b) => `least(${a}, ${b})`,
   greatest: (a, b) => `greatest(${a}, ${b})`,
+  plusMs: (time, ms) => `(${time} + interval '${Math.trunc(ms)} milliseconds')`,
   jsonText: (column, path) => {
     const keys = path.replace(/^\$\.?/, "").split(".").filter(Boolean);
     return `(${column})::jsonb #>> '{${keys.join(",")}}'`;

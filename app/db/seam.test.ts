@@ -60,6 +60,7 @@ describe.each(backends)("the SQL seam on %s", (_name, open) => {
     expect(await db.prepare(`SELECT id, flag FROM "Thing" ORDER BY id`).raw().all()).toEqual([[1, 1], [2, 0]]);
     expect(await db.prepare(`SELECT ${db.sql.epochMs("seenAt")} FROM "Thing" WHERE id = 1`).pluck().get()).toBe(at.getTime());
     expect(await db.prepare(`SELECT ${db.sql.greatest("id", "?")} FROM "Thing" WHERE id = 1`).pluck().get(3)).toBe(3);
+    expect(await db.prepare(`SELECT ${db.sql.plusMs("seenAt", 86_400_000)} FROM "Thing" WHERE id = 1`).pluck().get()).toBe(at.getTime() + 86_400_000);
   });
 
   it("GIVEN a transaction that throws WHEN it ends THEN nothing it wrote stays, and a savepoint rolls back alone", async () => {

@@ -50,6 +50,8 @@ export interface DialectSql {
   /** Scalar minimum / maximum of two expressions. */
   least(a: string, b: string): string;
   greatest(a: string, b: string): string;
+  /** A time expression moved by a constant number of milliseconds. */
+  plusMs(time: string, ms: number): string;
   /** A JSON text column's member at a path like `$.a.b`, as text. */
   jsonText(column: string, path: string): string;
 }

@@ -16,6 +16,7 @@ const sqliteSql: DialectSql = {
   epochMs: (column) => column,
   least: (a, b) => `min(${a}, ${b})`,
   greatest: (a, b) => `max(${a}, ${b})`,
+  plusMs: (time, ms) => `(${time} + ${Math.trunc(ms)})`,
   jsonText: (column, path) => `json_extract(${column}, '${path}')`,
 };
 
