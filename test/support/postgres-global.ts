@@ -13,5 +13,7 @@ export default async function setup(project: TestProject) {
   const server = await startPostgres({ fast: true });
   await migrate(await server.createDatabase(POSTGRES_TEMPLATE));
   project.provide("postgresAdminUrl", server.adminUrl);
+  // app/db/seam.test.ts runs its PostgreSQL half where this names a server.
+  process.env.RFM_TEST_PG_URL = server.adminUrl;
   return () => server.stop();
 }
