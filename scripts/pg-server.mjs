@@ -15,7 +15,6 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { migrate } from "./db.mjs";
 
 /** The database every server starts with, owned by the superuser `postgres`. */
 const ADMIN_DATABASE = "postgres";
@@ -148,6 +147,8 @@ if (isMain) {
   try {
     const server = await startPostgres();
     url = await server.createDatabase("rfm");
+    // Imported here: db.mjs imports this module when it writes a migration.
+    const { migrate } = await import("./db.mjs");
     await migrate(url);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
