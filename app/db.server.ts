@@ -79,8 +79,17 @@ export const pgTypes: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
 
+/** Connections per process (DATABASE_POOL_MAX, default 10). */
+function poolMax(): number {
+  const raw = process.env.DATABASE_POOL_MAX?.trim();
+  if (!raw) return 10;
+  const max = Number(raw);
+  if (!Number.isInteger(max) || max < 1) throw new Error(`DATABASE_POOL_MAX must be a whole number of connections (1 or more), got "${raw}"`);
+  return max;
+}
+
 /** How every connection is made: the app's parsers, and sessions in UTC (time columns hold UTC wall time). */
-export function pgPoolConfig(databaseUrl: string, max = Number(process.env.DATABASE_POOL_MAX ?? 10)): pg.PoolConfig {
+export function pgPoolConfig(databaseUrl: string, max = poolMax()): pg.PoolConfig {
   return { connectionString: databaseUrl, max, types: pgTypes, options: "-c TimeZone=UTC" };
 }
 
