@@ -172,7 +172,8 @@ export async function serveRoute(
   const server: Server = createServer(async (req, res) => {
     try {
       const request = await toRequest(req, appUrl);
-      const response = req.url?.startsWith(prefix) ? await responseOf(() => action(args(request))) : new Response("not found", { status: 404 });
+      // Applied before answering, so what a test reads next already reflects the delivery.
+      const response = req.url?.startsWith(prefix) ? await (await import("./inbox")).settled(await responseOf(() => action(args(request)))) : new Response("not found", { status: 404 });
       onAnswer?.(request, response);
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
