@@ -104,7 +104,7 @@ declare global {
  */
 export function pgPool(databaseUrl = process.env.DATABASE_URL ?? ""): pg.Pool {
   if (!isPostgresUrl(databaseUrl)) throw new Error(`pgPool: ${databaseUrl.split(":")[0] || "DATABASE_URL"} is not a postgresql:// URL`);
-  const pools = (globalThis.rfmPgPools ??= new Map());
+  const pools = (globalThis.rfmPgPools ??= new Map<string, pg.Pool>());
   let pool = pools.get(databaseUrl);
   if (!pool) {
     pool = new pg.Pool(pgPoolConfig(databaseUrl));
