@@ -4,7 +4,7 @@ import { jobHandlers } from "~/jobs/handlers.server";
 import prisma from "~/db.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
-import { freshDatabase } from "../../test/support/db";
+import { freshDatabase, onPostgres } from "../../test/support/db";
 import { HOUSEKEEPING_SHOP, pruneOldRows, scheduleHousekeeping } from "./prune.server";
 
 const DAY = 86_400_000;
@@ -97,7 +97,8 @@ describe("daily prune", () => {
     expect(counts).toEqual({ webhookEvents: 1, jobs: 3, dataRequests: 2, writebackRuns: 2, webhookProblems: 1, downloadTokens: 1, webhookInbox: 2 });
   });
 
-  it("GIVEN the prune scheduled WHEN its time comes and the runner runs it THEN old rows are gone and the next prune waits for tomorrow", async () => {
+  // The embedded runner's clock is injectable; pg-boss schedules on real time (app/jobs/pg-boss.test.ts).
+  it.skipIf(onPostgres())("GIVEN the prune scheduled WHEN its time comes and the runner runs it THEN old rows are gone and the next prune waits for tomorrow", async () => {
     const db = await database();
     await seed(db);
     await db.prepare(`DELETE FROM "Job" WHERE status IN ('pending', 'running')`).run(); // only the prune runs here
