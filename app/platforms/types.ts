@@ -135,7 +135,7 @@ export interface WriteTraffic {
 }
 
 /** What a writer reports back for one customer; the core records it right away (one transaction per call). */
-export type RecordOutcomes = (outcomes: readonly CustomerOutcome[]) => void;
+export type RecordOutcomes = (outcomes: readonly CustomerOutcome[]) => Promise<void>;
 
 export interface WriteBatchResult {
   written: number;
