@@ -357,15 +357,19 @@ async function createMigration(name) {
     writeFileSync(path.join(dir, "migration.sql"), sql);
     console.log(`${provider}: wrote ${path.relative(root, dir)}/migration.sql`);
   };
-  write("sqlite", await pendingMigrationSql("sqlite"));
-  writePostgresSchema();
+  const sqlite = await pendingMigrationSql("sqlite");
   const { startPostgres } = await import("./pg-server.mjs");
   const server = await startPostgres({ fast: true });
+  let postgresql;
   try {
-    write("postgresql", await pendingMigrationSql("postgresql", { postgresUrl: server.adminUrl }));
+    postgresql = await pendingMigrationSql("postgresql", { postgresUrl: server.adminUrl });
   } finally {
     server.stop();
   }
+  // Both or neither: a provider left behind would fail the sync tests.
+  write("sqlite", sqlite);
+  write("postgresql", postgresql);
+  writePostgresSchema();
 }
 
 function writePostgresSchema() {

@@ -19,8 +19,14 @@ import pg from "pg";
 /** The database every server starts with, owned by the superuser `postgres`. */
 const ADMIN_DATABASE = "postgres";
 
+const MISSING_BINARIES =
+  "PostgreSQL server binaries not found: install them (Debian: apt-get install postgresql) or set PGBIN to the directory holding initdb";
+
 export function postgresBinDir() {
-  if (process.env.PGBIN) return process.env.PGBIN;
+  if (process.env.PGBIN) {
+    if (!existsSync(path.join(process.env.PGBIN, "initdb"))) throw new Error(`PGBIN=${process.env.PGBIN} holds no initdb. ${MISSING_BINARIES}`);
+    return process.env.PGBIN;
+  }
   const debian = "/usr/lib/postgresql";
   if (existsSync(debian)) {
     const versions = readdirSync(debian)
@@ -31,9 +37,7 @@ export function postgresBinDir() {
   try {
     return execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
   } catch {
-    throw new Error(
-      "PostgreSQL server binaries not found: install them (Debian: apt-get install postgresql) or set PGBIN to the directory holding initdb",
-    );
+    throw new Error(MISSING_BINARIES);
   }
 }
 

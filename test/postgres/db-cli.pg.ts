@@ -38,6 +38,22 @@ describe("npm run db:migration writes both providers' migrations", () => {
     expect(readFileSync(path.join(project, "prisma/postgresql/schema.prisma"), "utf8")).toContain("plan String?");
   });
 
+  it("GIVEN a schema change and no PostgreSQL binaries WHEN db:migration runs THEN it says what to install and writes neither provider's migration", async () => {
+    const schema = path.join(project, "prisma", "schema.prisma");
+    const original = readFileSync(schema, "utf8");
+    writeFileSync(schema, original.replace(/(model Shop \{\n)/, "$1  tier String?\n"));
+    const before = [...migrationsOf("prisma/migrations"), ...migrationsOf("prisma/postgresql/migrations")];
+
+    const failure = await run(process.execPath, [path.join(project, "scripts", "db.mjs"), "migration", "shop_tier"], {
+      cwd: project,
+      env: { ...process.env, PGBIN: path.join(project, "no-postgres-here") },
+    }).catch((err: { code: number; stderr: string }) => err);
+
+    writeFileSync(schema, original);
+    expect(failure).toMatchObject({ code: 1, stderr: expect.stringContaining("apt-get install postgresql") });
+    expect([...migrationsOf("prisma/migrations"), ...migrationsOf("prisma/postgresql/migrations")]).toEqual(before);
+  });
+
   it("GIVEN migrations that match the schema WHEN db:migration runs THEN nothing is written for either provider", async () => {
     const before = [...migrationsOf("prisma/migrations"), ...migrationsOf("prisma/postgresql/migrations")];
 
