@@ -16,8 +16,8 @@ import { csvLine, numeric } from "~/csv";
 import { fromMinorUnits } from "~/money";
 import { adapterFor } from "~/platforms/registry.server";
 import { shopSettings } from "~/shops/settings.server";
-import { RECENCY_DAYS_SQL } from "~/scoring/recency";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { recencyDaysSql } from "~/scoring/recency";
+import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import { customerWhere, type CustomerFilter } from "./customers.server";
 import { isoOrNull } from "./request.server";
@@ -70,14 +70,14 @@ export interface CsvExportOptions {
   pageSize?: number;
 }
 
-export function customerCsvStream(
-  db: SqliteDatabase,
+export async function customerCsvStream(
+  db: Db,
   shopId: string,
   filter: CustomerFilter,
   { pageSize = 2000 }: CsvExportOptions = {},
-): ReadableStream<Uint8Array> {
-  const settings = shopSettings(db, shopId);
-  const shop = db.prepare(`SELECT currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+): Promise<ReadableStream<Uint8Array>> {
+  const settings = await shopSettings(db, shopId);
+  const shop = await db.prepare(`SELECT currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
     currency: string;
     platform: string;
   };
@@ -85,7 +85,7 @@ export function customerCsvStream(
   const names = new Map(withDataSlugs(settings, personaCatalog(settings), []).map((p) => [p.slug, p.name]));
   const where = customerWhere(shopId, filter);
   const page = db.prepare(
-    `SELECT customerKey, email, guest, persona, previousPersona, personaSince, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor,
+    `SELECT customerKey, email, guest, persona, previousPersona, personaSince, ${recencyDaysSql(db)} AS recencyDays, frequency, monetaryMinor,
        r, f, m, firstOrderAt, lastOrderAt, scoredAt
      FROM "Customer" WHERE ${where.sql} AND customerKey > ? ORDER BY customerKey LIMIT ?`,
   );
@@ -125,7 +125,7 @@ export function customerCsvStream(
           return;
         }
         await nextTurn();
-        const rows = page.all(...where.params, after, pageSize) as ExportRow[];
+        const rows = (await page.all(...where.params, after, pageSize)) as ExportRow[];
         if (rows.length > 0) {
           controller.enqueue(encoder.encode(rows.map(line).join("")));
           after = rows[rows.length - 1].customerKey;

@@ -8,8 +8,8 @@ import { z } from "zod";
 import { adapterFor } from "~/platforms/registry.server";
 import type { CustomerIds } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
-import { RECENCY_DAYS_SQL } from "~/scoring/recency";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { recencyDaysSql } from "~/scoring/recency";
+import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { isoOrNull } from "./request.server";
 
@@ -173,13 +173,14 @@ export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
   }
   if (filter.q) {
     const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    parts.push(`(customerKey LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`);
+    // Case-insensitive on both engines (PostgreSQL's LIKE is case-sensitive).
+    parts.push(`(lower(customerKey) LIKE lower(?) ESCAPE '\\' OR lower(email) LIKE lower(?) ESCAPE '\\')`);
     params.push(like, like);
   }
   return { sql: parts.join(" AND "), params };
 }
 
-const COLUMNS = `customerKey, email, guest, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona,
+const columns = (db: Db) => `customerKey, email, guest, ${recencyDaysSql(db)} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona,
   personaSince, lastOrderAt, writeStatus`;
 
 interface RawCustomer {
@@ -200,25 +201,25 @@ interface RawCustomer {
   sortValue: number | string;
 }
 
-export function listCustomers(db: SqliteDatabase, shopId: string, query: CustomerListQuery): CustomerPage {
-  const settings = shopSettings(db, shopId);
-  const shop = db.prepare(`SELECT domain, currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+export async function listCustomers(db: Db, shopId: string, query: CustomerListQuery): Promise<CustomerPage> {
+  const settings = await shopSettings(db, shopId);
+  const shop = await db.prepare(`SELECT domain, currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
     domain: string;
     currency: string;
     platform: string;
   };
-  const carried = db
+  const carried = await db
     .prepare(`SELECT DISTINCT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
     .pluck()
     .all(shopId) as string[];
   const catalog = withDataSlugs(settings, personaCatalog(settings), carried);
 
   const where = customerWhere(shopId, query);
-  const total = db.prepare(`SELECT count(*) FROM "Customer" WHERE ${where.sql}`).pluck().get(...where.params) as number;
+  const total = await db.prepare(`SELECT count(*) FROM "Customer" WHERE ${where.sql}`).pluck().get(...where.params) as number;
 
   const sort = query.sort;
   const dir = query.dir ?? DEFAULT_DIR[sort];
-  const expr = sortExpression(sort, catalog);
+  const expr = sortExpression(db, sort, catalog);
   const cursor = query.after ? decodeCursor(query.after) : query.before ? decodeCursor(query.before) : null;
   const backwards = Boolean(query.before);
   // Walking backwards: flip the comparison and the order, then reverse the page.
@@ -228,9 +229,9 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   const keyset: Sql = cursor
     ? { sql: ` AND (${expr.sql} ${cmp} ? OR (${expr.sql} = ? AND customerKey ${cmp} ?))`, params: [...expr.params, cursor[0], ...expr.params, cursor[0], cursor[1]] }
     : { sql: "", params: [] };
-  const rows = db
+  const rows = await db
     .prepare(
-      `SELECT ${COLUMNS}, ${expr.sql} AS sortValue FROM "Customer"
+      `SELECT ${columns(db)}, ${expr.sql} AS sortValue FROM "Customer"
        WHERE ${where.sql}${keyset.sql}
        ORDER BY sortValue ${order}, customerKey ${order} LIMIT ?`,
     )
@@ -256,7 +257,7 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   };
 }
 
-function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
+function sortExpression(db: Db, sort: CustomerSort, catalog: PersonaInfo[]): Sql {
   switch (sort) {
     case "monetary":
       return { sql: "monetaryMinor", params: [] };
@@ -264,7 +265,7 @@ function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
       return { sql: "frequency", params: [] };
     case "recency":
       // Customers without a counted order have no recency: they sort after everyone.
-      return { sql: `coalesce(${RECENCY_DAYS_SQL}, 2147483647)`, params: [] };
+      return { sql: `coalesce(${recencyDaysSql(db)}, 2147483647)`, params: [] };
     case "persona": {
       // Map order (Champions first), unknown slugs after, no persona last.
       const whens = catalog.map(() => "WHEN ? THEN ?").join(" ");

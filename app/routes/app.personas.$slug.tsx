@@ -28,9 +28,9 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     throw Response.json({ message: "Invalid persona", errors: { slug: slug.error.issues[0].message } }, { status: 400 });
   }
   const { days } = parseSearchParams(querySchema, request);
-  const detail = getPersonaDetail(db, shop.id, slug.data.slug, { days });
+  const detail = await getPersonaDetail(db, shop.id, slug.data.slug, { days });
   if (!detail) throw Response.json({ message: `No persona "${slug.data.slug}" in your persona map` }, { status: 404 });
-  const inStore = personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapterFor(shop.platform).writer.capabilities);
+  const inStore = await personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapterFor(shop.platform).writer.capabilities);
   return { ...detail, inStore, locale };
 };
 

@@ -9,7 +9,7 @@ import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  return { ...listPersonas(db, shop.id), locale };
+  return { ...(await listPersonas(db, shop.id)), locale };
 };
 
 export default function Personas() {

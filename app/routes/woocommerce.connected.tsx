@@ -11,7 +11,7 @@ import { handedOutLaunchSecret } from "~/platforms/woocommerce/launch.server";
 /** Where the merchant lands after approving in the store (wc-auth return_url) or pasting a key. */
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
-export const loader = ({ request }: LoaderFunctionArgs) => {
+export const loader = async ({ request }: LoaderFunctionArgs) => {
   const url = new URL(request.url);
   const status = await connectionStatus(services().db, url.searchParams.get("site") ?? "");
   // wc-auth says success=0 when the merchant denied access.
