@@ -17,9 +17,9 @@ async function services() {
 }
 
 const backfillJobs = async () =>
-  (await services()).db
+  (await (await services()).db
     .prepare(`SELECT runAt, status, payload FROM "Job" WHERE shopId = ? AND type = 'backfill' AND status IN ('pending', 'running')`)
-    .all(shopId) as { runAt: number; status: string; payload: string }[];
+    .all(shopId)) as { runAt: number; status: string; payload: string }[];
 
 /** Posts a signed webhook to the app's real HTTP endpoint. */
 async function post(topic: string, payload: unknown): Promise<number> {
@@ -51,7 +51,7 @@ describe("bulk_operations/finish from Shopify", () => {
     const [woken] = await backfillJobs();
     expect(woken.runAt).toBeLessThanOrEqual(Date.now());
     await runner.drain();
-    const state = db.prepare(`SELECT phase, ordersDone FROM "SyncState" WHERE shopId = ?`).get(shopId);
+    const state = await db.prepare(`SELECT phase, ordersDone FROM "SyncState" WHERE shopId = ?`).get(shopId);
     expect(state).toEqual({ phase: "idle", ordersDone: seed.truth.counts.orders });
   });
 
@@ -91,7 +91,7 @@ describe("polling while the finish webhook is missing", () => {
     const { default: prisma } = await import("~/db.server");
     const shop = h.sim.shop(h.shopDomain);
     shop.setBulkSettings({ delayMs: 600_000 }); // never finishes during the test
-    db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
+    await db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
     const queue = createJobQueue(db);
     const adapter = createShopifyAdapter({ graphqlFor, bulkPollMs: 1_000 });
     const handlers = jobHandlers({ prisma, db, store, adapterFor: () => adapter, sweepIntervalMs: 3_600_000 });
@@ -100,13 +100,13 @@ describe("polling while the finish webhook is missing", () => {
     let payload: Record<string, unknown> = {};
     for (let i = 0; i < 7; i++) {
       await handlers.backfill({ shopId, payload, attempt: 1, queue });
-      const job = db
+      const job = (await db
         .prepare(`SELECT id, runAt, payload FROM "Job" WHERE shopId = ? AND type = 'backfill' AND status = 'pending'`)
-        .get(shopId) as { id: number; runAt: number; payload: string };
+        .get(shopId)) as { id: number; runAt: number; payload: string };
       // max(0, …): a job due "now" read a millisecond later would round to -0.
       waits.push(Math.max(0, Math.round((job.runAt - Date.now()) / 1000)));
       payload = JSON.parse(job.payload);
-      db.prepare(`DELETE FROM "Job" WHERE id = ?`).run(job.id);
+      await db.prepare(`DELETE FROM "Job" WHERE id = ?`).run(job.id);
     }
     shop.setBulkSettings({ delayMs: 20 });
 

@@ -125,15 +125,16 @@ export async function runJobsUntilIdle(settle: () => Promise<void>, { maxMs = 60
   const { services } = await import("~/services.server");
   const { db, runner } = services();
   const deadline = Date.now() + maxMs;
-  const dueSoon = () => db.prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(Date.now() + 30_000) as { at: number | null };
+  const dueSoon = async () =>
+    (await db.prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(new Date(Date.now() + 30_000))) as { at: number | null };
   let total = 0;
   for (;;) {
     await settle();
     total += await runner.drain();
-    const soon = dueSoon();
+    const soon = await dueSoon();
     if (soon.at === null) {
       await settle(); // deliveries the last jobs caused (e.g. a customer update after a write)
-      if (dueSoon().at === null) return total;
+      if ((await dueSoon()).at === null) return total;
       continue;
     }
     if (Date.now() > deadline) throw new Error("jobs did not settle in time");

@@ -45,11 +45,11 @@ describe("GIVEN a WooCommerce store in America/New_York", () => {
     const shopId = await h.connect();
     const { db } = await app();
     // Connected before the app read zones: the shop is on UTC until reconciliation reads it.
-    db.prepare(`UPDATE "Shop" SET timezone = 'UTC' WHERE id = ?`).run(shopId);
+    await db.prepare(`UPDATE "Shop" SET timezone = 'UTC' WHERE id = ?`).run(shopId);
     await h.runJobs();
 
-    expect(db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("America/New_York");
-    const row = db.prepare(`SELECT recencyDays, lastOrderAt FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, `woo:customer:${late.id}`) as {
+    expect(await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("America/New_York");
+    const row = (await db.prepare(`SELECT recencyDays, lastOrderAt FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, `woo:customer:${late.id}`)) as {
       recencyDays: number | null;
       lastOrderAt: number;
     };
@@ -67,7 +67,7 @@ describe("GIVEN a WooCommerce store in America/New_York", () => {
     runner.queue.enqueue("sweep", shopId);
     await h.runJobs();
 
-    expect(db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("+05:30");
+    expect(await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("+05:30");
   });
 });
 
@@ -75,7 +75,7 @@ describe("GIVEN the store's own REST index", () => {
   async function connectTo(sim: WooSimulator) {
     const hooks = await startReceiver();
     closers.push(hooks.close);
-    const { db } = freshDatabase();
+    const { db } = await freshDatabase();
     const { connectWithKey } = await import("~/platforms/woocommerce/connect.server");
     const key = sim.shop.addKey({ permissions: "read_write" });
     const result = await connectWithKey(
@@ -83,7 +83,7 @@ describe("GIVEN the store's own REST index", () => {
       { db, queue: createJobQueue(db), appUrl: "", stateSecret: "tz-test", webhookUrl: `${hooks.url}/webhooks/woocommerce` },
     );
     if (!result.ok) throw new Error(result.problem);
-    return db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(result.shopId);
+    return await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(result.shopId);
   }
 
   it("WHEN a merchant connects a store in Asia/Kathmandu THEN the shop carries that zone", async () => {
