@@ -274,6 +274,12 @@ export function keepWithoutRowid(sql, rowless) {
   );
 }
 
+/** SQL that takes a database from `from` to `schema`. */
+async function diffScript(engine, from, schema) {
+  const out = await engine.diff({ from, to: { tag: "schemaDatamodel", files: [schema] }, shadowDatabaseUrl: null, script: true, exitCode: null, filters: noFilters });
+  return out.stdout ?? "";
+}
+
 /**
  * The SQL a new migration of `provider` would hold: what takes a database from its
  * migrations to the schema (derived from `source` for PostgreSQL). Empty when they agree.
@@ -294,17 +300,7 @@ export async function pendingMigrationSql(provider, { source = sourceSchema(), m
   let script;
   if (provider === "postgresql") {
     if (!postgresUrl) throw new Error("pendingMigrationSql(postgresql) needs a PostgreSQL server URL");
-    script = await withEngine(postgresUrl, schema, async (engine) => {
-      const out = await engine.diff({
-        from: { tag: "migrations", ...migrationsList(dir) },
-        to: { tag: "schemaDatamodel", files: [schema] },
-        shadowDatabaseUrl: null,
-        script: true,
-        exitCode: null,
-        filters: noFilters,
-      });
-      return out.stdout ?? "";
-    });
+    script = await withEngine(postgresUrl, schema, (engine) => diffScript(engine, { tag: "migrations", ...migrationsList(dir) }, schema));
   } else {
     // The starting point is the schema introspected from a scratch database that has every
     // existing migration applied (SQLite's shadow database is not available in WASM).
@@ -326,15 +322,7 @@ export async function pendingMigrationSql(provider, { source = sourceSchema(), m
               ).schema.files,
             }
           : { tag: "empty" };
-        const out = await engine.diff({
-          from,
-          to: { tag: "schemaDatamodel", files: [schema] },
-          shadowDatabaseUrl: null,
-          script: true,
-          exitCode: null,
-          filters: noFilters,
-        });
-        return out.stdout ?? "";
+        return diffScript(engine, from, schema);
       });
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -1,23 +1,12 @@
-import { Session } from "@shopify/shopify-api";
-import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import prisma, { createPrismaClient, pgPool } from "~/db.server";
 import { freshPostgresDatabase, postgresAdminUrl } from "../support/postgres";
 
-afterAll(() => prisma.$disconnect());
+// Session storage (PrismaSessionStorage) on PostgreSQL: test/foundation/session-storage.test.ts,
+// which npm run test:pg runs too.
 
-function offlineSession(shop: string, id = `offline_${shop}`) {
-  return new Session({
-    id,
-    shop,
-    state: "state-1",
-    isOnline: false,
-    scope: "read_orders,read_customers,write_customers",
-    accessToken: `shpat_${shop}`,
-    expires: new Date(Date.now() + 3600_000),
-  });
-}
+afterAll(() => prisma.$disconnect());
 
 async function order(shopId: string, id: string, totalMinor: bigint) {
   return prisma.order.create({
@@ -48,20 +37,6 @@ describe("Prisma on PostgreSQL (DATABASE_URL=postgresql://…)", () => {
     expect(read.totalMinor).toBe(3_000_000_000n);
     expect(read.processedAt.toISOString()).toBe("2026-03-01T10:00:00.123Z");
     expect(sum._sum.totalMinor).toBe(7_000_000_000n);
-  });
-
-  it("GIVEN PrismaSessionStorage WHEN a session is stored, loaded, found by shop and deleted THEN each step works on PostgreSQL", async () => {
-    const storage = new PrismaSessionStorage(prisma);
-    const session = offlineSession("alpha.myshopify.com");
-
-    expect(await storage.storeSession(session)).toBe(true);
-    const loaded = await storage.loadSession(session.id);
-    const found = await storage.findSessionsByShop("alpha.myshopify.com");
-    expect(await storage.deleteSession(session.id)).toBe(true);
-
-    expect(loaded!.toObject()).toEqual(session.toObject());
-    expect(found.map((s) => s.id)).toEqual([session.id]);
-    expect(await storage.loadSession(session.id)).toBeUndefined();
   });
 });
 
