@@ -26,8 +26,9 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type Database from "better-sqlite3";
-import type { Db } from "~/db/index.server";
+import { isPostgres, type Db } from "~/db/index.server";
 import { sqliteDb, type SqliteDb } from "~/db/sqlite.server";
+import { failedPgBossJobs } from "./pg-boss.server";
 import type { EnqueueOptions, FailedJob, JobHandler, JobQueue, JobRunner as JobRunnerInterface, JobType } from "./types";
 
 export type { EnqueueOptions, FailedJob, JobContext, JobHandler, JobQueue, JobType } from "./types";
@@ -100,22 +101,19 @@ export function createJobQueue(database: Db | Native, now: () => Date = () => ne
 
 /**
  * Failed jobs of a shop not since superseded by a successful run of the same type, newest
- * first. Synchronous, on the SQLite connection (the dashboard reads it so); a runner's
- * `failed(shopId)` answers the same on either backend.
+ * first, for the dashboard — from whichever backend runs the database's jobs.
  */
-export function failedJobs(db: Native, shopId: string, limit = 10): FailedJob[] {
-  return db
+export async function failedJobs(db: Db, shopId: string, limit = 10): Promise<FailedJob[]> {
+  if (isPostgres(db)) return failedPgBossJobs(db, shopId, limit);
+  const rows = (await db
     .prepare(
       `SELECT f.id, f.type, f.attempts, f.lastError, f.updatedAt AS failedAt FROM "Job" f
        WHERE f.shopId = ? AND f.status = 'failed'
          AND NOT EXISTS (SELECT 1 FROM "Job" d WHERE d.shopId = f.shopId AND d.type = f.type AND d.status = 'done' AND d.updatedAt > f.updatedAt)
        ORDER BY f.updatedAt DESC, f.id DESC LIMIT ?`,
     )
-    .all(shopId, limit)
-    .map((r) => {
-      const row = r as FailedJob;
-      return { ...row, failedAt: Number(row.failedAt) };
-    });
+    .all(shopId, limit)) as FailedJob[];
+  return rows.map((row) => ({ ...row, failedAt: Number(row.failedAt) }));
 }
 
 export interface JobRunnerOptions {
@@ -346,7 +344,7 @@ export function createJobRunner(options: JobRunnerOptions) {
     },
     /** Jobs that gave up (errors, or a process that died running them), for the dashboard. */
     failed(shopId: string): Promise<FailedJob[]> {
-      return seam.withNative((native) => failedJobs(native, shopId));
+      return failedJobs(seam, shopId);
     },
   };
   return runner satisfies JobRunnerInterface;

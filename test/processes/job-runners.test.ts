@@ -106,7 +106,7 @@ describe.skipIf(onPostgres())("job runners in several processes on one database"
     expect(runs(db, "start").map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(job(db)).toMatchObject({ status: "failed", attempts: 3, owner: null });
     expect(job(db).lastError).toMatch(/never finished/);
-    expect(failedJobs(db, shop)).toEqual([expect.objectContaining({ type: "writeback", attempts: 3 })]);
+    expect(await failedJobs(seam, shop)).toEqual([expect.objectContaining({ type: "writeback", attempts: 3 })]);
   });
 
   it("GIVEN SIGTERM while a job runs WHEN the job ends within the bound THEN it finishes and the process exits 0", async () => {
