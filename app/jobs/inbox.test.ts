@@ -2,7 +2,7 @@
  * The webhook inbox: deliveries stored in one write, applied later in arrival order and in
  * batches; nothing stored is lost, whatever happens between storing and applying.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
 import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, storeDelivery } from "~/sync/inbox.server";
@@ -13,8 +13,15 @@ import { createPgBossRunner } from "./pg-boss.server";
 import { createJobRunner } from "./queue.server";
 import type { JobHandler, JobRunner } from "./types";
 
+const runners: JobRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+
 function runnerOn(db: Db, handlers: Partial<Record<"apply-inbox" | "recompute" | "refresh-order", JobHandler>> = {}): JobRunner {
-  return isSqlite(db) ? createJobRunner({ db, handlers }) : createPgBossRunner({ db: db as never, handlers });
+  const runner = isSqlite(db) ? createJobRunner({ db, handlers }) : createPgBossRunner({ db: db as never, handlers });
+  runners.push(runner);
+  return runner;
 }
 
 function order(id: number, version: number, totalMinor = 1000 * version): CanonicalOrder {

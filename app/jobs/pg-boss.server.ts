@@ -55,13 +55,17 @@ export interface PgBossRunnerOptions {
   /** A job running longer than this is taken as dead and retried. */
   expireInSeconds?: number;
   shutdownMs?: number;
+  /** Connections of pg-boss's own pool (the app's pool is separate). */
+  poolMax?: number;
   log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
 
 export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { boss: PgBoss; ready(): Promise<PgBoss> } {
   const { db, handlers } = options;
   const log = options.log ?? (() => {});
-  const boss = new PgBoss({ db: poolExecutor(db), schema: PG_BOSS_SCHEMA });
+  // pg-boss's own small pool: starting it or fetching jobs never waits for the app's pool,
+  // whose connections may all be held by transactions that are enqueueing.
+  const boss = new PgBoss({ connectionString: db.pool.options.connectionString, max: options.poolMax ?? 3, schema: PG_BOSS_SCHEMA });
   boss.on("error", (err: Error) => log("pg-boss error", { error: err.message }));
   let starting: Promise<PgBoss> | undefined;
   const inFlight = new Set<Promise<unknown>>();
@@ -155,8 +159,8 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
       const running = inFlight.size;
       if (starting) {
         await starting.catch(() => {});
-        // Stop fetching, wait for handlers in flight; the pool is the app's, so it stays open.
-        await boss.stop({ graceful: true, timeout: timeoutMs, close: false });
+        // Stop fetching, wait for handlers in flight, close pg-boss's own pool.
+        await boss.stop({ graceful: true, timeout: timeoutMs });
       }
       working = false;
       const released = inFlight.size;
@@ -190,14 +194,21 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
   };
 }
 
-/** pg-boss's own statements on the app's pool. */
-function poolExecutor(db: PostgresDb): IDatabase {
-  return { executeSql: (text, values) => db.pool.query(text, values as unknown[]) };
-}
-
 /** Statements on the ambient transaction's connection when there is one, else the pool. */
 function transactionExecutor(db: PostgresDb): IDatabase {
   return { executeSql: (text, values) => db.withClient((client) => client.query(text, values as unknown[])) };
+}
+
+/** Stops a shop's work (uninstall): its queued and running jobs are cancelled, in the caller's transaction. */
+export async function cancelPgBossJobs(db: PostgresDb, shopId: string): Promise<void> {
+  await db
+    .prepare(`UPDATE ${PG_BOSS_SCHEMA}.job SET state = 'cancelled', completed_on = now() WHERE data->>'shopId' = ? AND state IN ('created', 'retry', 'active')`)
+    .run(shopId);
+}
+
+/** A shop's jobs, every state, gone (shop erasure: their payloads name the shop's orders). */
+export async function deletePgBossJobs(db: PostgresDb, shopId: string): Promise<number> {
+  return (await db.prepare(`DELETE FROM ${PG_BOSS_SCHEMA}.job WHERE data->>'shopId' = ?`).run(shopId)).changes;
 }
 
 /**

@@ -3,16 +3,22 @@
  * a rerun when asked during a run, transactional enqueue, retries and failed jobs, fairness
  * between job types, graceful stop.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { PostgresDb } from "~/db/index.server";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { createPgBossRunner } from "./pg-boss.server";
 import type { JobHandler, JobType } from "./types";
 
+const runners: { stop(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+
 async function setup(handlers: Partial<Record<JobType, JobHandler>> = {}, options: { retryLimit?: number } = {}) {
   const { db } = await freshDatabase();
   const pg = db as PostgresDb;
   const runner = createPgBossRunner({ db: pg, handlers, pollingIntervalSeconds: 0.5, retryLimit: options.retryLimit });
+  runners.push(runner);
   await runner.ready();
   const jobs = async (type: JobType, states = ["created", "retry", "active"]) =>
     (await pg.pool.query(`SELECT data->>'shopId' AS shop, data->'payload' AS payload, state FROM pgboss.job WHERE name = $1 AND state = ANY($2) ORDER BY created_on`, [`rfm.${type}`, states])).rows as { shop: string; payload: Record<string, unknown>; state: string }[];
@@ -97,6 +103,19 @@ describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
     await db.transaction(() => runner.enqueue("writeback", a));
     expect(await jobs("writeback")).toHaveLength(1);
     await runner.stop();
+  });
+
+  it("GIVEN a web process whose first requests all enqueue inside transactions, more of them than its pool has connections WHEN pg-boss has not started yet THEN every transaction commits with its job", async () => {
+    const { db } = await freshDatabase();
+    const pg = db as PostgresDb;
+    const a = await addShop(db, "a.myshopify.com");
+    const runner = createPgBossRunner({ db: pg, handlers: {} });
+    runners.push(runner);
+    const many = pg.pool.options.max! * 2;
+
+    await Promise.all(Array.from({ length: many }, (_, i) => db.transaction(() => runner.enqueue("writeback", a, { key: `k${i}` }))));
+
+    expect((await pg.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'rfm.writeback'`)).rows[0].n).toBe(many);
   });
 
   it("GIVEN a job that fails with no retries left WHEN run THEN it is listed as failed with its error until a later run of its type succeeds", async () => {
