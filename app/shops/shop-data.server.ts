@@ -6,7 +6,8 @@
  * of the schema to that.
  */
 import { Prisma } from "@prisma/client";
-import type { Db } from "~/db/index.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { deletePgBossJobs } from "~/jobs/pg-boss.server";
 
 /** A table holding shop data, and the column that names the shop (by Shop.id or Shop.domain). */
 export interface ShopDataTable {
@@ -40,6 +41,8 @@ export async function deleteShopData(db: Db, shopId: string, domain: string): Pr
   for (const { table, column, by } of shopDataTables()) {
     deleted += (await db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain)).changes;
   }
+  // On PostgreSQL the shop's jobs live in pg-boss's table, outside the schema.
+  if (isPostgres(db)) deleted += await deletePgBossJobs(db, shopId);
   return deleted;
 }
 

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Platform, ShopRef } from "~/platforms/types";
-import type { Db } from "~/db/index.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { cancelPgBossJobs } from "~/jobs/pg-boss.server";
 
 /** What the store tells us about itself on install. */
 export interface ShopDetails {
@@ -101,5 +102,6 @@ export async function uninstallShop(db: Db, shopId: string, now: Date): Promise<
   if (domain === undefined) return;
   await db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now, now, shopId);
   await db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(domain);
-  await db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
+  if (isPostgres(db)) await cancelPgBossJobs(db, shopId);
+  else await db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
 }
