@@ -107,7 +107,7 @@ describe("email withheld (Level 1 protected customer data)", () => {
     shop.updateOrder(order.id, { tags: ["swept-without-email"] });
     shop.setWebhookSubscriptions(null);
 
-    runner.enqueue("sweep", shopId);
+    await runner.enqueue("sweep", shopId);
     await h.runJobs();
 
     const stored = (await Array.fromAsync(store.iterateOrders(shopId))).find((o) => o.id === order.id)!;

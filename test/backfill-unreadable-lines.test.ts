@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import { ingestBulkLines, recoverOrderId } from "~/platforms/shopify/backfill.server";
-import { createOrderStore } from "~/sync/order-store.server";
 import { generateSeed, type SeedData } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
-import { addShop, freshDatabase } from "./support/db";
+import { addShop } from "./support/db";
+import { queuedJobs } from "./support/queued-jobs";
 import { byId, expectedOf, projection, syncStatusText } from "./support/stored-orders";
 
 let h: Harness;
@@ -74,10 +73,9 @@ describe("recovering the order of an unreadable line", () => {
   });
 
   it("GIVEN a line naming no order WHEN ingested THEN it is counted, the rest is stored and nothing is queued for it", async () => {
-    const { db } = await freshDatabase();
+    const { db, store, runner } = await services();
     const id = await addShop(db, "lines.myshopify.com");
-    const store = createOrderStore(db);
-    const queue = createJobQueue(db);
+    const queue = runner.queue;
     const order = {
       id: "gid://shopify/Order/7001",
       processedAt: "2026-11-01T10:00:00Z",
@@ -105,6 +103,6 @@ describe("recovering the order of an unreadable line", () => {
       skippedLines: 1,
       bulkLinesDone: 3,
     });
-    expect(await db.prepare(`SELECT count(*) FROM "Job" WHERE shopId = ?`).pluck().get(id)).toBe(0);
+    expect(await queuedJobs(db, id)).toEqual([]);
   });
 });

@@ -94,7 +94,7 @@ describe("a bulk export that fails", () => {
     shop.setFaults({ bulkOutcome: "FAILED" });
     await startBackfill(shopId, { prisma, db, store, graphql });
     shop.setFaults({});
-    runner.enqueue("backfill", shopId);
+    await runner.enqueue("backfill", shopId);
     await h.runJobs();
 
     const state = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
@@ -180,7 +180,7 @@ describe("live webhooks from the simulator", () => {
     shop.cancelOrder(order.id, {});
     shop.setWebhookSubscriptions(null);
 
-    runner.enqueue("sweep", shopId);
+    await runner.enqueue("sweep", shopId);
     await h.runJobs();
 
     const stored = (await Array.fromAsync(store.iterateOrders(shopId))).find((o) => o.id === `gid://shopify/Order/${order.id}`)!;

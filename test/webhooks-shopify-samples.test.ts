@@ -49,7 +49,7 @@ describe("Shopify's documented sample payloads", () => {
   it("GIVEN our export is running and its poll is waiting WHEN the bulk_operations/finish sample names it THEN the poll runs now", async () => {
     const { runner } = services();
     await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'backfill', 'gid://shopify/BulkOperation/147595010', 0)`).run(shopId);
-    runner.queue.enqueue("backfill", shopId, { delayMs: 600_000 });
+    await runner.queue.enqueue("backfill", shopId, { delayMs: 600_000 });
 
     const res = await sample("bulk_operations/finish");
 

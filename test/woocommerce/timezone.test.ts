@@ -64,7 +64,7 @@ describe("GIVEN a WooCommerce store in America/New_York", () => {
     const { db, runner } = await app();
 
     h.sim.shop.setTimeZone("UTC+5.5");
-    runner.queue.enqueue("sweep", shopId);
+    await runner.queue.enqueue("sweep", shopId);
     await h.runJobs();
 
     expect(await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("+05:30");
