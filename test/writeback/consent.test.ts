@@ -7,7 +7,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
-import { createJobQueue } from "~/jobs/queue.server";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
 import type { PlatformContext } from "~/platforms/types";
 import { createShopifyWriter, SHOPIFY_WRITER_CAPABILITIES, runWriteback } from "~/platforms/shopify/writeback/writer.server";
@@ -17,7 +16,9 @@ import { createShop } from "~/shops/shop.server";
 import { writeConsent } from "~/shops/write-consent.server";
 import { approveWriteback, pauseWriteback, removalSummary, writebackGate, writebackSummary } from "~/writeback/consent.server";
 import { personaInStore } from "~/writeback/status.server";
-import { createTestShop, expectStoreMatchesDatabase, scoredCustomer, startWritebackSim, type TestShop, type WritebackSim } from "./support";
+import { onPostgres } from "../support/db";
+import { queuedJobs } from "../support/queued-jobs";
+import { createTestShop, expectStoreMatchesDatabase, jobQueueOf, scoredCustomer, startWritebackSim, type TestShop, type WritebackSim } from "./support";
 
 const MIGRATIONS = path.resolve(import.meta.dirname, "../../prisma/migrations");
 const MIGRATION = path.join(MIGRATIONS, readdirSync(MIGRATIONS).find((d) => d.endsWith("_write_consent"))!, "migration.sql");
@@ -46,7 +47,8 @@ describe("consent before writing to the store", () => {
     expect(await writebackGate(t.db, id)).toEqual({ allowed: false, reason: "pending" });
   });
 
-  it("GIVEN shops stored before consent was asked for WHEN the migration runs THEN they keep writing (granted, with a time), and a shop made afterwards waits", async () => {
+  // The migration is SQLite's; PostgreSQL's schema starts with consent.
+  it.skipIf(onPostgres())("GIVEN shops stored before consent was asked for WHEN the migration runs THEN they keep writing (granted, with a time), and a shop made afterwards waits", async () => {
     const t = await createTestShop(h, { count: 1 });
     const before = await createShop(t.db, { domain: "before-consent.myshopify.com", platform: "shopify" });
     // The database as it was: no consent columns.
@@ -76,14 +78,14 @@ describe("consent before writing to the store", () => {
   it("GIVEN a scored shop that has not approved WHEN the merchant approves THEN consent and its time are stored, a run is queued, and it does what the summary said", async () => {
     const t = await createTestShop(h, { count: 30, customers: scored(30), writeConsent: "pending" });
     const summary = await writebackSummary(t.db, t.shopId, SHOPIFY);
-    const queue = createJobQueue(t.db);
+    const queue = jobQueueOf(t.db);
     const at = new Date("2026-11-30T10:00:00Z");
 
     await approveWriteback(t.shopId, { db: t.db, queue, now: () => at });
     const report = await writebackJob(t);
 
     expect(await writeConsent(t.db, t.shopId)).toEqual({ state: "granted", at: at.getTime() });
-    expect(await t.db.prepare(`SELECT type FROM "Job" WHERE shopId = ? AND status = 'pending'`).pluck().all(t.shopId)).toContain("writeback");
+    expect((await queuedJobs(t.db, t.shopId)).filter((j) => j.status === "pending").map((j) => j.type)).toContain("writeback");
     // 30 customers, every 13th without a persona: 28 to tag, each with its persona fields.
     expect(summary).toMatchObject({ customers: 28, customersLabelled: 28, customersWithFields: 28, personaChangedTriggers: 0, guests: 0 });
     expect(summary.fieldKeys).toEqual(expect.arrayContaining(["persona", "r_score", "f_score", "m_score", "score"]));
@@ -99,7 +101,7 @@ describe("consent before writing to the store", () => {
   it("GIVEN an approved shop WHEN the merchant pauses THEN a persona change is not written until they approve again", async () => {
     const t = await createTestShop(h, { count: 5, customers: scored(5) });
     await writebackJob(t);
-    const queue = createJobQueue(t.db);
+    const queue = jobQueueOf(t.db);
     await pauseWriteback(t.shopId, { db: t.db });
     await t.db.prepare(`UPDATE "Customer" SET persona = 'lost', previousPersona = persona WHERE shopId = ? AND persona IS NOT NULL`).run(t.shopId);
     const before = mutations(t).length;
@@ -132,12 +134,12 @@ describe("consent before writing to the store", () => {
     expect(before).toMatchObject({ segments: true, segment: true, writing: true });
     expect(before.customersLabelled).toBeGreaterThan(0);
     expect(await removalSummary(t.db, t.shopId, SHOPIFY)).toMatchObject({ customers: 19, segments: PERSONAS.length });
-    const queue = createJobQueue(t.db);
+    const queue = jobQueueOf(t.db);
     const writer = createShopifyWriter({ graphqlFor: async () => t.deps.graphql, fetchFile: t.deps.fetchFile });
     const ctx = { db: t.db, now: t.deps.now } as unknown as PlatformContext;
 
     await requestPersonaDataRemoval(t.shopId, { db: t.db, queue }, { segments: true });
-    const job = await t.db.prepare(`SELECT type, payload FROM "Job" WHERE shopId = ? AND status = 'pending'`).get(t.shopId);
+    const [job] = (await queuedJobs(t.db, t.shopId)).filter((j) => j.status === "pending").map(({ type, payload }) => ({ type, payload }));
     await writer.removeAll({ id: t.shopId, domain: t.domain, platform: "shopify", currency: "USD", timezone: "UTC" }, ctx, { segments: true });
 
     expect(job).toEqual({ type: "cleanup", payload: JSON.stringify({ segments: true }) });

@@ -3,8 +3,10 @@
  * it instead of sleeping), a fresh app database per shop, and a check that the simulated
  * store carries exactly what the app's database says.
  */
-import { expect } from "vitest";
-import type { Db } from "~/db/index.server";
+import { afterAll, expect } from "vitest";
+import { isSqlite, type Db } from "~/db/index.server";
+import { createPgBossRunner } from "~/jobs/pg-boss.server";
+import { createJobQueue, type JobQueue } from "~/jobs/queue.server";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
 import type { WriteConsentState } from "~/shops/write-consent.server";
 import { FLOW_TRIGGER_HANDLE } from "~/platforms/shopify/writeback/flow";
@@ -63,6 +65,17 @@ export async function createTestShop(
     fetchFile: (url) => fetch(url),
   };
   return { shop, domain, db, shopId, deps };
+}
+
+/**
+ * The job queue of the test's engine (the embedded one on SQLite, pg-boss on PostgreSQL), not
+ * running jobs: tests read what was queued with queuedJobs. Stopped after the file's tests.
+ */
+export function jobQueueOf(db: Db): JobQueue {
+  if (isSqlite(db)) return createJobQueue(db);
+  const runner = createPgBossRunner({ db: db as never, handlers: {} });
+  afterAll(() => runner.stop().then(() => undefined));
+  return runner.queue;
 }
 
 export function simCustomerId(customerKey: string): number {

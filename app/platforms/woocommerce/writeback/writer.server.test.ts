@@ -5,6 +5,8 @@
  */
 import wcPkg from "@woocommerce/woocommerce-rest-api";
 import { afterEach, describe, expect, it } from "vitest";
+import { isSqlite } from "~/db/index.server";
+import { createPgBossRunner } from "~/jobs/pg-boss.server";
 import { createJobQueue } from "~/jobs/queue.server";
 import type { PersonaWriter } from "~/platforms/types";
 import { createOrderStore } from "~/sync/order-store.server";
@@ -14,6 +16,7 @@ import { parseWritten } from "~/writeback/state";
 import { startReceiver } from "../../../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../../../sim/woocommerce";
 import { addShop, freshDatabase } from "../../../../test/support/db";
+import { queuedJobs } from "../../../../test/support/queued-jobs";
 import { createWooClient } from "../client.server";
 import { saveCredentials } from "../credentials.server";
 import { wooCustomerKey } from "../orders";
@@ -233,9 +236,12 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
 
     const echoes = receiver.received.filter((r) => r.headers["x-wc-webhook-topic"] === "customer.updated");
     expect(echoes).toHaveLength(3);
-    const queue = createJobQueue(h.db, () => new Date(T0));
+    // The queue of the engine: the embedded one on SQLite, pg-boss on PostgreSQL.
+    const boss = isSqlite(h.db) ? null : createPgBossRunner({ db: h.db as never, handlers: {} });
+    if (boss) closers.push(async () => void (await boss.stop()));
+    const queue = boss?.queue ?? createJobQueue(h.db, () => new Date(T0));
     const store = createOrderStore(h.db);
-    const jobsBefore = await h.db.prepare(`SELECT COUNT(*) AS n FROM "Job"`).get() as { n: number };
+    const jobsBefore = await queuedJobs(h.db, h.shopId);
     for (const echo of echoes) {
       const body = JSON.parse(echo.rawBody) as { id: number; email: string };
       // What the WooCommerce adapter makes of a customer.updated delivery: the neutral event.
@@ -251,7 +257,7 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
       );
       expect(outcome).toBe("processed");
     }
-    expect(await h.db.prepare(`SELECT COUNT(*) AS n FROM "Job"`).get()).toEqual(jobsBefore);
+    expect(await queuedJobs(h.db, h.shopId)).toEqual(jobsBefore);
     h.calls.length = 0;
     await runWriteback(h.shopId, deps(h));
     expect(h.calls).toEqual([]);
