@@ -11,7 +11,7 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    include: ["test/postgres/**/*.pg.ts", "app/db/seam.test.ts", "test/foundation/session-storage.test.ts", "app/sync/order-store.server.test.ts", "test/webhooks.test.ts", "test/pipeline.test.ts", "test/backfill-unreadable-lines.test.ts", "test/woocommerce/import.test.ts", "test/webhook-reread.test.ts", "app/platforms/woocommerce/site-timezone.server.test.ts", "app/scoring/*.test.ts", "app/jobs/inbox.test.ts", "app/jobs/pg-boss.test.ts", "app/health/readiness.server.test.ts", "test/processes/worker.test.ts", "app/housekeeping/prune.server.test.ts"],
+    include: ["test/postgres/**/*.pg.ts", "app/db/seam.test.ts", "test/foundation/session-storage.test.ts", "app/sync/order-store.server.test.ts", "test/webhooks.test.ts", "test/pipeline.test.ts", "test/backfill-unreadable-lines.test.ts", "test/woocommerce/import.test.ts", "test/webhook-reread.test.ts", "app/platforms/woocommerce/site-timezone.server.test.ts", "app/scoring/*.test.ts", "app/writeback/*.test.ts", "app/platforms/woocommerce/writeback/*.test.ts", "test/writeback/{consent,customer-block,flow-extension,ownership,plan,setup,writeback}.test.ts", "app/jobs/inbox.test.ts", "app/jobs/pg-boss.test.ts", "app/health/readiness.server.test.ts", "test/processes/worker.test.ts", "app/housekeeping/prune.server.test.ts"],
     exclude: ["node_modules/**", "build/**"],
     globalSetup: ["./test/setup/global-db.ts", "./test/support/postgres-global.ts"],
     setupFiles: ["./test/setup/test-env.ts", "./test/support/postgres-env.ts", "./test/setup/fail-on-console-error.ts"],
