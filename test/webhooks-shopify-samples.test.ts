@@ -10,6 +10,7 @@ import { webhooksFromAppToml } from "../sim/shopify";
 import { sampleBody, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLES, type SampleTopic } from "./shopify-samples/payloads";
 import { signedWebhook, deliverWebhook } from "./support/webhooks";
 import { addShop } from "./support/db";
+import { queuedJobs } from "./support/queued-jobs";
 import { resetDatabase } from "./support/reset";
 
 const SHOP = "samples.myshopify.com";
@@ -48,21 +49,21 @@ describe("Shopify's documented sample payloads", () => {
 
   it("GIVEN our export is running and its poll is waiting WHEN the bulk_operations/finish sample names it THEN the poll runs now", async () => {
     const { runner } = services();
-    await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'backfill', 'gid://shopify/BulkOperation/147595010', 0)`).run(shopId);
+    await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'backfill', 'gid://shopify/BulkOperation/147595010', ?)`).run(shopId, new Date());
     await runner.queue.enqueue("backfill", shopId, { delayMs: 600_000 });
 
     const res = await sample("bulk_operations/finish");
 
     expect(res.headers.get("X-RFM-Webhook")).toBe("processed");
-    const job = (await db().prepare(`SELECT runAt FROM "Job" WHERE shopId = ? AND type = 'backfill'`).get(shopId)) as { runAt: number };
+    const [job] = await queuedJobs(db(), shopId, "backfill");
     expect(job.runAt).toBeLessThanOrEqual(Date.now());
   });
 
   it("GIVEN our write-back's bulk mutation finished WHEN the webhook arrives THEN no export is started", async () => {
-    await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'idle', NULL, 0)`).run(shopId);
+    await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'idle', NULL, ?)`).run(shopId, new Date());
     const res = await sample("bulk_operations/finish", SAMPLES["bulk_operations/finish"].replace(`"type": "query"`, `"type": "mutation"`));
     expect(res.headers.get("X-RFM-Webhook")).toBe("ignored");
-    expect(await rows(`SELECT type FROM "Job"`)).toEqual([]);
+    expect(await queuedJobs(db(), shopId)).toEqual([]);
   });
 
   it("GIVEN the orders/create sample WHEN delivered THEN the order is stored exactly, with every digit of its ids", async () => {
@@ -106,7 +107,7 @@ describe("Shopify's documented sample payloads", () => {
 
   it("GIVEN the refunds/create sample WHEN delivered THEN the order it names (all 18 digits) is queued to be re-read", async () => {
     await sample("refunds/create");
-    expect(await rows(`SELECT type, key, payload FROM "Job"`)).toEqual([
+    expect((await queuedJobs(db(), shopId)).map(({ type, key, payload }) => ({ type, key, payload }))).toEqual([
       { type: "refresh-order", key: ORDER_GID, payload: JSON.stringify({ orderId: ORDER_GID }) },
     ]);
   });
@@ -166,6 +167,6 @@ describe("orders in a multi-currency shop", () => {
     await sample("orders/updated", body);
 
     expect(await rows(`SELECT currency, totalMinor, refundedMinor FROM "Order"`)).toEqual([{ currency: "USD", totalMinor: 10000, refundedMinor: 2000 }]);
-    expect(await rows(`SELECT type FROM "Job" WHERE type = 'refresh-order'`)).toHaveLength(1);
+    expect(await queuedJobs(db(), shopId, "refresh-order")).toHaveLength(1);
   });
 });

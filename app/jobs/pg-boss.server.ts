@@ -199,6 +199,14 @@ function transactionExecutor(db: PostgresDb): IDatabase {
   return { executeSql: (text, values) => db.withClient((client) => client.query(text, values as unknown[])) };
 }
 
+/** How many jobs of (type, shop, key) wait to run (queued or due for a retry; not running). */
+export async function pendingPgBossJobs(db: PostgresDb, type: JobType, shopId: string, key = ""): Promise<number> {
+  return (await db
+    .prepare(`SELECT count(*) FROM ${PG_BOSS_SCHEMA}.job WHERE name = ? AND singleton_key = ? AND state IN ('created', 'retry')`)
+    .pluck()
+    .get(queueName(type), `${shopId}/${key}`)) as number;
+}
+
 /** Stops a shop's work (uninstall): its queued and running jobs are cancelled, in the caller's transaction. */
 export async function cancelPgBossJobs(db: PostgresDb, shopId: string): Promise<void> {
   await db

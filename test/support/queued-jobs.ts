@@ -10,6 +10,8 @@ export interface QueuedJob {
   key: string;
   payload: string;
   status: "pending" | "running" | "done" | "failed" | "cancelled";
+  /** When it may run (epoch ms). */
+  runAt: number;
 }
 
 const PG_BOSS_STATUS: Record<string, QueuedJob["status"]> = {
@@ -27,19 +29,20 @@ export async function queuedJobs(db: Db, shopId: string, type?: string): Promise
     const exists = await db.pool.query(`SELECT to_regclass('${PG_BOSS_SCHEMA}.job') IS NOT NULL AS ok`);
     if (!exists.rows[0].ok) return []; // pg-boss not started yet: nothing was ever queued
     const { rows } = await db.pool.query(
-      `SELECT name, state, data FROM ${PG_BOSS_SCHEMA}.job
+      `SELECT name, state, data, start_after FROM ${PG_BOSS_SCHEMA}.job
        WHERE name LIKE 'rfm.%' AND name NOT IN ('rfm.dead', 'rfm.apply-inbox') AND data->>'shopId' = $1 AND ($2::text IS NULL OR name = 'rfm.' || $2)
        ORDER BY created_on, id`,
       [shopId, type ?? null],
     );
-    return rows.map((r: { name: string; state: string; data: { key?: string; payload?: unknown } }) => ({
+    return rows.map((r: { name: string; state: string; data: { key?: string; payload?: unknown }; start_after: Date }) => ({
       type: r.name.replace(/^rfm\./, ""),
       key: r.data.key ?? "",
       payload: JSON.stringify(r.data.payload ?? {}),
       status: PG_BOSS_STATUS[r.state] ?? "pending",
+      runAt: new Date(r.start_after).getTime(),
     }));
   }
   return (await db
-    .prepare(`SELECT type, key, payload, status FROM "Job" WHERE shopId = ? AND type <> 'apply-inbox' AND (? IS NULL OR type = ?) ORDER BY id`)
+    .prepare(`SELECT type, key, payload, status, runAt FROM "Job" WHERE shopId = ? AND type <> 'apply-inbox' AND (? IS NULL OR type = ?) ORDER BY id`)
     .all(shopId, type ?? null, type ?? null)) as QueuedJob[];
 }

@@ -11,7 +11,8 @@
  */
 import { z } from "zod";
 import type { JobQueue } from "~/jobs/queue.server";
-import type { Db } from "~/db/index.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { pendingPgBossJobs } from "~/jobs/pg-boss.server";
 
 /** Shopify's payload (lowercase status and type, e.g. "completed", "query"). */
 export const BulkOperationFinishPayload = z.object({
@@ -62,10 +63,12 @@ export async function handleBulkOperationFinish(
   if (!state || state.phase !== "backfill" || state.bulkOperationId !== finish.admin_graphql_api_id) return "ignored";
   // Only move a waiting poll forward: queueing a second backfill job while one runs could
   // find the export already ingested and start a new one.
-  const pending = (await deps.db
-    .prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND type = 'backfill' AND key = '' AND status = 'pending'`)
-    .pluck()
-    .get(shopId)) as number;
+  const pending = isPostgres(deps.db)
+    ? await pendingPgBossJobs(deps.db, "backfill", shopId)
+    : ((await deps.db
+        .prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND type = 'backfill' AND key = '' AND status = 'pending'`)
+        .pluck()
+        .get(shopId)) as number);
   if (pending === 0) return "backfill-running";
   await deps.queue.enqueue("backfill", shopId, { expedite: true });
   return "backfill-woken";
