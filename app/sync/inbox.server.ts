@@ -105,8 +105,9 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
   return report;
 }
 
+/** Applied: the outcome stays, the events go — the inbox keeps no customer data once it is applied. */
 async function markApplied(db: Db, id: number, outcome: WebhookOutcome, now: Date) {
-  await db.prepare(`UPDATE "WebhookInbox" SET outcome = ?, appliedAt = ?, lastError = NULL WHERE id = ?`).run(outcome, now, id);
+  await db.prepare(`UPDATE "WebhookInbox" SET outcome = ?, appliedAt = ?, lastError = NULL, events = '[]' WHERE id = ?`).run(outcome, now, id);
 }
 
 /** The `apply-inbox` job: apply what is pending; come back soon for deliveries that failed. */
