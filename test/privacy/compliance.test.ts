@@ -144,8 +144,8 @@ describe("shop/redact", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("X-RFM-Webhook")).toBe("ignored");
     const after = everyTable();
-    // Only the delivery's dedupe record is new.
-    expect(after).toEqual({ ...before, WebhookEvent: before.WebhookEvent + 1 });
+    // Only the delivery's dedupe record is new, and its inbox row (applied: its outcome, no data).
+    expect(after).toEqual({ ...before, WebhookEvent: before.WebhookEvent + 1, WebhookInbox: before.WebhookInbox + 1 });
     expect(countFor(models.find((m) => m.name === "Shop")!, { id: KEPT_ID, domain: KEPT })).toBe(1);
   });
 
