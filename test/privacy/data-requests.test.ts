@@ -110,7 +110,7 @@ describe("customers/data_request exports", () => {
     const out = await run(async () => download(args(await appRequest(`/app/data-requests/${id}`, ALPHA), { id: String(id) })));
     expect(out.status).toBe(404);
 
-    pruneOldRows(db, new Date());
+    await pruneOldRows(db, new Date());
     expect(db.prepare(`SELECT count(*) FROM "DataRequest"`).pluck().get()).toBe(0);
   });
 
