@@ -46,3 +46,9 @@ export async function queuedJobs(db: Db, shopId: string, type?: string): Promise
     .prepare(`SELECT type, key, payload, status, runAt FROM "Job" WHERE shopId = ? AND type <> 'apply-inbox' AND (? IS NULL OR type = ?) ORDER BY id`)
     .all(shopId, type ?? null, type ?? null)) as QueuedJob[];
 }
+
+/** Forgets a shop's jobs, whichever runner holds them (a test driving job steps itself). */
+export async function dropQueuedJobs(db: Db, shopId: string): Promise<void> {
+  if (isPostgres(db)) await db.pool.query(`DELETE FROM ${PG_BOSS_SCHEMA}.job WHERE data->>'shopId' = $1`, [shopId]);
+  else await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(shopId);
+}

@@ -5,11 +5,9 @@
  * the shop's local day.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import { localToUtc } from "../../sim/kit";
 import { startReceiver } from "../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../sim/woocommerce";
-import { freshDatabase } from "../support/db";
 import { startWooHarness, type WooHarness } from "./harness";
 
 let h: WooHarness | undefined;
@@ -75,12 +73,12 @@ describe("GIVEN the store's own REST index", () => {
   async function connectTo(sim: WooSimulator) {
     const hooks = await startReceiver();
     closers.push(hooks.close);
-    const { db } = await freshDatabase();
+    const { db, runner } = await app();
     const { connectWithKey } = await import("~/platforms/woocommerce/connect.server");
     const key = sim.shop.addKey({ permissions: "read_write" });
     const result = await connectWithKey(
       { siteUrl: sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret },
-      { db, queue: createJobQueue(db), appUrl: "", stateSecret: "tz-test", webhookUrl: `${hooks.url}/webhooks/woocommerce` },
+      { db, queue: runner.queue, appUrl: "", stateSecret: "tz-test", webhookUrl: `${hooks.url}/webhooks/woocommerce` },
     );
     if (!result.ok) throw new Error(result.problem);
     return await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(result.shopId);
