@@ -5,7 +5,6 @@
  */
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import { recomputeShop } from "~/scoring/recompute.server";
 import { services } from "~/services.server";
 import type { AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
@@ -13,6 +12,7 @@ import { refreshOrder } from "~/platforms/shopify/sweep.server";
 import { shopifyEvents } from "~/platforms/shopify/webhooks.server";
 import { applyDelivery } from "~/sync/apply-events.server";
 import { restOrder } from "./support/webhooks";
+import { dropQueuedJobs, queuedJobs } from "./support/queued-jobs";
 import { addShop as addShopTo } from "./support/db";
 import { resetDatabase } from "./support/reset";
 
@@ -131,14 +131,13 @@ async function addShop(id: string) {
 }
 
 async function deliverAll(shopId: string, stream: Event[], drainAt: number, api: AdminGraphql) {
-  const { db, store } = services();
-  const queue = createJobQueue(db, () => AS_OF);
+  const { db, store, runner } = services();
+  const queue = runner.queue;
+  // The re-reads the deliveries queued, run here in order (the job runner is not started).
   const drainRereads = async () => {
-    const jobs = (await db.prepare(`SELECT id, payload FROM "Job" WHERE shopId = ? AND type = 'refresh-order' AND status = 'pending'`).all(shopId)) as { id: number; payload: string }[];
-    for (const job of jobs) {
-      await refreshOrder(shopId, JSON.parse(job.payload).orderId, { prisma: undefined as never, store, graphql: api });
-      await db.prepare(`UPDATE "Job" SET status = 'done' WHERE id = ?`).run(job.id);
-    }
+    const jobs = (await queuedJobs(db, shopId, "refresh-order")).filter((j) => j.status === "pending");
+    for (const job of jobs) await refreshOrder(shopId, JSON.parse(job.payload).orderId, { prisma: undefined as never, store, graphql: api });
+    await dropQueuedJobs(db, shopId);
   };
   for (const [i, e] of stream.entries()) {
     if (i === drainAt) await drainRereads();
