@@ -172,7 +172,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   let storedWithoutCountedOrder = 0;
   await scanRows(
     db,
-    `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, firstOrderAt, lastOrderAt
+    `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, ${db.sql.epochMs("firstOrderAt")}, ${db.sql.epochMs("lastOrderAt")}
      FROM "Customer" WHERE shopId = ?`,
     [shopId],
     (r) => {
@@ -197,6 +197,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
         row[6] === metrics.lastDay[c] * DAY_MS;
       stored[c] = same ? 1 : 2;
     },
+    ["text", "text", "number", "number", "number", "number", "number"],
   );
   const t2 = performance.now();
 

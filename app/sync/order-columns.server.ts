@@ -17,7 +17,8 @@
 import { createColumnRules, ORDER_FLAG, type ColumnRulesResult, type LineStats, type StoredOrderRow } from "~/rfm/rules-columns";
 import type { CountingRules } from "~/rfm/settings";
 import type { Db } from "~/db/index.server";
-import { scanRows } from "~/db/scan.server";
+import type { DialectSql } from "~/db/sql";
+import { scanRows, type ScanColumn } from "~/db/scan.server";
 
 /** The customer key is a guest's: packed with the order flags to save a column per row. */
 const GUEST = 1 << 8;
@@ -61,8 +62,8 @@ interface Reads {
 }
 
 /** Every row costs per column read, so a column no rule reads this run is left out. */
-const statementText = (reads: Reads) => `
-  SELECT customerKey, processedAt, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
+const statementText = (reads: Reads, sql: DialectSql) => `
+  SELECT customerKey, ${sql.epochMs("processedAt")}, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
     ${reads.channel ? ", channel" : ""}${reads.tags ? ", nullif(tags, '[]')" : ""}${reads.lines ? `, ${LINE_STATS_SQL}` : ""}
   FROM "Order" o WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
 
@@ -101,7 +102,11 @@ export async function readCountedOrders(
   const channelAt = 6;
   const tagsAt = channelAt + +reads.channel;
   const linesAt = tagsAt + +reads.tags;
-  await scanRows(db, statementText(reads), [shopId], (r) => {
+  const columns: ScanColumn[] = ["text", "number", "number", "number", "number", "number"];
+  if (reads.channel) columns.push("text");
+  if (reads.tags) columns.push("text");
+  if (reads.lines) columns.push("text");
+  await scanRows(db, statementText(reads, db.sql), [shopId], (r) => {
     const key = r[0] as string | null;
     const flags = r[4] as number;
     row.customer = key === null ? -1 : counting.customer(key, (flags & GUEST) !== 0);
@@ -122,7 +127,7 @@ export async function readCountedOrders(
     }
     if (reads.lines) row.lines = parseLineStats(r[linesAt] as string | null);
     counting.add(row);
-  });
+  }, columns);
   return counting.finish();
 }
 
@@ -136,7 +141,7 @@ export async function rawScan(db: Db, shopId: string): Promise<{ orders: number;
   let day = new Int32Array(1 << 16);
   let amount = new Float64Array(1 << 16);
   let n = 0;
-  const sql = `SELECT customerKey, processedAt, itemsTotalMinor FROM "Order" WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
+  const sql = `SELECT customerKey, ${db.sql.epochMs("processedAt")}, itemsTotalMinor FROM "Order" WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
   await scanRows(db, sql, [shopId], (r) => {
     if (n === customer.length) {
       const grow = <T extends Int32Array | Float64Array>(a: T, b: T) => (b.set(a), b);
@@ -151,6 +156,6 @@ export async function rawScan(db: Db, shopId: string): Promise<{ orders: number;
     day[n] = Math.floor((r[1] as number) / 86_400_000);
     amount[n] = r[2] as number;
     n++;
-  });
+  }, ["text", "number", "number"]);
   return { orders: n, customers: indexByKey.size };
 }
