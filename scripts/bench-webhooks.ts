@@ -8,7 +8,8 @@
  * 200 (lost = answered 200 but not stored), and how long the stored deliveries took to be
  * applied after the load stopped.
  *
- * --mode sqlite (default): one web process running its jobs, as the embedded default.
+ * --mode sqlite (default): one web process running its jobs, as the embedded default
+ *   (--run-jobs false: receipt alone, nothing applied meanwhile).
  * --mode postgres: a throwaway PostgreSQL (scripts/pg-server.mjs), one web process with
  *   RUN_JOBS=false and 2 worker processes (npm run worker).
  *
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     mode: { type: "string", default: "sqlite" },
     build: { type: "string", default: path.join(root, "build") },
     workers: { type: "string", default: "2" },
+    /** sqlite mode: "false" measures receipt alone (nothing applied during the run). */
+    "run-jobs": { type: "string", default: "true" },
   },
 });
 const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
@@ -113,7 +116,7 @@ const cleanup = () => {
 };
 process.on("exit", cleanup);
 children.push(
-  start(path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), [path.join(BUILD, "server", "index.js")], { ...env, RUN_JOBS: MODE === "sqlite" ? "true" : "false" }, path.join(logDir, "web.log")),
+  start(path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), [path.join(BUILD, "server", "index.js")], { ...env, RUN_JOBS: MODE === "sqlite" ? args["run-jobs"]! : "false" }, path.join(logDir, "web.log")),
 );
 if (MODE === "postgres") {
   for (let i = 0; i < Number(args.workers); i++) children.push(start(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
@@ -144,7 +147,7 @@ const result = JSON.parse(out.trim().split("\n").at(-1)!) as {
 
 const count = async (sql: string) => Number(await seam.prepare(sql).pluck().get());
 const loadEnded = Date.now();
-while ((await count(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL`)) > 0 && Date.now() - loadEnded < 300_000) {
+while (args["run-jobs"] !== "false" && (await count(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL`)) > 0 && Date.now() - loadEnded < 300_000) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const drainMs = Date.now() - loadEnded;
