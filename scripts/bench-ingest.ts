@@ -31,8 +31,7 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { createOrderStore } from "../app/sync/order-store.server";
 import { createShop } from "../app/shops/shop.server";
-import { isPostgresUrl, openDatabase, type Db, type PostgresDb } from "../app/db/index.server";
-import { legacySync } from "../app/db/sqlite.server";
+import { isPostgresUrl, openDatabase, openSqliteNative, type Db, type PostgresDb } from "../app/db/index.server";
 import { createDatabase, startPostgres } from "./pg-server.mjs";
 
 const ORDERS = arg("orders", 1_000_000);
@@ -95,7 +94,7 @@ function readLines(file: string) {
 }
 
 /** A migrated database with the bench shop: a SQLite file in `dir`, or a database on the PostgreSQL server of `pgAdmin`. */
-async function freshDb(dir: string, name: string, pgAdmin?: string): Promise<Db> {
+async function freshDb(dir: string, name: string, pgAdmin?: string): Promise<{ db: Db; url: string }> {
   const url = pgAdmin ? await createDatabase(pgAdmin, name) : `file:${path.join(dir, `${name}.db`)}`;
   // In a child process: the WASM schema engine is not part of what ingest costs in memory.
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
@@ -103,12 +102,15 @@ async function freshDb(dir: string, name: string, pgAdmin?: string): Promise<Db>
   const now = new Date();
   await createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now });
   await db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES ('bench', 'backfill', ?)`).run(now);
-  return db;
+  return { db, url };
 }
 
 async function baseline(dir: string, file: string, pgAdmin?: string) {
-  if (pgAdmin) return pgBaseline(file, (await freshDb(dir, "baseline", pgAdmin)) as PostgresDb);
-  const db = legacySync(await freshDb(dir, "baseline"));
+  if (pgAdmin) return pgBaseline(file, (await freshDb(dir, "baseline", pgAdmin)).db as PostgresDb);
+  // The raw baseline: better-sqlite3 itself, no seam in between.
+  const seam = await freshDb(dir, "baseline");
+  await seam.db.close();
+  const db = openSqliteNative(seam.url);
   const insertOrder = db.prepare(
     `INSERT INTO "Order" (shopId, id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor,
        channel, pos, subscription, test, cancelled, tags, deleted) VALUES ('bench', ?, ?, 0, ?, ?, 'USD', ?, 0, ?, 0, 0, 0, 0, '[]', 0)`,
@@ -187,7 +189,7 @@ async function pgBaseline(file: string, db: PostgresDb) {
 }
 
 async function ours(dir: string, file: string, pgAdmin?: string) {
-  const db = await freshDb(dir, "ingest", pgAdmin);
+  const { db } = await freshDb(dir, "ingest", pgAdmin);
   const store = createOrderStore(db);
   const start = performance.now();
   const orders = await ingestBulkLines("bench", readLines(file), 0, { db, store });
