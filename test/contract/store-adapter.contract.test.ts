@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
+import { onPostgres } from "../support/db";
 import { expectStoreMatchesDatabase } from "../support/persona-data";
 import { byId, projection, type ExpectedOrder } from "../support/stored-orders";
 import { PLATFORM_HARNESSES, type PlatformHarness } from "./platforms";
@@ -67,7 +68,8 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     const { approveWriteback } = await import("~/writeback/consent.server");
     await approveWriteback(shop.id, { db, queue: runner.queue });
     await p.runJobs();
-  });
+    // On PostgreSQL the jobs go through pg-boss's polling workers: the import takes minutes, not seconds.
+  }, onPostgres() ? 300_000 : undefined);
   afterAll(() => p.close());
 
   it("GIVEN a store connected, imported and scored WHEN the merchant has not approved write-back THEN nothing was written to the store", () => {
