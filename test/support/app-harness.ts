@@ -125,8 +125,8 @@ export async function runJobsUntilIdle(settle: () => Promise<void>, { maxMs = 60
   const { services } = await import("~/services.server");
   const { db, runner } = services();
   const deadline = Date.now() + maxMs;
-  const dueSoon = async () =>
-    (await db.prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(new Date(Date.now() + 30_000))) as { at: number | null };
+  const { nextDueJob } = await import("./queued-jobs");
+  const dueSoon = async () => ({ at: await nextDueJob(db, new Date(Date.now() + 30_000)) });
   let total = 0;
   for (;;) {
     await settle();

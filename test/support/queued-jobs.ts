@@ -52,3 +52,18 @@ export async function dropQueuedJobs(db: Db, shopId: string): Promise<void> {
   if (isPostgres(db)) await db.pool.query(`DELETE FROM ${PG_BOSS_SCHEMA}.job WHERE data->>'shopId' = $1`, [shopId]);
   else await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(shopId);
 }
+
+/** When the next job of any shop that may run before `before` is due (epoch ms), or null. */
+export async function nextDueJob(db: Db, before: Date): Promise<number | null> {
+  if (isPostgres(db)) {
+    const exists = await db.pool.query(`SELECT to_regclass('${PG_BOSS_SCHEMA}.job') IS NOT NULL AS ok`);
+    if (!exists.rows[0].ok) return null;
+    const { rows } = await db.pool.query(
+      `SELECT min(start_after) AS at FROM ${PG_BOSS_SCHEMA}.job
+       WHERE name LIKE 'rfm.%' AND name <> 'rfm.dead' AND state IN ('created', 'retry') AND start_after <= $1`,
+      [before],
+    );
+    return rows[0].at === null ? null : new Date(rows[0].at).getTime();
+  }
+  return ((await db.prepare(`SELECT min(runAt) FROM "Job" WHERE status = 'pending' AND runAt <= ?`).pluck().get(before)) as number | null) ?? null;
+}
