@@ -12,10 +12,15 @@ export default defineConfig({
   logLevel: "warn",
   publicDir: false,
   build: {
-    ssr: "app/scoring/worker.server.ts",
+    ssr: true,
     outDir: "build/server",
     emptyOutDir: false,
     target: "node22",
-    rollupOptions: { output: { format: "esm", entryFileNames: "scoring-worker.js" } },
+    // The job worker process (npm run worker) is built the same way, as build/server/worker.js.
+    rollupOptions: {
+      input: { "scoring-worker": "app/scoring/worker.server.ts", worker: "app/worker.server.ts" },
+      // Shared chunks next to the entries: the scoring pool finds scoring-worker.js beside its own module.
+      output: { format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
+    },
   },
 });

@@ -27,7 +27,7 @@ const EnvSchema = z.object({
   BULK_POLL_MS: z.coerce.number().int().min(10).default(5_000),
   /** Reconciliation sweep interval: orders updated since the last sweep are re-read. */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
-  /** Run background jobs in this process (the embedded default). */
+  /** Run background jobs in this process (the embedded default); false on PostgreSQL web processes, with `npm run worker` running them. */
   RUN_JOBS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Access tokens at rest: base64 32-byte AES keys, comma-separated; the first encrypts, all decrypt (rotation). */
   TOKEN_ENCRYPTION_KEY: z

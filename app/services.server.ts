@@ -1,18 +1,24 @@
 /**
- * The process's services, built once: the raw database connection, the order store,
- * the job queue and runner (which reaches stores through their adapters).
+ * The process's services, built once: the database (the SQL seam), the order store, the job
+ * queue and runner (which reaches stores through their adapters). The runner is the
+ * embedded one on SQLite and pg-boss on PostgreSQL (docs/decisions/031); with RUN_JOBS=true
+ * (the embedded default) this process also runs jobs, else it only enqueues them and a
+ * worker process (`npm run worker`) runs them.
  */
 import prisma from "./db.server";
+import { database, isPostgres, type Db } from "./db/index.server";
 import { env } from "./env.server";
 import { scheduleHousekeeping } from "./housekeeping/prune.server";
 import { jobHandlers } from "./jobs/handlers.server";
-import { createJobRunner, stopRunnerOnSignals, type JobRunner } from "./jobs/queue.server";
+import { createPgBossRunner } from "./jobs/pg-boss.server";
+import { createJobRunner, stopRunnerOnSignals } from "./jobs/queue.server";
+import type { JobRunner } from "./jobs/types";
+import { resumeInbox } from "./sync/inbox.server";
 import { adapterFor } from "~/platforms/registry.server";
 import { createOrderStore, type OrderStore } from "./sync/order-store.server";
-import { sqlite, type SqliteDatabase } from "./sync/sqlite.server";
 
 export interface Services {
-  db: SqliteDatabase;
+  db: Db;
   store: OrderStore;
   runner: JobRunner;
 }
@@ -25,26 +31,24 @@ declare global {
 export function services(): Services {
   if (globalThis.rfmServices) return globalThis.rfmServices;
   const config = env();
-  const db = sqlite();
+  const db = database();
   const store = createOrderStore(db);
-  const runner = createJobRunner({
-    db,
-    handlers: jobHandlers({
-      prisma,
-      db,
-      store,
-      adapterFor,
-      sweepIntervalMs: config.SWEEP_INTERVAL_MS,
-    }),
-    log: (msg, ctx) => console.warn(`[jobs] ${msg}`, ctx),
-  });
+  const handlers = jobHandlers({ prisma, db, store, adapterFor, sweepIntervalMs: config.SWEEP_INTERVAL_MS });
+  const log = (msg: string, ctx: Record<string, unknown>) => console.warn(`[jobs] ${msg}`, ctx);
+  const runner = isPostgres(db) ? createPgBossRunner({ db, handlers, log }) : createJobRunner({ db, handlers, log });
   globalThis.rfmServices = { db, store, runner };
-  if (config.RUN_JOBS && config.NODE_ENV !== "test") {
-    scheduleHousekeeping(runner.queue, new Date());
-    runner.start();
-    // SIGTERM (a deploy) or Ctrl-C: claim nothing new, let jobs in flight finish for up to
-    // 25 s, hand the rest back for another process, then exit. Never hangs.
-    stopRunnerOnSignals(runner);
-  }
+  if (config.RUN_JOBS && config.NODE_ENV !== "test") void runJobs(globalThis.rfmServices);
   return globalThis.rfmServices;
+}
+
+/**
+ * Run jobs in this process until SIGTERM / Ctrl-C: claim nothing new, let jobs in flight
+ * finish for up to 25 s, hand the rest back for another process, then exit. Never hangs.
+ */
+export async function runJobs({ db, runner }: Services): Promise<void> {
+  await scheduleHousekeeping(runner.queue, new Date());
+  // Deliveries stored before a crash (or while no process ran jobs) are applied now.
+  await resumeInbox(db, runner.queue);
+  await runner.start();
+  stopRunnerOnSignals(runner);
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --orders 1000000]
+ * npm run bench:ingest [-- --orders 1000000] [-- --postgres]
  *
  * Ingest throughput of a Shopify bulk export: N orders in Shopify's real bulk JSONL format
  * (one node per line; line items on their own lines with __parentId, written one parent
@@ -7,6 +7,10 @@
  * production path (parse → validate → normalise → batched upserts with resume points) into
  * a fresh SQLite database. In the same run, a baseline: the same lines JSON.parsed and
  * inserted with raw better-sqlite3 prepared statements into the same tables, no validation.
+ *
+ * With `--postgres` (or a postgresql:// DATABASE_URL) the same on PostgreSQL: a throwaway
+ * server (scripts/pg-server.mjs, durability on as in production), the production path into a
+ * migrated database, and as baseline the same rows COPYed straight into the two tables.
  *
  * Orders replay ../shared/datasets/cdnow_master.txt: CDNOW row i of replica k becomes order
  * k·rows+i of customer "<k>-<customer id>", its date shifted by 3·k days; each order has 1–3
@@ -22,11 +26,16 @@ import { once } from "node:events";
 import { execFileSync } from "node:child_process";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { ingestBulkLines } from "../app/platforms/shopify/backfill.server";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
 import { createOrderStore } from "../app/sync/order-store.server";
 import { createShop } from "../app/shops/shop.server";
-import { openSqlite, writeTransaction } from "../app/sync/sqlite.server";
+import { isPostgresUrl, openDatabase, openSqliteNative, type Db, type PostgresDb } from "../app/db/index.server";
+import { createDatabase, startPostgres } from "./pg-server.mjs";
 
 const ORDERS = arg("orders", 1_000_000);
+const POSTGRES = process.argv.includes("--postgres") || isPostgresUrl(process.env.DATABASE_URL ?? "");
 
 const money = (cents: number) => ({ shopMoney: { amount: (cents / 100).toFixed(2), currencyCode: "USD" } });
 
@@ -84,19 +93,24 @@ function readLines(file: string) {
   return createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
 }
 
-async function freshDb(dir: string, name: string) {
-  const url = `file:${path.join(dir, name)}`;
+/** A migrated database with the bench shop: a SQLite file in `dir`, or a database on the PostgreSQL server of `pgAdmin`. */
+async function freshDb(dir: string, name: string, pgAdmin?: string): Promise<{ db: Db; url: string }> {
+  const url = pgAdmin ? await createDatabase(pgAdmin, name) : `file:${path.join(dir, `${name}.db`)}`;
   // In a child process: the WASM schema engine is not part of what ingest costs in memory.
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
-  const db = openSqlite(url);
-  const t = Date.now();
-  createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now: new Date(t) });
-  db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES ('bench', 'backfill', ?)`).run(t);
-  return db;
+  const db = openDatabase(url);
+  const now = new Date();
+  await createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now });
+  await db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES ('bench', 'backfill', ?)`).run(now);
+  return { db, url };
 }
 
-async function baseline(dir: string, file: string) {
-  const db = await freshDb(dir, "baseline.db");
+async function baseline(dir: string, file: string, pgAdmin?: string) {
+  if (pgAdmin) return pgBaseline(file, (await freshDb(dir, "baseline", pgAdmin)).db as PostgresDb);
+  // The raw baseline: better-sqlite3 itself, no seam in between.
+  const seam = await freshDb(dir, "baseline");
+  await seam.db.close();
+  const db = openSqliteNative(seam.url);
   const insertOrder = db.prepare(
     `INSERT INTO "Order" (shopId, id, customerKey, guest, processedAt, updatedAt, currency, totalMinor, refundedMinor,
        channel, pos, subscription, test, cancelled, tags, deleted) VALUES ('bench', ?, ?, 0, ?, ?, 'USD', ?, 0, ?, 0, 0, 0, 0, '[]', 0)`,
@@ -106,7 +120,7 @@ async function baseline(dir: string, file: string) {
   );
   const start = performance.now();
   let batch: Record<string, any>[] = [];
-  const flush = writeTransaction(db, (rows: Record<string, any>[]) => {
+  const flush = db.transaction((rows: Record<string, any>[]) => {
     for (const r of rows) {
       if (r.__parentId) {
         const cents = Math.round(Number(r.discountedTotalSet.shopMoney.amount) * 100);
@@ -120,25 +134,69 @@ async function baseline(dir: string, file: string) {
   for await (const line of readLines(file)) {
     batch.push(JSON.parse(line));
     if (batch.length >= 5000) {
-      flush(batch);
+      flush.immediate(batch);
       batch = [];
     }
   }
-  flush(batch);
+  flush.immediate(batch);
   const ms = performance.now() - start;
   db.close();
   return ms;
 }
 
-async function ours(dir: string, file: string) {
-  const db = await freshDb(dir, "ingest.db");
+const copyValue = (v: string | number | null) => (v === null ? "\\N" : String(v));
+
+/** PostgreSQL's raw baseline: the rows of each 5,000-line batch COPYed straight into the tables, one transaction per batch. */
+async function pgBaseline(file: string, db: PostgresDb) {
+  const start = performance.now();
+  let batch: Record<string, any>[] = [];
+  const flush = (rows: Record<string, any>[]) =>
+    db.transaction(() =>
+      db.withClient(async (client) => {
+        const orders: string[] = [];
+        const lines: string[] = [];
+        for (const r of rows) {
+          if (r.__parentId) {
+            const cents = Math.round(Number(r.discountedTotalSet.shopMoney.amount) * 100);
+            lines.push(["bench", r.__parentId, r.id, r.quantity, cents, cents, "f"].map(copyValue).join("\t"));
+          } else {
+            orders.push(
+              ["bench", r.id, r.customer?.id ?? null, "f", r.processedAt, r.updatedAt, "USD", Math.round(Number(r.totalPriceSet.shopMoney.amount) * 100), 0, r.sourceName, "f", "f", "f", "f", "[]", "f"]
+                .map(copyValue)
+                .join("\t"),
+            );
+          }
+        }
+        const copy = async (sql: string, text: string[]) => {
+          if (text.length > 0) await pipeline(Readable.from([text.join("\n") + "\n"]), client.query(copyFrom(sql)));
+        };
+        await copy(`COPY "Order" ("shopId", id, "customerKey", guest, "processedAt", "updatedAt", currency, "totalMinor", "refundedMinor",
+          channel, pos, subscription, test, cancelled, tags, deleted) FROM STDIN`, orders);
+        await copy(`COPY "OrderLine" ("shopId", "orderId", id, quantity, "unitPriceMinor", "totalMinor", subscription) FROM STDIN`, lines);
+      }),
+    );
+  for await (const line of readLines(file)) {
+    batch.push(JSON.parse(line));
+    if (batch.length >= 5000) {
+      await flush(batch);
+      batch = [];
+    }
+  }
+  await flush(batch);
+  const ms = performance.now() - start;
+  await db.close();
+  return ms;
+}
+
+async function ours(dir: string, file: string, pgAdmin?: string) {
+  const { db } = await freshDb(dir, "ingest", pgAdmin);
   const store = createOrderStore(db);
   const start = performance.now();
   const orders = await ingestBulkLines("bench", readLines(file), 0, { db, store });
   const ms = performance.now() - start;
-  const stored = store.countOrders("bench");
-  const lines = (db.prepare(`SELECT count(*) n FROM "OrderLine"`).get() as { n: number }).n;
-  db.close();
+  const stored = await store.countOrders("bench");
+  const lines = (await db.prepare(`SELECT count(*) FROM "OrderLine"`).pluck().get()) as number;
+  await db.close();
   return { ms, orders, stored, lines };
 }
 
@@ -146,8 +204,9 @@ async function ours(dir: string, file: string) {
  * Each phase runs in its own process, so each peak RSS is that phase's alone (generating a
  * gigabyte of JSONL would otherwise count against the ingest).
  */
-function phase(name: string, dir: string, file: string): Record<string, number> {
-  const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, "--phase", name, "--dir", dir, "--file", file, "--orders", String(ORDERS)], {
+function phase(name: string, dir: string, file: string, pgAdmin?: string): Record<string, number> {
+  const pg = pgAdmin ? ["--pg-admin", pgAdmin] : [];
+  const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, "--phase", name, "--dir", dir, "--file", file, "--orders", String(ORDERS), ...pg], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 1 << 20,
@@ -155,16 +214,19 @@ function phase(name: string, dir: string, file: string): Record<string, number> 
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-async function runPhase(name: string, dir: string, file: string) {
+async function runPhase(name: string, dir: string, file: string, pgAdmin?: string) {
   let result: Record<string, number>;
   if (name === "generate") result = await writeJsonl(file);
-  else if (name === "ours") result = await ours(dir, file);
-  else result = { ms: await baseline(dir, file) };
+  else if (name === "ours") result = await ours(dir, file, pgAdmin);
+  else result = { ms: await baseline(dir, file, pgAdmin) };
   process.stdout.write(JSON.stringify({ ...result, rssMb: peakRssMb() }) + "\n");
 }
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-ingest-"));
+  // PostgreSQL as in production (durable commits), on loopback, thrown away at the end.
+  const server = POSTGRES ? await startPostgres() : null;
+  const pgAdmin = server?.adminUrl;
   try {
     const file = path.join(dir, "orders.jsonl");
     const t0 = performance.now();
@@ -173,17 +235,19 @@ async function main() {
       `bulk export: ${ORDERS.toLocaleString()} orders, ${lines.toLocaleString()} JSONL lines, ${(bytes / 1e6).toFixed(0)} MB ` +
         `(generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
-    const run = phase("ours", dir, file);
+    console.log(`engine: ${POSTGRES ? "PostgreSQL (throwaway server, loopback)" : "SQLite"}`);
+    const run = phase("ours", dir, file, pgAdmin);
     if (run.stored !== ORDERS) throw new Error(`stored ${run.stored} orders, expected ${ORDERS}`);
-    const baseRun = phase("baseline", dir, file);
+    const baseRun = phase("baseline", dir, file, pgAdmin);
     const base = baseRun.ms;
     const rate = ORDERS / (run.ms / 1000);
     const ratio = run.ms / base;
-    console.log(`baseline (JSON.parse + raw prepared inserts): ${(base / 1000).toFixed(2)} s, ${Math.round(ORDERS / (base / 1000)).toLocaleString()} orders/s`);
+    console.log(`baseline (JSON.parse + ${POSTGRES ? "raw COPY" : "raw prepared inserts"}): ${(base / 1000).toFixed(2)} s, ${Math.round(ORDERS / (base / 1000)).toLocaleString()} orders/s`);
     console.log(`ingest (production path):                     ${(run.ms / 1000).toFixed(2)} s, ${Math.round(rate).toLocaleString()} orders/s, ${run.lines.toLocaleString()} line items`);
     console.log(`ratio ingest/baseline: ${ratio.toFixed(2)} (goal ≤ 3)  orders/s goal ≥ 25,000: ${rate >= 25_000 ? "met" : "MISSED"}`);
     console.log(`peak RSS of the ingest process: ${run.rssMb.toFixed(0)} MB (goal ≤ 300 MB); baseline process: ${baseRun.rssMb.toFixed(0)} MB`);
   } finally {
+    server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -191,7 +255,7 @@ async function main() {
 const phaseIndex = process.argv.indexOf("--phase");
 if (phaseIndex > 0) {
   const get = (n: string) => process.argv[process.argv.indexOf(`--${n}`) + 1];
-  await runPhase(process.argv[phaseIndex + 1], get("dir"), get("file"));
+  await runPhase(process.argv[phaseIndex + 1], get("dir"), get("file"), process.argv.includes("--pg-admin") ? get("pg-admin") : undefined);
 } else {
   await main();
 }

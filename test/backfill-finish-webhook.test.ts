@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSeed, type SeedData } from "../sim/shopify";
+import { dropQueuedJobs, queuedJobs } from "./support/queued-jobs";
 import { startHarness, type Harness } from "./support/app-harness";
 import { signedWebhook } from "./support/webhooks";
 
@@ -17,9 +18,7 @@ async function services() {
 }
 
 const backfillJobs = async () =>
-  (await services()).db
-    .prepare(`SELECT runAt, status, payload FROM "Job" WHERE shopId = ? AND type = 'backfill' AND status IN ('pending', 'running')`)
-    .all(shopId) as { runAt: number; status: string; payload: string }[];
+  (await queuedJobs((await services()).db, shopId, "backfill")).filter((j) => j.status === "pending" || j.status === "running");
 
 /** Posts a signed webhook to the app's real HTTP endpoint. */
 async function post(topic: string, payload: unknown): Promise<number> {
@@ -51,7 +50,7 @@ describe("bulk_operations/finish from Shopify", () => {
     const [woken] = await backfillJobs();
     expect(woken.runAt).toBeLessThanOrEqual(Date.now());
     await runner.drain();
-    const state = db.prepare(`SELECT phase, ordersDone FROM "SyncState" WHERE shopId = ?`).get(shopId);
+    const state = await db.prepare(`SELECT phase, ordersDone FROM "SyncState" WHERE shopId = ?`).get(shopId);
     expect(state).toEqual({ phase: "idle", ordersDone: seed.truth.counts.orders });
   });
 
@@ -84,15 +83,15 @@ describe("bulk_operations/finish from Shopify", () => {
 describe("polling while the finish webhook is missing", () => {
   it("GIVEN an export that keeps running WHEN the backfill job polls again and again THEN each wait is longer, up to a ceiling", async () => {
     const { jobHandlers } = await import("~/jobs/handlers.server");
-    const { createJobQueue } = await import("~/jobs/queue.server");
-    const { db, store } = await services();
+    const { db, store, runner } = await services();
     const { createShopifyAdapter } = await import("~/platforms/shopify/adapter.server");
     const { graphqlFor } = await import("~/platforms/shopify/admin-client.server");
     const { default: prisma } = await import("~/db.server");
     const shop = h.sim.shop(h.shopDomain);
     shop.setBulkSettings({ delayMs: 600_000 }); // never finishes during the test
-    db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
-    const queue = createJobQueue(db);
+    await db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
+    const queue = runner.queue;
+    await dropQueuedJobs(db, shopId);
     const adapter = createShopifyAdapter({ graphqlFor, bulkPollMs: 1_000 });
     const handlers = jobHandlers({ prisma, db, store, adapterFor: () => adapter, sweepIntervalMs: 3_600_000 });
 
@@ -100,13 +99,11 @@ describe("polling while the finish webhook is missing", () => {
     let payload: Record<string, unknown> = {};
     for (let i = 0; i < 7; i++) {
       await handlers.backfill({ shopId, payload, attempt: 1, queue });
-      const job = db
-        .prepare(`SELECT id, runAt, payload FROM "Job" WHERE shopId = ? AND type = 'backfill' AND status = 'pending'`)
-        .get(shopId) as { id: number; runAt: number; payload: string };
+      const [job] = (await queuedJobs(db, shopId, "backfill")).filter((j) => j.status === "pending");
       // max(0, …): a job due "now" read a millisecond later would round to -0.
       waits.push(Math.max(0, Math.round((job.runAt - Date.now()) / 1000)));
       payload = JSON.parse(job.payload);
-      db.prepare(`DELETE FROM "Job" WHERE id = ?`).run(job.id);
+      await dropQueuedJobs(db, shopId);
     }
     shop.setBulkSettings({ delayMs: 20 });
 

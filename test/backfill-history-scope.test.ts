@@ -42,8 +42,8 @@ describe("an install without read_all_orders", () => {
     // The seed reaches back years: the limit must actually cut something.
     expect(seed.truth.orders.filter((o) => !recent(o)).length).toBeGreaterThan(0);
 
-    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
-    const state = db.prepare(`SELECT phase, historyFrom FROM "SyncState" WHERE shopId = ?`).get(shopId) as {
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).map(projection).sort(byId);
+    const state = (await db.prepare(`SELECT phase, historyFrom FROM "SyncState" WHERE shopId = ?`).get(shopId)) as {
       phase: string;
       historyFrom: number | string | null;
     };
@@ -58,7 +58,7 @@ describe("an install without read_all_orders", () => {
     const { db } = await services();
     const { getDashboard } = await import("~/dashboard/overview.server");
 
-    const { status } = getDashboard(db, shopId);
+    const { status } = await getDashboard(db, shopId);
     const text = syncStatusText(status);
 
     expect(status.historyFrom).not.toBeNull();
@@ -70,15 +70,15 @@ describe("an install without read_all_orders", () => {
     const { db, store } = await services();
     h.sim.shop(h.shopDomain).grantScopes(null);
     // The offline token carries scopes: a new token exchange picks up the new grant.
-    db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(h.shopDomain);
+    await db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(h.shopDomain);
 
     await h.install();
     await h.runJobs();
 
-    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).map(projection).sort(byId);
     const { syncStatus } = await import("~/dashboard/overview.server");
     expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
-    expect(syncStatus(db, shopId).historyFrom).toBeNull();
-    expect(syncStatusText(syncStatus(db, shopId))).not.toContain("60 days");
+    expect((await syncStatus(db, shopId)).historyFrom).toBeNull();
+    expect(syncStatusText(await syncStatus(db, shopId))).not.toContain("60 days");
   });
 });

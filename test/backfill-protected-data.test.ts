@@ -54,7 +54,7 @@ describe("email withheld (Level 1 protected customer data)", () => {
     const shop = h.sim.shop(h.shopDomain);
     const queries = [...shop.store.bulkOperations.values()].filter((op) => op.type === "QUERY");
 
-    const state = db.prepare(`SELECT phase, bulkAttempts, lastError FROM "SyncState" WHERE shopId = ?`).get(shopId);
+    const state = await db.prepare(`SELECT phase, bulkAttempts, lastError FROM "SyncState" WHERE shopId = ?`).get(shopId);
 
     expect(queries.map((op) => [op.status, op.errorCode])).toEqual([
       ["FAILED", "ACCESS_DENIED"],
@@ -66,16 +66,16 @@ describe("email withheld (Level 1 protected customer data)", () => {
 
   it("GIVEN no email WHEN orders are stored THEN customers' orders are keyed by customer id and guest orders by nobody", async () => {
     const { db, store } = await services();
-    const all = [...store.iterateOrders(shopId)];
+    const all = await Array.fromAsync(store.iterateOrders(shopId));
     const guests = all.filter((o) => guestOrderIds.includes(o.id));
     const stored = all.filter((o) => !guestOrderIds.includes(o.id)).map(projection).sort(byId);
 
     expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o, { emails: false })).sort(byId));
     // Guests without an email count for nobody (the rules' "no customer id or guest email").
     expect(guests.map((o) => [o.customerKey, o.guest, o.totalMinor])).toEqual(Array(3).fill([null, false, 4_000]));
-    expect(db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND customerKey LIKE 'email:%'`).pluck().get(shopId)).toBe(0);
+    expect(await db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND customerKey LIKE 'email:%'`).pluck().get(shopId)).toBe(0);
     // Customers were still scored.
-    expect(db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).pluck().get(shopId)).toBeGreaterThan(0);
+    expect(await db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).pluck().get(shopId)).toBeGreaterThan(0);
   });
 
   it("GIVEN webhooks without email WHEN a guest and a customer order, and an order is refunded THEN every delivery is accepted and stored sensibly", async () => {
@@ -92,7 +92,7 @@ describe("email withheld (Level 1 protected customer data)", () => {
     expect(deliveries.length).toBeGreaterThan(0);
     expect(deliveries.filter((d) => /"email"|"contact_email"/.test(d.body))).toEqual([]);
     expect(deliveries.filter((d) => d.state !== "delivered").map((d) => [d.topic, d.attempts])).toEqual([]);
-    const byOrder = new Map([...store.iterateOrders(shopId)].map((o) => [o.id, o]));
+    const byOrder = new Map((await Array.fromAsync(store.iterateOrders(shopId))).map((o) => [o.id, o]));
     expect(byOrder.get(`gid://shopify/Order/${guest.id}`)).toMatchObject({ customerKey: null, totalMinor: 2_500 });
     // The refund's re-read (GraphQL, email denied) still landed.
     expect(byOrder.get(`gid://shopify/Order/${known.id}`)).toMatchObject({ customerKey: customer.id, refundedMinor: 2_000 });
@@ -107,12 +107,12 @@ describe("email withheld (Level 1 protected customer data)", () => {
     shop.updateOrder(order.id, { tags: ["swept-without-email"] });
     shop.setWebhookSubscriptions(null);
 
-    runner.enqueue("sweep", shopId);
+    await runner.enqueue("sweep", shopId);
     await h.runJobs();
 
-    const stored = [...store.iterateOrders(shopId)].find((o) => o.id === order.id)!;
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).find((o) => o.id === order.id)!;
     expect(stored.tags).toEqual(["swept-without-email"]);
-    const failed = db.prepare(`SELECT type, lastError FROM "Job" WHERE shopId = ? AND lastError IS NOT NULL`).all(shopId);
+    const failed = await db.prepare(`SELECT type, lastError FROM "Job" WHERE shopId = ? AND lastError IS NOT NULL`).all(shopId);
     expect(failed).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import { ingestBulkLines, recoverOrderId } from "~/platforms/shopify/backfill.server";
-import { createOrderStore } from "~/sync/order-store.server";
 import { generateSeed, type SeedData } from "../sim/shopify";
 import { startHarness, type Harness } from "./support/app-harness";
-import { addShop, freshDatabase } from "./support/db";
+import { addShop } from "./support/db";
+import { queuedJobs } from "./support/queued-jobs";
 import { byId, expectedOf, projection, syncStatusText } from "./support/stored-orders";
 
 let h: Harness;
@@ -36,9 +35,9 @@ describe("a bulk export with unreadable lines", () => {
   it("GIVEN a truncated line and a line with an unreadable amount WHEN the backfill runs THEN it finishes, counts both and says nothing failed", async () => {
     const { db } = await services();
 
-    const state = db
+    const state = (await db
       .prepare(`SELECT phase, skippedLines, lastError, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`)
-      .get(shopId) as Record<string, unknown>;
+      .get(shopId)) as Record<string, unknown>;
 
     expect(state).toMatchObject({ phase: "idle", skippedLines: 2, lastError: null });
     expect(state.backfillFinishedAt).not.toBeNull();
@@ -47,7 +46,7 @@ describe("a bulk export with unreadable lines", () => {
   it("GIVEN the skipped lines named their order WHEN the re-reads ran THEN every order is stored exactly as the store has it", async () => {
     const { store } = await services();
 
-    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).map(projection).sort(byId);
 
     expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
@@ -56,7 +55,7 @@ describe("a bulk export with unreadable lines", () => {
     const { db } = await services();
     const { syncStatus } = await import("~/dashboard/overview.server");
 
-    const status = syncStatus(db, shopId);
+    const status = await syncStatus(db, shopId);
 
     expect(status.skippedLines).toBe(2);
     expect(syncStatusText(status)).toContain("2 unreadable lines skipped in the order import");
@@ -64,7 +63,7 @@ describe("a bulk export with unreadable lines", () => {
 });
 
 describe("recovering the order of an unreadable line", () => {
-  it("GIVEN damaged lines WHEN their text still names an order THEN that order is found, a line item's parent first", () => {
+  it("GIVEN damaged lines WHEN their text still names an order THEN that order is found, a line item's parent first", async () => {
     expect(recoverOrderId(`{"id":"gid://shopify/Order/5001","processedAt":"2026-0`)).toBe("gid://shopify/Order/5001");
     expect(
       recoverOrderId(`{"id":"gid://shopify/LineItem/9","quantity":1,"x":"12,50","__parentId":"gid://shopify/Order/5002"}`),
@@ -74,10 +73,9 @@ describe("recovering the order of an unreadable line", () => {
   });
 
   it("GIVEN a line naming no order WHEN ingested THEN it is counted, the rest is stored and nothing is queued for it", async () => {
-    const { db } = freshDatabase();
-    const id = addShop(db, "lines.myshopify.com");
-    const store = createOrderStore(db);
-    const queue = createJobQueue(db);
+    const { db, store, runner } = await services();
+    const id = await addShop(db, "lines.myshopify.com");
+    const queue = runner.queue;
     const order = {
       id: "gid://shopify/Order/7001",
       processedAt: "2026-11-01T10:00:00Z",
@@ -101,10 +99,10 @@ describe("recovering the order of an unreadable line", () => {
     const orders = await ingestBulkLines(id, lines(), 0, { db, store, queue, batchLines: 1 });
 
     expect(orders).toBe(2);
-    expect(db.prepare(`SELECT skippedLines, bulkLinesDone FROM "SyncState" WHERE shopId = ?`).get(id)).toEqual({
+    expect(await db.prepare(`SELECT skippedLines, bulkLinesDone FROM "SyncState" WHERE shopId = ?`).get(id)).toEqual({
       skippedLines: 1,
       bulkLinesDone: 3,
     });
-    expect(db.prepare(`SELECT count(*) FROM "Job" WHERE shopId = ?`).pluck().get(id)).toBe(0);
+    expect(await queuedJobs(db, id)).toEqual([]);
   });
 });

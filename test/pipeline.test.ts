@@ -22,16 +22,16 @@ afterAll(() => h?.close());
 describe("install → backfill → recompute against the simulator", () => {
   it("GIVEN a seeded store WHEN the app is installed THEN every order is stored exactly as the store has it", async () => {
     const { store } = await services();
-    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).map(projection).sort(byId);
     expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
 
   it("GIVEN the backfill finished WHEN its state is read THEN progress is complete and scores exist", async () => {
     const { db } = await services();
-    const state = db.prepare(`SELECT phase, ordersDone, ordersEstimated, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId) as Record<string, unknown>;
+    const state = (await db.prepare(`SELECT phase, ordersDone, ordersEstimated, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId)) as Record<string, unknown>;
     expect(state).toMatchObject({ phase: "idle", ordersDone: seed.truth.counts.orders, ordersEstimated: seed.truth.counts.orders });
     expect(state.backfillFinishedAt).not.toBeNull();
-    const scored = db.prepare(`SELECT count(*) n FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).get(shopId) as { n: number };
+    const scored = (await db.prepare(`SELECT count(*) n FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).get(shopId)) as { n: number };
     expect(scored.n).toBeGreaterThan(50);
   });
 
@@ -43,8 +43,8 @@ describe("install → backfill → recompute against the simulator", () => {
     const { unauthenticated } = await import("~/platforms/shopify/shopify.server");
     const graphql = resilient(fromLibraryAdmin((await unauthenticated.admin(h.shopDomain)).admin));
     // Start over from an empty order table, as a first install would.
-    db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
-    db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shopId);
+    await db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
+    await db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shopId);
     await startBackfill(shopId, { prisma, db, store, graphql });
     await h.sim.settle();
     const op = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
@@ -73,7 +73,7 @@ describe("install → backfill → recompute against the simulator", () => {
     expect(step.next).toBe("done");
     const after = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
     expect(after.ordersDone).toBe(seed.truth.counts.orders);
-    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).map(projection).sort(byId);
     expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
 });
@@ -87,19 +87,19 @@ describe("a bulk export that fails", () => {
     const { unauthenticated } = await import("~/platforms/shopify/shopify.server");
     const graphql = resilient(fromLibraryAdmin((await unauthenticated.admin(h.shopDomain)).admin));
     const shop = h.sim.shop(h.shopDomain);
-    db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
-    db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shopId);
-    db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
+    await db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
+    await db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shopId);
+    await db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL WHERE shopId = ?`).run(shopId);
 
     shop.setFaults({ bulkOutcome: "FAILED" });
     await startBackfill(shopId, { prisma, db, store, graphql });
     shop.setFaults({});
-    runner.enqueue("backfill", shopId);
+    await runner.enqueue("backfill", shopId);
     await h.runJobs();
 
     const state = await prisma.syncState.findUniqueOrThrow({ where: { shopId } });
     expect(state).toMatchObject({ phase: "idle", bulkAttempts: 2, lastError: null, ordersDone: seed.truth.counts.orders });
-    const stored = [...store.iterateOrders(shopId)].map(projection).sort(byId);
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).map(projection).sort(byId);
     expect(stored).toEqual(seed.truth.orders.map((o) => expectedOf(o)).sort(byId));
   });
 });
@@ -109,26 +109,26 @@ describe("live webhooks from the simulator", () => {
     const { db, store } = await services();
     const shop = h.sim.shop(h.shopDomain);
     // A one-order customer whose order counts and lies inside the lookback window.
-    const { customerKey: customerId } = db
+    const { customerKey: customerId } = (await db
       .prepare(
-        `SELECT customerKey FROM "Customer" WHERE shopId = ? AND frequency = 1 AND persona IS NOT NULL AND recencyDays < 300 AND guest = 0 LIMIT 1`,
+        `SELECT customerKey FROM "Customer" WHERE shopId = ? AND frequency = 1 AND persona IS NOT NULL AND recencyDays < 300 AND guest = FALSE LIMIT 1`,
       )
-      .get(shopId) as { customerKey: string };
+      .get(shopId)) as { customerKey: string };
     const legacy = Number(customerId.split("/").pop());
-    const personaOf = () =>
-      db.prepare(`SELECT persona, frequency, monetaryMinor FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, customerId) as {
+    const personaOf = async () =>
+      (await db.prepare(`SELECT persona, frequency, monetaryMinor FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, customerId)) as {
         persona: string | null;
         frequency: number;
         monetaryMinor: number;
       };
-    const before = personaOf();
+    const before = await personaOf();
 
     const created = [];
     for (let i = 0; i < 6; i++) {
       created.push(shop.createOrder({ customerId: legacy, processedAt: new Date().toISOString(), lineItems: [{ quantity: 1, unitPriceCents: 50_000 }] }));
     }
     await h.runJobs();
-    const afterCreate = personaOf();
+    const afterCreate = await personaOf();
     expect(afterCreate.frequency).toBe(before.frequency + 6);
     expect(afterCreate.persona).not.toBe(before.persona);
 
@@ -137,12 +137,12 @@ describe("live webhooks from the simulator", () => {
     shop.deleteOrder(created[2].id);
     await h.runJobs();
 
-    const stored = new Map([...store.iterateOrders(shopId)].map((o) => [o.id, o]));
+    const stored = new Map((await Array.fromAsync(store.iterateOrders(shopId))).map((o) => [o.id, o]));
     const gid = (o: { id: number }) => `gid://shopify/Order/${o.id}`;
     expect(stored.get(gid(created[0]))?.refundedMinor).toBe(50_000);
     expect(stored.get(gid(created[1]))?.cancelled).toBe(true);
     expect(stored.has(gid(created[2]))).toBe(false);
-    const final = personaOf();
+    const final = await personaOf();
     // Refunded-in-full, cancelled and deleted orders no longer count.
     expect(final.frequency).toBe(before.frequency + 3);
   });
@@ -163,7 +163,7 @@ describe("live webhooks from the simulator", () => {
     const failed = shop.webhooks.deliveries.filter((d) => d.attempts.some((a) => a.status !== null && a.status !== 200));
     expect(failed.map((d) => [d.topic, d.attempts])).toEqual([]);
 
-    const stored = [...store.iterateOrders(shopId)].find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
     expect(stored.tags).toEqual(["second-update"]);
     expect(stored.totalMinor).toBe(2_000);
   });
@@ -180,10 +180,10 @@ describe("live webhooks from the simulator", () => {
     shop.cancelOrder(order.id, {});
     shop.setWebhookSubscriptions(null);
 
-    runner.enqueue("sweep", shopId);
+    await runner.enqueue("sweep", shopId);
     await h.runJobs();
 
-    const stored = [...store.iterateOrders(shopId)].find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
+    const stored = (await Array.fromAsync(store.iterateOrders(shopId))).find((o) => o.id === `gid://shopify/Order/${order.id}`)!;
     expect(stored.tags).toEqual(["missed-webhook"]);
     expect(stored.cancelled).toBe(true);
   });
@@ -194,8 +194,8 @@ describe("live webhooks from the simulator", () => {
     const customer = seed.truth.customers[5];
     shop.redactCustomer(customer.legacyId);
     await h.runJobs();
-    const left = db.prepare(`SELECT count(*) n FROM "Order" WHERE shopId = ? AND customerKey = ?`).get(shopId, customer.id) as { n: number };
+    const left = (await db.prepare(`SELECT count(*) n FROM "Order" WHERE shopId = ? AND customerKey = ?`).get(shopId, customer.id)) as { n: number };
     expect(left.n).toBe(0);
-    expect(db.prepare(`SELECT count(*) n FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, customer.id)).toEqual({ n: 0 });
+    expect(await db.prepare(`SELECT count(*) n FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, customer.id)).toEqual({ n: 0 });
   });
 });

@@ -5,7 +5,6 @@
  */
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import { recomputeShop } from "~/scoring/recompute.server";
 import { services } from "~/services.server";
 import type { AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
@@ -13,6 +12,7 @@ import { refreshOrder } from "~/platforms/shopify/sweep.server";
 import { shopifyEvents } from "~/platforms/shopify/webhooks.server";
 import { applyDelivery } from "~/sync/apply-events.server";
 import { restOrder } from "./support/webhooks";
+import { dropQueuedJobs, queuedJobs } from "./support/queued-jobs";
 import { addShop as addShopTo } from "./support/db";
 import { resetDatabase } from "./support/reset";
 
@@ -126,53 +126,52 @@ const deliveryArb = (events: Event[]) =>
       return { stream: order, drainAt: Math.min(drainAt, order.length) };
     });
 
-function addShop(id: string) {
-  addShopTo(services().db, `${id}.myshopify.com`, { id, syncState: false });
+async function addShop(id: string) {
+  await addShopTo(services().db, `${id}.myshopify.com`, { id, syncState: false });
 }
 
 async function deliverAll(shopId: string, stream: Event[], drainAt: number, api: AdminGraphql) {
-  const { db, store } = services();
-  const queue = createJobQueue(db, () => AS_OF);
+  const { db, store, runner } = services();
+  const queue = runner.queue;
+  // The re-reads the deliveries queued, run here in order (the job runner is not started).
   const drainRereads = async () => {
-    const jobs = db.prepare(`SELECT id, payload FROM "Job" WHERE shopId = ? AND type = 'refresh-order' AND status = 'pending'`).all(shopId) as { id: number; payload: string }[];
-    for (const job of jobs) {
-      await refreshOrder(shopId, JSON.parse(job.payload).orderId, { prisma: undefined as never, store, graphql: api });
-      db.prepare(`UPDATE "Job" SET status = 'done' WHERE id = ?`).run(job.id);
-    }
+    const jobs = (await queuedJobs(db, shopId, "refresh-order")).filter((j) => j.status === "pending");
+    for (const job of jobs) await refreshOrder(shopId, JSON.parse(job.payload).orderId, { prisma: undefined as never, store, graphql: api });
+    await dropQueuedJobs(db, shopId);
   };
   for (const [i, e] of stream.entries()) {
     if (i === drainAt) await drainRereads();
     const topic = e.kind === "version" ? (e.v.seq === 1 ? "orders/create" : "orders/updated") : "orders/delete";
     const payload = e.kind === "version" ? restPayload(e.v) : { id: e.orderId };
     const shopDomain = `${shopId}.myshopify.com`;
-    applyDelivery(
+    await applyDelivery(
       { shopDomain, topic, eventId: e.eventId, events: shopifyEvents(topic, payload, shopDomain, JSON.stringify(payload)), rawBody: JSON.stringify(payload) },
       { db, store, queue, now: () => AS_OF },
     );
   }
   await drainRereads();
-  recomputeShop(shopId, { db, store, now: () => AS_OF });
+  await recomputeShop(shopId, { db, now: () => AS_OF });
 }
 
-function outcome(shopId: string) {
+async function outcome(shopId: string) {
   const { db } = services();
   return {
-    orders: db
+    orders: await db
       .prepare(
         `SELECT id, customerKey, processedAt, updatedAt, totalMinor, refundedMinor, cancelled, tags, deleted, verified, lineCount, specialLineCount
          FROM "Order" WHERE shopId = ? ORDER BY id`,
       )
       .all(shopId),
-    lines: db.prepare(`SELECT orderId, id, totalMinor, subscription FROM "OrderLine" WHERE shopId = ? ORDER BY orderId, id`).all(shopId),
-    customers: db
+    lines: await db.prepare(`SELECT orderId, id, totalMinor, subscription FROM "OrderLine" WHERE shopId = ? ORDER BY orderId, id`).all(shopId),
+    customers: await db
       .prepare(`SELECT customerKey, recencyDays, frequency, monetaryMinor, r, f, m, persona FROM "Customer" WHERE shopId = ? ORDER BY customerKey`)
       .all(shopId),
   };
 }
 
 let run = 0;
-beforeEach(() => {
-  resetDatabase(services().db);
+beforeEach(async () => {
+  await resetDatabase(services().db);
 });
 
 describe("webhook delivery order", () => {
@@ -191,13 +190,13 @@ describe("webhook delivery order", () => {
           const api = adminApiOf(finals, deleted);
           const inOrder = `inorder${run}`;
           const shuffled = `shuffled${run}`;
-          addShop(inOrder);
-          addShop(shuffled);
+          await addShop(inOrder);
+          await addShop(shuffled);
 
           await deliverAll(inOrder, events, events.length, api);
           await deliverAll(shuffled, stream, drainAt, api);
 
-          expect(outcome(shuffled)).toEqual(outcome(inOrder));
+          expect(await outcome(shuffled)).toEqual(await outcome(inOrder));
         },
       ),
       { numRuns: 40 },

@@ -34,22 +34,22 @@ describe("a subscription's first order, delivered by webhook", () => {
     await h.runJobs();
 
     const { db } = await services();
-    const persona = (id: number) =>
-      db.prepare(`SELECT persona FROM "Customer" WHERE shopId = ? AND customerKey = ?`).pluck().get(shopId, customerGid(id));
-    expect(persona(subscriber.id) ?? null).toBeNull();
-    expect(persona(buyer.id)).not.toBeNull();
+    const persona = async (id: number) =>
+      await db.prepare(`SELECT persona FROM "Customer" WHERE shopId = ? AND customerKey = ?`).pluck().get(shopId, customerGid(id));
+    expect((await persona(subscriber.id)) ?? null).toBeNull();
+    expect(await persona(buyer.id)).not.toBeNull();
     // The subscription line is known as such, from the Admin API re-read.
     expect(
-      db.prepare(`SELECT l.subscription FROM "OrderLine" l JOIN "Order" o ON o.shopId = l.shopId AND o.id = l.orderId WHERE o.shopId = ? AND o.customerKey = ?`)
+      (await db.prepare(`SELECT l.subscription FROM "OrderLine" l JOIN "Order" o ON o.shopId = l.shopId AND o.id = l.orderId WHERE o.shopId = ? AND o.customerKey = ?`)
         .pluck()
-        .all(shopId, customerGid(subscriber.id)),
+        .all(shopId, customerGid(subscriber.id))),
     ).toEqual([1]);
-    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND verified = 0`).pluck().get(shopId)).toBe(0);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND verified = FALSE`).pluck().get(shopId)).toBe(0);
     // Flow fired for the real new customer only; nobody moved into a persona and back out.
     const fired = shop().flowTriggerCalls.slice(triggersBefore).map((c) => JSON.stringify(c.payload));
     expect(fired.filter((p) => p.includes(String(subscriber.id)))).toEqual([]);
     expect(fired.filter((p) => p.includes(String(buyer.id)))).toHaveLength(1);
-    const transitions = db.prepare(`SELECT fromPersona, toPersona FROM "PersonaTransition" WHERE shopId = ? AND toPersona = ''`).all(shopId);
+    const transitions = await db.prepare(`SELECT fromPersona, toPersona FROM "PersonaTransition" WHERE shopId = ? AND toPersona = ''`).all(shopId);
     expect(transitions).toEqual([]);
   });
 
@@ -68,10 +68,10 @@ describe("a subscription's first order, delivered by webhook", () => {
     await shop().settle();
 
     const { db } = await services();
-    const row = db.prepare(`SELECT verified, tags FROM "Order" WHERE shopId = ? AND id = ?`).get(shopId, `gid://shopify/Order/${order.id}`);
+    const row = await db.prepare(`SELECT verified, tags FROM "Order" WHERE shopId = ? AND id = ?`).get(shopId, `gid://shopify/Order/${order.id}`);
     expect(row).toEqual({ verified: 1, tags: JSON.stringify(["gift"]) });
     expect(
-      db.prepare(`SELECT subscription FROM "OrderLine" WHERE shopId = ? AND orderId = ? ORDER BY totalMinor`).pluck().all(shopId, `gid://shopify/Order/${order.id}`),
+      (await db.prepare(`SELECT subscription FROM "OrderLine" WHERE shopId = ? AND orderId = ? ORDER BY totalMinor`).pluck().all(shopId, `gid://shopify/Order/${order.id}`)),
     ).toEqual([0, 1]);
   });
 });
@@ -91,7 +91,7 @@ describe("refunds in a multi-currency shop", () => {
     await h.runJobs();
 
     const { db } = await services();
-    expect(db.prepare(`SELECT currency, totalMinor, refundedMinor FROM "Order" WHERE shopId = ? AND id = ?`).get(shopId, `gid://shopify/Order/${order.id}`)).toEqual({
+    expect(await db.prepare(`SELECT currency, totalMinor, refundedMinor FROM "Order" WHERE shopId = ? AND id = ?`).get(shopId, `gid://shopify/Order/${order.id}`)).toEqual({
       currency: "USD",
       totalMinor: 10_000,
       refundedMinor: 3_000,

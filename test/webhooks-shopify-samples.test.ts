@@ -10,6 +10,7 @@ import { webhooksFromAppToml } from "../sim/shopify";
 import { sampleBody, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLES, type SampleTopic } from "./shopify-samples/payloads";
 import { signedWebhook, deliverWebhook } from "./support/webhooks";
 import { addShop } from "./support/db";
+import { queuedJobs } from "./support/queued-jobs";
 import { resetDatabase } from "./support/reset";
 
 const SHOP = "samples.myshopify.com";
@@ -22,15 +23,15 @@ const deliver = deliverWebhook;
 const sample = (topic: SampleTopic, body = sampleBody(topic, SHOP)) => deliver(signedWebhook(topic, SHOP, null, { rawBody: body }));
 
 const db = () => services().db;
-const rows = (sql: string, ...args: unknown[]) => db().prepare(sql).all(...args) as Record<string, unknown>[];
+const rows = async (sql: string, ...args: unknown[]) => (await db().prepare(sql).all(...args)) as Record<string, unknown>[];
 
-beforeEach(() => {
-  resetDatabase(db());
-  addShop(db(), SHOP, { id: shopId, syncState: false });
+beforeEach(async () => {
+  await resetDatabase(db());
+  await addShop(db(), SHOP, { id: shopId, syncState: false });
 });
 
 describe("Shopify's documented sample payloads", () => {
-  it("GIVEN the app's subscriptions WHEN listed THEN every subscribed topic has a documented sample here", () => {
+  it("GIVEN the app's subscriptions WHEN listed THEN every subscribed topic has a documented sample here", async () => {
     const toml = readFileSync(path.resolve(import.meta.dirname, "..", "shopify.app.toml"), "utf8");
     const topics = webhooksFromAppToml(toml).flatMap((s) => [...(s.topics ?? []), ...(s.compliance_topics ?? [])]);
     expect(topics.length).toBeGreaterThan(5);
@@ -39,7 +40,7 @@ describe("Shopify's documented sample payloads", () => {
 
   it.each(Object.keys(SAMPLES) as SampleTopic[])("GIVEN the %s sample signed by Shopify WHEN delivered THEN it is accepted", async (topic) => {
     // Shopify sends shop/redact 48 hours after an uninstall; an installed shop is never erased.
-    if (topic === "shop/redact") db().prepare(`UPDATE "Shop" SET uninstalledAt = 1 WHERE id = ?`).run(shopId);
+    if (topic === "shop/redact") await db().prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(1), shopId);
     const res = await sample(topic);
     expect(res.status).toBe(200);
     // A finish for an operation that is not our current export is acknowledged and ignored.
@@ -48,28 +49,28 @@ describe("Shopify's documented sample payloads", () => {
 
   it("GIVEN our export is running and its poll is waiting WHEN the bulk_operations/finish sample names it THEN the poll runs now", async () => {
     const { runner } = services();
-    db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'backfill', 'gid://shopify/BulkOperation/147595010', 0)`).run(shopId);
-    runner.queue.enqueue("backfill", shopId, { delayMs: 600_000 });
+    await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'backfill', 'gid://shopify/BulkOperation/147595010', ?)`).run(shopId, new Date());
+    await runner.queue.enqueue("backfill", shopId, { delayMs: 600_000 });
 
     const res = await sample("bulk_operations/finish");
 
     expect(res.headers.get("X-RFM-Webhook")).toBe("processed");
-    const job = db().prepare(`SELECT runAt FROM "Job" WHERE shopId = ? AND type = 'backfill'`).get(shopId) as { runAt: number };
+    const [job] = await queuedJobs(db(), shopId, "backfill");
     expect(job.runAt).toBeLessThanOrEqual(Date.now());
   });
 
   it("GIVEN our write-back's bulk mutation finished WHEN the webhook arrives THEN no export is started", async () => {
-    db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'idle', NULL, 0)`).run(shopId);
+    await db().prepare(`INSERT INTO "SyncState" (shopId, phase, bulkOperationId, updatedAt) VALUES (?, 'idle', NULL, ?)`).run(shopId, new Date());
     const res = await sample("bulk_operations/finish", SAMPLES["bulk_operations/finish"].replace(`"type": "query"`, `"type": "mutation"`));
     expect(res.headers.get("X-RFM-Webhook")).toBe("ignored");
-    expect(rows(`SELECT type FROM "Job"`)).toEqual([]);
+    expect(await queuedJobs(db(), shopId)).toEqual([]);
   });
 
   it("GIVEN the orders/create sample WHEN delivered THEN the order is stored exactly, with every digit of its ids", async () => {
     const res = await sample("orders/create");
 
     expect(res.headers.get("X-RFM-Webhook")).toBe("processed");
-    expect(rows(`SELECT id, customerKey, guest, processedAt, currency, totalMinor, refundedMinor, channel, test, cancelled, tags, verified FROM "Order"`)).toEqual([
+    expect(await rows(`SELECT id, customerKey, guest, processedAt, currency, totalMinor, refundedMinor, channel, test, cancelled, tags, verified FROM "Order"`)).toEqual([
       {
         id: ORDER_GID,
         customerKey: `gid://shopify/Customer/${SAMPLE_CUSTOMER_ID}`,
@@ -85,7 +86,7 @@ describe("Shopify's documented sample payloads", () => {
         verified: 0, // no selling-plan key on REST lines: held until re-read
       },
     ]);
-    expect(rows(`SELECT id, quantity, unitPriceMinor, totalMinor FROM "OrderLine" ORDER BY id`)).toEqual([
+    expect(await rows(`SELECT id, quantity, unitPriceMinor, totalMinor FROM "OrderLine" ORDER BY id`)).toEqual([
       { id: "gid://shopify/LineItem/141249953214522974", quantity: 1, unitPriceMinor: 19900, totalMinor: 19900 },
       { id: "gid://shopify/LineItem/866550311766439020", quantity: 1, unitPriceMinor: 19900, totalMinor: 19900 },
     ]);
@@ -94,11 +95,11 @@ describe("Shopify's documented sample payloads", () => {
   it("GIVEN a stored order WHEN the orders/delete sample (id only) arrives THEN exactly that order is tombstoned, not its rounded neighbour", async () => {
     await sample("orders/create");
     const { store } = services();
-    store.upsertOrders(shopId, [{ ...[...store.iterateOrders(shopId)][0], id: ROUNDED_ORDER_GID }]);
+    await store.upsertOrders(shopId, [{ ...(await Array.fromAsync(store.iterateOrders(shopId)))[0], id: ROUNDED_ORDER_GID }]);
 
     await sample("orders/delete");
 
-    expect(rows(`SELECT id, deleted FROM "Order" ORDER BY id`)).toEqual([
+    expect(await rows(`SELECT id, deleted FROM "Order" ORDER BY id`)).toEqual([
       { id: ROUNDED_ORDER_GID, deleted: 0 },
       { id: ORDER_GID, deleted: 1 },
     ].sort((a, b) => (a.id < b.id ? -1 : 1)));
@@ -106,7 +107,7 @@ describe("Shopify's documented sample payloads", () => {
 
   it("GIVEN the refunds/create sample WHEN delivered THEN the order it names (all 18 digits) is queued to be re-read", async () => {
     await sample("refunds/create");
-    expect(rows(`SELECT type, key, payload FROM "Job"`)).toEqual([
+    expect((await queuedJobs(db(), shopId)).map(({ type, key, payload }) => ({ type, key, payload }))).toEqual([
       { type: "refresh-order", key: ORDER_GID, payload: JSON.stringify({ orderId: ORDER_GID }) },
     ]);
   });
@@ -114,27 +115,27 @@ describe("Shopify's documented sample payloads", () => {
   it("GIVEN a scored customer WHEN the customers/delete sample arrives THEN exactly that customer is forgotten", async () => {
     const key = "gid://shopify/Customer/706405506930370084";
     const neighbour = `gid://shopify/Customer/${String(Number("706405506930370084"))}`;
-    db().prepare(`INSERT INTO "Customer" (shopId, customerKey) VALUES (?, ?), (?, ?)`).run(shopId, key, shopId, neighbour);
+    await db().prepare(`INSERT INTO "Customer" (shopId, customerKey) VALUES (?, ?), (?, ?)`).run(shopId, key, shopId, neighbour);
 
     await sample("customers/delete");
 
-    expect(rows(`SELECT customerKey FROM "Customer"`)).toEqual([{ customerKey: neighbour }]);
+    expect(await rows(`SELECT customerKey FROM "Customer"`)).toEqual([{ customerKey: neighbour }]);
   });
 
   it("GIVEN a customer WHEN the customers/update sample arrives THEN their email is updated", async () => {
     const key = "gid://shopify/Customer/706405506930370084";
-    db().prepare(`INSERT INTO "Customer" (shopId, customerKey, email) VALUES (?, ?, 'old@example.com')`).run(shopId, key);
+    await db().prepare(`INSERT INTO "Customer" (shopId, customerKey, email) VALUES (?, ?, 'old@example.com')`).run(shopId, key);
     await sample("customers/update");
-    expect(rows(`SELECT email FROM "Customer"`)).toEqual([{ email: "bob@biller.com" }]);
+    expect(await rows(`SELECT email FROM "Customer"`)).toEqual([{ email: "bob@biller.com" }]);
   });
 
   it("GIVEN a customers/update without an email (protected data withheld) WHEN delivered THEN the email we hold stays", async () => {
     const key = "gid://shopify/Customer/706405506930370084";
-    db().prepare(`INSERT INTO "Customer" (shopId, customerKey, email) VALUES (?, ?, 'kept@example.com')`).run(shopId, key);
+    await db().prepare(`INSERT INTO "Customer" (shopId, customerKey, email) VALUES (?, ?, 'kept@example.com')`).run(shopId, key);
     const withheld = JSON.parse(SAMPLES["customers/update"].replace(/"email": "bob@biller.com",/, "")) as object;
     expect(withheld).not.toHaveProperty("email");
     await sample("customers/update", SAMPLES["customers/update"].replace(/"email": "bob@biller.com",/, ""));
-    expect(rows(`SELECT email FROM "Customer"`)).toEqual([{ email: "kept@example.com" }]);
+    expect(await rows(`SELECT email FROM "Customer"`)).toEqual([{ email: "kept@example.com" }]);
   });
 });
 
@@ -165,7 +166,7 @@ describe("orders in a multi-currency shop", () => {
 
     await sample("orders/updated", body);
 
-    expect(rows(`SELECT currency, totalMinor, refundedMinor FROM "Order"`)).toEqual([{ currency: "USD", totalMinor: 10000, refundedMinor: 2000 }]);
-    expect(rows(`SELECT type FROM "Job" WHERE type = 'refresh-order'`)).toHaveLength(1);
+    expect(await rows(`SELECT currency, totalMinor, refundedMinor FROM "Order"`)).toEqual([{ currency: "USD", totalMinor: 10000, refundedMinor: 2000 }]);
+    expect(await queuedJobs(db(), shopId, "refresh-order")).toHaveLength(1);
   });
 });

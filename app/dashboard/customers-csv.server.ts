@@ -16,8 +16,8 @@ import { csvLine, numeric } from "~/csv";
 import { fromMinorUnits } from "~/money";
 import { adapterFor } from "~/platforms/registry.server";
 import { shopSettings } from "~/shops/settings.server";
-import { RECENCY_DAYS_SQL } from "~/scoring/recency";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { recencyDaysSql } from "~/scoring/recency";
+import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import { CUSTOMER_FROM, customerWhere, type CustomerFilter } from "./customers.server";
 import { isoOrNull } from "./request.server";
@@ -72,14 +72,14 @@ export interface CsvExportOptions {
   pageSize?: number;
 }
 
-export function customerCsvStream(
-  db: SqliteDatabase,
+export async function customerCsvStream(
+  db: Db,
   shopId: string,
   filter: CustomerFilter,
   { pageSize = 2000 }: CsvExportOptions = {},
-): ReadableStream<Uint8Array> {
-  const settings = shopSettings(db, shopId);
-  const shop = db.prepare(`SELECT currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+): Promise<ReadableStream<Uint8Array>> {
+  const settings = await shopSettings(db, shopId);
+  const shop = await db.prepare(`SELECT currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
     currency: string;
     platform: string;
   };
@@ -88,7 +88,7 @@ export function customerCsvStream(
   const where = customerWhere(shopId, filter);
   const page = db.prepare(
     `SELECT "Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest, persona,
-       previousPersona, personaSince, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, firstOrderAt, lastOrderAt, scoredAt
+       previousPersona, personaSince, ${recencyDaysSql(db)} AS recencyDays, frequency, monetaryMinor, r, f, m, firstOrderAt, lastOrderAt, scoredAt
      FROM ${CUSTOMER_FROM} WHERE ${where.sql} AND "Customer".customerKey > ? ORDER BY "Customer".customerKey LIMIT ?`,
   );
   const encoder = new TextEncoder();
@@ -128,7 +128,7 @@ export function customerCsvStream(
           return;
         }
         await nextTurn();
-        const rows = page.all(...where.params, after, pageSize) as ExportRow[];
+        const rows = (await page.all(...where.params, after, pageSize)) as ExportRow[];
         if (rows.length > 0) {
           controller.enqueue(encoder.encode(rows.map(line).join("")));
           after = rows[rows.length - 1].customerKey;

@@ -1,24 +1,24 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { csvField, customerCsvStream } from "./customers-csv.server";
 import { customerFilterSchema, customerListSchema, listCustomers, type CustomerListQuery } from "./customers.server";
 import { seedCustomer } from "./test/seed";
 
-let db: SqliteDatabase;
+let db: Db;
 let shop: string;
 let other: string;
 
-beforeEach(() => {
-  db = freshDatabase().db;
-  shop = addShop(db, "alpha.myshopify.com");
-  other = addShop(db, "beta.myshopify.com");
+beforeEach(async () => {
+  db = (await freshDatabase()).db;
+  shop = await addShop(db, "alpha.myshopify.com");
+  other = await addShop(db, "beta.myshopify.com");
 });
 
 const query = (q: Record<string, string> = {}): CustomerListQuery => customerListSchema.parse(q);
-const keys = (page: ReturnType<typeof listCustomers>) => page.rows.map((r) => r.customerKey);
+const keys = (page: Awaited<ReturnType<typeof listCustomers>>) => page.rows.map((r) => r.customerKey);
 
-function seedSpread() {
+async function seedSpread() {
   const people: [string, string | null, number, number, number, number][] = [
     // key, persona, r, f, m, monetary
     ["gid://shopify/Customer/1", "champions", 5, 5, 5, 90_000],
@@ -29,42 +29,42 @@ function seedSpread() {
     ["gid://shopify/Customer/6", "lost", 1, 1, 1, 500],
   ];
   for (const [customerKey, persona, r, f, m, monetaryMinor] of people) {
-    seedCustomer(db, shop, { customerKey, persona, r, f, m, monetaryMinor, recencyDays: (6 - r) * 30, frequency: f, email: customerKey.startsWith("email:") ? customerKey.slice(6) : `c${customerKey.slice(-1)}@example.com` });
+    await seedCustomer(db, shop, { customerKey, persona, r, f, m, monetaryMinor, recencyDays: (6 - r) * 30, frequency: f, email: customerKey.startsWith("email:") ? customerKey.slice(6) : `c${customerKey.slice(-1)}@example.com` });
   }
-  seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/7", persona: null });
-  seedCustomer(db, other, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 1 });
+  await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/7", persona: null });
+  await seedCustomer(db, other, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 1 });
 }
 
 describe("listCustomers", () => {
-  const nameCustomer = (shopId: string, customerKey: string, name: string | null, email: string | null) =>
-    db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(shopId, customerKey, name, email, Date.now());
+  const nameCustomer = async (shopId: string, customerKey: string, name: string | null, email: string | null) =>
+    await db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(shopId, customerKey, name, email, new Date());
 
-  it("GIVEN customers named by their orders WHEN listed and searched THEN names show beside emails, and a search finds a name, part of one, or an email only their orders carried", () => {
-    seedSpread();
-    nameCustomer(shop, "gid://shopify/Customer/2", "Maria Lopez", "maria@shop.example");
-    nameCustomer(shop, "gid://shopify/Customer/3", "Mario Rossi", null);
-    nameCustomer(shop, "gid://shopify/Customer/7", null, "seven@orders.example");
-    nameCustomer(other, "gid://shopify/Customer/1", "Maria Other", null);
+  it("GIVEN customers named by their orders WHEN listed and searched THEN names show beside emails, and a search finds a name, part of one, or an email only their orders carried", async () => {
+    await seedSpread();
+    await nameCustomer(shop, "gid://shopify/Customer/2", "Maria Lopez", "maria@shop.example");
+    await nameCustomer(shop, "gid://shopify/Customer/3", "Mario Rossi", null);
+    await nameCustomer(shop, "gid://shopify/Customer/7", null, "seven@orders.example");
+    await nameCustomer(other, "gid://shopify/Customer/1", "Maria Other", null);
 
-    const page = listCustomers(db, shop, query());
+    const page = await listCustomers(db, shop, query());
     const row = (key: string) => page.rows.find((r) => r.customerKey === key)!;
     expect(row("gid://shopify/Customer/2")).toMatchObject({ name: "Maria Lopez", email: "c2@example.com" });
     expect(row("gid://shopify/Customer/7")).toMatchObject({ name: null, email: "seven@orders.example" });
     expect(row("gid://shopify/Customer/1")).toMatchObject({ name: null });
 
-    expect(keys(listCustomers(db, shop, query({ q: "maria lopez" })))).toEqual(["gid://shopify/Customer/2"]);
-    expect(keys(listCustomers(db, shop, query({ q: "Mari" }))).sort()).toEqual(["gid://shopify/Customer/2", "gid://shopify/Customer/3"]);
-    expect(keys(listCustomers(db, shop, query({ q: "seven@orders" })))).toEqual(["gid://shopify/Customer/7"]);
-    expect(listCustomers(db, shop, query({ q: "Maria Other" })).total).toBe(0);
+    expect(keys(await listCustomers(db, shop, query({ q: "maria lopez" })))).toEqual(["gid://shopify/Customer/2"]);
+    expect(keys(await listCustomers(db, shop, query({ q: "Mari" }))).sort()).toEqual(["gid://shopify/Customer/2", "gid://shopify/Customer/3"]);
+    expect(keys(await listCustomers(db, shop, query({ q: "seven@orders" })))).toEqual(["gid://shopify/Customer/7"]);
+    expect((await listCustomers(db, shop, query({ q: "Maria Other" }))).total).toBe(0);
   });
 
-  it("GIVEN 7 customers and pages of 3 WHEN paged forward and back THEN each page says where it sits: 1–3, 4–6, 7–7, then 4–6 again", () => {
-    seedSpread();
+  it("GIVEN 7 customers and pages of 3 WHEN paged forward and back THEN each page says where it sits: 1–3, 4–6, 7–7, then 4–6 again", async () => {
+    await seedSpread();
 
-    const first = listCustomers(db, shop, query({ limit: "3" }));
-    const second = listCustomers(db, shop, query({ limit: "3", after: first.nextCursor! }));
-    const third = listCustomers(db, shop, query({ limit: "3", after: second.nextCursor! }));
-    const back = listCustomers(db, shop, query({ limit: "3", before: third.previousCursor! }));
+    const first = await listCustomers(db, shop, query({ limit: "3" }));
+    const second = await listCustomers(db, shop, query({ limit: "3", after: first.nextCursor! }));
+    const third = await listCustomers(db, shop, query({ limit: "3", after: second.nextCursor! }));
+    const back = await listCustomers(db, shop, query({ limit: "3", before: third.previousCursor! }));
 
     expect([first.range, second.range, third.range, back.range]).toEqual([
       { from: 1, to: 3 },
@@ -73,16 +73,16 @@ describe("listCustomers", () => {
       { from: 4, to: 6 },
     ]);
     expect(keys(back)).toEqual(keys(second));
-    expect(listCustomers(db, shop, query({ persona: "champions", q: "nobody" })).range).toEqual({ from: 0, to: 0 });
+    expect((await listCustomers(db, shop, query({ persona: "champions", q: "nobody" }))).range).toEqual({ from: 0, to: 0 });
     // Ascending sorts count from the other end.
-    const asc = listCustomers(db, shop, query({ limit: "2", sort: "monetary:asc" }));
-    expect(listCustomers(db, shop, query({ limit: "2", sort: "monetary:asc", after: asc.nextCursor! })).range).toEqual({ from: 3, to: 4 });
+    const asc = await listCustomers(db, shop, query({ limit: "2", sort: "monetary:asc" }));
+    expect((await listCustomers(db, shop, query({ limit: "2", sort: "monetary:asc", after: asc.nextCursor! }))).range).toEqual({ from: 3, to: 4 });
   });
 
-  it("GIVEN customers of two shops WHEN listed by spend THEN only this shop's appear, biggest spenders first", () => {
-    seedSpread();
+  it("GIVEN customers of two shops WHEN listed by spend THEN only this shop's appear, biggest spenders first", async () => {
+    await seedSpread();
 
-    const page = listCustomers(db, shop, query());
+    const page = await listCustomers(db, shop, query());
 
     expect(page.total).toBe(7);
     expect(keys(page)[0]).toBe("gid://shopify/Customer/1");
@@ -90,61 +90,61 @@ describe("listCustomers", () => {
     expect(page.rows.every((r) => r.customerKey !== "gid://shopify/Customer/1" || r.monetaryMinor === 90_000)).toBe(true);
   });
 
-  it("GIVEN filters WHEN listed THEN persona, exact scores, ranges and no-persona all narrow the list", () => {
-    seedSpread();
+  it("GIVEN filters WHEN listed THEN persona, exact scores, ranges and no-persona all narrow the list", async () => {
+    await seedSpread();
 
-    expect(keys(listCustomers(db, shop, query({ persona: "loyal" })))).toHaveLength(2);
-    expect(keys(listCustomers(db, shop, query({ r: "4", f: "4" })))).toEqual(["gid://shopify/Customer/2"]);
-    expect(listCustomers(db, shop, query({ rMin: "2", rMax: "3" })).total).toBe(2);
-    expect(keys(listCustomers(db, shop, query({ persona: "none" })))).toEqual(["gid://shopify/Customer/7"]);
-    expect(listCustomers(db, shop, query({ mMin: "3" })).total).toBe(3);
+    expect(keys(await listCustomers(db, shop, query({ persona: "loyal" })))).toHaveLength(2);
+    expect(keys(await listCustomers(db, shop, query({ r: "4", f: "4" })))).toEqual(["gid://shopify/Customer/2"]);
+    expect((await listCustomers(db, shop, query({ rMin: "2", rMax: "3" }))).total).toBe(2);
+    expect(keys(await listCustomers(db, shop, query({ persona: "none" })))).toEqual(["gid://shopify/Customer/7"]);
+    expect((await listCustomers(db, shop, query({ mMin: "3" }))).total).toBe(3);
   });
 
-  it("GIVEN a search with LIKE wildcards WHEN listed THEN they match literally in email or customer key", () => {
-    seedSpread();
+  it("GIVEN a search with LIKE wildcards WHEN listed THEN they match literally in email or customer key", async () => {
+    await seedSpread();
 
-    expect(keys(listCustomers(db, shop, query({ q: "100%" })))).toEqual(["email:ann_100%@example.com"]);
-    expect(listCustomers(db, shop, query({ q: "_" })).total).toBe(1);
-    expect(keys(listCustomers(db, shop, query({ q: "C3@EXAMPLE" })))).toEqual(["gid://shopify/Customer/3"]);
-    expect(keys(listCustomers(db, shop, query({ q: "Customer/4" })))).toEqual(["gid://shopify/Customer/4"]);
+    expect(keys(await listCustomers(db, shop, query({ q: "100%" })))).toEqual(["email:ann_100%@example.com"]);
+    expect((await listCustomers(db, shop, query({ q: "_" }))).total).toBe(1);
+    expect(keys(await listCustomers(db, shop, query({ q: "C3@EXAMPLE" })))).toEqual(["gid://shopify/Customer/3"]);
+    expect(keys(await listCustomers(db, shop, query({ q: "Customer/4" })))).toEqual(["gid://shopify/Customer/4"]);
   });
 
-  it("GIVEN ties in the sort value WHEN paging forward and back two at a time THEN every customer appears once, in order", () => {
-    seedSpread();
-    const all = keys(listCustomers(db, shop, query({ limit: "50" })));
+  it("GIVEN ties in the sort value WHEN paging forward and back two at a time THEN every customer appears once, in order", async () => {
+    await seedSpread();
+    const all = keys(await listCustomers(db, shop, query({ limit: "50" })));
 
     const seen: string[] = [];
-    let page = listCustomers(db, shop, query({ limit: "2" }));
+    let page = await listCustomers(db, shop, query({ limit: "2" }));
     expect(page.previousCursor).toBeNull();
     seen.push(...keys(page));
     while (page.nextCursor) {
-      page = listCustomers(db, shop, query({ limit: "2", after: page.nextCursor }));
+      page = await listCustomers(db, shop, query({ limit: "2", after: page.nextCursor }));
       seen.push(...keys(page));
     }
     expect(seen).toEqual(all);
 
-    const back = listCustomers(db, shop, query({ limit: "2", before: page.previousCursor! }));
+    const back = await listCustomers(db, shop, query({ limit: "2", before: page.previousCursor! }));
     expect(keys(back)).toEqual(all.slice(4, 6));
-    const first = listCustomers(db, shop, query({ limit: "2", before: back.previousCursor! }));
+    const first = await listCustomers(db, shop, query({ limit: "2", before: back.previousCursor! }));
     expect(keys(first)).toEqual(all.slice(2, 4));
   });
 
-  it("GIVEN each sort WHEN listed THEN the natural direction comes first and dir reverses it", () => {
-    seedSpread();
+  it("GIVEN each sort WHEN listed THEN the natural direction comes first and dir reverses it", async () => {
+    await seedSpread();
 
-    const byRecency = listCustomers(db, shop, query({ sort: "recency" })).rows;
+    const byRecency = (await listCustomers(db, shop, query({ sort: "recency" }))).rows;
     expect(byRecency.map((r) => r.recencyDays)).toEqual([30, 30, 60, 90, 120, 150, null]);
     expect(byRecency.at(-1)!.customerKey).toBe("gid://shopify/Customer/7");
-    expect(keys(listCustomers(db, shop, query({ sort: "frequency", dir: "asc" })))[0]).toBe("gid://shopify/Customer/7");
-    const byPersona = listCustomers(db, shop, query({ sort: "persona" })).rows.map((r) => r.persona?.slug ?? null);
+    expect(keys(await listCustomers(db, shop, query({ sort: "frequency", dir: "asc" })))[0]).toBe("gid://shopify/Customer/7");
+    const byPersona = (await listCustomers(db, shop, query({ sort: "persona" }))).rows.map((r) => r.persona?.slug ?? null);
     expect(byPersona).toEqual(["champions", "loyal", "loyal", "new-customers", "at-risk", "lost", null]);
-    expect(listCustomers(db, shop, query({ sort: "monetary:asc" })).rows[0].monetaryMinor).toBe(0);
+    expect((await listCustomers(db, shop, query({ sort: "monetary:asc" }))).rows[0].monetaryMinor).toBe(0);
   });
 
-  it("GIVEN Shopify customers and a guest WHEN listed THEN customers link to the admin and guests do not", () => {
-    seedSpread();
+  it("GIVEN Shopify customers and a guest WHEN listed THEN customers link to the admin and guests do not", async () => {
+    await seedSpread();
 
-    const rows = listCustomers(db, shop, query()).rows;
+    const rows = (await listCustomers(db, shop, query())).rows;
 
     expect(rows.find((r) => r.customerKey === "gid://shopify/Customer/2")!.adminUrl).toBe("shopify://admin/customers/2");
     expect(rows.find((r) => r.customerKey.startsWith("email:"))!).toMatchObject({ guest: true, adminUrl: null });
@@ -185,10 +185,10 @@ describe("customer CSV export", () => {
   });
 
   it("GIVEN more customers than a page WHEN exported THEN all of this shop's arrive in several chunks, escaped", async () => {
-    seedSpread();
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/8", email: 'o"brien,x@example.com', persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 12_345 });
+    await seedSpread();
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/8", email: 'o"brien,x@example.com', persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 12_345 });
 
-    const { text, chunks } = await readAll(customerCsvStream(db, shop, {}, { pageSize: 3 }));
+    const { text, chunks } = await readAll(await customerCsvStream(db, shop, {}, { pageSize: 3 }));
     const lines = text.trimEnd().split("\r\n");
 
     expect(chunks).toBeGreaterThanOrEqual(4); // header + 3 pages of ≤ 3
@@ -221,9 +221,9 @@ describe("customer CSV export", () => {
   });
 
   it("GIVEN a filter WHEN exported THEN only matching customers are in the file", async () => {
-    seedSpread();
+    await seedSpread();
 
-    const { text } = await readAll(customerCsvStream(db, shop, customerFilterSchema.parse({ persona: "loyal" })));
+    const { text } = await readAll(await customerCsvStream(db, shop, customerFilterSchema.parse({ persona: "loyal" })));
 
     expect(text.trimEnd().split("\r\n").slice(1).map((l) => l.split(",")[0])).toEqual([
       "gid://shopify/Customer/2",
@@ -232,10 +232,10 @@ describe("customer CSV export", () => {
   });
 
   it("GIVEN a zero-decimal currency WHEN exported THEN spend is written in whole units", async () => {
-    db.prepare(`UPDATE "Shop" SET currency = 'JPY' WHERE id = ?`).run(shop);
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 4500 });
+    await db.prepare(`UPDATE "Shop" SET currency = 'JPY' WHERE id = ?`).run(shop);
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 4500 });
 
-    const { text } = await readAll(customerCsvStream(db, shop, {}));
+    const { text } = await readAll(await customerCsvStream(db, shop, {}));
 
     expect(text).toContain(",4500,JPY,");
   });

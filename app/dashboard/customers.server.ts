@@ -9,8 +9,8 @@ import { z } from "zod";
 import { adapterFor } from "~/platforms/registry.server";
 import type { CustomerIds } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
-import { RECENCY_DAYS_SQL } from "~/scoring/recency";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { recencyDaysSql } from "~/scoring/recency";
+import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { isoOrNull } from "./request.server";
 
@@ -181,16 +181,17 @@ export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
   }
   if (filter.q) {
     const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // Case-insensitive on both engines (PostgreSQL's LIKE is case-sensitive).
     parts.push(
-      `("Customer".customerKey LIKE ? ESCAPE '\\' OR "Customer".email LIKE ? ESCAPE '\\' OR k.email LIKE ? ESCAPE '\\' OR k.name LIKE ? ESCAPE '\\')`,
+      `(lower("Customer".customerKey) LIKE lower(?) ESCAPE '\\' OR lower("Customer".email) LIKE lower(?) ESCAPE '\\' OR lower(k.email) LIKE lower(?) ESCAPE '\\' OR lower(k.name) LIKE lower(?) ESCAPE '\\')`,
     );
     params.push(like, like, like, like);
   }
   return { sql: parts.join(" AND "), params };
 }
 
-const COLUMNS = `"Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest,
-  ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona, personaSince, lastOrderAt, writeStatus`;
+const columns = (db: Db) => `"Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest,
+  ${recencyDaysSql(db)} AS recencyDays, frequency, monetaryMinor, r, f, m, persona, previousPersona, personaSince, lastOrderAt, writeStatus`;
 
 interface RawCustomer {
   customerKey: string;
@@ -211,25 +212,25 @@ interface RawCustomer {
   sortValue: number | string;
 }
 
-export function listCustomers(db: SqliteDatabase, shopId: string, query: CustomerListQuery): CustomerPage {
-  const settings = shopSettings(db, shopId);
-  const shop = db.prepare(`SELECT domain, currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
+export async function listCustomers(db: Db, shopId: string, query: CustomerListQuery): Promise<CustomerPage> {
+  const settings = await shopSettings(db, shopId);
+  const shop = await db.prepare(`SELECT domain, currency, platform FROM "Shop" WHERE id = ?`).get(shopId) as {
     domain: string;
     currency: string;
     platform: string;
   };
-  const carried = db
+  const carried = await db
     .prepare(`SELECT DISTINCT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
     .pluck()
     .all(shopId) as string[];
   const catalog = withDataSlugs(settings, personaCatalog(settings), carried);
 
   const where = customerWhere(shopId, query);
-  const total = db.prepare(`SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().get(...where.params) as number;
+  const total = (await db.prepare(`SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().get(...where.params)) as number;
 
   const sort = query.sort;
   const dir = query.dir ?? DEFAULT_DIR[sort];
-  const expr = sortExpression(sort, catalog);
+  const expr = sortExpression(db, sort, catalog);
   const cursor = query.after ? decodeCursor(query.after) : query.before ? decodeCursor(query.before) : null;
   const backwards = Boolean(query.before);
   // Walking backwards: flip the comparison and the order, then reverse the page.
@@ -239,9 +240,9 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   const keyset: Sql = cursor
     ? { sql: ` AND (${expr.sql} ${cmp} ? OR (${expr.sql} = ? AND "Customer".customerKey ${cmp} ?))`, params: [...expr.params, cursor[0], ...expr.params, cursor[0], cursor[1]] }
     : { sql: "", params: [] };
-  const rows = db
+  const rows = await db
     .prepare(
-      `SELECT ${COLUMNS}, ${expr.sql} AS sortValue FROM ${CUSTOMER_FROM}
+      `SELECT ${columns(db)}, ${expr.sql} AS sortValue FROM ${CUSTOMER_FROM}
        WHERE ${where.sql}${keyset.sql}
        ORDER BY sortValue ${order}, "Customer".customerKey ${order} LIMIT ?`,
     )
@@ -258,13 +259,13 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   // Customers ahead of this page in the list's order (a cursor says where the page starts, not how far in).
   const before =
     first && cursor
-      ? (db
+      ? ((await db
           .prepare(
             `SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}
                AND (${expr.sql} ${dir === "asc" ? "<" : ">"} ? OR (${expr.sql} = ? AND "Customer".customerKey ${dir === "asc" ? "<" : ">"} ?))`,
           )
           .pluck()
-          .get(...where.params, ...expr.params, first.sortValue, ...expr.params, first.sortValue, first.customerKey) as number)
+          .get(...where.params, ...expr.params, first.sortValue, ...expr.params, first.sortValue, first.customerKey)) as number)
       : 0;
   return {
     currency: shop.currency,
@@ -279,7 +280,7 @@ export function listCustomers(db: SqliteDatabase, shopId: string, query: Custome
   };
 }
 
-function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
+function sortExpression(db: Db, sort: CustomerSort, catalog: PersonaInfo[]): Sql {
   switch (sort) {
     case "monetary":
       return { sql: "monetaryMinor", params: [] };
@@ -287,7 +288,7 @@ function sortExpression(sort: CustomerSort, catalog: PersonaInfo[]): Sql {
       return { sql: "frequency", params: [] };
     case "recency":
       // Customers without a counted order have no recency: they sort after everyone.
-      return { sql: `coalesce(${RECENCY_DAYS_SQL}, 2147483647)`, params: [] };
+      return { sql: `coalesce(${recencyDaysSql(db)}, 2147483647)`, params: [] };
     case "persona": {
       // Map order (Champions first), unknown slugs after, no persona last.
       const whens = catalog.map(() => "WHEN ? THEN ?").join(" ");

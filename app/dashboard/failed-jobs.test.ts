@@ -10,18 +10,18 @@ import { getDashboard } from "./overview.server";
 
 describe("failed background jobs on the dashboard", () => {
   it("GIVEN a write-back that gave up WHEN the dashboard is read and rendered THEN the sync status names it, its error and its attempts", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
-    const other = addShop(db, "other.myshopify.com");
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
+    const other = await addShop(db, "other.myshopify.com");
     const fail = async () => {
       throw new Error("customersUpdate: ACCESS_DENIED");
     };
     const runner = createJobRunner({ db, maxAttempts: 1, handlers: { writeback: fail } });
-    runner.enqueue("writeback", shop);
-    runner.enqueue("writeback", other);
+    await runner.enqueue("writeback", shop);
+    await runner.enqueue("writeback", other);
     await runner.drain();
 
-    const { status } = getDashboard(db, shop);
+    const { status } = await getDashboard(db, shop);
     const text = renderToStaticMarkup(createElement(AppProvider, { i18n: en }, createElement(SyncStatusCard, { status, locale: "en-US" })))
       .replace(/<[^>]+>/g, " ")
       .replace(/\s+/g, " ");

@@ -1,31 +1,31 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { createJobQueue } from "~/jobs/queue.server";
 import { getDashboard, syncProgress } from "./overview.server";
 import { seedCustomer, seedOrderHeader, seedSnapshot, setSyncState } from "./test/seed";
 
-let db: SqliteDatabase;
+let db: Db;
 let shop: string;
 let other: string;
 
-beforeEach(() => {
-  db = freshDatabase().db;
-  shop = addShop(db, "alpha.myshopify.com");
-  other = addShop(db, "beta.myshopify.com");
+beforeEach(async () => {
+  db = (await freshDatabase()).db;
+  shop = await addShop(db, "alpha.myshopify.com");
+  other = await addShop(db, "beta.myshopify.com");
 });
 
-const persona = (data: ReturnType<typeof getDashboard>, slug: string) => data.personas.find((p) => p.slug === slug)!;
+const persona = (data: Awaited<ReturnType<typeof getDashboard>>, slug: string) => data.personas.find((p) => p.slug === slug)!;
 
 describe("getDashboard", () => {
-  it("GIVEN scored customers in two shops WHEN the dashboard is read THEN counts, revenue and shares are this shop's only", () => {
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 30_000 });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "champions", r: 5, f: 4, m: 5, monetaryMinor: 10_000 });
-    seedCustomer(db, shop, { customerKey: "email:g@example.com", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 10_000 });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/4", persona: null });
-    seedCustomer(db, other, { customerKey: "gid://shopify/Customer/9", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 99_999 });
+  it("GIVEN scored customers in two shops WHEN the dashboard is read THEN counts, revenue and shares are this shop's only", async () => {
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 30_000 });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "champions", r: 5, f: 4, m: 5, monetaryMinor: 10_000 });
+    await seedCustomer(db, shop, { customerKey: "email:g@example.com", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 10_000 });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/4", persona: null });
+    await seedCustomer(db, other, { customerKey: "gid://shopify/Customer/9", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 99_999 });
 
-    const data = getDashboard(db, shop);
+    const data = await getDashboard(db, shop);
 
     expect(data.totals).toMatchObject({ customersScored: 3, revenueMinor: 50_000, guestsScored: 1, customersWithoutPersona: 1 });
     expect(persona(data, "champions")).toMatchObject({ customers: 2, revenueMinor: 40_000 });
@@ -38,14 +38,14 @@ describe("getDashboard", () => {
     expect(data.emptyState).toBeNull();
   });
 
-  it("GIVEN snapshots 3 and 8 days before the latest WHEN read THEN the change compares against the one at least a week older", () => {
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 3 });
-    seedSnapshot(db, shop, "2026-06-22", { loyal: 10, lost: 4 });
-    seedSnapshot(db, shop, "2026-06-27", { loyal: 99, lost: 99 });
-    seedSnapshot(db, shop, "2026-06-30", { loyal: 15, lost: 2 });
-    seedSnapshot(db, other, "2026-06-30", { loyal: 500 });
+  it("GIVEN snapshots 3 and 8 days before the latest WHEN read THEN the change compares against the one at least a week older", async () => {
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 3 });
+    await seedSnapshot(db, shop, "2026-06-22", { loyal: 10, lost: 4 });
+    await seedSnapshot(db, shop, "2026-06-27", { loyal: 99, lost: 99 });
+    await seedSnapshot(db, shop, "2026-06-30", { loyal: 15, lost: 2 });
+    await seedSnapshot(db, other, "2026-06-30", { loyal: 500 });
 
-    const data = getDashboard(db, shop);
+    const data = await getDashboard(db, shop);
 
     expect(data.change).toEqual({ latestDay: "2026-06-30", comparedDay: "2026-06-22" });
     expect(persona(data, "loyal").changeCustomers).toBe(5);
@@ -56,24 +56,24 @@ describe("getDashboard", () => {
     expect(data.trend.series.some((s) => s.slug === "champions")).toBe(false);
   });
 
-  it("GIVEN only snapshots less than a week apart WHEN read THEN there is no change figure yet", () => {
-    seedSnapshot(db, shop, "2026-06-28", { loyal: 10 });
-    seedSnapshot(db, shop, "2026-06-30", { loyal: 12 });
+  it("GIVEN only snapshots less than a week apart WHEN read THEN there is no change figure yet", async () => {
+    await seedSnapshot(db, shop, "2026-06-28", { loyal: 10 });
+    await seedSnapshot(db, shop, "2026-06-30", { loyal: 12 });
 
-    const data = getDashboard(db, shop);
+    const data = await getDashboard(db, shop);
 
     expect(data.change).toBeNull();
     expect(persona(data, "loyal").changeCustomers).toBeNull();
   });
 
-  it("GIVEN customers across score cells WHEN the R×F grid is read THEN each cell counts them, averages spend and links to its customers", () => {
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 4, m: 5, monetaryMinor: 10_000 });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "loyal", r: 5, f: 4, m: 2, monetaryMinor: 20_001 });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/3", persona: "loyal", r: 5, f: 4, m: 3, monetaryMinor: 5_000 });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/4", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 100 });
-    seedCustomer(db, other, { customerKey: "gid://shopify/Customer/5", persona: "champions", r: 5, f: 4, m: 5 });
+  it("GIVEN customers across score cells WHEN the R×F grid is read THEN each cell counts them, averages spend and links to its customers", async () => {
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 4, m: 5, monetaryMinor: 10_000 });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "loyal", r: 5, f: 4, m: 2, monetaryMinor: 20_001 });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/3", persona: "loyal", r: 5, f: 4, m: 3, monetaryMinor: 5_000 });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/4", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 100 });
+    await seedCustomer(db, other, { customerKey: "gid://shopify/Customer/5", persona: "champions", r: 5, f: 4, m: 5 });
 
-    const rf = getDashboard(db, shop, { grid: "rf" }).grid;
+    const rf = (await getDashboard(db, shop, { grid: "rf" })).grid;
     const cell = rf.cells.find((c) => c.row === 5 && c.col === 4)!;
 
     expect(rf.cells).toHaveLength(25);
@@ -83,74 +83,74 @@ describe("getDashboard", () => {
     expect(rf.cells.find((c) => c.row === 3 && c.col === 3)).toMatchObject({ customers: 0, avgMonetaryMinor: null });
     expect(rf.maxCustomers).toBe(3);
 
-    const fm = getDashboard(db, shop, { grid: "fm" }).grid;
+    const fm = (await getDashboard(db, shop, { grid: "fm" })).grid;
     expect(fm).toMatchObject({ rowDim: "f", colDim: "m" });
     expect(fm.cells.find((c) => c.row === 4 && c.col === 5)).toMatchObject({ customers: 1, href: "/app/customers?f=4&m=5" });
-    const rm = getDashboard(db, shop, { grid: "rm" }).grid;
+    const rm = (await getDashboard(db, shop, { grid: "rm" })).grid;
     expect(rm.cells.find((c) => c.row === 5 && c.col === 2)).toMatchObject({ customers: 1, href: "/app/customers?r=5&m=2" });
   });
 
-  it("GIVEN a running backfill and nothing scored WHEN read THEN the empty state says so and progress is reported", () => {
-    setSyncState(db, shop, { phase: "backfill", ordersDone: 250, ordersEstimated: 1000, backfillStartedAt: Date.now() });
+  it("GIVEN a running backfill and nothing scored WHEN read THEN the empty state says so and progress is reported", async () => {
+    await setSyncState(db, shop, { phase: "backfill", ordersDone: 250, ordersEstimated: 1000, backfillStartedAt: Date.now() });
 
-    const data = getDashboard(db, shop);
+    const data = await getDashboard(db, shop);
 
     expect(data.emptyState).toBe("backfill-running");
     expect(data.status).toMatchObject({ phase: "backfill", ordersDone: 250, ordersEstimated: 1000 });
   });
 
-  it("GIVEN a shop just installed (import queued, sync state still idle) WHEN read THEN it is importing, never no-orders or up to date", () => {
-    createJobQueue(db).enqueue("backfill", shop);
+  it("GIVEN a shop just installed (import queued, sync state still idle) WHEN read THEN it is importing, never no-orders or up to date", async () => {
+    await createJobQueue(db).enqueue("backfill", shop);
 
-    const data = getDashboard(db, shop);
+    const data = await getDashboard(db, shop);
 
     expect(data.status).toMatchObject({ phase: "idle", busy: "import", firstRun: true, importEtaSeconds: null });
     expect(data.emptyState).toBe("backfill-running");
-    expect(syncProgress(db, other).busy).toBeNull();
+    expect((await syncProgress(db, other)).busy).toBeNull();
   });
 
-  it("GIVEN the first page load racing the install (no sync state recorded yet) WHEN read THEN it is importing", () => {
-    db.prepare(`DELETE FROM "SyncState" WHERE shopId = ?`).run(shop);
+  it("GIVEN the first page load racing the install (no sync state recorded yet) WHEN read THEN it is importing", async () => {
+    await db.prepare(`DELETE FROM "SyncState" WHERE shopId = ?`).run(shop);
 
-    expect(getDashboard(db, shop)).toMatchObject({ status: { busy: "import" }, emptyState: "backfill-running" });
+    expect(await getDashboard(db, shop)).toMatchObject({ status: { busy: "import" }, emptyState: "backfill-running" });
   });
 
-  it("GIVEN the import done and its scoring queued WHEN read THEN it is scoring; GIVEN only tomorrow's daily rescore queued THEN nothing is under way", () => {
+  it("GIVEN the import done and its scoring queued WHEN read THEN it is scoring; GIVEN only tomorrow's daily rescore queued THEN nothing is under way", async () => {
     const queue = createJobQueue(db);
-    queue.enqueue("recompute", shop, { key: "daily", delayMs: 6 * 3_600_000 });
-    setSyncState(db, shop, { backfillFinishedAt: Date.now() });
-    expect(getDashboard(db, shop).status.busy).toBeNull();
+    await queue.enqueue("recompute", shop, { key: "daily", delayMs: 6 * 3_600_000 });
+    await setSyncState(db, shop, { backfillFinishedAt: Date.now() });
+    expect((await getDashboard(db, shop)).status.busy).toBeNull();
 
-    queue.enqueue("recompute", shop);
-    expect(getDashboard(db, shop)).toMatchObject({ status: { busy: "score" }, emptyState: "backfill-running" });
+    await queue.enqueue("recompute", shop);
+    expect(await getDashboard(db, shop)).toMatchObject({ status: { busy: "score" }, emptyState: "backfill-running" });
   });
 
-  it("GIVEN half the orders imported in 60 s WHEN read THEN about 60 s are left", () => {
-    setSyncState(db, shop, { phase: "backfill", ordersDone: 500, ordersEstimated: 1000, backfillStartedAt: Date.now() - 60_000 });
+  it("GIVEN half the orders imported in 60 s WHEN read THEN about 60 s are left", async () => {
+    await setSyncState(db, shop, { phase: "backfill", ordersDone: 500, ordersEstimated: 1000, backfillStartedAt: Date.now() - 60_000 });
 
-    const eta = getDashboard(db, shop).status.importEtaSeconds!;
+    const eta = (await getDashboard(db, shop)).status.importEtaSeconds!;
 
     expect(eta).toBeGreaterThanOrEqual(59);
     expect(eta).toBeLessThanOrEqual(61);
   });
 
-  it("GIVEN no orders WHEN read THEN the empty state is no-orders; GIVEN orders but no persona THEN nothing-scored", () => {
-    expect(getDashboard(db, shop).emptyState).toBe("no-orders");
+  it("GIVEN no orders WHEN read THEN the empty state is no-orders; GIVEN orders but no persona THEN nothing-scored", async () => {
+    expect((await getDashboard(db, shop)).emptyState).toBe("no-orders");
 
-    seedOrderHeader(db, shop, "order-1");
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: null });
+    await seedOrderHeader(db, shop, "order-1");
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: null });
 
-    expect(getDashboard(db, shop).emptyState).toBe("nothing-scored");
+    expect((await getDashboard(db, shop)).emptyState).toBe("nothing-scored");
   });
 
-  it("GIVEN a sync error and failed write-backs WHEN read THEN both are reported, with the last recompute time", () => {
+  it("GIVEN a sync error and failed write-backs WHEN read THEN both are reported, with the last recompute time", async () => {
     const at = Date.parse("2026-06-30T08:00:00Z");
-    setSyncState(db, shop, { phase: "failed", lastError: "Bulk operation FAILED: ACCESS_DENIED", lastRecomputeAt: at });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 3, f: 4, m: 3, writeStatus: "failed" });
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "loyal", r: 3, f: 4, m: 3, writeStatus: "written" });
-    seedCustomer(db, other, { customerKey: "gid://shopify/Customer/3", persona: "loyal", r: 3, f: 4, m: 3, writeStatus: "failed" });
+    await setSyncState(db, shop, { phase: "failed", lastError: "Bulk operation FAILED: ACCESS_DENIED", lastRecomputeAt: at });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 3, f: 4, m: 3, writeStatus: "failed" });
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/2", persona: "loyal", r: 3, f: 4, m: 3, writeStatus: "written" });
+    await seedCustomer(db, other, { customerKey: "gid://shopify/Customer/3", persona: "loyal", r: 3, f: 4, m: 3, writeStatus: "failed" });
 
-    const { status } = getDashboard(db, shop);
+    const { status } = await getDashboard(db, shop);
 
     expect(status).toMatchObject({
       phase: "failed",
@@ -160,10 +160,10 @@ describe("getDashboard", () => {
     });
   });
 
-  it("GIVEN a customer still carrying a slug the map no longer has WHEN read THEN they are still counted under that slug", () => {
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "vip-old", r: 5, f: 5, m: 5, monetaryMinor: 500 });
+  it("GIVEN a customer still carrying a slug the map no longer has WHEN read THEN they are still counted under that slug", async () => {
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "vip-old", r: 5, f: 5, m: 5, monetaryMinor: 500 });
 
-    const row = persona(getDashboard(db, shop), "vip-old");
+    const row = persona(await getDashboard(db, shop), "vip-old");
 
     expect(row).toMatchObject({ name: "Vip Old", customers: 1, revenueMinor: 500 });
   });

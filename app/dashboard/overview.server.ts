@@ -6,7 +6,7 @@
 import { DAY_MS, isoDate } from "~/rfm";
 import { failedJobs } from "~/jobs/queue.server";
 import { shopSettings } from "~/shops/settings.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { writebackProblem } from "~/writeback/status.server";
 import { personaCatalog, withDataSlugs } from "./catalog.server";
 import type { GridAxes } from "./grid-axes";
@@ -138,37 +138,38 @@ const DIMENSIONS: Record<GridAxes, { rowDim: "r" | "f"; colDim: "f" | "m" }> = {
   rm: { rowDim: "r", colDim: "m" },
 };
 
-export function getDashboard(db: SqliteDatabase, shopId: string, options: DashboardOptions = {}): DashboardData {
+export async function getDashboard(db: Db, shopId: string, options: DashboardOptions = {}): Promise<DashboardData> {
   const axes = options.grid ?? "rf";
   const trendDays = options.trendDays ?? 364;
-  const settings = shopSettings(db, shopId);
-  const currency = (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string) ?? "USD";
+  const settings = await shopSettings(db, shopId);
+  const currency = ((await db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string) ?? "USD";
 
   // Spend is the lookback window's, as the settings preview counts it: a Lost customer whose
   // orders all predate the window is a customer here, with no spend in it.
-  const { period, windowStartMs } = countedPeriod(db, shopId, settings.rules.lookbackDays);
-  const current = db
+  const { period, windowStartMs } = await countedPeriod(db, shopId, settings.rules.lookbackDays);
+  const current = await db
     .prepare(
       `SELECT persona, count(*) AS customers, coalesce(sum(CASE WHEN lastOrderAt >= ? THEN monetaryMinor END), 0) AS revenueMinor,
-         coalesce(sum(guest), 0) AS guests
+         coalesce(sum(CASE WHEN guest THEN 1 ELSE 0 END), 0) AS guests
        FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona`,
     )
-    .all(windowStartMs, shopId) as { persona: string; customers: number; revenueMinor: number; guests: number }[];
-  const customersWithoutPersona = db
+    // No lookback window: every order counts (none predates 1970).
+    .all(new Date(Math.max(windowStartMs, 0)), shopId) as { persona: string; customers: number; revenueMinor: number; guests: number }[];
+  const customersWithoutPersona = await db
     .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NULL`)
     .pluck()
     .get(shopId) as number;
-  const orders = db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().get(shopId) as number;
+  const orders = await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().get(shopId) as number;
 
   // Change since last week: the latest snapshot against the latest one at least 7 days older.
-  const latestDay = db.prepare(`SELECT max(day) FROM "PersonaSnapshot" WHERE shopId = ?`).pluck().get(shopId) as
+  const latestDay = await db.prepare(`SELECT max(day) FROM "PersonaSnapshot" WHERE shopId = ?`).pluck().get(shopId) as
     | string
     | null;
   let comparedDay: string | null = null;
-  const snapshot = (day: string) =>
+  const snapshot = async (day: string) =>
     new Map(
       (
-        db.prepare(`SELECT persona, customers FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).all(shopId, day) as {
+        await db.prepare(`SELECT persona, customers FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).all(shopId, day) as {
           persona: string;
           customers: number;
         }[]
@@ -177,12 +178,12 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
   let latestSnap = new Map<string, number>();
   let comparedSnap = new Map<string, number>();
   if (latestDay) {
-    comparedDay = db
+    comparedDay = await db
       .prepare(`SELECT max(day) FROM "PersonaSnapshot" WHERE shopId = ? AND day <= ?`)
       .pluck()
       .get(shopId, shiftDay(latestDay, -7)) as string | null;
-    latestSnap = snapshot(latestDay);
-    if (comparedDay) comparedSnap = snapshot(comparedDay);
+    latestSnap = await snapshot(latestDay);
+    if (comparedDay) comparedSnap = await snapshot(comparedDay);
   }
 
   const catalog = withDataSlugs(settings, personaCatalog(settings), [
@@ -210,9 +211,9 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
       };
     });
 
-  const trend = trendData(db, shopId, latestDay, trendDays, catalog);
-  const grid = gridData(db, shopId, axes, catalog);
-  const status = syncStatus(db, shopId);
+  const trend = await trendData(db, shopId, latestDay, trendDays, catalog);
+  const grid = await gridData(db, shopId, axes, catalog);
+  const status = await syncStatus(db, shopId);
 
   let emptyState: DashboardEmptyState = null;
   if (customersScored === 0) {
@@ -241,12 +242,12 @@ export function getDashboard(db: SqliteDatabase, shopId: string, options: Dashbo
 }
 
 /** What the shop's figures cover: counted orders up to the last scoring's day, spend from the lookback window's first day (epoch ms). */
-export function countedPeriod(
-  db: SqliteDatabase,
+export async function countedPeriod(
+  db: Db,
   shopId: string,
   lookbackDays: number | null,
-): { period: DashboardData["totals"]["period"]; windowStartMs: number } {
-  const scoringDay = db.prepare(`SELECT scoringDay FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) as number | null | undefined;
+): Promise<{ period: DashboardData["totals"]["period"]; windowStartMs: number }> {
+  const scoringDay = (await db.prepare(`SELECT scoringDay FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as number | null | undefined;
   return {
     period: { asOf: scoringDay != null ? isoDate(scoringDay) : null, lookbackDays },
     windowStartMs: scoringDay != null && lookbackDays !== null ? (scoringDay - lookbackDays + 1) * DAY_MS : Number.MIN_SAFE_INTEGER,
@@ -257,15 +258,15 @@ function shiftDay(day: string, days: number): string {
   return isoDate(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS) + days);
 }
 
-function trendData(
-  db: SqliteDatabase,
+async function trendData(
+  db: Db,
   shopId: string,
   latestDay: string | null,
   trendDays: number,
   catalog: { slug: string; name: string; color: string }[],
-): TrendData {
+): Promise<TrendData> {
   if (!latestDay) return { days: [], series: [], backdatedThrough: null };
-  const rows = db
+  const rows = await db
     .prepare(
       `SELECT day, persona, customers FROM "PersonaSnapshot" WHERE shopId = ? AND day >= ? ORDER BY day`,
     )
@@ -281,19 +282,19 @@ function trendData(
   const series = catalog
     .filter((p) => values.get(p.slug)?.some((n) => n > 0))
     .map((p) => ({ slug: p.slug, name: p.name, color: p.color, values: values.get(p.slug)! }));
-  const through = backdatedThrough(db, shopId);
+  const through = await backdatedThrough(db, shopId);
   return { days, series, backdatedThrough: through !== null && days.length > 0 && through >= days[0] ? through : null };
 }
 
-function gridData(
-  db: SqliteDatabase,
+async function gridData(
+  db: Db,
   shopId: string,
   axes: GridAxes,
   catalog: { slug: string; name: string; color: string }[],
-): GridData {
+): Promise<GridData> {
   const { rowDim, colDim } = DIMENSIONS[axes];
   // Column names come from the fixed table above, never from the request.
-  const rows = db
+  const rows = await db
     .prepare(
       `SELECT ${rowDim} AS row, ${colDim} AS col, persona, count(*) AS customers, sum(monetaryMinor) AS spend
        FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL AND ${rowDim} IS NOT NULL AND ${colDim} IS NOT NULL
@@ -324,22 +325,22 @@ function gridData(
   return { axes, rowDim, colDim, cells, maxCustomers };
 }
 
-export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
-  const row = db
+export async function syncStatus(db: Db, shopId: string): Promise<SyncStatus> {
+  const row = await db
     .prepare(
       `SELECT phase, ordersDone, ordersEstimated, backfillStartedAt, backfillFinishedAt, lastSweepAt, lastRecomputeAt, lastError,
          skippedLines, historyFrom
        FROM "SyncState" WHERE shopId = ?`,
     )
     .get(shopId) as Record<string, unknown> | undefined;
-  const failedWrites = db
+  const failedWrites = await db
     .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND writeStatus = 'failed'`)
     .pluck()
     .get(shopId) as number;
   const now = Date.now();
   const ordersDone = Number(row?.ordersDone ?? 0);
   const ordersEstimated = row?.ordersEstimated === null || row?.ordersEstimated === undefined ? null : Number(row.ordersEstimated);
-  const busy = syncBusy(db, shopId, now);
+  const busy = await syncBusy(db, shopId, now);
   return {
     phase: (row?.phase as string) ?? "idle",
     busy,
@@ -355,11 +356,11 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
     failedWrites,
     skippedLines: Number(row?.skippedLines ?? 0),
     historyFrom: isoOrNull(row?.historyFrom),
-    writebackProblem: writebackProblem(db, shopId),
-    failedJobs: failedJobs(db, shopId).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
-    dataRequests: dataRequestsOf(db, shopId),
-    readOnly: readOnlyAccess(db, shopId),
-    writeConsent: writeConsent(db, shopId).state,
+    writebackProblem: await writebackProblem(db, shopId),
+    failedJobs: (await failedJobs(db, shopId)).map((j) => ({ type: j.type, attempts: j.attempts, lastError: j.lastError, failedAt: new Date(j.failedAt).toISOString() })),
+    dataRequests: await dataRequestsOf(db, shopId),
+    readOnly: await readOnlyAccess(db, shopId),
+    writeConsent: (await writeConsent(db, shopId)).state,
   };
 }
 
@@ -367,18 +368,18 @@ export function syncStatus(db: SqliteDatabase, shopId: string): SyncStatus {
  * Work the merchant waits for: an import running or queued, scoring or write-back due now.
  * The daily rescore (queued hours ahead) and jobs that gave up do not count.
  */
-export function syncBusy(db: SqliteDatabase, shopId: string, now: number = Date.now()): SyncBusy {
-  const phase = db.prepare(`SELECT phase FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) as string | undefined;
+export async function syncBusy(db: Db, shopId: string, now: number = Date.now()): Promise<SyncBusy> {
+  const phase = (await db.prepare(`SELECT phase FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as string | undefined;
   // No sync state yet: the very first page load raced the install, which creates it and queues the import.
   if (phase === undefined || phase === "backfill" || phase === "ingest") return "import";
   const due = new Set(
-    db
+    (await db
       .prepare(
         `SELECT DISTINCT type FROM "Job" WHERE shopId = ? AND type IN ('backfill', 'recompute', 'writeback')
            AND (status = 'running' OR (status = 'pending' AND runAt <= ?))`,
       )
       .pluck()
-      .all(shopId, now + DUE_SOON_MS) as string[],
+      .all(shopId, new Date(now + DUE_SOON_MS))) as string[],
   );
   if (due.has("backfill")) return "import";
   if (due.has("recompute")) return "score";
@@ -393,11 +394,11 @@ export interface SyncProgress {
   ordersEstimated: number | null;
 }
 
-export function syncProgress(db: SqliteDatabase, shopId: string): SyncProgress {
-  const row = db.prepare(`SELECT ordersDone, ordersEstimated FROM "SyncState" WHERE shopId = ?`).get(shopId) as
+export async function syncProgress(db: Db, shopId: string): Promise<SyncProgress> {
+  const row = (await db.prepare(`SELECT ordersDone, ordersEstimated FROM "SyncState" WHERE shopId = ?`).get(shopId)) as
     | { ordersDone: number; ordersEstimated: number | null }
     | undefined;
-  return { busy: syncBusy(db, shopId), ordersDone: Number(row?.ordersDone ?? 0), ordersEstimated: row?.ordersEstimated ?? null };
+  return { busy: await syncBusy(db, shopId), ordersDone: Number(row?.ordersDone ?? 0), ordersEstimated: row?.ordersEstimated ?? null };
 }
 
 /** Debounced jobs wait a few seconds before they run: still "under way" for the merchant. */
@@ -416,16 +417,16 @@ function importEta(done: number, estimated: number | null, startedAt: unknown, n
 }
 
 /** A store connected from the app with a key that cannot write (stores installed from their admin always can). */
-function readOnlyAccess(db: SqliteDatabase, shopId: string): SyncStatus["readOnly"] {
-  const platform = db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string;
-  const access = adapterFor(platform).connection?.access(db, { id: shopId });
+async function readOnlyAccess(db: Db, shopId: string): Promise<SyncStatus["readOnly"]> {
+  const platform = await db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string;
+  const access = await adapterFor(platform).connection?.access(db, { id: shopId });
   return access && !access.writable ? { reconnectUrl: access.reconnectUrl } : null;
 }
 
-function dataRequestsOf(db: SqliteDatabase, shopId: string): SyncStatus["dataRequests"] {
-  const shop = db.prepare(`SELECT domain, platform FROM "Shop" WHERE id = ?`).get(shopId) as { domain: string; platform: string };
+async function dataRequestsOf(db: Db, shopId: string): Promise<SyncStatus["dataRequests"]> {
+  const shop = await db.prepare(`SELECT domain, platform FROM "Shop" WHERE id = ?`).get(shopId) as { domain: string; platform: string };
   const ids = adapterFor(shop.platform).customers;
-  return listDataRequests(db, shop.domain, new Date()).map((r) => {
+  return (await listDataRequests(db, shop.domain, new Date())).map((r) => {
     const id = ids.displayId(r.customerKey);
     return { ...r, customer: id === null ? r.customerKey : `customer ${id}` };
   });

@@ -7,8 +7,8 @@
 import { isoDate, personaRulesFor, shopDayOf, slugify, validatePersonaMap, type PersonaRule } from "~/rfm";
 import { shopSettings } from "~/shops/settings.server";
 import type { ShopSettings } from "~/settings/shop-settings";
-import { RECENCY_DAYS_SQL } from "~/scoring/recency";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { recencyDaysSql } from "~/scoring/recency";
+import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { shopScoreEdges, type ShopScoreEdges } from "./edges.server";
 
@@ -38,9 +38,9 @@ export interface PersonasList {
   edges: ShopScoreEdges | null;
 }
 
-export function listPersonas(db: SqliteDatabase, shopId: string): PersonasList {
-  const settings = shopSettings(db, shopId);
-  const rows = db
+export async function listPersonas(db: Db, shopId: string): Promise<PersonasList> {
+  const settings = await shopSettings(db, shopId);
+  const rows = await db
     .prepare(
       `SELECT persona, count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor
        FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona`,
@@ -53,7 +53,7 @@ export function listPersonas(db: SqliteDatabase, shopId: string): PersonasList {
   const catalog = withDataSlugs(settings, personaCatalog(settings), bySlug.keys());
   const rules = personaRulesFor(settings.personas);
   return {
-    currency: shopCurrency(db, shopId),
+    currency: await shopCurrency(db, shopId),
     customersScored: total,
     edges: shopScoreEdges(db, shopId),
     personas: catalog.map((p) => {
@@ -138,17 +138,17 @@ export interface PersonaDetailOptions {
   now?: Date;
 }
 
-export function getPersonaDetail(
-  db: SqliteDatabase,
+export async function getPersonaDetail(
+  db: Db,
   shopId: string,
   slug: string,
   { days, now = new Date() }: PersonaDetailOptions,
-): PersonaDetail | null {
-  const settings = shopSettings(db, shopId);
+): Promise<PersonaDetail | null> {
+  const settings = await shopSettings(db, shopId);
   const catalog = personaCatalog(settings);
   let persona = catalog.find((p) => p.slug === slug);
   if (!persona) {
-    const held = db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND persona = ? LIMIT 1`).get(shopId, slug);
+    const held = await db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND persona = ? LIMIT 1`).get(shopId, slug);
     if (!held) return null;
     persona = withDataSlugs(settings, catalog, [slug]).find((p) => p.slug === slug)!;
   }
@@ -188,34 +188,34 @@ export function getPersonaDetail(
     notes.push(`The ${gaps} score cells no rule of your map covers. Add rules in Settings to give them a persona.`);
   }
 
-  const agg = db
+  const agg = await db
     .prepare(
       `SELECT count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor, coalesce(sum(frequency), 0) AS orders,
          avg((lastOrderAt - firstOrderAt) / 86400000.0) AS lifetime
        FROM "Customer" WHERE shopId = ? AND persona = ?`,
     )
     .get(shopId, slug) as { customers: number; revenueMinor: number; orders: number; lifetime: number | null };
-  const scored = db
+  const scored = await db
     .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
     .pluck()
     .get(shopId) as number;
 
-  const median = (column: "r" | "f" | "m" | "recencyDays" | "frequency" | "monetaryMinor"): number | null => {
+  const median = async (column: "r" | "f" | "m" | "recencyDays" | "frequency" | "monetaryMinor"): Promise<number | null> => {
     const n = agg.customers;
     if (n === 0) return null;
     // Column names come from the fixed union above; recency is derived when read.
-    const value = column === "recencyDays" ? RECENCY_DAYS_SQL : column;
+    const value = column === "recencyDays" ? recencyDaysSql(db) : column;
     const pick = db.prepare(
       `SELECT ${value} FROM "Customer" WHERE shopId = ? AND persona = ? AND ${value} IS NOT NULL
        ORDER BY ${value} LIMIT ? OFFSET ?`,
     );
-    const values = pick.pluck().all(shopId, slug, n % 2 === 1 ? 1 : 2, n % 2 === 1 ? (n - 1) / 2 : n / 2 - 1) as number[];
+    const values = (await pick.pluck().all(shopId, slug, n % 2 === 1 ? 1 : 2, n % 2 === 1 ? (n - 1) / 2 : n / 2 - 1)) as number[];
     if (values.length === 0) return null;
     return values.reduce((s, v) => s + v, 0) / values.length;
   };
 
   // Snapshots and transitions are keyed by the shop's days (recompute), so the window is too.
-  const timeZone = db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  const timeZone = await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
   const today = shopDayOf(timeZone)(now);
   const since = isoDate(today - days + 1);
   const names = new Map(withDataSlugs(settings, catalog, []).map((p) => [p.slug, p]));
@@ -224,23 +224,23 @@ export function getPersonaDetail(
     const p = names.get(s) ?? withDataSlugs(settings, catalog, [s]).find((x) => x.slug === s)!;
     return { name: p.name, color: p.color };
   };
-  const moves = (sql: string) =>
-    (db.prepare(sql).all(shopId, slug, since) as { slug: string; customers: number }[]).map((r) => ({
+  const moves = async (sql: string) =>
+    (await db.prepare(sql).all(shopId, slug, since) as { slug: string; customers: number }[]).map((r) => ({
       slug: r.slug,
       ...label(r.slug),
       customers: r.customers,
     }));
-  const inRows = moves(
+  const inRows = await moves(
     `SELECT fromPersona AS slug, sum(customers) AS customers FROM "PersonaTransition"
      WHERE shopId = ? AND toPersona = ? AND day >= ? AND fromPersona <> toPersona GROUP BY fromPersona ORDER BY customers DESC, slug`,
   );
-  const outRows = moves(
+  const outRows = await moves(
     `SELECT toPersona AS slug, sum(customers) AS customers FROM "PersonaTransition"
      WHERE shopId = ? AND fromPersona = ? AND day >= ? AND fromPersona <> toPersona GROUP BY toPersona ORDER BY customers DESC, slug`,
   );
 
   return {
-    currency: shopCurrency(db, shopId),
+    currency: await shopCurrency(db, shopId),
     persona,
     definition: {
       rules: ruleViews,
@@ -258,12 +258,12 @@ export function getPersonaDetail(
       ordersPerCustomer: agg.customers > 0 ? agg.orders / agg.customers : null,
       avgLifetimeDays: agg.lifetime,
       median: {
-        r: median("r"),
-        f: median("f"),
-        m: median("m"),
-        recencyDays: median("recencyDays"),
-        frequency: median("frequency"),
-        monetaryMinor: median("monetaryMinor"),
+        r: await median("r"),
+        f: await median("f"),
+        m: await median("m"),
+        recencyDays: await median("recencyDays"),
+        frequency: await median("frequency"),
+        monetaryMinor: await median("monetaryMinor"),
       },
     },
     transitions: {
@@ -277,8 +277,8 @@ export function getPersonaDetail(
   };
 }
 
-function shopCurrency(db: SqliteDatabase, shopId: string): string {
-  return (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined) ?? "USD";
+async function shopCurrency(db: Db, shopId: string): Promise<string> {
+  return (await db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined) ?? "USD";
 }
 
 function ruleSlug(rule: PersonaRule): string {

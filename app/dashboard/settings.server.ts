@@ -10,7 +10,7 @@ import { shopScoreEdges } from "./edges.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import { disableWriteback, shopSettings, writeShopSettings } from "~/shops/settings.server";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { pauseWriteback } from "~/writeback/consent.server";
 
 export interface SettingsPage {
@@ -25,9 +25,9 @@ export interface SettingsPage {
   currentEdges: { r: (number | null)[]; f: (number | null)[]; m: (number | null)[] } | null;
 }
 
-export function getSettingsPage(db: SqliteDatabase, shopId: string): SettingsPage {
-  const settings = shopSettings(db, shopId);
-  const currency = (db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string) ?? "USD";
+export async function getSettingsPage(db: Db, shopId: string): Promise<SettingsPage> {
+  const settings = await shopSettings(db, shopId);
+  const currency = (await db.prepare(`SELECT currency FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string) ?? "USD";
   return {
     settings,
     currency,
@@ -88,7 +88,7 @@ function friendlyMessage(message: string): string {
 }
 
 export interface SaveDeps {
-  db: SqliteDatabase;
+  db: Db;
   queue: JobQueue;
   now?: () => Date;
 }
@@ -98,16 +98,16 @@ export interface SaveDeps {
  * again (or the next run would write everything again), and the bulk removal of what we
  * wrote is queued — with the saved segments too when `segments`.
  */
-export function requestPersonaDataRemoval(shopId: string, { db, queue, now = () => new Date() }: SaveDeps, { segments = false } = {}): void {
-  writeTransaction(db, () => {
-    disableWriteback(db, shopId, now());
-    pauseWriteback(shopId, { db, now }, "removed");
-  })();
-  queue.enqueue("cleanup", shopId, { payload: { segments } });
+export async function requestPersonaDataRemoval(shopId: string, { db, queue, now = () => new Date() }: SaveDeps, { segments = false } = {}): Promise<void> {
+  await db.transaction(async () => {
+    await disableWriteback(db, shopId, now());
+    await pauseWriteback(shopId, { db, now }, "removed");
+  });
+  await queue.enqueue("cleanup", shopId, { payload: { segments } });
 }
 
 /** Stores valid settings and queues the recompute they call for (write-back follows it). */
-export function saveSettings(shopId: string, settings: ShopSettings, { db, queue, now = () => new Date() }: SaveDeps): void {
-  writeShopSettings(db, shopId, settings, now());
-  queue.enqueue("recompute", shopId);
+export async function saveSettings(shopId: string, settings: ShopSettings, { db, queue, now = () => new Date() }: SaveDeps): Promise<void> {
+  await writeShopSettings(db, shopId, settings, now());
+  await queue.enqueue("recompute", shopId);
 }

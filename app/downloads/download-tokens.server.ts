@@ -8,7 +8,7 @@
  * first request within a minute spends it, every later one is refused.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 
 /** Long enough for the browser to follow the link it was just handed, short enough that a logged URL is useless. */
 export const DOWNLOAD_TOKEN_TTL_MS = 60_000;
@@ -32,12 +32,15 @@ function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
 
-export function mintDownloadToken(db: SqliteDatabase, { shopId, purpose, params, now = new Date(), ttlMs = DOWNLOAD_TOKEN_TTL_MS }: MintOptions): MintedToken {
+export async function mintDownloadToken(
+  db: Db,
+  { shopId, purpose, params, now = new Date(), ttlMs = DOWNLOAD_TOKEN_TTL_MS }: MintOptions,
+): Promise<MintedToken> {
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + ttlMs);
-  db.prepare(
+  await db.prepare(
     `INSERT INTO "DownloadToken" (tokenHash, shopId, purpose, params, expiresAt, usedAt, createdAt) VALUES (?, ?, ?, ?, ?, NULL, ?)`,
-  ).run(hashToken(token), shopId, purpose, JSON.stringify(params ?? {}), expiresAt.getTime(), now.getTime());
+  ).run(hashToken(token), shopId, purpose, JSON.stringify(params ?? {}), expiresAt, now);
   return { token, expiresAt };
 }
 
@@ -49,17 +52,17 @@ export type RedeemResult =
  * Spends a token: succeeds once, for its purpose, before it expires. One conditional
  * UPDATE, so two requests racing with the same token cannot both win.
  */
-export function redeemDownloadToken(db: SqliteDatabase, token: string, purpose: string, now: Date = new Date()): RedeemResult {
+export async function redeemDownloadToken(db: Db, token: string, purpose: string, now: Date = new Date()): Promise<RedeemResult> {
   const tokenHash = hashToken(token);
-  const spent = db
+  const spent = (await db
     .prepare(
       `UPDATE "DownloadToken" SET usedAt = ?
        WHERE tokenHash = ? AND purpose = ? AND usedAt IS NULL AND expiresAt > ?
        RETURNING shopId, params`,
     )
-    .get(now.getTime(), tokenHash, purpose, now.getTime()) as { shopId: string; params: string } | undefined;
+    .get(now, tokenHash, purpose, now)) as { shopId: string; params: string } | undefined;
   if (spent) return { ok: true, shopId: spent.shopId, params: JSON.parse(spent.params) as unknown };
-  const row = db.prepare(`SELECT usedAt FROM "DownloadToken" WHERE tokenHash = ? AND purpose = ?`).get(tokenHash, purpose) as
+  const row = (await db.prepare(`SELECT usedAt FROM "DownloadToken" WHERE tokenHash = ? AND purpose = ?`).get(tokenHash, purpose)) as
     | { usedAt: number | null }
     | undefined;
   if (!row) return { ok: false, reason: "unknown" };

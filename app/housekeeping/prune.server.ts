@@ -2,8 +2,8 @@
  * Daily housekeeping: rows that only ever grow are deleted once nothing needs them.
  * Retention periods are chosen per table (see RETENTION); run as the `prune` job.
  */
-import type { JobQueue } from "~/jobs/queue.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
+import type { JobQueue } from "~/jobs/types";
 
 const DAY_MS = 86_400_000;
 
@@ -20,6 +20,8 @@ export interface Retention {
   resolvedWebhookProblemsMs: number;
   /** Download tokens past their expiry (kept briefly so a late click reads "expired", not "unknown"). */
   expiredDownloadTokensMs: number;
+  /** Applied webhook deliveries (the dedupe record outlives them); ones set aside as failed stay as failed jobs do. */
+  appliedInboxMs: number;
 }
 
 export const RETENTION: Retention = {
@@ -29,10 +31,11 @@ export const RETENTION: Retention = {
   writebackRunsMs: 90 * DAY_MS,
   resolvedWebhookProblemsMs: 30 * DAY_MS,
   expiredDownloadTokensMs: DAY_MS,
+  appliedInboxMs: 2 * DAY_MS,
 };
 
 export type PruneCounts = Record<
-  "webhookEvents" | "jobs" | "dataRequests" | "writebackRuns" | "webhookProblems" | "downloadTokens",
+  "webhookEvents" | "jobs" | "dataRequests" | "writebackRuns" | "webhookProblems" | "downloadTokens" | "webhookInbox",
   number
 >;
 
@@ -40,36 +43,41 @@ export type PruneCounts = Record<
  * Deletes what is past its retention, as of `now`. Dates are compared as epoch ms, as the
  * app's raw SQL writes them; rows Prisma wrote (ISO text) are compared on their parsed time.
  */
-export function pruneOldRows(db: SqliteDatabase, now: Date, retention: Retention = RETENTION): PruneCounts {
+export async function pruneOldRows(db: Db, now: Date, retention: Retention = RETENTION): Promise<PruneCounts> {
   const t = now.getTime();
-  // A date column as epoch ms whether it holds a number or an ISO string.
+  // A date column as epoch ms; on SQLite whether it holds a number or an ISO string.
   const ms = (col: string) =>
-    `(CASE WHEN typeof(${col}) IN ('integer', 'real') THEN ${col} ELSE CAST(strftime('%s', ${col}) AS INTEGER) * 1000 END)`;
-  const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params).changes;
-  return db.transaction((): PruneCounts => ({
-    webhookEvents: run(`DELETE FROM "WebhookEvent" WHERE ${ms("receivedAt")} < ?`, t - retention.webhookEventsMs),
+    db.dialect === "sqlite"
+      ? `(CASE WHEN typeof(${col}) IN ('integer', 'real') THEN ${col} ELSE CAST(strftime('%s', ${col}) AS INTEGER) * 1000 END)`
+      : db.sql.epochMs(col);
+  const run = async (sql: string, ...params: unknown[]) => (await db.prepare(sql).run(...params)).changes;
+  return db.transaction(async (): Promise<PruneCounts> => ({
+    webhookEvents: await run(`DELETE FROM "WebhookEvent" WHERE ${ms("receivedAt")} < ?`, t - retention.webhookEventsMs),
     jobs:
-      run(`DELETE FROM "Job" WHERE status IN ('done', 'cancelled') AND ${ms("updatedAt")} < ?`, t - retention.finishedJobsMs) +
-      run(`DELETE FROM "Job" WHERE status = 'failed' AND ${ms("updatedAt")} < ?`, t - retention.failedJobsMs),
-    dataRequests: run(
+      (await run(`DELETE FROM "Job" WHERE status IN ('done', 'cancelled') AND ${ms("updatedAt")} < ?`, t - retention.finishedJobsMs)) +
+      (await run(`DELETE FROM "Job" WHERE status = 'failed' AND ${ms("updatedAt")} < ?`, t - retention.failedJobsMs)),
+    dataRequests: await run(
       `DELETE FROM "DataRequest" WHERE coalesce(${ms("expiresAt")}, ${ms("createdAt")} + ?) <= ?`,
       30 * DAY_MS,
       t,
     ),
-    writebackRuns: run(
+    writebackRuns: await run(
       `DELETE FROM "WritebackRun" WHERE ${ms("startedAt")} < ?
          AND id NOT IN (SELECT max(id) FROM "WritebackRun" GROUP BY shopId)`,
       t - retention.writebackRunsMs,
     ),
-    webhookProblems: run(
+    webhookProblems: await run(
       `DELETE FROM "WebhookProblem" WHERE resolvedAt IS NOT NULL AND ${ms("resolvedAt")} < ?`,
       t - retention.resolvedWebhookProblemsMs,
     ),
-    downloadTokens: run(
+    downloadTokens: await run(
       `DELETE FROM "DownloadToken" WHERE ${ms("expiresAt")} < ?`,
       t - retention.expiredDownloadTokensMs,
     ),
-  }))();
+    webhookInbox:
+      (await run(`DELETE FROM "WebhookInbox" WHERE outcome <> 'failed' AND ${ms("appliedAt")} < ?`, t - retention.appliedInboxMs)) +
+      (await run(`DELETE FROM "WebhookInbox" WHERE outcome = 'failed' AND ${ms("appliedAt")} < ?`, t - retention.failedJobsMs)),
+  }));
 }
 
 /** Milliseconds until the next prune (03:30 UTC, away from the midnight recompute). */
@@ -84,6 +92,6 @@ export function untilNextPrune(now: Date): number {
 export const HOUSEKEEPING_SHOP = "*";
 
 /** Queues the next daily prune (idempotent: an already pending one keeps its time). */
-export function scheduleHousekeeping(queue: JobQueue, now: Date): void {
-  queue.enqueue("prune", HOUSEKEEPING_SHOP, { key: "daily", delayMs: untilNextPrune(now) });
+export async function scheduleHousekeeping(queue: JobQueue, now: Date): Promise<void> {
+  await queue.enqueue("prune", HOUSEKEEPING_SHOP, { key: "daily", delayMs: untilNextPrune(now) });
 }

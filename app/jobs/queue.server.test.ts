@@ -9,26 +9,26 @@ function clock(start = Date.parse("2026-06-01T00:00:00Z")) {
 
 describe("job queue and in-process runner", () => {
   it("GIVEN a burst of enqueues for one shop WHEN debounced THEN one job runs, no later than the max wait", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const c = clock();
     const runs: number[] = [];
     const runner = createJobRunner({ db, now: c.now, handlers: { recompute: async () => void runs.push(c.now().getTime()) } });
 
     for (let i = 0; i < 5; i++) {
-      runner.enqueue("recompute", shop, { delayMs: 10_000, maxWaitMs: 25_000 });
+      await runner.enqueue("recompute", shop, { delayMs: 10_000, maxWaitMs: 25_000 });
       c.advance(8_000);
     }
     // 40 s of webhooks: the job was pushed along but capped at 25 s after the first.
     expect(await runner.drain()).toBe(1);
     expect(runs).toEqual([Date.parse("2026-06-01T00:00:40Z")]);
-    expect(db.prepare(`SELECT runAt FROM "Job"`).pluck().get()).toBe(Date.parse("2026-06-01T00:00:25Z"));
+    expect(await db.prepare(`SELECT runAt FROM "Job"`).pluck().get()).toBe(Date.parse("2026-06-01T00:00:25Z"));
   });
 
   it("GIVEN jobs for two shops WHEN run THEN one shop's jobs never overlap and shops run side by side", async () => {
-    const { db } = freshDatabase();
-    const a = addShop(db, "a.myshopify.com");
-    const b = addShop(db, "b.myshopify.com");
+    const { db } = await freshDatabase();
+    const a = await addShop(db, "a.myshopify.com");
+    const b = await addShop(db, "b.myshopify.com");
     let running = new Map<string, number>();
     let maxPerShop = 0;
     let maxTotal = 0;
@@ -41,8 +41,8 @@ describe("job queue and in-process runner", () => {
     };
     const runner = createJobRunner({ db, handlers: { recompute: handler, sweep: handler } });
     for (const shop of [a, b]) {
-      runner.enqueue("recompute", shop);
-      runner.enqueue("sweep", shop);
+      await runner.enqueue("recompute", shop);
+      await runner.enqueue("sweep", shop);
     }
 
     expect(await runner.drain()).toBe(4);
@@ -52,8 +52,8 @@ describe("job queue and in-process runner", () => {
   });
 
   it("GIVEN a failing job WHEN run THEN it is retried with backoff and finally marked failed with its error", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const c = clock();
     let attempts = 0;
     const runner = createJobRunner({
@@ -68,7 +68,7 @@ describe("job queue and in-process runner", () => {
         },
       },
     });
-    runner.enqueue("sweep", shop);
+    await runner.enqueue("sweep", shop);
 
     await runner.drain();
     expect(attempts).toBe(1);
@@ -78,7 +78,7 @@ describe("job queue and in-process runner", () => {
     await runner.drain();
 
     expect(attempts).toBe(3);
-    expect(db.prepare(`SELECT status, attempts, lastError FROM "Job"`).get()).toEqual({
+    expect(await db.prepare(`SELECT status, attempts, lastError FROM "Job"`).get()).toEqual({
       status: "failed",
       attempts: 3,
       lastError: "store unreachable",
@@ -86,11 +86,11 @@ describe("job queue and in-process runner", () => {
   });
 
   it("GIVEN a job left running by a crash before leases existed WHEN a runner starts THEN the job runs again", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const first = createJobRunner({ db, handlers: {} });
-    first.enqueue("recompute", shop);
-    db.prepare(`UPDATE "Job" SET status = 'running'`).run(); // the process died mid-job, no lease recorded
+    await first.enqueue("recompute", shop);
+    await db.prepare(`UPDATE "Job" SET status = 'running'`).run(); // the process died mid-job, no lease recorded
 
     let ran = 0;
     const second = createJobRunner({ db, handlers: { recompute: async () => void ran++ } });
@@ -99,39 +99,39 @@ describe("job queue and in-process runner", () => {
     await second.drain();
 
     expect(ran).toBe(1);
-    expect(db.prepare(`SELECT status FROM "Job"`).pluck().get()).toBe("done");
+    expect(await db.prepare(`SELECT status FROM "Job"`).pluck().get()).toBe("done");
   });
 
   it("GIVEN a job another runner holds under a live lease WHEN a second runner starts THEN it is left alone until the lease runs out, then retaken as a second attempt", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const c = clock();
     const seen: number[] = [];
     const other = createJobRunner({ db, now: c.now, leaseMs: 10_000, owner: "other", handlers: { sweep: () => new Promise(() => {}) } });
-    other.enqueue("sweep", shop);
+    await other.enqueue("sweep", shop);
     void other.drain(); // claims the job and never finishes it (its process is about to die)
     await Promise.resolve();
-    expect(db.prepare(`SELECT owner, attempts FROM "Job"`).get()).toEqual({ owner: "other", attempts: 1 });
+    expect(await db.prepare(`SELECT owner, attempts FROM "Job"`).get()).toEqual({ owner: "other", attempts: 1 });
 
     const second = createJobRunner({ db, now: c.now, leaseMs: 10_000, owner: "second", handlers: { sweep: async ({ attempt }) => void seen.push(attempt) } });
     second.start();
     await second.stop();
     expect(await second.drain()).toBe(0);
-    expect(db.prepare(`SELECT status, owner FROM "Job"`).get()).toEqual({ status: "running", owner: "other" });
+    expect(await db.prepare(`SELECT status, owner FROM "Job"`).get()).toEqual({ status: "running", owner: "other" });
 
     c.advance(10_000);
     expect(await second.drain()).toBe(1);
 
     expect(seen).toEqual([2]);
-    expect(db.prepare(`SELECT status, attempts, owner, leaseUntil FROM "Job"`).get()).toEqual({ status: "done", attempts: 2, owner: null, leaseUntil: null });
+    expect(await db.prepare(`SELECT status, attempts, owner, leaseUntil FROM "Job"`).get()).toEqual({ status: "done", attempts: 2, owner: null, leaseUntil: null });
   });
 
   it("GIVEN a job whose runner keeps dying WHEN its lease runs out after the last attempt THEN it is failed, says it never finished and is listed as failed", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const c = clock();
     const dying = () => createJobRunner({ db, now: c.now, leaseMs: 1_000, maxAttempts: 2, handlers: { writeback: () => new Promise(() => {}) } });
-    dying().enqueue("writeback", shop);
+    await dying().enqueue("writeback", shop);
     for (let i = 0; i < 2; i++) {
       void dying().drain();
       await Promise.resolve();
@@ -140,15 +140,15 @@ describe("job queue and in-process runner", () => {
     const next = dying();
     expect(await next.drain()).toBe(0);
 
-    const job = db.prepare(`SELECT status, attempts, lastError FROM "Job"`).get() as { status: string; attempts: number; lastError: string };
+    const job = (await db.prepare(`SELECT status, attempts, lastError FROM "Job"`).get()) as { status: string; attempts: number; lastError: string };
     expect(job).toMatchObject({ status: "failed", attempts: 2 });
     expect(job.lastError).toMatch(/never finished/);
-    expect(next.failed(shop)).toEqual([expect.objectContaining({ type: "writeback", attempts: 2, lastError: job.lastError })]);
+    expect(await next.failed(shop)).toEqual([expect.objectContaining({ type: "writeback", attempts: 2, lastError: job.lastError })]);
   });
 
   it("GIVEN a failed job WHEN a later run of the same type succeeds THEN it is no longer listed as failed", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const c = clock();
     let fail = true;
     const runner = createJobRunner({
@@ -161,43 +161,43 @@ describe("job queue and in-process runner", () => {
         },
       },
     });
-    runner.enqueue("sweep", shop);
+    await runner.enqueue("sweep", shop);
     await runner.drain();
-    expect(runner.failed(shop).map((j) => j.lastError)).toEqual(["store unreachable"]);
+    expect((await runner.failed(shop)).map((j) => j.lastError)).toEqual(["store unreachable"]);
 
     fail = false;
     c.advance(1000);
-    runner.enqueue("sweep", shop);
+    await runner.enqueue("sweep", shop);
     await runner.drain();
-    expect(runner.failed(shop)).toEqual([]);
+    expect(await runner.failed(shop)).toEqual([]);
   });
 
   it("GIVEN a job still running at shutdown WHEN stop's bound passes THEN the claim is handed back with its attempt and a late finish changes nothing", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     let finishJob!: () => void;
     const runner = createJobRunner({ db, handlers: { backfill: () => new Promise<void>((r) => (finishJob = r)) } });
-    runner.enqueue("backfill", shop);
+    await runner.enqueue("backfill", shop);
     runner.start();
     await new Promise((r) => setTimeout(r, 20));
-    expect(db.prepare(`SELECT status FROM "Job"`).pluck().get()).toBe("running");
+    expect(await db.prepare(`SELECT status FROM "Job"`).pluck().get()).toBe("running");
 
     expect(await runner.stop({ timeoutMs: 10 })).toEqual({ finished: 0, released: 1 });
-    expect(db.prepare(`SELECT status, attempts, owner FROM "Job"`).get()).toEqual({ status: "pending", attempts: 0, owner: null });
+    expect(await db.prepare(`SELECT status, attempts, owner FROM "Job"`).get()).toEqual({ status: "pending", attempts: 0, owner: null });
 
     finishJob();
     await new Promise((r) => setTimeout(r, 10));
-    expect(db.prepare(`SELECT status FROM "Job"`).pluck().get()).toBe("pending");
+    expect(await db.prepare(`SELECT status FROM "Job"`).pluck().get()).toBe("pending");
   });
 
   it("GIVEN a pending job scheduled for later WHEN enqueued again with expedite THEN it is due now", async () => {
-    const { db } = freshDatabase();
-    const shop = addShop(db);
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
     const c = clock();
     const runner = createJobRunner({ db, now: c.now, handlers: { backfill: async () => {} } });
-    runner.enqueue("backfill", shop, { delayMs: 60_000 });
+    await runner.enqueue("backfill", shop, { delayMs: 60_000 });
     expect(await runner.drain()).toBe(0);
-    runner.enqueue("backfill", shop, { expedite: true });
+    await runner.enqueue("backfill", shop, { expedite: true });
     expect(await runner.drain()).toBe(1);
   });
 });

@@ -18,36 +18,39 @@
  * - `stop()` (SIGTERM, see stopRunnerOnSignals) claims nothing new, waits a bounded time for
  *   jobs in flight, then hands the unfinished ones back for another process to retake.
  *
- * Enqueueing is synchronous SQL on the app's connection, so a webhook can record its data
- * and the work it causes in one transaction. Dates are epoch milliseconds.
+ * This runner is SQLite's (the embedded default; PostgreSQL runs pg-boss, see
+ * pg-boss.server.ts): its SQL is synchronous better-sqlite3 inside the seam's `withNative`,
+ * so an enqueue made inside a caller's `db.transaction` runs in it at once, and a webhook
+ * records its data and the work it causes in one transaction. Dates are epoch milliseconds.
  */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type Database from "better-sqlite3";
+import { isPostgres, type Db } from "~/db/index.server";
+import { sqliteDb, type SqliteDb } from "~/db/sqlite.server";
+import { failedPgBossJobs } from "./pg-boss.server";
+import type { EnqueueOptions, FailedJob, JobHandler, JobQueue, JobRunner as JobRunnerInterface, JobType } from "./types";
 
-export type JobType = "backfill" | "recompute" | "sweep" | "refresh-order" | "writeback" | "cleanup" | "prune";
+export type { EnqueueOptions, FailedJob, JobContext, JobHandler, JobQueue, JobType } from "./types";
 
-export interface JobContext {
-  shopId: string;
-  payload: Record<string, unknown>;
-  attempt: number;
-  queue: JobQueue;
+type Native = Database.Database;
+
+/** The SQLite handle of a seam handle or of a raw connection (code not yet on the seam). */
+const wrapped = new WeakMap<Native, SqliteDb>();
+export function embeddedDb(db: Db | Native): SqliteDb {
+  if ("dialect" in db) {
+    if (db.dialect !== "sqlite") throw new Error("the embedded job runner runs on SQLite; PostgreSQL uses pg-boss");
+    return db as SqliteDb;
+  }
+  let seam = wrapped.get(db);
+  if (!seam) wrapped.set(db, (seam = sqliteDb(db)));
+  return seam;
 }
 
-export type JobHandler = (ctx: JobContext) => Promise<void>;
-
-export interface EnqueueOptions {
-  key?: string;
-  delayMs?: number;
-  /** Debounce ceiling: a pending job is never pushed later than this after it was first queued. */
-  maxWaitMs?: number;
-  payload?: Record<string, unknown>;
-  /** Run a pending job now (e.g. a poll woken by a webhook), whatever its scheduled time. */
-  expedite?: boolean;
-}
-
-export interface JobQueue {
-  enqueue(type: JobType, shopId: string, options?: EnqueueOptions): void;
+/** A better-sqlite3 transaction taking the write lock up front (a savepoint inside another). */
+function immediate<A extends unknown[], R>(native: Native, fn: (...args: A) => R): (...args: A) => R {
+  const t = native.transaction(fn).immediate as unknown as (...args: A) => R;
+  return (...args) => t(...args);
 }
 
 interface JobRow {
@@ -58,28 +61,22 @@ interface JobRow {
   attempts: number;
 }
 
-/** A failed job, for the dashboard. */
-export interface FailedJob {
-  id: number;
-  type: string;
-  attempts: number;
-  lastError: string | null;
-  failedAt: number;
-}
-
 /** The queue half: usable wherever there is a database, with or without a runner. */
-export function createJobQueue(db: SqliteDatabase, now: () => Date = () => new Date(), onEnqueue?: () => void): JobQueue {
-  const findPending = db.prepare(
-    `SELECT id, runAt, createdAt FROM "Job" WHERE shopId = ? AND type = ? AND key = ? AND status = 'pending'`,
-  );
-  const reschedule = db.prepare(`UPDATE "Job" SET runAt = ?, payload = coalesce(?, payload), updatedAt = ? WHERE id = ?`);
-  const insert = db.prepare(
-    `INSERT INTO "Job" (shopId, type, key, status, runAt, attempts, payload, createdAt, updatedAt)
-     VALUES (?, ?, ?, 'pending', ?, 0, ?, ?, ?)`,
-  );
-  // Find-then-write in one write transaction (a savepoint inside a caller's), so two
-  // processes enqueueing the same job cannot both insert it.
-  const enqueue = writeTransaction(db, (type: JobType, shopId: string, options: EnqueueOptions) => {
+export function createJobQueue(database: Db | Native, now: () => Date = () => new Date(), onEnqueue?: () => void): JobQueue {
+  const seam = embeddedDb(database);
+  let enqueue: ((type: JobType, shopId: string, options: EnqueueOptions) => void) | undefined;
+  const prepared = (db: Native) => {
+    const findPending = db.prepare(
+      `SELECT id, runAt, createdAt FROM "Job" WHERE shopId = ? AND type = ? AND key = ? AND status = 'pending'`,
+    );
+    const reschedule = db.prepare(`UPDATE "Job" SET runAt = ?, payload = coalesce(?, payload), updatedAt = ? WHERE id = ?`);
+    const insert = db.prepare(
+      `INSERT INTO "Job" (shopId, type, key, status, runAt, attempts, payload, createdAt, updatedAt)
+       VALUES (?, ?, ?, 'pending', ?, 0, ?, ?, ?)`,
+    );
+    // Find-then-write in one write transaction (a savepoint inside a caller's), so two
+    // processes enqueueing the same job cannot both insert it.
+    return immediate(db, (type: JobType, shopId: string, options: EnqueueOptions) => {
     const { key = "", delayMs = 0, maxWaitMs, payload, expedite = false } = options;
     const t = now().getTime();
     const at = t + delayMs;
@@ -91,33 +88,36 @@ export function createJobQueue(db: SqliteDatabase, now: () => Date = () => new D
     } else {
       insert.run(shopId, type, key, at, JSON.stringify(payload ?? {}), t, t);
     }
-  });
+    });
+  };
   return {
-    enqueue(type, shopId, options = {}) {
-      enqueue(type, shopId, options);
+    async enqueue(type, shopId, options = {}) {
+      // Synchronous when the connection is free or the caller's transaction holds it.
+      await seam.withNative((native) => (enqueue ??= prepared(native))(type, shopId, options));
       onEnqueue?.();
     },
   };
 }
 
-/** Failed jobs of a shop not since superseded by a successful run of the same type, newest first. */
-export function failedJobs(db: SqliteDatabase, shopId: string, limit = 10): FailedJob[] {
-  return db
+/**
+ * Failed jobs of a shop not since superseded by a successful run of the same type, newest
+ * first, for the dashboard — from whichever backend runs the database's jobs.
+ */
+export async function failedJobs(db: Db, shopId: string, limit = 10): Promise<FailedJob[]> {
+  if (isPostgres(db)) return failedPgBossJobs(db, shopId, limit);
+  const rows = (await db
     .prepare(
       `SELECT f.id, f.type, f.attempts, f.lastError, f.updatedAt AS failedAt FROM "Job" f
        WHERE f.shopId = ? AND f.status = 'failed'
          AND NOT EXISTS (SELECT 1 FROM "Job" d WHERE d.shopId = f.shopId AND d.type = f.type AND d.status = 'done' AND d.updatedAt > f.updatedAt)
        ORDER BY f.updatedAt DESC, f.id DESC LIMIT ?`,
     )
-    .all(shopId, limit)
-    .map((r) => {
-      const row = r as FailedJob;
-      return { ...row, failedAt: Number(row.failedAt) };
-    });
+    .all(shopId, limit)) as FailedJob[];
+  return rows.map((row) => ({ ...row, failedAt: Number(row.failedAt) }));
 }
 
 export interface JobRunnerOptions {
-  db: SqliteDatabase;
+  db: Db | Native;
   handlers: Partial<Record<JobType, JobHandler>>;
   pollMs?: number;
   maxAttempts?: number;
@@ -139,7 +139,8 @@ export const DEFAULT_LEASE_MS = 60_000;
 export const DEFAULT_SHUTDOWN_MS = 25_000;
 
 export function createJobRunner(options: JobRunnerOptions) {
-  const { db, handlers } = options;
+  const { handlers } = options;
+  const seam = embeddedDb(options.db);
   const pollMs = options.pollMs ?? 500;
   const maxAttempts = options.maxAttempts ?? 6;
   const backoffMs = options.backoffMs ?? ((a: number) => Math.min(60_000 * 2 ** (a - 1), 3_600_000));
@@ -156,64 +157,75 @@ export function createJobRunner(options: JobRunnerOptions) {
   let stopped = true;
   let claiming = true;
 
-  const queue = createJobQueue(db, now, () => {
+  const queue = createJobQueue(seam, now, () => {
     if (!stopped) schedule(0);
   });
 
-  // Cheap read first: most polls find nothing and should not take the write lock.
-  const anyWork = db.prepare(
-    `SELECT 1 FROM "Job" WHERE (status = 'pending' AND runAt <= ?)
-       OR (status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= ?)) LIMIT 1`,
-  );
-  // Running jobs whose process stopped renewing (died): out of attempts → failed ("poison"),
-  // else pending again at once (the lease already made it wait).
-  const buryExpired = db.prepare(
-    `UPDATE "Job" SET status = 'failed', owner = NULL, leaseUntil = NULL, updatedAt = @t,
-       lastError = 'never finished: its process stopped while running it (' || attempts || ' attempts)'
-     WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t) AND attempts >= @max`,
-  );
-  const requeueExpired = db.prepare(
-    `UPDATE "Job" SET status = 'pending', owner = NULL, leaseUntil = NULL, updatedAt = @t,
-       lastError = 'its process stopped while running it'
-     WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t)`,
-  );
-  const nextDue = db.prepare(
-    `SELECT id, shopId, type, payload, attempts FROM "Job" j
-     WHERE status = 'pending' AND runAt <= ?
-       AND NOT EXISTS (SELECT 1 FROM "Job" r WHERE r.shopId = j.shopId AND r.status = 'running')
-     ORDER BY runAt, id LIMIT 1`,
-  );
-  const markClaimed = db.prepare(
-    `UPDATE "Job" SET status = 'running', owner = ?, leaseUntil = ?, attempts = attempts + 1, updatedAt = ?
-     WHERE id = ? AND status = 'pending'`,
-  );
-  const renew = db.prepare(`UPDATE "Job" SET leaseUntil = ? WHERE owner = ? AND status = 'running'`);
-  const finish = db.prepare(
-    `UPDATE "Job" SET status = ?, lastError = ?, runAt = coalesce(?, runAt), owner = NULL, leaseUntil = NULL, updatedAt = ?
-     WHERE id = ? AND owner = ? AND status = 'running'`,
-  );
-  // Handed back at shutdown: the job did not fail, so the attempt is returned.
-  const release = db.prepare(
-    `UPDATE "Job" SET status = 'pending', owner = NULL, leaseUntil = NULL, attempts = max(attempts - 1, 0), updatedAt = ?
-     WHERE id = ? AND owner = ? AND status = 'running'`,
-  );
-
-  /** One claim, atomically: expired leases settled, then the next due job of a free shop. */
-  const claimNext = writeTransaction(db, (t: number): JobRow | undefined => {
-    buryExpired.run({ t, max: maxAttempts });
-    requeueExpired.run({ t });
-    const job = nextDue.get(t) as JobRow | undefined;
-    if (!job) return undefined;
-    markClaimed.run(owner, t + leaseMs, t, job.id);
-    return { ...job, attempts: job.attempts + 1 };
-  });
+  const statements = (db: Native) => {
+    // Cheap read first: most polls find nothing and should not take the write lock.
+    const anyWork = db.prepare(
+      `SELECT 1 FROM "Job" WHERE (status = 'pending' AND runAt <= ?)
+         OR (status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= ?)) LIMIT 1`,
+    );
+    // Running jobs whose process stopped renewing (died): out of attempts → failed ("poison"),
+    // else pending again at once (the lease already made it wait).
+    const buryExpired = db.prepare(
+      `UPDATE "Job" SET status = 'failed', owner = NULL, leaseUntil = NULL, updatedAt = @t,
+         lastError = 'never finished: its process stopped while running it (' || attempts || ' attempts)'
+       WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t) AND attempts >= @max`,
+    );
+    const requeueExpired = db.prepare(
+      `UPDATE "Job" SET status = 'pending', owner = NULL, leaseUntil = NULL, updatedAt = @t,
+         lastError = 'its process stopped while running it'
+       WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t)`,
+    );
+    const nextDue = db.prepare(
+      `SELECT id, shopId, type, payload, attempts FROM "Job" j
+       WHERE status = 'pending' AND runAt <= ?
+         AND NOT EXISTS (SELECT 1 FROM "Job" r WHERE r.shopId = j.shopId AND r.status = 'running')
+       ORDER BY runAt, id LIMIT 1`,
+    );
+    const markClaimed = db.prepare(
+      `UPDATE "Job" SET status = 'running', owner = ?, leaseUntil = ?, attempts = attempts + 1, updatedAt = ?
+       WHERE id = ? AND status = 'pending'`,
+    );
+    return {
+      anyWork,
+      renew: db.prepare(`UPDATE "Job" SET leaseUntil = ? WHERE owner = ? AND status = 'running'`),
+      finish: db.prepare(
+        `UPDATE "Job" SET status = ?, lastError = ?, runAt = coalesce(?, runAt), owner = NULL, leaseUntil = NULL, updatedAt = ?
+         WHERE id = ? AND owner = ? AND status = 'running'`,
+      ),
+      // Handed back at shutdown: the job did not fail, so the attempt is returned.
+      release: db.prepare(
+        `UPDATE "Job" SET status = 'pending', owner = NULL, leaseUntil = NULL, attempts = max(attempts - 1, 0), updatedAt = ?
+         WHERE id = ? AND owner = ? AND status = 'running'`,
+      ),
+      expediteAll: db.prepare(`UPDATE "Job" SET runAt = ? WHERE status = 'pending' AND lastError IS NULL`),
+      pending: (shopId?: string) =>
+        db
+          .prepare(
+            `SELECT type, status, runAt, attempts, lastError FROM "Job" WHERE status IN ('pending','running')
+             ${shopId ? "AND shopId = ?" : ""} ORDER BY runAt`,
+          )
+          .all(...(shopId ? [shopId] : [])) as { type: string; status: string; runAt: number; attempts: number; lastError: string | null }[],
+      /** One claim, atomically: expired leases settled, then the next due job of a free shop. */
+      claimNext: immediate(db, (t: number): JobRow | undefined => {
+        buryExpired.run({ t, max: maxAttempts });
+        requeueExpired.run({ t });
+        const job = nextDue.get(t) as JobRow | undefined;
+        if (!job) return undefined;
+        markClaimed.run(owner, t + leaseMs, t, job.id);
+        return { ...job, attempts: job.attempts + 1 };
+      }),
+    };
+  };
+  let prepared: ReturnType<typeof statements> | undefined;
+  /** fn with the runner's statements, synchronously on the connection once it is free. */
+  const sql = <T>(fn: (s: ReturnType<typeof statements>) => T): Promise<T> => seam.withNative((native) => fn((prepared ??= statements(native))));
 
   function renewLeases() {
-    try {
-      renew.run(now().getTime() + leaseMs, owner);
-    } catch (err) {
-      log("job lease renewal failed", { error: String(err) });
-    }
+    sql((s) => s.renew.run(now().getTime() + leaseMs, owner)).catch((err: unknown) => log("job lease renewal failed", { error: String(err) }));
   }
 
   async function runJob(job: JobRow) {
@@ -230,49 +242,50 @@ export function createJobRunner(options: JobRunnerOptions) {
       log("job failed", { job: job.type, shopId: job.shopId, attempt, error: message, final: failed });
       outcome = { status: failed ? "failed" : "pending", error: message, runAt: failed ? null : now().getTime() + backoffMs(attempt) };
     }
-    const changed = finish.run(outcome.status, outcome.error, outcome.runAt, now().getTime(), job.id, owner).changes;
+    const changed = (await sql((s) => s.finish.run(outcome.status, outcome.error, outcome.runAt, now().getTime(), job.id, owner))).changes;
     // Cancelled (uninstall) or handed back meanwhile: whoever changed it has the last word.
     if (changed === 0) log("job outcome dropped: the job was cancelled or released meanwhile", { job: job.type, shopId: job.shopId, outcome: outcome.status });
   }
 
   /** Claim and start due jobs while there is room; returns how many started. */
-  function tick(): number {
-    if (!claiming) return 0;
-    let started = 0;
-    while (inFlight.size < concurrency) {
-      const t = now().getTime();
-      if (!anyWork.get(t, t)) break;
-      const job = claimNext(t);
-      if (!job) break;
-      const p: Promise<void> = runJob(job).finally(() => {
-        inFlight.delete(job.id);
-        if (inFlight.size === 0 && renewTimer) {
-          clearInterval(renewTimer);
-          renewTimer = undefined;
-        }
-        if (!stopped) schedule(0);
-      });
-      inFlight.set(job.id, p);
-      renewTimer ??= setInterval(renewLeases, renewMs);
-      started++;
-    }
-    return started;
+  function tick(): Promise<number> {
+    return sql((s) => {
+      if (!claiming) return 0;
+      let started = 0;
+      while (inFlight.size < concurrency) {
+        const t = now().getTime();
+        if (!s.anyWork.get(t, t)) break;
+        const job = s.claimNext(t);
+        if (!job) break;
+        const p: Promise<void> = runJob(job).finally(() => {
+          inFlight.delete(job.id);
+          if (inFlight.size === 0 && renewTimer) {
+            clearInterval(renewTimer);
+            renewTimer = undefined;
+          }
+          if (!stopped) schedule(0);
+        });
+        inFlight.set(job.id, p);
+        renewTimer ??= setInterval(renewLeases, renewMs);
+        started++;
+      }
+      return started;
+    });
   }
 
   function schedule(ms: number) {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
-      try {
-        tick();
-      } catch (err) {
-        log("job poll failed", { error: String(err) });
-      }
-      if (!stopped && !timer) schedule(pollMs);
+      tick()
+        .catch((err: unknown) => log("job poll failed", { error: String(err) }))
+        .finally(() => {
+          if (!stopped && !timer) schedule(pollMs);
+        });
     }, ms);
   }
 
-  return {
+  const runner = {
     queue,
     owner,
     enqueue: queue.enqueue,
@@ -300,7 +313,7 @@ export function createJobRunner(options: JobRunnerOptions) {
       let released = 0;
       for (const [id] of running) {
         if (!inFlight.has(id)) continue;
-        released += release.run(now().getTime(), id, owner).changes;
+        released += (await sql((s) => s.release.run(now().getTime(), id, owner))).changes;
         inFlight.delete(id);
       }
       if (released > 0) log("jobs handed back at shutdown", { released });
@@ -317,10 +330,8 @@ export function createJobRunner(options: JobRunnerOptions) {
       claiming = true;
       let total = 0;
       for (;;) {
-        if (includeDelayed) {
-          db.prepare(`UPDATE "Job" SET runAt = ? WHERE status = 'pending' AND lastError IS NULL`).run(now().getTime());
-        }
-        const started = tick();
+        if (includeDelayed) await sql((s) => s.expediteAll.run(now().getTime()));
+        const started = await tick();
         total += started;
         if (inFlight.size > 0) await Promise.race([...inFlight.values()]);
         else if (started === 0) return total;
@@ -328,29 +339,26 @@ export function createJobRunner(options: JobRunnerOptions) {
       }
     },
     /** Pending and running jobs, for status pages and tests. */
-    pending(shopId?: string): { type: string; status: string; runAt: number; attempts: number; lastError: string | null }[] {
-      return db
-        .prepare(
-          `SELECT type, status, runAt, attempts, lastError FROM "Job" WHERE status IN ('pending','running')
-           ${shopId ? "AND shopId = ?" : ""} ORDER BY runAt`,
-        )
-        .all(...(shopId ? [shopId] : [])) as never;
+    pending(shopId?: string) {
+      return sql((s) => s.pending(shopId));
     },
     /** Jobs that gave up (errors, or a process that died running them), for the dashboard. */
-    failed(shopId: string): FailedJob[] {
-      return failedJobs(db, shopId);
+    failed(shopId: string): Promise<FailedJob[]> {
+      return failedJobs(seam, shopId);
     },
   };
+  return runner satisfies JobRunnerInterface;
 }
 
-export type JobRunner = ReturnType<typeof createJobRunner>;
+export type EmbeddedJobRunner = ReturnType<typeof createJobRunner>;
+export type { JobRunnerInterface as JobRunner };
 
 /**
  * SIGTERM / SIGINT: stop the runner (bounded drain, see stop()), then exit. A second signal,
  * or the drain overrunning its bound, exits at once: shutdown never hangs.
  */
 export function stopRunnerOnSignals(
-  runner: Pick<JobRunner, "stop">,
+  runner: Pick<JobRunnerInterface, "stop">,
   {
     signals = ["SIGTERM", "SIGINT"] as NodeJS.Signals[],
     timeoutMs = DEFAULT_SHUTDOWN_MS,

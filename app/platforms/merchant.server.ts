@@ -8,7 +8,7 @@ import type { HeadersFunction } from "@remix-run/node";
 import { requestLocale } from "~/dashboard/request.server";
 import { services } from "~/services.server";
 import { createShop, loadInstalledShop, type MerchantShop } from "~/shops/shop.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { shopifyAdminHeaders, shopifyMerchant } from "./shopify/merchant.server";
 import { wooMerchant } from "./woocommerce/merchant.server";
 import type { Platform } from "./types";
@@ -46,7 +46,7 @@ export const isEmbeddedAdmin = (request: Request): boolean => authenticatorFor(r
 export async function requireMerchant(request: Request): Promise<Merchant> {
   const auth = authenticatorFor(request);
   const domain = await auth.domain(request);
-  return { shop: requireShop(services().db, domain, auth.platform), locale: requestLocale(request) };
+  return { shop: await requireShop(services().db, domain, auth.platform), locale: requestLocale(request) };
 }
 
 /** Headers that end the merchant's session with the app (none where the admin signs every request). */
@@ -56,14 +56,14 @@ export async function endMerchantSession(request: Request): Promise<Record<strin
 }
 
 /** The installed shop for a verified domain; throws 404 when we hold none or it is uninstalled. */
-export function requireShop(db: SqliteDatabase, domain: string, platform: Platform): MerchantShop {
-  let shop = loadInstalledShop(db, domain);
+export async function requireShop(db: Db, domain: string, platform: Platform): Promise<MerchantShop> {
+  let shop = await loadInstalledShop(db, domain);
   if (!shop) {
     // A verified request proves the app is installed; the very first page load can race
     // the install hook (parent and child loaders both authenticate). Record the shop now
     // (an uninstalled one stays uninstalled) — install fills in its details and starts the sync.
-    createShop(db, { domain, platform });
-    shop = loadInstalledShop(db, domain);
+    await createShop(db, { domain, platform });
+    shop = await loadInstalledShop(db, domain);
   }
   if (!shop) throw Response.json({ message: `No store ${domain} is connected` }, { status: 404 });
   return shop;

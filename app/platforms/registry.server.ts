@@ -5,7 +5,7 @@
 import { env } from "~/env.server";
 import { createShopifyAdapter } from "./shopify/adapter.server";
 import { graphqlFor, rawGraphqlFor } from "./shopify/admin-client.server";
-import { sqlite } from "~/sync/sqlite.server";
+import { database } from "~/db/index.server";
 import { createWooCommerceAdapter } from "./woocommerce/adapter.server";
 import type { Platform, StoreAdapter } from "./types";
 
@@ -42,6 +42,6 @@ function processAdapters(): AdapterFor {
   const config = env();
   return adapterRegistry({
     shopify: createShopifyAdapter({ graphqlFor, rawGraphqlFor, bulkPollMs: config.BULK_POLL_MS }),
-    woocommerce: createWooCommerceAdapter({ db: sqlite, deliveryUrl: `${config.SHOPIFY_APP_URL.replace(/\/+$/, "")}/webhooks/woocommerce` }),
+    woocommerce: createWooCommerceAdapter({ db: database, deliveryUrl: `${config.SHOPIFY_APP_URL.replace(/\/+$/, "")}/webhooks/woocommerce` }),
   });
 }

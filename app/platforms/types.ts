@@ -9,10 +9,10 @@
  * CanonicalOrder, customers are opaque customer keys, webhooks arrive as StoreEvents.
  */
 import type { PrismaClient } from "@prisma/client";
+import type { Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import type { CanonicalOrder, Platform } from "~/rfm/order";
 import type { OrderStore } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
 import type { TriggerJob, WriteJob } from "~/writeback/shop-plan";
 import type { WrittenState } from "~/writeback/state";
 import type { CustomerOutcome } from "~/writeback/store.server";
@@ -30,7 +30,7 @@ export interface ShopRef {
 
 /** What a platform needs from the process to do its work (its own API clients it builds itself). */
 export interface PlatformContext {
-  db: SqliteDatabase;
+  db: Db;
   store: OrderStore;
   prisma: PrismaClient;
   queue: JobQueue;
@@ -135,7 +135,7 @@ export interface WriteTraffic {
 }
 
 /** What a writer reports back for one customer; the core records it right away (one transaction per call). */
-export type RecordOutcomes = (outcomes: readonly CustomerOutcome[]) => void;
+export type RecordOutcomes = (outcomes: readonly CustomerOutcome[]) => Promise<void>;
 
 export interface WriteBatchResult {
   written: number;
@@ -188,7 +188,7 @@ export interface ResumeRow {
  */
 export interface StoreConnection {
   /** Whether the stored key lets us write personas to the store; `reconnectUrl` offers other keys. */
-  access(db: SqliteDatabase, shop: Pick<ShopRef, "id">): { writable: boolean; reconnectUrl: string } | null;
+  access(db: Db, shop: Pick<ShopRef, "id">): Promise<{ writable: boolean; reconnectUrl: string } | null>;
   /** What disconnecting does in the store, in the merchant's words (shown before they confirm). */
   readonly disconnectEffects: readonly string[];
   /**
@@ -225,10 +225,10 @@ export interface StoreAdapter {
   /** Verify (401), size-cap (413) and parse (400) a webhook request; a Response is the answer to send. */
   receiveWebhook(request: Request): Promise<VerifiedDelivery | Response>;
   /**
-   * A `sync.operationFinished` event: wake whatever waits for it. Synchronous SQL only: it runs
+   * A `sync.operationFinished` event: wake whatever waits for it. Database work only: it runs
    * inside the delivery's transaction. "ignored" when the operation is not one we wait for.
    */
-  operationFinished?(ctx: Pick<PlatformContext, "db" | "queue">, shopId: string, payload: unknown): "processed" | "ignored";
+  operationFinished?(ctx: Pick<PlatformContext, "db" | "queue">, shopId: string, payload: unknown): Promise<"processed" | "ignored">;
   /** Where the merchant acts on a persona in the store's admin (its segment or filtered customer list, a discount, automation). */
-  personaActions?(db: SqliteDatabase, shop: Pick<ShopRef, "id" | "domain">, persona: { slug: string; name: string }): PersonaAdminActions;
+  personaActions?(db: Db, shop: Pick<ShopRef, "id" | "domain">, persona: { slug: string; name: string }): Promise<PersonaAdminActions>;
 }

@@ -4,8 +4,8 @@
  * and serve it to the merchant (app/routes/app.data-requests.$id.tsx) for 30 days; the
  * daily prune deletes it after that (app/housekeeping/prune.server.ts).
  */
-import { RECENCY_DAYS_SQL } from "~/scoring/recency";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
+import { recencyDaysSql } from "~/scoring/recency";
 import { customerKeys, type CustomerRef } from "./redact.server";
 
 export const DATA_REQUEST_TTL_MS = 30 * 86_400_000;
@@ -16,30 +16,32 @@ export interface DataRequestInput extends CustomerRef {
 }
 
 /** Everything we hold about one customer: scores, and their orders with line items. */
-export function exportCustomerData(db: SqliteDatabase, shopId: string, ref: CustomerRef) {
+export async function exportCustomerData(db: Db, shopId: string, ref: CustomerRef) {
   const keys = customerKeys(ref);
   const orderIds = ref.orderIds ?? [];
   const inKeys = keys.map(() => "?").join(",") || "NULL";
   const inIds = orderIds.map(() => "?").join(",") || "NULL";
-  const customers = db
+  const customers = (await db
     .prepare(
-      `SELECT customerKey, guest, email, ${RECENCY_DAYS_SQL} AS recencyDays, frequency, monetaryMinor, firstOrderAt, lastOrderAt, r, f, m,
+      `SELECT customerKey, guest, email, ${recencyDaysSql(db)} AS recencyDays, frequency, monetaryMinor, firstOrderAt, lastOrderAt, r, f, m,
          persona, previousPersona, personaSince, scoredAt
        FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`,
     )
-    .all(shopId, ...keys) as Record<string, unknown>[];
-  const orders = db
+    .all(shopId, ...keys)) as Record<string, unknown>[];
+  const orders = (await db
     .prepare(
       `SELECT id, customerKey, processedAt, currency, totalMinor, refundedMinor, channel, pos, subscription, test,
          cancelled, tags
-       FROM "Order" WHERE shopId = ? AND deleted = 0 AND (customerKey IN (${inKeys}) OR id IN (${inIds}))
+       FROM "Order" WHERE shopId = ? AND deleted = FALSE AND (customerKey IN (${inKeys}) OR id IN (${inIds}))
        ORDER BY processedAt, id`,
     )
-    .all(shopId, ...keys, ...orderIds) as Record<string, unknown>[];
+    .all(shopId, ...keys, ...orderIds)) as Record<string, unknown>[];
   const lines = db.prepare(
     `SELECT id, quantity, unitPriceMinor, totalMinor, subscription FROM "OrderLine" WHERE shopId = ? AND orderId = ? ORDER BY id`,
   );
   const iso = (v: unknown) => (typeof v === "number" ? new Date(v).toISOString() : v ?? null);
+  const linesOf = new Map<unknown, Record<string, unknown>[]>();
+  for (const o of orders) linesOf.set(o.id, (await lines.all(shopId, o.id)) as Record<string, unknown>[]);
   return {
     customerKey: ref.customerKey,
     email: ref.email ?? null,
@@ -59,23 +61,23 @@ export function exportCustomerData(db: SqliteDatabase, shopId: string, ref: Cust
       test: o.test === 1,
       cancelled: o.cancelled === 1,
       tags: JSON.parse(String(o.tags)) as string[],
-      lineItems: (lines.all(shopId, o.id) as Record<string, unknown>[]).map((l) => ({ ...l, subscription: l.subscription === 1 })),
+      lineItems: (linesOf.get(o.id) ?? []).map((l) => ({ ...l, subscription: l.subscription === 1 })),
     })),
   };
 }
 
-export type CustomerExport = ReturnType<typeof exportCustomerData>;
+export type CustomerExport = Awaited<ReturnType<typeof exportCustomerData>>;
 
 /** Records (or, for a redelivered request, replaces) the export; it expires after 30 days. */
-export function recordDataRequest(
-  db: SqliteDatabase,
+export async function recordDataRequest(
+  db: Db,
   shopId: string,
   domain: string,
   input: DataRequestInput,
   now: Date,
-): number {
-  const exported = exportCustomerData(db, shopId, input);
-  const row = db
+): Promise<number> {
+  const exported = await exportCustomerData(db, shopId, input);
+  const row = (await db
     .prepare(
       `INSERT INTO "DataRequest" (shopDomain, requestId, customerKey, export, createdAt, expiresAt)
        VALUES (?, ?, ?, ?, ?, ?)
@@ -84,7 +86,7 @@ export function recordDataRequest(
          expiresAt = excluded.expiresAt
        RETURNING id`,
     )
-    .get(domain, input.requestId, input.customerKey, JSON.stringify(exported), now.getTime(), now.getTime() + DATA_REQUEST_TTL_MS) as {
+    .get(domain, input.requestId, input.customerKey, JSON.stringify(exported), now, new Date(now.getTime() + DATA_REQUEST_TTL_MS))) as {
     id: number;
   };
   return row.id;
@@ -100,31 +102,31 @@ export interface DataRequestSummary {
 
 const isoDate = (v: number | string) => new Date(typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v)).toISOString();
 /** Rows written before expiresAt existed expire 30 days after they were created. */
-const EXPIRES = `coalesce(expiresAt, createdAt + ${DATA_REQUEST_TTL_MS})`;
+const expires = (db: Db) => `coalesce(expiresAt, ${db.sql.plusMs("createdAt", DATA_REQUEST_TTL_MS)})`;
 
 /** The shop's unexpired data-request exports, newest first (the dashboard lists them). */
-export function listDataRequests(db: SqliteDatabase, shopDomain: string, now: Date): DataRequestSummary[] {
-  const rows = db
+export async function listDataRequests(db: Db, shopDomain: string, now: Date): Promise<DataRequestSummary[]> {
+  const rows = (await db
     .prepare(
-      `SELECT id, requestId, customerKey, createdAt, ${EXPIRES} AS expiresAt FROM "DataRequest"
-       WHERE shopDomain = ? AND ${EXPIRES} > ? ORDER BY createdAt DESC, id DESC`,
+      `SELECT id, requestId, customerKey, createdAt, ${expires(db)} AS expiresAt FROM "DataRequest"
+       WHERE shopDomain = ? AND ${expires(db)} > ? ORDER BY createdAt DESC, id DESC`,
     )
-    .all(shopDomain, now.getTime()) as { id: number; requestId: string; customerKey: string; createdAt: number; expiresAt: number }[];
+    .all(shopDomain, now)) as { id: number; requestId: string; customerKey: string; createdAt: number; expiresAt: number }[];
   return rows.map((r) => ({ ...r, createdAt: isoDate(r.createdAt), expiresAt: isoDate(r.expiresAt) }));
 }
 
 /** One export of this shop, if it exists and has not expired (another shop's id finds nothing). */
-export function dataRequestExport(
-  db: SqliteDatabase,
+export async function dataRequestExport(
+  db: Db,
   shopDomain: string,
   id: number,
   now: Date,
-): { requestId: string; customerKey: string; createdAt: string; export: string } | null {
-  const row = db
+): Promise<{ requestId: string; customerKey: string; createdAt: string; export: string } | null> {
+  const row = (await db
     .prepare(
       `SELECT requestId, customerKey, createdAt, export FROM "DataRequest"
-       WHERE id = ? AND shopDomain = ? AND ${EXPIRES} > ?`,
+       WHERE id = ? AND shopDomain = ? AND ${expires(db)} > ?`,
     )
-    .get(id, shopDomain, now.getTime()) as { requestId: string; customerKey: string; createdAt: number; export: string } | undefined;
+    .get(id, shopDomain, now)) as { requestId: string; customerKey: string; createdAt: number; export: string } | undefined;
   return row ? { ...row, createdAt: isoDate(row.createdAt) } : null;
 }

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { OrderStore } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { guestEmail, guestKey } from "~/rfm/customer-key";
 
 export interface CustomerRef {
@@ -63,59 +63,56 @@ export interface RedactionResult {
 
 /**
  * Erases a customer: their orders and lines, scores, name and email, data-request exports and any
- * unreadable webhook naming them; records tombstones. Synchronous SQL on the app's
- * connection, so it commits with the webhook's dedupe record. `tombstone: false`
+ * unreadable webhook naming them; records tombstones. Joins the caller's transaction, so it
+ * commits with the webhook's dedupe record. `tombstone: false`
  * (customers/delete, which is no erasure request) only drops their orders and scores.
  */
-export function redactCustomer(
-  db: SqliteDatabase,
+export async function redactCustomer(
+  db: Db,
   store: OrderStore,
   shopId: string,
   ref: CustomerRef,
   now: Date,
   { tombstone = true }: { tombstone?: boolean } = {},
-): RedactionResult {
+): Promise<RedactionResult> {
   const keys = customerKeys(ref);
-  const domain = db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  const domain = (await db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | undefined;
   const inKeys = keys.map(() => "?").join(",");
 
   const orderIds = new Set(ref.orderIds ?? []);
   if (keys.length > 0) {
-    const owned = db
+    const owned = (await db
       .prepare(`SELECT id FROM "Order" WHERE shopId = ? AND customerKey IN (${inKeys})`)
       .pluck()
-      .all(shopId, ...keys) as string[];
+      .all(shopId, ...keys)) as string[];
     for (const id of owned) orderIds.add(id);
   }
 
   let orders = 0;
   const dropOrder = db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND id = ?`);
   for (const id of orderIds) {
-    orders += dropOrder.run(shopId, id).changes;
+    orders += (await dropOrder.run(shopId, id)).changes;
     // A bare tombstone (no customer, no amounts): a late update of this order is ignored.
-    if (tombstone) store.deleteOrder(shopId, id, now);
-    else db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId = ?`).run(shopId, id);
+    if (tombstone) await store.deleteOrder(shopId, id, now);
+    else await db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId = ?`).run(shopId, id);
   }
 
   let customers = 0;
   let dataRequests = 0;
   if (keys.length > 0) {
-    customers = db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys)
-      .changes;
-    db.prepare(`DELETE FROM "CustomerContact" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys);
+    customers = (await db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys)).changes;
+    await db.prepare(`DELETE FROM "CustomerContact" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys);
     if (domain && tombstone) {
-      dataRequests = db
-        .prepare(`DELETE FROM "DataRequest" WHERE shopDomain = ? AND customerKey IN (${inKeys})`)
-        .run(domain, ...keys).changes;
+      dataRequests = (await db.prepare(`DELETE FROM "DataRequest" WHERE shopDomain = ? AND customerKey IN (${inKeys})`).run(domain, ...keys)).changes;
     }
     const record = db.prepare(
       `INSERT INTO "RedactedCustomer" (shopId, customerKey, redactedAt) VALUES (?, ?, ?)
        ON CONFLICT (shopId, customerKey) DO UPDATE SET redactedAt = excluded.redactedAt`,
     );
-    if (tombstone) for (const key of keys) record.run(shopId, tombstoneKey(key), now.getTime());
+    if (tombstone) for (const key of keys) await record.run(shopId, tombstoneKey(key), now);
   }
 
-  const webhookProblems = domain && tombstone ? deleteWebhookProblems(db, domain, ref, keys, [...orderIds]) : 0;
+  const webhookProblems = domain && tombstone ? await deleteWebhookProblems(db, domain, ref, keys, [...orderIds]) : 0;
   return { orders, customers, dataRequests, webhookProblems };
 }
 
@@ -124,71 +121,55 @@ export function redactCustomer(
  * Readable JSON is matched on the fields Shopify puts the customer and order in; a body that
  * is not JSON is matched on the customer's GID and email appearing anywhere in it.
  */
-function deleteWebhookProblems(
-  db: SqliteDatabase,
+async function deleteWebhookProblems(
+  db: Db,
   domain: string,
   ref: CustomerRef,
   keys: string[],
   orderIds: string[],
-): number {
+): Promise<number> {
   const customerGid = ref.customerKey?.startsWith("gid://") ? ref.customerKey : null;
   const customerId = customerGid ? numericTail(customerGid) : ref.customerKey;
   const email = ref.email?.trim().toLowerCase() || null;
   const orderRefs = [...orderIds, ...orderIds.map(numericTail)];
-  const rows = db
-    .prepare(
-      `SELECT id, resourceId, body,
-         CASE WHEN json_valid(body) THEN 1 ELSE 0 END AS isJson,
-         CAST(json_extract(CASE WHEN json_valid(body) THEN body END, '$.customer.id') AS TEXT) AS customerId,
-         json_extract(CASE WHEN json_valid(body) THEN body END, '$.customer.admin_graphql_api_id') AS customerGid,
-         lower(json_extract(CASE WHEN json_valid(body) THEN body END, '$.customer.email')) AS customerEmail,
-         lower(json_extract(CASE WHEN json_valid(body) THEN body END, '$.email')) AS email,
-         lower(json_extract(CASE WHEN json_valid(body) THEN body END, '$.contact_email')) AS contactEmail,
-         CAST(json_extract(CASE WHEN json_valid(body) THEN body END, '$.id') AS TEXT) AS bodyId,
-         json_extract(CASE WHEN json_valid(body) THEN body END, '$.admin_graphql_api_id') AS bodyGid,
-         CAST(json_extract(CASE WHEN json_valid(body) THEN body END, '$.order_id') AS TEXT) AS bodyOrderId
-       FROM "WebhookProblem" WHERE shopDomain = ?`,
-    )
-    .all(domain) as {
+  const rows = (await db.prepare(`SELECT id, resourceId, body FROM "WebhookProblem" WHERE shopDomain = ?`).all(domain)) as {
     id: number;
     resourceId: string | null;
     body: string;
-    isJson: number;
-    customerId: string | null;
-    customerGid: string | null;
-    customerEmail: string | null;
-    email: string | null;
-    contactEmail: string | null;
-    bodyId: string | null;
-    bodyGid: string | null;
-    bodyOrderId: string | null;
   }[];
-  const isOrder = (x: string | null) => x !== null && orderRefs.includes(x);
-  const isEmail = (x: string | null) => email !== null && x === email;
-  const ours = rows.filter(
-    (r) =>
-      isOrder(r.resourceId) ||
-      (r.isJson === 1 &&
-        ((customerId !== null && r.customerId === customerId) ||
-          (customerGid !== null && r.customerGid === customerGid) ||
-          isEmail(r.customerEmail) ||
-          isEmail(r.email) ||
-          isEmail(r.contactEmail) ||
-          isOrder(r.bodyId) ||
-          isOrder(r.bodyGid) ||
-          isOrder(r.bodyOrderId))) ||
-      (r.isJson === 0 &&
-        [customerGid, email, ...keys].some((needle) => needle && r.body.toLowerCase().includes(needle.toLowerCase()))),
-  );
+  const isOrder = (x: unknown) => x !== null && x !== undefined && orderRefs.includes(String(x));
+  const isEmail = (x: unknown) => email !== null && typeof x === "string" && x.toLowerCase() === email;
+  const text = (x: unknown) => (x === null || x === undefined ? null : String(x));
+  const ours = rows.filter((r) => {
+    if (isOrder(r.resourceId)) return true;
+    let body: unknown;
+    try {
+      body = JSON.parse(r.body);
+    } catch {
+      // Not JSON: the customer's GID or email anywhere in it.
+      return [customerGid, email, ...keys].some((needle) => needle && r.body.toLowerCase().includes(needle.toLowerCase()));
+    }
+    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+    const customer = (b.customer && typeof b.customer === "object" ? b.customer : {}) as Record<string, unknown>;
+    return (
+      (customerId !== null && text(customer.id) === customerId) ||
+      (customerGid !== null && customer.admin_graphql_api_id === customerGid) ||
+      isEmail(customer.email) ||
+      isEmail(b.email) ||
+      isEmail(b.contact_email) ||
+      isOrder(b.id) ||
+      isOrder(b.admin_graphql_api_id) ||
+      isOrder(b.order_id)
+    );
+  });
   const drop = db.prepare(`DELETE FROM "WebhookProblem" WHERE id = ?`);
-  for (const r of ours) drop.run(r.id);
+  for (const r of ours) await drop.run(r.id);
   return ours.length;
 }
 
 /** Whether a customer key was redacted in this shop (order-store skips their orders). */
-export function isRedacted(db: SqliteDatabase, shopId: string, customerKey: string): boolean {
+export async function isRedacted(db: Db, shopId: string, customerKey: string): Promise<boolean> {
   return (
-    db.prepare(`SELECT 1 FROM "RedactedCustomer" WHERE shopId = ? AND customerKey = ?`).get(shopId, tombstoneKey(customerKey)) !==
-    undefined
+    (await db.prepare(`SELECT 1 FROM "RedactedCustomer" WHERE shopId = ? AND customerKey = ?`).get(shopId, tombstoneKey(customerKey))) !== undefined
   );
 }

@@ -22,7 +22,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
   const { grid } = parseSearchParams(querySchema, request);
-  return { ...getDashboard(db, shop.id, { grid }), scoreEdges: shopScoreEdges(db, shop.id), writebackConsent: writebackConsentView(db, shop.id, adapterFor(shop.platform)), locale };
+  return {
+    ...(await getDashboard(db, shop.id, { grid })),
+    scoreEdges: await shopScoreEdges(db, shop.id),
+    writebackConsent: await writebackConsentView(db, shop.id, adapterFor(shop.platform)),
+    locale,
+  };
 };
 
 const intentSchema = z.enum(["approve-writeback"], { errorMap: () => ({ message: "must be approve-writeback" }) });
@@ -34,7 +39,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData().catch(() => null);
   const intent = intentSchema.safeParse(form?.get("intent"));
   if (!intent.success) return data({ approved: false as const, errors: { intent: intent.error.issues[0].message } }, { status: 400 });
-  approveWriteback(shop.id, { db, queue: runner.queue });
+  await approveWriteback(shop.id, { db, queue: runner.queue });
   return { approved: true as const };
 };
 

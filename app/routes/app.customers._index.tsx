@@ -13,7 +13,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
   const query = parseSearchParams(customerListSchema, request);
-  const page = listCustomers(db, shop.id, query);
+  const page = await listCustomers(db, shop.id, query);
   return {
     ...page,
     filters: {

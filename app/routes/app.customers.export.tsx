@@ -25,7 +25,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop } = await requireMerchant(request);
   const { db } = services();
   const filter = parseSearchParams(customerFilterSchema, request);
-  const { token, expiresAt } = mintDownloadToken(db, { shopId: shop.id, purpose: PURPOSE, params: filter });
+  const { token, expiresAt } = await mintDownloadToken(db, { shopId: shop.id, purpose: PURPOSE, params: filter });
   return Response.json(
     { url: `/app/customers/export?${new URLSearchParams({ token })}`, expiresAt: expiresAt.toISOString() },
     { headers: { "Cache-Control": "no-store" } },
@@ -40,15 +40,15 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     return refuse(400, "This download link has no download token. Use Export CSV in the app to download customers.");
   }
   const { db } = services();
-  const redeemed = redeemDownloadToken(db, token, PURPOSE);
+  const redeemed = await redeemDownloadToken(db, token, PURPOSE);
   if (!redeemed.ok) {
     return redeemed.reason === "unknown"
       ? refuse(403, "This download link is not valid. Use Export CSV in the app to download customers.")
       : refuse(410, `This download link has ${redeemed.reason === "used" ? "already been used" : "expired"}. Use Export CSV in the app again.`);
   }
-  const shop = db
+  const shop = (await db
     .prepare(`SELECT id, domain FROM "Shop" WHERE id = ? AND uninstalledAt IS NULL`)
-    .get(redeemed.shopId) as { id: string; domain: string } | undefined;
+    .get(redeemed.shopId)) as { id: string; domain: string } | undefined;
   // The token names its shop; a link that claims another one was not made for this request.
   const claimed = url.searchParams.get("shop");
   if (!shop || (claimed !== null && claimed !== shop.domain)) {
@@ -56,7 +56,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   }
   const filter = customerFilterSchema.safeParse(redeemed.params);
   if (!filter.success) return refuse(400, "This download link's filters are not valid. Use Export CSV in the app again.");
-  return new Response(customerCsvStream(db, shop.id, filter.data), {
+  return new Response(await customerCsvStream(db, shop.id, filter.data), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="${csvFilename(shop.domain)}"`,

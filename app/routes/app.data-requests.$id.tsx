@@ -19,7 +19,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   if (!id.success) {
     throw Response.json({ message: "Invalid data request", errors: { id: id.error.issues[0].message } }, { status: 400 });
   }
-  const found = dataRequestExport(db, shop.domain, id.data, new Date());
+  const found = await dataRequestExport(db, shop.domain, id.data, new Date());
   if (!found) {
     throw Response.json({ message: "No such data request (exports are kept for 30 days)" }, { status: 404 });
   }

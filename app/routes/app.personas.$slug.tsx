@@ -31,13 +31,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     throw Response.json({ message: "Invalid persona", errors: { slug: slug.error.issues[0].message } }, { status: 400 });
   }
   const { days } = parseSearchParams(querySchema, request);
-  const detail = getPersonaDetail(db, shop.id, slug.data.slug, { days });
+  const detail = await getPersonaDetail(db, shop.id, slug.data.slug, { days });
   if (!detail) throw Response.json({ message: `No persona "${slug.data.slug}" in your persona map` }, { status: 404 });
   const adapter = adapterFor(shop.platform);
-  const inStore = personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapter.writer.capabilities);
-  const actions = adapter.personaActions?.(db, shop, { slug: detail.persona.slug, name: detail.persona.name }) ?? null;
-  const { period } = countedPeriod(db, shop.id, shopSettings(db, shop.id).rules.lookbackDays);
-  return { ...detail, inStore, actions, backdatedThrough: backdatedThrough(db, shop.id), period, locale };
+  const inStore = await personaInStore(db, shop.id, detail.persona.slug, detail.persona.tag, adapter.writer.capabilities);
+  const actions = (await adapter.personaActions?.(db, shop, { slug: detail.persona.slug, name: detail.persona.name })) ?? null;
+  const { period } = await countedPeriod(db, shop.id, (await shopSettings(db, shop.id)).rules.lookbackDays);
+  return { ...detail, inStore, actions, backdatedThrough: await backdatedThrough(db, shop.id), period, locale };
 };
 
 export default function Persona() {

@@ -10,7 +10,7 @@ import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
-  return { ...listPersonas(db, shop.id), sync: syncProgress(db, shop.id), locale };
+  return { ...(await listPersonas(db, shop.id)), sync: await syncProgress(db, shop.id), locale };
 };
 
 export default function Personas() {

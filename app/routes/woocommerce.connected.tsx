@@ -11,14 +11,14 @@ import { handedOutLaunchSecret } from "~/platforms/woocommerce/launch.server";
 /** Where the merchant lands after approving in the store (wc-auth return_url) or pasting a key. */
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
-export const loader = ({ request }: LoaderFunctionArgs) => {
+export const loader = async ({ request }: LoaderFunctionArgs) => {
   const url = new URL(request.url);
-  const status = connectionStatus(services().db, url.searchParams.get("site") ?? "");
+  const status = await connectionStatus(services().db, url.searchParams.get("site") ?? "");
   // wc-auth says success=0 when the merchant denied access.
   const denied = url.searchParams.get("success") === "0";
   // The companion plugin's settings: shown only to the browser that made this connection.
   const deps = connectDeps();
-  const plugin = status.connected ? handedOutLaunchSecret(deps.db, request, status.shopId, deps.stateSecret) : null;
+  const plugin = status.connected ? await handedOutLaunchSecret(deps.db, request, status.shopId, deps.stateSecret) : null;
   return {
     polarisTranslations,
     denied,

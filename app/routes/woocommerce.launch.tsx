@@ -17,7 +17,7 @@ const REFUSALS = {
 } as const;
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const check = verifyLaunchToken(services().db, new URL(request.url).searchParams.get("token"));
+  const check = await verifyLaunchToken(services().db, new URL(request.url).searchParams.get("token"));
   if (!check.ok) {
     throw new Response(REFUSALS[check.reason], { status: check.status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
   }

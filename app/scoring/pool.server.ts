@@ -3,7 +3,7 @@
  * on the web process's event loop. A 1M-order recompute is seconds of CPU; on the loop it
  * stalled every other shop's webhooks, admin pages and /healthz for as long.
  *
- * The worker opens its own connection to the same database file (worker.server.ts). Idle
+ * The worker opens its own connection to the same database (worker.server.ts). Idle
  * threads are unreferenced, so the pool never keeps a process alive; they exit after a
  * minute without work. See docs/decisions/013-scoring-off-the-event-loop.md.
  */
@@ -13,7 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { ShopSettings } from "~/settings/shop-settings";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { isSqlite, type Db, type PostgresDb } from "~/db/index.server";
+import { legacySync } from "~/db/sqlite.server";
 import type { SettingsPreview } from "./preview.server";
 import type { RecomputeSummary } from "./recompute.server";
 import type { Ran, ScoringTask } from "./worker.server";
@@ -58,14 +59,16 @@ function pool(): Piscina<ScoringTask, Ran<unknown>> {
   return globalThis.rfmScoringPool;
 }
 
-/** The file behind a connection: the worker opens its own (connections cannot cross threads). */
-function databaseFile(db: SqliteDatabase): string {
-  if (db.memory) throw new Error("scoring runs on a worker thread and needs the database in a file, not in memory");
-  return path.resolve(db.name);
+/** The database behind a handle: the worker opens its own (connections cannot cross threads). */
+function databaseUrl(db: Db): string {
+  if (!isSqlite(db)) return (db as PostgresDb).pool.options.connectionString as string;
+  const native = legacySync(db);
+  if (native.memory) throw new Error("scoring runs on a worker thread and needs the database in a file, not in memory");
+  return `file:${path.resolve(native.name)}`;
 }
 
 export interface OffLoopDeps {
-  db: SqliteDatabase;
+  db: Db;
   now?: () => Date;
 }
 
@@ -73,7 +76,7 @@ export interface OffLoopDeps {
 export function recomputeInWorker(shopId: string, deps: OffLoopDeps): Promise<Ran<RecomputeSummary>> {
   const task: ScoringTask = {
     kind: "recompute",
-    databaseFile: databaseFile(deps.db),
+    databaseUrl: databaseUrl(deps.db),
     shopId,
     asOf: (deps.now?.() ?? new Date()).toISOString(),
     writeSlices: WRITE_SLICES,
@@ -92,7 +95,7 @@ export function previewInWorker(
 ): Promise<Ran<SettingsPreview>> {
   const task: ScoringTask = {
     kind: "preview",
-    databaseFile: databaseFile(deps.db),
+    databaseUrl: databaseUrl(deps.db),
     shopId,
     asOf: (deps.now?.() ?? new Date()).toISOString(),
     candidate,

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
 import { createOrderStore, type OrderStore } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
 import { previewSettings } from "./preview.server";
 import { recomputeShop } from "./recompute.server";
 
-let db: SqliteDatabase;
+let db: Db;
 let store: OrderStore;
 let shop: string;
 const now = () => new Date("2026-06-30T12:00:00Z");
@@ -21,11 +21,11 @@ function settings(input: unknown): ShopSettings {
 const customer = (n: number) => `gid://shopify/Customer/${n}`;
 const day = (d: string) => `${d}T10:00:00.000Z`;
 
-beforeEach(() => {
-  db = freshDatabase().db;
+beforeEach(async () => {
+  db = (await freshDatabase()).db;
   store = createOrderStore(db);
-  shop = addShop(db, "alpha.myshopify.com");
-  store.upsertOrders(shop, [
+  shop = await addShop(db, "alpha.myshopify.com");
+  await store.upsertOrders(shop, [
     anOrder({ customerKey: customer(1), processedAt: day("2026-06-01") }),
     anOrder({ customerKey: customer(1), processedAt: day("2026-06-10") }),
     anOrder({ customerKey: customer(1), processedAt: day("2026-06-28") }),
@@ -35,31 +35,31 @@ beforeEach(() => {
   ]);
 });
 
-function everything() {
+async function everything() {
   return {
-    customers: db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all(),
-    snapshots: db.prepare(`SELECT * FROM "PersonaSnapshot" ORDER BY shopId, day, persona`).all(),
-    transitions: db.prepare(`SELECT * FROM "PersonaTransition"`).all(),
-    shops: db.prepare(`SELECT id, settings, updatedAt FROM "Shop"`).all(),
-    sync: db.prepare(`SELECT * FROM "SyncState"`).all(),
-    jobs: db.prepare(`SELECT * FROM "Job"`).all(),
+    customers: await db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all(),
+    snapshots: await db.prepare(`SELECT * FROM "PersonaSnapshot" ORDER BY shopId, day, persona`).all(),
+    transitions: await db.prepare(`SELECT * FROM "PersonaTransition" ORDER BY day, fromPersona, toPersona`).all(),
+    shops: await db.prepare(`SELECT id, settings, updatedAt FROM "Shop"`).all(),
+    sync: await db.prepare(`SELECT * FROM "SyncState"`).all(),
+    jobs: await db.prepare(`SELECT * FROM "Job"`).all(),
   };
 }
 
-describe("previewSettings", () => {
-  it("GIVEN a scored shop WHEN previewing other rules THEN nothing in the database changes", () => {
-    recomputeShop(shop, { db, store, now });
-    const before = everything();
+describe("previewSettings", async () => {
+  it("GIVEN a scored shop WHEN previewing other rules THEN nothing in the database changes", async () => {
+    await recomputeShop(shop, { db, now });
+    const before = await everything();
 
-    previewSettings(shop, settings({ rules: { excludePos: false, lookbackDays: null } }), { db, store, now });
+    await previewSettings(shop, settings({ rules: { excludePos: false, lookbackDays: null } }), { db, now });
 
-    expect(everything()).toEqual(before);
+    expect(await everything()).toEqual(before);
   });
 
-  it("GIVEN POS counted and a tag excluded WHEN previewed THEN the POS customer gains a persona and the tagged one loses theirs", () => {
+  it("GIVEN POS counted and a tag excluded WHEN previewed THEN the POS customer gains a persona and the tagged one loses theirs", async () => {
     const candidate = settings({ rules: { excludePos: false, excludedTags: ["wholesale"] } });
 
-    const preview = previewSettings(shop, candidate, { db, store, now });
+    const preview = await previewSettings(shop, candidate, { db, now });
 
     expect(preview.matrix.filter((m) => m.from === "")).toEqual([{ from: "", to: expect.any(String), customers: 1 }]);
     expect(preview.matrix.filter((m) => m.to === "")).toEqual([{ from: expect.any(String), to: "", customers: 1 }]);
@@ -76,9 +76,9 @@ describe("previewSettings", () => {
     expect(preview.current.rules.counted.orders).toBe(5);
   });
 
-  it("GIVEN the current settings WHEN previewed THEN the current side is exactly what a recompute produces", () => {
-    const preview = previewSettings(shop, settings({}), { db, store, now });
-    const summary = recomputeShop(shop, { db, store, now });
+  it("GIVEN the current settings WHEN previewed THEN the current side is exactly what a recompute produces", async () => {
+    const preview = await previewSettings(shop, settings({}), { db, now });
+    const summary = await recomputeShop(shop, { db, now });
 
     expect(preview.current.personas.map(({ slug, customers, revenueMinor }) => ({ slug, customers, revenueMinor }))).toEqual(
       summary.personas.map(({ slug, customers, revenueMinor }) => ({ slug, customers, revenueMinor })),
@@ -86,20 +86,20 @@ describe("previewSettings", () => {
     expect(preview.current.rules).toEqual(summary.rules);
   });
 
-  it("GIVEN the same settings WHEN previewed THEN everyone stays put", () => {
-    const preview = previewSettings(shop, settings({}), { db, store, now });
+  it("GIVEN the same settings WHEN previewed THEN everyone stays put", async () => {
+    const preview = await previewSettings(shop, settings({}), { db, now });
 
     expect(preview.moved).toBe(0);
     expect(preview.matrix.every((m) => m.from === m.to)).toBe(true);
     expect(preview.customers).toBe(3);
   });
 
-  it("GIVEN a renamed persona WHEN previewed THEN the candidate side carries the new name under the same slug", () => {
+  it("GIVEN a renamed persona WHEN previewed THEN the candidate side carries the new name under the same slug", async () => {
     const candidate = settings({
       personas: { map: "custom", rules: [{ name: "Everyone", slug: "everyone", r: [1, 5], f: [1, 5], m: [1, 5] }] },
     });
 
-    const preview = previewSettings(shop, candidate, { db, store, now });
+    const preview = await previewSettings(shop, candidate, { db, now });
 
     expect(preview.candidatePersonas.map((p) => p.slug)).toContain("everyone");
     expect(preview.matrix.every((m) => m.to === "everyone")).toBe(true);

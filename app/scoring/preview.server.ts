@@ -3,26 +3,19 @@
  * stored orders and writing nothing. Both the current and the candidate settings are
  * applied to the same orders as of the same instant, so the from → to matrix shows the
  * effect of the settings alone, not of orders that arrived since the last recompute.
- * Orders are read the way recompute reads them (iterateOrdersForScoring), so a preview of
- * the current settings is exactly what a recompute now would produce.
+ * Orders are read the way recompute reads them (the columnar read path,
+ * app/sync/order-columns.server.ts), so a preview of the current settings is exactly what a
+ * recompute now would produce.
  */
-import {
-  applyRules,
-  countedOrderColumns,
-  NO_PERSONA,
-  scoreCountedOrders,
-  type CountedOrder,
-  type PersonaCount,
-  type RulesReport,
-} from "~/rfm";
+import type { Db } from "~/db/index.server";
+import { NO_PERSONA, scoreCountedOrders, shopDayOf, type PersonaCount, type RulesReport } from "~/rfm";
+import type { ColumnRulesResult } from "~/rfm/rules-columns";
 import { rfmPart, type ShopSettings } from "~/settings/shop-settings";
-import type { OrderStore } from "~/sync/order-store.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { shopSettings } from "~/shops/settings.server";
+import { readCountedOrders } from "~/sync/order-columns.server";
 
 export interface PreviewDeps {
-  db: SqliteDatabase;
-  store: Pick<OrderStore, "iterateOrdersForScoring">;
+  db: Db;
   now?: () => Date;
 }
 
@@ -62,8 +55,7 @@ interface Scored {
   personas: { slug: string; name: string; color: string }[];
 }
 
-function score(counted: CountedOrder[], rules: RulesReport, settings: ShopSettings, asOf: Date, timeZone: string | undefined): Scored {
-  const { columns, customerKeys } = countedOrderColumns(counted);
+function score({ columns, customerKeys, report: rules }: ColumnRulesResult, settings: ShopSettings, asOf: Date, timeZone: string | undefined): Scored {
   const scored = scoreCountedOrders(columns, rfmPart(settings), asOf, { timeZone });
   const persona = new Map<string, string>();
   let customersWithPersona = 0;
@@ -80,21 +72,22 @@ function score(counted: CountedOrder[], rules: RulesReport, settings: ShopSettin
   };
 }
 
-export function previewSettings(shopId: string, candidate: ShopSettings, deps: PreviewDeps): SettingsPreview {
-  const { db, store } = deps;
+export async function previewSettings(shopId: string, candidate: ShopSettings, deps: PreviewDeps): Promise<SettingsPreview> {
+  const { db } = deps;
   const asOf = deps.now?.() ?? new Date();
-  const current = shopSettings(db, shopId);
-  const timeZone = db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+  const current = await shopSettings(db, shopId);
+  const timeZone = ((await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null) ?? undefined;
+  const dayOf = shopDayOf(timeZone);
 
-  const currentRules = applyRules(store.iterateOrdersForScoring(shopId), current.rules, asOf, { timeZone });
+  const currentRules = await readCountedOrders(db, shopId, current.rules, dayOf(asOf), dayOf);
   // Same counting rules: the second pass over the orders would give the same counted orders.
   const candidateRules =
     JSON.stringify(current.rules) === JSON.stringify(candidate.rules)
       ? currentRules
-      : applyRules(store.iterateOrdersForScoring(shopId), candidate.rules, asOf, { timeZone });
+      : await readCountedOrders(db, shopId, candidate.rules, dayOf(asOf), dayOf);
 
-  const before = score(currentRules.counted, currentRules.report, current, asOf, timeZone);
-  const after = score(candidateRules.counted, candidateRules.report, candidate, asOf, timeZone);
+  const before = score(currentRules, current, asOf, timeZone);
+  const after = score(candidateRules, candidate, asOf, timeZone);
 
   const pairs = new Map<string, number>();
   const count = (from: string, to: string) => {

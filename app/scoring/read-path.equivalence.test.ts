@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../test/support/db";
+import type { Db } from "~/db/index.server";
 import { applyRules, countedOrderColumns, DEFAULT_SETTINGS, scoreCountedOrders, shopDayOf, utcDay, type RfmSettings } from "~/rfm";
 import type { CanonicalOrder } from "~/rfm/order";
 import { createOrderStore } from "~/sync/order-store.server";
@@ -50,6 +51,13 @@ const rulesArb = fc.record({
   excludedTags: fc.subarray(["vip", "Gift", "wholesale"]),
   excludedChannels: fc.subarray(["WHOLESALE", "pos"]),
 });
+
+/** The object path's input: every order iterateOrdersForScoring gives, in order. */
+async function ordersForScoring(db: Db, shopId: string): Promise<CanonicalOrder[]> {
+  const out: CanonicalOrder[] = [];
+  for await (const order of createOrderStore(db).iterateOrdersForScoring(shopId)) out.push(order);
+  return out;
+}
 
 type GeneratedOrder = typeof orderArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -109,23 +117,23 @@ function byCustomer(scored: ReturnType<typeof scoreCountedOrders>, customerKeys:
 }
 
 describe("columnar read path ≡ object path", () => {
-  it("GIVEN random shops, merchant rules and shop time zones WHEN both paths read and score THEN metrics, scores, personas and every rules-report figure are identical", () => {
-    const { db } = freshDatabase();
+  it("GIVEN random shops, merchant rules and shop time zones WHEN both paths read and score THEN metrics, scores, personas and every rules-report figure are identical", async () => {
+    const { db } = await freshDatabase();
     let shops = 0;
-    fc.assert(
-      fc.property(fc.array(orderArb, { maxLength: 60 }), rulesArb, fc.constantFrom(null, "America/New_York", "Asia/Kolkata"), (generated, rules, timeZone) => {
-        const shopId = addShop(db, `equivalence-${shops++}.myshopify.com`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(orderArb, { maxLength: 60 }), rulesArb, fc.constantFrom(null, "America/New_York", "Asia/Kolkata"), async (generated, rules, timeZone) => {
+        const shopId = await addShop(db, `equivalence-${shops++}.myshopify.com`);
         const store = createOrderStore(db);
         const orders = generated.map(toCanonical);
-        store.upsertOrders(shopId, orders.filter((_, i) => !generated[i].held));
-        store.upsertOrders(shopId, orders.filter((_, i) => generated[i].held), { unverified: true });
-        for (const [i, o] of orders.entries()) if (generated[i].deleted) store.deleteOrder(shopId, o.id);
+        await store.upsertOrders(shopId, orders.filter((_, i) => !generated[i].held));
+        await store.upsertOrders(shopId, orders.filter((_, i) => generated[i].held), { unverified: true });
+        for (const [i, o] of orders.entries()) if (generated[i].deleted) await store.deleteOrder(shopId, o.id);
         const settings: RfmSettings = { ...DEFAULT_SETTINGS, rules: { ...DEFAULT_SETTINGS.rules, ...rules } };
 
-        const objects = applyRules(store.iterateOrdersForScoring(shopId), settings.rules, AS_OF, { timeZone });
+        const objects = applyRules(await ordersForScoring(db, shopId), settings.rules, AS_OF, { timeZone });
         const objectColumns = countedOrderColumns(objects.counted);
         const dayOf = shopDayOf(timeZone);
-        const columns = readCountedOrders(db, shopId, settings.rules, dayOf(AS_OF), dayOf);
+        const columns = await readCountedOrders(db, shopId, settings.rules, dayOf(AS_OF), dayOf);
 
         expect(columns.report).toEqual(objects.report);
         expect(columns.customerKeys).toEqual(objectColumns.customerKeys);
@@ -138,9 +146,9 @@ describe("columnar read path ≡ object path", () => {
     );
   });
 
-  it("GIVEN orders whose lines no rule can drop WHEN read THEN no line row is needed (aggregates suffice) and the default rules agree", () => {
-    const { db } = freshDatabase();
-    const shopId = addShop(db, "plain.myshopify.com");
+  it("GIVEN orders whose lines no rule can drop WHEN read THEN no line row is needed (aggregates suffice) and the default rules agree", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db, "plain.myshopify.com");
     const store = createOrderStore(db);
     const orders = Array.from({ length: 40 }, (_, n) =>
       toCanonical(
@@ -153,12 +161,12 @@ describe("columnar read path ≡ object path", () => {
         n,
       ),
     );
-    store.upsertOrders(shopId, orders);
+    await store.upsertOrders(shopId, orders);
     // Line rows gone: only the order's stored aggregates can still describe its lines.
-    db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
+    await db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shopId);
 
-    const objects = applyRules(store.iterateOrdersForScoring(shopId), DEFAULT_SETTINGS.rules, AS_OF);
-    const columns = readCountedOrders(db, shopId, DEFAULT_SETTINGS.rules, utcDay(AS_OF));
+    const objects = applyRules(await ordersForScoring(db, shopId), DEFAULT_SETTINGS.rules, AS_OF);
+    const columns = await readCountedOrders(db, shopId, DEFAULT_SETTINGS.rules, utcDay(AS_OF));
 
     expect(columns.report).toEqual(objects.report);
     expect(columns.columns).toEqual(countedOrderColumns(objects.counted).columns);

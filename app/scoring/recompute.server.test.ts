@@ -2,16 +2,17 @@ import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
 import { createOrderStore } from "~/sync/order-store.server";
+import type { Db } from "~/db/index.server";
 import { recomputeShop } from "./recompute.server";
 
-function setup(settings: unknown = {}) {
-  const { db } = freshDatabase();
-  const shopId = addShop(db, "demo.myshopify.com", { settings });
+async function setup(settings: unknown = {}) {
+  const { db } = await freshDatabase();
+  const shopId = await addShop(db, "demo.myshopify.com", { settings });
   return { db, shopId, store: createOrderStore(db) };
 }
 
-const customer = (db: ReturnType<typeof setup>["db"], shopId: string, key: string) =>
-  db.prepare(`SELECT * FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, key) as Record<string, unknown>;
+const customer = async (db: Db, shopId: string, key: string) =>
+  (await db.prepare(`SELECT * FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, key)) as Record<string, unknown>;
 
 /** Ten customers, customer i with i+1 orders of $10·(i+1), last order i days before June 30. */
 function tenCustomers() {
@@ -27,68 +28,68 @@ function tenCustomers() {
   return orders;
 }
 
-describe("recompute a shop", () => {
-  it("GIVEN stored orders WHEN recomputed THEN every customer has metrics, scores, a persona and a snapshot exists", () => {
-    const { db, shopId, store } = setup();
-    store.upsertOrders(shopId, tenCustomers());
+describe("recompute a shop", async () => {
+  it("GIVEN stored orders WHEN recomputed THEN every customer has metrics, scores, a persona and a snapshot exists", async () => {
+    const { db, shopId, store } = await setup();
+    await store.upsertOrders(shopId, tenCustomers());
 
-    const summary = recomputeShop(shopId, { db, store, now: () => new Date("2026-07-01T00:00:00Z") });
+    const summary = await recomputeShop(shopId, { db, now: () => new Date("2026-07-01T00:00:00Z") });
 
     expect(summary.customersScored).toBe(10);
-    const top = customer(db, shopId, "gid://shopify/Customer/9");
+    const top = await customer(db, shopId, "gid://shopify/Customer/9");
     expect(top).toMatchObject({ frequency: 10, monetaryMinor: 100_000, recencyDays: 10, m: 5, f: 5 });
     expect(typeof top.persona).toBe("string");
-    const snapshot = db.prepare(`SELECT sum(customers) n FROM "PersonaSnapshot" WHERE shopId = ? AND day = '2026-07-01'`).get(shopId);
+    const snapshot = await db.prepare(`SELECT sum(customers) n FROM "PersonaSnapshot" WHERE shopId = ? AND day = '2026-07-01'`).get(shopId);
     expect(snapshot).toEqual({ n: 10 });
-    const transitions = db.prepare(`SELECT sum(customers) n FROM "PersonaTransition" WHERE fromPersona = ''`).get();
+    const transitions = await db.prepare(`SELECT sum(customers) n FROM "PersonaTransition" WHERE fromPersona = ''`).get();
     expect(transitions).toEqual({ n: 10 });
   });
 
-  it("GIVEN no new orders WHEN recomputed the next month THEN recency grows, R can drop, and history records the move", () => {
-    const { db, shopId, store } = setup();
-    store.upsertOrders(shopId, tenCustomers());
+  it("GIVEN no new orders WHEN recomputed the next month THEN recency grows, R can drop, and history records the move", async () => {
+    const { db, shopId, store } = await setup();
+    await store.upsertOrders(shopId, tenCustomers());
     // One newcomer keeps the rest honest: yesterday's order.
-    store.upsertOrders(shopId, [anOrder({ customerKey: "gid://shopify/Customer/new", processedAt: "2026-06-30T00:00:00Z" })]);
-    recomputeShop(shopId, { db, store, now: () => new Date("2026-07-01T00:00:00Z") });
-    const before = customer(db, shopId, "gid://shopify/Customer/0");
+    await store.upsertOrders(shopId, [anOrder({ customerKey: "gid://shopify/Customer/new", processedAt: "2026-06-30T00:00:00Z" })]);
+    await recomputeShop(shopId, { db, now: () => new Date("2026-07-01T00:00:00Z") });
+    const before = await customer(db, shopId, "gid://shopify/Customer/0");
 
     // A year later nobody bought again: everyone is outside the 365-day window → Lost.
-    recomputeShop(shopId, { db, store, now: () => new Date("2027-07-15T00:00:00Z") });
-    const after = customer(db, shopId, "gid://shopify/Customer/0");
+    await recomputeShop(shopId, { db, now: () => new Date("2027-07-15T00:00:00Z") });
+    const after = await customer(db, shopId, "gid://shopify/Customer/0");
 
     expect(Number(after.recencyDays)).toBeGreaterThan(Number(before.recencyDays));
     expect(after.persona).toBe("lost");
     expect(after.previousPersona).toBe(before.persona);
     expect(after.personaSince).toBe(Date.parse("2027-07-15T00:00:00Z"));
-    const moves = db.prepare(`SELECT sum(customers) n FROM "PersonaTransition" WHERE day = '2027-07-15' AND toPersona = 'lost'`).get();
+    const moves = await db.prepare(`SELECT sum(customers) n FROM "PersonaTransition" WHERE day = '2027-07-15' AND toPersona = 'lost'`).get();
     expect(moves).toEqual({ n: 11 - (before.persona === "lost" ? 1 : 0) });
   });
 
-  it("GIVEN a customer whose only orders stop counting WHEN recomputed THEN the persona is removed", () => {
-    const { db, shopId, store } = setup();
+  it("GIVEN a customer whose only orders stop counting WHEN recomputed THEN the persona is removed", async () => {
+    const { db, shopId, store } = await setup();
     const order = anOrder({ customerKey: "gid://shopify/Customer/x" });
-    store.upsertOrders(shopId, [order, anOrder({ customerKey: "gid://shopify/Customer/y" })]);
-    recomputeShop(shopId, { db, store, now: () => new Date("2026-07-01T00:00:00Z") });
-    expect(customer(db, shopId, "gid://shopify/Customer/x").persona).not.toBeNull();
+    await store.upsertOrders(shopId, [order, anOrder({ customerKey: "gid://shopify/Customer/y" })]);
+    await recomputeShop(shopId, { db, now: () => new Date("2026-07-01T00:00:00Z") });
+    expect((await customer(db, shopId, "gid://shopify/Customer/x")).persona).not.toBeNull();
 
-    store.upsertOrders(shopId, [{ ...order, updatedAt: "2026-06-20T00:00:00Z", pos: true, channel: "pos" }]);
-    db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify({ rules: { excludePos: true } }), shopId);
-    recomputeShop(shopId, { db, store, now: () => new Date("2026-07-01T00:00:00Z") });
+    await store.upsertOrders(shopId, [{ ...order, updatedAt: "2026-06-20T00:00:00Z", pos: true, channel: "pos" }]);
+    await db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify({ rules: { excludePos: true } }), shopId);
+    await recomputeShop(shopId, { db, now: () => new Date("2026-07-01T00:00:00Z") });
 
-    const x = customer(db, shopId, "gid://shopify/Customer/x");
+    const x = await customer(db, shopId, "gid://shopify/Customer/x");
     expect(x.persona).toBeNull();
     expect(x.previousPersona).not.toBeNull();
     expect(x.r).toBeNull();
   });
 
-  it("GIVEN nothing changed WHEN recomputed twice the same day THEN the snapshot is replaced, not doubled", () => {
-    const { db, shopId, store } = setup();
-    store.upsertOrders(shopId, tenCustomers());
+  it("GIVEN nothing changed WHEN recomputed twice the same day THEN the snapshot is replaced, not doubled", async () => {
+    const { db, shopId, store } = await setup();
+    await store.upsertOrders(shopId, tenCustomers());
     const now = () => new Date("2026-07-01T00:00:00Z");
-    recomputeShop(shopId, { db, store, now });
-    const second = recomputeShop(shopId, { db, store, now });
+    await recomputeShop(shopId, { db, now });
+    const second = await recomputeShop(shopId, { db, now });
 
     expect(second.personaChanges).toBe(0);
-    expect(db.prepare(`SELECT sum(customers) n FROM "PersonaSnapshot" WHERE day = '2026-07-01'`).get()).toEqual({ n: 10 });
+    expect(await db.prepare(`SELECT sum(customers) n FROM "PersonaSnapshot" WHERE day = '2026-07-01'`).get()).toEqual({ n: 10 });
   });
 });

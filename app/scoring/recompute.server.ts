@@ -3,7 +3,7 @@
  * then persist per customer (metrics, scores, persona, previous persona, persona-since),
  * a daily snapshot per persona and the day's transitions (from → to counts).
  *
- * Reads go through the raw SQLite connection as one streaming pass over the shop's orders in
+ * Reads are one streaming pass over the shop's orders in
  * columns (app/sync/order-columns.server.ts): no object per order or line.
  * Writes are proportional to change: a customer whose persona, scores and metrics are what
  * the table already holds is not written at all. Recency is the one figure that moves every
@@ -16,39 +16,43 @@
  * during the write phase may see some customers rescored and others not yet; each slice is
  * whole (customers with their transitions), so a crash mid-write leaves nothing to double-count.
  * See docs/decisions/013-scoring-off-the-event-loop.md.
+ *
+ * On PostgreSQL the same reads stream through cursors, and the changed customers are written
+ * in bulk (one INSERT … SELECT FROM unnest(…) ON CONFLICT per chunk): per-row statements
+ * would cost a round trip each. See docs/decisions/033-recompute-on-postgresql.md.
  */
-import {
-  DAY_MS,
-  isoDate,
-  NO_PERSONA,
-  scoreCountedOrders,
-  shopDayOf,
-  type RulesReport,
-} from "~/rfm";
+import type Database from "better-sqlite3";
+import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesReport } from "~/rfm";
+import { isGuestKey } from "~/rfm/customer-key";
+import { isSqlite, type Db } from "~/db/index.server";
+import { scanRows } from "~/db/scan.server";
+import type { PostgresDb } from "~/db/postgres.server";
 import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
-import type { OrderStore } from "~/sync/order-store.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
-import { isGuestKey } from "~/rfm/customer-key";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 
 export interface RecomputeDeps {
-  db: SqliteDatabase;
-  store: OrderStore;
+  db: Db;
   now?: () => Date;
   /**
-   * How writes share the database: each write transaction lasts about `sliceMs`, then the
-   * lock is left free for `pauseMs` so waiting writers get in (SQLite has no fair queue; a
+   * How writes share a SQLite database: each write transaction lasts about `sliceMs`, then
+   * the lock is left free for `pauseMs` so waiting writers get in (SQLite has no fair queue; a
    * waiter sleeps and retries after 1, 3, 8, 18 … ms), and with `checkpoint` the WAL is
    * checkpointed between slices. Off-thread recompute pauses and checkpoints; in-process
-   * callers (CLI, benchmarks, tests) default to neither.
+   * callers (CLI, benchmarks, tests) default to neither. PostgreSQL has no single writer lock:
+   * there the changed customers go in chunks of their own transactions.
    */
   writeSlices?: { sliceMs: number; pauseMs: number; checkpoint?: boolean };
 }
 
 const DEFAULT_SLICES = { sliceMs: 10, pauseMs: 0, checkpoint: false };
+
+/** Customers per bulk statement on PostgreSQL (arrays of this many values per column). */
+const POSTGRES_CHUNK = 20_000;
+/** Rows of customers without a counted order, per write transaction. */
+const UNCOUNTED_CHUNK = 2_000;
 
 /** Sleeps this thread without spinning (the scoring worker's own thread, never the web loop). */
 function pause(ms: number): void {
@@ -86,27 +90,86 @@ export interface RecomputePhases {
   history: number;
 }
 
-export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSummary {
-  const { db, store } = deps;
+/** One changed customer's new row, as both write paths bind it (null figures without a persona). */
+interface CustomerRow {
+  key: string;
+  guest: boolean;
+  recencyDays: number | null;
+  frequency: number;
+  monetaryMinor: number;
+  firstOrderMs: number | null;
+  lastOrderMs: number | null;
+  r: number | null;
+  f: number | null;
+  m: number | null;
+  persona: string | null;
+}
+
+/** What a recompute writes, computed before any write; each path persists it its own way. */
+interface Changes {
+  shopId: string;
+  day: string;
+  scoredAt: Date;
+  /** Customers whose figures changed (or are new), and each one's persona before. */
+  count: number;
+  row(i: number): CustomerRow;
+  before(i: number): string | null;
+  /** Scored before, no counted order now: key and the persona that goes. */
+  dropped: [key: string, persona: string][];
+}
+
+// previousPersona and personaSince move only when the persona does (the row's own values are
+// kept otherwise), so an update needs nothing read back.
+const ON_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET
+      guest = excluded.guest, recencyDays = excluded.recencyDays, frequency = excluded.frequency,
+      monetaryMinor = excluded.monetaryMinor, firstOrderAt = excluded.firstOrderAt,
+      lastOrderAt = excluded.lastOrderAt, r = excluded.r, f = excluded.f, m = excluded.m,
+      previousPersona = CASE WHEN "Customer".persona IS NOT DISTINCT FROM excluded.persona THEN "Customer".previousPersona ELSE "Customer".persona END,
+      personaSince = CASE WHEN "Customer".persona IS NOT DISTINCT FROM excluded.persona THEN coalesce("Customer".personaSince, excluded.personaSince)
+        ELSE excluded.personaSince END,
+      persona = excluded.persona, scoredAt = excluded.scoredAt`;
+
+const ADD_TRANSITION = `INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (shopId, day, fromPersona, toPersona) DO UPDATE SET customers = "PersonaTransition".customers + excluded.customers`;
+
+/** Counts persona moves (from → to) of the customers written since the last flush. */
+class Transitions {
+  readonly pending = new Map<string, number>();
+  total = 0;
+  moved(from: string | null, to: string | null): void {
+    if (from === to) return;
+    const key = `${from ?? ""}\u0000${to ?? ""}`;
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    this.total++;
+  }
+  /** The pending moves as (from, to, customers), cleared. */
+  take(): [string, string, number][] {
+    const out = [...this.pending].map(([key, n]) => [...(key.split("\u0000") as [string, string]), n] as [string, string, number]);
+    this.pending.clear();
+    return out;
+  }
+}
+
+export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promise<RecomputeSummary> {
+  const { db } = deps;
   const asOf = deps.now?.() ?? new Date();
   // Days are the shop's days: an order at 23:30 local time belongs to that local day.
-  const timeZone = db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
-  const today = isoDate(shopDayOf(timeZone)(asOf));
-  const settings = rfmPart(shopSettings(db, shopId));
-
-  const dayOf = shopDayOf(timeZone);
+  const timeZone = (await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null | undefined;
+  const dayOf = shopDayOf(timeZone ?? undefined);
+  const today = isoDate(dayOf(asOf));
+  const settings = rfmPart(await shopSettings(db, shopId));
   const asOfDay = dayOf(asOf);
 
   const t0 = performance.now();
-  const { columns, customerKeys, indexOf, uncounted, report: rules } = readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const { columns, customerKeys, indexOf, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
   const tRead = performance.now();
-  const scored = scoreCountedOrders(columns, settings, asOf, { timeZone });
+  const scored = scoreCountedOrders(columns, settings, asOf, { timeZone: timeZone ?? undefined });
   const { metrics } = scored;
   const t1 = performance.now();
   // On install and after a rule change: the past year, week by week, from the same columns.
-  const fingerprint = historyFingerprint(db, shopId, settings);
-  const history = historyDue(db, shopId, fingerprint)
-    ? computeHistory(db, shopId, { columns, settings, asOf, timeZone, dayOf, live: scored })
+  const fingerprint = await historyFingerprint(db, shopId, settings);
+  const history = (await historyDue(db, shopId, fingerprint))
+    ? await computeHistory(db, shopId, { columns, settings, asOf, timeZone: timeZone ?? undefined, dayOf, live: scored })
     : null;
   const tHistory = performance.now();
 
@@ -114,7 +177,7 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   // Dates are compared as the epoch milliseconds recompute writes (anything else rewrites).
   // Skipping needs the shop's scoring day, which readers derive recency from: a shop without
   // a sync state (never installed through a platform) has every customer written.
-  const recordsScoringDay = db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) === 1;
+  const recordsScoringDay = (await db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) === 1;
   const newPersona = (c: number) => (scored.persona[c] === NO_PERSONA ? null : scored.personas[scored.persona[c]].slug);
   /** 1 = stored and unchanged (skip), 2 = stored, changed; 0 = not stored yet. */
   const stored = new Uint8Array(scored.customerCount);
@@ -122,183 +185,120 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
   const dropped: [key: string, persona: string][] = [];
   let storedWithoutCountedOrder = 0;
   const storedUncounted = new Set<string>();
-  for (const row of db
-    .prepare(
-      `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, firstOrderAt, lastOrderAt
-       FROM "Customer" WHERE shopId = ?`,
-    )
-    .raw()
-    .iterate(shopId) as IterableIterator<[string, string | null, number | null, number, number, unknown, unknown]>) {
-    const c = indexOf(row[0]);
-    if (c < 0) {
-      storedWithoutCountedOrder++;
-      storedUncounted.add(row[0]);
-      // Scored before, no counted order now: the persona goes.
-      if (row[1] !== null) dropped.push([row[0], row[1]]);
-      continue;
-    }
-    const persona = newPersona(c);
-    beforePersona[c] = row[1];
-    const same =
-      recordsScoringDay &&
-      persona !== null &&
-      row[1] === persona &&
-      row[2] === scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c] &&
-      row[3] === metrics.frequency[c] &&
-      row[4] === Math.round(metrics.monetaryMinor[c]) &&
-      row[5] === metrics.firstDay[c] * DAY_MS &&
-      row[6] === metrics.lastDay[c] * DAY_MS;
-    stored[c] = same ? 1 : 2;
-  }
+  await scanRows(
+    db,
+    `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, ${db.sql.epochMs("firstOrderAt")}, ${db.sql.epochMs("lastOrderAt")}
+     FROM "Customer" WHERE shopId = ?`,
+    [shopId],
+    (r) => {
+      const row = r as [string, string | null, number | null, number, number, unknown, unknown];
+      const c = indexOf(row[0]);
+      if (c < 0) {
+        storedWithoutCountedOrder++;
+        storedUncounted.add(row[0]);
+        // Scored before, no counted order now: the persona goes.
+        if (row[1] !== null) dropped.push([row[0], row[1]]);
+        return;
+      }
+      const persona = newPersona(c);
+      beforePersona[c] = row[1];
+      const same =
+        recordsScoringDay &&
+        persona !== null &&
+        row[1] === persona &&
+        row[2] === scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c] &&
+        row[3] === metrics.frequency[c] &&
+        row[4] === Math.round(metrics.monetaryMinor[c]) &&
+        row[5] === metrics.firstDay[c] * DAY_MS &&
+        row[6] === metrics.lastDay[c] * DAY_MS;
+      stored[c] = same ? 1 : 2;
+    },
+    ["text", "text", "number", "number", "number", "number", "number"],
+  );
   // Customers who ordered but have no counted order get a row without a persona, so every
   // count of customers (dashboard, customer list, preview) includes them.
   const newUncounted = uncounted.filter((u) => !storedUncounted.has(u.key));
   const t2 = performance.now();
   const historyScoring = tHistory - t1;
 
-  // previousPersona and personaSince move only when the persona does (the row's own values
-  // are kept otherwise), so an update needs nothing read back.
-  const upsert = db.prepare(`
-    INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
-      lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
-    ON CONFLICT (shopId, customerKey) DO UPDATE SET
-      guest = excluded.guest, recencyDays = excluded.recencyDays, frequency = excluded.frequency,
-      monetaryMinor = excluded.monetaryMinor, firstOrderAt = excluded.firstOrderAt,
-      lastOrderAt = excluded.lastOrderAt, r = excluded.r, f = excluded.f, m = excluded.m,
-      previousPersona = CASE WHEN "Customer".persona IS excluded.persona THEN "Customer".previousPersona ELSE "Customer".persona END,
-      personaSince = CASE WHEN "Customer".persona IS excluded.persona THEN coalesce("Customer".personaSince, excluded.personaSince)
-        ELSE excluded.personaSince END,
-      persona = excluded.persona, scoredAt = excluded.scoredAt`);
-  const clearScores = db.prepare(`
-    UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
-      persona = NULL, previousPersona = ?, personaSince = ?, scoredAt = ?
-    WHERE shopId = ? AND customerKey = ?`);
-  const deleteSnapshot = db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`);
-  const insertSnapshot = db.prepare(
-    `INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
-  const addTransition = db.prepare(`
-    INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (shopId, day, fromPersona, toPersona) DO UPDATE SET customers = customers + excluded.customers`);
-
-  const scoredAt = asOf.getTime();
-  const dayMs = (day: number) => day * DAY_MS;
-  const { sliceMs, pauseMs, checkpoint } = { ...DEFAULT_SLICES, ...deps.writeSlices };
-  /** Between two write transactions: leave the lock free, and keep the WAL short. */
-  const between = () => {
-    // Copy what this thread wrote into the database file now, so the WAL stays short and
-    // another writer's commit does not inherit a long checkpoint (SQLite's auto-checkpoint
-    // runs in whichever connection commits past 1000 pages).
-    if (checkpoint) db.pragma("wal_checkpoint(PASSIVE)");
-    pause(pauseMs);
-  };
+  // Only the customers whose figures changed.
   let customersScored = 0;
-  let personaChanges = 0;
-
-  /** Transitions of the customers written in the current slice; committed with them. */
-  const transitions = new Map<string, number>();
-  const moved = (from: string | null, to: string | null) => {
-    const key = `${from ?? ""}\u0000${to ?? ""}`;
-    transitions.set(key, (transitions.get(key) ?? 0) + 1);
-    personaChanges++;
-  };
-  const flushTransitions = () => {
-    for (const [key, n] of transitions) {
-      const [from, to] = key.split("\u0000");
-      addTransition.run(shopId, today, from, to, n);
-    }
-    transitions.clear();
-  };
-
-  /** Runs write(i) for i = from … to-1 in IMMEDIATE transactions of about sliceMs each. */
-  const writeSliced = (from: number, to: number, write: (i: number) => void) => {
-    const slice = writeTransaction(db, (start: number): number => {
-      const deadline = performance.now() + sliceMs;
-      let i = start;
-      while (i < to) {
-        write(i++);
-        if ((i & 31) === 0 && performance.now() >= deadline) break;
-      }
-      flushTransitions();
-      return i;
-    });
-    for (let i = from; i < to; ) {
-      i = slice(i);
-      if (i < to) between();
-    }
-  };
-
-  // The new scoring day first: unchanged customers read today's recency from it at once.
-  writeTransaction(db, () => {
-    db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
-  })();
-  // Only the customers whose figures changed, in slices of whole customers.
   const changedCustomers: number[] = [];
   for (let c = 0; c < scored.customerCount; c++) {
     if (scored.persona[c] !== NO_PERSONA) customersScored++;
     if (stored[c] !== 1) changedCustomers.push(c);
   }
-  writeSliced(0, changedCustomers.length, (i) => {
-    const c = changedCustomers[i];
-    const key = customerKeys[c];
-    const persona = newPersona(c);
-    const before = beforePersona[c];
-    if (before !== persona) moved(before, persona);
-    upsert.run(
-      shopId,
-      key,
-      isGuestKey(key) ? 1 : 0,
-      persona ? metrics.recencyDays[c] : null,
-      metrics.frequency[c],
-      Math.round(metrics.monetaryMinor[c]),
-      persona ? dayMs(metrics.firstDay[c]) : null,
-      persona ? dayMs(metrics.lastDay[c]) : null,
-      persona ? scored.r[c] : null,
-      persona ? scored.f[c] : null,
-      persona ? scored.m[c] : null,
-      persona,
-      scoredAt,
-      scoredAt,
-    );
+  const changes: Changes = {
+    shopId,
+    day: today,
+    scoredAt: asOf,
+    count: changedCustomers.length,
+    before: (i) => beforePersona[changedCustomers[i]],
+    row(i) {
+      const c = changedCustomers[i];
+      const key = customerKeys[c];
+      const persona = newPersona(c);
+      return {
+        key,
+        guest: isGuestKey(key),
+        recencyDays: persona ? metrics.recencyDays[c] : null,
+        frequency: metrics.frequency[c],
+        monetaryMinor: Math.round(metrics.monetaryMinor[c]),
+        firstOrderMs: persona ? metrics.firstDay[c] * DAY_MS : null,
+        lastOrderMs: persona ? metrics.lastDay[c] * DAY_MS : null,
+        r: persona ? scored.r[c] : null,
+        f: persona ? scored.f[c] : null,
+        m: persona ? scored.m[c] : null,
+        persona,
+      };
+    },
+    dropped,
+  };
+
+  // The new scoring day first: unchanged customers read today's recency from it at once.
+  await db.transaction(async () => {
+    await db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
   });
-  // Customers we scored before who have no counted order now: their persona goes.
-  if (dropped.length > 0) between();
-  writeSliced(0, dropped.length, (i) => {
-    const [key, persona] = dropped[i];
-    moved(persona, null);
-    clearScores.run(persona, scoredAt, scoredAt, shopId, key);
-  });
+  const transitions = new Transitions();
+  const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
+  if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, transitions, slices));
+  else await writePostgres(db as PostgresDb, changes, transitions);
   const insertUncounted = db.prepare(
     `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
      ON CONFLICT (shopId, customerKey) DO NOTHING`,
   );
-  if (newUncounted.length > 0) between();
-  writeSliced(0, newUncounted.length, (i) => {
-    insertUncounted.run(shopId, newUncounted[i].key, newUncounted[i].guest ? 1 : 0, scoredAt);
-  });
+  for (let start = 0; start < newUncounted.length; start += UNCOUNTED_CHUNK) {
+    const chunk = newUncounted.slice(start, start + UNCOUNTED_CHUNK);
+    await db.transaction(async () => {
+      for (const u of chunk) await insertUncounted.run(shopId, u.key, u.guest, asOf);
+    });
+  }
   const t3 = performance.now();
-  between();
-  writeTransaction(db, () => {
-    if (history) storeHistory(db, shopId, today, history, fingerprint);
-    deleteSnapshot.run(shopId, today);
+  if (isSqlite(db) && slices.checkpoint) await db.withNative((native) => native.pragma("wal_checkpoint(PASSIVE)"));
+  pause(slices.pauseMs);
+  await db.transaction(async () => {
+    if (history) await storeHistory(db, shopId, today, history, fingerprint);
+    await db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).run(shopId, today);
+    const insertSnapshot = db.prepare(
+      `INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
     for (const row of scored.report.personas) {
-      insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
+      await insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
     }
-    db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(
-      scoredAt,
+    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(
+      asOf,
       storedScoringEdges(asOfDay, settings.rules.lookbackDays, scored.report.scoring),
-      scoredAt,
+      asOf,
       shopId,
     );
-  })();
+  });
 
   const t4 = performance.now();
   return {
     asOf: asOf.toISOString(),
     customersScored,
     customersWithoutPersona: scored.customerCount - customersScored + storedWithoutCountedOrder + newUncounted.length,
-    personaChanges,
+    personaChanges: transitions.total,
     personas: scored.report.personas.map(({ slug, customers, orders, revenueMinor }) => ({
       slug,
       customers,
@@ -321,4 +321,125 @@ export function recomputeShop(shopId: string, deps: RecomputeDeps): RecomputeSum
     customersWritten: changedCustomers.length + dropped.length + newUncounted.length,
     backdatedWeeks: history?.points.length ?? 0,
   };
+}
+
+/**
+ * SQLite: prepared statements on the connection, synchronously, in IMMEDIATE transactions of
+ * about sliceMs (a slice of whole customers with their transitions), the lock left free between.
+ */
+function writeSqlite(
+  native: Database.Database,
+  changes: Changes,
+  transitions: Transitions,
+  { sliceMs, pauseMs, checkpoint }: { sliceMs: number; pauseMs: number; checkpoint?: boolean },
+): void {
+  const { shopId, day } = changes;
+  const scoredAt = changes.scoredAt.getTime();
+  const upsert = native.prepare(`
+    INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
+      lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+    ${ON_CONFLICT}`);
+  const clearScores = native.prepare(`
+    UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
+      persona = NULL, previousPersona = ?, personaSince = ?, scoredAt = ?
+    WHERE shopId = ? AND customerKey = ?`);
+  const addTransition = native.prepare(ADD_TRANSITION);
+  /** Between two write transactions: leave the lock free, and keep the WAL short. */
+  const between = () => {
+    // Copy what this thread wrote into the database file now, so the WAL stays short and
+    // another writer's commit does not inherit a long checkpoint (SQLite's auto-checkpoint
+    // runs in whichever connection commits past 1000 pages).
+    if (checkpoint) native.pragma("wal_checkpoint(PASSIVE)");
+    pause(pauseMs);
+  };
+  /** Runs write(i) for i = from … to-1 in IMMEDIATE transactions of about sliceMs each. */
+  const writeSliced = (to: number, write: (i: number) => void) => {
+    const slice = native.transaction((start: number): number => {
+      const deadline = performance.now() + sliceMs;
+      let i = start;
+      while (i < to) {
+        write(i++);
+        if ((i & 31) === 0 && performance.now() >= deadline) break;
+      }
+      for (const [from, toPersona, n] of transitions.take()) addTransition.run(shopId, day, from, toPersona, n);
+      return i;
+    }).immediate;
+    for (let i = 0; i < to; ) {
+      i = slice(i);
+      if (i < to) between();
+    }
+  };
+  writeSliced(changes.count, (i) => {
+    const row = changes.row(i);
+    transitions.moved(changes.before(i), row.persona);
+    upsert.run(shopId, row.key, row.guest ? 1 : 0, row.recencyDays, row.frequency, row.monetaryMinor, row.firstOrderMs,
+      row.lastOrderMs, row.r, row.f, row.m, row.persona, scoredAt, scoredAt);
+  });
+  // Customers we scored before who have no counted order now: their persona goes.
+  if (changes.dropped.length > 0) between();
+  writeSliced(changes.dropped.length, (i) => {
+    const [key, persona] = changes.dropped[i];
+    transitions.moved(persona, null);
+    clearScores.run(persona, scoredAt, scoredAt, shopId, key);
+  });
+}
+
+/**
+ * PostgreSQL: the changed customers in chunks, each chunk one INSERT … SELECT FROM unnest of
+ * column arrays (times passed as epoch ms) with its transitions, in a transaction of its own.
+ */
+async function writePostgres(db: PostgresDb, changes: Changes, transitions: Transitions): Promise<void> {
+  const { shopId, day, scoredAt } = changes;
+  const time = (column: string) => `CASE WHEN ${column} IS NULL THEN NULL ELSE to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC' END`;
+  const upsert = db.prepare(`
+    INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
+      lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
+    SELECT ?::text, t.k, t.g, t.rd, t.fr, t.mo, ${time("t.fa")}, ${time("t.la")}, t.r, t.f, t.m, t.p, NULL, ?::timestamp(3), ?::timestamp(3)
+    FROM unnest(?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[],
+      ?::integer[], ?::integer[], ?::integer[], ?::text[]) AS t(k, g, rd, fr, mo, fa, la, r, f, m, p)
+    ${ON_CONFLICT}`);
+  const clearScores = db.prepare(`
+    UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
+      persona = NULL, previousPersona = t.p, personaSince = ?::timestamp(3), scoredAt = ?::timestamp(3)
+    FROM unnest(?::text[], ?::text[]) AS t(k, p)
+    WHERE "Customer".shopId = ?::text AND "Customer".customerKey = t.k`);
+  const addTransition = db.prepare(ADD_TRANSITION);
+  const flushTransitions = async () => {
+    for (const [from, to, n] of transitions.take()) await addTransition.run(shopId, day, from, to, n);
+  };
+
+  for (let start = 0; start < changes.count; start += POSTGRES_CHUNK) {
+    const end = Math.min(changes.count, start + POSTGRES_CHUNK);
+    const cols = { k: [] as string[], g: [] as boolean[], rd: [] as (number | null)[], fr: [] as number[], mo: [] as number[],
+      fa: [] as (number | null)[], la: [] as (number | null)[], r: [] as (number | null)[], f: [] as (number | null)[],
+      m: [] as (number | null)[], p: [] as (string | null)[] };
+    for (let i = start; i < end; i++) {
+      const row = changes.row(i);
+      transitions.moved(changes.before(i), row.persona);
+      cols.k.push(row.key);
+      cols.g.push(row.guest);
+      cols.rd.push(row.recencyDays);
+      cols.fr.push(row.frequency);
+      cols.mo.push(row.monetaryMinor);
+      cols.fa.push(row.firstOrderMs);
+      cols.la.push(row.lastOrderMs);
+      cols.r.push(row.r);
+      cols.f.push(row.f);
+      cols.m.push(row.m);
+      cols.p.push(row.persona);
+    }
+    await db.transaction(async () => {
+      await upsert.run(shopId, scoredAt, scoredAt, cols.k, cols.g, cols.rd, cols.fr, cols.mo, cols.fa, cols.la, cols.r, cols.f, cols.m, cols.p);
+      await flushTransitions();
+    });
+  }
+  for (let start = 0; start < changes.dropped.length; start += POSTGRES_CHUNK) {
+    const chunk = changes.dropped.slice(start, start + POSTGRES_CHUNK);
+    for (const [, persona] of chunk) transitions.moved(persona, null);
+    await db.transaction(async () => {
+      await clearScores.run(scoredAt, scoredAt, chunk.map(([key]) => key), chunk.map(([, persona]) => persona), shopId);
+      await flushTransitions();
+    });
+  }
 }

@@ -3,9 +3,9 @@
  * pool (pool.server.ts) so the web process's event loop keeps answering webhooks and pages
  * while a large shop is scored.
  *
- * A better-sqlite3 connection cannot cross threads: each task opens its own connection to
- * the same database file (WAL lets it read while the web process writes) and closes it when
- * done. Tasks and results are plain data (structured clone).
+ * A connection cannot cross threads: each task opens its own to the same database (on
+ * SQLite, WAL lets it read while the web process writes) and closes it when done. Tasks and
+ * results are plain data (structured clone).
  *
  * Built on its own into build/server/scoring-worker.js (vite.worker.config.ts); in tests and
  * development it runs from source through worker-tsx.mjs.
@@ -13,7 +13,6 @@
 import os from "node:os";
 import { threadId } from "node:worker_threads";
 import type { ShopSettings } from "~/settings/shop-settings";
-import { createOrderStore } from "~/sync/order-store.server";
 import { openScoringDatabase } from "./connection.server";
 import { previewSettings, type SettingsPreview } from "./preview.server";
 import { recomputeShop, type RecomputeSummary } from "./recompute.server";
@@ -27,8 +26,8 @@ try {
 }
 
 export type ScoringTask =
-  | { kind: "recompute"; databaseFile: string; shopId: string; asOf: string; writeSlices: { sliceMs: number; pauseMs: number; checkpoint?: boolean } }
-  | { kind: "preview"; databaseFile: string; shopId: string; asOf: string; candidate: ShopSettings };
+  | { kind: "recompute"; databaseUrl: string; shopId: string; asOf: string; writeSlices: { sliceMs: number; pauseMs: number; checkpoint?: boolean } }
+  | { kind: "preview"; databaseUrl: string; shopId: string; asOf: string; candidate: ShopSettings };
 
 /** A task's result and the thread that computed it. */
 export interface Ran<T> {
@@ -38,18 +37,17 @@ export interface Ran<T> {
 
 export type ScoringResult = Ran<RecomputeSummary> | Ran<SettingsPreview>;
 
-export default function runScoringTask(task: ScoringTask): ScoringResult {
-  const db = openScoringDatabase(`file:${task.databaseFile}`);
+export default async function runScoringTask(task: ScoringTask): Promise<ScoringResult> {
+  const db = openScoringDatabase(task.databaseUrl);
   try {
-    const store = createOrderStore(db);
     const now = () => new Date(task.asOf);
     switch (task.kind) {
       case "recompute":
-        return { threadId, result: recomputeShop(task.shopId, { db, store, now, writeSlices: task.writeSlices }) };
+        return { threadId, result: await recomputeShop(task.shopId, { db, now, writeSlices: task.writeSlices }) };
       case "preview":
-        return { threadId, result: previewSettings(task.shopId, task.candidate, { db, store, now }) };
+        return { threadId, result: await previewSettings(task.shopId, task.candidate, { db, now }) };
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -6,7 +6,8 @@
  * of the schema to that.
  */
 import { Prisma } from "@prisma/client";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { deletePgBossJobs } from "~/jobs/pg-boss.server";
 
 /** A table holding shop data, and the column that names the shop (by Shop.id or Shop.domain). */
 export interface ShopDataTable {
@@ -34,18 +35,20 @@ export function shopDataTables(): ShopDataTable[] {
   return tables;
 }
 
-/** Every row we hold for the shop, gone (synchronous: runs inside the webhook's transaction). */
-export function deleteShopData(db: SqliteDatabase, shopId: string, domain: string): number {
+/** Every row we hold for the shop, gone (joins the webhook's transaction). */
+export async function deleteShopData(db: Db, shopId: string, domain: string): Promise<number> {
   let deleted = 0;
   for (const { table, column, by } of shopDataTables()) {
-    deleted += db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain).changes;
+    deleted += (await db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain)).changes;
   }
+  // On PostgreSQL the shop's jobs live in pg-boss's table, outside the schema.
+  if (isPostgres(db)) deleted += await deletePgBossJobs(db, shopId);
   return deleted;
 }
 
 /** Whether the shop has the app installed (a row without uninstalledAt). */
-export function isInstalled(db: SqliteDatabase, shopId: string): boolean {
-  const shop = db.prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(shopId) as { uninstalledAt: unknown } | undefined;
+export async function isInstalled(db: Db, shopId: string): Promise<boolean> {
+  const shop = await db.prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(shopId) as { uninstalledAt: unknown } | undefined;
   return !!shop && shop.uninstalledAt === null;
 }
 
@@ -56,8 +59,8 @@ export type ShopRedactOutcome = "erased" | "installed";
  * is installed (no uninstalledAt) — Shopify sends shop/redact 48 hours after an uninstall,
  * so an installed shop is a reinstall or a replayed request, never something to erase.
  */
-export function redactShop(db: SqliteDatabase, shopId: string, domain: string): ShopRedactOutcome {
-  if (isInstalled(db, shopId)) return "installed";
-  deleteShopData(db, shopId, domain);
+export async function redactShop(db: Db, shopId: string, domain: string): Promise<ShopRedactOutcome> {
+  if (await isInstalled(db, shopId)) return "installed";
+  await deleteShopData(db, shopId, domain);
   return "erased";
 }

@@ -1,73 +1,73 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/db";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { createShop, loadInstalledShop, loadInstalledShopById, uninstallShop } from "./shop.server";
 import { disableWriteback, shopSettings, writeShopSettings } from "./settings.server";
 import { DEFAULT_SHOP_SETTINGS } from "~/settings/shop-settings";
 
-let db: SqliteDatabase;
+let db: Db;
 const DOMAIN = "alpha.myshopify.com";
-const row = (domain = DOMAIN) => db.prepare(`SELECT * FROM "Shop" WHERE domain = ?`).get(domain) as Record<string, unknown>;
+const row = async (domain = DOMAIN) => await db.prepare(`SELECT * FROM "Shop" WHERE domain = ?`).get(domain) as Record<string, unknown>;
 
-beforeEach(() => {
-  db = freshDatabase().db;
+beforeEach(async () => {
+  db = (await freshDatabase()).db;
 });
 
 describe("creating a shop", () => {
-  it("GIVEN a new store WHEN created THEN one installed row holds its details and empty settings", () => {
-    const id = createShop(db, { domain: DOMAIN, platform: "shopify", name: "Alpha", currency: "EUR", timezone: "Europe/Paris", scopes: "read_orders" });
-    expect(loadInstalledShop(db, DOMAIN)).toEqual({ id, domain: DOMAIN, platform: "shopify", name: "Alpha", currency: "EUR", timezone: "Europe/Paris" });
-    expect(row()).toMatchObject({ scopes: "read_orders", settings: "{}", uninstalledAt: null });
+  it("GIVEN a new store WHEN created THEN one installed row holds its details and empty settings", async () => {
+    const id = await createShop(db, { domain: DOMAIN, platform: "shopify", name: "Alpha", currency: "EUR", timezone: "Europe/Paris", scopes: "read_orders" });
+    expect(await loadInstalledShop(db, DOMAIN)).toEqual({ id, domain: DOMAIN, platform: "shopify", name: "Alpha", currency: "EUR", timezone: "Europe/Paris" });
+    expect(await row()).toMatchObject({ scopes: "read_orders", settings: "{}", uninstalledAt: null });
   });
 
-  it("GIVEN a row for the domain WHEN created again without reinstall (a page load racing install) THEN the row is kept as it is", () => {
-    const id = createShop(db, { domain: DOMAIN, platform: "shopify", name: "Alpha", currency: "EUR" });
-    uninstallShop(db, id, new Date());
-    expect(createShop(db, { domain: DOMAIN, platform: "shopify" })).toBe(id);
-    expect(row()).toMatchObject({ name: "Alpha", currency: "EUR" });
-    expect(loadInstalledShop(db, DOMAIN)).toBeNull();
+  it("GIVEN a row for the domain WHEN created again without reinstall (a page load racing install) THEN the row is kept as it is", async () => {
+    const id = await createShop(db, { domain: DOMAIN, platform: "shopify", name: "Alpha", currency: "EUR" });
+    await uninstallShop(db, id, new Date());
+    expect(await createShop(db, { domain: DOMAIN, platform: "shopify" })).toBe(id);
+    expect(await row()).toMatchObject({ name: "Alpha", currency: "EUR" });
+    expect(await loadInstalledShop(db, DOMAIN)).toBeNull();
   });
 
-  it("GIVEN an uninstalled shop with settings WHEN reinstalled THEN it is installed again with fresh details and keeps its settings", () => {
-    const id = createShop(db, { domain: DOMAIN, platform: "shopify", name: "Old", settings: { rules: { lookbackDays: 90 } } });
-    uninstallShop(db, id, new Date());
-    const again = createShop(db, { domain: DOMAIN, platform: "shopify", name: "New", currency: "GBP", scopes: "read_all_orders" }, { existing: "reinstall" });
+  it("GIVEN an uninstalled shop with settings WHEN reinstalled THEN it is installed again with fresh details and keeps its settings", async () => {
+    const id = await createShop(db, { domain: DOMAIN, platform: "shopify", name: "Old", settings: { rules: { lookbackDays: 90 } } });
+    await uninstallShop(db, id, new Date());
+    const again = await createShop(db, { domain: DOMAIN, platform: "shopify", name: "New", currency: "GBP", scopes: "read_all_orders" }, { existing: "reinstall" });
     expect(again).toBe(id);
-    expect(loadInstalledShopById(db, id)).toMatchObject({ name: "New", currency: "GBP" });
-    expect(row()).toMatchObject({ scopes: "read_all_orders", uninstalledAt: null });
-    expect(shopSettings(db, id).rules.lookbackDays).toBe(90);
+    expect(await loadInstalledShopById(db, id)).toMatchObject({ name: "New", currency: "GBP" });
+    expect(await row()).toMatchObject({ scopes: "read_all_orders", uninstalledAt: null });
+    expect((await shopSettings(db, id)).rules.lookbackDays).toBe(90);
   });
 });
 
 describe("uninstalling a shop", () => {
-  it("GIVEN an installed shop with sessions and pending work WHEN uninstalled THEN it is marked, its sessions dropped and its work stopped; other shops untouched", () => {
-    const id = createShop(db, { domain: DOMAIN, platform: "shopify" });
-    const other = createShop(db, { domain: "beta.myshopify.com", platform: "shopify" });
-    const session = db.prepare(`INSERT INTO "Session" (id, shop, state, isOnline, accessToken) VALUES (?, ?, 'x', 0, 't')`);
+  it("GIVEN an installed shop with sessions and pending work WHEN uninstalled THEN it is marked, its sessions dropped and its work stopped; other shops untouched", async () => {
+    const id = await createShop(db, { domain: DOMAIN, platform: "shopify" });
+    const other = await createShop(db, { domain: "beta.myshopify.com", platform: "shopify" });
+    const session = await db.prepare(`INSERT INTO "Session" (id, shop, state, isOnline, accessToken) VALUES (?, ?, 'x', 0, 't')`);
     session.run("offline_alpha", DOMAIN);
     session.run("offline_beta", "beta.myshopify.com");
-    const job = db.prepare(`INSERT INTO "Job" (shopId, type, key, status, runAt, createdAt, updatedAt) VALUES (?, 'recompute', '', 'pending', 0, 0, 0)`);
+    const job = await db.prepare(`INSERT INTO "Job" (shopId, type, key, status, runAt, createdAt, updatedAt) VALUES (?, 'recompute', '', 'pending', 0, 0, 0)`);
     job.run(id);
     job.run(other);
     const now = new Date("2026-07-01T00:00:00Z");
 
-    uninstallShop(db, id, now);
+    await uninstallShop(db, id, now);
 
-    expect(row()).toMatchObject({ uninstalledAt: now.getTime() });
-    expect(db.prepare(`SELECT shop FROM "Session"`).pluck().all()).toEqual(["beta.myshopify.com"]);
-    expect(db.prepare(`SELECT shopId, status FROM "Job" ORDER BY shopId`).all()).toEqual(
+    expect(await row()).toMatchObject({ uninstalledAt: now.getTime() });
+    expect(await db.prepare(`SELECT shop FROM "Session"`).pluck().all()).toEqual(["beta.myshopify.com"]);
+    expect(await db.prepare(`SELECT shopId, status FROM "Job" ORDER BY shopId`).all()).toEqual(
       [{ shopId: id, status: "cancelled" }, { shopId: other, status: "pending" }].sort((a, b) => (a.shopId < b.shopId ? -1 : 1)),
     );
   });
 });
 
 describe("settings", () => {
-  it("GIVEN a shop WHEN settings are written THEN they read back; turning write-back off changes nothing else", () => {
-    const id = createShop(db, { domain: DOMAIN, platform: "shopify" });
-    expect(shopSettings(db, id)).toEqual(DEFAULT_SHOP_SETTINGS);
+  it("GIVEN a shop WHEN settings are written THEN they read back; turning write-back off changes nothing else", async () => {
+    const id = await createShop(db, { domain: DOMAIN, platform: "shopify" });
+    expect(await shopSettings(db, id)).toEqual(DEFAULT_SHOP_SETTINGS);
     const settings = { ...DEFAULT_SHOP_SETTINGS, rules: { ...DEFAULT_SHOP_SETTINGS.rules, lookbackDays: 30 } };
-    writeShopSettings(db, id, settings, new Date());
-    disableWriteback(db, id, new Date());
-    expect(shopSettings(db, id)).toEqual({ ...settings, writeback: { ...settings.writeback, enabled: false } });
+    await writeShopSettings(db, id, settings, new Date());
+    await disableWriteback(db, id, new Date());
+    expect(await shopSettings(db, id)).toEqual({ ...settings, writeback: { ...settings.writeback, enabled: false } });
   });
 });

@@ -2,12 +2,13 @@
  * The Shop row's life: created (here and nowhere else), loaded as a ShopRef, uninstalled.
  * Settings are read and written in settings.server.ts; erasure is shop-data.server.ts.
  *
- * Synchronous raw SQL on the process's SQLite connection, so install, the first page load
- * and webhook transactions all write the row the same way.
+ * Raw SQL on the SQL seam (app/db/), so install, the first page load and webhook
+ * transactions all write the row the same way.
  */
 import { randomUUID } from "node:crypto";
 import type { Platform, ShopRef } from "~/platforms/types";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { cancelPgBossJobs } from "~/jobs/pg-boss.server";
 
 /** What the store tells us about itself on install. */
 export interface ShopDetails {
@@ -37,14 +38,14 @@ export interface CreateShopOptions {
 }
 
 /** Creates the shop's row (or keeps / reinstalls the one there is); returns its id. */
-export function createShop(db: SqliteDatabase, shop: NewShop, { now = new Date(), existing = "keep" }: CreateShopOptions = {}): string {
-  const t = now.getTime();
+export async function createShop(db: Db, shop: NewShop, { now = new Date(), existing = "keep" }: CreateShopOptions = {}): Promise<string> {
+  const t = now;
   const onConflict =
     existing === "reinstall"
       ? `DO UPDATE SET uninstalledAt = NULL, installedAt = excluded.installedAt, name = excluded.name,
            currency = excluded.currency, timezone = excluded.timezone, scopes = excluded.scopes, updatedAt = excluded.updatedAt`
       : "DO NOTHING";
-  db.prepare(
+  await db.prepare(
     `INSERT INTO "Shop" (id, domain, platform, name, currency, timezone, scopes, installedAt, settings, createdAt, updatedAt)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(domain) ${onConflict}`,
@@ -61,7 +62,7 @@ export function createShop(db: SqliteDatabase, shop: NewShop, { now = new Date()
     t,
     t,
   );
-  return db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(shop.domain) as string;
+  return (await db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(shop.domain)) as string;
 }
 
 /** The shop as the admin pages know it: the neutral ShopRef plus the store's name. */
@@ -80,27 +81,27 @@ function toRef({ uninstalledAt: _, ...ref }: ShopRow): MerchantShop {
 }
 
 /** The installed shop with this domain, or null (unknown or uninstalled). */
-export function loadInstalledShop(db: SqliteDatabase, domain: string): MerchantShop | null {
-  const row = db.prepare(`SELECT ${SHOP_COLUMNS} FROM "Shop" WHERE domain = ?`).get(domain) as ShopRow | undefined;
+export async function loadInstalledShop(db: Db, domain: string): Promise<MerchantShop | null> {
+  const row = await db.prepare(`SELECT ${SHOP_COLUMNS} FROM "Shop" WHERE domain = ?`).get(domain) as ShopRow | undefined;
   return row && row.uninstalledAt === null ? toRef(row) : null;
 }
 
 /** The installed shop with this id, or null. */
-export function loadInstalledShopById(db: SqliteDatabase, shopId: string): MerchantShop | null {
-  const row = db.prepare(`SELECT ${SHOP_COLUMNS} FROM "Shop" WHERE id = ?`).get(shopId) as ShopRow | undefined;
+export async function loadInstalledShopById(db: Db, shopId: string): Promise<MerchantShop | null> {
+  const row = await db.prepare(`SELECT ${SHOP_COLUMNS} FROM "Shop" WHERE id = ?`).get(shopId) as ShopRow | undefined;
   return row && row.uninstalledAt === null ? toRef(row) : null;
 }
 
 /**
  * The merchant removed the app: the shop is marked uninstalled, its stored credentials are
  * dropped and its work stops. Its data stays until the store asks for erasure (48 hours
- * later on Shopify) in case the merchant returns. Synchronous: runs inside the caller's
- * transaction.
+ * later on Shopify) in case the merchant returns. Joins the caller's transaction.
  */
-export function uninstallShop(db: SqliteDatabase, shopId: string, now: Date): void {
-  const domain = db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
+export async function uninstallShop(db: Db, shopId: string, now: Date): Promise<void> {
+  const domain = await db.prepare(`SELECT domain FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
   if (domain === undefined) return;
-  db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now.getTime(), now.getTime(), shopId);
-  db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(domain);
-  db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
+  await db.prepare(`UPDATE "Shop" SET uninstalledAt = ?, updatedAt = ? WHERE id = ?`).run(now, now, shopId);
+  await db.prepare(`DELETE FROM "Session" WHERE shop = ?`).run(domain);
+  if (isPostgres(db)) await cancelPgBossJobs(db, shopId);
+  else await db.prepare(`UPDATE "Job" SET status = 'cancelled' WHERE shopId = ? AND status IN ('pending', 'running')`).run(shopId);
 }

@@ -5,7 +5,7 @@
  * removed from the store) stop write-back until the merchant approves again.
  * Shops that existed before consent was asked for were migrated as `granted`.
  */
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 
 export const WRITE_CONSENT_STATES = ["pending", "granted", "paused", "removed"] as const;
 export type WriteConsentState = (typeof WRITE_CONSENT_STATES)[number];
@@ -24,8 +24,8 @@ function toMs(value: unknown): number | null {
 }
 
 /** The shop's consent; an unknown shop throws. */
-export function writeConsent(db: SqliteDatabase, shopId: string): WriteConsent {
-  const row = db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as
+export async function writeConsent(db: Db, shopId: string): Promise<WriteConsent> {
+  const row = await db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as
     | { writeConsent: string; writeConsentAt: unknown }
     | undefined;
   if (!row) throw new Error(`unknown shop ${shopId}`);
@@ -34,10 +34,10 @@ export function writeConsent(db: SqliteDatabase, shopId: string): WriteConsent {
   return { state, at: toMs(row.writeConsentAt) };
 }
 
-/** Records the consent state and when it changed (synchronous: runs inside the caller's transaction). */
-export function setWriteConsent(db: SqliteDatabase, shopId: string, state: WriteConsentState, now: Date): void {
-  const changed = db
+/** Records the consent state and when it changed (joins the caller's transaction). */
+export async function setWriteConsent(db: Db, shopId: string, state: WriteConsentState, now: Date): Promise<void> {
+  const { changes: changed } = await db
     .prepare(`UPDATE "Shop" SET writeConsent = ?, writeConsentAt = ?, updatedAt = ? WHERE id = ?`)
-    .run(state, state === "pending" ? null : now.getTime(), now.getTime(), shopId).changes;
+    .run(state, state === "pending" ? null : now, now, shopId);
   if (changed === 0) throw new Error(`unknown shop ${shopId}`);
 }

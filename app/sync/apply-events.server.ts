@@ -2,10 +2,10 @@
  * What a verified webhook delivery does to our data, for every platform: the platform turns
  * its payload into neutral StoreEvents; here they are applied. Everything a delivery
  * changes — the data, the dedupe record and the follow-up jobs — is written in one
- * IMMEDIATE SQLite transaction, so a crash never half-applies a delivery, a second writer
- * waits its turn instead of failing, and the answer goes back well inside the platform's
- * time limit (heavy work is queued).
+ * database transaction, so a crash never half-applies a delivery and a second writer waits
+ * its turn instead of failing; heavy work is queued.
  */
+import type { Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import type { Platform, StoreAdapter, StoreEvent, VerifiedDelivery } from "~/platforms/types";
 import { recordDataRequest } from "~/privacy/data-requests.server";
@@ -13,7 +13,6 @@ import { redactCustomer } from "~/privacy/redact.server";
 import { isInstalled, redactShop } from "~/shops/shop-data.server";
 import { uninstallShop } from "~/shops/shop.server";
 import type { OrderStore } from "./order-store.server";
-import { writeTransaction, type SqliteDatabase } from "./sqlite.server";
 
 /** Order webhooks in a burst become one recompute this long after the last… */
 export const RECOMPUTE_DEBOUNCE_MS = 10_000;
@@ -21,7 +20,7 @@ export const RECOMPUTE_DEBOUNCE_MS = 10_000;
 export const RECOMPUTE_MAX_WAIT_MS = 120_000;
 
 export interface ApplyDeps {
-  db: SqliteDatabase;
+  db: Db;
   store: OrderStore;
   queue: JobQueue;
   /** The shop's platform adapter, for platform-side operations a delivery may finish. */
@@ -43,7 +42,7 @@ export type WebhookOutcome = "processed" | "duplicate" | "stale" | "recorded" | 
 const COMPLIANCE = new Set<StoreEvent["type"]>(["customer.redact", "customer.dataRequest", "shop.redact"]);
 
 interface Context {
-  db: SqliteDatabase;
+  db: Db;
   store: OrderStore;
   queue: JobQueue;
   now: Date;
@@ -51,27 +50,27 @@ interface Context {
   domain: string;
   platform: Platform;
   delivery: VerifiedDelivery;
-  recompute(): void;
-  reread(orderId: string): void;
+  recompute(): Promise<void>;
+  reread(orderId: string): Promise<void>;
   deps: ApplyDeps;
 }
 
-export function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): WebhookOutcome {
+export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): Promise<WebhookOutcome> {
   if (delivery.events.length === 0) return "ignored";
   const { db, store, queue } = deps;
   const now = deps.now?.() ?? new Date();
 
-  return writeTransaction(db, (): WebhookOutcome => {
-    const shop = db.prepare(`SELECT id, platform, uninstalledAt FROM "Shop" WHERE domain = ?`).get(delivery.shopDomain) as
+  return db.transaction(async (): Promise<WebhookOutcome> => {
+    const shop = (await db.prepare(`SELECT id, platform, uninstalledAt FROM "Shop" WHERE domain = ?`).get(delivery.shopDomain)) as
       | { id: string; platform: Platform; uninstalledAt: number | null }
       | undefined;
     if (!shop) return "unknown-shop";
     // After an uninstall only compliance requests still concern us: nothing else is written
     // or queued (the platform may keep delivering for a while).
     if (shop.uninstalledAt !== null && !delivery.events.every((e) => COMPLIANCE.has(e.type))) return "uninstalled";
-    const fresh = db
-      .prepare(`INSERT OR IGNORE INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES (?, ?, ?, ?)`)
-      .run(delivery.shopDomain, delivery.eventId, delivery.topic, now.getTime());
+    const fresh = await db
+      .prepare(`INSERT INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(delivery.shopDomain, delivery.eventId, delivery.topic, now);
     if (fresh.changes === 0) return "duplicate";
     const ctx: Context = {
       db,
@@ -83,59 +82,62 @@ export function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): Webh
       platform: shop.platform,
       delivery,
       deps,
-      recompute: () =>
-        queue.enqueue("recompute", shop.id, {
+      recompute: async () => {
+        await queue.enqueue("recompute", shop.id, {
           delayMs: deps.recomputeDelayMs ?? RECOMPUTE_DEBOUNCE_MS,
           maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
-        }),
-      reread: (orderId) => queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } }),
+        });
+      },
+      reread: async (orderId) => {
+        await queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } });
+      },
     };
     let outcome: WebhookOutcome = "processed";
-    for (const event of delivery.events) outcome = apply(event, ctx) ?? outcome;
+    for (const event of delivery.events) outcome = (await apply(event, ctx)) ?? outcome;
     return outcome;
-  })();
+  });
 }
 
-function apply(event: StoreEvent, ctx: Context): WebhookOutcome | void {
+async function apply(event: StoreEvent, ctx: Context): Promise<WebhookOutcome | void> {
   const { db, store, shopId, now } = ctx;
   switch (event.type) {
     case "order.upserted": {
-      const { written, awaitingReread } = store.upsertOrders(shopId, [event.order], { unverified: event.awaitsReread });
+      const { written, awaitingReread } = await store.upsertOrders(shopId, [event.order], { unverified: event.awaitsReread });
       if (written === 0) return "stale";
-      if (awaitingReread > 0 || event.rereadAnyway) ctx.reread(event.order.id);
-      ctx.recompute();
+      if (awaitingReread > 0 || event.rereadAnyway) await ctx.reread(event.order.id);
+      await ctx.recompute();
       return;
     }
     case "order.deleted":
-      store.deleteOrder(shopId, event.orderId, now);
-      ctx.recompute();
+      await store.deleteOrder(shopId, event.orderId, now);
+      await ctx.recompute();
       return;
     case "order.refetch":
-      ctx.reread(event.orderId);
+      await ctx.reread(event.orderId);
       return;
     case "order.unreadable":
       // Kept with its body (for support) until the re-read brings the order in.
-      db.prepare(
-        `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(ctx.domain, ctx.delivery.topic, ctx.delivery.eventId, event.orderId, event.error, event.body, now.getTime());
-      ctx.reread(event.orderId);
+      await db
+        .prepare(`INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+        .run(ctx.domain, ctx.delivery.topic, ctx.delivery.eventId, event.orderId, event.error, event.body, now);
+      await ctx.reread(event.orderId);
       return "recorded";
     case "customer.updated":
       // Email may be withheld (protected customer data): never erase one we hold for that.
       if (event.email === undefined) return;
-      db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run(event.email, shopId, event.customerKey);
+      await db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run(event.email, shopId, event.customerKey);
       return;
     case "customer.deleted":
-      redactCustomer(db, store, shopId, { customerKey: event.customerKey }, now, { tombstone: false });
-      ctx.recompute();
+      await redactCustomer(db, store, shopId, { customerKey: event.customerKey }, now, { tombstone: false });
+      await ctx.recompute();
       return;
     case "customer.redact":
-      redactCustomer(db, store, shopId, { customerKey: event.customerKey, email: event.email, orderIds: event.orderIds }, now, { tombstone: true });
+      await redactCustomer(db, store, shopId, { customerKey: event.customerKey, email: event.email, orderIds: event.orderIds }, now, { tombstone: true });
       // An uninstalled shop gets no more work (its sessions are gone); rescoring waits for a reinstall.
-      if (isInstalled(db, shopId)) ctx.recompute();
+      if (await isInstalled(db, shopId)) await ctx.recompute();
       return;
     case "customer.dataRequest":
-      recordDataRequest(
+      await recordDataRequest(
         db,
         shopId,
         ctx.domain,
@@ -145,15 +147,15 @@ function apply(event: StoreEvent, ctx: Context): WebhookOutcome | void {
       return;
     case "shop.redact":
       // An installed shop is never erased (a reinstall, or a replayed request).
-      if (redactShop(db, shopId, event.bodyDomain) === "installed") return "ignored";
+      if ((await redactShop(db, shopId, event.bodyDomain)) === "installed") return "ignored";
       return;
     case "app.uninstalled":
       // Sessions dropped, work stopped; data stays until shop/redact in case the merchant returns.
-      uninstallShop(db, shopId, now);
+      await uninstallShop(db, shopId, now);
       return;
     case "sync.operationFinished": {
       const adapter = ctx.deps.adapterFor?.(ctx.platform);
-      return adapter?.operationFinished?.({ db, queue: ctx.queue }, shopId, event.payload) ?? "ignored";
+      return (await adapter?.operationFinished?.({ db, queue: ctx.queue }, shopId, event.payload)) ?? "ignored";
     }
   }
 }

@@ -8,25 +8,42 @@
  * subscription or $0 line (specialLineCount > 0), and only when such a rule applies, a
  * correlated subquery summarises them in SQL. Columns no rule reads this run (channel,
  * tags) are not read at all. See docs/decisions/020-columnar-recompute.md.
+ *
+ * On SQLite the statement runs synchronously on the connection (withNative: no await per
+ * row, the speed of the raw driver); on PostgreSQL it is a server-side cursor fetched in
+ * batches, so a shop of millions of orders is never held in memory as rows. The SQL is the
+ * same on both (booleans through CASE, sums as integers). See docs/decisions/033-recompute-on-postgresql.md.
  */
 import { createColumnRules, ORDER_FLAG, type ColumnRulesResult, type LineStats, type StoredOrderRow } from "~/rfm/rules-columns";
 import type { CountingRules } from "~/rfm/settings";
-import type { SqliteDatabase } from "./sqlite.server";
+import type { Db } from "~/db/index.server";
+import type { DialectSql } from "~/db/sql";
+import { scanRows, type ScanColumn } from "~/db/scan.server";
 
 /** The customer key is a guest's: packed with the order flags to save a column per row. */
 const GUEST = 1 << 8;
 
-const FLAGS_SQL = `(test * ${ORDER_FLAG.test} + cancelled * ${ORDER_FLAG.cancelled} + subscription * ${ORDER_FLAG.subscription}
-  + pos * ${ORDER_FLAG.pos} + unpaid * ${ORDER_FLAG.unpaid} + amountUnknown * ${ORDER_FLAG.amountUnknown}
-  + (refundedMinor > 0 AND refundedMinor >= totalMinor) * ${ORDER_FLAG.refundedWholeTotal} + guest * ${GUEST})`;
+/** A boolean condition as one bit (booleans are integers on SQLite, not on PostgreSQL). */
+const bit = (condition: string, value: number) => `CASE WHEN ${condition} THEN ${value} ELSE 0 END`;
+
+const FLAGS_SQL = `(${[
+  bit("test", ORDER_FLAG.test),
+  bit("cancelled", ORDER_FLAG.cancelled),
+  bit("subscription", ORDER_FLAG.subscription),
+  bit("pos", ORDER_FLAG.pos),
+  bit("unpaid", ORDER_FLAG.unpaid),
+  bit("amountUnknown", ORDER_FLAG.amountUnknown),
+  bit("refundedMinor > 0 AND refundedMinor >= totalMinor", ORDER_FLAG.refundedWholeTotal),
+  bit("guest", GUEST),
+].join(" + ")})`;
 
 /** Six sums in one text value (one subquery per order instead of six). */
 const LINE_STATS_SQL = `CASE WHEN specialLineCount > 0 THEN (
-  SELECT sum(l.subscription = 1) || ',' || sum(CASE WHEN l.subscription = 1 THEN l.totalMinor ELSE 0 END)
-    || ',' || sum(l.subscription = 1 AND l.totalMinor <= 0)
-    || ',' || sum(CASE WHEN l.subscription = 1 AND l.totalMinor <= 0 THEN l.totalMinor ELSE 0 END)
-    || ',' || sum(l.subscription = 0 AND l.totalMinor <= 0)
-    || ',' || sum(CASE WHEN l.subscription = 0 AND l.totalMinor <= 0 THEN l.totalMinor ELSE 0 END)
+  SELECT sum(CASE WHEN l.subscription THEN 1 ELSE 0 END) || ',' || sum(CASE WHEN l.subscription THEN l.totalMinor ELSE 0 END)
+    || ',' || sum(CASE WHEN l.subscription AND l.totalMinor <= 0 THEN 1 ELSE 0 END)
+    || ',' || sum(CASE WHEN l.subscription AND l.totalMinor <= 0 THEN l.totalMinor ELSE 0 END)
+    || ',' || sum(CASE WHEN NOT l.subscription AND l.totalMinor <= 0 THEN 1 ELSE 0 END)
+    || ',' || sum(CASE WHEN NOT l.subscription AND l.totalMinor <= 0 THEN l.totalMinor ELSE 0 END)
   FROM "OrderLine" l WHERE l.shopId = o.shopId AND l.orderId = o.id) END`;
 
 function parseLineStats(text: string | null): LineStats | null {
@@ -45,10 +62,10 @@ interface Reads {
 }
 
 /** Every row costs per column read, so a column no rule reads this run is left out. */
-const statementText = (reads: Reads) => `
-  SELECT customerKey, processedAt, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
+const statementText = (reads: Reads, sql: DialectSql) => `
+  SELECT customerKey, ${sql.epochMs("processedAt")}, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
     ${reads.channel ? ", channel" : ""}${reads.tags ? ", nullif(tags, '[]')" : ""}${reads.lines ? `, ${LINE_STATS_SQL}` : ""}
-  FROM "Order" o WHERE shopId = ? AND deleted = 0 AND verified = 1 ORDER BY id`;
+  FROM "Order" o WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
 
 /** Epoch ms of a stored date (written as a number; Prisma-written rows hold ISO text). */
 function epochMs(value: unknown): number {
@@ -61,15 +78,14 @@ function epochMs(value: unknown): number {
  * A shop's counted orders in columns with the rules report, as `applyRules` over
  * `iterateOrdersForScoring` would give them (same metrics, same report figures).
  */
-export function readCountedOrders(
-  db: SqliteDatabase,
+export async function readCountedOrders(
+  db: Db,
   shopId: string,
   rules: CountingRules,
   asOfDay: number,
   dayOf?: (epochMs: number) => number,
-): ColumnRulesResult {
+): Promise<ColumnRulesResult> {
   const counting = createColumnRules(rules, asOfDay, dayOf);
-  const statement = db.prepare(statementText(counting.reads)).raw();
   const tagLists = new Map<string, readonly string[]>();
   const row: StoredOrderRow = {
     customer: -1,
@@ -86,7 +102,11 @@ export function readCountedOrders(
   const channelAt = 6;
   const tagsAt = channelAt + +reads.channel;
   const linesAt = tagsAt + +reads.tags;
-  for (const r of statement.iterate(shopId) as IterableIterator<unknown[]>) {
+  const columns: ScanColumn[] = ["text", "number", "number", "number", "number", "number"];
+  if (reads.channel) columns.push("text");
+  if (reads.tags) columns.push("text");
+  if (reads.lines) columns.push("text");
+  await scanRows(db, statementText(reads, db.sql), [shopId], (r) => {
     const key = r[0] as string | null;
     const flags = r[4] as number;
     row.customer = key === null ? -1 : counting.customer(key, (flags & GUEST) !== 0);
@@ -107,7 +127,7 @@ export function readCountedOrders(
     }
     if (reads.lines) row.lines = parseLineStats(r[linesAt] as string | null);
     counting.add(row);
-  }
+  }, columns);
   return counting.finish();
 }
 
@@ -115,16 +135,14 @@ export function readCountedOrders(
  * The raw-scan floor a recompute is measured against: the same rows' customer, day and
  * amount read by one prepared statement into typed arrays, with no rule applied.
  */
-export function rawScan(db: SqliteDatabase, shopId: string): { orders: number; customers: number } {
-  const statement = db
-    .prepare(`SELECT customerKey, processedAt, itemsTotalMinor FROM "Order" WHERE shopId = ? AND deleted = 0 AND verified = 1 ORDER BY id`)
-    .raw();
+export async function rawScan(db: Db, shopId: string): Promise<{ orders: number; customers: number }> {
   const indexByKey = new Map<string, number>();
   let customer = new Int32Array(1 << 16);
   let day = new Int32Array(1 << 16);
   let amount = new Float64Array(1 << 16);
   let n = 0;
-  for (const r of statement.iterate(shopId) as IterableIterator<unknown[]>) {
+  const sql = `SELECT customerKey, ${db.sql.epochMs("processedAt")}, itemsTotalMinor FROM "Order" WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
+  await scanRows(db, sql, [shopId], (r) => {
     if (n === customer.length) {
       const grow = <T extends Int32Array | Float64Array>(a: T, b: T) => (b.set(a), b);
       customer = grow(customer, new Int32Array(n * 2));
@@ -138,6 +156,6 @@ export function rawScan(db: SqliteDatabase, shopId: string): { orders: number; c
     day[n] = Math.floor((r[1] as number) / 86_400_000);
     amount[n] = r[2] as number;
     n++;
-  }
+  }, ["text", "number", "number"]);
   return { orders: n, customers: indexByKey.size };
 }

@@ -1,24 +1,21 @@
 /**
- * What every platform's webhook route does: its adapter verifies and parses the request
- * (or answers it: 405/413/401/400, a ping), then the events are applied in one transaction.
- * The outcome goes back in X-RFM-Webhook.
+ * What every platform's webhook route does: its adapter verifies and reads the request over
+ * the raw bytes (or answers it: 405/413/401/400, a ping); the delivery is then stored in the
+ * inbox in one small write and acknowledged. Applying it happens off the request path, in
+ * arrival order (the `apply-inbox` job, docs/decisions/032-webhook-inbox.md).
+ * `X-RFM-Webhook: stored` and `X-RFM-Inbox: <id>` say where it went.
  */
-import { env } from "~/env.server";
 import { adapterFor } from "~/platforms/registry.server";
 import type { Platform } from "~/platforms/types";
 import { services } from "~/services.server";
-import { applyDelivery } from "./apply-events.server";
+import { storeDelivery } from "./inbox.server";
 
 export async function receiveWebhookFor(platform: Platform, request: Request): Promise<Response> {
   const received = await adapterFor(platform).receiveWebhook(request);
   if (received instanceof Response) return received;
-  const { db, store, runner } = services();
-  const outcome = applyDelivery(received, {
-    db,
-    store,
-    queue: runner.queue,
-    adapterFor,
-    recomputeDelayMs: env().RECOMPUTE_DEBOUNCE_MS,
-  });
-  return new Response(null, { status: 200, headers: { "X-RFM-Webhook": outcome } });
+  // Nothing the platform cares about (no event we act on): acknowledged, nothing stored.
+  if (received.events.length === 0) return new Response(null, { status: 200, headers: { "X-RFM-Webhook": "ignored" } });
+  const { db, runner } = services();
+  const id = await storeDelivery(db, runner.queue, platform, received);
+  return new Response(null, { status: 200, headers: { "X-RFM-Webhook": "stored", "X-RFM-Inbox": String(id) } });
 }

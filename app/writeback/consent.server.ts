@@ -5,12 +5,12 @@
  * shows real numbers; `approveWriteback` / `pauseWriteback` are what the dashboard and the
  * settings page call. See docs/decisions/016-write-consent.md.
  */
+import type { Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import type { CustomerIds, WriterCapabilities } from "~/platforms/types";
 import { compilePersonaMap, personaRulesFor } from "~/rfm";
 import { enableWriteback, shopSettings } from "~/shops/settings.server";
 import { setWriteConsent, writeConsent, type WriteConsent, type WriteConsentState } from "~/shops/write-consent.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import { personaNamesFor } from "./desired";
 import { personaTag, segmentName } from "./naming";
 import { planShop } from "./shop-plan";
@@ -23,10 +23,10 @@ export type WritebackGate =
   | { allowed: false; reason: "disabled" | Exclude<WriteConsentState, "granted"> };
 
 /** Whether write-back may touch the store now: turned on in the settings and approved by the merchant. */
-export function writebackGate(db: SqliteDatabase, shopId: string): WritebackGate {
-  const consent = writeConsent(db, shopId);
+export async function writebackGate(db: Db, shopId: string): Promise<WritebackGate> {
+  const consent = await writeConsent(db, shopId);
   if (consent.state !== "granted") return { allowed: false, reason: consent.state };
-  if (!shopSettings(db, shopId).writeback.enabled) return { allowed: false, reason: "disabled" };
+  if (!(await shopSettings(db, shopId)).writeback.enabled) return { allowed: false, reason: "disabled" };
   return { allowed: true };
 }
 
@@ -61,10 +61,10 @@ export interface SummaryStore {
 // Only field keys are reported, so the place a writer keeps fields under does not matter here.
 const SUMMARY_PLACE = "store";
 
-export function writebackSummary(db: SqliteDatabase, shopId: string, store: SummaryStore): WritebackSummary {
-  const settings = shopSettings(db, shopId);
+export async function writebackSummary(db: Db, shopId: string, store: SummaryStore): Promise<WritebackSummary> {
+  const settings = await shopSettings(db, shopId);
   const carries = store.writer.capabilities;
-  const plan = planShop(loadCustomers(db, shopId), {
+  const plan = planShop(await loadCustomers(db, shopId), {
     writeback: settings.writeback,
     personaName: personaNamesFor(settings.personas),
     fieldPlace: SUMMARY_PLACE,
@@ -88,9 +88,9 @@ export function writebackSummary(db: SqliteDatabase, shopId: string, store: Summ
   }
   const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
   const haveSegment = new Set(
-    (db.prepare(`SELECT persona FROM "PersonaSegment" WHERE shopId = ?`).pluck().all(shopId) as string[]) ?? [],
+    ((await db.prepare(`SELECT persona FROM "PersonaSegment" WHERE shopId = ?`).pluck().all(shopId)) as string[]) ?? [],
   );
-  const triggers = carries.personaChangedTrigger && hasFinishedRun(db, shopId) ? changedPersona + plan.triggers.length : 0;
+  const triggers = carries.personaChangedTrigger && (await hasFinishedRun(db, shopId)) ? changedPersona + plan.triggers.length : 0;
   return {
     carries,
     customers: plan.jobs.length,
@@ -113,14 +113,14 @@ export interface WritebackConsentView {
   summary: WritebackSummary | null;
 }
 
-export function writebackConsentView(db: SqliteDatabase, shopId: string, store: SummaryStore): WritebackConsentView {
-  const consent = writeConsent(db, shopId);
-  const enabled = shopSettings(db, shopId).writeback.enabled;
-  return { consent, enabled, summary: consent.state === "granted" ? null : writebackSummary(db, shopId, store) };
+export async function writebackConsentView(db: Db, shopId: string, store: SummaryStore): Promise<WritebackConsentView> {
+  const consent = await writeConsent(db, shopId);
+  const enabled = (await shopSettings(db, shopId)).writeback.enabled;
+  return { consent, enabled, summary: consent.state === "granted" ? null : await writebackSummary(db, shopId, store) };
 }
 
 export interface ConsentDeps {
-  db: SqliteDatabase;
+  db: Db;
   queue: JobQueue;
   now?: () => Date;
 }
@@ -130,26 +130,26 @@ export interface ConsentDeps {
  * write-back is turned on and a run is queued (it sets the store up, then writes).
  * Approving while the import is still running writes once customers are scored.
  */
-export function approveWriteback(shopId: string, { db, queue, now = () => new Date() }: ConsentDeps): void {
-  writeTransaction(db, () => {
-    setWriteConsent(db, shopId, "granted", now());
-    enableWriteback(db, shopId, now());
-  })();
+export async function approveWriteback(shopId: string, { db, queue, now = () => new Date() }: ConsentDeps): Promise<void> {
+  await db.transaction(async () => {
+    await setWriteConsent(db, shopId, "granted", now());
+    await enableWriteback(db, shopId, now());
+  });
   // Before the first scoring there is nothing to write: the recompute that ends the import queues
   // the run. Once scored (even a store without customers), the run marks the shop's first
   // write-back — the one that sends no persona-changed triggers — so later changes do send them.
   const scored =
-    db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ? AND lastRecomputeAt IS NOT NULL`).get(shopId) ??
-    db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND scoredAt IS NOT NULL LIMIT 1`).get(shopId);
-  if (scored) queue.enqueue("writeback", shopId);
+    (await db.prepare(`SELECT 1 FROM "SyncState" WHERE shopId = ? AND lastRecomputeAt IS NOT NULL`).get(shopId)) ??
+    (await db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND scoredAt IS NOT NULL LIMIT 1`).get(shopId));
+  if (scored) await queue.enqueue("writeback", shopId);
 }
 
 /**
  * The merchant paused write-back (or removed persona data: `removed`): nothing more is
  * written until they approve again on the dashboard. What is in the store stays.
  */
-export function pauseWriteback(shopId: string, { db, now = () => new Date() }: Omit<ConsentDeps, "queue">, state: "paused" | "removed" = "paused"): void {
-  setWriteConsent(db, shopId, state, now());
+export async function pauseWriteback(shopId: string, { db, now = () => new Date() }: Omit<ConsentDeps, "queue">, state: "paused" | "removed" = "paused"): Promise<void> {
+  await setWriteConsent(db, shopId, state, now());
 }
 
 /** What "Remove all persona data" would take out of the store (the confirmation says it). */
@@ -161,11 +161,11 @@ export interface RemovalSummary {
   segments: number;
 }
 
-export function removalSummary(db: SqliteDatabase, shopId: string, store: Pick<SummaryStore, "writer">): RemovalSummary {
+export async function removalSummary(db: Db, shopId: string, store: Pick<SummaryStore, "writer">): Promise<RemovalSummary> {
   let customers = 0;
-  for (const row of loadCustomers(db, shopId)) if (!isEmptyState(parseWritten(row.written))) customers++;
+  for (const row of await loadCustomers(db, shopId)) if (!isEmptyState(parseWritten(row.written))) customers++;
   const segments = store.writer.capabilities.segments
-    ? (db.prepare(`SELECT count(*) FROM "PersonaSegment" WHERE shopId = ?`).pluck().get(shopId) as number)
+    ? ((await db.prepare(`SELECT count(*) FROM "PersonaSegment" WHERE shopId = ?`).pluck().get(shopId)) as number)
     : 0;
   return { carries: store.writer.capabilities, customers, segments };
 }

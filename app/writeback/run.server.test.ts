@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { WriteSession, WriterCapabilities } from "~/platforms/types";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { removeAllPersonaData, runWriteback } from "./run.server";
 import { parseWritten } from "./state";
@@ -33,7 +33,7 @@ function metaStore() {
         for (const f of job.plan.fieldsSet) meta[`${f.place}.${f.key}`] = f.value;
         customers.set(job.customerKey, meta);
       }
-      record(jobs.map((j) => ({ customerKey: j.customerKey, written: { ...j.target }, status: "ok", error: null })));
+      await record(jobs.map((j) => ({ customerKey: j.customerKey, written: { ...j.target }, status: "ok", error: null })));
       return { written: jobs.length, failed: 0, errors: [], triggers: [] };
     },
     traffic: () => ({ requests, costPoints: 0, throttled: 0, retries: 0, waitedMs: 0 }),
@@ -57,20 +57,20 @@ const scored = (n: number, persona: string | null, previousPersona: string | nul
 });
 
 /** Customers as recompute leaves them: scores 4-3-2, scored and in their persona since T0. */
-function upsertScoredCustomers(db: SqliteDatabase, shopId: string, customers: readonly Scored[]): void {
+async function upsertScoredCustomers(db: Db, shopId: string, customers: readonly Scored[]): Promise<void> {
   const stmt = db.prepare(`
     INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, r, f, m, persona, previousPersona, personaSince, scoredAt)
     VALUES (?, ?, ?, 1, 100, 4, 3, 2, ?, ?, ?, ?)
     ON CONFLICT (shopId, customerKey) DO UPDATE SET persona = excluded.persona, previousPersona = excluded.previousPersona`);
-  writeTransaction(db, () => {
-    for (const c of customers) stmt.run(shopId, c.customerKey, c.guest ? 1 : 0, c.persona, c.previousPersona ?? null, T0, T0);
-  })();
+  await db.transaction(async () => {
+    for (const c of customers) await stmt.run(shopId, c.customerKey, c.guest ?? false, c.persona, c.previousPersona ?? null, new Date(T0), new Date(T0));
+  });
 }
 
-function wooShop() {
-  const { db } = freshDatabase();
-  const shopId = addShop(db, "meta-store.example", { platform: "woocommerce" });
-  upsertScoredCustomers(db, shopId, [
+async function wooShop() {
+  const { db } = await freshDatabase();
+  const shopId = await addShop(db, "meta-store.example", { platform: "woocommerce" });
+  await upsertScoredCustomers(db, shopId, [
     scored(1, "champions"),
     scored(2, "at-risk"),
     scored(3, null),
@@ -81,7 +81,7 @@ function wooShop() {
 
 describe("write-back core over a fields-only store", () => {
   it("GIVEN a WooCommerce shop and a fields-only writer WHEN written back THEN persona fields land in the writer's place, no labels are planned, guests are counted, the run is recorded", async () => {
-    const { db, shopId } = wooShop();
+    const { db, shopId } = await wooShop();
     const store = metaStore();
 
     const report = await runWriteback(shopId, store.session, { db, now: () => new Date(T0) });
@@ -92,27 +92,27 @@ describe("write-back core over a fields-only store", () => {
     expect(store.customers.get("wc:1")).toMatchObject({ "_rfm.persona": "Champions", "_rfm.score": "432" });
     expect(store.customers.get("wc:2")).toMatchObject({ "_rfm.persona": "At Risk" });
     expect(store.customers.has("wc:3")).toBe(false);
-    const run = db.prepare(`SELECT status, mode, customersWritten, requests FROM "WritebackRun" WHERE id = ?`).get(report.runId);
+    const run = await db.prepare(`SELECT status, mode, customersWritten, requests FROM "WritebackRun" WHERE id = ?`).get(report.runId);
     expect(run).toEqual({ status: "done", mode: "online", customersWritten: 2, requests: 1 });
   });
 
   it("GIVEN a persona change after the first run WHEN written back THEN only that customer is written and no trigger is owed (the writer has none)", async () => {
-    const { db, shopId } = wooShop();
+    const { db, shopId } = await wooShop();
     const store = metaStore();
     await runWriteback(shopId, store.session, { db, now: () => new Date(T0) });
-    upsertScoredCustomers(db, shopId, [scored(1, "at-risk", "champions")]);
+    await upsertScoredCustomers(db, shopId, [scored(1, "at-risk", "champions")]);
 
     const report = await runWriteback(shopId, store.session, { db, now: () => new Date(T0) });
 
     expect(report.customers).toMatchObject({ toWrite: 1, written: 1 });
     expect(store.customers.get("wc:1")).toMatchObject({ "_rfm.persona": "At Risk", "_rfm.previous_persona": "Champions" });
-    const written = parseWritten(loadCustomers(db, shopId).find((c) => c.customerKey === "wc:1")!.written)!;
+    const written = parseWritten((await loadCustomers(db, shopId)).find((c) => c.customerKey === "wc:1")!.written)!;
     expect(written.trigger).toBeUndefined();
     expect(written.labels).toEqual([]);
   });
 
   it("GIVEN personas written WHEN all persona data is removed THEN every field we wrote is deleted", async () => {
-    const { db, shopId } = wooShop();
+    const { db, shopId } = await wooShop();
     const store = metaStore();
     await runWriteback(shopId, store.session, { db, now: () => new Date(T0) });
 

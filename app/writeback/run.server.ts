@@ -8,16 +8,17 @@
  * choice) → send the owed persona-changed triggers when the writer can → record a
  * WritebackRun with what it cost. See docs/decisions/006-writeback.md.
  */
+import type { Db } from "~/db/index.server";
 import type { WriteBatchResult, WriteSession, WriteTraffic } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
 import { shopDayOf } from "~/rfm/zoned-days";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { writebackGate } from "./consent.server";
 import { personaNamesFor } from "./desired";
 import { diffStates, isEmptyPlan } from "./plan";
 import { planShop, type ShopPlanCounts, type TriggerJob, type WriteJob } from "./shop-plan";
 import { EMPTY_STATE, parseWritten, type WrittenState } from "./state";
 import {
+  findRun,
   finishRun,
   hasFinishedRun,
   loadCustomers,
@@ -38,8 +39,7 @@ export interface SetupOutcome {
 }
 
 export interface RunOptions {
-  /** The raw SQLite connection. */
-  db: SqliteDatabase;
+  db: Db;
   now?: () => Date;
   /** Re-send everything wanted, repairing edits made in the admin (and retrying customers that kept failing). */
   full?: boolean;
@@ -89,7 +89,7 @@ export class WritebackError extends Error {
 const MAX_REPORTED_ERRORS = 50;
 
 interface Context {
-  db: SqliteDatabase;
+  db: Db;
   shopId: string;
   session: WriteSession;
   save: OutcomeWriter;
@@ -118,16 +118,13 @@ const canTrigger = (session: WriteSession) => session.capabilities.personaChange
  */
 async function resumeUnfinished(ctx: Context, trigger: boolean): Promise<number | null> {
   const { session } = ctx;
-  const run = unfinishedRun(ctx.db, ctx.shopId);
-  const rows = loadCustomers(ctx.db, ctx.shopId).map((r) => ({ customerKey: r.customerKey, written: parseWritten(r.written) }));
+  const run = await unfinishedRun(ctx.db, ctx.shopId);
+  const rows = (await loadCustomers(ctx.db, ctx.shopId)).map((r) => ({ customerKey: r.customerKey, written: parseWritten(r.written) }));
   const runIds = new Set<number>(session.resume ? (session.unfinishedRuns?.(rows) ?? []) : []);
   if (run) runIds.add(run.id);
   let resumed: number | null = null;
   for (const runId of [...runIds].sort((a, b) => a - b)) {
-    const row: RunRow | undefined =
-      run?.id === runId
-        ? run
-        : (ctx.db.prepare(`SELECT id, mode, status, startedAt FROM "WritebackRun" WHERE id = ?`).get(runId) as RunRow | undefined);
+    const row: RunRow | undefined = run?.id === runId ? run : await findRun(ctx.db, runId);
     const before = session.traffic();
     const startedAt = Number(row?.startedAt ?? ctx.nowMs() - 86_400_000);
     let done = { written: 0, failed: 0, triggersSent: 0 };
@@ -135,15 +132,15 @@ async function resumeUnfinished(ctx: Context, trigger: boolean): Promise<number 
       if (session.resume) done = await session.resume(runId, rows, { startedAt, trigger }, ctx.save);
     } catch (error) {
       if (row && row.status !== "done") {
-        finishRun(ctx.db, runId, "failed", ctx.nowMs(), {}, `resume failed: ${error instanceof Error ? error.message : String(error)}`);
+        await finishRun(ctx.db, runId, "failed", ctx.nowMs(), {}, `resume failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       throw error;
     }
     if (row && row.status !== "done") {
       // The run's work is now complete: the run is done after all.
-      const totals = runTotals(ctx.db, runId);
+      const totals = await runTotals(ctx.db, runId);
       const spent = delta(session.traffic(), before);
-      finishRun(
+      await finishRun(
         ctx.db,
         runId,
         "done",
@@ -163,8 +160,8 @@ async function resumeUnfinished(ctx: Context, trigger: boolean): Promise<number 
   }
   // An online run interrupted by a crash: what it wrote is recorded per customer; the new plan does the rest.
   if (run && run.mode === "online") {
-    const still = unfinishedRun(ctx.db, ctx.shopId);
-    if (still?.id === run.id) finishRun(ctx.db, run.id, "failed", ctx.nowMs(), {}, "interrupted; the next run wrote the rest");
+    const still = await unfinishedRun(ctx.db, ctx.shopId);
+    if (still?.id === run.id) await finishRun(ctx.db, run.id, "failed", ctx.nowMs(), {}, "interrupted; the next run wrote the rest");
     resumed ??= run.id;
   }
   return resumed;
@@ -204,10 +201,10 @@ async function execute(
 ): Promise<WritebackReport> {
   const { session } = ctx;
   const mode = session.modeFor(jobs.length);
-  const runId = startRun(ctx.db, ctx.shopId, mode, jobs.length, ctx.nowMs());
+  const runId = await startRun(ctx.db, ctx.shopId, mode, jobs.length, ctx.nowMs());
   report.runId = runId;
   report.mode = mode;
-  const finish = (status: "done" | "failed", error: string | null) => {
+  const finish = async (status: "done" | "failed", error: string | null) => {
     const now = session.traffic();
     const spent = delta(now, before);
     Object.assign(report, spent, {
@@ -218,7 +215,7 @@ async function execute(
       ...(error && status === "failed" ? { error } : {}),
     });
     report.errors = report.errors.slice(0, MAX_REPORTED_ERRORS);
-    finishRun(
+    await finishRun(
       ctx.db,
       runId,
       status,
@@ -247,11 +244,11 @@ async function execute(
       report.bulkOperations.push(...(sent.operations ?? []));
     }
     // A run that wrote what it could: its problems stay visible on the run (and the dashboard).
-    finish("done", report.problems.length > 0 ? report.problems.join("; ") : null);
+    await finish("done", report.problems.length > 0 ? report.problems.join("; ") : null);
     return report;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    finish("failed", message);
+    await finish("failed", message);
     throw new WritebackError(`write-back failed for shop ${ctx.shopId}: ${message}`, report);
   }
 }
@@ -266,24 +263,25 @@ export async function runWriteback(shopId: string, session: WriteSession, option
   const started = ctx.nowMs();
   const report = emptyReport(shopId);
   // Nothing reaches the store before the merchant's go-ahead, nor while write-back is off or paused.
-  const gate = writebackGate(options.db, shopId);
+  const gate = await writebackGate(options.db, shopId);
   if (!gate.allowed) return { ...report, status: gate.reason === "disabled" ? "disabled" : "awaiting-consent" };
-  const settings = shopSettings(options.db, shopId);
+  const settings = await shopSettings(options.db, shopId);
 
   // A shop's first write-back labels every customer at once: that is not a change worth a triggered workflow each.
-  const trigger = canTrigger(session) && hasFinishedRun(options.db, shopId);
+  const trigger = canTrigger(session) && (await hasFinishedRun(options.db, shopId));
   const before = session.traffic();
   report.resumedRun = await resumeUnfinished(ctx, trigger);
 
+  const timeZone = (await options.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null;
   const plan = planShop(
-    loadCustomers(options.db, shopId),
+    await loadCustomers(options.db, shopId),
     {
       writeback: settings.writeback,
       personaName: personaNamesFor(settings.personas),
       fieldPlace: session.fieldPlace,
       isWritable: (key) => session.isWritable(key),
       carries: session.capabilities,
-      dayOf: shopDayOf(options.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined),
+      dayOf: shopDayOf(timeZone),
     },
     { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
   );
@@ -306,7 +304,7 @@ export async function removeAllPersonaData(shopId: string, session: WriteSession
 
   const jobs: WriteJob[] = [];
   const dropTriggers: { customerKey: string; written: WrittenState }[] = [];
-  for (const row of loadCustomers(options.db, shopId)) {
+  for (const row of await loadCustomers(options.db, shopId)) {
     report.customers.customers++;
     const written = parseWritten(row.written);
     if (!written) continue;
@@ -322,6 +320,6 @@ export async function removeAllPersonaData(shopId: string, session: WriteSession
     // writing again after the merchant approves is then no persona change (no trigger per customer).
     jobs.push({ customerKey: row.customerKey, written: current, target: { ...EMPTY_STATE, persona: current.persona }, plan });
   }
-  ctx.save(dropTriggers);
+  await ctx.save(dropTriggers);
   return execute(ctx, report, jobs, [], false, started, before);
 }

@@ -1,10 +1,14 @@
 /**
- * Write-back's database side (raw SQLite, like recompute): reading customers, recording
+ * Write-back's database side (on the SQL seam, like recompute): reading customers, recording
  * each customer's outcome right after the request that wrote it, and WritebackRun rows.
- * Dates are written as epoch milliseconds; rows written by Prisma (ISO strings) read too.
+ * Dates are bound as Dates; rows written by Prisma on SQLite (ISO strings) read too.
+ * Outcomes go per row on SQLite (prepared statements on the connection, one transaction) and
+ * as one UPDATE … FROM unnest(…) on PostgreSQL, where a statement per customer would cost a
+ * round trip each.
  */
+import { isSqlite, type Db } from "~/db/index.server";
+import { scanRows } from "~/db/scan.server";
 import type { WriteMode } from "~/platforms/types";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
 import type { CustomerRow } from "./shop-plan";
 import { serializeWritten, type WrittenState } from "./state";
 
@@ -19,15 +23,13 @@ function toMs(value: unknown): number | null {
 }
 
 /** The shop's customers in a stable order (customer key), as write-back reads them. */
-export function loadCustomers(db: SqliteDatabase, shopId: string): CustomerRow[] {
-  const rows = db
-    .prepare(
-      `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts
-       FROM "Customer" WHERE shopId = ? ORDER BY customerKey`,
-    )
-    .raw()
-    .all(shopId) as unknown[][];
-  return rows.map((r) => ({
+export async function loadCustomers(db: Db, shopId: string): Promise<CustomerRow[]> {
+  const customers: CustomerRow[] = [];
+  // Byte order, as SQLite sorts: the plan (and a bulk file) comes out the same on both engines.
+  const order = db.dialect === "postgres" ? ` COLLATE "C"` : "";
+  const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts
+       FROM "Customer" WHERE shopId = ? ORDER BY customerKey${order}`;
+  await scanRows(db, sql, [shopId], (r) => customers.push({
     customerKey: r[0] as string,
     guest: Boolean(r[1]),
     persona: (r[2] as string | null) ?? null,
@@ -41,6 +43,7 @@ export function loadCustomers(db: SqliteDatabase, shopId: string): CustomerRow[]
     writeStatus: (r[10] as string | null) ?? null,
     writeAttempts: Number(r[11] ?? 0),
   }));
+  return customers;
 }
 
 export type WriteStatus = "ok" | "failed" | "pending";
@@ -56,40 +59,63 @@ export interface CustomerOutcome {
 }
 
 export interface OutcomeWriter {
-  (outcomes: readonly CustomerOutcome[]): void;
+  (outcomes: readonly CustomerOutcome[]): Promise<void>;
 }
 
-/** Records outcomes in one transaction; `at` stamps writtenAt for completed writes. */
-export function outcomeWriter(db: SqliteDatabase, shopId: string, now: () => number): OutcomeWriter {
-  const withStatus = db.prepare(`
+const WITH_STATUS_SQL = `
     UPDATE "Customer" SET written = ?, writeStatus = ?, writeError = ?,
       writtenAt = CASE WHEN ? THEN ? ELSE writtenAt END,
       writeAttempts = CASE WHEN ? THEN writeAttempts + 1 WHEN ? = 'ok' THEN 0 ELSE writeAttempts END
-    WHERE shopId = ? AND customerKey = ?`);
-  const writtenOnly = db.prepare(`UPDATE "Customer" SET written = ? WHERE shopId = ? AND customerKey = ?`);
-  const tx = writeTransaction(db, (outcomes: readonly CustomerOutcome[]) => {
+    WHERE shopId = ? AND customerKey = ?`;
+const WRITTEN_ONLY_SQL = `UPDATE "Customer" SET written = ? WHERE shopId = ? AND customerKey = ?`;
+
+/** PostgreSQL: a whole batch of outcomes in one statement each (status kept where `s` is null). */
+const POSTGRES_OUTCOMES_SQL = `
+    UPDATE "Customer" SET written = t.w,
+      writeStatus = CASE WHEN t.s IS NULL THEN "Customer".writeStatus ELSE t.s END,
+      writeError = CASE WHEN t.s IS NULL THEN "Customer".writeError ELSE t.e END,
+      writtenAt = CASE WHEN t.s = 'ok' THEN ?::timestamp(3) ELSE "Customer".writtenAt END,
+      writeAttempts = CASE WHEN t.s IS NULL THEN "Customer".writeAttempts WHEN t.ca THEN "Customer".writeAttempts + 1
+        WHEN t.s = 'ok' THEN 0 ELSE "Customer".writeAttempts END
+    FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[]) AS t(k, w, s, e, ca)
+    WHERE "Customer".shopId = ?::text AND "Customer".customerKey = t.k`;
+
+/** Records outcomes in one transaction; `at` stamps writtenAt for completed writes. */
+export function outcomeWriter(db: Db, shopId: string, now: () => number): OutcomeWriter {
+  return async (outcomes) => {
+    if (outcomes.length === 0) return;
     const at = now();
-    for (const o of outcomes) {
-      const json = serializeWritten(o.written);
-      if (o.status === undefined) {
-        writtenOnly.run(json, shopId, o.customerKey);
-        continue;
-      }
-      withStatus.run(
-        json,
-        o.status,
-        o.error ?? null,
-        o.status === "ok" ? 1 : 0,
-        at,
-        o.countAttempt ? 1 : 0,
-        o.status,
-        shopId,
-        o.customerKey,
-      );
+    if (isSqlite(db)) {
+      await db.withNative((native) => {
+        const withStatus = native.prepare(WITH_STATUS_SQL);
+        const writtenOnly = native.prepare(WRITTEN_ONLY_SQL);
+        native.transaction(() => {
+          for (const o of outcomes) {
+            const json = serializeWritten(o.written);
+            if (o.status === undefined) writtenOnly.run(json, shopId, o.customerKey);
+            else withStatus.run(json, o.status, o.error ?? null, o.status === "ok" ? 1 : 0, at, o.countAttempt ? 1 : 0, o.status, shopId, o.customerKey);
+          }
+        }).immediate();
+      });
+      return;
     }
-  });
-  return (outcomes) => {
-    if (outcomes.length > 0) tx(outcomes);
+    // One statement per batch; a customer twice in one batch (rare) is applied in order, row by row.
+    const keys = new Set(outcomes.map((o) => o.customerKey));
+    const batches = keys.size === outcomes.length ? [outcomes] : outcomes.map((o) => [o]);
+    await db.transaction(async () => {
+      const update = db.prepare(POSTGRES_OUTCOMES_SQL);
+      for (const batch of batches) {
+        await update.run(
+          new Date(at),
+          batch.map((o) => o.customerKey),
+          batch.map((o) => serializeWritten(o.written)),
+          batch.map((o) => o.status ?? null),
+          batch.map((o) => o.error ?? null),
+          batch.map((o) => o.countAttempt ?? false),
+          shopId,
+        );
+      }
+    });
   };
 }
 
@@ -123,14 +149,15 @@ const RUN_COLUMNS: Record<keyof RunTotals, string> = {
   triggersSent: "flowTriggers",
 };
 
-export function startRun(db: SqliteDatabase, shopId: string, mode: WriteMode, planned: number, at: number): number {
-  const result = db
-    .prepare(`INSERT INTO "WritebackRun" (shopId, mode, status, startedAt, customersPlanned) VALUES (?, ?, 'running', ?, ?)`)
-    .run(shopId, mode, at, planned);
-  return Number(result.lastInsertRowid);
+export async function startRun(db: Db, shopId: string, mode: WriteMode, planned: number, at: number): Promise<number> {
+  const id = await db
+    .prepare(`INSERT INTO "WritebackRun" (shopId, mode, status, startedAt, customersPlanned) VALUES (?, ?, 'running', ?, ?) RETURNING id`)
+    .pluck()
+    .get(shopId, mode, new Date(at), planned);
+  return Number(id);
 }
 
-export function updateRun(db: SqliteDatabase, runId: number, totals: RunTotals): void {
+export async function updateRun(db: Db, runId: number, totals: RunTotals): Promise<void> {
   const sets: string[] = [];
   const values: unknown[] = [];
   for (const [key, value] of Object.entries(totals)) {
@@ -138,38 +165,46 @@ export function updateRun(db: SqliteDatabase, runId: number, totals: RunTotals):
     sets.push(`${RUN_COLUMNS[key as keyof RunTotals]} = ?`);
     values.push(value);
   }
-  if (sets.length) db.prepare(`UPDATE "WritebackRun" SET ${sets.join(", ")} WHERE id = ?`).run(...values, runId);
+  if (sets.length) await db.prepare(`UPDATE "WritebackRun" SET ${sets.join(", ")} WHERE id = ?`).run(...values, runId);
 }
 
-export function finishRun(
-  db: SqliteDatabase,
+export async function finishRun(
+  db: Db,
   runId: number,
   status: "done" | "failed",
   at: number,
   totals: RunTotals = {},
   error: string | null = null,
-): void {
-  updateRun(db, runId, totals);
-  db.prepare(`UPDATE "WritebackRun" SET status = ?, finishedAt = ?, error = ? WHERE id = ?`).run(status, at, error, runId);
+): Promise<void> {
+  await updateRun(db, runId, totals);
+  await db.prepare(`UPDATE "WritebackRun" SET status = ?, finishedAt = ?, error = ? WHERE id = ?`).run(status, new Date(at), error, runId);
 }
 
 /** A run left 'running' by a crash (per-shop work is serialised, so none can be in progress). */
-export function unfinishedRun(db: SqliteDatabase, shopId: string): RunRow | null {
-  const row = db
+export async function unfinishedRun(db: Db, shopId: string): Promise<RunRow | null> {
+  const row = (await db
     .prepare(`SELECT id, mode, status, startedAt FROM "WritebackRun" WHERE shopId = ? AND status = 'running' ORDER BY id DESC LIMIT 1`)
-    .get(shopId) as { id: number; mode: WriteMode; status: string; startedAt: unknown } | undefined;
+    .get(shopId)) as { id: number; mode: WriteMode; status: string; startedAt: unknown } | undefined;
   return row ? { ...row, startedAt: toMs(row.startedAt) ?? 0 } : null;
 }
 
-export function runTotals(db: SqliteDatabase, runId: number): Required<RunTotals> {
-  return db
+/** A run by id (a crash may have left it in any state). */
+export async function findRun(db: Db, runId: number): Promise<RunRow | undefined> {
+  const row = (await db.prepare(`SELECT id, mode, status, startedAt FROM "WritebackRun" WHERE id = ?`).get(runId)) as
+    | { id: number; mode: WriteMode; status: string; startedAt: unknown }
+    | undefined;
+  return row ? { ...row, startedAt: toMs(row.startedAt) ?? 0 } : undefined;
+}
+
+export async function runTotals(db: Db, runId: number): Promise<Required<RunTotals>> {
+  return (await db
     .prepare(
       `SELECT customersPlanned, customersWritten, customersFailed, requests, costPoints, throttled, flowTriggers AS triggersSent FROM "WritebackRun" WHERE id = ?`,
     )
-    .get(runId) as Required<RunTotals>;
+    .get(runId)) as Required<RunTotals>;
 }
 
 /** Whether the shop has finished a write-back before: the first one sends no persona-changed triggers. */
-export function hasFinishedRun(db: SqliteDatabase, shopId: string): boolean {
-  return !!db.prepare(`SELECT 1 FROM "WritebackRun" WHERE shopId = ? AND status = 'done' LIMIT 1`).get(shopId);
+export async function hasFinishedRun(db: Db, shopId: string): Promise<boolean> {
+  return !!(await db.prepare(`SELECT 1 FROM "WritebackRun" WHERE shopId = ? AND status = 'done' LIMIT 1`).get(shopId));
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateSeed, metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../../sim/shopify";
-import { openSqlite, type SqliteDatabase } from "../../app/sync/sqlite.server";
+import { openDatabase, type Db } from "../../app/db/index.server";
 import { bounded, closeServer } from "./shutdown";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -33,7 +33,7 @@ export interface DemoOptions {
 export interface DemoStack {
   appUrl: string;
   sim: Simulator;
-  db: SqliteDatabase;
+  db: Db;
   shop: string;
   /** The app inside the simulated Shopify admin. */
   adminUrl: string;
@@ -102,7 +102,7 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
   log("installed; importing and scoring (write-back waits for the merchant's approval)…");
 
   // 5. Wait for the first sync (backfill → recompute → write-back) to finish.
-  const db = openSqlite(process.env.DATABASE_URL!);
+  const db = openDatabase(process.env.DATABASE_URL!);
   await waitForFirstSync(db, SHOP, options.timeout ?? 300);
   await sim.settle();
 
@@ -121,11 +121,11 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
  * app's job runner (no new store API calls or jobs), then the simulator (no more webhooks),
  * then the app's server with its keep-alive and in-flight connections.
  */
-export async function stopDemo(sim: { stop(): Promise<void> }, appServer: Server, db: SqliteDatabase): Promise<void> {
+export async function stopDemo(sim: { stop(): Promise<void> }, appServer: Server, db: Db): Promise<void> {
   await bounded(globalThis.rfmServices?.runner.stop({ timeoutMs: 5_000 }), 7_000);
   await bounded(sim.stop(), 5_000);
   await closeServer(appServer, 5_000);
-  db.close();
+  await db.close();
 }
 
 /**
@@ -176,15 +176,15 @@ function newerThan(dir: string, mtimeMs: number): boolean {
 }
 
 /** Waits until the shop's first sync (backfill → recompute → write-back) is done and no job is due. */
-export async function waitForFirstSync(db: SqliteDatabase, domain: string, timeout: number): Promise<void> {
+export async function waitForFirstSync(db: Db, domain: string, timeout: number): Promise<void> {
   const deadline = Date.now() + timeout * 1000;
   for (;;) {
-    const state = db.prepare(`SELECT s.* FROM "SyncState" s JOIN "Shop" p ON p.id = s.shopId WHERE p.domain = ?`).get(domain) as
+    const state = (await db.prepare(`SELECT s.* FROM "SyncState" s JOIN "Shop" p ON p.id = s.shopId WHERE p.domain = ?`).get(domain)) as
       | { phase: string; lastError: string | null; backfillFinishedAt: number | null; lastRecomputeAt: number | null }
       | undefined;
-    const busy = db
+    const busy = (await db
       .prepare(`SELECT count(*) AS n FROM "Job" WHERE status IN ('pending','running') AND runAt <= ?`)
-      .get(Date.now() + 5_000) as { n: number };
+      .get(new Date(Date.now() + 5_000))) as { n: number };
     if (state?.phase === "failed") throw new Error(`sync failed: ${state.lastError}`);
     if (state?.backfillFinishedAt && state.lastRecomputeAt && busy.n === 0) break;
     if (Date.now() > deadline) throw new Error(`sync did not finish within ${timeout} s (phase ${state?.phase})`);

@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:http";
 import { generateWooSeed, startWooSimulator, type WooSimulator } from "../../sim/woocommerce";
-import { openSqlite, type SqliteDatabase } from "../../app/sync/sqlite.server";
+import { openDatabase, type Db } from "../../app/db/index.server";
 import { listen, prepareAppEnvironment, serveProductionBuild, stopDemo, waitForFirstSync, type DemoOptions } from "./demo-stack";
 
 // The app's own secret still signs things (the wc-auth state); the demo's are fixed and local.
@@ -17,7 +17,7 @@ const API_SECRET = "rfm-demo-api-secret";
 export interface WooDemoStack {
   appUrl: string;
   sim: WooSimulator;
-  db: SqliteDatabase;
+  db: Db;
   /** The shop's domain in the app (the store's host). */
   shop: string;
   /** The store's address, as the merchant typed it into the connect form. */
@@ -59,8 +59,8 @@ export async function startWooDemoStack(options: DemoOptions = {}): Promise<WooD
   log("connected; backfilling, scoring and writing back…");
 
   // 4. Wait for the first sync (backfill → recompute → write-back) and the store's echoes.
-  const db = openSqlite(process.env.DATABASE_URL!);
-  const shop = db.prepare(`SELECT domain FROM "Shop" WHERE platform = 'woocommerce'`).pluck().get() as string | undefined;
+  const db = openDatabase(process.env.DATABASE_URL!);
+  const shop = (await db.prepare(`SELECT domain FROM "Shop" WHERE platform = 'woocommerce'`).pluck().get()) as string | undefined;
   if (!shop) throw new Error("connecting failed: no WooCommerce shop in the app's database");
   await waitForFirstSync(db, shop, options.timeout ?? 300);
   await sim.settle();

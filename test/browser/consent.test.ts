@@ -61,7 +61,7 @@ describe("consent before writing, and removal that finishes", () => {
 
     expect(store()).toEqual({ tagged: 0, metafields: 0, segments: 0, writes: [] });
     const { stack } = await harness();
-    const summary: WritebackSummary = writebackSummary(stack.db, shopId, { customers: shopifyCustomerIds, writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } });
+    const summary: WritebackSummary = await writebackSummary(stack.db, shopId, { customers: shopifyCustomerIds, writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } });
     expect(summary.customersLabelled).toBeGreaterThan(50);
     expect(text).toContain("write-back is waiting for your go-ahead");
     expect(text).toContain(`${summary.customersLabelled.toLocaleString("en-US")} customers tagged with their persona`);
@@ -73,7 +73,7 @@ describe("consent before writing, and removal that finishes", () => {
 
   it("GIVEN the setup guide WHEN the merchant approves THEN the tags the guide announced appear in the store and the guide is gone", async () => {
     const { stack } = await harness();
-    const summary = writebackSummary(stack.db, shopId, { customers: shopifyCustomerIds, writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } });
+    const summary = await writebackSummary(stack.db, shopId, { customers: shopifyCustomerIds, writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } });
     const admin = await openAdmin("", { shop: DOMAIN });
 
     await admin.app.getByRole("button", { name: "Approve write-back" }).click();
@@ -94,7 +94,7 @@ describe("consent before writing, and removal that finishes", () => {
 
   it("GIVEN personas written WHEN the merchant removes persona data THEN a modal says what goes, and afterwards no tag, metafield or segment is left and the dashboard says removed, paused", async () => {
     const { stack } = await harness();
-    const carrying = removalSummary(stack.db, shopId, { writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } }).customers;
+    const carrying = (await removalSummary(stack.db, shopId, { writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } })).customers;
     expect(carrying).toBeGreaterThan(50);
     const admin = await openAdmin("/app/settings", { shop: DOMAIN });
     await admin.app.getByRole("button", { name: "Remove all persona tags and metafields" }).click();
@@ -124,7 +124,7 @@ describe("consent before writing, and removal that finishes", () => {
     const personaPage = await openAdmin(`/app/personas/${persona}`, { shop: DOMAIN });
     expect(await personaPage.app.getByText("Not in your store. Write-back is paused.").count()).toBe(2);
     // Write-back stays paused: a rescore writes nothing.
-    createJobQueue(stack.db).enqueue("writeback", shopId);
+    await createJobQueue(stack.db).enqueue("writeback", shopId);
     await settled();
     expect(store().tagged).toBe(0);
   });

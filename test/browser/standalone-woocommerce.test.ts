@@ -36,9 +36,9 @@ async function connectWithKey(permissions: "read" | "read_write"): Promise<void>
   });
   expect(res.status, await res.clone().text().then((t) => t.slice(0, 300))).toBe(302);
   const { stack } = await harness();
-  shopId = stack.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain) as string;
+  shopId = (await stack.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain)) as string;
   // The plugin's settings hold this secret (the connected page hands it to the merchant's browser).
-  app.launch.saveLaunchSecret(stack.db, shopId, LAUNCH_SECRET);
+  await app.launch.saveLaunchSecret(stack.db, shopId, LAUNCH_SECRET);
 }
 
 /** What the companion plugin's "RFM Personas" menu page opens: a fresh, signed, one-time launch link. */
@@ -75,7 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Nothing of this store keeps running for the other browser tests once its simulator is gone.
   const { stack } = await harness();
-  if (shopId) app.shops.uninstallShop(stack.db, shopId, new Date());
+  if (shopId) await app.shops.uninstallShop(stack.db, shopId, new Date());
   await sim?.stop();
 });
 
@@ -129,7 +129,7 @@ describe("GIVEN a WooCommerce simulator store connected and synced", () => {
   it("WHEN the merchant downloads a customer data request from the dashboard THEN the export arrives as JSON", async () => {
     const { stack } = await harness();
     const [customer] = await query<{ customerKey: string }>(`SELECT customerKey FROM "Customer" WHERE shopId = ? ORDER BY customerKey LIMIT 1`, shopId);
-    app.privacy.recordDataRequest(stack.db, shopId, domain, { requestId: "standalone-1", customerKey: customer.customerKey }, new Date());
+    await app.privacy.recordDataRequest(stack.db, shopId, domain, { requestId: "standalone-1", customerKey: customer.customerKey }, new Date());
     const admin = await openStandalone(launchUrl());
     const { page } = admin;
     await page.getByText("Customer data requests").waitFor();

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
+import { onPostgres } from "../support/db";
 import { expectStoreMatchesDatabase } from "../support/persona-data";
 import { byId, projection, type ExpectedOrder } from "../support/stored-orders";
 import { PLATFORM_HARNESSES, type PlatformHarness } from "./platforms";
@@ -27,12 +28,14 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
 
   async function storedOrders(): Promise<ExpectedOrder[]> {
     const { store } = await appServices();
-    return [...store.iterateOrders(shop.id)].map(projection).sort(byId);
+    const orders: ExpectedOrder[] = [];
+    for await (const order of store.iterateOrders(shop.id)) orders.push(projection(order));
+    return orders.sort(byId);
   }
   const truth = () => p.truthOrders().sort(byId);
   async function customer(key: string) {
     const { db } = await appServices();
-    return db.prepare(`SELECT customerKey, guest, persona, frequency, written FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shop.id, key) as
+    return (await db.prepare(`SELECT customerKey, guest, persona, frequency, written FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shop.id, key)) as
       | { customerKey: string; guest: number; persona: string | null; frequency: number; written: string | null }
       | undefined;
   }
@@ -53,19 +56,20 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     const shopId = await p.connect();
     await p.runJobs();
     const { db, store, prisma, runner } = await appServices();
-    shop = db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId) as ShopRef;
+    shop = (await db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef;
     const { adapterFor } = await import("~/platforms/registry.server");
     adapter = adapterFor(shop.platform);
     ctx = { db, store, prisma, queue: runner.queue };
     // Imported and scored, not yet approved: what the store carries now must be nothing of ours.
     writesBeforeConsent = p.writeRequests();
-    const keys = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND guest = 0`).pluck().all(shop.id) as string[];
+    const keys = (await db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND guest = FALSE`).pluck().all(shop.id)) as string[];
     personaDataBeforeConsent = keys.map((key) => p.personaDataOf(key)).filter((d) => d && (Object.keys(d.fields).length > 0 || d.labels.some((l) => l.startsWith("rfm:"))));
     // The merchant approves on the dashboard (the action's own call), then write-back runs.
     const { approveWriteback } = await import("~/writeback/consent.server");
-    approveWriteback(shop.id, { db, queue: runner.queue });
+    await approveWriteback(shop.id, { db, queue: runner.queue });
     await p.runJobs();
-  });
+    // On PostgreSQL the jobs go through pg-boss's polling workers: the import takes minutes, not seconds.
+  }, onPostgres() ? 300_000 : undefined);
   afterAll(() => p.close());
 
   it("GIVEN a store connected, imported and scored WHEN the merchant has not approved write-back THEN nothing was written to the store", () => {
@@ -83,7 +87,7 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
 
   it("GIVEN the connected store WHEN recompute and write-back have run THEN each writable customer carries exactly what the database says and no guest was written", async () => {
     const { db } = await appServices();
-    const scored = db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).pluck().get(shop.id) as number;
+    const scored = (await db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).pluck().get(shop.id)) as number;
     expect(scored).toBeGreaterThan(0);
 
     const checked = await storeMatchesDatabase();
@@ -101,8 +105,8 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
 
   it("GIVEN the stored orders lost WHEN the adapter's backfill steps run until done THEN every order is back exactly", async () => {
     const { db } = await appServices();
-    db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shop.id);
-    db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shop.id);
+    await db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shop.id);
+    await db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shop.id);
     expect(await storedOrders()).toEqual([]);
 
     let cursor: Record<string, unknown> | undefined;
@@ -121,12 +125,13 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
 
   it("GIVEN a customer and a guest WHEN each places an order and the store's webhooks arrive THEN both orders are stored exactly after their re-read, scored, and only the customer is written", async () => {
     const { db } = await appServices();
-    const buyer = db
-      .prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND guest = 0 AND persona IS NOT NULL AND recencyDays < 300 ORDER BY customerKey`)
-      .pluck()
-      // A customer whose orders count (inside the lookback window), so a new one adds to them.
-      .all(shop.id)
-      .find((key) => adapter.customers.isWritable(key as string)) as string;
+    const buyer = (
+      await db
+        .prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND guest = FALSE AND persona IS NOT NULL AND recencyDays < 300 ORDER BY customerKey`)
+        .pluck()
+        // A customer whose orders count (inside the lookback window), so a new one adds to them.
+        .all(shop.id)
+    ).find((key) => adapter.customers.isWritable(key as string)) as string;
     const before = (await customer(buyer))!;
     const guestEmail = "contract-guest@example.com";
 
@@ -138,7 +143,7 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     expect(stored).toEqual(truth());
     expect(stored.map((o) => o.id)).toEqual(expect.arrayContaining([ordered, guestOrdered]));
     // Held from scoring until re-read from the store, then released.
-    const unverified = db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND verified = 0`).pluck().all(shop.id);
+    const unverified = await db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND verified = FALSE`).pluck().all(shop.id);
     expect(unverified).toEqual([]);
     expect((await customer(buyer))!.frequency).toBe(before.frequency + 1);
     const guest = stored.find((o) => o.id === guestOrdered)!.customerKey!;
@@ -171,7 +176,7 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
   });
 
   it("GIVEN reconciled changes WHEN recompute and write-back run THEN the store again carries what the database says", async () => {
-    ctx.queue.enqueue("recompute", shop.id);
+    await ctx.queue.enqueue("recompute", shop.id);
 
     await p.runJobs();
 

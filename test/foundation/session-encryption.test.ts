@@ -29,12 +29,12 @@ function offlineSession(shop: string): Session {
 }
 
 /** The Session row exactly as it sits in the SQLite file. */
-function rawRow(id: string) {
-  return services().db.prepare(`SELECT * FROM "Session" WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+async function rawRow(id: string) {
+  return (await services().db.prepare(`SELECT * FROM "Session" WHERE id = ?`).get(id)) as Record<string, unknown> | undefined;
 }
 
-beforeEach(() => {
-  resetDatabase(services().db);
+beforeEach(async () => {
+  await resetDatabase(services().db);
 });
 
 describe("access tokens at rest", () => {
@@ -43,7 +43,7 @@ describe("access tokens at rest", () => {
 
     await sessionStorage.storeSession(session);
 
-    const row = rawRow(session.id)!;
+    const row = (await rawRow(session.id))!;
     const raw = JSON.stringify(row);
     expect(raw).not.toContain("shpat_secret");
     expect(raw).not.toContain("shprt_secret");
@@ -57,12 +57,12 @@ describe("access tokens at rest", () => {
   it("GIVEN a row stored in plaintext before encryption WHEN loaded THEN it works and the row is re-encrypted", async () => {
     const session = offlineSession("legacy.myshopify.com");
     await new PrismaSessionStorage(prisma).storeSession(session);
-    expect(rawRow(session.id)!.accessToken).toBe("shpat_secret_legacy.myshopify.com");
+    expect((await rawRow(session.id))!.accessToken).toBe("shpat_secret_legacy.myshopify.com");
 
     const loaded = await sessionStorage.loadSession(session.id);
 
     expect(loaded!.accessToken).toBe(session.accessToken);
-    expect(JSON.stringify(rawRow(session.id))).not.toContain("secret_legacy");
+    expect(JSON.stringify(await rawRow(session.id))).not.toContain("secret_legacy");
   });
 
   it("GIVEN a new key listed first WHEN a session stored under the old key is loaded THEN it decrypts and is rewritten under the new key", async () => {
@@ -72,11 +72,11 @@ describe("access tokens at rest", () => {
     const onlyNew = new EncryptedSessionStorage(new PrismaSessionStorage(prisma), parseTokenKeys(nextKey));
     const session = offlineSession("rotate.myshopify.com");
     await before.storeSession(session);
-    const oldCipher = rawRow(session.id)!.accessToken;
+    const oldCipher = (await rawRow(session.id))!.accessToken;
 
     expect((await after.loadSession(session.id))!.accessToken).toBe(session.accessToken);
 
-    const newCipher = rawRow(session.id)!.accessToken;
+    const newCipher = (await rawRow(session.id))!.accessToken;
     expect(newCipher).not.toBe(oldCipher);
     // Rewritten under the new key: the old key can be dropped from the list.
     expect((await onlyNew.loadSession(session.id))!.accessToken).toBe(session.accessToken);

@@ -37,16 +37,30 @@ interface Column {
   notnull: number;
   pk: number;
 }
-const columns = (table: string) => services().db.prepare(`PRAGMA table_info("${table}")`).all() as Column[];
+// The app's tables as the database describes them (SQLite's catalog, or PostgreSQL's).
+const columns = async (table: string): Promise<Column[]> => {
+  const db = services().db;
+  if (db.dialect === "sqlite") return (await db.prepare(`PRAGMA table_info("${table}")`).all()) as Column[];
+  return (await db
+    .prepare(
+      `SELECT c.column_name AS name, c.data_type AS type, CASE WHEN c.is_nullable = 'NO' THEN 1 ELSE 0 END AS notnull,
+         CASE WHEN k.column_name IS NULL THEN 0 ELSE 1 END AS pk
+       FROM information_schema.columns c
+       LEFT JOIN information_schema.key_column_usage k ON k.table_name = c.table_name AND k.column_name = c.column_name
+         AND k.constraint_name IN (SELECT constraint_name FROM information_schema.table_constraints WHERE table_name = c.table_name AND constraint_type = 'PRIMARY KEY')
+       WHERE c.table_schema = 'public' AND c.table_name = ?`,
+    )
+    .all(table)) as Column[];
+};
 
 let seq = 0;
 /**
  * A row for any table, filled from its columns: what the caller gives, else a value of the
  * column's type (the INTEGER primary key is left to autoincrement).
  */
-function insertRow(table: string, given: Record<string, unknown>, { orIgnore = false } = {}) {
+async function insertRow(table: string, given: Record<string, unknown>, { orIgnore = false } = {}) {
   const row: Record<string, unknown> = {};
-  for (const c of columns(table)) {
+  for (const c of await columns(table)) {
     if (c.name in given) row[c.name] = given[c.name];
     else if (c.pk === 1 && c.type === "INTEGER") continue;
     else if (c.type === "TEXT") row[c.name] = `${table}.${c.name}.${++seq}`;
@@ -60,19 +74,25 @@ function insertRow(table: string, given: Record<string, unknown>, { orIgnore = f
     .run(...names.map((n) => row[n]));
 }
 
-function countFor(model: (typeof models)[number], shop: { id: string; domain: string }): number {
+async function countsFor(shop: { id: string; domain: string }): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const m of models) counts[m.name] = await countFor(m, shop);
+  return counts;
+}
+
+async function countFor(model: (typeof models)[number], shop: { id: string; domain: string }): Promise<number> {
   const col = shopColumn(model)!;
-  return services()
+  return (await services()
     .db.prepare(`SELECT count(*) FROM "${tableOf(model.name)}" WHERE "${col.column}" = ?`)
     .pluck()
-    .get(col.by === "id" ? shop.id : shop.domain) as number;
+    .get(col.by === "id" ? shop.id : shop.domain)) as number;
 }
 
 /** Row counts of every table. */
-function everyTable(): Record<string, number> {
-  return Object.fromEntries(
-    models.map((m) => [m.name, services().db.prepare(`SELECT count(*) FROM "${tableOf(m.name)}"`).pluck().get() as number]),
-  );
+async function everyTable(): Promise<Record<string, number>> {
+  const counts: [string, number][] = [];
+  for (const m of models) counts.push([m.name, (await services().db.prepare(`SELECT count(*) FROM "${tableOf(m.name)}"`).pluck().get()) as number]);
+  return Object.fromEntries(counts);
 }
 
 const deliver = deliverWebhook;
@@ -81,20 +101,20 @@ function addShop(id: string, domain: string, uninstalledAt: number | null) {
   addShopTo(services().db, domain, { id, uninstalledAt: uninstalledAt ?? undefined, syncState: false });
 }
 
-beforeEach(() => {
-  resetDatabase(services().db);
-  addShop(GONE_ID, GONE, Date.now() - 49 * 3_600_000);
-  addShop(KEPT_ID, KEPT, null);
+beforeEach(async () => {
+  await resetDatabase(services().db);
+  await addShop(GONE_ID, GONE, Date.now() - 49 * 3_600_000);
+  await addShop(KEPT_ID, KEPT, null);
 });
 
 /** Two rows in every table for each shop (one where the shop is the key), beside the Shop rows. */
-function seedEveryTableForBothShops() {
+async function seedEveryTableForBothShops() {
   for (const model of models) {
     if (model.name === "Shop") continue;
     const col = shopColumn(model)!;
     for (const shop of [{ id: GONE_ID, domain: GONE }, { id: KEPT_ID, domain: KEPT }]) {
       for (let i = 0; i < 2; i++) {
-        insertRow(tableOf(model.name), { [col.column]: col.by === "id" ? shop.id : shop.domain }, { orIgnore: true });
+        await insertRow(tableOf(model.name), { [col.column]: col.by === "id" ? shop.id : shop.domain }, { orIgnore: true });
       }
     }
   }
@@ -107,17 +127,17 @@ describe("shop/redact", () => {
   });
 
   it("GIVEN rows in every table for two shops WHEN the uninstalled one is redacted THEN every table is empty for it and the other keeps all its rows", async () => {
-    seedEveryTableForBothShops();
-    const kept = Object.fromEntries(models.map((m) => [m.name, countFor(m, { id: KEPT_ID, domain: KEPT })]));
-    const gone = Object.fromEntries(models.map((m) => [m.name, countFor(m, { id: GONE_ID, domain: GONE })]));
+    await seedEveryTableForBothShops();
+    const kept = await countsFor({ id: KEPT_ID, domain: KEPT });
+    const gone = await countsFor({ id: GONE_ID, domain: GONE });
     expect(Object.entries(gone).filter(([, n]) => n === 0)).toEqual([]); // every table holds some of its rows
 
     const res = await deliver(signedWebhook("shop/redact", GONE, { shop_id: 1, shop_domain: GONE }));
 
     expect(res.status).toBe(200);
-    const left = Object.fromEntries(models.map((m) => [m.name, countFor(m, { id: GONE_ID, domain: GONE })]));
+    const left = await countsFor({ id: GONE_ID, domain: GONE });
     expect(left).toEqual(Object.fromEntries(models.map((m) => [m.name, 0])));
-    const keptAfter = Object.fromEntries(models.map((m) => [m.name, countFor(m, { id: KEPT_ID, domain: KEPT })]));
+    const keptAfter = await countsFor({ id: KEPT_ID, domain: KEPT });
     // The redaction's own dedupe record is the only row it adds, and it is the erased shop's… gone with it.
     expect(keptAfter).toEqual(kept);
     expect(kept.PersonaSegment).toBe(2);
@@ -125,38 +145,38 @@ describe("shop/redact", () => {
   });
 
   it("GIVEN a body signed for one shop WHEN sent with another installed shop's header THEN 400 and nothing is written or erased", async () => {
-    seedEveryTableForBothShops();
-    const before = everyTable();
+    await seedEveryTableForBothShops();
+    const before = await everyTable();
 
     const res = await deliver(signedWebhook("shop/redact", KEPT, { shop_id: 1, shop_domain: GONE }));
 
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/shop_domain gone\.myshopify\.com does not match the X-Shopify-Shop-Domain header/);
-    expect(everyTable()).toEqual(before);
+    expect(await everyTable()).toEqual(before);
   });
 
   it("GIVEN a body signed for the installed shop itself WHEN shop/redact arrives THEN nothing of it is erased", async () => {
-    seedEveryTableForBothShops();
-    const before = everyTable();
+    await seedEveryTableForBothShops();
+    const before = await everyTable();
 
     const res = await deliver(signedWebhook("shop/redact", KEPT, { shop_id: 2, shop_domain: KEPT }));
 
     expect(res.status).toBe(200);
     expect(res.headers.get("X-RFM-Webhook")).toBe("ignored");
-    const after = everyTable();
-    // Only the delivery's dedupe record is new.
-    expect(after).toEqual({ ...before, WebhookEvent: before.WebhookEvent + 1 });
-    expect(countFor(models.find((m) => m.name === "Shop")!, { id: KEPT_ID, domain: KEPT })).toBe(1);
+    const after = await everyTable();
+    // Only the delivery's dedupe record is new, and its inbox row (applied: its outcome, no data).
+    expect(after).toEqual({ ...before, WebhookEvent: before.WebhookEvent + 1, WebhookInbox: before.WebhookInbox + 1 });
+    expect(await countFor(models.find((m) => m.name === "Shop")!, { id: KEPT_ID, domain: KEPT })).toBe(1);
   });
 
   it("GIVEN a shop/redact body without shop_domain WHEN delivered THEN 400 and nothing is erased", async () => {
-    seedEveryTableForBothShops();
-    const before = everyTable();
+    await seedEveryTableForBothShops();
+    const before = await everyTable();
 
     const res = await deliver(signedWebhook("shop/redact", GONE, { shop_id: 1 }));
 
     expect(res.status).toBe(400);
-    expect(everyTable()).toEqual(before);
+    expect(await everyTable()).toEqual(before);
   });
 });
 
@@ -170,15 +190,15 @@ describe("customers/redact", () => {
   const withEmail = models.filter((m) => m.fields.some((f) => f.name === "email"));
 
   /** Every text cell of every table that mentions one of `needles`, as "Table.column". */
-  function mentions(needles: string[]): string[] {
+  async function mentions(needles: string[]): Promise<string[]> {
     const { db } = services();
     const found: string[] = [];
     // The tombstone is checked on its own: it keeps the customer GID (nothing else) by design.
     for (const m of models.filter((model) => model.name !== "RedactedCustomer")) {
       const table = tableOf(m.name);
-      for (const c of columns(table).filter((col) => col.type === "TEXT")) {
+      for (const c of (await columns(table)).filter((col) => col.type === "TEXT")) {
         for (const needle of needles) {
-          const n = db.prepare(`SELECT count(*) FROM "${table}" WHERE instr(lower("${c.name}"), lower(?)) > 0`).pluck().get(needle);
+          const n = await db.prepare(`SELECT count(*) FROM "${table}" WHERE instr(lower("${c.name}"), lower(?)) > 0`).pluck().get(needle);
           if ((n as number) > 0) found.push(`${m.name}.${c.name}`);
         }
       }
@@ -201,7 +221,7 @@ describe("customers/redact", () => {
       if (model.name in CUSTOMER_DATA_EXEMPT || model.name === "Order") continue;
       for (const key of [C1, `email:${C1_EMAIL}`, C2, "email:c2@example.com"]) {
         const col = shopColumn(model)!;
-        insertRow(tableOf(model.name), {
+        await insertRow(tableOf(model.name), {
           [col.column]: col.by === "id" ? KEPT_ID : KEPT,
           customerKey: key,
           ...(model.fields.some((f) => f.name === "email") ? { email: emailOf(key) } : {}),
@@ -215,7 +235,7 @@ describe("customers/redact", () => {
     );
     // An unreadable webhook about customer 1's order, kept for its re-read; another about customer 2's.
     const { db } = services();
-    const problem = db.prepare(
+    const problem = await db.prepare(
       `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, 'orders/updated', ?, ?, 'bad amount', ?, 0)`,
     );
     problem.run(KEPT, "e1", "gid://shopify/Order/11", JSON.stringify(restOrder(11, 1, { total_price: "12,50" })));
@@ -240,36 +260,36 @@ describe("customers/redact", () => {
   it("GIVEN two customers' data in every table WHEN one is redacted THEN no table holds that customer, and the other's rows are all there", async () => {
     await seedTwoCustomers();
     const { db } = services();
-    const c2Before = everyTableFor(["gid://shopify/Customer/2", "c2@example.com", "Order/21", "Order/22"]);
-    expect(mentions(C1_KEYS).length).toBeGreaterThan(3);
-    expect(db.prepare(`SELECT count(*) FROM "DataRequest"`).pluck().get()).toBe(5);
+    const c2Before = await everyTableFor(["gid://shopify/Customer/2", "c2@example.com", "Order/21", "Order/22"]);
+    expect((await mentions(C1_KEYS)).length).toBeGreaterThan(3);
+    expect(await db.prepare(`SELECT count(*) FROM "DataRequest"`).pluck().get()).toBe(5);
 
     const res = await redact();
 
     expect(res.status).toBe(200);
     // Nothing names the customer, their email or their orders' amounts any more…
-    expect(mentions([C1, C1_EMAIL, "Customer/1\"", "\"id\":1,"])).toEqual([]);
+    expect(await mentions([C1, C1_EMAIL, "Customer/1\"", "\"id\":1,"])).toEqual([]);
     for (const model of withCustomerKey) {
       if (model.name in CUSTOMER_DATA_EXEMPT) continue;
-      const n = db.prepare(`SELECT count(*) FROM "${tableOf(model.name)}" WHERE customerKey IN (?, ?)`).pluck().get(...C1_KEYS);
+      const n = await db.prepare(`SELECT count(*) FROM "${tableOf(model.name)}" WHERE customerKey IN (?, ?)`).pluck().get(...C1_KEYS);
       expect({ model: model.name, rows: n }).toEqual({ model: model.name, rows: 0 });
     }
     // …its orders are bare tombstones (id only) with no lines…
     expect(
-      db.prepare(`SELECT id, customerKey, totalMinor, deleted, tags FROM "Order" WHERE id IN (?, ?, ?) ORDER BY id`).all(
+      await db.prepare(`SELECT id, customerKey, totalMinor, deleted, tags FROM "Order" WHERE id IN (?, ?, ?) ORDER BY id`).all(
         "gid://shopify/Order/11", "gid://shopify/Order/12", "gid://shopify/Order/13",
       ),
     ).toEqual(
       [11, 12, 13].map((n) => ({ id: `gid://shopify/Order/${n}`, customerKey: null, totalMinor: 0, deleted: 1, tags: "[]" })),
     );
-    expect(db.prepare(`SELECT count(*) FROM "OrderLine" WHERE orderId IN ('gid://shopify/Order/11','gid://shopify/Order/12','gid://shopify/Order/13')`).pluck().get()).toBe(0);
+    expect(await db.prepare(`SELECT count(*) FROM "OrderLine" WHERE orderId IN ('gid://shopify/Order/11','gid://shopify/Order/12','gid://shopify/Order/13')`).pluck().get()).toBe(0);
     // …and the tombstones keep no email.
-    expect(db.prepare(`SELECT customerKey FROM "RedactedCustomer" ORDER BY customerKey`).pluck().all()).toEqual([
+    expect(await db.prepare(`SELECT customerKey FROM "RedactedCustomer" ORDER BY customerKey`).pluck().all()).toEqual([
       expect.stringMatching(/^email-sha256:[0-9a-f]{64}$/),
       C1,
     ]);
     // The other customer is untouched.
-    expect(everyTableFor(["gid://shopify/Customer/2", "c2@example.com", "Order/21", "Order/22"])).toEqual(c2Before);
+    expect(await everyTableFor(["gid://shopify/Customer/2", "c2@example.com", "Order/21", "Order/22"])).toEqual(c2Before);
   });
 
   it("GIVEN a redacted customer WHEN a late orders/updated, a new order or a guest order by their email arrives THEN none is stored", async () => {
@@ -282,9 +302,9 @@ describe("customers/redact", () => {
     await deliver(signedWebhook("orders/create", KEPT, restOrder(15, null, { email: "C1@Example.com" })));
 
     expect(late.status).toBe(200);
-    expect(mentions([C1, C1_EMAIL])).toEqual([]);
-    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE id IN ('gid://shopify/Order/14','gid://shopify/Order/15')`).pluck().get()).toBe(0);
-    expect(db.prepare(`SELECT count(*) FROM "OrderLine" WHERE orderId LIKE 'gid://shopify/Order/1_'`).pluck().get()).toBe(0);
+    expect(await mentions([C1, C1_EMAIL])).toEqual([]);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE id IN ('gid://shopify/Order/14','gid://shopify/Order/15')`).pluck().get()).toBe(0);
+    expect(await db.prepare(`SELECT count(*) FROM "OrderLine" WHERE orderId LIKE 'gid://shopify/Order/1_'`).pluck().get()).toBe(0);
   });
 
   it("GIVEN a backfill still streaming WHEN the redacted customer's orders and lines arrive, lines before and after their order THEN none is kept", async () => {
@@ -307,13 +327,13 @@ describe("customers/redact", () => {
     store.writeBulkBatch(KEPT_ID, [], [line(16, 161), line(11, 110)]);
     store.refreshLineAggregates(KEPT_ID);
 
-    expect(mentions([C1, C1_EMAIL])).toEqual([]);
-    expect(db.prepare(`SELECT orderId FROM "OrderLine" WHERE shopId = ? ORDER BY orderId`).pluck().all(KEPT_ID)).toEqual([
+    expect(await mentions([C1, C1_EMAIL])).toEqual([]);
+    expect(await db.prepare(`SELECT orderId FROM "OrderLine" WHERE shopId = ? ORDER BY orderId`).pluck().all(KEPT_ID)).toEqual([
       "gid://shopify/Order/21",
       "gid://shopify/Order/22",
       "gid://shopify/Order/23",
     ]);
-    expect(db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND deleted = 0 ORDER BY id`).pluck().all(KEPT_ID)).toEqual([
+    expect(await db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND deleted = 0 ORDER BY id`).pluck().all(KEPT_ID)).toEqual([
       "gid://shopify/Order/21",
       "gid://shopify/Order/22",
       "gid://shopify/Order/23",
@@ -323,36 +343,36 @@ describe("customers/redact", () => {
   it("GIVEN a shop that uninstalled the app WHEN one of its customers is redacted THEN they are erased and no work is queued for the shop", async () => {
     await deliver(signedWebhook("orders/create", GONE, restOrder(31, 1)));
     const { db } = services();
-    db.prepare(`UPDATE "Shop" SET uninstalledAt = 0 WHERE id = ?`).run(GONE_ID);
-    db.prepare(`DELETE FROM "Job"`).run();
+    await db.prepare(`UPDATE "Shop" SET uninstalledAt = 0 WHERE id = ?`).run(GONE_ID);
+    await db.prepare(`DELETE FROM "Job"`).run();
 
     const res = await deliver(
       signedWebhook("customers/redact", GONE, { shop_id: 1, shop_domain: GONE, customer: { id: 1, email: C1_EMAIL }, orders_to_redact: [31] }),
     );
 
     expect(res.status).toBe(200);
-    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().get(GONE_ID)).toBe(0);
-    expect(db.prepare(`SELECT type FROM "Job"`).pluck().all()).toEqual([]);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().get(GONE_ID)).toBe(0);
+    expect(await db.prepare(`SELECT type FROM "Job"`).pluck().all()).toEqual([]);
   });
 
   it("GIVEN a body signed for another shop WHEN sent with this shop's header THEN 400 and nothing is erased", async () => {
     await seedTwoCustomers();
-    const before = everyTable();
+    const before = await everyTable();
 
     const res = await deliver(
       signedWebhook("customers/redact", KEPT, { shop_id: 1, shop_domain: GONE, customer: { id: 1, email: C1_EMAIL }, orders_to_redact: [11] }),
     );
 
     expect(res.status).toBe(400);
-    expect(everyTable()).toEqual(before);
+    expect(await everyTable()).toEqual(before);
   });
 
   /** Per table, the rows that mention any of `needles` (serialized), to compare before and after. */
-  function everyTableFor(needles: string[]): Record<string, string[]> {
+  async function everyTableFor(needles: string[]): Promise<Record<string, string[]>> {
     const { db } = services();
     const out: Record<string, string[]> = {};
     for (const m of models) {
-      const rows = (db.prepare(`SELECT * FROM "${tableOf(m.name)}"`).all() as Record<string, unknown>[])
+      const rows = (await db.prepare(`SELECT * FROM "${tableOf(m.name)}"`).all() as Record<string, unknown>[])
         .map((r) => JSON.stringify(r))
         .filter((r) => needles.some((n) => r.includes(n)))
         .sort();

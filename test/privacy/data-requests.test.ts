@@ -26,9 +26,9 @@ const dataRequest = (shop: string, requestId: number, customerId = 1) =>
   });
 
 beforeEach(async () => {
-  resetDatabase();
-  addShop(ALPHA);
-  addShop(BETA);
+  await resetDatabase();
+  await addShop(ALPHA);
+  await addShop(BETA);
   await storeOfflineSession(ALPHA);
   await storeOfflineSession(BETA);
   await deliver(signedWebhook("orders/create", ALPHA, restOrder(101, 1, { total_price: "40.00" })));
@@ -104,14 +104,14 @@ describe("customers/data_request exports", () => {
     await deliver(dataRequest(ALPHA, 9005));
     const [{ id }] = await listed(ALPHA);
     const { db } = services();
-    db.prepare(`UPDATE "DataRequest" SET createdAt = ?, expiresAt = ? WHERE id = ?`).run(Date.now() - 31 * DAY, Date.now() - DAY, id);
+    await db.prepare(`UPDATE "DataRequest" SET createdAt = ?, expiresAt = ? WHERE id = ?`).run(Date.now() - 31 * DAY, Date.now() - DAY, id);
 
     expect(await listed(ALPHA)).toEqual([]);
     const out = await run(async () => download(args(await appRequest(`/app/data-requests/${id}`, ALPHA), { id: String(id) })));
     expect(out.status).toBe(404);
 
-    pruneOldRows(db, new Date());
-    expect(db.prepare(`SELECT count(*) FROM "DataRequest"`).pluck().get()).toBe(0);
+    await pruneOldRows(db, new Date());
+    expect(await db.prepare(`SELECT count(*) FROM "DataRequest"`).pluck().get()).toBe(0);
   });
 
   it("GIVEN an export of a customer WHEN that customer is redacted THEN the export is gone", async () => {

@@ -11,7 +11,7 @@ const deliver = deliverWebhook;
 describe("a job cancelled by an uninstall while it runs", () => {
   it("GIVEN a running write-back WHEN a signed app/uninstalled arrives and the job then finishes THEN the job stays cancelled", async () => {
     const { db } = services();
-    const shopId = addShop(db, SHOP);
+    const shopId = await addShop(db, SHOP);
     let uninstall: Response | undefined;
     const runner = createJobRunner({
       db,
@@ -21,11 +21,11 @@ describe("a job cancelled by an uninstall while it runs", () => {
         },
       },
     });
-    runner.enqueue("writeback", shopId);
+    await runner.enqueue("writeback", shopId);
 
     expect(await runner.drain()).toBe(1);
 
     expect(uninstall?.status).toBe(200);
-    expect(db.prepare(`SELECT status FROM "Job" WHERE shopId = ?`).pluck().get(shopId)).toBe("cancelled");
+    expect(await db.prepare(`SELECT status FROM "Job" WHERE shopId = ?`).pluck().get(shopId)).toBe("cancelled");
   });
 });

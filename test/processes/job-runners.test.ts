@@ -4,9 +4,11 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createJobQueue, failedJobs } from "~/jobs/queue.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
-import { addShop, freshDatabase } from "../support/db";
+import { legacySync } from "~/db/sqlite.server";
+import { addShop, freshDatabase, onPostgres } from "../support/db";
 import { exitWithin, runTs, waitFor, type Child } from "./support";
+
+type Native = ReturnType<typeof legacySync>;
 
 const RUNNER = "test/processes/fixtures/job-runner.ts";
 const children: Child[] = [];
@@ -15,11 +17,13 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
 });
 
-function setup() {
-  const { db, url } = freshDatabase();
+/** The embedded runner's multi-process behaviour: SQLite only (pg-boss has its own tests). */
+async function setup() {
+  const { db: seam, url } = await freshDatabase();
+  const db = legacySync(seam);
   db.exec(`CREATE TABLE ProbeRun (tag TEXT, shopId TEXT, pid INTEGER, attempt INTEGER, phase TEXT);
            CREATE TABLE ProbeBusy (shopId TEXT PRIMARY KEY);`);
-  return { db, file: url.replace(/^file:/, ""), queue: createJobQueue(db) };
+  return { db, seam, file: url.replace(/^file:/, ""), queue: createJobQueue(seam) };
 }
 
 function runner(file: string, env: Record<string, string> = {}): Child {
@@ -28,21 +32,22 @@ function runner(file: string, env: Record<string, string> = {}): Child {
   return child;
 }
 
-const runs = (db: SqliteDatabase, phase: string) =>
+const runs = (db: Native, phase: string) =>
   db.prepare(`SELECT tag, pid, attempt FROM ProbeRun WHERE phase = ? ORDER BY rowid`).all(phase) as { tag: string; pid: number; attempt: number }[];
-const job = (db: SqliteDatabase) =>
+const job = (db: Native) =>
   db.prepare(`SELECT status, attempts, owner, lastError FROM "Job"`).get() as { status: string; attempts: number; owner: string | null; lastError: string | null };
 
-describe("job runners in several processes on one database", () => {
+describe.skipIf(onPostgres())("job runners in several processes on one database", () => {
   it("GIVEN two runner processes and 48 jobs for 4 shops WHEN they run THEN every job runs exactly once and no shop ever has two jobs running at once", async () => {
-    const { db, file, queue } = setup();
-    const shops = ["a", "b", "c", "d"].map((s) => addShop(db, `${s}.myshopify.com`));
+    const { db, seam, file, queue } = await setup();
+    const shops: string[] = [];
+    for (const s of ["a", "b", "c", "d"]) shops.push(await addShop(seam, `${s}.myshopify.com`));
     const tags: string[] = [];
     for (let i = 0; i < 12; i++) {
       for (const shop of shops) {
         const tag = `${shop}-${i}`;
         tags.push(tag);
-        queue.enqueue(i % 2 ? "recompute" : "writeback", shop, { key: tag, payload: { tag, sleepMs: 5 + ((i * 7) % 20) } });
+        await queue.enqueue(i % 2 ? "recompute" : "writeback", shop, { key: tag, payload: { tag, sleepMs: 5 + ((i * 7) % 20) } });
       }
     }
 
@@ -61,9 +66,9 @@ describe("job runners in several processes on one database", () => {
   });
 
   it("GIVEN a runner killed with SIGKILL mid-job WHEN another runner polls THEN the job is retaken after its lease and counts a second attempt", async () => {
-    const { db, file, queue } = setup();
-    const shop = addShop(db);
-    queue.enqueue("backfill", shop, { payload: { tag: "export", hangOnAttempt: 1 } });
+    const { db, seam, file, queue } = await setup();
+    const shop = await addShop(seam);
+    await queue.enqueue("backfill", shop, { payload: { tag: "export", hangOnAttempt: 1 } });
 
     const doomed = runner(file, { LEASE_MS: "1000" });
     await waitFor("the job started", () => runs(db, "start").length === 1);
@@ -84,9 +89,9 @@ describe("job runners in several processes on one database", () => {
   });
 
   it("GIVEN a job that kills its process every time WHEN runners keep retaking it THEN it stops after the attempt limit as failed, and the dashboard's list shows it", async () => {
-    const { db, file, queue } = setup();
-    const shop = addShop(db);
-    queue.enqueue("writeback", shop, { payload: { tag: "poison", killAlways: true } });
+    const { db, seam, file, queue } = await setup();
+    const shop = await addShop(seam);
+    await queue.enqueue("writeback", shop, { payload: { tag: "poison", killAlways: true } });
 
     const env = { LEASE_MS: "300", MAX_ATTEMPTS: "3" };
     for (let i = 0; i < 3; i++) {
@@ -101,13 +106,13 @@ describe("job runners in several processes on one database", () => {
     expect(runs(db, "start").map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(job(db)).toMatchObject({ status: "failed", attempts: 3, owner: null });
     expect(job(db).lastError).toMatch(/never finished/);
-    expect(failedJobs(db, shop)).toEqual([expect.objectContaining({ type: "writeback", attempts: 3 })]);
+    expect(await failedJobs(seam, shop)).toEqual([expect.objectContaining({ type: "writeback", attempts: 3 })]);
   });
 
   it("GIVEN SIGTERM while a job runs WHEN the job ends within the bound THEN it finishes and the process exits 0", async () => {
-    const { db, file, queue } = setup();
-    const shop = addShop(db);
-    queue.enqueue("sweep", shop, { payload: { tag: "sweep", sleepMs: 1500 } });
+    const { db, seam, file, queue } = await setup();
+    const shop = await addShop(seam);
+    await queue.enqueue("sweep", shop, { payload: { tag: "sweep", sleepMs: 1500 } });
 
     const child = runner(file);
     await waitFor("the job started", () => runs(db, "start").length === 1);
@@ -119,9 +124,9 @@ describe("job runners in several processes on one database", () => {
   });
 
   it("GIVEN SIGTERM while a job runs past the bound WHEN the bound passes THEN the process exits 0 and hands the job back, and another process runs it", async () => {
-    const { db, file, queue } = setup();
-    const shop = addShop(db);
-    queue.enqueue("recompute", shop, { payload: { tag: "long", hangOnAttempt: 1 } });
+    const { db, seam, file, queue } = await setup();
+    const shop = await addShop(seam);
+    await queue.enqueue("recompute", shop, { payload: { tag: "long", hangOnAttempt: 1 } });
 
     const child = runner(file, { SHUTDOWN_MS: "500" });
     await waitFor("the job started", () => runs(db, "start").length === 1);

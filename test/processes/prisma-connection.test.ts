@@ -11,7 +11,7 @@ describe("Prisma's SQLite connection", () => {
   });
 
   it("GIVEN the app's Prisma client WHEN it connects THEN it waits for other writers (busy timeout) in WAL mode", async () => {
-    const { url } = freshDatabase();
+    const { url } = await freshDatabase();
     const prisma = createPrismaClient(url);
     clients.push(prisma);
 
@@ -23,8 +23,8 @@ describe("Prisma's SQLite connection", () => {
   });
 
   it("GIVEN a Prisma transaction that reads, then writes WHEN another connection writes in between THEN the transaction still commits", async () => {
-    const { db, url } = freshDatabase();
-    const shopId = addShop(db);
+    const { db, url } = await freshDatabase();
+    const shopId = await addShop(db);
     const prisma = createPrismaClient(url);
     clients.push(prisma);
     // Another process's connection, impatient so that a lock it cannot take shows at once.
@@ -47,6 +47,6 @@ describe("Prisma's SQLite connection", () => {
     // (here: refused, having no timeout) and the transaction's own write went through.
     // A deferred BEGIN lets the other write commit and then fails with SQLITE_BUSY_SNAPSHOT.
     expect(otherWrite).toBe("SQLITE_BUSY");
-    expect(db.prepare(`SELECT name FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("prisma");
+    expect(await db.prepare(`SELECT name FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("prisma");
   });
 });

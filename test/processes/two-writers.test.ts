@@ -4,7 +4,10 @@
  * got "database is locked" (500) and the delivery was lost.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { addShop, freshDatabase } from "../support/db";
+import { createJobQueue } from "~/jobs/queue.server";
+import { applyInbox } from "~/sync/inbox.server";
+import { createOrderStore } from "~/sync/order-store.server";
+import { addShop, freshDatabase, onPostgres } from "../support/db";
 import { restOrder, signedWebhook } from "../support/webhooks";
 import { exitWithin, runTs, type Child } from "./support";
 
@@ -37,11 +40,12 @@ async function deliverAll(port: number, ids: number[], parallel = 12): Promise<n
   return statuses;
 }
 
-describe("two app processes writing one database", () => {
-  it("GIVEN two processes serving webhooks and ingesting orders on one file WHEN 300 signed orders/create reach each at once THEN all 600 are answered 200 and stored", async () => {
-    const { db, url } = freshDatabase();
-    const shopId = addShop(db, SHOP);
-    const ingestShop = addShop(db, "ingest.myshopify.com");
+// SQLite's one-writer rule is what this is about; PostgreSQL has no such lock.
+describe.skipIf(onPostgres())("two app processes writing one database", () => {
+  it("GIVEN two processes serving webhooks and ingesting orders on one file WHEN 300 signed orders/create reach each at once THEN all 600 are answered 200, stored, and applied as orders", async () => {
+    const { db, url } = await freshDatabase();
+    const shopId = await addShop(db, SHOP);
+    const ingestShop = await addShop(db, "ingest.myshopify.com");
     const env = { DATABASE_URL: url, INGEST_SHOP: ingestShop, RUN_JOBS: "false" };
     const servers = [runTs("test/processes/fixtures/webhook-server.ts", env), runTs("test/processes/fixtures/webhook-server.ts", env)];
     children.push(...servers);
@@ -55,10 +59,14 @@ describe("two app processes writing one database", () => {
     const statuses = [...a, ...b];
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(statuses).toHaveLength(2 * PER_PROCESS);
-    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(shopId)).toBe(2 * PER_PROCESS);
-    expect(db.prepare(`SELECT count(*) FROM "WebhookEvent" WHERE shopDomain = ?`).pluck().get(SHOP)).toBe(2 * PER_PROCESS);
+    // Every answered delivery is stored; applied later (here: now), every one becomes an order.
+    expect(await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE shopDomain = ?`).pluck().get(SHOP)).toBe(2 * PER_PROCESS);
+    const applied = await applyInbox({ db, store: createOrderStore(db), queue: createJobQueue(db) }, { limit: 10_000 });
+    expect(applied).toMatchObject({ applied: 2 * PER_PROCESS, failed: 0 });
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(shopId)).toBe(2 * PER_PROCESS);
+    expect(await db.prepare(`SELECT count(*) FROM "WebhookEvent" WHERE shopDomain = ?`).pluck().get(SHOP)).toBe(2 * PER_PROCESS);
     // The ingest alongside never failed either (a process exits 3 if a batch did).
     expect(exits).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
-    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(ingestShop)).toBeGreaterThan(0);
-  });
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(ingestShop)).toBeGreaterThan(0);
+  }, 120_000);
 });

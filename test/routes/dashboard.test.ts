@@ -20,15 +20,15 @@ let alpha = "";
 let beta = "";
 
 beforeEach(async () => {
-  resetDatabase();
-  alpha = addShop(ALPHA);
-  beta = addShop(BETA);
+  await resetDatabase();
+  alpha = await addShop(ALPHA);
+  beta = await addShop(BETA);
   await storeOfflineSession(ALPHA);
   await storeOfflineSession(BETA);
   const { db } = services();
-  seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 10_000 });
-  seedCustomer(db, beta, { customerKey: "gid://shopify/Customer/2", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 777 });
-  seedSnapshot(db, beta, "2026-06-30", { lost: 1 });
+  await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 10_000 });
+  await seedCustomer(db, beta, { customerKey: "gid://shopify/Customer/2", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 777 });
+  await seedSnapshot(db, beta, "2026-06-30", { lost: 1 });
 });
 
 describe("GET /app (dashboard)", () => {
@@ -80,11 +80,11 @@ describe("GET /app (dashboard)", () => {
     const out = await run(async () => loader(args(await appRequest("/app", "newcomer.myshopify.com"))));
 
     expect(out.status).toBe(200);
-    expect(services().db.prepare(`SELECT count(*) n FROM "Shop" WHERE domain = ?`).get("newcomer.myshopify.com")).toEqual({ n: 1 });
+    expect(await services().db.prepare(`SELECT count(*) n FROM "Shop" WHERE domain = ?`).get("newcomer.myshopify.com")).toEqual({ n: 1 });
   });
 
   it("GIVEN an uninstalled shop WHEN fetched THEN 404", async () => {
-    services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), alpha);
+    await services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), alpha);
 
     const out = await run(async () => loader(args(await appRequest("/app", ALPHA))));
 

@@ -11,17 +11,17 @@ let alpha = "";
 let beta = "";
 
 beforeEach(async () => {
-  resetDatabase();
-  alpha = addShop(ALPHA);
-  beta = addShop(BETA, { settings: { writeback: { tagPrefix: "beta-" } } });
+  await resetDatabase();
+  alpha = await addShop(ALPHA);
+  beta = await addShop(BETA, { settings: { writeback: { tagPrefix: "beta-" } } });
   await storeOfflineSession(ALPHA);
   await storeOfflineSession(BETA);
   const { db } = services();
-  seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 3, frequency: 4, monetaryMinor: 8_000 });
-  seedCustomer(db, beta, { customerKey: "gid://shopify/Customer/2", persona: "loyal", r: 4, f: 4, m: 3, frequency: 9, monetaryMinor: 99_000 });
+  await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 3, frequency: 4, monetaryMinor: 8_000 });
+  await seedCustomer(db, beta, { customerKey: "gid://shopify/Customer/2", persona: "loyal", r: 4, f: 4, m: 3, frequency: 9, monetaryMinor: 99_000 });
   const today = new Date().toISOString().slice(0, 10);
-  seedTransition(db, alpha, today, "potential-loyalist", "loyal", 1);
-  seedTransition(db, beta, today, "champions", "loyal", 40);
+  await seedTransition(db, alpha, today, "potential-loyalist", "loyal", 1);
+  await seedTransition(db, beta, today, "champions", "loyal", 40);
 });
 
 describe("GET /app/personas", () => {

@@ -11,17 +11,17 @@ let alpha = "";
 let beta = "";
 
 beforeEach(async () => {
-  resetDatabase();
-  alpha = addShop(ALPHA);
-  beta = addShop(BETA, { settings: { rules: { lookbackDays: 90 } } });
+  await resetDatabase();
+  alpha = await addShop(ALPHA);
+  beta = await addShop(BETA, { settings: { rules: { lookbackDays: 90 } } });
   await storeOfflineSession(ALPHA);
   await storeOfflineSession(BETA);
 });
 
 const post = async (shop: string, fields: Record<string, string>) => run(async () => action(args(await formPost("/app/settings", shop, fields))));
-const storedSettings = (shopId: string) =>
-  JSON.parse(services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string);
-const jobs = () => services().db.prepare(`SELECT shopId, type, status FROM "Job"`).all();
+const storedSettings = async (shopId: string) =>
+  JSON.parse((await services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string);
+const jobs = async () => await services().db.prepare(`SELECT shopId, type, status FROM "Job"`).all();
 
 describe("GET /app/settings", () => {
   it("GIVEN no session WHEN a browser opens it THEN it is sent to log in", async () => {
@@ -51,7 +51,7 @@ describe("POST /app/settings", () => {
     const out = await run(() => action(args(request)));
 
     expect(out.status).toBe(401);
-    expect(storedSettings(alpha)).toEqual({});
+    expect(await storedSettings(alpha)).toEqual({});
   });
 
   it("GIVEN invalid settings WHEN saved THEN 400 names each field and nothing is stored or queued", async () => {
@@ -72,8 +72,8 @@ describe("POST /app/settings", () => {
       "personas.rules.0.f": "the lower score must not be above the higher one",
       "writeback.tagPrefix": expect.stringMatching(/tag prefix/),
     });
-    expect(storedSettings(alpha)).toEqual({});
-    expect(jobs()).toEqual([]);
+    expect(await storedSettings(alpha)).toEqual({});
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN edges mode without edges WHEN saved THEN the missing dimension is named", async () => {
@@ -94,9 +94,9 @@ describe("POST /app/settings", () => {
 
     expect(out.status).toBe(200);
     expect(out.data.removing).toBe(true);
-    expect(storedSettings(alpha).writeback.enabled).toBe(false);
-    expect(storedSettings(beta).writeback).toBeUndefined();
-    expect(jobs()).toEqual([{ shopId: alpha, type: "cleanup", status: "pending" }]);
+    expect((await storedSettings(alpha)).writeback.enabled).toBe(false);
+    expect((await storedSettings(beta)).writeback).toBeUndefined();
+    expect(await jobs()).toEqual([{ shopId: alpha, type: "cleanup", status: "pending" }]);
   });
 
   it("GIVEN valid settings WHEN saved THEN they are stored for this shop only and a recompute is queued", async () => {
@@ -106,21 +106,21 @@ describe("POST /app/settings", () => {
 
     expect(out.status).toBe(200);
     expect(out.data).toEqual({ intent: "save", saved: true });
-    expect(storedSettings(alpha)).toMatchObject({ rules: { lookbackDays: null, excludePos: false }, writeback: { tagPrefix: "vip:" } });
-    expect(storedSettings(beta)).toEqual({ rules: { lookbackDays: 90 } });
-    expect(jobs()).toEqual([{ shopId: alpha, type: "recompute", status: "pending" }]);
+    expect(await storedSettings(alpha)).toMatchObject({ rules: { lookbackDays: null, excludePos: false }, writeback: { tagPrefix: "vip:" } });
+    expect(await storedSettings(beta)).toEqual({ rules: { lookbackDays: 90 } });
+    expect(await jobs()).toEqual([{ shopId: alpha, type: "recompute", status: "pending" }]);
   });
 
   it("GIVEN scored customers WHEN previewing new rules THEN the matrix comes back and nothing is written", async () => {
     const { db, store } = services();
-    store.upsertOrders(alpha, [
+    await store.upsertOrders(alpha, [
       anOrder({ customerKey: "gid://shopify/Customer/1", processedAt: new Date(Date.now() - 5 * 86_400_000).toISOString() }),
       anOrder({ customerKey: "gid://shopify/Customer/2", processedAt: new Date(Date.now() - 9 * 86_400_000).toISOString(), pos: true }),
     ]);
-    store.upsertOrders(beta, [anOrder({ customerKey: "gid://shopify/Customer/3" })]);
-    recomputeShop(alpha, { db, store });
-    const customersBefore = db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all();
-    const snapshotsBefore = db.prepare(`SELECT * FROM "PersonaSnapshot"`).all();
+    await store.upsertOrders(beta, [anOrder({ customerKey: "gid://shopify/Customer/3" })]);
+    await recomputeShop(alpha, { db });
+    const customersBefore = await db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all();
+    const snapshotsBefore = await db.prepare(`SELECT * FROM "PersonaSnapshot"`).all();
 
     const out = await post(ALPHA, { intent: "preview", settings: JSON.stringify({ rules: { excludePos: false } }) });
 
@@ -128,10 +128,10 @@ describe("POST /app/settings", () => {
     expect(out.data.intent).toBe("preview");
     expect(out.data.preview.customers).toBe(2); // beta's customer is not in alpha's preview
     expect(out.data.preview.matrix).toContainEqual({ from: "", to: expect.any(String), customers: 1 });
-    expect(db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all()).toEqual(customersBefore);
-    expect(db.prepare(`SELECT * FROM "PersonaSnapshot"`).all()).toEqual(snapshotsBefore);
-    expect(storedSettings(alpha)).toEqual({});
-    expect(jobs()).toEqual([]);
+    expect(await db.prepare(`SELECT * FROM "Customer" ORDER BY shopId, customerKey`).all()).toEqual(customersBefore);
+    expect(await db.prepare(`SELECT * FROM "PersonaSnapshot"`).all()).toEqual(snapshotsBefore);
+    expect(await storedSettings(alpha)).toEqual({});
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN invalid settings WHEN previewed THEN 400 with field errors and no preview", async () => {
@@ -151,12 +151,12 @@ describe("a persona map beyond the engine's limits", () => {
 
     expect(out.status).toBe(400);
     expect(out.data.errors["personas.rules"]).toMatch(/at most 250 personas; this one makes 251/);
-    expect(storedSettings(alpha)).toEqual({});
-    expect(jobs()).toEqual([]);
+    expect(await storedSettings(alpha)).toEqual({});
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN such a map stored before the check existed WHEN the dashboard, personas, customers and settings pages load THEN each answers 200", async () => {
-    services().db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify(tooMany), alpha);
+    await services().db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify(tooMany), alpha);
     const { loader: dashboard } = await import("~/routes/app._index");
     const { loader: personas } = await import("~/routes/app.personas._index");
     const { loader: customers } = await import("~/routes/app.customers._index");

@@ -56,11 +56,11 @@ export async function formPost(path: string, shop: string, fields: Record<string
 export { args, BROWSER, run, type Outcome } from "../support/routes";
 
 /** Empties every table, so each test starts from nothing. */
-export function resetDatabase(): void {
-  resetTables(services().db);
+export async function resetDatabase(): Promise<void> {
+  await resetTables(services().db);
 }
 
 /** A shop row as install leaves it, in the app's database; returns its id. */
-export function addShop(domain: string, options: ShopFixture = {}): string {
+export async function addShop(domain: string, options: ShopFixture = {}): Promise<string> {
   return addShopTo(services().db, domain, options);
 }

@@ -13,7 +13,7 @@ import { API_SECRET, APP_URL, args, resetDatabase, run } from "./support";
 
 let sim: WooSimulator;
 beforeEach(async () => {
-  resetDatabase();
+  await resetDatabase();
   sim = await startWooSimulator();
 });
 afterEach(async () => {
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 const form = (fields: Record<string, string>) => new Request(`${APP_URL}/woocommerce/connect`, { method: "POST", body: new URLSearchParams(fields) });
-const shops = () => services().db.prepare(`SELECT domain, platform FROM "Shop"`).all();
+const shops = async () => await services().db.prepare(`SELECT domain, platform FROM "Shop"`).all();
 
 describe("/woocommerce/connect", () => {
   it("GIVEN a store address WHEN the merchant asks to connect THEN they are sent to the store's wc-auth page with our https callback", async () => {
@@ -40,7 +40,7 @@ describe("/woocommerce/connect", () => {
     const out = await run(() => connect(args(form({ intent: "keys", site: sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret }))));
 
     expect(out.status).toBe(302);
-    expect(shops()).toEqual([{ domain: new URL(sim.url).host, platform: "woocommerce" }]);
+    expect(await shops()).toEqual([{ domain: new URL(sim.url).host, platform: "woocommerce" }]);
     const landing = await run(async () => connected(args(new Request(`${APP_URL}${out.headers.get("location")}`))));
     expect(landing.data).toMatchObject({ connected: true, readOnly: false, domain: new URL(sim.url).host });
   });
@@ -60,7 +60,7 @@ describe("/woocommerce/callback", () => {
     const out = await run(() => callback(args(new Request(`${APP_URL}/woocommerce/callback`, { method: "POST", body: JSON.stringify(body) }))));
 
     expect(out.status).toBe(403);
-    expect(shops()).toEqual([]);
+    expect(await shops()).toEqual([]);
   });
 
   it("GIVEN a key POSTed with our signed user_id WHEN received THEN it answers 200 and the shop is connected", async () => {
@@ -70,6 +70,6 @@ describe("/woocommerce/callback", () => {
     const out = await run(() => callback(args(new Request(`${APP_URL}/woocommerce/callback`, { method: "POST", body: JSON.stringify(body) }))));
 
     expect(out.status).toBe(200);
-    expect(shops()).toHaveLength(1);
+    expect(await shops()).toHaveLength(1);
   });
 });

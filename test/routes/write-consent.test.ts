@@ -15,18 +15,18 @@ let alpha = "";
 let beta = "";
 
 beforeEach(async () => {
-  resetDatabase();
-  alpha = addShop(ALPHA, { writeConsent: "pending" });
-  beta = addShop(BETA, { writeConsent: "pending" });
+  await resetDatabase();
+  alpha = await addShop(ALPHA, { writeConsent: "pending" });
+  beta = await addShop(BETA, { writeConsent: "pending" });
   await storeOfflineSession(ALPHA);
   await storeOfflineSession(BETA);
   const { db } = services();
-  seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 10_000 });
-  seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/2", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 500 });
+  await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 10_000 });
+  await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/2", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 500 });
 });
 
-const consentOf = (shopId: string) => services().db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as { writeConsent: string; writeConsentAt: number | null };
-const jobs = () => services().db.prepare(`SELECT shopId, type, payload FROM "Job" ORDER BY id`).all();
+const consentOf = async (shopId: string) => await services().db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as { writeConsent: string; writeConsentAt: number | null };
+const jobs = async () => await services().db.prepare(`SELECT shopId, type, payload FROM "Job" ORDER BY id`).all();
 const approve = async (shop: string, fields: Record<string, string> = { intent: "approve-writeback" }) =>
   run(async () => dashboardAction(args(await formPost("/app?index", shop, fields))));
 
@@ -57,8 +57,8 @@ describe("the dashboard's setup guide", () => {
     const out = await run(() => dashboardAction(args(request)));
 
     expect(out.status).toBe(401);
-    expect(consentOf(alpha).writeConsent).toBe("pending");
-    expect(jobs()).toEqual([]);
+    expect((await consentOf(alpha)).writeConsent).toBe("pending");
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN an unknown intent or a body that is not a form WHEN posted THEN 400 naming the field, nothing recorded", async () => {
@@ -68,18 +68,18 @@ describe("the dashboard's setup guide", () => {
     expect(unknown.status).toBe(400);
     expect(unknown.data.errors).toEqual({ intent: "must be approve-writeback" });
     expect(notAForm.status).toBe(400);
-    expect(consentOf(alpha).writeConsent).toBe("pending");
-    expect(jobs()).toEqual([]);
+    expect((await consentOf(alpha)).writeConsent).toBe("pending");
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN the guide WHEN the merchant approves THEN that shop's consent and its time are stored and a write-back is queued; the other shop still waits", async () => {
     const out = await approve(ALPHA);
 
     expect(out.data).toEqual({ approved: true });
-    expect(consentOf(alpha).writeConsent).toBe("granted");
-    expect(consentOf(alpha).writeConsentAt).toBeGreaterThan(Date.now() - 60_000);
-    expect(consentOf(beta)).toEqual({ writeConsent: "pending", writeConsentAt: null });
-    expect(jobs()).toEqual([{ shopId: alpha, type: "writeback", payload: "{}" }]);
+    expect((await consentOf(alpha)).writeConsent).toBe("granted");
+    expect((await consentOf(alpha)).writeConsentAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(await consentOf(beta)).toEqual({ writeConsent: "pending", writeConsentAt: null });
+    expect(await jobs()).toEqual([{ shopId: alpha, type: "writeback", payload: "{}" }]);
     const reloaded = await run(async () => dashboardLoader(args(await appRequest("/app", ALPHA))));
     expect(reloaded.data.writebackConsent.summary).toBeNull();
   });
@@ -92,7 +92,7 @@ describe("settings: pause and remove", () => {
     const out = await run(async () => settingsAction(args(await formPost("/app/settings", ALPHA, { intent: "pause" }))));
 
     expect(out.data).toEqual({ intent: "pause", paused: true });
-    expect(consentOf(alpha).writeConsent).toBe("paused");
+    expect((await consentOf(alpha)).writeConsent).toBe("paused");
     const dashboard = await run(async () => dashboardLoader(args(await appRequest("/app", ALPHA))));
     expect(dashboard.data.writebackConsent.consent.state).toBe("paused");
     expect(dashboard.data.writebackConsent.summary.customersLabelled).toBe(2);
@@ -104,7 +104,7 @@ describe("settings: pause and remove", () => {
     const out = await run(async () => settingsAction(args(await formPost("/app/settings", ALPHA, { intent: "remove", segments: "true" }))));
 
     expect(out.data).toEqual({ intent: "remove", removing: true });
-    expect(consentOf(alpha).writeConsent).toBe("removed");
-    expect(jobs()).toContainEqual({ shopId: alpha, type: "cleanup", payload: JSON.stringify({ segments: true }) });
+    expect((await consentOf(alpha)).writeConsent).toBe("removed");
+    expect(await jobs()).toContainEqual({ shopId: alpha, type: "cleanup", payload: JSON.stringify({ segments: true }) });
   });
 });

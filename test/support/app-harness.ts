@@ -125,15 +125,16 @@ export async function runJobsUntilIdle(settle: () => Promise<void>, { maxMs = 60
   const { services } = await import("~/services.server");
   const { db, runner } = services();
   const deadline = Date.now() + maxMs;
-  const dueSoon = () => db.prepare(`SELECT min(runAt) AS at FROM "Job" WHERE status = 'pending' AND runAt <= ?`).get(Date.now() + 30_000) as { at: number | null };
+  const { nextDueJob } = await import("./queued-jobs");
+  const dueSoon = async () => ({ at: await nextDueJob(db, new Date(Date.now() + 30_000)) });
   let total = 0;
   for (;;) {
     await settle();
     total += await runner.drain();
-    const soon = dueSoon();
+    const soon = await dueSoon();
     if (soon.at === null) {
       await settle(); // deliveries the last jobs caused (e.g. a customer update after a write)
-      if (dueSoon().at === null) return total;
+      if ((await dueSoon()).at === null) return total;
       continue;
     }
     if (Date.now() > deadline) throw new Error("jobs did not settle in time");
@@ -172,7 +173,8 @@ export async function serveRoute(
   const server: Server = createServer(async (req, res) => {
     try {
       const request = await toRequest(req, appUrl);
-      const response = req.url?.startsWith(prefix) ? await responseOf(() => action(args(request))) : new Response("not found", { status: 404 });
+      // Applied before answering, so what a test reads next already reflects the delivery.
+      const response = req.url?.startsWith(prefix) ? await (await import("./inbox")).settled(await responseOf(() => action(args(request)))) : new Response("not found", { status: 404 });
       onAnswer?.(request, response);
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));

@@ -1,19 +1,40 @@
 import { copyFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
+import { isPostgresUrl, openDatabase, type Db } from "~/db/index.server";
 import type { Platform } from "~/platforms/types";
 import { createShop } from "~/shops/shop.server";
 import { setWriteConsent, type WriteConsentState } from "~/shops/write-consent.server";
-import { openSqlite, type SqliteDatabase } from "~/sync/sqlite.server";
+import { freshPostgresDatabase } from "./postgres";
 
-/** A fresh, migrated SQLite database file of its own (copied from the run's template). */
-export function freshDatabase(): { db: SqliteDatabase; url: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-db-"));
-  const file = path.join(dir, "test.db");
-  copyFileSync(inject("templateDatabase"), file);
-  const url = `file:${file}`;
-  return { db: openSqlite(url), url };
+const opened: Db[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.close()));
+});
+
+/** Whether this run is on PostgreSQL (`npm run test:pg`) rather than SQLite (`npm test`). */
+export function onPostgres(): boolean {
+  return isPostgresUrl(process.env.DATABASE_URL ?? "");
+}
+
+/**
+ * A fresh, migrated database of its own: a copy of the run's template, a SQLite file under
+ * `npm test`, a PostgreSQL database under `npm run test:pg`. Closed after the file's tests.
+ */
+export async function freshDatabase(): Promise<{ db: Db; url: string }> {
+  let url: string;
+  if (onPostgres()) {
+    url = await freshPostgresDatabase();
+  } else {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-db-"));
+    const file = path.join(dir, "test.db");
+    copyFileSync(inject("templateDatabase"), file);
+    url = `file:${file}`;
+  }
+  const db = openDatabase(url);
+  opened.push(db);
+  return { db, url };
 }
 
 export interface ShopFixture {
@@ -38,9 +59,9 @@ export interface ShopFixture {
  * The one shop factory for tests: a shop row as install leaves it (created the way the app
  * creates it), with its idle sync state; returns its id.
  */
-export function addShop(db: SqliteDatabase, domain = "demo.myshopify.com", options: ShopFixture = {}): string {
+export async function addShop(db: Db, domain = "demo.myshopify.com", options: ShopFixture = {}): Promise<string> {
   const now = new Date();
-  const id = createShop(
+  const id = await createShop(
     db,
     {
       id: options.id ?? `shop_${domain.split(".")[0]}`,
@@ -53,12 +74,12 @@ export function addShop(db: SqliteDatabase, domain = "demo.myshopify.com", optio
     { now },
   );
   if (options.uninstalledAt !== undefined) {
-    db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(options.uninstalledAt, id);
+    await db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(options.uninstalledAt), id);
   }
   const consent = options.writeConsent ?? "granted";
-  if (consent !== "pending") setWriteConsent(db, id, consent, now);
+  if (consent !== "pending") await setWriteConsent(db, id, consent, now);
   if (options.syncState !== false) {
-    db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, now.getTime());
+    await db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(id, now);
   }
   return id;
 }

@@ -4,9 +4,9 @@
  * StorePersonaData; this check is the same for every platform.
  */
 import { expect } from "vitest";
+import type { Db } from "~/db/index.server";
 import type { WriterCapabilities } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { desiredState, personaNamesFor, writability } from "~/writeback/desired";
 import { splitFieldId } from "~/writeback/state";
 import { loadCustomers } from "~/writeback/store.server";
@@ -35,14 +35,14 @@ const withoutComputedAt = (fields: Record<string, string>) => Object.fromEntries
  * Every writable customer in the database carries, in the store, exactly its persona labels
  * and fields; guests were never written. Returns how many customers the store was checked for.
  */
-export function expectStoreMatchesDatabase(db: SqliteDatabase, shopId: string, check: StoreCheck): { writable: number; guests: number } {
-  const settings = shopSettings(db, shopId);
+export async function expectStoreMatchesDatabase(db: Db, shopId: string, check: StoreCheck): Promise<{ writable: number; guests: number }> {
+  const settings = await shopSettings(db, shopId);
   // Fields compare by key: where a platform keeps them (the place) is the platform's business.
   const ctx = { writeback: settings.writeback, personaName: personaNamesFor(settings.personas), fieldPlace: "store", carries: check.capabilities };
   const prefix = check.prefix ?? settings.writeback.tagPrefix;
   let writable = 0;
   let guests = 0;
-  for (const row of loadCustomers(db, shopId)) {
+  for (const row of await loadCustomers(db, shopId)) {
     const kind = writability(row, check.isWritable);
     if (kind === "guest") {
       expect(row.written, row.customerKey).toBeNull();

@@ -4,7 +4,8 @@
  * test that resets without anyone remembering to list it.
  */
 import { Prisma } from "@prisma/client";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { PG_BOSS_SCHEMA } from "~/jobs/pg-boss.server";
 
 /** Every table of the schema. */
 export function schemaTables(): string[] {
@@ -12,8 +13,10 @@ export function schemaTables(): string[] {
 }
 
 /** Empties every table of the schema (the migration history stays), in one transaction. */
-export function resetDatabase(db: SqliteDatabase): void {
-  writeTransaction(db, () => {
-    for (const table of schemaTables()) db.prepare(`DELETE FROM "${table}"`).run();
-  })();
+export async function resetDatabase(db: Db): Promise<void> {
+  await db.transaction(async () => {
+    for (const table of schemaTables()) await db.prepare(`DELETE FROM "${table}"`).run();
+    // On PostgreSQL the jobs live in pg-boss's own table, outside the schema.
+    if (isPostgres(db)) await db.exec(`DO $$ BEGIN IF to_regclass('${PG_BOSS_SCHEMA}.job') IS NOT NULL THEN DELETE FROM ${PG_BOSS_SCHEMA}.job; END IF; END $$`);
+  });
 }

@@ -58,5 +58,6 @@ export function restOrder(id: number, customerId: number | null, overrides: Reco
 /** Sends a webhook request to the app's real webhook route, as the HTTP server would, and returns its answer. */
 export async function deliverWebhook(request: Request): Promise<Response> {
   const { action } = await import("~/routes/webhooks");
-  return responseOf(() => action(args(request)));
+  const { settled } = await import("./inbox");
+  return settled(await responseOf(() => action(args(request))));
 }

@@ -19,7 +19,7 @@ const OUR_WEBHOOKS = `${APP_URL}/webhooks/woocommerce`;
 
 let sim: WooSimulator;
 beforeEach(async () => {
-  resetDatabase();
+  await resetDatabase();
   sim = await startWooSimulator();
 });
 afterEach(async () => {
@@ -33,7 +33,7 @@ async function connectedSession(permissions: "read" | "read_write" = "read_write
   const connected = await run(() => connect(args(new Request(`${APP_URL}/woocommerce/connect`, { method: "POST", body: form }))));
   expect(connected.status).toBe(302);
   const domain = new URL(sim.url).host;
-  const shopId = db().prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain) as string;
+  const shopId = (await db().prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain)) as string;
   saveLaunchSecret(db(), shopId, "launch-secret");
   const token = signLaunchToken({ site: sim.url, user: 1, exp: Math.floor(Date.now() / 1000) + 120, nonce: `n${Date.now()}${Math.random()}` }, "launch-secret");
   const launched = await run(() => launch(args(new Request(`${APP_URL}/woocommerce/launch?${new URLSearchParams({ token })}`))));
@@ -42,8 +42,8 @@ async function connectedSession(permissions: "read" | "read_write" = "read_write
 }
 
 const ourWebhooks = () => [...sim.shop.webhooks.webhooks.values()].filter((w) => w.deliveryUrl === OUR_WEBHOOKS);
-const shopRow = (id: string) => db().prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(id) as { uninstalledAt: number | null };
-const credentialRows = (id: string) => db().prepare(`SELECT count(*) FROM "StoreCredential" WHERE shopId = ?`).pluck().get(id);
+const shopRow = async (id: string) => (await db().prepare(`SELECT uninstalledAt FROM "Shop" WHERE id = ?`).get(id)) as { uninstalledAt: number | null };
+const credentialRows = async (id: string) => (await db().prepare(`SELECT count(*) FROM "StoreCredential" WHERE shopId = ?`).pluck().get(id));
 
 describe("GIVEN a WooCommerce store connected with Read/Write keys and open in the standalone admin", () => {
   it("THEN the shell offers Disconnect store with what it does in the store", async () => {
@@ -73,9 +73,9 @@ describe("GIVEN a WooCommerce store connected with Read/Write keys and open in t
     // The session cookie is cleared in the browser...
     expect(out.headers.get("set-cookie")).toMatch(/^rfm_woo_session=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/);
     expect(ourWebhooks()).toEqual([]);
-    expect(credentialRows(shopId)).toBe(0);
-    expect(shopRow(shopId).uninstalledAt).not.toBeNull();
-    expect(db().prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND status IN ('pending', 'running')`).pluck().get(shopId)).toBe(0);
+    expect(await credentialRows(shopId)).toBe(0);
+    expect((await shopRow(shopId)).uninstalledAt).not.toBeNull();
+    expect(await db().prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND status IN ('pending', 'running')`).pluck().get(shopId)).toBe(0);
     // ...and a copy of it kept elsewhere opens nothing any more.
     const replayed = await run(() => shell(args(new Request(`${APP_URL}/app`, { headers: { Cookie: cookie } }))));
     expect(replayed.status).toBe(404);
@@ -94,8 +94,8 @@ describe("GIVEN a WooCommerce store connected with Read/Write keys and open in t
     expect(out.status).toBe(302);
     const landing = new URL(out.headers.get("location")!, APP_URL);
     expect(landing.searchParams.getAll("problem")).toEqual([expect.stringMatching(/^webhooks not removed from the store: .*Consumer key is invalid/)]);
-    expect(credentialRows(shopId)).toBe(0);
-    expect(shopRow(shopId).uninstalledAt).not.toBeNull();
+    expect(await credentialRows(shopId)).toBe(0);
+    expect((await shopRow(shopId)).uninstalledAt).not.toBeNull();
     const landed = await run(async () => connectPage(args(new Request(landing))));
     expect(landed.data.disconnected.problems).toHaveLength(1);
   });
@@ -124,7 +124,7 @@ describe("GIVEN a WooCommerce store connected with a read-only key", () => {
 describe("GIVEN a Shopify merchant in the embedded admin", () => {
   it("WHEN the shell loads THEN no Disconnect store is offered (the app is uninstalled from Shopify's admin)", async () => {
     const shop = "embedded.myshopify.com";
-    addShop(shop);
+    await addShop(shop);
     await storeOfflineSession(shop);
 
     const frame = await run(async () => shell(args(await appRequest("/app", shop))));
@@ -135,12 +135,12 @@ describe("GIVEN a Shopify merchant in the embedded admin", () => {
 
   it("WHEN a disconnect is posted THEN it is refused with 404 and the shop stays installed (Shopify apps are uninstalled from Shopify's admin)", async () => {
     const shop = "embedded.myshopify.com";
-    const shopId = addShop(shop);
+    const shopId = await addShop(shop);
     await storeOfflineSession(shop);
 
     const out = await run(async () => disconnect(args(await appRequest("/app/disconnect", shop, { method: "POST" }))));
 
     expect(out.status).toBe(404);
-    expect(shopRow(shopId).uninstalledAt).toBeNull();
+    expect((await shopRow(shopId)).uninstalledAt).toBeNull();
   });
 });

@@ -52,7 +52,7 @@ export async function startWooHarness(options: { data?: WooSeedData; sim?: Omit<
       const { createWooClient } = await import("~/platforms/woocommerce/client.server");
       const { ensureWebhooks } = await import("~/platforms/woocommerce/subscriptions.server");
       const site = options.data?.site;
-      const shopId = createShop(db, {
+      const shopId = await createShop(db, {
         domain,
         platform: "woocommerce",
         name: "WooCommerce test store",
@@ -70,15 +70,15 @@ export async function startWooHarness(options: { data?: WooSeedData; sim?: Omit<
         webhookSecret,
         webhooks: {},
       };
-      saveCredentials(db, credentials);
+      await saveCredentials(db, credentials);
       // A read-only key cannot create webhooks: that shop lives on reconciliation alone.
       if (permissions !== "read") {
         const client = createWooClient(credentials);
         const health = await ensureWebhooks(client, { secret: webhookSecret, deliveryUrl: `${appUrl}/webhooks/woocommerce`, known: {} });
-        saveWebhookIds(db, shopId, health.ids);
+        await saveWebhookIds(db, shopId, health.ids);
         await sim.settle(); // the pings
       }
-      runner.queue.enqueue("backfill", shopId);
+      await runner.queue.enqueue("backfill", shopId);
       return shopId;
     },
     runJobs: ({ maxMs } = {}) => runJobsUntilIdle(() => sim.settle(), { maxMs }),

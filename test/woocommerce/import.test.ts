@@ -23,11 +23,11 @@ async function app() {
 
 async function stored(shopId: string) {
   const { store } = await app();
-  return [...store.iterateOrders(shopId, "woocommerce")].map(projection).sort(byId);
+  return (await Array.fromAsync(store.iterateOrders(shopId, "woocommerce"))).map(projection).sort(byId);
 }
 
-function shopOf(db: import("~/sync/sqlite.server").SqliteDatabase, shopId: string): ShopRef {
-  return db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId) as ShopRef;
+async function shopOf(db: import("~/db/index.server").Db, shopId: string): Promise<ShopRef> {
+  return (await db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef;
 }
 
 describe("WooCommerce import", () => {
@@ -41,7 +41,7 @@ describe("WooCommerce import", () => {
 
     expect(await stored(shopId)).toEqual(truth);
     const { db } = await app();
-    const state = db.prepare(`SELECT phase, ordersDone, ordersEstimated, backfillCursor, sweepFrom FROM "SyncState" WHERE shopId = ?`).get(shopId) as Record<string, unknown>;
+    const state = (await db.prepare(`SELECT phase, ordersDone, ordersEstimated, backfillCursor, sweepFrom FROM "SyncState" WHERE shopId = ?`).get(shopId)) as Record<string, unknown>;
     expect(state).toMatchObject({ phase: "idle", ordersDone: truth.length, ordersEstimated: truth.length, backfillCursor: null });
     expect(state.sweepFrom).not.toBeNull();
     // Kinds the rules look at arrived as the store says them.
@@ -56,20 +56,20 @@ describe("WooCommerce import", () => {
     h = await startWooHarness({ data: wooSeed(120, 4) });
     const shopId = await h.connect();
     const { db, store, prisma, runner, adapter } = await app();
-    db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(shopId); // we drive the steps ourselves
-    const shop = shopOf(db, shopId);
+    await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(shopId); // we drive the steps ourselves
+    const shop = await shopOf(db, shopId);
     const ctx: PlatformContext = { db, store, prisma, queue: runner.queue };
     const { backfillStep } = await import("~/platforms/woocommerce/backfill.server");
     const { createWooClient } = await import("~/platforms/woocommerce/client.server");
     const { loadCredentials } = await import("~/platforms/woocommerce/credentials.server");
-    const client = createWooClient(loadCredentials(db, shopId)!);
+    const client = createWooClient((await loadCredentials(db, shopId))!);
     let pagesRead = 0;
     const counting: typeof client = { ...client, page: (endpoint, params, page) => (pagesRead++, client.page(endpoint, params, page)) };
 
     // One page committed, then the process died (the next step never ran).
     expect((await backfillStep(shop, { ...ctx, client: counting, pagesPerStep: 1 })).next).toBe("poll");
-    expect(db.prepare(`SELECT ordersDone FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(100);
-    expect(JSON.parse(db.prepare(`SELECT backfillCursor FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId) as string)).toMatchObject({ page: 2 });
+    expect(await db.prepare(`SELECT ordersDone FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(100);
+    expect(JSON.parse((await db.prepare(`SELECT backfillCursor FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as string)).toMatchObject({ page: 2 });
 
     // A fresh process: the adapter's own steps (no cursor handed over) pick the import up.
     let step;

@@ -33,11 +33,11 @@ function pluginToken(site: string, user: number, secret: string, now = Math.floo
 const db = () => services().db;
 
 /** A connected WooCommerce store with its launch secret, as connect leaves it. */
-function connectedStore(host: string, secret: string): { shopId: string; site: string } {
+async function connectedStore(host: string, secret: string): Promise<{ shopId: string; site: string }> {
   const site = `https://${host}`;
-  const shopId = addShop(db(), host, { platform: "woocommerce", id: `shop_${host.split(".")[0]}` });
-  saveCredentials(db(), { shopId, siteUrl: site, consumerKey: "ck_1", consumerSecret: "cs_1", keyPermissions: "read_write", webhookSecret: "w", webhooks: {} });
-  saveLaunchSecret(db(), shopId, secret);
+  const shopId = await addShop(db(), host, { platform: "woocommerce", id: `shop_${host.split(".")[0]}` });
+  await saveCredentials(db(), { shopId, siteUrl: site, consumerKey: "ck_1", consumerSecret: "cs_1", keyPermissions: "read_write", webhookSecret: "w", webhooks: {} });
+  await saveLaunchSecret(db(), shopId, secret);
   return { shopId, site };
 }
 
@@ -54,11 +54,11 @@ const open = (token: string) => run(() => launch(args(new Request(`${APP_URL}/wo
 /** The session cookie a launch answered with, as the browser sends it back. */
 const cookieOf = (headers: Headers) => (headers.get("set-cookie") ?? "").split(";")[0];
 
-beforeEach(() => resetDatabase());
+beforeEach(async () => await resetDatabase());
 
 describe("GIVEN a connected store WHEN its plugin's launch token arrives", () => {
   it("THEN a session for that store opens, the admin pages are next, and requireMerchant names the store", async () => {
-    const { shopId, site } = connectedStore("wp.example", "launch-secret-a");
+    const { shopId, site } = await connectedStore("wp.example", "launch-secret-a");
     const token = php ? pluginToken(site, 7, "launch-secret-a") : signLaunchToken(payload(site, { user: 7 }), "launch-secret-a");
 
     const out = await open(token);
@@ -82,7 +82,7 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
   });
 
   it("THEN an expired token is refused with 401 and no session", async () => {
-    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const { site } = await connectedStore("wp.example", "launch-secret-a");
     const token = php ? pluginToken(site, 1, "launch-secret-a", Math.floor(Date.now() / 1000) - 600) : signLaunchToken(payload(site, { exp: Math.floor(Date.now() / 1000) - 480 }), "launch-secret-a");
 
     const out = await open(token);
@@ -92,7 +92,7 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
   });
 
   it("THEN a token minted to live longer than a launch needs is refused with 401", async () => {
-    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const { site } = await connectedStore("wp.example", "launch-secret-a");
 
     const out = await open(signLaunchToken(payload(site, { exp: Math.floor(Date.now() / 1000) + 3600 }), "launch-secret-a"));
 
@@ -100,7 +100,7 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
   });
 
   it("THEN a token signed with another secret (forged, or another store's) is refused with 401", async () => {
-    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const { site } = await connectedStore("wp.example", "launch-secret-a");
     connectedStore("other.example", "launch-secret-b");
 
     expect((await open(signLaunchToken(payload(site), "guessed"))).status).toBe(401);
@@ -116,14 +116,14 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
   });
 
   it("THEN a token for a disconnected store is refused with 403", async () => {
-    const { shopId, site } = connectedStore("wp.example", "launch-secret-a");
-    db().prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), shopId);
+    const { shopId, site } = await connectedStore("wp.example", "launch-secret-a");
+    await db().prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(), shopId);
 
     expect((await open(signLaunchToken(payload(site), "launch-secret-a"))).status).toBe(403);
   });
 
   it("THEN the same token used twice opens one session: the replay is refused with 403", async () => {
-    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const { site } = await connectedStore("wp.example", "launch-secret-a");
     const token = signLaunchToken(payload(site), "launch-secret-a");
 
     expect((await open(token)).status).toBe(302);
@@ -142,7 +142,7 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
 
 describe("GIVEN a WooCommerce session cookie WHEN an admin page asks who is asking", () => {
   it("THEN a tampered cookie is refused with 401", async () => {
-    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const { site } = await connectedStore("wp.example", "launch-secret-a");
     const cookie = cookieOf((await open(signLaunchToken(payload(site), "launch-secret-a"))).headers);
     const tampered = `${cookie.slice(0, -3)}abc`;
 
@@ -154,7 +154,7 @@ describe("GIVEN a WooCommerce session cookie WHEN an admin page asks who is aski
 
 describe("GIVEN a WooCommerce session WHEN the admin pages load", () => {
   it("THEN the shell renders standalone (no App Bridge) and a page's loader serves the session's store", async () => {
-    const { site } = connectedStore("wp.example", "launch-secret-a");
+    const { site } = await connectedStore("wp.example", "launch-secret-a");
     const cookie = cookieOf((await open(signLaunchToken(payload(site), "launch-secret-a"))).headers);
     const page = (p: string) => new Request(`${APP_URL}${p}`, { headers: { Cookie: cookie } });
 
@@ -215,7 +215,7 @@ describe("GIVEN a merchant connecting with a key WHEN they land on the connected
     expect(merchant.shop.domain).toBe(new URL(sim.url).host);
   });
 
-  it("THEN a wc-auth connection's secret is derived from its own signed state", () => {
+  it("THEN a wc-auth connection's secret is derived from its own signed state", async () => {
     expect(launchSecretFor({ siteUrl: "https://a.example", nonce: "n1" }, API_SECRET)).not.toBe(launchSecretFor({ siteUrl: "https://a.example", nonce: "n2" }, API_SECRET));
   });
 });

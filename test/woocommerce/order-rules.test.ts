@@ -20,10 +20,10 @@ async function app() {
 
 /** The rules report a merchant reads in the settings preview (current settings, as of now). */
 async function rulesReport(shopId: string) {
-  const { db, store } = await app();
+  const { db } = await app();
   const { previewSettings } = await import("~/scoring/preview.server");
   const { shopSettings } = await import("~/shops/settings.server");
-  return previewSettings(shopId, shopSettings(db, shopId), { db, store }).current.rules;
+  return (await previewSettings(shopId, await shopSettings(db, shopId), { db })).current.rules;
 }
 
 const DAY = 86_400_000;
@@ -47,12 +47,12 @@ describe("GIVEN a USD store where one customer only ever paid in EUR, with no ra
     await h.runJobs();
 
     const { db } = await app();
-    const row = db
+    const row = (await db
       .prepare(`SELECT recencyDays, frequency, monetaryMinor, r, f, m, persona FROM "Customer" WHERE shopId = ? AND customerKey = ?`)
-      .get(shopId, `woo:customer:${euro.id}`) as Record<string, unknown> | undefined;
+      .get(shopId, `woo:customer:${euro.id}`)) as Record<string, unknown> | undefined;
     expect(row).toMatchObject({ recencyDays: 2, frequency: 3, monetaryMinor: 0, r: 5, m: 1 });
     expect(row?.persona).not.toBeNull();
-    expect(db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND amountUnknown = 1`).pluck().get(shopId)).toBe(3);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND amountUnknown = TRUE`).pluck().get(shopId)).toBe(3);
 
     const report = await rulesReport(shopId);
     expect(report.amountUnknown).toEqual({ orders: 3 });

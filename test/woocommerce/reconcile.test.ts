@@ -23,7 +23,7 @@ async function app() {
 }
 async function stored() {
   const { store } = await app();
-  return [...store.iterateOrders(shop.id, "woocommerce")].map(projection).sort(byId);
+  return (await Array.fromAsync(store.iterateOrders(shop.id, "woocommerce"))).map(projection).sort(byId);
 }
 const truth = () => wooTruthOrders(h.sim).sort(byId);
 const storedOrder = async (id: number) => (await stored()).find((o) => o.id === `woo:order:${id}`);
@@ -45,13 +45,13 @@ beforeAll(async () => {
   const shopId = await h.connect();
   await h.runJobs();
   const { db, store, prisma, runner } = await app();
-  shop = db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId) as ShopRef;
+  shop = (await db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef;
   ctx = { db, store, prisma, queue: runner.queue };
   const { adapterFor } = await import("~/platforms/registry.server");
   const { createWooCommerceAdapter } = await import("~/platforms/woocommerce/adapter.server");
-  const { sqlite } = await import("~/sync/sqlite.server");
+  const { database } = await import("~/db/index.server");
   adapter = adapterFor("woocommerce");
-  everyPass = createWooCommerceAdapter({ db: sqlite, deliveryUrl: `${h.appUrl}/webhooks/woocommerce`, idCheckEveryMs: 0 });
+  everyPass = createWooCommerceAdapter({ db: database, deliveryUrl: `${h.appUrl}/webhooks/woocommerce`, idCheckEveryMs: 0 });
   expect(await stored()).toEqual(truth());
 });
 afterAll(() => h.close());
@@ -121,15 +121,15 @@ describe("WooCommerce reconciliation", () => {
   it("GIVEN a store answering with 429s, 5xx and dropped connections WHEN the import runs again from scratch THEN every order is stored exactly", async () => {
     const { createWooCommerceAdapter } = await import("~/platforms/woocommerce/adapter.server");
     const { createWooClient } = await import("~/platforms/woocommerce/client.server");
-    const { sqlite } = await import("~/sync/sqlite.server");
+    const { database } = await import("~/db/index.server");
     const patient = createWooCommerceAdapter({
-      db: sqlite,
+      db: database,
       deliveryUrl: `${h.appUrl}/webhooks/woocommerce`,
       clientFor: (c) => createWooClient({ ...c, attempts: 10, retryBaseMs: 5, timeoutMs: 2_000 }),
     });
-    ctx.db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shop.id);
-    ctx.db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shop.id);
-    ctx.db.prepare(`UPDATE "SyncState" SET phase = 'idle', backfillCursor = NULL WHERE shopId = ?`).run(shop.id);
+    await ctx.db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ?`).run(shop.id);
+    await ctx.db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shop.id);
+    await ctx.db.prepare(`UPDATE "SyncState" SET phase = 'idle', backfillCursor = NULL WHERE shopId = ?`).run(shop.id);
     h.sim.shop.setFaults({ seed: 5, http429Rate: 0.1, http500Rate: 0.15, http503Rate: 0.15, timeoutRate: 0.1, timeoutMs: 100 });
 
     try {
@@ -159,7 +159,7 @@ describe("WooCommerce reconciliation", () => {
     try {
       const shopId = await other.connect({ permissions: "read" });
       await other.runJobs();
-      const readOnly = ctx.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId) as ShopRef;
+      const readOnly = (await ctx.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef;
       const order = [...other.sim.shop.store.orders.values()].find((o) => o.status === "completed")!;
       other.sim.shop.updateOrder(order.id, { status: "cancelled" });
 
@@ -167,7 +167,7 @@ describe("WooCommerce reconciliation", () => {
 
       expect(other.sim.shop.webhooks.webhooks.size).toBe(0);
       const { store } = await app();
-      expect([...store.iterateOrders(shopId, "woocommerce")].map(projection).sort(byId)).toEqual(wooTruthOrders(other.sim).sort(byId));
+      expect((await Array.fromAsync(store.iterateOrders(shopId, "woocommerce"))).map(projection).sort(byId)).toEqual(wooTruthOrders(other.sim).sort(byId));
     } finally {
       await other.close();
     }

@@ -5,11 +5,9 @@
  * the shop's local day.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import { localToUtc } from "../../sim/kit";
 import { startReceiver } from "../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../sim/woocommerce";
-import { freshDatabase } from "../support/db";
 import { startWooHarness, type WooHarness } from "./harness";
 
 let h: WooHarness | undefined;
@@ -45,11 +43,11 @@ describe("GIVEN a WooCommerce store in America/New_York", () => {
     const shopId = await h.connect();
     const { db } = await app();
     // Connected before the app read zones: the shop is on UTC until reconciliation reads it.
-    db.prepare(`UPDATE "Shop" SET timezone = 'UTC' WHERE id = ?`).run(shopId);
+    await db.prepare(`UPDATE "Shop" SET timezone = 'UTC' WHERE id = ?`).run(shopId);
     await h.runJobs();
 
-    expect(db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("America/New_York");
-    const row = db.prepare(`SELECT recencyDays, lastOrderAt FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, `woo:customer:${late.id}`) as {
+    expect(await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("America/New_York");
+    const row = (await db.prepare(`SELECT recencyDays, lastOrderAt FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(shopId, `woo:customer:${late.id}`)) as {
       recencyDays: number | null;
       lastOrderAt: number;
     };
@@ -64,10 +62,10 @@ describe("GIVEN a WooCommerce store in America/New_York", () => {
     const { db, runner } = await app();
 
     h.sim.shop.setTimeZone("UTC+5.5");
-    runner.queue.enqueue("sweep", shopId);
+    await runner.queue.enqueue("sweep", shopId);
     await h.runJobs();
 
-    expect(db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("+05:30");
+    expect(await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)).toBe("+05:30");
   });
 });
 
@@ -75,15 +73,15 @@ describe("GIVEN the store's own REST index", () => {
   async function connectTo(sim: WooSimulator) {
     const hooks = await startReceiver();
     closers.push(hooks.close);
-    const { db } = freshDatabase();
+    const { db, runner } = await app();
     const { connectWithKey } = await import("~/platforms/woocommerce/connect.server");
     const key = sim.shop.addKey({ permissions: "read_write" });
     const result = await connectWithKey(
       { siteUrl: sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret },
-      { db, queue: createJobQueue(db), appUrl: "", stateSecret: "tz-test", webhookUrl: `${hooks.url}/webhooks/woocommerce` },
+      { db, queue: runner.queue, appUrl: "", stateSecret: "tz-test", webhookUrl: `${hooks.url}/webhooks/woocommerce` },
     );
     if (!result.ok) throw new Error(result.problem);
-    return db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(result.shopId);
+    return await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(result.shopId);
   }
 
   it("WHEN a merchant connects a store in Asia/Kathmandu THEN the shop carries that zone", async () => {

@@ -17,22 +17,22 @@ async function app() {
 }
 async function stored() {
   const { store } = await app();
-  return [...store.iterateOrders(shopId, "woocommerce")].map(projection).sort(byId);
+  return (await Array.fromAsync(store.iterateOrders(shopId, "woocommerce"))).map(projection).sort(byId);
 }
 const truth = () => wooTruthOrders(h.sim).sort(byId);
 const storedOrder = async (id: number) => (await stored()).find((o) => o.id === `woo:order:${id}`);
 async function rows() {
   const { db } = await app();
   return {
-    orders: db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(shopId),
-    events: db.prepare(`SELECT count(*) FROM "WebhookEvent"`).pluck().get(),
-    jobs: db.prepare(`SELECT count(*) FROM "Job" WHERE shopId = ?`).pluck().get(shopId),
+    orders: await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(shopId),
+    events: await db.prepare(`SELECT count(*) FROM "WebhookEvent"`).pluck().get(),
+    jobs: await db.prepare(`SELECT count(*) FROM "Job" WHERE shopId = ?`).pluck().get(shopId),
   };
 }
 async function secret() {
   const { db } = await app();
   const { loadCredentials } = await import("~/platforms/woocommerce/credentials.server");
-  return loadCredentials(db, shopId)!.webhookSecret;
+  return (await loadCredentials(db, shopId))!.webhookSecret;
 }
 async function post(body: string, headers: Record<string, string>) {
   return fetch(`${h.appUrl}/webhooks/woocommerce`, { method: "POST", body, headers });
@@ -179,7 +179,7 @@ describe("WooCommerce webhooks", () => {
 
     expect(res.headers.get("x-rfm-webhook")).toBe("recorded");
     const { db } = await app();
-    expect(db.prepare(`SELECT resourceId FROM "WebhookProblem" WHERE body = ?`).pluck().get(body)).toBe(`woo:order:${order.id}`);
+    expect(await db.prepare(`SELECT resourceId FROM "WebhookProblem" WHERE body = ?`).pluck().get(body)).toBe(`woo:order:${order.id}`);
     expect(await storedOrder(order.id)).toEqual(truth().find((o) => o.id === `woo:order:${order.id}`));
   });
 });

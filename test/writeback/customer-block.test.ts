@@ -29,7 +29,7 @@ const written = [
 ];
 
 describe("customer block view model", () => {
-  it("GIVEN the persona metafields WHEN viewed THEN persona, scores, history and a link to the app are shown", () => {
+  it("GIVEN the persona metafields WHEN viewed THEN persona, scores, history and a link to the app are shown", async () => {
     expect(personaView(written, { now: NOW, customerId: "gid://shopify/Customer/42" })).toEqual({
       namespace: "rfm",
       persona: "Champions",
@@ -43,12 +43,12 @@ describe("customer block view model", () => {
     });
   });
 
-  it("GIVEN no persona metafields WHEN viewed THEN the block says there is no persona", () => {
+  it("GIVEN no persona metafields WHEN viewed THEN the block says there is no persona", async () => {
     const view = personaView([mf("colour", "blue", "custom")], { now: NOW });
     expect(view).toMatchObject({ persona: null, scoreLabel: null, sinceLabel: null, previousPersona: null, appUrl: "app:/app" });
   });
 
-  it("GIVEN a custom namespace, odd values and other apps' metafields WHEN viewed THEN only valid values of ours are used", () => {
+  it("GIVEN a custom namespace, odd values and other apps' metafields WHEN viewed THEN only valid values of ours are used", async () => {
     const view = personaView(
       [mf("persona", "VIP Whales", "crm"), mf("r_score", "9", "crm"), mf("f_score", "x", "crm"), mf("persona_since", "soon", "crm"), mf("persona", "", "other")],
       { now: NOW },
@@ -60,14 +60,14 @@ describe("customer block view model", () => {
     expect(appUrl(undefined)).toBe("app:/app");
   });
 
-  it("GIVEN a customer carrying our app-reserved metafields and not yet cleaned legacy ones WHEN viewed THEN the app-reserved ones are shown", () => {
+  it("GIVEN a customer carrying our app-reserved metafields and not yet cleaned legacy ones WHEN viewed THEN the app-reserved ones are shown", async () => {
     const legacy = [mf("persona", "Lost"), mf("r_score", "1")];
     const ours = [mf("persona", "Champions", "app--4242"), mf("r_score", "5", "app--4242")];
     expect(personaView([...legacy, ...ours], { now: NOW })).toMatchObject({ namespace: "app--4242", persona: "Champions", scores: { r: 5 } });
     expect(pickNamespace([mf("persona", "A", "zzz"), mf("persona", "B", "rfm"), mf("persona", "C", "app--4242")])).toBe("app--4242");
   });
 
-  it("GIVEN the block's query WHEN validated THEN the real Admin schema accepts it", () => {
+  it("GIVEN the block's query WHEN validated THEN the real Admin schema accepts it", async () => {
     expect(validateAdminDocument(CUSTOMER_PERSONA_QUERY).map((e) => e.message)).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe("customer block view model", () => {
     });
 
     it("GIVEN a written-back customer WHEN the block queries it THEN it shows the customer's persona", async () => {
-      const t = createTestShop(h, { count: 3, customers: [scoredCustomer(0, h.clock.now()), scoredCustomer(1, h.clock.now())] });
+      const t = await createTestShop(h, { count: 3, customers: [scoredCustomer(0, h.clock.now()), scoredCustomer(1, h.clock.now())] });
       await runWriteback(t.shopId, t.deps);
 
       const response = await t.shop.graphql<{ customer: { metafields: { nodes: MetafieldValue[] } } }>(CUSTOMER_PERSONA_QUERY, {

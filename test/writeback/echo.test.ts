@@ -31,15 +31,15 @@ describe("customers/update echoes of our own writes", () => {
   it("GIVEN the first write-back after install WHEN its customers/update echoes are delivered and every job drained THEN no second write-back runs and no further write is sent", async () => {
     const database = await db();
     const shop = h.sim.shop(h.shopDomain);
-    const runs = () =>
-      database.prepare(`SELECT id, customersWritten FROM "WritebackRun" WHERE shopId = ? ORDER BY id`).all(shopId) as {
+    const runs = async () =>
+      (await database.prepare(`SELECT id, customersWritten FROM "WritebackRun" WHERE shopId = ? ORDER BY id`).all(shopId)) as {
         id: number;
         customersWritten: number;
       }[];
     const writes = () => shop.stats().mutations.filter((m) => WRITE_MUTATIONS.has(m)).length;
 
     // The install's one write-back labelled the customers...
-    const [first, ...others] = runs();
+    const [first, ...others] = await runs();
     expect(first.customersWritten).toBeGreaterThan(0);
     expect(others).toEqual([]);
     // ...and Shopify announced every tag and every metafield change: two signed echoes per customer, all answered.
@@ -52,12 +52,12 @@ describe("customers/update echoes of our own writes", () => {
     const echoesBefore = echoes.length;
     await h.runJobs();
 
-    expect(runs()).toHaveLength(1);
+    expect(await runs()).toHaveLength(1);
     expect(writes()).toBe(writesBefore);
     expect(shop.webhooks.deliveries.filter((d) => d.topic === "customers/update")).toHaveLength(echoesBefore);
-    const queued = database
+    const queued = (await database
       .prepare(`SELECT count(*) AS n FROM "Job" WHERE shopId = ? AND type IN ('recompute', 'writeback') AND status = 'pending' AND runAt <= ?`)
-      .get(shopId, Date.now() + 3_600_000) as { n: number };
+      .get(shopId, new Date(Date.now() + 3_600_000))) as { n: number };
     expect(queued.n).toBe(0);
   });
 });

@@ -49,7 +49,7 @@ function expectValidPayload(payload: unknown): void {
 }
 
 describe("Flow trigger extension", () => {
-  it("GIVEN the extension TOML WHEN read THEN it is a flow_trigger with a valid handle and a customer reference", () => {
+  it("GIVEN the extension TOML WHEN read THEN it is a flow_trigger with a valid handle and a customer reference", async () => {
     const [extension] = toml.extensions;
     expect(extension).toMatchObject({ type: "flow_trigger", name: "RFM persona changed", handle: FLOW_TRIGGER_HANDLE });
     expect(extension.handle.length).toBeLessThanOrEqual(30);
@@ -61,7 +61,7 @@ describe("Flow trigger extension", () => {
     }
   });
 
-  it("GIVEN a persona change WHEN its payload is built THEN it validates against the extension's fields", () => {
+  it("GIVEN a persona change WHEN its payload is built THEN it validates against the extension's fields", async () => {
     expectValidPayload(flowPayload("gid://shopify/Customer/7100000000004", { from: "Loyal", to: "At Risk", score: "152" }));
     expectValidPayload(flowPayload("gid://shopify/Customer/1", { from: "", to: "New Customers", score: "511" }));
   });
@@ -77,9 +77,9 @@ describe("Flow trigger extension", () => {
 
     it("GIVEN customers changing persona WHEN written back THEN every trigger Flow received validates", async () => {
       const now = h.clock.now();
-      const t = createTestShop(h, { count: 30, customers: Array.from({ length: 30 }, (_, n) => scoredCustomer(n, now)) });
+      const t = await createTestShop(h, { count: 30, customers: Array.from({ length: 30 }, (_, n) => scoredCustomer(n, now)) });
       await runWriteback(t.shopId, t.deps);
-      upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 30 }, (_, n) => scoredCustomer(n, now + 86_400_000, n % 2)));
+      await upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 30 }, (_, n) => scoredCustomer(n, now + 86_400_000, n % 2)));
 
       const report = await runWriteback(t.shopId, t.deps);
 
@@ -93,9 +93,9 @@ describe("Flow trigger extension", () => {
 
     it("GIVEN many persona changes WHEN written back in bulk THEN the triggers go in a bulk operation and validate", async () => {
       const now = h.clock.now();
-      const t = createTestShop(h, { count: 40, customers: Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now)) });
+      const t = await createTestShop(h, { count: 40, customers: Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now)) });
       await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
-      upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now + 86_400_000, 1)));
+      await upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now + 86_400_000, 1)));
       t.shop.resetStats();
 
       const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
@@ -108,9 +108,9 @@ describe("Flow trigger extension", () => {
 
     it("GIVEN a crash while the bulk Flow operation runs WHEN run again THEN its results are read and no trigger fires twice", async () => {
       const now = h.clock.now();
-      const t = createTestShop(h, { count: 40, customers: Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now)) });
+      const t = await createTestShop(h, { count: 40, customers: Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now)) });
       await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
-      upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now + 86_400_000, 1)));
+      await upsertScoredCustomers(t.db, t.shopId, Array.from({ length: 40 }, (_, n) => scoredCustomer(n, now + 86_400_000, 1)));
       // Three result files for the writes (tagsAdd, tagsRemove, metafieldsSet), then the Flow file: the process dies there.
       let downloads = 0;
       const dying = async (url: string) => (++downloads > 3 ? Promise.reject(new TypeError("process killed")) : fetch(url));
@@ -124,9 +124,9 @@ describe("Flow trigger extension", () => {
       expect(report.resumedRun).not.toBeNull();
       expect(report.flowTriggers.sent).toBe(0);
       expect(t.shop.flowTriggerCalls).toHaveLength(fired);
-      const owed = t.db.prepare(`SELECT count(*) AS n FROM "Customer" WHERE written LIKE '%"flow"%'`).get() as { n: number };
+      const owed = await t.db.prepare(`SELECT count(*) AS n FROM "Customer" WHERE written LIKE '%"flow"%'`).get() as { n: number };
       expect(owed.n).toBe(0);
-      const run = t.db.prepare(`SELECT status, flowTriggers FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
+      const run = await t.db.prepare(`SELECT status, flowTriggers FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
       expect(run).toEqual({ status: "done", flowTriggers: fired });
     });
   });

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncStatus } from "~/dashboard/overview.server";
+import { writebackProblem } from "~/writeback/status.server";
 import { LEGACY_NAMESPACE, PERSONA_METAFIELDS, PERSONA_NAMESPACE } from "~/platforms/shopify/writeback/metafields";
 import { runWriteback } from "~/platforms/shopify/writeback/writer.server";
 import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
@@ -30,7 +30,7 @@ async function harness(declared: boolean): Promise<WritebackSim> {
 }
 
 describe("metafield definitions declared in shopify.app.toml", () => {
-  it("GIVEN shopify.app.toml WHEN read THEN it declares every persona metafield write-back writes, with its type, merchant-read and filterable", () => {
+  it("GIVEN shopify.app.toml WHEN read THEN it declares every persona metafield write-back writes, with its type, merchant-read and filterable", async () => {
     const declared = ((parse(toml) as { customer: { metafields: { app: Record<string, Record<string, unknown>> } } }).customer.metafields.app);
     expect(Object.keys(declared).sort()).toEqual(PERSONA_METAFIELDS.map((m) => m.key).sort());
     for (const spec of PERSONA_METAFIELDS) {
@@ -53,7 +53,7 @@ describe("against a shop where Shopify created the declared definitions", () => 
   afterAll(() => h.sim.stop());
 
   it("GIVEN the declared definitions WHEN set up THEN every one is found and none is created", async () => {
-    const t = createTestShop(h, { count: 1 });
+    const t = await createTestShop(h, { count: 1 });
     const report = await ensureStoreSetup(t.shopId, t.deps);
     expect(report.definitions).toMatchObject({ created: [], failed: [], conflicts: [], notFilterable: [] });
     expect(report.definitions.existing.sort()).toEqual(PERSONA_METAFIELDS.map((m) => m.key).sort());
@@ -61,7 +61,7 @@ describe("against a shop where Shopify created the declared definitions", () => 
   });
 
   it("GIVEN personas written back WHEN another app tries to overwrite or delete them THEN Shopify refuses and our values stay", async () => {
-    const t = createTestShop(h, { count: 3, customers: scored(3, h.clock.now()) });
+    const t = await createTestShop(h, { count: 3, customers: scored(3, h.clock.now()) });
     await runWriteback(t.shopId, { ...t.deps, setup: await ensureStoreSetup(t.shopId, t.deps) });
     const ours = appNamespaceOf(t.shop);
     const other = t.shop.issueAccessToken({ apiClientId: "31337" });
@@ -80,7 +80,7 @@ describe("against a shop where Shopify created the declared definitions", () => 
 
     expect(overwrite.data).toEqual({ metafieldsSet: { userErrors: [{ code: "APP_NOT_AUTHORIZED" }] } });
     expect(removal.data).toMatchObject({ metafieldsDelete: { userErrors: [{ message: expect.stringMatching(/app owner/) }] } });
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 });
 
@@ -92,7 +92,7 @@ describe("against a shop without the declared definitions", () => {
   afterAll(() => h.sim.stop());
 
   it("GIVEN our namespace already defines r_score as text WHEN set up and written back THEN the conflict is reported on the run and the dashboard, r_score is not written, and the rest is", async () => {
-    const t = createTestShop(h, { count: 8, customers: scored(8, h.clock.now()) });
+    const t = await createTestShop(h, { count: 8, customers: scored(8, h.clock.now()) });
     await t.shop.graphql(
       `mutation($d: MetafieldDefinitionInput!) { metafieldDefinitionCreate(definition: $d) { userErrors { message } } }`,
       { d: { name: "Recency", namespace: "$app", key: "r_score", type: "single_line_text_field", ownerType: "CUSTOMER" } },
@@ -108,7 +108,7 @@ describe("against a shop without the declared definitions", () => {
     expect(report).toMatchObject({ status: "done", customers: { failed: 0 } });
     expect(report.customers.written).toBeGreaterThan(0);
     expect(report.problems).toEqual([expect.stringMatching(/r_score has type single_line_text_field, but RFM Personas writes number_integer/)]);
-    const problem = syncStatus(t.db, t.shopId).writebackProblem;
+    const problem = await writebackProblem(t.db, t.shopId); // what the dashboard shows
     expect(problem).toMatch(/r_score/);
     for (const customer of t.shop.store.customers.values()) {
       const keys = t.shop.store.metafieldsOf("CUSTOMER", customer.id).map((m) => m.key);
@@ -118,12 +118,12 @@ describe("against a shop without the declared definitions", () => {
   });
 
   it("GIVEN a shop written by the previous version under the rfm namespace WHEN written back THEN its persona metafields move to the app's namespace and the merchant's own rfm metafields stay", async () => {
-    const t = createTestShop(h, { count: 10, customers: scored(10, h.clock.now()) });
+    const t = await createTestShop(h, { count: 10, customers: scored(10, h.clock.now()) });
     await runWriteback(t.shopId, { ...t.deps, setup: await ensureStoreSetup(t.shopId, t.deps) });
     // Turn it into what the previous version left: values under rfm, recorded as rfm.<key>.
     const ours = appNamespaceOf(t.shop);
     for (const mf of t.shop.store.metafields.values()) if (mf.namespace === ours) mf.namespace = LEGACY_NAMESPACE;
-    t.db.prepare(`UPDATE "Customer" SET written = replace(written, ?, ?) WHERE shopId = ?`).run(`"${PERSONA_NAMESPACE}.`, `"${LEGACY_NAMESPACE}.`, t.shopId);
+    await t.db.prepare(`UPDATE "Customer" SET written = replace(written, ?, ?) WHERE shopId = ?`).run(`"${PERSONA_NAMESPACE}.`, `"${LEGACY_NAMESPACE}.`, t.shopId);
     const merchantOwn = await t.shop.graphql(
       `mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }`,
       { m: [{ ownerId: customerGid(0), namespace: LEGACY_NAMESPACE, key: "loyalty_points", type: "number_integer", value: "120" }] },
@@ -137,7 +137,7 @@ describe("against a shop without the declared definitions", () => {
     expect(report).toMatchObject({ status: "done", customers: { failed: 0 } });
     const legacyAfter = [...t.shop.store.metafields.values()].filter((m) => m.namespace === LEGACY_NAMESPACE);
     expect(legacyAfter.map((m) => [m.ownerId, m.key])).toEqual([[simCustomerId(customerGid(0)), "loyalty_points"]]);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
     // Once moved, nothing is left to do.
     t.shop.resetStats();
     expect((await runWriteback(t.shopId, t.deps)).customers.toWrite).toBe(0);

@@ -73,7 +73,7 @@ const merchantTagsArb = fc.uniqueArray(fc.constantFrom("vip", "wholesale", "rfm"
 });
 
 describe("desired state", () => {
-  it("GIVEN a scored customer WHEN desired THEN exactly one persona tag and the persona metafields", () => {
+  it("GIVEN a scored customer WHEN desired THEN exactly one persona tag and the persona metafields", async () => {
     const state = desiredState(customer(), ctx());
     expect(state.labels).toEqual(["rfm:champions"]);
     expect(state.fields).toEqual({
@@ -88,7 +88,7 @@ describe("desired state", () => {
     });
   });
 
-  it("GIVEN extraTags WHEN desired THEN score tags join the persona tag", () => {
+  it("GIVEN extraTags WHEN desired THEN score tags join the persona tag", async () => {
     expect(desiredState(customer(), ctx({ extraTags: true })).labels).toEqual([
       "rfm:champions",
       "rfm:r5",
@@ -98,11 +98,11 @@ describe("desired state", () => {
     ]);
   });
 
-  it("GIVEN no persona WHEN desired THEN nothing of ours", () => {
+  it("GIVEN no persona WHEN desired THEN nothing of ours", async () => {
     expect(desiredState(customer({ persona: null, r: null, f: null, m: null }), ctx())).toEqual({ labels: [], fields: {}, persona: null });
   });
 
-  it("GIVEN guests and foreign keys WHEN classified THEN only Shopify customers are writable", () => {
+  it("GIVEN guests and foreign keys WHEN classified THEN only Shopify customers are writable", async () => {
     expect(writability({ customerKey: "email:a@b.c", guest: true }, isWritable)).toBe("guest");
     expect(writability({ customerKey: "gid://shopify/Customer/1", guest: false }, isWritable)).toBe("writable");
     expect(writability({ customerKey: "42", guest: false }, isWritable)).toBe("not-a-customer");
@@ -110,12 +110,12 @@ describe("desired state", () => {
 });
 
 describe("plan", () => {
-  it("GIVEN the same state as written WHEN planned THEN nothing to do", () => {
+  it("GIVEN the same state as written WHEN planned THEN nothing to do", async () => {
     const desired = desiredState(customer(), ctx());
     expect(isEmptyPlan(planCustomer(desired, desired).plan)).toBe(true);
   });
 
-  it("GIVEN only computed_at changed WHEN planned THEN the customer is not dirty", () => {
+  it("GIVEN only computed_at changed WHEN planned THEN the customer is not dirty", async () => {
     const written = desiredState(customer(), ctx());
     const desired = desiredState(customer({ scoredAt: T0 + 86_400_000 }), ctx());
     const { target, plan } = planCustomer(desired, written);
@@ -123,7 +123,7 @@ describe("plan", () => {
     expect(target.fields["$app.computed_at"]).toBe("2026-11-01T06:00:00Z");
   });
 
-  it("GIVEN a persona change WHEN planned THEN the tag is swapped and computed_at written with it", () => {
+  it("GIVEN a persona change WHEN planned THEN the tag is swapped and computed_at written with it", async () => {
     const written = desiredState(customer(), ctx());
     const desired = desiredState(customer({ persona: "at-risk", previousPersona: "champions", r: 2, scoredAt: T0 + 86_400_000 }), ctx());
     const { plan } = planCustomer(desired, written);
@@ -133,14 +133,14 @@ describe("plan", () => {
     expect(metafieldWrite(plan.fieldsSet.find((m) => m.key === "r_score")!)).toMatchObject({ type: "number_integer", value: "2" });
   });
 
-  it("GIVEN a prefix change WHEN planned THEN the old-prefix tags we wrote are removed", () => {
+  it("GIVEN a prefix change WHEN planned THEN the old-prefix tags we wrote are removed", async () => {
     const written = desiredState(customer(), ctx({ extraTags: true }));
     const { plan } = planCustomer(desiredState(customer(), ctx({ tagPrefix: "persona-" })), written);
     expect(plan.labelsAdd).toEqual(["persona-champions"]);
     expect(plan.labelsRemove.sort()).toEqual(["rfm:champions", "rfm:f4", "rfm:m5", "rfm:r5", "rfm:score:545"]);
   });
 
-  it("GIVEN a customer who lost their persona WHEN planned THEN tag removed and metafields deleted", () => {
+  it("GIVEN a customer who lost their persona WHEN planned THEN tag removed and metafields deleted", async () => {
     const written = desiredState(customer(), ctx());
     const { plan } = planCustomer(desiredState(customer({ persona: null }), ctx()), written);
     expect(plan.labelsRemove).toEqual(["rfm:champions"]);
@@ -148,7 +148,7 @@ describe("plan", () => {
     expect(plan.fieldsSet).toEqual([]);
   });
 
-  it("GIVEN a completed persona change after the first run WHEN settled THEN a Flow trigger is owed", () => {
+  it("GIVEN a completed persona change after the first run WHEN settled THEN a Flow trigger is owed", async () => {
     const written = { ...desiredState(customer(), ctx()) };
     const desired = desiredState(customer({ persona: "at-risk", r: 2 }), ctx());
     const { target, plan } = planCustomer(desired, written);
@@ -161,7 +161,7 @@ describe("plan", () => {
     expect(partial.next.trigger).toBeUndefined();
   });
 
-  it("PROPERTY: applying the plan yields the target; the merchant's tags survive; planning again is empty", () => {
+  it("PROPERTY: applying the plan yields the target; the merchant's tags survive; planning again is empty", async () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(customerArb, settingsArb), { minLength: 1, maxLength: 6 }), merchantTagsArb, (runs, merchantTags) => {
         let written: StoreState | null = null;
@@ -189,7 +189,7 @@ describe("plan", () => {
     );
   });
 
-  it("PROPERTY: a plan only removes tags we wrote and never adds and removes the same tag", () => {
+  it("PROPERTY: a plan only removes tags we wrote and never adds and removes the same tag", async () => {
     fc.assert(
       fc.property(customerArb, settingsArb, customerArb, settingsArb, (a, sa, b, sb) => {
         const written = desiredState(customer(a), { writeback: sa, personaName, fieldPlace });
@@ -207,7 +207,7 @@ describe("plan", () => {
 describe("shop plan", () => {
   const row = (over: Partial<CustomerRow>): CustomerRow => ({ ...customer(), written: null, writeStatus: null, writeAttempts: 0, ...over });
 
-  it("GIVEN guests, unchanged and changed customers WHEN planned THEN each is counted and only changes become jobs", () => {
+  it("GIVEN guests, unchanged and changed customers WHEN planned THEN each is counted and only changes become jobs", async () => {
     const unchanged = desiredState(customer({ customerKey: "gid://shopify/Customer/2" }), ctx());
     const plan = planShop(
       [
@@ -223,7 +223,7 @@ describe("shop plan", () => {
     expect(plan.jobs.map((j) => j.customerKey)).toEqual(["gid://shopify/Customer/1"]);
   });
 
-  it("GIVEN a customer written under the legacy merchant namespace WHEN planned THEN its rfm values are deleted and the $app ones set", () => {
+  it("GIVEN a customer written under the legacy merchant namespace WHEN planned THEN its rfm values are deleted and the $app ones set", async () => {
     const current = desiredState(customer(), ctx());
     const legacy = {
       ...current,
@@ -237,7 +237,7 @@ describe("shop plan", () => {
     expect([...labelsAdd, ...labelsRemove]).toEqual([]);
   });
 
-  it("GIVEN a held key (its definition has another type) WHEN planned THEN it is neither set nor deleted, the rest is written", () => {
+  it("GIVEN a held key (its definition has another type) WHEN planned THEN it is neither set nor deleted, the rest is written", async () => {
     const fresh = planShop([row({})], { ...ctx(), isWritable }, { heldFieldKeys: ["r_score"] });
     expect(fresh.jobs[0].plan.fieldsSet.map((m) => m.key)).not.toContain("r_score");
     expect(fresh.jobs[0].plan.fieldsSet).toHaveLength(7);
@@ -251,7 +251,7 @@ describe("shop plan", () => {
     expect(job.target.fields["$app.r_score"]).toBe("5");
   });
 
-  it("GIVEN a full run WHEN planned THEN everything wanted is re-sent, still removing only our tags", () => {
+  it("GIVEN a full run WHEN planned THEN everything wanted is re-sent, still removing only our tags", async () => {
     const written = desiredState(customer(), ctx());
     const plan = planShop([row({ written: serializeWritten(written) })], { ...ctx(), isWritable }, { full: true });
     expect(plan.jobs[0].plan.labelsAdd).toEqual(["rfm:champions"]);
@@ -261,7 +261,7 @@ describe("shop plan", () => {
 });
 
 describe("what a store can carry and which customers it can take", () => {
-  it("GIVEN a store that carries no labels (or no fields) WHEN desired THEN none of them is planned, the rest is", () => {
+  it("GIVEN a store that carries no labels (or no fields) WHEN desired THEN none of them is planned, the rest is", async () => {
     const noLabels = desiredState(customer(), { ...ctx({ extraTags: true }), carries: { labels: false, fields: true } });
     expect(noLabels.labels).toEqual([]);
     expect(Object.keys(noLabels.fields)).toHaveLength(8);
@@ -269,19 +269,19 @@ describe("what a store can carry and which customers it can take", () => {
     expect(noFields).toEqual({ labels: ["rfm:champions"], fields: {}, persona: "champions" });
   });
 
-  it("GIVEN a customer with a persona but an incomplete score WHEN desired THEN no score labels or score fields, and nothing dated that is unknown", () => {
+  it("GIVEN a customer with a persona but an incomplete score WHEN desired THEN no score labels or score fields, and nothing dated that is unknown", async () => {
     const state = desiredState(customer({ m: null, previousPersona: null, personaSince: null, scoredAt: null }), ctx({ extraTags: true }));
     expect(state.labels).toEqual(["rfm:champions"]);
     expect(state.fields).toEqual({ "$app.persona": "Champions" });
   });
 
-  it("GIVEN a custom persona whose slug spells a score label WHEN desired with score labels THEN the label appears once", () => {
+  it("GIVEN a custom persona whose slug spells a score label WHEN desired with score labels THEN the label appears once", async () => {
     const state = desiredState(customer({ persona: "r5", r: 5 }), ctx({ extraTags: true, tagPrefix: "RFM-" }));
     expect(state.labels).toEqual(["RFM-r5", "RFM-f4", "RFM-m5", "RFM-score:545"]);
     expect(state.fields["$app.persona"]).toBe("r5"); // a slug the map does not know keeps its slug as name
   });
 
-  it("GIVEN a guest key not flagged as guest WHEN classified THEN it is still a guest", () => {
+  it("GIVEN a guest key not flagged as guest WHEN classified THEN it is still a guest", async () => {
     expect(writability({ customerKey: "email:a@b.c", guest: false }, () => true)).toBe("guest");
     expect(writability({ customerKey: "gid://shopify/Customer/1", guest: true }, () => true)).toBe("guest");
   });
@@ -291,7 +291,7 @@ describe("shop plan: counts, retries, resumes and triggers", () => {
   const row = (over: Partial<CustomerRow>): CustomerRow => ({ ...customer(), written: null, writeStatus: null, writeAttempts: 0, ...over });
   const shop = { ...ctx(), isWritable };
 
-  it("GIVEN every kind of customer WHEN planned THEN the counts say exactly how many of each", () => {
+  it("GIVEN every kind of customer WHEN planned THEN the counts say exactly how many of each", async () => {
     const unchanged = serializeWritten(desiredState(customer(), ctx()));
     const inFlight = serializeWritten({ ...desiredState(customer(), ctx()), transport: { run: 7 } });
     const plan = planShop(
@@ -313,19 +313,19 @@ describe("shop plan: counts, retries, resumes and triggers", () => {
     expect(plan.triggers).toEqual([]);
   });
 
-  it("GIVEN a custom retry limit WHEN planned THEN a customer is skipped from that many failures on", () => {
+  it("GIVEN a custom retry limit WHEN planned THEN a customer is skipped from that many failures on", async () => {
     const failing = [row({ customerKey: "gid://shopify/Customer/1", writeStatus: "failed", writeAttempts: 2 })];
     expect(planShop(failing, shop, { maxAttempts: 2 }).counts.skippedFailing).toBe(1);
     expect(planShop(failing, shop, { maxAttempts: 3 }).counts.toWrite).toBe(1);
   });
 
-  it("GIVEN a full run WHEN a customer failed too often THEN it is retried and its job is marked full", () => {
+  it("GIVEN a full run WHEN a customer failed too often THEN it is retried and its job is marked full", async () => {
     const plan = planShop([row({ writeStatus: "failed", writeAttempts: 50 })], shop, { full: true });
     expect(plan.counts).toMatchObject({ toWrite: 1, skippedFailing: 0 });
     expect(plan.jobs[0].full).toBe(true);
   });
 
-  it("GIVEN an unchanged customer still owed a persona-changed trigger WHEN planned THEN the trigger is queued, no write", () => {
+  it("GIVEN an unchanged customer still owed a persona-changed trigger WHEN planned THEN the trigger is queued, no write", async () => {
     const trigger = { from: "Loyal", to: "Champions", score: "545" };
     const written = { ...desiredState(customer(), ctx()), trigger };
     const plan = planShop([row({ written: serializeWritten(written) })], shop);
@@ -333,7 +333,7 @@ describe("shop plan: counts, retries, resumes and triggers", () => {
     expect(plan.triggers).toEqual([{ customerKey: customer().customerKey, written: expect.objectContaining({ trigger }), trigger }]);
   });
 
-  it("GIVEN a held key never written before WHEN planned THEN it stays absent from the target", () => {
+  it("GIVEN a held key never written before WHEN planned THEN it stays absent from the target", async () => {
     const plan = planShop([row({})], shop, { heldFieldKeys: ["persona", "score"] });
     expect(Object.keys(plan.jobs[0].target.fields).sort()).toEqual(
       ["$app.computed_at", "$app.f_score", "$app.m_score", "$app.persona_since", "$app.previous_persona", "$app.r_score"].sort(),
@@ -345,7 +345,7 @@ describe("shop plan: counts, retries, resumes and triggers", () => {
 describe("plan: partial writes and owed triggers", () => {
   const all = { labelsAdd: true, labelsRemove: true, fieldsSet: true, fieldsDelete: true };
 
-  it("GIVEN only some operations succeeded WHEN applied THEN exactly those show in the recorded state", () => {
+  it("GIVEN only some operations succeeded WHEN applied THEN exactly those show in the recorded state", async () => {
     const written = desiredState(customer(), ctx());
     const desired = desiredState(customer({ persona: "at-risk", r: 2, previousPersona: null }), ctx());
     const { plan } = planCustomer(desired, written);
@@ -359,7 +359,7 @@ describe("plan: partial writes and owed triggers", () => {
     expect(applyPlan(null, diffStates(null, desired))).toEqual({ ...desired, persona: null }); // all done by default; persona is settled apart
   });
 
-  it("GIVEN labels differing only in case WHEN planned or applied THEN nothing is written twice", () => {
+  it("GIVEN labels differing only in case WHEN planned or applied THEN nothing is written twice", async () => {
     const written = { labels: ["RFM:Champions"], fields: {}, persona: "champions" };
     const plan = diffStates(written, { labels: ["rfm:champions"], fields: {}, persona: "champions" });
     expect(plan).toEqual({ labelsAdd: [], labelsRemove: [], fieldsSet: [], fieldsDelete: [] });
@@ -367,7 +367,7 @@ describe("plan: partial writes and owed triggers", () => {
     expect(applied.labels).toEqual(["rfm:a", "rfm:b"]);
   });
 
-  it("GIVEN a full run over a store edited in the admin WHEN planned THEN wanted labels and fields are re-sent and stale ones of ours removed", () => {
+  it("GIVEN a full run over a store edited in the admin WHEN planned THEN wanted labels and fields are re-sent and stale ones of ours removed", async () => {
     const written = { labels: ["RFM:champions", "rfm:old"], fields: { "$app.persona": "Champions", "$app.gone": "x" }, persona: "champions" };
     const target = { labels: ["rfm:champions"], fields: { "$app.persona": "Champions" }, persona: "champions" };
     expect(operationsFor(written, target, true)).toEqual({
@@ -380,7 +380,7 @@ describe("plan: partial writes and owed triggers", () => {
     expect(operationsFor(written, target)).toEqual(diffStates(written, target));
   });
 
-  it("GIVEN a persona that changes and changes back before the trigger is sent WHEN settled THEN no trigger is owed", () => {
+  it("GIVEN a persona that changes and changes back before the trigger is sent WHEN settled THEN no trigger is owed", async () => {
     const champion = desiredState(customer(), ctx());
     const owed = { ...desiredState(customer({ persona: "at-risk", r: 2 }), ctx()), trigger: { from: "Champions", to: "At Risk", score: "245" } };
     const { target, plan } = planCustomer(champion, owed);
@@ -390,7 +390,7 @@ describe("plan: partial writes and owed triggers", () => {
     expect(next.trigger).toBeUndefined();
   });
 
-  it("GIVEN a trigger still owed and a further change WHEN settled THEN the trigger runs from the first persona to the newest", () => {
+  it("GIVEN a trigger still owed and a further change WHEN settled THEN the trigger runs from the first persona to the newest", async () => {
     const owed = { ...desiredState(customer({ persona: "loyal" }), ctx()), trigger: { from: "Champions", to: "Loyal", score: "545" } };
     const desired = desiredState(customer({ persona: "at-risk", r: 2 }), ctx());
     const { target, plan } = planCustomer(desired, owed);
@@ -399,7 +399,7 @@ describe("plan: partial writes and owed triggers", () => {
     expect(settleCustomer(owed, target, plan, { labelsAdd: true }, { trigger: true }).next.trigger).toEqual(owed.trigger);
   });
 
-  it("GIVEN a first write for a new customer WHEN settled THEN the trigger starts from no persona", () => {
+  it("GIVEN a first write for a new customer WHEN settled THEN the trigger starts from no persona", async () => {
     const desired = desiredState(customer({ persona: "new-customers", r: 5, f: 1, m: 2 }), ctx());
     const { target, plan } = planCustomer(desired, null);
     expect(settleCustomer(null, target, plan, all, { trigger: true }).next).toMatchObject({
@@ -411,7 +411,7 @@ describe("plan: partial writes and owed triggers", () => {
     expect(settled.next.trigger).toBeUndefined(); // nothing to name on either side
   });
 
-  it("GIVEN a persona rename only (same slug) WHEN planned THEN the field is updated and no trigger is owed", () => {
+  it("GIVEN a persona rename only (same slug) WHEN planned THEN the field is updated and no trigger is owed", async () => {
     const written = desiredState(customer(), ctx());
     const renamed = desiredState(customer(), { ...ctx(), personaName: (slug) => (slug === "champions" ? "Stars" : slug) });
     const { target, plan } = planCustomer(renamed, written);

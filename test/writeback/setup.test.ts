@@ -16,12 +16,12 @@ afterAll(async () => {
   await h.sim.stop();
 });
 
-const segmentsOf = (t: ReturnType<typeof createTestShop>) => [...t.shop.store.segments.values()];
-const definitionsOf = (t: ReturnType<typeof createTestShop>) => [...t.shop.store.metafieldDefinitions.values()];
+const segmentsOf = (t: Awaited<ReturnType<typeof createTestShop>>) => [...t.shop.store.segments.values()];
+const definitionsOf = (t: Awaited<ReturnType<typeof createTestShop>>) => [...t.shop.store.metafieldDefinitions.values()];
 
 describe("store setup", () => {
   it("GIVEN a fresh shop WHEN set up twice THEN each definition and each persona's segment exists exactly once", async () => {
-    const t = createTestShop(h, { count: 1 });
+    const t = await createTestShop(h, { count: 1 });
 
     const first = await ensureStoreSetup(t.shopId, t.deps);
     const second = await ensureStoreSetup(t.shopId, t.deps);
@@ -41,14 +41,14 @@ describe("store setup", () => {
     const segments = segmentsOf(t);
     expect(segments).toHaveLength(PERSONAS.length);
     expect(segments.find((s) => s.name === "RFM: Champions")?.query).toBe("customer_tags CONTAINS 'rfm:champions'");
-    const rows = t.db.prepare(`SELECT persona, segmentId, name FROM "PersonaSegment" WHERE shopId = ?`).all(t.shopId);
+    const rows = await t.db.prepare(`SELECT persona, segmentId, name FROM "PersonaSegment" WHERE shopId = ?`).all(t.shopId);
     expect(rows).toHaveLength(PERSONAS.length);
   });
 
   it("GIVEN the app's records were lost WHEN set up again THEN the existing segments are adopted, not duplicated", async () => {
-    const t = createTestShop(h, { count: 1 });
+    const t = await createTestShop(h, { count: 1 });
     await ensureStoreSetup(t.shopId, t.deps);
-    t.db.prepare(`DELETE FROM "PersonaSegment" WHERE shopId = ?`).run(t.shopId);
+    await t.db.prepare(`DELETE FROM "PersonaSegment" WHERE shopId = ?`).run(t.shopId);
 
     const report = await ensureStoreSetup(t.shopId, t.deps);
 
@@ -57,14 +57,14 @@ describe("store setup", () => {
   });
 
   it("GIVEN a renamed persona and a new tag prefix WHEN set up THEN the segments are updated in place", async () => {
-    const t = createTestShop(h, { count: 1 });
+    const t = await createTestShop(h, { count: 1 });
     await ensureStoreSetup(t.shopId, t.deps);
     const ids = segmentsOf(t).map((s) => s.id).sort();
     const rules = [
       { name: "VIPs", slug: "champions", r: [4, 5], f: [4, 5], m: [4, 5] },
       { name: "Everyone else", r: [1, 5], f: [1, 5], m: [1, 5] },
     ];
-    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
+    await t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
       JSON.stringify({ personas: { map: "custom", rules }, writeback: { tagPrefix: "rfm-" } }),
       t.shopId,
     );
@@ -83,7 +83,7 @@ describe("store setup", () => {
   });
 
   it("GIVEN write-back is turned off WHEN set up THEN the store is left alone", async () => {
-    const t = createTestShop(h, { count: 1, settings: { writeback: { enabled: false } } });
+    const t = await createTestShop(h, { count: 1, settings: { writeback: { enabled: false } } });
 
     const report = await ensureStoreSetup(t.shopId, t.deps);
 
@@ -92,7 +92,7 @@ describe("store setup", () => {
   });
 
   it("GIVEN a segment name the merchant already uses WHEN set up THEN it is taken over rather than duplicated", async () => {
-    const t = createTestShop(h, { count: 1 });
+    const t = await createTestShop(h, { count: 1 });
     await t.shop.graphql(`mutation { segmentCreate(name: "RFM: Loyal", query: "number_of_orders > 3") { userErrors { message } } }`);
 
     const report = await ensureStoreSetup(t.shopId, t.deps);

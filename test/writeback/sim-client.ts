@@ -4,7 +4,7 @@
  * the app's database with matching customers in the simulated shop.
  */
 import type { AdminGraphql, GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import type { NewCustomer, Simulator } from "../../sim/shopify";
 
 /**
@@ -85,26 +85,26 @@ export function simCustomers(count: number): NewCustomer[] {
 }
 
 /** Inserts (or replaces the scores of) customers in the app's database. */
-export function upsertScoredCustomers(db: SqliteDatabase, shopId: string, customers: readonly ScoredCustomer[]): void {
+export async function upsertScoredCustomers(db: Db, shopId: string, customers: readonly ScoredCustomer[]): Promise<void> {
   const stmt = db.prepare(`
     INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, r, f, m, persona, previousPersona, personaSince, scoredAt)
     VALUES (?, ?, ?, 1, 100, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (shopId, customerKey) DO UPDATE SET r = excluded.r, f = excluded.f, m = excluded.m, persona = excluded.persona,
       previousPersona = excluded.previousPersona, personaSince = excluded.personaSince, scoredAt = excluded.scoredAt`);
-  writeTransaction(db, () => {
+  await db.transaction(async () => {
     for (const c of customers) {
-      stmt.run(
+      await stmt.run(
         shopId,
         c.customerKey,
-        c.guest ? 1 : 0,
+        c.guest ?? false,
         c.r ?? null,
         c.f ?? null,
         c.m ?? null,
         c.persona,
         c.previousPersona ?? null,
-        c.personaSince ?? null,
-        c.scoredAt ?? null,
+        c.personaSince == null ? null : new Date(c.personaSince),
+        c.scoredAt == null ? null : new Date(c.scoredAt),
       );
     }
-  })();
+  });
 }

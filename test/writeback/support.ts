@@ -3,10 +3,12 @@
  * it instead of sleeping), a fresh app database per shop, and a check that the simulated
  * store carries exactly what the app's database says.
  */
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
+import { isSqlite, type Db } from "~/db/index.server";
+import { createPgBossRunner } from "~/jobs/pg-boss.server";
+import { createJobQueue, type JobQueue } from "~/jobs/queue.server";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
 import type { WriteConsentState } from "~/shops/write-consent.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
 import { FLOW_TRIGGER_HANDLE } from "~/platforms/shopify/writeback/flow";
 import type { ShopifyWritebackDeps } from "~/platforms/shopify/writeback/writer.server";
 import { createManualClock, startSimulator, type ManualClock, type ShopOptions, type SimShop, type Simulator } from "../../sim/shopify";
@@ -29,7 +31,7 @@ export async function startWritebackSim(): Promise<WritebackSim> {
 export interface TestShop {
   shop: SimShop;
   domain: string;
-  db: SqliteDatabase;
+  db: Db;
   shopId: string;
   deps: ShopifyWritebackDeps;
 }
@@ -37,20 +39,20 @@ export interface TestShop {
 let shops = 0;
 
 /** A simulated shop with `count` customers and the app's database holding their scores. */
-export function createTestShop(
+export async function createTestShop(
   { sim, clock }: WritebackSim,
   options: { count: number; settings?: unknown; customers?: ScoredCustomer[]; shop?: Partial<ShopOptions>; writeConsent?: WriteConsentState },
-): TestShop {
+): Promise<TestShop> {
   const domain = `writeback-${++shops}.myshopify.com`;
-  const shop = sim.addShop({
+  const shop = await sim.addShop({
     domain,
     customers: simCustomers(options.count),
     flowTriggerHandles: [FLOW_TRIGGER_HANDLE],
     ...options.shop,
   });
-  const { db } = freshDatabase();
-  const shopId = addShop(db, domain, { settings: options.settings, writeConsent: options.writeConsent });
-  if (options.customers) upsertScoredCustomers(db, shopId, options.customers);
+  const { db } = await freshDatabase();
+  const shopId = await addShop(db, domain, { settings: options.settings, writeConsent: options.writeConsent });
+  if (options.customers) await upsertScoredCustomers(db, shopId, options.customers);
   const deps: ShopifyWritebackDeps = {
     db,
     graphql: simGraphql(sim, domain),
@@ -63,6 +65,17 @@ export function createTestShop(
     fetchFile: (url) => fetch(url),
   };
   return { shop, domain, db, shopId, deps };
+}
+
+/**
+ * The job queue of the test's engine (the embedded one on SQLite, pg-boss on PostgreSQL), not
+ * running jobs: tests read what was queued with queuedJobs. Stopped after the file's tests.
+ */
+export function jobQueueOf(db: Db): JobQueue {
+  if (isSqlite(db)) return createJobQueue(db);
+  const runner = createPgBossRunner({ db: db as never, handlers: {} });
+  afterAll(() => runner.stop().then(() => undefined));
+  return runner.queue;
 }
 
 export function simCustomerId(customerKey: string): number {
@@ -79,8 +92,8 @@ export function merchantTags(customerKey: string): string[] {
  * Every writable customer in the app's database carries, in the simulated store, exactly
  * its persona tags (plus the merchant's own) and persona metafields.
  */
-export function expectStoreMatchesDatabase(t: Pick<TestShop, "shop" | "db" | "shopId">, options: { prefix?: string } = {}): void {
-  const { writable } = expectStoreMatchesDatabaseIn(t.db, t.shopId, {
+export async function expectStoreMatchesDatabase(t: Pick<TestShop, "shop" | "db" | "shopId">, options: { prefix?: string } = {}): Promise<void> {
+  const { writable } = await expectStoreMatchesDatabaseIn(t.db, t.shopId, {
     isWritable: shopifyCustomerIds.isWritable,
     capabilities: { labels: true, fields: true },
     personaDataOf: (customerKey) => {

@@ -33,26 +33,26 @@ const scored = (count: number, at: number, variant = 0) => Array.from({ length: 
 
 describe("online write-back", () => {
   it("GIVEN scored customers and guests WHEN written back THEN every customer carries its persona, the merchant's tags survive, guests are counted", async () => {
-    const t = createTestShop(h, { count: 60, customers: scored(60, day0()) });
-    upsertScoredCustomers(t.db, t.shopId, [{ customerKey: "email:guest@example.com", guest: true, persona: "loyal", r: 3, f: 4, m: 2 }]);
+    const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });
+    await upsertScoredCustomers(t.db, t.shopId, [{ customerKey: "email:guest@example.com", guest: true, persona: "loyal", r: 3, f: 4, m: 2 }]);
 
     const report = await runWriteback(t.shopId, t.deps);
 
     expect(report).toMatchObject({ status: "done", mode: "online" });
     expect(report.customers).toMatchObject({ customers: 61, guests: 1, failed: 0, toWrite: 56, written: 56 });
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
     // Many customers per request: 56 customers need 56 tagsAdd + 19 shared metafieldsSet calls.
     expect(report.requests).toBeLessThanOrEqual(2);
     expect(t.shop.stats().mutations.filter((m) => m === "metafieldsSet").length).toBeLessThanOrEqual(Math.ceil((56 * 8) / 24));
-    const run = t.db.prepare(`SELECT * FROM "WritebackRun" WHERE id = ?`).get(report.runId) as Record<string, unknown>;
+    const run = await t.db.prepare(`SELECT * FROM "WritebackRun" WHERE id = ?`).get(report.runId) as Record<string, unknown>;
     expect(run).toMatchObject({ status: "done", mode: "online", customersWritten: 56, requests: report.requests, costPoints: report.costPoints });
   });
 
   it("GIVEN nothing changed since the last write-back WHEN run again (even with a newer computation) THEN no write calls", async () => {
-    const t = createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    const t = await createTestShop(h, { count: 30, customers: scored(30, day0()) });
     await runWriteback(t.shopId, t.deps);
     // A daily recompute with the same outcome: only scoredAt moves.
-    upsertScoredCustomers(t.db, t.shopId, scored(30, day0()).map((c) => ({ ...c, scoredAt: day0() + DAY })));
+    await upsertScoredCustomers(t.db, t.shopId, scored(30, day0()).map((c) => ({ ...c, scoredAt: day0() + DAY })));
     t.shop.resetStats();
 
     const report = await runWriteback(t.shopId, t.deps);
@@ -63,14 +63,14 @@ describe("online write-back", () => {
   });
 
   it("GIVEN a persona change WHEN written back THEN the tag is swapped, metafields follow, and the Flow trigger fires with a valid payload", async () => {
-    const t = createTestShop(h, { count: 20, customers: scored(20, day0()) });
+    const t = await createTestShop(h, { count: 20, customers: scored(20, day0()) });
     await runWriteback(t.shopId, t.deps);
     expect(t.shop.flowTriggerCalls).toHaveLength(0); // the first labelling is not a change
 
     const key = customerGid(4); // has the merchant's tags "vip", "newsletter"
-    const before = loadCustomers(t.db, t.shopId).find((c) => c.customerKey === key)!;
+    const before = (await loadCustomers(t.db, t.shopId)).find((c) => c.customerKey === key)!;
     h.clock.advance(DAY);
-    upsertScoredCustomers(t.db, t.shopId, [
+    await upsertScoredCustomers(t.db, t.shopId, [
       { ...scoredCustomer(4, day0()), persona: "at-risk", previousPersona: before.persona, personaSince: day0(), r: 1, f: 5, m: 2 },
     ]);
     t.shop.resetStats();
@@ -82,7 +82,7 @@ describe("online write-back", () => {
     expect(simCustomer.tags).toContain("rfm:at-risk");
     expect(simCustomer.tags).not.toContain(`rfm:${before.persona}`);
     for (const tag of merchantTags(key)) expect(simCustomer.tags).toContain(tag);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
     expect(t.shop.flowTriggerCalls).toEqual([
       {
         handle: "rfm-persona-changed",
@@ -91,26 +91,26 @@ describe("online write-back", () => {
       },
     ]);
     expect(report.flowTriggers).toEqual({ sent: 1, failed: 0 });
-    expect(parseWritten(loadCustomers(t.db, t.shopId).find((c) => c.customerKey === key)!.written)!.trigger).toBeUndefined();
+    expect(parseWritten((await loadCustomers(t.db, t.shopId)).find((c) => c.customerKey === key)!.written)!.trigger).toBeUndefined();
   });
 
   it("GIVEN a customer who lost their persona WHEN written back THEN its persona tag and metafields are removed", async () => {
-    const t = createTestShop(h, { count: 10, customers: scored(10, day0()) });
+    const t = await createTestShop(h, { count: 10, customers: scored(10, day0()) });
     await runWriteback(t.shopId, t.deps);
-    upsertScoredCustomers(t.db, t.shopId, [{ customerKey: customerGid(1), persona: null, previousPersona: "loyal", scoredAt: day0() + DAY }]);
+    await upsertScoredCustomers(t.db, t.shopId, [{ customerKey: customerGid(1), persona: null, previousPersona: "loyal", scoredAt: day0() + DAY }]);
 
     await runWriteback(t.shopId, t.deps);
 
     const simCustomer = t.shop.store.customers.get(simCustomerId(customerGid(1)))!;
     expect(simCustomer.tags.filter((tag) => tag.startsWith("rfm:"))).toEqual([]);
     expect(t.shop.store.metafieldsOf("CUSTOMER", simCustomer.id)).toEqual([]);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN the tag prefix changes (and the retired namespace setting is set) WHEN written back THEN the old tags are gone and metafields stay in the app's namespace", async () => {
-    const t = createTestShop(h, { count: 12, customers: scored(12, day0()), settings: { writeback: { extraTags: true } } });
+    const t = await createTestShop(h, { count: 12, customers: scored(12, day0()), settings: { writeback: { extraTags: true } } });
     await runWriteback(t.shopId, t.deps);
-    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
+    await t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(
       JSON.stringify({ writeback: { tagPrefix: "persona-", metafieldNamespace: "crm" } }),
       t.shopId,
     );
@@ -121,22 +121,22 @@ describe("online write-back", () => {
       expect(c.tags.filter((tag) => tag.startsWith("rfm:"))).toEqual([]);
       expect(t.shop.store.metafieldsOf("CUSTOMER", c.id).filter((m) => m.namespace !== appNamespaceOf(t.shop))).toEqual([]);
     }
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN a customer Shopify rejects WHEN written back THEN only that customer fails, with its error recorded", async () => {
-    const t = createTestShop(h, { count: 15, customers: scored(15, day0()) });
+    const t = await createTestShop(h, { count: 15, customers: scored(15, day0()) });
     t.shop.deleteCustomer(simCustomerId(customerGid(2)), { force: true });
 
     const report = await runWriteback(t.shopId, t.deps);
 
     expect(report.customers.failed).toBe(1);
     expect(report.errors[0]).toMatchObject({ customerKey: customerGid(2) });
-    const rows = loadCustomers(t.db, t.shopId);
-    const failed = t.db.prepare(`SELECT writeStatus, writeError, writeAttempts FROM "Customer" WHERE customerKey = ?`).get(customerGid(2));
+    const rows = await loadCustomers(t.db, t.shopId);
+    const failed = await t.db.prepare(`SELECT writeStatus, writeError, writeAttempts FROM "Customer" WHERE customerKey = ?`).get(customerGid(2));
     expect(failed).toMatchObject({ writeStatus: "failed", writeAttempts: 1, writeError: expect.stringMatching(/does not exist/) });
     expect(rows.filter((r) => r.writeStatus === "ok")).toHaveLength(report.customers.written);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN one customer's metafield is invalid WHEN it shares a metafieldsSet call THEN only that customer fails and its neighbours are retried alone", async () => {
@@ -146,23 +146,23 @@ describe("online write-back", () => {
       { name: "Everyone", slug: "loyal", r: [1, 5], f: [1, 5], m: [1, 5] },
     ];
     const customers = scored(12, day0()).map((c, n) => ({ ...c, persona: n === 5 ? "champions" : "loyal", previousPersona: null }));
-    const t = createTestShop(h, { count: 12, customers, settings: { personas: { map: "custom", rules } } });
+    const t = await createTestShop(h, { count: 12, customers, settings: { personas: { map: "custom", rules } } });
 
     const report = await runWriteback(t.shopId, t.deps);
 
     expect(report.customers).toMatchObject({ failed: 1, written: 11 });
     expect(report.errors).toEqual([{ customerKey: customerGid(5), message: expect.stringMatching(/metafieldsSet: .*single line/) }]);
-    const five = t.db.prepare(`SELECT writeStatus, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(5)) as { writeStatus: string; written: string };
+    const five = await t.db.prepare(`SELECT writeStatus, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(5)) as { writeStatus: string; written: string };
     expect(five.writeStatus).toBe("failed");
     // Its tag went through; its metafields did not, and are retried next run.
     expect(parseWritten(five.written)).toMatchObject({ labels: ["rfm:champions"], fields: {} });
-    const others = loadCustomers(t.db, t.shopId).filter((c) => c.persona !== null && c.customerKey !== customerGid(5));
+    const others = (await loadCustomers(t.db, t.shopId)).filter((c) => c.persona !== null && c.customerKey !== customerGid(5));
     expect(others.every((c) => c.writeStatus === "ok")).toBe(true);
     for (const c of others) expect(t.shop.store.metafieldsOf("CUSTOMER", simCustomerId(c.customerKey)).length).toBeGreaterThan(0);
   });
 
   it("GIVEN a crash after some requests WHEN run again THEN what succeeded is not sent again", async () => {
-    const t = createTestShop(h, { count: 40, customers: scored(40, day0()) });
+    const t = await createTestShop(h, { count: 40, customers: scored(40, day0()) });
     let calls = 0;
     const inner = t.deps.graphql;
     const crashing: typeof inner = async (query, variables) => {
@@ -170,7 +170,7 @@ describe("online write-back", () => {
       return inner(query, variables);
     };
     await expect(runWriteback(t.shopId, { ...t.deps, graphql: crashing, fieldsPerRequest: 20 })).rejects.toThrow(/process killed/);
-    const writtenFirst = loadCustomers(t.db, t.shopId).filter((c) => c.writeStatus === "ok").length;
+    const writtenFirst = (await loadCustomers(t.db, t.shopId)).filter((c) => c.writeStatus === "ok").length;
     expect(writtenFirst).toBeGreaterThan(0);
     t.shop.resetStats();
 
@@ -178,13 +178,13 @@ describe("online write-back", () => {
 
     expect(report.customers.toWrite).toBe(37 - writtenFirst);
     expect(t.shop.stats().mutations.filter((m) => m === "tagsAdd")).toHaveLength(37 - writtenFirst);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 });
 
 describe("bulk write-back", () => {
   it("GIVEN more changed customers than the threshold WHEN written back THEN the bulk path is used and per-line errors are recorded", async () => {
-    const t = createTestShop(h, { count: 80, customers: scored(80, day0()) });
+    const t = await createTestShop(h, { count: 80, customers: scored(80, day0()) });
     t.shop.deleteCustomer(simCustomerId(customerGid(5)), { force: true });
     t.shop.deleteCustomer(simCustomerId(customerGid(6)), { force: true });
 
@@ -200,17 +200,17 @@ describe("bulk write-back", () => {
     expect(mutations.filter((m) => m === "bulkOperationRunMutation").length).toBeGreaterThanOrEqual(6);
     expect(report.customers).toMatchObject({ failed: 2, written: 74 - 2 });
     for (const n of [5, 6]) {
-      const row = t.db.prepare(`SELECT writeStatus, writeError, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(n));
+      const row = await t.db.prepare(`SELECT writeStatus, writeError, written FROM "Customer" WHERE customerKey = ?`).get(customerGid(n));
       expect(row).toMatchObject({ writeStatus: "failed", writeError: expect.stringMatching(/tagsAdd: .*does not exist/) });
     }
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN a crash after the bulk operations were submitted WHEN run again THEN it polls them instead of re-sending", async () => {
-    const t = createTestShop(h, { count: 70, customers: scored(70, day0()) });
+    const t = await createTestShop(h, { count: 70, customers: scored(70, day0()) });
     const crash = { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 40, fetchFile: async () => Promise.reject(new TypeError("process killed")) };
     await expect(runWriteback(t.shopId, crash)).rejects.toThrow(/process killed/);
-    expect(loadCustomers(t.db, t.shopId).filter((c) => c.writeStatus === "pending")).toHaveLength(65);
+    expect((await loadCustomers(t.db, t.shopId)).filter((c) => c.writeStatus === "pending")).toHaveLength(65);
     t.shop.resetStats();
 
     const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 40 });
@@ -219,13 +219,13 @@ describe("bulk write-back", () => {
     expect(t.shop.stats().mutations).not.toContain("bulkOperationRunMutation");
     expect(t.shop.stats().mutations).not.toContain("stagedUploadsCreate");
     expect(report.customers.toWrite).toBe(0);
-    expectStoreMatchesDatabase(t);
-    const resumed = t.db.prepare(`SELECT status, customersWritten FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
+    await expectStoreMatchesDatabase(t);
+    const resumed = await t.db.prepare(`SELECT status, customersWritten FROM "WritebackRun" WHERE id = ?`).get(report.resumedRun);
     expect(resumed).toEqual({ status: "done", customersWritten: 65 });
   });
 
   it("GIVEN a crash before the files were uploaded WHEN run again THEN the same lines are uploaded and run once", async () => {
-    const t = createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    const t = await createTestShop(h, { count: 30, customers: scored(30, day0()) });
     const failingUpload: typeof fetch = async () => Promise.reject(new TypeError("process killed"));
     await expect(runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, httpFetch: failingUpload })).rejects.toThrow(/process killed/);
     expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(0);
@@ -234,29 +234,29 @@ describe("bulk write-back", () => {
 
     expect(report.resumedRun).not.toBeNull();
     expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN a bulk operation that fails half-way WHEN written back THEN the lines it ran count, the rest is written by the next run", async () => {
-    const t = createTestShop(h, { count: 40, customers: scored(40, day0()), shop: { faults: { bulkOutcome: "FAILED" } } });
+    const t = await createTestShop(h, { count: 40, customers: scored(40, day0()), shop: { faults: { bulkOutcome: "FAILED" } } });
 
     const failed = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
 
     expect(failed.status).toBe("done");
     expect(failed.customers.failed).toBeGreaterThan(0);
     expect(failed.errors[0].message).toMatch(/bulk operation failed/);
-    const attempts = t.db.prepare(`SELECT max(writeAttempts) AS n FROM "Customer"`).get() as { n: number };
+    const attempts = await t.db.prepare(`SELECT max(writeAttempts) AS n FROM "Customer"`).get() as { n: number };
     expect(attempts.n).toBe(0); // not the customers' fault
     t.shop.setFaults({});
 
     const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10 });
 
     expect(report.customers.failed).toBe(0);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN persona data in the store WHEN removed THEN no persona tag or metafield of ours is left, the merchant's tags are", async () => {
-    const t = createTestShop(h, { count: 25, customers: scored(25, day0()), settings: { writeback: { extraTags: true } } });
+    const t = await createTestShop(h, { count: 25, customers: scored(25, day0()), settings: { writeback: { extraTags: true } } });
     await runWriteback(t.shopId, t.deps);
 
     const report = await removeAllPersonaData(t.shopId, t.deps);
@@ -273,7 +273,7 @@ describe("bulk write-back", () => {
 describe("faults", () => {
   for (const bulk of [false, true]) {
     it(`GIVEN THROTTLED and 5xx on 10% of requests WHEN written back ${bulk ? "in bulk" : "online"} THEN every customer ends correct`, async () => {
-      const t = createTestShop(h, {
+      const t = await createTestShop(h, {
         count: 90,
         customers: scored(90, day0()),
         shop: {
@@ -285,7 +285,7 @@ describe("faults", () => {
       const deps = { ...t.deps, fieldsPerRequest: 10, bulkThreshold: bulk ? 20 : 1000 };
 
       const first = await runWriteback(t.shopId, deps);
-      upsertScoredCustomers(t.db, t.shopId, scored(90, day0() + DAY, 3));
+      await upsertScoredCustomers(t.db, t.shopId, scored(90, day0() + DAY, 3));
       const second = await runWriteback(t.shopId, deps);
 
       expect(first.customers.failed + second.customers.failed).toBe(0);
@@ -293,18 +293,18 @@ describe("faults", () => {
       expect(stats.faults.http500 + stats.faults.http503).toBeGreaterThan(0);
       expect(stats.faults.throttled).toBeGreaterThan(0);
       expect(first.throttled + second.throttled).toBe(stats.throttledCount);
-      expectStoreMatchesDatabase(t);
+      await expectStoreMatchesDatabase(t);
     });
   }
 
   it("GIVEN a small bucket WHEN written back online THEN requests are paced and THROTTLED stays rare", async () => {
-    const t = createTestShop(h, { count: 120, customers: scored(120, day0()), shop: { throttle: { maximumAvailable: 300, restoreRate: 50 } } });
+    const t = await createTestShop(h, { count: 120, customers: scored(120, day0()), shop: { throttle: { maximumAvailable: 300, restoreRate: 50 } } });
 
     // Default batches would cost 1,000 points; they shrink to what the 300-point bucket can hold.
     const report = await runWriteback(t.shopId, t.deps);
 
     expect(report.throttled).toBe(0);
     expect(report.throttleWaitMs).toBeGreaterThan(0);
-    expectStoreMatchesDatabase(t);
+    await expectStoreMatchesDatabase(t);
   });
 });

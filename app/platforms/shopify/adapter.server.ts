@@ -51,7 +51,7 @@ export function createShopifyAdapter(deps: ShopifyAdapterDeps): StoreAdapter {
     writer,
     receiveWebhook: receiveShopifyWebhook,
     // Only our own current export counts; it cuts the backfill's poll short.
-    operationFinished: (ctx, shopId, payload) => (handleBulkOperationFinish(ctx, shopId, payload) === "ignored" ? "ignored" : "processed"),
+    operationFinished: async (ctx, shopId, payload) => ((await handleBulkOperationFinish(ctx, shopId, payload)) === "ignored" ? "ignored" : "processed"),
     personaActions: shopifyPersonaActions,
   };
 }

@@ -20,9 +20,8 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import type { PrismaClient } from "@prisma/client";
 import type { JobQueue } from "~/jobs/queue.server";
-import type { CanonicalLineItem } from "~/rfm/order";
-import type { OrderStore, OrderHeader } from "~/sync/order-store.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import { inTransaction, type Db } from "~/db/index.server";
+import type { BulkLine, OrderStore, OrderHeader } from "~/sync/order-store.server";
 import { AdminApiError, dataOf, type AdminGraphql } from "./admin-graphql.server";
 import { bulkOrdersQuery, parseBulkLine } from "./orders";
 
@@ -48,7 +47,7 @@ query OrdersCount {
 
 export interface BackfillDeps {
   prisma: PrismaClient;
-  db: SqliteDatabase;
+  db: Db;
   store: OrderStore;
   graphql: AdminGraphql;
   /** Downloads the result file (the bulk URL is a signed storage URL, not the Admin API). */
@@ -242,29 +241,20 @@ export async function ingestBulkLines(
   );
   // Skipped lines, their re-reads and the resume point commit together: a crash neither
   // loses a re-read nor counts a line twice.
-  const commit = writeTransaction(
-    db,
-    (
-      headers: OrderHeader[],
-      items: { orderId: string; lineItem: CanonicalLineItem }[],
-      linesDone: number,
-      skipped: number,
-      reread: Set<string>,
-    ) => {
-      store.writeBulkBatch(shopId, headers, items);
-      saveProgress.run(linesDone, headers.length, skipped, Date.now(), shopId);
-      for (const orderId of reread) queue?.enqueue("refresh-order", shopId, { key: orderId, payload: { orderId } });
-    },
-  );
+  const commit = inTransaction(db, async (headers: OrderHeader[], items: BulkLine[], linesDone: number, skipped: number, reread: Set<string>) => {
+    await store.writeBulkBatch(shopId, headers, items);
+    await saveProgress.run(linesDone, headers.length, skipped, new Date(), shopId);
+    for (const orderId of reread) await queue?.enqueue("refresh-order", shopId, { key: orderId, payload: { orderId } });
+  });
 
   let lineNo = 0;
   let orders = 0;
   let headers: OrderHeader[] = [];
-  let items: { orderId: string; lineItem: CanonicalLineItem }[] = [];
+  let items: BulkLine[] = [];
   let skipped = 0;
   let reread = new Set<string>();
-  const flush = () => {
-    commit(headers, items, lineNo, skipped, reread);
+  const flush = async () => {
+    await commit(headers, items, lineNo, skipped, reread);
     orders += headers.length;
     headers = [];
     items = [];
@@ -287,11 +277,11 @@ export async function ingestBulkLines(
     }
     if (parsed.kind === "order") headers.push(parsed.order);
     else if (parsed.kind === "lineItem") items.push({ orderId: parsed.orderId, lineItem: parsed.lineItem });
-    if (headers.length + items.length >= batchLines) flush();
+    if (headers.length + items.length >= batchLines) await flush();
   }
-  flush();
+  await flush();
   // Children may have landed apart from their parents: settle each order's line aggregates.
-  store.refreshLineAggregates(shopId);
+  await store.refreshLineAggregates(shopId);
   return orders;
 }
 

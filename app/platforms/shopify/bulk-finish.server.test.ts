@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createJobQueue, type JobQueue } from "~/jobs/queue.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../../test/support/db";
 import { BulkFinishPayloadError, bulkPollDelay, handleBulkOperationFinish } from "./bulk-finish.server";
 
@@ -19,73 +19,70 @@ function finish(id: string, type: "query" | "mutation", status = "completed") {
   };
 }
 
-let db: SqliteDatabase;
+let db: Db;
 let queue: JobQueue;
 let shopId: string;
 
-const backfillJobs = () =>
-  db.prepare(`SELECT runAt, status FROM "Job" WHERE shopId = ? AND type = 'backfill' ORDER BY id`).all(shopId) as {
+const backfillJobs = async () =>
+  (await db.prepare(`SELECT runAt, status FROM "Job" WHERE shopId = ? AND type = 'backfill' ORDER BY id`).all(shopId)) as {
     runAt: number;
     status: string;
   }[];
 
-beforeEach(() => {
-  ({ db } = freshDatabase());
+beforeEach(async () => {
+  ({ db } = await freshDatabase());
   queue = createJobQueue(db, () => NOW);
-  shopId = addShop(db);
+  shopId = await addShop(db);
 });
 
 describe("bulk_operations/finish", () => {
   describe("GIVEN our export is running and its next poll is 10 minutes away", () => {
-    beforeEach(() => {
-      db.prepare(`UPDATE "SyncState" SET phase = 'backfill', bulkOperationId = ? WHERE shopId = ?`).run(OUR_EXPORT, shopId);
-      queue.enqueue("backfill", shopId, { delayMs: 600_000 });
+    beforeEach(async () => {
+      await db.prepare(`UPDATE "SyncState" SET phase = 'backfill', bulkOperationId = ? WHERE shopId = ?`).run(OUR_EXPORT, shopId);
+      await queue.enqueue("backfill", shopId, { delayMs: 600_000 });
     });
 
     it.each(["completed", "failed", "canceled", "expired"])(
       "WHEN Shopify says our export ended %s THEN the backfill job runs now",
-      (status) => {
-        const outcome = handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query", status));
+      async (status) => {
+        const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query", status));
 
         expect(outcome).toBe("backfill-woken");
-        expect(backfillJobs()).toEqual([{ runAt: NOW.getTime(), status: "pending" }]);
+        expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime(), status: "pending" }]);
       },
     );
 
-    it("WHEN a bulk mutation (our write-back) finishes THEN nothing changes: no new export, the poll keeps its time", () => {
-      const outcome = handleBulkOperationFinish({ db, queue }, shopId, finish("gid://shopify/BulkOperation/5550002", "mutation"));
+    it("WHEN a bulk mutation (our write-back) finishes THEN nothing changes: no new export, the poll keeps its time", async () => {
+      const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish("gid://shopify/BulkOperation/5550002", "mutation"));
 
       expect(outcome).toBe("ignored");
-      expect(backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "pending" }]);
+      expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "pending" }]);
     });
 
-    it("WHEN an earlier export of ours (given up on) finishes THEN it is ignored", () => {
-      const outcome = handleBulkOperationFinish({ db, queue }, shopId, finish("gid://shopify/BulkOperation/5549999", "query"));
+    it("WHEN an earlier export of ours (given up on) finishes THEN it is ignored", async () => {
+      const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish("gid://shopify/BulkOperation/5549999", "query"));
 
       expect(outcome).toBe("ignored");
-      expect(backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "pending" }]);
+      expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "pending" }]);
     });
 
-    it("WHEN the backfill job is running at that moment THEN no second backfill job is queued beside it", () => {
-      db.prepare(`UPDATE "Job" SET status = 'running' WHERE shopId = ?`).run(shopId);
+    it("WHEN the backfill job is running at that moment THEN no second backfill job is queued beside it", async () => {
+      await db.prepare(`UPDATE "Job" SET status = 'running' WHERE shopId = ?`).run(shopId);
 
-      const outcome = handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query"));
+      const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query"));
 
       expect(outcome).toBe("backfill-running");
-      expect(backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "running" }]);
+      expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "running" }]);
     });
   });
 
-  it("GIVEN the shop's backfill is done WHEN any bulk query finishes THEN no new full export is queued", () => {
-    db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL, backfillFinishedAt = ? WHERE shopId = ?`).run(
-      NOW.getTime(),
-      shopId,
-    );
+  it("GIVEN the shop's backfill is done WHEN any bulk query finishes THEN no new full export is queued", async () => {
+    await db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL, backfillFinishedAt = ? WHERE shopId = ?`).run(NOW, shopId);
 
-    const outcome = handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query"));
+    const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query"));
 
     expect(outcome).toBe("ignored");
-    expect(backfillJobs()).toEqual([]);
+    expect(await backfillJobs()).toEqual([]);
   });
 
   it.each([
@@ -93,16 +90,16 @@ describe("bulk_operations/finish", () => {
     ["an id of another type", { ...finish(OUR_EXPORT, "query"), admin_graphql_api_id: "gid://shopify/Order/1" }],
     ["no status", { ...finish(OUR_EXPORT, "query"), status: undefined }],
     ["a body that is not an object", "completed"],
-  ])("GIVEN a payload with %s WHEN handled THEN it is refused as malformed and writes nothing", (_what, payload) => {
-    db.prepare(`UPDATE "SyncState" SET phase = 'backfill', bulkOperationId = ? WHERE shopId = ?`).run(OUR_EXPORT, shopId);
+  ])("GIVEN a payload with %s WHEN handled THEN it is refused as malformed and writes nothing", async (_what, payload) => {
+    await db.prepare(`UPDATE "SyncState" SET phase = 'backfill', bulkOperationId = ? WHERE shopId = ?`).run(OUR_EXPORT, shopId);
 
-    expect(() => handleBulkOperationFinish({ db, queue }, shopId, payload)).toThrow(BulkFinishPayloadError);
-    expect(backfillJobs()).toEqual([]);
+    await expect(handleBulkOperationFinish({ db, queue }, shopId, payload)).rejects.toThrow(BulkFinishPayloadError);
+    expect(await backfillJobs()).toEqual([]);
   });
 });
 
 describe("polling a running export", () => {
-  it("GIVEN the finish webhook usually arrives WHEN polls repeat THEN the interval doubles to a ceiling and never stops", () => {
+  it("GIVEN the finish webhook usually arrives WHEN polls repeat THEN the interval doubles to a ceiling and never stops", async () => {
     const delays = Array.from({ length: 12 }, (_, polls) => bulkPollDelay(polls, 5_000));
 
     expect(delays.slice(0, 5)).toEqual([5_000, 10_000, 20_000, 40_000, 40_000]);

@@ -5,13 +5,14 @@
  * write-back (which polls its own operations inside its job), another app's operation on
  * a shared test store — is ignored: it must never start a new export.
  *
- * Synchronous SQL only: it runs inside the webhook's transaction, so the wake-up commits
+ * Database work only: it runs inside the webhook's transaction, so the wake-up commits
  * together with the dedupe record. Delivery is not guaranteed, so the backfill keeps
  * polling (with a longer interval, see `bulkPollDelay`).
  */
 import { z } from "zod";
 import type { JobQueue } from "~/jobs/queue.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import { isPostgres, type Db } from "~/db/index.server";
+import { pendingPgBossJobs } from "~/jobs/pg-boss.server";
 
 /** Shopify's payload (lowercase status and type, e.g. "completed", "query"). */
 export const BulkOperationFinishPayload = z.object({
@@ -48,26 +49,28 @@ export function parseBulkOperationFinish(payload: unknown): BulkOperationFinishP
   return result.data;
 }
 
-export function handleBulkOperationFinish(
-  deps: { db: SqliteDatabase; queue: JobQueue },
+export async function handleBulkOperationFinish(
+  deps: { db: Db; queue: JobQueue },
   shopId: string,
   payload: unknown,
-): BulkFinishOutcome {
+): Promise<BulkFinishOutcome> {
   const finish = parseBulkOperationFinish(payload);
   // Write-back's bulk mutations are polled inside the write-back job; nothing to wake.
   if (finish.type.toLowerCase() !== "query") return "ignored";
-  const state = deps.db
+  const state = (await deps.db
     .prepare(`SELECT phase, bulkOperationId FROM "SyncState" WHERE shopId = ?`)
-    .get(shopId) as { phase: string; bulkOperationId: string | null } | undefined;
+    .get(shopId)) as { phase: string; bulkOperationId: string | null } | undefined;
   if (!state || state.phase !== "backfill" || state.bulkOperationId !== finish.admin_graphql_api_id) return "ignored";
   // Only move a waiting poll forward: queueing a second backfill job while one runs could
   // find the export already ingested and start a new one.
-  const pending = deps.db
-    .prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND type = 'backfill' AND key = '' AND status = 'pending'`)
-    .pluck()
-    .get(shopId) as number;
+  const pending = isPostgres(deps.db)
+    ? await pendingPgBossJobs(deps.db, "backfill", shopId)
+    : ((await deps.db
+        .prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND type = 'backfill' AND key = '' AND status = 'pending'`)
+        .pluck()
+        .get(shopId)) as number);
   if (pending === 0) return "backfill-running";
-  deps.queue.enqueue("backfill", shopId, { expedite: true });
+  await deps.queue.enqueue("backfill", shopId, { expedite: true });
   return "backfill-woken";
 }
 

@@ -11,7 +11,7 @@ import type { PrismaClient } from "@prisma/client";
 import { untilNextDailyRun } from "~/jobs/handlers.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import { createShop } from "~/shops/shop.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { dataOf, type AdminGraphql } from "./admin-graphql.server";
 
 export const SHOP_INFO_QUERY = `#graphql
@@ -21,7 +21,7 @@ query ShopInfo {
 }`;
 
 export interface InstallDeps {
-  db: SqliteDatabase;
+  db: Db;
   prisma: PrismaClient;
   queue: JobQueue;
   graphql: AdminGraphql;
@@ -41,17 +41,17 @@ export async function installShopifyShop(domain: string, deps: InstallDeps): Pro
   const info = data.shop;
   const scopes = data.currentAppInstallation.accessScopes.map((s) => s.handle).join(",");
   const details = { name: info.name, currency: info.currencyCode, timezone: info.ianaTimezone, scopes };
-  const shop = { id: createShop(deps.db, { domain, platform: "shopify", ...details }, { now, existing: "reinstall" }) };
+  const shop = { id: await createShop(deps.db, { domain, platform: "shopify", ...details }, { now, existing: "reinstall" }) };
   const state = await prisma.syncState.findUnique({ where: { shopId: shop.id } });
   // History was limited to 60 days and the full history is now granted: fetch it all.
   const historyGranted = !!state?.historyFrom && hasScope(scopes, "read_all_orders") && state.phase !== "backfill";
   const backfill =
     !state || state.phase === "failed" || historyGranted || (!state.backfillFinishedAt && state.phase !== "backfill");
   if (!state) await prisma.syncState.create({ data: { shopId: shop.id } });
-  if (backfill) queue.enqueue("backfill", shop.id);
-  else if (state?.phase === "backfill") queue.enqueue("backfill", shop.id); // resume where it was
-  else queue.enqueue("sweep", shop.id);
-  queue.enqueue("recompute", shop.id, { key: "daily", delayMs: untilNextDailyRun(now, details.timezone), payload: { daily: true } });
+  if (backfill) await queue.enqueue("backfill", shop.id);
+  else if (state?.phase === "backfill") await queue.enqueue("backfill", shop.id); // resume where it was
+  else await queue.enqueue("sweep", shop.id);
+  await queue.enqueue("recompute", shop.id, { key: "daily", delayMs: untilNextDailyRun(now, details.timezone), payload: { daily: true } });
   return { shopId: shop.id, backfill };
 }
 

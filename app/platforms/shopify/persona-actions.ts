@@ -4,15 +4,15 @@
  * workflow started from the app's own "RFM persona changed" trigger. App Bridge opens
  * shopify://admin/… links inside the merchant's admin.
  */
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import type { PersonaAdminActions, ShopRef } from "../types";
 import { legacyId } from "./ids";
 
 /** The Flow trigger's name, as extensions/rfm-persona-changed/shopify.extension.toml declares it. */
 export const FLOW_TRIGGER_NAME = "RFM persona changed";
 
-export function shopifyPersonaActions(db: SqliteDatabase, shop: Pick<ShopRef, "id">, persona: { slug: string; name: string }): PersonaAdminActions {
-  const segment = db.prepare(`SELECT segmentId, name FROM "PersonaSegment" WHERE shopId = ? AND persona = ?`).get(shop.id, persona.slug) as
+export async function shopifyPersonaActions(db: Db, shop: Pick<ShopRef, "id">, persona: { slug: string; name: string }): Promise<PersonaAdminActions> {
+  const segment = (await db.prepare(`SELECT segmentId, name FROM "PersonaSegment" WHERE shopId = ? AND persona = ?`).get(shop.id, persona.slug)) as
     | { segmentId: string; name: string }
     | undefined;
   const id = segment ? legacyId(segment.segmentId) : null;

@@ -80,7 +80,7 @@ export async function sweepOrders(shopId: string, deps: SweepDeps): Promise<{ se
     const orders = [];
     for (const node of page.orders.nodes) orders.push(orderFromGraphql(await withAllLineItems(graphql, node)));
     seen += orders.length;
-    written += store.upsertOrders(shopId, orders).written;
+    written += (await store.upsertOrders(shopId, orders)).written;
     after = page.orders.pageInfo.hasNextPage ? page.orders.pageInfo.endCursor : null;
   } while (after);
   // Overlap a minute: clocks differ and updates land while we read.
@@ -102,10 +102,10 @@ export async function refreshOrder(shopId: string, orderId: string, deps: SweepD
   );
   if (!data.order) return false;
   const node = await withAllLineItems(deps.graphql, data.order);
-  const written = deps.store.upsertOrders(shopId, [orderFromGraphql(node)]).written > 0;
+  const written = (await deps.store.upsertOrders(shopId, [orderFromGraphql(node)])).written > 0;
   // The Admin API can lag the webhook that announced a change: retry (the job backs off)
   // rather than leave a webhook's copy unverified.
-  if (!written && deps.store.isAwaitingReread(shopId, node.id)) {
+  if (!written && (await deps.store.isAwaitingReread(shopId, node.id))) {
     throw new Error(`order ${node.id}: the Admin API still returns a version older than its webhook`);
   }
   return written;

@@ -13,11 +13,11 @@ import { wooPersonaActions } from "./persona-actions";
 import { createWooCommerceWriter } from "./writeback/writer.server";
 import { reconcileOrders, refetchOrder } from "./sweep.server";
 import { receiveWooWebhook } from "./webhooks.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 
 export interface WooAdapterDeps {
   /** The process's database (webhooks look the store's secret up before any context exists). */
-  db: () => SqliteDatabase;
+  db: () => Db;
   /** Where our webhooks deliver: `<app URL>/webhooks/woocommerce`. */
   deliveryUrl: string;
   /** The persona writer (customer meta); without one the store is read-only. */
@@ -36,8 +36,8 @@ export const readOnlyWriter: PersonaWriter = {
 
 export function createWooCommerceAdapter(deps: WooAdapterDeps): StoreAdapter {
   const clientFor = deps.clientFor ?? ((c: WooCredentials) => createWooClient(c));
-  const client = (shop: ShopRef, ctx: PlatformContext) => {
-    const credentials = loadCredentials(ctx.db, shop.id);
+  const client = async (shop: ShopRef, ctx: PlatformContext) => {
+    const credentials = await loadCredentials(ctx.db, shop.id);
     if (!credentials) throw new Error(`WooCommerce store ${shop.domain} has no stored credentials: connect it again`);
     return clientFor(credentials);
   };
@@ -45,17 +45,17 @@ export function createWooCommerceAdapter(deps: WooAdapterDeps): StoreAdapter {
     platform: "woocommerce",
     customers: wooCustomerIds,
     orders: {
-      backfillStep: (shop, ctx) => backfillStep(shop, { ...ctx, client: client(shop, ctx) }),
+      backfillStep: async (shop, ctx) => backfillStep(shop, { ...ctx, client: await client(shop, ctx) }),
       async reconcile(shop, ctx) {
         const { seen, written } = await reconcileOrders(shop, {
           ...ctx,
-          client: client(shop, ctx),
+          client: await client(shop, ctx),
           deliveryUrl: deps.deliveryUrl,
           idCheckEveryMs: deps.idCheckEveryMs,
         });
         return { seen, written };
       },
-      refetchOrder: (shop, orderId, ctx) => refetchOrder(shop, orderId, { ...ctx, client: client(shop, ctx) }),
+      refetchOrder: async (shop, orderId, ctx) => refetchOrder(shop, orderId, { ...ctx, client: await client(shop, ctx) }),
     },
     writer: deps.writer ?? createWooCommerceWriter({ clientFor }),
     connection: wooConnection({ deliveryUrl: deps.deliveryUrl, clientFor }),

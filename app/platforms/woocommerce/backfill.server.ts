@@ -10,7 +10,7 @@
  * (sweepFrom = import start − 1 minute) picks them up.
  */
 import type { BackfillStep, PlatformContext, ShopRef } from "../types";
-import { writeTransaction } from "~/sync/sqlite.server";
+import { inTransaction } from "~/db/index.server";
 import { PAGE_SIZE, type WooClient } from "./client.server";
 import { mapWooCommerceOrder, orderIdOf, wooOrderId } from "./orders";
 
@@ -68,26 +68,28 @@ function readCursor(raw: string | null): ImportCursor | null {
 export async function backfillStep(shop: ShopRef, deps: WooBackfillDeps): Promise<BackfillStep> {
   const { db, store, queue, client } = deps;
   const now = deps.now?.() ?? new Date();
-  const state = db.prepare(`SELECT phase, backfillCursor FROM "SyncState" WHERE shopId = ?`).get(shop.id) as
+  const state = (await db.prepare(`SELECT phase, backfillCursor FROM "SyncState" WHERE shopId = ?`).get(shop.id)) as
     | { phase: string; backfillCursor: string | null }
     | undefined;
   let cursor: ImportCursor | null = state?.phase === "backfill" ? readCursor(state.backfillCursor) : null;
   if (!cursor) {
     cursor = { modifiedAfter: FULL_IMPORT_FROM, page: 1, startedAt: now.toISOString() };
-    db.prepare(
+    await db.prepare(
       `INSERT INTO "SyncState" (shopId, phase, ordersDone, ordersEstimated, backfillStartedAt, backfillFinishedAt, backfillCursor, lastError, updatedAt)
        VALUES (@shopId, 'backfill', 0, NULL, @now, NULL, @cursor, NULL, @now)
        ON CONFLICT (shopId) DO UPDATE SET phase = 'backfill', ordersDone = 0, ordersEstimated = NULL, backfillStartedAt = @now,
          backfillFinishedAt = NULL, backfillCursor = @cursor, lastError = NULL, updatedAt = @now`,
-    ).run({ shopId: shop.id, now: now.getTime(), cursor: JSON.stringify(cursor) });
+    ).run({ shopId: shop.id, now, cursor: JSON.stringify(cursor) });
   }
 
-  const savePage = writeTransaction(db, (page: ReturnType<typeof readOrderPage>, next: ImportCursor, total: number | null) => {
-    store.upsertOrders(shop.id, page.orders);
-    for (const orderId of page.reread) queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } });
-    db.prepare(
-      `UPDATE "SyncState" SET ordersDone = ordersDone + ?, ordersEstimated = coalesce(?, ordersEstimated), backfillCursor = ?, updatedAt = ? WHERE shopId = ?`,
-    ).run(page.orders.length + page.reread.length, total, JSON.stringify(next), Date.now(), shop.id);
+  const savePage = inTransaction(db, async (page: ReturnType<typeof readOrderPage>, next: ImportCursor, total: number | null) => {
+    await store.upsertOrders(shop.id, page.orders);
+    for (const orderId of page.reread) await queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } });
+    await db
+      .prepare(
+        `UPDATE "SyncState" SET ordersDone = ordersDone + ?, ordersEstimated = coalesce(?, ordersEstimated), backfillCursor = ?, updatedAt = ? WHERE shopId = ?`,
+      )
+      .run(page.orders.length + page.reread.length, total, JSON.stringify(next), new Date(), shop.id);
   });
 
   for (let i = 0; i < (deps.pagesPerStep ?? PAGES_PER_STEP); i++) {
@@ -99,14 +101,16 @@ export async function backfillStep(shop: ShopRef, deps: WooBackfillDeps): Promis
     const read = readOrderPage(page.items, shop.currency);
     const next: ImportCursor = { ...cursor, page: cursor.page + 1 };
     // The estimate counts every order the window holds (X-WP-Total); past the end it reads 0.
-    savePage(read, next, page.total > 0 ? page.total : null);
+    await savePage(read, next, page.total > 0 ? page.total : null);
     cursor = next;
     if (page.items.length === 0 || cursor.page > page.totalPages) {
-      db.prepare(
-        `UPDATE "SyncState" SET phase = 'idle', backfillCursor = NULL, backfillFinishedAt = ?, sweepFrom = ?, lastError = NULL, updatedAt = ?
-         WHERE shopId = ?`,
-      ).run(now.getTime(), Date.parse(cursor.startedAt) - 60_000, now.getTime(), shop.id);
-      const done = db.prepare(`SELECT ordersDone FROM "SyncState" WHERE shopId = ?`).pluck().get(shop.id) as number;
+      await db
+        .prepare(
+          `UPDATE "SyncState" SET phase = 'idle', backfillCursor = NULL, backfillFinishedAt = ?, sweepFrom = ?, lastError = NULL, updatedAt = ?
+           WHERE shopId = ?`,
+        )
+        .run(now, new Date(Date.parse(cursor.startedAt) - 60_000), now, shop.id);
+      const done = (await db.prepare(`SELECT ordersDone FROM "SyncState" WHERE shopId = ?`).pluck().get(shop.id)) as number;
       return { next: "done", orders: done };
     }
   }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createJobQueue } from "~/jobs/queue.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { startReceiver } from "../../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../../sim/woocommerce";
 import { freshDatabase } from "../../../test/support/db";
@@ -58,7 +58,7 @@ afterAll(() => {
 
 interface World {
   sim: WooSimulator;
-  db: SqliteDatabase;
+  db: Db;
   deps: ConnectDeps;
   callbacks: number[];
 }
@@ -76,11 +76,11 @@ beforeEach(async () => {
   closers.push(() => sim.stop());
   const hooks = await startReceiver();
   closers.push(hooks.close);
-  const { db } = freshDatabase();
+  const { db } = await freshDatabase();
   const callbacks: number[] = [];
   const deps: ConnectDeps = { db, queue: createJobQueue(db), appUrl: "", stateSecret: SECRET, webhookUrl: `${hooks.url}/webhooks/woocommerce` };
   // The app's https callback route, as WooCommerce reaches it.
-  const app = createHttpsServer(cert, (req, res) => {
+  const app = createHttpsServer(cert, async (req, res) => {
     void fetchRequest(req, deps.appUrl).then(async (request) => {
       const response = await handleWooAuthCallback(request, deps);
       callbacks.push(response.status);
@@ -112,8 +112,8 @@ async function approveInStore(authorizeUrl: string): Promise<Response> {
 }
 
 const host = () => new URL(world.sim.url).host;
-const shops = () => world.db.prepare(`SELECT id, domain, platform, currency, uninstalledAt FROM "Shop"`).all() as { id: string; domain: string; platform: string; currency: string; uninstalledAt: unknown }[];
-const jobs = (shopId: string) => world.db.prepare(`SELECT type, status FROM "Job" WHERE shopId = ? ORDER BY id`).all(shopId) as { type: string; status: string }[];
+const shops = async () => await world.db.prepare(`SELECT id, domain, platform, currency, uninstalledAt FROM "Shop"`).all() as { id: string; domain: string; platform: string; currency: string; uninstalledAt: unknown }[];
+const jobs = async (shopId: string) => await world.db.prepare(`SELECT type, status FROM "Job" WHERE shopId = ? ORDER BY id`).all(shopId) as { type: string; status: string }[];
 const storeWebhooks = () => [...world.sim.shop.webhooks.webhooks.values()];
 
 /** A wc-auth URL as startWooConnect builds it, but with our own user_id (to forge or age it). */
@@ -137,11 +137,11 @@ describe("connect a WooCommerce store with wc-auth", () => {
     expect(back.status).toBe(302);
     expect(back.headers.get("location")).toContain("/woocommerce/connected?");
     expect(back.headers.get("location")).toContain("success=1");
-    const [shop] = shops();
+    const [shop] = await shops();
     expect(shop).toMatchObject({ domain: host(), platform: "woocommerce", currency: "EUR", uninstalledAt: null });
-    const stored = loadCredentials(world.db, shop.id)!;
+    const stored = (await loadCredentials(world.db, shop.id))!;
     expect(stored).toMatchObject({ siteUrl: world.sim.url, keyPermissions: "read_write" });
-    const raw = world.db.prepare(`SELECT consumerSecret, webhookSecret FROM "StoreCredential"`).get() as { consumerSecret: string; webhookSecret: string };
+    const raw = await world.db.prepare(`SELECT consumerSecret, webhookSecret FROM "StoreCredential"`).get() as { consumerSecret: string; webhookSecret: string };
     expect(raw.consumerSecret).not.toBe(stored.consumerSecret);
     expect(raw.consumerSecret).not.toContain("cs_");
     expect(Object.keys(stored.webhooks).sort()).toEqual([...WEBHOOK_TOPICS].sort());
@@ -149,8 +149,8 @@ describe("connect a WooCommerce store with wc-auth", () => {
       [...WEBHOOK_TOPICS].sort().map((t) => [t, world.deps.webhookUrl, "active"]),
     );
     expect(storeWebhooks().every((w) => w.secret === stored.webhookSecret)).toBe(true);
-    expect(jobs(shop.id).map((j) => j.type)).toEqual(["backfill", "recompute"]);
-    expect(connectionStatus(world.db, world.sim.url)).toEqual({ connected: true, shopId: shop.id, domain: host(), readOnly: false });
+    expect((await jobs(shop.id)).map((j) => j.type)).toEqual(["backfill", "recompute"]);
+    expect(await connectionStatus(world.db, world.sim.url)).toEqual({ connected: true, shopId: shop.id, domain: host(), readOnly: false });
   });
 
   it("GIVEN a user_id we did not sign WHEN WooCommerce posts a key THEN the callback refuses it, WooCommerce deletes the key, nothing is stored", async () => {
@@ -161,8 +161,8 @@ describe("connect a WooCommerce store with wc-auth", () => {
     expect(world.callbacks).toEqual([403]);
     expect(back.status).toBe(401);
     expect(await back.text()).toContain("unable to send the consumer data");
-    expect(shops()).toEqual([]);
-    expect(world.db.prepare(`SELECT COUNT(*) AS n FROM "StoreCredential"`).get()).toEqual({ n: 0 });
+    expect(await shops()).toEqual([]);
+    expect(await world.db.prepare(`SELECT COUNT(*) AS n FROM "StoreCredential"`).get()).toEqual({ n: 0 });
     expect(world.sim.shop.store.keys.size).toBe(0);
   });
 
@@ -172,7 +172,7 @@ describe("connect a WooCommerce store with wc-auth", () => {
     await approveInStore(authorizeWith(old));
 
     expect(world.callbacks).toEqual([403]);
-    expect(shops()).toEqual([]);
+    expect(await shops()).toEqual([]);
   });
 
   it("GIVEN a signed user_id tampered to name another site WHEN the callback gets it THEN it is refused", async () => {
@@ -186,7 +186,7 @@ describe("connect a WooCommerce store with wc-auth", () => {
     const response = await handleWooAuthCallback(request, world.deps);
 
     expect(response.status).toBe(403);
-    expect(shops()).toEqual([]);
+    expect(await shops()).toEqual([]);
   });
 });
 
@@ -208,10 +208,10 @@ describe("connect a WooCommerce store with pasted keys", () => {
     expect(result).toMatchObject({ ok: true, readOnly: true, webhooks: 0 });
     expect((result as { problems: string[] }).problems.join(" ")).toContain("read-only");
     expect(storeWebhooks()).toEqual([]);
-    const [shop] = shops();
-    expect(loadCredentials(world.db, shop.id)?.keyPermissions).toBe("read");
-    expect(connectionStatus(world.db, world.sim.url)).toMatchObject({ connected: true, readOnly: true });
-    expect(jobs(shop.id).map((j) => j.type)).toEqual(["backfill", "recompute"]);
+    const [shop] = await shops();
+    expect(await (await loadCredentials(world.db, shop.id))?.keyPermissions).toBe("read");
+    expect(await connectionStatus(world.db, world.sim.url)).toMatchObject({ connected: true, readOnly: true });
+    expect((await jobs(shop.id)).map((j) => j.type)).toEqual(["backfill", "recompute"]);
   });
 
   it("GIVEN a wrong secret WHEN pasted THEN nothing is stored and the merchant is told the store refused the key", async () => {
@@ -221,19 +221,19 @@ describe("connect a WooCommerce store with pasted keys", () => {
 
     expect(result).toMatchObject({ ok: false });
     expect((result as { problem: string }).problem).toContain("the store refused the key");
-    expect(shops()).toEqual([]);
+    expect(await shops()).toEqual([]);
   });
 
   it("GIVEN a connected store WHEN it connects again THEN its old webhooks are replaced (6, not 12) under a fresh secret", async () => {
     const key = world.sim.shop.addKey({ permissions: "read_write" });
     const input = { siteUrl: world.sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret };
     await connectWithKey(input, world.deps);
-    const firstSecret = loadCredentials(world.db, shops()[0].id)!.webhookSecret;
+    const firstSecret = (await loadCredentials(world.db, (await shops())[0].id))!.webhookSecret;
 
     await connectWithKey(input, world.deps);
 
-    expect(shops()).toHaveLength(1);
-    const secret = loadCredentials(world.db, shops()[0].id)!.webhookSecret;
+    expect(await shops()).toHaveLength(1);
+    const secret = (await loadCredentials(world.db, (await shops())[0].id))!.webhookSecret;
     expect(secret).not.toBe(firstSecret);
     expect(storeWebhooks()).toHaveLength(6);
     expect(storeWebhooks().every((w) => w.secret === secret)).toBe(true);
@@ -243,7 +243,7 @@ describe("connect a WooCommerce store with pasted keys", () => {
 describe("a store with plain permalinks", () => {
   /** WordPress with plain permalinks: no /wp-json/ path (404 page), the REST API only as ?rest_route=. */
   async function plainPermalinkStore(): Promise<string> {
-    const proxy = createHttpServer((req, res) => {
+    const proxy = createHttpServer(async (req, res) => {
       if (req.url?.startsWith("/wp-json/")) {
         res.writeHead(404, { "Content-Type": "text/html; charset=UTF-8" });
         res.end("<!DOCTYPE html><title>Page not found</title>");
@@ -264,7 +264,7 @@ describe("a store with plain permalinks", () => {
     const pasted = await connectWithKey({ siteUrl: site, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret }, world.deps);
     expect(pasted).toMatchObject({ ok: false, problem: PROBLEMS["plain-permalinks"] });
     expect(PROBLEMS["plain-permalinks"]).toContain("Settings → Permalinks");
-    expect(shops()).toEqual([]);
+    expect(await shops()).toEqual([]);
   });
 
   it("GIVEN an address where no WooCommerce answers WHEN connecting THEN the merchant is told so", async () => {
@@ -285,9 +285,9 @@ describe("disconnect", () => {
     expect(result).toMatchObject({ webhooksRemoved: 6, problems: [] });
     expect(result.notice).toContain("REST API");
     expect(storeWebhooks()).toEqual([]);
-    expect(loadCredentials(world.db, shopId)).toBeNull();
-    expect(shops()[0].uninstalledAt).not.toBeNull();
-    expect(jobs(shopId).every((j) => j.status === "cancelled")).toBe(true);
-    expect(connectionStatus(world.db, world.sim.url)).toEqual({ connected: false });
+    expect(await loadCredentials(world.db, shopId)).toBeNull();
+    expect((await shops())[0].uninstalledAt).not.toBeNull();
+    expect((await jobs(shopId)).every((j) => j.status === "cancelled")).toBe(true);
+    expect(await connectionStatus(world.db, world.sim.url)).toEqual({ connected: false });
   });
 });

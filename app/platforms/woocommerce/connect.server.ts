@@ -24,7 +24,7 @@ import { untilNextDailyRun } from "~/jobs/handlers.server";
 import type { JobQueue } from "~/jobs/queue.server";
 import { createShop, uninstallShop } from "~/shops/shop.server";
 import { readSiteTimeZone } from "./site-timezone.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { createWooClient, WooApiError, type WooClient } from "./client.server";
 import { deleteCredentials, loadCredentials, normalizeSiteUrl, saveCredentials, saveWebhookIds, type KeyPermissions, type WooCredentials } from "./credentials.server";
 import { launchSecretFor, newLaunchSecret, saveLaunchSecret } from "./launch.server";
@@ -37,7 +37,7 @@ export const APP_NAME = "RFM Personas";
 export const CONNECT_STATE_TTL_MS = 30 * 60_000;
 
 export interface ConnectDeps {
-  db: SqliteDatabase;
+  db: Db;
   queue: JobQueue;
   /** The app's public URL (https: WooCommerce posts keys only to an https callback). */
   appUrl: string;
@@ -255,18 +255,18 @@ export async function connectWithKey(
   const readOnly = check.permissions !== "read_write";
   // The shop's days are its time zone's (null: nothing told us; UTC until reconciliation learns it).
   const timezone = (await readSiteTimeZone(client, deps.fetch)) ?? undefined;
-  const previous = (() => {
-    const row = deps.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain) as string | undefined;
+  const previous = await (async () => {
+    const row = (await deps.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain)) as string | undefined;
     return row ? loadCredentials(deps.db, row) : null;
   })();
   const webhookSecret = randomBytes(32).toString("base64url");
   const credentials = (shopId: string): WooCredentials => ({ shopId, siteUrl, consumerKey, consumerSecret, keyPermissions: check.permissions, webhookSecret, webhooks: {} });
-  const shopId = writeTransaction(deps.db, () => {
-    const id = createShop(deps.db, { domain, platform: "woocommerce", name: check.name ?? null, currency: check.currency, timezone, scopes: check.permissions }, { now, existing: "reinstall" });
-    saveCredentials(deps.db, credentials(id), undefined, now);
-    saveLaunchSecret(deps.db, id, input.launchSecret ?? newLaunchSecret());
+  const shopId = await deps.db.transaction(async () => {
+    const id = await createShop(deps.db, { domain, platform: "woocommerce", name: check.name ?? null, currency: check.currency, timezone, scopes: check.permissions }, { now, existing: "reinstall" });
+    await saveCredentials(deps.db, credentials(id), undefined, now);
+    await saveLaunchSecret(deps.db, id, input.launchSecret ?? newLaunchSecret());
     return id;
-  })();
+  });
 
   const problems: string[] = [];
   let webhooks = 0;
@@ -281,27 +281,27 @@ export async function connectWithKey(
     }
     try {
       const registered = await ensureWebhooks(client, { secret: webhookSecret, deliveryUrl, known: {} });
-      saveWebhookIds(deps.db, shopId, registered.ids, now);
+      await saveWebhookIds(deps.db, shopId, registered.ids, now);
       webhooks = Object.keys(registered.ids).length;
     } catch (error) {
       // The connection stands: reconciliation adopts what was created (by address) and creates the rest.
       problems.push(`webhooks not all registered (reconciliation completes them): ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  queueImport(deps, shopId, now);
+  await queueImport(deps, shopId, now);
   return { ok: true, shopId, domain, siteUrl, readOnly, webhooks, problems };
 }
 
 /** A first connection imports everything; a returning store resumes or catches up. */
-function queueImport(deps: ConnectDeps, shopId: string, now: Date): void {
-  const state = deps.db.prepare(`SELECT phase, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId) as
+async function queueImport(deps: ConnectDeps, shopId: string, now: Date): Promise<void> {
+  const state = (await deps.db.prepare(`SELECT phase, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId)) as
     | { phase: string; backfillFinishedAt: unknown }
     | undefined;
-  if (!state) deps.db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(shopId, now.getTime());
+  if (!state) await deps.db.prepare(`INSERT INTO "SyncState" (shopId, phase, updatedAt) VALUES (?, 'idle', ?)`).run(shopId, now);
   const imported = state?.backfillFinishedAt !== null && state?.backfillFinishedAt !== undefined && state.phase !== "failed";
-  deps.queue.enqueue(imported ? "sweep" : "backfill", shopId);
-  const timeZone = deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string | undefined;
-  deps.queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now, timeZone), payload: { daily: true } });
+  await deps.queue.enqueue(imported ? "sweep" : "backfill", shopId);
+  const timeZone = (await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | undefined;
+  await deps.queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now, timeZone), payload: { daily: true } });
 }
 
 // ---- the wc-auth callback -------------------------------------------------------------------
@@ -329,14 +329,17 @@ export async function handleWooAuthCallback(request: Request, deps: ConnectDeps)
 }
 
 /** The merchant's browser back from wc-auth: what became of the connection for that site. */
-export function connectionStatus(db: SqliteDatabase, siteInput: string): { connected: false } | { connected: true; shopId: string; domain: string; readOnly: boolean } {
+export async function connectionStatus(
+  db: Db,
+  siteInput: string,
+): Promise<{ connected: false } | { connected: true; shopId: string; domain: string; readOnly: boolean }> {
   const siteUrl = siteUrlOf(siteInput);
   if (!siteUrl) return { connected: false };
   const domain = domainOf(siteUrl);
-  const shop = db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ? AND platform = 'woocommerce'`).get(domain) as
+  const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ? AND platform = 'woocommerce'`).get(domain)) as
     | { id: string; uninstalledAt: unknown }
     | undefined;
-  const credentials = shop && shop.uninstalledAt === null ? loadCredentials(db, shop.id) : null;
+  const credentials = shop && shop.uninstalledAt === null ? await loadCredentials(db, shop.id) : null;
   if (!shop || !credentials) return { connected: false };
   return { connected: true, shopId: shop.id, domain, readOnly: credentials.keyPermissions !== "read_write" };
 }
@@ -361,7 +364,7 @@ export interface Disconnected {
 export type DisconnectDeps = Pick<ConnectDeps, "db" | "now" | "clientFor"> & ({ webhookUrl: string } | Pick<ConnectDeps, "appUrl" | "webhookUrl">);
 
 export async function disconnectWooStore(shopId: string, deps: DisconnectDeps): Promise<Disconnected> {
-  const credentials = loadCredentials(deps.db, shopId);
+  const credentials = await loadCredentials(deps.db, shopId);
   const problems: string[] = [];
   let webhooksRemoved = 0;
   if (credentials && credentials.keyPermissions === "read_write") {
@@ -372,9 +375,9 @@ export async function disconnectWooStore(shopId: string, deps: DisconnectDeps): 
     }
   }
   const now = nowOf(deps);
-  writeTransaction(deps.db, () => {
-    deleteCredentials(deps.db, shopId);
-    uninstallShop(deps.db, shopId, now);
-  })();
+  await deps.db.transaction(async () => {
+    await deleteCredentials(deps.db, shopId);
+    await uninstallShop(deps.db, shopId, now);
+  });
   return { webhooksRemoved, problems, notice: REVOKE_KEY_NOTICE };
 }

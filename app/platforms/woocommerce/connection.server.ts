@@ -16,8 +16,8 @@ export const connectPageUrl = (siteUrl: string, extra: Record<string, string | s
 
 export function wooConnection(deps: { deliveryUrl: string; clientFor: (credentials: WooCredentials) => WooClient }): StoreConnection {
   return {
-    access(db, shop) {
-      const credentials = loadCredentials(db, shop.id);
+    async access(db, shop) {
+      const credentials = await loadCredentials(db, shop.id);
       if (!credentials) return null;
       return { writable: credentials.keyPermissions === "read_write", reconnectUrl: connectPageUrl(credentials.siteUrl) };
     },
@@ -27,7 +27,7 @@ export function wooConnection(deps: { deliveryUrl: string; clientFor: (credentia
       "Persona meta already written to your customers stays on them.",
     ],
     async disconnect(shop, ctx) {
-      const credentials = loadCredentials(ctx.db, shop.id);
+      const credentials = await loadCredentials(ctx.db, shop.id);
       const result = await disconnectWooStore(shop.id, {
         db: ctx.db,
         now: ctx.now,

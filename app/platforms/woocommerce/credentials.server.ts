@@ -6,7 +6,7 @@
  */
 import { env } from "~/env.server";
 import { decryptToken, encryptToken, parseTokenKeys, type TokenKey } from "~/privacy/token-cipher";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 
 export type KeyPermissions = "read" | "write" | "read_write";
 
@@ -60,8 +60,8 @@ function fromRow(row: Row, keys: TokenKey[] | null): WooCredentials {
 }
 
 /** Stores (or replaces) a shop's credentials, secrets encrypted. */
-export function saveCredentials(db: SqliteDatabase, c: WooCredentials, keys = credentialKeys(), now = new Date()): void {
-  db.prepare(
+export async function saveCredentials(db: Db, c: WooCredentials, keys = credentialKeys(), now = new Date()): Promise<void> {
+  await db.prepare(
     `INSERT INTO "StoreCredential" (shopId, siteUrl, consumerKey, consumerSecret, keyPermissions, webhookSecret, webhooks, createdAt, updatedAt)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (shopId) DO UPDATE SET siteUrl = excluded.siteUrl, consumerKey = excluded.consumerKey,
@@ -75,34 +75,34 @@ export function saveCredentials(db: SqliteDatabase, c: WooCredentials, keys = cr
     c.keyPermissions,
     seal(c.webhookSecret, keys),
     JSON.stringify(c.webhooks),
-    now.getTime(),
-    now.getTime(),
+    now,
+    now,
   );
 }
 
 /** Records the store's webhook ids (after registering or healing them). */
-export function saveWebhookIds(db: SqliteDatabase, shopId: string, webhooks: Record<string, number>, now = new Date()): void {
-  db.prepare(`UPDATE "StoreCredential" SET webhooks = ?, updatedAt = ? WHERE shopId = ?`).run(JSON.stringify(webhooks), now.getTime(), shopId);
+export async function saveWebhookIds(db: Db, shopId: string, webhooks: Record<string, number>, now = new Date()): Promise<void> {
+  await db.prepare(`UPDATE "StoreCredential" SET webhooks = ?, updatedAt = ? WHERE shopId = ?`).run(JSON.stringify(webhooks), now, shopId);
 }
 
-export function loadCredentials(db: SqliteDatabase, shopId: string, keys = credentialKeys()): WooCredentials | null {
-  const row = db.prepare(`SELECT * FROM "StoreCredential" WHERE shopId = ?`).get(shopId) as Row | undefined;
+export async function loadCredentials(db: Db, shopId: string, keys = credentialKeys()): Promise<WooCredentials | null> {
+  const row = await db.prepare(`SELECT * FROM "StoreCredential" WHERE shopId = ?`).get(shopId) as Row | undefined;
   return row ? fromRow(row, keys) : null;
 }
 
 /** The credentials of the installed shop at a site URL (how a webhook names its store). */
-export function credentialsForSite(
-  db: SqliteDatabase,
+export async function credentialsForSite(
+  db: Db,
   siteUrl: string,
   keys = credentialKeys(),
-): (WooCredentials & { domain: string; currency: string }) | null {
+): Promise<(WooCredentials & { domain: string; currency: string }) | null> {
   let normalized: string;
   try {
     normalized = normalizeSiteUrl(siteUrl);
   } catch {
     return null;
   }
-  const row = db
+  const row = await db
     .prepare(
       `SELECT c.*, s.domain, s.currency FROM "StoreCredential" c JOIN "Shop" s ON s.id = c.shopId
        WHERE c.siteUrl = ? ORDER BY s.uninstalledAt IS NOT NULL, c.updatedAt DESC LIMIT 1`,
@@ -111,6 +111,6 @@ export function credentialsForSite(
   return row ? { ...fromRow(row, keys), domain: row.domain, currency: row.currency } : null;
 }
 
-export function deleteCredentials(db: SqliteDatabase, shopId: string): boolean {
-  return db.prepare(`DELETE FROM "StoreCredential" WHERE shopId = ?`).run(shopId).changes > 0;
+export async function deleteCredentials(db: Db, shopId: string): Promise<boolean> {
+  return (await db.prepare(`DELETE FROM "StoreCredential" WHERE shopId = ?`).run(shopId)).changes > 0;
 }

@@ -17,7 +17,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { encryptToken, decryptToken, type TokenKey } from "~/privacy/token-cipher";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { CONNECT_STATE_TTL_MS, readConnectState } from "./connect.server";
 import { credentialKeys, normalizeSiteUrl } from "./credentials.server";
 
@@ -57,18 +57,18 @@ export const newLaunchSecret = () => randomBytes(32).toString("base64url");
 const seal = (value: string, keys: TokenKey[] | null) => (keys ? encryptToken(value, keys) : value);
 const open = (value: string, keys: TokenKey[] | null) => (keys ? decryptToken(value, keys) : value);
 
-export function saveLaunchSecret(db: SqliteDatabase, shopId: string, secret: string, keys = credentialKeys()): void {
-  db.prepare(`UPDATE "StoreCredential" SET launchSecret = ? WHERE shopId = ?`).run(seal(secret, keys), shopId);
+export async function saveLaunchSecret(db: Db, shopId: string, secret: string, keys = credentialKeys()): Promise<void> {
+  await db.prepare(`UPDATE "StoreCredential" SET launchSecret = ? WHERE shopId = ?`).run(seal(secret, keys), shopId);
 }
 
-export function loadLaunchSecret(db: SqliteDatabase, shopId: string, keys = credentialKeys()): string | null {
-  const value = db.prepare(`SELECT launchSecret FROM "StoreCredential" WHERE shopId = ?`).pluck().get(shopId) as string | null | undefined;
+export async function loadLaunchSecret(db: Db, shopId: string, keys = credentialKeys()): Promise<string | null> {
+  const value = (await db.prepare(`SELECT launchSecret FROM "StoreCredential" WHERE shopId = ?`).pluck().get(shopId)) as string | null | undefined;
   return value ? open(value, keys) : null;
 }
 
 /** Whether `candidate` is the shop's launch secret (constant time). */
-export function isLaunchSecret(db: SqliteDatabase, shopId: string, candidate: string, keys = credentialKeys()): boolean {
-  const stored = loadLaunchSecret(db, shopId, keys);
+export async function isLaunchSecret(db: Db, shopId: string, candidate: string, keys = credentialKeys()): Promise<boolean> {
+  const stored = await loadLaunchSecret(db, shopId, keys);
   if (!stored) return false;
   const a = Buffer.from(stored);
   const b = Buffer.from(candidate);
@@ -98,7 +98,7 @@ function parse(token: string): { body: string; signature: Buffer; payload: Launc
  * secret, unexpired (and not minted for longer than a launch needs), never used before.
  * A used token is remembered until it would have expired anyway.
  */
-export function verifyLaunchToken(db: SqliteDatabase, token: unknown, now = new Date(), keys = credentialKeys()): LaunchCheck {
+export async function verifyLaunchToken(db: Db, token: unknown, now = new Date(), keys = credentialKeys()): Promise<LaunchCheck> {
   const parsed = typeof token === "string" ? parse(token) : null;
   if (!parsed) return { ok: false, status: 401, reason: "malformed" };
   const { payload } = parsed;
@@ -108,12 +108,12 @@ export function verifyLaunchToken(db: SqliteDatabase, token: unknown, now = new 
   } catch {
     return { ok: false, status: 401, reason: "malformed" };
   }
-  const store = db
+  const store = (await db
     .prepare(
       `SELECT c.shopId, c.launchSecret, s.domain FROM "StoreCredential" c JOIN "Shop" s ON s.id = c.shopId
        WHERE c.siteUrl = ? AND s.uninstalledAt IS NULL AND c.launchSecret IS NOT NULL ORDER BY c.updatedAt DESC LIMIT 1`,
     )
-    .get(siteUrl) as { shopId: string; launchSecret: string; domain: string } | undefined;
+    .get(siteUrl)) as { shopId: string; launchSecret: string; domain: string } | undefined;
   if (!store) return { ok: false, status: 403, reason: "unknown-store" };
   const expected = sign(parsed.body, open(store.launchSecret, keys));
   if (parsed.signature.length !== expected.length || !timingSafeEqual(parsed.signature, expected)) return { ok: false, status: 401, reason: "forged" };
@@ -121,11 +121,14 @@ export function verifyLaunchToken(db: SqliteDatabase, token: unknown, now = new 
   if (!(payload.exp >= nowS) || payload.exp > nowS + LAUNCH_TOKEN_MAX_TTL_S + CLOCK_SKEW_S) return { ok: false, status: 401, reason: "expired" };
 
   const nonceHash = createHash("sha256").update(`${store.shopId}\n${payload.nonce}`).digest("hex");
-  const fresh = writeTransaction(db, () => {
+  const fresh = await db.transaction(async () => {
     // Used tokens are only needed until they expire: forget the old ones as new ones arrive.
-    db.prepare(`DELETE FROM "LaunchNonce" WHERE expiresAt < ?`).run(now.getTime());
-    return db.prepare(`INSERT OR IGNORE INTO "LaunchNonce" (nonceHash, shopId, expiresAt, createdAt) VALUES (?, ?, ?, ?)`).run(nonceHash, store.shopId, (payload.exp + CLOCK_SKEW_S) * 1000, now.getTime()).changes > 0;
-  })();
+    await db.prepare(`DELETE FROM "LaunchNonce" WHERE expiresAt < ?`).run(now);
+    const inserted = await db
+      .prepare(`INSERT INTO "LaunchNonce" (nonceHash, shopId, expiresAt, createdAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(nonceHash, store.shopId, new Date((payload.exp + CLOCK_SKEW_S) * 1000), now);
+    return inserted.changes > 0;
+  });
   if (!fresh) return { ok: false, status: 403, reason: "replayed" };
   return { ok: true, shopId: store.shopId, domain: store.domain, user: payload.user };
 }
@@ -148,11 +151,11 @@ export function connectStateCookie(state: string, appUrl: string): string {
  * The launch secret to show on the landing page: only to the browser whose connect state made
  * the store's current secret (anyone else who names the site sees nothing), while the state lives.
  */
-export function handedOutLaunchSecret(db: SqliteDatabase, request: Request, shopId: string, stateSecret: string, now = new Date()): string | null {
+export async function handedOutLaunchSecret(db: Db, request: Request, shopId: string, stateSecret: string, now = new Date()): Promise<string | null> {
   const raw = (request.headers.get("Cookie") ?? "").split(";").map((c) => c.trim()).find((c) => c.startsWith(`${CONNECT_COOKIE}=`));
   if (!raw) return null;
   const state = readConnectState(raw.slice(CONNECT_COOKIE.length + 1), stateSecret, now);
   if (!state.ok) return null;
   const candidate = launchSecretFor(state, stateSecret);
-  return isLaunchSecret(db, shopId, candidate) ? candidate : null;
+  return (await isLaunchSecret(db, shopId, candidate)) ? candidate : null;
 }

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../../test/support/db";
 import { wooPersonaActions } from "./persona-actions";
 
-describe("acting on a persona in WP admin", () => {
-  it("GIVEN a persona written as customer meta WHEN its actions are asked for THEN the link is WP admin's Users list filtered to customers whose rfm_persona is the persona, with no automation", () => {
-    const { db } = freshDatabase();
-    const shopId = addShop(db, "shop.example.com/store", { platform: "woocommerce" });
-    db.prepare(`INSERT INTO "Customer" (shopId, customerKey, persona, written) VALUES (?, ?, ?, ?)`).run(shopId, "woo:customer:7", "cant-lose-them", "{}");
+describe("acting on a persona in WP admin", async () => {
+  it("GIVEN a persona written as customer meta WHEN its actions are asked for THEN the link is WP admin's Users list filtered to customers whose rfm_persona is the persona, with no automation", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db, "shop.example.com/store", { platform: "woocommerce" });
+    await db.prepare(`INSERT INTO "Customer" (shopId, customerKey, persona, written) VALUES (?, ?, ?, ?)`).run(shopId, "woo:customer:7", "cant-lose-them", "{}");
 
-    const actions = wooPersonaActions(db, { id: shopId, domain: "shop.example.com/store" }, { slug: "cant-lose-them", name: "Can't Lose Them" });
+    const actions = await wooPersonaActions(db, { id: shopId, domain: "shop.example.com/store" }, { slug: "cant-lose-them", name: "Can't Lose Them" });
 
     const url = new URL(actions.customers!.url);
     expect(`${url.origin}${url.pathname}`).toBe("https://shop.example.com/store/wp-admin/users.php");
@@ -17,11 +17,11 @@ describe("acting on a persona in WP admin", () => {
     expect(actions.automation).toBeNull();
   });
 
-  it("GIVEN nothing written to the store yet WHEN asked THEN there is no customer-list link", () => {
-    const { db } = freshDatabase();
-    const shopId = addShop(db, "new.example.com", { platform: "woocommerce" });
-    db.prepare(`INSERT INTO "Customer" (shopId, customerKey, persona) VALUES (?, ?, ?)`).run(shopId, "woo:customer:7", "loyal");
+  it("GIVEN nothing written to the store yet WHEN asked THEN there is no customer-list link", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db, "new.example.com", { platform: "woocommerce" });
+    await db.prepare(`INSERT INTO "Customer" (shopId, customerKey, persona) VALUES (?, ?, ?)`).run(shopId, "woo:customer:7", "loyal");
 
-    expect(wooPersonaActions(db, { id: shopId, domain: "new.example.com" }, { slug: "loyal", name: "Loyal" }).customers).toBeNull();
+    expect((await wooPersonaActions(db, { id: shopId, domain: "new.example.com" }, { slug: "loyal", name: "Loyal" })).customers).toBeNull();
   });
 });

@@ -3,14 +3,14 @@
  * whose `rfm_persona` meta is this persona (the companion plugin's filter), a coupon limited to
  * their emails, and no automation trigger (WooCommerce has no Flow).
  */
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import type { PersonaAdminActions, ShopRef } from "../types";
 import { siteBase } from "./ids";
 import { metaKey } from "./writeback/meta";
 
-export function wooPersonaActions(db: SqliteDatabase, shop: Pick<ShopRef, "id" | "domain">, persona: { slug: string; name: string }): PersonaAdminActions {
+export async function wooPersonaActions(db: Db, shop: Pick<ShopRef, "id" | "domain">, persona: { slug: string; name: string }): Promise<PersonaAdminActions> {
   // Only once write-back has put the persona on a customer is there anything to filter by.
-  const written = db
+  const written = await db
     .prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND persona = ? AND written IS NOT NULL LIMIT 1`)
     .get(shop.id, persona.slug);
   const base = siteBase(shop.domain);

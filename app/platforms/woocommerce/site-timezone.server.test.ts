@@ -27,12 +27,12 @@ describe("the REST index's time zone", () => {
 });
 
 describe("an order's local and GMT dates", () => {
-  it("GIVEN the captured store's orders (New York) WHEN read THEN their offsets are New York's on their dates", () => {
+  it("GIVEN the captured store's orders (New York) WHEN read THEN their offsets are New York's on their dates", async () => {
     expect(timeZoneOfOrder(rest("order-on-hold"))).toBe("-05:00"); // 2026-11-27: EST
     expect(timeZoneOfOrder(rest("order-subscription-renewal"))).toBe("-04:00"); // 2026-09-25: EDT
   });
 
-  it("GIVEN dates missing or not WooCommerce's shape WHEN read THEN no zone", () => {
+  it("GIVEN dates missing or not WooCommerce's shape WHEN read THEN no zone", async () => {
     expect(timeZoneOfOrder({ date_created: "2026-11-27T20:06:57" })).toBeNull();
     expect(timeZoneOfOrder({ date_created: "2026-11-27T20:06:57Z", date_created_gmt: "2026-11-28T01:06:57" })).toBeNull();
     expect(timeZoneOfOrder(null)).toBeNull();

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { isKnownTimeZone } from "~/rfm/zoned-days";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import type { WooClient } from "./client.server";
 
 const WpIndex = z.object({
@@ -79,6 +79,6 @@ export async function readSiteTimeZone(client: Pick<WooClient, "siteUrl" | "page
 }
 
 /** Stores the zone when it changed; true when it did (the shop's days moved: rescore). */
-export function saveShopTimeZone(db: SqliteDatabase, shopId: string, timeZone: string): boolean {
-  return db.prepare(`UPDATE "Shop" SET timezone = ? WHERE id = ? AND timezone IS NOT ?`).run(timeZone, shopId, timeZone).changes > 0;
+export async function saveShopTimeZone(db: Db, shopId: string, timeZone: string): Promise<boolean> {
+  return (await db.prepare(`UPDATE "Shop" SET timezone = ? WHERE id = ? AND timezone <> ?`).run(timeZone, shopId, timeZone)).changes > 0;
 }

@@ -38,7 +38,7 @@ export interface ReconcileResult {
 export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promise<ReconcileResult> {
   const { db, store, client } = deps;
   const startedAt = deps.now?.() ?? new Date();
-  const state = db.prepare(`SELECT sweepFrom, lastSweepAt FROM "SyncState" WHERE shopId = ?`).get(shop.id) as
+  const state = (await db.prepare(`SELECT sweepFrom, lastSweepAt FROM "SyncState" WHERE shopId = ?`).get(shop.id)) as
     | { sweepFrom: number | null; lastSweepAt: number | null }
     | undefined;
   // Without a sweep point (before the import finished) there is nothing to reconcile yet.
@@ -47,7 +47,7 @@ export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promis
   const webhooks = await healWebhooks(shop, deps);
   // The merchant may have changed Settings → General → Timezone: the shop's days move with it.
   const timeZone = await readSiteTimeZone(client);
-  if (timeZone && saveShopTimeZone(db, shop.id, timeZone)) deps.queue.enqueue("recompute", shop.id);
+  if (timeZone && (await saveShopTimeZone(db, shop.id, timeZone))) await deps.queue.enqueue("recompute", shop.id);
   const healed = webhooks !== null && webhooks.created.length + webhooks.reactivated.length > 0;
 
   let seen = 0;
@@ -59,8 +59,8 @@ export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promis
       const { items, totalPages } = await client.page("orders", params, page);
       const read = readOrderPage(items, shop.currency);
       seen += items.length;
-      written += store.upsertOrders(shop.id, read.orders).written;
-      for (const orderId of read.reread) deps.queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } });
+      written += (await store.upsertOrders(shop.id, read.orders)).written;
+      for (const orderId of read.reread) await deps.queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } });
       if (items.length === 0 || page >= totalPages) break;
     }
   }
@@ -71,12 +71,9 @@ export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promis
   const deleted = due || healed ? await removeVanished(shop, deps, startedAt) : 0;
 
   // Overlap a minute: clocks differ and changes land while we read.
-  db.prepare(`UPDATE "SyncState" SET sweepFrom = ?, lastSweepAt = ?, updatedAt = ? WHERE shopId = ?`).run(
-    startedAt.getTime() - 60_000,
-    startedAt.getTime(),
-    Date.now(),
-    shop.id,
-  );
+  await db
+    .prepare(`UPDATE "SyncState" SET sweepFrom = ?, lastSweepAt = ?, updatedAt = ? WHERE shopId = ?`)
+    .run(new Date(startedAt.getTime() - 60_000), startedAt, new Date(), shop.id);
   return { seen, written: written + deleted, deleted, webhooks };
 }
 
@@ -86,11 +83,11 @@ export async function reconcileOrders(shop: ShopRef, deps: WooSweepDeps): Promis
  * failure here must not stop the orders from being reconciled.
  */
 async function healWebhooks(shop: ShopRef, deps: WooSweepDeps): Promise<WebhookHealth | null> {
-  const creds = loadCredentials(deps.db, shop.id);
+  const creds = await loadCredentials(deps.db, shop.id);
   if (!creds || creds.keyPermissions === "read") return null;
   try {
     const health = await ensureWebhooks(deps.client, { secret: creds.webhookSecret, deliveryUrl: deps.deliveryUrl, known: creds.webhooks });
-    if (JSON.stringify(health.ids) !== JSON.stringify(creds.webhooks)) saveWebhookIds(deps.db, shop.id, health.ids);
+    if (JSON.stringify(health.ids) !== JSON.stringify(creds.webhooks)) await saveWebhookIds(deps.db, shop.id, health.ids);
     return health;
   } catch (err) {
     console.warn(`[woocommerce] ${shop.domain}: webhooks not checked: ${err instanceof Error ? err.message : String(err)}`);
@@ -109,14 +106,14 @@ async function removeVanished(shop: ShopRef, deps: WooSweepDeps, at: Date): Prom
       inStore.add(wooOrderId(o.id));
     }
   }
-  const held = deps.db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().all(shop.id) as string[];
+  const held = (await deps.db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().all(shop.id)) as string[];
   const missing = held.filter((id) => wooOrderIdOf(id) !== null && !inStore.has(id));
   let deleted = 0;
   for (const id of missing) {
     // Confirmed one by one: a listing can miss an order that moved (status, trash) while we
     // paged, or one created since it began.
     if (!(await orderIsGone(deps.client, id))) continue;
-    deps.store.deleteOrder(shop.id, id, at);
+    await deps.store.deleteOrder(shop.id, id, at);
     deleted++;
   }
   return deleted;
@@ -145,11 +142,11 @@ export async function refetchOrder(shop: ShopRef, orderId: string, deps: Pick<Wo
     payload = (await deps.client.get(`orders/${id}`)).data;
   } catch (err) {
     if (err instanceof WooApiError && err.status === 404) {
-      deps.store.deleteOrder(shop.id, orderId, deps.now?.() ?? new Date());
-      deps.queue.enqueue("recompute", shop.id);
+      await deps.store.deleteOrder(shop.id, orderId, deps.now?.() ?? new Date());
+      await deps.queue.enqueue("recompute", shop.id);
       return false;
     }
     throw err;
   }
-  return deps.store.upsertOrders(shop.id, [mapWooCommerceOrder(payload, shop.currency).order]).written > 0;
+  return (await deps.store.upsertOrders(shop.id, [mapWooCommerceOrder(payload, shop.currency).order])).written > 0;
 }

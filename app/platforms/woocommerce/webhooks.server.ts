@@ -12,7 +12,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import type { StoreEvent, VerifiedDelivery } from "../types";
 import { readBodyCapped } from "../webhook-body.server";
 import { credentialsForSite } from "./credentials.server";
@@ -104,7 +104,7 @@ const isPing = (request: Request, body: string) =>
  * wrong method, 413 for an oversized body (before verification), 200 for the ping, 401 for an
  * unknown store or a bad signature, 400 for a payload we cannot read.
  */
-export async function receiveWooWebhook(request: Request, db: SqliteDatabase): Promise<VerifiedDelivery | Response> {
+export async function receiveWooWebhook(request: Request, db: Db): Promise<VerifiedDelivery | Response> {
   if (request.method !== "POST") return new Response(null, { status: 405, headers: { Allow: "POST" } });
   const body = await readBodyCapped(request);
   if (!body.ok) return body.response;
@@ -113,7 +113,7 @@ export async function receiveWooWebhook(request: Request, db: SqliteDatabase): P
   const source = request.headers.get("x-wc-webhook-source");
   const signature = request.headers.get("x-wc-webhook-signature");
   const topic = request.headers.get("x-wc-webhook-topic")?.trim().toLowerCase();
-  const store = source ? credentialsForSite(db, source) : null;
+  const store = source ? await credentialsForSite(db, source) : null;
   if (!store || !signature || !signatureMatches(body.text, store.webhookSecret, signature)) {
     return new Response("Unauthorized", { status: 401 });
   }

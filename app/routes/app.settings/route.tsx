@@ -17,9 +17,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
   return {
-    ...getSettingsPage(db, shop.id),
-    writeConsent: writeConsent(db, shop.id),
-    removal: removalSummary(db, shop.id, adapterFor(shop.platform)),
+    ...(await getSettingsPage(db, shop.id)),
+    writeConsent: await writeConsent(db, shop.id),
+    removal: await removalSummary(db, shop.id, adapterFor(shop.platform)),
     locale,
   };
 };
@@ -43,11 +43,11 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     return data({ intent: null, errors: { intent: intent.error.issues[0].message } }, { status: 400 });
   }
   if (intent.data === "remove") {
-    requestPersonaDataRemoval(shop.id, { db, queue: runner.queue }, { segments: form.get("segments") === "true" });
+    await requestPersonaDataRemoval(shop.id, { db, queue: runner.queue }, { segments: form.get("segments") === "true" });
     return { intent: intent.data, removing: true as const };
   }
   if (intent.data === "pause") {
-    pauseWriteback(shop.id, { db });
+    await pauseWriteback(shop.id, { db });
     return { intent: intent.data, paused: true as const };
   }
   const candidate = parseCandidate(form.get("settings"), { saving: intent.data === "save" });
@@ -57,7 +57,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     const { result: preview } = await previewInWorker(shop.id, candidate.settings, { db, signal: request.signal });
     return { intent: intent.data, preview };
   }
-  saveSettings(shop.id, candidate.settings, { db, queue: runner.queue });
+  await saveSettings(shop.id, candidate.settings, { db, queue: runner.queue });
   return { intent: intent.data, saved: true as const };
 };
 

@@ -82,7 +82,7 @@ async function start(): Promise<BrowserWorld> {
       DISABLED_FEATURES,
     ],
   });
-  const shop = stack.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).get(stack.shop) as { id: string };
+  const shop = (await stack.db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).get(stack.shop)) as { id: string };
   process.stderr.write(`[browser tests] demo stack ready in ${Math.round((Date.now() - t0) / 1000)} s: ${stack.adminUrl}\n`);
   return { stack, browser, shopId: shop.id };
 }
@@ -90,7 +90,7 @@ async function start(): Promise<BrowserWorld> {
 /** Rows from the app's own database (read while the app runs). */
 export async function query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
   const { stack } = await harness();
-  return stack.db.prepare(sql).all(...params) as T[];
+  return (await stack.db.prepare(sql).all(...params)) as T[];
 }
 
 // --- pages ---------------------------------------------------------------------------------------

@@ -334,7 +334,7 @@ export async function findRunOperations(graphql: AdminGraphql, runId: number, st
 }
 
 /** Marks customers as pending on lines of this run (before anything is uploaded). */
-export function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "runId" | "save">): PendingCustomer[] {
+export async function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "runId" | "save">): Promise<PendingCustomer[]> {
   const next: Record<LineKind, number> = { tagsAdd: 0, tagsRemove: 0, metafieldsSet: 0, metafieldsDelete: 0 };
   const pending = jobs.map((job) => {
     const lines: PendingBulk["lines"] = {};
@@ -345,7 +345,7 @@ export function markPending(jobs: readonly WriteJob[], deps: Pick<BulkDeps, "run
       pending: { run: deps.runId, target: job.target, lines, ...(job.full ? { full: true } : {}) },
     };
   });
-  deps.save(
+  await deps.save(
     pending.map((p) => ({
       customerKey: p.customerKey,
       written: { ...(p.current ?? { labels: [], fields: {}, persona: null }), transport: storedPending(p.pending) },
@@ -410,13 +410,13 @@ export async function completePending(
       saved.push({ customerKey: c.customerKey, written: next, status: "failed", error: message, countAttempt: own.length > 0 });
     }
   });
-  deps.save(saved);
+  await deps.save(saved);
   return result;
 }
 
 /** Bulk write of a change set: mark, upload, run, record. */
 export async function writeBulk(jobs: readonly WriteJob[], deps: BulkDeps): Promise<BulkWriteResult> {
-  return completePending(markPending(jobs, deps), deps);
+  return completePending(await markPending(jobs, deps), deps);
 }
 
 /** Customers of a run that still wait for its bulk operations (from Customer.written). */
@@ -451,7 +451,7 @@ export async function sendFlowsBulk(
   const jobs = existing
     ? flows.map((f) => ({ ...f, line: f.trigger.line ?? -1 }))
     : flows.map((f, line) => ({ ...f, line, written: { ...f.written, trigger: { ...f.trigger, run: deps.runId, line } } }));
-  if (!existing) deps.save(jobs.map((f) => ({ customerKey: f.customerKey, written: f.written })));
+  if (!existing) await deps.save(jobs.map((f) => ({ customerKey: f.customerKey, written: f.written })));
 
   let outcome: KindOutcome;
   try {
@@ -486,6 +486,6 @@ export async function sendFlowsBulk(
     }
     saved.push({ customerKey: f.customerKey, written: rest });
   }
-  deps.save(saved);
+  await deps.save(saved);
   return result;
 }

@@ -244,7 +244,7 @@ export async function writeOnline(jobs: readonly WriteJob[], deps: OnlineDeps): 
         queue.push({ job: work.job, current: next, plan: operationsFor(next, work.job.target, work.job.full), alone: true });
       }
     }
-    deps.save(outcomes);
+    await deps.save(outcomes);
   }
   return result;
 }
@@ -274,7 +274,7 @@ export async function sendFlowsOnline(
     }));
     const response = await send(deps, fields);
     result.requests++;
-    deps.save(
+    await deps.save(
       chunk.map((f, n) => {
         const errors = [...(userErrorsOf(response.data, `flow${n}`) ?? []).map((e) => e.message), ...fieldErrors(response, `flow${n}`)];
         if (errors.length === 0) result.sent++;

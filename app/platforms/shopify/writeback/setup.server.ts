@@ -14,7 +14,7 @@
 import { compilePersonaMap, personaRulesFor } from "~/rfm";
 import { shopSettings } from "~/shops/settings.server";
 import { dataOf, resilient, type AdminGraphql, type AdminStats, type GraphqlResponse } from "~/platforms/shopify/admin-graphql.server";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import {
   METAFIELD_DEFINITION_CREATE,
   METAFIELD_DEFINITIONS,
@@ -30,7 +30,7 @@ import { writebackGate } from "~/writeback/consent.server";
 import type { SetupOutcome } from "~/writeback/run.server";
 
 export interface SetupDeps {
-  db: SqliteDatabase;
+  db: Db;
   /** The shop's Admin API client; wrapped in resilient() here. */
   graphql: AdminGraphql;
   stats?: AdminStats;
@@ -204,22 +204,22 @@ const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().t
 export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise<SetupReport> {
   const { db } = deps;
   const graphql = resilient(deps.graphql, { stats: deps.stats, sleep: deps.sleep });
-  const settings = shopSettings(db, shopId);
+  const settings = await shopSettings(db, shopId);
   const { writeback } = settings;
   const report: SetupReport = {
     namespace: PERSONA_NAMESPACE,
     definitions: { created: [], existing: [], notFilterable: [], failed: [], conflicts: [] },
     segments: { created: [], updated: [], unchanged: [], adopted: [], removed: [], failed: [] },
   };
-  const platform = (db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId) as { platform: string } | undefined)?.platform;
+  const platform = ((await db.prepare(`SELECT platform FROM "Shop" WHERE id = ?`).get(shopId)) as { platform: string } | undefined)?.platform;
   if (platform !== "shopify") return { ...report, skipped: "not a Shopify shop" };
   // Write-back off, or not approved by the merchant yet: leave the merchant's store alone.
-  const gate = writebackGate(db, shopId);
+  const gate = await writebackGate(db, shopId);
   if (!gate.allowed) return { ...report, skipped: gate.reason === "disabled" ? "write-back is turned off" : "write-back awaits the merchant's approval" };
   await ensureDefinitions(graphql, report.definitions);
 
   const personas = compilePersonaMap(personaRulesFor(settings.personas)).personas;
-  const rows = db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];
+  const rows = (await db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId)) as { persona: string; segmentId: string }[];
   const stored = new Map(rows.map((r) => [r.persona, r.segmentId]));
   const byId = new Map<string, Segment>();
   if (stored.size > 0) {
@@ -235,7 +235,7 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
     INSERT INTO "PersonaSegment" (shopId, persona, segmentId, name, query, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (shopId, persona) DO UPDATE SET segmentId = excluded.segmentId, name = excluded.name,
       query = excluded.query, updatedAt = excluded.updatedAt`);
-  const now = () => (deps.now?.() ?? new Date()).getTime();
+  const now = () => deps.now?.() ?? new Date();
 
   const update = async (segment: Segment, name: string, query: string): Promise<Segment | string> => {
     const response = await graphql<{ segmentUpdate: { segment: Segment | null; userErrors: UserError[] } }>(SEGMENT_UPDATE, {
@@ -274,7 +274,7 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
             report.segments.failed.push({ persona: persona.slug, message: result });
             continue;
           }
-          upsertRow.run(shopId, persona.slug, result.id, result.name, result.query, now());
+          await upsertRow.run(shopId, persona.slug, result.id, result.name, result.query, now());
           report.segments.created.push(persona.slug);
           continue;
         }
@@ -290,7 +290,7 @@ export async function ensureStoreSetup(shopId: string, deps: SetupDeps): Promise
       current = result;
       if (outcome === "unchanged") outcome = "updated";
     }
-    upsertRow.run(shopId, persona.slug, current.id, current.name, current.query, now());
+    await upsertRow.run(shopId, persona.slug, current.id, current.name, current.query, now());
     report.segments[outcome].push(persona.slug);
   }
   // Personas the map no longer has (a reset map, a removed persona): their segments select a tag no
@@ -314,7 +314,7 @@ export async function removeSegments(
   which: (persona: string) => boolean = () => true,
 ): Promise<{ removed: string[]; failed: { persona: string; message: string }[] }> {
   const graphql = resilient(deps.graphql, { stats: deps.stats, sleep: deps.sleep });
-  const all = deps.db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId) as { persona: string; segmentId: string }[];
+  const all = (await deps.db.prepare(`SELECT persona, segmentId FROM "PersonaSegment" WHERE shopId = ?`).all(shopId)) as { persona: string; segmentId: string }[];
   const rows = all.filter((row) => which(row.persona));
   const forget = deps.db.prepare(`DELETE FROM "PersonaSegment" WHERE shopId = ? AND persona = ?`);
   const out = { removed: [] as string[], failed: [] as { persona: string; message: string }[] };
@@ -323,7 +323,7 @@ export async function removeSegments(
     const result = dataOf(response, "segmentDelete").segmentDelete;
     const gone = result.deletedSegmentId !== null || result.userErrors.some((e) => /does not exist|not found/i.test(e.message));
     if (gone) {
-      forget.run(shopId, row.persona);
+      await forget.run(shopId, row.persona);
       out.removed.push(row.persona);
     } else out.failed.push({ persona: row.persona, message: result.userErrors.map((e) => e.message).join("; ") });
   }

@@ -129,7 +129,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
         if (flowOps.size > 0) done.triggersSent = (await sendFlowsBulk(jobs, deps, flowOps)).sent;
         else {
           // Never submitted: drop the marks; the triggers stay owed for this run's trigger phase.
-          record(
+          await record(
             jobs.map((j) => {
               const { run: _run, line: _line, ...owed } = j.trigger;
               return { customerKey: j.customerKey, written: { ...j.written, trigger: owed } };

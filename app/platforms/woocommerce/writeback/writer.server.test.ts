@@ -5,15 +5,18 @@
  */
 import wcPkg from "@woocommerce/woocommerce-rest-api";
 import { afterEach, describe, expect, it } from "vitest";
+import { isSqlite } from "~/db/index.server";
+import { createPgBossRunner } from "~/jobs/pg-boss.server";
 import { createJobQueue } from "~/jobs/queue.server";
 import type { PersonaWriter } from "~/platforms/types";
 import { createOrderStore } from "~/sync/order-store.server";
 import { applyDelivery } from "~/sync/apply-events.server";
-import { writeTransaction, type SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 import { parseWritten } from "~/writeback/state";
 import { startReceiver } from "../../../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../../../sim/woocommerce";
 import { addShop, freshDatabase } from "../../../../test/support/db";
+import { queuedJobs } from "../../../../test/support/queued-jobs";
 import { createWooClient } from "../client.server";
 import { saveCredentials } from "../credentials.server";
 import { wooCustomerKey } from "../orders";
@@ -36,7 +39,7 @@ afterEach(async () => {
 
 interface Harness {
   sim: WooSimulator;
-  db: SqliteDatabase;
+  db: Db;
   shopId: string;
   /** Store customer ids, in creation order. */
   ids: number[];
@@ -59,9 +62,9 @@ async function harness(n: number, permissions: "read_write" | "read" = "read_wri
       return client.post(endpoint, data);
     },
   };
-  const { db } = freshDatabase();
-  const shopId = addShop(db, "meta-store.example", { platform: "woocommerce" });
-  score(
+  const { db } = await freshDatabase();
+  const shopId = await addShop(db, "meta-store.example", { platform: "woocommerce" });
+  await score(
     db,
     shopId,
     ids.map((id) => ({ key: wooCustomerKey(id), persona: "champions" })),
@@ -70,14 +73,14 @@ async function harness(n: number, permissions: "read_write" | "read" = "read_wri
 }
 
 /** Customers as recompute leaves them: scores 4-3-2, in their persona since T0. */
-function score(db: SqliteDatabase, shopId: string, customers: { key: string; persona: string | null; previous?: string; guest?: boolean }[]) {
+async function score(db: Db, shopId: string, customers: { key: string; persona: string | null; previous?: string; guest?: boolean }[]) {
   const stmt = db.prepare(`
     INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, r, f, m, persona, previousPersona, personaSince, scoredAt)
     VALUES (?, ?, ?, 1, 100, 4, 3, 2, ?, ?, ?, ?)
     ON CONFLICT (shopId, customerKey) DO UPDATE SET persona = excluded.persona, previousPersona = excluded.previousPersona`);
-  writeTransaction(db, () => {
-    for (const c of customers) stmt.run(shopId, c.key, c.guest ? 1 : 0, c.persona, c.previous ?? null, T0, T0);
-  })();
+  await db.transaction(async () => {
+    for (const c of customers) await stmt.run(shopId, c.key, c.guest ?? false, c.persona, c.previous ?? null, new Date(T0), new Date(T0));
+  });
 }
 
 /** Our meta keys on a store customer, as the store holds them. */
@@ -88,8 +91,8 @@ function storeMeta(h: Harness, id: number): Record<string, unknown> {
 
 const deps = (h: Harness) => ({ db: h.db, api: h.api, now: () => new Date(T0), sleep: noSleep });
 
-function customerRow(h: Harness, id: number) {
-  return h.db.prepare(`SELECT written, writeStatus, writeError, writeAttempts FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(h.shopId, wooCustomerKey(id)) as {
+async function customerRow(h: Harness, id: number) {
+  return (await h.db.prepare(`SELECT written, writeStatus, writeError, writeAttempts FROM "Customer" WHERE shopId = ? AND customerKey = ?`).get(h.shopId, wooCustomerKey(id))) as {
     written: string | null;
     writeStatus: string | null;
     writeError: string | null;
@@ -127,7 +130,7 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
     expect(h.calls).toEqual([]);
     expect(again.customers).toMatchObject({ unchanged: 5, toWrite: 0 });
 
-    score(h.db, h.shopId, [{ key: wooCustomerKey(h.ids[2]), persona: "at-risk", previous: "champions" }]);
+    await score(h.db, h.shopId, [{ key: wooCustomerKey(h.ids[2]), persona: "at-risk", previous: "champions" }]);
     const changed = await runWriteback(h.shopId, deps(h));
     expect(h.calls).toEqual([1]);
     expect(changed.customers).toMatchObject({ toWrite: 1, written: 1 });
@@ -138,14 +141,14 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
     const h = await harness(3);
     h.sim.shop.updateCustomer(h.ids[1], { meta: [{ key: "vip_note", value: "kept" }] });
     await runWriteback(h.shopId, deps(h));
-    score(h.db, h.shopId, [{ key: wooCustomerKey(h.ids[1]), persona: null }]);
+    await score(h.db, h.shopId, [{ key: wooCustomerKey(h.ids[1]), persona: null }]);
 
     const report = await runWriteback(h.shopId, deps(h));
 
     expect(report.customers).toMatchObject({ toWrite: 1, written: 1 });
     expect(storeMeta(h, h.ids[1])).toEqual({});
     expect(h.sim.shop.store.customers.get(h.ids[1])!.meta.map((m) => m.key)).toEqual(["vip_note"]);
-    expect(parseWritten(customerRow(h, h.ids[1]).written)?.fields).toEqual({});
+    expect(parseWritten((await customerRow(h, h.ids[1])).written)?.fields).toEqual({});
   });
 
   it("GIVEN personas written WHEN all persona data is removed THEN no customer carries an rfm_ key", async () => {
@@ -168,14 +171,14 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
 
     expect(first.customers).toMatchObject({ toWrite: 4, written: 3, failed: 1 });
     expect(first.errors).toEqual([{ customerKey: wooCustomerKey(h.ids[1]), message: "wc_user_invalid_id: Invalid user ID." }]);
-    expect(customerRow(h, h.ids[1])).toMatchObject({ writeStatus: "failed", writeError: "wc_user_invalid_id: Invalid user ID.", writeAttempts: 1, written: null });
-    expect(customerRow(h, h.ids[0])).toMatchObject({ writeStatus: "ok", writeAttempts: 0 });
+    expect(await customerRow(h, h.ids[1])).toMatchObject({ writeStatus: "failed", writeError: "wc_user_invalid_id: Invalid user ID.", writeAttempts: 1, written: null });
+    expect(await customerRow(h, h.ids[0])).toMatchObject({ writeStatus: "ok", writeAttempts: 0 });
 
     h.calls.length = 0;
     const second = await runWriteback(h.shopId, deps(h));
     expect(h.calls).toEqual([1]);
     expect(second.customers).toMatchObject({ unchanged: 3, toWrite: 1, failed: 1 });
-    expect(customerRow(h, h.ids[1]).writeAttempts).toBe(2);
+    expect((await customerRow(h, h.ids[1])).writeAttempts).toBe(2);
   });
 
   it("GIVEN a store answering 503 and 500 at times WHEN written back THEN the calls are retried and every customer is written", async () => {
@@ -191,7 +194,7 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
 
   it("GIVEN guests among the scored customers WHEN written back THEN guests are counted and never sent", async () => {
     const h = await harness(2);
-    score(h.db, h.shopId, [{ key: "email:guest@example.test", persona: "loyal", guest: true }]);
+    await score(h.db, h.shopId, [{ key: "email:guest@example.test", persona: "loyal", guest: true }]);
 
     const report = await runWriteback(h.shopId, deps(h));
 
@@ -203,17 +206,17 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
     const h = await harness(2);
     const shop = { id: h.shopId, domain: "meta-store.example", platform: "woocommerce" as const, currency: "USD", timezone: "UTC" };
     const ctx = { db: h.db, now: () => new Date(T0) } as Parameters<PersonaWriter["writeback"]>[1];
-    const store = (permissions: "read" | "read_write") => {
+    const store = async (permissions: "read" | "read_write") => {
       const key = h.sim.shop.addKey({ permissions });
       const credentials = { shopId: h.shopId, siteUrl: h.sim.url, consumerKey: key.consumerKey, consumerSecret: key.consumerSecret, webhookSecret: "s", webhooks: {} };
-      saveCredentials(h.db, { ...credentials, keyPermissions: permissions });
+      await saveCredentials(h.db, { ...credentials, keyPermissions: permissions });
     };
 
-    store("read");
+    await store("read");
     expect(await createWooCommerceWriter().writeback(shop, ctx, {})).toMatchObject({ status: "disabled", problems: [READ_ONLY_PROBLEM] });
     expect(storeMeta(h, h.ids[0])).toEqual({});
 
-    store("read_write");
+    await store("read_write");
     expect(await createWooCommerceWriter().writeback(shop, ctx, {})).toMatchObject({ status: "done", customers: { written: 2 } });
     expect(storeMeta(h, h.ids[0])).toMatchObject({ rfm_persona: "Champions" });
   });
@@ -233,13 +236,16 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
 
     const echoes = receiver.received.filter((r) => r.headers["x-wc-webhook-topic"] === "customer.updated");
     expect(echoes).toHaveLength(3);
-    const queue = createJobQueue(h.db, () => new Date(T0));
+    // The queue of the engine: the embedded one on SQLite, pg-boss on PostgreSQL.
+    const boss = isSqlite(h.db) ? null : createPgBossRunner({ db: h.db as never, handlers: {} });
+    if (boss) closers.push(async () => void (await boss.stop()));
+    const queue = boss?.queue ?? createJobQueue(h.db, () => new Date(T0));
     const store = createOrderStore(h.db);
-    const jobsBefore = h.db.prepare(`SELECT COUNT(*) AS n FROM "Job"`).get() as { n: number };
+    const jobsBefore = await queuedJobs(h.db, h.shopId);
     for (const echo of echoes) {
       const body = JSON.parse(echo.rawBody) as { id: number; email: string };
       // What the WooCommerce adapter makes of a customer.updated delivery: the neutral event.
-      const outcome = applyDelivery(
+      const outcome = await applyDelivery(
         {
           shopDomain: "meta-store.example",
           eventId: String(echo.headers["x-wc-webhook-delivery-id"]) + body.id,
@@ -251,7 +257,7 @@ describe("WooCommerce write-back (customer meta through customers/batch)", () =>
       );
       expect(outcome).toBe("processed");
     }
-    expect(h.db.prepare(`SELECT COUNT(*) AS n FROM "Job"`).get()).toEqual(jobsBefore);
+    expect(await queuedJobs(h.db, h.shopId)).toEqual(jobsBefore);
     h.calls.length = 0;
     await runWriteback(h.shopId, deps(h));
     expect(h.calls).toEqual([]);

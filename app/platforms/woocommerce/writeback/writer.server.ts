@@ -116,7 +116,7 @@ export function wooWriteSession(deps: WooWritebackDeps): WriteSession {
     for (let i = 0; i < sendable.length; i += batchSize) {
       const chunk = sendable.slice(i, i + batchSize);
       const answers = batchResults(await postBatch(chunk.map((c) => c.update)));
-      record(
+      await record(
         chunk.map(({ job, update }) => {
           const answer = answers.get(update.id) ?? { ok: false as const, message: "no result for this customer in the batch answer" };
           if (answer.ok) {
@@ -174,8 +174,8 @@ export interface WooConnection {
 }
 
 function storedConnection(clientFor: (credentials: WooCredentials) => WooRestPoster) {
-  return (shop: ShopRef, ctx: PlatformContext): WooConnection => {
-    const credentials = loadCredentials(ctx.db, shop.id);
+  return async (shop: ShopRef, ctx: PlatformContext): Promise<WooConnection> => {
+    const credentials = await loadCredentials(ctx.db, shop.id);
     if (!credentials) throw new Error(`WooCommerce store ${shop.domain} has no stored credentials: connect it again`);
     return { api: clientFor(credentials), canWrite: credentials.keyPermissions === "read_write" };
   };

@@ -1,0 +1,180 @@
+/**
+ * The SQL seam on SQLite: better-sqlite3 underneath (synchronous, one connection per
+ * process), behind the async interface. Transactions are BEGIN IMMEDIATE — a second writer
+ * (another process) waits out busy_timeout instead of failing — and a process-wide lock keeps
+ * other async flows off the connection while one is open: better-sqlite3 has one connection,
+ * so a statement issued meanwhile would otherwise run inside someone else's transaction.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type Database from "better-sqlite3";
+import type { Db, DialectSql, RunResult, Statement } from "./sql";
+
+type Native = Database.Database;
+const NATIVE = Symbol("better-sqlite3");
+
+const sqliteSql: DialectSql = {
+  epochMs: (column) => column,
+  least: (a, b) => `min(${a}, ${b})`,
+  greatest: (a, b) => `max(${a}, ${b})`,
+  plusMs: (time, ms) => `(${time} + ${Math.trunc(ms)})`,
+  jsonText: (column, path) => `json_extract(${column}, '${path}')`,
+};
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null; we also accept booleans and Dates. */
+function bindable(v: unknown): unknown {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v instanceof Date) return v.getTime();
+  return v;
+}
+
+function bindAll(params: unknown[]): unknown[] {
+  if (params.length === 1 && params[0] !== null && typeof params[0] === "object" && !(params[0] instanceof Date) && !(params[0] instanceof Uint8Array) && !Array.isArray(params[0])) {
+    const named: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(params[0] as Record<string, unknown>)) named[k] = bindable(v);
+    return [named];
+  }
+  return params.map(bindable);
+}
+
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+  private held = false;
+  get busy(): boolean {
+    return this.held;
+  }
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    await prev;
+    this.held = true;
+    return () => {
+      this.held = false;
+      release();
+    };
+  }
+  /** Resolves when no transaction holds the connection. */
+  async idle(): Promise<void> {
+    while (this.held) await this.tail;
+  }
+}
+
+interface TxState {
+  depth: number;
+}
+
+export interface SqliteDb extends Db {
+  readonly dialect: "sqlite";
+  /**
+   * fn with the better-sqlite3 connection, for SQLite-only hot paths (bulk ingest, the
+   * embedded queue): run when no other flow's transaction holds the connection (or inside
+   * the caller's own). fn must be synchronous — awaiting inside would let others in.
+   */
+  withNative<T>(fn: (native: Native) => T): Promise<T>;
+}
+
+export function sqliteDb(native: Native): SqliteDb {
+  const tx = new AsyncLocalStorage<TxState>();
+  const lock = new Lock();
+  let savepoints = 0;
+
+  /**
+   * Outside a transaction, another flow's open transaction blocks us. Callers check this in a
+   * loop right before running synchronously, so no transaction can begin in between.
+   */
+  const blocked = () => lock.busy && !tx.getStore();
+
+  function statement(sql: string, mode: "rows" | "pluck" | "raw"): Statement {
+    let prepared: Database.Statement | undefined;
+    const stmt = () => {
+      if (!prepared) {
+        prepared = native.prepare(sql);
+        if (mode === "pluck") prepared.pluck();
+        if (mode === "raw") prepared.raw();
+      }
+      return prepared;
+    };
+    return {
+      async get(...params) {
+        while (blocked()) await lock.idle();
+        return stmt().get(...bindAll(params));
+      },
+      async all(...params) {
+        while (blocked()) await lock.idle();
+        return stmt().all(...bindAll(params));
+      },
+      async run(...params): Promise<RunResult> {
+        while (blocked()) await lock.idle();
+        const r = stmt().run(...bindAll(params));
+        return { changes: r.changes };
+      },
+      async *iterate(...params) {
+        while (blocked()) await lock.idle();
+        for (const row of stmt().iterate(...bindAll(params))) yield row;
+      },
+      pluck: () => statement(sql, "pluck"),
+      raw: () => statement(sql, "raw"),
+    };
+  }
+
+  const handle: SqliteDb & { [NATIVE]: Native } = {
+    [NATIVE]: native,
+    dialect: "sqlite",
+    async withNative(fn) {
+      while (blocked()) await lock.idle();
+      return fn(native);
+    },
+    sql: sqliteSql,
+    prepare: (sql) => statement(sql, "rows"),
+    async exec(sql) {
+      while (blocked()) await lock.idle();
+      native.exec(sql);
+    },
+    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+      const outer = tx.getStore();
+      if (outer) {
+        const name = `sp${++savepoints}`;
+        native.exec(`SAVEPOINT ${name}`);
+        try {
+          const result = await tx.run({ depth: outer.depth + 1 }, fn);
+          native.exec(`RELEASE ${name}`);
+          return result;
+        } catch (e) {
+          native.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+          throw e;
+        }
+      }
+      const release = await lock.acquire();
+      try {
+        native.exec("BEGIN IMMEDIATE");
+        try {
+          const result = await tx.run({ depth: 1 }, fn);
+          native.exec("COMMIT");
+          return result;
+        } catch (e) {
+          if (native.inTransaction) native.exec("ROLLBACK");
+          throw e;
+        }
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      await lock.idle();
+      native.close();
+    },
+  };
+  return handle;
+}
+
+/**
+ * The better-sqlite3 connection behind a SQLite handle, for code not yet on the async seam.
+ * Throws on PostgreSQL. Synchronous use bypasses the seam's transaction lock, so keep it to
+ * code that never runs inside another flow's transaction (reads for pages, tests).
+ */
+export function legacySync(db: Db): Native {
+  const native = (db as { [NATIVE]?: Native })[NATIVE];
+  if (!native) throw new Error(`this code runs on SQLite only (database is ${db.dialect})`);
+  return native;
+}

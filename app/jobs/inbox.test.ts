@@ -1,0 +1,161 @@
+/**
+ * The webhook inbox: deliveries stored in one write, applied later in arrival order and in
+ * batches; nothing stored is lost, whatever happens between storing and applying.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { isSqlite, type Db } from "~/db/index.server";
+import type { CanonicalOrder } from "~/rfm/order";
+import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, storeDelivery } from "~/sync/inbox.server";
+import { createOrderStore } from "~/sync/order-store.server";
+import type { VerifiedDelivery } from "~/platforms/types";
+import { addShop, freshDatabase } from "../../test/support/db";
+import { createPgBossRunner } from "./pg-boss.server";
+import { createJobRunner } from "./queue.server";
+import type { JobHandler, JobRunner } from "./types";
+
+const runners: JobRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+
+function runnerOn(db: Db, handlers: Partial<Record<"apply-inbox" | "recompute" | "refresh-order", JobHandler>> = {}): JobRunner {
+  const runner = isSqlite(db) ? createJobRunner({ db, handlers }) : createPgBossRunner({ db: db as never, handlers });
+  runners.push(runner);
+  return runner;
+}
+
+function order(id: number, version: number, totalMinor = 1000 * version): CanonicalOrder {
+  const at = new Date(Date.UTC(2026, 5, 1, 10, version)).toISOString();
+  return {
+    platform: "shopify",
+    id: `gid://shopify/Order/${id}`,
+    customerKey: `gid://shopify/Customer/${id % 7}`,
+    guest: false,
+    processedAt: new Date(Date.UTC(2026, 5, 1)).toISOString(),
+    updatedAt: at,
+    currency: "USD",
+    totalMinor,
+    refundedMinor: 0,
+    channel: "web",
+    pos: false,
+    subscription: false,
+    test: false,
+    cancelled: false,
+    tags: [],
+    lineItems: [{ id: `gid://shopify/LineItem/${id}`, quantity: 1, unitPriceMinor: totalMinor, totalMinor, subscription: false }],
+  };
+}
+
+function delivery(shopDomain: string, o: CanonicalOrder, eventId = `${o.id}@${o.updatedAt}`): VerifiedDelivery {
+  return { shopDomain, eventId, topic: "orders/updated", events: [{ type: "order.upserted", order: o, awaitsReread: false }], rawBody: "" };
+}
+
+async function setup() {
+  const { db } = await freshDatabase();
+  const a = await addShop(db, "a.myshopify.com");
+  const b = await addShop(db, "b.myshopify.com");
+  const store = createOrderStore(db);
+  const runner = runnerOn(db);
+  return { db, a, b, store, runner, deps: { db, store, queue: runner.queue } };
+}
+
+const totals = async (db: Db, shopId: string) =>
+  (await db.prepare(`SELECT id, totalMinor FROM "Order" WHERE shopId = ? ORDER BY id`).raw().all(shopId)) as [string, number][];
+
+describe("webhook inbox", () => {
+  it("GIVEN a delivery stored WHEN nothing has applied it yet THEN it is one pending inbox row, the data untouched, and its application queued", async () => {
+    const { db, a, runner } = await setup();
+
+    const id = await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(1, 1)));
+
+    expect(id).toBeGreaterThan(0);
+    expect(await pendingCount(db)).toBe(1);
+    expect(await totals(db, a)).toEqual([]);
+    if (isSqlite(db)) {
+      expect(await db.prepare(`SELECT shopId, type, status FROM "Job"`).all()).toEqual([{ shopId: INBOX_SHOP, type: "apply-inbox", status: "pending" }]);
+    }
+  });
+
+  it("GIVEN versions of orders of two shops stored interleaved WHEN applied THEN every one is applied, in arrival order, in batches, and the newest version wins", async () => {
+    const { db, a, b, runner, deps } = await setup();
+    const n = INBOX_BATCH * 2 + 7;
+    for (let i = 0; i < n; i++) {
+      const shop = i % 2 ? "b.myshopify.com" : "a.myshopify.com";
+      // Orders 1..5 of each shop, each updated several times, oldest version first.
+      await storeDelivery(db, runner.queue, "shopify", delivery(shop, order((i % 5) + 1, Math.floor(i / 2) + 1)));
+    }
+
+    const report = await applyInbox(deps);
+
+    expect(report).toMatchObject({ applied: n, failed: 0 });
+    expect(await pendingCount(db)).toBe(0);
+    expect(new Set(report.outcomes.values())).toEqual(new Set(["processed"]));
+    // Each order holds the version that arrived last for it.
+    const last = (shop: number) => {
+      const expected = new Map<string, number>();
+      for (let i = 0; i < n; i++) if (i % 2 === shop) expected.set(`gid://shopify/Order/${(i % 5) + 1}`, 1000 * (Math.floor(i / 2) + 1));
+      return [...expected.entries()].sort(([x], [y]) => x.localeCompare(y));
+    };
+    expect(await totals(db, a)).toEqual(last(0));
+    expect(await totals(db, b)).toEqual(last(1));
+    // Applied rows keep what happened and no customer data.
+    const applied = (await db.prepare(`SELECT outcome, events FROM "WebhookInbox" ORDER BY id`).raw().all()) as string[][];
+    expect(applied).toEqual(Array(n).fill(["processed", "[]"]));
+  });
+
+  it("GIVEN the same delivery stored twice WHEN applied THEN the second is a duplicate and nothing is applied twice", async () => {
+    const { db, a, runner, deps } = await setup();
+    const d = delivery("a.myshopify.com", order(1, 1));
+    await storeDelivery(db, runner.queue, "shopify", d);
+    await storeDelivery(db, runner.queue, "shopify", d);
+
+    const { outcomes } = await applyInbox(deps);
+
+    expect([...outcomes.values()]).toEqual(["processed", "duplicate"]);
+    expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 1000]]);
+  });
+
+  it("GIVEN a delivery that cannot be applied WHEN the inbox is applied THEN the shop's later deliveries wait for it, other shops go on, and after the last attempt it is set aside as failed", async () => {
+    const { db, a, b, runner, deps } = await setup();
+    await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(1, 1)));
+    // Stored by an older version of the app in a shape this one cannot read.
+    await db
+      .prepare(`INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts) VALUES ('shopify', 'a.myshopify.com', 'broken', 'orders/updated', '{not json', ?, 0)`)
+      .run(new Date());
+    await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(2, 1)));
+    await storeDelivery(db, runner.queue, "shopify", delivery("b.myshopify.com", order(3, 1)));
+
+    const first = await applyInbox(deps);
+
+    expect(first).toMatchObject({ applied: 2, failed: 1 });
+    expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 1000]]); // order 2 waits behind the broken one
+    expect(await totals(db, b)).toEqual([["gid://shopify/Order/3", 1000]]);
+
+    for (let i = 1; i < INBOX_MAX_ATTEMPTS; i++) await applyInbox(deps);
+
+    expect(await db.prepare(`SELECT outcome, attempts FROM "WebhookInbox" WHERE eventId = 'broken'`).get()).toEqual({ outcome: "failed", attempts: INBOX_MAX_ATTEMPTS });
+    expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 1000], ["gid://shopify/Order/2", 1000]]);
+    expect(await pendingCount(db)).toBe(0);
+  });
+
+  it("GIVEN deliveries stored and the process gone before applying them, its queued job lost too WHEN a process starts running jobs THEN they are applied", async () => {
+    const { db, a, runner } = await setup();
+    await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(1, 1)));
+    await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(2, 1)));
+    // The worst case: the queued application is gone (e.g. cancelled by hand); only the inbox remains.
+    if (isSqlite(db)) await db.prepare(`DELETE FROM "Job"`).run();
+
+    const store = createOrderStore(db);
+    let next!: JobRunner;
+    const handler: JobHandler = async ({ queue }) => {
+      const { runApplyInbox } = await import("~/sync/inbox.server");
+      await runApplyInbox({ db, store, queue });
+    };
+    next = runnerOn(db, { "apply-inbox": handler, recompute: async () => {}, "refresh-order": async () => {} });
+    await resumeInbox(db, next.queue);
+    await next.drain({ includeDelayed: true });
+
+    expect(await pendingCount(db)).toBe(0);
+    expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 1000], ["gid://shopify/Order/2", 1000]]);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The job interface on pg-boss (PostgreSQL; runs under `npm run test:pg`): debounce per shop,
+ * a rerun when asked during a run, transactional enqueue, retries and failed jobs, fairness
+ * between job types, graceful stop.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { PostgresDb } from "~/db/index.server";
+import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
+import { createPgBossRunner } from "./pg-boss.server";
+import type { JobHandler, JobType } from "./types";
+
+const runners: { stop(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+
+async function setup(handlers: Partial<Record<JobType, JobHandler>> = {}, options: { retryLimit?: number } = {}) {
+  const { db } = await freshDatabase();
+  const pg = db as PostgresDb;
+  const runner = createPgBossRunner({ db: pg, handlers, pollingIntervalSeconds: 0.5, retryLimit: options.retryLimit });
+  runners.push(runner);
+  await runner.ready();
+  const jobs = async (type: JobType, states = ["created", "retry", "active"]) =>
+    (await pg.pool.query(`SELECT data->>'shopId' AS shop, data->'payload' AS payload, state FROM pgboss.job WHERE name = $1 AND state = ANY($2) ORDER BY created_on`, [`rfm.${type}`, states])).rows as { shop: string; payload: Record<string, unknown>; state: string }[];
+  return { db: pg, runner, jobs };
+}
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+const waitUntil = async (what: string, check: () => Promise<boolean> | boolean, ms = 30_000) => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
+  it("GIVEN a burst of recomputes for one shop and one for another WHEN enqueued THEN each shop has one queued recompute", async () => {
+    const { db, runner, jobs } = await setup();
+    const [a, b] = [await addShop(db, "a.myshopify.com"), await addShop(db, "b.myshopify.com")];
+
+    for (let i = 0; i < 3; i++) await runner.enqueue("recompute", a, { delayMs: 10_000, maxWaitMs: 120_000 });
+    await runner.enqueue("recompute", b, { delayMs: 10_000 });
+
+    expect((await jobs("recompute")).map((j) => j.shop).sort()).toEqual([a, b].sort());
+    await runner.stop();
+  });
+
+  it("GIVEN a queued job WHEN enqueued again with a payload and expedite THEN the queued job carries the new payload and runs now", async () => {
+    const ran: unknown[] = [];
+    const { db, runner, jobs } = await setup({ backfill: async ({ payload }) => void ran.push(payload) });
+    const a = await addShop(db, "a.myshopify.com");
+    await runner.enqueue("backfill", a, { delayMs: 600_000, payload: { cursor: 1 } });
+    expect(await runner.drain()).toBe(0);
+
+    await runner.enqueue("backfill", a, { payload: { cursor: 2 }, expedite: true });
+
+    expect(await jobs("backfill")).toHaveLength(1);
+    expect(await runner.drain()).toBe(1);
+    expect(ran).toEqual([{ cursor: 2 }]);
+  });
+
+  it("GIVEN a recompute running WHEN two more are asked for meanwhile THEN it runs exactly once more afterwards", async () => {
+    const g = gate();
+    let runs = 0;
+    const { db, runner } = await setup({
+      recompute: async () => {
+        runs++;
+        if (runs === 1) await g.opened;
+      },
+    });
+    const a = await addShop(db, "a.myshopify.com");
+    await runner.enqueue("recompute", a);
+    await runner.start();
+    await waitUntil("the first run", () => runs === 1);
+
+    await runner.enqueue("recompute", a);
+    await runner.enqueue("recompute", a);
+    g.open();
+
+    await waitUntil("the rerun", () => runs === 2);
+    await runner.stop();
+    expect(runs).toBe(2);
+  });
+
+  it("GIVEN an enqueue inside a transaction WHEN the transaction rolls back THEN no job exists; WHEN it commits THEN the job does", async () => {
+    const { db, runner, jobs } = await setup();
+    const a = await addShop(db, "a.myshopify.com");
+
+    await expect(
+      db.transaction(async () => {
+        await runner.enqueue("writeback", a);
+        throw new Error("the caller's write failed");
+      }),
+    ).rejects.toThrow("the caller's write failed");
+    expect(await jobs("writeback")).toEqual([]);
+
+    await db.transaction(() => runner.enqueue("writeback", a));
+    expect(await jobs("writeback")).toHaveLength(1);
+    await runner.stop();
+  });
+
+  it("GIVEN a web process whose first requests all enqueue inside transactions, more of them than its pool has connections WHEN pg-boss has not started yet THEN every transaction commits with its job", async () => {
+    const { db } = await freshDatabase();
+    const pg = db as PostgresDb;
+    const a = await addShop(db, "a.myshopify.com");
+    const runner = createPgBossRunner({ db: pg, handlers: {} });
+    runners.push(runner);
+    const many = pg.pool.options.max! * 2;
+
+    await Promise.all(Array.from({ length: many }, (_, i) => db.transaction(() => runner.enqueue("writeback", a, { key: `k${i}` }))));
+
+    expect((await pg.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'rfm.writeback'`)).rows[0].n).toBe(many);
+  });
+
+  it("GIVEN a job that fails with no retries left WHEN run THEN it is listed as failed with its error until a later run of its type succeeds", async () => {
+    let fail = true;
+    const { db, runner } = await setup(
+      {
+        sweep: async () => {
+          if (fail) throw new Error("store unreachable");
+        },
+      },
+      { retryLimit: 0 },
+    );
+    const a = await addShop(db, "a.myshopify.com");
+    await runner.enqueue("sweep", a);
+    await runner.drain();
+
+    expect(await runner.failed(a)).toEqual([expect.objectContaining({ type: "sweep", attempts: 1, lastError: "store unreachable" })]);
+
+    fail = false;
+    await runner.enqueue("sweep", a);
+    await runner.drain();
+    expect(await runner.failed(a)).toEqual([]);
+  });
+
+  it("GIVEN a long backfill running for one shop WHEN another shop's recompute is queued THEN the recompute runs meanwhile", async () => {
+    const g = gate();
+    const done: string[] = [];
+    const { db, runner } = await setup({
+      backfill: async () => {
+        await g.opened;
+        done.push("backfill");
+      },
+      recompute: async ({ shopId }) => void done.push(`recompute ${shopId}`),
+    });
+    const [big, small] = [await addShop(db, "big.myshopify.com"), await addShop(db, "small.myshopify.com")];
+    await runner.enqueue("backfill", big);
+    await runner.enqueue("backfill", small, { key: "second" });
+    await runner.start();
+
+    await runner.enqueue("recompute", small);
+    await waitUntil("the small shop's recompute", () => done.includes(`recompute ${small}`));
+    expect(done).toEqual([`recompute ${small}`]);
+
+    g.open();
+    await runner.stop();
+  });
+
+  it("GIVEN a job in flight WHEN the runner stops THEN the job finishes before stop resolves", async () => {
+    const g = gate();
+    let finished = false;
+    const { db, runner } = await setup({
+      writeback: async () => {
+        await g.opened;
+        finished = true;
+      },
+    });
+    const a = await addShop(db, "a.myshopify.com");
+    await runner.enqueue("writeback", a);
+    await runner.start();
+    await waitUntil("the job to start", async () => (await db.pool.query(`SELECT 1 FROM pgboss.job WHERE name = 'rfm.writeback' AND state = 'active'`)).rowCount === 1);
+
+    const stopping = runner.stop({ timeoutMs: 10_000 });
+    setTimeout(g.open, 200);
+    expect(await stopping).toEqual({ finished: 1, released: 0 });
+    expect(finished).toBe(true);
+  });
+});

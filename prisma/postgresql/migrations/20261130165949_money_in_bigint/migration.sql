@@ -1,0 +1,14 @@
+-- AlterTable
+ALTER TABLE "Customer" ALTER COLUMN "monetaryMinor" SET DATA TYPE BIGINT;
+
+-- AlterTable
+ALTER TABLE "Order" ALTER COLUMN "totalMinor" SET DATA TYPE BIGINT,
+ALTER COLUMN "refundedMinor" SET DATA TYPE BIGINT,
+ALTER COLUMN "itemsTotalMinor" SET DATA TYPE BIGINT;
+
+-- AlterTable
+ALTER TABLE "OrderLine" ALTER COLUMN "unitPriceMinor" SET DATA TYPE BIGINT,
+ALTER COLUMN "totalMinor" SET DATA TYPE BIGINT;
+
+-- AlterTable
+ALTER TABLE "PersonaSnapshot" ALTER COLUMN "revenueMinor" SET DATA TYPE BIGINT;

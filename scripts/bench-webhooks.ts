@@ -1,0 +1,180 @@
+/**
+ * npm run bench:webhooks [-- --rate 500 --seconds 10] [-- --mode postgres] [-- --build DIR]
+ *
+ * Webhook receipt under load: signed `orders/create` deliveries (Shopify's documented sample)
+ * at a fixed rate against the production build, served as `npm start` serves it, over
+ * loopback; the load generator (autocannon) runs in its own process. Printed: throughput,
+ * acknowledgement p50/p99, non-2xx and connection errors, rows stored = deliveries answered
+ * 200 (lost = answered 200 but not stored), and how long the stored deliveries took to be
+ * applied after the load stopped.
+ *
+ * --mode sqlite (default): one web process running its jobs, as the embedded default
+ *   (--run-jobs false: receipt alone, nothing applied meanwhile).
+ * --mode postgres: a throwaway PostgreSQL (scripts/pg-server.mjs), one web process with
+ *   RUN_JOBS=false and 2 worker processes (npm run worker).
+ *
+ * Goal: ack p99 ≤ 100 ms and nothing lost at 500/s. The full run: --rate 500 --seconds 60.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { openDatabase } from "../app/db/index.server";
+import { createShop } from "../app/shops/shop.server";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: "string", default: "500" },
+    seconds: { type: "string", default: "10" },
+    mode: { type: "string", default: "sqlite" },
+    build: { type: "string", default: path.join(root, "build") },
+    workers: { type: "string", default: "2" },
+    /** sqlite mode: "false" measures receipt alone (nothing applied during the run). */
+    "run-jobs": { type: "string", default: "true" },
+  },
+});
+const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
+const BUILD = path.resolve(args.build);
+const SHOP = { id: "bench", domain: "bench.myshopify.com" };
+const SECRET = "bench-secret";
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function database(): Promise<{ url: string; stop(): void }> {
+  if (MODE === "postgres") {
+    const { startPostgres } = await import("./pg-server.mjs");
+    const server = await startPostgres();
+    const url = await server.createDatabase("bench");
+    return { url, stop: () => server.stop() };
+  }
+  return { url: `file:${path.join(mkdtempSync(path.join(os.tmpdir(), "rfm-bench-webhooks-")), "bench.db")}`, stop: () => {} };
+}
+
+function start(file: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
+  const child = spawn(process.execPath, [file, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
+  const out = createWriteStream(logFile);
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  return child;
+}
+
+async function untilAnswers(url: string, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`${url} never answered`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+if (!existsSync(path.join(BUILD, "server", "index.js")) || !existsSync(path.join(BUILD, "server", "worker.js"))) {
+  log("no production build: npm run build");
+  execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+}
+
+const db = await database();
+execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", db.url], { stdio: "ignore" });
+const seam = openDatabase(db.url);
+await createShop(seam, { ...SHOP, platform: "shopify" }, { now: new Date() });
+const port = await freePort();
+const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-logs-"));
+const env = {
+  NODE_ENV: "production",
+  PORT: String(port),
+  DATABASE_URL: db.url,
+  SHOPIFY_API_KEY: "bench-key",
+  SHOPIFY_API_SECRET: SECRET,
+  SHOPIFY_APP_URL: `http://localhost:${port}`,
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  // No store behind the shop: re-reads fail fast against a closed local port and retry later.
+  SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:9",
+  // Recompute is another bench's subject: none runs during this one.
+  RECOMPUTE_DEBOUNCE_MS: "3600000",
+  LOG_LEVEL: "error",
+};
+const children: ChildProcess[] = [];
+const cleanup = () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  db.stop();
+};
+process.on("exit", cleanup);
+children.push(
+  start(path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), [path.join(BUILD, "server", "index.js")], { ...env, RUN_JOBS: MODE === "sqlite" ? args["run-jobs"]! : "false" }, path.join(logDir, "web.log")),
+);
+if (MODE === "postgres") {
+  for (let i = 0; i < Number(args.workers); i++) children.push(start(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
+}
+await untilAnswers(`http://127.0.0.1:${port}/readyz`);
+log(`${MODE}: web on :${port}${MODE === "postgres" ? ` + ${args.workers} workers` : ""}; logs in ${logDir}`);
+log(`sending ${args.rate}/s for ${args.seconds} s`);
+
+const load = spawn(
+  process.execPath,
+  ["--import", "tsx", path.join(root, "scripts", "lib", "webhook-load.ts"), "--url", `http://127.0.0.1:${port}/webhooks`, "--rate", args.rate!, "--seconds", args.seconds!, "--secret", SECRET, "--shop", SHOP.domain],
+  { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+);
+let out = "";
+load.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+await new Promise((r) => load.once("exit", r));
+const result = JSON.parse(out.trim().split("\n").at(-1)!) as {
+  sent: number;
+  answered: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+};
+
+const count = async (sql: string) => Number(await seam.prepare(sql).pluck().get());
+const loadEnded = Date.now();
+while (args["run-jobs"] !== "false" && (await count(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL`)) > 0 && Date.now() - loadEnded < 300_000) {
+  await new Promise((r) => setTimeout(r, 100));
+}
+const drainMs = Date.now() - loadEnded;
+// Requests still in flight when the generator stopped may be stored without being counted
+// as answered: every answered 200 must be stored, more is fine.
+const stored = await count(`SELECT count(*) FROM "WebhookInbox"`);
+const applied = await count(`SELECT count(*) FROM "WebhookInbox" WHERE outcome = 'processed'`);
+const orders = await count(`SELECT count(*) FROM "Order"`);
+
+const report = {
+  mode: MODE === "postgres" ? `postgres, 1 web + ${args.workers} workers` : "sqlite, 1 web process running jobs",
+  offered: `${args.rate}/s for ${args.seconds} s`,
+  throughputPerSecond: Math.round(result.throughput),
+  ackP50ms: result.p50,
+  ackP99ms: result.p99,
+  non2xx: result.non2xx,
+  connectionErrors: result.errors,
+  timeouts: result.timeouts,
+  answered200: result.ok2xx,
+  rowsStored: stored,
+  lost: Math.max(0, result.ok2xx - stored),
+  appliedAsOrders: `${applied} deliveries, ${orders} orders`,
+  appliedWithinMsAfterLoad: drainMs,
+  goal: "ack p99 ≤ 100 ms, nothing lost",
+};
+console.log(JSON.stringify(report, null, 2));
+for (const c of children) c.kill("SIGTERM");
+await seam.close();
+cleanup();
+process.exit(report.lost === 0 && result.non2xx === 0 && result.errors === 0 ? 0 : 1);

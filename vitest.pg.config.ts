@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config";
+
+/**
+ * The suites on a real PostgreSQL (`npm run test:pg`): one throwaway server per run
+ * (scripts/pg-server.mjs, needs Debian's postgresql package or PGBIN), a migrated template
+ * database, and a copy of it per test file as DATABASE_URL. List here every suite that runs
+ * on PostgreSQL; files named *.pg.ts run only here.
+ */
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ["test/postgres/**/*.pg.ts", "app/db/seam.test.ts", "test/foundation/session-storage.test.ts", "app/sync/order-store.server.test.ts", "test/webhooks.test.ts", "test/pipeline.test.ts", "test/backfill-unreadable-lines.test.ts", "test/woocommerce/import.test.ts", "test/webhook-reread.test.ts", "test/webhooks-shopify-samples.test.ts", "test/backfill-finish-webhook.test.ts", "test/woocommerce/timezone.test.ts", "test/webhook-delivery-order.property.test.ts", "test/backfill-protected-data.test.ts", "test/woocommerce/order-rules.test.ts", "test/woocommerce/reconcile.test.ts", "test/woocommerce/webhooks.test.ts", "app/platforms/woocommerce/site-timezone.server.test.ts", "app/scoring/*.test.ts", "app/db/scan.test.ts", "test/contract/store-adapter.contract.test.ts", "app/writeback/*.test.ts", "app/platforms/woocommerce/writeback/*.test.ts", "test/writeback/{consent,customer-block,flow-extension,ownership,plan,setup,writeback}.test.ts", "app/jobs/inbox.test.ts", "app/jobs/pg-boss.test.ts", "app/health/readiness.server.test.ts", "test/processes/worker.test.ts", "test/webhook-receipt.test.ts", "app/housekeeping/prune.server.test.ts"],
+    exclude: ["node_modules/**", "build/**"],
+    globalSetup: ["./test/setup/global-db.ts", "./test/support/postgres-global.ts"],
+    setupFiles: ["./test/setup/test-env.ts", "./test/support/postgres-env.ts", "./test/setup/fail-on-console-error.ts"],
+  },
+});
