@@ -26,14 +26,13 @@ import { recomputeShop } from "../app/scoring/recompute.server";
 import { rfmPart } from "../app/settings/shop-settings";
 import { shopSettings } from "../app/shops/settings.server";
 import { readCountedOrders } from "../app/sync/order-columns.server";
-import { createOrderStore } from "../app/sync/order-store.server";
 
 const ORDERS = arg("orders", 1_000_000);
 const SHOP = "bench"; // the shop bench:recompute seeds
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
-function main() {
+async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-history-"));
   try {
     const file = path.join(dir, "shop.db");
@@ -46,15 +45,14 @@ function main() {
     console.log(`seeded ${ORDERS.toLocaleString()} orders in ${seconds(performance.now() - t0)} s (child process, bench:recompute's shop)`);
 
     const db = openScoringDatabase(`file:${file}`); // as the scoring worker opens it
-    const store = createOrderStore(db);
-    const lastOrder = db.prepare(`SELECT max(processedAt) FROM "Order" WHERE shopId = ?`).pluck().get(SHOP) as number;
+    const lastOrder = (await db.prepare(`SELECT max(processedAt) FROM "Order" WHERE shopId = ?`).pluck().get(SHOP)) as number;
     const asOf = new Date(Math.floor(lastOrder / 86_400_000 + 1) * 86_400_000);
-    const settings = rfmPart(shopSettings(db, SHOP));
+    const settings = rfmPart(await shopSettings(db, SHOP));
     const dayOf = shopDayOf(null);
 
     // In memory: one read, then every cut-off scored from the same columns.
     let s = performance.now();
-    const { columns } = readCountedOrders(db, SHOP, settings.rules, dayOf(asOf), dayOf);
+    const { columns } = await readCountedOrders(db, SHOP, settings.rules, dayOf(asOf), dayOf);
     const read = performance.now() - s;
     s = performance.now();
     const live = scoreCountedOrders(columns, settings, asOf);
@@ -74,13 +72,13 @@ function main() {
 
     // Through the product: the first recompute computes and stores the history, the second (same day) finds it there.
     s = performance.now();
-    const first = recomputeShop(SHOP, { db, store, now: () => asOf });
+    const first = await recomputeShop(SHOP, { db, now: () => asOf });
     const firstMs = performance.now() - s;
     s = performance.now();
-    const again = recomputeShop(SHOP, { db, store, now: () => asOf });
+    const again = await recomputeShop(SHOP, { db, now: () => asOf });
     const againMs = performance.now() - s;
-    const snapshots = db.prepare(`SELECT count(*) FROM "PersonaSnapshot" WHERE shopId = ? AND backdatedUnder IS NOT NULL`).pluck().get(SHOP) as number;
-    const transitions = db.prepare(`SELECT count(*) FROM "PersonaTransition" WHERE shopId = ?`).pluck().get(SHOP) as number;
+    const snapshots = (await db.prepare(`SELECT count(*) FROM "PersonaSnapshot" WHERE shopId = ? AND backdatedUnder IS NOT NULL`).pluck().get(SHOP)) as number;
+    const transitions = (await db.prepare(`SELECT count(*) FROM "PersonaTransition" WHERE shopId = ?`).pluck().get(SHOP)) as number;
     console.log(
       `first recompute (install, history stored): ${seconds(firstMs)} s — history ${seconds(first.timingsMs.phases.history)} s, ` +
         `snapshot + history rows ${first.timingsMs.phases.snapshot} ms; ${first.backdatedWeeks} weeks, ${snapshots} backdated snapshot rows, ${transitions} transition rows`,
@@ -90,10 +88,10 @@ function main() {
         `what install pays for the history: ${seconds(first.timingsMs.phases.history + first.timingsMs.phases.snapshot - again.timingsMs.phases.snapshot)} s`,
     );
     console.log(`peak RSS: ${peakRssMb().toFixed(0)} MB`);
-    db.close();
+    await db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main();
+await main();

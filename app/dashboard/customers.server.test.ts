@@ -203,16 +203,16 @@ describe("customer CSV export", () => {
   });
 
   it("GIVEN a customer named by their orders WHEN exported THEN the name column carries it", async () => {
-    seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 4500 });
-    db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(
+    await seedCustomer(db, shop, { customerKey: "gid://shopify/Customer/1", persona: "loyal", r: 4, f: 4, m: 4, monetaryMinor: 4500 });
+    await db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(
       shop,
       "gid://shopify/Customer/1",
       "=Ann Lee",
       "ann@example.com",
-      Date.now(),
+      new Date(),
     );
 
-    const { text } = await readAll(customerCsvStream(db, shop, {}));
+    const { text } = await readAll(await customerCsvStream(db, shop, {}));
     const [header, line] = text.trimEnd().split("\r\n");
 
     expect(header.split(",").slice(2, 4)).toEqual(["name", "email"]);

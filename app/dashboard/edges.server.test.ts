@@ -26,21 +26,21 @@ function tenCustomers() {
   return orders;
 }
 
-describe("the shop's score edges in days, orders and money", () => {
-  it("GIVEN a shop never scored WHEN its edges are read THEN there are none yet", () => {
-    const { db } = freshDatabase();
-    const shopId = addShop(db);
-    expect(shopScoreEdges(db, shopId)).toBeNull();
+describe("the shop's score edges in days, orders and money", async () => {
+  it("GIVEN a shop never scored WHEN its edges are read THEN there are none yet", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db);
+    expect(await shopScoreEdges(db, shopId)).toBeNull();
   });
 
-  it("GIVEN ten customers scored by quintiles WHEN the edges are read THEN each score's days, orders and spend are what the customers were scored by", () => {
-    const { db } = freshDatabase();
-    const shopId = addShop(db, "demo.myshopify.com", { settings: { rules: { lookbackDays: null } } });
+  it("GIVEN ten customers scored by quintiles WHEN the edges are read THEN each score's days, orders and spend are what the customers were scored by", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db, "demo.myshopify.com", { settings: { rules: { lookbackDays: null } } });
     const store = createOrderStore(db);
-    store.upsertOrders(shopId, tenCustomers());
+    await store.upsertOrders(shopId, tenCustomers());
 
-    recomputeShop(shopId, { db, store, now: () => new Date("2026-07-01T00:00:00Z") });
-    const edges = shopScoreEdges(db, shopId)!;
+    await recomputeShop(shopId, { db, now: () => new Date("2026-07-01T00:00:00Z") });
+    const edges = (await shopScoreEdges(db, shopId))!;
 
     expect(edges).toMatchObject({ currency: "USD", mode: "quantiles", lookbackDays: null, asOf: "2026-07-01", customersBeforeWindow: 0 });
     // Two customers per score: last orders 1–10 days ago, 1–10 orders, $10–$100.
@@ -63,9 +63,9 @@ describe("the shop's score edges in days, orders and money", () => {
     expect(edges.f.customers).toEqual([2, 2, 2, 2, 2]);
 
     // Every stored customer's scores agree with the ranges.
-    const rows = db
+    const rows = (await db
       .prepare(`SELECT f, frequency, m, monetaryMinor FROM "Customer" WHERE shopId = ?`)
-      .all(shopId) as { f: number; frequency: number; m: number; monetaryMinor: number }[];
+      .all(shopId)) as { f: number; frequency: number; m: number; monetaryMinor: number }[];
     for (const row of rows) {
       const f = edges.f.ranges[row.f - 1]!;
       expect(row.frequency).toBeGreaterThanOrEqual(f.from!);
@@ -76,15 +76,15 @@ describe("the shop's score edges in days, orders and money", () => {
     }
   });
 
-  it("GIVEN the merchant's own edges WHEN the shop is scored THEN the edges read back are the merchant's", () => {
-    const { db } = freshDatabase();
+  it("GIVEN the merchant's own edges WHEN the shop is scored THEN the edges read back are the merchant's", async () => {
+    const { db } = await freshDatabase();
     const edges = { r: [30, 90, 180, 365], f: [2, 3, 4, 6], m: [2000, 5000, 10000, 20000] };
-    const shopId = addShop(db, "demo.myshopify.com", { settings: { scoring: { mode: "edges", edges } } });
+    const shopId = await addShop(db, "demo.myshopify.com", { settings: { scoring: { mode: "edges", edges } } });
     const store = createOrderStore(db);
-    store.upsertOrders(shopId, tenCustomers());
+    await store.upsertOrders(shopId, tenCustomers());
 
-    recomputeShop(shopId, { db, store, now: () => new Date("2026-07-01T00:00:00Z") });
-    const read = shopScoreEdges(db, shopId)!;
+    await recomputeShop(shopId, { db, now: () => new Date("2026-07-01T00:00:00Z") });
+    const read = (await shopScoreEdges(db, shopId))!;
 
     expect(read.mode).toBe("edges");
     expect([read.r.edges, read.f.edges, read.m.edges]).toEqual([edges.r, edges.f, edges.m]);

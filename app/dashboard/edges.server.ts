@@ -8,7 +8,7 @@
  * show `ranges` (app/components/score-edges.ts turns them into words).
  */
 import { isoDate, scoreRanges, type Dimension, type ScoringReport, type ValueRange } from "~/rfm";
-import type { SqliteDatabase } from "~/sync/sqlite.server";
+import type { Db } from "~/db/index.server";
 
 export interface DimensionEdges {
   /** The four edges as settings hold them (lower ≤ x < upper; R reversed); null where no value reaches that score. */
@@ -48,12 +48,12 @@ export function storedScoringEdges(asOfDay: number, lookbackDays: number | null,
 }
 
 /** The edges the shop's customers are scored by now; null until the shop's first recompute. */
-export function shopScoreEdges(db: SqliteDatabase, shopId: string): ShopScoreEdges | null {
-  const row = db
+export async function shopScoreEdges(db: Db, shopId: string): Promise<ShopScoreEdges | null> {
+  const row = (await db
     .prepare(
       `SELECT s.scoringEdges AS edges, h.currency AS currency FROM "Shop" h LEFT JOIN "SyncState" s ON s.shopId = h.id WHERE h.id = ?`,
     )
-    .get(shopId) as { edges: string | null; currency: string } | undefined;
+    .get(shopId)) as { edges: string | null; currency: string } | undefined;
   if (!row?.edges) return null;
   let stored: StoredScoringEdges;
   try {

@@ -55,7 +55,7 @@ export async function listPersonas(db: Db, shopId: string): Promise<PersonasList
   return {
     currency: await shopCurrency(db, shopId),
     customersScored: total,
-    edges: shopScoreEdges(db, shopId),
+    edges: await shopScoreEdges(db, shopId),
     personas: catalog.map((p) => {
       const row = bySlug.get(p.slug);
       return {
@@ -174,10 +174,10 @@ export async function getPersonaDetail(
   const outsideWindow =
     lookbackDays === null
       ? 0
-      : (db
-          .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona = ? AND ${RECENCY_DAYS_SQL} >= ?`)
+      : ((await db
+          .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona = ? AND ${recencyDaysSql(db)} >= ?`)
           .pluck()
-          .get(shopId, slug, lookbackDays) as number);
+          .get(shopId, slug, lookbackDays)) as number);
   if (outsideWindow > 0) {
     notes.push(
       `${outsideWindow.toLocaleString("en-US")} of these customers last ordered outside the ${lookbackDays}-day lookback window: they are R1, with F and M from their older orders.`,
@@ -246,7 +246,7 @@ export async function getPersonaDetail(
       rules: ruleViews,
       cells: ruleViews.reduce((s, r) => s + r.cellsWon, 0),
       notes,
-      edges: shopScoreEdges(db, shopId),
+      edges: await shopScoreEdges(db, shopId),
       outsideWindow,
     },
     figures: {

@@ -27,9 +27,9 @@ const order = (customerKey: string | null, daysAgo: number, cents: number, extra
 };
 
 /** Customers of every kind the headline numbers must account for. */
-function mixedShop() {
-  const { db } = freshDatabase();
-  const shopId = addShop(db, "reconcile.myshopify.com");
+async function mixedShop() {
+  const { db } = await freshDatabase();
+  const shopId = await addShop(db, "reconcile.myshopify.com");
   const store = createOrderStore(db);
   const c = (n: number) => `gid://shopify/Customer/${n}`;
   const orders = [];
@@ -44,18 +44,18 @@ function mixedShop() {
   orders.push(order(c(103), 30, 3_000), order(c(103), 31, 8_000, { pos: true })); // one counted, one POS order left out
   orders.push(order(guestKey("guest@example.com"), 40, 2_500)); // a guest, keyed by email
   orders.push(order(null, 5, 7_000)); // no customer: nobody's
-  store.upsertOrders(shopId, orders);
-  recomputeShop(shopId, { db, store, now: () => new Date(NOW) });
+  await store.upsertOrders(shopId, orders);
+  await recomputeShop(shopId, { db, now: () => new Date(NOW) });
   return { db, shopId, store };
 }
 
-describe("headline numbers reconcile across the dashboard, the settings preview and the customer list", () => {
+describe("headline numbers reconcile across the dashboard, the settings preview and the customer list", async () => {
   it("GIVEN customers whose orders all count, some, or none WHEN the dashboard, the preview of the current settings and the customer list are read THEN their customer counts and spend add up and name the same period", async () => {
-    const { db, shopId, store } = mixedShop();
+    const { db, shopId, store } = await mixedShop();
 
-    const dashboard = getDashboard(db, shopId);
-    const preview = previewSettings(shopId, shopSettings(db, shopId), { db, store, now: () => new Date(NOW) });
-    const list = listCustomers(db, shopId, customerListSchema.parse({}));
+    const dashboard = await getDashboard(db, shopId);
+    const preview = await previewSettings(shopId, await shopSettings(db, shopId), { db, now: () => new Date(NOW) });
+    const list = await listCustomers(db, shopId, customerListSchema.parse({}));
     const rules = preview.current.rules;
 
     // Customers with a persona: everyone with a counted order, Lost-before-the-window included.
@@ -75,10 +75,10 @@ describe("headline numbers reconcile across the dashboard, the settings preview 
     expect(dashboard.personas.reduce((s, p) => s + p.customers, 0)).toBe(dashboard.totals.customersScored);
   });
 
-  it("GIVEN a customer without a counted order stored WHEN the shop is recomputed again the same day THEN nothing is written", () => {
-    const { db, shopId, store } = mixedShop();
+  it("GIVEN a customer without a counted order stored WHEN the shop is recomputed again the same day THEN nothing is written", async () => {
+    const { db, shopId, store } = await mixedShop();
 
-    const again = recomputeShop(shopId, { db, store, now: () => new Date(NOW) });
+    const again = await recomputeShop(shopId, { db, now: () => new Date(NOW) });
 
     expect(again.customersWritten).toBe(0);
     expect(again.customersWithoutPersona).toBe(2);

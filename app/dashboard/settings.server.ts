@@ -33,20 +33,20 @@ export async function getSettingsPage(db: Db, shopId: string): Promise<SettingsP
     currency,
     personaCheck: validatePersonaMap(personaRulesFor(settings.personas)),
     builtIn: PERSONAS.map(({ slug, name, color, description }) => ({ slug, name, color, description })),
-    currentEdges: currentEdges(db, shopId),
+    currentEdges: await currentEdges(db, shopId),
     cellCustomers: cellCounts(
-      db
+      (await db
         .prepare(
           `SELECT r, f, m, count(*) AS customers FROM "Customer"
            WHERE shopId = ? AND persona IS NOT NULL AND r IS NOT NULL AND f IS NOT NULL AND m IS NOT NULL GROUP BY r, f, m`,
         )
-        .all(shopId) as { r: number; f: number; m: number; customers: number }[],
+        .all(shopId)) as { r: number; f: number; m: number; customers: number }[],
     ),
   };
 }
 
-function currentEdges(db: SqliteDatabase, shopId: string): SettingsPage["currentEdges"] {
-  const edges = shopScoreEdges(db, shopId);
+async function currentEdges(db: Db, shopId: string): Promise<SettingsPage["currentEdges"]> {
+  const edges = await shopScoreEdges(db, shopId);
   return edges && { r: edges.r.edges, f: edges.f.edges, m: edges.m.edges };
 }
 

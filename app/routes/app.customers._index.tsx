@@ -26,9 +26,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
         .map((d) => ({ d, lo: query[`${d}Min`] ?? null, hi: query[`${d}Max`] ?? null }))
         .filter((x) => x.lo !== null || x.hi !== null),
     },
-    sync: syncProgress(db, shop.id),
+    sync: await syncProgress(db, shop.id),
     // The window the scores were computed over: customers beyond it are marked on their row.
-    lookbackDays: shopScoreEdges(db, shop.id)?.lookbackDays ?? null,
+    lookbackDays: (await shopScoreEdges(db, shop.id))?.lookbackDays ?? null,
     locale,
   };
 };

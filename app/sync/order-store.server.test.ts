@@ -72,26 +72,26 @@ describe("order store", () => {
   });
 });
 
-describe("order store: how the merchant knows a customer", () => {
-  const contactOf = (db: ReturnType<typeof setup>["db"], shopId: string, key: string) =>
-    db.prepare(`SELECT name, email FROM "CustomerContact" WHERE shopId = ? AND customerKey = ?`).get(shopId, key);
+describe("order store: how the merchant knows a customer", async () => {
+  const contactOf = async (db: Awaited<ReturnType<typeof setup>>["db"], shopId: string, key: string) =>
+    await db.prepare(`SELECT name, email FROM "CustomerContact" WHERE shopId = ? AND customerKey = ?`).get(shopId, key);
 
-  it("GIVEN orders naming a customer WHEN stored, by webhook or bulk export, in any order THEN the newest order's name and email are kept and a withheld one never erases them", () => {
-    const { db, store, shopId } = setup();
+  it("GIVEN orders naming a customer WHEN stored, by webhook or bulk export, in any order THEN the newest order's name and email are kept and a withheld one never erases them", async () => {
+    const { db, store, shopId } = await setup();
     const key = "gid://shopify/Customer/1";
-    store.upsertOrders(shopId, [anOrder({ updatedAt: "2026-06-05T00:00:00.000Z", contact: { name: "Ann Lee", email: "ann@example.com" } })]);
+    await store.upsertOrders(shopId, [anOrder({ updatedAt: "2026-06-05T00:00:00.000Z", contact: { name: "Ann Lee", email: "ann@example.com" } })]);
     // An older order (a late webhook) with an old name does not win.
-    store.upsertOrders(shopId, [anOrder({ updatedAt: "2026-06-01T00:00:00.000Z", contact: { name: "Ann Smith", email: "old@example.com" } })]);
-    expect(contactOf(db, shopId, key)).toEqual({ name: "Ann Lee", email: "ann@example.com" });
+    await store.upsertOrders(shopId, [anOrder({ updatedAt: "2026-06-01T00:00:00.000Z", contact: { name: "Ann Smith", email: "old@example.com" } })]);
+    expect(await contactOf(db, shopId, key)).toEqual({ name: "Ann Lee", email: "ann@example.com" });
 
     // A newer order without the email (withheld) renames and keeps the email.
     const { lineItems: _, ...header } = anOrder({ updatedAt: "2026-06-09T00:00:00.000Z", contact: { name: "Ann Lee-Smith", email: null } });
-    store.writeBulkBatch(shopId, [header], []);
-    expect(contactOf(db, shopId, key)).toEqual({ name: "Ann Lee-Smith", email: "ann@example.com" });
+    await store.writeBulkBatch(shopId, [header], []);
+    expect(await contactOf(db, shopId, key)).toEqual({ name: "Ann Lee-Smith", email: "ann@example.com" });
 
     // Orders without contact, or without a customer, store no contact at all.
-    store.upsertOrders(shopId, [anOrder({ customerKey: "gid://shopify/Customer/2" }), anOrder({ customerKey: null, contact: { name: "Nobody", email: null } })]);
-    expect(db.prepare(`SELECT count(*) FROM "CustomerContact" WHERE shopId = ?`).pluck().get(shopId)).toBe(1);
+    await store.upsertOrders(shopId, [anOrder({ customerKey: "gid://shopify/Customer/2" }), anOrder({ customerKey: null, contact: { name: "Nobody", email: null } })]);
+    expect(await db.prepare(`SELECT count(*) FROM "CustomerContact" WHERE shopId = ?`).pluck().get(shopId)).toBe(1);
   });
 });
 

@@ -25,7 +25,7 @@ describe("headline numbers that reconcile", () => {
     );
     // The rules report as the last scoring saw it: the same day, in the shop's time zone.
     const dayOf = shopDayOf(timezone);
-    const { report } = readCountedOrders(stack.db, shopId, rfmPart(shopSettings(stack.db, shopId)).rules, scoringDay, dayOf);
+    const { report } = await readCountedOrders(stack.db, shopId, rfmPart(await shopSettings(stack.db, shopId)).rules, scoringDay, dayOf);
     const asOf = new Date(scoringDay * DAY_MS).toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
 
     const admin = await openAdmin();

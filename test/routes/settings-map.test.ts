@@ -9,27 +9,27 @@ const SHOP = "mapmaker.myshopify.com";
 let shopId = "";
 
 beforeEach(async () => {
-  resetDatabase();
-  shopId = addShop(SHOP);
+  await resetDatabase();
+  shopId = await addShop(SHOP);
   await storeOfflineSession(SHOP);
 });
 
 const save = async (personas: unknown) =>
   run(async () => action(args(await formPost("/app/settings", SHOP, { intent: "save", settings: JSON.stringify({ personas }) }))));
-const stored = () => JSON.parse(services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId) as string);
-const jobs = () => services().db.prepare(`SELECT type FROM "Job" WHERE shopId = ?`).all(shopId);
+const stored = async () => JSON.parse((await services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string);
+const jobs = async () => await services().db.prepare(`SELECT type FROM "Job" WHERE shopId = ?`).all(shopId);
 
 const champions = DEFAULT_PERSONA_RULES[0];
 const everyone = { name: "Everyone", slug: "everyone", r: [1, 5], f: [1, 5], m: [1, 5] };
 
-describe("POST /app/settings (intent=save) with a persona map that may not be saved", () => {
+describe("POST /app/settings (intent=save) with a persona map that may not be saved", async () => {
   it("GIVEN Champions listed after a rule that takes all its cells WHEN saved THEN 400 names Champions, nothing is stored and no recompute (so no write-back) is queued", async () => {
     const out = await save({ map: "custom", rules: [everyone, champions] });
 
     expect(out.status).toBe(400);
     expect(out.data.errors).toEqual({ "personas.rules.1": "“Champions” would never apply: personas listed before it already take all of its cells." });
-    expect(stored()).toEqual({});
-    expect(jobs()).toEqual([]);
+    expect(await stored()).toEqual({});
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN a map leaving cells without a persona WHEN saved THEN 400 says how many cells", async () => {
@@ -37,8 +37,8 @@ describe("POST /app/settings (intent=save) with a persona map that may not be sa
 
     expect(out.status).toBe(400);
     expect(out.data.errors["personas.rules"]).toMatch(/^25 of the 125 cells have no persona \(R1 F1 M1–5/);
-    expect(stored()).toEqual({});
-    expect(jobs()).toEqual([]);
+    expect(await stored()).toEqual({});
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN an empty slug, a slug with capitals and a slug borrowed from another persona WHEN saved THEN each slug is named", async () => {
@@ -56,7 +56,7 @@ describe("POST /app/settings (intent=save) with a persona map that may not be sa
     expect(out.status).toBe(400);
     expect(Object.keys(out.data.errors).sort()).toEqual(["personas.rules.1.slug", "personas.rules.3.slug"]);
     expect(out.data.errors["personas.rules.1.slug"]).toMatch(/must not be empty/);
-    expect(stored()).toEqual({});
+    expect(await stored()).toEqual({});
 
     // With the schema's complaints fixed, the map's own checks name the rest.
     const next = await save({
@@ -72,7 +72,7 @@ describe("POST /app/settings (intent=save) with a persona map that may not be sa
       "personas.rules.1.slug": expect.stringMatching(/^Give this persona a slug/),
       "personas.rules.2.slug": "“everyone” is already the slug of “Everyone”: each persona needs its own slug.",
     });
-    expect(jobs()).toEqual([]);
+    expect(await jobs()).toEqual([]);
   });
 
   it("GIVEN a broken map WHEN only previewed THEN it is not refused for the map (a preview writes nothing)", async () => {
@@ -83,7 +83,7 @@ describe("POST /app/settings (intent=save) with a persona map that may not be sa
   });
 });
 
-describe("POST /app/settings (intent=save) with a map drawn on the grid", () => {
+describe("POST /app/settings (intent=save) with a map drawn on the grid", async () => {
   it("GIVEN the default map with one cell repainted WHEN saved THEN it is stored and a recompute is queued", async () => {
     const grid = gridFromRules(DEFAULT_PERSONA_RULES);
     grid.cells[cellIndex(3, 5, 5)] = 0;
@@ -92,18 +92,18 @@ describe("POST /app/settings (intent=save) with a map drawn on the grid", () => 
     const out = await save({ map: "custom", rules });
 
     expect(out.status).toBe(200);
-    expect(stored().personas).toEqual({ map: "custom", rules });
-    expect(jobs()).toEqual([{ type: "recompute" }]);
+    expect((await stored()).personas).toEqual({ map: "custom", rules });
+    expect(await jobs()).toEqual([{ type: "recompute" }]);
   });
 });
 
-describe("GET /app/settings", () => {
+describe("GET /app/settings", async () => {
   it("GIVEN scored customers WHEN the page loads THEN it carries customers per score cell for the map", async () => {
     const insert = services().db.prepare(`INSERT INTO "Customer" (shopId, customerKey, r, f, m, persona) VALUES (?, ?, ?, ?, ?, ?)`);
-    insert.run(shopId, "c1", 5, 1, 2, "new-customers");
-    insert.run(shopId, "c2", 5, 1, 2, "new-customers");
-    insert.run(shopId, "c3", 1, 1, 1, "lost");
-    insert.run(shopId, "c4", null, null, null, null);
+    await insert.run(shopId, "c1", 5, 1, 2, "new-customers");
+    await insert.run(shopId, "c2", 5, 1, 2, "new-customers");
+    await insert.run(shopId, "c3", 1, 1, 1, "lost");
+    await insert.run(shopId, "c4", null, null, null, null);
 
     const out = await run(async () => loader(args(await appRequest("/app/settings", SHOP))));
 

@@ -75,10 +75,10 @@ function userRow(html: string, userId: number): string {
 }
 
 /** The store as the app holds it once connected: credentials and the launch secret. */
-function connectAppStore(siteUrl: string, secret: string, id: string): string {
-  const shopId = addShop(db(), new URL(siteUrl).host, { platform: "woocommerce", id });
-  saveCredentials(db(), { shopId, siteUrl, consumerKey: "ck_1", consumerSecret: "cs_1", keyPermissions: "read_write", webhookSecret: "w", webhooks: {} });
-  saveLaunchSecret(db(), shopId, secret);
+async function connectAppStore(siteUrl: string, secret: string, id: string): Promise<string> {
+  const shopId = await addShop(db(), new URL(siteUrl).host, { platform: "woocommerce", id });
+  await saveCredentials(db(), { shopId, siteUrl, consumerKey: "ck_1", consumerSecret: "cs_1", keyPermissions: "read_write", webhookSecret: "w", webhooks: {} });
+  await saveLaunchSecret(db(), shopId, secret);
   return shopId;
 }
 
@@ -139,9 +139,9 @@ describe("GIVEN our plugin copied into a fresh WordPress without WooCommerce", (
   });
 
   it("WHEN the admin clicks Open RFM Personas THEN WordPress redirects to the app with a token the app's verifier accepts for this store only, once, until it expires, and the app's launch route opens a session for this store", async () => {
-    resetDatabase();
-    const shopId = connectAppStore(wp.url, LAUNCH_SECRET, "shop_wordpress");
-    connectAppStore("https://other-store.example", "another-store-secret", "shop_other");
+    await resetDatabase();
+    const shopId = await connectAppStore(wp.url, LAUNCH_SECRET, "shop_wordpress");
+    await connectAppStore("https://other-store.example", "another-store-secret", "shop_other");
     /** A fresh click on Open: the token in the redirect WordPress answers. */
     const launch = async () => {
       const page = await admin.page(PAGE);

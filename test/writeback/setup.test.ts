@@ -106,13 +106,13 @@ describe("store setup", () => {
 
 describe("store setup after the persona map changes back", () => {
   it("GIVEN a persona added to the map and its segment created WHEN the map is reset to the default THEN that segment is deleted and the default personas' segments stay", async () => {
-    const t = createTestShop(h, { count: 1 });
+    const t = await createTestShop(h, { count: 1 });
     const custom = { personas: { map: "custom", rules: [{ name: "New persona", slug: "new-persona", r: [5, 5], f: [5, 5], m: [5, 5] }, ...DEFAULT_PERSONA_RULES] } };
-    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify(custom), t.shopId);
+    await t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify(custom), t.shopId);
     await ensureStoreSetup(t.shopId, t.deps);
     expect(segmentsOf(t).map((s) => s.name)).toContain("RFM: New persona");
 
-    t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify({ personas: { map: "default" } }), t.shopId);
+    await t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify({ personas: { map: "default" } }), t.shopId);
     const report = await ensureStoreSetup(t.shopId, t.deps);
 
     expect(report.segments.removed).toEqual(["new-persona"]);
