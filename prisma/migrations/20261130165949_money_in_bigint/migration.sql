@@ -1,5 +1,6 @@
 -- Amounts in minor units become BIGINT (PostgreSQL's INTEGER is 32-bit; SQLite stores both alike).
 -- Prisma rebuilds the tables; scripts/db.mjs keeps Order, OrderLine and Customer WITHOUT ROWID.
+-- PersonaSnapshot keeps backdatedUnder (20261130165732, which sorts before this one).
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
