@@ -79,7 +79,7 @@ describe("store setup", () => {
     // Segments of personas the map no longer has are deleted: nothing is left behind.
     expect(report.segments.removed).toHaveLength(PERSONAS.length - 2);
     expect(segmentsOf(t).map((s) => s.name).sort()).toEqual(["RFM: Everyone else", "RFM: Lost", "RFM: VIPs"]);
-    expect(t.db.prepare(`SELECT count(*) FROM "PersonaSegment" WHERE shopId = ?`).pluck().get(t.shopId)).toBe(3);
+    expect(await t.db.prepare(`SELECT count(*) FROM "PersonaSegment" WHERE shopId = ?`).pluck().get(t.shopId)).toBe(3);
   });
 
   it("GIVEN write-back is turned off WHEN set up THEN the store is left alone", async () => {
