@@ -263,16 +263,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
   if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, transitions, slices));
   else await writePostgres(db as PostgresDb, changes, transitions);
-  const insertUncounted = db.prepare(
-    `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
-     ON CONFLICT (shopId, customerKey) DO NOTHING`,
-  );
-  for (let start = 0; start < newUncounted.length; start += UNCOUNTED_CHUNK) {
-    const chunk = newUncounted.slice(start, start + UNCOUNTED_CHUNK);
-    await db.transaction(async () => {
-      for (const u of chunk) await insertUncounted.run(shopId, u.key, u.guest, asOf);
-    });
-  }
+  await writeUncounted(db, shopId, newUncounted, asOf);
   const t3 = performance.now();
   if (isSqlite(db) && slices.checkpoint) await db.withNative((native) => native.pragma("wal_checkpoint(PASSIVE)"));
   pause(slices.pauseMs);
@@ -321,6 +312,31 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     customersWritten: changedCustomers.length + dropped.length + newUncounted.length,
     backdatedWeeks: history?.points.length ?? 0,
   };
+}
+
+/**
+ * Rows without a persona for customers who ordered but have no counted order: per row on
+ * SQLite, one INSERT … SELECT FROM unnest per chunk on PostgreSQL (a round trip per row would
+ * dominate a first recompute there). Each chunk commits on its own.
+ */
+async function writeUncounted(db: Db, shopId: string, rows: { key: string; guest: boolean }[], scoredAt: Date): Promise<void> {
+  const insert = isSqlite(db)
+    ? db.prepare(
+        `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
+         ON CONFLICT (shopId, customerKey) DO NOTHING`,
+      )
+    : db.prepare(
+        `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt)
+         SELECT ?::text, t.k, t.g, 0, 0, NULL, ?::timestamp(3) FROM unnest(?::text[], ?::boolean[]) AS t(k, g)
+         ON CONFLICT (shopId, customerKey) DO NOTHING`,
+      );
+  for (let start = 0; start < rows.length; start += UNCOUNTED_CHUNK) {
+    const chunk = rows.slice(start, start + UNCOUNTED_CHUNK);
+    await db.transaction(async () => {
+      if (isSqlite(db)) for (const u of chunk) await insert.run(shopId, u.key, u.guest, scoredAt);
+      else await insert.run(shopId, scoredAt, chunk.map((u) => u.key), chunk.map((u) => u.guest));
+    });
+  }
 }
 
 /**
