@@ -28,7 +28,7 @@ async function shopWithTwoYears(settings: unknown = {}) {
 }
 
 const snapshotDays = async (db: Db, shopId: string) =>
-  (await db.prepare(`SELECT day, max(backdatedUnder IS NOT NULL) AS backdated, sum(customers) AS customers FROM "PersonaSnapshot" WHERE shopId = ? GROUP BY day ORDER BY day`).all(shopId)) as {
+  (await db.prepare(`SELECT day, max(CASE WHEN backdatedUnder IS NOT NULL THEN 1 ELSE 0 END) AS backdated, sum(customers) AS customers FROM "PersonaSnapshot" WHERE shopId = ? GROUP BY day ORDER BY day`).all(shopId)) as {
     day: string;
     backdated: number;
     customers: number;
@@ -110,7 +110,7 @@ describe("backdated history on install and after a rule change", async () => {
     const { db, shopId, store } = await shopWithTwoYears();
     await recomputeShop(shopId, { db, now: at(TODAY) });
 
-    await db.prepare(`UPDATE "SyncState" SET backfillFinishedAt = ? WHERE shopId = ?`).run(TODAY + 3_600_000, shopId);
+    await db.prepare(`UPDATE "SyncState" SET backfillFinishedAt = ? WHERE shopId = ?`).run(new Date(TODAY + 3_600_000), shopId);
     const again = await recomputeShop(shopId, { db, now: at(TODAY + 2 * 3_600_000) });
 
     expect(again.backdatedWeeks).toBe(51);
@@ -118,7 +118,7 @@ describe("backdated history on install and after a rule change", async () => {
 
   it("GIVEN a store that served only the last 60 days WHEN first recomputed THEN no backdated week lies before where its history starts", async () => {
     const { db, shopId, store } = await shopWithTwoYears();
-    await db.prepare(`UPDATE "SyncState" SET historyFrom = ? WHERE shopId = ?`).run(TODAY - 60 * DAY_MS, shopId);
+    await db.prepare(`UPDATE "SyncState" SET historyFrom = ? WHERE shopId = ?`).run(new Date(TODAY - 60 * DAY_MS), shopId);
 
     const summary = await recomputeShop(shopId, { db, now: at(TODAY) });
 
