@@ -4,7 +4,7 @@
  * counts and average spend per cell, and sync / write-back status. Read-only.
  */
 import { DAY_MS, isoDate } from "~/rfm";
-import { failedJobs } from "~/jobs/queue.server";
+import { dueJobTypes, failedJobs } from "~/jobs/queue.server";
 import { shopSettings } from "~/shops/settings.server";
 import type { Db } from "~/db/index.server";
 import { writebackProblem } from "~/writeback/status.server";
@@ -372,15 +372,7 @@ export async function syncBusy(db: Db, shopId: string, now: number = Date.now())
   const phase = (await db.prepare(`SELECT phase FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as string | undefined;
   // No sync state yet: the very first page load raced the install, which creates it and queues the import.
   if (phase === undefined || phase === "backfill" || phase === "ingest") return "import";
-  const due = new Set(
-    (await db
-      .prepare(
-        `SELECT DISTINCT type FROM "Job" WHERE shopId = ? AND type IN ('backfill', 'recompute', 'writeback')
-           AND (status = 'running' OR (status = 'pending' AND runAt <= ?))`,
-      )
-      .pluck()
-      .all(shopId, new Date(now + DUE_SOON_MS))) as string[],
-  );
+  const due = await dueJobTypes(db, shopId, ["backfill", "recompute", "writeback"], new Date(now + DUE_SOON_MS));
   if (due.has("backfill")) return "import";
   if (due.has("recompute")) return "score";
   if (due.has("writeback")) return "write";

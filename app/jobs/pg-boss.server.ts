@@ -219,6 +219,18 @@ export async function deletePgBossJobs(db: PostgresDb, shopId: string): Promise<
   return (await db.prepare(`DELETE FROM ${PG_BOSS_SCHEMA}.job WHERE data->>'shopId' = ?`).run(shopId)).changes;
 }
 
+/** Which of `types` a shop has running, or queued to start by `until` (the dashboard's "under way"). */
+export async function duePgBossJobTypes(db: PostgresDb, shopId: string, types: readonly JobType[], until: Date): Promise<Set<JobType>> {
+  const names = (await db
+    .prepare(
+      `SELECT DISTINCT name FROM ${PG_BOSS_SCHEMA}.job WHERE data->>'shopId' = ? AND name = ANY(?::text[])
+         AND (state = 'active' OR (state IN ('created', 'retry') AND start_after <= ?))`,
+    )
+    .pluck()
+    .all(shopId, types.map(queueName), until)) as string[];
+  return new Set(names.map(typeOf));
+}
+
 /**
  * Failed jobs of a shop not since superseded by a completed run of the same type, newest
  * first (the dashboard's list, as the embedded runner's failedJobs gives it).

@@ -28,7 +28,7 @@ import os from "node:os";
 import type Database from "better-sqlite3";
 import { isPostgres, type Db } from "~/db/index.server";
 import { sqliteDb, type SqliteDb } from "~/db/sqlite.server";
-import { failedPgBossJobs } from "./pg-boss.server";
+import { duePgBossJobTypes, failedPgBossJobs } from "./pg-boss.server";
 import type { EnqueueOptions, FailedJob, JobHandler, JobQueue, JobRunner as JobRunnerInterface, JobType } from "./types";
 
 export type { EnqueueOptions, FailedJob, JobContext, JobHandler, JobQueue, JobType } from "./types";
@@ -97,6 +97,19 @@ export function createJobQueue(database: Db | Native, now: () => Date = () => ne
       onEnqueue?.();
     },
   };
+}
+
+/** Which of `types` a shop has running, or queued to start by `until` — from whichever backend runs the database's jobs. */
+export async function dueJobTypes(db: Db, shopId: string, types: readonly JobType[], until: Date): Promise<Set<JobType>> {
+  if (isPostgres(db)) return duePgBossJobTypes(db, shopId, types, until);
+  const rows = (await db
+    .prepare(
+      `SELECT DISTINCT type FROM "Job" WHERE shopId = ? AND type IN (${types.map(() => "?").join(", ")})
+         AND (status = 'running' OR (status = 'pending' AND runAt <= ?))`,
+    )
+    .pluck()
+    .all(shopId, ...types, until)) as JobType[];
+  return new Set(rows);
 }
 
 /**
