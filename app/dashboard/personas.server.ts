@@ -191,7 +191,7 @@ export async function getPersonaDetail(
   const agg = await db
     .prepare(
       `SELECT count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor, coalesce(sum(frequency), 0) AS orders,
-         avg((lastOrderAt - firstOrderAt) / 86400000.0) AS lifetime
+         avg((${db.sql.epochMs("lastOrderAt")} - ${db.sql.epochMs("firstOrderAt")}) / 86400000.0) AS lifetime
        FROM "Customer" WHERE shopId = ? AND persona = ?`,
     )
     .get(shopId, slug) as { customers: number; revenueMinor: number; orders: number; lifetime: number | null };

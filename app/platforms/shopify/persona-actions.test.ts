@@ -12,7 +12,7 @@ describe("acting on a persona in Shopify's admin", async () => {
       "gid://shopify/Segment/4207",
       "RFM: At Risk",
       "customer_tags CONTAINS 'rfm:at-risk'",
-      Date.now(),
+      new Date(),
     );
 
     const actions = await shopifyPersonaActions(db, { id: shopId }, { slug: "at-risk", name: "At Risk" });
