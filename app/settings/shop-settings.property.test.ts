@@ -143,9 +143,11 @@ describe("settings the schema accepts", () => {
       }),
       { numRuns: 400 },
     );
-    // The generator must reach the engine often enough to mean something.
+    // The generator must reach the engine often enough to mean something. Custom maps now
+    // also have to cover every cell to be accepted, so fewer get through (about 1 in 10, seen
+    // as low as 38 in 400): the floor sits well below that so a random run never trips it.
     expect(accepted).toBeGreaterThan(80);
-    expect(customMaps).toBeGreaterThan(40);
+    expect(customMaps).toBeGreaterThan(20);
   });
 });
 

@@ -68,7 +68,8 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
 
   /** The list with some parameters changed (null removes one); any change starts again at page 1. */
   const go = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(location.search);
+    // From the list being loaded, if any: a change made while another is in flight adds to it.
+    const next = new URLSearchParams(navigation.location?.search ?? location.search);
     next.delete("after");
     next.delete("before");
     for (const [key, value] of Object.entries(changes)) {
@@ -82,6 +83,8 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
   goRef.current = go;
 
   const [q, setQ] = useState(filters.q);
+  const shownQ = useRef(filters.q);
+  shownQ.current = filters.q;
   // Only typing searches: a list loaded with other filters must not send an old query after them.
   const typed = useRef(false);
   useEffect(() => setQ(filters.q), [filters.q]);
@@ -89,6 +92,9 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
     if (!typed.current) return;
     const timer = setTimeout(() => {
       typed.current = false;
+      // Already the list's query (e.g. cleared, which also reports a change): nothing to send,
+      // and sending would replace a filter chosen meanwhile.
+      if (q.trim() === (shownQ.current ?? "").trim()) return;
       goRef.current({ q: q.trim() || null });
     }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
