@@ -51,7 +51,8 @@ describe("the dashboard inside the Shopify admin", () => {
     await app.getByRole("button", { name: "F×M", exact: true }).click();
     await app.waitForURL(/grid=fm/);
     await appSettled(app);
-    expect(await pressed(app, ["R×F", "F×M", "R×M"])).toEqual([["R×F", "false"], ["F×M", "true"], ["R×M", "false"]]);
+    // The router is idle before React commits the new page (updates run in a transition): poll the DOM.
+    await expect.poll(() => pressed(app, ["R×F", "F×M", "R×M"]), { timeout: 10_000 }).toEqual([["R×F", "false"], ["F×M", "true"], ["R×M", "false"]]);
 
     const [{ persona }] = await query<{ persona: string }>(
       `SELECT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona ORDER BY count(*) DESC LIMIT 1`,
@@ -63,6 +64,6 @@ describe("the dashboard inside the Shopify admin", () => {
     await personaPage.app.getByRole("button", { name: "90 days", exact: true }).click();
     await personaPage.app.waitForURL(/days=90/);
     await appSettled(personaPage.app);
-    expect(await pressed(personaPage.app, ["7 days", "30 days", "90 days"])).toEqual([["7 days", "false"], ["30 days", "false"], ["90 days", "true"]]);
+    await expect.poll(() => pressed(personaPage.app, ["7 days", "30 days", "90 days"]), { timeout: 10_000 }).toEqual([["7 days", "false"], ["30 days", "false"], ["90 days", "true"]]);
   });
 });
