@@ -4,7 +4,7 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { SyncStatusCard } from "~/components/SyncStatusCard";
-import { createJobRunner } from "~/jobs/queue.server";
+import { jobRunnerOf } from "../../test/support/job-runner";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { getDashboard } from "./overview.server";
 
@@ -16,7 +16,7 @@ describe("failed background jobs on the dashboard", () => {
     const fail = async () => {
       throw new Error("customersUpdate: ACCESS_DENIED");
     };
-    const runner = createJobRunner({ db, maxAttempts: 1, handlers: { writeback: fail } });
+    const runner = jobRunnerOf(db, { maxAttempts: 1, handlers: { writeback: fail } });
     await runner.enqueue("writeback", shop);
     await runner.enqueue("writeback", other);
     await runner.drain();

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../test/support/db";
-import { createJobQueue } from "~/jobs/queue.server";
+import { jobQueueOf } from "../../test/support/job-runner";
 import { getDashboard, syncProgress } from "./overview.server";
 import { seedCustomer, seedOrderHeader, seedSnapshot, setSyncState } from "./test/seed";
 
@@ -100,7 +100,7 @@ describe("getDashboard", () => {
   });
 
   it("GIVEN a shop just installed (import queued, sync state still idle) WHEN read THEN it is importing, never no-orders or up to date", async () => {
-    await createJobQueue(db).enqueue("backfill", shop);
+    await jobQueueOf(db).enqueue("backfill", shop);
 
     const data = await getDashboard(db, shop);
 
@@ -116,7 +116,7 @@ describe("getDashboard", () => {
   });
 
   it("GIVEN the import done and its scoring queued WHEN read THEN it is scoring; GIVEN only tomorrow's daily rescore queued THEN nothing is under way", async () => {
-    const queue = createJobQueue(db);
+    const queue = jobQueueOf(db);
     await queue.enqueue("recompute", shop, { key: "daily", delayMs: 6 * 3_600_000 });
     await setSyncState(db, shop, { backfillFinishedAt: Date.now() });
     expect((await getDashboard(db, shop)).status.busy).toBeNull();

@@ -3,10 +3,8 @@
  * it instead of sleeping), a fresh app database per shop, and a check that the simulated
  * store carries exactly what the app's database says.
  */
-import { afterAll, expect } from "vitest";
-import { isSqlite, type Db } from "~/db/index.server";
-import { createPgBossRunner } from "~/jobs/pg-boss.server";
-import { createJobQueue, type JobQueue } from "~/jobs/queue.server";
+import { expect } from "vitest";
+import type { Db } from "~/db/index.server";
 import { shopifyCustomerIds } from "~/platforms/shopify/ids";
 import type { WriteConsentState } from "~/shops/write-consent.server";
 import { FLOW_TRIGGER_HANDLE } from "~/platforms/shopify/writeback/flow";
@@ -67,16 +65,7 @@ export async function createTestShop(
   return { shop, domain, db, shopId, deps };
 }
 
-/**
- * The job queue of the test's engine (the embedded one on SQLite, pg-boss on PostgreSQL), not
- * running jobs: tests read what was queued with queuedJobs. Stopped after the file's tests.
- */
-export function jobQueueOf(db: Db): JobQueue {
-  if (isSqlite(db)) return createJobQueue(db);
-  const runner = createPgBossRunner({ db: db as never, handlers: {} });
-  afterAll(() => runner.stop().then(() => undefined));
-  return runner.queue;
-}
+export { jobQueueOf } from "../support/job-runner";
 
 export function simCustomerId(customerKey: string): number {
   return Number(customerKey.split("/").pop());
