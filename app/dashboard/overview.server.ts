@@ -13,6 +13,7 @@ import type { GridAxes } from "./grid-axes";
 import { adapterFor } from "~/platforms/registry.server";
 import { listDataRequests, type DataRequestSummary } from "~/privacy/data-requests.server";
 import { isoOrNull } from "./request.server";
+import { customersWithoutPersona as withoutPersona, failedWrites as failedWriteCount, gridTotals, totalsPerPersona } from "./totals.server";
 import { backdatedThrough } from "~/scoring/history.server";
 import { writeConsent, type WriteConsentState } from "~/shops/write-consent.server";
 
@@ -147,18 +148,15 @@ export async function getDashboard(db: Db, shopId: string, options: DashboardOpt
   // Spend is the lookback window's, as the settings preview counts it: a Lost customer whose
   // orders all predate the window is a customer here, with no spend in it.
   const { period, windowStartMs } = await countedPeriod(db, shopId, settings.rules.lookbackDays);
-  const current = await db
-    .prepare(
-      `SELECT persona, count(*) AS customers, coalesce(sum(CASE WHEN lastOrderAt >= ? THEN monetaryMinor END), 0) AS revenueMinor,
-         coalesce(sum(CASE WHEN guest THEN 1 ELSE 0 END), 0) AS guests
-       FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona`,
-    )
-    // No lookback window: every order counts (none predates 1970).
-    .all(new Date(Math.max(windowStartMs, 0)), shopId) as { persona: string; customers: number; revenueMinor: number; guests: number }[];
-  const customersWithoutPersona = await db
-    .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NULL`)
-    .pluck()
-    .get(shopId) as number;
+  // From the stored totals (a million customers are not summed per page view). No lookback
+  // window: every order counts (none predates 1970).
+  const current = (await totalsPerPersona(db, shopId, windowStartMs)).map((r) => ({
+    persona: r.persona,
+    customers: r.customers,
+    revenueMinor: r.windowRevenueMinor,
+    guests: r.guests,
+  }));
+  const customersWithoutPersona = await withoutPersona(db, shopId);
   const orders = await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().get(shopId) as number;
 
   // Change since last week: the latest snapshot against the latest one at least 7 days older.
@@ -293,14 +291,7 @@ async function gridData(
   catalog: { slug: string; name: string; color: string }[],
 ): Promise<GridData> {
   const { rowDim, colDim } = DIMENSIONS[axes];
-  // Column names come from the fixed table above, never from the request.
-  const rows = await db
-    .prepare(
-      `SELECT ${rowDim} AS row, ${colDim} AS col, persona, count(*) AS customers, sum(monetaryMinor) AS spend
-       FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL AND ${rowDim} IS NOT NULL AND ${colDim} IS NOT NULL
-       GROUP BY ${rowDim}, ${colDim}, persona`,
-    )
-    .all(shopId) as { row: number; col: number; persona: string; customers: number; spend: number }[];
+  const rows = await gridTotals(db, shopId, rowDim, colDim);
   const info = new Map(catalog.map((p) => [p.slug, p]));
   const cells: GridCell[] = [];
   let maxCustomers = 0;
@@ -333,10 +324,7 @@ export async function syncStatus(db: Db, shopId: string): Promise<SyncStatus> {
        FROM "SyncState" WHERE shopId = ?`,
     )
     .get(shopId) as Record<string, unknown> | undefined;
-  const failedWrites = await db
-    .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND writeStatus = 'failed'`)
-    .pluck()
-    .get(shopId) as number;
+  const failedWrites = await failedWriteCount(db, shopId);
   const now = Date.now();
   const ordersDone = Number(row?.ordersDone ?? 0);
   const ordersEstimated = row?.ordersEstimated === null || row?.ordersEstimated === undefined ? null : Number(row.ordersEstimated);

@@ -11,6 +11,7 @@ import { recencyDaysSql } from "~/scoring/recency";
 import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { shopScoreEdges, type ShopScoreEdges } from "./edges.server";
+import { carriedPersonas, outsideWindowCount, personaFigures, personaMedian, totalsPerPersona } from "./totals.server";
 
 /** A map rule's score ranges, e.g. R 4–5, F 4–5, M 1–5 (pages put them in the shop's terms with the edges). */
 export interface RuleRanges {
@@ -40,12 +41,7 @@ export interface PersonasList {
 
 export async function listPersonas(db: Db, shopId: string): Promise<PersonasList> {
   const settings = await shopSettings(db, shopId);
-  const rows = await db
-    .prepare(
-      `SELECT persona, count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor
-       FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL GROUP BY persona`,
-    )
-    .all(shopId) as { persona: string; customers: number; revenueMinor: number }[];
+  const rows = (await totalsPerPersona(db, shopId)).map((r) => ({ persona: r.persona, customers: r.customers, revenueMinor: r.monetaryMinor }));
   const bySlug = new Map(rows.map((r) => [r.persona, r]));
   const total = rows.reduce((s, r) => s + r.customers, 0);
   const revenue = rows.reduce((s, r) => s + r.revenueMinor, 0);
@@ -148,7 +144,7 @@ export async function getPersonaDetail(
   const catalog = personaCatalog(settings);
   let persona = catalog.find((p) => p.slug === slug);
   if (!persona) {
-    const held = await db.prepare(`SELECT 1 FROM "Customer" WHERE shopId = ? AND persona = ? LIMIT 1`).get(shopId, slug);
+    const held = (await carriedPersonas(db, shopId)).includes(slug);
     if (!held) return null;
     persona = withDataSlugs(settings, catalog, [slug]).find((p) => p.slug === slug)!;
   }
@@ -171,10 +167,14 @@ export async function getPersonaDetail(
   // Customers outside the window are scored R1 on their older orders and placed by the map like
   // everyone (decision 024): said here, so R1 personas never silently mean two things.
   const lookbackDays = settings.rules.lookbackDays;
+  // Recency counts from the shop's scoring day (app/scoring/recency.ts); without one, from the stored figure.
+  const scoringDay = (await db.prepare(`SELECT scoringDay FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as number | null | undefined;
   const outsideWindow =
     lookbackDays === null
       ? 0
-      : ((await db
+      : scoringDay != null
+        ? await outsideWindowCount(db, shopId, slug, scoringDay, lookbackDays)
+        : ((await db
           .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona = ? AND ${recencyDaysSql(db)} >= ?`)
           .pluck()
           .get(shopId, slug, lookbackDays)) as number);
@@ -188,21 +188,15 @@ export async function getPersonaDetail(
     notes.push(`The ${gaps} score cells no rule of your map covers. Add rules in Settings to give them a persona.`);
   }
 
-  const agg = await db
-    .prepare(
-      `SELECT count(*) AS customers, coalesce(sum(monetaryMinor), 0) AS revenueMinor, coalesce(sum(frequency), 0) AS orders,
-         avg((${db.sql.epochMs("lastOrderAt")} - ${db.sql.epochMs("firstOrderAt")}) / 86400000.0) AS lifetime
-       FROM "Customer" WHERE shopId = ? AND persona = ?`,
-    )
-    .get(shopId, slug) as { customers: number; revenueMinor: number; orders: number; lifetime: number | null };
-  const scored = await db
-    .prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
-    .pluck()
-    .get(shopId) as number;
+  const agg = await personaFigures(db, shopId, slug);
+  const scored = (await totalsPerPersona(db, shopId)).reduce((s, r) => s + r.customers, 0);
 
   const median = async (column: "r" | "f" | "m" | "recencyDays" | "frequency" | "monetaryMinor"): Promise<number | null> => {
     const n = agg.customers;
     if (n === 0) return null;
+    // Scores and recency from the totals; orders and spend walk the (shopId, persona, …) indexes.
+    if (column === "r" || column === "f" || column === "m") return personaMedian(db, shopId, slug, column);
+    if (column === "recencyDays" && scoringDay != null) return personaMedian(db, shopId, slug, { recencyAsOfDay: scoringDay });
     // Column names come from the fixed union above; recency is derived when read.
     const value = column === "recencyDays" ? recencyDaysSql(db) : column;
     const pick = db.prepare(
