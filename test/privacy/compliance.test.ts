@@ -9,6 +9,7 @@ import { CUSTOMER_DATA_EXEMPT, CUSTOMER_DATA_TABLES } from "~/privacy/redact.ser
 import { services } from "~/services.server";
 import { restOrder, signedWebhook, deliverWebhook } from "../support/webhooks";
 import { addShop as addShopTo } from "../support/db";
+import { dropQueuedJobs, queuedJobs } from "../support/queued-jobs";
 import { resetDatabase } from "../support/reset";
 
 const GONE = "gone.myshopify.com"; // uninstalled: shop/redact may erase it
@@ -33,24 +34,28 @@ function shopColumn(model: (typeof models)[number]): { column: string; by: "id" 
 
 interface Column {
   name: string;
+  /** SQLite's declared type; PostgreSQL's named the same way (TEXT, INTEGER, BOOLEAN, DATETIME…). */
   type: string;
   notnull: number;
-  pk: number;
+  /** Filled by the database (an autoincrement key). */
+  auto: boolean;
 }
 // The app's tables as the database describes them (SQLite's catalog, or PostgreSQL's).
 const columns = async (table: string): Promise<Column[]> => {
   const db = services().db;
-  if (db.dialect === "sqlite") return (await db.prepare(`PRAGMA table_info("${table}")`).all()) as Column[];
-  return (await db
+  if (db.dialect === "sqlite") {
+    const cols = (await db.prepare(`PRAGMA table_info("${table}")`).all()) as { name: string; type: string; notnull: number; pk: number }[];
+    return cols.map((c) => ({ name: c.name, type: c.type, notnull: c.notnull, auto: c.pk === 1 && c.type === "INTEGER" }));
+  }
+  const cols = (await db
     .prepare(
-      `SELECT c.column_name AS name, c.data_type AS type, CASE WHEN c.is_nullable = 'NO' THEN 1 ELSE 0 END AS notnull,
-         CASE WHEN k.column_name IS NULL THEN 0 ELSE 1 END AS pk
-       FROM information_schema.columns c
-       LEFT JOIN information_schema.key_column_usage k ON k.table_name = c.table_name AND k.column_name = c.column_name
-         AND k.constraint_name IN (SELECT constraint_name FROM information_schema.table_constraints WHERE table_name = c.table_name AND constraint_type = 'PRIMARY KEY')
-       WHERE c.table_schema = 'public' AND c.table_name = ?`,
+      `SELECT column_name AS name, data_type AS type, CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS notnull,
+         coalesce(column_default LIKE 'nextval(%', false) AS auto
+       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`,
     )
     .all(table)) as Column[];
+  const named: Record<string, string> = { text: "TEXT", boolean: "BOOLEAN", integer: "INTEGER", bigint: "BIGINT", "timestamp without time zone": "DATETIME" };
+  return cols.map((c) => ({ ...c, type: named[c.type] ?? c.type }));
 };
 
 let seq = 0;
@@ -62,15 +67,15 @@ async function insertRow(table: string, given: Record<string, unknown>, { orIgno
   const row: Record<string, unknown> = {};
   for (const c of await columns(table)) {
     if (c.name in given) row[c.name] = given[c.name];
-    else if (c.pk === 1 && c.type === "INTEGER") continue;
+    else if (c.auto) continue;
     else if (c.type === "TEXT") row[c.name] = `${table}.${c.name}.${++seq}`;
-    else if (c.type === "BOOLEAN") row[c.name] = 0;
-    else if (c.type === "DATETIME") row[c.name] = Date.now();
+    else if (c.type === "BOOLEAN") row[c.name] = false;
+    else if (c.type === "DATETIME") row[c.name] = new Date();
     else row[c.name] = 1;
   }
   const names = Object.keys(row);
-  services()
-    .db.prepare(`INSERT ${orIgnore ? "OR IGNORE " : ""}INTO "${table}" (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
+  await services()
+    .db.prepare(`INSERT INTO "${table}" (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${names.map(() => "?").join(", ")})${orIgnore ? " ON CONFLICT DO NOTHING" : ""}`)
     .run(...names.map((n) => row[n]));
 }
 
@@ -97,8 +102,8 @@ async function everyTable(): Promise<Record<string, number>> {
 
 const deliver = deliverWebhook;
 
-function addShop(id: string, domain: string, uninstalledAt: number | null) {
-  addShopTo(services().db, domain, { id, uninstalledAt: uninstalledAt ?? undefined, syncState: false });
+async function addShop(id: string, domain: string, uninstalledAt: number | null) {
+  await addShopTo(services().db, domain, { id, uninstalledAt: uninstalledAt ?? undefined, syncState: false });
 }
 
 beforeEach(async () => {
@@ -193,12 +198,13 @@ describe("customers/redact", () => {
   async function mentions(needles: string[]): Promise<string[]> {
     const { db } = services();
     const found: string[] = [];
+    const contains = db.dialect === "sqlite" ? "instr" : "strpos";
     // The tombstone is checked on its own: it keeps the customer GID (nothing else) by design.
     for (const m of models.filter((model) => model.name !== "RedactedCustomer")) {
       const table = tableOf(m.name);
       for (const c of (await columns(table)).filter((col) => col.type === "TEXT")) {
         for (const needle of needles) {
-          const n = await db.prepare(`SELECT count(*) FROM "${table}" WHERE instr(lower("${c.name}"), lower(?)) > 0`).pluck().get(needle);
+          const n = await db.prepare(`SELECT count(*) FROM "${table}" WHERE ${contains}(lower("${c.name}"), lower(?)) > 0`).pluck().get(needle);
           if ((n as number) > 0) found.push(`${m.name}.${c.name}`);
         }
       }
@@ -236,11 +242,11 @@ describe("customers/redact", () => {
     // An unreadable webhook about customer 1's order, kept for its re-read; another about customer 2's.
     const { db } = services();
     const problem = await db.prepare(
-      `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, 'orders/updated', ?, ?, 'bad amount', ?, 0)`,
+      `INSERT INTO "WebhookProblem" (shopDomain, topic, eventId, resourceId, error, body, receivedAt) VALUES (?, 'orders/updated', ?, ?, 'bad amount', ?, ?)`,
     );
-    problem.run(KEPT, "e1", "gid://shopify/Order/11", JSON.stringify(restOrder(11, 1, { total_price: "12,50" })));
-    problem.run(KEPT, "e2", null, "{not json: c1@example.com");
-    problem.run(KEPT, "e3", "gid://shopify/Order/21", JSON.stringify(restOrder(21, 2, { total_price: "12,50" })));
+    await problem.run(KEPT, "e1", "gid://shopify/Order/11", JSON.stringify(restOrder(11, 1, { total_price: "12,50" })), new Date(0));
+    await problem.run(KEPT, "e2", null, "{not json: c1@example.com", new Date(0));
+    await problem.run(KEPT, "e3", "gid://shopify/Order/21", JSON.stringify(restOrder(21, 2, { total_price: "12,50" })), new Date(0));
   }
 
   const redact = () =>
@@ -322,10 +328,10 @@ describe("customers/redact", () => {
     });
 
     // A line of order 16 comes first; then the orders (16 and 17 are customer 1's, 23 customer 2's) with lines.
-    store.writeBulkBatch(KEPT_ID, [], [line(16, 160)]);
-    store.writeBulkBatch(KEPT_ID, [header(16, C1), header(17, `email:${C1_EMAIL}`), header(23, C2)], [line(17, 170), line(23, 230)]);
-    store.writeBulkBatch(KEPT_ID, [], [line(16, 161), line(11, 110)]);
-    store.refreshLineAggregates(KEPT_ID);
+    await store.writeBulkBatch(KEPT_ID, [], [line(16, 160)]);
+    await store.writeBulkBatch(KEPT_ID, [header(16, C1), header(17, `email:${C1_EMAIL}`), header(23, C2)], [line(17, 170), line(23, 230)]);
+    await store.writeBulkBatch(KEPT_ID, [], [line(16, 161), line(11, 110)]);
+    await store.refreshLineAggregates(KEPT_ID);
 
     expect(await mentions([C1, C1_EMAIL])).toEqual([]);
     expect(await db.prepare(`SELECT orderId FROM "OrderLine" WHERE shopId = ? ORDER BY orderId`).pluck().all(KEPT_ID)).toEqual([
@@ -333,7 +339,7 @@ describe("customers/redact", () => {
       "gid://shopify/Order/22",
       "gid://shopify/Order/23",
     ]);
-    expect(await db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND deleted = 0 ORDER BY id`).pluck().all(KEPT_ID)).toEqual([
+    expect(await db.prepare(`SELECT id FROM "Order" WHERE shopId = ? AND NOT deleted ORDER BY id`).pluck().all(KEPT_ID)).toEqual([
       "gid://shopify/Order/21",
       "gid://shopify/Order/22",
       "gid://shopify/Order/23",
@@ -343,16 +349,16 @@ describe("customers/redact", () => {
   it("GIVEN a shop that uninstalled the app WHEN one of its customers is redacted THEN they are erased and no work is queued for the shop", async () => {
     await deliver(signedWebhook("orders/create", GONE, restOrder(31, 1)));
     const { db } = services();
-    await db.prepare(`UPDATE "Shop" SET uninstalledAt = 0 WHERE id = ?`).run(GONE_ID);
-    await db.prepare(`DELETE FROM "Job"`).run();
+    await db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(0), GONE_ID);
+    await dropQueuedJobs(db, GONE_ID);
 
     const res = await deliver(
       signedWebhook("customers/redact", GONE, { shop_id: 1, shop_domain: GONE, customer: { id: 1, email: C1_EMAIL }, orders_to_redact: [31] }),
     );
 
     expect(res.status).toBe(200);
-    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = 0`).pluck().get(GONE_ID)).toBe(0);
-    expect(await db.prepare(`SELECT type FROM "Job"`).pluck().all()).toEqual([]);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND NOT deleted`).pluck().get(GONE_ID)).toBe(0);
+    expect(await queuedJobs(db, GONE_ID)).toEqual([]);
   });
 
   it("GIVEN a body signed for another shop WHEN sent with this shop's header THEN 400 and nothing is erased", async () => {
