@@ -1,0 +1,228 @@
+/**
+ * npm run bench:freshness [-- --customers 100000 --rate 2 --seconds 60] [-- --mode postgres]
+ *
+ * How fresh are personas after an order? A shop of N customers (CDNOW replayed) in the Shopify
+ * simulator; the app's production build in its own process(es), with the shipped defaults,
+ * installed into the shop as the admin does, backfilled, scored, and write-back approved as
+ * the merchant does on the dashboard. Then orders arrive at a steady rate, each created in the
+ * simulator (which sends the signed `orders/create` webhook to the app) for a different
+ * customer with R ≤ 2 — an "at risk", "can't lose them", "hibernating" or "lost" customer,
+ * most past orders first — whom an order today moves to R5 and so to another persona.
+ * Measured per order: from the webhook's send to the customer's persona tag changing in the
+ * simulator's store (polled every 50 ms). Printed: p50 / p95 / max, how many never changed
+ * within --timeout seconds after the last order, beside the goal (p95 ≤ 5 s), as JSON.
+ *
+ * --mode sqlite (default): one web process running its jobs (the embedded default).
+ * --mode postgres: a throwaway PostgreSQL, one web process with RUN_JOBS=false and
+ *   --workers (2) worker processes on pg-boss.
+ * Exit code 0 when every expected tag changed (the goal itself is a figure, not a verdict).
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { openDatabase, type Db } from "../app/db/index.server";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../sim/shopify";
+import { legacyId } from "../app/platforms/shopify/ids";
+import { waitForFirstSync } from "./lib/demo-stack";
+import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
+import { ensureProductionBuild, freePort, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values: args } = parseArgs({
+  options: {
+    customers: { type: "string", default: "100000" },
+    rate: { type: "string", default: "2" },
+    seconds: { type: "string", default: "60" },
+    mode: { type: "string", default: "sqlite" },
+    workers: { type: "string", default: "2" },
+    /** Seconds after the last order to wait for tags that have not changed yet. */
+    timeout: { type: "string", default: "120" },
+    build: { type: "string", default: path.join(root, "build") },
+  },
+});
+const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
+const CUSTOMERS = Number(args.customers);
+const RATE = Number(args.rate);
+const ORDERS = Math.max(1, Math.round(RATE * Number(args.seconds)));
+const SHOP = "freshness.myshopify.com";
+const API_KEY = "freshness-api-key";
+const SECRET = "freshness-api-secret";
+const GOAL_P95_MS = 5_000;
+const BUILD = path.resolve(args.build!);
+const log = (msg: string) => process.stderr.write(`[freshness] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function database(): Promise<{ url: string; stop(): void }> {
+  if (MODE === "postgres") {
+    const { startPostgres } = await import("./pg-server.mjs");
+    const server = await startPostgres();
+    return { url: await server.createDatabase("freshness"), stop: () => server.stop() };
+  }
+  return { url: `file:${path.join(mkdtempSync(path.join(os.tmpdir(), "rfm-bench-freshness-")), "app.db")}`, stop: () => {} };
+}
+
+/** The nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function personaTagsOf(sim: Simulator, customerId: number): string[] {
+  return sim.shop(SHOP).store.customers.get(customerId)?.tags.filter((t) => t.startsWith("rfm:")) ?? [];
+}
+
+/** Until every customer the app scored (registered, with a persona) carries its persona tag in the store. */
+async function untilWrittenBack(db: Db, sim: Simulator, shopId: string, timeoutS: number): Promise<number> {
+  const end = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const scored = (await db.prepare(`SELECT customerKey, persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL AND customerKey LIKE 'gid://shopify/Customer/%'`).all(shopId)) as {
+      customerKey: string;
+      persona: string;
+    }[];
+    const missing = scored.filter((c) => !personaTagsOf(sim, Number(legacyId(c.customerKey))).includes(`rfm:${c.persona}`)).length;
+    if (missing === 0) return scored.length;
+    if (Date.now() > end) throw new Error(`write-back incomplete after ${timeoutS} s: ${missing} of ${scored.length} customers lack their persona tag`);
+    await sleep(500);
+  }
+}
+
+ensureProductionBuild(BUILD, log);
+const started = Date.now();
+const data = replayedShopifyShop(CUSTOMERS);
+log(`shop: ${data.customers.length.toLocaleString()} customers, ${data.orders.length.toLocaleString()} orders (CDNOW replayed)`);
+
+const port = await freePort();
+const appUrl = `http://localhost:${port}`;
+const toml = readFileSync(path.join(root, "shopify.app.toml"), "utf8");
+const sim = await startSimulator({
+  app: { apiKey: API_KEY, apiSecret: SECRET, appUrl, title: "RFM Personas", handle: "rfm-personas", webhooks: webhooksFromAppToml(toml), metafieldDefinitions: metafieldDefinitionsFromAppToml(toml) },
+  shops: [{ domain: SHOP, name: data.shop.name, data, installed: false }],
+});
+const store = await database();
+execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", store.url], { stdio: "ignore" });
+const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-freshness-logs-"));
+// The shipped defaults: only what a deployment must set, plus the simulator in place of Shopify.
+const env = {
+  NODE_ENV: "production",
+  PORT: String(port),
+  DATABASE_URL: store.url,
+  SHOPIFY_API_KEY: API_KEY,
+  SHOPIFY_API_SECRET: SECRET,
+  SHOPIFY_APP_URL: appUrl,
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
+  APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
+  LOG_LEVEL: "warn",
+};
+const children: ChildProcess[] = MODE === "postgres" ? startApp(BUILD, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(BUILD, env, logDir);
+const db = openDatabase(store.url);
+let exitCode = 1;
+try {
+  await untilAnswers(`http://127.0.0.1:${port}/readyz`);
+  log(`${MODE}: app on :${port}${MODE === "postgres" ? ` (web RUN_JOBS=false + ${args.workers} workers)` : ""}, simulator on ${sim.url}; logs in ${logDir}`);
+
+  // Install as the admin does: the embedded app opened with a session token.
+  const install = new URLSearchParams({
+    embedded: "1",
+    shop: SHOP,
+    host: Buffer.from(`admin.shopify.com/store/${SHOP.split(".")[0]}`).toString("base64url"),
+    id_token: sim.sessionToken(SHOP),
+  });
+  const installed = await fetch(`${appUrl}/app?${install}`, { headers: { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0" } });
+  if (!installed.ok) throw new Error(`installing failed: GET /app answered ${installed.status}`);
+  await waitForFirstSync(db, SHOP, 1800);
+  const shopId = String(await db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(SHOP));
+  log(`backfilled and scored in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  // The merchant approves write-back on the dashboard.
+  const approved = await fetch(`${appUrl}/app?index`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${sim.sessionToken(SHOP)}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0" },
+    body: new URLSearchParams({ intent: "approve-writeback" }),
+  });
+  if (!approved.ok) throw new Error(`approving write-back failed: POST /app answered ${approved.status}`);
+  const written = await untilWrittenBack(db, sim, shopId, 1800);
+  await sim.settle();
+  log(`write-back approved and done: ${written.toLocaleString()} customers tagged (${((Date.now() - started) / 1000).toFixed(0)} s since start)`);
+
+  // Targets: customers an order today moves from R ≤ 2 to R5 — a new persona under any map
+  // where R decides; most past orders first, each one once.
+  const targets = (
+    (await db
+      .prepare(`SELECT customerKey, persona, frequency FROM "Customer" WHERE shopId = ? AND customerKey LIKE 'gid://shopify/Customer/%' AND r <= 2 AND persona IS NOT NULL ORDER BY frequency DESC, customerKey LIMIT ?`)
+      .all(shopId, ORDERS)) as { customerKey: string; persona: string; frequency: number }[]
+  ).map((c) => ({ ...c, id: Number(legacyId(c.customerKey)), sentAt: 0, changedAt: 0, became: "" }));
+  if (targets.length < ORDERS) throw new Error(`only ${targets.length} customers with R ≤ 2 for ${ORDERS} orders`);
+  log(`sending ${ORDERS} orders at ${RATE}/s (${targets[0].frequency}–${targets.at(-1)!.frequency} past orders each)`);
+
+  const shop = sim.shop(SHOP);
+  let sent = 0;
+  let done = false;
+  // Sender and watcher run side by side: orders keep their schedule while tags are polled.
+  const sender = (async () => {
+    const t0 = Date.now();
+    for (const [i, t] of targets.entries()) {
+      await sleep(Math.max(0, t0 + (i * 1000) / RATE - Date.now()));
+      shop.createOrder({ customerId: t.id, lineItems: [{ title: "Freshness check", quantity: 1, unitPriceCents: 2_500 }] });
+      // The simulator posts the signed webhook at once; its first attempt is the send time.
+      t.sentAt = Date.now();
+      sent++;
+    }
+  })();
+  let lastSentAt = 0;
+  for (;;) {
+    const now = Date.now();
+    for (const t of targets) {
+      if (t.sentAt === 0 || t.changedAt !== 0) continue;
+      const tags = personaTagsOf(sim, t.id);
+      if (!tags.includes(`rfm:${t.persona}`) && tags.length > 0) {
+        t.changedAt = now;
+        t.became = tags.join(" ");
+      }
+    }
+    if (sent === ORDERS) {
+      lastSentAt ||= now;
+      if (targets.every((t) => t.changedAt !== 0) || now - lastSentAt > Number(args.timeout) * 1000) done = true;
+    }
+    if (done) break;
+    await sleep(50);
+  }
+  await sender;
+  const first = shop.webhooks.deliveries.filter((d) => d.topic === "orders/create");
+  const failedDeliveries = first.filter((d) => d.state !== "delivered").length;
+
+  const latencies = targets.filter((t) => t.changedAt !== 0).map((t) => t.changedAt - t.sentAt).sort((a, b) => a - b);
+  const p95 = percentile(latencies, 95);
+  const report = {
+    mode: MODE === "postgres" ? `postgres, 1 web (RUN_JOBS=false) + ${args.workers} workers` : "sqlite, 1 web process running its jobs",
+    shop: { customers: data.customers.length, orders: data.orders.length },
+    offered: `${RATE}/s for ${args.seconds} s`,
+    orders: ORDERS,
+    changed: latencies.length,
+    neverChanged: ORDERS - latencies.length,
+    webhooksNotDelivered: failedDeliveries,
+    p50ms: percentile(latencies, 50),
+    p95ms: p95,
+    maxMs: latencies.at(-1) ?? null,
+    goal: `p95 ≤ ${GOAL_P95_MS / 1000} s with the shipped defaults: ${p95 !== null && p95 <= GOAL_P95_MS && latencies.length === ORDERS ? "met" : "MISSED"}`,
+    moves: Object.entries(
+      targets.reduce<Record<string, number>>((m, t) => {
+        const k = `${t.persona} → ${t.became.replace(/rfm:/g, "") || "(unchanged)"}`;
+        m[k] = (m[k] ?? 0) + 1;
+        return m;
+      }, {}),
+    ).map(([move, n]) => `${move}: ${n}`),
+    setupSeconds: Math.round((targets[0].sentAt - started) / 1000),
+    logs: logDir,
+  };
+  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  exitCode = report.neverChanged === 0 ? 0 : 1;
+} finally {
+  await stopProcesses(children);
+  await sim.stop();
+  await db.close();
+  store.stop();
+}
+process.exit(exitCode);

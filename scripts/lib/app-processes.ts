@@ -1,0 +1,76 @@
+/**
+ * The app's production build run as `npm start` / `npm run worker` run it, in child processes
+ * of a benchmark: a free loopback port, the processes with their output in log files, and a
+ * wait until the web process answers.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the app once if `build` lacks the web or worker entry. */
+export function ensureProductionBuild(build: string, log: (msg: string) => void): void {
+  if (existsSync(path.join(build, "server", "index.js")) && existsSync(path.join(build, "server", "worker.js"))) return;
+  log("no production build: npm run build");
+  execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** `node <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
+export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string): ChildProcess {
+  const child = spawn(process.execPath, [file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
+  const out = createWriteStream(logFile);
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  return child;
+}
+
+/** The web process (remix-serve on the build) and `workers` worker processes. */
+export function startApp(build: string, env: Record<string, string>, logDir: string, workers = 0): ChildProcess[] {
+  const web = startNode(path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), [path.join(build, "server", "index.js")], env, path.join(logDir, "web.log"));
+  const rest = Array.from({ length: workers }, (_, i) => startNode(path.join(build, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
+  return [web, ...rest];
+}
+
+export async function untilAnswers(url: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`${url} never answered`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** SIGTERM (the processes drain, bounded), SIGKILL whatever is still running after `ms`. */
+export async function stopProcesses(children: ChildProcess[], ms = 30_000): Promise<void> {
+  await Promise.all(
+    children.map((c) =>
+      c.exitCode !== null || c.signalCode !== null
+        ? null
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(() => c.kill("SIGKILL"), ms);
+            c.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            c.kill("SIGTERM");
+          }),
+    ),
+  );
+}
