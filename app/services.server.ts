@@ -13,7 +13,7 @@ import { jobHandlers } from "./jobs/handlers.server";
 import { createPgBossRunner } from "./jobs/pg-boss.server";
 import { createJobRunner, stopRunnerOnSignals } from "./jobs/queue.server";
 import type { JobRunner } from "./jobs/types";
-import { resumeInbox } from "./sync/inbox.server";
+import { INBOX_SWEEP_MS, resumeInbox } from "./sync/inbox.server";
 import { adapterFor } from "~/platforms/registry.server";
 import { createOrderStore, type OrderStore } from "./sync/order-store.server";
 
@@ -47,8 +47,10 @@ export function services(): Services {
  */
 export async function runJobs({ db, runner }: Services): Promise<void> {
   await scheduleHousekeeping(runner.queue, new Date());
-  // Deliveries stored before a crash (or while no process ran jobs) are applied now.
+  // Deliveries stored before a crash (or while no process ran jobs) are applied now, and any
+  // whose wake-up was lost (its web process died right after storing it) soon after.
   await resumeInbox(db, runner.queue);
+  setInterval(() => void resumeInbox(db, runner.queue).catch((err: unknown) => console.warn("[inbox] sweep failed:", String(err))), INBOX_SWEEP_MS).unref();
   await runner.start();
   stopRunnerOnSignals(runner);
 }

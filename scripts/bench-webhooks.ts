@@ -17,7 +17,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "2" },
     /** sqlite mode: "false" measures receipt alone (nothing applied during the run). */
     "run-jobs": { type: "string", default: "true" },
+    /** A directory: the web and worker processes write V8 CPU profiles there (node --cpu-prof). */
+    "cpu-prof": { type: "string" },
   },
 });
 const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
@@ -63,12 +65,13 @@ async function database(): Promise<{ url: string; stop(): void }> {
   return { url: `file:${path.join(mkdtempSync(path.join(os.tmpdir(), "rfm-bench-webhooks-")), "bench.db")}`, stop: () => {} };
 }
 
-function start(file: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [file, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
-  const out = createWriteStream(logFile);
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  return child;
+function start(file: string, argv: string[], env: Record<string, string>, logFile: string): ChildProcess {
+  // Profiles are written at exit: a web process with RUN_JOBS=false does not exit on SIGTERM by itself.
+  const exitOnTerm = `data:text/javascript,process.once("SIGTERM",()=>setTimeout(()=>process.exit(0),2000))`;
+  const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"])}`, "--import", exitOnTerm] : [];
+  // Straight into the log file: the access log of every request must not cost this process (or the server) a pipe.
+  const out = openSync(logFile, "a");
+  return spawn(process.execPath, [...profile, file, ...argv], { cwd: root, stdio: ["ignore", out, out], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
 }
 
 async function untilAnswers(url: string, ms = 60_000) {
@@ -174,7 +177,8 @@ const report = {
   goal: "ack p99 ≤ 100 ms, nothing lost",
 };
 console.log(JSON.stringify(report, null, 2));
-for (const c of children) c.kill("SIGTERM");
+// A graceful stop (bounded) lets profiled processes write their profiles.
+await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => { c.once("exit", r); c.kill("SIGTERM"); setTimeout(r, 30_000).unref(); }) : null)));
 await seam.close();
 cleanup();
 process.exit(report.lost === 0 && result.non2xx === 0 && result.errors === 0 ? 0 : 1);

@@ -85,13 +85,22 @@ export function sqliteDb(native: Native): SqliteDb {
    */
   const blocked = () => lock.busy && !tx.getStore();
 
+  // Compiled once per SQL text and mode: callers write db.prepare(sql) on every call, and
+  // compiling is most of a small statement's cost (e.g. a webhook's inbox insert).
+  const compiled = new Map<string, Database.Statement>();
   function statement(sql: string, mode: "rows" | "pluck" | "raw"): Statement {
-    let prepared: Database.Statement | undefined;
+    const compile = () => {
+      const prepared = native.prepare(sql);
+      if (mode === "pluck") prepared.pluck();
+      if (mode === "raw") prepared.raw();
+      return prepared;
+    };
     const stmt = () => {
+      let prepared = compiled.get(mode + sql);
       if (!prepared) {
-        prepared = native.prepare(sql);
-        if (mode === "pluck") prepared.pluck();
-        if (mode === "raw") prepared.raw();
+        // Bounded, in case some caller builds SQL texts without end.
+        if (compiled.size >= 1_000) compiled.delete(compiled.keys().next().value!);
+        compiled.set(mode + sql, (prepared = compile()));
       }
       return prepared;
     };
@@ -111,7 +120,8 @@ export function sqliteDb(native: Native): SqliteDb {
       },
       async *iterate(...params) {
         while (blocked()) await lock.idle();
-        for (const row of stmt().iterate(...bindAll(params))) yield row;
+        // Its own statement: an iteration holds it busy while the caller awaits between rows.
+        for (const row of compile().iterate(...bindAll(params))) yield row;
       },
       pluck: () => statement(sql, "pluck"),
       raw: () => statement(sql, "raw"),

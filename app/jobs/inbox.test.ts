@@ -5,13 +5,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
-import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, storeDelivery } from "~/sync/inbox.server";
+import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, wakeApplier } from "~/sync/inbox.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import type { VerifiedDelivery } from "~/platforms/types";
 import { addShop, freshDatabase } from "../../test/support/db";
-import { createPgBossRunner } from "./pg-boss.server";
+import { createPgBossRunner, pendingPgBossJobs } from "./pg-boss.server";
 import { createJobRunner } from "./queue.server";
-import type { JobHandler, JobRunner } from "./types";
+import type { JobHandler, JobQueue, JobRunner } from "./types";
 
 const runners: JobRunner[] = [];
 afterEach(async () => {
@@ -59,6 +59,12 @@ async function setup() {
   return { db, a, b, store, runner, deps: { db, store, queue: runner.queue } };
 }
 
+/** apply-inbox jobs waiting to run, on either backend. */
+const queuedApplications = async (db: Db) =>
+  isSqlite(db)
+    ? Number(await db.prepare(`SELECT count(*) FROM "Job" WHERE type = 'apply-inbox' AND status = 'pending'`).pluck().get())
+    : pendingPgBossJobs(db as never, "apply-inbox", INBOX_SHOP);
+
 const totals = async (db: Db, shopId: string) =>
   (await db.prepare(`SELECT id, totalMinor FROM "Order" WHERE shopId = ? ORDER BY id`).raw().all(shopId)) as [string, number][];
 
@@ -71,9 +77,48 @@ describe("webhook inbox", () => {
     expect(id).toBeGreaterThan(0);
     expect(await pendingCount(db)).toBe(1);
     expect(await totals(db, a)).toEqual([]);
+    await wakeApplier(runner.queue);
     if (isSqlite(db)) {
       expect(await db.prepare(`SELECT shopId, type, status FROM "Job"`).all()).toEqual([{ shopId: INBOX_SHOP, type: "apply-inbox", status: "pending" }]);
     }
+  });
+
+  it("GIVEN 40 deliveries of one shop WHEN each is stored THEN each is one pending row and nothing is enqueued per delivery; WHEN the burst's one wake-up comes THEN a single apply-inbox job applies all 40 in arrival order", async () => {
+    const { db, a } = await setup();
+    const store = createOrderStore(db);
+    let applications = 0;
+    const runner = runnerOn(db, {
+      "apply-inbox": async ({ queue }) => {
+        applications++;
+        await runApplyInbox({ db, store, queue });
+      },
+      recompute: async () => {},
+      "refresh-order": async () => {},
+    });
+    // The real queue, counting what receipt asks of it.
+    const asked: string[] = [];
+    const queue: JobQueue = { enqueue: (type, shopId, options) => (asked.push(type), runner.queue.enqueue(type, shopId, options)) };
+
+    const ids: number[] = [];
+    for (let version = 1; version <= 40; version++) ids.push(await storeDelivery(db, queue, "shopify", delivery("a.myshopify.com", order(1, version))));
+
+    expect(new Set(ids).size).toBe(40);
+    expect(await pendingCount(db)).toBe(40);
+    expect(asked).toEqual([]);
+    expect(await queuedApplications(db)).toBe(0);
+
+    await wakeApplier(queue);
+
+    expect(asked).toEqual(["apply-inbox"]);
+    expect(await queuedApplications(db)).toBe(1);
+
+    await runner.drain();
+
+    expect(applications).toBe(1);
+    expect(await pendingCount(db)).toBe(0);
+    // Applied oldest first: every version was newer than the one before (none stale), the last one holds.
+    expect(await db.prepare(`SELECT outcome FROM "WebhookInbox" ORDER BY id`).pluck().all()).toEqual(Array(40).fill("processed"));
+    expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 40_000]]);
   });
 
   it("GIVEN versions of orders of two shops stored interleaved WHEN applied THEN every one is applied, in arrival order, in batches, and the newest version wins", async () => {
@@ -139,19 +184,17 @@ describe("webhook inbox", () => {
   });
 
   it("GIVEN deliveries stored and the process gone before applying them, its queued job lost too WHEN a process starts running jobs THEN they are applied", async () => {
-    const { db, a, runner } = await setup();
-    await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(1, 1)));
-    await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(2, 1)));
-    // The worst case: the queued application is gone (e.g. cancelled by hand); only the inbox remains.
-    if (isSqlite(db)) await db.prepare(`DELETE FROM "Job"`).run();
+    const { db, a } = await setup();
+    // The worst case: the process died before its wake-up went out; only the inbox remains.
+    const gone: JobQueue = { enqueue: async () => {} };
+    await storeDelivery(db, gone, "shopify", delivery("a.myshopify.com", order(1, 1)));
+    await storeDelivery(db, gone, "shopify", delivery("a.myshopify.com", order(2, 1)));
+    await wakeApplier(gone);
+    expect(await queuedApplications(db)).toBe(0);
 
     const store = createOrderStore(db);
-    let next!: JobRunner;
-    const handler: JobHandler = async ({ queue }) => {
-      const { runApplyInbox } = await import("~/sync/inbox.server");
-      await runApplyInbox({ db, store, queue });
-    };
-    next = runnerOn(db, { "apply-inbox": handler, recompute: async () => {}, "refresh-order": async () => {} });
+    const handler: JobHandler = ({ queue }) => runApplyInbox({ db, store, queue });
+    const next = runnerOn(db, { "apply-inbox": handler, recompute: async () => {}, "refresh-order": async () => {} });
     await resumeInbox(db, next.queue);
     await next.drain({ includeDelayed: true });
 

@@ -1,8 +1,10 @@
 /**
- * The webhook inbox (docs/decisions/032-webhook-inbox.md): a verified delivery is stored in
- * one small write and acknowledged; the `apply-inbox` job applies stored deliveries in
- * arrival order, in batches, off the request path. A stored delivery is never lost: until it
- * is applied it stays pending, and a process that starts applies what a crashed one left.
+ * The webhook inbox (docs/decisions/032-webhook-inbox.md, 034-lean-webhook-receipt.md): a
+ * verified delivery is stored in ONE small insert and acknowledged — no transaction, no job
+ * per delivery; the `apply-inbox` job applies stored deliveries in arrival order, in batches,
+ * off the request path, woken at most once per short window per process. A stored delivery is
+ * never lost: until it is applied it stays pending, and every process that runs jobs looks
+ * for pending deliveries when it starts and every INBOX_SWEEP_MS after.
  */
 import type { Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/types";
@@ -11,28 +13,56 @@ import { applyDelivery, type ApplyDeps, type WebhookOutcome } from "./apply-even
 
 /** The job queue's shop id for the inbox: one applier for all shops keeps arrival order. */
 export const INBOX_SHOP = "inbox";
-/** Deliveries applied per transaction: few commits under load, short holds on SQLite's one writer. */
+/** Deliveries applied per transaction: few commits under load… */
 export const INBOX_BATCH = 25;
-/** A burst of deliveries waits this long to be applied together… */
-const APPLY_DELAY_MS = 20;
-/** …but never longer than this after the first. */
-const APPLY_MAX_WAIT_MS = 200;
+/** …and a transaction takes no more deliveries once it has been open this long: on SQLite, receipts wait for it. */
+const BATCH_HOLD_MS = 10;
+/** A burst of deliveries wakes the applier once, this long after the first of the burst. */
+export const WAKE_DELAY_MS = 20;
+/** How often a process running jobs looks for deliveries nobody woke it for (a web process that died within WAKE_DELAY_MS). */
+export const INBOX_SWEEP_MS = 10_000;
 /** A delivery that fails this many times is set aside as `failed` (kept, with its error). */
 export const INBOX_MAX_ATTEMPTS = 5;
 
-/** Stores a verified delivery and queues its application, in one transaction. Returns its inbox id. */
+/**
+ * Stores a verified delivery — one insert, its own commit — and wakes the applier (at most
+ * once per WAKE_DELAY_MS for a burst, never per delivery). Returns its inbox id.
+ */
 export async function storeDelivery(db: Db, queue: JobQueue, platform: Platform, delivery: VerifiedDelivery, now = new Date()): Promise<number> {
-  return db.transaction(async () => {
-    const id = (await db
-      .prepare(
-        `INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts)
-         VALUES (?, ?, ?, ?, ?, ?, 0) RETURNING id`,
-      )
-      .pluck()
-      .get(platform, delivery.shopDomain, delivery.eventId, delivery.topic, JSON.stringify(delivery.events), now)) as number;
-    await queue.enqueue("apply-inbox", INBOX_SHOP, { delayMs: APPLY_DELAY_MS, maxWaitMs: APPLY_MAX_WAIT_MS });
-    return id;
-  });
+  const id = (await db
+    .prepare(
+      `INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, 0) RETURNING id`,
+    )
+    .pluck()
+    .get(platform, delivery.shopDomain, delivery.eventId, delivery.topic, JSON.stringify(delivery.events), now)) as number;
+  wakeApplier(queue);
+  return id;
+}
+
+/** Per queue: the wake-up waiting to be sent, if any. */
+const wakes = new WeakMap<JobQueue, Promise<void>>();
+
+/**
+ * Queues the `apply-inbox` job once for every delivery stored in the next WAKE_DELAY_MS (not
+ * on the request path: the answer never waits for it). A failed wake loses nothing: the
+ * delivery is stored and the next wake or the periodic sweep (resumeInbox) applies it.
+ */
+export function wakeApplier(queue: JobQueue): Promise<void> {
+  let wake = wakes.get(queue);
+  if (!wake) {
+    wake = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        wakes.delete(queue);
+        queue
+          .enqueue("apply-inbox", INBOX_SHOP)
+          .catch((err: unknown) => console.warn("[inbox] could not wake the applier (the sweep will):", err instanceof Error ? err.message : err))
+          .finally(resolve);
+      }, WAKE_DELAY_MS).unref();
+    });
+    wakes.set(queue, wake);
+  }
+  return wake;
 }
 
 interface InboxRow {
@@ -71,9 +101,12 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
       )
       .all(after, batch)) as InboxRow[];
     if (rows.length === 0) break;
-    after = rows[rows.length - 1].id;
     await db.transaction(async () => {
+      const opened = Date.now();
       for (const row of rows) {
+        // Open long enough: the rest waits for the next transaction (and receipts get their turn).
+        if (row.id !== rows[0].id && Date.now() - opened > BATCH_HOLD_MS) break;
+        after = row.id;
         if (held.has(row.shopDomain)) continue;
         const now = deps.now?.() ?? new Date();
         try {
@@ -121,7 +154,10 @@ export async function pendingCount(db: Db): Promise<number> {
   return (await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL`).pluck().get()) as number;
 }
 
-/** At start: deliveries stored before a crash, or while no process ran jobs, get applied. */
+/**
+ * At start, then every INBOX_SWEEP_MS: deliveries stored before a crash, while no process ran
+ * jobs, or whose wake-up was lost, get applied.
+ */
 export async function resumeInbox(db: Db, queue: JobQueue): Promise<void> {
   if ((await db.prepare(`SELECT 1 FROM "WebhookInbox" WHERE appliedAt IS NULL LIMIT 1`).get()) !== undefined) {
     await queue.enqueue("apply-inbox", INBOX_SHOP);
