@@ -31,7 +31,6 @@ import {
   compilePersonaMap,
   DEFAULT_PERSONA_RULES,
 } from "../app/rfm";
-import { RECENCY_DAYS_SQL } from "../app/scoring/recency";
 import { openDatabase } from "../app/db/index.server";
 import type { Db, SqliteDb } from "../app/db/index.server";
 import { createShop } from "../app/shops/shop.server";
@@ -319,16 +318,14 @@ async function main() {
     const deep = async (sortSql: string, order: string) => {
       const row = (await db
         .prepare(
-          `SELECT ${sortSql} AS v, customerKey AS k FROM "Customer" WHERE shopId = ? ORDER BY v ${order}, k ${order} LIMIT 1 OFFSET ?`
+          `SELECT ${sortSql} AS v, customerKey AS k FROM "Customer" WHERE shopId = ? AND recencyDays IS NOT NULL ORDER BY v ${order}, k ${order} LIMIT 1 OFFSET ?`
         )
         .get(SHOP, depth - 1)) as { v: number; k: string };
-      return encodeCursor(row.v, row.k);
+      return encodeCursor(row.v, row.k, 0, depth);
     };
     const cursor = await deep("monetaryMinor", "DESC");
-    const recencyCursor = await deep(
-      `coalesce(${RECENCY_DAYS_SQL}, 2147483647)`,
-      "ASC"
-    );
+    // Most recent first: by last order, newest first (recency derives from it).
+    const recencyCursor = await deep("lastOrderAt", "DESC");
 
     await timeIt("dashboard (getDashboard, R×F grid)", () =>
       getDashboard(db, SHOP, { grid: "rf" })

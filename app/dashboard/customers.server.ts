@@ -13,6 +13,7 @@ import { recencyDaysSql } from "~/scoring/recency";
 import type { Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { isoOrNull } from "./request.server";
+import { carriedPersonas, countMatching } from "./totals.server";
 
 const blankAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
 const score = z.preprocess(
@@ -64,7 +65,15 @@ const DEFAULT_DIR: Record<CustomerSort, "asc" | "desc"> = {
   persona: "asc",
 };
 
-const cursorSchema = z.tuple([z.union([z.number(), z.string()]), z.string()]);
+/** [sort value, customerKey, part of the sort, place in the list (1-based)] of a page's edge row. */
+const cursorSchema = z.tuple([z.union([z.number(), z.string()]), z.string(), z.number().int().min(0).max(1000), z.number().int().min(0)]);
+
+export interface PageCursor {
+  value: number | string;
+  key: string;
+  segment: number;
+  position: number;
+}
 
 /** "monetary:desc" (one select in the UI) → sort=monetary, dir=desc. */
 function splitSort(raw: unknown): unknown {
@@ -120,8 +129,10 @@ export interface CustomerRow {
 export interface CustomerPage {
   currency: string;
   rows: CustomerRow[];
-  /** Customers matching the filters (all pages). */
+  /** Customers matching the filters (all pages); with a search, at most SEARCH_COUNT_CAP. */
   total: number;
+  /** A search matched more than `total`: say "10,000+". */
+  totalCapped: boolean;
   /** Where this page sits among them, 1-based ("51–100 of 1,357"); 0–0 when none match. */
   range: { from: number; to: number };
   sort: CustomerSort;
@@ -132,14 +143,14 @@ export interface CustomerPage {
   personas: { slug: string; name: string; color: string }[];
 }
 
-export function encodeCursor(value: number | string, key: string): string {
-  return Buffer.from(JSON.stringify([value, key])).toString("base64url");
+export function encodeCursor(value: number | string, key: string, segment: number, position: number): string {
+  return Buffer.from(JSON.stringify([value, key, segment, position])).toString("base64url");
 }
 
-export function decodeCursor(cursor: string): [number | string, string] | null {
+export function decodeCursor(cursor: string): PageCursor | null {
   try {
     const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-    return parsed.success ? parsed.data : null;
+    return parsed.success ? { value: parsed.data[0], key: parsed.data[1], segment: parsed.data[2], position: parsed.data[3] } : null;
   } catch {
     return null;
   }
@@ -219,34 +230,56 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
     currency: string;
     platform: string;
   };
-  const carried = await db
-    .prepare(`SELECT DISTINCT persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`)
-    .pluck()
-    .all(shopId) as string[];
-  const catalog = withDataSlugs(settings, personaCatalog(settings), carried);
+  const catalog = withDataSlugs(settings, personaCatalog(settings), await carriedPersonas(db, shopId));
 
   const where = customerWhere(shopId, query);
-  const total = (await db.prepare(`SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().get(...where.params)) as number;
+  // Without a search the stored totals count exactly; a search counts its matches up to a cap.
+  let total: number;
+  let totalCapped = false;
+  if (query.q) {
+    const found = Number(
+      await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, SEARCH_COUNT_CAP + 1),
+    );
+    totalCapped = found > SEARCH_COUNT_CAP;
+    total = Math.min(found, SEARCH_COUNT_CAP);
+  } else {
+    total = await countMatching(db, shopId, query);
+  }
 
   const sort = query.sort;
   const dir = query.dir ?? DEFAULT_DIR[sort];
-  const expr = sortExpression(db, sort, catalog);
   const cursor = query.after ? decodeCursor(query.after) : query.before ? decodeCursor(query.before) : null;
   const backwards = Boolean(query.before);
-  // Walking backwards: flip the comparison and the order, then reverse the page.
+  // Walking backwards: flip the direction, then reverse the page.
   const ascending = (dir === "asc") !== backwards;
-  const cmp = ascending ? ">" : "<";
-  const order = ascending ? "ASC" : "DESC";
-  const keyset: Sql = cursor
-    ? { sql: ` AND (${expr.sql} ${cmp} ? OR (${expr.sql} = ? AND "Customer".customerKey ${cmp} ?))`, params: [...expr.params, cursor[0], ...expr.params, cursor[0], cursor[1]] }
-    : { sql: "", params: [] };
-  const rows = await db
-    .prepare(
-      `SELECT ${columns(db)}, ${expr.sql} AS sortValue FROM ${CUSTOMER_FROM}
-       WHERE ${where.sql}${keyset.sql}
-       ORDER BY sortValue ${order}, "Customer".customerKey ${order} LIMIT ?`,
-    )
-    .all(...expr.params, ...where.params, ...keyset.params, query.limit + 1) as RawCustomer[];
+  const segments = sortSegments(sort, catalog);
+  const walk = segments.map((_, i) => i);
+  if (!ascending) walk.reverse();
+  const rows: (RawCustomer & { segment: number })[] = [];
+  for (const i of walk) {
+    if (cursor && (ascending ? i < cursor.segment : i > cursor.segment)) continue;
+    const segment = segments[i];
+    // A persona none of whose customers match (by the totals) is skipped without a walk.
+    if (segment.persona !== undefined && !query.q && (await countMatching(db, shopId, { ...query, persona: segment.persona ?? "none" })) === 0) continue;
+    const up = ascending !== segment.invert;
+    const cmp = up ? ">" : "<";
+    const order = up ? "ASC" : "DESC";
+    const keyset: Sql =
+      cursor && i === cursor.segment
+        ? segment.column
+          ? { sql: ` AND (${segment.column}, "Customer".customerKey) ${cmp} (?, ?)`, params: [segment.bind(cursor.value), cursor.key] }
+          : { sql: ` AND "Customer".customerKey ${cmp} ?`, params: [cursor.key] }
+        : { sql: "", params: [] };
+    const found = (await db
+      .prepare(
+        `SELECT ${columns(db)}, ${segment.column ?? "0"} AS sortValue FROM ${CUSTOMER_FROM}
+         WHERE ${where.sql} AND ${segment.where.sql}${keyset.sql}
+         ORDER BY ${segment.column ? `${segment.column} ${order}, ` : ""}"Customer".customerKey ${order} LIMIT ?`,
+      )
+      .all(...where.params, ...segment.where.params, ...keyset.params, query.limit + 1 - rows.length)) as RawCustomer[];
+    rows.push(...found.map((r) => ({ ...r, segment: i })));
+    if (rows.length > query.limit) break;
+  }
   const more = rows.length > query.limit;
   if (more) rows.pop();
   if (backwards) rows.reverse();
@@ -256,49 +289,69 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   const hasNext = backwards ? true : more;
   const hasPrevious = backwards ? more : Boolean(query.after);
   const info = new Map(catalog.map((p) => [p.slug, p]));
-  // Customers ahead of this page in the list's order (a cursor says where the page starts, not how far in).
-  const before =
-    first && cursor
-      ? ((await db
-          .prepare(
-            `SELECT count(*) FROM ${CUSTOMER_FROM} WHERE ${where.sql}
-               AND (${expr.sql} ${dir === "asc" ? "<" : ">"} ? OR (${expr.sql} = ? AND "Customer".customerKey ${dir === "asc" ? "<" : ">"} ?))`,
-          )
-          .pluck()
-          .get(...where.params, ...expr.params, first.sortValue, ...expr.params, first.sortValue, first.customerKey)) as number)
-      : 0;
+  // Customers ahead of this page: the cursor carries its row's place in the list.
+  const before = !cursor ? 0 : backwards ? Math.max(0, cursor.position - 1 - rows.length) : cursor.position;
   return {
     currency: shop.currency,
     rows: rows.map((row) => toCustomerRow(row, shop, adapterFor(shop.platform).customers, info)),
     total,
+    totalCapped,
     range: rows.length > 0 ? { from: before + 1, to: before + rows.length } : { from: 0, to: 0 },
     sort,
     dir,
-    nextCursor: hasNext && last ? encodeCursor(last.sortValue, last.customerKey) : null,
-    previousCursor: hasPrevious && first ? encodeCursor(first.sortValue, first.customerKey) : null,
+    nextCursor: hasNext && last ? encodeCursor(last.sortValue, last.customerKey, last.segment, before + rows.length) : null,
+    previousCursor: hasPrevious && first ? encodeCursor(first.sortValue, first.customerKey, first.segment, before + 1) : null,
     personas: catalog.map(({ slug, name, color }) => ({ slug, name, color })),
   };
 }
 
-function sortExpression(db: Db, sort: CustomerSort, catalog: PersonaInfo[]): Sql {
+/** A search counts its matches up to here ("10,000+"): beyond, counting would read every customer. */
+export const SEARCH_COUNT_CAP = 10_000;
+
+/**
+ * A sort as consecutive parts of the list, each walked along an index of Customer: one part for
+ * spend or orders; recency is the customers with a counted order by last order (newest first)
+ * and then those without; persona order is one part per persona of the map (biggest spend
+ * first within it) and then customers without one.
+ */
+interface Segment {
+  where: Sql;
+  /** Indexed column the part is ordered by (then customerKey); null: customerKey only. */
+  column: string | null;
+  /** The column runs against the sort's direction (recency ascending = last order descending). */
+  invert: boolean;
+  /** A cursor's value as the column is compared. */
+  bind: (value: number | string) => unknown;
+  /** The persona the part holds (null: none), for persona order. */
+  persona?: string | null;
+}
+
+function sortSegments(sort: CustomerSort, catalog: PersonaInfo[]): Segment[] {
+  const all: Sql = { sql: "TRUE", params: [] };
+  const same = (v: number | string) => v;
   switch (sort) {
     case "monetary":
-      return { sql: "monetaryMinor", params: [] };
+      return [{ where: all, column: `"Customer".monetaryMinor`, invert: false, bind: same }];
     case "frequency":
-      return { sql: "frequency", params: [] };
+      return [{ where: all, column: `"Customer".frequency`, invert: false, bind: same }];
     case "recency":
-      // Customers without a counted order have no recency: they sort after everyone.
-      return { sql: `coalesce(${recencyDaysSql(db)}, 2147483647)`, params: [] };
-    case "persona": {
-      // Map order (Champions first), unknown slugs after, no persona last.
-      const whens = catalog.map(() => "WHEN ? THEN ?").join(" ");
-      const params: unknown[] = [];
-      catalog.forEach((p, i) => params.push(p.slug, i));
-      return {
-        sql: `(CASE WHEN persona IS NULL THEN ${catalog.length + 1} ${catalog.length ? `ELSE CASE persona ${whens} ELSE ${catalog.length} END` : `ELSE ${catalog.length}`} END)`,
-        params,
-      };
-    }
+      // Recency is the scoring day minus the last order's day (app/scoring/recency.ts); customers
+      // without a counted order have none and come last.
+      return [
+        { where: { sql: `"Customer".recencyDays IS NOT NULL`, params: [] }, column: `"Customer".lastOrderAt`, invert: true, bind: (v) => new Date(Number(v)) },
+        { where: { sql: `"Customer".recencyDays IS NULL`, params: [] }, column: null, invert: false, bind: same },
+      ];
+    case "persona":
+      return [
+        ...catalog.map((p) => ({
+          where: { sql: "persona = ?", params: [p.slug] },
+          column: `"Customer".monetaryMinor`,
+          invert: true,
+          bind: same,
+          persona: p.slug,
+        })),
+        { where: { sql: "persona IS NULL", params: [] }, column: null, invert: false, bind: same, persona: null },
+      ];
   }
 }
 

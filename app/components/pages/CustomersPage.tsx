@@ -211,13 +211,13 @@ export function CustomersPage({ data }: { data: CustomersPageData }) {
   };
   const range =
     data.total > 0
-      ? `${formatNumber(data.range.from, locale)}–${formatNumber(data.range.to, locale)} of ${formatNumber(data.total, locale)}`
+      ? `${formatNumber(data.range.from, locale)}–${formatNumber(data.range.to, locale)} of ${formatNumber(data.total, locale)}${data.totalCapped ? "+" : ""}`
       : "0 customers";
 
   return (
     <Page
       title="Customers"
-      subtitle={`${formatNumber(data.total, locale)} customers match`}
+      subtitle={`${formatNumber(data.total, locale)}${data.totalCapped ? "+" : ""} customers match`}
       primaryAction={<ExportButton search={location.search} count={data.total} />}
     >
       <BlockStack gap="400">
