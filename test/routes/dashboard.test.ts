@@ -84,7 +84,7 @@ describe("GET /app (dashboard)", () => {
   });
 
   it("GIVEN an uninstalled shop WHEN fetched THEN 404", async () => {
-    await services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), alpha);
+    await services().db.prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(), alpha);
 
     const out = await run(async () => loader(args(await appRequest("/app", ALPHA))));
 

@@ -3,6 +3,7 @@ import { action, loader } from "~/routes/app.settings/route";
 import { services } from "~/services.server";
 import { cellIndex, DEFAULT_PERSONA_RULES } from "~/rfm";
 import { gridFromRules, rulesFromGrid } from "~/rfm/persona-map";
+import { queuedJobs } from "../support/queued-jobs";
 import { addShop, appRequest, args, formPost, resetDatabase, run, storeOfflineSession } from "./support";
 
 const SHOP = "mapmaker.myshopify.com";
@@ -17,7 +18,7 @@ beforeEach(async () => {
 const save = async (personas: unknown) =>
   run(async () => action(args(await formPost("/app/settings", SHOP, { intent: "save", settings: JSON.stringify({ personas }) }))));
 const stored = async () => JSON.parse((await services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string);
-const jobs = async () => await services().db.prepare(`SELECT type FROM "Job" WHERE shopId = ?`).all(shopId);
+const jobs = async () => (await queuedJobs(services().db, shopId)).map(({ type }) => ({ type }));
 
 const champions = DEFAULT_PERSONA_RULES[0];
 const everyone = { name: "Everyone", slug: "everyone", r: [1, 5], f: [1, 5], m: [1, 5] };

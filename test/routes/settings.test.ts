@@ -3,6 +3,7 @@ import { action, loader } from "~/routes/app.settings/route";
 import { recomputeShop } from "~/scoring/recompute.server";
 import { services } from "~/services.server";
 import { anOrder } from "../support/orders";
+import { queuedJobs } from "../support/queued-jobs";
 import { addShop, appRequest, args, BROWSER, formPost, resetDatabase, run, storeOfflineSession } from "./support";
 
 const ALPHA = "alpha.myshopify.com";
@@ -21,7 +22,8 @@ beforeEach(async () => {
 const post = async (shop: string, fields: Record<string, string>) => run(async () => action(args(await formPost("/app/settings", shop, fields))));
 const storedSettings = async (shopId: string) =>
   JSON.parse((await services().db.prepare(`SELECT settings FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string);
-const jobs = async () => await services().db.prepare(`SELECT shopId, type, status FROM "Job"`).all();
+const jobs = async () =>
+  (await Promise.all([alpha, beta].map(async (shopId) => (await queuedJobs(services().db, shopId)).map(({ type, status }) => ({ shopId, type, status }))))).flat();
 
 describe("GET /app/settings", () => {
   it("GIVEN no session WHEN a browser opens it THEN it is sent to log in", async () => {

@@ -7,6 +7,7 @@ import { seedCustomer } from "~/dashboard/test/seed";
 import { action as dashboardAction, loader as dashboardLoader } from "~/routes/app._index";
 import { action as settingsAction } from "~/routes/app.settings/route";
 import { services } from "~/services.server";
+import { queuedJobs } from "../support/queued-jobs";
 import { addShop, appRequest, args, formPost, resetDatabase, run, sessionToken, storeOfflineSession } from "./support";
 
 const ALPHA = "alpha.myshopify.com";
@@ -26,7 +27,8 @@ beforeEach(async () => {
 });
 
 const consentOf = async (shopId: string) => await services().db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as { writeConsent: string; writeConsentAt: number | null };
-const jobs = async () => await services().db.prepare(`SELECT shopId, type, payload FROM "Job" ORDER BY id`).all();
+const jobs = async () =>
+  (await Promise.all([alpha, beta].map(async (shopId) => (await queuedJobs(services().db, shopId)).map(({ type, payload }) => ({ shopId, type, payload }))))).flat();
 const approve = async (shop: string, fields: Record<string, string> = { intent: "approve-writeback" }) =>
   run(async () => dashboardAction(args(await formPost("/app?index", shop, fields))));
 
