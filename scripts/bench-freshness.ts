@@ -28,7 +28,7 @@ import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, t
 import { legacyId } from "../app/platforms/shopify/ids";
 import { waitForFirstSync } from "./lib/demo-stack";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
-import { ensureProductionBuild, freePort, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
+import { ensureProductionBuild, freePort, snapshotBuild, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -89,6 +89,8 @@ async function untilWrittenBack(db: Db, sim: Simulator, shopId: string, timeoutS
 }
 
 ensureProductionBuild(BUILD, log);
+const build = snapshotBuild(BUILD);
+process.on("exit", build.remove);
 const started = Date.now();
 const data = replayedShopifyShop(CUSTOMERS);
 log(`shop: ${data.customers.length.toLocaleString()} customers, ${data.orders.length.toLocaleString()} orders (CDNOW replayed)`);
@@ -116,7 +118,7 @@ const env = {
   APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
   LOG_LEVEL: "warn",
 };
-const children: ChildProcess[] = MODE === "postgres" ? startApp(BUILD, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(BUILD, env, logDir);
+const children: ChildProcess[] = MODE === "postgres" ? startApp(build.dir, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(build.dir, env, logDir);
 const db = openDatabase(store.url);
 let exitCode = 1;
 try {

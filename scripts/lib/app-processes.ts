@@ -4,7 +4,7 @@
  * wait until the web process answers.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -26,6 +26,19 @@ export function ensureProductionBuild(build: string, log: (msg: string) => void)
   if (existsSync(path.join(build, "server", "index.js")) && existsSync(path.join(build, "server", "worker.js"))) return;
   log("no production build: npm run build");
   execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/**
+ * A private copy of the build for a long run: another `npm run build` in the same checkout
+ * meanwhile replaces chunks the running processes still import. Kept inside node_modules so
+ * the copy resolves packages as the build does.
+ */
+export function snapshotBuild(build: string): { dir: string; remove(): void } {
+  const parent = path.join(root, "node_modules", ".cache");
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(path.join(parent, "rfm-build-"));
+  cpSync(build, dir, { recursive: true });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** `node <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
