@@ -154,8 +154,8 @@ describe("GIVEN our plugin copied into a fresh WordPress without WooCommerce", (
     };
 
     const token = await launch();
-    expect(verifyLaunchToken(db(), token)).toEqual({ ok: true, shopId, domain: new URL(wp.url).host, user: 1 });
-    expect(verifyLaunchToken(db(), token)).toMatchObject({ ok: false, reason: "replayed" });
+    expect(await verifyLaunchToken(db(), token)).toEqual({ ok: true, shopId, domain: new URL(wp.url).host, user: 1 });
+    expect(await verifyLaunchToken(db(), token)).toMatchObject({ ok: false, reason: "replayed" });
 
     // The whole way: the app's launch route opens a session for this store with a fresh one.
     const fresh = await launch();
@@ -167,15 +167,15 @@ describe("GIVEN our plugin copied into a fresh WordPress without WooCommerce", (
     expect(merchant.shop).toMatchObject({ id: shopId, platform: "woocommerce" });
 
     const later = new Date(Date.now() + 10 * 60_000);
-    expect(verifyLaunchToken(db(), await launch(), later)).toMatchObject({ ok: false, status: 401, reason: "expired" });
+    expect(await verifyLaunchToken(db(), await launch(), later)).toMatchObject({ ok: false, status: 401, reason: "expired" });
 
     // The app holds another secret for this site (the store connected again since): forged.
-    saveLaunchSecret(db(), shopId, "the-secret-of-a-newer-connection");
-    expect(verifyLaunchToken(db(), await launch())).toMatchObject({ ok: false, status: 401, reason: "forged" });
+    await saveLaunchSecret(db(), shopId, "the-secret-of-a-newer-connection");
+    expect(await verifyLaunchToken(db(), await launch())).toMatchObject({ ok: false, status: 401, reason: "forged" });
 
     // This store is disconnected; the other store's connection does not take its tokens.
-    db().prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(Date.now(), shopId);
-    expect(verifyLaunchToken(db(), await launch())).toMatchObject({ ok: false, status: 403, reason: "unknown-store" });
+    await db().prepare(`UPDATE "Shop" SET uninstalledAt = ? WHERE id = ?`).run(new Date(), shopId);
+    expect(await verifyLaunchToken(db(), await launch())).toMatchObject({ ok: false, status: 403, reason: "unknown-store" });
   });
 
   it("WHEN a launch is posted without the page's nonce THEN WordPress refuses it and no token is made", async () => {
