@@ -12,6 +12,7 @@ import { action as disconnect } from "~/routes/app.disconnect";
 import { action as connect, loader as connectPage } from "~/routes/woocommerce.connect";
 import { loader as launch } from "~/routes/woocommerce.launch";
 import { services } from "~/services.server";
+import { queuedJobs } from "../support/queued-jobs";
 import { addShop, APP_URL, appRequest, args, resetDatabase, run, storeOfflineSession } from "../routes/support";
 
 const db = () => services().db;
@@ -34,7 +35,7 @@ async function connectedSession(permissions: "read" | "read_write" = "read_write
   expect(connected.status).toBe(302);
   const domain = new URL(sim.url).host;
   const shopId = (await db().prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(domain)) as string;
-  saveLaunchSecret(db(), shopId, "launch-secret");
+  await saveLaunchSecret(db(), shopId, "launch-secret");
   const token = signLaunchToken({ site: sim.url, user: 1, exp: Math.floor(Date.now() / 1000) + 120, nonce: `n${Date.now()}${Math.random()}` }, "launch-secret");
   const launched = await run(() => launch(args(new Request(`${APP_URL}/woocommerce/launch?${new URLSearchParams({ token })}`))));
   const cookie = (launched.headers.get("set-cookie") ?? "").split(";")[0];
@@ -75,7 +76,7 @@ describe("GIVEN a WooCommerce store connected with Read/Write keys and open in t
     expect(ourWebhooks()).toEqual([]);
     expect(await credentialRows(shopId)).toBe(0);
     expect((await shopRow(shopId)).uninstalledAt).not.toBeNull();
-    expect(await db().prepare(`SELECT count(*) FROM "Job" WHERE shopId = ? AND status IN ('pending', 'running')`).pluck().get(shopId)).toBe(0);
+    expect((await queuedJobs(db(), shopId)).filter((j) => j.status === "pending" || j.status === "running")).toEqual([]);
     // ...and a copy of it kept elsewhere opens nothing any more.
     const replayed = await run(() => shell(args(new Request(`${APP_URL}/app`, { headers: { Cookie: cookie } }))));
     expect(replayed.status).toBe(404);

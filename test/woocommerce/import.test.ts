@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlatformContext, ShopRef } from "~/platforms/types";
+import { dropQueuedJobs } from "../support/queued-jobs";
 import { byId, projection } from "../support/stored-orders";
 import { startWooHarness, wooSeed, wooTruthOrders, type WooHarness } from "./harness";
 
@@ -56,7 +57,7 @@ describe("WooCommerce import", () => {
     h = await startWooHarness({ data: wooSeed(120, 4) });
     const shopId = await h.connect();
     const { db, store, prisma, runner, adapter } = await app();
-    await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(shopId); // we drive the steps ourselves
+    await dropQueuedJobs(db, shopId); // we drive the steps ourselves
     const shop = await shopOf(db, shopId);
     const ctx: PlatformContext = { db, store, prisma, queue: runner.queue };
     const { backfillStep } = await import("~/platforms/woocommerce/backfill.server");

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../../sim/woocommerce";
+import { queuedJobs } from "../support/queued-jobs";
 import { byId, projection } from "../support/stored-orders";
 import { startWooHarness, wooSeed, wooTruthOrders, type WooHarness } from "./harness";
 
@@ -26,7 +27,7 @@ async function rows() {
   return {
     orders: await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ?`).pluck().get(shopId),
     events: await db.prepare(`SELECT count(*) FROM "WebhookEvent"`).pluck().get(),
-    jobs: await db.prepare(`SELECT count(*) FROM "Job" WHERE shopId = ?`).pluck().get(shopId),
+    jobs: (await queuedJobs(db, shopId)).length,
   };
 }
 async function secret() {
