@@ -9,8 +9,21 @@ import { adapterFor } from "~/platforms/registry.server";
 import { services } from "~/services.server";
 import { applyInbox, inboxOutcome, type ApplyReport } from "~/sync/inbox.server";
 
-/** Applies every stored delivery now; the queued apply-inbox job would find nothing left, so it goes. */
-export async function drainInbox(): Promise<ApplyReport> {
+/** The drain under way, if any: one applier at a time, as the singleton apply-inbox job is. */
+let draining: Promise<unknown> = Promise.resolve();
+
+/**
+ * Applies every stored delivery now; the queued apply-inbox job would find nothing left, so it
+ * goes. Calls wait for each other: on PostgreSQL concurrent appliers (one per delivery answered
+ * at once) would each apply and mark the same rows, waiting on each other's row locks.
+ */
+export function drainInbox(): Promise<ApplyReport> {
+  const run = draining.then(applyNow, applyNow);
+  draining = run.catch(() => {});
+  return run;
+}
+
+async function applyNow(): Promise<ApplyReport> {
   const { db, store, runner } = services();
   const report = await applyInbox({ db, store, queue: runner.queue, adapterFor, recomputeDelayMs: env().RECOMPUTE_DEBOUNCE_MS }, { limit: 100_000 });
   if (isSqlite(db)) await db.prepare(`DELETE FROM "Job" WHERE type = 'apply-inbox' AND status = 'pending'`).run();
