@@ -1,0 +1,343 @@
+/**
+ * npm run bench:shops [-- --shops 20 --big 1000000 --small-min 1000 --small-max 50000 --webs 2 --workers 2 --webhooks 3]
+ *
+ * Many shops on one deployment: a throwaway PostgreSQL (scripts/pg-server.mjs), the Shopify
+ * simulator holding --shops shops (one with --big orders, the rest spread from --small-min to
+ * --small-max orders; CDNOW replayed straight into the simulator's model), and the app's
+ * production build as --webs web processes (RUN_JOBS=false, behind a round-robin proxy
+ * standing in for the load balancer) plus --workers `npm run worker` processes on pg-boss.
+ *
+ * Every shop is installed as the admin does (session token → token exchange), the merchant
+ * approves write-back at once, and the app backfills, scores and writes back on its own.
+ * As soon as a small shop is written back, it gets --webhooks orders (each sends a signed
+ * `orders/create`), one a second, for customers an order today moves to another persona;
+ * its freshness is webhook send → persona tag changed in the simulator's store. Most of them
+ * arrive while the big shop is still backfilling or writing back (the report says how many).
+ *
+ * Printed as JSON: total time, per shop its orders, install → backfilled and scored,
+ * install → written back, freshness p50/p95; overall freshness; and the verdict per shop:
+ * every order stored, and persona tags in the store = personas stored by the app = the pure
+ * engine's scoring of the simulator's orders (scripts/lib/shop-truth.ts). Jobs that failed
+ * in pg-boss are counted. Exit code 0 only when every shop is correct and no job failed.
+ */
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { openDatabase, type Db, type PostgresDb } from "../app/db/index.server";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../sim/shopify";
+import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers } from "./lib/app-processes";
+import { readCdnow } from "./lib/cdnow";
+import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
+import { startRoundRobinProxy } from "./lib/round-robin-proxy";
+import { checkPersonas, expectedPersonas, personaTags, type PersonaCheck } from "./lib/shop-truth";
+import { startPostgres } from "./pg-server.mjs";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values: args } = parseArgs({
+  options: {
+    shops: { type: "string", default: "20" },
+    big: { type: "string", default: "1000000" },
+    "small-min": { type: "string", default: "1000" },
+    "small-max": { type: "string", default: "50000" },
+    webs: { type: "string", default: "2" },
+    workers: { type: "string", default: "2" },
+    /** Orders (webhooks) per small shop once it is written back. */
+    webhooks: { type: "string", default: "3" },
+    /** Seconds the whole run may take before it gives up. */
+    timeout: { type: "string", default: "3600" },
+    build: { type: "string", default: path.join(root, "build") },
+  },
+});
+const SHOPS = Math.max(1, Number(args.shops));
+const WEBS = Math.max(1, Number(args.webs));
+const WORKERS = Math.max(1, Number(args.workers));
+const WEBHOOKS = Math.max(0, Number(args.webhooks));
+const TIMEOUT_MS = Number(args.timeout) * 1000;
+const API_KEY = "shops-api-key";
+const SECRET = "shops-api-secret";
+const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+/** A tag that has not changed this long after its order counts as never changed. */
+const FRESHNESS_GIVE_UP_MS = 120_000;
+/** CDNOW's orders per customer: a replayed shop of N customers holds about this many times N orders. */
+const ORDERS_PER_CUSTOMER = 2.95;
+const log = (msg: string) => process.stderr.write(`[shops] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
+
+/** The nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Order counts: the big shop first, then the small ones spread evenly (geometrically) over the range. */
+function orderCounts(): number[] {
+  const lo = Number(args["small-min"]);
+  const hi = Math.max(lo, Number(args["small-max"]));
+  const small = SHOPS - 1;
+  return [Number(args.big), ...Array.from({ length: small }, (_, i) => Math.round(small === 1 ? lo : lo * (hi / lo) ** (i / (small - 1))))];
+}
+
+interface Target {
+  customer: number;
+  persona: string;
+  sentAt: number;
+  changedAt: number;
+  /** The big shop was not yet written back when this order was sent. */
+  whileBigBusy: boolean;
+}
+
+interface ShopRun {
+  domain: string;
+  data: SeedData;
+  id: string | null;
+  installedAt: number;
+  syncedAt: number | null;
+  writtenAt: number | null;
+  lastWrittenCheck: number;
+  targets: Target[];
+  check?: PersonaCheck & { ordersInStore: number; ordersStored: number };
+}
+
+async function scoredPersonas(db: Db, shopId: string): Promise<Map<string, string>> {
+  const rows = (await db.prepare(`SELECT customerKey, persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).all(shopId)) as { customerKey: string; persona: string }[];
+  return new Map(rows.map((r) => [r.customerKey, r.persona]));
+}
+
+/** Every customer the app scored carries exactly its persona tag in the simulator's store. */
+async function writtenBack(db: Db, sim: Simulator, run: ShopRun): Promise<boolean> {
+  const stored = await scoredPersonas(db, run.id!);
+  const tags = personaTags(sim.shop(run.domain));
+  if (stored.size === 0) return false;
+  for (const [key, persona] of stored) {
+    if (key.startsWith("email:")) continue;
+    const t = tags.get(key);
+    if (!t || t.length !== 1 || t[0] !== persona) return false;
+  }
+  return true;
+}
+
+// A private copy: a rebuild of build/ during the run must not pull files from under the processes.
+ensureProductionBuild(path.resolve(args.build!), log);
+const snapshot = snapshotBuild(path.resolve(args.build!));
+const BUILD = snapshot.dir;
+const t0 = Date.now();
+const rows = readCdnow();
+const counts = orderCounts();
+const runs: ShopRun[] = counts.map((orders, i) => {
+  const data = replayedShopifyShop(Math.max(1, Math.round(orders / ORDERS_PER_CUSTOMER)), rows);
+  const domain = i === 0 ? "big.myshopify.com" : `shop-${String(i).padStart(2, "0")}.myshopify.com`;
+  return { domain, data, id: null, installedAt: 0, syncedAt: null, writtenAt: null, lastWrittenCheck: 0, targets: [] };
+});
+const totalOrders = runs.reduce((n, r) => n + r.data.orders.length, 0);
+log(`seeded ${SHOPS} shops, ${totalOrders.toLocaleString()} orders (big: ${runs[0].data.orders.length.toLocaleString()}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+const pgServer = await startPostgres();
+const url = await pgServer.createDatabase("shops");
+execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", url], { stdio: "ignore" });
+
+const webPorts = await Promise.all(Array.from({ length: WEBS }, () => freePort()));
+const proxy = await startRoundRobinProxy(webPorts);
+const appUrl = `http://localhost:${proxy.port}`;
+const toml = readFileSync(path.join(root, "shopify.app.toml"), "utf8");
+const sim = await startSimulator({
+  app: { apiKey: API_KEY, apiSecret: SECRET, appUrl, title: "RFM Personas", handle: "rfm-personas", webhooks: webhooksFromAppToml(toml), metafieldDefinitions: metafieldDefinitionsFromAppToml(toml) },
+  shops: runs.map((r) => ({ domain: r.domain, name: r.domain.split(".")[0], data: r.data, installed: false })),
+});
+const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-shops-logs-"));
+// The shipped defaults: only what a deployment must set, plus the simulator in place of Shopify.
+const env = {
+  NODE_ENV: "production",
+  DATABASE_URL: url,
+  SHOPIFY_API_KEY: API_KEY,
+  SHOPIFY_API_SECRET: SECRET,
+  SHOPIFY_APP_URL: appUrl,
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
+  APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
+  LOG_LEVEL: "warn",
+  RUN_JOBS: "false",
+};
+const serve = path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js");
+const children: ChildProcess[] = [
+  ...webPorts.map((port, i) => startNode(serve, [path.join(BUILD, "server", "index.js")], { ...env, PORT: String(port) }, path.join(logDir, `web-${i}.log`))),
+  ...Array.from({ length: WORKERS }, (_, i) => startNode(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`))),
+];
+const db = openDatabase(url);
+let exitCode = 1;
+try {
+  await Promise.all(webPorts.map((p) => untilAnswers(`http://127.0.0.1:${p}/readyz`)));
+  log(`PostgreSQL, ${WEBS} web (RUN_JOBS=false) behind ${appUrl} + ${WORKERS} workers; simulator on ${sim.url}; logs in ${logDir}`);
+
+  const started = Date.now();
+  for (const run of runs) {
+    run.installedAt = Date.now();
+    const install = new URLSearchParams({
+      embedded: "1",
+      shop: run.domain,
+      host: Buffer.from(`admin.shopify.com/store/${run.domain.split(".")[0]}`).toString("base64url"),
+      id_token: sim.sessionToken(run.domain),
+    });
+    const installed = await fetch(`${appUrl}/app?${install}`, { headers: { "User-Agent": BROWSER } });
+    if (!installed.ok) throw new Error(`installing ${run.domain} failed: GET /app answered ${installed.status}`);
+    // The merchant approves write-back on the dashboard straight away; it writes once scored.
+    const approved = await fetch(`${appUrl}/app?index`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${sim.sessionToken(run.domain)}`, "User-Agent": BROWSER },
+      body: new URLSearchParams({ intent: "approve-writeback" }),
+    });
+    if (!approved.ok) throw new Error(`approving write-back for ${run.domain} failed: POST /app answered ${approved.status}`);
+    run.id = String(await db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(run.domain));
+  }
+  log(`installed ${SHOPS} shops and approved write-back in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const big = runs[0];
+  const pool = (db as PostgresDb).pool;
+  // For sizing: the most connections the deployment held at once (sampled every few seconds).
+  let peakConnections = 0;
+  let lastConnectionSample = 0;
+  const pendingSends: { run: ShopRun; target: Target }[] = [];
+  let nextSendAt = 0;
+  for (;;) {
+    const now = Date.now();
+    if (now - lastConnectionSample > 3_000) {
+      lastConnectionSample = now;
+      const n = Number((await pool.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()`)).rows[0].n);
+      peakConnections = Math.max(peakConnections, n);
+    }
+    if (now - started > TIMEOUT_MS) {
+      const late = runs.filter((r) => r.writtenAt === null).map((r) => `${r.domain} (${r.syncedAt === null ? "backfilling or scoring" : "writing back"})`);
+      throw new Error(`gave up after ${args.timeout} s: ${late.join(", ") || "freshness orders still pending"}`);
+    }
+    for (const run of runs) {
+      if (run.syncedAt === null) {
+        const state = (await db.prepare(`SELECT phase, lastError, backfillFinishedAt, lastRecomputeAt FROM "SyncState" WHERE shopId = ?`).get(run.id)) as
+          | { phase: string; lastError: string | null; backfillFinishedAt: unknown; lastRecomputeAt: unknown }
+          | undefined;
+        if (state?.phase === "failed") throw new Error(`${run.domain}: sync failed: ${state.lastError}`);
+        if (state?.backfillFinishedAt && state.lastRecomputeAt) {
+          run.syncedAt = now;
+          log(`${run.domain}: backfilled and scored ${run.data.orders.length.toLocaleString()} orders in ${((now - run.installedAt) / 1000).toFixed(1)} s`);
+        }
+      } else if (run.writtenAt === null && now - run.lastWrittenCheck >= (run === big ? 5_000 : 1_000)) {
+        run.lastWrittenCheck = now;
+        if (await writtenBack(db, sim, run)) {
+          run.writtenAt = Date.now();
+          log(`${run.domain}: written back ${((run.writtenAt - run.installedAt) / 1000).toFixed(1)} s after install`);
+          if (run !== big && WEBHOOKS > 0) {
+            // Customers an order today moves from R ≤ 2 to R5: a new persona under the shipped map.
+            const picked = (await db
+              .prepare(`SELECT customerKey, persona FROM "Customer" WHERE shopId = ? AND customerKey LIKE 'gid://shopify/Customer/%' AND r <= 2 AND persona IS NOT NULL ORDER BY frequency DESC, customerKey LIMIT ?`)
+              .all(run.id, WEBHOOKS)) as { customerKey: string; persona: string }[];
+            for (const c of picked) {
+              const target = { customer: Number(c.customerKey.split("/").pop()), persona: c.persona, sentAt: 0, changedAt: 0, whileBigBusy: false };
+              run.targets.push(target);
+              pendingSends.push({ run, target });
+            }
+          }
+        }
+      }
+    }
+    // One order a second across shops, in the order shops became ready.
+    if (pendingSends.length > 0 && now >= nextSendAt) {
+      const { run, target } = pendingSends.shift()!;
+      target.whileBigBusy = big.writtenAt === null;
+      sim.shop(run.domain).createOrder({ customerId: target.customer, lineItems: [{ title: "Freshness check", quantity: 1, unitPriceCents: 2_500 }] });
+      // The simulator posts the signed webhook at once: its first attempt is the send time.
+      target.sentAt = Date.now();
+      nextSendAt = target.sentAt + 1_000;
+    }
+    for (const run of runs) {
+      const tags = personaTags(sim.shop(run.domain));
+      for (const t of run.targets) {
+        if (t.sentAt === 0 || t.changedAt !== 0) continue;
+        const now2 = Date.now();
+        const current = tags.get(`gid://shopify/Customer/${t.customer}`) ?? [];
+        if (current.length > 0 && !current.includes(t.persona)) t.changedAt = now2;
+        else if (now2 - t.sentAt > FRESHNESS_GIVE_UP_MS) t.changedAt = -1;
+      }
+    }
+    const allWritten = runs.every((r) => r.writtenAt !== null);
+    const allFresh = pendingSends.length === 0 && runs.every((r) => r.targets.every((t) => t.changedAt !== 0));
+    if (allWritten && allFresh) break;
+    await sleep(100);
+  }
+  const allDone = Date.now();
+  log(`all ${SHOPS} shops backfilled, scored and written back in ${((allDone - started) / 1000).toFixed(1)} s; checking against the truth…`);
+
+  // The verdict: after the last webhook's recompute and write-back have settled, stored and
+  // written personas equal the engine's scoring of the simulator's orders, for every shop.
+  await sim.settle();
+  for (const run of runs) {
+    const shop = sim.shop(run.domain);
+    const expected = expectedPersonas(shop);
+    const ordersInStore = shop.store.orders.size;
+    const checkUntil = Date.now() + 60_000;
+    for (;;) {
+      const ordersStored = Number(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().get(run.id));
+      const check = checkPersonas(expected, await scoredPersonas(db, run.id!), personaTags(shop));
+      run.check = { ...check, ordersInStore, ordersStored };
+      const ok = check.storedWrong === 0 && check.tagsWrong === 0 && ordersStored === ordersInStore;
+      if (ok || Date.now() > checkUntil) break;
+      await sleep(1_000); // a webhook's recompute or write-back may still be on its way
+    }
+  }
+  const failedJobs = Number((await pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE state = 'failed'`)).rows[0].n);
+  const mb = (bytes: unknown) => Math.round(Number(bytes) / 1e5) / 10;
+  const databaseMb = mb((await pool.query(`SELECT pg_database_size(current_database()) AS b`)).rows[0].b);
+  const largestTables = (
+    await pool.query(
+      `SELECT n.nspname || '.' || c.relname AS name, pg_total_relation_size(c.oid) AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'r' AND n.nspname IN ('public', 'pgboss') ORDER BY b DESC LIMIT 6`,
+    )
+  ).rows.map((r: { name: string; b: unknown }) => `${r.name} ${mb(r.b)} MB`);
+
+  const fresh = runs.flatMap((r) => r.targets.filter((t) => t.changedAt > 0).map((t) => t.changedAt - t.sentAt)).sort((a, b) => a - b);
+  const whileBusy = runs.flatMap((r) => r.targets.filter((t) => t.whileBigBusy && t.changedAt > 0).map((t) => t.changedAt - t.sentAt)).sort((a, b) => a - b);
+  const sent = runs.reduce((n, r) => n + r.targets.length, 0);
+  const correct = runs.every((r) => r.check && r.check.storedWrong === 0 && r.check.tagsWrong === 0 && r.check.ordersStored === r.check.ordersInStore);
+  const report = {
+    mode: `postgres, ${WEBS} web (RUN_JOBS=false) behind a round-robin proxy + ${WORKERS} workers`,
+    shops: SHOPS,
+    orders: totalOrders,
+    totalSeconds: seconds(allDone - started),
+    freshness: {
+      orders: sent,
+      neverChanged: runs.reduce((n, r) => n + r.targets.filter((t) => t.changedAt < 0).length, 0),
+      p50ms: percentile(fresh, 50),
+      p95ms: percentile(fresh, 95),
+      maxMs: fresh.at(-1) ?? null,
+      whileBigShopBusy: { orders: whileBusy.length, p50ms: percentile(whileBusy, 50), p95ms: percentile(whileBusy, 95) },
+    },
+    perShop: runs.map((r) => {
+      const f = r.targets.filter((t) => t.changedAt > 0).map((t) => t.changedAt - t.sentAt).sort((a, b) => a - b);
+      return {
+        shop: r.domain,
+        orders: r.data.orders.length,
+        customers: r.data.customers.length,
+        backfilledAndScoredS: seconds(r.syncedAt && r.syncedAt - r.installedAt),
+        writtenBackS: seconds(r.writtenAt && r.writtenAt - r.installedAt),
+        freshness: r.targets.length ? { orders: r.targets.length, p50ms: percentile(f, 50), p95ms: percentile(f, 95), whileBigShopBusy: r.targets.filter((t) => t.whileBigBusy).length } : null,
+        correct: r.check ? r.check.storedWrong === 0 && r.check.tagsWrong === 0 && r.check.ordersStored === r.check.ordersInStore : false,
+        check: r.check,
+      };
+    }),
+    requestsPerWebProcess: proxy.counts,
+    postgres: { databaseMb, largestTables, peakConnections },
+    failedJobs,
+    verdict: correct && failedJobs === 0 ? "every shop backfilled, scored and written back = the engine over the simulator's truth" : "WRONG (see perShop[].check, failedJobs)",
+    logs: logDir,
+  };
+  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  exitCode = correct && failedJobs === 0 ? 0 : 1;
+} finally {
+  await stopProcesses(children);
+  await proxy.stop();
+  await sim.stop();
+  await db.close();
+  pgServer.stop();
+  snapshot.remove();
+}
+process.exit(exitCode);
