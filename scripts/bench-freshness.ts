@@ -21,14 +21,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { randomBytes } from "node:crypto";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { openDatabase, type Db } from "../app/db/index.server";
 import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../sim/shopify";
 import { legacyId } from "../app/platforms/shopify/ids";
 import { waitForFirstSync } from "./lib/demo-stack";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
-import { ensureProductionBuild, freePort, snapshotBuild, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
+import { ensureProductionBuild, freePort, productionEnv, snapshotBuild, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -105,19 +104,7 @@ const sim = await startSimulator({
 const store = await database();
 execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", store.url], { stdio: "ignore" });
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-freshness-logs-"));
-// The shipped defaults: only what a deployment must set, plus the simulator in place of Shopify.
-const env = {
-  NODE_ENV: "production",
-  PORT: String(port),
-  DATABASE_URL: store.url,
-  SHOPIFY_API_KEY: API_KEY,
-  SHOPIFY_API_SECRET: SECRET,
-  SHOPIFY_APP_URL: appUrl,
-  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-  SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
-  APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
-  LOG_LEVEL: "warn",
-};
+const env = { ...productionEnv({ databaseUrl: store.url, appUrl, apiKey: API_KEY, apiSecret: SECRET, simulatorUrl: sim.url }), PORT: String(port) };
 const children: ChildProcess[] = MODE === "postgres" ? startApp(build.dir, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(build.dir, env, logDir);
 const db = openDatabase(store.url);
 let exitCode = 1;

@@ -14,10 +14,13 @@ import { isInstalled, redactShop } from "~/shops/shop-data.server";
 import { uninstallShop } from "~/shops/shop.server";
 import type { OrderStore } from "./order-store.server";
 
-/** Order webhooks in a burst become one recompute this long after the last… */
-export const RECOMPUTE_DEBOUNCE_MS = 10_000;
+/**
+ * Order webhooks in a burst become one recompute this long after the last… (both bounds keep
+ * a persona tag ≤ 5 s behind its order's webhook: docs/decisions/035, npm run bench:freshness)
+ */
+export const RECOMPUTE_DEBOUNCE_MS = 1_000;
 /** …but never later than this after the first. */
-export const RECOMPUTE_MAX_WAIT_MS = 120_000;
+export const RECOMPUTE_MAX_WAIT_MS = 2_000;
 
 export interface ApplyDeps {
   db: Db;

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -19,6 +20,24 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The app's environment with the shipped defaults: only what a deployment must set, plus the
+ * Shopify simulator in place of Shopify (a fresh token encryption key per run).
+ */
+export function productionEnv(o: { databaseUrl: string; appUrl: string; apiKey: string; apiSecret: string; simulatorUrl: string }): Record<string, string> {
+  return {
+    NODE_ENV: "production",
+    DATABASE_URL: o.databaseUrl,
+    SHOPIFY_API_KEY: o.apiKey,
+    SHOPIFY_API_SECRET: o.apiSecret,
+    SHOPIFY_APP_URL: o.appUrl,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    SHOPIFY_ADMIN_SIMULATOR_URL: o.simulatorUrl,
+    APP_BRIDGE_URL: `${o.simulatorUrl}/__sim/app-bridge.js`,
+    LOG_LEVEL: "warn",
+  };
 }
 
 /** Builds the app once if `build` lacks the web or worker entry. */
