@@ -2,10 +2,10 @@
  * The webhook inbox: deliveries stored in one write, applied later in arrival order and in
  * batches; nothing stored is lost, whatever happens between storing and applying.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
-import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, wakeApplier } from "~/sync/inbox.server";
+import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import type { VerifiedDelivery } from "~/platforms/types";
 import { addShop, freshDatabase } from "../../test/support/db";
@@ -99,15 +99,24 @@ describe("webhook inbox", () => {
     const asked: string[] = [];
     const queue: JobQueue = { enqueue: (type, shopId, options) => (asked.push(type), runner.queue.enqueue(type, shopId, options)) };
 
+    // The burst arrives within one wake-up window (the clock stands still while it does).
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
     const ids: number[] = [];
-    for (let version = 1; version <= 40; version++) ids.push(await storeDelivery(db, queue, "shopify", delivery("a.myshopify.com", order(1, version))));
+    let woken: Promise<void>;
+    try {
+      for (let version = 1; version <= 40; version++) ids.push(await storeDelivery(db, queue, "shopify", delivery("a.myshopify.com", order(1, version))));
 
-    expect(new Set(ids).size).toBe(40);
-    expect(await pendingCount(db)).toBe(40);
-    expect(asked).toEqual([]);
-    expect(await queuedApplications(db)).toBe(0);
+      expect(new Set(ids).size).toBe(40);
+      expect(await pendingCount(db)).toBe(40);
+      expect(asked).toEqual([]);
+      expect(await queuedApplications(db)).toBe(0);
 
-    await wakeApplier(queue);
+      woken = wakeApplier(queue); // the burst's one wake-up, still waiting
+      vi.advanceTimersByTime(WAKE_DELAY_MS);
+    } finally {
+      vi.useRealTimers();
+    }
+    await woken;
 
     expect(asked).toEqual(["apply-inbox"]);
     expect(await queuedApplications(db)).toBe(1);
@@ -119,6 +128,23 @@ describe("webhook inbox", () => {
     // Applied oldest first: every version was newer than the one before (none stale), the last one holds.
     expect(await db.prepare(`SELECT outcome FROM "WebhookInbox" ORDER BY id`).pluck().all()).toEqual(Array(40).fill("processed"));
     expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 40_000]]);
+  });
+
+  it("GIVEN 40 order deliveries of one shop WHEN applied in one batch THEN the shop's recompute is asked for once, and each order's re-read once", async () => {
+    const { db, runner } = await setup();
+    const store = createOrderStore(db);
+    for (let i = 1; i <= 40; i++) {
+      const o = order(i, 1);
+      await storeDelivery(db, runner.queue, "shopify", { ...delivery("a.myshopify.com", o), events: [{ type: "order.upserted", order: o, awaitsReread: true }] });
+    }
+    const asked: string[] = [];
+    const queue: JobQueue = { enqueue: (type, shopId, options) => (asked.push(`${type} ${options?.key ?? ""}`), runner.queue.enqueue(type, shopId, options)) };
+
+    const report = await applyInbox({ db, store, queue }, { batch: 40, holdMs: Infinity });
+
+    expect(report).toMatchObject({ applied: 40, failed: 0 });
+    expect(asked.filter((a) => a.startsWith("recompute"))).toEqual(["recompute "]);
+    expect(asked.filter((a) => a.startsWith("refresh-order")).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `refresh-order gid://shopify/Order/${i + 1}`).sort());
   });
 
   it("GIVEN versions of orders of two shops stored interleaved WHEN applied THEN every one is applied, in arrival order, in batches, and the newest version wins", async () => {

@@ -6,7 +6,7 @@
  * never lost: until it is applied it stays pending, and every process that runs jobs looks
  * for pending deliveries when it starts and every INBOX_SWEEP_MS after.
  */
-import type { Db } from "~/db/index.server";
+import { isSqlite, type Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/types";
 import type { Platform, StoreEvent, VerifiedDelivery } from "~/platforms/types";
 import { applyDelivery, type ApplyDeps, type WebhookOutcome } from "./apply-events.server";
@@ -83,13 +83,47 @@ export interface ApplyReport {
   outcomes: Map<number, WebhookOutcome>;
 }
 
+/** Events whose follow-up jobs may wait for the end of their batch (nothing else in the batch cancels or reorders them). */
+const ORDER_EVENTS = new Set<StoreEvent["type"]>(["order.upserted", "order.deleted", "order.refetch", "order.unreadable", "customer.updated", "customer.deleted"]);
+
 /**
- * Applies pending deliveries in arrival order, `batch` per transaction, until none is left
- * (or `limit` were looked at). A delivery that throws is retried on a later run; the same
+ * The batch's queue: the jobs its deliveries ask for are sent when the batch commits (in its
+ * transaction), each distinct request once — 25 order deliveries of a shop ask for one
+ * recompute, not 25. A delivery that throws asks for nothing; a delivery that is not about
+ * orders (an uninstall cancels the shop's jobs) first sends what the batch asked for before it.
+ */
+function batchQueue(queue: JobQueue) {
+  const asked = new Map<string, Parameters<JobQueue["enqueue"]>>();
+  let staged: Parameters<JobQueue["enqueue"]>[] = [];
+  return {
+    queue: {
+      async enqueue(...request) {
+        staged.push(request);
+      },
+    } satisfies JobQueue,
+    keep() {
+      for (const request of staged) asked.set(JSON.stringify(request), request);
+      staged = [];
+    },
+    drop() {
+      staged = [];
+    },
+    async send() {
+      for (const request of asked.values()) await queue.enqueue(...request);
+      asked.clear();
+    },
+  };
+}
+
+/**
+ * Applies pending deliveries in arrival order, up to `batch` per transaction, until none is
+ * left (or `limit` were looked at). A delivery that throws is retried on a later run; the same
  * shop's later deliveries wait for it, so a shop's deliveries never overtake each other.
  */
-export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit = 5_000 } = {}): Promise<ApplyReport> {
+export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit = 5_000, holdMs = undefined as number | undefined } = {}): Promise<ApplyReport> {
   const { db } = deps;
+  // PostgreSQL's receipts insert beside the batch, they never wait for it: no need to cut it short.
+  const hold = holdMs ?? (isSqlite(db) ? BATCH_HOLD_MS : Infinity);
   const report: ApplyReport = { applied: 0, failed: 0, outcomes: new Map() };
   const held = new Set<string>();
   let after = 0;
@@ -103,26 +137,27 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
     if (rows.length === 0) break;
     await db.transaction(async () => {
       const opened = Date.now();
+      const jobs = batchQueue(deps.queue);
+      const applied = new Map<WebhookOutcome, number[]>();
       for (const row of rows) {
         // Open long enough: the rest waits for the next transaction (and receipts get their turn).
-        if (row.id !== rows[0].id && Date.now() - opened > BATCH_HOLD_MS) break;
+        if (row.id !== rows[0].id && Date.now() - opened > hold) break;
         after = row.id;
         if (held.has(row.shopDomain)) continue;
         const now = deps.now?.() ?? new Date();
+        const events = readEvents(row.events);
+        if (Array.isArray(events) && !events.every((e) => ORDER_EVENTS.has(e.type))) await jobs.send();
         try {
-          const delivery: VerifiedDelivery = {
-            shopDomain: row.shopDomain,
-            eventId: row.eventId,
-            topic: row.topic,
-            events: JSON.parse(row.events) as StoreEvent[],
-            rawBody: "",
-          };
-          // A savepoint: a delivery that throws leaves nothing behind, the batch goes on.
-          const outcome = await db.transaction(() => applyDelivery(delivery, deps));
-          await markApplied(db, row.id, outcome, now);
+          if (!Array.isArray(events)) throw events;
+          const delivery: VerifiedDelivery = { shopDomain: row.shopDomain, eventId: row.eventId, topic: row.topic, events, rawBody: "" };
+          // Its own savepoint: a delivery that throws leaves nothing behind, the batch goes on.
+          const outcome = await applyDelivery(delivery, { ...deps, queue: jobs.queue });
+          jobs.keep();
+          applied.set(outcome, [...(applied.get(outcome) ?? []), row.id]);
           report.applied++;
           report.outcomes.set(row.id, outcome);
         } catch (err) {
+          jobs.drop();
           const message = err instanceof Error ? err.message : String(err);
           const attempts = row.attempts + 1;
           const gaveUp = attempts >= INBOX_MAX_ATTEMPTS;
@@ -133,14 +168,28 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
           report.failed++;
         }
       }
+      await jobs.send();
+      const now = deps.now?.() ?? new Date();
+      for (const [outcome, ids] of applied) await markApplied(db, ids, outcome, now);
     });
   }
   return report;
 }
 
+/** The stored events, or why they cannot be read (e.g. stored by an older version of the app). */
+function readEvents(text: string): StoreEvent[] | Error {
+  try {
+    return JSON.parse(text) as StoreEvent[];
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 /** Applied: the outcome stays, the events go — the inbox keeps no customer data once it is applied. */
-async function markApplied(db: Db, id: number, outcome: WebhookOutcome, now: Date) {
-  await db.prepare(`UPDATE "WebhookInbox" SET outcome = ?, appliedAt = ?, lastError = NULL, events = '[]' WHERE id = ?`).run(outcome, now, id);
+async function markApplied(db: Db, ids: number[], outcome: WebhookOutcome, now: Date) {
+  await db
+    .prepare(`UPDATE "WebhookInbox" SET outcome = ?, appliedAt = ?, lastError = NULL, events = '[]' WHERE id IN (${ids.map(() => "?").join(", ")})`)
+    .run(outcome, now, ...ids);
 }
 
 /** The `apply-inbox` job: apply what is pending; come back soon for deliveries that failed. */
