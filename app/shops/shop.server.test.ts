@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/db";
+import { jobQueueOf } from "../../test/support/job-runner";
+import { queuedJobs } from "../../test/support/queued-jobs";
 import type { Db } from "~/db/index.server";
 import { createShop, loadInstalledShop, loadInstalledShopById, uninstallShop } from "./shop.server";
 import { disableWriteback, shopSettings, writeShopSettings } from "./settings.server";
@@ -43,21 +45,20 @@ describe("uninstalling a shop", () => {
   it("GIVEN an installed shop with sessions and pending work WHEN uninstalled THEN it is marked, its sessions dropped and its work stopped; other shops untouched", async () => {
     const id = await createShop(db, { domain: DOMAIN, platform: "shopify" });
     const other = await createShop(db, { domain: "beta.myshopify.com", platform: "shopify" });
-    const session = await db.prepare(`INSERT INTO "Session" (id, shop, state, isOnline, accessToken) VALUES (?, ?, 'x', 0, 't')`);
-    session.run("offline_alpha", DOMAIN);
-    session.run("offline_beta", "beta.myshopify.com");
-    const job = await db.prepare(`INSERT INTO "Job" (shopId, type, key, status, runAt, createdAt, updatedAt) VALUES (?, 'recompute', '', 'pending', 0, 0, 0)`);
-    job.run(id);
-    job.run(other);
+    const session = await db.prepare(`INSERT INTO "Session" (id, shop, state, isOnline, accessToken) VALUES (?, ?, 'x', false, 't')`);
+    await session.run("offline_alpha", DOMAIN);
+    await session.run("offline_beta", "beta.myshopify.com");
+    const queue = jobQueueOf(db);
+    await queue.enqueue("recompute", id);
+    await queue.enqueue("recompute", other);
     const now = new Date("2026-07-01T00:00:00Z");
 
     await uninstallShop(db, id, now);
 
     expect(await row()).toMatchObject({ uninstalledAt: now.getTime() });
     expect(await db.prepare(`SELECT shop FROM "Session"`).pluck().all()).toEqual(["beta.myshopify.com"]);
-    expect(await db.prepare(`SELECT shopId, status FROM "Job" ORDER BY shopId`).all()).toEqual(
-      [{ shopId: id, status: "cancelled" }, { shopId: other, status: "pending" }].sort((a, b) => (a.shopId < b.shopId ? -1 : 1)),
-    );
+    expect((await queuedJobs(db, id)).map((j) => j.status)).toEqual(["cancelled"]);
+    expect((await queuedJobs(db, other)).map((j) => j.status)).toEqual(["pending"]);
   });
 });
 

@@ -11,11 +11,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createJobQueue } from "~/jobs/queue.server";
 import type { Db } from "~/db/index.server";
 import { startReceiver } from "../../../sim/kit/receiver";
 import { startWooSimulator, type WooSimulator } from "../../../sim/woocommerce";
 import { freshDatabase } from "../../../test/support/db";
+import { jobQueueOf } from "../../../test/support/job-runner";
+import { queuedJobs } from "../../../test/support/queued-jobs";
 import {
   connectionStatus,
   connectWithKey,
@@ -78,7 +79,7 @@ beforeEach(async () => {
   closers.push(hooks.close);
   const { db } = await freshDatabase();
   const callbacks: number[] = [];
-  const deps: ConnectDeps = { db, queue: createJobQueue(db), appUrl: "", stateSecret: SECRET, webhookUrl: `${hooks.url}/webhooks/woocommerce` };
+  const deps: ConnectDeps = { db, queue: jobQueueOf(db), appUrl: "", stateSecret: SECRET, webhookUrl: `${hooks.url}/webhooks/woocommerce` };
   // The app's https callback route, as WooCommerce reaches it.
   const app = createHttpsServer(cert, async (req, res) => {
     void fetchRequest(req, deps.appUrl).then(async (request) => {
@@ -113,7 +114,7 @@ async function approveInStore(authorizeUrl: string): Promise<Response> {
 
 const host = () => new URL(world.sim.url).host;
 const shops = async () => await world.db.prepare(`SELECT id, domain, platform, currency, uninstalledAt FROM "Shop"`).all() as { id: string; domain: string; platform: string; currency: string; uninstalledAt: unknown }[];
-const jobs = async (shopId: string) => await world.db.prepare(`SELECT type, status FROM "Job" WHERE shopId = ? ORDER BY id`).all(shopId) as { type: string; status: string }[];
+const jobs = async (shopId: string) => (await queuedJobs(world.db, shopId)).map(({ type, status }) => ({ type, status }));
 const storeWebhooks = () => [...world.sim.shop.webhooks.webhooks.values()];
 
 /** A wc-auth URL as startWooConnect builds it, but with our own user_id (to forge or age it). */
@@ -287,7 +288,7 @@ describe("disconnect", () => {
     expect(storeWebhooks()).toEqual([]);
     expect(await loadCredentials(world.db, shopId)).toBeNull();
     expect((await shops())[0].uninstalledAt).not.toBeNull();
-    expect((await jobs(shopId)).every((j) => j.status === "cancelled")).toBe(true);
+    expect((await jobs(shopId)).map((j) => j.status)).toEqual(["cancelled", "cancelled"]);
     expect(await connectionStatus(world.db, world.sim.url)).toEqual({ connected: false });
   });
 });
