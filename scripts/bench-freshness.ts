@@ -27,6 +27,7 @@ import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, t
 import { legacyId } from "../app/platforms/shopify/ids";
 import { waitForFirstSync } from "./lib/demo-stack";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
+import { indexMetafields } from "./lib/sim-metafield-index";
 import { ensureProductionBuild, freePort, productionEnv, snapshotBuild, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -101,12 +102,16 @@ const sim = await startSimulator({
   app: { apiKey: API_KEY, apiSecret: SECRET, appUrl, title: "RFM Personas", handle: "rfm-personas", webhooks: webhooksFromAppToml(toml), metafieldDefinitions: metafieldDefinitionsFromAppToml(toml) },
   shops: [{ domain: SHOP, name: data.shop.name, data, installed: false }],
 });
+// 100k customers carry 400k+ persona metafields: look them up by key, not by scanning.
+indexMetafields(sim.shop(SHOP));
 const store = await database();
 execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", store.url], { stdio: "ignore" });
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-freshness-logs-"));
 const env = { ...productionEnv({ databaseUrl: store.url, appUrl, apiKey: API_KEY, apiSecret: SECRET, simulatorUrl: sim.url }), PORT: String(port) };
 const children: ChildProcess[] = MODE === "postgres" ? startApp(build.dir, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(build.dir, env, logDir);
 const db = openDatabase(store.url);
+// Ctrl-C: the app's processes go too.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopProcesses(children, 5_000).finally(() => process.exit(130)));
 let exitCode = 1;
 try {
   await untilAnswers(`http://127.0.0.1:${port}/readyz`);

@@ -36,7 +36,8 @@ import { runWriteback, type ShopifyWritebackDeps as WritebackDeps } from "../app
 import { planShop } from "../app/writeback/shop-plan";
 import { loadCustomers } from "../app/writeback/store.server";
 import { shopSettings } from "../app/shops/settings.server";
-import { startSimulator, type SimMetafield, type SimShop } from "../sim/shopify";
+import { startSimulator } from "../sim/shopify";
+import { indexMetafields } from "./lib/sim-metafield-index";
 import { scoredCustomer, simCustomers, simGraphql, upsertScoredCustomers, type ScoredCustomer } from "../test/writeback/sim-client";
 
 function arg(name: string, fallback: number): number {
@@ -49,39 +50,6 @@ const ONLINE_FIRST = process.argv.includes("--online-first");
 const RESTORE_RATE = 100;
 const BUCKET = 2000;
 const DAY = 86_400_000;
-
-/**
- * The simulator finds a customer's metafield by scanning all of them — fine for tests,
- * quadratic for 800,000 metafields. The benchmark indexes its shop's metafields (same
- * behaviour, O(1) lookups) so it measures write-back, not the simulator's search.
- */
-function indexMetafields(shop: SimShop): void {
-  const store = shop.store;
-  const map = store.metafields;
-  const byKey = new Map<string, SimMetafield>();
-  const byOwner = new Map<string, Set<SimMetafield>>();
-  const key = (t: string, o: number, ns: string, k: string) => `${t}:${o}:${ns}.${k}`;
-  const owner = (t: string, o: number) => `${t}:${o}`;
-  const set = map.set.bind(map);
-  const del = map.delete.bind(map);
-  map.set = (id, mf) => {
-    byKey.set(key(mf.ownerType, mf.ownerId, mf.namespace, mf.key), mf);
-    const o = owner(mf.ownerType, mf.ownerId);
-    if (!byOwner.has(o)) byOwner.set(o, new Set());
-    byOwner.get(o)!.add(mf);
-    return set(id, mf);
-  };
-  map.delete = (id) => {
-    const mf = map.get(id);
-    if (mf) {
-      byKey.delete(key(mf.ownerType, mf.ownerId, mf.namespace, mf.key));
-      byOwner.get(owner(mf.ownerType, mf.ownerId))?.delete(mf);
-    }
-    return del(id);
-  };
-  store.findMetafield = (t, o, ns, k) => byKey.get(key(t, o, ns, k));
-  store.metafieldsOf = (t, o) => [...(byOwner.get(owner(t, o)) ?? [])];
-}
 
 /** Points the change set costs online in the fewest calls, from the plan the run will execute. */
 async function minimumPoints(deps: WritebackDeps, shopId: string, flowsExpected: number): Promise<{ points: number; customers: number }> {
