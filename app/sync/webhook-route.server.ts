@@ -1,8 +1,9 @@
 /**
  * What every platform's webhook route does: its adapter verifies and reads the request over
  * the raw bytes (or answers it: 405/413/401/400, a ping); the delivery is then stored in the
- * inbox in one small write and acknowledged. Applying it happens off the request path, in
- * arrival order (the `apply-inbox` job, docs/decisions/032-webhook-inbox.md).
+ * inbox in ONE insert (no transaction, no job per delivery) and acknowledged. Applying it
+ * happens off the request path, in arrival order, in batches (the `apply-inbox` job, woken
+ * once per burst: docs/decisions/032-webhook-inbox.md, 034-lean-webhook-receipt.md).
  * `X-RFM-Webhook: stored` and `X-RFM-Inbox: <id>` say where it went.
  */
 import { adapterFor } from "~/platforms/registry.server";
