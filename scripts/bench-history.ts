@@ -39,7 +39,7 @@ async function main() {
     const t0 = performance.now();
     execFileSync(
       path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"),
-      [path.join(import.meta.dirname, "bench-recompute.ts"), "--orders", String(ORDERS), "--seed-into", file],
+      [path.join(import.meta.dirname, "bench-recompute.ts"), "--orders", String(ORDERS), "--seed-into", `file:${file}`],
       { stdio: "inherit" },
     );
     console.log(`seeded ${ORDERS.toLocaleString()} orders in ${seconds(performance.now() - t0)} s (child process, bench:recompute's shop)`);
