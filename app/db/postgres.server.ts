@@ -120,7 +120,21 @@ export function translate(sql: string): Translated {
   return result;
 }
 
+/**
+ * Text as PostgreSQL can store it: its text type holds no NUL character (SQLite's does), and a
+ * write carrying one would fail every time it is retried. A NUL is dropped, nothing else.
+ */
+export function storableText(v: string): string {
+  return v.includes("\u0000") ? v.replaceAll("\u0000", "") : v;
+}
+
+/** JSON for a statement that reads it into text columns (json_to_recordset), NULs dropped as storableText does. */
+export function storableJson(v: unknown): string {
+  return JSON.stringify(v, (_key, x: unknown) => (typeof x === "string" ? storableText(x) : x));
+}
+
 function value(v: unknown): unknown {
+  if (typeof v === "string") return storableText(v);
   if (v instanceof Date) return v.toISOString();
   if (typeof v === "bigint") return v.toString();
   if (v === undefined) return null;

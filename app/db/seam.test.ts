@@ -63,6 +63,13 @@ describe.each(backends)("the SQL seam on %s", (_name, open) => {
     expect(await db.prepare(`SELECT ${db.sql.plusMs("seenAt", 86_400_000)} FROM "Thing" WHERE id = 1`).pluck().get()).toBe(at.getTime() + 86_400_000);
   });
 
+  it("GIVEN text carrying a NUL character WHEN written THEN the row is stored (PostgreSQL's text holds no NUL: only it is dropped there)", async () => {
+    await db.prepare(`INSERT INTO "Thing" (shopId, id, meta) VALUES (?, ?, ?)`).run("nul", 1, "a\u0000b");
+
+    const meta = (await db.prepare(`SELECT meta FROM "Thing" WHERE shopId = ? AND id = ?`).pluck().get("nul", 1)) as string;
+    expect(meta.replaceAll("\u0000", "")).toBe("ab");
+  });
+
   it("GIVEN a transaction that throws WHEN it ends THEN nothing it wrote stays, and a savepoint rolls back alone", async () => {
     await expect(
       db.transaction(async () => {

@@ -93,6 +93,21 @@ describe("order store: how the merchant knows a customer", async () => {
     await store.upsertOrders(shopId, [anOrder({ customerKey: "gid://shopify/Customer/2" }), anOrder({ customerKey: null, contact: { name: "Nobody", email: null } })]);
     expect(await db.prepare(`SELECT count(*) FROM "CustomerContact" WHERE shopId = ?`).pluck().get(shopId)).toBe(1);
   });
+
+  it("GIVEN a name carrying a NUL character WHEN stored by webhook and by bulk export THEN the orders and the contact are stored (PostgreSQL's text cannot hold NUL: only it is dropped)", async () => {
+    const { db, store, shopId } = await setup();
+    const key = "gid://shopify/Customer/3";
+    const named = (name: string, updatedAt: string) => anOrder({ customerKey: key, updatedAt, tags: ["vip\u0000"], contact: { name, email: "c3@example.com" } });
+    const withoutNul = (v: unknown) => String(v).replaceAll("\u0000", "");
+
+    await store.upsertOrders(shopId, [named("Ann\u0000 Lee", "2026-06-01T00:00:00.000Z")]);
+    const { lineItems: _, ...header } = named("Ann\u0000 Lee-Smith", "2026-06-02T00:00:00.000Z");
+    await store.writeBulkBatch(shopId, [header], []);
+
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND customerKey = ?`).pluck().get(shopId, key)).toBe(2);
+    const contact = (await contactOf(db, shopId, key)) as { name: string; email: string };
+    expect({ ...contact, name: withoutNul(contact.name) }).toEqual({ name: "Ann Lee-Smith", email: "c3@example.com" });
+  });
 });
 
 describe("order store: reading for scoring", () => {

@@ -15,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import type Database from "better-sqlite3";
 import { inTransaction, isSqlite, type Db, type PostgresDb, type SqliteDb } from "~/db/index.server";
+import { storableJson, storableText } from "~/db/postgres.server";
 import { tombstoneKey } from "~/privacy/redact.server";
 import type { CanonicalLineItem, CanonicalOrder, Platform } from "~/rfm/order";
 
@@ -477,7 +478,7 @@ function copyText(v: string | number | boolean | null): string {
   if (v === null) return "\\N";
   if (typeof v === "boolean") return v ? "t" : "f";
   if (typeof v === "number") return String(v);
-  return v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+  return storableText(v).replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
 function copyRows(rows: (string | number | boolean | null)[][]): Readable {
@@ -532,7 +533,7 @@ function postgresWrites(db: PostgresDb): Writes {
            name = coalesce(excluded.name, "CustomerContact".name), email = coalesce(excluded.email, "CustomerContact".email),
            "seenAt" = excluded."seenAt"
          WHERE excluded."seenAt" >= "CustomerContact"."seenAt"`,
-        [shopId, JSON.stringify(round)],
+        [shopId, storableJson(round)],
       );
     }
   };
@@ -571,7 +572,7 @@ function postgresWrites(db: PostgresDb): Writes {
             const { itemsTotal, lineCount, special } = aggregatesOf(order.lineItems);
             return { ...headerRecord(seq, order), verified, itemsTotalMinor: itemsTotal, lineCount, specialLineCount: special };
           });
-          const stored = new Set((await client.query<{ id: string }>(upsertWhole, [shopId, JSON.stringify(records)])).rows.map((r) => r.id));
+          const stored = new Set((await client.query<{ id: string }>(upsertWhole, [shopId, storableJson(records)])).rows.map((r) => r.id));
           if (stored.size === 0) continue;
           const kept = checked.filter((c) => stored.has(c.order.id));
           written += kept.length;
@@ -579,7 +580,7 @@ function postgresWrites(db: PostgresDb): Writes {
           await upsertContacts(client, shopId, kept.map((c) => c.order));
           await client.query(`DELETE FROM "OrderLine" WHERE "shopId" = $1 AND "orderId" = ANY($2::text[])`, [shopId, [...stored]]);
           const lines = kept.flatMap(({ order }) => order.lineItems.map((l, seq) => ({ seq, orderId: order.id, ...l })));
-          if (lines.length > 0) await client.query(insertLines, [shopId, JSON.stringify(lines)]);
+          if (lines.length > 0) await client.query(insertLines, [shopId, storableJson(lines)]);
         }
         return { written, stale: orders.length - written, awaitingReread };
       });
