@@ -10,7 +10,7 @@ import { adapterFor } from "~/platforms/registry.server";
 import type { CustomerIds } from "~/platforms/types";
 import { shopSettings } from "~/shops/settings.server";
 import { recencyDaysSql } from "~/scoring/recency";
-import type { Db } from "~/db/index.server";
+import { isSqlite, type Db } from "~/db/index.server";
 import { personaCatalog, withDataSlugs, type PersonaInfo } from "./catalog.server";
 import { isoOrNull } from "./request.server";
 import { carriedPersonas, countMatching } from "./totals.server";
@@ -255,6 +255,9 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   const segments = sortSegments(sort, catalog);
   const walk = segments.map((_, i) => i);
   if (!ascending) walk.reverse();
+  // A search matching few customers reads them in table order and sorts them, rather than
+  // walking the sort's index past a million that do not match (unary + keeps the index out).
+  const fewMatches = Boolean(query.q) && !totalCapped && isSqlite(db);
   const rows: (RawCustomer & { segment: number })[] = [];
   for (const i of walk) {
     if (cursor && (ascending ? i < cursor.segment : i > cursor.segment)) continue;
@@ -274,7 +277,7 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
       .prepare(
         `SELECT ${columns(db)}, ${segment.column ?? "0"} AS sortValue FROM ${CUSTOMER_FROM}
          WHERE ${where.sql} AND ${segment.where.sql}${keyset.sql}
-         ORDER BY ${segment.column ? `${segment.column} ${order}, ` : ""}"Customer".customerKey ${order} LIMIT ?`,
+         ORDER BY ${segment.column ? `${fewMatches ? "+" : ""}${segment.column} ${order}, ` : ""}"Customer".customerKey ${order} LIMIT ?`,
       )
       .all(...where.params, ...segment.where.params, ...keyset.params, query.limit + 1 - rows.length)) as RawCustomer[];
     rows.push(...found.map((r) => ({ ...r, segment: i })));

@@ -65,7 +65,7 @@ describe("stored customer totals follow every write to Customer", () => {
       if (i % 3 === 0) orders.push(order(c(i), 200 + i * 40, 4_000));
     }
     orders.push(order(c(50), 20, 3_000, { cancelled: true })); // ordered, nothing counts: no persona
-    orders.push(order(guestKey("guest@example.com"), 15, 2_500));
+    orders.push(order(guestKey("guest@example.com")!, 15, 2_500));
     await store.upsertOrders(shopId, orders);
     await store.upsertOrders(other, [order(c(1), 5, 9_000)]);
     const recompute = (id: string, at = NOW) => recomputeShop(id, { db, now: () => new Date(at) });
