@@ -53,6 +53,15 @@ export async function dropQueuedJobs(db: Db, shopId: string): Promise<void> {
   else await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(shopId);
 }
 
+/** A shop's queued jobs taken as running by a worker, whichever runner holds them (a test of what happens meanwhile). */
+export async function markJobsRunning(db: Db, shopId: string): Promise<void> {
+  if (isPostgres(db)) {
+    await db.pool.query(`UPDATE ${PG_BOSS_SCHEMA}.job SET state = 'active', started_on = now() WHERE data->>'shopId' = $1 AND state IN ('created', 'retry')`, [shopId]);
+  } else {
+    await db.prepare(`UPDATE "Job" SET status = 'running' WHERE shopId = ? AND status = 'pending'`).run(shopId);
+  }
+}
+
 /** When the next job of any shop that may run before `before` is due (epoch ms), or null. */
 export async function nextDueJob(db: Db, before: Date): Promise<number | null> {
   if (isPostgres(db)) {

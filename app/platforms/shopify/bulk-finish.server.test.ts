@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createJobQueue, type JobQueue } from "~/jobs/queue.server";
+import type { JobQueue } from "~/jobs/types";
 import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../../test/support/db";
+import { jobQueueOf } from "../../../test/support/job-runner";
+import { markJobsRunning, queuedJobs } from "../../../test/support/queued-jobs";
 import { BulkFinishPayloadError, bulkPollDelay, handleBulkOperationFinish } from "./bulk-finish.server";
 
 const OUR_EXPORT = "gid://shopify/BulkOperation/5550001";
-const NOW = new Date("2026-11-30T12:00:00Z");
 
 /** Shopify's documented bulk_operations/finish body. */
 function finish(id: string, type: "query" | "mutation", status = "completed") {
@@ -23,32 +24,36 @@ let db: Db;
 let queue: JobQueue;
 let shopId: string;
 
-const backfillJobs = async () =>
-  (await db.prepare(`SELECT runAt, status FROM "Job" WHERE shopId = ? AND type = 'backfill' ORDER BY id`).all(shopId)) as {
-    runAt: number;
-    status: string;
-  }[];
+const backfillJobs = async () => (await queuedJobs(db, shopId, "backfill")).map(({ runAt, status }) => ({ runAt: Number(runAt), status }));
 
 beforeEach(async () => {
   ({ db } = await freshDatabase());
-  queue = createJobQueue(db, () => NOW);
+  queue = jobQueueOf(db);
   shopId = await addShop(db);
 });
 
 describe("bulk_operations/finish", () => {
   describe("GIVEN our export is running and its next poll is 10 minutes away", () => {
+    let pollAt = 0;
     beforeEach(async () => {
       await db.prepare(`UPDATE "SyncState" SET phase = 'backfill', bulkOperationId = ? WHERE shopId = ?`).run(OUR_EXPORT, shopId);
       await queue.enqueue("backfill", shopId, { delayMs: 600_000 });
+      [{ runAt: pollAt }] = await backfillJobs();
     });
 
     it.each(["completed", "failed", "canceled", "expired"])(
       "WHEN Shopify says our export ended %s THEN the backfill job runs now",
       async (status) => {
+        const before = Date.now();
         const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query", status));
 
         expect(outcome).toBe("backfill-woken");
-        expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime(), status: "pending" }]);
+        const [job, ...others] = await backfillJobs();
+        expect(others).toEqual([]);
+        expect(job.status).toBe("pending");
+        // Due now: no later than this moment (and moved from its poll 10 minutes on).
+        expect(job.runAt).toBeGreaterThanOrEqual(before - 1_000);
+        expect(job.runAt).toBeLessThanOrEqual(Date.now());
       },
     );
 
@@ -56,28 +61,28 @@ describe("bulk_operations/finish", () => {
       const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish("gid://shopify/BulkOperation/5550002", "mutation"));
 
       expect(outcome).toBe("ignored");
-      expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "pending" }]);
+      expect(await backfillJobs()).toEqual([{ runAt: pollAt, status: "pending" }]);
     });
 
     it("WHEN an earlier export of ours (given up on) finishes THEN it is ignored", async () => {
       const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish("gid://shopify/BulkOperation/5549999", "query"));
 
       expect(outcome).toBe("ignored");
-      expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "pending" }]);
+      expect(await backfillJobs()).toEqual([{ runAt: pollAt, status: "pending" }]);
     });
 
     it("WHEN the backfill job is running at that moment THEN no second backfill job is queued beside it", async () => {
-      await db.prepare(`UPDATE "Job" SET status = 'running' WHERE shopId = ?`).run(shopId);
+      await markJobsRunning(db, shopId);
 
       const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query"));
 
       expect(outcome).toBe("backfill-running");
-      expect(await backfillJobs()).toEqual([{ runAt: NOW.getTime() + 600_000, status: "running" }]);
+      expect(await backfillJobs()).toEqual([{ runAt: pollAt, status: "running" }]);
     });
   });
 
   it("GIVEN the shop's backfill is done WHEN any bulk query finishes THEN no new full export is queued", async () => {
-    await db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL, backfillFinishedAt = ? WHERE shopId = ?`).run(NOW, shopId);
+    await db.prepare(`UPDATE "SyncState" SET phase = 'idle', bulkOperationId = NULL, backfillFinishedAt = ? WHERE shopId = ?`).run(new Date(), shopId);
 
     const outcome = await handleBulkOperationFinish({ db, queue }, shopId, finish(OUR_EXPORT, "query"));
 
