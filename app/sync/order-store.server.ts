@@ -624,6 +624,10 @@ function postgresWrites(db: PostgresDb): Writes {
           )
           .run(shopId);
       }
+      // A backfill has just COPYed up to millions of rows, perhaps into tables autovacuum still
+      // believes empty: planned on those statistics, this join ran as nested loops for minutes
+      // per shop (bench:shops), holding backfill slots other shops waited for.
+      await db.prepare(`ANALYZE "Order", "OrderLine"`).run();
       // One aggregate pass joined back, rather than a subquery per order.
       const r = await db
         .prepare(
