@@ -31,6 +31,7 @@ import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
+import { pauseTotals, rebuildTotals, totalsPaused, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 
 export interface RecomputeDeps {
@@ -261,9 +262,17 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   });
   const transitions = new Transitions();
   const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
-  if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, transitions, slices));
-  else await writePostgres(db as PostgresDb, changes, transitions);
-  await writeUncounted(db, shopId, newUncounted, asOf);
+  // Many rows to write: the totals follow in one rebuild rather than a trigger per row (also
+  // when an earlier recompute stopped between its pause and its rebuild).
+  const rebuild = changes.count + dropped.length + newUncounted.length >= TOTALS_REBUILD_FROM || (await totalsPaused(db, shopId));
+  if (rebuild) await pauseTotals(db, shopId);
+  try {
+    if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, transitions, slices));
+    else await writePostgres(db as PostgresDb, changes, transitions);
+    await writeUncounted(db, shopId, newUncounted, asOf);
+  } finally {
+    if (rebuild) await rebuildTotals(db, shopId);
+  }
   const t3 = performance.now();
   if (isSqlite(db) && slices.checkpoint) await db.withNative((native) => native.pragma("wal_checkpoint(PASSIVE)"));
   pause(slices.pauseMs);

@@ -1,0 +1,53 @@
+/**
+ * A recompute that writes many customers pauses the CustomerTotal triggers for its shop and
+ * rebuilds the shop's totals with one GROUP BY when its writes are in: a trigger costs two
+ * upserts per customer row, which multiplied a first recompute's writes (docs/decisions/025).
+ * Small writes (a few changed customers, write-back outcomes, redaction) keep the triggers.
+ */
+import type { Db } from "~/db/index.server";
+
+/** Changed customers from which one rebuild is cheaper than a trigger per row. */
+export const TOTALS_REBUILD_FROM = 5_000;
+
+const COLUMNS = `"shopId", "persona", "r", "f", "m", "lastOrderDay", "customers", "guests", "failedWrites", "orders", "monetaryMinor", "lifetimeMs", "lifetimes"`;
+
+/** The same sums the triggers keep, over the shop's customers (time columns differ by engine). */
+function rebuildSql(db: Db): string {
+  const [day, both, lifetime] =
+    db.dialect === "postgres"
+      ? [
+          `CASE WHEN "lastOrderAt" IS NULL THEN -1 ELSE floor(extract(epoch from "lastOrderAt") / 86400)::integer END`,
+          `"lastOrderAt" IS NOT NULL AND "firstOrderAt" IS NOT NULL`,
+          `(floor(extract(epoch from "lastOrderAt") * 1000) - floor(extract(epoch from "firstOrderAt") * 1000))::bigint`,
+        ]
+      : [
+          `CASE WHEN typeof("lastOrderAt") = 'integer' THEN "lastOrderAt" / 86400000 ELSE -1 END`,
+          `typeof("lastOrderAt") = 'integer' AND typeof("firstOrderAt") = 'integer'`,
+          `"lastOrderAt" - "firstOrderAt"`,
+        ];
+  return `INSERT INTO "CustomerTotal" (${COLUMNS})
+    SELECT "shopId", coalesce("persona", ''), coalesce("r", 0), coalesce("f", 0), coalesce("m", 0), ${day},
+      count(*), sum(CASE WHEN "guest" THEN 1 ELSE 0 END), sum(CASE WHEN "writeStatus" = 'failed' THEN 1 ELSE 0 END), sum("frequency"), sum("monetaryMinor"),
+      sum(CASE WHEN ${both} THEN ${lifetime} ELSE 0 END), sum(CASE WHEN ${both} THEN 1 ELSE 0 END)
+    FROM "Customer" WHERE "shopId" = ? GROUP BY 1, 2, 3, 4, 5, 6`;
+}
+
+/** Whether the shop's totals are paused (a recompute is writing, or one stopped before its rebuild). */
+export async function totalsPaused(db: Db, shopId: string): Promise<boolean> {
+  return Boolean(await db.prepare(`SELECT "totalsPaused" FROM "SyncState" WHERE "shopId" = ?`).pluck().get(shopId));
+}
+
+export async function pauseTotals(db: Db, shopId: string): Promise<void> {
+  await db.transaction(async () => {
+    await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = TRUE WHERE "shopId" = ?`).run(shopId);
+  });
+}
+
+/** The shop's totals from its customers, and the triggers on again, in one transaction. */
+export async function rebuildTotals(db: Db, shopId: string): Promise<void> {
+  await db.transaction(async () => {
+    await db.prepare(`DELETE FROM "CustomerTotal" WHERE "shopId" = ?`).run(shopId);
+    await db.prepare(rebuildSql(db)).run(shopId);
+    await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = FALSE WHERE "shopId" = ?`).run(shopId);
+  });
+}
