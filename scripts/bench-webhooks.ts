@@ -135,10 +135,10 @@ log(`${MODE}: web on :${port}${MODE === "postgres" ? ` + ${args.workers} workers
 const count = async (sql: string) => Number(await seam.prepare(sql).pluck().get());
 
 /** The load generator in its own process; resolves with its one JSON line. */
-async function sendLoad(rate: string, seconds: string): Promise<string> {
+async function sendLoad(rate: string, seconds: string, offset = 0): Promise<string> {
   const load = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(root, "scripts", "lib", "webhook-load.ts"), "--url", `http://127.0.0.1:${port}/webhooks`, "--rate", rate, "--seconds", seconds, "--secret", SECRET, "--shop", SHOP.domain],
+    ["--import", "tsx", path.join(root, "scripts", "lib", "webhook-load.ts"), "--url", `http://127.0.0.1:${port}/webhooks`, "--rate", rate, "--seconds", seconds, "--secret", SECRET, "--shop", SHOP.domain, "--offset", String(offset)],
     { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -150,11 +150,13 @@ async function sendLoad(rate: string, seconds: string): Promise<string> {
 // A server in production is warm: the first deliveries (lazy modules, JIT, pools, pg-boss) are not measured.
 if (Number(args["warmup-seconds"]) > 0) {
   log(`warming up: 50/s for ${args["warmup-seconds"]} s`);
-  await sendLoad("50", args["warmup-seconds"]!);
+  await sendLoad("50", args["warmup-seconds"]!, 10_000_000);
   const end = Date.now() + 60_000;
   while (APPLYING && Date.now() < end && (await count(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL`)) > 0) await new Promise((r) => setTimeout(r, 100));
 }
 const warmupRows = await count(`SELECT count(*) FROM "WebhookInbox"`);
+const warmupLastId = await count(`SELECT coalesce(max(id), 0) FROM "WebhookInbox"`);
+const warmupOrders = await count(`SELECT count(*) FROM "Order"`);
 log(`sending ${args.rate}/s for ${args.seconds} s`);
 const out = await sendLoad(args.rate!, args.seconds!);
 const result = JSON.parse(out.trim().split("\n").at(-1)!) as {
@@ -177,8 +179,8 @@ const drainMs = Date.now() - loadEnded;
 // Requests still in flight when the generator stopped may be stored without being counted
 // as answered: every answered 200 must be stored, more is fine.
 const stored = (await count(`SELECT count(*) FROM "WebhookInbox"`)) - warmupRows;
-const applied = await count(`SELECT count(*) FROM "WebhookInbox" WHERE outcome = 'processed'`);
-const orders = await count(`SELECT count(*) FROM "Order"`);
+const applied = await count(`SELECT count(*) FROM "WebhookInbox" WHERE outcome = 'processed' AND id > ${warmupLastId}`);
+const orders = (await count(`SELECT count(*) FROM "Order"`)) - warmupOrders;
 
 const report = {
   mode: MODE === "postgres" ? `postgres, 1 web + ${args.workers} workers` : "sqlite, 1 web process running jobs",
