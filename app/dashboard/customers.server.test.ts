@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "~/db/index.server";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { csvField, customerCsvStream } from "./customers-csv.server";
-import { customerFilterSchema, customerListSchema, listCustomers, type CustomerListQuery } from "./customers.server";
+import { customerFilterSchema, customerListSchema, listCustomers, SEARCH_COUNT_CAP, type CustomerListQuery } from "./customers.server";
 import { seedCustomer } from "./test/seed";
 
 let db: Db;
@@ -148,6 +148,31 @@ describe("listCustomers", () => {
 
     expect(rows.find((r) => r.customerKey === "gid://shopify/Customer/2")!.adminUrl).toBe("shopify://admin/customers/2");
     expect(rows.find((r) => r.customerKey.startsWith("email:"))!).toMatchObject({ guest: true, adminUrl: null });
+  });
+
+  it("GIVEN more customers matching a search than it counts WHEN listed THEN the total says at least 10,000, while filters without a search count exactly", async () => {
+    await db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO "Customer" (shopId, customerKey, guest, email, recencyDays, frequency, monetaryMinor, r, f, m, persona)
+         SELECT CAST(? AS TEXT), 'gid://shopify/Customer/' || i, FALSE, 'c' || i || '@example.com', 10, 1, i, 5, 1, 1, 'new-customers' FROM n`,
+      )
+      .run(SEARCH_COUNT_CAP, shop);
+
+    const searched = await listCustomers(db, shop, query({ q: "example" }));
+    const byPersona = await listCustomers(db, shop, query({ persona: "new-customers", r: "5" }));
+    const rare = await listCustomers(db, shop, query({ q: "c1234@" }));
+
+    expect(searched).toMatchObject({ total: SEARCH_COUNT_CAP, totalCapped: true, range: { from: 1, to: 50 } });
+    expect(byPersona).toMatchObject({ total: SEARCH_COUNT_CAP + 1, totalCapped: false });
+    expect(rare).toMatchObject({ total: 1, totalCapped: false });
+    expect(keys(rare)).toEqual(["gid://shopify/Customer/1234"]);
+  });
+
+  it("GIVEN a page cursor of the old two-value shape WHEN parsed THEN it is refused naming the parameter", () => {
+    const old = Buffer.from(JSON.stringify([100, "gid://shopify/Customer/1"])).toString("base64url");
+
+    expect(customerListSchema.safeParse({ after: old }).error!.issues[0]).toMatchObject({ path: ["after"], message: "is not a valid page cursor" });
   });
 
   it("GIVEN bad query values WHEN parsed THEN each names its parameter", () => {
