@@ -17,7 +17,7 @@
  *   --workers (2) worker processes on pg-boss.
  * Exit code 0 when every expected tag changed (the goal itself is a figure, not a verdict).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -61,7 +61,8 @@ async function database(): Promise<{ url: string; stop(): void }> {
     const server = await startPostgres();
     return { url: await server.createDatabase("freshness"), stop: () => server.stop() };
   }
-  return { url: `file:${path.join(mkdtempSync(path.join(os.tmpdir(), "rfm-bench-freshness-")), "app.db")}`, stop: () => {} };
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-freshness-"));
+  return { url: `file:${path.join(dir, "app.db")}`, stop: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** The nearest-rank percentile of sorted values. */
