@@ -101,6 +101,26 @@ interface ShopRun {
   check?: PersonaCheck & { ordersInStore: number; ordersStored: number };
 }
 
+/**
+ * A request from this process, tried again (with a fresh session token: `request` mints one)
+ * when it fails to connect or its token had expired: the simulator shares this process, and
+ * while it builds a big shop's bulk export (one long synchronous GraphQL execution) this
+ * process's timers fire late and a token minted before it can be a minute old when it is sent.
+ */
+async function patiently(request: () => Promise<Response>, tries = 5): Promise<Response> {
+  for (let i = 1; ; i++) {
+    try {
+      const res = await request();
+      if (res.status !== 401 || i >= tries) return res;
+      log(`request answered 401 (a session token expired while this process was blocked), trying again`);
+    } catch (err) {
+      if (i >= tries) throw err;
+      log(`request failed (${String((err as Error).cause ?? err)}), trying again`);
+    }
+    await sleep(2_000);
+  }
+}
+
 async function scoredPersonas(db: Db, shopId: string): Promise<Map<string, string>> {
   const rows = (await db.prepare(`SELECT customerKey, persona FROM "Customer" WHERE shopId = ? AND persona IS NOT NULL`).all(shopId)) as { customerKey: string; persona: string }[];
   return new Map(rows.map((r) => [r.customerKey, r.persona]));
@@ -174,20 +194,23 @@ try {
   const started = Date.now();
   for (const run of runs) {
     run.installedAt = Date.now();
-    const install = new URLSearchParams({
-      embedded: "1",
-      shop: run.domain,
-      host: Buffer.from(`admin.shopify.com/store/${run.domain.split(".")[0]}`).toString("base64url"),
-      id_token: sim.sessionToken(run.domain),
-    });
-    const installed = await fetch(`${appUrl}/app?${install}`, { headers: { "User-Agent": BROWSER } });
+    const install = () =>
+      new URLSearchParams({
+        embedded: "1",
+        shop: run.domain,
+        host: Buffer.from(`admin.shopify.com/store/${run.domain.split(".")[0]}`).toString("base64url"),
+        id_token: sim.sessionToken(run.domain),
+      });
+    const installed = await patiently(() => fetch(`${appUrl}/app?${install()}`, { headers: { "User-Agent": BROWSER } }));
     if (!installed.ok) throw new Error(`installing ${run.domain} failed: GET /app answered ${installed.status}`);
     // The merchant approves write-back on the dashboard straight away; it writes once scored.
-    const approved = await fetch(`${appUrl}/app?index`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${sim.sessionToken(run.domain)}`, "User-Agent": BROWSER },
-      body: new URLSearchParams({ intent: "approve-writeback" }),
-    });
+    const approved = await patiently(() =>
+      fetch(`${appUrl}/app?index`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${sim.sessionToken(run.domain)}`, "User-Agent": BROWSER },
+        body: new URLSearchParams({ intent: "approve-writeback" }),
+      }),
+    );
     if (!approved.ok) throw new Error(`approving write-back for ${run.domain} failed: POST /app answered ${approved.status}`);
     run.id = String(await db.prepare(`SELECT id FROM "Shop" WHERE domain = ?`).pluck().get(run.domain));
   }
