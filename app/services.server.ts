@@ -38,7 +38,38 @@ export function services(): Services {
   const runner = isPostgres(db) ? createPgBossRunner({ db, handlers, log }) : createJobRunner({ db, handlers, log });
   globalThis.rfmServices = { db, store, runner };
   if (config.RUN_JOBS && config.NODE_ENV !== "test") void runJobs(globalThis.rfmServices);
+  else if (config.NODE_ENV !== "test") exitWebOnSignals(globalThis.rfmServices);
   return globalThis.rfmServices;
+}
+
+/**
+ * A web process that runs no jobs: on SIGTERM / Ctrl-C the HTTP server stops taking requests
+ * (remix-serve closes it); after a grace for the requests in flight, stop the queue's client
+ * and close the pool, which would otherwise keep the process alive, and exit.
+ */
+export function exitWebOnSignals(
+  { db, runner }: Pick<Services, "db" | "runner">,
+  {
+    signals = ["SIGTERM", "SIGINT"] as NodeJS.Signals[],
+    graceMs = 5_000,
+    exit = (code: number) => process.exit(code),
+  }: { signals?: NodeJS.Signals[]; graceMs?: number; exit?: (code: number) => void } = {},
+): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return exit(1);
+    stopping = true;
+    setTimeout(() => {
+      runner
+        .stop({ timeoutMs: 1_000 })
+        .then(() => db.close())
+        .then(
+          () => exit(0),
+          () => exit(1),
+        );
+    }, graceMs);
+  };
+  for (const s of signals) process.on(s, onSignal);
 }
 
 /**
