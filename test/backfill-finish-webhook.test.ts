@@ -31,7 +31,8 @@ async function post(topic: string, payload: unknown): Promise<number> {
 beforeAll(async () => {
   process.env.BULK_POLL_MS = String(POLL_MS);
   seed = generateSeed({ dataset: "cdnow", maxCustomers: 30, shiftDatesTo: new Date(), seed: 3 });
-  h = await startHarness({ data: seed, bulkDelayMs: 200 });
+  // The export takes long enough that the first drain ends before it does, however loaded the machine.
+  h = await startHarness({ data: seed, bulkDelayMs: 3_000 });
   shopId = await h.install();
 });
 afterAll(() => h?.close());
