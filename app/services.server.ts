@@ -33,7 +33,7 @@ export function services(): Services {
   const config = env();
   const db = database();
   const store = createOrderStore(db);
-  const handlers = jobHandlers({ prisma, db, store, adapterFor, sweepIntervalMs: config.SWEEP_INTERVAL_MS });
+  const handlers = jobHandlers({ prisma, db, store, adapterFor, sweepIntervalMs: config.SWEEP_INTERVAL_MS, recomputeDelayMs: config.RECOMPUTE_DEBOUNCE_MS });
   const log = (msg: string, ctx: Record<string, unknown>) => console.warn(`[jobs] ${msg}`, ctx);
   const runner = isPostgres(db) ? createPgBossRunner({ db, handlers, log }) : createJobRunner({ db, handlers, log });
   globalThis.rfmServices = { db, store, runner };
