@@ -119,7 +119,8 @@ describe("the customer list", () => {
     await app.locator(`input[type="radio"][value="${persona}"]`).click({ force: true });
     await app.waitForURL((url) => url.searchParams.get("persona") === persona);
     await appSettled(app);
-    expect(parseCount((await app.getByText(/customers? match$/).textContent()) ?? "")).toBe(n);
+    // The router is idle before React commits the filtered page: poll what the page says.
+    await expect.poll(async () => parseCount((await app.getByText(/customers? match$/).textContent()) ?? ""), { timeout: 10_000 }).toBe(n);
     await screenshot(admin, "customers-filtered");
   });
 

@@ -237,7 +237,12 @@ export async function openStandalone(url: string, options: OpenOptions = {}): Pr
 export const standaloneSettled = (app: Frame): Promise<void> => settled(app, false);
 
 /** Waits until the app is hydrated, App Bridge is there, and no navigation, fetcher or revalidation is running. */
-export const appSettled = (app: Frame): Promise<void> => settled(app, true);
+export const appSettled = async (app: Frame): Promise<void> => {
+  await settled(app, true);
+  // React may commit the settled route's page a frame later: let it paint, then check again.
+  await app.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+  await settled(app, true);
+};
 
 async function settled(app: Frame, appBridge: boolean): Promise<void> {
   await app.waitForFunction(
