@@ -101,14 +101,14 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
 
   it("THEN a token signed with another secret (forged, or another store's) is refused with 401", async () => {
     const { site } = await connectedStore("wp.example", "launch-secret-a");
-    connectedStore("other.example", "launch-secret-b");
+    await connectedStore("other.example", "launch-secret-b");
 
     expect((await open(signLaunchToken(payload(site), "guessed"))).status).toBe(401);
     expect((await open(signLaunchToken(payload(site), "launch-secret-b"))).status).toBe(401);
   });
 
   it("THEN a token naming a store that is not connected is refused with 403", async () => {
-    connectedStore("wp.example", "launch-secret-a");
+    await connectedStore("wp.example", "launch-secret-a");
 
     const out = await open(signLaunchToken(payload("https://stranger.example"), "launch-secret-a"));
 
@@ -134,7 +134,7 @@ describe("GIVEN a connected store WHEN its plugin's launch token arrives", () =>
   });
 
   it("THEN a malformed token is refused with 401", async () => {
-    connectedStore("wp.example", "launch-secret-a");
+    await connectedStore("wp.example", "launch-secret-a");
 
     expect((await open("not-a-token")).status).toBe(401);
   });
@@ -167,7 +167,7 @@ describe("GIVEN a WooCommerce session WHEN the admin pages load", () => {
   });
 
   it("THEN a forged session cookie is refused with 401: the standalone shell is not served", async () => {
-    connectedStore("wp.example", "launch-secret-a");
+    await connectedStore("wp.example", "launch-secret-a");
 
     const out = await run(() => shell(args(new Request(`${APP_URL}/app`, { headers: { Cookie: `${WOO_SESSION_COOKIE}=forged` } }))));
 
