@@ -1,11 +1,11 @@
 /**
  * Error boundary for the admin pages: our own 400 (bad query parameters) and 404
- * (unknown shop or persona) as a Polaris page; anything else — notably the responses
- * Shopify's auth throws — goes to Shopify's boundary, which knows what to do with them.
+ * (unknown shop or persona) as a Polaris page; anything else — notably the responses a
+ * platform's auth throws — goes to the platform's boundary, which knows what to do with them.
  */
 import { isRouteErrorResponse, useRouteError } from "@remix-run/react";
 import { Banner, BlockStack, List, Page, Text } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
+import { platformErrorBoundary } from "~/platforms/error-boundary";
 
 interface OurError {
   message?: string;
@@ -37,5 +37,5 @@ export function RouteErrorBoundary({ title }: { title: string }) {
       </Page>
     );
   }
-  return boundary.error(error);
+  return platformErrorBoundary(error);
 }
