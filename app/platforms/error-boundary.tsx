@@ -3,4 +3,4 @@
  * threw): the platform's auth responses render as the platform expects. Only Shopify's
  * library throws such responses; a WooCommerce session refusal is a plain 401 it leaves alone.
  */
-export { shopifyErrorBoundary as platformErrorBoundary } from "./shopify/error-boundary";
+export { shopifyErrorBoundary as platformErrorBoundary } from "~/platforms/shopify/error-boundary";

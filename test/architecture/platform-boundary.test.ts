@@ -17,7 +17,7 @@ const ALLOWED: Record<string, string> = {
   "app/routes/auth.login/route.tsx": "Shopify's login page: the library must authenticate",
   "app/routes/auth.login/error.server.ts": "the library's login errors",
   "app/entry.server.tsx": "the library adds Shopify's document headers (CSP frame-ancestors)",
-  "app/components/RouteErrorBoundary.tsx": "the library's error boundary must render its own thrown responses",
+  "app/platforms/error-boundary.tsx": "admin pages hand errors that are not ours to the one platform whose library throws responses (Shopify)",
 };
 
 const SHOPIFY_SERVER_PACKAGE = /from\s+["']@shopify\/(?!polaris|app-bridge-react|polaris-icons)[^"']+["']|import\(\s*["']@shopify\/(?!polaris|app-bridge-react)/;
