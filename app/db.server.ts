@@ -5,7 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type Database from "better-sqlite3";
-import { sqlitePath } from "./sync/sqlite.server";
+import { isPostgresUrl, sqlitePath } from "./db/index.server";
 
 /** Prisma's connection waits this long for another writer (the raw connection, another process). */
 export const PRISMA_BUSY_TIMEOUT_MS = 10_000;
@@ -38,9 +38,7 @@ class SqliteAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 }
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}
+export { isPostgresUrl };
 
 /** Epoch milliseconds of a `timestamp` (UTC wall time: sessions run in UTC) or `timestamptz` text. */
 function epochMs(text: string, zoned: boolean): number {

@@ -21,7 +21,7 @@
  * Goals: first and daily ≤ 2 s for 1M orders, ≤ 2× the raw scan, peak RSS ≤ 300 MB.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
@@ -74,6 +74,15 @@ async function seed(url: string): Promise<void> {
   await db.close();
 }
 
+/** Bytes this process has passed to write(2) (Linux): the database's WAL, checkpoints and temporary files. */
+const bytesWritten = () => {
+  try {
+    return Number(/wchar: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+};
+
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const met = (ok: boolean) => (ok ? "met" : "MISSED");
 
@@ -109,13 +118,15 @@ async function main() {
         ["first recompute (every customer new)", asOf],
         ["daily recompute 30 days later (no new order)", new Date(asOf.getTime() + 30 * 86_400_000)],
       ] as const) {
+        const written = bytesWritten();
         const start = performance.now();
         const summary = await recomputeShop(SHOP, { db, now: () => when });
         const ms = performance.now() - start;
+        const megabytes = (bytesWritten() - written) / 1e6;
         console.log(
           `${label}: ${seconds(ms)} s (goal ≤ 2 s: ${met(ms <= 2000)}), ${(ms / baseline).toFixed(2)}× the raw scan (goal ≤ 2×: ${met(ms <= 2 * baseline)}) — ` +
             `${summary.customersScored.toLocaleString()} customers scored, ${summary.customersWritten.toLocaleString()} rows written, ` +
-            `${summary.personaChanges.toLocaleString()} persona changes; ${phases(summary)}`,
+            `${summary.personaChanges.toLocaleString()} persona changes; ${phases(summary)}; written to files ${Number.isNaN(megabytes) ? "n/a" : `${megabytes.toFixed(0)} MB`}`,
         );
       }
     }

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPrismaClient, PRISMA_BUSY_TIMEOUT_MS } from "~/db.server";
-import { sqlitePath } from "~/sync/sqlite.server";
+import { sqlitePath } from "~/db/index.server";
 import { addShop, freshDatabase } from "../support/db";
 
 describe("Prisma's SQLite connection", () => {
