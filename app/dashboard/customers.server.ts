@@ -165,7 +165,7 @@ interface Sql {
 export const CUSTOMER_FROM = `"Customer" LEFT JOIN "CustomerContact" k ON k.shopId = "Customer".shopId AND k.customerKey = "Customer".customerKey`;
 
 /** WHERE for the filters over CUSTOMER_FROM; always scoped to the shop. */
-export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
+export function customerWhere(db: Db, shopId: string, filter: CustomerFilter): Sql {
   const parts = [`"Customer".shopId = ?`];
   const params: unknown[] = [shopId];
   if (filter.persona === "none") parts.push("persona IS NULL");
@@ -191,14 +191,46 @@ export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
     }
   }
   if (filter.q) {
-    const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // Case-insensitive on both engines (PostgreSQL's LIKE is case-sensitive).
-    parts.push(
-      `(lower("Customer".customerKey) LIKE lower(?) ESCAPE '\\' OR lower("Customer".email) LIKE lower(?) ESCAPE '\\' OR lower(k.email) LIKE lower(?) ESCAPE '\\' OR lower(k.name) LIKE lower(?) ESCAPE '\\')`,
-    );
-    params.push(like, like, like, like);
+    const search = searchWhere(db, shopId, filter.q);
+    parts.push(search.sql);
+    params.push(...search.params);
   }
   return { sql: parts.join(" AND "), params };
+}
+
+/** A search this long (in characters) reads the trigram index; a shorter one reads every customer's text. */
+export const SEARCH_INDEXED_FROM = 3;
+
+/**
+ * Customers whose id, email, or name or email as their orders carried them contains `q`, any
+ * case (docs/decisions/036). SQLite: the FTS5 trigram index over CustomerSearchText, kept by
+ * triggers; PostgreSQL: pg_trgm GIN indexes on the lowercased columns, one table at a time so
+ * each OR reads its indexes.
+ */
+function searchWhere(db: Db, shopId: string, q: string): Sql {
+  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (!isSqlite(db)) {
+    return {
+      sql: `"Customer".customerKey IN (
+        SELECT c.customerKey FROM "Customer" c WHERE c.shopId = ? AND (lower(c.customerKey) LIKE lower(?) OR lower(c.email) LIKE lower(?))
+        UNION SELECT s.customerKey FROM "CustomerContact" s WHERE s.shopId = ? AND (lower(s.email) LIKE lower(?) OR lower(s.name) LIKE lower(?)))`,
+      params: [shopId, like, like, shopId, like, like],
+    };
+  }
+  if ([...q].length >= SEARCH_INDEXED_FROM) {
+    // One FTS5 string (its quotes doubled): the merchant's text is a phrase, never operators.
+    return {
+      sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
+        WHERE "CustomerSearch" MATCH ? AND t.shopId = ?)`,
+      params: [`"${q.replaceAll('"', '""')}"`, shopId],
+    };
+  }
+  // Fewer characters than a trigram: LIKE over the compact text table (one row per customer, no join).
+  return {
+    sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ?
+      AND (lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\' OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'))`,
+    params: [shopId, like, like, like, like],
+  };
 }
 
 const columns = (db: Db) => `"Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest,
@@ -232,7 +264,7 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   };
   const catalog = withDataSlugs(settings, personaCatalog(settings), await carriedPersonas(db, shopId));
 
-  const where = customerWhere(shopId, query);
+  const where = customerWhere(db, shopId, query);
   // Without a search the stored totals count exactly; a search counts its matches up to a cap.
   let total: number;
   let totalCapped = false;
