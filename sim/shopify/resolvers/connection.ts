@@ -98,18 +98,24 @@ export function connection<T>(
   info: GraphQLResolveInfo,
   spec: ConnectionSpec<T>
 ): Connection<T> {
-  let list = [...items];
-  if (spec.search && args.query) {
-    const parsed = parseSearchQuery(args.query, spec.search, { timeZone: ctx.store.shop.ianaTimezone, freeText: spec.freeText });
-    if (parsed.warnings.length > 0) ctx.searchExtensions.push({ path: pathOf(info), query: args.query, warnings: parsed.warnings });
-    list = list.filter(parsed.matches);
-  }
   const sortKey = args.sortKey ?? spec.defaultSortKey ?? "ID";
   const sortValue = spec.sortKeys?.[sortKey] ?? ((item: T) => spec.id(item));
   const keyOf = (item: T): CursorKey => ({ value: sortValue(item), id: spec.id(item) });
-  const keyed = list.map((item) => ({ item, key: keyOf(item) }));
-  keyed.sort((a, b) => compareKeys(a.key, b.key));
-  if (args.reverse) keyed.reverse();
+  // A streamed bulk export executes its query once per window of the top-level connection.
+  const bulkWindow = ctx.mode === "bulk-query" && info.path.prev === undefined ? ctx.bulkWindow : undefined;
+  let keyed = bulkWindow?.sorted as { item: T; key: CursorKey }[] | undefined;
+  if (!keyed) {
+    let list = [...items];
+    if (spec.search && args.query) {
+      const parsed = parseSearchQuery(args.query, spec.search, { timeZone: ctx.store.shop.ianaTimezone, freeText: spec.freeText });
+      if (parsed.warnings.length > 0) ctx.searchExtensions.push({ path: pathOf(info), query: args.query, warnings: parsed.warnings });
+      list = list.filter(parsed.matches);
+    }
+    keyed = list.map((item) => ({ item, key: keyOf(item) }));
+    keyed.sort((a, b) => compareKeys(a.key, b.key));
+    if (args.reverse) keyed.reverse();
+    if (bulkWindow) bulkWindow.sorted = keyed;
+  }
   const direction = args.reverse ? -1 : 1;
 
   let window = keyed;
@@ -129,9 +135,13 @@ export function connection<T>(
     if (args.first != null) page = page.slice(0, args.first);
     if (args.last != null) page = page.slice(Math.max(0, page.length - args.last));
   }
+  if (bulkWindow) {
+    page = keyed.slice(bulkWindow.offset, bulkWindow.offset + bulkWindow.limit);
+    bulkWindow.applied = true;
+  }
   // Whether anything exists beyond this page in the full ordering, whatever window the cursors chose.
-  const pageStart = page.length > 0 ? keyed.indexOf(page[0]) : 0;
-  const pageEnd = page.length > 0 ? keyed.indexOf(page[page.length - 1]) : keyed.length - 1;
+  const pageStart = page.length === 0 ? 0 : bulkWindow ? bulkWindow.offset : keyed.indexOf(page[0]);
+  const pageEnd = page.length === 0 ? keyed.length - 1 : bulkWindow ? bulkWindow.offset + page.length - 1 : keyed.indexOf(page[page.length - 1]);
   const edges = page.map((k) => ({ cursor: encodeCursor(k.key), node: k.item }));
   return {
     edges,
