@@ -137,6 +137,8 @@ async function seed(db: SqliteDb, today: number): Promise<void> {
         }${i}`;
         const email = `c${i}@example.com`;
         const lastOrderAt = (today - recencyDays) * DAY;
+        // Contacts first, as ingest stores them before a recompute scores the customer.
+        contact.run(SHOP, key, name, email, lastOrderAt);
         customer.run(
           SHOP,
           key,
@@ -155,7 +157,6 @@ async function seed(db: SqliteDb, today: number): Promise<void> {
           lastOrderAt,
           today * DAY
         );
-        contact.run(SHOP, key, name, email, lastOrderAt);
       }
       // A year of weekly history: one snapshot row per persona, and the moves between weeks.
       const counts = native

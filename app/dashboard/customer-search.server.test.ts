@@ -127,7 +127,7 @@ describe("customer search: substring, any case, by name, email or id", () => {
     if (isSqlite(db)) {
       const left = await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ? AND customerKey IN (?, ?)`).pluck()
         .get(shop, "gid://shopify/Customer/1001", "email:bob_o'neil@example.com");
-      const indexed = await db.prepare(`SELECT count(*) FROM "CustomerSearch" WHERE "CustomerSearch" MATCH ?`).pluck().get(`"anna@orders"`);
+      const indexed = await db.prepare(`SELECT count(*) FROM "CustomerSearch" WHERE "CustomerSearch" MATCH ?`).pluck().get(`"@or"`); // a trigram only their order email had
       expect({ left, indexed }).toEqual({ left: 0, indexed: 0 });
       await db.prepare(`INSERT INTO "CustomerSearch" ("CustomerSearch", rank) VALUES ('integrity-check', 1)`).run();
     }
@@ -141,7 +141,7 @@ describe("customer search: substring, any case, by name, email or id", () => {
     expect((await listCustomers(db, other, customerListSchema.parse({ q: "lindqvist" }))).rows.map((r) => r.customerKey)).toEqual(["gid://shopify/Customer/1001"]);
     if (isSqlite(db)) {
       expect(await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck().get(shop)).toBe(0);
-      expect(await db.prepare(`SELECT count(*) FROM "CustomerSearch" WHERE "CustomerSearch" MATCH ?`).pluck().get(`"ops+test"`)).toBe(0);
+      expect(await db.prepare(`SELECT count(*) FROM "CustomerSearch" WHERE "CustomerSearch" MATCH ?`).pluck().get(`"s+t"`)).toBe(0); // only in this shop's ops+test@
     }
   });
 

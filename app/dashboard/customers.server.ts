@@ -203,9 +203,10 @@ export const SEARCH_INDEXED_FROM = 3;
 
 /**
  * Customers whose id, email, or name or email as their orders carried them contains `q`, any
- * case (docs/decisions/036). SQLite: the FTS5 trigram index over CustomerSearchText, kept by
- * triggers; PostgreSQL: pg_trgm GIN indexes on the lowercased columns, one table at a time so
- * each OR reads its indexes.
+ * case (docs/decisions/036). SQLite: the LIKE over CustomerSearchText (one row per customer,
+ * kept by triggers), read only where the FTS5 trigram index holds every trigram of `q`;
+ * PostgreSQL: pg_trgm GIN indexes on the lowercased columns, one table at a time so each OR
+ * reads its indexes.
  */
 function searchWhere(db: Db, shopId: string, q: string): Sql {
   const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -217,20 +218,32 @@ function searchWhere(db: Db, shopId: string, q: string): Sql {
       params: [shopId, like, like, shopId, like, like],
     };
   }
-  if ([...q].length >= SEARCH_INDEXED_FROM) {
-    // One FTS5 string (its quotes doubled): the merchant's text is a phrase, never operators.
-    return {
-      sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
-        WHERE "CustomerSearch" MATCH ? AND t.shopId = ?)`,
-      params: [`"${q.replaceAll('"', '""')}"`, shopId],
-    };
+  const matches = `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
+    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`;
+  const grams = trigrams(q);
+  if (grams.length === 0) {
+    // Fewer characters than a trigram: the LIKE over every customer's text (compact, no join).
+    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${matches}))`, params: [shopId, like, like, like, like] };
   }
-  // Fewer characters than a trigram: LIKE over the compact text table (one row per customer, no join).
   return {
-    sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ?
-      AND (lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\' OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'))`,
-    params: [shopId, like, like, like, like],
+    sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
+      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${matches}))`,
+    params: [grams.map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND "), shopId, like, like, like, like],
   };
+}
+
+/** Enough of a search's trigrams to narrow it to a few customers; the LIKE decides. */
+const SEARCH_TRIGRAMS = 24;
+
+/** The distinct three-character runs of `q` (as the FTS5 trigram tokenizer sees them), at most SEARCH_TRIGRAMS. */
+function trigrams(q: string): string[] {
+  const chars = [...q];
+  const grams = new Map<string, string>();
+  for (let i = 0; i + SEARCH_INDEXED_FROM <= chars.length && grams.size < SEARCH_TRIGRAMS; i++) {
+    const gram = chars.slice(i, i + SEARCH_INDEXED_FROM).join("");
+    grams.set(gram.toLowerCase(), gram);
+  }
+  return [...grams.values()];
 }
 
 const columns = (db: Db) => `"Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest,

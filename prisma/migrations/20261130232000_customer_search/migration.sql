@@ -1,6 +1,6 @@
 -- Customer search (docs/decisions/036): one row of searchable text per customer (its id, its
 -- email, and the name and email its orders carried), indexed by an FTS5 trigram table, so a
--- search of 3+ characters finds a substring without reading every customer. Neither table is a
+-- search of 3+ characters reads only the customers holding all of its trigrams. Neither table is a
 -- Prisma model (scripts/db.mjs lists them as external); triggers keep them exact, so a
 -- redaction, an erasure or a shop's deletion removes the text with the customer.
 -- A rebuild of "Customer" or "CustomerContact" by a later migration drops these triggers:
@@ -17,7 +17,9 @@ CREATE TABLE "CustomerSearchText" (
 CREATE UNIQUE INDEX "CustomerSearchText_shopId_customerKey_key" ON "CustomerSearchText"("shopId", "customerKey");
 
 -- External content: the index holds trigrams only; the text lives once, in CustomerSearchText.
-CREATE VIRTUAL TABLE "CustomerSearch" USING fts5("customerKey", "email", "contactEmail", "name", content="CustomerSearchText", content_rowid="id", tokenize="trigram");
+-- detail=none: which rows hold a trigram, not where; a search takes the rows holding all of its
+-- trigrams and checks its LIKE on their text, so the index stays small and cheap to write.
+CREATE VIRTUAL TABLE "CustomerSearch" USING fts5("customerKey", "email", "contactEmail", "name", content="CustomerSearchText", content_rowid="id", tokenize="trigram", detail=none);
 
 -- Customers searched before the index existed.
 INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "email", "contactEmail", "name")
