@@ -77,6 +77,12 @@ describe("customer search: substring, any case, by name, email or id", () => {
     await seedPeople();
 
     for (const q of QUERIES) expect({ q, found: await search(q) }).toEqual({ q, found: expected(q) });
+    // Testing each customer read (as a page of a search matching thousands walks) agrees too.
+    for (const q of QUERIES) {
+      const where = customerWhere(db, shop, { q }, "per-row");
+      const found = (await db.prepare(`SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().all(...where.params)) as string[];
+      expect({ q, found: found.sort() }).toEqual({ q, found: expected(q) });
+    }
     // Sanity of the fixture: the cases above do find people, so they prove something.
     expect(expected("ndqv")).toEqual(["gid://shopify/Customer/1001"]);
     expect(expected("l_n")).toEqual(["gid://shopify/Customer/3003"]);

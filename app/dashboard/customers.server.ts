@@ -164,8 +164,15 @@ interface Sql {
 /** Customers with what we know of them: `FROM ${CUSTOMER_FROM} WHERE ${customerWhere(…).sql}`. */
 export const CUSTOMER_FROM = `"Customer" LEFT JOIN "CustomerContact" k ON k.shopId = "Customer".shopId AND k.customerKey = "Customer".customerKey`;
 
+/**
+ * How a search is matched: `indexed` gathers the matching customers from the search index first
+ * (cheap when few match); `per-row` tests each customer read (cheap when many do, walking a sort
+ * index until a page is full).
+ */
+export type SearchBy = "indexed" | "per-row";
+
 /** WHERE for the filters over CUSTOMER_FROM; always scoped to the shop. */
-export function customerWhere(db: Db, shopId: string, filter: CustomerFilter): Sql {
+export function customerWhere(db: Db, shopId: string, filter: CustomerFilter, searchBy: SearchBy = "indexed"): Sql {
   const parts = [`"Customer".shopId = ?`];
   const params: unknown[] = [shopId];
   if (filter.persona === "none") parts.push("persona IS NULL");
@@ -191,7 +198,7 @@ export function customerWhere(db: Db, shopId: string, filter: CustomerFilter): S
     }
   }
   if (filter.q) {
-    const search = searchWhere(db, shopId, filter.q);
+    const search = searchBy === "indexed" ? searchWhere(db, shopId, filter.q) : searchEachRow(db, filter.q);
     parts.push(search.sql);
     params.push(...search.params);
   }
@@ -209,7 +216,7 @@ export const SEARCH_INDEXED_FROM = 3;
  * reads its indexes.
  */
 function searchWhere(db: Db, shopId: string, q: string): Sql {
-  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = likePattern(q);
   if (!isSqlite(db)) {
     return {
       sql: `"Customer".customerKey IN (
@@ -218,18 +225,65 @@ function searchWhere(db: Db, shopId: string, q: string): Sql {
       params: [shopId, like, like, shopId, like, like],
     };
   }
-  const matches = `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
-    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`;
   const grams = trigrams(q);
   if (grams.length === 0) {
     // Fewer characters than a trigram: the LIKE over every customer's text (compact, no join).
-    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${matches}))`, params: [shopId, like, like, like, like] };
+    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${TEXT_LIKE}))`, params: [shopId, like, like, like, like] };
   }
   return {
     sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
-      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${matches}))`,
-    params: [grams.map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND "), shopId, like, like, like, like],
+      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${TEXT_LIKE}))`,
+    params: [ftsQuery(grams), shopId, like, like, like, like],
   };
+}
+
+/** The search tested on the customer being read: its own text, no index. */
+function searchEachRow(db: Db, q: string): Sql {
+  const like = likePattern(q);
+  if (!isSqlite(db)) {
+    return {
+      sql: `(lower("Customer".customerKey) LIKE lower(?) OR lower("Customer".email) LIKE lower(?) OR lower(k.email) LIKE lower(?) OR lower(k.name) LIKE lower(?))`,
+      params: [like, like, like, like],
+    };
+  }
+  return {
+    sql: `EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t.shopId = "Customer".shopId AND t.customerKey = "Customer".customerKey AND (${TEXT_LIKE}))`,
+    params: [like, like, like, like],
+  };
+}
+
+/** `q` as a LIKE pattern for a substring: its own `%`, `_` and `\` literal (escaped by `\`, PostgreSQL's default). */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The search's LIKE over a CustomerSearchText row `t` (SQLite): four parameters, the pattern each. */
+const TEXT_LIKE = `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
+    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`;
+
+/** Rows holding every trigram: each an FTS5 string (quotes doubled), so nothing typed is an operator. */
+const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND ");
+
+/**
+ * Matches of a search with the other filters, counted up to `cap`. On SQLite the index drives
+ * the join, so counting stops at the cap instead of gathering every match first.
+ */
+async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: string }, cap: number): Promise<number> {
+  const grams = isSqlite(db) ? trigrams(query.q) : [];
+  if (grams.length === 0) {
+    const where = customerWhere(db, shopId, query);
+    return Number(await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, cap));
+  }
+  const like = likePattern(query.q);
+  const filters = customerWhere(db, shopId, { ...query, q: undefined });
+  return Number(
+    await db
+      .prepare(
+        `SELECT count(*) FROM (SELECT 1 FROM "CustomerSearch" s CROSS JOIN "CustomerSearchText" t CROSS JOIN "Customer"
+           WHERE "CustomerSearch" MATCH ? AND t.id = s.rowid AND t.shopId = ? AND (${TEXT_LIKE})
+             AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?) c`,
+      )
+      .pluck()
+      .get(ftsQuery(grams), shopId, like, like, like, like, ...filters.params, cap),
+  );
 }
 
 /** Enough of a search's trigrams to narrow it to a few customers; the LIKE decides. */
@@ -277,14 +331,11 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   };
   const catalog = withDataSlugs(settings, personaCatalog(settings), await carriedPersonas(db, shopId));
 
-  const where = customerWhere(db, shopId, query);
   // Without a search the stored totals count exactly; a search counts its matches up to a cap.
   let total: number;
   let totalCapped = false;
   if (query.q) {
-    const found = Number(
-      await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, SEARCH_COUNT_CAP + 1),
-    );
+    const found = await countSearch(db, shopId, { ...query, q: query.q }, SEARCH_COUNT_CAP + 1);
     totalCapped = found > SEARCH_COUNT_CAP;
     total = Math.min(found, SEARCH_COUNT_CAP);
   } else {
@@ -303,6 +354,8 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // A search matching few customers reads them in table order and sorts them, rather than
   // walking the sort's index past a million that do not match (unary + keeps the index out).
   const fewMatches = Boolean(query.q) && !totalCapped && isSqlite(db);
+  // Many matches: walk the sort's index testing each customer, a page fills within a few thousand.
+  const where = customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
   const rows: (RawCustomer & { segment: number })[] = [];
   for (const i of walk) {
     if (cursor && (ascending ? i < cursor.segment : i > cursor.segment)) continue;
