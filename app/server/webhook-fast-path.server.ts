@@ -46,7 +46,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, receive: Webhoo
     return send(res, payloadTooLarge(limit));
   }
   try {
-    request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers: headersOf(req), body: new Uint8Array(body.buffer, body.byteOffset, body.length) });
+    request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: "POST", headers: headersOf(req), body });
   } catch (err) {
     // A Host or header value the URL and Headers parsers refuse: the client's fault.
     return send(res, new Response(`Bad request: ${err instanceof Error ? err.message : String(err)}`, { status: 400 }));
@@ -55,7 +55,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, receive: Webhoo
 }
 
 /** The body, or "too large" as soon as it is known to exceed `limit` (by Content-Length before a byte is read). */
-function readCapped(req: IncomingMessage, limit: number): Promise<Buffer | "too large" | "aborted"> {
+// Buffer.concat's bytes live in an ArrayBuffer (never shared), which is what a Request body takes.
+function readCapped(req: IncomingMessage, limit: number): Promise<Buffer<ArrayBuffer> | "too large" | "aborted"> {
   const declared = req.headers["content-length"];
   // Node's parser has already refused a Content-Length that is not a number.
   if (declared !== undefined && Number(declared) > limit) {
