@@ -4,7 +4,7 @@
  * and everything that is not a webhook POST left to the framework.
  */
 import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { services } from "~/services.server";
 import { addShop } from "../../test/support/db";
@@ -118,6 +118,20 @@ describe("the webhook fast path", () => {
 
     expect(res.status).toBe(200);
     expect(calls).toEqual(["shopify"]);
+  });
+
+  it("GIVEN a Host header no URL can be made of WHEN posted THEN 400, never 500, and the receiver is never called", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(base).port), "127.0.0.1");
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+      socket.end("POST /webhooks HTTP/1.1\r\nHost: not a host\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    });
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(calls).toEqual([]);
   });
 
   it("GIVEN a receiver that throws WHEN posted THEN 500, the error reported, the server still up", async () => {
