@@ -32,7 +32,7 @@ async function seed(db: Db): Promise<void> {
   let s = performance.now();
   await db.exec(`INSERT INTO "Customer" ("shopId", "customerKey", guest, email, "recencyDays", frequency, "monetaryMinor", "lastOrderAt", r, f, m, persona)
     SELECT '${SHOP}', CASE WHEN i % 10 = 0 THEN 'email:guest' || i || '@example.com' ELSE 'gid://shopify/Customer/' || (i + 1) END, i % 10 = 0,
-      'c' || i || '@example.com', i % 730, 1 + i % 7, (i * 7919) % 100000, now() - (i % 730) * interval '1 day',
+      'c' || i || '@example.com', i % 730, 1 + i % 7, (i::bigint * 7919) % 100000, now() - (i % 730) * interval '1 day',
       1 + i % 5, 1 + i % 7 % 5, 1 + i % 3, (${sqlArray(PERSONAS)})[1 + i % 11]
     FROM generate_series(0, ${CUSTOMERS - 1}) AS i`);
   const customersS = (performance.now() - s) / 1000;

@@ -267,13 +267,32 @@ const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""
  * the join, so counting stops at the cap instead of gathering every match first.
  */
 async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: string }, cap: number): Promise<number> {
-  const grams = isSqlite(db) ? trigrams(query.q) : [];
+  const like = likePattern(query.q);
+  const filters = customerWhere(db, shopId, { ...query, q: undefined });
+  if (!isSqlite(db)) {
+    // The contacts' matches, then the customers' own not counted yet: a UNION ALL streams under
+    // the LIMIT, where the UNION that lists them would gather every match first.
+    const contactMatches = `(lower(s.email) LIKE lower(?) OR lower(s.name) LIKE lower(?))`;
+    return Number(
+      await db
+        .prepare(
+          `SELECT count(*) FROM (
+             SELECT 1 FROM "CustomerContact" s JOIN "Customer" ON "Customer".shopId = s.shopId AND "Customer".customerKey = s.customerKey
+               WHERE s.shopId = ? AND ${contactMatches} AND ${filters.sql}
+             UNION ALL
+             SELECT 1 FROM "Customer" WHERE (lower("Customer".customerKey) LIKE lower(?) OR lower("Customer".email) LIKE lower(?)) AND ${filters.sql}
+               AND NOT EXISTS (SELECT 1 FROM "CustomerContact" s WHERE s.shopId = "Customer".shopId AND s.customerKey = "Customer".customerKey AND ${contactMatches})
+             LIMIT ?) c`,
+        )
+        .pluck()
+        .get(shopId, like, like, ...filters.params, like, like, ...filters.params, like, like, cap),
+    );
+  }
+  const grams = trigrams(query.q);
   if (grams.length === 0) {
     const where = customerWhere(db, shopId, query);
     return Number(await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, cap));
   }
-  const like = likePattern(query.q);
-  const filters = customerWhere(db, shopId, { ...query, q: undefined });
   return Number(
     await db
       .prepare(
@@ -357,7 +376,8 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // Many matches: walk the sort's index testing each customer, a page fills within a few thousand.
   const where = customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
   const rows: (RawCustomer & { segment: number })[] = [];
-  for (const i of walk) {
+  // A search that counted no match has no page to read (a rare short one would scan again).
+  for (const i of query.q && total === 0 ? [] : walk) {
     if (cursor && (ascending ? i < cursor.segment : i > cursor.segment)) continue;
     const segment = segments[i];
     // A persona none of whose customers match (by the totals) is skipped without a walk.
