@@ -55,6 +55,30 @@ async function timeIt(label: string, fn: () => Promise<unknown>): Promise<void> 
   console.log(timingLine(label, await timeRuns(RUNS, fn), GOAL_MS));
 }
 
+/** `--explain`: each statement a call runs, with PostgreSQL's EXPLAIN ANALYZE of it. */
+async function explain(db: Db, fn: () => Promise<unknown>): Promise<void> {
+  const seen: { sql: string; params: unknown[] }[] = [];
+  const prepare = db.prepare;
+  const spy = (sql: string, statement: ReturnType<Db["prepare"]>): ReturnType<Db["prepare"]> =>
+    new Proxy(statement, {
+      get(target, name) {
+        if (name === "pluck") return () => spy(sql, target.pluck());
+        if (name === "get" || name === "all") return (...params: unknown[]) => (seen.push({ sql, params }), target[name](...params));
+        return Reflect.get(target, name);
+      },
+    });
+  db.prepare = ((sql: string) => spy(sql, prepare.call(db, sql))) as Db["prepare"];
+  try {
+    await fn();
+  } finally {
+    db.prepare = prepare;
+  }
+  for (const { sql, params } of seen) {
+    const plan = (await db.prepare(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`).all(...params)) as { "QUERY PLAN": string }[];
+    console.log(`\n${sql.replace(/\s+/g, " ").slice(0, 200)}\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);
+  }
+}
+
 async function main() {
   const server = await startPostgres();
   try {
@@ -68,6 +92,7 @@ async function main() {
       await timeIt('customers: search email "c123456@"', () => list({ q: "c123456@" }));
       await timeIt('customers: search id "Customer/77777"', () => list({ q: "Customer/77777" }));
       await timeIt('customers: search 2 characters "zq" (none match)', () => list({ q: "zq" }));
+      if (process.argv.includes("--explain")) await explain(db, () => list({ q: "tanaka" }));
     } finally {
       await db.close();
     }
