@@ -271,14 +271,17 @@ async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: 
   const filters = customerWhere(db, shopId, { ...query, q: undefined });
   if (!isSqlite(db)) {
     // The contacts' matches, then the customers' own not counted yet: a UNION ALL streams under
-    // the LIMIT, where the UNION that lists them would gather every match first.
+    // the LIMIT, where the UNION that lists them would gather every match first. The customer of
+    // a contact is looked up per row (a scalar subquery is never made a join), so a common name
+    // stops at the cap instead of hashing every match.
     const contactMatches = `(lower(s.email) LIKE lower(?) OR lower(s.name) LIKE lower(?))`;
     return Number(
       await db
         .prepare(
           `SELECT count(*) FROM (
-             SELECT 1 FROM "CustomerContact" s JOIN "Customer" ON "Customer".shopId = s.shopId AND "Customer".customerKey = s.customerKey
-               WHERE s.shopId = ? AND ${contactMatches} AND ${filters.sql}
+             SELECT 1 FROM "CustomerContact" s
+               WHERE s.shopId = ? AND ${contactMatches}
+                 AND (SELECT 1 FROM "Customer" WHERE "Customer".shopId = s.shopId AND "Customer".customerKey = s.customerKey AND ${filters.sql}) IS NOT NULL
              UNION ALL
              SELECT 1 FROM "Customer" WHERE (lower("Customer".customerKey) LIKE lower(?) OR lower("Customer".email) LIKE lower(?)) AND ${filters.sql}
                AND NOT EXISTS (SELECT 1 FROM "CustomerContact" s WHERE s.shopId = "Customer".shopId AND s.customerKey = "Customer".customerKey AND ${contactMatches})
