@@ -16,9 +16,10 @@ export default defineConfig({
     outDir: "build/server",
     emptyOutDir: false,
     target: "node22",
-    // The job worker process (npm run worker) is built the same way, as build/server/worker.js.
+    // The job worker process (npm run worker) is built the same way, as build/server/worker.js,
+    // and the production web server (npm start) as build/server/web.js.
     rollupOptions: {
-      input: { "scoring-worker": "app/scoring/worker.server.ts", worker: "app/worker.server.ts" },
+      input: { "scoring-worker": "app/scoring/worker.server.ts", worker: "app/worker.server.ts", web: "app/server/main.server.ts" },
       // Shared chunks next to the entries: the scoring pool finds scoring-worker.js beside its own module.
       output: { format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
     },

@@ -27,7 +27,6 @@ import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, t
 import { legacyId } from "../app/platforms/shopify/ids";
 import { waitForFirstSync } from "./lib/demo-stack";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
-import { indexMetafields } from "./lib/sim-metafield-index";
 import { ensureProductionBuild, freePort, productionEnv, snapshotBuild, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -103,8 +102,6 @@ const sim = await startSimulator({
   app: { apiKey: API_KEY, apiSecret: SECRET, appUrl, title: "RFM Personas", handle: "rfm-personas", webhooks: webhooksFromAppToml(toml), metafieldDefinitions: metafieldDefinitionsFromAppToml(toml) },
   shops: [{ domain: SHOP, name: data.shop.name, data, installed: false }],
 });
-// 100k customers carry 400k+ persona metafields: look them up by key, not by scanning.
-indexMetafields(sim.shop(SHOP));
 const store = await database();
 execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", store.url], { stdio: "ignore" });
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-freshness-logs-"));

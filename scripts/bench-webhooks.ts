@@ -3,7 +3,8 @@
  *
  * Webhook receipt under load: signed `orders/create` deliveries (Shopify's documented sample)
  * at a fixed rate against the production build, served as `npm start` serves it, over
- * loopback; the load generator (autocannon) runs in its own process. Printed: throughput,
+ * loopback (build/server/web.js; remix-serve for a build without it); the load generator
+ * (autocannon) runs in its own process. Printed: throughput,
  * acknowledgement p50/p99, non-2xx and connection errors, rows stored = deliveries answered
  * 200 (lost = answered 200 but not stored), and how long the stored deliveries took to be
  * applied after the load stopped.
@@ -124,9 +125,11 @@ const cleanup = () => {
   db.stop();
 };
 process.on("exit", cleanup);
-children.push(
-  start(path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), [path.join(BUILD, "server", "index.js")], { ...env, RUN_JOBS: MODE === "sqlite" ? args["run-jobs"]! : "false" }, path.join(logDir, "web.log")),
-);
+// `npm start`'s entry (build/server/web.js); a build from before it had one is served by remix-serve.
+const webEntry = existsSync(path.join(BUILD, "server", "web.js"))
+  ? { file: path.join(BUILD, "server", "web.js"), argv: [] }
+  : { file: path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), argv: [path.join(BUILD, "server", "index.js")] };
+children.push(start(webEntry.file, webEntry.argv, { ...env, RUN_JOBS: MODE === "sqlite" ? args["run-jobs"]! : "false" }, path.join(logDir, "web.log")));
 if (MODE === "postgres") {
   for (let i = 0; i < Number(args.workers); i++) children.push(start(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
 }

@@ -37,7 +37,6 @@ import { planShop } from "../app/writeback/shop-plan";
 import { loadCustomers } from "../app/writeback/store.server";
 import { shopSettings } from "../app/shops/settings.server";
 import { startSimulator } from "../sim/shopify";
-import { indexMetafields } from "./lib/sim-metafield-index";
 import { scoredCustomer, simCustomers, simGraphql, upsertScoredCustomers, type ScoredCustomer } from "../test/writeback/sim-client";
 
 function arg(name: string, fallback: number): number {
@@ -98,7 +97,6 @@ async function main() {
     shops: [{ domain: "bench", plan: "Standard", customers: simCustomers(CUSTOMERS) }],
   });
   const shop = sim.shop("bench");
-  indexMetafields(shop);
   console.log(
     `simulator: ${fmt(CUSTOMERS)} customers on the ${shop.plan} plan (restore ${shop.bucket.status().restoreRate}/s, ` +
       `bucket ${shop.bucket.status().maximumAvailable}) in ${secs(performance.now() - t0)} s`,

@@ -224,7 +224,9 @@ function migrationsList(migrationsDir) {
   };
 }
 
-const noFilters = { externalTables: [], externalEnums: [] };
+// Not Prisma models: SQLite's customer search text and its FTS5 index with its shadow tables (docs/decisions/036).
+const SEARCH_TABLES = ["CustomerSearchText", "CustomerSearch", "CustomerSearch_config", "CustomerSearch_data", "CustomerSearch_docsize", "CustomerSearch_idx"];
+const filtersFor = (provider) => ({ externalTables: provider === "sqlite" ? SEARCH_TABLES : [], externalEnums: [] });
 
 async function withEngine(url, schema, fn) {
   const wasm = await loadSchemaEngine();
@@ -249,7 +251,7 @@ export async function migrate(url = process.env.DATABASE_URL || DEFAULT_DATABASE
   const provider = providerFor(url);
   const dir = migrationsDir ?? PROVIDERS[provider].migrationsDir;
   return withEngine(url, schemaFor(provider, sourceSchema()), async (engine) => {
-    const out = await engine.applyMigrations({ migrationsList: migrationsList(dir), filters: noFilters });
+    const out = await engine.applyMigrations({ migrationsList: migrationsList(dir), filters: filtersFor(provider) });
     return out.appliedMigrationNames;
   });
 }
@@ -275,8 +277,8 @@ export function keepWithoutRowid(sql, rowless) {
 }
 
 /** SQL that takes a database from `from` to `schema`. */
-async function diffScript(engine, from, schema) {
-  const out = await engine.diff({ from, to: { tag: "schemaDatamodel", files: [schema] }, shadowDatabaseUrl: null, script: true, exitCode: null, filters: noFilters });
+async function diffScript(engine, from, schema, provider) {
+  const out = await engine.diff({ from, to: { tag: "schemaDatamodel", files: [schema] }, shadowDatabaseUrl: null, script: true, exitCode: null, filters: filtersFor(provider) });
   return out.stdout ?? "";
 }
 
@@ -300,14 +302,14 @@ export async function pendingMigrationSql(provider, { source = sourceSchema(), m
   let script;
   if (provider === "postgresql") {
     if (!postgresUrl) throw new Error("pendingMigrationSql(postgresql) needs a PostgreSQL server URL");
-    script = await withEngine(postgresUrl, schema, (engine) => diffScript(engine, { tag: "migrations", ...migrationsList(dir) }, schema));
+    script = await withEngine(postgresUrl, schema, (engine) => diffScript(engine, { tag: "migrations", ...migrationsList(dir) }, schema, provider));
   } else {
     // The starting point is the schema introspected from a scratch database that has every
     // existing migration applied (SQLite's shadow database is not available in WASM).
     const scratch = mkdtempSync(path.join(os.tmpdir(), "rfm-migration-"));
     try {
       script = await withEngine(`file:${path.join(scratch, "scratch.db")}`, schema, async (engine) => {
-        await engine.applyMigrations({ migrationsList: migrationsList(dir), filters: noFilters });
+        await engine.applyMigrations({ migrationsList: migrationsList(dir), filters: filtersFor(provider) });
         const from = migrationsList(dir).migrationDirectories.length
           ? {
               tag: "schemaDatamodel",
@@ -322,7 +324,7 @@ export async function pendingMigrationSql(provider, { source = sourceSchema(), m
               ).schema.files,
             }
           : { tag: "empty" };
-        return diffScript(engine, from, schema);
+        return diffScript(engine, from, schema, provider);
       });
     } finally {
       rmSync(scratch, { recursive: true, force: true });

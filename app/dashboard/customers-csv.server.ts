@@ -85,7 +85,7 @@ export async function customerCsvStream(
   };
   const ids = adapterFor(shop.platform).customers;
   const names = new Map(withDataSlugs(settings, personaCatalog(settings), []).map((p) => [p.slug, p.name]));
-  const where = customerWhere(shopId, filter);
+  const where = customerWhere(db, shopId, filter);
   const page = db.prepare(
     `SELECT "Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest, persona,
        previousPersona, personaSince, ${recencyDaysSql(db)} AS recencyDays, frequency, monetaryMinor, r, f, m, firstOrderAt, lastOrderAt, scoredAt

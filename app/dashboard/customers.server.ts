@@ -164,8 +164,15 @@ interface Sql {
 /** Customers with what we know of them: `FROM ${CUSTOMER_FROM} WHERE ${customerWhere(…).sql}`. */
 export const CUSTOMER_FROM = `"Customer" LEFT JOIN "CustomerContact" k ON k.shopId = "Customer".shopId AND k.customerKey = "Customer".customerKey`;
 
+/**
+ * How a search is matched: `indexed` gathers the matching customers from the search index first
+ * (cheap when few match); `per-row` tests each customer read (cheap when many do, walking a sort
+ * index until a page is full).
+ */
+export type SearchBy = "indexed" | "per-row";
+
 /** WHERE for the filters over CUSTOMER_FROM; always scoped to the shop. */
-export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
+export function customerWhere(db: Db, shopId: string, filter: CustomerFilter, searchBy: SearchBy = "indexed"): Sql {
   const parts = [`"Customer".shopId = ?`];
   const params: unknown[] = [shopId];
   if (filter.persona === "none") parts.push("persona IS NULL");
@@ -191,14 +198,128 @@ export function customerWhere(shopId: string, filter: CustomerFilter): Sql {
     }
   }
   if (filter.q) {
-    const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // Case-insensitive on both engines (PostgreSQL's LIKE is case-sensitive).
-    parts.push(
-      `(lower("Customer".customerKey) LIKE lower(?) ESCAPE '\\' OR lower("Customer".email) LIKE lower(?) ESCAPE '\\' OR lower(k.email) LIKE lower(?) ESCAPE '\\' OR lower(k.name) LIKE lower(?) ESCAPE '\\')`,
-    );
-    params.push(like, like, like, like);
+    const search = searchBy === "indexed" ? searchWhere(db, shopId, filter.q) : searchEachRow(db, filter.q);
+    parts.push(search.sql);
+    params.push(...search.params);
   }
   return { sql: parts.join(" AND "), params };
+}
+
+/** A search this long (in characters) reads the trigram index; a shorter one reads every customer's text. */
+export const SEARCH_INDEXED_FROM = 3;
+
+/**
+ * Customers whose id, email, or name or email as their orders carried them contains `q`, any
+ * case (docs/decisions/036). SQLite: the LIKE over CustomerSearchText (one row per customer,
+ * kept by triggers), read only where the FTS5 trigram index holds every trigram of `q`;
+ * PostgreSQL: pg_trgm GIN indexes on the lowercased columns, one table at a time so each OR
+ * reads its indexes.
+ */
+function searchWhere(db: Db, shopId: string, q: string): Sql {
+  const like = likePattern(q);
+  if (!isSqlite(db)) {
+    return {
+      sql: `"Customer".customerKey IN (
+        SELECT c.customerKey FROM "Customer" c WHERE c.shopId = ? AND (lower(c.customerKey) LIKE lower(?) OR lower(c.email) LIKE lower(?))
+        UNION SELECT s.customerKey FROM "CustomerContact" s WHERE s.shopId = ? AND (lower(s.email) LIKE lower(?) OR lower(s.name) LIKE lower(?)))`,
+      params: [shopId, like, like, shopId, like, like],
+    };
+  }
+  const grams = trigrams(q);
+  if (grams.length === 0) {
+    // Fewer characters than a trigram: the LIKE over every customer's text (compact, no join).
+    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${TEXT_LIKE}))`, params: [shopId, like, like, like, like] };
+  }
+  return {
+    sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
+      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${TEXT_LIKE}))`,
+    params: [ftsQuery(grams), shopId, like, like, like, like],
+  };
+}
+
+/** The search tested on the customer being read: its own text, no index. */
+function searchEachRow(db: Db, q: string): Sql {
+  const like = likePattern(q);
+  if (!isSqlite(db)) {
+    return {
+      sql: `(lower("Customer".customerKey) LIKE lower(?) OR lower("Customer".email) LIKE lower(?) OR lower(k.email) LIKE lower(?) OR lower(k.name) LIKE lower(?))`,
+      params: [like, like, like, like],
+    };
+  }
+  return {
+    sql: `EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t.shopId = "Customer".shopId AND t.customerKey = "Customer".customerKey AND (${TEXT_LIKE}))`,
+    params: [like, like, like, like],
+  };
+}
+
+/** `q` as a LIKE pattern for a substring: its own `%`, `_` and `\` literal (escaped by `\`, PostgreSQL's default). */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The search's LIKE over a CustomerSearchText row `t` (SQLite): four parameters, the pattern each. */
+const TEXT_LIKE = `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
+    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`;
+
+/** Rows holding every trigram: each an FTS5 string (quotes doubled), so nothing typed is an operator. */
+const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND ");
+
+/**
+ * Matches of a search with the other filters, counted up to `cap`. On SQLite the index drives
+ * the join, so counting stops at the cap instead of gathering every match first.
+ */
+async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: string }, cap: number): Promise<number> {
+  const like = likePattern(query.q);
+  const filters = customerWhere(db, shopId, { ...query, q: undefined });
+  if (!isSqlite(db)) {
+    // The contacts' matches, then the customers' own not counted yet: a UNION ALL streams under
+    // the LIMIT, where the UNION that lists them would gather every match first. The customer of
+    // a contact is looked up per row (a scalar subquery is never made a join), so a common name
+    // stops at the cap instead of hashing every match.
+    const contactMatches = `(lower(s.email) LIKE lower(?) OR lower(s.name) LIKE lower(?))`;
+    return Number(
+      await db
+        .prepare(
+          `SELECT count(*) FROM (
+             SELECT 1 FROM "CustomerContact" s
+               WHERE s.shopId = ? AND ${contactMatches}
+                 AND (SELECT 1 FROM "Customer" WHERE "Customer".shopId = s.shopId AND "Customer".customerKey = s.customerKey AND ${filters.sql}) IS NOT NULL
+             UNION ALL
+             SELECT 1 FROM "Customer" WHERE (lower("Customer".customerKey) LIKE lower(?) OR lower("Customer".email) LIKE lower(?)) AND ${filters.sql}
+               AND NOT EXISTS (SELECT 1 FROM "CustomerContact" s WHERE s.shopId = "Customer".shopId AND s.customerKey = "Customer".customerKey AND ${contactMatches})
+             LIMIT ?) c`,
+        )
+        .pluck()
+        .get(shopId, like, like, ...filters.params, like, like, ...filters.params, like, like, cap),
+    );
+  }
+  const grams = trigrams(query.q);
+  if (grams.length === 0) {
+    const where = customerWhere(db, shopId, query);
+    return Number(await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, cap));
+  }
+  return Number(
+    await db
+      .prepare(
+        `SELECT count(*) FROM (SELECT 1 FROM "CustomerSearch" s CROSS JOIN "CustomerSearchText" t CROSS JOIN "Customer"
+           WHERE "CustomerSearch" MATCH ? AND t.id = s.rowid AND t.shopId = ? AND (${TEXT_LIKE})
+             AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?) c`,
+      )
+      .pluck()
+      .get(ftsQuery(grams), shopId, like, like, like, like, ...filters.params, cap),
+  );
+}
+
+/** Enough of a search's trigrams to narrow it to a few customers; the LIKE decides. */
+const SEARCH_TRIGRAMS = 24;
+
+/** The distinct three-character runs of `q` (as the FTS5 trigram tokenizer sees them), at most SEARCH_TRIGRAMS. */
+function trigrams(q: string): string[] {
+  const chars = [...q];
+  const grams = new Map<string, string>();
+  for (let i = 0; i + SEARCH_INDEXED_FROM <= chars.length && grams.size < SEARCH_TRIGRAMS; i++) {
+    const gram = chars.slice(i, i + SEARCH_INDEXED_FROM).join("");
+    grams.set(gram.toLowerCase(), gram);
+  }
+  return [...grams.values()];
 }
 
 const columns = (db: Db) => `"Customer".customerKey AS customerKey, k.name AS name, coalesce("Customer".email, k.email) AS email, guest,
@@ -232,14 +353,11 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   };
   const catalog = withDataSlugs(settings, personaCatalog(settings), await carriedPersonas(db, shopId));
 
-  const where = customerWhere(shopId, query);
   // Without a search the stored totals count exactly; a search counts its matches up to a cap.
   let total: number;
   let totalCapped = false;
   if (query.q) {
-    const found = Number(
-      await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, SEARCH_COUNT_CAP + 1),
-    );
+    const found = await countSearch(db, shopId, { ...query, q: query.q }, SEARCH_COUNT_CAP + 1);
     totalCapped = found > SEARCH_COUNT_CAP;
     total = Math.min(found, SEARCH_COUNT_CAP);
   } else {
@@ -258,8 +376,11 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // A search matching few customers reads them in table order and sorts them, rather than
   // walking the sort's index past a million that do not match (unary + keeps the index out).
   const fewMatches = Boolean(query.q) && !totalCapped && isSqlite(db);
+  // Many matches: walk the sort's index testing each customer, a page fills within a few thousand.
+  const where = customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
   const rows: (RawCustomer & { segment: number })[] = [];
-  for (const i of walk) {
+  // A search that counted no match has no page to read (a rare short one would scan again).
+  for (const i of query.q && total === 0 ? [] : walk) {
     if (cursor && (ascending ? i < cursor.segment : i > cursor.segment)) continue;
     const segment = segments[i];
     // A persona none of whose customers match (by the totals) is skipped without a walk.

@@ -151,6 +151,16 @@ export interface JobRunnerOptions {
 export const DEFAULT_LEASE_MS = 60_000;
 export const DEFAULT_SHUTDOWN_MS = 25_000;
 
+/**
+ * The next due job of a shop with nothing running. The busy shops are listed once per claim (a
+ * few running rows), not looked up per candidate: a busy shop's backlog of due jobs (a webhook
+ * burst's re-reads) made every claim check each of them against all of that shop's rows.
+ */
+export const NEXT_DUE_SQL = `SELECT id, shopId, type, payload, attempts FROM "Job"
+  WHERE status = 'pending' AND runAt <= ?
+    AND shopId NOT IN (SELECT shopId FROM "Job" WHERE status = 'running')
+  ORDER BY runAt, id LIMIT 1`;
+
 export function createJobRunner(options: JobRunnerOptions) {
   const { handlers } = options;
   const seam = embeddedDb(options.db);
@@ -192,12 +202,7 @@ export function createJobRunner(options: JobRunnerOptions) {
          lastError = 'its process stopped while running it'
        WHERE status = 'running' AND (leaseUntil IS NULL OR leaseUntil <= @t)`,
     );
-    const nextDue = db.prepare(
-      `SELECT id, shopId, type, payload, attempts FROM "Job" j
-       WHERE status = 'pending' AND runAt <= ?
-         AND NOT EXISTS (SELECT 1 FROM "Job" r WHERE r.shopId = j.shopId AND r.status = 'running')
-       ORDER BY runAt, id LIMIT 1`,
-    );
+    const nextDue = db.prepare(NEXT_DUE_SQL);
     const markClaimed = db.prepare(
       `UPDATE "Job" SET status = 'running', owner = ?, leaseUntil = ?, attempts = attempts + 1, updatedAt = ?
        WHERE id = ? AND status = 'pending'`,

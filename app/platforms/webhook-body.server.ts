@@ -11,8 +11,10 @@ export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
 
 export type CappedBody = { ok: true; text: string } | { ok: false; response: Response };
 
-const tooLarge = (limit: number) =>
+/** The answer to a delivery over `limit` (every server that reads deliveries gives this one). */
+export const payloadTooLarge = (limit: number) =>
   new Response(`Payload too large: at most ${limit} bytes`, { status: 413 });
+const tooLarge = payloadTooLarge;
 
 /**
  * Reads a request's body, refusing it (413) as soon as it is known to exceed `limit`:

@@ -5,6 +5,10 @@
  * happens off the request path, in arrival order, in batches (the `apply-inbox` job, woken
  * once per burst: docs/decisions/032-webhook-inbox.md, 034-lean-webhook-receipt.md).
  * `X-RFM-Webhook: stored` and `X-RFM-Inbox: <id>` say where it went.
+ *
+ * The one receipt for every server: the webhook routes call it, and the production server
+ * calls those routes' actions on the raw Node request before Express and Remix
+ * (app/server/webhook-fast-path.server.ts, docs/decisions/037-webhook-fast-path.md).
  */
 import { adapterFor } from "~/platforms/registry.server";
 import type { Platform } from "~/platforms/types";

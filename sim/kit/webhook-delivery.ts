@@ -57,6 +57,10 @@ export class DeliveryEngine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   protected stopped = false;
+  /** Deliveries sending at once; more wait their turn in order (100k bulk-written customers → 100k webhooks). */
+  private static readonly MAX_SENDING = 32;
+  private sending = 0;
+  private readonly waitingToSend: (() => void)[] = [];
 
   constructor(private readonly engine: { delivery: DeliverySettings; random: Random }) {}
 
@@ -120,6 +124,19 @@ export class DeliveryEngine {
   }
 
   private async attempt(record: DeliveryRecord): Promise<void> {
+    // A finished delivery hands its slot straight to the next one waiting.
+    if (this.sending >= DeliveryEngine.MAX_SENDING) await new Promise<void>((resolve) => this.waitingToSend.push(resolve));
+    else this.sending++;
+    try {
+      await this.sendWithRetries(record);
+    } finally {
+      const next = this.waitingToSend.shift();
+      if (next) next();
+      else this.sending--;
+    }
+  }
+
+  private async sendWithRetries(record: DeliveryRecord): Promise<void> {
     const { maxAttempts, backoffMs, timeoutMs } = this.engine.delivery;
     for (let n = 1; n <= maxAttempts && !this.stopped; n++) {
       const attempt: DeliveryAttempt = { at: new Date().toISOString(), status: null };

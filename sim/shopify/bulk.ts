@@ -20,11 +20,11 @@ import {
 import type { Clock } from "../kit/clock";
 import { isConnectionType } from "./cost";
 import type { BulkLineCorruption, FaultInjector } from "./faults";
-import type { FileStore } from "./files";
+import type { FileStore, FileWriter } from "./files";
 import { gid } from "./ids";
 import type { BulkOperationStatus, SimBulkOperation } from "./model";
 import type { Random } from "../kit/random";
-import type { BulkRunner, ResolverContext, UserErrorShape } from "./resolvers/context";
+import type { BulkRunner, BulkWindow, ResolverContext, UserErrorShape } from "./resolvers/context";
 import { shopifyValidationError, type AdminSchema } from "./schema";
 import type { ShopStore } from "./store";
 
@@ -38,8 +38,13 @@ import type { ShopStore } from "./store";
  * next to their parent, and neither does the simulator: child groups are deliberately deferred past
  * later parents ("interleaved"), or every line is shuffled ("shuffled").
  *
- * Mutations: the staged JSONL is run one line at a time as the mutation's variables; the result
- * file has one line per input line with `data`/`errors` and `__lineNumber`.
+ * Mutations: the staged JSONL is run one line at a time as the mutation's variables (parsed and
+ * validated once per operation); the result file has one line per input line with `data`/`errors`
+ * and `__lineNumber`.
+ *
+ * Both stream: lines are written to the result file (on disk) as they are produced, objectCount
+ * grows while RUNNING, and the work yields to the event loop every few milliseconds, so a 1M-order
+ * export neither holds the file in memory nor stalls the other shops of the simulator.
  */
 
 export type ChildOrder = "grouped" | "interleaved" | "shuffled";
@@ -123,6 +128,7 @@ function connectionNodes(field: FieldNode, connection: GraphQLObjectType, fragme
 
 export class BulkOperations implements BulkRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
   private readonly idleWaiters: (() => void)[] = [];
   /** Damaged result lines drawn from the fault injector when a query operation started. */
   private readonly corruptions = new Map<number, readonly BulkLineCorruption[]>();
@@ -252,7 +258,7 @@ export class BulkOperations implements BulkRunner {
     const op = this.create("QUERY", query, groupObjects, null);
     const corrupt = this.deps.faults.bulkCorruptLines();
     if (corrupt.length > 0) this.corruptions.set(op.id, [...corrupt]);
-    this.schedule(op, async () => this.produceQueryLines(op, parsed.plan, scopes));
+    this.schedule(op, (out) => this.produceQueryLines(op, parsed.plan, scopes, out));
     return { operation: op, userErrors: [] };
   }
 
@@ -312,7 +318,7 @@ export class BulkOperations implements BulkRunner {
     }
     if (this.limitReached()) return fail("LIMIT_REACHED", "Bulk operations limit reached. Please try again later.", []);
     const op = this.create("MUTATION", mutation, false, clientIdentifier);
-    this.schedule(op, async () => this.produceMutationLines(op, document, variables, scopes));
+    this.schedule(op, (out) => this.produceMutationLines(op, document, variables, scopes, out));
     return { operation: op, userErrors: [] };
   }
 
@@ -339,30 +345,38 @@ export class BulkOperations implements BulkRunner {
     this.timers.add(timer);
   }
 
-  /** CREATED → (delay/2) RUNNING, lines produced → (delay/2) terminal state + webhook. */
-  private schedule(op: SimBulkOperation, produce: () => Promise<Json[]>): void {
+  /**
+   * CREATED → (delay/2) RUNNING, lines produced into the result file while objectCount grows →
+   * (delay/2) terminal state + webhook.
+   */
+  private schedule(op: SimBulkOperation, produce: (out: ResultOutput) => Promise<void>): void {
     const half = Math.max(0, Math.round(this.deps.settings().delayMs / 2));
     const outcome = this.deps.faults.bulkOutcome();
     this.later(half, async () => {
-      if (op.status === "CANCELING") return this.finishCanceled(op);
+      if (op.status === "CANCELING") return this.finishCanceled(op, null);
       op.status = "RUNNING";
-      let lines: Json[];
+      const name = op.type === "QUERY" ? "bulk-query.jsonl" : "bulk-mutation-result.jsonl";
+      const damage = new Map((this.corruptions.get(op.id) ?? []).map((c) => [c.line - 1, c.how] as const));
+      // Lines are kept in memory only when a partial file will be cut from them (an injected FAILED).
+      const out = new ResultOutput(op, await this.deps.files.writer(`${op.id}-${name}`), damage, outcome === "FAILED");
       try {
-        lines = await produce();
+        await produce(out);
+        await out.flush();
       } catch (e) {
+        await out.discard();
+        if (e instanceof BulkStopped) return;
         const accessDenied = e instanceof BulkAccessDenied;
         op.failure = e instanceof Error ? e.message : String(e);
-        this.later(half, () => this.finish(op, "FAILED", accessDenied ? "ACCESS_DENIED" : "INTERNAL_SERVER_ERROR", []));
+        this.later(half, () => this.finish(op, "FAILED", accessDenied ? "ACCESS_DENIED" : "INTERNAL_SERVER_ERROR", null));
         return;
       }
-      op.objectCount = Math.floor(lines.length / 2);
-      this.later(half, () => {
-        if (op.status === "CANCELING" || outcome === "CANCELED") return this.finishCanceled(op, lines);
+      this.later(half, async () => {
+        if (op.status === "CANCELING" || outcome === "CANCELED") return this.finishCanceled(op, out);
         if (outcome === "FAILED") {
           op.failure = "fault injection: bulkOutcome FAILED";
-          return this.finish(op, "FAILED", "INTERNAL_SERVER_ERROR", lines);
+          return this.finish(op, "FAILED", "INTERNAL_SERVER_ERROR", out);
         }
-        this.finish(op, "COMPLETED", null, lines);
+        await this.finish(op, "COMPLETED", null, out);
         if (outcome === "EXPIRED") {
           this.later(half, () => {
             op.status = "EXPIRED";
@@ -374,20 +388,22 @@ export class BulkOperations implements BulkRunner {
     });
   }
 
-  private finish(op: SimBulkOperation, status: "COMPLETED" | "FAILED", errorCode: SimBulkOperation["errorCode"], lines: Json[]): void {
-    const rootCount = lines.filter((l) => !("__parentId" in l)).length;
+  private async finish(
+    op: SimBulkOperation,
+    status: "COMPLETED" | "FAILED",
+    errorCode: SimBulkOperation["errorCode"],
+    out: ResultOutput | null
+  ): Promise<void> {
     const name = op.type === "QUERY" ? "bulk-query.jsonl" : "bulk-mutation-result.jsonl";
-    if (status === "COMPLETED") {
-      op.objectCount = lines.length;
-      op.rootObjectCount = op.type === "QUERY" ? rootCount : lines.length;
-      if (lines.length > 0) {
-        const content = this.serialise(op, lines);
-        op.url = this.deps.files.put(`${op.id}-${name}`, content).url;
-        op.fileSize = Buffer.byteLength(content);
-      }
+    if (status === "COMPLETED" && out) {
+      op.objectCount = out.count;
+      op.rootObjectCount = op.type === "QUERY" ? out.roots : out.count;
       // A query with no results completes without a file: url stays null, as on Shopify.
+      op.fileSize = out.count > 0 ? out.size : null;
+      op.url = (await out.close())?.url ?? null;
     } else {
-      const partial = lines.slice(0, Math.floor(lines.length / 2));
+      const partial = out?.kept?.slice(0, Math.floor(out.count / 2)) ?? [];
+      await out?.discard();
       op.objectCount = partial.length;
       op.rootObjectCount = partial.filter((l) => !("__parentId" in l)).length;
       if (partial.length > 0)
@@ -399,22 +415,10 @@ export class BulkOperations implements BulkRunner {
     this.announce(op);
   }
 
-  /** JSONL text of a result, with any injected damage. */
-  private serialise(op: SimBulkOperation, lines: Json[]): string {
-    const damage = new Map((this.corruptions.get(op.id) ?? []).map((c) => [c.line - 1, c.how]));
-    const text = lines.map((line, i) => {
-      const how = damage.get(i);
-      const json = JSON.stringify(line);
-      if (how === "truncate") return json.slice(0, Math.floor(json.length / 2));
-      if (how === "bad-amount") return json.replace(/"amount":"[^"]*"/g, '"amount":"12,50"');
-      return json;
-    });
-    return text.join("\n") + "\n";
-  }
-
-  private finishCanceled(op: SimBulkOperation, lines: Json[] = []): void {
+  private async finishCanceled(op: SimBulkOperation, out: ResultOutput | null): Promise<void> {
+    await out?.discard();
     op.status = "CANCELED";
-    op.objectCount = Math.floor(lines.length / 2);
+    op.objectCount = Math.floor((out?.count ?? 0) / 2);
     op.completedAt = null;
     this.announce(op);
   }
@@ -432,17 +436,46 @@ export class BulkOperations implements BulkRunner {
 
   // ---- producing lines ----
 
-  private async produceQueryLines(op: SimBulkOperation, plan: Plan, scopes: readonly string[] | null): Promise<Json[]> {
+  /**
+   * Executes the query one window of top-level nodes at a time (the connection sorts its nodes once
+   * and keeps them in the window), writing each window's lines before the next: memory holds one
+   * window, and the event loop is given back every few milliseconds.
+   */
+  private async produceQueryLines(op: SimBulkOperation, plan: Plan, scopes: readonly string[] | null, out: ResultOutput): Promise<void> {
     const ctx = this.deps.context(scopes, "bulk-query");
-    const result = await this.deps.execute(plan.document, null, ctx);
-    const denied = result.errors?.find((e) => e.extensions?.code === "ACCESS_DENIED");
-    if (denied) throw new BulkAccessDenied(denied.message);
-    if (result.errors?.length || !result.data) throw new Error(result.errors?.[0]?.message ?? "bulk query produced no data");
+    const window: BulkWindow = { offset: 0, limit: 50 };
+    ctx.bulkWindow = window;
     const root = fieldsOf(plan.operation.selectionSet, plan.fragments).find((f) => !f.name.value.startsWith("__"))!;
     const rootType = getNamedType(this.deps.admin.schema.getQueryType()!.getFields()[root.name.value].type) as GraphQLObjectType;
-    const groups = this.flattenConnection(root, rootType, result.data[root.alias?.value ?? root.name.value], null, plan.fragments);
-    const order = op.groupObjects ? "grouped" : this.deps.settings().childOrder;
-    return this.order(groups, order);
+    const orderer = new LineOrderer(op.groupObjects ? "grouped" : this.deps.settings().childOrder, this.deps.random, (line) => out.add(line));
+    const slice = new TimeSlice();
+    for (;;) {
+      const started = performance.now();
+      ctx.searchExtensions = [];
+      const result = await this.deps.execute(plan.document, null, ctx);
+      const denied = result.errors?.find((e) => e.extensions?.code === "ACCESS_DENIED");
+      if (denied) throw new BulkAccessDenied(denied.message);
+      if (result.errors?.length || !result.data) throw new Error(result.errors?.[0]?.message ?? "bulk query produced no data");
+      const groups = this.flattenConnection(root, rootType, result.data[root.alias?.value ?? root.name.value], null, plan.fragments);
+      for (const group of groups) orderer.push(group);
+      if (!window.applied || groups.length < window.limit) break;
+      window.offset += groups.length;
+      // Windows sized to take a few milliseconds each, whatever one node costs.
+      const took = performance.now() - started;
+      window.limit = Math.max(10, Math.min(5000, Math.round(window.limit * (TimeSlice.BUDGET_MS / 2 / Math.max(took, 0.1)))));
+      if (slice.due()) await this.pause(op, out, slice);
+      if (op.status === "CANCELING") return;
+    }
+    orderer.end();
+    op.objectCount = out.count;
+  }
+
+  /** Writes what is pending, publishes the count so far and yields; stops when the simulator stops. */
+  private async pause(op: SimBulkOperation, out: ResultOutput, slice: TimeSlice): Promise<void> {
+    op.objectCount = out.count;
+    await out.flush();
+    await slice.yield();
+    if (this.stopped) throw new BulkStopped();
   }
 
   /** Nodes of one connection value as line groups (each node with its nested connection children). */
@@ -478,36 +511,22 @@ export class BulkOperations implements BulkRunner {
     });
   }
 
-  private order(groups: LineGroup[], order: ChildOrder): Json[] {
-    const grouped = (g: LineGroup): Json[] => [g.line, ...g.children.flatMap(grouped)];
-    if (order === "grouped") return groups.flatMap(grouped);
-    if (order === "shuffled") return this.deps.random.shuffle(groups.flatMap(grouped));
-    // interleaved: each parent's children are emitted after 1–3 later parents, never right after it.
-    const out: Json[] = [];
-    const due = new Map<number, Json[]>();
-    groups.forEach((g, i) => {
-      out.push(g.line);
-      for (const pending of due.get(i) ?? []) out.push(pending);
-      due.delete(i);
-      const childLines = g.children.flatMap(grouped);
-      if (childLines.length > 0) {
-        const at = i + this.deps.random.int(1, 3);
-        due.set(at, [...(due.get(at) ?? []), ...childLines]);
-      }
-    });
-    for (const key of [...due.keys()].sort((a, b) => a - b)) out.push(...due.get(key)!);
-    return out;
-  }
-
   private async produceMutationLines(
-    _op: SimBulkOperation,
+    op: SimBulkOperation,
     document: DocumentNode,
     variables: Record<string, unknown>[],
-    scopes: readonly string[] | null
-  ): Promise<Json[]> {
-    const lines: Json[] = [];
+    scopes: readonly string[] | null,
+    out: ResultOutput
+  ): Promise<void> {
+    const slice = new TimeSlice();
+    // One context for the whole file: it holds the shop, scopes and mode, nothing per line.
+    const ctx = this.deps.context(scopes, "bulk-mutation");
     for (let i = 0; i < variables.length; i++) {
-      const ctx = this.deps.context(scopes, "bulk-mutation");
+      if (slice.due()) {
+        await this.pause(op, out, slice);
+        if (op.status === "CANCELING") return;
+      }
+      ctx.searchExtensions = [];
       const result = await this.deps.execute(document, variables[i], ctx);
       const line: Json = {};
       if (result.data !== undefined) line.data = result.data;
@@ -520,9 +539,9 @@ export class BulkOperations implements BulkRunner {
         }));
       }
       line.__lineNumber = i;
-      lines.push(line);
+      out.add(line);
     }
-    return lines;
+    op.objectCount = out.count;
   }
 
   // ---- test helpers ----
@@ -543,9 +562,123 @@ export class BulkOperations implements BulkRunner {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 }
 
 class BulkAccessDenied extends Error {}
+class BulkStopped extends Error {}
+
+/** Result lines as they are produced: counted, damaged where faults say so, appended to the result file. */
+class ResultOutput {
+  count = 0;
+  roots = 0;
+  readonly kept: Json[] | null;
+  private pending: string[] = [];
+
+  constructor(
+    private readonly op: SimBulkOperation,
+    private readonly writer: FileWriter,
+    private readonly damage: ReadonlyMap<number, BulkLineCorruption["how"]>,
+    keep: boolean
+  ) {
+    this.kept = keep ? [] : null;
+  }
+
+  add(line: Json): void {
+    const json = JSON.stringify(line);
+    const how = this.damage.get(this.count);
+    if (how === "truncate") this.pending.push(json.slice(0, Math.floor(json.length / 2)));
+    else if (how === "bad-amount") this.pending.push(json.replace(/"amount":"[^"]*"/g, '"amount":"12,50"'));
+    else this.pending.push(json);
+    this.count++;
+    if (!("__parentId" in line)) this.roots++;
+    this.kept?.push(line);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join("\n") + "\n";
+    this.pending = [];
+    await this.writer.write(text);
+  }
+
+  get size(): number {
+    return this.writer.size;
+  }
+
+  close(): Promise<{ url: string } | null> {
+    return this.writer.close();
+  }
+
+  discard(): Promise<void> {
+    return this.writer.discard();
+  }
+}
+
+/**
+ * Line order of a query's result, decided group by group as windows arrive: "grouped" keeps each
+ * parent's children right after it; "interleaved" emits them after 1–3 later parents, never right
+ * after it; "shuffled" needs every line, so it holds them until the end.
+ */
+class LineOrderer {
+  private index = 0;
+  private readonly due = new Map<number, Json[]>();
+  private readonly held: Json[] = [];
+
+  constructor(
+    private readonly order: ChildOrder,
+    private readonly random: Random,
+    private readonly emit: (line: Json) => void
+  ) {}
+
+  private static flat(group: LineGroup): Json[] {
+    return [group.line, ...group.children.flatMap(LineOrderer.flat)];
+  }
+
+  push(group: LineGroup): void {
+    if (this.order === "grouped") {
+      for (const line of LineOrderer.flat(group)) this.emit(line);
+      return;
+    }
+    if (this.order === "shuffled") {
+      this.held.push(...LineOrderer.flat(group));
+      return;
+    }
+    const i = this.index++;
+    this.emit(group.line);
+    for (const pending of this.due.get(i) ?? []) this.emit(pending);
+    this.due.delete(i);
+    const childLines = group.children.flatMap(LineOrderer.flat);
+    if (childLines.length > 0) {
+      const at = i + this.random.int(1, 3);
+      this.due.set(at, [...(this.due.get(at) ?? []), ...childLines]);
+    }
+  }
+
+  end(): void {
+    if (this.order === "shuffled") for (const line of this.random.shuffle(this.held)) this.emit(line);
+    for (const key of [...this.due.keys()].sort((a, b) => a - b)) for (const line of this.due.get(key)!) this.emit(line);
+    this.due.clear();
+  }
+}
+
+/**
+ * Long work in the simulator's process (a 1M-order export, a 100k-line mutation) gives the event
+ * loop back every few milliseconds, so other shops' requests and webhooks keep flowing meanwhile.
+ */
+export class TimeSlice {
+  static readonly BUDGET_MS = 8;
+  private started = performance.now();
+
+  due(): boolean {
+    return performance.now() - this.started >= TimeSlice.BUDGET_MS;
+  }
+
+  async yield(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.started = performance.now();
+  }
+}

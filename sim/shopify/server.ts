@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleAdminFrame } from "./admin-frame";
@@ -276,8 +277,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (parts[0] === "files" && req.method === "GET") {
       const found = files.lookup(parts[1] ?? "", url.searchParams.get("X-Goog-Signature"));
       if ("file" in found) {
-        res.writeHead(200, { "Content-Type": found.file.contentType, "Content-Length": String(found.file.content.length) });
-        res.end(found.file.content);
+        res.writeHead(200, { "Content-Type": found.file.contentType, "Content-Length": String(found.file.size) });
+        if (found.file.path) createReadStream(found.file.path).pipe(res);
+        else res.end(found.file.content);
         return;
       }
       return send(res, found.status, `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${found.reason}</Code></Error>`);
@@ -367,6 +369,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       for (const s of shops.values()) s.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      files.dispose();
     },
   };
 }

@@ -112,11 +112,70 @@ export function normaliseTags(input: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The shop's metafields by id, also indexed by owner and by owner + namespace + key, so a lookup
+ * stays O(1) at hundreds of thousands of metafields (a bulk metafieldsSet looks one up per input).
+ * The identity fields of a metafield never change after it is stored; only value, type and times do.
+ */
+export class MetafieldMap extends Map<number, SimMetafield> {
+  private readonly byIdentity = new Map<string, SimMetafield>();
+  private readonly byOwner = new Map<string, Set<SimMetafield>>();
+
+  private static owner(ownerType: string, ownerId: number): string {
+    return `${ownerType}:${ownerId}`;
+  }
+
+  private static identity(ownerType: string, ownerId: number, namespace: string, key: string): string {
+    return `${ownerType}:${ownerId}:${namespace}\u0000${key}`;
+  }
+
+  override set(id: number, mf: SimMetafield): this {
+    const previous = super.get(id);
+    if (previous) this.unindex(previous);
+    super.set(id, mf);
+    this.byIdentity.set(MetafieldMap.identity(mf.ownerType, mf.ownerId, mf.namespace, mf.key), mf);
+    const owner = MetafieldMap.owner(mf.ownerType, mf.ownerId);
+    let owned = this.byOwner.get(owner);
+    if (!owned) this.byOwner.set(owner, (owned = new Set()));
+    owned.add(mf);
+    return this;
+  }
+
+  override delete(id: number): boolean {
+    const mf = super.get(id);
+    if (mf) this.unindex(mf);
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.byIdentity.clear();
+    this.byOwner.clear();
+    super.clear();
+  }
+
+  private unindex(mf: SimMetafield): void {
+    this.byIdentity.delete(MetafieldMap.identity(mf.ownerType, mf.ownerId, mf.namespace, mf.key));
+    const owner = MetafieldMap.owner(mf.ownerType, mf.ownerId);
+    const owned = this.byOwner.get(owner);
+    owned?.delete(mf);
+    if (owned?.size === 0) this.byOwner.delete(owner);
+  }
+
+  find(ownerType: MetafieldOwnerType, ownerId: number, namespace: string, key: string): SimMetafield | undefined {
+    return this.byIdentity.get(MetafieldMap.identity(ownerType, ownerId, namespace, key));
+  }
+
+  /** In creation order (ids ascend), as a scan of the map would list them. */
+  ofOwner(ownerType: MetafieldOwnerType, ownerId: number): SimMetafield[] {
+    return [...(this.byOwner.get(MetafieldMap.owner(ownerType, ownerId)) ?? [])].sort((a, b) => a.id - b.id);
+  }
+}
+
 /** One shop's data. Mutating methods bump `updatedAt` and announce the change to listeners (webhooks). */
 export class ShopStore {
   readonly customers = new Map<number, SimCustomer>();
   readonly orders = new Map<number, SimOrder>();
-  readonly metafields = new Map<number, SimMetafield>();
+  readonly metafields = new MetafieldMap();
   readonly metafieldDefinitions = new Map<number, SimMetafieldDefinition>();
   readonly segments = new Map<number, SimSegment>();
   readonly webhookSubscriptions = new Map<number, SimWebhookSubscription>();
@@ -240,9 +299,7 @@ export class ShopStore {
     }
     for (const order of orders) order.customerId = null;
     this.customers.delete(id);
-    for (const mf of [...this.metafields.values()]) {
-      if (mf.ownerType === "CUSTOMER" && mf.ownerId === id) this.metafields.delete(mf.id);
-    }
+    for (const mf of this.metafields.ofOwner("CUSTOMER", id)) this.metafields.delete(mf.id);
     this.emit("customers/delete", {
       id: customer.id,
       phone: null,
@@ -419,23 +476,18 @@ export class ShopStore {
   deleteOrder(id: number): void {
     this.requireOrder(id);
     this.orders.delete(id);
-    for (const mf of [...this.metafields.values()]) {
-      if (mf.ownerType === "ORDER" && mf.ownerId === id) this.metafields.delete(mf.id);
-    }
+    for (const mf of this.metafields.ofOwner("ORDER", id)) this.metafields.delete(mf.id);
     this.emit("orders/delete", { id });
   }
 
   // ---- metafields ----
 
   findMetafield(ownerType: MetafieldOwnerType, ownerId: number, namespace: string, key: string): SimMetafield | undefined {
-    for (const mf of this.metafields.values()) {
-      if (mf.ownerType === ownerType && mf.ownerId === ownerId && mf.namespace === namespace && mf.key === key) return mf;
-    }
-    return undefined;
+    return this.metafields.find(ownerType, ownerId, namespace, key);
   }
 
   metafieldsOf(ownerType: MetafieldOwnerType, ownerId: number): SimMetafield[] {
-    return [...this.metafields.values()].filter((mf) => mf.ownerType === ownerType && mf.ownerId === ownerId);
+    return this.metafields.ofOwner(ownerType, ownerId);
   }
 
   findDefinition(ownerType: MetafieldOwnerType, namespace: string, key: string): SimMetafieldDefinition | undefined {

@@ -91,25 +91,76 @@ function pathOf(info: GraphQLResolveInfo): (string | number)[] {
   return out;
 }
 
+type Keyed<T> = { item: T; key: CursorKey }[];
+
+function keyFunction<T>(args: ConnectionArgs, spec: ConnectionSpec<T>): (item: T) => CursorKey {
+  const sortKey = args.sortKey ?? spec.defaultSortKey ?? "ID";
+  const sortValue = spec.sortKeys?.[sortKey] ?? ((item: T) => spec.id(item));
+  return (item) => ({ value: sortValue(item), id: spec.id(item) });
+}
+
+function matcher<T>(args: ConnectionArgs, ctx: ResolverContext, info: GraphQLResolveInfo, spec: ConnectionSpec<T>): ((item: T) => boolean) | null {
+  if (!spec.search || !args.query) return null;
+  const parsed = parseSearchQuery(args.query, spec.search, { timeZone: ctx.store.shop.ianaTimezone, freeText: spec.freeText });
+  if (parsed.warnings.length > 0) ctx.searchExtensions.push({ path: pathOf(info), query: args.query, warnings: parsed.warnings });
+  return parsed.matches;
+}
+
+/**
+ * The sorted node list of a streamed export's top-level connection, built a few milliseconds at a
+ * time (a million orders). The store usually holds them in sort order already; the one blocking
+ * step left is a sort when it does not.
+ */
+async function keyedInSlices<T>(items: Iterable<T>, args: ConnectionArgs, ctx: ResolverContext, info: GraphQLResolveInfo, spec: ConnectionSpec<T>): Promise<Keyed<T>> {
+  const keyOf = keyFunction(args, spec);
+  const matches = matcher(args, ctx, info, spec);
+  let started = performance.now();
+  const breathe = async () => {
+    if (performance.now() - started < SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    started = performance.now();
+  };
+  const keyed: Keyed<T> = [];
+  let n = 0;
+  for (const item of items) {
+    if (!matches || matches(item)) keyed.push({ item, key: keyOf(item) });
+    if (++n % 1024 === 0) await breathe();
+  }
+  let inOrder = true;
+  for (let i = 1; i < keyed.length && inOrder; i++) {
+    inOrder = compareKeys(keyed[i - 1].key, keyed[i].key) <= 0;
+    if (i % 4096 === 0) await breathe();
+  }
+  if (!inOrder) keyed.sort((a, b) => compareKeys(a.key, b.key));
+  if (args.reverse) keyed.reverse();
+  return keyed;
+}
+
+const SLICE_MS = 8;
+
 export function connection<T>(
   items: Iterable<T>,
   args: ConnectionArgs,
   ctx: ResolverContext,
   info: GraphQLResolveInfo,
   spec: ConnectionSpec<T>
-): Connection<T> {
-  let list = [...items];
-  if (spec.search && args.query) {
-    const parsed = parseSearchQuery(args.query, spec.search, { timeZone: ctx.store.shop.ianaTimezone, freeText: spec.freeText });
-    if (parsed.warnings.length > 0) ctx.searchExtensions.push({ path: pathOf(info), query: args.query, warnings: parsed.warnings });
-    list = list.filter(parsed.matches);
+): Connection<T> | Promise<Connection<T>> {
+  // A streamed bulk export executes its query once per window of the top-level connection.
+  const bulkWindow = ctx.mode === "bulk-query" && info.path.prev === undefined ? ctx.bulkWindow : undefined;
+  if (bulkWindow && !bulkWindow.sorted) {
+    return keyedInSlices(items, args, ctx, info, spec).then((sorted) => {
+      bulkWindow.sorted = sorted;
+      return connection(items, args, ctx, info, spec);
+    });
   }
-  const sortKey = args.sortKey ?? spec.defaultSortKey ?? "ID";
-  const sortValue = spec.sortKeys?.[sortKey] ?? ((item: T) => spec.id(item));
-  const keyOf = (item: T): CursorKey => ({ value: sortValue(item), id: spec.id(item) });
-  const keyed = list.map((item) => ({ item, key: keyOf(item) }));
-  keyed.sort((a, b) => compareKeys(a.key, b.key));
-  if (args.reverse) keyed.reverse();
+  let keyed = bulkWindow?.sorted as Keyed<T> | undefined;
+  if (!keyed) {
+    const keyOf = keyFunction(args, spec);
+    const matches = matcher(args, ctx, info, spec);
+    keyed = (matches ? [...items].filter(matches) : [...items]).map((item) => ({ item, key: keyOf(item) }));
+    keyed.sort((a, b) => compareKeys(a.key, b.key));
+    if (args.reverse) keyed.reverse();
+  }
   const direction = args.reverse ? -1 : 1;
 
   let window = keyed;
@@ -129,9 +180,13 @@ export function connection<T>(
     if (args.first != null) page = page.slice(0, args.first);
     if (args.last != null) page = page.slice(Math.max(0, page.length - args.last));
   }
+  if (bulkWindow) {
+    page = keyed.slice(bulkWindow.offset, bulkWindow.offset + bulkWindow.limit);
+    bulkWindow.applied = true;
+  }
   // Whether anything exists beyond this page in the full ordering, whatever window the cursors chose.
-  const pageStart = page.length > 0 ? keyed.indexOf(page[0]) : 0;
-  const pageEnd = page.length > 0 ? keyed.indexOf(page[page.length - 1]) : keyed.length - 1;
+  const pageStart = page.length === 0 ? 0 : bulkWindow ? bulkWindow.offset : keyed.indexOf(page[0]);
+  const pageEnd = page.length === 0 ? keyed.length - 1 : bulkWindow ? bulkWindow.offset + page.length - 1 : keyed.indexOf(page[page.length - 1]);
   const edges = page.map((k) => ({ cursor: encodeCursor(k.key), node: k.item }));
   return {
     edges,

@@ -67,6 +67,20 @@ export interface ResolverContext {
   flowTriggerHandles: readonly string[] | null;
   recordFlowTrigger(call: SimFlowTriggerCall): void;
   searchExtensions: SearchExtension[];
+  /** A streamed bulk export: the top-level connection answers one window of its nodes per execution. */
+  bulkWindow?: BulkWindow;
+}
+
+/**
+ * The window of the top-level connection a bulk export asks for next. The connection's full,
+ * sorted node list is computed on the first execution and kept here for the following ones.
+ */
+export interface BulkWindow {
+  offset: number;
+  limit: number;
+  /** Set by the connection that applied the window (a root field that ignores it is answered whole). */
+  applied?: boolean;
+  sorted?: unknown[];
 }
 
 // Resolvers receive values graphql-js passes untyped; each resolver narrows its own source and args.

@@ -40,6 +40,7 @@ import {
   lineItemSource,
   orderResolvers,
   ordersConnection,
+  visibleOrderIterable,
   orderSearchFields,
   refundResolvers,
   visibleOrders,
@@ -98,7 +99,7 @@ const queryRoot: TypeResolvers = {
   },
   order: (_s, args: { id: string }, ctx: ResolverContext) => findVisibleOrder(ctx, args.id),
   orders: (_s, args: ConnectionArgs, ctx: ResolverContext, info: GraphQLResolveInfo) =>
-    ordersConnection(visibleOrders(ctx), args, ctx, info),
+    ordersConnection(visibleOrderIterable(ctx), args, ctx, info),
   ordersCount: (_s, args: { query?: string | null; limit?: number | null }, ctx: ResolverContext) => {
     const search = parseSearchQuery(args.query, orderSearchFields, { timeZone: ctx.store.shop.ianaTimezone });
     return count(visibleOrders(ctx).filter(search.matches).length, args.limit);

@@ -52,13 +52,20 @@ export const orderSortKeys: Record<string, (o: SimOrder) => string | number> = {
 
 /** Orders the calling token may see: all of them with read_all_orders, else the last 60 days. */
 export function visibleOrders(ctx: ResolverContext): SimOrder[] {
-  const all = [...ctx.store.orders.values()];
-  if (ctx.scopes === null || ctx.scopes.includes("read_all_orders")) return all;
-  const cutoff = ctx.clock.now() - RECENT_ORDERS_MS;
-  return all.filter((o) => Date.parse(o.processedAt) >= cutoff);
+  return [...visibleOrderIterable(ctx)];
 }
 
-export function ordersConnection(orders: SimOrder[], args: ConnectionArgs, ctx: ResolverContext, info: GraphQLResolveInfo) {
+/** The same, read lazily (a streamed bulk export reads a million orders once, not once per window). */
+export function* visibleOrderIterable(ctx: ResolverContext): Generator<SimOrder> {
+  if (ctx.scopes === null || ctx.scopes.includes("read_all_orders")) {
+    yield* ctx.store.orders.values();
+    return;
+  }
+  const cutoff = ctx.clock.now() - RECENT_ORDERS_MS;
+  for (const o of ctx.store.orders.values()) if (Date.parse(o.processedAt) >= cutoff) yield o;
+}
+
+export function ordersConnection(orders: Iterable<SimOrder>, args: ConnectionArgs, ctx: ResolverContext, info: GraphQLResolveInfo) {
   return connection(orders, args, ctx, info, {
     id: (o) => o.id,
     sortKeys: orderSortKeys,
@@ -70,8 +77,10 @@ export function ordersConnection(orders: SimOrder[], args: ConnectionArgs, ctx: 
 
 export function findVisibleOrder(ctx: ResolverContext, id: string): SimOrder | null {
   const numeric = idOf(id, "Order");
-  if (numeric === null) return null;
-  return visibleOrders(ctx).find((o) => o.id === numeric) ?? null;
+  const order = numeric === null ? undefined : ctx.store.orders.get(numeric);
+  if (!order) return null;
+  const visible = ctx.scopes === null || ctx.scopes.includes("read_all_orders") || Date.parse(order.processedAt) >= ctx.clock.now() - RECENT_ORDERS_MS;
+  return visible ? order : null;
 }
 
 function bag(ctx: ResolverContext, order: SimOrder, cents: number) {

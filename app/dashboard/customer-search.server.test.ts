@@ -1,0 +1,176 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { isSqlite, type Db } from "~/db/index.server";
+import { redactCustomer } from "~/privacy/redact.server";
+import { deleteShopData } from "~/shops/shop-data.server";
+import { createOrderStore } from "~/sync/order-store.server";
+import { addShop, freshDatabase } from "../../test/support/db";
+import { CUSTOMER_FROM, customerListSchema, customerWhere, listCustomers, SEARCH_INDEXED_FROM } from "./customers.server";
+import { seedCustomer } from "./test/seed";
+
+// Search through the trigram index (docs/decisions/036) finds exactly what a case-insensitive
+// substring LIKE over id, email, and the name and email orders carried found before it.
+
+let db: Db;
+let shop: string;
+let other: string;
+
+beforeEach(async () => {
+  db = (await freshDatabase()).db;
+  shop = await addShop(db, "alpha.myshopify.com");
+  other = await addShop(db, "beta.myshopify.com");
+});
+
+interface Person {
+  key: string;
+  email: string | null;
+  name?: string | null;
+  contactEmail?: string | null;
+  persona?: string;
+}
+
+const PEOPLE: Person[] = [
+  { key: "gid://shopify/Customer/1001", email: "Anna.Lindqvist@Mail.example", name: "Anna Lindqvist", contactEmail: "anna@orders.example", persona: "champions" },
+  { key: "email:bob_o'neil@example.com", email: "bob_o'neil@example.com", name: `Bob "The Builder" O'Neil`, persona: "loyal" },
+  { key: "gid://shopify/Customer/2002", email: null, persona: "lost" },
+  { key: "gid://shopify/Customer/3003", email: "d@x.example", name: "Zoë 100% Real_Name", contactEmail: null, persona: "loyal" },
+  { key: "gid://shopify/Customer/4004", email: "ops+test@example.com", name: "NEAR(a b) AND c* OR -d ^e col:f", persona: "at-risk" },
+  { key: "gid://shopify/Customer/5005", email: null, name: "Lindsay Linden", contactEmail: "LINDSAY@Example.COM", persona: "champions" },
+];
+
+const contact = (shopId: string, key: string, name: string | null, email: string | null) =>
+  db.prepare(`INSERT INTO "CustomerContact" (shopId, customerKey, name, email, seenAt) VALUES (?, ?, ?, ?, ?)`).run(shopId, key, name, email, new Date());
+
+async function seedPeople() {
+  for (const [i, p] of PEOPLE.entries()) {
+    // Half get their contact before they are scored (as ingest does), half after.
+    if (i % 2 === 0 && p.name !== undefined) await contact(shop, p.key, p.name, p.contactEmail ?? null);
+    await seedCustomer(db, shop, { customerKey: p.key, email: p.email, persona: p.persona, r: 3, f: 3, m: 3, monetaryMinor: 1000 * (i + 1) });
+    if (i % 2 === 1 && p.name !== undefined) await contact(shop, p.key, p.name, p.contactEmail ?? null);
+  }
+  // Another shop's customer with the same name, and a contact whose customer was never scored.
+  await seedCustomer(db, other, { customerKey: "gid://shopify/Customer/1001", email: "anna.lindqvist@mail.example", persona: "champions" });
+  await contact(other, "gid://shopify/Customer/1001", "Anna Lindqvist", null);
+  await contact(shop, "gid://shopify/Customer/9009", "Ghost Lindqvist", "ghost@example.com");
+}
+
+/** What the old `lower(x) LIKE lower('%q%')` over the four columns found, computed here. */
+const expected = (q: string, people = PEOPLE) =>
+  people
+    .filter((p) => [p.key, p.email, p.name, p.contactEmail].some((t) => t != null && t.toLowerCase().includes(q.toLowerCase())))
+    .map((p) => p.key)
+    .sort();
+
+const search = async (q: string, extra: Record<string, string> = {}) =>
+  (await listCustomers(db, shop, customerListSchema.parse({ q, limit: "250", ...extra }))).rows.map((r) => r.customerKey).sort();
+
+const QUERIES = [
+  // the middle of a name, an email, an id; any case; across a space
+  "ndqv", "LINDQVIST", "nna L", "anna lindqvist", "mail.EX", "orders.ex", "ustomer/20", "2002", "@example.com", "lindsay@example",
+  // quotes, LIKE wildcards and FTS5 operators are literal
+  "o'neil", `"The Builder"`, `"`, `'`, `" OR "`, "100%", "%", "_", "real_", "l_n", "NEAR(a b)", "AND c*", "c*", "-d ^e", "col:f", "OR", "ops+test",
+  // shorter than a trigram, unicode, no match
+  "a", "an", "zq", "zoë", "nobody here",
+];
+
+describe("customer search: substring, any case, by name, email or id", () => {
+  it("GIVEN customers with names, emails and ids WHEN searched THEN each query finds exactly what a case-insensitive substring match finds, in this shop only", async () => {
+    await seedPeople();
+
+    for (const q of QUERIES) expect({ q, found: await search(q) }).toEqual({ q, found: expected(q) });
+    // Testing each customer read (as a page of a search matching thousands walks) agrees too.
+    for (const q of QUERIES) {
+      const where = customerWhere(db, shop, { q }, "per-row");
+      const found = (await db.prepare(`SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().all(...where.params)) as string[];
+      expect({ q, found: found.sort() }).toEqual({ q, found: expected(q) });
+    }
+    // Sanity of the fixture: the cases above do find people, so they prove something.
+    expect(expected("ndqv")).toEqual(["gid://shopify/Customer/1001"]);
+    expect(expected("l_n")).toEqual(["gid://shopify/Customer/3003"]);
+    expect(expected(`" OR "`)).toEqual([]);
+  });
+
+  it("GIVEN a search and other filters WHEN listed and counted THEN both apply, and the count is the matches'", async () => {
+    await seedPeople();
+
+    const page = await listCustomers(db, shop, customerListSchema.parse({ q: "lind", persona: "champions" }));
+
+    expect(page.rows.map((r) => r.customerKey).sort()).toEqual(["gid://shopify/Customer/1001", "gid://shopify/Customer/5005"]);
+    expect(page).toMatchObject({ total: 2, totalCapped: false, range: { from: 1, to: 2 } });
+    expect(await search("lind", { persona: "loyal" })).toEqual([]);
+  });
+
+  it("GIVEN names and emails that change WHEN searched THEN the new text is found and the old is not", async () => {
+    await seedPeople();
+
+    // A newer order names the customer differently; the store reports a new email.
+    await db.prepare(`UPDATE "CustomerContact" SET name = ?, email = ?, seenAt = ? WHERE shopId = ? AND customerKey = ?`)
+      .run("Anna Berg", "berg@orders.example", new Date(), shop, "gid://shopify/Customer/1001");
+    await db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run("anna.berg@mail.example", shop, "gid://shopify/Customer/1001");
+    // A recompute rewrites scores and persona, never the text.
+    await db.prepare(`UPDATE "Customer" SET persona = 'lost', monetaryMinor = 1, r = 1 WHERE shopId = ?`).run(shop);
+
+    expect(await search("lindqvist")).toEqual([]);
+    expect(await search("anna.lindqvist@")).toEqual([]);
+    expect(await search("berg@orders")).toEqual(["gid://shopify/Customer/1001"]);
+    expect(await search("anna.berg")).toEqual(["gid://shopify/Customer/1001"]);
+    expect(await search("Anna B")).toEqual(["gid://shopify/Customer/1001"]);
+    expect(await search("ndsay lin")).toEqual(["gid://shopify/Customer/5005"]);
+    if (isSqlite(db)) {
+      // The index agrees with its text, row for row.
+      await db.prepare(`INSERT INTO "CustomerSearch" ("CustomerSearch", rank) VALUES ('integrity-check', 1)`).run();
+    }
+  });
+
+  it("GIVEN a redacted customer WHEN searched by name, email or id THEN they are not found, and no searchable text of theirs is left", async () => {
+    await seedPeople();
+    const store = createOrderStore(db);
+
+    await redactCustomer(db, store, shop, { customerKey: "gid://shopify/Customer/1001" }, new Date());
+    await redactCustomer(db, store, shop, { customerKey: null, email: "bob_o'neil@example.com" }, new Date());
+
+    for (const q of ["lindqvist", "anna@orders", "Customer/1001", "o'neil", "The Builder", "bob_"]) expect({ q, found: await search(q) }).toEqual({ q, found: [] });
+    expect(await search("lindsay")).toEqual(["gid://shopify/Customer/5005"]);
+    if (isSqlite(db)) {
+      const left = await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ? AND customerKey IN (?, ?)`).pluck()
+        .get(shop, "gid://shopify/Customer/1001", "email:bob_o'neil@example.com");
+      const indexed = await db.prepare(`SELECT count(*) FROM "CustomerSearch" WHERE "CustomerSearch" MATCH ?`).pluck().get(`"@or"`); // a trigram only their order email had
+      expect({ left, indexed }).toEqual({ left: 0, indexed: 0 });
+      await db.prepare(`INSERT INTO "CustomerSearch" ("CustomerSearch", rank) VALUES ('integrity-check', 1)`).run();
+    }
+  });
+
+  it("GIVEN a shop's data deleted WHEN its customers are searched THEN none of its searchable text is left, and the other shop's customers are still found", async () => {
+    await seedPeople();
+
+    await deleteShopData(db, shop, "alpha.myshopify.com");
+
+    expect((await listCustomers(db, other, customerListSchema.parse({ q: "lindqvist" }))).rows.map((r) => r.customerKey)).toEqual(["gid://shopify/Customer/1001"]);
+    if (isSqlite(db)) {
+      expect(await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck().get(shop)).toBe(0);
+      expect(await db.prepare(`SELECT count(*) FROM "CustomerSearch" WHERE "CustomerSearch" MATCH ?`).pluck().get(`"s+t"`)).toBe(0); // only in this shop's ops+test@
+    }
+  });
+
+  it(`GIVEN a search of ${SEARCH_INDEXED_FROM}+ characters WHEN planned THEN it reads the trigram index, not every customer`, async () => {
+    await seedPeople();
+    const where = customerWhere(db, shop, { q: "lindqvist" });
+    const sql = `SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`;
+
+    let plan: string;
+    if (isSqlite(db)) {
+      plan = ((await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...where.params)) as { detail: string }[]).map((r) => r.detail).join("\n");
+      expect(plan).toMatch(/VIRTUAL TABLE INDEX/);
+    } else {
+      // A shop big enough that the planner weighs the indexes against reading the shop's rows.
+      await db.exec(`INSERT INTO "Customer" ("shopId", "customerKey", email) SELECT '${shop}', 'gid://shopify/Customer/' || (10000 + i), 'c' || i || '@example.com' FROM generate_series(1, 5000) AS i`);
+      await db.exec(`INSERT INTO "CustomerContact" ("shopId", "customerKey", name, email, "seenAt") SELECT '${shop}', 'gid://shopify/Customer/' || (10000 + i), 'Person ' || i, 'p' || i || '@example.com', now() FROM generate_series(1, 5000) AS i`);
+      // As autovacuum leaves them after a bulk load: GIN's pending entries merged, statistics taken.
+      await db.exec(`VACUUM ANALYZE "Customer"`);
+      await db.exec(`VACUUM ANALYZE "CustomerContact"`);
+      plan = ((await db.prepare(`EXPLAIN ${sql}`).all(...where.params)) as { "QUERY PLAN": string }[]).map((r) => r["QUERY PLAN"]).join("\n");
+      for (const index of ["Customer_search_customerKey_idx", "Customer_search_email_idx", "CustomerContact_search_email_idx", "CustomerContact_search_name_idx"]) {
+        expect(plan).toContain(`Bitmap Index Scan on "${index}"`);
+      }
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/** How the page benches time a call and print it: p50/p95 of `runs` calls after a warm one. */
+
+/** The p-th percentile (nearest rank) of ascending figures. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export interface Timing {
+  p50: number;
+  p95: number;
+}
+
+export async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<Timing> {
+  await fn(); // warm: statements prepared, pages cached, as a serving process has them
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    await fn();
+    ms.push(performance.now() - s);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
+}
+
+/** `label  p50 … ms  p95 … ms  (goal p95 ≤ N ms: met|MISSED)`: the line scripts/bench-pages.test.ts reads. */
+export function timingLine(label: string, { p50, p95 }: Timing, goalMs: number): string {
+  return `${label.padEnd(52)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  (goal p95 ≤ ${goalMs} ms: ${p95 <= goalMs ? "met" : "MISSED"})`;
+}
