@@ -6,6 +6,7 @@
 import { expect } from "vitest";
 import type { Db } from "~/db/index.server";
 import type { WriterCapabilities } from "~/platforms/types";
+import { shopDayOf } from "~/rfm/zoned-days";
 import { shopSettings } from "~/shops/settings.server";
 import { desiredState, personaNamesFor, writability } from "~/writeback/desired";
 import { splitFieldId } from "~/writeback/state";
@@ -38,7 +39,15 @@ const withoutComputedAt = (fields: Record<string, string>) => Object.fromEntries
 export async function expectStoreMatchesDatabase(db: Db, shopId: string, check: StoreCheck): Promise<{ writable: number; guests: number }> {
   const settings = await shopSettings(db, shopId);
   // Fields compare by key: where a platform keeps them (the place) is the platform's business.
-  const ctx = { writeback: settings.writeback, personaName: personaNamesFor(settings.personas), fieldPlace: "store", carries: check.capabilities };
+  // Dates are the shop's days, as the writer writes them (near midnight UTC they differ).
+  const timeZone = (await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null;
+  const ctx = {
+    writeback: settings.writeback,
+    personaName: personaNamesFor(settings.personas),
+    fieldPlace: "store",
+    carries: check.capabilities,
+    dayOf: shopDayOf(timeZone),
+  };
   const prefix = check.prefix ?? settings.writeback.tagPrefix;
   let writable = 0;
   let guests = 0;
