@@ -122,7 +122,9 @@ describe("against a shop without the declared definitions", () => {
     await runWriteback(t.shopId, { ...t.deps, setup: await ensureStoreSetup(t.shopId, t.deps) });
     // Turn it into what the previous version left: values under rfm, recorded as rfm.<key>.
     const ours = appNamespaceOf(t.shop);
-    for (const mf of t.shop.store.metafields.values()) if (mf.namespace === ours) mf.namespace = LEGACY_NAMESPACE;
+    // Replaced, not edited in place: the store indexes its metafields by namespace and key.
+    const { metafields } = t.shop.store;
+    for (const mf of [...metafields.values()]) if (mf.namespace === ours) metafields.set(mf.id, { ...mf, namespace: LEGACY_NAMESPACE });
     await t.db.prepare(`UPDATE "Customer" SET written = replace(written, ?, ?) WHERE shopId = ?`).run(`"${PERSONA_NAMESPACE}.`, `"${LEGACY_NAMESPACE}.`, t.shopId);
     const merchantOwn = await t.shop.graphql(
       `mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }`,
