@@ -23,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
+import { webEntry } from "./lib/app-processes";
 import { createJobQueue } from "../app/jobs/queue.server";
 import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
 import { createShop } from "../app/shops/shop.server";
@@ -106,8 +107,8 @@ function startServer(port: number, databaseUrl: string, logFile: string) {
     [
       "--import",
       path.join(root, "scripts", "lib", "loop-delay-probe.mjs"),
-      path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"),
-      path.join(BUILD, "server", "index.js"),
+      webEntry(BUILD).file,
+      ...webEntry(BUILD).argv,
     ],
     {
       cwd: path.dirname(BUILD),

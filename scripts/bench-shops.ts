@@ -28,7 +28,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase, type Db, type PostgresDb } from "../app/db/index.server";
 import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../sim/shopify";
-import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers } from "./lib/app-processes";
+import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers, webEntry } from "./lib/app-processes";
 import { readCdnow } from "./lib/cdnow";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
 import { startRoundRobinProxy } from "./lib/round-robin-proxy";
@@ -180,9 +180,9 @@ const env = {
   LOG_LEVEL: "warn",
   RUN_JOBS: "false",
 };
-const serve = path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js");
+const web = webEntry(BUILD);
 const children: ChildProcess[] = [
-  ...webPorts.map((port, i) => startNode(serve, [path.join(BUILD, "server", "index.js")], { ...env, PORT: String(port) }, path.join(logDir, `web-${i}.log`))),
+  ...webPorts.map((port, i) => startNode(web.file, web.argv, { ...env, PORT: String(port) }, path.join(logDir, `web-${i}.log`))),
   ...Array.from({ length: WORKERS }, (_, i) => startNode(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`))),
 ];
 const db = openDatabase(url);

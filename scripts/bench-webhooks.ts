@@ -25,6 +25,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { webEntry } from "./lib/app-processes";
 import { openDatabase } from "../app/db/index.server";
 import { createShop } from "../app/shops/shop.server";
 
@@ -125,11 +126,8 @@ const cleanup = () => {
   db.stop();
 };
 process.on("exit", cleanup);
-// `npm start`'s entry (build/server/web.js); a build from before it had one is served by remix-serve.
-const webEntry = existsSync(path.join(BUILD, "server", "web.js"))
-  ? { file: path.join(BUILD, "server", "web.js"), argv: [] }
-  : { file: path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), argv: [path.join(BUILD, "server", "index.js")] };
-children.push(start(webEntry.file, webEntry.argv, { ...env, RUN_JOBS: MODE === "sqlite" ? args["run-jobs"]! : "false" }, path.join(logDir, "web.log")));
+const web = webEntry(BUILD);
+children.push(start(web.file, web.argv, { ...env, RUN_JOBS: MODE === "sqlite" ? args["run-jobs"]! : "false" }, path.join(logDir, "web.log")));
 if (MODE === "postgres") {
   for (let i = 0; i < Number(args.workers); i++) children.push(start(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
 }

@@ -69,9 +69,18 @@ export function startNode(file: string, argv: string[], env: Record<string, stri
   return child;
 }
 
-/** The web process (remix-serve on the build) and `workers` worker processes. */
+/** `npm start`'s entry in a build (build/server/web.js); a build from before it had one is served by remix-serve. */
+export function webEntry(build: string): { file: string; argv: string[] } {
+  const web = path.join(build, "server", "web.js");
+  return existsSync(web)
+    ? { file: web, argv: [] }
+    : { file: path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), argv: [path.join(build, "server", "index.js")] };
+}
+
+/** The web process (as `npm start` runs it) and `workers` worker processes. */
 export function startApp(build: string, env: Record<string, string>, logDir: string, workers = 0): ChildProcess[] {
-  const web = startNode(path.join(root, "node_modules", "@remix-run", "serve", "dist", "cli.js"), [path.join(build, "server", "index.js")], env, path.join(logDir, "web.log"));
+  const entry = webEntry(build);
+  const web = startNode(entry.file, entry.argv, env, path.join(logDir, "web.log"));
   const rest = Array.from({ length: workers }, (_, i) => startNode(path.join(build, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
   return [web, ...rest];
 }
