@@ -35,6 +35,16 @@ describe("install → backfill → recompute against the simulator", () => {
     expect(scored.n).toBeGreaterThan(50);
   });
 
+  it("GIVEN the backfill finished WHEN a backfill job queued before it finished runs (e.g. woken by its own finish webhook) THEN no new export starts", async () => {
+    const { db, runner } = await services();
+    const before = await db.prepare(`SELECT phase, bulkOperationId, bulkAttempts, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId);
+
+    await runner.enqueue("backfill", shopId);
+    await h.runJobs();
+
+    expect(await db.prepare(`SELECT phase, bulkOperationId, bulkAttempts, backfillFinishedAt FROM "SyncState" WHERE shopId = ?`).get(shopId)).toEqual(before);
+  });
+
   it("GIVEN a crash mid-ingest WHEN the backfill job runs again THEN it resumes without gaps or duplicates", async () => {
     const { db, store } = await services();
     const { ingestBulkLines, startBackfill, backfillStep } = await import("~/platforms/shopify/backfill.server");

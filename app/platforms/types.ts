@@ -82,7 +82,9 @@ export interface VerifiedDelivery {
 export type BackfillStep =
   | { next: "poll"; delayMs: number; cursor?: Record<string, unknown> }
   | { next: "done"; orders?: number }
-  | { next: "failed"; error: string };
+  | { next: "failed"; error: string }
+  /** Nothing to do: the import finished and no new one was asked for (a job queued before it finished). */
+  | { next: "idle" };
 
 /** Where orders come from besides webhooks: the full import, reconciliation, one order. */
 export interface OrderSource {

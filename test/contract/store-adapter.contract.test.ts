@@ -109,11 +109,13 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     await db.prepare(`DELETE FROM "Order" WHERE shopId = ?`).run(shop.id);
     expect(await storedOrders()).toEqual([]);
 
-    let cursor: Record<string, unknown> | undefined;
+    // A new import, asked for as install asks for one.
+    let cursor: Record<string, unknown> | undefined = { start: true };
     let steps = 0;
     for (;;) {
       const step = await adapter.orders.backfillStep(shop, ctx, cursor);
       if (step.next === "failed") throw new Error(step.error);
+      if (step.next === "idle") throw new Error("the import asked for did not start");
       if (step.next === "done") break;
       expect(++steps).toBeLessThan(500);
       cursor = step.cursor;

@@ -33,7 +33,7 @@ export function createShopifyAdapter(deps: ShopifyAdapterDeps): StoreAdapter {
     orders: {
       async backfillStep(shop, ctx, cursor = {}) {
         const graphql = await deps.graphqlFor(shop.id);
-        const step = await backfillStep(shop.id, { ...ctx, graphql, fetchFile: deps.fetchFile });
+        const step = await backfillStep(shop.id, { ...ctx, graphql, fetchFile: deps.fetchFile }, { start: cursor.start === true });
         if (step.next !== "poll") return step;
         // Still running: poll again later and later (bulk_operations/finish wakes the job
         // early); just (re)started: look at once.

@@ -62,7 +62,8 @@ export interface BackfillDeps {
 export type BackfillStep =
   | { next: "poll"; delayMs: number }
   | { next: "done"; orders: number }
-  | { next: "failed"; error: string };
+  | { next: "failed"; error: string }
+  | { next: "idle" };
 
 interface BulkOperationNode {
   id: string;
@@ -161,11 +162,14 @@ export async function startBackfill(shopId: string, deps: BackfillDeps, options:
 }
 
 /** One step of the backfill state machine (see the file comment). */
-export async function backfillStep(shopId: string, deps: BackfillDeps): Promise<BackfillStep> {
+export async function backfillStep(shopId: string, deps: BackfillDeps, { start = false } = {}): Promise<BackfillStep> {
   const { prisma, graphql } = deps;
   const maxAttempts = deps.maxAttempts ?? 3;
   let state = await prisma.syncState.findUnique({ where: { shopId } });
   if (!state || !state.bulkOperationId || state.phase !== "backfill") {
+    // Finished and not asked for again: a job queued while it was finishing (its own
+    // bulk_operations/finish webhook) must not export the whole shop a second time.
+    if (state?.backfillFinishedAt && state.phase !== "failed" && !start) return { next: "idle" };
     await startBackfill(shopId, deps);
     return { next: "poll", delayMs: 0 };
   }

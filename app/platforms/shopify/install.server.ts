@@ -48,7 +48,8 @@ export async function installShopifyShop(domain: string, deps: InstallDeps): Pro
   const backfill =
     !state || state.phase === "failed" || historyGranted || (!state.backfillFinishedAt && state.phase !== "backfill");
   if (!state) await prisma.syncState.create({ data: { shopId: shop.id } });
-  if (backfill) await queue.enqueue("backfill", shop.id);
+  // Asked for explicitly: a finished import is exported again only when install says so.
+  if (backfill) await queue.enqueue("backfill", shop.id, { payload: { start: true } });
   else if (state?.phase === "backfill") await queue.enqueue("backfill", shop.id); // resume where it was
   else await queue.enqueue("sweep", shop.id);
   await queue.enqueue("recompute", shop.id, { key: "daily", delayMs: untilNextDailyRun(now, details.timezone), payload: { daily: true } });
