@@ -97,7 +97,7 @@ describe("polling while the finish webhook is missing", () => {
     const handlers = jobHandlers({ prisma, db, store, adapterFor: () => adapter, sweepIntervalMs: 3_600_000 });
 
     const waits: number[] = [];
-    let payload: Record<string, unknown> = {};
+    let payload: Record<string, unknown> = { start: true }; // a new import, as install asks for one
     for (let i = 0; i < 7; i++) {
       await handlers.backfill({ shopId, payload, attempt: 1, queue });
       const [job] = (await queuedJobs(db, shopId, "backfill")).filter((j) => j.status === "pending");
