@@ -201,5 +201,7 @@ describe("webhook delivery order", () => {
       ),
       { numRuns: 40 },
     );
-  });
+    // 40 histories, each delivered twice and recomputed twice: ~8 s alone on PostgreSQL, and
+    // several times that beside the suite's multi-process files on two cores.
+  }, 180_000);
 });
