@@ -102,13 +102,14 @@ interface LoopDelay {
 
 /** The production server, as `npm start` runs it, with the event-loop probe preloaded. */
 function startServer(port: number, databaseUrl: string, logFile: string) {
+  const web = webEntry(BUILD);
   const child: ChildProcess = spawn(
     process.execPath,
     [
       "--import",
       path.join(root, "scripts", "lib", "loop-delay-probe.mjs"),
-      webEntry(BUILD).file,
-      ...webEntry(BUILD).argv,
+      web.file,
+      ...web.argv,
     ],
     {
       cwd: path.dirname(BUILD),
