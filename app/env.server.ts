@@ -103,7 +103,7 @@ export function parseEnv(source: NodeJS.ProcessEnv | Record<string, string | und
     throw new EnvError(
       result.error.issues.map((i) => {
         const name = i.path.join(".");
-        return i.code === "invalid_type" && i.received === "undefined" ? `${name} is required` : `${name} ${i.message}`;
+        return i.code === "invalid_type" && cleaned[name] === undefined ? `${name} is required` : `${name} ${i.message}`;
       }),
     );
   }

@@ -18,7 +18,7 @@ import { carriedPersonas, countMatching } from "./totals.server";
 const blankAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
 const score = z.preprocess(
   blankAsUndefined,
-  z.coerce.number({ invalid_type_error: "must be a score 1–5" }).int("must be a whole score 1–5").min(1, "scores run 1–5").max(5, "scores run 1–5").optional(),
+  z.coerce.number({ error: "must be a score 1–5" }).int("must be a whole score 1–5").min(1, "scores run 1–5").max(5, "scores run 1–5").optional(),
 );
 
 /** Filters shared by the list and the export. `persona=none`: customers without a persona. */
@@ -88,8 +88,8 @@ export const customerListSchema = z.preprocess(
   splitSort,
   z
   .object({
-    sort: z.preprocess(blankAsUndefined, z.enum(CUSTOMER_SORTS, { errorMap: () => ({ message: "must be monetary, frequency, recency or persona" }) }).default("monetary")),
-    dir: z.preprocess(blankAsUndefined, z.enum(["asc", "desc"], { errorMap: () => ({ message: "must be asc or desc" }) }).optional()),
+    sort: z.preprocess(blankAsUndefined, z.enum(CUSTOMER_SORTS, { error: "must be monetary, frequency, recency or persona" }).default("monetary")),
+    dir: z.preprocess(blankAsUndefined, z.enum(["asc", "desc"], { error: "must be asc or desc" }).optional()),
     after: z.preprocess(blankAsUndefined, z.string().max(2000).optional()),
     before: z.preprocess(blankAsUndefined, z.string().max(2000).optional()),
     limit: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(250).default(50)),

@@ -81,9 +81,9 @@ export function parseCandidate(raw: FormDataEntryValue | null, { saving = false 
 }
 
 function friendlyMessage(message: string): string {
-  const typed = /^Expected (\w+), received (\w+)$/.exec(message);
+  const typed = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
   if (typed) return typed[1] === "number" ? "must be a number" : `must be a ${typed[1]}`;
-  if (/^Unrecognized key/.test(message)) return message.replace("Unrecognized key(s) in object", "unknown setting");
+  if (/^Unrecognized keys?:/.test(message)) return message.replace(/^Unrecognized keys?:/, "unknown setting:");
   return message;
 }
 

@@ -44,7 +44,7 @@ const scoreRangeSchema = z
  * counted orders, monetary in minor units of the shop currency.
  */
 const edgesSchema = z
-  .array(z.number().finite("edges must be finite numbers"))
+  .array(z.number({ error: (issue) => (typeof issue.input === "number" ? "edges must be finite numbers" : undefined) }))
   .length(4, "enter exactly 4 edges (they divide customers into 5 scores)")
   .superRefine((edges, ctx) => {
     for (let i = 1; i < edges.length; i++) {
@@ -100,8 +100,7 @@ export const countingRulesSchema = z
 
 // Bounded so wF·F + wM·M can never overflow to Infinity (a NaN score).
 const compositeWeightSchema = z
-  .number()
-  .finite("weights must be finite numbers")
+  .number({ error: (issue) => (typeof issue.input === "number" ? "weights must be finite numbers" : undefined) })
   .min(0, "weights are at least 0")
   .max(SETTINGS_LIMITS.compositeWeight, `weights are at most ${SETTINGS_LIMITS.compositeWeight}`);
 
@@ -235,9 +234,9 @@ export const personaSettingsSchema = z
 
 export const rfmSettingsSchema = z
   .object({
-    rules: countingRulesSchema.default({}),
-    scoring: scoringSettingsSchema.default({}),
-    personas: personaSettingsSchema.default({ map: "default" }),
+    rules: countingRulesSchema.prefault({}),
+    scoring: scoringSettingsSchema.prefault({}),
+    personas: personaSettingsSchema.prefault({ map: "default" }),
   })
   .strict();
 

@@ -15,7 +15,7 @@ import { adapterFor } from "~/platforms/registry.server";
 import { approveWriteback, writebackConsentView } from "~/writeback/consent.server";
 
 const querySchema = z.object({
-  grid: z.enum(GRID_AXES, { errorMap: () => ({ message: "must be rf, fm or rm" }) }).default("rf"),
+  grid: z.enum(GRID_AXES, { error: "must be rf, fm or rm" }).default("rf"),
 });
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -30,7 +30,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   };
 };
 
-const intentSchema = z.enum(["approve-writeback"], { errorMap: () => ({ message: "must be approve-writeback" }) });
+const intentSchema = z.enum(["approve-writeback"], { error: "must be approve-writeback" });
 
 /** intent=approve-writeback: the merchant confirmed the setup guide's summary; write-back starts. */
 export const action = async ({ request }: ActionFunctionArgs) => {

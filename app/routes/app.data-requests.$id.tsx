@@ -4,7 +4,7 @@ import { dataRequestExport } from "~/privacy/data-requests.server";
 import { services } from "~/services.server";
 import { requireMerchant } from "~/platforms/merchant.server";
 
-const Id = z.coerce.number({ invalid_type_error: "must be a number" }).int("must be a whole number").positive("must be positive");
+const Id = z.coerce.number({ error: "must be a number" }).int("must be a whole number").positive("must be positive");
 
 /**
  * GET /app/data-requests/:id → a customers/data_request export of this shop, as a JSON

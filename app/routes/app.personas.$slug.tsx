@@ -18,7 +18,7 @@ const paramsSchema = z.object({
 });
 const querySchema = z.object({
   days: z
-    .enum(["7", "30", "90"], { errorMap: () => ({ message: "must be 7, 30 or 90" }) })
+    .enum(["7", "30", "90"], { error: "must be 7, 30 or 90" })
     .default("30")
     .transform(Number),
 });

@@ -28,7 +28,7 @@ export const writebackSettingsSchema = z
   })
   .strict();
 
-export const shopSettingsSchema = rfmSettingsSchema.extend({ writeback: writebackSettingsSchema.default({}) });
+export const shopSettingsSchema = rfmSettingsSchema.extend({ writeback: writebackSettingsSchema.prefault({}) });
 
 export type WritebackSettings = z.infer<typeof writebackSettingsSchema>;
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;

@@ -75,7 +75,7 @@ const CustomerUpdate = z.object({
 /** Compliance bodies name the shop they concern; the X-Shopify-Shop-Domain header is not signed. */
 const ShopDomainInBody = z.object({ shop_domain: z.string().trim().min(1, "required in the signed body") });
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, topic: string, payload: unknown): T {
+function parse<T>(schema: z.ZodType<T, unknown>, topic: string, payload: unknown): T {
   const result = schema.safeParse(payload);
   if (!result.success) {
     const first = result.error.issues[0];

@@ -39,7 +39,7 @@ function signatureMatches(rawBody: string, secret: string, given: string): boole
 const IdOnly = z.object({ id: z.number().int().positive() }).passthrough();
 const Customer = z.object({ id: z.number().int().positive(), email: z.string().nullable().optional() }).passthrough();
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, topic: string, payload: unknown): T {
+function parse<T>(schema: z.ZodType<T, unknown>, topic: string, payload: unknown): T {
   const result = schema.safeParse(payload);
   if (!result.success) {
     const first = result.error.issues[0];

@@ -24,7 +24,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   };
 };
 
-const intentSchema = z.enum(["preview", "save", "remove", "pause"], { errorMap: () => ({ message: "must be preview, save, remove or pause" }) });
+const intentSchema = z.enum(["preview", "save", "remove", "pause"], { error: "must be preview, save, remove or pause" });
 
 /**
  * intent=preview: what these settings would change, computed without writing anything.
