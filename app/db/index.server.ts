@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { postgresDb, type PostgresDb } from "./postgres.server";
 import type { Db } from "./sql";
-import { sqliteDb, type SqliteDb } from "./sqlite.server";
+import { sqliteDb, type SqliteDb, type SqliteDbOptions } from "./sqlite.server";
 
 export type { Db, Dialect, Statement } from "./sql";
 export { inTransaction } from "./sql";
@@ -51,9 +51,9 @@ export function createPgPool(databaseUrl: string, max = Number(process.env.DATAB
 }
 
 /** A new handle on a database (tests, scripts, worker threads); the caller closes it. */
-export function openDatabase(databaseUrl: string): Db {
+export function openDatabase(databaseUrl: string, sqlite: SqliteDbOptions = {}): Db {
   if (isPostgresUrl(databaseUrl)) return postgresDb(createPgPool(databaseUrl), { ownsPool: true });
-  if (databaseUrl.startsWith("file:")) return sqliteDb(openSqliteNative(databaseUrl));
+  if (databaseUrl.startsWith("file:")) return sqliteDb(openSqliteNative(databaseUrl), sqlite);
   throw new Error(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got ${databaseUrl.split(":")[0]}:`);
 }
 
@@ -70,12 +70,16 @@ declare global {
   var rfmDatabase: { url: string; db: Db } | undefined;
 }
 
-/** The process's handle on DATABASE_URL. */
+/**
+ * The process's handle on DATABASE_URL. On SQLite it waits for another connection's write
+ * lock on timers, not in SQLite's busy handler: this handle serves requests, and the busy
+ * handler would stall the event loop behind a scoring thread's writes (decision 043).
+ */
 export function database(): Db {
   const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   if (!globalThis.rfmDatabase || globalThis.rfmDatabase.url !== url) {
     void globalThis.rfmDatabase?.db.close();
-    globalThis.rfmDatabase = { url, db: openDatabase(url) };
+    globalThis.rfmDatabase = { url, db: openDatabase(url, { waitAsync: true }) };
   }
   return globalThis.rfmDatabase.db;
 }

@@ -1,9 +1,16 @@
 /**
  * The SQL seam on SQLite: better-sqlite3 underneath (synchronous, one connection per
  * process), behind the async interface. Transactions are BEGIN IMMEDIATE — a second writer
- * (another process) waits out busy_timeout instead of failing — and a process-wide lock keeps
+ * (another connection) waits for the lock instead of failing — and a process-wide lock keeps
  * other async flows off the connection while one is open: better-sqlite3 has one connection,
  * so a statement issued meanwhile would otherwise run inside someone else's transaction.
+ *
+ * How a writer waits (docs/decisions/043-waiting-for-the-sqlite-lock.md): SQLite's own busy
+ * handler sleeps on the calling thread, for 25–100 ms at a time once a wait passes a few
+ * milliseconds — on the web process's thread that is its event loop, every request stalled
+ * behind a scoring thread's write slice. With `waitAsync`, a statement that finds the database
+ * locked is retried on a 1 ms timer instead: the event loop runs meanwhile, and the statement
+ * gets in within about a millisecond of the lock coming free.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
@@ -70,14 +77,55 @@ export interface SqliteDb extends Db {
    * fn with the better-sqlite3 connection, for SQLite-only hot paths (bulk ingest, the
    * embedded queue): run when no other flow's transaction holds the connection (or inside
    * the caller's own). fn must be synchronous — awaiting inside would let others in.
+   * `atomic`: fn is one transaction (or reads), so if it fails busy it did nothing and may
+   * run again once the lock is free — waiting on timers instead of blocking the thread.
    */
-  withNative<T>(fn: (native: Native) => T): Promise<T>;
+  withNative<T>(fn: (native: Native) => T, options?: { atomic?: boolean }): Promise<T>;
 }
 
-export function sqliteDb(native: Native): SqliteDb {
+/** SQLITE_BUSY and its extended codes: the statement did nothing and may be run again. */
+const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("SQLITE_BUSY");
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface SqliteDbOptions {
+  /**
+   * Wait for another connection's write lock on timers rather than in SQLite's busy handler
+   * (which blocks the thread), up to `busyTimeoutMs`. The connection's own busy_timeout is set
+   * to 0 outside `withNative` calls that do not opt in.
+   */
+  waitAsync?: boolean;
+  /** How long a writer waits for the lock before SQLITE_BUSY reaches the caller. */
+  busyTimeoutMs?: number;
+}
+
+export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10_000 }: SqliteDbOptions = {}): SqliteDb {
   const tx = new AsyncLocalStorage<TxState>();
   const lock = new Lock();
   let savepoints = 0;
+  if (waitAsync) native.pragma("busy_timeout = 0");
+
+  /**
+   * fn now, or — with waitAsync, when another connection holds the write lock — again every
+   * millisecond until it gets in or busyTimeoutMs pass. Only for work that did nothing when it
+   * failed busy: one statement, or one transaction's BEGIN.
+   */
+  async function whenFree<T>(fn: () => T): Promise<T> {
+    if (!waitAsync) return fn();
+    let deadline = 0;
+    for (;;) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        const now = performance.now();
+        deadline ||= now + busyTimeoutMs;
+        if (now >= deadline) throw e;
+      }
+      await sleep(1);
+      // Another flow may have opened a transaction on this connection while we slept.
+      while (blocked()) await lock.idle();
+    }
+  }
 
   /**
    * Outside a transaction, another flow's open transaction blocks us. Callers check this in a
@@ -107,15 +155,15 @@ export function sqliteDb(native: Native): SqliteDb {
     return {
       async get(...params) {
         while (blocked()) await lock.idle();
-        return stmt().get(...bindAll(params));
+        return whenFree(() => stmt().get(...bindAll(params)));
       },
       async all(...params) {
         while (blocked()) await lock.idle();
-        return stmt().all(...bindAll(params));
+        return whenFree(() => stmt().all(...bindAll(params)));
       },
       async run(...params): Promise<RunResult> {
         while (blocked()) await lock.idle();
-        const r = stmt().run(...bindAll(params));
+        const r = await whenFree(() => stmt().run(...bindAll(params)));
         return { changes: r.changes };
       },
       async *iterate(...params) {
@@ -128,18 +176,40 @@ export function sqliteDb(native: Native): SqliteDb {
     };
   }
 
+  /** whenFree for the flow holding the process lock (nobody else can open a transaction meanwhile). */
+  async function whenFreeHeld(fn: () => void): Promise<void> {
+    if (!waitAsync) return fn();
+    const deadline = performance.now() + busyTimeoutMs;
+    for (;;) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!isBusy(e) || performance.now() >= deadline) throw e;
+      }
+      await sleep(1);
+    }
+  }
+
   const handle: SqliteDb & { [NATIVE]: Native } = {
     [NATIVE]: native,
     dialect: "sqlite",
-    async withNative(fn) {
+    async withNative(fn, { atomic = false } = {}) {
       while (blocked()) await lock.idle();
-      return fn(native);
+      // Work that did nothing if it failed busy (one transaction) waits on timers, like a
+      // statement; anything else keeps SQLite's own wait, which cannot re-run half of it.
+      if (atomic || !waitAsync) return whenFree(() => fn(native));
+      native.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      try {
+        return fn(native);
+      } finally {
+        native.pragma("busy_timeout = 0");
+      }
     },
     sql: sqliteSql,
     prepare: (sql) => statement(sql, "rows"),
     async exec(sql) {
       while (blocked()) await lock.idle();
-      native.exec(sql);
+      await whenFree(() => native.exec(sql));
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       const outer = tx.getStore();
@@ -157,7 +227,7 @@ export function sqliteDb(native: Native): SqliteDb {
       }
       const release = await lock.acquire();
       try {
-        native.exec("BEGIN IMMEDIATE");
+        await whenFreeHeld(() => native.exec("BEGIN IMMEDIATE"));
         try {
           const result = await tx.run({ depth: 1 }, fn);
           native.exec("COMMIT");

@@ -93,7 +93,7 @@ export function createJobQueue(database: Db | Native, now: () => Date = () => ne
   return {
     async enqueue(type, shopId, options = {}) {
       // Synchronous when the connection is free or the caller's transaction holds it.
-      await seam.withNative((native) => (enqueue ??= prepared(native))(type, shopId, options));
+      await seam.withNative((native) => (enqueue ??= prepared(native))(type, shopId, options), { atomic: true });
       onEnqueue?.();
     },
   };
@@ -239,8 +239,9 @@ export function createJobRunner(options: JobRunnerOptions) {
     };
   };
   let prepared: ReturnType<typeof statements> | undefined;
-  /** fn with the runner's statements, synchronously on the connection once it is free. */
-  const sql = <T>(fn: (s: ReturnType<typeof statements>) => T): Promise<T> => seam.withNative((native) => fn((prepared ??= statements(native))));
+  /** fn — one statement or one claim — with the runner's statements, synchronously on the connection once it is free. */
+  const sql = <T>(fn: (s: ReturnType<typeof statements>) => T): Promise<T> =>
+    seam.withNative((native) => fn((prepared ??= statements(native))), { atomic: true });
 
   function renewLeases() {
     sql((s) => s.renew.run(now().getTime() + leaseMs, owner)).catch((err: unknown) => log("job lease renewal failed", { error: String(err) }));
@@ -266,29 +267,27 @@ export function createJobRunner(options: JobRunnerOptions) {
   }
 
   /** Claim and start due jobs while there is room; returns how many started. */
-  function tick(): Promise<number> {
-    return sql((s) => {
-      if (!claiming) return 0;
-      let started = 0;
-      while (inFlight.size < concurrency) {
-        const t = now().getTime();
-        if (!s.anyWork.get(t, t)) break;
-        const job = s.claimNext(t);
-        if (!job) break;
-        const p: Promise<void> = runJob(job).finally(() => {
-          inFlight.delete(job.id);
-          if (inFlight.size === 0 && renewTimer) {
-            clearInterval(renewTimer);
-            renewTimer = undefined;
-          }
-          if (!stopped) schedule(0);
-        });
-        inFlight.set(job.id, p);
-        renewTimer ??= setInterval(renewLeases, renewMs);
-        started++;
-      }
-      return started;
-    });
+  async function tick(): Promise<number> {
+    let started = 0;
+    while (claiming && inFlight.size < concurrency) {
+      // One claim per call: each is one transaction, so a claim that finds the database
+      // locked waits on timers without having started anything.
+      const t = now().getTime();
+      const job = await sql((s) => (s.anyWork.get(t, t) ? s.claimNext(t) : undefined));
+      if (!job) break;
+      const p: Promise<void> = runJob(job).finally(() => {
+        inFlight.delete(job.id);
+        if (inFlight.size === 0 && renewTimer) {
+          clearInterval(renewTimer);
+          renewTimer = undefined;
+        }
+        if (!stopped) schedule(0);
+      });
+      inFlight.set(job.id, p);
+      renewTimer ??= setInterval(renewLeases, renewMs);
+      started++;
+    }
+    return started;
   }
 
   function schedule(ms: number) {

@@ -401,8 +401,9 @@ function sqliteWrites(db: SqliteDb): Writes {
   let statements: ReturnType<typeof sqliteStatements> | undefined;
   const on = (native: Database.Database) => (statements ??= sqliteStatements(native));
   return {
-    upsertOrders: (shopId, orders, options) => db.withNative((n) => on(n).upsertOrders(shopId, orders, options)),
-    writeBulkBatch: (shopId, headers, lines) => db.withNative((n) => on(n).writeBulkBatch(shopId, headers, lines)),
+    // Each one transaction: if the database is locked it did nothing and waits to run again.
+    upsertOrders: (shopId, orders, options) => db.withNative((n) => on(n).upsertOrders(shopId, orders, options), { atomic: true }),
+    writeBulkBatch: (shopId, headers, lines) => db.withNative((n) => on(n).writeBulkBatch(shopId, headers, lines), { atomic: true }),
     refreshLineAggregates: (shopId) => db.withNative((n) => on(n).refreshLineAggregates(shopId)),
   };
 }

@@ -96,7 +96,7 @@ export function outcomeWriter(db: Db, shopId: string, now: () => number): Outcom
             else withStatus.run(json, o.status, o.error ?? null, o.status === "ok" ? 1 : 0, at, o.countAttempt ? 1 : 0, o.status, shopId, o.customerKey);
           }
         }).immediate();
-      });
+      }, { atomic: true });
       return;
     }
     // One statement per batch; a customer twice in one batch (rare) is applied in order, row by row.
