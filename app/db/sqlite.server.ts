@@ -15,6 +15,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
 import type { Db, DialectSql, RunResult, Statement } from "./sql";
+import { startWaiting } from "./lock-waiters.server";
 
 type Native = Database.Database;
 const NATIVE = Symbol("better-sqlite3");
@@ -112,18 +113,25 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
   async function whenFree<T>(fn: () => T): Promise<T> {
     if (!waitAsync) return fn();
     let deadline = 0;
-    for (;;) {
-      try {
-        return fn();
-      } catch (e) {
-        if (!isBusy(e)) throw e;
-        const now = performance.now();
-        deadline ||= now + busyTimeoutMs;
-        if (now >= deadline) throw e;
+    let stopWaiting: (() => void) | undefined;
+    try {
+      for (;;) {
+        try {
+          return fn();
+        } catch (e) {
+          if (!isBusy(e)) throw e;
+          const now = performance.now();
+          deadline ||= now + busyTimeoutMs;
+          if (now >= deadline) throw e;
+          // Tell this process's scoring threads, so a long write transaction commits now.
+          stopWaiting ??= startWaiting();
+        }
+        await sleep(1);
+        // Another flow may have opened a transaction on this connection while we slept.
+        while (blocked()) await lock.idle();
       }
-      await sleep(1);
-      // Another flow may have opened a transaction on this connection while we slept.
-      while (blocked()) await lock.idle();
+    } finally {
+      stopWaiting?.();
     }
   }
 
@@ -180,13 +188,19 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
   async function whenFreeHeld(fn: () => void): Promise<void> {
     if (!waitAsync) return fn();
     const deadline = performance.now() + busyTimeoutMs;
-    for (;;) {
-      try {
-        return fn();
-      } catch (e) {
-        if (!isBusy(e) || performance.now() >= deadline) throw e;
+    let stopWaiting: (() => void) | undefined;
+    try {
+      for (;;) {
+        try {
+          return fn();
+        } catch (e) {
+          if (!isBusy(e) || performance.now() >= deadline) throw e;
+          stopWaiting ??= startWaiting();
+        }
+        await sleep(1);
       }
-      await sleep(1);
+    } finally {
+      stopWaiting?.();
     }
   }
 

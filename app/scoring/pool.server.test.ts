@@ -1,7 +1,8 @@
 import { threadId } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Db } from "~/db/index.server";
+import { openDatabase, type Db } from "~/db/index.server";
+import { waitsStarted } from "~/db/lock-waiters.server";
 import { sqliteDb } from "~/db/sqlite.server";
 import { createPrismaClient } from "~/db.server";
 import { createJobQueue } from "~/jobs/queue.server";
@@ -79,29 +80,36 @@ describe("scoring off the event loop", () => {
   });
 
   // SQLite has one writer at a time; PostgreSQL's writers do not wait on each other.
-  it.skipIf(onPostgres())("GIVEN a large recompute writing on a worker WHEN this thread writes another shop's orders meanwhile THEN its writes get in between the recompute's slices", async () => {
-    const { db, shopId, store } = await shopWithCustomers(20_000);
+  it.skipIf(onPostgres())("GIVEN a large recompute writing on a worker in one long transaction WHEN this thread writes another shop's orders meanwhile THEN the recompute commits and lets each write in as soon as it waits", async () => {
+    const { db, url, shopId } = await shopWithCustomers(20_000);
     const other = await addShop(db, "other.myshopify.com");
-    const rescored = db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND scoredAt = ?`).pluck();
+    // This thread's writer as the web process has it: waiting on timers, signalling the scoring threads.
+    const writer = openDatabase(url, { waitAsync: true });
+    const store = createOrderStore(writer);
+    const rescored = writer.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND scoredAt = ?`).pluck();
     // What this thread saw each time its write committed: how far the recompute had written.
     const seen: number[] = [];
+    const waitsBefore = waitsStarted();
     let running = true;
     const writeLoop = async () => {
       while (running) {
-        await db.transaction(() => store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]));
+        await writer.transaction(() => store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]));
         seen.push((await rescored.get(shopId, now())) as number);
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
     const writes = writeLoop();
 
-    const ran = await recomputeInWorker(shopId, { db, now }).finally(() => (running = false));
+    // Slices without a time limit: only a waiting writer can end one.
+    const ran = await recomputeInWorker(shopId, { db, now, writeSlices: { sliceMs: 600_000 } }).finally(() => (running = false));
     await writes;
+    await writer.close();
 
     expect(ran.result.customersScored).toBe(20_000);
-    // A single long write transaction would only ever show none or all of them rescored.
+    expect(waitsStarted()).toBeGreaterThan(waitsBefore);
+    // Without the signal the one transaction would only ever show none or all of them rescored.
     expect(seen.some((n) => n > 0 && n < 20_000)).toBe(true);
-    expect(await store.countOrders(other)).toBe(seen.length);
+    expect(await createOrderStore(db).countOrders(other)).toBe(seen.length);
   });
 
   it("GIVEN candidate settings WHEN previewed through the pool THEN the preview equals the in-process one and came from another thread", async () => {

@@ -15,20 +15,22 @@ import { Piscina } from "piscina";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { isSqlite, type Db, type PostgresDb } from "~/db/index.server";
 import { legacySync } from "~/db/sqlite.server";
+import { lockWaiters } from "~/db/lock-waiters.server";
 import type { SettingsPreview } from "./preview.server";
-import type { RecomputeSummary } from "./recompute.server";
+import type { RecomputeSummary, WriteSlices } from "./recompute.server";
 import type { Ran, ScoringTask } from "./worker.server";
 
 export type { Ran } from "./worker.server";
 
 /**
- * Write transactions of ~5 ms with 5 ms free between them: a web-process writer that finds
- * the lock taken (SQLite's busy handler retries after 1, 3, 8 … ms, then ever longer) gets
- * in at its second or third try, within ~10 ms; longer slices let waiters drift into the
- * 25–100 ms sleeps. Checkpointing between slices keeps the web process's commits from
- * running long WAL checkpoints. Measured with npm run bench:responsiveness.
+ * Write transactions of up to 250 ms that end as soon as a writer of this process (webhook
+ * receipt, the queue, the inbox applier) waits for the lock, and let it in before the next
+ * (decision 043): long transactions write a large recompute with far fewer WAL frames
+ * (decision 039), and a waiting writer gets in within a few rows' writes. Checkpointing
+ * between slices keeps the web process's commits from running long WAL checkpoints.
+ * Measured with npm run bench:responsiveness and bench:recompute.
  */
-const WRITE_SLICES = { sliceMs: 5, pauseMs: 5, checkpoint: true };
+const WRITE_SLICES = { sliceMs: 250, pauseMs: 0, checkpoint: true };
 
 /**
  * The worker entry: the production build's bundle (next to build/server/index.js), else the
@@ -70,6 +72,8 @@ function databaseUrl(db: Db): string {
 export interface OffLoopDeps {
   db: Db;
   now?: () => Date;
+  /** Tests: other slice limits than the shipped ones. */
+  writeSlices?: Partial<Omit<WriteSlices, "yieldTo">>;
 }
 
 /** Recomputes a shop on a scoring thread (see recomputeShop). */
@@ -79,7 +83,7 @@ export function recomputeInWorker(shopId: string, deps: OffLoopDeps): Promise<Ra
     databaseUrl: databaseUrl(deps.db),
     shopId,
     asOf: (deps.now?.() ?? new Date()).toISOString(),
-    writeSlices: WRITE_SLICES,
+    writeSlices: { ...WRITE_SLICES, ...deps.writeSlices, yieldTo: lockWaiters() },
   };
   return pool().run(task) as Promise<Ran<RecomputeSummary>>;
 }

@@ -22,6 +22,7 @@
  * would cost a round trip each. See docs/decisions/033-recompute-on-postgresql.md.
  */
 import type Database from "better-sqlite3";
+import { letWaitersIn, someoneWaits } from "~/db/lock-waiters.server";
 import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesReport } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
@@ -38,17 +39,29 @@ export interface RecomputeDeps {
   db: Db;
   now?: () => Date;
   /**
-   * How writes share a SQLite database: each write transaction lasts about `sliceMs`, then
-   * the lock is left free for `pauseMs` so waiting writers get in (SQLite has no fair queue; a
-   * waiter sleeps and retries after 1, 3, 8, 18 … ms), and with `checkpoint` the WAL is
-   * checkpointed between slices. Off-thread recompute pauses and checkpoints; in-process
-   * callers (CLI, benchmarks, tests) default to neither. PostgreSQL has no single writer lock:
-   * there the changed customers go in chunks of their own transactions.
+   * How writes share a SQLite database: each write transaction lasts at most `sliceMs`, and
+   * with `yieldTo` ends as soon as a writer of the process waits for the lock, which then goes
+   * first (decision 043); `pauseMs` leaves the lock free between transactions for writers that
+   * do not signal (another process); with `checkpoint` the WAL is checkpointed between them.
+   * PostgreSQL has no single writer lock: there the changed customers go in chunks of their
+   * own transactions.
    */
-  writeSlices?: { sliceMs: number; pauseMs: number; checkpoint?: boolean };
+  writeSlices?: WriteSlices;
 }
 
-const DEFAULT_SLICES = { sliceMs: 10, pauseMs: 0, checkpoint: false };
+export interface WriteSlices {
+  sliceMs: number;
+  pauseMs: number;
+  checkpoint?: boolean;
+  /**
+   * The process's lock-waiters signal (app/db/lock-waiters.server.ts): a slice also ends as
+   * soon as a writer of the process waits for the lock, and the next one begins once it got in.
+   */
+  yieldTo?: Int32Array;
+}
+
+/** In-process callers (CLI, benchmarks, tests): nobody in the process can wait meanwhile. */
+const DEFAULT_SLICES: WriteSlices = { sliceMs: 250, pauseMs: 0, checkpoint: false };
 
 /** Customers per bulk statement on PostgreSQL (arrays of this many values per column). */
 const POSTGRES_CHUNK = 20_000;
@@ -56,6 +69,9 @@ const POSTGRES_CHUNK = 20_000;
 const UNCOUNTED_CHUNK = 2_000;
 
 /** Sleeps this thread without spinning (the scoring worker's own thread, never the web loop). */
+/** How long a scoring thread lets the process's waiting writers go first before it writes again. */
+const YIELD_MAX_MS = 50;
+
 function pause(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -356,7 +372,7 @@ function writeSqlite(
   native: Database.Database,
   changes: Changes,
   transitions: Transitions,
-  { sliceMs, pauseMs, checkpoint }: { sliceMs: number; pauseMs: number; checkpoint?: boolean },
+  { sliceMs, pauseMs, checkpoint, yieldTo }: WriteSlices,
 ): void {
   const { shopId, day } = changes;
   const scoredAt = changes.scoredAt.getTime();
@@ -376,8 +392,10 @@ function writeSqlite(
     // another writer's commit does not inherit a long checkpoint (SQLite's auto-checkpoint
     // runs in whichever connection commits past 1000 pages).
     if (checkpoint) native.pragma("wal_checkpoint(PASSIVE)");
+    if (yieldTo) letWaitersIn(yieldTo, YIELD_MAX_MS);
     pause(pauseMs);
   };
+  const yieldNow = yieldTo ? () => someoneWaits(yieldTo) : () => false;
   /** Runs write(i) for i = from … to-1 in IMMEDIATE transactions of about sliceMs each. */
   const writeSliced = (to: number, write: (i: number) => void) => {
     const slice = native.transaction((start: number): number => {
@@ -385,7 +403,7 @@ function writeSqlite(
       let i = start;
       while (i < to) {
         write(i++);
-        if ((i & 31) === 0 && performance.now() >= deadline) break;
+        if ((i & 31) === 0 && (performance.now() >= deadline || yieldNow())) break;
       }
       for (const [from, toPersona, n] of transitions.take()) addTransition.run(shopId, day, from, toPersona, n);
       return i;

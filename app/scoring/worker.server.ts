@@ -15,7 +15,7 @@ import { threadId } from "node:worker_threads";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { openScoringDatabase } from "./connection.server";
 import { previewSettings, type SettingsPreview } from "./preview.server";
-import { recomputeShop, type RecomputeSummary } from "./recompute.server";
+import { recomputeShop, type RecomputeSummary, type WriteSlices } from "./recompute.server";
 
 // Scoring yields the CPU to the web process's event loop: on Linux a thread's nice value is
 // its own, so this lowers this thread only. Best effort (some platforms refuse).
@@ -26,7 +26,7 @@ try {
 }
 
 export type ScoringTask =
-  | { kind: "recompute"; databaseUrl: string; shopId: string; asOf: string; writeSlices: { sliceMs: number; pauseMs: number; checkpoint?: boolean } }
+  | { kind: "recompute"; databaseUrl: string; shopId: string; asOf: string; writeSlices: WriteSlices }
   | { kind: "preview"; databaseUrl: string; shopId: string; asOf: string; candidate: ShopSettings };
 
 /** A task's result and the thread that computed it. */
