@@ -3,6 +3,12 @@
  * rebuilds the shop's totals with one GROUP BY when its writes are in: a trigger costs two
  * upserts per customer row, which multiplied a first recompute's writes (docs/decisions/025).
  * Small writes (a few changed customers, write-back outcomes, redaction) keep the triggers.
+ *
+ * On SQLite the same pause holds back a new customer's search text (decision 043): the text's
+ * trigger writes the FTS5 index, and FTS5 writes its pending rows to disk at every statement
+ * savepoint, so a trigger per customer wrote one index segment per customer (a quarter of a
+ * first recompute's CPU). The paused shop's missing texts are filled in by a few set-based
+ * statements before the totals rebuild turns the triggers back on.
  */
 import type { Db } from "~/db/index.server";
 
@@ -41,6 +47,35 @@ export async function pauseTotals(db: Db, shopId: string): Promise<void> {
   await db.transaction(async () => {
     await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = TRUE WHERE "shopId" = ?`).run(shopId);
   });
+}
+
+/** Customers a fill statement covers: one FTS5 segment each, and a short hold of the lock. */
+const SEARCH_FILL_CHUNK = 10_000;
+
+/**
+ * SQLite: search text for the shop's customers that have none (those inserted while paused),
+ * a chunk of keys per statement and transaction. Idempotent: an interrupted fill is finished by
+ * the next recompute, which finds the shop still paused.
+ */
+export async function fillSearchText(db: Db, shopId: string): Promise<number> {
+  const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ${SEARCH_FILL_CHUNK - 1}`).pluck();
+  // The same row as the Customer insert trigger writes (migration 20261130232000_customer_search).
+  const fill = db.prepare(`
+    INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "email", "contactEmail", "name")
+    SELECT c."shopId", c."customerKey", c."email", k."email", k."name"
+    FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey"
+    WHERE c."shopId" = ? AND c."customerKey" > ? AND (? IS NULL OR c."customerKey" <= ?)
+      AND NOT EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t."shopId" = c."shopId" AND t."customerKey" = c."customerKey")`);
+  let after = "";
+  let filled = 0;
+  for (;;) {
+    const upTo = ((await boundary.get(shopId, after)) as string | undefined) ?? null;
+    await db.transaction(async () => {
+      filled += (await fill.run(shopId, after, upTo, upTo)).changes;
+    });
+    if (upTo === null) return filled;
+    after = upTo;
+  }
 }
 
 /** The shop's totals from its customers, and the triggers on again, in one transaction. */

@@ -32,7 +32,7 @@ import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
-import { pauseTotals, rebuildTotals, totalsPaused, TOTALS_REBUILD_FROM } from "./customer-totals.server";
+import { fillSearchText, pauseTotals, rebuildTotals, totalsPaused, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 
 export interface RecomputeDeps {
@@ -287,7 +287,11 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     else await writePostgres(db as PostgresDb, changes, transitions);
     await writeUncounted(db, shopId, newUncounted, asOf);
   } finally {
-    if (rebuild) await rebuildTotals(db, shopId);
+    if (rebuild) {
+      // Search text for the customers inserted while paused, before the triggers come back on.
+      if (isSqlite(db)) await fillSearchText(db, shopId);
+      await rebuildTotals(db, shopId);
+    }
   }
   const t3 = performance.now();
   if (isSqlite(db) && slices.checkpoint) await db.withNative((native) => native.pragma("wal_checkpoint(PASSIVE)"));
