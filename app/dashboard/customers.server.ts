@@ -225,15 +225,16 @@ function searchWhere(db: Db, shopId: string, q: string): Sql {
       params: [shopId, like, like, shopId, like, like],
     };
   }
+  const text = textLike(q);
   const grams = trigrams(q);
   if (grams.length === 0) {
     // Fewer characters than a trigram: the LIKE over every customer's text (compact, no join).
-    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${TEXT_LIKE}))`, params: [shopId, like, like, like, like] };
+    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${text.sql}))`, params: [shopId, ...text.params] };
   }
   return {
     sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
-      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${TEXT_LIKE}))`,
-    params: [ftsQuery(grams), shopId, like, like, like, like],
+      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${text.sql}))`,
+    params: [ftsQuery(grams), shopId, ...text.params],
   };
 }
 
@@ -246,18 +247,32 @@ function searchEachRow(db: Db, q: string): Sql {
       params: [like, like, like, like],
     };
   }
+  const text = textLike(q);
   return {
-    sql: `EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t.shopId = "Customer".shopId AND t.customerKey = "Customer".customerKey AND (${TEXT_LIKE}))`,
-    params: [like, like, like, like],
+    sql: `EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t.shopId = "Customer".shopId AND t.customerKey = "Customer".customerKey AND (${text.sql}))`,
+    params: text.params,
   };
 }
 
 /** `q` as a LIKE pattern for a substring: its own `%`, `_` and `\` literal (escaped by `\`, PostgreSQL's default). */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The search's LIKE over a CustomerSearchText row `t` (SQLite): four parameters, the pattern each. */
-const TEXT_LIKE = `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
-    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`;
+/**
+ * The search's LIKE over a CustomerSearchText row `t` (SQLite). `lowered` is the row's four texts
+ * lowercased when written, one per line (docs/decisions/041): one LIKE per row instead of four
+ * lower() calls and LIKEs, which is most of a scan's cost. A query without a line break matches
+ * it exactly where it matches one of the texts; one with a line break (never a trimmed search of
+ * 1–2 characters) tests the texts one by one, so it never matches across two.
+ */
+function textLike(q: string): Sql {
+  const like = likePattern(q);
+  if (!q.includes("\n")) return { sql: `t.lowered LIKE lower(?) ESCAPE '\\'`, params: [like] };
+  return {
+    sql: `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
+    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`,
+    params: [like, like, like, like],
+  };
+}
 
 /** Rows holding every trigram: each an FTS5 string (quotes doubled), so nothing typed is an operator. */
 const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND ");
@@ -296,15 +311,16 @@ async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: 
     const where = customerWhere(db, shopId, query);
     return Number(await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, cap));
   }
+  const text = textLike(query.q);
   return Number(
     await db
       .prepare(
         `SELECT count(*) FROM (SELECT 1 FROM "CustomerSearch" s CROSS JOIN "CustomerSearchText" t CROSS JOIN "Customer"
-           WHERE "CustomerSearch" MATCH ? AND t.id = s.rowid AND t.shopId = ? AND (${TEXT_LIKE})
+           WHERE "CustomerSearch" MATCH ? AND t.id = s.rowid AND t.shopId = ? AND (${text.sql})
              AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?) c`,
       )
       .pluck()
-      .get(ftsQuery(grams), shopId, like, like, like, like, ...filters.params, cap),
+      .get(ftsQuery(grams), shopId, ...text.params, ...filters.params, cap),
   );
 }
 
