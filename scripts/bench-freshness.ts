@@ -23,7 +23,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { openDatabase, type Db } from "../app/db/index.server";
-import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../sim/shopify";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type DeliveryRecord, type Simulator } from "../sim/shopify";
 import { legacyId } from "../app/platforms/shopify/ids";
 import { waitForFirstSync } from "./lib/demo-stack";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     /** Seconds after the last order to wait for tags that have not changed yet. */
     timeout: { type: "string", default: "120" },
     build: { type: "string", default: path.join(root, "build") },
+    /** Keep the app's SQLite database (its WebhookInbox and Job rows) after the run, for a closer look. */
+    keep: { type: "boolean", default: false },
   },
 });
 const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
@@ -61,7 +63,7 @@ async function database(): Promise<{ url: string; stop(): void }> {
     return { url: await server.createDatabase("freshness"), stop: () => server.stop() };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-freshness-"));
-  return { url: `file:${path.join(dir, "app.db")}`, stop: () => rmSync(dir, { recursive: true, force: true }) };
+  return { url: `file:${path.join(dir, "app.db")}`, stop: () => (args.keep ? log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })) };
 }
 
 /** The nearest-rank percentile of sorted values. */
@@ -86,6 +88,55 @@ async function untilWrittenBack(db: Db, sim: Simulator, shopId: string, timeoutS
     if (Date.now() > end) throw new Error(`write-back incomplete after ${timeoutS} s: ${missing} of ${scored.length} customers lack their persona tag`);
     await sleep(500);
   }
+}
+
+const ms = (v: unknown) => (typeof v === "number" ? v : new Date(String(v)).getTime());
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+/**
+ * Where an order's time went, from the simulator's delivery log and the app's inbox: the wait
+ * in the simulator's send queue (order created → first attempt), receipt (→ stored), the wait
+ * in the inbox (stored → applied) and how many deliveries were still pending ahead of it, and
+ * the rest (applied → tag changed: re-read, recompute, write-back). Medians, in ms.
+ */
+async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], targets: { id: number; sentAt: number; changedAt: number }[]) {
+  const orders = deliveries.filter((d) => d.topic === "orders/create");
+  const rows = (await db.prepare(`SELECT id, topic, eventId, receivedAt, appliedAt FROM "WebhookInbox" WHERE topic = 'orders/create'`).all()) as {
+    id: number;
+    eventId: string;
+    receivedAt: unknown;
+    appliedAt: unknown;
+  }[];
+  const byEvent = new Map(rows.map((r) => [r.eventId, r]));
+  const sendQueue: number[] = [];
+  const receipt: number[] = [];
+  const inbox: number[] = [];
+  const ahead: number[] = [];
+  const rest: number[] = [];
+  for (const [i, t] of targets.entries()) {
+    const d = orders[orders.length - targets.length + i];
+    const row = d && byEvent.get(d.eventId);
+    if (!d || !row || t.sentAt === 0) continue;
+    const first = ms(d.attempts[0]?.at);
+    sendQueue.push(first - t.sentAt);
+    receipt.push(ms(row.receivedAt) - first);
+    if (row.appliedAt !== null) {
+      inbox.push(ms(row.appliedAt) - ms(row.receivedAt));
+      if (t.changedAt) rest.push(t.changedAt - ms(row.appliedAt));
+    }
+    ahead.push(
+      (await db
+        .prepare(`SELECT count(*) FROM "WebhookInbox" WHERE id < ? AND (appliedAt IS NULL OR appliedAt > ?)`)
+        .pluck()
+        .get(row.id, row.receivedAt)) as number,
+    );
+  }
+  const echoes = (await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE topic = 'customers/update'`).pluck().get()) as number;
+  return {
+    medianMs: { simulatorSendQueue: median(sendQueue), receipt: median(receipt), inboxWait: median(inbox), appliedToTagChanged: median(rest) },
+    medianPendingAheadOnArrival: median(ahead),
+    customerUpdateDeliveriesStored: echoes,
+  };
 }
 
 ensureProductionBuild(BUILD, log);
@@ -185,6 +236,8 @@ try {
   const first = shop.webhooks.deliveries.filter((d) => d.topic === "orders/create");
   const failedDeliveries = first.filter((d) => d.state !== "delivered").length;
 
+  const breakdown = await whereTheTimeWent(db, shop.webhooks.deliveries, targets);
+
   const latencies = targets.filter((t) => t.changedAt !== 0).map((t) => t.changedAt - t.sentAt).sort((a, b) => a - b);
   const p95 = percentile(latencies, 95);
   const report = {
@@ -206,6 +259,7 @@ try {
         return m;
       }, {}),
     ).map(([move, n]) => `${move}: ${n}`),
+    breakdown,
     setupSeconds: Math.round((targets[0].sentAt - started) / 1000),
     logs: logDir,
   };
