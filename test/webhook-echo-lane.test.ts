@@ -19,6 +19,7 @@ import { addShop, freshDatabase } from "./support/db";
 import { drainInbox } from "./support/inbox";
 import { anOrder } from "./support/orders";
 import { queuedJobs } from "./support/queued-jobs";
+import { pendingOf, storeUnapplied } from "./support/stored-unapplied";
 
 const CUSTOMER_FIELDS = ["id", "admin_graphql_api_id", "email", "updated_at"];
 
@@ -56,14 +57,9 @@ describe("order deliveries ahead of customer-update echoes (Shopify simulator, s
     // One real email change among them: it must still arrive.
     shop.updateCustomer(customers[10].id, { email: "changed@example.com" });
     shop.createOrder({ customerId: customers[0].id, lineItems: [{ title: "Fresh", quantity: 1, unitPriceCents: 2_500 }] });
-    const { action } = await import("~/routes/webhooks");
-    for (const d of shop.webhooks.deliveries.slice(from)) {
-      const response = await action({ request: new Request(d.url, { method: "POST", headers: d.headers, body: d.body }), params: {}, context: {} });
-      expect(response.headers.get("X-RFM-Webhook")).toBe("stored");
-    }
+    await storeUnapplied(shop.webhooks.deliveries.slice(from), (await import("~/routes/webhooks")).action);
 
-    const pending = async (topic: string) =>
-      Number(await database.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL AND topic = ?`).pluck().get(topic));
+    const pending = (topic: string) => pendingOf(database, topic);
     expect(await pending("customers/update")).toBe(3 * INBOX_BATCH + 1);
     expect(await pending("orders/create")).toBe(1);
     // Shopify sends only the subscribed fields.
