@@ -193,6 +193,27 @@ describe("customer search: shorter than a trigram", () => {
     expect(await search("zq")).toEqual([]);
     expect(await search("LI")).toEqual(expected("li"));
   });
+
+  it("GIVEN a short search and other filters WHEN listed a page at a time THEN the pages hold exactly the matches that pass the filters, each once", async () => {
+    await seedPeople();
+
+    const pages = async (q: string, extra: Record<string, string> = {}) => {
+      const keys: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await listCustomers(db, shop, customerListSchema.parse({ q, limit: "2", after, ...extra }));
+        expect(page).toMatchObject({ total: expected(q, extra.persona ? PEOPLE.filter((p) => p.persona === extra.persona) : PEOPLE).length, totalCapped: false });
+        keys.push(...page.rows.map((r) => r.customerKey));
+        after = page.nextCursor ?? undefined;
+      } while (after);
+      return keys;
+    };
+
+    expect((await pages("e")).sort()).toEqual(expected("e"));
+    expect(expected("e").length).toBeGreaterThan(2);
+    expect((await pages("LI", { persona: "champions" })).sort()).toEqual(expected("li", PEOPLE.filter((p) => p.persona === "champions")));
+    expect(await pages("i", { persona: "lost" })).toEqual(expected("i", PEOPLE.filter((p) => p.persona === "lost")));
+  });
 });
 
 describe("customer list pages: the personas customers carry", () => {
