@@ -190,6 +190,9 @@ describe("customer search: shorter than a trigram", () => {
     // One LIKE a row and lower() of the query; the text was lowered when written (hidden 3: a stored generated column).
     expect(program.filter((op) => op.opcode.endsWith("Func") || op.opcode === "Function").map((op) => String(op.p4)).sort()).toEqual(["like(3)", "lower(1)"]);
     expect(columns.find((c) => c.name === "lowered")).toEqual({ name: "lowered", hidden: 3 });
+    // The shop's texts are read from an index holding them (a row is read only when its text matches).
+    const plan = ((await db.prepare(`EXPLAIN QUERY PLAN SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).all(...where.params)) as { detail: string }[]).map((r) => r.detail);
+    expect(plan.filter((d) => d.includes(" t "))).toEqual([expect.stringMatching(/^SEARCH t USING (COVERING )?INDEX CustomerSearchText_shopId_lowered_idx \(shopId=\?\)$/)]);
     expect(await search("zq")).toEqual([]);
     expect(await search("LI")).toEqual(expected("li"));
   });
