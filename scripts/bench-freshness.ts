@@ -12,6 +12,9 @@
  * simulator's store (polled every 50 ms). Printed: p50 / p95 / max, how many never changed
  * within --timeout seconds after the last order, beside the goal (p95 ≤ 5 s), as JSON.
  *
+ * --during-echo: the orders start while the write-back's customers/update echoes are still being
+ *   delivered (by default they start once every echo has been answered).
+ * --keep: keep the app's SQLite database for a closer look (WebhookInbox, Job, WritebackRun).
  * --mode sqlite (default): one web process running its jobs (the embedded default).
  * --mode postgres: a throwaway PostgreSQL, one web process with RUN_JOBS=false and
  *   --workers (2) worker processes on pg-boss.
@@ -42,6 +45,8 @@ const { values: args } = parseArgs({
     build: { type: "string", default: path.join(root, "build") },
     /** Keep the app's SQLite database (its WebhookInbox and Job rows) after the run, for a closer look. */
     keep: { type: "boolean", default: false },
+    /** Send the orders as soon as the write-back's tags are in the store, while its customers/update echoes are still being delivered and applied. */
+    "during-echo": { type: "boolean", default: false },
   },
 });
 const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
@@ -187,8 +192,9 @@ try {
   });
   if (!approved.ok) throw new Error(`approving write-back failed: POST /app answered ${approved.status}`);
   const written = await untilWrittenBack(db, sim, shopId, 1800);
-  await sim.settle();
-  log(`write-back approved and done: ${written.toLocaleString()} customers tagged (${((Date.now() - started) / 1000).toFixed(0)} s since start)`);
+  if (!args["during-echo"]) await sim.settle();
+  const echoesWaiting = sim.shop(SHOP).webhooks.deliveries.filter((d) => d.state === "pending").length;
+  log(`write-back approved and done: ${written.toLocaleString()} customers tagged (${((Date.now() - started) / 1000).toFixed(0)} s since start; ${echoesWaiting.toLocaleString()} deliveries not sent yet)`);
 
   // Targets: customers an order today moves from R ≤ 2 to R5 — a new persona under any map
   // where R decides; most past orders first, each one once.
