@@ -12,6 +12,9 @@
  * simulator's store (polled every 50 ms). Printed: p50 / p95 / max, how many never changed
  * within --timeout seconds after the last order, beside the goal (p95 ≤ 5 s), as JSON.
  *
+ * --during-echo: the orders start while the write-back's customers/update echoes are still being
+ *   delivered (by default they start once every echo has been answered).
+ * --keep: keep the app's SQLite database for a closer look (WebhookInbox, Job, WritebackRun).
  * --mode sqlite (default): one web process running its jobs (the embedded default).
  * --mode postgres: a throwaway PostgreSQL, one web process with RUN_JOBS=false and
  *   --workers (2) worker processes on pg-boss.
@@ -23,7 +26,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { openDatabase, type Db } from "../app/db/index.server";
-import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type Simulator } from "../sim/shopify";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type DeliveryRecord, type Simulator } from "../sim/shopify";
 import { legacyId } from "../app/platforms/shopify/ids";
 import { waitForFirstSync } from "./lib/demo-stack";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
@@ -40,6 +43,10 @@ const { values: args } = parseArgs({
     /** Seconds after the last order to wait for tags that have not changed yet. */
     timeout: { type: "string", default: "120" },
     build: { type: "string", default: path.join(root, "build") },
+    /** Keep the app's SQLite database (its WebhookInbox and Job rows) after the run, for a closer look. */
+    keep: { type: "boolean", default: false },
+    /** Send the orders as soon as the write-back's tags are in the store, while its customers/update echoes are still being delivered and applied. */
+    "during-echo": { type: "boolean", default: false },
   },
 });
 const MODE = args.mode === "postgres" ? "postgres" : "sqlite";
@@ -61,7 +68,7 @@ async function database(): Promise<{ url: string; stop(): void }> {
     return { url: await server.createDatabase("freshness"), stop: () => server.stop() };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-freshness-"));
-  return { url: `file:${path.join(dir, "app.db")}`, stop: () => rmSync(dir, { recursive: true, force: true }) };
+  return { url: `file:${path.join(dir, "app.db")}`, stop: () => (args.keep ? log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })) };
 }
 
 /** The nearest-rank percentile of sorted values. */
@@ -86,6 +93,55 @@ async function untilWrittenBack(db: Db, sim: Simulator, shopId: string, timeoutS
     if (Date.now() > end) throw new Error(`write-back incomplete after ${timeoutS} s: ${missing} of ${scored.length} customers lack their persona tag`);
     await sleep(500);
   }
+}
+
+const ms = (v: unknown) => (typeof v === "number" ? v : new Date(String(v)).getTime());
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+/**
+ * Where an order's time went, from the simulator's delivery log and the app's inbox: the wait
+ * in the simulator's send queue (order created → first attempt), receipt (→ stored), the wait
+ * in the inbox (stored → applied) and how many deliveries were still pending ahead of it, and
+ * the rest (applied → tag changed: re-read, recompute, write-back). Medians, in ms.
+ */
+async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], targets: { id: number; sentAt: number; changedAt: number }[]) {
+  const orders = deliveries.filter((d) => d.topic === "orders/create");
+  const rows = (await db.prepare(`SELECT id, topic, eventId, receivedAt, appliedAt FROM "WebhookInbox" WHERE topic = 'orders/create'`).all()) as {
+    id: number;
+    eventId: string;
+    receivedAt: unknown;
+    appliedAt: unknown;
+  }[];
+  const byEvent = new Map(rows.map((r) => [r.eventId, r]));
+  const sendQueue: number[] = [];
+  const receipt: number[] = [];
+  const inbox: number[] = [];
+  const ahead: number[] = [];
+  const rest: number[] = [];
+  for (const [i, t] of targets.entries()) {
+    const d = orders[orders.length - targets.length + i];
+    const row = d && byEvent.get(d.eventId);
+    if (!d || !row || t.sentAt === 0) continue;
+    const first = ms(d.attempts[0]?.at);
+    sendQueue.push(first - t.sentAt);
+    receipt.push(ms(row.receivedAt) - first);
+    if (row.appliedAt !== null) {
+      inbox.push(ms(row.appliedAt) - ms(row.receivedAt));
+      if (t.changedAt) rest.push(t.changedAt - ms(row.appliedAt));
+    }
+    ahead.push(
+      (await db
+        .prepare(`SELECT count(*) FROM "WebhookInbox" WHERE id < ? AND (appliedAt IS NULL OR appliedAt > ?)`)
+        .pluck()
+        .get(row.id, row.receivedAt)) as number,
+    );
+  }
+  const echoes = (await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE topic = 'customers/update'`).pluck().get()) as number;
+  return {
+    medianMs: { simulatorSendQueue: median(sendQueue), receipt: median(receipt), inboxWait: median(inbox), appliedToTagChanged: median(rest) },
+    medianPendingAheadOnArrival: median(ahead),
+    customerUpdateDeliveriesStored: echoes,
+  };
 }
 
 ensureProductionBuild(BUILD, log);
@@ -136,8 +192,9 @@ try {
   });
   if (!approved.ok) throw new Error(`approving write-back failed: POST /app answered ${approved.status}`);
   const written = await untilWrittenBack(db, sim, shopId, 1800);
-  await sim.settle();
-  log(`write-back approved and done: ${written.toLocaleString()} customers tagged (${((Date.now() - started) / 1000).toFixed(0)} s since start)`);
+  if (!args["during-echo"]) await sim.settle();
+  const echoesWaiting = sim.shop(SHOP).webhooks.deliveries.filter((d) => d.state === "pending").length;
+  log(`write-back approved and done: ${written.toLocaleString()} customers tagged (${((Date.now() - started) / 1000).toFixed(0)} s since start; ${echoesWaiting.toLocaleString()} deliveries not sent yet)`);
 
   // Targets: customers an order today moves from R ≤ 2 to R5 — a new persona under any map
   // where R decides; most past orders first, each one once.
@@ -185,6 +242,8 @@ try {
   const first = shop.webhooks.deliveries.filter((d) => d.topic === "orders/create");
   const failedDeliveries = first.filter((d) => d.state !== "delivered").length;
 
+  const breakdown = await whereTheTimeWent(db, shop.webhooks.deliveries, targets);
+
   const latencies = targets.filter((t) => t.changedAt !== 0).map((t) => t.changedAt - t.sentAt).sort((a, b) => a - b);
   const p95 = percentile(latencies, 95);
   const report = {
@@ -206,6 +265,7 @@ try {
         return m;
       }, {}),
     ).map(([move, n]) => `${move}: ${n}`),
+    breakdown,
     setupSeconds: Math.round((targets[0].sentAt - started) / 1000),
     logs: logDir,
   };

@@ -14,6 +14,7 @@ import { createDatabase, startPostgres } from "./pg-server.mjs";
 import { migrate } from "./db.mjs";
 import { openDatabase, type Db } from "../app/db/index.server";
 import { customerListSchema, listCustomers } from "../app/dashboard/customers.server";
+import { carriedPersonas } from "../app/dashboard/totals.server";
 import { createShop } from "../app/shops/shop.server";
 
 const CUSTOMERS = arg("customers", 1_000_000);
@@ -46,6 +47,7 @@ async function seed(db: Db): Promise<void> {
   // What autovacuum does soon after a bulk load: GIN's pending entries merged, statistics taken.
   await db.exec(`VACUUM ANALYZE "Customer"`);
   await db.exec(`VACUUM ANALYZE "CustomerContact"`);
+  await db.exec(`VACUUM ANALYZE "CustomerTotal"`);
   console.log(
     `seeded ${CUSTOMERS.toLocaleString()} customers in ${customersS.toFixed(1)} s and their contacts in ${contactsS.toFixed(1)} s (trigram indexes in place); VACUUM ANALYZE ${((performance.now() - s) / 1000).toFixed(1)} s; ${RUNS} runs per search`,
   );
@@ -92,6 +94,13 @@ async function main() {
       await timeIt('customers: search email "c123456@"', () => list({ q: "c123456@" }));
       await timeIt('customers: search id "Customer/77777"', () => list({ q: "Customer/77777" }));
       await timeIt('customers: search 2 characters "zq" (none match)', () => list({ q: "zq" }));
+      await timeIt('customers: search 1 character "x"', () => list({ q: "x" }));
+      // What every customer-list page pays for its persona filter (docs/decisions/041), beside the
+      // DISTINCT over the totals it replaced.
+      await timeIt("customers: carried personas (skip scan)", () => carriedPersonas(db, SHOP));
+      await timeIt("customers: carried personas as DISTINCT (before)", () =>
+        db.prepare(`SELECT DISTINCT persona FROM "CustomerTotal" WHERE shopId = ? AND persona <> '' AND customers > 0 ORDER BY persona`).pluck().all(SHOP),
+      );
       if (process.argv.includes("--explain")) await explain(db, () => list({ q: "tanaka" }));
     } finally {
       await db.close();

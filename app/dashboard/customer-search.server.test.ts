@@ -4,6 +4,7 @@ import { redactCustomer } from "~/privacy/redact.server";
 import { deleteShopData } from "~/shops/shop-data.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import { addShop, freshDatabase } from "../../test/support/db";
+import { CARRIED_PERSONAS_SQL, carriedPersonas } from "./totals.server";
 import { CUSTOMER_FROM, customerListSchema, customerWhere, listCustomers, SEARCH_INDEXED_FROM } from "./customers.server";
 import { seedCustomer } from "./test/seed";
 
@@ -70,6 +71,8 @@ const QUERIES = [
   "o'neil", `"The Builder"`, `"`, `'`, `" OR "`, "100%", "%", "_", "real_", "l_n", "NEAR(a b)", "AND c*", "c*", "-d ^e", "col:f", "OR", "ops+test",
   // shorter than a trigram, unicode, no match
   "a", "an", "zq", "zoë", "nobody here",
+  // a line break: never matches across two texts (one's end, the next one's start)
+  "example\nanna@", "1001\nanna", "e\na",
 ];
 
 describe("customer search: substring, any case, by name, email or id", () => {
@@ -174,3 +177,88 @@ describe("customer search: substring, any case, by name, email or id", () => {
     }
   });
 });
+
+describe("customer search: shorter than a trigram", () => {
+  it(`GIVEN a search of fewer than ${SEARCH_INDEXED_FROM} characters WHEN run THEN each customer's text is one stored lowercase column read by one LIKE, with no lower() per row`, async () => {
+    await seedPeople();
+    if (!isSqlite(db)) return; // PostgreSQL reads its trigram indexes' tables (docs/decisions/041)
+    const where = customerWhere(db, shop, { q: "zq" });
+
+    const program = (await db.prepare(`EXPLAIN SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).all(...where.params)) as { opcode: string; p4: unknown }[];
+    const columns = (await db.prepare(`SELECT name, hidden FROM pragma_table_xinfo('CustomerSearchText')`).all()) as { name: string; hidden: number }[];
+
+    // One LIKE a row and lower() of the query; the text was lowered when written (hidden 3: a stored generated column).
+    expect(program.filter((op) => op.opcode.endsWith("Func") || op.opcode === "Function").map((op) => String(op.p4)).sort()).toEqual(["like(3)", "lower(1)"]);
+    expect(columns.find((c) => c.name === "lowered")).toEqual({ name: "lowered", hidden: 3 });
+    // The shop's texts are read from an index holding them (a row is read only when its text matches).
+    const plan = ((await db.prepare(`EXPLAIN QUERY PLAN SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).all(...where.params)) as { detail: string }[]).map((r) => r.detail);
+    expect(plan.filter((d) => d.includes(" t "))).toEqual([expect.stringMatching(/^SEARCH t USING (COVERING )?INDEX CustomerSearchText_shopId_lowered_idx \(shopId=\?\)$/)]);
+    expect(await search("zq")).toEqual([]);
+    expect(await search("LI")).toEqual(expected("li"));
+  });
+
+  it("GIVEN a short search and other filters WHEN listed a page at a time THEN the pages hold exactly the matches that pass the filters, each once", async () => {
+    await seedPeople();
+
+    const pages = async (q: string, extra: Record<string, string> = {}) => {
+      const keys: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await listCustomers(db, shop, customerListSchema.parse({ q, limit: "2", after, ...extra }));
+        expect(page).toMatchObject({ total: expected(q, extra.persona ? PEOPLE.filter((p) => p.persona === extra.persona) : PEOPLE).length, totalCapped: false });
+        keys.push(...page.rows.map((r) => r.customerKey));
+        after = page.nextCursor ?? undefined;
+      } while (after);
+      return keys;
+    };
+
+    expect((await pages("e")).sort()).toEqual(expected("e"));
+    expect(expected("e").length).toBeGreaterThan(2);
+    expect((await pages("LI", { persona: "champions" })).sort()).toEqual(expected("li", PEOPLE.filter((p) => p.persona === "champions")));
+    expect(await pages("i", { persona: "lost" })).toEqual(expected("i", PEOPLE.filter((p) => p.persona === "lost")));
+  });
+});
+
+describe("customer list pages: the personas customers carry", () => {
+  it("GIVEN a shop with thousands of totals rows WHEN its carried personas are read THEN they are the personas with customers, found one step per persona rather than by reading every row", async () => {
+    // 4 personas, 4,000 cells each; an emptied cell (triggers delete them, so at most a stray one) carries nobody.
+    const ROWS = 16_000;
+    await db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS - 1})
+       INSERT INTO "CustomerTotal" (shopId, persona, r, f, m, lastOrderDay, customers, guests, failedWrites, orders, monetaryMinor, lifetimeMs, lifetimes)
+       SELECT ?, CASE i % 4 WHEN 0 THEN 'champions' WHEN 1 THEN 'loyal' WHEN 2 THEN 'lost' ELSE 'at-risk' END,
+         i % 5 + 1, (i / 5) % 5 + 1, (i / 25) % 5 + 1, i / 125, 1, 0, 0, 1, 100, 0, 0 FROM n`,
+    ).run(shop);
+    await db.prepare(`INSERT INTO "CustomerTotal" (shopId, persona, r, f, m, lastOrderDay, customers, guests, failedWrites, orders, monetaryMinor, lifetimeMs, lifetimes)
+      VALUES (?, 'new', 1, 1, 1, 0, 1, 0, 0, 1, 1, 0, 0), (?, 'gone', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0)`).run(other, shop);
+
+    expect(await carriedPersonas(db, shop)).toEqual(["at-risk", "champions", "lost", "loyal"]);
+    expect(await carriedPersonas(db, other)).toEqual(["new"]);
+    if (isSqlite(db)) {
+      const plan = ((await db.prepare(`EXPLAIN QUERY PLAN ${CARRIED_PERSONAS_SQL}`).all(shop, shop, shop)) as { detail: string }[]).map((r) => r.detail);
+      // Every read of the totals is a step along the key from the last slug; none walks the shop's rows.
+      const reads = plan.filter((d) => d.includes("CustomerTotal"));
+      expect(reads.filter((d) => !/\(shopId=\? AND persona[>=]\?/.test(d))).toEqual([]);
+    } else {
+      await db.exec(`VACUUM ANALYZE "CustomerTotal"`);
+      const [{ "QUERY PLAN": [root] }] = (await db.prepare(`EXPLAIN (ANALYZE, FORMAT JSON) ${CARRIED_PERSONAS_SQL}`).all(shop, shop, shop)) as {
+        "QUERY PLAN": [{ Plan: PlanNode }];
+      }[];
+      expect(rowsRead(root.Plan, "CustomerTotal")).toBeLessThan(100);
+    }
+  });
+});
+
+interface PlanNode {
+  "Relation Name"?: string;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows PostgreSQL's scans of `table` produced or filtered out, over all their loops. */
+function rowsRead(node: PlanNode, table: string): number {
+  const own = node["Relation Name"] === table ? (node["Actual Rows"] + (node["Rows Removed by Filter"] ?? 0)) * node["Actual Loops"] : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child, table), 0);
+}

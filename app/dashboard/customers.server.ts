@@ -225,15 +225,16 @@ function searchWhere(db: Db, shopId: string, q: string): Sql {
       params: [shopId, like, like, shopId, like, like],
     };
   }
+  const text = textLike(q);
   const grams = trigrams(q);
   if (grams.length === 0) {
     // Fewer characters than a trigram: the LIKE over every customer's text (compact, no join).
-    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${TEXT_LIKE}))`, params: [shopId, like, like, like, like] };
+    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${text.sql}))`, params: [shopId, ...text.params] };
   }
   return {
     sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
-      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${TEXT_LIKE}))`,
-    params: [ftsQuery(grams), shopId, like, like, like, like],
+      WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${text.sql}))`,
+    params: [ftsQuery(grams), shopId, ...text.params],
   };
 }
 
@@ -246,18 +247,32 @@ function searchEachRow(db: Db, q: string): Sql {
       params: [like, like, like, like],
     };
   }
+  const text = textLike(q);
   return {
-    sql: `EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t.shopId = "Customer".shopId AND t.customerKey = "Customer".customerKey AND (${TEXT_LIKE}))`,
-    params: [like, like, like, like],
+    sql: `EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t.shopId = "Customer".shopId AND t.customerKey = "Customer".customerKey AND (${text.sql}))`,
+    params: text.params,
   };
 }
 
 /** `q` as a LIKE pattern for a substring: its own `%`, `_` and `\` literal (escaped by `\`, PostgreSQL's default). */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The search's LIKE over a CustomerSearchText row `t` (SQLite): four parameters, the pattern each. */
-const TEXT_LIKE = `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
-    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`;
+/**
+ * The search's LIKE over a CustomerSearchText row `t` (SQLite). `lowered` is the row's four texts
+ * lowercased when written, one per line (docs/decisions/041): one LIKE per row instead of four
+ * lower() calls and LIKEs, which is most of a scan's cost. A query without a line break matches
+ * it exactly where it matches one of the texts; one with a line break (never a trimmed search of
+ * 1–2 characters) tests the texts one by one, so it never matches across two.
+ */
+function textLike(q: string): Sql {
+  const like = likePattern(q);
+  if (!q.includes("\n")) return { sql: `t.lowered LIKE lower(?) ESCAPE '\\'`, params: [like] };
+  return {
+    sql: `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
+    OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`,
+    params: [like, like, like, like],
+  };
+}
 
 /** Rows holding every trigram: each an FTS5 string (quotes doubled), so nothing typed is an operator. */
 const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND ");
@@ -266,7 +281,7 @@ const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""
  * Matches of a search with the other filters, counted up to `cap`. On SQLite the index drives
  * the join, so counting stops at the cap instead of gathering every match first.
  */
-async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: string }, cap: number): Promise<number> {
+async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: string }, cap: number): Promise<{ found: number; keys: string[] | null }> {
   const like = likePattern(query.q);
   const filters = customerWhere(db, shopId, { ...query, q: undefined });
   if (!isSqlite(db)) {
@@ -275,7 +290,7 @@ async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: 
     // a contact is looked up per row (a scalar subquery is never made a join), so a common name
     // stops at the cap instead of hashing every match.
     const contactMatches = `(lower(s.email) LIKE lower(?) OR lower(s.name) LIKE lower(?))`;
-    return Number(
+    return counted(
       await db
         .prepare(
           `SELECT count(*) FROM (
@@ -291,22 +306,33 @@ async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: 
         .get(shopId, like, like, ...filters.params, like, like, ...filters.params, like, like, cap),
     );
   }
+  const text = textLike(query.q);
   const grams = trigrams(query.q);
   if (grams.length === 0) {
-    const where = customerWhere(db, shopId, query);
-    return Number(await db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${CUSTOMER_FROM} WHERE ${where.sql} LIMIT ?) t`).pluck().get(...where.params, cap));
+    // No trigram: one pass over the shop's text rows, stopping at the cap. The keys it found come
+    // back, so a page of few matches reads those customers rather than the text rows again.
+    const keys = (await db
+      .prepare(
+        `SELECT t.customerKey FROM "CustomerSearchText" t CROSS JOIN "Customer"
+         WHERE t.shopId = ? AND (${text.sql}) AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?`,
+      )
+      .pluck()
+      .all(shopId, ...text.params, ...filters.params, cap)) as string[];
+    return { found: keys.length, keys };
   }
-  return Number(
+  return counted(
     await db
       .prepare(
         `SELECT count(*) FROM (SELECT 1 FROM "CustomerSearch" s CROSS JOIN "CustomerSearchText" t CROSS JOIN "Customer"
-           WHERE "CustomerSearch" MATCH ? AND t.id = s.rowid AND t.shopId = ? AND (${TEXT_LIKE})
+           WHERE "CustomerSearch" MATCH ? AND t.id = s.rowid AND t.shopId = ? AND (${text.sql})
              AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?) c`,
       )
       .pluck()
-      .get(ftsQuery(grams), shopId, like, like, like, like, ...filters.params, cap),
+      .get(ftsQuery(grams), shopId, ...text.params, ...filters.params, cap),
   );
 }
+
+const counted = (n: unknown) => ({ found: Number(n), keys: null });
 
 /** Enough of a search's trigrams to narrow it to a few customers; the LIKE decides. */
 const SEARCH_TRIGRAMS = 24;
@@ -356,10 +382,13 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // Without a search the stored totals count exactly; a search counts its matches up to a cap.
   let total: number;
   let totalCapped = false;
+  // The matching customers' keys, when counting them listed every one (a short search on SQLite).
+  let matched: string[] | null = null;
   if (query.q) {
-    const found = await countSearch(db, shopId, { ...query, q: query.q }, SEARCH_COUNT_CAP + 1);
+    const { found, keys } = await countSearch(db, shopId, { ...query, q: query.q }, SEARCH_COUNT_CAP + 1);
     totalCapped = found > SEARCH_COUNT_CAP;
     total = Math.min(found, SEARCH_COUNT_CAP);
+    if (!totalCapped) matched = keys;
   } else {
     total = await countMatching(db, shopId, query);
   }
@@ -377,7 +406,7 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // walking the sort's index past a million that do not match (unary + keeps the index out).
   const fewMatches = Boolean(query.q) && !totalCapped && isSqlite(db);
   // Many matches: walk the sort's index testing each customer, a page fills within a few thousand.
-  const where = customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
+  const where = matched ? withKeys(customerWhere(db, shopId, { ...query, q: undefined }), matched) : customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
   const rows: (RawCustomer & { segment: number })[] = [];
   // A search that counted no match has no page to read (a rare short one would scan again).
   for (const i of query.q && total === 0 ? [] : walk) {
@@ -428,6 +457,12 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
     personas: catalog.map(({ slug, name, color }) => ({ slug, name, color })),
   };
 }
+
+/** The filters narrowed to customers already found by key (SQLite: a JSON array read by json_each). */
+const withKeys = (where: Sql, keys: string[]): Sql => ({
+  sql: `${where.sql} AND "Customer".customerKey IN (SELECT value FROM json_each(?))`,
+  params: [...where.params, JSON.stringify(keys)],
+});
 
 /** A search counts its matches up to here ("10,000+"): beyond, counting would read every customer. */
 export const SEARCH_COUNT_CAP = 10_000;

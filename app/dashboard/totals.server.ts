@@ -51,12 +51,22 @@ export async function failedWrites(db: Db, shopId: string): Promise<number> {
   return Number(await db.prepare(`SELECT coalesce(sum(failedWrites), 0) FROM "CustomerTotal" WHERE shopId = ?`).pluck().get(shopId));
 }
 
-/** Persona slugs customers of the shop carry. */
+/**
+ * Persona slugs customers of the shop carry. A shop has a few personas over up to hundreds of
+ * thousands of totals rows: the next slug after each one is one step along the primary key
+ * (a skip scan, docs/decisions/041), where DISTINCT read and sorted every row of the shop.
+ */
+export const CARRIED_PERSONAS_SQL = `WITH RECURSIVE slug(persona) AS (
+    SELECT (SELECT persona FROM "CustomerTotal" WHERE shopId = ? AND persona > '' ORDER BY persona LIMIT 1)
+    UNION ALL
+    SELECT (SELECT persona FROM "CustomerTotal" WHERE shopId = ? AND persona > slug.persona ORDER BY persona LIMIT 1) FROM slug WHERE slug.persona IS NOT NULL
+  )
+  SELECT persona FROM slug
+  WHERE persona IS NOT NULL AND EXISTS (SELECT 1 FROM "CustomerTotal" t WHERE t.shopId = ? AND t.persona = slug.persona AND t.customers > 0)
+  ORDER BY persona`;
+
 export async function carriedPersonas(db: Db, shopId: string): Promise<string[]> {
-  return (await db
-    .prepare(`SELECT DISTINCT persona FROM "CustomerTotal" WHERE shopId = ? AND persona <> '' AND customers > 0 ORDER BY persona`)
-    .pluck()
-    .all(shopId)) as string[];
+  return (await db.prepare(CARRIED_PERSONAS_SQL).pluck().all(shopId, shopId, shopId)) as string[];
 }
 
 /** Customers and spend per (row score, column score, persona) of a grid; column names from a fixed union. */

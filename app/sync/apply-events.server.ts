@@ -128,7 +128,14 @@ async function apply(event: StoreEvent, ctx: Context): Promise<WebhookOutcome | 
     case "customer.updated":
       // Email may be withheld (protected customer data): never erase one we hold for that.
       if (event.email === undefined) return;
-      await db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run(event.email, shopId, event.customerKey);
+      // Most of these are the echo of our own tag/metafield writes, the email unchanged: no write then.
+      if (event.email === null) {
+        await db.prepare(`UPDATE "Customer" SET email = NULL WHERE shopId = ? AND customerKey = ? AND email IS NOT NULL`).run(shopId, event.customerKey);
+      } else {
+        await db
+          .prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ? AND (email IS NULL OR email <> ?)`)
+          .run(event.email, shopId, event.customerKey, event.email);
+      }
       return;
     case "customer.deleted":
       await redactCustomer(db, store, shopId, { customerKey: event.customerKey }, now, { tombstone: false });

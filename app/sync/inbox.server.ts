@@ -116,9 +116,28 @@ function batchQueue(queue: JobQueue) {
 }
 
 /**
- * Applies pending deliveries in arrival order, up to `batch` per transaction, until none is
- * left (or `limit` were looked at). A delivery that throws is retried on a later run; the same
- * shop's later deliveries wait for it, so a shop's deliveries never overtake each other.
+ * A delivery that only announces a customer change (`customer.updated`): our own write-back
+ * makes the store send one per tag and metafield write, ~2 per customer (100k customers →
+ * ~200k of them in minutes). They only refresh an email, so they go last: a delivery that
+ * moves a persona is never applied behind them. Matched on the stored JSON's first event
+ * (events are stored as JSON.stringify writes them, `type` first) so the inbox index finds
+ * the others without reading every pending echo.
+ */
+const ECHO_PREFIX = `[{"type":"customer.updated",`;
+/** Events that may overtake pending customer.updated deliveries of their shop: they touch orders and ask for jobs, nothing a customer.updated reads or writes. */
+const OVERTAKES_ECHOES = new Set<StoreEvent["type"]>(["order.upserted", "order.deleted", "order.refetch", "order.unreadable"]);
+
+const PENDING_COLUMNS = `id, platform, shopDomain, eventId, topic, events, attempts`;
+
+/**
+ * Applies pending deliveries up to `batch` per transaction, until none is left (or `limit`
+ * were looked at), in arrival order — except that order deliveries go ahead of pending
+ * customer.updated deliveries (the fast lane): before each batch, deliveries stored since the
+ * last look that are not customer.updated are applied first. Within a shop nothing else
+ * overtakes: a fast-lane delivery is never applied while an earlier delivery of its shop that
+ * is not customer.updated is still pending (an uninstall, a redaction, a failed delivery:
+ * that shop leaves the fast lane for this run). A delivery that throws is retried on a later
+ * run; the same shop's later deliveries wait for it.
  */
 export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit = 5_000, holdMs = undefined as number | undefined } = {}): Promise<ApplyReport> {
   const { db } = deps;
@@ -126,15 +145,15 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
   const hold = holdMs ?? (isSqlite(db) ? BATCH_HOLD_MS : Infinity);
   const report: ApplyReport = { applied: 0, failed: 0, outcomes: new Map() };
   const held = new Set<string>();
+  /** Shops whose deliveries stay in arrival order for the rest of this run. */
+  const inOrder = new Set<string>();
   let after = 0;
-  while (report.applied + report.failed < limit) {
-    const rows = (await db
-      .prepare(
-        `SELECT id, platform, shopDomain, eventId, topic, events, attempts FROM "WebhookInbox"
-         WHERE appliedAt IS NULL AND id > ? ORDER BY id LIMIT ?`,
-      )
-      .all(after, batch)) as InboxRow[];
-    if (rows.length === 0) break;
+  let looked = 0;
+  const room = () => report.applied + report.failed < limit;
+
+  /** Applies rows in one transaction (those left when it has been open `hold` ms wait); returns the last id it looked at. */
+  const applyRows = async (rows: InboxRow[]): Promise<number> => {
+    let last = 0;
     await db.transaction(async () => {
       const opened = Date.now();
       const jobs = batchQueue(deps.queue);
@@ -142,7 +161,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
       for (const row of rows) {
         // Open long enough: the rest waits for the next transaction (and receipts get their turn).
         if (row.id !== rows[0].id && Date.now() - opened > hold) break;
-        after = row.id;
+        last = row.id;
         if (held.has(row.shopDomain)) continue;
         const now = deps.now?.() ?? new Date();
         const events = readEvents(row.events);
@@ -165,6 +184,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
             .prepare(`UPDATE "WebhookInbox" SET attempts = ?, lastError = ?, outcome = ?, appliedAt = ? WHERE id = ?`)
             .run(attempts, message, gaveUp ? "failed" : null, gaveUp ? now : null, row.id);
           if (!gaveUp) held.add(row.shopDomain);
+          inOrder.add(row.shopDomain);
           report.failed++;
         }
       }
@@ -172,6 +192,39 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
       const now = deps.now?.() ?? new Date();
       for (const [outcome, ids] of applied) await markApplied(db, ids, outcome, now);
     });
+    return last;
+  };
+
+  /** The fast lane: deliveries stored since the last look that are not customer.updated, those that may go ahead applied now. */
+  const fastLane = async () => {
+    while (room()) {
+      const rows = (await db
+        .prepare(`SELECT ${PENDING_COLUMNS} FROM "WebhookInbox" WHERE appliedAt IS NULL AND id > ? AND events NOT LIKE ? ORDER BY id LIMIT ?`)
+        .all(looked, `${ECHO_PREFIX}%`, batch)) as InboxRow[];
+      if (rows.length === 0) return;
+      looked = rows.at(-1)!.id;
+      const ahead: InboxRow[] = [];
+      for (const row of rows) {
+        const events = readEvents(row.events);
+        if (!inOrder.has(row.shopDomain) && !held.has(row.shopDomain) && Array.isArray(events) && events.every((e) => OVERTAKES_ECHOES.has(e.type))) ahead.push(row);
+        // Anything else keeps its place, and so does every later delivery of its shop.
+        else inOrder.add(row.shopDomain);
+      }
+      while (ahead.length > 0 && room()) {
+        const last = await applyRows(ahead);
+        ahead.splice(0, ahead.findIndex((r) => r.id === last) + 1);
+      }
+    }
+  };
+
+  while (room()) {
+    await fastLane();
+    if (!room()) break;
+    const rows = (await db
+      .prepare(`SELECT ${PENDING_COLUMNS} FROM "WebhookInbox" WHERE appliedAt IS NULL AND id > ? ORDER BY id LIMIT ?`)
+      .all(after, batch)) as InboxRow[];
+    if (rows.length === 0) break;
+    after = await applyRows(rows);
   }
   return report;
 }

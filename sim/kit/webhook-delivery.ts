@@ -57,10 +57,16 @@ export class DeliveryEngine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   protected stopped = false;
-  /** Deliveries sending at once; more wait their turn in order (100k bulk-written customers → 100k webhooks). */
+  /** Deliveries sending at once; more wait their turn (100k bulk-written customers → 100k webhooks). */
   private static readonly MAX_SENDING = 32;
   private sending = 0;
-  private readonly waitingToSend: (() => void)[] = [];
+  /**
+   * Waiting deliveries by topic, in order within a topic; topics take turns. Shopify guarantees
+   * no order across topics (https://shopify.dev/docs/apps/build/webhooks, "Ordering event
+   * data"), and a 100k-customer write-back's customers/update must not hold an orders/create
+   * back for minutes behind them, which one queue for every topic did.
+   */
+  private readonly waitingToSend = new Map<string, (() => void)[]>();
 
   constructor(private readonly engine: { delivery: DeliverySettings; random: Random }) {}
 
@@ -125,15 +131,31 @@ export class DeliveryEngine {
 
   private async attempt(record: DeliveryRecord): Promise<void> {
     // A finished delivery hands its slot straight to the next one waiting.
-    if (this.sending >= DeliveryEngine.MAX_SENDING) await new Promise<void>((resolve) => this.waitingToSend.push(resolve));
-    else this.sending++;
+    if (this.sending >= DeliveryEngine.MAX_SENDING) {
+      await new Promise<void>((resolve) => {
+        const waiting = this.waitingToSend.get(record.topic);
+        if (waiting) waiting.push(resolve);
+        else this.waitingToSend.set(record.topic, [resolve]);
+      });
+    } else this.sending++;
     try {
       await this.sendWithRetries(record);
     } finally {
-      const next = this.waitingToSend.shift();
+      const next = this.nextWaiting();
       if (next) next();
       else this.sending--;
     }
+  }
+
+  /** The oldest waiting delivery of the topic whose turn it is; that topic goes to the back of the turns. */
+  private nextWaiting(): (() => void) | undefined {
+    for (const [topic, waiting] of this.waitingToSend) {
+      this.waitingToSend.delete(topic);
+      const next = waiting.shift();
+      if (waiting.length > 0) this.waitingToSend.set(topic, waiting);
+      if (next) return next;
+    }
+    return undefined;
   }
 
   private async sendWithRetries(record: DeliveryRecord): Promise<void> {
