@@ -26,6 +26,8 @@ describe("GIVEN bench:pages on a small shop", () => {
       "customers: r=5 f≥3, persona order",
       'customers: search name "tanaka"',
       'customers: search email "c123456@"',
+      'customers: search 1 character "x"',
+      'customers: search 2 characters "zq" (none match)',
     ]);
     expect(run.stdout).toMatch(/where the time goes \(dashboard/);
     expect(run.stdout).toMatch(/CSV export \(all customers, read to the end\): [\d.]+ s, 2,000 rows/);
