@@ -56,8 +56,11 @@ describe("customers/update echoes of our own writes", () => {
     expect(await runs()).toHaveLength(1);
     expect(writes()).toBe(writesBefore);
     expect(shop.webhooks.deliveries.filter((d) => d.topic === "customers/update")).toHaveLength(echoesBefore);
+    // The shop's scheduled daily recompute is not the echoes' doing: it may fall in the next hour.
     const due = Date.now() + 3_600_000;
-    const queued = (await queuedJobs(database, shopId)).filter((j) => (j.type === "recompute" || j.type === "writeback") && j.status === "pending" && j.runAt <= due);
+    const queued = (await queuedJobs(database, shopId)).filter(
+      (j) => (j.type === "recompute" || j.type === "writeback") && j.status === "pending" && j.runAt <= due && j.key !== "daily",
+    );
     expect(queued).toEqual([]);
   });
 });
