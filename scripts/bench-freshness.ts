@@ -95,7 +95,8 @@ async function untilWrittenBack(db: Db, sim: Simulator, shopId: string, timeoutS
   }
 }
 
-const ms = (v: unknown) => (typeof v === "number" ? v : new Date(String(v)).getTime());
+/** A stored time in epoch ms: a number on SQLite, a Date on PostgreSQL, an ISO string in the delivery log. */
+const ms = (v: unknown) => (typeof v === "number" ? v : v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 /**
