@@ -134,7 +134,7 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
       (await db
         .prepare(`SELECT count(*) FROM "WebhookInbox" WHERE id < ? AND (appliedAt IS NULL OR appliedAt > ?)`)
         .pluck()
-        .get(row.id, row.receivedAt)) as number,
+        .get(row.id, new Date(ms(row.receivedAt)))) as number,
     );
   }
   const echoes = (await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE topic = 'customers/update'`).pluck().get()) as number;
