@@ -95,7 +95,8 @@ async function untilWrittenBack(db: Db, sim: Simulator, shopId: string, timeoutS
   }
 }
 
-const ms = (v: unknown) => (typeof v === "number" ? v : new Date(String(v)).getTime());
+/** A stored time in epoch ms: a number on SQLite, a Date on PostgreSQL, an ISO string in the delivery log. */
+const ms = (v: unknown) => (typeof v === "number" ? v : v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 /**
@@ -133,7 +134,7 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
       (await db
         .prepare(`SELECT count(*) FROM "WebhookInbox" WHERE id < ? AND (appliedAt IS NULL OR appliedAt > ?)`)
         .pluck()
-        .get(row.id, row.receivedAt)) as number,
+        .get(row.id, new Date(ms(row.receivedAt)))) as number,
     );
   }
   const echoes = (await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE topic = 'customers/update'`).pluck().get()) as number;
