@@ -108,9 +108,10 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
   /**
    * fn now, or — with waitAsync, when another connection holds the write lock — again every
    * millisecond until it gets in or busyTimeoutMs pass. Only for work that did nothing when it
-   * failed busy: one statement, or one transaction's BEGIN.
+   * failed busy: one statement, or one transaction's BEGIN. `holdsLock`: the caller holds the
+   * process's transaction lock (a BEGIN), so nobody else can open a transaction meanwhile.
    */
-  async function whenFree<T>(fn: () => T): Promise<T> {
+  async function whenFree<T>(fn: () => T, holdsLock = false): Promise<T> {
     if (!waitAsync) return fn();
     let deadline = 0;
     let stopWaiting: (() => void) | undefined;
@@ -128,7 +129,7 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
         }
         await sleep(1);
         // Another flow may have opened a transaction on this connection while we slept.
-        while (blocked()) await lock.idle();
+        if (!holdsLock) while (blocked()) await lock.idle();
       }
     } finally {
       stopWaiting?.();
@@ -184,26 +185,6 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
     };
   }
 
-  /** whenFree for the flow holding the process lock (nobody else can open a transaction meanwhile). */
-  async function whenFreeHeld(fn: () => void): Promise<void> {
-    if (!waitAsync) return fn();
-    const deadline = performance.now() + busyTimeoutMs;
-    let stopWaiting: (() => void) | undefined;
-    try {
-      for (;;) {
-        try {
-          return fn();
-        } catch (e) {
-          if (!isBusy(e) || performance.now() >= deadline) throw e;
-          stopWaiting ??= startWaiting();
-        }
-        await sleep(1);
-      }
-    } finally {
-      stopWaiting?.();
-    }
-  }
-
   const handle: SqliteDb & { [NATIVE]: Native } = {
     [NATIVE]: native,
     dialect: "sqlite",
@@ -241,7 +222,7 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
       }
       const release = await lock.acquire();
       try {
-        await whenFreeHeld(() => native.exec("BEGIN IMMEDIATE"));
+        await whenFree(() => native.exec("BEGIN IMMEDIATE"), true);
         try {
           const result = await tx.run({ depth: 1 }, fn);
           native.exec("COMMIT");
