@@ -49,15 +49,16 @@ export async function pauseTotals(db: Db, shopId: string): Promise<void> {
   });
 }
 
-/** Customers a fill statement covers: one FTS5 segment each, and a short hold of the lock. */
-const SEARCH_FILL_CHUNK = 10_000;
+/** Customers a fill statement covers: one FTS5 segment each, and a hold of the lock short enough for a webhook to wait out. */
+const SEARCH_FILL_CHUNK = 2_000;
 
 /**
  * SQLite: search text for the shop's customers that have none (those inserted while paused),
- * a chunk of keys per statement and transaction. Idempotent: an interrupted fill is finished by
- * the next recompute, which finds the shop still paused.
+ * a chunk of keys per statement and transaction, `between` them (a scoring thread lets the
+ * process's waiting writers in). Idempotent: an interrupted fill is finished by the next
+ * recompute, which finds the shop still paused.
  */
-export async function fillSearchText(db: Db, shopId: string): Promise<number> {
+export async function fillSearchText(db: Db, shopId: string, between: () => void = () => {}): Promise<number> {
   const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ${SEARCH_FILL_CHUNK - 1}`).pluck();
   // The same row as the Customer insert trigger writes (migration 20261130232000_customer_search).
   const fill = db.prepare(`
@@ -75,6 +76,7 @@ export async function fillSearchText(db: Db, shopId: string): Promise<number> {
     });
     if (upTo === null) return filled;
     after = upTo;
+    between();
   }
 }
 

@@ -295,7 +295,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   } finally {
     if (rebuild) {
       // Search text for the customers inserted while paused, before the triggers come back on.
-      if (isSqlite(db)) await fillSearchText(db, shopId);
+      if (isSqlite(db)) await fillSearchText(db, shopId, () => slices.yieldTo && letWaitersIn(slices.yieldTo, YIELD_MAX_MS));
       await rebuildTotals(db, shopId);
     }
   }
