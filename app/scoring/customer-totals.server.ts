@@ -61,18 +61,22 @@ const SEARCH_FILL_CHUNK = 2_000;
 export async function fillSearchText(db: Db, shopId: string, between: () => void = () => {}): Promise<number> {
   const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ${SEARCH_FILL_CHUNK - 1}`).pluck();
   // The same row as the Customer insert trigger writes (migration 20261130232000_customer_search).
-  const fill = db.prepare(`
+  // Two statements, not `(? IS NULL OR key <= ?)`: SQLite seeks a key range only when both
+  // bounds are plain, and an open upper bound would read every later customer per chunk.
+  const fillSql = (upper: string) => `
     INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "email", "contactEmail", "name")
     SELECT c."shopId", c."customerKey", c."email", k."email", k."name"
     FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey"
-    WHERE c."shopId" = ? AND c."customerKey" > ? AND (? IS NULL OR c."customerKey" <= ?)
-      AND NOT EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t."shopId" = c."shopId" AND t."customerKey" = c."customerKey")`);
+    WHERE c."shopId" = ? AND c."customerKey" > ? ${upper}
+      AND NOT EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t."shopId" = c."shopId" AND t."customerKey" = c."customerKey")`;
+  const fillUpTo = db.prepare(fillSql(`AND c."customerKey" <= ?`));
+  const fillRest = db.prepare(fillSql(""));
   let after = "";
   let filled = 0;
   for (;;) {
     const upTo = ((await boundary.get(shopId, after)) as string | undefined) ?? null;
     await db.transaction(async () => {
-      filled += (await fill.run(shopId, after, upTo, upTo)).changes;
+      filled += (upTo === null ? await fillRest.run(shopId, after) : await fillUpTo.run(shopId, after, upTo)).changes;
     });
     if (upTo === null) return filled;
     after = upTo;
