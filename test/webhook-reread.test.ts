@@ -76,6 +76,22 @@ describe("a subscription's first order, delivered by webhook", () => {
   });
 });
 
+describe("the re-read's cost", () => {
+  it("GIVEN a two-line order announced by webhook WHEN the app re-reads it THEN it asks Shopify for two lines (about 20 points up front), not a hundred (about 600), so a bucket the write-back keeps low does not hold it", async () => {
+    const buyer = shop().createCustomer({ email: "two-lines@example.com" });
+    const before = shop().stats().log.length;
+
+    shop().createOrder({ customerId: buyer.id, lineItems: [{ quantity: 1, unitPriceCents: 1_500 }, { quantity: 2, unitPriceCents: 900 }] });
+    await h.runJobs();
+
+    const reads = shop().stats().log.slice(before).filter((r) => r.operationName === "OrderById");
+    expect(reads).toHaveLength(1);
+    expect(reads[0].requestedCost).toBeLessThan(30);
+    const { db } = await services();
+    expect(await db.prepare(`SELECT count(*) FROM "OrderLine" l JOIN "Order" o ON o.shopId = l.shopId AND o.id = l.orderId WHERE o.shopId = ? AND o.customerKey = ?`).pluck().get(shopId, customerGid(buyer.id))).toBe(2);
+  });
+});
+
 describe("refunds in a multi-currency shop", () => {
   it("GIVEN an order paid in EUR in a USD shop WHEN part of it is refunded THEN the stored refund is the shop-money amount", async () => {
     const buyer = shop().createCustomer({ email: "eu@example.com" });

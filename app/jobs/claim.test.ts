@@ -22,9 +22,13 @@ describe.skipIf(onPostgres())("claiming the next due job (embedded queue)", () =
     insert.run(1_000, idle, "recompute", "", "pending", 1_000);
 
     const next = native.prepare(NEXT_DUE_SQL).get(2_000) as { id: number };
+    // The busy shop's store-write lane is free: its due write-back (earliest) can be taken.
+    insert.run(999, busy, "writeback", "", "pending", 999);
+    const afterWriteback = native.prepare(NEXT_DUE_SQL).get(2_000) as { id: number };
     const plan = (native.prepare(`EXPLAIN QUERY PLAN ${NEXT_DUE_SQL}`).all(2_000) as { detail: string }[]).map((r) => r.detail);
 
     expect(next.id).toBe(1_000);
+    expect(afterWriteback.id).toBe(999);
     expect(plan.some((d) => d.startsWith("CORRELATED"))).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import type { Platform, PlatformContext, ShopRef, StoreAdapter } from "~/platfor
 import { untilNextShopDay } from "~/rfm/zoned-days";
 import { recomputeInWorker } from "~/scoring/pool.server";
 import { runApplyInbox } from "~/sync/inbox.server";
+import { ONLINE_STEP } from "~/writeback/run.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
 import type { JobHandler, JobQueue, JobType } from "./types";
@@ -61,7 +62,8 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     async "refresh-order"({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
-      if (await adapter.orders.refetchOrder(shop, String(payload.orderId), ctx)) await queue.enqueue("recompute", shopId);
+      const hint = typeof payload.lines === "number" ? { lines: payload.lines } : {};
+      if (await adapter.orders.refetchOrder(shop, String(payload.orderId), ctx, hint)) await queue.enqueue("recompute", shopId);
     },
     async recompute({ shopId, payload, queue }) {
       // On a scoring thread: seconds of CPU for a large shop must not stall the web process.
@@ -75,7 +77,9 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     async writeback({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
-      await adapter.writer.writeback(shop, ctx, { full: payload.full === true });
+      const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP });
+      // One step of a longer online write-back: the next step re-plans, so newer changes go first.
+      if (step.more > 0) await queue.enqueue("writeback", shopId);
     },
     async cleanup({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);

@@ -2,6 +2,13 @@ import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { createJobRunner, type JobHandler } from "./queue.server";
 
+async function until(done: () => boolean, ms = 5_000) {
+  for (const end = Date.now() + ms; !done(); ) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 function clock(start = Date.parse("2026-06-01T00:00:00Z")) {
   let t = start;
   return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
@@ -49,6 +56,72 @@ describe("job queue and in-process runner", () => {
     expect(maxPerShop).toBe(1);
     expect(maxTotal).toBe(2);
     running = new Map();
+  });
+
+  it("GIVEN a shop's write-back still writing to the store WHEN the same shop's re-read and recompute are due THEN they run beside it, while a second write-back waits for the first", async () => {
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
+    const events: string[] = [];
+    let releaseWrite!: () => void;
+    const writing = new Promise<void>((r) => (releaseWrite = r));
+    let writebacks = 0;
+    const runner = createJobRunner({
+      db,
+      pollMs: 5,
+      handlers: {
+        writeback: async () => {
+          const n = ++writebacks;
+          events.push(`writeback ${n} start`);
+          if (n === 1) await writing;
+          events.push(`writeback ${n} end`);
+        },
+        "refresh-order": async () => void events.push("refresh-order"),
+        recompute: async () => {
+          events.push("recompute");
+          await runner.enqueue("writeback", shop);
+        },
+      },
+    });
+    await runner.enqueue("writeback", shop);
+    runner.start();
+    await until(() => events.includes("writeback 1 start"));
+
+    await runner.enqueue("refresh-order", shop, { key: "o1" });
+    await runner.enqueue("recompute", shop);
+    await until(() => events.includes("recompute"));
+    await new Promise((r) => setTimeout(r, 50));
+    const whileWriting = [...events];
+    releaseWrite();
+    await until(() => events.includes("writeback 2 end"));
+    await runner.stop();
+
+    expect(whileWriting).toEqual(["writeback 1 start", "refresh-order", "recompute"]);
+    expect(events).toEqual([...whileWriting, "writeback 1 end", "writeback 2 start", "writeback 2 end"]);
+  });
+
+  it("GIVEN a due recompute and re-reads queued after it WHEN each re-read asks for the recompute again (no delay) THEN the recompute keeps its place and runs before the later re-reads", async () => {
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
+    const c = clock();
+    const ran: string[] = [];
+    const runner = createJobRunner({
+      db,
+      now: c.now,
+      handlers: {
+        recompute: async () => void ran.push("recompute"),
+        "refresh-order": async ({ payload }) => void ran.push(`re-read ${payload.n}`),
+      },
+    });
+    await runner.enqueue("recompute", shop);
+    for (let n = 1; n <= 3; n++) {
+      c.advance(500);
+      await runner.enqueue("refresh-order", shop, { key: `o${n}`, payload: { n } });
+      await runner.enqueue("recompute", shop);
+    }
+
+    await runner.drain();
+
+    expect(ran).toEqual(["recompute", "re-read 1", "re-read 2", "re-read 3"]);
   });
 
   it("GIVEN a failing job WHEN run THEN it is retried with backoff and finally marked failed with its error", async () => {

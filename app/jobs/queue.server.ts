@@ -8,12 +8,14 @@
  *   runner; other runners' live jobs are never touched.
  * - Attempts are counted when a job is claimed, so a job that kills its process still uses
  *   up attempts: after `maxAttempts` claims it is `failed` ("poison"), with lastError saying so.
- * - Work for one shop is serialised across processes: the claim, in one IMMEDIATE transaction,
- *   refuses a shop that has a running job. Shops run in parallel.
+ * - Work for one shop is serialised across processes, per lane: the claim, in one IMMEDIATE
+ *   transaction, refuses a shop that has a running job in the job's lane (store writes, or
+ *   everything else; STORE_WRITE_JOBS). Shops run in parallel.
  * - Finishing is conditional on still owning the running job, so a job cancelled meanwhile
  *   (app/uninstalled) or retaken after its lease stays as the other party left it.
  * - Enqueueing a job that is already pending for the same (shop, type, key) debounces:
- *   its run time moves to the latest requested, but never past `maxWaitMs` after the first.
+ *   with a delay, its run time moves to the latest requested, but never past `maxWaitMs` after
+ *   the first; without one, it keeps its time (or comes forward), so it keeps its place.
  * - A failing job is retried with exponential backoff, then marked failed with its error.
  * - `stop()` (SIGTERM, see stopRunnerOnSignals) claims nothing new, waits a bounded time for
  *   jobs in flight, then hands the unfinished ones back for another process to retake.
@@ -83,7 +85,10 @@ export function createJobQueue(database: Db | Native, now: () => Date = () => ne
     const existing = findPending.get(shopId, type, key) as { id: number; runAt: number; createdAt: number } | undefined;
     if (existing) {
       const ceiling = maxWaitMs === undefined ? Infinity : Number(existing.createdAt) + maxWaitMs;
-      const runAt = expedite ? t : Math.min(Math.max(Number(existing.runAt), at), ceiling);
+      // A debounce (a delay) pushes the job later, up to its ceiling; a request to run now never
+      // does: it would send a due recompute behind every re-read queued since (pg-boss keeps a
+      // queued job's time too).
+      const runAt = expedite ? t : delayMs > 0 ? Math.min(Math.max(Number(existing.runAt), at), ceiling) : Math.min(Number(existing.runAt), at);
       reschedule.run(runAt, payload ? JSON.stringify(payload) : null, t, existing.id);
     } else {
       insert.run(shopId, type, key, at, JSON.stringify(payload ?? {}), t, t);
@@ -152,13 +157,23 @@ export const DEFAULT_LEASE_MS = 60_000;
 export const DEFAULT_SHUTDOWN_MS = 25_000;
 
 /**
- * The next due job of a shop with nothing running. The busy shops are listed once per claim (a
- * few running rows), not looked up per candidate: a busy shop's backlog of due jobs (a webhook
- * burst's re-reads) made every claim check each of them against all of that shop's rows.
+ * A shop's jobs run one at a time per lane. Writing to the store (write-back, removal) is its
+ * own lane: a write-back paced by the store's rate limit can take minutes, and the same shop's
+ * order re-reads and recomputes must not wait behind it (docs/decisions/046). pg-boss already
+ * runs each type apart (one queue per type), so both backends let these overlap.
+ */
+export const STORE_WRITE_JOBS: readonly JobType[] = ["writeback", "cleanup"];
+const LANE = (column: string) => `CASE WHEN ${column} IN (${STORE_WRITE_JOBS.map((t) => `'${t}'`).join(", ")}) THEN 'w' ELSE 'd' END`;
+
+/**
+ * The next due job whose shop has nothing running in its lane. The busy (shop, lane) pairs are
+ * listed once per claim (a few running rows), not looked up per candidate: a busy shop's
+ * backlog of due jobs (a webhook burst's re-reads) made every claim check each of them against
+ * all of that shop's rows.
  */
 export const NEXT_DUE_SQL = `SELECT id, shopId, type, payload, attempts FROM "Job"
   WHERE status = 'pending' AND runAt <= ?
-    AND shopId NOT IN (SELECT shopId FROM "Job" WHERE status = 'running')
+    AND shopId || '/' || ${LANE("type")} NOT IN (SELECT shopId || '/' || ${LANE("type")} FROM "Job" WHERE status = 'running')
   ORDER BY runAt, id LIMIT 1`;
 
 export function createJobRunner(options: JobRunnerOptions) {

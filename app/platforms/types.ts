@@ -86,6 +86,12 @@ export type BackfillStep =
   /** Nothing to do: the import finished and no new one was asked for (a job queued before it finished). */
   | { next: "idle" };
 
+/** What the delivery that asked for a re-read said of the order: lets the read ask for no more than it needs. */
+export interface RefetchHint {
+  /** Line items the announced order has. */
+  lines?: number;
+}
+
 /** Where orders come from besides webhooks: the full import, reconciliation, one order. */
 export interface OrderSource {
   /** One resumable step of the full import (a crash resumes where the last step committed). */
@@ -93,7 +99,7 @@ export interface OrderSource {
   /** Reconciliation: orders changed since the last pass, upserted. */
   reconcile(shop: ShopRef, ctx: PlatformContext): Promise<{ seen: number; written: number }>;
   /** Re-read one order and upsert it; false when it is gone or we already hold a newer version. */
-  refetchOrder(shop: ShopRef, orderId: string, ctx: PlatformContext): Promise<boolean>;
+  refetchOrder(shop: ShopRef, orderId: string, ctx: PlatformContext, hint?: RefetchHint): Promise<boolean>;
 }
 
 /** What a store can carry for a persona. */
@@ -108,6 +114,11 @@ export interface WriterCapabilities {
   personaChangedTrigger: boolean;
 }
 
+/** What a write-back run leaves for the next: customers still to write after this step. */
+export interface WritebackStep {
+  more: number;
+}
+
 /** Writes personas back to the store; the plan (diff) is neutral, the transport is the platform's. */
 export interface PersonaWriter {
   readonly capabilities: WriterCapabilities;
@@ -116,7 +127,7 @@ export interface PersonaWriter {
    * store up (e.g. field definitions, segments), then `runWriteback` (app/writeback) over a
    * session of this writer.
    */
-  writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean }): Promise<unknown>;
+  writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean; step?: number }): Promise<WritebackStep>;
   /**
    * Remove every persona label and field we wrote (`removeAllPersonaData` over a session);
    * `segments`: also delete the saved segments we created (where the store has them).

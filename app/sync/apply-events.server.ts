@@ -54,7 +54,7 @@ interface Context {
   platform: Platform;
   delivery: VerifiedDelivery;
   recompute(): Promise<void>;
-  reread(orderId: string): Promise<void>;
+  reread(orderId: string, lines?: number): Promise<void>;
   deps: ApplyDeps;
 }
 
@@ -91,8 +91,8 @@ export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps)
           maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
         });
       },
-      reread: async (orderId) => {
-        await queue.enqueue("refresh-order", shop.id, { key: orderId, payload: { orderId } });
+      reread: async (orderId, lines) => {
+        await queue.enqueue("refresh-order", shop.id, { key: orderId, payload: lines === undefined ? { orderId } : { orderId, lines } });
       },
     };
     let outcome: WebhookOutcome = "processed";
@@ -107,7 +107,7 @@ async function apply(event: StoreEvent, ctx: Context): Promise<WebhookOutcome | 
     case "order.upserted": {
       const { written, awaitingReread } = await store.upsertOrders(shopId, [event.order], { unverified: event.awaitsReread });
       if (written === 0) return "stale";
-      if (awaitingReread > 0 || event.rereadAnyway) await ctx.reread(event.order.id);
+      if (awaitingReread > 0 || event.rereadAnyway) await ctx.reread(event.order.id, event.order.lineItems.length);
       await ctx.recompute();
       return;
     }

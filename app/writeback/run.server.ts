@@ -46,7 +46,23 @@ export interface RunOptions {
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
   setup?: SetupOutcome | null;
+  /**
+   * Customers an online run writes before handing the rest to the next run (the job queue
+   * passes ONLINE_STEP and queues the next); unset, a run writes everything.
+   */
+  step?: number;
 }
+
+/**
+ * An online write-back writes this many customers, most urgent first, then leaves the rest to
+ * another run (the job queue passes it and queues the next step at once). A persona change
+ * costs Shopify about 25 points (two tag mutations and a share of a metafieldsSet); Standard
+ * refills 100 points/s, so a step of 8 waits about 2 s for a drained bucket. A persona that an
+ * order just changed then waits behind at most one such step, not behind hundreds of customers
+ * an edge re-scored; each step re-plans, so it goes first (docs/decisions/046). A shop's first
+ * write-back and full runs are not stepped (see runWriteback).
+ */
+export const ONLINE_STEP = 8;
 
 export interface WritebackReport {
   shopId: string;
@@ -56,6 +72,8 @@ export interface WritebackReport {
   /** awaiting-consent: the merchant has not approved writing (or paused it); nothing was sent. */
   status: "done" | "failed" | "disabled" | "awaiting-consent";
   customers: ShopPlanCounts & { written: number; failed: number };
+  /** Customers left for the next run (this run was one step of an online write-back). */
+  more: number;
   /** Persona-changed triggers (reported under their first name). */
   flowTriggers: { sent: number; failed: number };
   /** Store API traffic of this run. */
@@ -175,6 +193,7 @@ export function emptyReport(shopId: string): WritebackReport {
     mode: "online",
     status: "done",
     customers: { customers: 0, guests: 0, notWritable: 0, unchanged: 0, toWrite: 0, skippedFailing: 0, pending: 0, written: 0, failed: 0 },
+    more: 0,
     flowTriggers: { sent: 0, failed: 0 },
     requests: 0,
     costPoints: 0,
@@ -268,7 +287,8 @@ export async function runWriteback(shopId: string, session: WriteSession, option
   const settings = await shopSettings(options.db, shopId);
 
   // A shop's first write-back labels every customer at once: that is not a change worth a triggered workflow each.
-  const trigger = canTrigger(session) && (await hasFinishedRun(options.db, shopId));
+  const labelled = await hasFinishedRun(options.db, shopId);
+  const trigger = canTrigger(session) && labelled;
   const before = session.traffic();
   report.resumedRun = await resumeUnfinished(ctx, trigger);
 
@@ -287,7 +307,15 @@ export async function runWriteback(shopId: string, session: WriteSession, option
   );
   report.customers = { ...plan.counts, written: 0, failed: 0 };
   report.problems = options.setup?.problems ?? [];
-  return execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before);
+  // Steps only once the shop is labelled (its first run sends no triggers, and must finish as
+  // one run to mean that), and never for a full run (each step would re-send everything).
+  const step = options.step ?? Infinity;
+  let jobs = plan.jobs;
+  if (labelled && !options.full && session.modeFor(jobs.length) === "online" && jobs.length > step) {
+    report.more = jobs.length - step;
+    jobs = jobs.slice(0, step);
+  }
+  return execute(ctx, report, jobs, plan.triggers, trigger, started, before);
 }
 
 /**

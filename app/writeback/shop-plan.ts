@@ -10,6 +10,8 @@ export interface CustomerRow extends WritebackCustomer {
   written: string | null;
   writeStatus: string | null;
   writeAttempts: number;
+  /** Epoch ms of the customer's last order: the most recent buyers are written first. */
+  lastOrderAt?: number | null;
 }
 
 export interface WriteJob {
@@ -49,6 +51,7 @@ export interface ShopPlanCounts {
 }
 
 export interface ShopPlan {
+  /** Most urgent first (see byUrgency). */
   jobs: WriteJob[];
   triggers: TriggerJob[];
   counts: ShopPlanCounts;
@@ -78,10 +81,24 @@ export function holdKeys(desired: StoreState, written: StoreState | null, held: 
   return { ...desired, fields };
 }
 
+/**
+ * Persona changes before score-only changes, and within each the latest buyers first: the
+ * customer who just ordered is the one the merchant (and a Flow) waits for, while an order
+ * that moves a quintile edge re-scores hundreds who did nothing (docs/decisions/046).
+ * Stable, so equal urgency keeps the rows' order (customer key).
+ */
+function byUrgency(jobs: { job: WriteJob; lastOrderAt: number }[]): WriteJob[] {
+  const personaMoves = (job: WriteJob) => (job.written?.persona ?? null) !== job.target.persona;
+  return jobs
+    .map((entry) => ({ ...entry, moves: personaMoves(entry.job) }))
+    .sort((a, b) => Number(b.moves) - Number(a.moves) || b.lastOrderAt - a.lastOrderAt)
+    .map((entry) => entry.job);
+}
+
 export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options: PlanOptions = {}): ShopPlan {
   const maxAttempts = options.maxAttempts ?? 5;
   const counts: ShopPlanCounts = { customers: 0, guests: 0, notWritable: 0, unchanged: 0, toWrite: 0, skippedFailing: 0, pending: 0 };
-  const jobs: WriteJob[] = [];
+  const jobs: { job: WriteJob; lastOrderAt: number }[] = [];
   const triggers: TriggerJob[] = [];
   for (const row of rows) {
     counts.customers++;
@@ -112,7 +129,8 @@ export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options:
       continue;
     }
     counts.toWrite++;
-    jobs.push({ customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) });
+    const job: WriteJob = { customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) };
+    jobs.push({ job, lastOrderAt: row.lastOrderAt ?? -Infinity });
   }
-  return { jobs, triggers, counts };
+  return { jobs: byUrgency(jobs), triggers, counts };
 }

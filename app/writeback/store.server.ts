@@ -27,7 +27,7 @@ export async function loadCustomers(db: Db, shopId: string): Promise<CustomerRow
   const customers: CustomerRow[] = [];
   // Byte order, as SQLite sorts: the plan (and a bulk file) comes out the same on both engines.
   const order = db.dialect === "postgres" ? ` COLLATE "C"` : "";
-  const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts
+  const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts, lastOrderAt
        FROM "Customer" WHERE shopId = ? ORDER BY customerKey${order}`;
   await scanRows(db, sql, [shopId], (r) => customers.push({
     customerKey: r[0] as string,
@@ -42,6 +42,7 @@ export async function loadCustomers(db: Db, shopId: string): Promise<CustomerRow
     written: (r[9] as string | null) ?? null,
     writeStatus: (r[10] as string | null) ?? null,
     writeAttempts: Number(r[11] ?? 0),
+    lastOrderAt: toMs(r[12]),
   }));
   return customers;
 }

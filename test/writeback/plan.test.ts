@@ -223,6 +223,23 @@ describe("shop plan", () => {
     expect(plan.jobs.map((j) => j.customerKey)).toEqual(["gid://shopify/Customer/1"]);
   });
 
+  it("GIVEN persona changes and score-only changes with different last orders WHEN planned THEN persona changes come first, each kind latest buyer first, ties in key order", async () => {
+    const DAY = 86_400_000;
+    const writtenAs = (persona: string, r: number) => serializeWritten(desiredState(customer({ persona, r }), ctx()));
+    const plan = planShop(
+      [
+        row({ customerKey: "gid://shopify/Customer/1", r: 4, written: writtenAs("champions", 5), lastOrderAt: T0 - 9 * DAY }),
+        row({ customerKey: "gid://shopify/Customer/2", persona: "loyal", written: writtenAs("champions", 5), lastOrderAt: T0 - 30 * DAY }),
+        row({ customerKey: "gid://shopify/Customer/3", r: 4, written: writtenAs("champions", 5), lastOrderAt: T0 }),
+        row({ customerKey: "gid://shopify/Customer/4", persona: "loyal", written: writtenAs("champions", 5), lastOrderAt: T0 }),
+        row({ customerKey: "gid://shopify/Customer/5", persona: "loyal", written: writtenAs("champions", 5), lastOrderAt: null }),
+        row({ customerKey: "gid://shopify/Customer/6", persona: "loyal", written: writtenAs("champions", 5), lastOrderAt: T0 }),
+      ],
+      { ...ctx(), isWritable },
+    );
+    expect(plan.jobs.map((j) => j.customerKey.split("/").pop())).toEqual(["4", "6", "2", "5", "3", "1"]);
+  });
+
   it("GIVEN a customer written under the legacy merchant namespace WHEN planned THEN its rfm values are deleted and the $app ones set", async () => {
     const current = desiredState(customer(), ctx());
     const legacy = {

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PERSONA_RULES, PERSONAS } from "~/rfm";
 import { PERSONA_METAFIELDS } from "~/platforms/shopify/writeback/metafields";
 import { ensureStoreSetup } from "~/platforms/shopify/writeback/setup.server";
+import { createShopifyWriter, SETUP_REUSE_MS } from "~/platforms/shopify/writeback/writer.server";
+import type { PlatformContext } from "~/platforms/types";
 import { appNamespaceOf, createTestShop, startWritebackSim, type WritebackSim } from "./support";
 
 let h: WritebackSim;
@@ -20,6 +22,32 @@ const segmentsOf = (t: Awaited<ReturnType<typeof createTestShop>>) => [...t.shop
 const definitionsOf = (t: Awaited<ReturnType<typeof createTestShop>>) => [...t.shop.store.metafieldDefinitions.values()];
 
 describe("store setup", () => {
+  it("GIVEN a write-back step that just set the store up WHEN the next steps run THEN they reuse it while the settings stand and for a minute, and check again after a settings change or a removal", async () => {
+    const t = await createTestShop(h, { count: 5 });
+    const writer = createShopifyWriter({ graphqlFor: async () => t.deps.graphql, fetchFile: t.deps.fetchFile });
+    const ctx = { db: t.db, now: t.deps.now } as unknown as PlatformContext;
+    const shop = { id: t.shopId, domain: t.domain, platform: "shopify" as const, currency: "USD", timezone: "UTC" };
+    const setupReads = () => t.shop.stats().log.filter((r) => r.rootFields?.includes("metafieldDefinitions")).length;
+    const step = async () => {
+      const before = setupReads();
+      await writer.writeback(shop, ctx, { step: 20 });
+      return setupReads() > before ? "checked" : "reused";
+    };
+
+    const first = await step();
+    h.clock.advance(10_000);
+    const soonAfter = await step();
+    await t.db.prepare(`UPDATE "Shop" SET settings = ? WHERE id = ?`).run(JSON.stringify({ writeback: { tagPrefix: "rfm-" } }), t.shopId);
+    const afterSettings = await step();
+    h.clock.advance(SETUP_REUSE_MS + 1);
+    const aMinuteLater = await step();
+    await writer.removeAll(shop, ctx, { segments: true });
+    const afterRemoval = await step();
+
+    expect([first, soonAfter, afterSettings, aMinuteLater, afterRemoval]).toEqual(["checked", "reused", "checked", "checked", "checked"]);
+    expect(segmentsOf(t).find((s) => s.name === "RFM: Champions")?.query).toBe("customer_tags CONTAINS 'rfm-champions'");
+  });
+
   it("GIVEN a fresh shop WHEN set up twice THEN each definition and each persona's segment exists exactly once", async () => {
     const t = await createTestShop(h, { count: 1 });
 

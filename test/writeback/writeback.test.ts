@@ -31,6 +31,48 @@ const DAY = 86_400_000;
 const day0 = () => h.clock.now();
 const scored = (count: number, at: number, variant = 0) => Array.from({ length: count }, (_, n) => scoredCustomer(n, at, variant));
 
+describe("stepped write-back (after the first labelling)", () => {
+  it("GIVEN a labelled shop where 50 customers were re-scored and one who just ordered changed persona WHEN written back in steps of 20 THEN the buyer's persona is in the store after the first step, and the steps together write everyone once", async () => {
+    const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });
+    await runWriteback(t.shopId, t.deps);
+    h.clock.advance(DAY);
+    // GIVEN: an order moved a quintile edge (50 re-scored, same personas) and moved the buyer (customer 57) to a new persona.
+    const rescored = scored(50, day0()).map((c) => (c.persona === null ? c : { ...c, m: c.m === 5 ? 4 : 5 }));
+    const buyer = customerGid(57);
+    await upsertScoredCustomers(t.db, t.shopId, [
+      ...rescored,
+      { ...scoredCustomer(57, day0()), persona: "champions", previousPersona: scoredCustomer(57, day0()).persona, personaSince: day0(), r: 5, f: 5, m: 5 },
+    ]);
+    await t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey != ?`).run(new Date(day0() - 90 * DAY), t.shopId, buyer);
+    await t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey = ?`).run(new Date(day0()), t.shopId, buyer);
+    // WHEN: the first step
+    const first = await runWriteback(t.shopId, { ...t.deps, step: 20 });
+
+    // THEN: the buyer went first, the rest is left for later steps
+    const toWrite = first.customers.toWrite;
+    expect(toWrite).toBeGreaterThan(40);
+    expect(first.customers.written).toBe(20);
+    expect(first.more).toBe(toWrite - 20);
+    expect(t.shop.store.customers.get(simCustomerId(buyer))!.tags).toContain("rfm:champions");
+    let steps = 1;
+    for (let report = first; report.more > 0; steps++) report = await runWriteback(t.shopId, { ...t.deps, step: 20 });
+    expect(steps).toBe(Math.ceil(toWrite / 20));
+    await expectStoreMatchesDatabase(t);
+    // One persona change, one trigger, however many steps.
+    expect(t.shop.flowTriggerCalls).toHaveLength(1);
+  });
+
+  it("GIVEN a shop never written to WHEN its first write-back runs with a step THEN it labels everyone in one run (a first labelling sends no triggers, so it is not split)", async () => {
+    const t = await createTestShop(h, { count: 45, customers: scored(45, day0()) });
+
+    const report = await runWriteback(t.shopId, { ...t.deps, step: 20 });
+
+    expect(report.more).toBe(0);
+    expect(report.customers.written).toBe(report.customers.toWrite);
+    await expectStoreMatchesDatabase(t);
+  });
+});
+
 describe("online write-back", () => {
   it("GIVEN scored customers and guests WHEN written back THEN every customer carries its persona, the merchant's tags survive, guests are counted", async () => {
     const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });

@@ -44,8 +44,8 @@ export function createShopifyAdapter(deps: ShopifyAdapterDeps): StoreAdapter {
       async reconcile(shop, ctx) {
         return sweepOrders(shop.id, { ...ctx, graphql: await deps.graphqlFor(shop.id) });
       },
-      async refetchOrder(shop, orderId, ctx) {
-        return refreshOrder(shop.id, orderId, { ...ctx, graphql: await deps.graphqlFor(shop.id) });
+      async refetchOrder(shop, orderId, ctx, hint) {
+        return refreshOrder(shop.id, orderId, { ...ctx, graphql: await deps.graphqlFor(shop.id) }, hint);
       },
     },
     writer,

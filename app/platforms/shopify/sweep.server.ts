@@ -95,9 +95,10 @@ export async function sweepOrders(shopId: string, deps: SweepDeps): Promise<{ se
  * Re-read one order: after refunds/create (whose payload is the refund, not the order), and
  * for a bulk-export line that could not be read.
  */
-export async function refreshOrder(shopId: string, orderId: string, deps: SweepDeps): Promise<boolean> {
+export async function refreshOrder(shopId: string, orderId: string, deps: SweepDeps, hint: { lines?: number } = {}): Promise<boolean> {
+  const lines = Math.min(100, Math.max(1, Math.trunc(hint.lines ?? 100)));
   const data = dataOf(
-    withoutEmailDenials(await deps.graphql<{ order: OrderNode | null }>(ORDER_BY_ID_QUERY, { id: orderId })),
+    withoutEmailDenials(await deps.graphql<{ order: OrderNode | null }>(ORDER_BY_ID_QUERY, { id: orderId, lines })),
     "order",
   );
   if (!data.order) return false;

@@ -30,7 +30,7 @@ export interface WooAdapterDeps {
 /** A store we only read (no writer wired, or a read-only key): write-back does nothing. */
 export const readOnlyWriter: PersonaWriter = {
   capabilities: { labels: false, fields: false, segments: false, personaChangedTrigger: false },
-  writeback: async () => ({ skipped: "read-only" }),
+  writeback: async () => ({ skipped: "read-only", more: 0 }),
   removeAll: async () => ({ skipped: "read-only" }),
 };
 

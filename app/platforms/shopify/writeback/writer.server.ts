@@ -20,6 +20,7 @@ import { PERSONA_NAMESPACE } from "./metafields";
 import { sendFlowsOnline, writeOnline } from "./online.server";
 import { createPacer } from "./pacer";
 import { ensureStoreSetup, removeSegments, setupOutcome, type SetupReport } from "./setup.server";
+import { shopSettings } from "~/shops/settings.server";
 
 export const DEFAULT_BULK_THRESHOLD = 1000;
 
@@ -53,6 +54,8 @@ export interface ShopifyWritebackDeps {
   fieldsPerRequest?: number;
   /** Re-send everything wanted, repairing edits made in the admin (and retrying customers that kept failing). */
   full?: boolean;
+  /** Customers an online run writes before leaving the rest to the next (RunOptions.step). */
+  step?: number;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
   /**
@@ -148,7 +151,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
 }
 
 function runOptions(deps: ShopifyWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
 }
 
 /** Writes the shop's personas to Shopify (see runWriteback in app/writeback). */
@@ -167,7 +170,28 @@ export interface ShopifyWriterDeps {
   fetchFile?: (url: string) => Promise<Response>;
 }
 
+/**
+ * How long a store setup stands for the same settings. A stepped write-back (decision 046)
+ * runs every few seconds while orders arrive; checking definitions and segments before each
+ * step spent the rate-limit bucket the step needed and waited for it to refill. Segments follow
+ * a settings change at once (the settings are part of the key), and a removal forgets the setup.
+ */
+export const SETUP_REUSE_MS = 60_000;
+
 export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
+  const setups = new Map<string, { at: number; settings: string; report: SetupReport }>();
+  const setupFor = async (shopId: string, writeDeps: ShopifyWritebackDeps, full: boolean): Promise<SetupReport> => {
+    const at = (writeDeps.now?.() ?? new Date()).getTime();
+    const settings = JSON.stringify(await shopSettings(writeDeps.db, shopId));
+    const known = setups.get(shopId);
+    if (!full && known && known.settings === settings && at - known.at < SETUP_REUSE_MS) return known.report;
+    const report = await ensureStoreSetup(shopId, writeDeps);
+    // Only a setup that completed stands in for the next: a skipped or partly failed one is tried again.
+    const complete = !report.skipped && report.definitions.failed.length === 0 && report.segments.failed.length === 0;
+    if (complete) setups.set(shopId, { at, settings, report });
+    else setups.delete(shopId);
+    return report;
+  };
   const base = async (shop: ShopRef, ctx: PlatformContext) => ({
     db: ctx.db,
     graphql: await deps.graphqlFor(shop.id),
@@ -176,14 +200,15 @@ export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
   });
   return {
     capabilities: SHOPIFY_WRITER_CAPABILITIES,
-    async writeback(shop, ctx, { full }) {
+    async writeback(shop, ctx, { full, step }) {
       const writeDeps = await base(shop, ctx);
       // Definitions and segments first (idempotent: a few reads when all exist), so renamed
       // personas and new definitions are in place before customers are written.
-      const setup = await ensureStoreSetup(shop.id, writeDeps);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true, setup });
+      const setup = await setupFor(shop.id, writeDeps, full === true);
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, setup });
     },
     async removeAll(shop, ctx, options = {}) {
+      setups.delete(shop.id);
       const deps = await base(shop, ctx);
       const report = await removeAllPersonaData(shop.id, deps);
       if (!options.segments) return report;

@@ -50,6 +50,7 @@ export interface WooWritebackDeps {
   /** Items per call (≤ 100). */
   batchSize?: number;
   full?: boolean;
+  step?: number;
   maxAttempts?: number;
 }
 
@@ -143,7 +144,7 @@ export function wooWriteSession(deps: WooWritebackDeps): WriteSession {
 }
 
 function runOptions(deps: WooWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, maxAttempts: deps.maxAttempts };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, maxAttempts: deps.maxAttempts };
 }
 
 /** Writes the shop's personas to WooCommerce customer meta (see runWriteback in app/writeback). */
@@ -195,10 +196,10 @@ export function createWooCommerceWriter(deps: WooWriterDeps = {}): PersonaWriter
   };
   return {
     capabilities: WOO_WRITER_CAPABILITIES,
-    async writeback(shop, ctx, { full }) {
+    async writeback(shop, ctx, { full, step }) {
       const { connection, deps: writeDeps } = await base(shop, ctx);
       if (!connection.canWrite) return readOnlyReport(shop.id);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true });
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step });
     },
     async removeAll(shop, ctx) {
       const { connection, deps: writeDeps } = await base(shop, ctx);
