@@ -22,14 +22,27 @@ function toMs(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** The shop's customers in a stable order (customer key), as write-back reads them. */
-export async function loadCustomers(db: Db, shopId: string): Promise<CustomerRow[]> {
+/** Some of a shop's customers: these keys, and whoever a recompute wrote since a moment (epoch ms). */
+export interface SomeCustomers {
+  keys: readonly string[];
+  scoredSince: number;
+}
+
+/** The shop's customers (or some, see SomeCustomers) in a stable order (customer key), as write-back reads them. */
+export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers): Promise<CustomerRow[]> {
   const customers: CustomerRow[] = [];
   // Byte order, as SQLite sorts: the plan (and a bulk file) comes out the same on both engines.
   const order = db.dialect === "postgres" ? ` COLLATE "C"` : "";
+  const pg = db.dialect === "postgres";
+  const where = only
+    ? pg
+      ? `AND (scoredAt >= ?::timestamp(3) OR customerKey = ANY(?::text[]))`
+      : `AND (scoredAt >= ? OR customerKey IN (SELECT value FROM json_each(?)))`
+    : "";
+  const params = only ? [shopId, pg ? new Date(only.scoredSince) : only.scoredSince, pg ? only.keys : JSON.stringify(only.keys)] : [shopId];
   const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts, lastOrderAt
-       FROM "Customer" WHERE shopId = ? ORDER BY customerKey${order}`;
-  await scanRows(db, sql, [shopId], (r) => customers.push({
+       FROM "Customer" WHERE shopId = ? ${where} ORDER BY customerKey${order}`;
+  await scanRows(db, sql, params, (r) => customers.push({
     customerKey: r[0] as string,
     guest: Boolean(r[1]),
     persona: (r[2] as string | null) ?? null,

@@ -46,7 +46,7 @@ describe("stepped write-back (after the first labelling)", () => {
     await t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey != ?`).run(new Date(day0() - 90 * DAY), t.shopId, buyer);
     await t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey = ?`).run(new Date(day0()), t.shopId, buyer);
     // WHEN: the first step
-    const first = await runWriteback(t.shopId, { ...t.deps, step: 20 });
+    const first = await runWriteback(t.shopId, { ...t.deps, step: 20, steps: 1 });
 
     // THEN: the buyer went first, the rest is left for later steps
     const toWrite = first.customers.toWrite;
@@ -54,12 +54,40 @@ describe("stepped write-back (after the first labelling)", () => {
     expect(first.customers.written).toBe(20);
     expect(first.more).toBe(toWrite - 20);
     expect(t.shop.store.customers.get(simCustomerId(buyer))!.tags).toContain("rfm:champions");
-    let steps = 1;
-    for (let report = first; report.more > 0; steps++) report = await runWriteback(t.shopId, { ...t.deps, step: 20 });
-    expect(steps).toBe(Math.ceil(toWrite / 20));
+    const runsBefore = (await t.db.prepare(`SELECT count(*) FROM "WritebackRun" WHERE shopId = ?`).pluck().get(t.shopId)) as number;
+    const rest = await runWriteback(t.shopId, { ...t.deps, step: 20 });
+    expect(rest.more).toBe(0);
+    expect((await t.db.prepare(`SELECT count(*) FROM "WritebackRun" WHERE shopId = ?`).pluck().get(t.shopId)) as number).toBe(runsBefore + Math.ceil((toWrite - 20) / 20));
     await expectStoreMatchesDatabase(t);
     // One persona change, one trigger, however many steps.
     expect(t.shop.flowTriggerCalls).toHaveLength(1);
+  });
+
+  it("GIVEN a stepped write-back under way WHEN a recompute rescores another customer between its steps THEN a later step of the same run writes them, planning only what is left and who was rescored", async () => {
+    const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });
+    await runWriteback(t.shopId, t.deps);
+    h.clock.advance(DAY);
+    // Rescored ten minutes before this write-back started.
+    await upsertScoredCustomers(t.db, t.shopId, scored(40, day0() - 600_000).map((c) => (c.persona === null ? c : { ...c, m: c.m === 5 ? 4 : 5 })));
+    const late = customerGid(55);
+    let batches = 0;
+    const graphql = (async (query: string, variables?: Record<string, unknown>) => {
+      const response = await t.deps.graphql(query, variables);
+      // A recompute lands while the first step is being written.
+      if (query.includes("RfmWritebackBatch") && ++batches === 1) {
+        await upsertScoredCustomers(t.db, t.shopId, [{ ...scoredCustomer(55, day0() + 1), persona: "champions", previousPersona: scoredCustomer(55, day0()).persona, personaSince: day0(), r: 5, f: 5, m: 5 }]);
+      }
+      return response;
+    }) as typeof t.deps.graphql;
+
+    const report = await runWriteback(t.shopId, { ...t.deps, graphql, step: 10 });
+
+    expect(report.more).toBe(0);
+    expect(batches).toBeGreaterThan(2);
+    expect(t.shop.store.customers.get(simCustomerId(late))!.tags).toContain("rfm:champions");
+    await expectStoreMatchesDatabase(t);
+    // The last step planned from what was left and who was rescored, not from all 60 customers.
+    expect(report.customers.customers).toBeLessThan(40);
   });
 
   it("GIVEN a shop never written to WHEN its first write-back runs with a step THEN it labels everyone in one run (a first labelling sends no triggers, so it is not split)", async () => {

@@ -54,8 +54,9 @@ export interface ShopifyWritebackDeps {
   fieldsPerRequest?: number;
   /** Re-send everything wanted, repairing edits made in the admin (and retrying customers that kept failing). */
   full?: boolean;
-  /** Customers an online run writes before leaving the rest to the next (RunOptions.step). */
+  /** Customers an online run writes per step, and at most how many steps (RunOptions). */
   step?: number;
+  steps?: number;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
   /**
@@ -151,7 +152,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
 }
 
 function runOptions(deps: ShopifyWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
 }
 
 /** Writes the shop's personas to Shopify (see runWriteback in app/writeback). */

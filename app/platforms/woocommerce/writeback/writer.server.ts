@@ -51,6 +51,7 @@ export interface WooWritebackDeps {
   batchSize?: number;
   full?: boolean;
   step?: number;
+  steps?: number;
   maxAttempts?: number;
 }
 
@@ -144,7 +145,7 @@ export function wooWriteSession(deps: WooWritebackDeps): WriteSession {
 }
 
 function runOptions(deps: WooWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, maxAttempts: deps.maxAttempts };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, maxAttempts: deps.maxAttempts };
 }
 
 /** Writes the shop's personas to WooCommerce customer meta (see runWriteback in app/writeback). */
