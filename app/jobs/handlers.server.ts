@@ -78,7 +78,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     async writeback({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
       const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP });
-      // One step of a longer online write-back: the next step re-plans, so newer changes go first.
+      // A stepping run that used its time: the next job goes on (and plans the whole shop again).
       if (step.more > 0) await queue.enqueue("writeback", shopId);
     },
     async cleanup({ shopId, payload, queue }) {

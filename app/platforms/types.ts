@@ -114,7 +114,7 @@ export interface WriterCapabilities {
   personaChangedTrigger: boolean;
 }
 
-/** What a write-back run leaves for the next: customers still to write after this step. */
+/** What a write-back run leaves for the next: customers it planned but did not reach (a stepping run out of time). */
 export interface WritebackStep {
   more: number;
 }

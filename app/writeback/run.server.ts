@@ -57,12 +57,12 @@ export interface RunOptions {
 }
 
 /**
- * An online write-back writes this many customers, most urgent first, then leaves the rest to
- * another run (the job queue passes it and queues the next step at once). A persona change
- * costs Shopify about 25 points (two tag mutations and a share of a metafieldsSet); Standard
- * refills 100 points/s, so a step of 8 waits about 2 s for a drained bucket. A persona that an
- * order just changed then waits behind at most one such step, not behind hundreds of customers
- * an edge re-scored; each step re-plans, so it goes first (docs/decisions/046). A shop's first
+ * An online write-back run from the job queue writes this many customers at a time, most
+ * urgent first, planning again between steps. A persona change costs Shopify about 33 points
+ * (two tag mutations, a share of a metafieldsSet, the Flow trigger); Standard refills 100
+ * points/s, so a step of 8 waits under 3 s for a drained bucket. A persona that an order just
+ * changed then waits behind at most one such step, not behind hundreds of customers an edge
+ * re-scored; each step re-plans, so it goes first (docs/decisions/046). A shop's first
  * write-back and full runs are not stepped (see runWriteback).
  */
 export const ONLINE_STEP = 8;

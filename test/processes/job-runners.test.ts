@@ -38,7 +38,7 @@ const job = (db: Native) =>
   db.prepare(`SELECT status, attempts, owner, lastError FROM "Job"`).get() as { status: string; attempts: number; owner: string | null; lastError: string | null };
 
 describe.skipIf(onPostgres())("job runners in several processes on one database", () => {
-  it("GIVEN two runner processes and 48 jobs for 4 shops WHEN they run THEN every job runs exactly once and no shop ever has two jobs running at once", async () => {
+  it("GIVEN two runner processes and 48 jobs for 4 shops WHEN they run THEN every job runs exactly once and no shop ever has two jobs of one lane running at once", async () => {
     const { db, seam, file, queue } = await setup();
     const shops: string[] = [];
     for (const s of ["a", "b", "c", "d"]) shops.push(await addShop(seam, `${s}.myshopify.com`));
