@@ -32,6 +32,12 @@ export function untilNextDailyRun(now: Date, timeZone?: string | null): number {
 
 export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
+  /**
+   * Per shop, when this process's last write-back that left nothing behind read the customers:
+   * a write-back a recompute asks for then plans only who was rescored since (decision 046).
+   * Unknown (a new process, another process ran it, a run that stopped short): the whole shop.
+   */
+  const settled = new Map<string, number>();
   const shopOf = async (shopId: string): Promise<ShopRef> => {
     const shop = (await deps.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef | undefined;
     if (!shop) throw new Error(`unknown shop ${shopId}`);
@@ -68,8 +74,9 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     async recompute({ shopId, payload, queue }) {
       // On a scoring thread: seconds of CPU for a large shop must not stall the web process.
       await recomputeInWorker(shopId, { db: deps.db, now: deps.now });
-      // Personas changed (or may have): bring the store's persona data in line.
-      await queue.enqueue("writeback", shopId);
+      // Personas changed (or may have): bring the store's persona data in line. Its own key:
+      // it plans only the rescored, and must not absorb a whole-shop write-back (settings, consent).
+      await queue.enqueue("writeback", shopId, { key: "rescored", payload: { rescored: true } });
       // Recency decays without new orders: every shop is recomputed daily.
       if (payload.daily) {
         await queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now(), (await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | undefined), payload: { daily: true } });
@@ -77,11 +84,15 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     async writeback({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
-      const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP });
+      const rescoredSince = payload.rescored === true ? settled.get(shopId) : undefined;
+      settled.delete(shopId);
+      const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP, rescoredSince });
+      if (step.settledAt !== undefined) settled.set(shopId, step.settledAt);
       // A stepping run that used its time: the next job goes on (and plans the whole shop again).
       if (step.more > 0) await queue.enqueue("writeback", shopId);
     },
     async cleanup({ shopId, payload, queue }) {
+      settled.delete(shopId);
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
       await adapter.writer.removeAll(shop, ctx, { segments: payload.segments === true });
     },

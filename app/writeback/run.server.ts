@@ -54,6 +54,12 @@ export interface RunOptions {
   /** At most this many steps (default: as many as STEPS_FOR_MS allows); `more` says what is left. */
   steps?: number;
   stepsForMs?: number;
+  /**
+   * The last plan of this shop that left nothing behind read the customers at this moment
+   * (epoch ms): plan only who was rescored since, and the unsettled, not the whole shop.
+   * For write-backs a recompute asks for; anything else plans the whole shop.
+   */
+  rescoredSince?: number;
 }
 
 /**
@@ -73,8 +79,11 @@ export const ONLINE_STEP = 8;
  * holds up nothing but the next write-back.
  */
 export const STEPS_FOR_MS = 30_000;
-/** A recompute that read before a step's plan may write after it: look back this far for rescored customers. */
-const RESCORED_MARGIN_MS = 120_000;
+/**
+ * A recompute stamps the customers it writes with the moment it began (scoredAt), and may write
+ * after a plan has read: a plan of the rescored looks back this far before the last read.
+ */
+const RESCORED_MARGIN_MS = 600_000;
 
 export interface WritebackReport {
   shopId: string;
@@ -84,8 +93,10 @@ export interface WritebackReport {
   /** awaiting-consent: the merchant has not approved writing (or paused it); nothing was sent. */
   status: "done" | "failed" | "disabled" | "awaiting-consent";
   customers: ShopPlanCounts & { written: number; failed: number };
-  /** Customers left for the next run (this run was one step of an online write-back). */
+  /** Customers left for the next run (a stepping run out of time). */
   more: number;
+  /** When this run's last plan read the customers; set when the run left nothing behind. */
+  settledAt?: number;
   /** Persona-changed triggers (reported under their first name). */
   flowTriggers: { sent: number; failed: number };
   /** Store API traffic of this run. */
@@ -319,21 +330,23 @@ export async function runWriteback(shopId: string, session: WriteSession, option
       { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
     );
   let readAt = ctx.nowMs();
-  let plan = planOf(await loadCustomers(options.db, shopId));
+  const targeted = options.rescoredSince !== undefined && !options.full;
+  let plan = planOf(await loadCustomers(options.db, shopId, targeted ? { keys: [], scoredSince: options.rescoredSince! - RESCORED_MARGIN_MS } : undefined));
   report.customers = { ...plan.counts, written: 0, failed: 0 };
   report.problems = options.setup?.problems ?? [];
   // Steps only once the shop is labelled (its first run sends no triggers, and must finish as
   // one run to mean that), and never for a full run (each step would re-send everything).
   const step = options.step ?? Infinity;
   const stepped = labelled && !options.full && session.modeFor(plan.jobs.length) === "online" && plan.jobs.length > step;
-  if (!stepped) return execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before);
+  if (!stepped) return { ...(await execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before)), settledAt: readAt };
 
   const until = started + (options.stepsForMs ?? STEPS_FOR_MS);
   for (let steps = 1; ; steps++) {
     const rest = plan.jobs.slice(step);
     report.more = rest.length;
     const done = await execute(ctx, report, plan.jobs.slice(0, step), plan.triggers, trigger, started, before);
-    if (rest.length === 0 || steps >= (options.steps ?? Infinity) || ctx.nowMs() >= until) return done;
+    if (rest.length === 0) return { ...done, settledAt: readAt };
+    if (steps >= (options.steps ?? Infinity) || ctx.nowMs() >= until) return done;
     // The next step plans only what this plan left and whoever a recompute rescored since
     // (with a margin for a recompute that began before the read and wrote after it): a
     // whole-shop read per step cost 1.2 s at 100k customers. Anything else that changed (the
@@ -341,7 +354,7 @@ export async function runWriteback(shopId: string, session: WriteSession, option
     const since = readAt - RESCORED_MARGIN_MS;
     readAt = ctx.nowMs();
     plan = planOf(await loadCustomers(options.db, shopId, { keys: rest.map((j) => j.customerKey), scoredSince: since }));
-    if (plan.jobs.length === 0) return { ...done, more: 0 };
+    if (plan.jobs.length === 0) return { ...done, more: 0, settledAt: readAt };
     Object.assign(report, emptyReport(shopId), { customers: { ...plan.counts, written: 0, failed: 0 }, problems: options.setup?.problems ?? [] });
     started = ctx.nowMs();
     before = session.traffic();

@@ -22,11 +22,17 @@ function toMs(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Some of a shop's customers: these keys, and whoever a recompute wrote since a moment (epoch ms). */
+/**
+ * Some of a shop's customers: these keys, whoever a recompute wrote since a moment (epoch ms),
+ * and whoever a write left unsettled (a failed write to retry, a persona-changed trigger owed).
+ */
 export interface SomeCustomers {
   keys: readonly string[];
   scoredSince: number;
 }
+
+/** A failed write, or a trigger owed (Customer.written keeps it under "flow", see state.ts). */
+const UNSETTLED = `writeStatus = 'failed' OR written LIKE '%"flow":%'`;
 
 /** The shop's customers (or some, see SomeCustomers) in a stable order (customer key), as write-back reads them. */
 export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers): Promise<CustomerRow[]> {
@@ -36,8 +42,8 @@ export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers
   const pg = db.dialect === "postgres";
   const where = only
     ? pg
-      ? `AND (scoredAt >= ?::timestamp(3) OR customerKey = ANY(?::text[]))`
-      : `AND (scoredAt >= ? OR customerKey IN (SELECT value FROM json_each(?)))`
+      ? `AND (scoredAt >= ?::timestamp(3) OR customerKey = ANY(?::text[]) OR ${UNSETTLED})`
+      : `AND (scoredAt >= ? OR customerKey IN (SELECT value FROM json_each(?)) OR ${UNSETTLED})`
     : "";
   const params = only ? [shopId, pg ? new Date(only.scoredSince) : only.scoredSince, pg ? only.keys : JSON.stringify(only.keys)] : [shopId];
   const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts, lastOrderAt

@@ -67,8 +67,8 @@ describe("stepped write-back (after the first labelling)", () => {
     const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });
     await runWriteback(t.shopId, t.deps);
     h.clock.advance(DAY);
-    // Rescored ten minutes before this write-back started.
-    await upsertScoredCustomers(t.db, t.shopId, scored(40, day0() - 600_000).map((c) => (c.persona === null ? c : { ...c, m: c.m === 5 ? 4 : 5 })));
+    // Rescored an hour before this write-back started.
+    await upsertScoredCustomers(t.db, t.shopId, scored(40, day0() - 3_600_000).map((c) => (c.persona === null ? c : { ...c, m: c.m === 5 ? 4 : 5 })));
     const late = customerGid(55);
     let batches = 0;
     const graphql = (async (query: string, variables?: Record<string, unknown>) => {
@@ -88,6 +88,26 @@ describe("stepped write-back (after the first labelling)", () => {
     await expectStoreMatchesDatabase(t);
     // The last step planned from what was left and who was rescored, not from all 60 customers.
     expect(report.customers.customers).toBeLessThan(40);
+  });
+
+  it("GIVEN a shop whose last write-back left nothing behind WHEN a recompute's write-back plans from that moment THEN it reads only the rescored and the unsettled (a failed write), and writes them", async () => {
+    const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });
+    const labelled = await runWriteback(t.shopId, t.deps);
+    expect(labelled.settledAt).toBeDefined();
+    h.clock.advance(DAY);
+    const settledAt = day0();
+    // Rescored after that plan: three customers change persona.
+    await upsertScoredCustomers(t.db, t.shopId, [1, 2, 3].map((n) => ({ ...scoredCustomer(n, settledAt + 1), persona: "champions", previousPersona: scoredCustomer(n, settledAt).persona, personaSince: settledAt, r: 5, f: 5, m: 5 })));
+    // A write that failed a day ago and is still owed.
+    await upsertScoredCustomers(t.db, t.shopId, [{ ...scoredCustomer(30, settledAt - DAY), persona: "lost", r: 1, f: 1, m: 1 }]);
+    await t.db.prepare(`UPDATE "Customer" SET writeStatus = 'failed', writeAttempts = 1 WHERE shopId = ? AND customerKey = ?`).run(t.shopId, customerGid(30));
+
+    const report = await runWriteback(t.shopId, { ...t.deps, step: 8, rescoredSince: settledAt });
+
+    expect(report.customers.customers).toBe(4);
+    expect(report.customers.written).toBe(4);
+    expect(report.settledAt).toBeDefined();
+    await expectStoreMatchesDatabase(t);
   });
 
   it("GIVEN a shop never written to WHEN its first write-back runs with a step THEN it labels everyone in one run (a first labelling sends no triggers, so it is not split)", async () => {

@@ -57,6 +57,7 @@ export interface ShopifyWritebackDeps {
   /** Customers an online run writes per step, and at most how many steps (RunOptions). */
   step?: number;
   steps?: number;
+  rescoredSince?: number;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
   /**
@@ -152,7 +153,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
 }
 
 function runOptions(deps: ShopifyWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, rescoredSince: deps.rescoredSince, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
 }
 
 /** Writes the shop's personas to Shopify (see runWriteback in app/writeback). */
@@ -201,12 +202,12 @@ export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
   });
   return {
     capabilities: SHOPIFY_WRITER_CAPABILITIES,
-    async writeback(shop, ctx, { full, step }) {
+    async writeback(shop, ctx, { full, step, rescoredSince }) {
       const writeDeps = await base(shop, ctx);
       // Definitions and segments first (idempotent: a few reads when all exist), so renamed
       // personas and new definitions are in place before customers are written.
       const setup = await setupFor(shop.id, writeDeps, full === true);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, setup });
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince, setup });
     },
     async removeAll(shop, ctx, options = {}) {
       setups.delete(shop.id);

@@ -52,6 +52,7 @@ export interface WooWritebackDeps {
   full?: boolean;
   step?: number;
   steps?: number;
+  rescoredSince?: number;
   maxAttempts?: number;
 }
 
@@ -145,7 +146,7 @@ export function wooWriteSession(deps: WooWritebackDeps): WriteSession {
 }
 
 function runOptions(deps: WooWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, maxAttempts: deps.maxAttempts };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, rescoredSince: deps.rescoredSince, maxAttempts: deps.maxAttempts };
 }
 
 /** Writes the shop's personas to WooCommerce customer meta (see runWriteback in app/writeback). */
@@ -197,10 +198,10 @@ export function createWooCommerceWriter(deps: WooWriterDeps = {}): PersonaWriter
   };
   return {
     capabilities: WOO_WRITER_CAPABILITIES,
-    async writeback(shop, ctx, { full, step }) {
+    async writeback(shop, ctx, { full, step, rescoredSince }) {
       const { connection, deps: writeDeps } = await base(shop, ctx);
       if (!connection.canWrite) return readOnlyReport(shop.id);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true, step });
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince });
     },
     async removeAll(shop, ctx) {
       const { connection, deps: writeDeps } = await base(shop, ctx);
