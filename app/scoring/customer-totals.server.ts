@@ -11,6 +11,7 @@
  * statements before the totals rebuild turns the triggers back on.
  */
 import type { Db } from "~/db/index.server";
+import { traced } from "./write-trace.server";
 
 /** Changed customers from which one rebuild is cheaper than a trigger per row. */
 export const TOTALS_REBUILD_FROM = 5_000;
@@ -44,9 +45,9 @@ export async function totalsPaused(db: Db, shopId: string): Promise<boolean> {
 }
 
 export async function pauseTotals(db: Db, shopId: string): Promise<void> {
-  await db.transaction(async () => {
+  await db.transaction(traced("pause totals", async () => {
     await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = TRUE WHERE "shopId" = ?`).run(shopId);
-  });
+  }));
 }
 
 /** Customers a fill statement covers: one FTS5 segment each, and a hold of the lock short enough for a webhook to wait out. */
@@ -75,9 +76,9 @@ export async function fillSearchText(db: Db, shopId: string, between: () => void
   let filled = 0;
   for (;;) {
     const upTo = ((await boundary.get(shopId, after)) as string | undefined) ?? null;
-    await db.transaction(async () => {
+    await db.transaction(traced("search fill chunk", async () => {
       filled += (upTo === null ? await fillRest.run(shopId, after) : await fillUpTo.run(shopId, after, upTo)).changes;
-    });
+    }));
     if (upTo === null) return filled;
     after = upTo;
     between();
@@ -86,9 +87,9 @@ export async function fillSearchText(db: Db, shopId: string, between: () => void
 
 /** The shop's totals from its customers, and the triggers on again, in one transaction. */
 export async function rebuildTotals(db: Db, shopId: string): Promise<void> {
-  await db.transaction(async () => {
+  await db.transaction(traced("totals rebuild", async () => {
     await db.prepare(`DELETE FROM "CustomerTotal" WHERE "shopId" = ?`).run(shopId);
     await db.prepare(rebuildSql(db)).run(shopId);
     await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = FALSE WHERE "shopId" = ?`).run(shopId);
-  });
+  }));
 }

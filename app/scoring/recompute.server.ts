@@ -34,6 +34,7 @@ import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
 import { fillSearchText, pauseTotals, rebuildTotals, totalsPaused, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
+import { traced } from "./write-trace.server";
 
 export interface RecomputeDeps {
   db: Db;
@@ -279,9 +280,9 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   };
 
   // The new scoring day first: unchanged customers read today's recency from it at once.
-  await db.transaction(async () => {
+  await db.transaction(traced("scoring day", async () => {
     await db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
-  });
+  }));
   const transitions = new Transitions();
   const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
   // Many rows to write: the totals follow in one rebuild rather than a trigger per row (also
@@ -300,9 +301,9 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     }
   }
   const t3 = performance.now();
-  if (isSqlite(db) && slices.checkpoint) await db.withNative((native) => native.pragma("wal_checkpoint(PASSIVE)"));
+  if (isSqlite(db) && slices.checkpoint) await db.withNative(traced("final checkpoint", (native) => native.pragma("wal_checkpoint(PASSIVE)")));
   pause(slices.pauseMs);
-  await db.transaction(async () => {
+  await db.transaction(traced(history ? "snapshot + history" : "snapshot", async () => {
     if (history) await storeHistory(db, shopId, today, history, fingerprint);
     await db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).run(shopId, today);
     const insertSnapshot = db.prepare(
@@ -317,7 +318,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       asOf,
       shopId,
     );
-  });
+  }));
 
   const t4 = performance.now();
   return {
@@ -367,10 +368,10 @@ async function writeUncounted(db: Db, shopId: string, rows: { key: string; guest
       );
   for (let start = 0; start < rows.length; start += UNCOUNTED_CHUNK) {
     const chunk = rows.slice(start, start + UNCOUNTED_CHUNK);
-    await db.transaction(async () => {
+    await db.transaction(traced("uncounted chunk", async () => {
       if (isSqlite(db)) for (const u of chunk) await insert.run(shopId, u.key, u.guest, scoredAt);
       else await insert.run(shopId, scoredAt, chunk.map((u) => u.key), chunk.map((u) => u.guest));
-    });
+    }));
   }
 }
 
@@ -401,14 +402,14 @@ function writeSqlite(
     // Copy what this thread wrote into the database file now, so the WAL stays short and
     // another writer's commit does not inherit a long checkpoint (SQLite's auto-checkpoint
     // runs in whichever connection commits past 1000 pages).
-    if (checkpoint) native.pragma("wal_checkpoint(PASSIVE)");
+    if (checkpoint) traced("checkpoint", () => native.pragma("wal_checkpoint(PASSIVE)"))();
     if (yieldTo) letWaitersIn(yieldTo, YIELD_MAX_MS);
     pause(pauseMs);
   };
   const yieldNow = yieldTo ? () => someoneWaits(yieldTo) : () => false;
   /** Runs write(i) for i = from … to-1 in IMMEDIATE transactions of about sliceMs each. */
-  const writeSliced = (to: number, write: (i: number) => void) => {
-    const slice = native.transaction((start: number): number => {
+  const writeSliced = (label: string, to: number, write: (i: number) => void) => {
+    const slice = native.transaction(traced(label, (start: number): number => {
       const began = performance.now();
       const deadline = began + sliceMs;
       let i = start;
@@ -421,13 +422,13 @@ function writeSqlite(
       }
       for (const [from, toPersona, n] of transitions.take()) addTransition.run(shopId, day, from, toPersona, n);
       return i;
-    }).immediate;
+    })).immediate;
     for (let i = 0; i < to; ) {
       i = slice(i);
       if (i < to) between();
     }
   };
-  writeSliced(changes.count, (i) => {
+  writeSliced("customer slice", changes.count, (i) => {
     const row = changes.row(i);
     transitions.moved(changes.before(i), row.persona);
     upsert.run(shopId, row.key, row.guest ? 1 : 0, row.recencyDays, row.frequency, row.monetaryMinor, row.firstOrderMs,
@@ -435,7 +436,7 @@ function writeSqlite(
   });
   // Customers we scored before who have no counted order now: their persona goes.
   if (changes.dropped.length > 0) between();
-  writeSliced(changes.dropped.length, (i) => {
+  writeSliced("dropped slice", changes.dropped.length, (i) => {
     const [key, persona] = changes.dropped[i];
     transitions.moved(persona, null);
     clearScores.run(persona, scoredAt, scoredAt, shopId, key);
