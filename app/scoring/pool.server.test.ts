@@ -112,6 +112,55 @@ describe("scoring off the event loop", () => {
     expect(await createOrderStore(db).countOrders(other)).toBe(seen.length);
   });
 
+  // The totals rebuild reads the shop's customers outside the write lock (decision 045).
+  it.skipIf(onPostgres())("GIVEN a recompute that rebuilds its totals WHEN this thread changes the shop's customers throughout THEN changes land while the totals are being rebuilt, and the totals end equal to a fresh GROUP BY", async () => {
+    const { db, url, shopId } = await shopWithCustomers(20_000);
+    const writer = openDatabase(url, { waitAsync: true });
+    const flags = writer.prepare(`SELECT "totalsPaused", "totalsRebuilding" FROM "SyncState" WHERE shopId = ?`).raw();
+    // The kinds of change other flows make to a shop's customers: a row added, a write-back
+    // outcome, a row removed (redaction) — each moves the totals through the triggers.
+    const add = writer.prepare(`INSERT INTO "Customer" (shopId, customerKey, frequency, monetaryMinor) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING`);
+    const outcome = writer.prepare(
+      `UPDATE "Customer" SET writeStatus = CASE WHEN writeStatus = 'failed' THEN NULL ELSE 'failed' END WHERE shopId = ? AND customerKey = ?`,
+    );
+    const remove = writer.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey = ?`);
+    /** [paused, rebuilding] as each change committed. */
+    const seen: [number, number][] = [];
+    let running = true;
+    const changeLoop = async () => {
+      for (let n = 0; running; n++) {
+        await writer.transaction(async () => {
+          await add.run(shopId, `extra-${n}`, 100 + n);
+          await outcome.run(shopId, `gid://shopify/Customer/${(n * 7) % 20_000}`);
+          if (n % 2 === 1) await remove.run(shopId, `extra-${n - 1}`);
+        });
+        seen.push((await flags.get(shopId)) as [number, number]);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const changes = changeLoop();
+
+    const ran = await recomputeInWorker(shopId, { db, now, writeSlices: { sliceMs: 600_000 } }).finally(() => (running = false));
+    await changes;
+    await writer.close();
+
+    expect(ran.result.customersScored).toBe(20_000);
+    // Landed with the triggers on again but the totals not yet corrected: the GROUP BY did not hold the lock.
+    expect(seen.some(([paused, rebuilding]) => !paused && rebuilding)).toBe(true);
+    const totals = `SELECT persona, r, f, m, lastOrderDay, customers, guests, failedWrites, orders, monetaryMinor, lifetimeMs, lifetimes
+      FROM "CustomerTotal" WHERE shopId = ? ORDER BY 1, 2, 3, 4, 5`;
+    // The same sums as the rebuild's statement (customer-totals.server.ts), straight from the customers.
+    const fresh = `SELECT coalesce(persona, '') AS persona, coalesce(r, 0) AS r, coalesce(f, 0) AS f, coalesce(m, 0) AS m,
+        CASE WHEN typeof(lastOrderAt) = 'integer' THEN lastOrderAt / 86400000 ELSE -1 END AS lastOrderDay,
+        count(*) AS customers, sum(CASE WHEN guest THEN 1 ELSE 0 END) AS guests, sum(CASE WHEN writeStatus = 'failed' THEN 1 ELSE 0 END) AS failedWrites,
+        sum(frequency) AS orders, sum(monetaryMinor) AS monetaryMinor,
+        sum(CASE WHEN typeof(lastOrderAt) = 'integer' AND typeof(firstOrderAt) = 'integer' THEN lastOrderAt - firstOrderAt ELSE 0 END) AS lifetimeMs,
+        sum(CASE WHEN typeof(lastOrderAt) = 'integer' AND typeof(firstOrderAt) = 'integer' THEN 1 ELSE 0 END) AS lifetimes
+      FROM "Customer" WHERE shopId = ? GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
+    expect(await db.prepare(totals).all(shopId)).toEqual(await db.prepare(fresh).all(shopId));
+    expect(await db.prepare(`SELECT "totalsPaused" OR "totalsRebuilding" FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(0);
+  });
+
   it("GIVEN candidate settings WHEN previewed through the pool THEN the preview equals the in-process one and came from another thread", async () => {
     const { db, shopId } = await shopWithCustomers(500);
     const candidate = settings({ rules: { lookbackDays: 90 } });
