@@ -112,6 +112,38 @@ describe("scoring off the event loop", () => {
     expect(await createOrderStore(db).countOrders(other)).toBe(seen.length);
   });
 
+  it.skipIf(onPostgres())("GIVEN a recompute writing many customers without a counted order WHEN this thread writes another shop's orders meanwhile THEN those rows commit as soon as it waits, not in fixed chunks", async () => {
+    const { db, url } = await freshDatabase();
+    const shopId = await addShop(db, "cancelled.myshopify.com");
+    const other = await addShop(db, "other.myshopify.com");
+    // Every order cancelled: each customer gets a row without a persona.
+    await createOrderStore(db).upsertOrders(
+      shopId,
+      Array.from({ length: 20_000 }, (_, i) => anOrder({ customerKey: `gid://shopify/Customer/${i}`, cancelled: true })),
+    );
+    const writer = openDatabase(url, { waitAsync: true });
+    const store = createOrderStore(writer);
+    const rows = writer.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ?`).pluck();
+    const seen: number[] = [];
+    let running = true;
+    const writeLoop = async () => {
+      while (running) {
+        await writer.transaction(() => store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]));
+        seen.push((await rows.get(shopId)) as number);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const writes = writeLoop();
+
+    await recomputeInWorker(shopId, { db, now, writeSlices: { sliceMs: 600_000 } }).finally(() => (running = false));
+    await writes;
+    await writer.close();
+
+    expect(await db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NULL`).pluck().get(shopId)).toBe(20_000);
+    // Fixed chunks would only ever show multiples of the chunk committed.
+    expect(seen.some((n) => n > 0 && n < 20_000 && n % 2_000 !== 0)).toBe(true);
+  });
+
   // The totals rebuild reads the shop's customers outside the write lock (decision 045).
   it.skipIf(onPostgres())("GIVEN a recompute that rebuilds its totals WHEN this thread changes the shop's customers throughout THEN changes land while the totals are being rebuilt, and the totals end equal to a fresh GROUP BY", async () => {
     const { db, url, shopId } = await shopWithCustomers(20_000);
