@@ -16,7 +16,8 @@
  */
 import Database from "better-sqlite3";
 import { isSqlite, type Db } from "~/db/index.server";
-import { DEFAULT_SLICES, slicedWriter, type WriteSlices } from "./sliced-writes.server";
+import { letWaitersIn, waitsStarted } from "~/db/lock-waiters.server";
+import { DEFAULT_SLICES, slicedWriter, YIELD_MAX_MS, type WriteSlices } from "./sliced-writes.server";
 import { traced } from "./write-trace.server";
 
 /** Changed customers from which one rebuild is cheaper than a trigger per row. */
@@ -69,17 +70,25 @@ export async function pauseTotals(db: Db, shopId: string): Promise<void> {
   }));
 }
 
-/** Customers a fill statement covers: one FTS5 segment each, and a hold of the lock short enough for a webhook to wait out. */
+/**
+ * Customers a fill statement covers: one FTS5 segment each, so the fewer statements the better
+ * while nobody waits for the lock. After a chunk during which a writer of the process started
+ * waiting the next is half as large (down to the least); once no writer has started waiting for
+ * QUIET_MS, each next one is twice as large again. So webhooks arriving steadily meet short statements.
+ */
 const SEARCH_FILL_CHUNK = 2_000;
+const SEARCH_FILL_CHUNK_LEAST = 250;
+const QUIET_MS = 100;
 
 /**
  * SQLite: search text for the shop's customers that have none (those inserted while paused),
- * a chunk of keys per statement and transaction, `between` them (a scoring thread lets the
- * process's waiting writers in). Idempotent: an interrupted fill is finished by the next
- * recompute, which finds the shop still paused.
+ * a chunk of keys per statement and transaction; with `yieldTo` (a scoring thread) the
+ * process's waiting writers go first between chunks, and chunks shrink while they keep coming.
+ * Idempotent: an interrupted fill is finished by the next recompute, which finds the shop
+ * still paused.
  */
-export async function fillSearchText(db: Db, shopId: string, between: () => void = () => {}): Promise<number> {
-  const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ${SEARCH_FILL_CHUNK - 1}`).pluck();
+export async function fillSearchText(db: Db, shopId: string, { yieldTo }: Pick<WriteSlices, "yieldTo"> = {}): Promise<number> {
+  const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ?`).pluck();
   // The same row as the Customer insert trigger writes (migration 20261130232000_customer_search).
   // Two statements, not `(? IS NULL OR key <= ?)`: SQLite seeks a key range only when both
   // bounds are plain, and an open upper bound would read every later customer per chunk.
@@ -93,14 +102,25 @@ export async function fillSearchText(db: Db, shopId: string, between: () => void
   const fillRest = db.prepare(fillSql(""));
   let after = "";
   let filled = 0;
+  let chunk = SEARCH_FILL_CHUNK;
+  let waits = yieldTo ? waitsStarted(yieldTo) : 0;
+  let lastWait = -Infinity;
   for (;;) {
-    const upTo = ((await boundary.get(shopId, after)) as string | undefined) ?? null;
+    const upTo = ((await boundary.get(shopId, after, chunk - 1)) as string | undefined) ?? null;
     await db.transaction(traced("search fill chunk", async () => {
       filled += (upTo === null ? await fillRest.run(shopId, after) : await fillUpTo.run(shopId, after, upTo)).changes;
     }));
     if (upTo === null) return filled;
     after = upTo;
-    between();
+    if (yieldTo) {
+      const started = waitsStarted(yieldTo);
+      if (started !== waits) {
+        chunk = Math.max(SEARCH_FILL_CHUNK_LEAST, chunk >> 1);
+        lastWait = performance.now();
+      } else if (performance.now() - lastWait >= QUIET_MS) chunk = Math.min(SEARCH_FILL_CHUNK, chunk * 2);
+      waits = started;
+      letWaitersIn(yieldTo, YIELD_MAX_MS);
+    }
   }
 }
 

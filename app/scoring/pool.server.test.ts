@@ -144,6 +144,32 @@ describe("scoring off the event loop", () => {
     expect(seen.some((n) => n > 0 && n < 20_000 && n % 2_000 !== 0)).toBe(true);
   });
 
+  it.skipIf(onPostgres())("GIVEN a first recompute filling its customers' search text WHEN this thread writes another shop's orders meanwhile THEN the fill goes on in smaller statements than it uses alone", async () => {
+    const { db, url, shopId } = await shopWithCustomers(20_000);
+    const other = await addShop(db, "other.myshopify.com");
+    const writer = openDatabase(url, { waitAsync: true });
+    const store = createOrderStore(writer);
+    const texts = writer.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck();
+    const seen: number[] = [];
+    let running = true;
+    const writeLoop = async () => {
+      while (running) {
+        await writer.transaction(() => store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]));
+        seen.push((await texts.get(shopId)) as number);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const writes = writeLoop();
+
+    await recomputeInWorker(shopId, { db, now, writeSlices: { sliceMs: 600_000 } }).finally(() => (running = false));
+    await writes;
+    await writer.close();
+
+    expect(await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck().get(shopId)).toBe(20_000);
+    // Alone, the fill commits 2,000 customers' texts per statement.
+    expect(seen.some((n) => n > 0 && n < 20_000 && n % 2_000 !== 0)).toBe(true);
+  });
+
   // The totals rebuild reads the shop's customers outside the write lock (decision 045).
   it.skipIf(onPostgres())("GIVEN a recompute that rebuilds its totals WHEN this thread changes the shop's customers throughout THEN changes land while the totals are being rebuilt, and the totals end equal to a fresh GROUP BY", async () => {
     const { db, url, shopId } = await shopWithCustomers(20_000);

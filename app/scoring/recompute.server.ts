@@ -22,7 +22,6 @@
  * would cost a round trip each. See docs/decisions/033-recompute-on-postgresql.md.
  */
 import type Database from "better-sqlite3";
-import { letWaitersIn } from "~/db/lock-waiters.server";
 import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesReport } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
@@ -34,7 +33,7 @@ import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
 import { fillSearchText, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
-import { DEFAULT_SLICES, pause, slicedWriter, YIELD_MAX_MS, type WriteSlices } from "./sliced-writes.server";
+import { DEFAULT_SLICES, pause, slicedWriter, type WriteSlices } from "./sliced-writes.server";
 import { traced } from "./write-trace.server";
 
 export type { WriteSlices } from "./sliced-writes.server";
@@ -273,7 +272,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   } finally {
     if (rebuild) {
       // Search text for the customers inserted while paused, before the triggers come back on.
-      if (isSqlite(db)) await fillSearchText(db, shopId, () => slices.yieldTo && letWaitersIn(slices.yieldTo, YIELD_MAX_MS));
+      if (isSqlite(db)) await fillSearchText(db, shopId, slices);
       await rebuildTotals(db, shopId, slices);
     }
   }
