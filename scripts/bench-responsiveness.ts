@@ -12,6 +12,9 @@
  * the same with no recompute running.
  *
  * --build DIR serves another build directory (e.g. an older commit's, to compare).
+ * --trace also has the scoring thread log each write transaction it holds (RFM_TRACE_WRITES,
+ * app/scoring/write-trace.server.ts) and prints, for each ack slower than 50 ms, the holds
+ * that overlapped it, and the longest holds by kind.
  *
  * Goal: event-loop delay p99 ≤ 50 ms and webhook ack p99 ≤ 50 ms during the recompute.
  */
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     orders: { type: "string", default: "1000000" },
     rate: { type: "string", default: "25" },
     build: { type: "string", default: path.join(root, "build") },
+    trace: { type: "boolean", default: false },
   },
 });
 const ORDERS = Number(args.orders);
@@ -101,7 +105,7 @@ interface LoopDelay {
 }
 
 /** The production server, as `npm start` runs it, with the event-loop probe preloaded. */
-function startServer(port: number, databaseUrl: string, logFile: string) {
+function startServer(port: number, databaseUrl: string, logFile: string, traceFile?: string) {
   const web = webEntry(BUILD);
   const child: ChildProcess = spawn(
     process.execPath,
@@ -126,6 +130,7 @@ function startServer(port: number, databaseUrl: string, logFile: string) {
         // The small shop's webhooks must not queue a recompute of their own during the run.
         RECOMPUTE_DEBOUNCE_MS: "3600000",
         LOG_LEVEL: "error",
+        ...(traceFile ? { RFM_TRACE_WRITES: traceFile } : {}),
       },
     },
   );
@@ -140,11 +145,19 @@ function startServer(port: number, databaseUrl: string, logFile: string) {
   return { child, ask };
 }
 
-function signedOrderWebhook(url: string, n: number): Promise<{ ms: number; status: number }> {
+interface Ack {
+  /** Sent at (epoch ms). */
+  at: number;
+  ms: number;
+  status: number;
+}
+
+function signedOrderWebhook(url: string, n: number): Promise<Ack> {
   const id = 9_000_000_000 + n;
   const at = new Date().toISOString();
   const body = JSON.stringify(restOrder(id, 1 + (n % 500), { created_at: at, updated_at: at, processed_at: at }));
   const started = performance.now();
+  const sentAt = performance.timeOrigin + started;
   return fetch(`${url}/webhooks`, {
     method: "POST",
     body,
@@ -161,15 +174,15 @@ function signedOrderWebhook(url: string, n: number): Promise<{ ms: number; statu
   }).then(
     async (res) => {
       await res.arrayBuffer();
-      return { ms: performance.now() - started, status: res.status };
+      return { at: sentAt, ms: performance.now() - started, status: res.status };
     },
-    () => ({ ms: performance.now() - started, status: 0 }),
+    () => ({ at: sentAt, ms: performance.now() - started, status: 0 }),
   );
 }
 
 /** Sends webhooks at RATE per second until `until()` is true; resolves with every answer. */
 async function webhooksWhile(url: string, first: number, until: () => boolean) {
-  const answers: Promise<{ ms: number; status: number }>[] = [];
+  const answers: Promise<Ack>[] = [];
   const start = performance.now();
   for (let n = 0; !until(); n++) {
     answers.push(signedOrderWebhook(url, first + n));
@@ -181,7 +194,7 @@ async function webhooksWhile(url: string, first: number, until: () => boolean) {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-function describe(answers: { ms: number; status: number }[]) {
+function describe(answers: Ack[]) {
   const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
   const failed = answers.filter((a) => a.status !== 200).length;
   const f = (x: number) => x.toFixed(1);
@@ -189,6 +202,36 @@ function describe(answers: { ms: number; status: number }[]) {
     line: `${answers.length} sent, ${failed} not 200; p50 ${f(percentile(ms, 50))} ms, p99 ${f(percentile(ms, 99))} ms, max ${f(ms[ms.length - 1])} ms`,
     p99: percentile(ms, 99),
   };
+}
+
+interface Hold {
+  label: string;
+  start: number;
+  ms: number;
+}
+
+/** Slow acks beside the scoring thread's write holds that overlapped them, and the longest holds by kind. */
+function printTrace(traceFile: string, acks: Ack[]) {
+  const holds: Hold[] = existsSync(traceFile)
+    ? readFileSync(traceFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Hold)
+    : [];
+  const f = (x: number) => x.toFixed(1);
+  const byLabel = new Map<string, number[]>();
+  for (const h of holds) byLabel.set(h.label, [...(byLabel.get(h.label) ?? []), h.ms]);
+  console.log(`write holds on the scoring thread (${holds.length}):`);
+  for (const [label, ms] of byLabel) {
+    ms.sort((a, b) => a - b);
+    const total = ms.reduce((a, b) => a + b, 0);
+    console.log(`  ${label}: ${ms.length}, total ${f(total)} ms, p50 ${f(percentile(ms, 50))} ms, max ${f(ms[ms.length - 1])} ms`);
+  }
+  const slow = acks.filter((a) => a.ms > 50).sort((a, b) => a.at - b.at);
+  console.log(`acks over 50 ms (${slow.length}), with the holds that overlapped them:`);
+  const t0 = holds.length > 0 ? Math.min(...holds.map((h) => h.start)) : 0;
+  for (const a of slow) {
+    const over = holds.filter((h) => h.start < a.at + a.ms && h.start + h.ms > a.at);
+    const list = over.map((h) => `${h.label} @${f(h.start - t0)} ${f(h.ms)} ms`).join("; ");
+    console.log(`  sent @${f(a.at - t0)} ms, ack ${f(a.ms)} ms, status ${a.status}: ${list || "no scoring-thread hold"}`);
+  }
 }
 
 async function main() {
@@ -204,7 +247,8 @@ async function main() {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const logFile = path.join(dir, "server.log");
-    server = startServer(port, databaseUrl, logFile);
+    const traceFile = args.trace ? path.join(dir, "write-trace.jsonl") : undefined;
+    server = startServer(port, databaseUrl, logFile, traceFile);
     for (let i = 0; ; i++) {
       const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
       if (ok) break;
@@ -237,7 +281,8 @@ async function main() {
         if (finished || state.lastError || performance.now() - started > 900_000) done = true;
       });
     }, 20);
-    const busy = describe(await webhooksWhile(url, 200_000, () => done));
+    const busyAcks = await webhooksWhile(url, 200_000, () => done);
+    const busy = describe(busyAcks);
     clearInterval(watch);
     const busyLoop = await server.ask("report");
     const seconds = (performance.now() - started) / 1000;
@@ -256,6 +301,7 @@ async function main() {
         `event-loop delay ${loop(busyLoop)}; webhook acks ${busy.line}`,
     );
     console.log(`orders stored from webhooks: ${stored.toLocaleString()}`);
+    if (traceFile) printTrace(traceFile, busyAcks);
     const met = busyLoop.p99 <= 50 && busy.p99 <= 50;
     console.log(`goal ≤ 50 ms (event-loop delay p99 and ack p99 during the recompute): ${met ? "met" : "MISSED"}`);
   } finally {

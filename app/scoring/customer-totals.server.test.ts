@@ -82,4 +82,16 @@ describe("customer totals rebuilt after a large recompute", () => {
     expect(await totalsPaused(db, shopId)).toBe(false);
     expect(await stored(db, shopId)).toEqual(before);
   });
+
+  it("GIVEN a recompute that stopped while correcting its totals (triggers on again, rows not yet exact) WHEN the shop is recomputed again THEN its totals are rebuilt and the correction is over", async () => {
+    const { db, shopId } = await scoredShops();
+    const before = await stored(db, shopId);
+    await db.prepare(`UPDATE "SyncState" SET "totalsRebuilding" = TRUE WHERE shopId = ?`).run(shopId);
+    await db.prepare(`UPDATE "CustomerTotal" SET customers = customers + 5, monetaryMinor = monetaryMinor - 7 WHERE shopId = ?`).run(shopId);
+
+    await recomputeShop(shopId, { db, now: () => new Date(NOW) });
+
+    expect(await stored(db, shopId)).toEqual(before);
+    expect(await db.prepare(`SELECT "totalsPaused" OR "totalsRebuilding" FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(0);
+  });
 });

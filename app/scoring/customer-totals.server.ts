@@ -9,18 +9,33 @@
  * savepoint, so a trigger per customer wrote one index segment per customer (a quarter of a
  * first recompute's CPU). The paused shop's missing texts are filled in by a few set-based
  * statements before the totals rebuild turns the triggers back on.
+ *
+ * On SQLite the rebuild's GROUP BY reads the shop's customers outside the write lock
+ * (decision 045): one statement over a million-order shop's customers held the lock for
+ * 0.3–1.3 s, and every webhook of every other shop waited that long.
  */
-import type { Db } from "~/db/index.server";
+import Database from "better-sqlite3";
+import { isSqlite, type Db } from "~/db/index.server";
+import { letWaitersIn, waitsStarted } from "~/db/lock-waiters.server";
+import { DEFAULT_SLICES, slicedWriter, YIELD_MAX_MS, type WriteSlices } from "./sliced-writes.server";
+import { traced } from "./write-trace.server";
 
 /** Changed customers from which one rebuild is cheaper than a trigger per row. */
 export const TOTALS_REBUILD_FROM = 5_000;
 
-const COLUMNS = `"shopId", "persona", "r", "f", "m", "lastOrderDay", "customers", "guests", "failedWrites", "orders", "monetaryMinor", "lifetimeMs", "lifetimes"`;
+const GROUP = [`"persona"`, `"r"`, `"f"`, `"m"`, `"lastOrderDay"`];
+const SUMS = [`"customers"`, `"guests"`, `"failedWrites"`, `"orders"`, `"monetaryMinor"`, `"lifetimeMs"`, `"lifetimes"`];
+const COLUMNS = [`"shopId"`, ...GROUP, ...SUMS].join(", ");
 
 /** The same sums the triggers keep, over the shop's customers (time columns differ by engine). */
 function rebuildSql(db: Db): string {
+  return `INSERT INTO "CustomerTotal" (${COLUMNS}) ${groupBySql(db.dialect)}`;
+}
+
+/** The shop's totals as (shopId, the group's columns, its sums) rows. */
+function groupBySql(dialect: Db["dialect"]): string {
   const [day, both, lifetime] =
-    db.dialect === "postgres"
+    dialect === "postgres"
       ? [
           `CASE WHEN "lastOrderAt" IS NULL THEN -1 ELSE floor(extract(epoch from "lastOrderAt") / 86400)::integer END`,
           `"lastOrderAt" IS NOT NULL AND "firstOrderAt" IS NOT NULL`,
@@ -31,11 +46,17 @@ function rebuildSql(db: Db): string {
           `typeof("lastOrderAt") = 'integer' AND typeof("firstOrderAt") = 'integer'`,
           `"lastOrderAt" - "firstOrderAt"`,
         ];
-  return `INSERT INTO "CustomerTotal" (${COLUMNS})
-    SELECT "shopId", coalesce("persona", ''), coalesce("r", 0), coalesce("f", 0), coalesce("m", 0), ${day},
+  return `SELECT "shopId", coalesce("persona", ''), coalesce("r", 0), coalesce("f", 0), coalesce("m", 0), ${day},
       count(*), sum(CASE WHEN "guest" THEN 1 ELSE 0 END), sum(CASE WHEN "writeStatus" = 'failed' THEN 1 ELSE 0 END), sum("frequency"), sum("monetaryMinor"),
       sum(CASE WHEN ${both} THEN ${lifetime} ELSE 0 END), sum(CASE WHEN ${both} THEN 1 ELSE 0 END)
     FROM "Customer" WHERE "shopId" = ? GROUP BY 1, 2, 3, 4, 5, 6`;
+}
+
+/** Whether the shop's totals await a rebuild: paused (a recompute is writing, or one stopped before its rebuild), or being corrected. */
+export async function totalsRebuildPending(db: Db, shopId: string): Promise<boolean> {
+  return Boolean(
+    await db.prepare(`SELECT "totalsPaused" OR "totalsRebuilding" FROM "SyncState" WHERE "shopId" = ?`).pluck().get(shopId),
+  );
 }
 
 /** Whether the shop's totals are paused (a recompute is writing, or one stopped before its rebuild). */
@@ -44,22 +65,30 @@ export async function totalsPaused(db: Db, shopId: string): Promise<boolean> {
 }
 
 export async function pauseTotals(db: Db, shopId: string): Promise<void> {
-  await db.transaction(async () => {
+  await db.transaction(traced("pause totals", async () => {
     await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = TRUE WHERE "shopId" = ?`).run(shopId);
-  });
+  }));
 }
 
-/** Customers a fill statement covers: one FTS5 segment each, and a hold of the lock short enough for a webhook to wait out. */
+/**
+ * Customers a fill statement covers: one FTS5 segment each, so the fewer statements the better
+ * while nobody waits for the lock. After a chunk during which a writer of the process started
+ * waiting the next is half as large (down to the least); once no writer has started waiting for
+ * QUIET_MS, each next one is twice as large again. So webhooks arriving steadily meet short statements.
+ */
 const SEARCH_FILL_CHUNK = 2_000;
+const SEARCH_FILL_CHUNK_LEAST = 250;
+const QUIET_MS = 100;
 
 /**
  * SQLite: search text for the shop's customers that have none (those inserted while paused),
- * a chunk of keys per statement and transaction, `between` them (a scoring thread lets the
- * process's waiting writers in). Idempotent: an interrupted fill is finished by the next
- * recompute, which finds the shop still paused.
+ * a chunk of keys per statement and transaction; with `yieldTo` (a scoring thread) the
+ * process's waiting writers go first between chunks, and chunks shrink while they keep coming.
+ * Idempotent: an interrupted fill is finished by the next recompute, which finds the shop
+ * still paused.
  */
-export async function fillSearchText(db: Db, shopId: string, between: () => void = () => {}): Promise<number> {
-  const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ${SEARCH_FILL_CHUNK - 1}`).pluck();
+export async function fillSearchText(db: Db, shopId: string, { yieldTo }: Pick<WriteSlices, "yieldTo"> = {}): Promise<number> {
+  const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ?`).pluck();
   // The same row as the Customer insert trigger writes (migration 20261130232000_customer_search).
   // Two statements, not `(? IS NULL OR key <= ?)`: SQLite seeks a key range only when both
   // bounds are plain, and an open upper bound would read every later customer per chunk.
@@ -73,22 +102,111 @@ export async function fillSearchText(db: Db, shopId: string, between: () => void
   const fillRest = db.prepare(fillSql(""));
   let after = "";
   let filled = 0;
+  let chunk = SEARCH_FILL_CHUNK;
+  let waits = yieldTo ? waitsStarted(yieldTo) : 0;
+  let lastWait = -Infinity;
   for (;;) {
-    const upTo = ((await boundary.get(shopId, after)) as string | undefined) ?? null;
-    await db.transaction(async () => {
+    const upTo = ((await boundary.get(shopId, after, chunk - 1)) as string | undefined) ?? null;
+    await db.transaction(traced("search fill chunk", async () => {
       filled += (upTo === null ? await fillRest.run(shopId, after) : await fillUpTo.run(shopId, after, upTo)).changes;
-    });
+    }));
     if (upTo === null) return filled;
     after = upTo;
-    between();
+    if (yieldTo) {
+      const started = waitsStarted(yieldTo);
+      if (started !== waits) {
+        chunk = Math.max(SEARCH_FILL_CHUNK_LEAST, chunk >> 1);
+        lastWait = performance.now();
+      } else if (performance.now() - lastWait >= QUIET_MS) chunk = Math.min(SEARCH_FILL_CHUNK, chunk * 2);
+      waits = started;
+      letWaitersIn(yieldTo, YIELD_MAX_MS);
+    }
   }
 }
 
-/** The shop's totals from its customers, and the triggers on again, in one transaction. */
-export async function rebuildTotals(db: Db, shopId: string): Promise<void> {
-  await db.transaction(async () => {
+/**
+ * The shop's totals from its customers, and the triggers on again. PostgreSQL, and SQLite in
+ * memory (no second connection can see it): in one transaction. A SQLite file: see
+ * rebuildBesideWriters.
+ */
+export async function rebuildTotals(db: Db, shopId: string, slices: WriteSlices = DEFAULT_SLICES): Promise<void> {
+  if (isSqlite(db)) {
+    const done = await db.withNative((native) => {
+      if (native.memory) return false;
+      rebuildBesideWriters(native, shopId, slices);
+      return true;
+    });
+    if (done) return;
+  }
+  await db.transaction(traced("totals rebuild", async () => {
     await db.prepare(`DELETE FROM "CustomerTotal" WHERE "shopId" = ?`).run(shopId);
     await db.prepare(rebuildSql(db)).run(shopId);
-    await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = FALSE WHERE "shopId" = ?`).run(shopId);
-  });
+    await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = FALSE, "totalsRebuilding" = FALSE WHERE "shopId" = ?`).run(shopId);
+  }));
+}
+
+/**
+ * SQLite: the rebuild without holding the write lock for the GROUP BY.
+ * 1. Under the lock, briefly: read what the totals hold now (stale), turn the triggers on
+ *    (totalsPaused off) with `totalsRebuilding` set, and open a read snapshot on a second
+ *    connection before committing — nobody can commit in between, so the snapshot is the
+ *    customers exactly as they were when the triggers came back on.
+ * 2. Without the lock: the GROUP BY over that snapshot. Writers meanwhile add their changes to
+ *    the totals through the triggers, on top of the stale rows.
+ * 3. Sliced, yielding to waiting writers: add (snapshot − stale) to every group. The totals
+ *    then hold snapshot + every change since = a fresh GROUP BY. Last, with the rows exact, the
+ *    empty ones go and `totalsRebuilding` is cleared.
+ * While it is set the triggers keep rows that reach zero customers (their other sums may not be
+ * zero until the correction is in). A recompute interrupted after step 1 leaves it set, and the
+ * next one runs all three steps again, taking whatever the totals then hold as stale.
+ */
+function rebuildBesideWriters(native: Database.Database, shopId: string, slices: WriteSlices): void {
+  const reader = new Database(native.name, { fileMustExist: true });
+  try {
+    reader.pragma("temp_store = MEMORY");
+    reader.defaultSafeIntegers(true);
+    type Row = [shopId: string, persona: string, ...rest: bigint[]];
+    const key = (row: Row) => row.slice(1, 1 + GROUP.length).join("\u0000");
+    let stale: Row[] = [];
+    native.transaction(
+      traced("totals rebuild: triggers on", () => {
+        stale = native
+          .prepare(`SELECT ${COLUMNS} FROM "CustomerTotal" WHERE "shopId" = ?`)
+          .safeIntegers(true)
+          .raw()
+          .all(shopId) as Row[];
+        native.prepare(`UPDATE "SyncState" SET "totalsPaused" = FALSE, "totalsRebuilding" = TRUE WHERE "shopId" = ?`).run(shopId);
+        reader.exec("BEGIN");
+        reader.prepare(`SELECT 1 FROM "Customer" LIMIT 1`).get();
+      }),
+    ).immediate();
+    const fresh = reader.prepare(groupBySql("sqlite")).raw().all(shopId) as Row[];
+    reader.exec("COMMIT");
+
+    // Per group: the snapshot's sums minus what the rows held when the triggers came back on.
+    const correction = new Map<string, Row>();
+    for (const row of fresh) correction.set(key(row), row);
+    for (const row of stale) {
+      const k = key(row);
+      const into = correction.get(k) ?? ([...row.slice(0, 1 + GROUP.length), ...SUMS.map(() => 0n)] as Row);
+      for (let s = 1 + GROUP.length; s < row.length; s++) into[s] = (into[s] as bigint) - (row[s] as bigint);
+      correction.set(k, into);
+    }
+    const changes = [...correction.values()].filter((row) => row.slice(1 + GROUP.length).some((v) => v !== 0n));
+    const add = native.prepare(
+      `INSERT INTO "CustomerTotal" (${COLUMNS}) VALUES (${COLUMNS.split(",").map(() => "?").join(", ")})
+       ON CONFLICT ("shopId", ${GROUP.join(", ")}) DO UPDATE SET ${SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`,
+    );
+    const sliced = slicedWriter(native, slices);
+    sliced.write("totals rebuild: correction", changes.length, (i) => add.run(...changes[i]));
+    if (changes.length > 0) sliced.between();
+    native.transaction(
+      traced("totals rebuild: done", () => {
+        native.prepare(`DELETE FROM "CustomerTotal" WHERE "shopId" = ? AND "customers" = 0`).run(shopId);
+        native.prepare(`UPDATE "SyncState" SET "totalsRebuilding" = FALSE WHERE "shopId" = ?`).run(shopId);
+      }),
+    ).immediate();
+  } finally {
+    reader.close();
+  }
 }

@@ -64,6 +64,36 @@ async function loopTurnsWhile<T>(work: () => Promise<T>): Promise<{ value: T; tu
   }
 }
 
+/**
+ * Recomputes the shop on the pool with slices that never end on time (only a waiting writer can
+ * end one) while this thread writes through a handle as the web process has it — waiting on
+ * timers, signalling the scoring threads — noting `probe` each time a write committed.
+ */
+async function recomputeWhileWriting<T>(
+  { db, url, shopId }: { db: Db; url: string; shopId: string },
+  write: (writer: Db, n: number) => Promise<unknown>,
+  probe: (writer: Db) => Promise<unknown>,
+) {
+  const writer = openDatabase(url, { waitAsync: true });
+  const seen: T[] = [];
+  let running = true;
+  const writes = (async () => {
+    for (let n = 0; running; n++) {
+      await writer.transaction(() => write(writer, n));
+      seen.push((await probe(writer)) as T);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  const ran = await recomputeInWorker(shopId, { db, now, writeSlices: { sliceMs: 600_000 } }).finally(() => (running = false));
+  await writes;
+  await writer.close();
+  return { ran, seen };
+}
+
+/** A write as webhooks for another shop make them: one order stored. */
+const anotherShopsOrder = (other: string) => (writer: Db) =>
+  createOrderStore(writer).upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]);
+
 describe("scoring off the event loop", () => {
   it("GIVEN a shop WHEN recomputed through the pool THEN it runs on another thread while this loop keeps turning, and writes what an in-process recompute writes", async () => {
     const { db, shopId } = await shopWithCustomers(3_000);
@@ -81,35 +111,88 @@ describe("scoring off the event loop", () => {
 
   // SQLite has one writer at a time; PostgreSQL's writers do not wait on each other.
   it.skipIf(onPostgres())("GIVEN a large recompute writing on a worker in one long transaction WHEN this thread writes another shop's orders meanwhile THEN the recompute commits and lets each write in as soon as it waits", async () => {
-    const { db, url, shopId } = await shopWithCustomers(20_000);
-    const other = await addShop(db, "other.myshopify.com");
-    // This thread's writer as the web process has it: waiting on timers, signalling the scoring threads.
-    const writer = openDatabase(url, { waitAsync: true });
-    const store = createOrderStore(writer);
-    const rescored = writer.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND scoredAt = ?`).pluck();
-    // What this thread saw each time its write committed: how far the recompute had written.
-    const seen: number[] = [];
+    const shop = await shopWithCustomers(20_000);
+    const other = await addShop(shop.db, "other.myshopify.com");
     const waitsBefore = waitsStarted();
-    let running = true;
-    const writeLoop = async () => {
-      while (running) {
-        await writer.transaction(() => store.upsertOrders(other, [anOrder({ customerKey: "gid://shopify/Customer/other" })]));
-        seen.push((await rescored.get(shopId, now())) as number);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    const writes = writeLoop();
 
-    // Slices without a time limit: only a waiting writer can end one.
-    const ran = await recomputeInWorker(shopId, { db, now, writeSlices: { sliceMs: 600_000 } }).finally(() => (running = false));
-    await writes;
-    await writer.close();
+    // What this thread saw each time its write committed: how far the recompute had written.
+    const { ran, seen } = await recomputeWhileWriting<number>(shop, anotherShopsOrder(other), (writer) =>
+      writer.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND scoredAt = ?`).pluck().get(shop.shopId, now()),
+    );
 
     expect(ran.result.customersScored).toBe(20_000);
     expect(waitsStarted()).toBeGreaterThan(waitsBefore);
     // Without the signal the one transaction would only ever show none or all of them rescored.
     expect(seen.some((n) => n > 0 && n < 20_000)).toBe(true);
-    expect(await createOrderStore(db).countOrders(other)).toBe(seen.length);
+    expect(await createOrderStore(shop.db).countOrders(other)).toBe(seen.length);
+  });
+
+  it.skipIf(onPostgres())("GIVEN a recompute writing many customers without a counted order WHEN this thread writes another shop's orders meanwhile THEN those rows commit as soon as it waits, not in fixed chunks", async () => {
+    const { db, url } = await freshDatabase();
+    const shopId = await addShop(db, "cancelled.myshopify.com");
+    const other = await addShop(db, "other.myshopify.com");
+    // Every order cancelled: each customer gets a row without a persona.
+    await createOrderStore(db).upsertOrders(
+      shopId,
+      Array.from({ length: 20_000 }, (_, i) => anOrder({ customerKey: `gid://shopify/Customer/${i}`, cancelled: true })),
+    );
+
+    const { seen } = await recomputeWhileWriting<number>({ db, url, shopId }, anotherShopsOrder(other), (writer) =>
+      writer.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ?`).pluck().get(shopId),
+    );
+
+    expect(await db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NULL`).pluck().get(shopId)).toBe(20_000);
+    // Fixed chunks would only ever show multiples of the chunk committed.
+    expect(seen.some((n) => n > 0 && n < 20_000 && n % 2_000 !== 0)).toBe(true);
+  });
+
+  it.skipIf(onPostgres())("GIVEN a first recompute filling its customers' search text WHEN this thread writes another shop's orders meanwhile THEN the fill goes on in smaller statements than it uses alone", async () => {
+    const shop = await shopWithCustomers(20_000);
+    const other = await addShop(shop.db, "other.myshopify.com");
+
+    const { seen } = await recomputeWhileWriting<number>(shop, anotherShopsOrder(other), (writer) =>
+      writer.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck().get(shop.shopId),
+    );
+
+    expect(await shop.db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck().get(shop.shopId)).toBe(20_000);
+    // Alone, the fill commits 2,000 customers' texts per statement.
+    expect(seen.some((n) => n > 0 && n < 20_000 && n % 2_000 !== 0)).toBe(true);
+  });
+
+  // The totals rebuild reads the shop's customers outside the write lock (decision 045).
+  it.skipIf(onPostgres())("GIVEN a recompute that rebuilds its totals WHEN this thread changes the shop's customers throughout THEN changes land while the totals are being rebuilt, and the totals end equal to a fresh GROUP BY", async () => {
+    const shop = await shopWithCustomers(20_000);
+    const { db, shopId } = shop;
+
+    // The kinds of change other flows make to a shop's customers: a row added, a write-back
+    // outcome, a row removed (redaction) — each moves the totals through the triggers.
+    const change = async (writer: Db, n: number) => {
+      await writer.prepare(`INSERT INTO "Customer" (shopId, customerKey, frequency, monetaryMinor) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING`).run(shopId, `extra-${n}`, 100 + n);
+      await writer
+        .prepare(`UPDATE "Customer" SET writeStatus = CASE WHEN writeStatus = 'failed' THEN NULL ELSE 'failed' END WHERE shopId = ? AND customerKey = ?`)
+        .run(shopId, `gid://shopify/Customer/${(n * 7) % 20_000}`);
+      if (n % 2 === 1) await writer.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey = ?`).run(shopId, `extra-${n - 1}`);
+    };
+    // [paused, rebuilding] as each change committed.
+    const { ran, seen } = await recomputeWhileWriting<[number, number]>(shop, change, (writer) =>
+      writer.prepare(`SELECT "totalsPaused", "totalsRebuilding" FROM "SyncState" WHERE shopId = ?`).raw().get(shopId),
+    );
+
+    expect(ran.result.customersScored).toBe(20_000);
+    // Landed with the triggers on again but the totals not yet corrected: the GROUP BY did not hold the lock.
+    expect(seen.some(([paused, rebuilding]) => !paused && rebuilding)).toBe(true);
+    const totals = `SELECT persona, r, f, m, lastOrderDay, customers, guests, failedWrites, orders, monetaryMinor, lifetimeMs, lifetimes
+      FROM "CustomerTotal" WHERE shopId = ? ORDER BY 1, 2, 3, 4, 5`;
+    // The same sums as the rebuild's statement (customer-totals.server.ts), straight from the customers.
+    const fresh = `SELECT coalesce(persona, '') AS persona, coalesce(r, 0) AS r, coalesce(f, 0) AS f, coalesce(m, 0) AS m,
+        CASE WHEN typeof(lastOrderAt) = 'integer' THEN lastOrderAt / 86400000 ELSE -1 END AS lastOrderDay,
+        count(*) AS customers, sum(CASE WHEN guest THEN 1 ELSE 0 END) AS guests, sum(CASE WHEN writeStatus = 'failed' THEN 1 ELSE 0 END) AS failedWrites,
+        sum(frequency) AS orders, sum(monetaryMinor) AS monetaryMinor,
+        sum(CASE WHEN typeof(lastOrderAt) = 'integer' AND typeof(firstOrderAt) = 'integer' THEN lastOrderAt - firstOrderAt ELSE 0 END) AS lifetimeMs,
+        sum(CASE WHEN typeof(lastOrderAt) = 'integer' AND typeof(firstOrderAt) = 'integer' THEN 1 ELSE 0 END) AS lifetimes
+      FROM "Customer" WHERE shopId = ? GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
+    expect(await db.prepare(totals).all(shopId)).toEqual(await db.prepare(fresh).all(shopId));
+    expect(await db.prepare(`SELECT "totalsPaused" OR "totalsRebuilding" FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(0);
   });
 
   it("GIVEN candidate settings WHEN previewed through the pool THEN the preview equals the in-process one and came from another thread", async () => {

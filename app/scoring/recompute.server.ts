@@ -22,7 +22,6 @@
  * would cost a round trip each. See docs/decisions/033-recompute-on-postgresql.md.
  */
 import type Database from "better-sqlite3";
-import { letWaitersIn, someoneWaits } from "~/db/lock-waiters.server";
 import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesReport } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
@@ -32,8 +31,12 @@ import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
-import { fillSearchText, pauseTotals, rebuildTotals, totalsPaused, TOTALS_REBUILD_FROM } from "./customer-totals.server";
+import { fillSearchText, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
+import { DEFAULT_SLICES, pause, slicedWriter, type WriteSlices } from "./sliced-writes.server";
+import { traced } from "./write-trace.server";
+
+export type { WriteSlices } from "./sliced-writes.server";
 
 export interface RecomputeDeps {
   db: Db;
@@ -49,38 +52,10 @@ export interface RecomputeDeps {
   writeSlices?: WriteSlices;
 }
 
-export interface WriteSlices {
-  sliceMs: number;
-  pauseMs: number;
-  checkpoint?: boolean;
-  /**
-   * The process's lock-waiters signal (app/db/lock-waiters.server.ts): a slice also ends as
-   * soon as a writer of the process waits for the lock, and the next one begins once it got in.
-   */
-  yieldTo?: Int32Array;
-}
-
-/** In-process callers (CLI, benchmarks, tests): nobody in the process can wait meanwhile. */
-const DEFAULT_SLICES: WriteSlices = { sliceMs: 250, pauseMs: 0, checkpoint: false };
-
 /** Customers per bulk statement on PostgreSQL (arrays of this many values per column). */
 const POSTGRES_CHUNK = 20_000;
-/** Rows of customers without a counted order, per write transaction. */
+/** Rows of customers without a counted order, per write transaction on PostgreSQL. */
 const UNCOUNTED_CHUNK = 2_000;
-
-/**
- * Yielding to the process's waiting writers never costs more than the short slices it
- * replaced (5 ms writing, 5 ms free): a transaction writes at least YIELD_AFTER_MS before it
- * commits for a waiter, and then leaves the lock to the waiters for at most YIELD_MAX_MS. A
- * steady stream of webhooks therefore slows a recompute to the old pace, never below it.
- */
-const YIELD_AFTER_MS = 5;
-const YIELD_MAX_MS = 5;
-
-/** Sleeps this thread without spinning (the scoring worker's own thread, never the web loop). */
-function pause(ms: number): void {
-  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 export interface RecomputeSummary {
   asOf: string;
@@ -279,30 +254,32 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   };
 
   // The new scoring day first: unchanged customers read today's recency from it at once.
-  await db.transaction(async () => {
+  await db.transaction(traced("scoring day", async () => {
     await db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
-  });
+  }));
   const transitions = new Transitions();
   const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
   // Many rows to write: the totals follow in one rebuild rather than a trigger per row (also
   // when an earlier recompute stopped between its pause and its rebuild).
-  const rebuild = changes.count + dropped.length + newUncounted.length >= TOTALS_REBUILD_FROM || (await totalsPaused(db, shopId));
+  const rebuild = changes.count + dropped.length + newUncounted.length >= TOTALS_REBUILD_FROM || (await totalsRebuildPending(db, shopId));
   if (rebuild) await pauseTotals(db, shopId);
   try {
-    if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, transitions, slices));
-    else await writePostgres(db as PostgresDb, changes, transitions);
-    await writeUncounted(db, shopId, newUncounted, asOf);
+    if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, newUncounted, transitions, slices));
+    else {
+      await writePostgres(db as PostgresDb, changes, transitions);
+      await writeUncountedPostgres(db as PostgresDb, shopId, newUncounted, asOf);
+    }
   } finally {
     if (rebuild) {
       // Search text for the customers inserted while paused, before the triggers come back on.
-      if (isSqlite(db)) await fillSearchText(db, shopId, () => slices.yieldTo && letWaitersIn(slices.yieldTo, YIELD_MAX_MS));
-      await rebuildTotals(db, shopId);
+      if (isSqlite(db)) await fillSearchText(db, shopId, slices);
+      await rebuildTotals(db, shopId, slices);
     }
   }
   const t3 = performance.now();
-  if (isSqlite(db) && slices.checkpoint) await db.withNative((native) => native.pragma("wal_checkpoint(PASSIVE)"));
+  if (isSqlite(db) && slices.checkpoint) await db.withNative(traced("final checkpoint", (native) => native.pragma("wal_checkpoint(PASSIVE)")));
   pause(slices.pauseMs);
-  await db.transaction(async () => {
+  await db.transaction(traced(history ? "snapshot + history" : "snapshot", async () => {
     if (history) await storeHistory(db, shopId, today, history, fingerprint);
     await db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).run(shopId, today);
     const insertSnapshot = db.prepare(
@@ -317,7 +294,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       asOf,
       shopId,
     );
-  });
+  }));
 
   const t4 = performance.now();
   return {
@@ -350,39 +327,35 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
 }
 
 /**
- * Rows without a persona for customers who ordered but have no counted order: per row on
- * SQLite, one INSERT … SELECT FROM unnest per chunk on PostgreSQL (a round trip per row would
- * dominate a first recompute there). Each chunk commits on its own.
+ * PostgreSQL: rows without a persona for customers who ordered but have no counted order, one
+ * INSERT … SELECT FROM unnest per chunk (a round trip per row would dominate a first recompute
+ * there), each chunk committed on its own. SQLite writes them in writeSqlite's slices.
  */
-async function writeUncounted(db: Db, shopId: string, rows: { key: string; guest: boolean }[], scoredAt: Date): Promise<void> {
-  const insert = isSqlite(db)
-    ? db.prepare(
-        `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
-         ON CONFLICT (shopId, customerKey) DO NOTHING`,
-      )
-    : db.prepare(
-        `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt)
-         SELECT ?::text, t.k, t.g, 0, 0, NULL, ?::timestamp(3) FROM unnest(?::text[], ?::boolean[]) AS t(k, g)
-         ON CONFLICT (shopId, customerKey) DO NOTHING`,
-      );
+async function writeUncountedPostgres(db: PostgresDb, shopId: string, rows: { key: string; guest: boolean }[], scoredAt: Date): Promise<void> {
+  const insert = db.prepare(
+    `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt)
+     SELECT ?::text, t.k, t.g, 0, 0, NULL, ?::timestamp(3) FROM unnest(?::text[], ?::boolean[]) AS t(k, g)
+     ON CONFLICT (shopId, customerKey) DO NOTHING`,
+  );
   for (let start = 0; start < rows.length; start += UNCOUNTED_CHUNK) {
     const chunk = rows.slice(start, start + UNCOUNTED_CHUNK);
     await db.transaction(async () => {
-      if (isSqlite(db)) for (const u of chunk) await insert.run(shopId, u.key, u.guest, scoredAt);
-      else await insert.run(shopId, scoredAt, chunk.map((u) => u.key), chunk.map((u) => u.guest));
+      await insert.run(shopId, scoredAt, chunk.map((u) => u.key), chunk.map((u) => u.guest));
     });
   }
 }
 
 /**
  * SQLite: prepared statements on the connection, synchronously, in IMMEDIATE transactions of
- * about sliceMs (a slice of whole customers with their transitions), the lock left free between.
+ * about sliceMs (a slice of whole customers with their transitions), the lock left free between;
+ * then the customers without a counted order, sliced the same way.
  */
 function writeSqlite(
   native: Database.Database,
   changes: Changes,
+  uncounted: { key: string; guest: boolean }[],
   transitions: Transitions,
-  { sliceMs, pauseMs, checkpoint, yieldTo }: WriteSlices,
+  slices: WriteSlices,
 ): void {
   const { shopId, day } = changes;
   const scoredAt = changes.scoredAt.getTime();
@@ -395,50 +368,41 @@ function writeSqlite(
     UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
       persona = NULL, previousPersona = ?, personaSince = ?, scoredAt = ?
     WHERE shopId = ? AND customerKey = ?`);
+  const insertUncounted = native.prepare(
+    `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
+     ON CONFLICT (shopId, customerKey) DO NOTHING`,
+  );
   const addTransition = native.prepare(ADD_TRANSITION);
-  /** Between two write transactions: leave the lock free, and keep the WAL short. */
-  const between = () => {
-    // Copy what this thread wrote into the database file now, so the WAL stays short and
-    // another writer's commit does not inherit a long checkpoint (SQLite's auto-checkpoint
-    // runs in whichever connection commits past 1000 pages).
-    if (checkpoint) native.pragma("wal_checkpoint(PASSIVE)");
-    if (yieldTo) letWaitersIn(yieldTo, YIELD_MAX_MS);
-    pause(pauseMs);
+  const flushTransitions = () => {
+    for (const [from, toPersona, n] of transitions.take()) addTransition.run(shopId, day, from, toPersona, n);
   };
-  const yieldNow = yieldTo ? () => someoneWaits(yieldTo) : () => false;
-  /** Runs write(i) for i = from … to-1 in IMMEDIATE transactions of about sliceMs each. */
-  const writeSliced = (to: number, write: (i: number) => void) => {
-    const slice = native.transaction((start: number): number => {
-      const began = performance.now();
-      const deadline = began + sliceMs;
-      let i = start;
-      while (i < to) {
-        write(i++);
-        if ((i & 31) === 0) {
-          const now = performance.now();
-          if (now >= deadline || (now - began >= YIELD_AFTER_MS && yieldNow())) break;
-        }
-      }
-      for (const [from, toPersona, n] of transitions.take()) addTransition.run(shopId, day, from, toPersona, n);
-      return i;
-    }).immediate;
-    for (let i = 0; i < to; ) {
-      i = slice(i);
-      if (i < to) between();
-    }
-  };
-  writeSliced(changes.count, (i) => {
-    const row = changes.row(i);
-    transitions.moved(changes.before(i), row.persona);
-    upsert.run(shopId, row.key, row.guest ? 1 : 0, row.recencyDays, row.frequency, row.monetaryMinor, row.firstOrderMs,
-      row.lastOrderMs, row.r, row.f, row.m, row.persona, scoredAt, scoredAt);
-  });
+  const sliced = slicedWriter(native, slices);
+  sliced.write(
+    "customer slice",
+    changes.count,
+    (i) => {
+      const row = changes.row(i);
+      transitions.moved(changes.before(i), row.persona);
+      upsert.run(shopId, row.key, row.guest ? 1 : 0, row.recencyDays, row.frequency, row.monetaryMinor, row.firstOrderMs,
+        row.lastOrderMs, row.r, row.f, row.m, row.persona, scoredAt, scoredAt);
+    },
+    flushTransitions,
+  );
   // Customers we scored before who have no counted order now: their persona goes.
-  if (changes.dropped.length > 0) between();
-  writeSliced(changes.dropped.length, (i) => {
-    const [key, persona] = changes.dropped[i];
-    transitions.moved(persona, null);
-    clearScores.run(persona, scoredAt, scoredAt, shopId, key);
+  if (changes.dropped.length > 0) sliced.between();
+  sliced.write(
+    "dropped slice",
+    changes.dropped.length,
+    (i) => {
+      const [key, persona] = changes.dropped[i];
+      transitions.moved(persona, null);
+      clearScores.run(persona, scoredAt, scoredAt, shopId, key);
+    },
+    flushTransitions,
+  );
+  if (uncounted.length > 0) sliced.between();
+  sliced.write("uncounted slice", uncounted.length, (i) => {
+    insertUncounted.run(shopId, uncounted[i].key, uncounted[i].guest ? 1 : 0, scoredAt);
   });
 }
 

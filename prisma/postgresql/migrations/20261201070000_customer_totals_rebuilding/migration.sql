@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "SyncState" ADD COLUMN     "totalsRebuilding" BOOLEAN NOT NULL DEFAULT false;
