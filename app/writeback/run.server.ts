@@ -160,7 +160,8 @@ const canTrigger = (session: WriteSession) => session.capabilities.personaChange
 async function resumeUnfinished(ctx: Context, trigger: boolean): Promise<number | null> {
   const { session } = ctx;
   const run = await unfinishedRun(ctx.db, ctx.shopId);
-  const rows = (await loadCustomers(ctx.db, ctx.shopId)).map((r) => ({ customerKey: r.customerKey, written: parseWritten(r.written) }));
+  // Only what a crashed run can have left: a write or a trigger in flight (not the whole shop, per run).
+  const rows = (await loadCustomers(ctx.db, ctx.shopId, "in-flight")).map((r) => ({ customerKey: r.customerKey, written: parseWritten(r.written) }));
   const runIds = new Set<number>(session.resume ? (session.unfinishedRuns?.(rows) ?? []) : []);
   if (run) runIds.add(run.id);
   let resumed: number | null = null;

@@ -31,21 +31,32 @@ export interface SomeCustomers {
   scoredSince: number;
 }
 
-/** A failed write, or a trigger owed (Customer.written keeps it under "flow", see state.ts). */
-const UNSETTLED = `writeStatus = 'failed' OR written LIKE '%"flow":%'`;
+/**
+ * Customer.written (state.ts) keeps an owed trigger under "flow" and a write in flight under
+ * "pending"; inside a JSON string a quote is escaped, so these patterns match only those keys.
+ */
+const IN_FLIGHT = `written LIKE '%"pending":%' OR written LIKE '%"flow":%'`;
+/** A failed write to retry, a trigger owed, a write in flight. */
+const UNSETTLED = `writeStatus = 'failed' OR ${IN_FLIGHT}`;
 
-/** The shop's customers (or some, see SomeCustomers) in a stable order (customer key), as write-back reads them. */
-export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers): Promise<CustomerRow[]> {
+/**
+ * The shop's customers in a stable order (customer key), as write-back reads them; or only
+ * some (SomeCustomers), or only those a crashed run left in flight (`"in-flight"`).
+ */
+export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers | "in-flight"): Promise<CustomerRow[]> {
   const customers: CustomerRow[] = [];
   // Byte order, as SQLite sorts: the plan (and a bulk file) comes out the same on both engines.
   const order = db.dialect === "postgres" ? ` COLLATE "C"` : "";
   const pg = db.dialect === "postgres";
-  const where = only
-    ? pg
+  let where = "";
+  let params: unknown[] = [shopId];
+  if (only === "in-flight") where = `AND (${IN_FLIGHT})`;
+  else if (only) {
+    where = pg
       ? `AND (scoredAt >= ?::timestamp(3) OR customerKey = ANY(?::text[]) OR ${UNSETTLED})`
-      : `AND (scoredAt >= ? OR customerKey IN (SELECT value FROM json_each(?)) OR ${UNSETTLED})`
-    : "";
-  const params = only ? [shopId, pg ? new Date(only.scoredSince) : only.scoredSince, pg ? only.keys : JSON.stringify(only.keys)] : [shopId];
+      : `AND (scoredAt >= ? OR customerKey IN (SELECT value FROM json_each(?)) OR ${UNSETTLED})`;
+    params = [shopId, pg ? new Date(only.scoredSince) : only.scoredSince, pg ? only.keys : JSON.stringify(only.keys)];
+  }
   const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts, lastOrderAt
        FROM "Customer" WHERE shopId = ? ${where} ORDER BY customerKey${order}`;
   await scanRows(db, sql, params, (r) => customers.push({
