@@ -307,15 +307,28 @@ async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: 
     // No trigram: one pass over the shop's text rows, stopping at the cap. The keys it found come
     // back, so a page of few matches reads those customers rather than the text rows again.
     // SQLite: the text rows drive the join (CROSS JOIN keeps that order). PostgreSQL: a match's
-    // customer is looked up per row (a scalar subquery is never made a join), so the planner
-    // cannot choose to hash every customer of the shop for what is usually a handful of matches.
+    // customer is looked up per row (a LATERAL subquery with a LIMIT is never made a hash join of
+    // every customer of the shop), and the text rows can still be scanned by parallel workers (a
+    // scalar subquery in their filter kept the scan in one process).
     const text = holds(isSqlite(db), query.q);
-    const sql = isSqlite(db)
-      ? `SELECT t.customerKey FROM "CustomerSearchText" t CROSS JOIN "Customer"
-         WHERE t.shopId = ? AND ${text.sql} AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?`
-      : `SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND ${text.sql}
-           AND (SELECT 1 FROM "Customer" WHERE "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql}) IS NOT NULL LIMIT ?`;
-    const found = (await db.prepare(sql).pluck().all(shopId, ...text.params, ...filters.params, cap)) as string[];
+    const found = (
+      isSqlite(db)
+        ? await db
+            .prepare(
+              `SELECT t.customerKey FROM "CustomerSearchText" t CROSS JOIN "Customer"
+               WHERE t.shopId = ? AND ${text.sql} AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?`,
+            )
+            .pluck()
+            .all(shopId, ...text.params, ...filters.params, cap)
+        : await db
+            .prepare(
+              `SELECT t.customerKey FROM "CustomerSearchText" t
+               CROSS JOIN LATERAL (SELECT 1 FROM "Customer" WHERE "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT 1) c
+               WHERE t.shopId = ? AND ${text.sql} LIMIT ?`,
+            )
+            .pluck()
+            .all(...filters.params, shopId, ...text.params, cap)
+    ) as string[];
     return { found: found.length, keys: found };
   }
   if (!isSqlite(db)) {

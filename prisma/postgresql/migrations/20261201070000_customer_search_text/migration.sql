@@ -16,14 +16,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT lower("customerKey" || E'\n' || coalesce("email", '') || E'\n' || coalesce("contactEmail", '') || E'\n' || coalesce("name", ''))
 $$;
 
--- Customers searched before the table existed.
-INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "lowered")
-SELECT c."shopId", c."customerKey", "customer_search_lowered"(c."customerKey", c."email", k."email", k."name")
-FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey";
-
--- The shop's texts with their customer, so a short search is read from the index alone.
-CREATE INDEX "CustomerSearchText_shopId_lowered_idx" ON "CustomerSearchText" ("shopId", "lowered") INCLUDE ("customerKey");
-
 -- Inserts and deletes are followed once per statement, through its transition table: a
 -- recompute's chunk of thousands of new customers is one INSERT … SELECT here, not a trigger
 -- call per row. Text changes are followed per row, and only when the text changed: a recompute's
@@ -92,3 +84,14 @@ CREATE TRIGGER "CustomerContact_search_delete" AFTER DELETE ON "CustomerContact"
 
 CREATE TRIGGER "CustomerContact_search_update" AFTER UPDATE OF "name", "email" ON "CustomerContact"
   FOR EACH ROW WHEN (OLD."name" IS DISTINCT FROM NEW."name" OR OLD."email" IS DISTINCT FROM NEW."email") EXECUTE FUNCTION "customer_search_refresh"();
+
+-- Customers searched before the table existed. After the triggers: creating them locked
+-- Customer and CustomerContact against writes until this migration commits, so no write falls
+-- between this fill and the triggers.
+INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "lowered")
+SELECT c."shopId", c."customerKey", "customer_search_lowered"(c."customerKey", c."email", k."email", k."name")
+FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey";
+
+-- The shop's texts with their customer, so a short search can read them from the index alone
+-- (built after the fill: one sorted build rather than a million inserts).
+CREATE INDEX "CustomerSearchText_shopId_lowered_idx" ON "CustomerSearchText" ("shopId", "lowered") INCLUDE ("customerKey");
