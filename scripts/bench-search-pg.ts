@@ -16,6 +16,7 @@ import { openDatabase, type Db } from "../app/db/index.server";
 import { customerListSchema, listCustomers } from "../app/dashboard/customers.server";
 import { carriedPersonas } from "../app/dashboard/totals.server";
 import { createShop } from "../app/shops/shop.server";
+import { recordStatements } from "../test/support/statements";
 
 const CUSTOMERS = arg("customers", 1_000_000);
 const RUNS = arg("runs", 5);
@@ -60,22 +61,7 @@ async function timeIt(label: string, fn: () => Promise<unknown>): Promise<void> 
 
 /** `--explain`: each statement a call runs, with PostgreSQL's EXPLAIN ANALYZE of it. */
 async function explain(db: Db, fn: () => Promise<unknown>): Promise<void> {
-  const seen: { sql: string; params: unknown[] }[] = [];
-  const prepare = db.prepare;
-  const spy = (sql: string, statement: ReturnType<Db["prepare"]>): ReturnType<Db["prepare"]> =>
-    new Proxy(statement, {
-      get(target, name) {
-        if (name === "pluck") return () => spy(sql, target.pluck());
-        if (name === "get" || name === "all") return (...params: unknown[]) => (seen.push({ sql, params }), target[name](...params));
-        return Reflect.get(target, name);
-      },
-    });
-  db.prepare = ((sql: string) => spy(sql, prepare.call(db, sql))) as Db["prepare"];
-  try {
-    await fn();
-  } finally {
-    db.prepare = prepare;
-  }
+  const seen = await recordStatements(db, fn);
   for (const { sql, params } of seen) {
     const plan = (await db.prepare(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`).all(...params)) as { "QUERY PLAN": string }[];
     console.log(`\n${sql.replace(/\s+/g, " ").slice(0, 200)}\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);

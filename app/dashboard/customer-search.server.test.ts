@@ -5,6 +5,7 @@ import { deleteShopData } from "~/shops/shop-data.server";
 import { uninstallShop } from "~/shops/shop.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import { addShop, freshDatabase } from "../../test/support/db";
+import { recordStatements } from "../../test/support/statements";
 import { CARRIED_PERSONAS_SQL, carriedPersonas } from "./totals.server";
 import { CUSTOMER_FROM, customerListSchema, customerWhere, listCustomers, SEARCH_INDEXED_FROM } from "./customers.server";
 import { seedCustomer } from "./test/seed";
@@ -210,7 +211,7 @@ describe("customer search: shorter than a trigram", () => {
     for (const table of ["Customer", "CustomerContact", "CustomerSearchText"]) await db.exec(`VACUUM ANALYZE "${table}"`);
 
     // WHEN: every statement the customer list runs for a search nobody matches, as PostgreSQL ran it.
-    const statements = await statementsOf(() => listCustomers(db, shop, customerListSchema.parse({ q: "zq" })));
+    const statements = await recordStatements(db, () => listCustomers(db, shop, customerListSchema.parse({ q: "zq" })));
     const read = { searchText: 0, customers: 0, contacts: 0 };
     for (const { sql, params } of statements) {
       const [{ "QUERY PLAN": [root] }] = (await db.prepare(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`).all(...params)) as { "QUERY PLAN": [{ Plan: PlanNode }] }[];
@@ -331,27 +332,6 @@ describe("customer list pages: the personas customers carry", () => {
     }
   });
 });
-
-/** The statements `fn` runs through `db`, with their params (as PostgreSQL's EXPLAIN needs them). */
-async function statementsOf(fn: () => Promise<unknown>): Promise<{ sql: string; params: unknown[] }[]> {
-  const seen: { sql: string; params: unknown[] }[] = [];
-  const prepare = db.prepare;
-  const spy = (sql: string, statement: ReturnType<Db["prepare"]>): ReturnType<Db["prepare"]> =>
-    new Proxy(statement, {
-      get(target, name) {
-        if (name === "pluck") return () => spy(sql, target.pluck());
-        if (name === "get" || name === "all") return (...params: unknown[]) => (seen.push({ sql, params }), target[name](...params));
-        return Reflect.get(target, name);
-      },
-    });
-  db.prepare = ((sql: string) => spy(sql, prepare.call(db, sql))) as Db["prepare"];
-  try {
-    await fn();
-  } finally {
-    db.prepare = prepare;
-  }
-  return seen;
-}
 
 interface PlanNode {
   "Relation Name"?: string;
