@@ -224,9 +224,13 @@ function migrationsList(migrationsDir) {
   };
 }
 
-// Not Prisma models: SQLite's customer search text and its FTS5 index with its shadow tables (docs/decisions/036).
-const SEARCH_TABLES = ["CustomerSearchText", "CustomerSearch", "CustomerSearch_config", "CustomerSearch_data", "CustomerSearch_docsize", "CustomerSearch_idx"];
-const filtersFor = (provider) => ({ externalTables: provider === "sqlite" ? SEARCH_TABLES : [], externalEnums: [] });
+// Not Prisma models: the customer search text (both providers; docs/decisions/036, 041) and SQLite's
+// FTS5 index with its shadow tables. PostgreSQL's engine takes only schema-qualified names.
+const SEARCH_TABLES = {
+  sqlite: ["CustomerSearchText", "CustomerSearch", "CustomerSearch_config", "CustomerSearch_data", "CustomerSearch_docsize", "CustomerSearch_idx"],
+  postgresql: ["public.CustomerSearchText"],
+};
+const filtersFor = (provider) => ({ externalTables: SEARCH_TABLES[provider], externalEnums: [] });
 
 async function withEngine(url, schema, fn) {
   const wasm = await loadSchemaEngine();

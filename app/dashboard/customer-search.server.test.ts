@@ -2,8 +2,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import { redactCustomer } from "~/privacy/redact.server";
 import { deleteShopData } from "~/shops/shop-data.server";
+import { uninstallShop } from "~/shops/shop.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import { addShop, freshDatabase } from "../../test/support/db";
+import { recordStatements } from "../../test/support/statements";
 import { CARRIED_PERSONAS_SQL, carriedPersonas } from "./totals.server";
 import { CUSTOMER_FROM, customerListSchema, customerWhere, listCustomers, SEARCH_INDEXED_FROM } from "./customers.server";
 import { seedCustomer } from "./test/seed";
@@ -34,7 +36,7 @@ const PEOPLE: Person[] = [
   { key: "email:bob_o'neil@example.com", email: "bob_o'neil@example.com", name: `Bob "The Builder" O'Neil`, persona: "loyal" },
   { key: "gid://shopify/Customer/2002", email: null, persona: "lost" },
   { key: "gid://shopify/Customer/3003", email: "d@x.example", name: "Zoë 100% Real_Name", contactEmail: null, persona: "loyal" },
-  { key: "gid://shopify/Customer/4004", email: "ops+test@example.com", name: "NEAR(a b) AND c* OR -d ^e col:f", persona: "at-risk" },
+  { key: "gid://shopify/Customer/4004", email: "ops+test@example.com", name: "NEAR(a b) AND c* OR -d ^e col:f [VIP]?", persona: "at-risk" },
   { key: "gid://shopify/Customer/5005", email: null, name: "Lindsay Linden", contactEmail: "LINDSAY@Example.COM", persona: "champions" },
 ];
 
@@ -69,6 +71,8 @@ const QUERIES = [
   "ndqv", "LINDQVIST", "nna L", "anna lindqvist", "mail.EX", "orders.ex", "ustomer/20", "2002", "@example.com", "lindsay@example",
   // quotes, LIKE wildcards and FTS5 operators are literal
   "o'neil", `"The Builder"`, `"`, `'`, `" OR "`, "100%", "%", "_", "real_", "l_n", "NEAR(a b)", "AND c*", "c*", "-d ^e", "col:f", "OR", "ops+test",
+  // GLOB's wildcards and classes are literal too
+  "*", "?", "[", "]", "[v", "p]", "]?", "[vip]", "[a-z]", "*?", "f [", "c*?",
   // shorter than a trigram, unicode, no match
   "a", "an", "zq", "zoë", "nobody here",
   // a line break: never matches across two texts (one's end, the next one's start)
@@ -90,6 +94,8 @@ describe("customer search: substring, any case, by name, email or id", () => {
     expect(expected("ndqv")).toEqual(["gid://shopify/Customer/1001"]);
     expect(expected("l_n")).toEqual(["gid://shopify/Customer/3003"]);
     expect(expected(`" OR "`)).toEqual([]);
+    expect(expected("[vip]")).toEqual(["gid://shopify/Customer/4004"]);
+    expect(expected("[a-z]")).toEqual([]);
   });
 
   it("GIVEN a search and other filters WHEN listed and counted THEN both apply, and the count is the matches'", async () => {
@@ -179,20 +185,45 @@ describe("customer search: substring, any case, by name, email or id", () => {
 });
 
 describe("customer search: shorter than a trigram", () => {
-  it(`GIVEN a search of fewer than ${SEARCH_INDEXED_FROM} characters WHEN run THEN each customer's text is one stored lowercase column read by one LIKE, with no lower() per row`, async () => {
+  it(`GIVEN a search of fewer than ${SEARCH_INDEXED_FROM} characters WHEN run THEN each customer's text is one stored lowercase column tested for a substring, with no lower() or pattern per row`, async () => {
     await seedPeople();
-    if (!isSqlite(db)) return; // PostgreSQL reads its trigram indexes' tables (docs/decisions/041)
+    if (!isSqlite(db)) return; // PostgreSQL: the next test
     const where = customerWhere(db, shop, { q: "zq" });
 
     const program = (await db.prepare(`EXPLAIN SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).all(...where.params)) as { opcode: string; p4: unknown }[];
     const columns = (await db.prepare(`SELECT name, hidden FROM pragma_table_xinfo('CustomerSearchText')`).all()) as { name: string; hidden: number }[];
 
-    // One LIKE a row and lower() of the query; the text was lowered when written (hidden 3: a stored generated column).
-    expect(program.filter((op) => op.opcode.endsWith("Func") || op.opcode === "Function").map((op) => String(op.p4)).sort()).toEqual(["like(3)", "lower(1)"]);
+    // One GLOB a row and lower() of the query; the text was lowered when written (hidden 3: a stored generated column).
+    expect(program.filter((op) => op.opcode.endsWith("Func") || op.opcode === "Function").map((op) => String(op.p4)).sort()).toEqual(["glob(2)", "lower(1)"]);
     expect(columns.find((c) => c.name === "lowered")).toEqual({ name: "lowered", hidden: 3 });
     // The shop's texts are read from an index holding them (a row is read only when its text matches).
     const plan = ((await db.prepare(`EXPLAIN QUERY PLAN SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).all(...where.params)) as { detail: string }[]).map((r) => r.detail);
     expect(plan.filter((d) => d.includes(" t "))).toEqual([expect.stringMatching(/^SEARCH t USING (COVERING )?INDEX CustomerSearchText_shopId_lowered_idx \(shopId=\?\)$/)]);
+    expect(await search("zq")).toEqual([]);
+    expect(await search("LI")).toEqual(expected("li"));
+  });
+
+  it(`GIVEN a shop of thousands of customers on PostgreSQL WHEN searched for fewer than ${SEARCH_INDEXED_FROM} characters THEN the search reads the shop's CustomerSearchText rows, not Customer or CustomerContact`, async () => {
+    await seedPeople();
+    if (isSqlite(db)) return; // SQLite: the test above
+    await db.exec(`INSERT INTO "Customer" ("shopId", "customerKey", email) SELECT '${shop}', 'gid://shopify/Customer/' || (10000 + i), 'c' || i || '@example.com' FROM generate_series(1, 5000) AS i`);
+    await db.exec(`INSERT INTO "CustomerContact" ("shopId", "customerKey", name, email, "seenAt") SELECT '${shop}', 'gid://shopify/Customer/' || (10000 + i), 'Person ' || i, 'p' || i || '@example.com', now() FROM generate_series(1, 5000) AS i`);
+    for (const table of ["Customer", "CustomerContact", "CustomerSearchText"]) await db.exec(`VACUUM ANALYZE "${table}"`);
+
+    // WHEN: every statement the customer list runs for a search nobody matches, as PostgreSQL ran it.
+    const statements = await recordStatements(db, () => listCustomers(db, shop, customerListSchema.parse({ q: "zq" })));
+    const read = { searchText: 0, customers: 0, contacts: 0 };
+    for (const { sql, params } of statements) {
+      const [{ "QUERY PLAN": [root] }] = (await db.prepare(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`).all(...params)) as { "QUERY PLAN": [{ Plan: PlanNode }] }[];
+      read.searchText += rowsRead(root.Plan, "CustomerSearchText");
+      read.customers += rowsRead(root.Plan, "Customer");
+      read.contacts += rowsRead(root.Plan, "CustomerContact");
+    }
+
+    // THEN: the shop's 5,000+ texts were read once; no customer or contact was (nobody matched).
+    expect(read).toEqual({ searchText: expect.any(Number), customers: 0, contacts: 0 });
+    expect(read.searchText).toBeGreaterThan(5000);
+    expect(read.searchText).toBeLessThan(10_000);
     expect(await search("zq")).toEqual([]);
     expect(await search("LI")).toEqual(expected("li"));
   });
@@ -216,6 +247,59 @@ describe("customer search: shorter than a trigram", () => {
     expect(expected("e").length).toBeGreaterThan(2);
     expect((await pages("LI", { persona: "champions" })).sort()).toEqual(expected("li", PEOPLE.filter((p) => p.persona === "champions")));
     expect(await pages("i", { persona: "lost" })).toEqual(expected("i", PEOPLE.filter((p) => p.persona === "lost")));
+  });
+});
+
+describe("customer search: short searches follow every write", () => {
+  const KEY = "gid://shopify/Customer/7007";
+  const GUEST = "email:kj.guest@example.com";
+  /** Rows of text held for these customers: an erased customer's must be none. */
+  const textRows = async (shopId: string, ...keys: string[]) =>
+    Number(await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ? AND customerKey IN (${keys.map(() => "?").join(",")})`).pluck().get(shopId, ...keys));
+
+  it("GIVEN customers created, renamed, given a new email and erased WHEN searched for 1–2 characters THEN each search finds exactly the customers whose text holds it then", async () => {
+    await seedPeople();
+    // Two pairs no other customer's text holds.
+    for (const q of ["kj", "vy", "qz", "wx"]) expect(expected(q)).toEqual([]);
+
+    // A customer scored after its contact arrived, and a guest whose contact arrives after.
+    await contact(shop, KEY, "Kj Wu", "wu@orders.example");
+    await seedCustomer(db, shop, { customerKey: KEY, email: "wu@store.example", persona: "loyal" });
+    await seedCustomer(db, shop, { customerKey: GUEST, email: null, persona: "lost" });
+    expect(await search("kj")).toEqual([GUEST, KEY].sort());
+    await contact(shop, GUEST, "Wx Guest", null);
+    expect(await search("wx")).toEqual([GUEST]);
+
+    // Renamed by a newer order; then a new email from the store.
+    await db.prepare(`UPDATE "CustomerContact" SET name = ?, seenAt = ? WHERE shopId = ? AND customerKey = ?`).run("Vy Wu", new Date(), shop, KEY);
+    expect({ kj: await search("kj"), vy: await search("vy") }).toEqual({ kj: [GUEST], vy: [KEY] });
+    await db.prepare(`UPDATE "Customer" SET email = ? WHERE shopId = ? AND customerKey = ?`).run("qz@store.example", shop, KEY);
+    expect({ qz: await search("qz"), old: await search("wu@s") }).toEqual({ qz: [KEY], old: [] });
+    // A recompute's writes (scores, persona) leave the text as it is.
+    await db.prepare(`UPDATE "Customer" SET persona = 'champions', monetaryMinor = 5, r = 5 WHERE shopId = ?`).run(shop);
+    expect({ vy: await search("vy"), qz: await search("qz"), wx: await search("wx") }).toEqual({ vy: [KEY], qz: [KEY], wx: [GUEST] });
+
+    // Erased (customers/redact): found by nothing, and none of their text is kept.
+    await redactCustomer(db, createOrderStore(db), shop, { customerKey: KEY }, new Date());
+    await redactCustomer(db, createOrderStore(db), shop, { customerKey: null, email: "kj.guest@example.com" }, new Date());
+    for (const q of ["vy", "qz", "wu", "kj", "wx"]) expect({ q, found: await search(q) }).toEqual({ q, found: [] });
+    expect(await textRows(shop, KEY, GUEST)).toBe(0);
+    expect(await search("li")).toEqual(expected("li"));
+  });
+
+  it("GIVEN a shop uninstalled and then erased WHEN its customers are searched for 1–2 characters THEN they are found until the erasure and none of their text is left after it", async () => {
+    await seedPeople();
+    await seedCustomer(db, other, { customerKey: KEY, email: "qz@other.example", persona: "loyal" });
+
+    await uninstallShop(db, shop, new Date());
+    expect(await search("li")).toEqual(expected("li")); // data is kept until the store asks for erasure
+
+    await deleteShopData(db, shop, "alpha.myshopify.com");
+    const where = customerWhere(db, shop, { q: "li" }); // the shop's row is gone too: no page to list
+    expect(await db.prepare(`SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).pluck().all(...where.params)).toEqual([]);
+    expect(await db.prepare(`SELECT count(*) FROM "CustomerSearchText" WHERE shopId = ?`).pluck().get(shop)).toEqual(0);
+    const others = await listCustomers(db, other, customerListSchema.parse({ q: "qz" }));
+    expect(others.rows.map((r) => r.customerKey)).toEqual([KEY]);
   });
 });
 

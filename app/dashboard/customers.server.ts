@@ -210,13 +210,18 @@ export const SEARCH_INDEXED_FROM = 3;
 
 /**
  * Customers whose id, email, or name or email as their orders carried them contains `q`, any
- * case (docs/decisions/036). SQLite: the LIKE over CustomerSearchText (one row per customer,
+ * case (docs/decisions/036). SQLite: the match over CustomerSearchText (one row per customer,
  * kept by triggers), read only where the FTS5 trigram index holds every trigram of `q`;
  * PostgreSQL: pg_trgm GIN indexes on the lowercased columns, one table at a time so each OR
- * reads its indexes.
+ * reads its indexes. A search shorter than a trigram reads the shop's CustomerSearchText rows
+ * on both (docs/decisions/041).
  */
 function searchWhere(db: Db, shopId: string, q: string): Sql {
   const like = likePattern(q);
+  if (trigrams(q).length === 0) {
+    const text = holds(isSqlite(db), q);
+    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND ${text.sql})`, params: [shopId, ...text.params] };
+  }
   if (!isSqlite(db)) {
     return {
       sql: `"Customer".customerKey IN (
@@ -227,10 +232,6 @@ function searchWhere(db: Db, shopId: string, q: string): Sql {
   }
   const text = textLike(q);
   const grams = trigrams(q);
-  if (grams.length === 0) {
-    // Fewer characters than a trigram: the LIKE over every customer's text (compact, no join).
-    return { sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearchText" t WHERE t.shopId = ? AND (${text.sql}))`, params: [shopId, ...text.params] };
-  }
   return {
     sql: `"Customer".customerKey IN (SELECT t.customerKey FROM "CustomerSearch" s JOIN "CustomerSearchText" t ON t.id = s.rowid
       WHERE "CustomerSearch" MATCH ? AND t.shopId = ? AND (${text.sql}))`,
@@ -258,15 +259,32 @@ function searchEachRow(db: Db, q: string): Sql {
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
- * The search's LIKE over a CustomerSearchText row `t` (SQLite). `lowered` is the row's four texts
- * lowercased when written, one per line (docs/decisions/041): one LIKE per row instead of four
- * lower() calls and LIKEs, which is most of a scan's cost. A query without a line break matches
- * it exactly where it matches one of the texts; one with a line break (never a trimmed search of
- * 1–2 characters) tests the texts one by one, so it never matches across two.
+ * `t.lowered` (a customer's four texts lowercased when written, one per line; docs/decisions/041)
+ * contains `q` lowercased the same way, with no case folded per row: SQLite's case-sensitive GLOB
+ * (its own `*`, `?` and `[` made literal by brackets; a little cheaper per row than LIKE, and
+ * instr() costs more than either), PostgreSQL's LIKE (its byte matcher beat strpos(), and its
+ * estimate lets the planner scan in parallel). Each engine's lower() folds as its
+ * LIKE of lower()s did before (SQLite: ASCII only), so a query without a line break matches
+ * exactly where it matches one of the four texts.
+ */
+function holds(sqlite: boolean, q: string): Sql {
+  return sqlite ? { sql: `t.lowered GLOB lower(?)`, params: [globPattern(q)] } : { sql: `t.lowered LIKE lower(?)`, params: [likePattern(q)] };
+}
+
+/** `q` as a GLOB pattern for a substring: its `*`, `?` and `[` each a one-character class. */
+function globPattern(q: string): string {
+  return `*${q.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
+}
+
+/**
+ * The search over a CustomerSearchText row `t` (SQLite). One test of the stored lowercase text
+ * per row instead of four lower() calls and LIKEs, which is most of a scan's cost. A query with a
+ * line break (never a trimmed search of 1–2 characters) tests the texts one by one, so it never
+ * matches across two.
  */
 function textLike(q: string): Sql {
   const like = likePattern(q);
-  if (!q.includes("\n")) return { sql: `t.lowered LIKE lower(?) ESCAPE '\\'`, params: [like] };
+  if (!q.includes("\n")) return holds(true, q);
   return {
     sql: `lower(t.customerKey) LIKE lower(?) ESCAPE '\\' OR lower(t.email) LIKE lower(?) ESCAPE '\\'
     OR lower(t.contactEmail) LIKE lower(?) ESCAPE '\\' OR lower(t.name) LIKE lower(?) ESCAPE '\\'`,
@@ -284,6 +302,35 @@ const ftsQuery = (grams: string[]) => grams.map((g) => `"${g.replaceAll('"', '""
 async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: string }, cap: number): Promise<{ found: number; keys: string[] | null }> {
   const like = likePattern(query.q);
   const filters = customerWhere(db, shopId, { ...query, q: undefined });
+  const grams = trigrams(query.q);
+  if (grams.length === 0) {
+    // No trigram: one pass over the shop's text rows, stopping at the cap. The keys it found come
+    // back, so a page of few matches reads those customers rather than the text rows again.
+    // SQLite: the text rows drive the join (CROSS JOIN keeps that order). PostgreSQL: a match's
+    // customer is looked up per row (a LATERAL subquery with a LIMIT is never made a hash join of
+    // every customer of the shop), and the text rows can still be scanned by parallel workers (a
+    // scalar subquery in their filter kept the scan in one process).
+    const text = holds(isSqlite(db), query.q);
+    const found = (
+      isSqlite(db)
+        ? await db
+            .prepare(
+              `SELECT t.customerKey FROM "CustomerSearchText" t CROSS JOIN "Customer"
+               WHERE t.shopId = ? AND ${text.sql} AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?`,
+            )
+            .pluck()
+            .all(shopId, ...text.params, ...filters.params, cap)
+        : await db
+            .prepare(
+              `SELECT t.customerKey FROM "CustomerSearchText" t
+               CROSS JOIN LATERAL (SELECT 1 FROM "Customer" WHERE "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT 1) c
+               WHERE t.shopId = ? AND ${text.sql} LIMIT ?`,
+            )
+            .pluck()
+            .all(...filters.params, shopId, ...text.params, cap)
+    ) as string[];
+    return { found: found.length, keys: found };
+  }
   if (!isSqlite(db)) {
     // The contacts' matches, then the customers' own not counted yet: a UNION ALL streams under
     // the LIMIT, where the UNION that lists them would gather every match first. The customer of
@@ -307,19 +354,6 @@ async function countSearch(db: Db, shopId: string, query: CustomerFilter & { q: 
     );
   }
   const text = textLike(query.q);
-  const grams = trigrams(query.q);
-  if (grams.length === 0) {
-    // No trigram: one pass over the shop's text rows, stopping at the cap. The keys it found come
-    // back, so a page of few matches reads those customers rather than the text rows again.
-    const keys = (await db
-      .prepare(
-        `SELECT t.customerKey FROM "CustomerSearchText" t CROSS JOIN "Customer"
-         WHERE t.shopId = ? AND (${text.sql}) AND "Customer".shopId = t.shopId AND "Customer".customerKey = t.customerKey AND ${filters.sql} LIMIT ?`,
-      )
-      .pluck()
-      .all(shopId, ...text.params, ...filters.params, cap)) as string[];
-    return { found: keys.length, keys };
-  }
   return counted(
     await db
       .prepare(
@@ -382,7 +416,7 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // Without a search the stored totals count exactly; a search counts its matches up to a cap.
   let total: number;
   let totalCapped = false;
-  // The matching customers' keys, when counting them listed every one (a short search on SQLite).
+  // The matching customers' keys, when counting them listed every one (a short search).
   let matched: string[] | null = null;
   if (query.q) {
     const { found, keys } = await countSearch(db, shopId, { ...query, q: query.q }, SEARCH_COUNT_CAP + 1);
@@ -406,7 +440,7 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   // walking the sort's index past a million that do not match (unary + keeps the index out).
   const fewMatches = Boolean(query.q) && !totalCapped && isSqlite(db);
   // Many matches: walk the sort's index testing each customer, a page fills within a few thousand.
-  const where = matched ? withKeys(customerWhere(db, shopId, { ...query, q: undefined }), matched) : customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
+  const where = matched ? withKeys(db, customerWhere(db, shopId, { ...query, q: undefined }), matched) : customerWhere(db, shopId, query, totalCapped ? "per-row" : "indexed");
   const rows: (RawCustomer & { segment: number })[] = [];
   // A search that counted no match has no page to read (a rare short one would scan again).
   for (const i of query.q && total === 0 ? [] : walk) {
@@ -458,11 +492,11 @@ export async function listCustomers(db: Db, shopId: string, query: CustomerListQ
   };
 }
 
-/** The filters narrowed to customers already found by key (SQLite: a JSON array read by json_each). */
-const withKeys = (where: Sql, keys: string[]): Sql => ({
-  sql: `${where.sql} AND "Customer".customerKey IN (SELECT value FROM json_each(?))`,
-  params: [...where.params, JSON.stringify(keys)],
-});
+/** The filters narrowed to customers already found by key (SQLite: a JSON array read by json_each; PostgreSQL: an array). */
+const withKeys = (db: Db, where: Sql, keys: string[]): Sql =>
+  isSqlite(db)
+    ? { sql: `${where.sql} AND "Customer".customerKey IN (SELECT value FROM json_each(?))`, params: [...where.params, JSON.stringify(keys)] }
+    : { sql: `${where.sql} AND "Customer".customerKey = ANY(?::text[])`, params: [...where.params, keys] };
 
 /** A search counts its matches up to here ("10,000+"): beyond, counting would read every customer. */
 export const SEARCH_COUNT_CAP = 10_000;

@@ -2,9 +2,11 @@
  * A recompute that writes many customers holds back their search text while it writes and
  * fills it in afterwards in a few statements (decision 043): FTS5 writes a segment at every
  * statement savepoint, so a trigger per inserted customer wrote one segment per customer.
- * SQLite only: PostgreSQL searches the customer columns through pg_trgm indexes.
+ * PostgreSQL has no FTS5 index: its triggers write the text of each statement's customers in
+ * one statement (decision 041), paused or not; the last test holds both engines to the result.
  */
 import { describe, expect, it } from "vitest";
+import { customerListSchema, listCustomers } from "~/dashboard/customers.server";
 import type { Db } from "~/db/index.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
@@ -64,5 +66,35 @@ describe.skipIf(onPostgres())("search text of customers a large recompute writes
     expect(await indexed(db, "Customer/11999")).toBe(1);
     expect(await db.prepare(`SELECT totalsPaused FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(0);
     await db.exec(`INSERT INTO "CustomerSearch" ("CustomerSearch", rank) VALUES ('integrity-check', 1)`);
+  });
+});
+
+describe("search text of customers a recompute writes", () => {
+  it("GIVEN orders naming their customers WHEN a first recompute writes thousands of customers THEN each has one text row, and a 2-character search finds exactly those whose id, email or name holds it", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db);
+    const customers = TOTALS_REBUILD_FROM + 500;
+    await createOrderStore(db).upsertOrders(
+      shopId,
+      Array.from({ length: customers }, (_, i) =>
+        anOrder({
+          customerKey: `gid://shopify/Customer/${i + 1}`,
+          processedAt: "2026-06-01T10:00:00Z",
+          updatedAt: "2026-06-01T10:00:00Z",
+          totalMinor: 1000 + i,
+          // Every 500th customer's name holds a pair no other text does.
+          contact: { name: i % 500 === 7 ? `Qj Buyer ${i}` : `Buyer ${i}`, email: `buyer${i}@example.com` },
+        }),
+      ),
+    );
+
+    await recomputeShop(shopId, { db, now });
+
+    expect(await texts(db, shopId)).toBe(customers);
+    const page = await listCustomers(db, shopId, customerListSchema.parse({ q: "QJ", limit: "250" }));
+    expect(page.rows.map((r) => r.customerKey).sort()).toEqual(
+      Array.from({ length: customers }, (_, i) => i).filter((i) => i % 500 === 7).map((i) => `gid://shopify/Customer/${i + 1}`).sort(),
+    );
+    expect(page.total).toBe(Math.ceil((customers - 7) / 500));
   });
 });
