@@ -10,7 +10,7 @@ import { postgresAdminUrl } from "../support/postgres";
 // The migration that adds PostgreSQL's CustomerSearchText (docs/decisions/041) on a database
 // that already holds customers: it fills their text, and the triggers follow from then on.
 
-const MIGRATION = "20261201070000_customer_search_text";
+const MIGRATION = "20261201071000_customer_search_text";
 let scratch: string | undefined;
 
 afterEach(() => {
