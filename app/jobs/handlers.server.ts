@@ -11,6 +11,7 @@ import { runApplyInbox } from "~/sync/inbox.server";
 import { ONLINE_STEP } from "~/writeback/run.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
+import { runningSince } from "./queue.server";
 import type { JobHandler, JobQueue, JobType } from "./types";
 
 export interface HandlerDeps {
@@ -33,9 +34,10 @@ export function untilNextDailyRun(now: Date, timeZone?: string | null): number {
 export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
   /**
-   * Per shop, when this process's last write-back that left nothing behind read the customers:
-   * a write-back a recompute asks for then plans only who was rescored since (decision 046).
-   * Unknown (a new process, another process ran it, a run that stopped short): the whole shop.
+   * Per shop, a moment before which everything was written, from this process's last
+   * write-back that left nothing behind: a write-back a recompute asks for then plans only who
+   * was rescored since (decision 046). Unknown (a new process, a run that stopped short, a
+   * removal): the whole shop.
    */
   const settled = new Map<string, number>();
   const shopOf = async (shopId: string): Promise<ShopRef> => {
@@ -84,10 +86,13 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     async writeback({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
+      // Every plan of this run reads after this moment, so what a recompute wrote before it is
+      // seen; a recompute running now stamps its customers no earlier than its claim.
+      const from = Math.min(now().getTime(), (await runningSince(deps.db, shopId, "recompute")) ?? Infinity);
       const rescoredSince = payload.rescored === true ? settled.get(shopId) : undefined;
       settled.delete(shopId);
-      const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP, rescoredSince });
-      if (step.settledAt !== undefined) settled.set(shopId, step.settledAt);
+      const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP, rescoredSince, rescoredFrom: from });
+      if (step.settled) settled.set(shopId, from);
       // A stepping run that used its time: the next job goes on (and plans the whole shop again).
       if (step.more > 0) await queue.enqueue("writeback", shopId);
     },

@@ -231,6 +231,15 @@ export async function duePgBossJobTypes(db: PostgresDb, shopId: string, types: r
   return new Set(names.map(typeOf));
 }
 
+/** When the earliest of a shop's running jobs of a type started (epoch ms), or null. */
+export async function pgBossRunningSince(db: PostgresDb, shopId: string, type: JobType): Promise<number | null> {
+  const started = (await db
+    .prepare(`SELECT min(started_on) FROM ${PG_BOSS_SCHEMA}.job WHERE data->>'shopId' = ? AND name = ? AND state = 'active'`)
+    .pluck()
+    .get(shopId, queueName(type))) as Date | string | null;
+  return started === null || started === undefined ? null : new Date(started).getTime();
+}
+
 /**
  * Failed jobs of a shop not since superseded by a completed run of the same type, newest
  * first (the dashboard's list, as the embedded runner's failedJobs gives it).

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { PostgresDb } from "~/db/index.server";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { createPgBossRunner } from "./pg-boss.server";
+import { runningSince } from "./queue.server";
 import type { JobHandler, JobType } from "./types";
 
 const runners: { stop(): Promise<unknown> }[] = [];
@@ -40,6 +41,26 @@ const waitUntil = async (what: string, check: () => Promise<boolean> | boolean, 
 };
 
 describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
+  it("GIVEN a shop's recompute running WHEN asked since when THEN it is no later than the job started, and null once it finished", async () => {
+    const hold = gate();
+    let startedAt = 0;
+    const { db, runner } = await setup({ recompute: async () => void ((startedAt = Date.now()), await hold.opened) });
+    const a = await addShop(db, "a.myshopify.com");
+    const before = await runningSince(db, a, "recompute");
+    runner.start();
+    await runner.enqueue("recompute", a);
+    await waitUntil("the recompute to start", () => startedAt > 0);
+
+    const during = await runningSince(db, a, "recompute");
+    hold.open();
+    await waitUntil("the recompute to finish", async () => (await runningSince(db, a, "recompute")) === null);
+
+    expect(before).toBeNull();
+    expect(during).not.toBeNull();
+    expect(during!).toBeLessThanOrEqual(startedAt);
+    await runner.stop();
+  });
+
   it("GIVEN a burst of recomputes for one shop and one for another WHEN enqueued THEN each shop has one queued recompute", async () => {
     const { db, runner, jobs } = await setup();
     const [a, b] = [await addShop(db, "a.myshopify.com"), await addShop(db, "b.myshopify.com")];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../test/support/db";
-import { createJobRunner, type JobHandler } from "./queue.server";
+import { createJobRunner, runningSince, type JobHandler } from "./queue.server";
 
 async function until(done: () => boolean, ms = 5_000) {
   for (const end = Date.now() + ms; !done(); ) {
@@ -122,6 +122,28 @@ describe("job queue and in-process runner", () => {
     await runner.drain();
 
     expect(ran).toEqual(["recompute", "re-read 1", "re-read 2", "re-read 3"]);
+  });
+
+  it("GIVEN a shop's recompute running WHEN asked since when THEN it is its claim time, no later than the job started, and null once it finished", async () => {
+    const { db } = await freshDatabase();
+    const shop = await addShop(db);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let startedAt = 0;
+    const runner = createJobRunner({ db, pollMs: 5, handlers: { recompute: async () => void ((startedAt = Date.now()), await held) } });
+    const before = await runningSince(db, shop, "recompute");
+    await runner.enqueue("recompute", shop);
+    runner.start();
+    await until(() => startedAt > 0);
+
+    const during = await runningSince(db, shop, "recompute");
+    release();
+    await runner.stop();
+
+    expect(before).toBeNull();
+    expect(during).not.toBeNull();
+    expect(during!).toBeLessThanOrEqual(startedAt);
+    expect(await runningSince(db, shop, "recompute")).toBeNull();
   });
 
   it("GIVEN a failing job WHEN run THEN it is retried with backoff and finally marked failed with its error", async () => {

@@ -30,7 +30,7 @@ import os from "node:os";
 import type Database from "better-sqlite3";
 import { isPostgres, type Db } from "~/db/index.server";
 import { sqliteDb, type SqliteDb } from "~/db/sqlite.server";
-import { duePgBossJobTypes, failedPgBossJobs } from "./pg-boss.server";
+import { duePgBossJobTypes, failedPgBossJobs, pgBossRunningSince } from "./pg-boss.server";
 import type { EnqueueOptions, FailedJob, JobHandler, JobQueue, JobRunner as JobRunnerInterface, JobType } from "./types";
 
 export type { EnqueueOptions, FailedJob, JobContext, JobHandler, JobQueue, JobType } from "./types";
@@ -115,6 +115,20 @@ export async function dueJobTypes(db: Db, shopId: string, types: readonly JobTyp
     .pluck()
     .all(shopId, ...types, until)) as JobType[];
   return new Set(rows);
+}
+
+/**
+ * When the earliest of a shop's running jobs of a type was claimed (epoch ms), or null — from
+ * whichever backend runs the database's jobs. A job starts after its claim, so anything it
+ * stamps with its own start time is stamped no earlier than this.
+ */
+export async function runningSince(db: Db, shopId: string, type: JobType): Promise<number | null> {
+  if (isPostgres(db)) return pgBossRunningSince(db, shopId, type);
+  const claimed = (await db
+    .prepare(`SELECT min(updatedAt) FROM "Job" WHERE shopId = ? AND type = ? AND status = 'running'`)
+    .pluck()
+    .get(shopId, type)) as number | null;
+  return claimed === null || claimed === undefined ? null : Number(claimed);
 }
 
 /**

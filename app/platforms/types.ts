@@ -117,8 +117,8 @@ export interface WriterCapabilities {
 /** What a write-back run leaves for the next: customers it planned but did not reach (a stepping run out of time). */
 export interface WritebackStep {
   more: number;
-  /** When the run's last plan read the customers, if the run left nothing behind (RunOptions.rescoredSince). */
-  settledAt?: number;
+  /** The run wrote everything its plans found (see RunOptions.rescoredSince). */
+  settled?: boolean;
 }
 
 /** Writes personas back to the store; the plan (diff) is neutral, the transport is the platform's. */
@@ -129,7 +129,7 @@ export interface PersonaWriter {
    * store up (e.g. field definitions, segments), then `runWriteback` (app/writeback) over a
    * session of this writer.
    */
-  writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean; step?: number; rescoredSince?: number }): Promise<WritebackStep>;
+  writeback(shop: ShopRef, ctx: PlatformContext, options: { full?: boolean; step?: number; rescoredSince?: number; rescoredFrom?: number }): Promise<WritebackStep>;
   /**
    * Remove every persona label and field we wrote (`removeAllPersonaData` over a session);
    * `segments`: also delete the saved segments we created (where the store has them).

@@ -55,11 +55,17 @@ export interface RunOptions {
   steps?: number;
   stepsForMs?: number;
   /**
-   * The last plan of this shop that left nothing behind read the customers at this moment
-   * (epoch ms): plan only who was rescored since, and the unsettled, not the whole shop.
-   * For write-backs a recompute asks for; anything else plans the whole shop.
+   * Everything that needed writing before this moment (epoch ms) has been written, as far as
+   * the customers' scoredAt can tell: plan only who was rescored since, and the unsettled, not
+   * the whole shop. The job queue knows it for write-backs a recompute asks for.
    */
   rescoredSince?: number;
+  /**
+   * No recompute that may write during this run stamps its customers (scoredAt) before this
+   * moment: the steps after the first plan read who was rescored since. Default: the run's
+   * start less RESCORED_MARGIN_MS.
+   */
+  rescoredFrom?: number;
 }
 
 /**
@@ -81,7 +87,8 @@ export const ONLINE_STEP = 8;
 export const STEPS_FOR_MS = 30_000;
 /**
  * A recompute stamps the customers it writes with the moment it began (scoredAt), and may write
- * after a plan has read: a plan of the rescored looks back this far before the last read.
+ * after a plan has read. Without a bound from the job queue (rescoredFrom), a run's later steps
+ * look back this far before its start.
  */
 const RESCORED_MARGIN_MS = 600_000;
 
@@ -95,8 +102,8 @@ export interface WritebackReport {
   customers: ShopPlanCounts & { written: number; failed: number };
   /** Customers left for the next run (a stepping run out of time). */
   more: number;
-  /** When this run's last plan read the customers; set when the run left nothing behind. */
-  settledAt?: number;
+  /** The run wrote everything its plans found (nothing left for a next run). */
+  settled?: boolean;
   /** Persona-changed triggers (reported under their first name). */
   flowTriggers: { sent: number; failed: number };
   /** Store API traffic of this run. */
@@ -330,32 +337,30 @@ export async function runWriteback(shopId: string, session: WriteSession, option
       },
       { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
     );
-  let readAt = ctx.nowMs();
+  const rescoredFrom = options.rescoredFrom ?? started - RESCORED_MARGIN_MS;
   const targeted = options.rescoredSince !== undefined && !options.full;
-  let plan = planOf(await loadCustomers(options.db, shopId, targeted ? { keys: [], scoredSince: options.rescoredSince! - RESCORED_MARGIN_MS } : undefined));
+  let plan = planOf(await loadCustomers(options.db, shopId, targeted ? { keys: [], scoredSince: options.rescoredSince! } : undefined));
   report.customers = { ...plan.counts, written: 0, failed: 0 };
   report.problems = options.setup?.problems ?? [];
   // Steps only once the shop is labelled (its first run sends no triggers, and must finish as
   // one run to mean that), and never for a full run (each step would re-send everything).
   const step = options.step ?? Infinity;
   const stepped = labelled && !options.full && session.modeFor(plan.jobs.length) === "online" && plan.jobs.length > step;
-  if (!stepped) return { ...(await execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before)), settledAt: readAt };
+  if (!stepped) return { ...(await execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before)), settled: true };
 
   const until = started + (options.stepsForMs ?? STEPS_FOR_MS);
   for (let steps = 1; ; steps++) {
     const rest = plan.jobs.slice(step);
     report.more = rest.length;
     const done = await execute(ctx, report, plan.jobs.slice(0, step), plan.triggers, trigger, started, before);
-    if (rest.length === 0) return { ...done, settledAt: readAt };
+    if (rest.length === 0) return { ...done, settled: true };
     if (steps >= (options.steps ?? Infinity) || ctx.nowMs() >= until) return done;
-    // The next step plans only what this plan left and whoever a recompute rescored since
-    // (with a margin for a recompute that began before the read and wrote after it): a
-    // whole-shop read per step cost 1.2 s at 100k customers. Anything else that changed (the
-    // settings) queued a write-back of its own, which plans the whole shop.
-    const since = readAt - RESCORED_MARGIN_MS;
-    readAt = ctx.nowMs();
-    plan = planOf(await loadCustomers(options.db, shopId, { keys: rest.map((j) => j.customerKey), scoredSince: since }));
-    if (plan.jobs.length === 0) return { ...done, more: 0, settledAt: readAt };
+    // The next step plans only what this plan left and whoever a recompute rescored since the
+    // run began (rescoredFrom): a whole-shop read per step cost 1.2 s at 100k customers.
+    // Anything else that changed (the settings) queued a write-back of its own, which plans
+    // the whole shop.
+    plan = planOf(await loadCustomers(options.db, shopId, { keys: rest.map((j) => j.customerKey), scoredSince: rescoredFrom }));
+    if (plan.jobs.length === 0) return { ...done, more: 0, settled: true };
     Object.assign(report, emptyReport(shopId), { customers: { ...plan.counts, written: 0, failed: 0 }, problems: options.setup?.problems ?? [] });
     started = ctx.nowMs();
     before = session.traffic();

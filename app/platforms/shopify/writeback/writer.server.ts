@@ -58,6 +58,7 @@ export interface ShopifyWritebackDeps {
   step?: number;
   steps?: number;
   rescoredSince?: number;
+  rescoredFrom?: number;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
   /**
@@ -153,7 +154,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
 }
 
 function runOptions(deps: ShopifyWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, rescoredSince: deps.rescoredSince, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, rescoredSince: deps.rescoredSince, rescoredFrom: deps.rescoredFrom, maxAttempts: deps.maxAttempts, setup: deps.setup ? setupOutcome(deps.setup) : null };
 }
 
 /** Writes the shop's personas to Shopify (see runWriteback in app/writeback). */
@@ -202,12 +203,12 @@ export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
   });
   return {
     capabilities: SHOPIFY_WRITER_CAPABILITIES,
-    async writeback(shop, ctx, { full, step, rescoredSince }) {
+    async writeback(shop, ctx, { full, step, rescoredSince, rescoredFrom }) {
       const writeDeps = await base(shop, ctx);
       // Definitions and segments first (idempotent: a few reads when all exist), so renamed
       // personas and new definitions are in place before customers are written.
       const setup = await setupFor(shop.id, writeDeps, full === true);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince, setup });
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince, rescoredFrom, setup });
     },
     async removeAll(shop, ctx, options = {}) {
       setups.delete(shop.id);

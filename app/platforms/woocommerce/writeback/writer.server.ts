@@ -53,6 +53,7 @@ export interface WooWritebackDeps {
   step?: number;
   steps?: number;
   rescoredSince?: number;
+  rescoredFrom?: number;
   maxAttempts?: number;
 }
 
@@ -146,7 +147,7 @@ export function wooWriteSession(deps: WooWritebackDeps): WriteSession {
 }
 
 function runOptions(deps: WooWritebackDeps): RunOptions {
-  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, rescoredSince: deps.rescoredSince, maxAttempts: deps.maxAttempts };
+  return { db: deps.db, now: deps.now, full: deps.full, step: deps.step, steps: deps.steps, rescoredSince: deps.rescoredSince, rescoredFrom: deps.rescoredFrom, maxAttempts: deps.maxAttempts };
 }
 
 /** Writes the shop's personas to WooCommerce customer meta (see runWriteback in app/writeback). */
@@ -198,10 +199,10 @@ export function createWooCommerceWriter(deps: WooWriterDeps = {}): PersonaWriter
   };
   return {
     capabilities: WOO_WRITER_CAPABILITIES,
-    async writeback(shop, ctx, { full, step, rescoredSince }) {
+    async writeback(shop, ctx, { full, step, rescoredSince, rescoredFrom }) {
       const { connection, deps: writeDeps } = await base(shop, ctx);
       if (!connection.canWrite) return readOnlyReport(shop.id);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince });
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince, rescoredFrom });
     },
     async removeAll(shop, ctx) {
       const { connection, deps: writeDeps } = await base(shop, ctx);
