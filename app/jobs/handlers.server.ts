@@ -7,6 +7,7 @@ import { pruneOldRows, scheduleHousekeeping } from "~/housekeeping/prune.server"
 import type { Platform, PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
 import { untilNextShopDay } from "~/rfm/zoned-days";
 import { recomputeInWorker } from "~/scoring/pool.server";
+import { shopSettings } from "~/shops/settings.server";
 import { runApplyInbox } from "~/sync/inbox.server";
 import { ONLINE_STEP } from "~/writeback/run.server";
 import type { OrderStore } from "~/sync/order-store.server";
@@ -35,11 +36,15 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
   /**
    * Per shop, a moment before which everything was written, from this process's last
-   * write-back that left nothing behind: a write-back a recompute asks for then plans only who
-   * was rescored since (decision 046). Unknown (a new process, a run that stopped short, a
-   * removal): the whole shop.
+   * write-back that left nothing behind, and what it was written under (the shop's settings
+   * and time zone: they change what every customer carries without rescoring anyone). A
+   * write-back a recompute asks for then plans only who was rescored since (decision 046).
+   * Unknown or under other settings (a new process, a run that stopped short, a removal, a
+   * settings save): the whole shop.
    */
-  const settled = new Map<string, number>();
+  const settled = new Map<string, { at: number; basis: string }>();
+  const basisOf = async (shopId: string) =>
+    JSON.stringify([await shopSettings(deps.db, shopId), await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)]);
   const shopOf = async (shopId: string): Promise<ShopRef> => {
     const shop = (await deps.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef | undefined;
     if (!shop) throw new Error(`unknown shop ${shopId}`);
@@ -89,10 +94,12 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       // Every plan of this run reads after this moment, so what a recompute wrote before it is
       // seen; a recompute running now stamps its customers no earlier than its claim.
       const from = Math.min(now().getTime(), (await runningSince(deps.db, shopId, "recompute")) ?? Infinity);
-      const rescoredSince = payload.rescored === true ? settled.get(shopId) : undefined;
+      const basis = await basisOf(shopId);
+      const known = settled.get(shopId);
+      const rescoredSince = payload.rescored === true && known?.basis === basis ? known.at : undefined;
       settled.delete(shopId);
       const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP, rescoredSince, rescoredFrom: from });
-      if (step.settled) settled.set(shopId, from);
+      if (step.settled) settled.set(shopId, { at: from, basis });
       // A stepping run that used its time: the next job goes on (and plans the whole shop again).
       if (step.more > 0) await queue.enqueue("writeback", shopId);
     },
