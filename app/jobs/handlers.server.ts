@@ -8,6 +8,7 @@ import type { Platform, PlatformContext, ShopRef, StoreAdapter } from "~/platfor
 import { untilNextShopDay } from "~/rfm/zoned-days";
 import { recomputeInWorker } from "~/scoring/pool.server";
 import { shopSettings } from "~/shops/settings.server";
+import { writeConsent } from "~/shops/write-consent.server";
 import { runApplyInbox } from "~/sync/inbox.server";
 import { ONLINE_STEP } from "~/writeback/run.server";
 import type { OrderStore } from "~/sync/order-store.server";
@@ -36,15 +37,19 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
   /**
    * Per shop, a moment before which everything was written, from this process's last
-   * write-back that left nothing behind, and what it was written under (the shop's settings
-   * and time zone: they change what every customer carries without rescoring anyone). A
-   * write-back a recompute asks for then plans only who was rescored since (decision 046).
-   * Unknown or under other settings (a new process, a run that stopped short, a removal, a
-   * settings save): the whole shop.
+   * write-back that left nothing behind, and what it was written under: the shop's settings
+   * and time zone (they change what every customer carries without rescoring anyone) and the
+   * merchant's consent (an approval, a pause or a removal since). The next write-back then
+   * plans only who was rescored since (decision 046). Unknown or under another basis (a new
+   * process, a run that stopped short, a settings save, a consent change): the whole shop.
    */
   const settled = new Map<string, { at: number; basis: string }>();
   const basisOf = async (shopId: string) =>
-    JSON.stringify([await shopSettings(deps.db, shopId), await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)]);
+    JSON.stringify([
+      await shopSettings(deps.db, shopId),
+      await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId),
+      await writeConsent(deps.db, shopId),
+    ]);
   const shopOf = async (shopId: string): Promise<ShopRef> => {
     const shop = (await deps.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef | undefined;
     if (!shop) throw new Error(`unknown shop ${shopId}`);
@@ -81,9 +86,8 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     async recompute({ shopId, payload, queue }) {
       // On a scoring thread: seconds of CPU for a large shop must not stall the web process.
       await recomputeInWorker(shopId, { db: deps.db, now: deps.now });
-      // Personas changed (or may have): bring the store's persona data in line. Its own key:
-      // it plans only the rescored, and must not absorb a whole-shop write-back (settings, consent).
-      await queue.enqueue("writeback", shopId, { key: "rescored", payload: { rescored: true } });
+      // Personas changed (or may have): bring the store's persona data in line.
+      await queue.enqueue("writeback", shopId);
       // Recency decays without new orders: every shop is recomputed daily.
       if (payload.daily) {
         await queue.enqueue("recompute", shopId, { key: "daily", delayMs: untilNextDailyRun(now(), (await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | undefined), payload: { daily: true } });
@@ -96,7 +100,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       const from = Math.min(now().getTime(), (await runningSince(deps.db, shopId, "recompute")) ?? Infinity);
       const basis = await basisOf(shopId);
       const known = settled.get(shopId);
-      const rescoredSince = payload.rescored === true && known?.basis === basis ? known.at : undefined;
+      const rescoredSince = known?.basis === basis ? known.at : undefined;
       settled.delete(shopId);
       const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP, rescoredSince, rescoredFrom: from });
       if (step.settled) settled.set(shopId, { at: from, basis });
