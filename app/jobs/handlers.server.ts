@@ -44,12 +44,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
    * process, a run that stopped short, a settings save, a consent change): the whole shop.
    */
   const settled = new Map<string, { at: number; basis: string }>();
-  const basisOf = async (shopId: string) =>
-    JSON.stringify([
-      await shopSettings(deps.db, shopId),
-      await deps.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId),
-      await writeConsent(deps.db, shopId),
-    ]);
+  const basisOf = async (shop: ShopRef) => JSON.stringify([await shopSettings(deps.db, shop.id), shop.timezone ?? null, await writeConsent(deps.db, shop.id)]);
   const shopOf = async (shopId: string): Promise<ShopRef> => {
     const shop = (await deps.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef | undefined;
     if (!shop) throw new Error(`unknown shop ${shopId}`);
@@ -98,7 +93,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       // Every plan of this run reads after this moment, so what a recompute wrote before it is
       // seen; a recompute running now stamps its customers no earlier than its claim.
       const from = Math.min(now().getTime(), (await runningSince(deps.db, shopId, "recompute")) ?? Infinity);
-      const basis = await basisOf(shopId);
+      const basis = await basisOf(shop);
       const known = settled.get(shopId);
       const rescoredSince = known?.basis === basis ? known.at : undefined;
       settled.delete(shopId);
