@@ -357,8 +357,8 @@ export async function runWriteback(shopId: string, session: WriteSession, option
     if (steps >= (options.steps ?? Infinity) || ctx.nowMs() >= until) return done;
     // The next step plans only what this plan left and whoever a recompute rescored since the
     // run began (rescoredFrom): a whole-shop read per step cost 1.2 s at 100k customers.
-    // Anything else that changed (the settings) queued a write-back of its own, which plans
-    // the whole shop.
+    // A settings or consent change meanwhile is the next write-back's: its basis differs, so
+    // it plans the whole shop (jobs/handlers.server.ts).
     plan = planOf(await loadCustomers(options.db, shopId, { keys: rest.map((j) => j.customerKey), scoredSince: rescoredFrom }));
     if (plan.jobs.length === 0) return { ...done, more: 0, settled: true };
     Object.assign(report, emptyReport(shopId), { customers: { ...plan.counts, written: 0, failed: 0 }, problems: options.setup?.problems ?? [] });
