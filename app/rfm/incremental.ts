@@ -17,7 +17,7 @@
  * exactly the customers with a value in [min(a,b), max(a,b)) cross it — found by range.
  * Edges mode: edges never move, only the changed customer is rescored.
  *
- * Days: the state is "as of" one UTC day. Recency edges are in days since the last order,
+ * Days: the state is "as of" one shop day (UTC without a time zone), as a full score is. Recency edges are in days since the last order,
  * so at midnight every recency grows and, with a lookback window, orders leave the window;
  * the state does not follow the clock. Orders dated after the as-of day are ignored, as
  * in a full score. After midnight the caller rebuilds from a full recompute (the daily
@@ -26,13 +26,25 @@
  * Amounts must be whole minor units (they are, everywhere in the app): sums then stay
  * exact whatever the order of additions, so incremental sums equal a full pass's.
  */
-import { utcDay, windowStartDay } from "./days";
-import { NO_PERSONA, scoreCountedOrders } from "./engine";
+import { NO_PERSONA, scoreCountedOrders, type ScoredCustomerColumns } from "./engine";
 import { SortedPairs } from "./incremental-sorted";
 import type { CountedOrderColumns } from "./metrics";
 import { compilePersonaMap, personaRulesFor, type Persona } from "./personas";
-import { balancedEdgesFromCounts, compositeScore, recencyScoreByEdges, scoreByEdges, type Edges } from "./scoring";
+import { balancedEdgesFromCounts, compositeScore, recencyScoreByEdges, scoreByEdges, scoreMetrics, type Edges, type ScoringReport } from "./scoring";
 import type { RfmSettings } from "./settings";
+import { shopDayOf, type DayOf } from "./zoned-days";
+
+/** The shop's time zone, as given to scoreCountedOrders (days are the shop's days). */
+export interface IncrementalOptions {
+  timeZone?: string | null;
+}
+
+/** Customers, counted orders and revenue per persona (index into `personas`), as a full score reports them. */
+export interface PersonaTotals {
+  customers: Float64Array;
+  orders: Float64Array;
+  revenueMinor: Float64Array;
+}
 
 /** One counted order as scoring sees it: its UTC day and net counted amount. */
 export interface CountedOrderValue {
@@ -70,6 +82,7 @@ export class IncrementalScores {
   inWindow: Uint8Array;
   frequency: Int32Array;
   monetaryMinor: Float64Array;
+  firstDay: Int32Array;
   lastDay: Int32Array;
   r: Uint8Array;
   f: Uint8Array;
@@ -80,6 +93,8 @@ export class IncrementalScores {
   /** Customers per persona (index into `personas`). */
   readonly personaCustomers: Float64Array;
 
+  private readonly dayOf: DayOf;
+  private readonly scoring: RfmSettings["scoring"];
   private readonly quantiles: boolean;
   /** Quantile mode: F by the balanced rule (decision 024) rather than plain quintiles. */
   private readonly balancedFrequency: boolean;
@@ -97,11 +112,12 @@ export class IncrementalScores {
   private readonly orderAmount: Float64Array;
   private readonly changedOrders = new Map<number, CountedOrderValue[]>();
 
-  private constructor(columns: CountedOrderColumns, settings: RfmSettings, asOf: Date) {
-    const full = scoreCountedOrders(columns, settings, asOf);
+  private constructor(columns: CountedOrderColumns, settings: RfmSettings, full: ScoredCustomerColumns, options: IncrementalOptions) {
     const n = columns.customerCount;
-    this.asOfDay = utcDay(asOf);
-    this.startDay = windowStartDay(this.asOfDay, settings.rules.lookbackDays);
+    this.dayOf = shopDayOf(options.timeZone);
+    this.scoring = settings.scoring;
+    this.asOfDay = full.report.window.asOfDay;
+    this.startDay = full.report.window.startDay;
     const map = compilePersonaMap(personaRulesFor(settings.personas));
     this.personas = map.personas;
     this.cells = map.cells;
@@ -109,6 +125,7 @@ export class IncrementalScores {
     this.inWindow = full.metrics.inWindow;
     this.frequency = full.metrics.frequency;
     this.monetaryMinor = full.metrics.monetaryMinor;
+    this.firstDay = full.metrics.firstDay;
     this.lastDay = full.metrics.lastDay;
     this.r = full.r;
     this.f = full.f;
@@ -153,13 +170,61 @@ export class IncrementalScores {
   }
 
   /** Scores `columns` in full as of `asOf` and indexes the result for changes. */
-  static build(columns: CountedOrderColumns, settings: RfmSettings, asOf: Date): IncrementalScores {
-    return new IncrementalScores(columns, settings, asOf);
+  static build(columns: CountedOrderColumns, settings: RfmSettings, asOf: Date, options: IncrementalOptions = {}): IncrementalScores {
+    return new IncrementalScores(columns, settings, scoreCountedOrders(columns, settings, asOf, options), options);
   }
 
-  /** True while the state describes `instant`'s UTC day; otherwise rebuild from a full recompute. */
+  /**
+   * Indexes a full score already computed (`scored` = scoreCountedOrders(columns, settings, asOf,
+   * options)), so a full recompute does not score twice. The state takes `scored`'s arrays over
+   * and changes them: the caller must be done with them.
+   */
+  static fromScored(columns: CountedOrderColumns, scored: ScoredCustomerColumns, settings: RfmSettings, options: IncrementalOptions = {}): IncrementalScores {
+    return new IncrementalScores(columns, settings, scored, options);
+  }
+
+  /** True while the state describes `instant`'s shop day; otherwise rebuild from a full recompute. */
   isAsOf(instant: Date): boolean {
-    return utcDay(instant) === this.asOfDay;
+    return this.dayOf(instant) === this.asOfDay;
+  }
+
+  /** Customers, orders and revenue per persona, as the full score's report counts them. */
+  personaTotals(): PersonaTotals {
+    const k = this.personas.length;
+    const out: PersonaTotals = { customers: new Float64Array(k), orders: new Float64Array(k), revenueMinor: new Float64Array(k) };
+    for (let c = 0; c < this.customerCount; c++) {
+      const p = this.persona[c];
+      if (p === NO_PERSONA) continue;
+      out.customers[p]++;
+      out.orders[p] += this.frequency[c];
+      out.revenueMinor[p] += this.monetaryMinor[c];
+    }
+    return out;
+  }
+
+  /**
+   * The scoring report a full score would give now (edges, customers per score with their
+   * ranges, composite bins): the current edges given to scoreMetrics as fixed edges, which
+   * bins every customer exactly as the state has, in O(customers) without sorting.
+   */
+  scoringReport(): ScoringReport {
+    const n = this.customerCount;
+    const recencyDays = new Int32Array(n);
+    for (let c = 0; c < n; c++) recencyDays[c] = this.frequency[c] > 0 ? this.asOfDay - this.lastDay[c] : 0;
+    const metrics = {
+      customerCount: n,
+      inWindow: this.inWindow.subarray(0, n),
+      frequency: this.frequency.subarray(0, n),
+      monetaryMinor: this.monetaryMinor.subarray(0, n),
+      firstDay: this.firstDay.subarray(0, n),
+      lastDay: this.lastDay.subarray(0, n),
+      recencyDays,
+      orders: { inWindow: 0, beforeWindow: 0, afterAsOf: 0 },
+    };
+    const [r, f, m] = this.edges;
+    const { report } = scoreMetrics(metrics, { ...this.scoring, mode: "edges", edges: { r: [...r], f: [...f], m: [...m] } as never });
+    if (this.quantiles) for (const dim of [report.r, report.f, report.m]) dim.mode = "quantiles";
+    return report;
   }
 
   /** Customer c's counted orders (all of them, before / inside / after the window). */
@@ -289,16 +354,20 @@ export class IncrementalScores {
     let preCount = 0;
     let preSum = 0;
     let preLast = -2_147_483_648;
+    let inFirst = 2_147_483_647;
+    let preFirst = 2_147_483_647;
     for (const { day, amountMinor } of orders) {
       if (day > this.asOfDay) continue;
       if (day >= start) {
         inCount++;
         inSum += amountMinor;
         inLast = Math.max(inLast, day);
+        inFirst = Math.min(inFirst, day);
       } else {
         preCount++;
         preSum += amountMinor;
         preLast = Math.max(preLast, day);
+        preFirst = Math.min(preFirst, day);
       }
     }
     const inside = inCount > 0;
@@ -306,6 +375,7 @@ export class IncrementalScores {
     this.frequency[c] = inside ? inCount : preCount;
     this.monetaryMinor[c] = inside ? inSum : preSum;
     this.lastDay[c] = inside ? inLast : preCount > 0 ? preLast : 0;
+    this.firstDay[c] = inside ? inFirst : preCount > 0 ? preFirst : 0;
   }
 
   private index(c: number): void {
@@ -373,6 +443,7 @@ export class IncrementalScores {
       this.inWindow = grow(this.inWindow, capacity);
       this.frequency = grow(this.frequency, capacity);
       this.monetaryMinor = grow(this.monetaryMinor, capacity);
+      this.firstDay = grow(this.firstDay, capacity);
       this.lastDay = grow(this.lastDay, capacity);
       this.r = grow(this.r, capacity);
       this.f = grow(this.f, capacity);
@@ -384,6 +455,7 @@ export class IncrementalScores {
     this.inWindow[c] = 0;
     this.frequency[c] = 0;
     this.monetaryMinor[c] = 0;
+    this.firstDay[c] = 0;
     this.lastDay[c] = 0;
     this.r[c] = 0;
     this.f[c] = 0;
