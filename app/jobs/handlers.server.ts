@@ -80,7 +80,9 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     async recompute({ shopId, payload, queue }) {
       // On a scoring thread: seconds of CPU for a large shop must not stall the web process.
-      await recomputeInWorker(shopId, { db: deps.db, now: deps.now });
+      // After order changes only what changed, when the thread holds a valid state; the daily
+      // run is the reconciler and always scores the whole shop (decision 047).
+      await recomputeInWorker(shopId, { db: deps.db, now: deps.now, full: payload.daily === true });
       // Personas changed (or may have): bring the store's persona data in line.
       await queue.enqueue("writeback", shopId);
       // Recency decays without new orders: every shop is recomputed daily.

@@ -17,7 +17,8 @@ import { isSqlite, type Db, type PostgresDb } from "~/db/index.server";
 import { legacySync } from "~/db/sqlite.server";
 import { lockWaiters } from "~/db/lock-waiters.server";
 import type { SettingsPreview } from "./preview.server";
-import type { RecomputeSummary, WriteSlices } from "./recompute.server";
+import type { ScoringRun } from "./incremental.server";
+import type { WriteSlices } from "./recompute.server";
 import type { Ran, ScoringTask } from "./worker.server";
 
 export type { Ran } from "./worker.server";
@@ -48,6 +49,26 @@ export function scoringWorkerFile(): string {
 declare global {
   // eslint-disable-next-line no-var
   var rfmScoringPool: Piscina<ScoringTask, Ran<unknown>> | undefined;
+  // eslint-disable-next-line no-var
+  var rfmRecomputeLanes: Piscina<ScoringTask, Ran<unknown>>[] | undefined;
+}
+
+const threadCount = () => Math.min(4, Math.max(2, os.availableParallelism() - 1));
+
+/**
+ * Recomputes run in lanes: one thread each, a shop always in the same lane, so the scoring
+ * state a full recompute leaves in its thread serves that shop's next recomputes (decision
+ * 047). The thread stays while the process runs (unreferenced when idle): a thread that
+ * exited would take its states with it.
+ */
+function lane(shopId: string): Piscina<ScoringTask, Ran<unknown>> {
+  globalThis.rfmRecomputeLanes ??= Array.from({ length: threadCount() }, () => null as unknown as Piscina<ScoringTask, Ran<unknown>>);
+  const lanes = globalThis.rfmRecomputeLanes;
+  let hash = 0;
+  for (let i = 0; i < shopId.length; i++) hash = (hash * 31 + shopId.charCodeAt(i)) | 0;
+  const at = Math.abs(hash) % lanes.length;
+  lanes[at] ??= new Piscina<ScoringTask, Ran<unknown>>({ filename: scoringWorkerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+  return lanes[at];
 }
 
 function pool(): Piscina<ScoringTask, Ran<unknown>> {
@@ -55,7 +76,7 @@ function pool(): Piscina<ScoringTask, Ran<unknown>> {
   globalThis.rfmScoringPool ??= new Piscina<ScoringTask, Ran<unknown>>({
     filename: scoringWorkerFile(),
     minThreads: 0,
-    maxThreads: Math.min(4, Math.max(2, os.availableParallelism() - 1)),
+    maxThreads: threadCount(),
     idleTimeout: 60_000,
   });
   return globalThis.rfmScoringPool;
@@ -76,16 +97,20 @@ export interface OffLoopDeps {
   writeSlices?: Partial<Omit<WriteSlices, "yieldTo">>;
 }
 
-/** Recomputes a shop on a scoring thread (see recomputeShop). */
-export function recomputeInWorker(shopId: string, deps: OffLoopDeps): Promise<Ran<RecomputeSummary>> {
+/**
+ * Recomputes a shop on its lane's scoring thread: only what changed when that thread holds a
+ * valid state for the shop, else in full (recomputeWithState); `full` always in full.
+ */
+export function recomputeInWorker(shopId: string, deps: OffLoopDeps & { full?: boolean }): Promise<Ran<ScoringRun>> {
   const task: ScoringTask = {
     kind: "recompute",
     databaseUrl: databaseUrl(deps.db),
     shopId,
     asOf: (deps.now?.() ?? new Date()).toISOString(),
     writeSlices: { ...WRITE_SLICES, ...deps.writeSlices, yieldTo: lockWaiters() },
+    incremental: deps.full !== true,
   };
-  return pool().run(task) as Promise<Ran<RecomputeSummary>>;
+  return lane(shopId).run(task) as Promise<Ran<ScoringRun>>;
 }
 
 /**
@@ -110,6 +135,8 @@ export function previewInWorker(
 /** Waits for running tasks, then stops every scoring thread (graceful shutdown). */
 export async function closeScoringPool(): Promise<void> {
   const current = globalThis.rfmScoringPool;
+  const lanes = globalThis.rfmRecomputeLanes ?? [];
   globalThis.rfmScoringPool = undefined;
-  await current?.close();
+  globalThis.rfmRecomputeLanes = undefined;
+  await Promise.all([current?.close(), ...lanes.map((l) => l?.close())]);
 }

@@ -33,6 +33,8 @@ import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
 import { fillSearchText, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
+import type { FullScore } from "./incremental.server";
+import { clearTakenMarks, takeMarksForFullScoring } from "./scoring-marks.server";
 import { DEFAULT_SLICES, pause, slicedWriter, type WriteSlices } from "./sliced-writes.server";
 import { traced } from "./write-trace.server";
 
@@ -50,6 +52,8 @@ export interface RecomputeDeps {
    * own transactions.
    */
   writeSlices?: WriteSlices;
+  /** Called once everything is written, with what was scored: the incremental path's state is built from it (decision 047). */
+  onScored?: (full: FullScore) => void;
 }
 
 /** Customers per bulk statement on PostgreSQL (arrays of this many values per column). */
@@ -118,7 +122,7 @@ interface Changes {
 
 // previousPersona and personaSince move only when the persona does (the row's own values are
 // kept otherwise), so an update needs nothing read back.
-const ON_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET
+export const ON_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET
       guest = excluded.guest, recencyDays = excluded.recencyDays, frequency = excluded.frequency,
       monetaryMinor = excluded.monetaryMinor, firstOrderAt = excluded.firstOrderAt,
       lastOrderAt = excluded.lastOrderAt, r = excluded.r, f = excluded.f, m = excluded.m,
@@ -127,7 +131,7 @@ const ON_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET
         ELSE excluded.personaSince END,
       persona = excluded.persona, scoredAt = excluded.scoredAt`;
 
-const ADD_TRANSITION = `INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)
+export const ADD_TRANSITION = `INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (shopId, day, fromPersona, toPersona) DO UPDATE SET customers = "PersonaTransition".customers + excluded.customers`;
 
 /** Counts persona moves (from → to) of the customers written since the last flush. */
@@ -157,6 +161,8 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const today = isoDate(dayOf(asOf));
   const settings = rfmPart(await shopSettings(db, shopId));
   const asOfDay = dayOf(asOf);
+  // Before reading: order changes from here on are marked for the next recompute (decision 047).
+  const generation = await takeMarksForFullScoring(db, shopId);
 
   const t0 = performance.now();
   const { columns, customerKeys, indexOf, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
@@ -288,6 +294,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     for (const row of scored.report.personas) {
       await insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
     }
+    await clearTakenMarks(db, shopId);
     await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(
       asOf,
       storedScoringEdges(asOfDay, settings.rules.lookbackDays, scored.report.scoring),
@@ -297,6 +304,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   }));
 
   const t4 = performance.now();
+  if (generation !== null) deps.onScored?.({ shopId, generation, fingerprint, timeZone: timeZone ?? null, settings, columns, customerKeys, scored });
   return {
     asOf: asOf.toISOString(),
     customersScored,

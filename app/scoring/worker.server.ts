@@ -15,7 +15,8 @@ import { threadId } from "node:worker_threads";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { openScoringDatabase } from "./connection.server";
 import { previewSettings, type SettingsPreview } from "./preview.server";
-import { recomputeShop, type RecomputeSummary, type WriteSlices } from "./recompute.server";
+import { recomputeWithState, type ScoringRun } from "./incremental.server";
+import type { WriteSlices } from "./recompute.server";
 
 // Scoring yields the CPU to the web process's event loop: on Linux a thread's nice value is
 // its own, so this lowers this thread only. Best effort (some platforms refuse).
@@ -26,7 +27,8 @@ try {
 }
 
 export type ScoringTask =
-  | { kind: "recompute"; databaseUrl: string; shopId: string; asOf: string; writeSlices: WriteSlices }
+  /** incremental: apply only what changed when this thread holds a valid state (decision 047); false = full. */
+  | { kind: "recompute"; databaseUrl: string; shopId: string; asOf: string; writeSlices: WriteSlices; incremental: boolean }
   | { kind: "preview"; databaseUrl: string; shopId: string; asOf: string; candidate: ShopSettings };
 
 /** A task's result and the thread that computed it. */
@@ -35,7 +37,7 @@ export interface Ran<T> {
   result: T;
 }
 
-export type ScoringResult = Ran<RecomputeSummary> | Ran<SettingsPreview>;
+export type ScoringResult = Ran<ScoringRun> | Ran<SettingsPreview>;
 
 export default async function runScoringTask(task: ScoringTask): Promise<ScoringResult> {
   const db = openScoringDatabase(task.databaseUrl);
@@ -43,7 +45,11 @@ export default async function runScoringTask(task: ScoringTask): Promise<Scoring
     const now = () => new Date(task.asOf);
     switch (task.kind) {
       case "recompute":
-        return { threadId, result: await recomputeShop(task.shopId, { db, now, writeSlices: task.writeSlices }) };
+        // The state of a full recompute is indexed after the result is back (the write-back need not wait).
+        return {
+          threadId,
+          result: await recomputeWithState(task.shopId, { db, now, writeSlices: task.writeSlices, incremental: task.incremental, deferBuild: true }),
+        };
       case "preview":
         return { threadId, result: await previewSettings(task.shopId, task.candidate, { db, now }) };
     }

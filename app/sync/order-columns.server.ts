@@ -61,11 +61,14 @@ interface Reads {
   lines: boolean;
 }
 
-/** Every row costs per column read, so a column no rule reads this run is left out. */
-const statementText = (reads: Reads, sql: DialectSql) => `
+/**
+ * Every row costs per column read, so a column no rule reads this run is left out. `only`: a
+ * condition on customerKey (a few customers, through the (shopId, customerKey) index).
+ */
+const statementText = (reads: Reads, sql: DialectSql, only?: string) => `
   SELECT customerKey, ${sql.epochMs("processedAt")}, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
     ${reads.channel ? ", channel" : ""}${reads.tags ? ", nullif(tags, '[]')" : ""}${reads.lines ? `, ${LINE_STATS_SQL}` : ""}
-  FROM "Order" o WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
+  FROM "Order" o WHERE shopId = ? ${only ? `AND ${only}` : ""} AND deleted = FALSE AND verified = TRUE ORDER BY ${only ? "customerKey, id" : "id"}`;
 
 /** Epoch ms of a stored date (written as a number; Prisma-written rows hold ISO text). */
 function epochMs(value: unknown): number {
@@ -77,6 +80,9 @@ function epochMs(value: unknown): number {
 /**
  * A shop's counted orders in columns with the rules report, as `applyRules` over
  * `iterateOrdersForScoring` would give them (same metrics, same report figures).
+ * With `customerKeys`: only those customers' orders, through the same rules (what an
+ * incremental recompute re-reads; the rules look at one order at a time, so a customer's
+ * counted orders do not depend on anyone else's).
  */
 export async function readCountedOrders(
   db: Db,
@@ -84,6 +90,7 @@ export async function readCountedOrders(
   rules: CountingRules,
   asOfDay: number,
   dayOf?: (epochMs: number) => number,
+  customerKeys?: readonly string[],
 ): Promise<ColumnRulesResult> {
   const counting = createColumnRules(rules, asOfDay, dayOf);
   const tagLists = new Map<string, readonly string[]>();
@@ -106,7 +113,13 @@ export async function readCountedOrders(
   if (reads.channel) columns.push("text");
   if (reads.tags) columns.push("text");
   if (reads.lines) columns.push("text");
-  await scanRows(db, statementText(reads, db.sql), [shopId], (r) => {
+  const params: unknown[] = [shopId];
+  let only: string | undefined;
+  if (customerKeys) {
+    only = db.dialect === "sqlite" ? "customerKey IN (SELECT value FROM json_each(?))" : "customerKey = ANY(?::text[])";
+    params.push(db.dialect === "sqlite" ? JSON.stringify(customerKeys) : [...customerKeys]);
+  }
+  await scanRows(db, statementText(reads, db.sql, only), params, (r) => {
     const key = r[0] as string | null;
     const flags = r[4] as number;
     row.customer = key === null ? -1 : counting.customer(key, (flags & GUEST) !== 0);

@@ -1,0 +1,364 @@
+/**
+ * Incremental recompute: after order changes, rescore only the customers whose orders changed
+ * (and whoever a moved quintile edge crosses), from a scoring state kept in memory since the
+ * last full recompute (app/rfm/incremental.ts, decision 018). See docs/decisions/047.
+ *
+ * What changed: triggers on "Order" mark the customer in "ScoringDirty" in the order's own
+ * transaction, whatever wrote it. A recompute first *claims* the marks (claimed = true); an
+ * order change after that sets its mark back to false, so the recompute deletes, with its
+ * writes, only marks whose changes it has read.
+ *
+ * When: only with a warm, valid state — built by a full recompute in this thread, under the
+ * same settings, time zone and history basis, for the same shop day, and at the generation
+ * SyncState still holds. Every scoring write bumps SyncState.scoringGeneration (a full
+ * recompute before it reads, the incremental one with a compare-and-set in its write
+ * transaction), so a state is never applied after another process (or a failed run) wrote
+ * scores. Otherwise the caller runs the full recompute, which (re)builds the state.
+ *
+ * Writes mean what the full path's mean: the changed customers' rows (same upsert, same
+ * "unchanged row is not written" test), the day's transitions, the day's snapshot (from the
+ * state's persona totals, exact), the scoring report — in one transaction with the marks'
+ * deletion. If anything fails after the state took the changes, the state is dropped: it is
+ * never ahead of the database.
+ */
+import { DAY_MS, isoDate, NO_PERSONA, shopDayOf, type RfmSettings, type ScoredCustomerColumns } from "~/rfm";
+import { isGuestKey } from "~/rfm/customer-key";
+import { IncrementalScores, type CountedOrderValue } from "~/rfm/incremental";
+import type { CountedOrderColumns } from "~/rfm/metrics";
+import { storedScoringEdges } from "~/dashboard/edges.server";
+import type { Db } from "~/db/index.server";
+import { rfmPart } from "~/settings/shop-settings";
+import { shopSettings } from "~/shops/settings.server";
+import { readCountedOrders } from "~/sync/order-columns.server";
+import { totalsRebuildPending } from "./customer-totals.server";
+import { historyFingerprint } from "./history.server";
+import { clearTakenMarks } from "./scoring-marks.server";
+import { ADD_TRANSITION, ON_CONFLICT, recomputeShop, type RecomputeDeps, type RecomputeSummary } from "./recompute.server";
+
+/** What a full recompute scored, handed over once its writes are in (RecomputeDeps.onScored). */
+export interface FullScore {
+  shopId: string;
+  /** SyncState.scoringGeneration the full recompute set before reading. */
+  generation: number;
+  /** The history fingerprint (settings, import) the recompute ran under. */
+  fingerprint: string;
+  timeZone: string | null;
+  settings: RfmSettings;
+  columns: CountedOrderColumns;
+  customerKeys: string[];
+  scored: ScoredCustomerColumns;
+}
+
+interface ShopState {
+  scores: IncrementalScores;
+  /** Customer index → key, and back; customers seen after the build are appended. */
+  keys: string[];
+  indexOf: Map<string, number>;
+  /** Settings, time zone and history basis the state was built under. */
+  basis: string;
+  generation: number;
+  /** Counted orders at build: what the state costs in memory, roughly. */
+  orders: number;
+}
+
+/**
+ * States of this thread (a recompute lane: the same shop always runs on the same thread,
+ * pool.server.ts). Bounded by counted orders held; the least recently used goes first.
+ */
+const states = new Map<string, ShopState>();
+/** About 40 bytes per order and customer: a few hundred MB at most per thread. */
+const MAX_ORDERS_HELD = 4_000_000;
+/**
+ * Beyond this many marked customers (a sweep, a large import) the full recompute is cheaper
+ * than re-reading them one by one: a tenth of the shop, at least 2,000.
+ */
+const MAX_DIRTY_SHARE = 0.1;
+const MIN_DIRTY_LIMIT = 2_000;
+
+const basisOf = (fingerprint: string, timeZone: string | null) => JSON.stringify([fingerprint, timeZone]);
+
+/** Forgets every state of this thread (tests: a cold process). */
+export function forgetScoringStates(): void {
+  states.clear();
+}
+
+/** Whether this thread holds a state for the shop (tests, diagnostics). */
+export function holdsScoringState(shopId: string): boolean {
+  return states.has(shopId);
+}
+
+/** Indexes a full recompute's result as the shop's state in this thread. */
+export function keepScoringState(full: FullScore): void {
+  const scores = IncrementalScores.fromScored(full.columns, full.scored, full.settings, { timeZone: full.timeZone });
+  const keys = full.customerKeys.slice();
+  const indexOf = new Map<string, number>();
+  for (let c = 0; c < keys.length; c++) indexOf.set(keys[c], c);
+  const orders = full.columns.customerIndex.length + keys.length;
+  states.delete(full.shopId);
+  states.set(full.shopId, { scores, keys, indexOf, basis: basisOf(full.fingerprint, full.timeZone), generation: full.generation, orders });
+  let held = 0;
+  for (const s of states.values()) held += s.orders;
+  for (const [shopId, s] of states) {
+    if (held <= MAX_ORDERS_HELD || shopId === full.shopId) break;
+    states.delete(shopId);
+    held -= s.orders;
+  }
+}
+
+/** What an incremental recompute did, beside the summary fields a full one fills. */
+export interface IncrementalFigures {
+  /** Customers whose orders changed (marks taken). */
+  marked: number;
+  /** Customers looked at: the marked ones and whoever a moved edge crossed. */
+  candidates: number;
+  /** Dimensions whose quintile edges moved. */
+  edgesMoved: string[];
+  /** Milliseconds: claim, re-read with the rules, state, compare with the table, write. */
+  phases: { claim: number; read: number; state: number; compare: number; write: number };
+}
+
+export type ScoringRun = RecomputeSummary & { incremental?: IncrementalFigures };
+
+/** Why the incremental path does not apply (then the full recompute runs). */
+export type Fallback = "cold" | "basis" | "day" | "generation" | "totals" | "too-many";
+
+/** Thrown inside the write transaction when another writer bumped the generation meanwhile. */
+class StaleState extends Error {}
+
+/**
+ * A recompute after order changes: incremental with a valid state, else the full recompute
+ * (which builds the state). `incremental: false` (the daily reconciler, a settings save) always
+ * runs the full one. `deferBuild` builds the state after returning (the scoring worker: the
+ * write-back need not wait for the indexes).
+ */
+export async function recomputeWithState(
+  shopId: string,
+  deps: RecomputeDeps & { incremental?: boolean; deferBuild?: boolean },
+): Promise<ScoringRun & { fallback?: Fallback }> {
+  if (deps.incremental !== false) {
+    const run = await recomputeIncrementally(shopId, deps);
+    if (!("fallback" in run)) return run;
+    return { ...(await recomputeFull(shopId, deps)), fallback: run.fallback };
+  }
+  return recomputeFull(shopId, deps);
+}
+
+function recomputeFull(shopId: string, deps: RecomputeDeps & { deferBuild?: boolean }): Promise<RecomputeSummary> {
+  return recomputeShop(shopId, {
+    ...deps,
+    onScored: (full) => {
+      deps.onScored?.(full);
+      if (deps.deferBuild) setImmediate(() => keepScoringState(full));
+      else keepScoringState(full);
+    },
+  });
+}
+
+/** The incremental path alone: its summary, or why it does not apply (nothing written then). */
+export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps): Promise<ScoringRun | { fallback: Fallback }> {
+  const { db } = deps;
+  const state = states.get(shopId);
+  if (!state) return { fallback: "cold" };
+  const asOf = deps.now?.() ?? new Date();
+  const timeZone = ((await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null | undefined) ?? null;
+  const settings = rfmPart(await shopSettings(db, shopId));
+  const fingerprint = await historyFingerprint(db, shopId, settings);
+  const drop = (fallback: Fallback) => (states.delete(shopId), { fallback });
+  if (state.basis !== basisOf(fingerprint, timeZone)) return drop("basis");
+  if (!state.scores.isAsOf(asOf)) return drop("day");
+  const generation = (await db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as number | undefined;
+  if (generation !== state.generation) return drop("generation");
+  if (await totalsRebuildPending(db, shopId)) return drop("totals");
+
+  const t0 = performance.now();
+  const marked = (await db.transaction(() =>
+    db.prepare(`UPDATE "ScoringDirty" SET claimed = TRUE WHERE shopId = ? RETURNING customerKey`).pluck().all(shopId),
+  )) as string[];
+  const t1 = performance.now();
+  if (marked.length > Math.max(MIN_DIRTY_LIMIT, MAX_DIRTY_SHARE * state.keys.length)) return drop("too-many");
+
+  const scores = state.scores;
+  const dayOf = shopDayOf(timeZone);
+  const asOfDay = scores.asOfDay;
+  try {
+    // The marked customers' orders through the merchant's rules, as the full read applies them.
+    const read = marked.length > 0 ? await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf, marked) : null;
+    const t2 = performance.now();
+    const ordersOf: CountedOrderValue[][] = (read?.customerKeys ?? []).map(() => []);
+    if (read) {
+      const { customerIndex, day, amountMinor } = read.columns;
+      for (let i = 0; i < customerIndex.length; i++) ordersOf[customerIndex[i]].push({ day: day[i], amountMinor: amountMinor[i] });
+    }
+    const uncounted = new Map((read?.uncounted ?? []).map((u) => [u.key, u.guest]));
+
+    // The state takes the changes; from here a failure drops it.
+    const candidates = new Set<number>();
+    const notCounted: string[] = [];
+    const edgesMoved = new Set<string>();
+    for (const key of marked) {
+      const local = read!.indexOf(key);
+      let c = state.indexOf.get(key);
+      if (local < 0) {
+        notCounted.push(key);
+        if (c === undefined) continue;
+      } else if (c === undefined) {
+        c = scores.customerCount; // seen for the first time: the next index
+        state.keys.push(key);
+        state.indexOf.set(key, c);
+      }
+      const result = scores.setCustomerOrders(c, local < 0 ? [] : ordersOf[local]);
+      if (local >= 0) candidates.add(c);
+      for (const x of result.changed) candidates.add(x);
+      for (const d of result.edgesMoved) edgesMoved.add(d);
+    }
+    // A customer with no counted order now is handled by key below (as the full path does).
+    for (const key of notCounted) {
+      const c = state.indexOf.get(key);
+      if (c !== undefined) candidates.delete(c);
+    }
+    const t3 = performance.now();
+
+    // What the table holds for them: a row equal to the new figures is not written.
+    const candidateList = [...candidates];
+    const lookup = [...candidateList.map((c) => state.keys[c]), ...notCounted];
+    const stored = new Map<string, [persona: string | null, rfm: number | null, frequency: number, monetary: number, first: unknown, last: unknown]>();
+    if (lookup.length > 0) {
+      const rows = (await db
+        .prepare(
+          `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, ${db.sql.epochMs("firstOrderAt")}, ${db.sql.epochMs("lastOrderAt")}
+           FROM "Customer" WHERE shopId = ? AND ${db.dialect === "sqlite" ? "customerKey IN (SELECT value FROM json_each(?))" : "customerKey = ANY(?::text[])"}`,
+        )
+        .raw()
+        .all(shopId, db.dialect === "sqlite" ? JSON.stringify(lookup) : lookup)) as unknown[][];
+      for (const r of rows) {
+        stored.set(r[0] as string, [r[1] as string | null, num(r[2]), num(r[3])!, num(r[4])!, num(r[5]), num(r[6])]);
+      }
+    }
+    const slug = (c: number) => (scores.persona[c] === NO_PERSONA ? null : scores.personas[scores.persona[c]].slug);
+    const upserts: { key: string; before: string | null; c: number; persona: string | null }[] = [];
+    for (const c of candidateList) {
+      const key = state.keys[c];
+      const row = stored.get(key);
+      const persona = slug(c);
+      const same =
+        row !== undefined &&
+        persona !== null &&
+        row[0] === persona &&
+        row[1] === scores.r[c] * 100 + scores.f[c] * 10 + scores.m[c] &&
+        row[2] === scores.frequency[c] &&
+        row[3] === Math.round(scores.monetaryMinor[c]) &&
+        row[4] === scores.firstDay[c] * DAY_MS &&
+        row[5] === scores.lastDay[c] * DAY_MS;
+      if (!same) upserts.push({ key, before: row?.[0] ?? null, c, persona });
+    }
+    const clears: [key: string, persona: string][] = [];
+    const inserts: { key: string; guest: boolean }[] = [];
+    for (const key of notCounted) {
+      const row = stored.get(key);
+      if (row && row[0] !== null) clears.push([key, row[0]]);
+      else if (!row && uncounted.has(key)) inserts.push({ key, guest: uncounted.get(key)! });
+    }
+    const t4 = performance.now();
+
+    const today = isoDate(asOfDay);
+    const scoredAt = asOf;
+    const totals = scores.personaTotals();
+    const report = scores.scoringReport();
+    const moves = new Map<string, number>();
+    const moved = (from: string | null, to: string | null) => {
+      if (from === to) return;
+      const k = `${from ?? ""}\u0000${to ?? ""}`;
+      moves.set(k, (moves.get(k) ?? 0) + 1);
+    };
+    let personaChanges = 0;
+    await db.transaction(async () => {
+      const bumped = await db
+        .prepare(`UPDATE "SyncState" SET scoringGeneration = scoringGeneration + 1, lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ? AND scoringGeneration = ?`)
+        .run(asOf, storedScoringEdges(asOfDay, settings.rules.lookbackDays, report), asOf, shopId, state.generation);
+      if (bumped.changes !== 1) throw new StaleState(`shop ${shopId}: scores were written elsewhere since generation ${state.generation}`);
+      const time = (ms: number | null) => (ms === null ? null : new Date(ms));
+      const upsert = db.prepare(`
+        INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
+          lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+        ${ON_CONFLICT}`);
+      for (const { key, before, c, persona } of upserts) {
+        moved(before, persona);
+        const has = persona !== null;
+        await upsert.run(shopId, key, isGuestKey(key), has ? asOfDay - scores.lastDay[c] : null, scores.frequency[c], Math.round(scores.monetaryMinor[c]),
+          time(has ? scores.firstDay[c] * DAY_MS : null), time(has ? scores.lastDay[c] * DAY_MS : null),
+          has ? scores.r[c] : null, has ? scores.f[c] : null, has ? scores.m[c] : null, persona, scoredAt, scoredAt);
+      }
+      const clear = db.prepare(`
+        UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
+          persona = NULL, previousPersona = ?, personaSince = ?, scoredAt = ?
+        WHERE shopId = ? AND customerKey = ?`);
+      for (const [key, persona] of clears) {
+        moved(persona, null);
+        await clear.run(persona, scoredAt, scoredAt, shopId, key);
+      }
+      const insert = db.prepare(
+        `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt) VALUES (?, ?, ?, 0, 0, NULL, ?)
+         ON CONFLICT (shopId, customerKey) DO NOTHING`,
+      );
+      for (const { key, guest } of inserts) await insert.run(shopId, key, guest, scoredAt);
+      const addTransition = db.prepare(ADD_TRANSITION);
+      for (const [k, n] of moves) {
+        const [from, to] = k.split("\u0000");
+        personaChanges += n;
+        await addTransition.run(shopId, today, from, to, n);
+      }
+      await db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).run(shopId, today);
+      const insertSnapshot = db.prepare(
+        `INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`,
+      );
+      for (const [i, p] of scores.personas.entries()) {
+        await insertSnapshot.run(shopId, today, p.slug, totals.customers[i], totals.orders[i], Math.round(totals.revenueMinor[i]));
+      }
+      await clearTakenMarks(db, shopId);
+    });
+    state.generation++;
+    const t5 = performance.now();
+
+    const customersScored = totals.customers.reduce((a, b) => a + b, 0);
+    const withoutPersona = (await db.prepare(`SELECT count(*) FROM "Customer" WHERE shopId = ? AND persona IS NULL`).pluck().get(shopId)) as number | bigint;
+    return {
+      asOf: asOf.toISOString(),
+      customersScored,
+      customersWithoutPersona: Number(withoutPersona),
+      personaChanges,
+      personas: scores.personas.map((p, i) => ({
+        slug: p.slug,
+        customers: totals.customers[i],
+        orders: totals.orders[i],
+        revenueMinor: Math.round(totals.revenueMinor[i]),
+      })),
+      // The rules report of the customers re-read (a full recompute reports the whole shop).
+      rules: read?.report ?? (await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf, [])).report,
+      timingsMs: {
+        scoring: Math.round(t3 - t0),
+        writing: Math.round(t5 - t3),
+        phases: { readAndRules: Math.round(t2 - t1), scoring: Math.round(t3 - t2), compare: Math.round(t4 - t3), customerWrites: Math.round(t5 - t4), snapshot: 0, history: 0 },
+      },
+      customersWritten: upserts.length + clears.length + inserts.length,
+      backdatedWeeks: 0,
+      incremental: {
+        marked: marked.length,
+        candidates: candidates.size + notCounted.length,
+        edgesMoved: [...edgesMoved],
+        phases: { claim: ms(t1 - t0), read: ms(t2 - t1), state: ms(t3 - t2), compare: ms(t4 - t3), write: ms(t5 - t4) },
+      },
+    };
+  } catch (error) {
+    // The state took changes the database may not hold: never apply it again.
+    states.delete(shopId);
+    if (error instanceof StaleState) return { fallback: "generation" };
+    throw error;
+  }
+}
+
+const ms = (x: number) => Math.round(x * 10) / 10;
+
+function num(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
