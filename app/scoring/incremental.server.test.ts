@@ -55,7 +55,9 @@ const scores = (all: Awaited<ReturnType<typeof everything>>) => ({
   edges: all.edges,
 });
 
-const customerKey = (i: number) => (i % 7 === 3 ? `email:buyer${i}@example.com` : `gid://shopify/Customer/${i}`);
+// Guests' keys are emails, quotes and backslashes included (the re-read passes keys as an array).
+const customerKey = (i: number) =>
+  i % 7 === 3 ? `email:buyer${i}@example.com` : i % 11 === 5 ? `email:o'brien"\\${i}@example.com` : `gid://shopify/Customer/${i}`;
 
 function order(rng: ReturnType<typeof random>, customer: number, overrides: Partial<CanonicalOrder> = {}): CanonicalOrder {
   const at = new Date(T0 - (1 + rng.int(500)) * DAY - rng.int(DAY)).toISOString();

@@ -117,7 +117,8 @@ export async function readCountedOrders(
   let only: string | undefined;
   if (customerKeys) {
     only = db.dialect === "sqlite" ? "customerKey IN (SELECT value FROM json_each(?))" : "customerKey = ANY(?::text[])";
-    params.push(db.dialect === "sqlite" ? JSON.stringify(customerKeys) : [...customerKeys]);
+    // PostgreSQL: an array literal, as text (the scan inlines its parameters into a COPY).
+    params.push(db.dialect === "sqlite" ? JSON.stringify(customerKeys) : `{${customerKeys.map((k) => `"${k.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`);
   }
   await scanRows(db, statementText(reads, db.sql, only), params, (r) => {
     const key = r[0] as string | null;
