@@ -42,6 +42,8 @@ async function everything({ db, shopId }: Shop) {
     transitions: await rows(`SELECT day, fromPersona, toPersona, customers FROM "PersonaTransition" WHERE shopId = ? ORDER BY day, fromPersona, toPersona`),
     totals: await rows(`SELECT persona, r, f, m, lastOrderDay, customers, guests, orders, monetaryMinor, lifetimeMs, lifetimes FROM "CustomerTotal" WHERE shopId = ? AND customers <> 0 ORDER BY persona, r, f, m, lastOrderDay`),
     edges: await db.prepare(`SELECT scoringEdges FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId),
+    // The customer search keeps a text row per customer (triggers on Customer).
+    searchable: await db.prepare(`SELECT customerKey FROM "CustomerSearchText" WHERE shopId = ? ORDER BY customerKey`).pluck().all(shopId),
   };
 }
 

@@ -66,6 +66,8 @@ interface ShopState {
  * pool.server.ts). Bounded by counted orders held; the least recently used goes first.
  */
 const states = new Map<string, ShopState>();
+/** States being built after their full recompute returned (deferBuild). */
+const building = new Map<string, Promise<void>>();
 /** About 40 bytes per order and customer: a few hundred MB at most per thread. */
 const MAX_ORDERS_HELD = 4_000_000;
 /**
@@ -117,10 +119,11 @@ export interface IncrementalFigures {
   phases: { claim: number; read: number; state: number; compare: number; write: number };
 }
 
-export type ScoringRun = RecomputeSummary & { incremental?: IncrementalFigures };
-
-/** Why the incremental path does not apply (then the full recompute runs). */
+/** Why the incremental path did not apply (then the full recompute ran). */
 export type Fallback = "cold" | "basis" | "day" | "generation" | "totals" | "too-many";
+
+/** A recompute's summary: `incremental` when only what changed was applied, else `fallback` says why not (if it was tried). */
+export type ScoringRun = RecomputeSummary & { incremental?: IncrementalFigures; fallback?: Fallback };
 
 /** Thrown inside the write transaction when another writer bumped the generation meanwhile. */
 class StaleState extends Error {}
@@ -134,7 +137,7 @@ class StaleState extends Error {}
 export async function recomputeWithState(
   shopId: string,
   deps: RecomputeDeps & { incremental?: boolean; deferBuild?: boolean },
-): Promise<ScoringRun & { fallback?: Fallback }> {
+): Promise<ScoringRun> {
   if (deps.incremental !== false) {
     const run = await recomputeIncrementally(shopId, deps);
     if (!("fallback" in run)) return run;
@@ -148,8 +151,17 @@ function recomputeFull(shopId: string, deps: RecomputeDeps & { deferBuild?: bool
     ...deps,
     onScored: (full) => {
       deps.onScored?.(full);
-      if (deps.deferBuild) setImmediate(() => keepScoringState(full));
-      else keepScoringState(full);
+      if (!deps.deferBuild) return keepScoringState(full);
+      // After the result is posted; the shop's next recompute waits for it rather than run cold.
+      const built = new Promise<void>((resolve) => setImmediate(() => {
+        try {
+          keepScoringState(full);
+        } finally {
+          if (building.get(full.shopId) === built) building.delete(full.shopId);
+          resolve();
+        }
+      }));
+      building.set(full.shopId, built);
     },
   });
 }
@@ -157,6 +169,7 @@ function recomputeFull(shopId: string, deps: RecomputeDeps & { deferBuild?: bool
 /** The incremental path alone: its summary, or why it does not apply (nothing written then). */
 export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps): Promise<ScoringRun | { fallback: Fallback }> {
   const { db } = deps;
+  await building.get(shopId);
   const state = states.get(shopId);
   if (!state) return { fallback: "cold" };
   const asOf = deps.now?.() ?? new Date();

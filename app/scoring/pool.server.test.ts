@@ -109,6 +109,28 @@ describe("scoring off the event loop", () => {
     expect(await everything(db, shopId)).toEqual(await everything(twin.db, shopId));
   });
 
+  it("GIVEN a shop recomputed through the pool WHEN an order arrives and it is recomputed again THEN the same thread applies only what changed, and a full recompute asked for scores the whole shop", async () => {
+    const { db, shopId, store } = await shopWithCustomers(3_000);
+    const twin = await shopWithCustomers(3_000);
+    const first = await recomputeInWorker(shopId, { db, now });
+    await recomputeShop(shopId, { db: twin.db, now });
+    const order = anOrder({ customerKey: "gid://shopify/Customer/7", processedAt: "2026-06-30T20:00:00Z", updatedAt: "2026-06-30T20:00:00Z", totalMinor: 500_000 });
+
+    await store.upsertOrders(shopId, [order]);
+    await twin.store.upsertOrders(shopId, [order]);
+    const second = await recomputeInWorker(shopId, { db, now: () => new Date(now().getTime() + 60_000) });
+    await recomputeShop(shopId, { db: twin.db, now: () => new Date(now().getTime() + 60_000) });
+    const daily = await recomputeInWorker(shopId, { db, now: () => new Date(now().getTime() + 120_000), full: true });
+
+    expect(second.threadId).toBe(first.threadId);
+    expect(second.result.fallback).toBeUndefined();
+    expect(second.result.incremental?.marked).toBe(1);
+    expect(second.result.customersWritten).toBeGreaterThan(0);
+    expect(daily.result.incremental).toBeUndefined();
+    await recomputeShop(shopId, { db: twin.db, now: () => new Date(now().getTime() + 120_000) });
+    expect(await everything(db, shopId)).toEqual(await everything(twin.db, shopId));
+  });
+
   // SQLite has one writer at a time; PostgreSQL's writers do not wait on each other.
   it.skipIf(onPostgres())("GIVEN a large recompute writing on a worker in one long transaction WHEN this thread writes another shop's orders meanwhile THEN the recompute commits and lets each write in as soon as it waits", async () => {
     const shop = await shopWithCustomers(20_000);

@@ -67,7 +67,9 @@ function lane(shopId: string): Piscina<ScoringTask, Ran<unknown>> {
   let hash = 0;
   for (let i = 0; i < shopId.length; i++) hash = (hash * 31 + shopId.charCodeAt(i)) | 0;
   const at = Math.abs(hash) % lanes.length;
-  lanes[at] ??= new Piscina<ScoringTask, Ran<unknown>>({ filename: scoringWorkerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+  // Atomics off: the thread's event loop runs between tasks, so the state a full recompute
+  // indexes after posting its result is built while the thread waits for the next task.
+  lanes[at] ??= new Piscina<ScoringTask, Ran<unknown>>({ filename: scoringWorkerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity, atomics: "disabled" });
   return lanes[at];
 }
 
