@@ -1,0 +1,143 @@
+/**
+ * npx tsx scripts/bench-incremental-recompute.ts [-- --orders 300000] [-- --changes 40] [-- --postgres]
+ *
+ * A recompute after one order, incremental against full (decision 047). A shop of N orders
+ * (CDNOW replayed, as bench:recompute seeds it; all-time lookback) is scored in full once,
+ * which builds the scoring state. Then, --changes times: one new order today for a random
+ * customer (written through the order store, so the ScoringDirty trigger marks the customer),
+ * and the recompute that follows it — incremental (only the marked customer and whoever a moved
+ * edge crosses). Then a few more orders each followed by a full recompute, as every order burst
+ * cost before. Printed: the first full recompute and the state build, the incremental
+ * recompute p50 / p95 / max with its phases, and the full recompute per burst p50.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { arg, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
+import { startPostgres } from "./pg-server.mjs";
+import { isSqlite, openDatabase } from "../app/db/index.server";
+import { openScoringDatabase } from "../app/scoring/connection.server";
+import { recomputeWithState } from "../app/scoring/incremental.server";
+import { recomputeShop } from "../app/scoring/recompute.server";
+import { createShop } from "../app/shops/shop.server";
+import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
+import type { CanonicalLineItem } from "../app/rfm/order";
+
+const ORDERS = arg("orders", 300_000);
+const CHANGES = arg("changes", 40);
+const FULL_RUNS = arg("full", 5);
+const POSTGRES = process.argv.includes("--postgres");
+const SHOP = "bench";
+
+async function seed(url: string): Promise<void> {
+  execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
+  const db = openDatabase(url);
+  await createShop(db, { id: SHOP, domain: "bench.myshopify.com", platform: "shopify", settings: { rules: { lookbackDays: null } } }, { now: new Date() });
+  await db.prepare(`INSERT INTO "SyncState" (shopId, updatedAt) VALUES (?, ?)`).run(SHOP, new Date());
+  const store = createOrderStore(db);
+  let headers: OrderHeader[] = [];
+  let lines: { orderId: string; lineItem: CanonicalLineItem }[] = [];
+  for (const o of replayCdnow(readCdnow(), ORDERS)) {
+    const id = `gid://shopify/Order/${o.n + 1}`;
+    headers.push({
+      platform: "shopify", id, customerKey: `gid://shopify/Customer/${o.customer}`, guest: false,
+      processedAt: o.at, updatedAt: o.at, currency: "USD", totalMinor: o.cents, refundedMinor: 0,
+      channel: "web", pos: false, subscription: false, test: false, cancelled: false, tags: [],
+    });
+    splitIntoLines(o.n, o.cents).forEach((cents, p) =>
+      lines.push({ orderId: id, lineItem: { id: `L${p}`, quantity: 1, unitPriceMinor: cents, totalMinor: cents, subscription: false } }),
+    );
+    if (headers.length >= 10_000) {
+      await store.writeBulkBatch(SHOP, headers, lines);
+      headers = [];
+      lines = [];
+    }
+  }
+  await store.writeBulkBatch(SHOP, headers, lines);
+  await store.refreshLineAggregates(SHOP);
+  if (isSqlite(db)) await db.withNative((native) => native.pragma("wal_checkpoint(TRUNCATE)"));
+  else await db.exec(`VACUUM ANALYZE`);
+  await db.close();
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+async function main() {
+  const seedInto = process.argv.indexOf("--seed-into");
+  if (seedInto > 0) return seed(process.argv[seedInto + 1]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-incremental-"));
+  const server = POSTGRES ? await startPostgres() : null;
+  try {
+    const url = server ? await server.createDatabase("bench") : `file:${path.join(dir, "shop.db")}`;
+    execFileSync(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [import.meta.filename, "--orders", String(ORDERS), "--seed-into", url], { stdio: "inherit" });
+    const db = openScoringDatabase(url);
+    const store = createOrderStore(db);
+    const lastOrder = (await db.prepare(`SELECT max(${db.sql.epochMs("processedAt")}) FROM "Order" WHERE shopId = ?`).pluck().get(SHOP)) as number;
+    const day = Math.floor(Number(lastOrder) / 86_400_000 + 1) * 86_400_000;
+    const customers = (await db.prepare(`SELECT DISTINCT customerKey FROM "Order" WHERE shopId = ?`).pluck().all(SHOP)) as string[];
+    console.log(`database: ${server ? "PostgreSQL" : "SQLite"}; ${ORDERS.toLocaleString()} orders, ${customers.length.toLocaleString()} customers; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+
+    let at = day + 9 * 3_600_000;
+    let build = 0;
+    const t0 = performance.now();
+    const first = await recomputeWithState(SHOP, {
+      db,
+      now: () => new Date(at),
+      onScored: () => void (build = performance.now()),
+    });
+    const t1 = performance.now();
+    console.log(`first full recompute: ${fmt(build - t0)} (${first.customersWritten.toLocaleString()} rows written), then the state built in ${fmt(t1 - build)}`);
+
+    let n = 0;
+    const newOrder = async () => {
+      at += 1_000;
+      const key = customers[(n++ * 7_919) % customers.length];
+      const cents = 1_000 + ((n * 37) % 200) * 100;
+      await store.upsertOrders(SHOP, [{
+        platform: "shopify", id: `gid://shopify/Order/new-${n}`, customerKey: key, guest: false, processedAt: new Date(at).toISOString(),
+        updatedAt: new Date(at).toISOString(), currency: "USD", totalMinor: cents, refundedMinor: 0, channel: "web", pos: false,
+        subscription: false, test: false, cancelled: false, tags: [],
+        lineItems: [{ id: "L1", quantity: 1, unitPriceMinor: cents, totalMinor: cents, subscription: false }],
+      }]);
+    };
+
+    const incremental: number[] = [];
+    const candidates: number[] = [];
+    const phases = { claim: [] as number[], read: [] as number[], state: [] as number[], compare: [] as number[], write: [] as number[] };
+    for (let i = 0; i < CHANGES; i++) {
+      await newOrder();
+      const s = performance.now();
+      const run = await recomputeWithState(SHOP, { db, now: () => new Date(at) });
+      incremental.push(performance.now() - s);
+      if (!run.incremental) throw new Error(`expected an incremental recompute, got a full one (${run.fallback})`);
+      candidates.push(run.incremental.candidates);
+      for (const k of Object.keys(phases) as (keyof typeof phases)[]) phases[k].push(run.incremental.phases[k]);
+    }
+    const sorted = incremental.slice().sort((a, b) => a - b);
+    const c = candidates.slice().sort((a, b) => a - b);
+    const median = (xs: number[]) => pct(xs.slice().sort((a, b) => a - b), 50);
+    console.log(
+      `incremental recompute after one order (${CHANGES}×): p50 ${fmt(pct(sorted, 50))}, p95 ${fmt(pct(sorted, 95))}, max ${fmt(sorted.at(-1)!)}; ` +
+        `customers looked at p50 ${pct(c, 50)}, max ${c.at(-1)}; median phases: ` +
+        Object.entries(phases).map(([k, v]) => `${k} ${fmt(median(v))}`).join(", "),
+    );
+
+    const full: number[] = [];
+    for (let i = 0; i < FULL_RUNS; i++) {
+      await newOrder();
+      const s = performance.now();
+      await recomputeShop(SHOP, { db, now: () => new Date(at) });
+      full.push(performance.now() - s);
+    }
+    const f = full.slice().sort((a, b) => a - b);
+    console.log(`full recompute after one order (${FULL_RUNS}×, as before): p50 ${fmt(pct(f, 50))}, max ${fmt(f.at(-1)!)}; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    await db.close();
+  } finally {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
