@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
 import type { CanonicalOrder } from "~/rfm/order";
+import { redactCustomer } from "~/privacy/redact.server";
 import { createOrderStore, type OrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
 import { forgetScoringStates, holdsScoringState, recomputeWithState } from "./incremental.server";
@@ -238,6 +239,19 @@ describe("incremental recompute after order changes (decision 047)", () => {
     expect(cold.fallback).toBe("cold");
     expect(warm.fallback).toBeUndefined();
     expect(warm.incremental?.marked).toBe(1);
+  });
+
+  it("GIVEN a warm state WHEN a customer is erased (customers/redact) THEN no mark keeps their key and the next recompute runs in full, without them", async () => {
+    const s = await warmShop();
+    const erased = customerKey(4);
+
+    await s.db.transaction(() => redactCustomer(s.db, s.store, s.shopId, { customerKey: erased }, new Date(T0 + 30_000)));
+    const run = await recomputeWithState(s.shopId, { db: s.db, now: () => new Date(T0 + 60_000) });
+
+    expect(run.fallback).toBe("generation");
+    expect(await s.db.prepare(`SELECT count(*) FROM "ScoringDirty" WHERE customerKey = ?`).pluck().get(erased)).toEqual(0);
+    const counted = await s.db.prepare(`SELECT sum(customers) FROM "PersonaSnapshot" WHERE shopId = ? AND day = '2026-07-01'`).pluck().get(s.shopId);
+    expect(Number(counted)).toBe(29);
   });
 
   it("GIVEN the daily reconciler WHEN it runs with a warm state THEN it scores the whole shop", async () => {
