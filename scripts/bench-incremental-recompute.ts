@@ -2,7 +2,7 @@
  * npx tsx scripts/bench-incremental-recompute.ts [-- --orders 300000] [-- --changes 40] [-- --postgres]
  *
  * A recompute after one order, incremental against full (decision 047). A shop of N orders
- * (CDNOW replayed, as bench:recompute seeds it; all-time lookback) is scored in full once,
+ * (CDNOW replayed, seeded by bench:recompute's seeding child; all-time lookback) is scored in full once,
  * which builds the scoring state. Then, --changes times: one new order today for a random
  * customer (written through the order store, so the ScoringDirty trigger marks the customer),
  * and the recompute that follows it — incremental (only the marked customer and whoever a moved
@@ -17,15 +17,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { arg, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
+import { arg } from "./lib/cdnow";
 import { startPostgres } from "./pg-server.mjs";
-import { isSqlite, openDatabase } from "../app/db/index.server";
 import { openScoringDatabase } from "../app/scoring/connection.server";
 import { recomputeWithState } from "../app/scoring/incremental.server";
 import { recomputeShop } from "../app/scoring/recompute.server";
-import { createShop } from "../app/shops/shop.server";
-import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
-import type { CanonicalLineItem } from "../app/rfm/order";
+import { createOrderStore } from "../app/sync/order-store.server";
 
 const ORDERS = arg("orders", 300_000);
 const CHANGES = arg("changes", 40);
@@ -34,48 +31,16 @@ const WRITES = arg("writes", 2_000);
 const POSTGRES = process.argv.includes("--postgres");
 const SHOP = "bench";
 
-async function seed(url: string): Promise<void> {
-  execFileSync(process.execPath, [path.join(import.meta.dirname, "db.mjs"), "migrate", url], { stdio: "ignore" });
-  const db = openDatabase(url);
-  await createShop(db, { id: SHOP, domain: "bench.myshopify.com", platform: "shopify", settings: { rules: { lookbackDays: null } } }, { now: new Date() });
-  await db.prepare(`INSERT INTO "SyncState" (shopId, updatedAt) VALUES (?, ?)`).run(SHOP, new Date());
-  const store = createOrderStore(db);
-  let headers: OrderHeader[] = [];
-  let lines: { orderId: string; lineItem: CanonicalLineItem }[] = [];
-  for (const o of replayCdnow(readCdnow(), ORDERS)) {
-    const id = `gid://shopify/Order/${o.n + 1}`;
-    headers.push({
-      platform: "shopify", id, customerKey: `gid://shopify/Customer/${o.customer}`, guest: false,
-      processedAt: o.at, updatedAt: o.at, currency: "USD", totalMinor: o.cents, refundedMinor: 0,
-      channel: "web", pos: false, subscription: false, test: false, cancelled: false, tags: [],
-    });
-    splitIntoLines(o.n, o.cents).forEach((cents, p) =>
-      lines.push({ orderId: id, lineItem: { id: `L${p}`, quantity: 1, unitPriceMinor: cents, totalMinor: cents, subscription: false } }),
-    );
-    if (headers.length >= 10_000) {
-      await store.writeBulkBatch(SHOP, headers, lines);
-      headers = [];
-      lines = [];
-    }
-  }
-  await store.writeBulkBatch(SHOP, headers, lines);
-  await store.refreshLineAggregates(SHOP);
-  if (isSqlite(db)) await db.withNative((native) => native.pragma("wal_checkpoint(TRUNCATE)"));
-  else await db.exec(`VACUUM ANALYZE`);
-  await db.close();
-}
-
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 async function main() {
-  const seedInto = process.argv.indexOf("--seed-into");
-  if (seedInto > 0) return seed(process.argv[seedInto + 1]);
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-incremental-"));
   const server = POSTGRES ? await startPostgres() : null;
   try {
     const url = server ? await server.createDatabase("bench") : `file:${path.join(dir, "shop.db")}`;
-    execFileSync(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [import.meta.filename, "--orders", String(ORDERS), "--seed-into", url], { stdio: "inherit" });
+    // The shop bench:recompute seeds (its child process does only that with --seed-into).
+    execFileSync(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [path.join(import.meta.dirname, "bench-recompute.ts"), "--orders", String(ORDERS), "--seed-into", url], { stdio: "inherit" });
     const db = openScoringDatabase(url);
     const store = createOrderStore(db);
     const lastOrder = (await db.prepare(`SELECT max(${db.sql.epochMs("processedAt")}) FROM "Order" WHERE shopId = ?`).pluck().get(SHOP)) as number;
