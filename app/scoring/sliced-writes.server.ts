@@ -23,7 +23,7 @@ export interface WriteSlices {
  * Transactions of up to 1 s, as on the scoring pool: every transaction of a large first write
  * dirties most leaf pages of the customer table's six B-trees again, so its commit and the
  * checkpoint after it cost about as much as its rows (decision 048); 250 ms transactions
- * wrote 2.8–3.0 GB for one 338k-customer first recompute, 1 s ones 1.6–1.8 GB. A writer in
+ * wrote 2.6–3.0 GB for one 338k-customer first recompute, 1 s ones 1.7–1.8 GB. A writer in
  * another process, which cannot signal, waits up to this long.
  */
 export const DEFAULT_SLICES: WriteSlices = { sliceMs: 1_000, pauseMs: 0, checkpoint: false };
