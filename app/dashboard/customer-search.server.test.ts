@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { isSqlite, type Db } from "~/db/index.server";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { isSqlite, type Db, type SqliteDb } from "~/db/index.server";
 import { redactCustomer } from "~/privacy/redact.server";
 import { deleteShopData } from "~/shops/shop-data.server";
 import { uninstallShop } from "~/shops/shop.server";
@@ -199,6 +199,30 @@ describe("customer search: shorter than a trigram", () => {
     // The shop's texts are read from an index holding them (a row is read only when its text matches).
     const plan = ((await db.prepare(`EXPLAIN QUERY PLAN SELECT "Customer".customerKey FROM ${CUSTOMER_FROM} WHERE ${where.sql}`).all(...where.params)) as { detail: string }[]).map((r) => r.detail);
     expect(plan.filter((d) => d.includes(" t "))).toEqual([expect.stringMatching(/^SEARCH t USING (COVERING )?INDEX CustomerSearchText_shopId_lowered_idx \(shopId=\?\)$/)]);
+    expect(await search("zq")).toEqual([]);
+    expect(await search("LI")).toEqual(expected("li"));
+  });
+
+  it(`GIVEN a database holding one big shop, analysed WHEN a search of fewer than ${SEARCH_INDEXED_FROM} characters runs on SQLite THEN every statement reads the texts from the (shopId, lowered) index, not the table`, async () => {
+    await seedPeople();
+    if (!isSqlite(db)) return; // PostgreSQL: the next test
+    // As a shop of 1M leaves the statistics: every text row is this shop's, so shopId looks useless to the planner.
+    await db.exec(`INSERT INTO "Customer" ("shopId", "customerKey", email) WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 3000)
+      SELECT '${shop}', 'gid://shopify/Customer/' || (10000 + value), 'c' || value || '@example.com' FROM n`);
+    await db.exec(`DELETE FROM "Customer" WHERE shopId = '${other}'`);
+    await db.exec(`ANALYZE`);
+
+    const mapped = vi.spyOn(db as SqliteDb, "withMappedReads");
+    const statements = await recordStatements(db, () => listCustomers(db, shop, customerListSchema.parse({ q: "zq" })));
+    const reads = [];
+    for (const { sql, params } of statements.filter((s) => s.sql.includes(`"CustomerSearchText"`))) {
+      const plan = ((await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params)) as { detail: string }[]).map((r) => r.detail);
+      reads.push(...plan.filter((d) => / t( |$)/.test(d)));
+    }
+
+    expect(reads).toEqual([expect.stringMatching(/^SEARCH t USING (COVERING )?INDEX CustomerSearchText_shopId_lowered_idx \(shopId=\?\)$/)]);
+    // The count's scan went through the reader that maps the file (a scan bigger than the page cache at 1M customers).
+    expect(mapped).toHaveBeenCalledTimes(1);
     expect(await search("zq")).toEqual([]);
     expect(await search("LI")).toEqual(expected("li"));
   });

@@ -10,10 +10,29 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSqliteNative } from "./index.server";
+import { openDatabase, openSqliteNative } from "./index.server";
+import type { SqliteDb } from "./sqlite.server";
 
 /** Bytes this process has passed to write(2) and friends (Linux). */
 const bytesWritten = () => Number(/wchar: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))![1]);
+/** Bytes this process has read with read(2) and friends (Linux); pages read through a file mapping are not among them. */
+const bytesRead = () => Number(/rchar: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))![1]);
+
+/** An app handle on a new file holding `rows` search-like texts (~70 bytes each), checkpointed into the file. */
+async function textsDatabase(dir: string, rows: number): Promise<SqliteDb> {
+  const db = openDatabase(`file:${path.join(dir, "texts.db")}`) as SqliteDb;
+  await db.withNative((native) => {
+    native.exec(`CREATE TABLE texts (id INTEGER PRIMARY KEY, lowered TEXT NOT NULL)`);
+    const insert = native.prepare(`INSERT INTO texts (lowered) VALUES (?)`);
+    native.transaction(() => {
+      for (let i = 0; i < rows; i++) insert.run(`gid://shopify/customer/${i}\nc${i}@example.com\nname ${i}`);
+    })();
+    native.pragma("wal_checkpoint(TRUNCATE)");
+  });
+  return db;
+}
+
+const COUNT_ZQ = `SELECT count(*) FROM texts WHERE lowered GLOB '*zq*'`;
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -54,5 +73,44 @@ describe("the app's SQLite connection", () => {
     expect(app.memory).toBe(false);
     expect(fileJournal).toBeGreaterThan(20 * 1024 * 1024);
     expect(appJournal).toBeLessThan(fileJournal / 10);
+  });
+
+  it("GIVEN texts bigger than the mapped reader's page cache WHEN scanned again through withMappedReads THEN the pages come from the file's mapping, where the same scan on a connection with SQLite's default reads them again with read(2)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-sqlite-connection-"));
+    dirs.push(dir);
+    const db = await textsDatabase(dir, 60_000); // ~4 MB, twice the reader's cache
+    await db.withNative((native) => native.pragma("cache_size = -1024")); // nor could the main connection hold it
+    const plain = new Database(path.join(dir, "texts.db"), { readonly: true });
+    plain.pragma("cache_size = -2048");
+
+    const rescan = async (scan: () => Promise<unknown>) => {
+      await scan();
+      const before = bytesRead();
+      expect(await scan()).toBe(0);
+      return bytesRead() - before;
+    };
+    const copied = await rescan(async () => plain.prepare(COUNT_ZQ).pluck().get());
+    const mapped = await rescan(() => db.withMappedReads((reader) => reader.prepare(COUNT_ZQ).pluck().get()));
+
+    expect(copied).toBeGreaterThan(3 * 1024 * 1024);
+    expect(mapped).toBeLessThan(copied / 10);
+    plain.close();
+    await db.close();
+  });
+
+  it("GIVEN a transaction on the app's handle WHEN it reads through withMappedReads THEN it sees its own uncommitted writes (the main connection serves it)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-sqlite-connection-"));
+    dirs.push(dir);
+    const db = await textsDatabase(dir, 10);
+    const count = () => db.withMappedReads((reader) => reader.prepare(`SELECT count(*) FROM texts`).pluck().get());
+
+    const inside = await db.transaction(async () => {
+      await db.prepare(`INSERT INTO texts (lowered) VALUES ('new')`).run();
+      return count();
+    });
+
+    expect(inside).toBe(11);
+    expect(await count()).toBe(11);
+    await db.close();
   });
 });

@@ -13,7 +13,7 @@
  * gets in within about a millisecond of the lock coming free.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import type { Db, DialectSql, RunResult, Statement } from "./sql";
 import { startWaiting } from "./lock-waiters.server";
 
@@ -82,7 +82,18 @@ export interface SqliteDb extends Db {
    * run again once the lock is free — waiting on timers instead of blocking the thread.
    */
   withNative<T>(fn: (native: Native) => T, options?: { atomic?: boolean }): Promise<T>;
+  /**
+   * fn with a read-only connection that maps the database file, for a scan bigger than the
+   * page cache (a short customer search of a big shop, docs/decisions/049): its pages are the OS
+   * page cache's own, not read(2) into our cache again on every scan. Opened on first use; the
+   * main connection serves instead inside a transaction (the caller's own writes) and for a
+   * database in memory. fn must be synchronous and only read.
+   */
+  withMappedReads<T>(fn: (reader: Native) => T): Promise<T>;
 }
+
+/** The most of the file the mapped reader maps: SQLite's build limit (2 GB − 64 kB). */
+const MAPPED_READ_BYTES = 0x7fff0000;
 
 /** SQLITE_BUSY and its extended codes: the statement did nothing and may be run again. */
 const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("SQLITE_BUSY");
@@ -185,6 +196,20 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
     };
   }
 
+  let reader: Native | null | undefined;
+  function mappedReader(): Native | null {
+    if (reader === undefined) {
+      if (native.memory) reader = null;
+      else {
+        reader = new Database(native.name, { readonly: true, fileMustExist: true });
+        reader.pragma(`mmap_size = ${MAPPED_READ_BYTES}`);
+        // Its pages come from the mapping; a cache would only copy them again.
+        reader.pragma("cache_size = -2048");
+      }
+    }
+    return reader;
+  }
+
   const handle: SqliteDb & { [NATIVE]: Native } = {
     [NATIVE]: native,
     dialect: "sqlite",
@@ -199,6 +224,11 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
       } finally {
         native.pragma("busy_timeout = 0");
       }
+    },
+    async withMappedReads(fn) {
+      const mapped = tx.getStore() ? null : mappedReader();
+      // A reader in WAL mode never waits for the write lock.
+      return mapped ? fn(mapped) : handle.withNative(fn);
     },
     sql: sqliteSql,
     prepare: (sql) => statement(sql, "rows"),
@@ -237,6 +267,7 @@ export function sqliteDb(native: Native, { waitAsync = false, busyTimeoutMs = 10
     },
     async close() {
       await lock.idle();
+      reader?.close();
       native.close();
     },
   };

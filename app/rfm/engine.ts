@@ -14,6 +14,7 @@ import {
   type CountedOrderColumns,
   type CustomerMetricColumns,
   type CustomerMetrics,
+  type ScoringBuffers,
 } from "./metrics";
 import type { CanonicalOrder } from "./order";
 import { compilePersonaMap, personaRulesFor, type Persona, type Score } from "./personas";
@@ -81,17 +82,21 @@ export function scoreCountedOrders(
   columns: CountedOrderColumns,
   settings: RfmSettings,
   asOf: Date,
-  options: { /** The shop's time zone, as given to applyRules. */ timeZone?: string | null } = {},
+  options: {
+    /** The shop's time zone, as given to applyRules. */ timeZone?: string | null;
+    /** Arrays to score into, for callers scoring the same customers many times (see ScoringBuffers). */
+    buffers?: ScoringBuffers;
+  } = {},
 ): ScoredCustomerColumns {
   const asOfDay = shopDayOf(options.timeZone)(asOf);
   const startDay = windowStartDay(asOfDay, settings.rules.lookbackDays);
-  const metrics = computeMetrics(columns, asOfDay, startDay);
-  const scores = scoreMetrics(metrics, settings.scoring);
+  const metrics = computeMetrics(columns, asOfDay, startDay, options.buffers);
+  const scores = scoreMetrics(metrics, settings.scoring, options.buffers);
   const map = compilePersonaMap(personaRulesFor(settings.personas));
 
   const { customerCount, inWindow, frequency, monetaryMinor } = metrics;
   const { r, f, m } = scores;
-  const persona = new Uint8Array(customerCount);
+  const persona = options.buffers?.uint8("persona", customerCount) ?? new Uint8Array(customerCount);
   const { cells } = map;
   const personaCustomers = new Float64Array(map.personas.length);
   const personaOrders = new Float64Array(map.personas.length);

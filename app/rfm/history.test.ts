@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { utcDay } from "./days";
 import { NO_PERSONA, scoreCountedOrders, type ScoredCustomerColumns } from "./engine";
 import { backdatedHistory, instantOnDay, scoreAsOfDay, type HistoryMove } from "./history";
-import type { CountedOrderColumns } from "./metrics";
+import { ScoringBuffers, type CountedOrderColumns } from "./metrics";
 import { parseSettings, type RfmSettings, type RfmSettingsInput } from "./settings";
 import { shopDayOf } from "./zoned-days";
 
@@ -97,6 +97,33 @@ describe("scoring as of a past day", () => {
         expect(Array.from(backdated.persona)).toEqual(Array.from(live.persona));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("GIVEN any orders WHEN past days are scored one after another into the same buffers THEN each run equals one with arrays of its own, and each reuses the last one's arrays (property)", () => {
+    fc.assert(
+      fc.property(ordersArb, lookbackArb, fc.boolean(), fc.array(fc.integer({ min: 0, max: 700 }), { minLength: 2, maxLength: 6 }), (orders, lookbackDays, composite, backs) => {
+        const settings = settingsWith({ rules: { lookbackDays }, scoring: composite ? { composite: { f: 1, m: 2 } } : {} });
+        const { columns } = columnsOf(orders);
+        const buffers = new ScoringBuffers();
+        let last: ScoredCustomerColumns | null = null;
+        for (const back of backs) {
+          const reused = scoreAsOfDay(columns, settings, TODAY - back, { buffers });
+          const fresh = scoreAsOfDay(columns, settings, TODAY - back);
+          expect(reused.report).toEqual(fresh.report);
+          for (const column of ["persona", "r", "f", "m", "fm"] as const) expect(reused[column] && Array.from(reused[column])).toEqual(fresh[column] && Array.from(fresh[column]));
+          for (const column of ["frequency", "monetaryMinor", "firstDay", "lastDay", "recencyDays", "inWindow"] as const) {
+            expect(Array.from(reused.metrics[column])).toEqual(Array.from(fresh.metrics[column]));
+          }
+          if (last !== null) {
+            expect(reused.persona.buffer).toBe(last.persona.buffer);
+            expect(reused.r.buffer).toBe(last.r.buffer);
+            expect(reused.metrics.monetaryMinor.buffer).toBe(last.metrics.monetaryMinor.buffer);
+          }
+          last = reused;
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

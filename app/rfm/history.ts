@@ -12,7 +12,7 @@
  */
 import { DAY_MS } from "./days";
 import { NO_PERSONA, scoreCountedOrders, type PersonaCount, type ScoredCustomerColumns } from "./engine";
-import type { CountedOrderColumns } from "./metrics";
+import { ScoringBuffers, type CountedOrderColumns } from "./metrics";
 import type { RfmSettings } from "./settings";
 import { shopDayOf } from "./zoned-days";
 
@@ -67,7 +67,7 @@ export function scoreAsOfDay(
   columns: CountedOrderColumns,
   settings: RfmSettings,
   day: number,
-  options: { timeZone?: string | null } = {},
+  options: { timeZone?: string | null; buffers?: ScoringBuffers } = {},
 ): ScoredCustomerColumns {
   return scoreCountedOrders(columns, settings, instantOnDay(day, options.timeZone), options);
 }
@@ -121,14 +121,17 @@ export function backdatedHistory(
   const startsInside = slotBefore >= asOfDay - 7 * (weeks - 1) && slotBefore < firstOrderDay && slotBefore >= (notBeforeDay ?? -Infinity);
   let before: Uint8Array | null = startsInside ? new Uint8Array(columns.customerCount).fill(NO_PERSONA) : null;
   const points: HistoryPoint[] = [];
+  // Every week scores into the same arrays; only its persona sizes and moves are kept.
+  const buffers = new ScoringBuffers();
   for (const day of days) {
-    const scored = scoreAsOfDay(columns, settings, day, { timeZone });
+    const scored = scoreAsOfDay(columns, settings, day, { timeZone, buffers });
     points.push({
       day,
       personas: scored.report.personas,
       moves: before === null ? [] : movesBetween(before, scored.persona, slugs),
     });
-    before = scored.persona;
+    // The next week scores into scored.persona: keep a copy for its moves.
+    (before ??= new Uint8Array(columns.customerCount)).set(scored.persona);
   }
   return { points, movesToAsOf: movesBetween(before!, live.persona, slugs) };
 }

@@ -20,6 +20,38 @@ export interface CountedOrderColumns {
   amountMinor: Float64Array;
 }
 
+/**
+ * Per-customer arrays lent to successive scoring runs over the same customers (the weekly
+ * history scores a shop 51 times in a row), so those runs allocate nothing per customer:
+ * each run's arrays were garbage as soon as the next began, and a 338k-customer shop's
+ * history held ~60 MB of them at a time before a collection (decision 048). What a run
+ * returns is valid only until the next run given the same buffers.
+ */
+export class ScoringBuffers {
+  private readonly arrays = new Map<string, Int32Array | Float64Array | Uint8Array>();
+  int32(name: string, length: number): Int32Array {
+    return this.take(name, length, (n) => new Int32Array(n));
+  }
+  float64(name: string, length: number): Float64Array {
+    return this.take(name, length, (n) => new Float64Array(n));
+  }
+  uint8(name: string, length: number): Uint8Array {
+    return this.take(name, length, (n) => new Uint8Array(n));
+  }
+  /** The named array, zeroed, `length` long (a view when the one kept is longer). */
+  private take<T extends Int32Array | Float64Array | Uint8Array>(name: string, length: number, make: (n: number) => T): T {
+    const kept = this.arrays.get(name) as T | undefined;
+    if (kept === undefined || kept.length < length) {
+      const made = make(length);
+      this.arrays.set(name, made);
+      return made;
+    }
+    const view = (kept.length === length ? kept : kept.subarray(0, length)) as T;
+    view.fill(0);
+    return view;
+  }
+}
+
 export interface CustomerMetricColumns {
   customerCount: number;
   /**
@@ -60,6 +92,7 @@ export function computeMetrics(
   columns: CountedOrderColumns,
   asOfDay: number,
   windowStartDay: number | null,
+  buffers?: ScoringBuffers,
 ): CustomerMetricColumns {
   const { customerCount, customerIndex, day, amountMinor } = columns;
   const orderCount = customerIndex.length;
@@ -67,7 +100,7 @@ export function computeMetrics(
     throw new RangeError("customerIndex, day and amountMinor must have the same length");
   }
   const start = windowStartDay ?? -2_147_483_648;
-  const window = new Aggregates(customerCount);
+  const window = new Aggregates(customerCount, buffers, "window");
   let before: Aggregates | null = null; // allocated only if some order lies before the window
   let ordersInWindow = 0;
   let ordersBeforeWindow = 0;
@@ -83,12 +116,12 @@ export function computeMetrics(
       window.add(c, d, amountMinor[i]);
     } else {
       ordersBeforeWindow++;
-      (before ??= new Aggregates(customerCount)).add(c, d, amountMinor[i]);
+      (before ??= new Aggregates(customerCount, buffers, "before")).add(c, d, amountMinor[i]);
     }
   }
 
-  const inWindow = new Uint8Array(customerCount);
-  const recencyDays = new Int32Array(customerCount);
+  const inWindow = buffers?.uint8("inWindow", customerCount) ?? new Uint8Array(customerCount);
+  const recencyDays = buffers?.int32("recencyDays", customerCount) ?? new Int32Array(customerCount);
   const { frequency, monetaryMinor, firstDay, lastDay } = window;
   for (let c = 0; c < customerCount; c++) {
     if (frequency[c] > 0) {
@@ -125,11 +158,11 @@ class Aggregates {
   readonly monetaryMinor: Float64Array;
   readonly firstDay: Int32Array;
   readonly lastDay: Int32Array;
-  constructor(customerCount: number) {
-    this.frequency = new Int32Array(customerCount);
-    this.monetaryMinor = new Float64Array(customerCount);
-    this.firstDay = new Int32Array(customerCount).fill(2_147_483_647);
-    this.lastDay = new Int32Array(customerCount).fill(-2_147_483_648);
+  constructor(customerCount: number, buffers: ScoringBuffers | undefined, name: string) {
+    this.frequency = buffers?.int32(`${name}.frequency`, customerCount) ?? new Int32Array(customerCount);
+    this.monetaryMinor = buffers?.float64(`${name}.monetaryMinor`, customerCount) ?? new Float64Array(customerCount);
+    this.firstDay = (buffers?.int32(`${name}.firstDay`, customerCount) ?? new Int32Array(customerCount)).fill(2_147_483_647);
+    this.lastDay = (buffers?.int32(`${name}.lastDay`, customerCount) ?? new Int32Array(customerCount)).fill(-2_147_483_648);
   }
   add(c: number, d: number, amountMinor: number): void {
     this.frequency[c]++;

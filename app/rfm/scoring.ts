@@ -17,7 +17,7 @@
  * In quantiles mode the edges are computed from the customers in the lookback window
  * and are actual customer values; scoring by them reproduces the formula above exactly.
  */
-import type { CustomerMetricColumns } from "./metrics";
+import type { CustomerMetricColumns, ScoringBuffers } from "./metrics";
 import type { Score } from "./personas";
 import type { ScoringSettings } from "./settings";
 
@@ -319,9 +319,9 @@ export interface ScoreColumns {
 }
 
 /** Scores every customer with a counted order; see the module comment for the rules. */
-export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSettings): ScoreColumns {
+export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSettings, buffers?: ScoringBuffers): ScoreColumns {
   const { customerCount, inWindow, frequency } = metrics;
-  const population = windowPopulation(metrics);
+  const population = windowPopulation(metrics, buffers);
   const useEdges = scoring.mode === "edges";
   const edgesFor = (dim: Dimension): Edges => {
     const given = scoring.edges?.[dim];
@@ -337,15 +337,15 @@ export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSet
   const fEdges = edgesFor("f");
   const mEdges = edgesFor("m");
 
-  const r = new Uint8Array(customerCount);
-  const f = new Uint8Array(customerCount);
-  const m = new Uint8Array(customerCount);
+  const r = buffers?.uint8("r", customerCount) ?? new Uint8Array(customerCount);
+  const f = buffers?.uint8("f", customerCount) ?? new Uint8Array(customerCount);
+  const m = buffers?.uint8("m", customerCount) ?? new Uint8Array(customerCount);
   const tally = new BinTally();
   assignScores(metrics, rEdges, fEdges, mEdges, r, f, m, tally);
 
   let fm: Uint8Array | null = null;
   if (scoring.composite) {
-    fm = new Uint8Array(customerCount);
+    fm = buffers?.uint8("fm", customerCount) ?? new Uint8Array(customerCount);
     // Only 25 (F, M) pairs: look them up instead of dividing per customer.
     const table = new Uint8Array(36);
     for (let a = 1; a <= 5; a++) for (let b = 1; b <= 5; b++) table[a * 6 + b] = compositeScore(a, b, scoring.composite);
@@ -379,7 +379,7 @@ export function scoreMetrics(metrics: CustomerMetricColumns, scoring: ScoringSet
 // than one long function entered once (measured: ~2× on a million customers).
 
 /** Metric values of the customers in the lookback window: the quintile population. */
-function windowPopulation(metrics: CustomerMetricColumns): {
+function windowPopulation(metrics: CustomerMetricColumns, buffers?: ScoringBuffers): {
   days: Float64Array;
   frequency: Float64Array;
   monetary: Float64Array;
@@ -393,9 +393,9 @@ function windowPopulation(metrics: CustomerMetricColumns): {
     if (inWindow[c] === 1) n++;
     else if (frequency[c] > 0) beforeWindow++;
   }
-  const days = new Float64Array(n);
-  const freq = new Float64Array(n);
-  const money = new Float64Array(n);
+  const days = buffers?.float64("population.days", n) ?? new Float64Array(n);
+  const freq = buffers?.float64("population.frequency", n) ?? new Float64Array(n);
+  const money = buffers?.float64("population.monetary", n) ?? new Float64Array(n);
   // Stryker disable next-line EqualityOperator: past the end inWindow[c] is undefined, not 1, so the customer is skipped
   for (let c = 0, i = 0; c < customerCount; c++) {
     if (inWindow[c] !== 1) continue;

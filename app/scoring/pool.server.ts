@@ -24,14 +24,14 @@ import type { Ran, ScoringTask } from "./worker.server";
 export type { Ran } from "./worker.server";
 
 /**
- * Write transactions of up to 250 ms that end as soon as a writer of this process (webhook
+ * Write transactions of up to 1 s that end as soon as a writer of this process (webhook
  * receipt, the queue, the inbox applier) waits for the lock, and let it in before the next
  * (decision 043): long transactions write a large recompute with far fewer WAL frames
- * (decision 039), and a waiting writer gets in within a few rows' writes. Checkpointing
+ * (decisions 039, 048), and a waiting writer gets in within a few rows' writes. Checkpointing
  * between slices keeps the web process's commits from running long WAL checkpoints.
  * Measured with npm run bench:responsiveness and bench:recompute.
  */
-const WRITE_SLICES = { sliceMs: 250, pauseMs: 0, checkpoint: true };
+const WRITE_SLICES = { sliceMs: 1_000, pauseMs: 0, checkpoint: true };
 
 /**
  * The worker entry: the production build's bundle (next to build/server/index.js), else the

@@ -18,8 +18,15 @@ export interface WriteSlices {
   yieldTo?: Int32Array;
 }
 
-/** In-process callers (CLI, benchmarks, tests): nobody in the process can wait meanwhile. */
-export const DEFAULT_SLICES: WriteSlices = { sliceMs: 250, pauseMs: 0, checkpoint: false };
+/**
+ * In-process callers (CLI, benchmarks, tests): nobody in the process can wait meanwhile.
+ * Transactions of up to 1 s, as on the scoring pool: every transaction of a large first write
+ * dirties most leaf pages of the customer table's six B-trees again, so its commit and the
+ * checkpoint after it cost about as much as its rows (decision 048); 250 ms transactions
+ * wrote 2.6–3.0 GB for one 338k-customer first recompute, 1 s ones 1.7–1.8 GB. A writer in
+ * another process, which cannot signal, waits up to this long.
+ */
+export const DEFAULT_SLICES: WriteSlices = { sliceMs: 1_000, pauseMs: 0, checkpoint: false };
 
 /**
  * Yielding to the process's waiting writers never costs more than the short slices it
