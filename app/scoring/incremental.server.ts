@@ -33,7 +33,7 @@ import { readCountedOrders } from "~/sync/order-columns.server";
 import { totalsRebuildPending } from "./customer-totals.server";
 import { historyFingerprint } from "./history.server";
 import { clearTakenMarks } from "./scoring-marks.server";
-import { ADD_TRANSITION, ON_CONFLICT, recomputeShop, type RecomputeDeps, type RecomputeSummary } from "./recompute.server";
+import { ADD_TRANSITION, ON_CONFLICT, recomputeShop, storedRowUnchanged, type RecomputeDeps, type RecomputeSummary } from "./recompute.server";
 
 /** What a full recompute scored, handed over once its writes are in (RecomputeDeps.onScored). */
 export interface FullScore {
@@ -255,13 +255,16 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       const persona = slug(c);
       const same =
         row !== undefined &&
-        persona !== null &&
-        row[0] === persona &&
-        row[1] === scores.r[c] * 100 + scores.f[c] * 10 + scores.m[c] &&
-        row[2] === scores.frequency[c] &&
-        row[3] === Math.round(scores.monetaryMinor[c]) &&
-        row[4] === scores.firstDay[c] * DAY_MS &&
-        row[5] === scores.lastDay[c] * DAY_MS;
+        storedRowUnchanged(
+          row,
+          0,
+          persona,
+          scores.r[c] * 100 + scores.f[c] * 10 + scores.m[c],
+          scores.frequency[c],
+          scores.monetaryMinor[c],
+          scores.firstDay[c],
+          scores.lastDay[c],
+        );
       if (!same) upserts.push({ key, before: row?.[0] ?? null, c, persona });
     }
     const clears: [key: string, persona: string][] = [];

@@ -131,6 +131,33 @@ export const ON_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET
         ELSE excluded.personaSince END,
       persona = excluded.persona, scoredAt = excluded.scoredAt`;
 
+/**
+ * Whether a stored customer row already holds the new figures, so it is not written: `row`
+ * from `at` on holds persona, r * 100 + f * 10 + m, frequency, monetaryMinor and the first and
+ * last order as epoch ms (as both recompute paths select them). Without a persona a row is
+ * always written.
+ */
+export function storedRowUnchanged(
+  row: readonly unknown[],
+  at: number,
+  persona: string | null,
+  rfm: number,
+  frequency: number,
+  monetaryMinor: number,
+  firstDay: number,
+  lastDay: number,
+): boolean {
+  return (
+    persona !== null &&
+    row[at] === persona &&
+    row[at + 1] === rfm &&
+    row[at + 2] === frequency &&
+    row[at + 3] === Math.round(monetaryMinor) &&
+    row[at + 4] === firstDay * DAY_MS &&
+    row[at + 5] === lastDay * DAY_MS
+  );
+}
+
 export const ADD_TRANSITION = `INSERT INTO "PersonaTransition" (shopId, day, fromPersona, toPersona, customers) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (shopId, day, fromPersona, toPersona) DO UPDATE SET customers = "PersonaTransition".customers + excluded.customers`;
 
@@ -208,13 +235,16 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       beforePersona[c] = row[1];
       const same =
         recordsScoringDay &&
-        persona !== null &&
-        row[1] === persona &&
-        row[2] === scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c] &&
-        row[3] === metrics.frequency[c] &&
-        row[4] === Math.round(metrics.monetaryMinor[c]) &&
-        row[5] === metrics.firstDay[c] * DAY_MS &&
-        row[6] === metrics.lastDay[c] * DAY_MS;
+        storedRowUnchanged(
+          row,
+          1,
+          persona,
+          scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c],
+          metrics.frequency[c],
+          metrics.monetaryMinor[c],
+          metrics.firstDay[c],
+          metrics.lastDay[c],
+        );
       stored[c] = same ? 1 : 2;
     },
     ["text", "text", "number", "number", "number", "number", "number"],
