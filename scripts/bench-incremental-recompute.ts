@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/bench-incremental-recompute.ts [-- --orders 300000] [-- --changes 40] [-- --postgres]
+ * npm run bench:incremental-recompute [-- --orders 300000] [-- --changes 40] [-- --postgres]
  *
  * A recompute after one order, incremental against full (decision 047). A shop of N orders
  * (CDNOW replayed, seeded by bench:recompute's seeding child; all-time lookback) is scored in full once,
