@@ -4,14 +4,14 @@
  * A recompute after one order, incremental against full (decision 047). A shop of N orders
  * (CDNOW replayed, seeded by bench:recompute's seeding child; all-time lookback) is scored in full once,
  * which builds the scoring state. Then, --changes times: one new order today for a random
- * customer (written through the order store, so the ScoringDirty trigger marks the customer),
+ * customer (written through the order store, which marks the customer in ScoringDirty),
  * and the recompute that follows it — incremental (only the marked customer and whoever a moved
  * edge crosses). Then a few more orders each followed by a full recompute, as every order burst
  * cost before. Printed: the first full recompute and the state build, the incremental
  * recompute p50 / p95 / max with its phases, and the full recompute per burst p50. Last, what
  * the marks cost an order write: --writes single-order upserts (each its own transaction, as the
- * webhook inbox applies them) in blocks with the ScoringDirty triggers and without (dropped in
- * this database only).
+ * webhook inbox applies them) in blocks with the marks and without (the shop's scoring
+ * generation set to 0 in this database: the order store marks nothing for an unscored shop).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -103,25 +103,20 @@ async function main() {
     const f = full.slice().sort((a, b) => a - b);
     console.log(`full recompute after one order (${FULL_RUNS}×, as before): p50 ${fmt(pct(f, 50))}, max ${fmt(f.at(-1)!)}; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
-    // The marks' cost per order write, alternating blocks with and without the triggers.
+    // The marks' cost per order write, alternating blocks with and without them (a shop whose
+    // generation is 0 has never been scored: the order store marks nothing for it).
     const perWrite: Record<string, number[]> = { marked: [], unmarked: [] };
-    const pgTrigger = `CREATE TRIGGER "Order_scoring_dirty" AFTER INSERT OR UPDATE OR DELETE ON "Order" FOR EACH ROW EXECUTE FUNCTION "order_scoring_dirty"()`;
-    const sqliteTriggers = server ? [] : ((await db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'Order_scoring_dirty%'`).pluck().all()) as string[]);
-    const dropTriggers = async () => {
-      if (server) await db.exec(`DROP TRIGGER "Order_scoring_dirty" ON "Order"`);
-      else for (const name of ["insert", "update", "delete"]) await db.exec(`DROP TRIGGER "Order_scoring_dirty_${name}"`);
-    };
-    const createTriggers = async () => {
-      if (server) await db.exec(pgTrigger);
-      else for (const sql of sqliteTriggers) await db.exec(sql);
-    };
+    const generation = (await db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(SHOP)) as number;
+    const setGeneration = (g: number) => db.prepare(`UPDATE "SyncState" SET scoringGeneration = ? WHERE shopId = ?`).run(g, SHOP);
+    const unmark = () => setGeneration(0);
+    const remark = () => setGeneration(generation);
     for (let block = 0; block < 10; block++) {
       const marked = block % 2 === 0;
-      if (!marked) await dropTriggers();
+      if (!marked) await unmark();
       const s = performance.now();
       for (let i = 0; i < WRITES / 10; i++) await newOrder();
       perWrite[marked ? "marked" : "unmarked"].push((performance.now() - s) / (WRITES / 10));
-      if (!marked) await createTriggers();
+      if (!marked) await remark();
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     console.log(`order write (upsert, own transaction), ${WRITES} in blocks: with marks ${mean(perWrite.marked).toFixed(3)} ms, without ${mean(perWrite.unmarked).toFixed(3)} ms per order; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);

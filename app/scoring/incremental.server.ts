@@ -3,8 +3,8 @@
  * (and whoever a moved quintile edge crosses), from a scoring state kept in memory since the
  * last full recompute (app/rfm/incremental.ts, decision 018). See docs/decisions/047.
  *
- * What changed: triggers on "Order" mark the customer in "ScoringDirty" in the order's own
- * transaction, whatever wrote it. A recompute first *claims* the marks (claimed = true); an
+ * What changed: the order store marks the customer in "ScoringDirty" in the order's own
+ * transaction, whichever of its writes changed the order (decision 050). A recompute first *claims* the marks (claimed = true); an
  * order change after that sets its mark back to false, so the recompute deletes, with its
  * writes, only marks whose changes it has read.
  *

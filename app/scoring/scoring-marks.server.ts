@@ -1,6 +1,6 @@
 /**
  * The marks of customers whose orders changed since the shop was last scored ("ScoringDirty",
- * written by triggers on "Order") and the scoring generation, as a full recompute takes and
+ * written by the order store with each order change, decision 050) and the scoring generation, as a full recompute takes and
  * clears them. See app/scoring/incremental.server.ts and docs/decisions/047.
  */
 import type { Db } from "~/db/index.server";

@@ -42,7 +42,6 @@ export interface OrderStore {
   refreshLineAggregates(shopId: string): Promise<number>;
   deleteOrder(shopId: string, id: string, at?: Date): Promise<void>;
   deleteCustomerOrders(shopId: string, customerKey: string): Promise<number>;
-  deleteOrdersById(shopId: string, ids: string[]): Promise<void>;
   iterateOrders(shopId: string, platform?: Platform, pageSize?: number): AsyncGenerator<CanonicalOrder>;
   iterateOrdersForScoring(shopId: string, platform?: Platform, pageSize?: number): AsyncGenerator<CanonicalOrder>;
   countOrders(shopId: string): Promise<number>;
@@ -59,6 +58,29 @@ export function createOrderStore(db: Db): OrderStore {
 }
 
 const b = (x: boolean) => (x ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------
+// Scoring marks (docs/decisions/047, 050): every write here that can change what a customer's
+// orders count for marks the customer in "ScoringDirty", in the write's own transaction, once
+// the shop has been scored (before that the first recompute reads everything). Set-based per
+// batch, not a trigger per row: a trigger on "Order" cost the first backfill a sixth of its time.
+
+const MARK_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET claimed = FALSE`;
+const SHOP_SCORED = `SELECT scoringGeneration > 0 FROM "SyncState" WHERE shopId = ?`;
+
+/**
+ * The customers to mark after a batch: each written order's customer, and the customer it
+ * belonged to before when that was another (`before`: order id → stored customer key).
+ */
+function customersOfWrites(written: Iterable<{ id: string; customerKey: string | null }>, before: Map<string, string>): string[] {
+  const keys = new Set<string>();
+  for (const o of written) {
+    if (o.customerKey !== null) keys.add(o.customerKey);
+    const old = before.get(o.id);
+    if (old !== undefined) keys.add(old);
+  }
+  return [...keys];
+}
 
 /** A line a line-level rule may drop: a subscription item or a $0 item. */
 const isSpecialLine = (l: CanonicalLineItem) => l.subscription || l.totalMinor <= 0;
@@ -134,25 +156,28 @@ function seamPart(db: Db): Omit<OrderStore, keyof Writes> {
       channel = NULL, pos = FALSE, subscription = FALSE, test = FALSE, cancelled = FALSE, unpaid = FALSE, amountUnknown = FALSE,
       tags = '[]', verified = TRUE, itemsTotalMinor = 0, lineCount = 0, specialLineCount = 0`);
   const storedVerified = db.prepare(`SELECT verified FROM "Order" WHERE shopId = ? AND id = ? AND deleted = FALSE`).pluck();
+  const markOrderCustomer = db.prepare(`
+    INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
+    SELECT o.shopId, o.customerKey, FALSE FROM "Order" o JOIN "SyncState" s ON s.shopId = o.shopId AND s.scoringGeneration > 0
+    WHERE o.shopId = ? AND o.id = ? AND o.customerKey IS NOT NULL
+    ${MARK_CONFLICT}`);
+  const markCustomer = db.prepare(`
+    INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
+    SELECT shopId, ?, FALSE FROM "SyncState" WHERE shopId = ? AND scoringGeneration > 0
+    ${MARK_CONFLICT}`);
 
   const deleteOrder = inTransaction(db, async (shopId: string, id: string, at: Date = new Date()) => {
+    await markOrderCustomer.run(shopId, id);
     await markDeleted.run(shopId, id, new Date(0), at);
     await deleteLines.run(shopId, id);
   });
 
   const deleteCustomerOrders = inTransaction(db, async (shopId: string, customerKey: string) => {
+    await markCustomer.run(customerKey, shopId);
     await db
       .prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId IN (SELECT id FROM "Order" WHERE shopId = ? AND customerKey = ?)`)
       .run(shopId, shopId, customerKey);
     return (await db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND customerKey = ?`).run(shopId, customerKey)).changes;
-  });
-
-  const deleteOrdersById = inTransaction(db, async (shopId: string, ids: string[]) => {
-    const deleteOne = db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND id = ?`);
-    for (const id of ids) {
-      await deleteLines.run(shopId, id);
-      await deleteOne.run(shopId, id);
-    }
   });
 
   const orderPage = db
@@ -245,7 +270,6 @@ function seamPart(db: Db): Omit<OrderStore, keyof Writes> {
   return {
     deleteOrder,
     deleteCustomerOrders,
-    deleteOrdersById,
     iterateOrders,
     iterateOrdersForScoring,
     countOrders: count("deleted = FALSE"),
@@ -321,6 +345,31 @@ function sqliteStatements(native: Database.Database) {
   const writeLine = (shopId: string, orderId: string, l: CanonicalLineItem) =>
     insertLine.run(shopId, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, b(l.subscription));
 
+  // Scoring marks (see customersOfWrites): one lookup per batch until the shop is scored.
+  const shopScored = native.prepare(SHOP_SCORED).pluck();
+  const storedCustomers = native
+    .prepare(`SELECT id, customerKey FROM "Order" WHERE shopId = ? AND id IN (SELECT value FROM json_each(?)) AND customerKey IS NOT NULL`)
+    .raw();
+  const markKeys = native.prepare(`
+    INSERT INTO "ScoringDirty" (shopId, customerKey, claimed) SELECT ?, value, FALSE FROM json_each(?) WHERE true ${MARK_CONFLICT}`);
+  const markOrdersCustomers = native.prepare(`
+    INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
+    SELECT DISTINCT shopId, customerKey, FALSE FROM "Order" WHERE shopId = ? AND id IN (SELECT value FROM json_each(?)) AND customerKey IS NOT NULL
+    ${MARK_CONFLICT}`);
+  const markChangedAggregates = native.prepare(`
+    INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
+    SELECT DISTINCT shopId, customerKey, FALSE FROM "Order"
+    WHERE shopId = ? AND deleted = 0 AND customerKey IS NOT NULL AND (itemsTotalMinor, lineCount, specialLineCount) IS NOT (
+      SELECT coalesce(sum(l.totalMinor), 0), count(*), coalesce(sum(l.subscription = 1 OR l.totalMinor <= 0), 0)
+      FROM "OrderLine" l WHERE l.shopId = "Order".shopId AND l.orderId = "Order".id)
+    ${MARK_CONFLICT}`);
+  /** The stored customer of each of these orders, or null while the shop's writes need no marks. */
+  const customersBefore = (shopId: string, ids: string[]): Map<string, string> | null =>
+    shopScored.get(shopId) === 1 ? new Map(storedCustomers.all(shopId, JSON.stringify(ids)) as [string, string][]) : null;
+  const mark = (shopId: string, keys: string[]) => {
+    if (keys.length > 0) markKeys.run(shopId, JSON.stringify(keys));
+  };
+
   // A redacted customer's orders never come back: not by a late webhook, a re-read, a sweep
   // or a backfill still streaming (app/privacy/redact.server.ts writes the tombstones).
   const shopHasRedactions = native.prepare(`SELECT EXISTS (SELECT 1 FROM "RedactedCustomer" WHERE shopId = ?)`).pluck();
@@ -333,7 +382,9 @@ function sqliteStatements(native: Database.Database) {
 
   const upsertOrders = immediate(native, (shopId: string, orders: CanonicalOrder[], options: { unverified?: boolean } = {}): UpsertResult => {
     orders = withoutRedacted(shopId, orders);
-    let written = 0;
+    if (orders.length === 0) return { written: 0, stale: 0, awaitingReread: 0 };
+    const before = customersBefore(shopId, orders.map((o) => o.id));
+    const writtenOrders: CanonicalOrder[] = [];
     let awaitingReread = 0;
     for (const incoming of orders) {
       const { order: o, verified } = options.unverified
@@ -344,7 +395,7 @@ function sqliteStatements(native: Database.Database) {
           )
         : { order: incoming, verified: true };
       if (upsertHeader.run(headerParams(shopId, o, verified)).changes === 0) continue; // stale or deleted
-      written++;
+      writtenOrders.push(o);
       if (!verified) awaitingReread++;
       writeContact(shopId, o);
       deleteLines.run(shopId, o.id);
@@ -352,17 +403,30 @@ function sqliteStatements(native: Database.Database) {
       const { itemsTotal, lineCount, special } = aggregatesOf(o.lineItems);
       setAggregates.run(itemsTotal, lineCount, special, shopId, o.id);
     }
-    return { written, stale: orders.length - written, awaitingReread };
+    if (before) mark(shopId, customersOfWrites(writtenOrders, before));
+    return { written: writtenOrders.length, stale: orders.length - writtenOrders.length, awaitingReread };
   });
 
   const writeBulkBatch = immediate(native, (shopId: string, headers: OrderHeader[], lines: BulkLine[]) => {
     const kept = withoutRedacted(shopId, headers);
     const dropped = kept.length < headers.length ? new Set(headers.filter((h) => !kept.includes(h)).map((h) => h.id)) : null;
+    const before = customersBefore(shopId, kept.map((h) => h.id));
+    const written: OrderHeader[] = [];
     for (const h of kept) {
-      upsertHeader.run(headerParams(shopId, h));
+      if (upsertHeader.run(headerParams(shopId, h)).changes > 0) written.push(h);
       writeContact(shopId, h);
     }
-    for (const l of lines) if (!dropped?.has(l.orderId)) writeLine(shopId, l.orderId, l.lineItem);
+    const lineOrders = new Set<string>();
+    for (const l of lines) {
+      if (dropped?.has(l.orderId)) continue;
+      writeLine(shopId, l.orderId, l.lineItem);
+      lineOrders.add(l.orderId);
+    }
+    if (before) {
+      mark(shopId, customersOfWrites(written, before));
+      // Lines whose order came in an earlier batch: that order's customer.
+      if (lineOrders.size > 0) markOrdersCustomers.run(shopId, JSON.stringify([...lineOrders]));
+    }
   });
 
   const dropOrphanLines = native.prepare(
@@ -379,6 +443,8 @@ function sqliteStatements(native: Database.Database) {
     // Lines that streamed in apart from an order that turned out to be redacted (a redacted
     // customer's, or a redacted order kept as a deleted tombstone).
     if (shopHasRedactions.get(shopId) === 1) dropOrphanLines.run(shopId);
+    // A recompute between a batch and this pass read the old aggregates: mark who they change.
+    if (shopScored.get(shopId) === 1) markChangedAggregates.run(shopId);
     return refreshAggregates.run(shopId).changes;
   };
 
@@ -520,6 +586,26 @@ function postgresWrites(db: PostgresDb): Writes {
     return orders.filter((o) => o.customerKey === null || !redacted.has(tombstoneKey(o.customerKey)));
   }
 
+  // Scoring marks (see customersOfWrites), set-based like the writes.
+  const shopScored = db.prepare(SHOP_SCORED).pluck();
+  /** The stored customer of each of these orders, or null while the shop's writes need no marks. */
+  const customersBefore = async (client: pg.ClientBase, shopId: string, ids: string[]): Promise<Map<string, string> | null> => {
+    if (!(await shopScored.get(shopId))) return null;
+    const { rows } = await client.query<{ id: string; customerKey: string }>(
+      `SELECT id, "customerKey" FROM "Order" WHERE "shopId" = $1 AND id = ANY($2::text[]) AND "customerKey" IS NOT NULL`,
+      [shopId, ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.customerKey]));
+  };
+  const mark = async (client: pg.ClientBase, shopId: string, keys: string[]) => {
+    if (keys.length === 0) return;
+    await client.query(
+      `INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed) SELECT $1, k, FALSE FROM unnest($2::text[]) AS k
+       ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`,
+      [shopId, keys],
+    );
+  };
+
   /** Contacts in batch order: a round per repeat of a customer, so each applies as one-by-one upserts would. */
   const upsertContacts = async (client: pg.ClientBase, shopId: string, orders: OrderHeader[]) => {
     const contacts = orders.flatMap((o) => {
@@ -547,7 +633,8 @@ function postgresWrites(db: PostgresDb): Writes {
     db.transaction(async () => {
       orders = await withoutRedacted(shopId, orders);
       return db.withClient(async (client) => {
-        let written = 0;
+        const before = orders.length > 0 ? await customersBefore(client, shopId, orders.map((o) => o.id)) : null;
+        const writtenOrders: CanonicalOrder[] = [];
         let awaitingReread = 0;
         for (const round of rounds(orders)) {
           const ids = round.map((o) => o.id);
@@ -576,14 +663,15 @@ function postgresWrites(db: PostgresDb): Writes {
           const stored = new Set((await client.query<{ id: string }>(upsertWhole, [shopId, storableJson(records)])).rows.map((r) => r.id));
           if (stored.size === 0) continue;
           const kept = checked.filter((c) => stored.has(c.order.id));
-          written += kept.length;
+          writtenOrders.push(...kept.map((c) => c.order));
           awaitingReread += kept.filter((c) => !c.verified).length;
           await upsertContacts(client, shopId, kept.map((c) => c.order));
           await client.query(`DELETE FROM "OrderLine" WHERE "shopId" = $1 AND "orderId" = ANY($2::text[])`, [shopId, [...stored]]);
           const lines = kept.flatMap(({ order }) => order.lineItems.map((l, seq) => ({ seq, orderId: order.id, ...l })));
           if (lines.length > 0) await client.query(insertLines, [shopId, storableJson(lines)]);
         }
-        return { written, stale: orders.length - written, awaitingReread };
+        if (before) await mark(client, shopId, customersOfWrites(writtenOrders, before));
+        return { written: writtenOrders.length, stale: orders.length - writtenOrders.length, awaitingReread };
       });
     });
 
@@ -596,19 +684,31 @@ function postgresWrites(db: PostgresDb): Writes {
       const dropped = kept.length < headers.length ? new Set(headers.filter((h) => !kept.includes(h)).map((h) => h.id)) : null;
       const keptLines = dropped ? lines.filter((l) => !dropped.has(l.orderId)) : lines;
       await db.withClient(async (client) => {
+        const before = await customersBefore(client, shopId, kept.map((h) => h.id));
         // Staging tables live until the batch commits; COPY is PostgreSQL's fastest way in.
         await client.query(`CREATE TEMP TABLE order_stage (${HEADER_TYPES}) ON COMMIT DROP;
           CREATE TEMP TABLE line_stage (${LINE_TYPES}) ON COMMIT DROP`);
         if (kept.length > 0) {
           const rows = kept.map((h, seq) => Object.values(headerRecord(seq, h)));
           await pipeline(copyRows(rows), client.query(copyFrom(`COPY order_stage FROM STDIN`)));
-          await client.query(copyHeaders, [shopId]);
+          const stored = new Set((await client.query<{ id: string }>(copyHeaders, [shopId])).rows.map((r) => r.id));
           await upsertContacts(client, shopId, kept);
+          if (before) await mark(client, shopId, customersOfWrites(kept.filter((h) => stored.has(h.id)), before));
         }
         if (keptLines.length > 0) {
           const rows = keptLines.map(({ orderId, lineItem: l }, seq) => [seq, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, l.subscription]);
           await pipeline(copyRows(rows), client.query(copyFrom(`COPY line_stage FROM STDIN`)));
           await client.query(copyLines, [shopId]);
+          // Lines whose order came in an earlier batch: that order's customer.
+          if (before) {
+            await client.query(
+              `INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed)
+               SELECT DISTINCT o."shopId", o."customerKey", FALSE FROM "Order" o
+               WHERE o."shopId" = $1 AND o.id IN (SELECT "orderId" FROM line_stage) AND o."customerKey" IS NOT NULL
+               ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`,
+              [shopId],
+            );
+          }
         }
         await client.query(`DROP TABLE order_stage, line_stage`);
       });
@@ -629,6 +729,22 @@ function postgresWrites(db: PostgresDb): Writes {
       // believes empty: planned on those statistics, this join ran as nested loops for minutes
       // per shop (bench:shops), holding backfill slots other shops waited for.
       await db.prepare(`ANALYZE "Order", "OrderLine"`).run();
+      // A recompute between a batch and this pass read the old aggregates: mark who they change.
+      if (await shopScored.get(shopId)) {
+        await db
+          .prepare(
+            `INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
+             SELECT DISTINCT o.shopId, o.customerKey, FALSE
+             FROM "Order" o JOIN (SELECT o.id, coalesce(sum(l.totalMinor), 0) AS total, count(l.id) AS n,
+                   count(l.id) FILTER (WHERE l.subscription OR l.totalMinor <= 0) AS special
+                 FROM "Order" o LEFT JOIN "OrderLine" l ON l.shopId = o.shopId AND l.orderId = o.id
+                 WHERE o.shopId = ? AND o.deleted = FALSE GROUP BY o.id) a ON a.id = o.id
+             WHERE o.shopId = ? AND o.customerKey IS NOT NULL
+               AND (o.itemsTotalMinor, o.lineCount, o.specialLineCount) IS DISTINCT FROM (a.total, a.n, a.special)
+             ${MARK_CONFLICT}`,
+          )
+          .run(shopId, shopId);
+      }
       // One aggregate pass joined back, rather than a subquery per order.
       const r = await db
         .prepare(
