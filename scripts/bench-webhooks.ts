@@ -4,7 +4,8 @@
  * Webhook receipt under load: signed `orders/create` deliveries (Shopify's documented sample)
  * at a fixed rate against the production build, served as `npm start` serves it, over
  * loopback (build/server/web.js; remix-serve for a build without it); the load generator
- * (autocannon) runs in its own process. Printed: throughput,
+ * (loadtest, one delivery every 1000/rate ms, open loop: scripts/lib/webhook-load.ts) runs in
+ * its own process. Printed: throughput,
  * acknowledgement p50/p99, non-2xx and connection errors, rows stored = deliveries answered
  * 200 (lost = answered 200 but not stored), and how long the stored deliveries took to be
  * applied after the load stopped.
@@ -170,6 +171,7 @@ const result = JSON.parse(out.trim().split("\n").at(-1)!) as {
   throughput: number;
   p50: number;
   p99: number;
+  max: number;
 };
 
 const loadEnded = Date.now();
@@ -184,11 +186,12 @@ const applied = await count(`SELECT count(*) FROM "WebhookInbox" WHERE outcome =
 const orders = (await count(`SELECT count(*) FROM "Order"`)) - warmupOrders;
 
 const report = {
-  mode: MODE === "postgres" ? `postgres, 1 web + ${args.workers} workers` : "sqlite, 1 web process running jobs",
+  mode: MODE === "postgres" ? `postgres, 1 web + ${args.workers} workers` : `sqlite, 1 web process ${APPLYING ? "running its jobs" : "(receipt alone)"}`,
   offered: `${args.rate}/s for ${args.seconds} s`,
   throughputPerSecond: Math.round(result.throughput),
   ackP50ms: result.p50,
   ackP99ms: result.p99,
+  ackMaxMs: result.max,
   non2xx: result.non2xx,
   connectionErrors: result.errors,
   timeouts: result.timeouts,

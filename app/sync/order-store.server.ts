@@ -503,7 +503,25 @@ function headerUpsert(source: string, whole: boolean): string {
     FROM ${source} ORDER BY id, "updatedAt" DESC, seq DESC
     ON CONFLICT ("shopId", id) DO UPDATE SET ${set.join(", ")}
     WHERE excluded."updatedAt" >= "Order"."updatedAt" AND NOT "Order".deleted
-    RETURNING id`;
+    RETURNING id, "customerKey"`;
+}
+
+/**
+ * The header upsert with its scoring marks in the same statement (no round trip more per batch):
+ * every sub-statement of a WITH reads the snapshot from before the statement, so `old` holds
+ * the customers the written orders had before. `ids`: an expression for the batch's order ids.
+ * Returns the ids written.
+ */
+function markingUpsert(upsert: string, ids: string): string {
+  return `
+    WITH up AS (${upsert}),
+    old AS (SELECT id, "customerKey" FROM "Order" WHERE "shopId" = $1 AND id IN (${ids}) AND "customerKey" IS NOT NULL),
+    marks AS (
+      INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed)
+      SELECT DISTINCT $1::text, k, FALSE FROM (SELECT "customerKey" AS k FROM up UNION SELECT old."customerKey" FROM old JOIN up USING (id)) m
+      WHERE k IS NOT NULL AND EXISTS (SELECT 1 FROM "SyncState" WHERE "shopId" = $1 AND "scoringGeneration" > 0)
+      ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE)
+    SELECT id FROM up`;
 }
 
 /** Lines from `source` (rows of LINE_TYPES); within a batch the last copy of a line wins. */
@@ -586,25 +604,8 @@ function postgresWrites(db: PostgresDb): Writes {
     return orders.filter((o) => o.customerKey === null || !redacted.has(tombstoneKey(o.customerKey)));
   }
 
-  // Scoring marks (see customersOfWrites), set-based like the writes.
+  // Scoring marks: in the header upserts' own statements (markingUpsert); the aggregate pass's below.
   const shopScored = db.prepare(SHOP_SCORED).pluck();
-  /** The stored customer of each of these orders, or null while the shop's writes need no marks. */
-  const customersBefore = async (client: pg.ClientBase, shopId: string, ids: string[]): Promise<Map<string, string> | null> => {
-    if (!(await shopScored.get(shopId))) return null;
-    const { rows } = await client.query<{ id: string; customerKey: string }>(
-      `SELECT id, "customerKey" FROM "Order" WHERE "shopId" = $1 AND id = ANY($2::text[]) AND "customerKey" IS NOT NULL`,
-      [shopId, ids],
-    );
-    return new Map(rows.map((r) => [r.id, r.customerKey]));
-  };
-  const mark = async (client: pg.ClientBase, shopId: string, keys: string[]) => {
-    if (keys.length === 0) return;
-    await client.query(
-      `INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed) SELECT $1, k, FALSE FROM unnest($2::text[]) AS k
-       ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`,
-      [shopId, keys],
-    );
-  };
 
   /** Contacts in batch order: a round per repeat of a customer, so each applies as one-by-one upserts would. */
   const upsertContacts = async (client: pg.ClientBase, shopId: string, orders: OrderHeader[]) => {
@@ -626,14 +627,13 @@ function postgresWrites(db: PostgresDb): Writes {
   };
 
   const wholeSource = `json_to_recordset($2::json) AS s(${HEADER_TYPES}, verified boolean, "itemsTotalMinor" bigint, "lineCount" int, "specialLineCount" int)`;
-  const upsertWhole = headerUpsert(wholeSource, true);
+  const upsertWhole = markingUpsert(headerUpsert(wholeSource, true), `SELECT id FROM json_to_recordset($2::json) AS i(id text)`);
   const insertLines = lineUpsert(`json_to_recordset($2::json) AS s(${LINE_TYPES})`);
 
   const upsertOrders = (shopId: string, orders: CanonicalOrder[], options: { unverified?: boolean } = {}) =>
     db.transaction(async () => {
       orders = await withoutRedacted(shopId, orders);
       return db.withClient(async (client) => {
-        const before = orders.length > 0 ? await customersBefore(client, shopId, orders.map((o) => o.id)) : null;
         const writtenOrders: CanonicalOrder[] = [];
         let awaitingReread = 0;
         for (const round of rounds(orders)) {
@@ -670,12 +670,11 @@ function postgresWrites(db: PostgresDb): Writes {
           const lines = kept.flatMap(({ order }) => order.lineItems.map((l, seq) => ({ seq, orderId: order.id, ...l })));
           if (lines.length > 0) await client.query(insertLines, [shopId, storableJson(lines)]);
         }
-        if (before) await mark(client, shopId, customersOfWrites(writtenOrders, before));
         return { written: writtenOrders.length, stale: orders.length - writtenOrders.length, awaitingReread };
       });
     });
 
-  const copyHeaders = headerUpsert("order_stage", false);
+  const copyHeaders = markingUpsert(headerUpsert("order_stage", false), `SELECT id FROM order_stage`);
   const copyLines = lineUpsert("line_stage");
 
   const writeBulkBatch = (shopId: string, headers: OrderHeader[], lines: BulkLine[]) =>
@@ -684,31 +683,28 @@ function postgresWrites(db: PostgresDb): Writes {
       const dropped = kept.length < headers.length ? new Set(headers.filter((h) => !kept.includes(h)).map((h) => h.id)) : null;
       const keptLines = dropped ? lines.filter((l) => !dropped.has(l.orderId)) : lines;
       await db.withClient(async (client) => {
-        const before = await customersBefore(client, shopId, kept.map((h) => h.id));
         // Staging tables live until the batch commits; COPY is PostgreSQL's fastest way in.
         await client.query(`CREATE TEMP TABLE order_stage (${HEADER_TYPES}) ON COMMIT DROP;
           CREATE TEMP TABLE line_stage (${LINE_TYPES}) ON COMMIT DROP`);
         if (kept.length > 0) {
           const rows = kept.map((h, seq) => Object.values(headerRecord(seq, h)));
           await pipeline(copyRows(rows), client.query(copyFrom(`COPY order_stage FROM STDIN`)));
-          const stored = new Set((await client.query<{ id: string }>(copyHeaders, [shopId])).rows.map((r) => r.id));
+          await client.query(copyHeaders, [shopId]);
           await upsertContacts(client, shopId, kept);
-          if (before) await mark(client, shopId, customersOfWrites(kept.filter((h) => stored.has(h.id)), before));
         }
         if (keptLines.length > 0) {
           const rows = keptLines.map(({ orderId, lineItem: l }, seq) => [seq, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, l.subscription]);
           await pipeline(copyRows(rows), client.query(copyFrom(`COPY line_stage FROM STDIN`)));
           await client.query(copyLines, [shopId]);
           // Lines whose order came in an earlier batch: that order's customer.
-          if (before) {
-            await client.query(
-              `INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed)
-               SELECT DISTINCT o."shopId", o."customerKey", FALSE FROM "Order" o
-               WHERE o."shopId" = $1 AND o.id IN (SELECT "orderId" FROM line_stage) AND o."customerKey" IS NOT NULL
-               ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`,
-              [shopId],
-            );
-          }
+          await client.query(
+            `INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed)
+             SELECT DISTINCT o."shopId", o."customerKey", FALSE FROM "Order" o
+             WHERE o."shopId" = $1 AND o.id IN (SELECT "orderId" FROM line_stage) AND o."customerKey" IS NOT NULL
+               AND EXISTS (SELECT 1 FROM "SyncState" WHERE "shopId" = $1 AND "scoringGeneration" > 0)
+             ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`,
+            [shopId],
+          );
         }
         await client.query(`DROP TABLE order_stage, line_stage`);
       });
