@@ -19,6 +19,8 @@ const EnvSchema = z.object({
     .string()
     .default("file:./data/rfm.db")
     .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must start with file: (SQLite) or postgresql:// (PostgreSQL)"),
+  /** A worker process's nice value: background jobs yield the CPU to web processes on the same machine (docs/decisions/052). */
+  WORKER_NICE: z.coerce.number().int().min(-20).max(19).default(10),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LOG_LEVEL: z.enum(["error", "warn", "info", "debug"]).default("info"),
   /** Order webhooks in a burst become one recompute this long after the last; unset: RECOMPUTE_DEBOUNCE_MS in app/sync/apply-events.server.ts. */

@@ -12,7 +12,7 @@ import { recordDataRequest } from "~/privacy/data-requests.server";
 import { redactCustomer } from "~/privacy/redact.server";
 import { isInstalled, redactShop } from "~/shops/shop-data.server";
 import { uninstallShop } from "~/shops/shop.server";
-import type { OrderStore } from "./order-store.server";
+import type { OrderStore, OrderWrite } from "./order-store.server";
 
 /**
  * Order webhooks in a burst become one recompute this long after the last… (both bounds keep
@@ -98,6 +98,81 @@ export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps)
     let outcome: WebhookOutcome = "processed";
     for (const event of delivery.events) outcome = (await apply(event, ctx)) ?? outcome;
     return outcome;
+  });
+}
+
+/** A delivery that only upserts orders: it can be applied with others of its shop (applyOrderDeliveries). */
+export function onlyUpsertsOrders(events: StoreEvent[]): boolean {
+  return events.length > 0 && events.every((e) => e.type === "order.upserted");
+}
+
+/**
+ * Several deliveries of one shop that only upsert orders (onlyUpsertsOrders), applied as
+ * applyDelivery would apply them one after another — same outcomes, same rows, same jobs — in
+ * a few set-based statements: one shop lookup, one dedupe insert, one order upsert. The inbox
+ * applies a busy shop's order webhooks this way (docs/decisions/052). A delivery whose event id
+ * came before (earlier, or earlier in this group) is a duplicate, as one by one.
+ */
+export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps: ApplyDeps): Promise<WebhookOutcome[]> {
+  const { db, store, queue } = deps;
+  const domain = deliveries[0].shopDomain;
+  if (deliveries.some((d) => d.shopDomain !== domain || !onlyUpsertsOrders(d.events))) throw new Error("applyOrderDeliveries: one shop's order upserts only");
+  const now = deps.now?.() ?? new Date();
+
+  return db.transaction(async (): Promise<WebhookOutcome[]> => {
+    const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; uninstalledAt: number | null } | undefined;
+    if (!shop) return deliveries.map(() => "unknown-shop");
+    if (shop.uninstalledAt !== null) return deliveries.map(() => "uninstalled");
+    const fresh = new Set(
+      (await db
+        .prepare(
+          `INSERT INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES ${deliveries.map(() => "(?, ?, ?, ?)").join(", ")}
+           ON CONFLICT DO NOTHING RETURNING eventId`,
+        )
+        .pluck()
+        .all(...deliveries.flatMap((d) => [domain, d.eventId, d.topic, now]))) as string[],
+    );
+    // The first delivery of each new event id is applied; any other is a duplicate.
+    const applied = deliveries.map((d) => fresh.delete(d.eventId));
+    const events = deliveries.flatMap((d, i) => (applied[i] ? (d.events as Extract<StoreEvent, { type: "order.upserted" }>[]) : []));
+    // Held for a re-read or not is the store's option per call: one call per run of equals.
+    const writes: OrderWrite[] = [];
+    for (let i = 0; i < events.length; ) {
+      let j = i + 1;
+      while (j < events.length && Boolean(events[j].awaitsReread) === Boolean(events[i].awaitsReread)) j++;
+      const run = events.slice(i, j);
+      writes.push(...(await store.upsertOrders(shop.id, run.map((e) => e.order), { unverified: run[0].awaitsReread })).each);
+      i = j;
+    }
+    let k = 0;
+    let recompute = false;
+    const outcomes: WebhookOutcome[] = [];
+    for (const [i, d] of deliveries.entries()) {
+      if (!applied[i]) {
+        outcomes.push("duplicate");
+        continue;
+      }
+      let outcome: WebhookOutcome = "processed";
+      for (const event of d.events as Extract<StoreEvent, { type: "order.upserted" }>[]) {
+        const write = writes[k++];
+        if (write === "stale") {
+          outcome = "stale";
+          continue;
+        }
+        recompute = true;
+        if (write === "awaiting" || event.rereadAnyway) {
+          await queue.enqueue("refresh-order", shop.id, { key: event.order.id, payload: { orderId: event.order.id, lines: event.order.lineItems.length } });
+        }
+      }
+      outcomes.push(outcome);
+    }
+    if (recompute) {
+      await queue.enqueue("recompute", shop.id, {
+        delayMs: deps.recomputeDelayMs ?? RECOMPUTE_DEBOUNCE_MS,
+        maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
+      });
+    }
+    return outcomes;
   });
 }
 

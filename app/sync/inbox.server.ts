@@ -9,7 +9,7 @@
 import { isSqlite, type Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/types";
 import type { Platform, StoreEvent, VerifiedDelivery } from "~/platforms/types";
-import { applyDelivery, type ApplyDeps, type WebhookOutcome } from "./apply-events.server";
+import { applyDelivery, applyOrderDeliveries, onlyUpsertsOrders, type ApplyDeps, type WebhookOutcome } from "./apply-events.server";
 
 /** The job queue's shop id for the inbox: one applier for all shops keeps arrival order. */
 export const INBOX_SHOP = "inbox";
@@ -158,13 +158,35 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
       const opened = Date.now();
       const jobs = batchQueue(deps.queue);
       const applied = new Map<WebhookOutcome, number[]>();
-      for (const row of rows) {
+      const record = (row: InboxRow, outcome: WebhookOutcome) => {
+        applied.set(outcome, [...(applied.get(outcome) ?? []), row.id]);
+        report.applied++;
+        report.outcomes.set(row.id, outcome);
+      };
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
         // Open long enough: the rest waits for the next transaction (and receipts get their turn).
         if (row.id !== rows[0].id && Date.now() - opened > hold) break;
         last = row.id;
         if (held.has(row.shopDomain)) continue;
         const now = deps.now?.() ?? new Date();
         const events = readEvents(row.events);
+        // A run of the shop's order upserts goes in one set-based step (decision 052); if it
+        // throws, its savepoint undoes it and its deliveries go one by one below.
+        const group = orderRun(rows, r);
+        if (group.length > 1) {
+          try {
+            const deliveries = group.map((g) => ({ shopDomain: g.row.shopDomain, eventId: g.row.eventId, topic: g.row.topic, events: g.events, rawBody: "" }));
+            const outcomes = await applyOrderDeliveries(deliveries, { ...deps, queue: jobs.queue });
+            jobs.keep();
+            group.forEach((g, i) => record(g.row, outcomes[i]));
+            r += group.length - 1;
+            last = rows[r].id;
+            continue;
+          } catch {
+            jobs.drop();
+          }
+        }
         if (Array.isArray(events) && !events.every((e) => ORDER_EVENTS.has(e.type))) await jobs.send();
         try {
           if (!Array.isArray(events)) throw events;
@@ -172,9 +194,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
           // Its own savepoint: a delivery that throws leaves nothing behind, the batch goes on.
           const outcome = await applyDelivery(delivery, { ...deps, queue: jobs.queue });
           jobs.keep();
-          applied.set(outcome, [...(applied.get(outcome) ?? []), row.id]);
-          report.applied++;
-          report.outcomes.set(row.id, outcome);
+          record(row, outcome);
         } catch (err) {
           jobs.drop();
           const message = err instanceof Error ? err.message : String(err);
@@ -227,6 +247,17 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
     after = await applyRows(rows);
   }
   return report;
+}
+
+/** The rows from `from` on that only upsert orders of the same shop (none if that row does not). */
+function orderRun(rows: InboxRow[], from: number): { row: InboxRow; events: StoreEvent[] }[] {
+  const run: { row: InboxRow; events: StoreEvent[] }[] = [];
+  for (let i = from; i < rows.length && rows[i].shopDomain === rows[from].shopDomain; i++) {
+    const events = readEvents(rows[i].events);
+    if (!Array.isArray(events) || !onlyUpsertsOrders(events)) break;
+    run.push({ row: rows[i], events });
+  }
+  return run;
 }
 
 /** The stored events, or why they cannot be read (e.g. stored by an older version of the app). */

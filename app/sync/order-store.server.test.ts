@@ -25,7 +25,7 @@ describe("order store", () => {
     await store.upsertOrders(shopId, [v2]);
 
     const stale = await store.upsertOrders(shopId, [{ ...v2, updatedAt: "2026-06-01T00:00:00.000Z", totalMinor: 100 }]);
-    expect(stale).toEqual({ written: 0, stale: 1, awaitingReread: 0 });
+    expect(stale).toEqual({ written: 0, stale: 1, awaitingReread: 0, each: ["stale"] });
 
     const v3 = { ...v2, updatedAt: "2026-06-03T00:00:00.000Z", lineItems: [] };
     expect((await store.upsertOrders(shopId, [v3])).written).toBe(1);
@@ -162,7 +162,7 @@ describe("order store: reading for scoring", () => {
       const { store, shopId } = await setup();
       const fromWebhook = anOrder({ id: "gid://shopify/Order/5", lineItems: [plain("gid://shopify/LineItem/50")] });
 
-      expect(await store.upsertOrders(shopId, [fromWebhook], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 1 });
+      expect(await store.upsertOrders(shopId, [fromWebhook], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 1, each: ["awaiting"] });
       expect(await store.isAwaitingReread(shopId, fromWebhook.id)).toBe(true);
       expect(await Array.fromAsync(store.iterateOrdersForScoring(shopId))).toEqual([]);
 
@@ -178,7 +178,7 @@ describe("order store: reading for scoring", () => {
       await store.upsertOrders(shopId, [known]);
 
       const update = { ...known, updatedAt: "2030-01-01T00:00:00.000Z", tags: ["gift"], lineItems: known.lineItems.map((l) => ({ ...l, subscription: false })) };
-      expect(await store.upsertOrders(shopId, [update], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 0 });
+      expect(await store.upsertOrders(shopId, [update], { unverified: true })).toMatchObject({ written: 1, awaitingReread: 0, each: ["written"] });
 
       const [scored] = (await Array.fromAsync(store.iterateOrdersForScoring(shopId)));
       expect(scored.tags).toEqual(["gift"]);
@@ -206,7 +206,7 @@ describe("order store: one batch naming an order twice", () => {
     const newer = anOrder({ id: "gid://shopify/Order/30", updatedAt: "2026-06-02T00:00:00.000Z", totalMinor: 200 });
     const older = { ...newer, updatedAt: "2026-06-01T00:00:00.000Z", totalMinor: 100, lineItems: [] };
 
-    expect(await store.upsertOrders(shopId, [newer, older])).toEqual({ written: 1, stale: 1, awaitingReread: 0 });
+    expect(await store.upsertOrders(shopId, [newer, older])).toEqual({ written: 1, stale: 1, awaitingReread: 0, each: ["written", "stale"] });
 
     expect(await Array.fromAsync(store.iterateOrders(shopId))).toEqual([newer]);
   });
@@ -216,7 +216,7 @@ describe("order store: one batch naming an order twice", () => {
     const older = anOrder({ id: "gid://shopify/Order/31", updatedAt: "2026-06-01T00:00:00.000Z", totalMinor: 100 });
     const newer = { ...older, updatedAt: "2026-06-02T00:00:00.000Z", totalMinor: 200, lineItems: [] };
 
-    expect(await store.upsertOrders(shopId, [older, newer])).toEqual({ written: 2, stale: 0, awaitingReread: 0 });
+    expect(await store.upsertOrders(shopId, [older, newer])).toEqual({ written: 2, stale: 0, awaitingReread: 0, each: ["written", "written"] });
 
     expect(await Array.fromAsync(store.iterateOrders(shopId))).toEqual([newer]);
   });

@@ -25,7 +25,10 @@ export interface UpsertResult {
   written: number;
   stale: number;
   awaitingReread: number;
+  /** Per order of the call, in its order: stored ("awaiting" when held for its re-read), or not (older than ours, deleted, a redacted customer's). */
+  each: OrderWrite[];
 }
+export type OrderWrite = "written" | "awaiting" | "stale";
 
 export interface OrderStore {
   /**
@@ -381,9 +384,10 @@ function sqliteStatements(native: Database.Database) {
   }
 
   const upsertOrders = immediate(native, (shopId: string, orders: CanonicalOrder[], options: { unverified?: boolean } = {}): UpsertResult => {
+    const input = orders;
     orders = withoutRedacted(shopId, orders);
-    if (orders.length === 0) return { written: 0, stale: 0, awaitingReread: 0 };
-    const before = customersBefore(shopId, orders.map((o) => o.id));
+    const status = new Map<CanonicalOrder, OrderWrite>();
+    const before = orders.length > 0 ? customersBefore(shopId, orders.map((o) => o.id)) : null;
     const writtenOrders: CanonicalOrder[] = [];
     let awaitingReread = 0;
     for (const incoming of orders) {
@@ -396,6 +400,7 @@ function sqliteStatements(native: Database.Database) {
         : { order: incoming, verified: true };
       if (upsertHeader.run(headerParams(shopId, o, verified)).changes === 0) continue; // stale or deleted
       writtenOrders.push(o);
+      status.set(incoming, verified ? "written" : "awaiting");
       if (!verified) awaitingReread++;
       writeContact(shopId, o);
       deleteLines.run(shopId, o.id);
@@ -404,7 +409,12 @@ function sqliteStatements(native: Database.Database) {
       setAggregates.run(itemsTotal, lineCount, special, shopId, o.id);
     }
     if (before) mark(shopId, customersOfWrites(writtenOrders, before));
-    return { written: writtenOrders.length, stale: orders.length - writtenOrders.length, awaitingReread };
+    return {
+      written: writtenOrders.length,
+      stale: orders.length - writtenOrders.length,
+      awaitingReread,
+      each: input.map((o) => status.get(o) ?? "stale"),
+    };
   });
 
   const writeBulkBatch = immediate(native, (shopId: string, headers: OrderHeader[], lines: BulkLine[]) => {
@@ -632,7 +642,9 @@ function postgresWrites(db: PostgresDb): Writes {
 
   const upsertOrders = (shopId: string, orders: CanonicalOrder[], options: { unverified?: boolean } = {}) =>
     db.transaction(async () => {
+      const input = orders;
       orders = await withoutRedacted(shopId, orders);
+      const status = new Map<CanonicalOrder, OrderWrite>();
       return db.withClient(async (client) => {
         const writtenOrders: CanonicalOrder[] = [];
         let awaitingReread = 0;
@@ -664,13 +676,19 @@ function postgresWrites(db: PostgresDb): Writes {
           if (stored.size === 0) continue;
           const kept = checked.filter((c) => stored.has(c.order.id));
           writtenOrders.push(...kept.map((c) => c.order));
+          round.forEach((o, i) => stored.has(o.id) && status.set(o, checked[i].verified ? "written" : "awaiting"));
           awaitingReread += kept.filter((c) => !c.verified).length;
           await upsertContacts(client, shopId, kept.map((c) => c.order));
           await client.query(`DELETE FROM "OrderLine" WHERE "shopId" = $1 AND "orderId" = ANY($2::text[])`, [shopId, [...stored]]);
           const lines = kept.flatMap(({ order }) => order.lineItems.map((l, seq) => ({ seq, orderId: order.id, ...l })));
           if (lines.length > 0) await client.query(insertLines, [shopId, storableJson(lines)]);
         }
-        return { written: writtenOrders.length, stale: orders.length - writtenOrders.length, awaitingReread };
+        return {
+          written: writtenOrders.length,
+          stale: orders.length - writtenOrders.length,
+          awaitingReread,
+          each: input.map((o) => status.get(o) ?? "stale"),
+        };
       });
     });
 

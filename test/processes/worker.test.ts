@@ -2,6 +2,7 @@
  * `npm run worker`: a process that runs jobs (the web processes only store and enqueue), on
  * either engine; SIGTERM lets it finish and exit 0.
  */
+import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSqlite, type Db, type PostgresDb } from "~/db/index.server";
 import { HOUSEKEEPING_SHOP } from "~/housekeeping/prune.server";
@@ -33,7 +34,7 @@ async function until(what: string, check: () => Promise<boolean>, ms = 60_000) {
 }
 
 describe("the worker process", () => {
-  it("GIVEN a webhook delivery stored and a housekeeping job queued WHEN a worker runs THEN the delivery is applied and the job done; WHEN sent SIGTERM THEN it exits 0", async () => {
+  it("GIVEN a webhook delivery stored and a housekeeping job queued WHEN a worker runs THEN it runs at a lower priority, the delivery is applied and the job done; WHEN sent SIGTERM THEN it exits 0", async () => {
     const { db, url } = await freshDatabase();
     await addShop(db, "w.myshopify.com");
     const { queue, stop } = await queueOn(db);
@@ -50,6 +51,8 @@ describe("the worker process", () => {
     const worker = runTs("app/worker.server.ts", { DATABASE_URL: url, RUN_JOBS: "false" });
     children.push(worker);
     expect(await worker.ready).toMatch(/^\[worker\] running jobs on (sqlite|postgres)/);
+    // It runs below the web processes' priority (nice 10), so their acknowledgements come first.
+    expect(os.getPriority(worker.process.pid!)).toBe(10);
 
     await until("the delivery applied", async () => (await db.prepare(`SELECT outcome FROM "WebhookInbox"`).pluck().get()) === "processed");
     const pruned = isSqlite(db)
