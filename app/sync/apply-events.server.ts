@@ -58,6 +58,19 @@ interface Context {
   deps: ApplyDeps;
 }
 
+/** The shop's recompute, debounced over a burst of order changes. */
+async function askRecompute(queue: JobQueue, deps: ApplyDeps, shopId: string): Promise<void> {
+  await queue.enqueue("recompute", shopId, {
+    delayMs: deps.recomputeDelayMs ?? RECOMPUTE_DEBOUNCE_MS,
+    maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
+  });
+}
+
+/** An order's re-read through the platform's API (`lines`: how many line items to ask for). */
+async function askReread(queue: JobQueue, shopId: string, orderId: string, lines?: number): Promise<void> {
+  await queue.enqueue("refresh-order", shopId, { key: orderId, payload: lines === undefined ? { orderId } : { orderId, lines } });
+}
+
 export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): Promise<WebhookOutcome> {
   if (delivery.events.length === 0) return "ignored";
   const { db, store, queue } = deps;
@@ -85,15 +98,8 @@ export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps)
       platform: shop.platform,
       delivery,
       deps,
-      recompute: async () => {
-        await queue.enqueue("recompute", shop.id, {
-          delayMs: deps.recomputeDelayMs ?? RECOMPUTE_DEBOUNCE_MS,
-          maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
-        });
-      },
-      reread: async (orderId, lines) => {
-        await queue.enqueue("refresh-order", shop.id, { key: orderId, payload: lines === undefined ? { orderId } : { orderId, lines } });
-      },
+      recompute: () => askRecompute(queue, deps, shop.id),
+      reread: (orderId, lines) => askReread(queue, shop.id, orderId, lines),
     };
     let outcome: WebhookOutcome = "processed";
     for (const event of delivery.events) outcome = (await apply(event, ctx)) ?? outcome;
@@ -160,18 +166,11 @@ export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps:
           continue;
         }
         recompute = true;
-        if (write === "awaiting" || event.rereadAnyway) {
-          await queue.enqueue("refresh-order", shop.id, { key: event.order.id, payload: { orderId: event.order.id, lines: event.order.lineItems.length } });
-        }
+        if (write === "awaiting" || event.rereadAnyway) await askReread(queue, shop.id, event.order.id, event.order.lineItems.length);
       }
       outcomes.push(outcome);
     }
-    if (recompute) {
-      await queue.enqueue("recompute", shop.id, {
-        delayMs: deps.recomputeDelayMs ?? RECOMPUTE_DEBOUNCE_MS,
-        maxWaitMs: deps.recomputeMaxWaitMs ?? RECOMPUTE_MAX_WAIT_MS,
-      });
-    }
+    if (recompute) await askRecompute(queue, deps, shop.id);
     return outcomes;
   });
 }

@@ -163,6 +163,11 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
         report.applied++;
         report.outcomes.set(row.id, outcome);
       };
+      // Each row's events read once, when first needed (a run looks ahead at the next rows).
+      const parsed: (StoreEvent[] | Error)[] = [];
+      const eventsOf = (i: number) => (parsed[i] ??= readEvents(rows[i].events));
+      /** Shops whose run threw in this transaction: their deliveries go one by one from here. */
+      const oneByOne = new Set<string>();
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r];
         // Open long enough: the rest waits for the next transaction (and receipts get their turn).
@@ -170,10 +175,10 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
         last = row.id;
         if (held.has(row.shopDomain)) continue;
         const now = deps.now?.() ?? new Date();
-        const events = readEvents(row.events);
+        const events = eventsOf(r);
         // A run of the shop's order upserts goes in one set-based step (decision 052); if it
         // throws, its savepoint undoes it and its deliveries go one by one below.
-        const group = orderRun(rows, r);
+        const group = oneByOne.has(row.shopDomain) ? [] : orderRun(rows, r, eventsOf);
         if (group.length > 1) {
           try {
             const deliveries = group.map((g) => ({ shopDomain: g.row.shopDomain, eventId: g.row.eventId, topic: g.row.topic, events: g.events, rawBody: "" }));
@@ -185,6 +190,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
             continue;
           } catch {
             jobs.drop();
+            oneByOne.add(row.shopDomain);
           }
         }
         if (Array.isArray(events) && !events.every((e) => ORDER_EVENTS.has(e.type))) await jobs.send();
@@ -250,10 +256,10 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
 }
 
 /** The rows from `from` on that only upsert orders of the same shop (none if that row does not). */
-function orderRun(rows: InboxRow[], from: number): { row: InboxRow; events: StoreEvent[] }[] {
+function orderRun(rows: InboxRow[], from: number, eventsOf: (i: number) => StoreEvent[] | Error): { row: InboxRow; events: StoreEvent[] }[] {
   const run: { row: InboxRow; events: StoreEvent[] }[] = [];
   for (let i = from; i < rows.length && rows[i].shopDomain === rows[from].shopDomain; i++) {
-    const events = readEvents(rows[i].events);
+    const events = eventsOf(i);
     if (!Array.isArray(events) || !onlyUpsertsOrders(events)) break;
     run.push({ row: rows[i], events });
   }

@@ -68,8 +68,22 @@ const b = (x: boolean) => (x ? 1 : 0);
 // the shop has been scored (before that the first recompute reads everything). Set-based per
 // batch, not a trigger per row: a trigger on "Order" cost the first backfill a sixth of its time.
 
-const MARK_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET claimed = FALSE`;
+// Quoted names: the same text serves the seam, the SQLite connection and raw PostgreSQL queries.
+const MARK_CONFLICT = `ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`;
 const SHOP_SCORED = `SELECT scoringGeneration > 0 FROM "SyncState" WHERE shopId = ?`;
+
+/**
+ * An order's line aggregates from its lines (what aggregatesOf computes in memory): on SQLite a
+ * row subquery correlated with "Order"; on PostgreSQL one pass over a shop's orders (`?`: the
+ * shop), rows (id, total, n, special) joined back.
+ */
+const SQLITE_LINE_AGGREGATES = `(
+  SELECT coalesce(sum(l.totalMinor), 0), count(*), coalesce(sum(l.subscription = 1 OR l.totalMinor <= 0), 0)
+  FROM "OrderLine" l WHERE l.shopId = "Order".shopId AND l.orderId = "Order".id)`;
+const PG_LINE_AGGREGATES = `(
+  SELECT o.id, coalesce(sum(l.totalMinor), 0) AS total, count(l.id) AS n, count(l.id) FILTER (WHERE l.subscription OR l.totalMinor <= 0) AS special
+  FROM "Order" o LEFT JOIN "OrderLine" l ON l.shopId = o.shopId AND l.orderId = o.id
+  WHERE o.shopId = ? AND o.deleted = FALSE GROUP BY o.id)`;
 
 /**
  * The customers to mark after a batch: each written order's customer, and the customer it
@@ -362,9 +376,7 @@ function sqliteStatements(native: Database.Database) {
   const markChangedAggregates = native.prepare(`
     INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
     SELECT DISTINCT shopId, customerKey, FALSE FROM "Order"
-    WHERE shopId = ? AND deleted = 0 AND customerKey IS NOT NULL AND (itemsTotalMinor, lineCount, specialLineCount) IS NOT (
-      SELECT coalesce(sum(l.totalMinor), 0), count(*), coalesce(sum(l.subscription = 1 OR l.totalMinor <= 0), 0)
-      FROM "OrderLine" l WHERE l.shopId = "Order".shopId AND l.orderId = "Order".id)
+    WHERE shopId = ? AND deleted = 0 AND customerKey IS NOT NULL AND (itemsTotalMinor, lineCount, specialLineCount) IS NOT ${SQLITE_LINE_AGGREGATES}
     ${MARK_CONFLICT}`);
   /** The stored customer of each of these orders, or null while the shop's writes need no marks. */
   const customersBefore = (shopId: string, ids: string[]): Map<string, string> | null =>
@@ -444,10 +456,7 @@ function sqliteStatements(native: Database.Database) {
        SELECT 1 FROM "Order" o WHERE o.shopId = "OrderLine".shopId AND o.id = "OrderLine".orderId AND o.deleted = 0)`,
   );
   const refreshAggregates = native.prepare(
-    `UPDATE "Order" SET (itemsTotalMinor, lineCount, specialLineCount) = (
-       SELECT coalesce(sum(l.totalMinor), 0), count(*), coalesce(sum(l.subscription = 1 OR l.totalMinor <= 0), 0)
-       FROM "OrderLine" l WHERE l.shopId = "Order".shopId AND l.orderId = "Order".id)
-     WHERE shopId = ? AND deleted = 0`,
+    `UPDATE "Order" SET (itemsTotalMinor, lineCount, specialLineCount) = ${SQLITE_LINE_AGGREGATES} WHERE shopId = ? AND deleted = 0`,
   );
   const refreshLineAggregates = (shopId: string): number => {
     // Lines that streamed in apart from an order that turned out to be redacted (a redacted
@@ -530,7 +539,7 @@ function markingUpsert(upsert: string, ids: string): string {
       INSERT INTO "ScoringDirty" ("shopId", "customerKey", claimed)
       SELECT DISTINCT $1::text, k, FALSE FROM (SELECT "customerKey" AS k FROM up UNION SELECT old."customerKey" FROM old JOIN up USING (id)) m
       WHERE k IS NOT NULL AND EXISTS (SELECT 1 FROM "SyncState" WHERE "shopId" = $1 AND "scoringGeneration" > 0)
-      ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE)
+      ${MARK_CONFLICT})
     SELECT id FROM up`;
 }
 
@@ -646,7 +655,7 @@ function postgresWrites(db: PostgresDb): Writes {
       orders = await withoutRedacted(shopId, orders);
       const status = new Map<CanonicalOrder, OrderWrite>();
       return db.withClient(async (client) => {
-        const writtenOrders: CanonicalOrder[] = [];
+        let written = 0;
         let awaitingReread = 0;
         for (const round of rounds(orders)) {
           const ids = round.map((o) => o.id);
@@ -675,7 +684,7 @@ function postgresWrites(db: PostgresDb): Writes {
           const stored = new Set((await client.query<{ id: string }>(upsertWhole, [shopId, storableJson(records)])).rows.map((r) => r.id));
           if (stored.size === 0) continue;
           const kept = checked.filter((c) => stored.has(c.order.id));
-          writtenOrders.push(...kept.map((c) => c.order));
+          written += kept.length;
           round.forEach((o, i) => stored.has(o.id) && status.set(o, checked[i].verified ? "written" : "awaiting"));
           awaitingReread += kept.filter((c) => !c.verified).length;
           await upsertContacts(client, shopId, kept.map((c) => c.order));
@@ -683,12 +692,7 @@ function postgresWrites(db: PostgresDb): Writes {
           const lines = kept.flatMap(({ order }) => order.lineItems.map((l, seq) => ({ seq, orderId: order.id, ...l })));
           if (lines.length > 0) await client.query(insertLines, [shopId, storableJson(lines)]);
         }
-        return {
-          written: writtenOrders.length,
-          stale: orders.length - writtenOrders.length,
-          awaitingReread,
-          each: input.map((o) => status.get(o) ?? "stale"),
-        };
+        return { written, stale: orders.length - written, awaitingReread, each: input.map((o) => status.get(o) ?? "stale") };
       });
     });
 
@@ -720,7 +724,7 @@ function postgresWrites(db: PostgresDb): Writes {
              SELECT DISTINCT o."shopId", o."customerKey", FALSE FROM "Order" o
              WHERE o."shopId" = $1 AND o.id IN (SELECT "orderId" FROM line_stage) AND o."customerKey" IS NOT NULL
                AND EXISTS (SELECT 1 FROM "SyncState" WHERE "shopId" = $1 AND "scoringGeneration" > 0)
-             ON CONFLICT ("shopId", "customerKey") DO UPDATE SET claimed = FALSE`,
+             ${MARK_CONFLICT}`,
             [shopId],
           );
         }
@@ -749,10 +753,7 @@ function postgresWrites(db: PostgresDb): Writes {
           .prepare(
             `INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
              SELECT DISTINCT o.shopId, o.customerKey, FALSE
-             FROM "Order" o JOIN (SELECT o.id, coalesce(sum(l.totalMinor), 0) AS total, count(l.id) AS n,
-                   count(l.id) FILTER (WHERE l.subscription OR l.totalMinor <= 0) AS special
-                 FROM "Order" o LEFT JOIN "OrderLine" l ON l.shopId = o.shopId AND l.orderId = o.id
-                 WHERE o.shopId = ? AND o.deleted = FALSE GROUP BY o.id) a ON a.id = o.id
+             FROM "Order" o JOIN ${PG_LINE_AGGREGATES} a ON a.id = o.id
              WHERE o.shopId = ? AND o.customerKey IS NOT NULL
                AND (o.itemsTotalMinor, o.lineCount, o.specialLineCount) IS DISTINCT FROM (a.total, a.n, a.special)
              ${MARK_CONFLICT}`,
@@ -763,10 +764,7 @@ function postgresWrites(db: PostgresDb): Writes {
       const r = await db
         .prepare(
           `UPDATE "Order" SET itemsTotalMinor = a.total, lineCount = a.n, specialLineCount = a.special
-           FROM (SELECT o.id, coalesce(sum(l.totalMinor), 0) AS total, count(l.id) AS n,
-                   count(l.id) FILTER (WHERE l.subscription OR l.totalMinor <= 0) AS special
-                 FROM "Order" o LEFT JOIN "OrderLine" l ON l.shopId = o.shopId AND l.orderId = o.id
-                 WHERE o.shopId = ? AND o.deleted = FALSE GROUP BY o.id) a
+           FROM ${PG_LINE_AGGREGATES} a
            WHERE "Order".shopId = ? AND "Order".id = a.id`,
         )
         .run(shopId, shopId);
