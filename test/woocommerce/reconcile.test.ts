@@ -110,11 +110,11 @@ describe("WooCommerce reconciliation", () => {
     const order = [...h.sim.shop.store.orders.values()].find((o) => o.status === "completed")!;
     unannounced(() => h.sim.shop.trashOrder(order.id));
 
-    expect(await adapter.orders.refetchOrder(shop, `woo:order:${order.id}`, ctx)).toBe(true);
+    expect(await adapter.orders.refetchOrders(shop, [{ orderId: `woo:order:${order.id}` }], ctx)).toEqual(["written"]);
     expect((await storedOrder(order.id))!.cancelled).toBe(true);
 
     h.sim.shop.deleteOrder(order.id);
-    expect(await adapter.orders.refetchOrder(shop, `woo:order:${order.id}`, ctx)).toBe(false);
+    expect(await adapter.orders.refetchOrders(shop, [{ orderId: `woo:order:${order.id}` }], ctx)).toEqual(["gone"]);
     expect(await storedOrder(order.id)).toBeUndefined();
   });
 
