@@ -144,7 +144,7 @@ describe("Shopify webhooks over signed requests", () => {
     expect(await db.prepare(`SELECT orderId FROM "RereadWanted" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Order/4"]);
   });
 
-  it("GIVEN customers/redact WHEN delivered THEN exactly that customer's orders and record are deleted", async () => {
+  it("GIVEN customers/redact WHEN delivered THEN exactly that customer's orders, record and wanted re-reads are deleted", async () => {
     await deliver(signedWebhook("orders/create", SHOP, restOrder(5, 1)));
     await deliver(signedWebhook("orders/create", SHOP, restOrder(6, 2)));
     const { db } = services();
@@ -160,6 +160,8 @@ describe("Shopify webhooks over signed requests", () => {
     // The redacted order stays only as a bare tombstone (deleted, no customer), so it cannot come back.
     expect(await db.prepare(`SELECT customerKey FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
     expect(await db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
+    // Nor is the redacted order still wanted for a re-read.
+    expect(await db.prepare(`SELECT orderId FROM "RereadWanted" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Order/6"]);
   });
 
   it("GIVEN customers/data_request WHEN delivered THEN an export of what we hold is stored with the request id", async () => {
