@@ -104,6 +104,7 @@ export async function runRereads(
     taken.map(({ asks: _asks, ...w }) => w),
     ctx,
   );
+  if (outcomes.length !== taken.length) throw new Error(`re-read of ${taken.length} orders answered ${outcomes.length} outcomes`);
   const lagging: WantedRow[] = [];
   const unreadable: string[] = [];
   const served: WantedRow[] = [];
@@ -133,8 +134,10 @@ export async function runRereads(
   if (changed > 0) await queue.enqueue("recompute", shop.id);
   if (more) await queue.enqueue("refresh-order", shop.id, { key: REREAD_JOB_KEY });
   if (lagging.length > 0) {
-    throw new Error(`${lagging.length} order(s) (${lagging.slice(0, 3).map((w) => w.orderId).join(", ")}…): the store's API still returns a version older than their webhook`);
+    throw new Error(`order(s) ${named(lagging.map((w) => w.orderId))}: the store's API still returns a version older than their webhook`);
   }
-  if (unreadable.length > 0) throw new Error(`order(s) ${unreadable.slice(0, 3).join(", ")}: the store's answer could not be read`);
+  if (unreadable.length > 0) throw new Error(`order(s) ${named(unreadable)}: the store's answer could not be read`);
   return { served: served.length, changed, lagging: [], more };
 }
+
+const named = (ids: string[]) => (ids.length > 3 ? `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more` : ids.join(", "));
