@@ -67,7 +67,6 @@ async function askRecompute(queue: JobQueue, deps: ApplyDeps, shopId: string): P
   });
 }
 
-
 export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): Promise<WebhookOutcome> {
   if (delivery.events.length === 0) return "ignored";
   const { db, store, queue } = deps;
