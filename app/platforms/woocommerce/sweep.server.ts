@@ -159,7 +159,8 @@ async function refetchOne(shop: ShopRef, orderId: string, deps: Pick<WooSweepDep
  * Re-read orders together (a shop's wanted re-reads, docs/decisions/053): one listing per 100
  * (`include`, the documented list filter of GET /orders), upserted when newer. The listing
  * leaves out what the default `status=any` does (the trash, drafts): an order it does not
- * return is read on its own (404 → gone, tombstoned; trashed → stored as not counted). An outcome per order, in the order asked.
+ * return is read on its own (404 → gone, tombstoned; trashed → stored as not counted). An
+ * outcome per order, in the order asked.
  */
 export async function refetchOrders(shop: ShopRef, wanted: readonly WantedReread[], deps: Pick<WooSweepDeps, "client" | "store" | "now">): Promise<RefetchOutcome[]> {
   const outcomes = new Map<string, RefetchOutcome>();
