@@ -33,7 +33,11 @@ export function services(): Services {
   const config = env();
   const db = database();
   const store = createOrderStore(db);
-  const handlers = jobHandlers({ prisma, db, store, adapterFor, sweepIntervalMs: config.SWEEP_INTERVAL_MS, recomputeDelayMs: config.RECOMPUTE_DEBOUNCE_MS });
+  const verbose = config.LOG_LEVEL === "info" || config.LOG_LEVEL === "debug";
+  const handlers = jobHandlers({
+    prisma, db, store, adapterFor, sweepIntervalMs: config.SWEEP_INTERVAL_MS, recomputeDelayMs: config.RECOMPUTE_DEBOUNCE_MS,
+    onRecompute: verbose ? (shopId, run) => console.log(`[jobs] recompute ${JSON.stringify({ shopId, ...run, at: Date.now() })}`) : undefined,
+  });
   const log = (msg: string, ctx: Record<string, unknown>) => console.warn(`[jobs] ${msg}`, ctx);
   const runner = isPostgres(db) ? createPgBossRunner({ db, handlers, log }) : createJobRunner({ db, handlers, log });
   globalThis.rfmServices = { db, store, runner };

@@ -20,7 +20,7 @@
  *   --workers (2) worker processes on pg-boss.
  * Exit code 0 when every expected tag changed (the goal itself is a figure, not a verdict).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -33,6 +33,29 @@ import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
 import { ensureProductionBuild, freePort, productionEnv, snapshotBuild, startApp, stopProcesses, untilAnswers } from "./lib/app-processes";
 
 const root = path.resolve(import.meta.dirname, "..");
+
+/**
+ * How the recomputes after `since` ran, from the processes' logs ("[jobs] recompute {…}" lines):
+ * how many were incremental, how many full and why, and their times.
+ */
+function recomputesSince(logDir: string, since: number) {
+  const runs: { incremental: boolean; fallback?: string; ms: number }[] = [];
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(path.join(logDir, file), "utf8").split("\n")) {
+      const m = /^\[jobs\] recompute (\{.*\})$/.exec(line);
+      if (!m) continue;
+      const run = JSON.parse(m[1]) as { incremental: boolean; fallback?: string; ms: number; at: number; process?: number };
+      if (run.at >= since) runs.push(run);
+    }
+  }
+  const times = (of: typeof runs) => {
+    const ms = of.map((r) => r.ms).sort((a, b) => a - b);
+    return { count: ms.length, p50ms: percentile(ms, 50), maxMs: ms.at(-1) ?? null };
+  };
+  const full = runs.filter((r) => !r.incremental);
+  const why = full.reduce<Record<string, number>>((m, r) => ((m[r.fallback ?? "asked"] = (m[r.fallback ?? "asked"] ?? 0) + 1), m), {});
+  return { incremental: times(runs.filter((r) => r.incremental)), full: { ...times(full), why } };
+}
 const { values: args } = parseArgs({
   options: {
     customers: { type: "string", default: "100000" },
@@ -162,7 +185,8 @@ const sim = await startSimulator({
 const store = await database();
 execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", store.url], { stdio: "ignore" });
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-freshness-logs-"));
-const env = { ...productionEnv({ databaseUrl: store.url, appUrl, apiKey: API_KEY, apiSecret: SECRET, simulatorUrl: sim.url }), PORT: String(port) };
+// Info: each recompute logs how it ran (incremental, or full and why), summarised in the report.
+const env = { ...productionEnv({ databaseUrl: store.url, appUrl, apiKey: API_KEY, apiSecret: SECRET, simulatorUrl: sim.url }), PORT: String(port), LOG_LEVEL: "info" };
 const children: ChildProcess[] = MODE === "postgres" ? startApp(build.dir, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(build.dir, env, logDir);
 const db = openDatabase(store.url);
 // Ctrl-C: the app's processes go too.
@@ -267,6 +291,7 @@ try {
       }, {}),
     ).map(([move, n]) => `${move}: ${n}`),
     breakdown,
+    recomputes: recomputesSince(logDir, targets[0].sentAt),
     setupSeconds: Math.round((targets[0].sentAt - started) / 1000),
     logs: logDir,
   };

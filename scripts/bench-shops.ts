@@ -18,7 +18,9 @@
  * install → written back, freshness p50/p95; overall freshness; and the verdict per shop:
  * every order stored, and persona tags in the store = personas stored by the app = the pure
  * engine's scoring of the simulator's orders (scripts/lib/shop-truth.ts). Jobs that failed
- * in pg-boss are counted. Exit code 0 only when every shop is correct and no job failed.
+ * in pg-boss are counted, and so are webhook deliveries the simulator gave up on (Shopify's
+ * retries, compressed in time); a shop whose orders differ lists the first missing ones with
+ * what became of their webhooks. Exit code 0 only when every shop is correct and no job failed.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -27,7 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase, type Db, type PostgresDb } from "../app/db/index.server";
-import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type SeedData, type Simulator } from "../sim/shopify";
+import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type DeliveryRecord, type SeedData, type SimShop, type Simulator } from "../sim/shopify";
 import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers, webEntry } from "./lib/app-processes";
 import { readCdnow } from "./lib/cdnow";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
@@ -99,6 +101,10 @@ interface ShopRun {
   lastWrittenCheck: number;
   targets: Target[];
   check?: PersonaCheck & { ordersInStore: number; ordersStored: number };
+  /** Webhook deliveries the simulator gave up on (every attempt failed), by topic. */
+  undelivered?: Record<string, number>;
+  /** For a shop whose orders differ: each missing order, and what became of its webhook. */
+  missing?: string[];
 }
 
 /**
@@ -139,6 +145,29 @@ async function writtenBack(db: Db, sim: Simulator, run: ShopRun): Promise<boolea
   return true;
 }
 
+function undeliveredByTopic(deliveries: readonly DeliveryRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of deliveries) if (d.state !== "delivered") out[`${d.topic} ${d.state}`] = (out[`${d.topic} ${d.state}`] ?? 0) + 1;
+  return out;
+}
+
+/** The simulator's orders the app does not hold (or holds deleted), each with what became of its webhooks; the first few. */
+async function missingOrders(db: Db, shopId: string, shop: SimShop, limit = 10): Promise<string[]> {
+  const rows = (await db.prepare(`SELECT id, deleted FROM "Order" WHERE shopId = ?`).all(shopId)) as { id: string; deleted: unknown }[];
+  const stored = new Map(rows.map((r) => [r.id, Boolean(r.deleted)]));
+  const missing = [...shop.store.orders.keys()].filter((id) => stored.get(`gid://shopify/Order/${id}`) !== false);
+  const fates = new Map<number, string[]>();
+  for (const d of shop.webhooks.deliveries) {
+    if (!d.topic.startsWith("orders/")) continue;
+    const id = (JSON.parse(d.body) as { id?: number }).id;
+    if (id !== undefined && missing.includes(id)) fates.set(id, [...(fates.get(id) ?? []), `${d.topic} ${d.state} [${d.attempts.map((a) => a.status ?? a.error).join(", ")}]`]);
+  }
+  return missing.slice(0, limit).map((id) => {
+    const gid = `gid://shopify/Order/${id}`;
+    return `${gid} ${stored.has(gid) ? "stored as deleted" : "not stored"}: ${fates.get(id)?.join("; ") ?? "no webhook"}`;
+  });
+}
+
 // A private copy: a rebuild of build/ during the run must not pull files from under the processes.
 ensureProductionBuild(path.resolve(args.build!), log);
 const snapshot = snapshotBuild(path.resolve(args.build!));
@@ -165,6 +194,10 @@ const toml = readFileSync(path.join(root, "shopify.app.toml"), "utf8");
 const sim = await startSimulator({
   app: { apiKey: API_KEY, apiSecret: SECRET, appUrl, title: "RFM Personas", handle: "rfm-personas", webhooks: webhooksFromAppToml(toml), metafieldDefinitions: metafieldDefinitionsFromAppToml(toml) },
   shops: runs.map((r) => ({ domain: r.domain, name: r.domain.split(".")[0], data: r.data, installed: false })),
+  // Shopify retries a delivery 8 times with exponential backoff (over 4 hours; here over about
+  // 3 minutes, so a run ends): an answer late by a stall of this process — building a big
+  // shop's bulk export blocks it for seconds — is retried, as it would be, not lost.
+  webhookDelivery: { maxAttempts: 9, backoffMs: [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000, 60_000] },
 });
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-shops-logs-"));
 // The shipped defaults: only what a deployment must set, plus the simulator in place of Shopify.
@@ -306,6 +339,8 @@ try {
       if (ok || Date.now() > checkUntil) break;
       await sleep(1_000); // a webhook's recompute or write-back may still be on its way
     }
+    run.undelivered = undeliveredByTopic(shop.webhooks.deliveries);
+    if (run.check!.ordersStored !== ordersInStore) run.missing = await missingOrders(db, run.id!, shop);
   }
   const failedJobs = Number((await pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE state = 'failed'`)).rows[0].n);
   const mb = (bytes: unknown) => Math.round(Number(bytes) / 1e5) / 10;
@@ -345,6 +380,8 @@ try {
         freshness: r.targets.length ? { orders: r.targets.length, p50ms: percentile(f, 50), p95ms: percentile(f, 95), whileBigShopBusy: r.targets.filter((t) => t.whileBigBusy).length } : null,
         correct: r.check ? r.check.storedWrong === 0 && r.check.tagsWrong === 0 && r.check.ordersStored === r.check.ordersInStore : false,
         check: r.check,
+        undelivered: r.undelivered,
+        ...(r.missing ? { missing: r.missing } : {}),
       };
     }),
     requestsPerWebProcess: proxy.counts,

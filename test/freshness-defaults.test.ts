@@ -5,14 +5,14 @@ import { addShop, freshDatabase } from "./support/db";
 
 /**
  * The freshness goal (a persona tag changed ≤ 5 s after the order's webhook, p95) leaves the
- * recompute's scheduling at most 2 s: the rest is the recompute itself (about a second for a
- * 100k-customer shop, docs/decisions/035) and the write-back. Time here is the queue's
- * injected clock, not the machine's.
+ * recompute's scheduling at most 1 s: the rest is the order's re-read, the recompute itself
+ * (incremental: a few hundred ms at 100k customers) and the write-back, each a job a worker
+ * picks up (docs/decisions/035, 055). Time here is the queue's injected clock, not the machine's.
  */
-const SCHEDULING_BUDGET_MS = 2_000;
+const SCHEDULING_BUDGET_MS = 1_000;
 
 describe("GIVEN the shipped recompute debounce and ceiling", () => {
-  it("WHEN order webhooks arrive every 500 ms for a minute THEN every order is in a recompute that starts within 2 s of it", async () => {
+  it("WHEN order webhooks arrive every 500 ms for a minute THEN every order is in a recompute that starts within 1 s of it", async () => {
     const { db } = await freshDatabase();
     const shop = await addShop(db);
     let t = Date.parse("2026-06-01T00:00:00Z");

@@ -27,6 +27,8 @@ export interface HandlerDeps {
   /** Order webhooks in a burst become one recompute this long after the last (default: apply-events'). */
   recomputeDelayMs?: number;
   now?: () => Date;
+  /** Told how each recompute ran (the process log: incremental or full, and why full). */
+  onRecompute?: (shopId: string, run: { incremental: boolean; fallback?: string; customersWritten: number; ms: number }) => void;
 }
 
 /** Milliseconds until shortly after the shop's next midnight (UTC without a zone): the daily recompute. */
@@ -37,15 +39,25 @@ export function untilNextDailyRun(now: Date, timeZone?: string | null): number {
 export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
   /**
-   * Per shop, a moment before which everything was written, from this process's last
-   * write-back that left nothing behind, and what it was written under: the shop's settings
-   * and time zone (they change what every customer carries without rescoring anyone) and the
-   * merchant's consent (an approval, a pause or a removal since). The next write-back then
-   * plans only who was rescored since (decision 046). Unknown or under another basis (a new
-   * process, a run that stopped short, a settings save, a consent change): the whole shop.
+   * Per shop, a moment before which everything was written, from the last write-back that left
+   * nothing behind, and what it was written under: the shop's settings and time zone (they
+   * change what every customer carries without rescoring anyone) and the merchant's consent (an
+   * approval, a pause or a removal since). The next write-back then plans only who was rescored
+   * since (decision 046). Kept on SyncState, so it holds in whichever worker the next write-back
+   * runs (decision 054). Unknown or under another basis (a run that stopped short, a settings
+   * save, a consent change): the whole shop.
    */
-  const settled = new Map<string, { at: number; basis: string }>();
   const basisOf = async (shop: ShopRef) => JSON.stringify([await shopSettings(deps.db, shop.id), shop.timezone ?? null, await writeConsent(deps.db, shop.id)]);
+  const takeSettled = async (shopId: string) => {
+    const row = (await deps.db.prepare(`SELECT writebackSettledAt AS at, writebackSettledBasis AS basis FROM "SyncState" WHERE shopId = ?`).get(shopId)) as
+      | { at: number | bigint | null; basis: string | null }
+      | undefined;
+    await forgetSettled(shopId);
+    return row && row.at !== null && row.basis !== null ? { at: Number(row.at), basis: row.basis } : undefined;
+  };
+  const forgetSettled = async (shopId: string) => {
+    await deps.db.prepare(`UPDATE "SyncState" SET writebackSettledAt = NULL, writebackSettledBasis = NULL WHERE shopId = ?`).run(shopId);
+  };
   const shopOf = async (shopId: string): Promise<ShopRef> => {
     const shop = (await deps.db.prepare(`SELECT id, domain, platform, currency, timezone FROM "Shop" WHERE id = ?`).get(shopId)) as ShopRef | undefined;
     if (!shop) throw new Error(`unknown shop ${shopId}`);
@@ -83,7 +95,10 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       // On a scoring thread: seconds of CPU for a large shop must not stall the web process.
       // After order changes only what changed, when the thread holds a valid state; the daily
       // run is the reconciler and always scores the whole shop (decision 047).
-      await recomputeInWorker(shopId, { db: deps.db, now: deps.now, full: payload.daily === true });
+      const t0 = performance.now();
+      const run = await recomputeInWorker(shopId, { db: deps.db, now: deps.now, full: payload.daily === true });
+      const { incremental, fallback, customersWritten } = run.result;
+      deps.onRecompute?.(shopId, { incremental: incremental !== undefined, fallback: fallback ?? (payload.daily ? "daily" : undefined), customersWritten, ms: Math.round(performance.now() - t0) });
       // Personas changed (or may have): bring the store's persona data in line.
       await queue.enqueue("writeback", shopId);
       // Recency decays without new orders: every shop is recomputed daily.
@@ -97,16 +112,17 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       // seen; a recompute running now stamps its customers no earlier than its claim.
       const from = Math.min(now().getTime(), (await runningSince(deps.db, shopId, "recompute")) ?? Infinity);
       const basis = await basisOf(shop);
-      const known = settled.get(shopId);
+      const known = await takeSettled(shopId);
       const rescoredSince = known?.basis === basis ? known.at : undefined;
-      settled.delete(shopId);
       const step = await adapter.writer.writeback(shop, ctx, { full: payload.full === true, step: ONLINE_STEP, rescoredSince, rescoredFrom: from });
-      if (step.settled) settled.set(shopId, { at: from, basis });
+      if (step.settled) {
+        await deps.db.prepare(`UPDATE "SyncState" SET writebackSettledAt = ?, writebackSettledBasis = ? WHERE shopId = ?`).run(from, basis, shopId);
+      }
       // A stepping run that used its time: the next job goes on (and plans the whole shop again).
       if (step.more > 0) await queue.enqueue("writeback", shopId);
     },
     async cleanup({ shopId, payload, queue }) {
-      settled.delete(shopId);
+      await forgetSettled(shopId);
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
       await adapter.writer.removeAll(shop, ctx, { segments: payload.segments === true });
     },

@@ -21,6 +21,8 @@ import { JOB_TYPES, type EnqueueOptions, type FailedJob, type JobHandler, type J
 
 export const PG_BOSS_SCHEMA = "pgboss";
 const DEAD_LETTER = "rfm.dead";
+/** How long after a job's due time this process's worker is woken to fetch it. */
+const WAKE_AFTER_MS = 25;
 const queueName = (type: JobType) => `rfm.${type}`;
 const typeOf = (name: string) => name.replace(/^rfm\./, "") as JobType;
 
@@ -70,6 +72,21 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
   let starting: Promise<PgBoss> | undefined;
   const inFlight = new Set<Promise<unknown>>();
   let working = false;
+  /** This process's pg-boss worker per job type (while working). */
+  const workerIds = new Map<JobType, string>();
+
+  /**
+   * A job this process asked for is fetched when due by this process's own worker, if it has
+   * one for the type, without waiting for the next poll: a webhook's chain of jobs (apply →
+   * re-read → debounced recompute → write-back) would otherwise wait up to a poll interval at
+   * each hop. A little after the due time, so an enqueue inside a transaction has committed;
+   * other processes still find it by polling.
+   */
+  function wake(type: JobType, inMs: number): void {
+    const id = workerIds.get(type);
+    if (!working || id === undefined) return;
+    setTimeout(() => working && boss.notifyWorker(id), Math.max(0, inMs) + WAKE_AFTER_MS).unref();
+  }
 
   /** pg-boss started (its schema installed on first use) and every queue created. */
   function ready(): Promise<PgBoss> {
@@ -104,11 +121,13 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
       const conn = { db: transactionExecutor(db) };
       const startAfter = new Date(Date.now() + (expedite ? 0 : delayMs));
       const id = await boss.send(queueName(type), data, { singletonKey, startAfter, ...conn });
+      wake(type, startAfter.getTime() - Date.now());
       if (id !== null) return;
       // One is queued already: it absorbs this request (debounce); a new payload or an
       // expedite is written into it.
       if (payload || expedite) {
         await boss.upsert(queueName(type), payload ? data : undefined, { singletonKey, ...(expedite ? { startAfter: new Date() } : {}), ...conn });
+        if (expedite) wake(type, 0);
       }
     },
   };
@@ -142,7 +161,7 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
       working = true;
       for (const type of JOB_TYPES) {
         if (!handlers[type]) continue;
-        await boss.work<JobData>(
+        const workerId = await boss.work<JobData>(
           queueName(type),
           {
             localConcurrency: options.concurrency?.[type] ?? DEFAULT_CONCURRENCY[type],
@@ -153,6 +172,7 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
             for (const job of jobs) await track(run(job as Job<JobData> & { retryCount?: number }));
           },
         );
+        workerIds.set(type, workerId);
       }
     },
     async stop({ timeoutMs = options.shutdownMs ?? 25_000 }: { timeoutMs?: number } = {}): Promise<StopResult> {
@@ -163,6 +183,7 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
         await boss.stop({ graceful: true, timeout: timeoutMs });
       }
       working = false;
+      workerIds.clear();
       const released = inFlight.size;
       return { finished: running - released, released };
     },

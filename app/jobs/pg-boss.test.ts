@@ -15,10 +15,10 @@ afterEach(async () => {
   await Promise.all(runners.splice(0).map((r) => r.stop()));
 });
 
-async function setup(handlers: Partial<Record<JobType, JobHandler>> = {}, options: { retryLimit?: number } = {}) {
+async function setup(handlers: Partial<Record<JobType, JobHandler>> = {}, options: { retryLimit?: number; pollingIntervalSeconds?: number } = {}) {
   const { db } = await freshDatabase();
   const pg = db as PostgresDb;
-  const runner = createPgBossRunner({ db: pg, handlers, pollingIntervalSeconds: 0.5, retryLimit: options.retryLimit });
+  const runner = createPgBossRunner({ db: pg, handlers, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5, retryLimit: options.retryLimit });
   runners.push(runner);
   await runner.ready();
   const jobs = async (type: JobType, states = ["created", "retry", "active"]) =>
@@ -59,6 +59,31 @@ describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
     expect(during).not.toBeNull();
     expect(during!).toBeLessThanOrEqual(startedAt);
     await runner.stop();
+  });
+
+  it("GIVEN a worker that polls every minute WHEN its own jobs ask for the next (a recompute asks for a write-back) THEN each runs when due, not at the next poll", async () => {
+    const ran: { type: string; at: number }[] = [];
+    const { db, runner } = await setup(
+      {
+        recompute: async ({ shopId, queue }) => {
+          ran.push({ type: "recompute", at: Date.now() });
+          await queue.enqueue("writeback", shopId);
+        },
+        writeback: async () => void ran.push({ type: "writeback", at: Date.now() }),
+      },
+      { pollingIntervalSeconds: 60 },
+    );
+    const a = await addShop(db, "a.myshopify.com");
+    await runner.start();
+    // The workers' first polls found nothing: from here only a wake-up or a poll a minute later fetches.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const asked = Date.now();
+    await runner.enqueue("recompute", a, { delayMs: 300 });
+    await waitUntil("the write-back to run", () => ran.length === 2, 20_000);
+
+    expect(ran.map((r) => r.type)).toEqual(["recompute", "writeback"]);
+    expect(ran[0].at - asked).toBeGreaterThanOrEqual(300);
   });
 
   it("GIVEN a burst of recomputes for one shop and one for another WHEN enqueued THEN each shop has one queued recompute", async () => {

@@ -32,6 +32,7 @@ export const CUSTOMER_DATA_TABLES = {
   DataRequest: "customerKey: the customer's data_request exports",
   WebhookProblem: "unreadable webhook bodies naming the customer, their email or one of their orders",
   ScoringDirty: "customerKey: marked for the next recompute when their orders changed (the deletion above marks them too)",
+  ScoringChange: "customerKey: rescored by one of the shop's recent scoring generations",
 } as const;
 
 export const CUSTOMER_DATA_EXEMPT = {
@@ -107,8 +108,10 @@ export async function redactCustomer(
     customers = (await db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys)).changes;
     await db.prepare(`DELETE FROM "CustomerContact" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys);
     // Without the mark, a scoring state in memory would still count the customer: the new
-    // generation sends the next recompute down the full path (decision 047).
+    // generation, which the scoring log does not list (so no state catches up across it),
+    // sends the next recompute down the full path (decisions 047, 054).
     await db.prepare(`DELETE FROM "ScoringDirty" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys);
+    await db.prepare(`DELETE FROM "ScoringChange" WHERE shopId = ? AND customerKey IN (${inKeys})`).run(shopId, ...keys);
     await db.prepare(`UPDATE "SyncState" SET scoringGeneration = scoringGeneration + 1 WHERE shopId = ? AND scoringGeneration > 0`).run(shopId);
     if (domain && tombstone) {
       dataRequests = (await db.prepare(`DELETE FROM "DataRequest" WHERE shopDomain = ? AND customerKey IN (${inKeys})`).run(domain, ...keys)).changes;

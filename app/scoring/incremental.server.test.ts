@@ -5,8 +5,9 @@ import type { CanonicalOrder } from "~/rfm/order";
 import { redactCustomer } from "~/privacy/redact.server";
 import { createOrderStore, type OrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
-import { forgetScoringStates, holdsScoringState, recomputeWithState } from "./incremental.server";
+import { actAsProcess, forgetScoringStates, holdsScoringState, recomputeWithState } from "./incremental.server";
 import { recomputeShop } from "./recompute.server";
+import { KEPT_GENERATIONS } from "./scoring-marks.server";
 
 // Runs on SQLite (npm test) and on PostgreSQL (npm run test:pg: app/scoring/*.test.ts).
 
@@ -215,6 +216,68 @@ describe("incremental recompute after order changes (decision 047)", () => {
     });
   }
 
+  it("GIVEN two worker processes scoring one shop in turns WHEN random order changes arrive THEN each catches up on what the other scored instead of running in full, and every row equals the full recompute's (decision 054)", async () => {
+    const incremental = await shop();
+    const full = await shop();
+    const rng = random(2024);
+    const nextCustomer = { n: 60 };
+    const live: CanonicalOrder[] = [];
+    for (let c = 0; c < nextCustomer.n; c++) for (let k = 1 + rng.int(4); k > 0; k--) live.push(order(rng, c));
+    for (const s of [incremental, full]) await s.store.upsertOrders(s.shopId, live);
+    const runs: { process: string; fallback?: string; caughtUp?: number }[] = [];
+    let later: Change[] = [];
+    try {
+      for (let round = 0; round <= 12; round++) {
+        const at = T0 + round * 60_000;
+        const pending = later;
+        later = [];
+        const fresh = round > 0 && round <= 11 ? randomChanges(rng, live, nextCustomer, at, later) : [];
+        for (const change of [...pending, ...fresh]) {
+          await change(incremental);
+          await change(full);
+        }
+        // GIVEN worker A and worker B take the shop's recomputes in turns (the queue picks either).
+        const process = round % 2 === 0 ? "A" : "B";
+        actAsProcess(process);
+        if (round <= 1) forgetScoringStates();
+
+        const run = await recomputeWithState(incremental.shopId, { db: incremental.db, now: () => new Date(at) });
+        await recomputeShop(full.shopId, { db: full.db, now: () => new Date(at) });
+
+        runs.push({ process, fallback: run.fallback, caughtUp: run.incremental?.caughtUp });
+        expect(await everything(incremental), `round ${round} on ${process}`).toEqual(await everything(full));
+      }
+    } finally {
+      actAsProcess("main");
+    }
+    // THEN only each process's first recompute ran in full (cold); every later one caught up.
+    expect(runs.filter((r) => r.fallback !== undefined)).toEqual([
+      { process: "A", fallback: "cold", caughtUp: undefined },
+      { process: "B", fallback: "cold", caughtUp: undefined },
+    ]);
+    expect(runs.slice(2).every((r) => r.caughtUp !== undefined && r.caughtUp > 0)).toBe(true);
+  });
+
+  it("GIVEN a state more generations behind than the log keeps WHEN it recomputes THEN it runs in full", async () => {
+    const s = await warmShop();
+    // Another process scored the shop more often than the log keeps.
+    actAsProcess("other");
+    try {
+      for (let i = 0; i <= KEPT_GENERATIONS; i++) {
+        await s.newOrder();
+        await recomputeWithState(s.shopId, { db: s.db, now: () => new Date(T0 + 1_000 * (i + 1)) });
+      }
+    } finally {
+      actAsProcess("main");
+    }
+    await s.newOrder();
+
+    const run = await recomputeWithState(s.shopId, { db: s.db, now: () => new Date(T0 + 120_000) });
+
+    expect(run.fallback).toBe("generation");
+    expect(Number(await s.db.prepare(`SELECT count(DISTINCT generation) FROM "ScoringChange" WHERE shopId = ?`).pluck().get(s.shopId))).toBe(KEPT_GENERATIONS);
+  });
+
   async function warmShop() {
     forgetScoringStates();
     const s = await shop();
@@ -242,10 +305,10 @@ describe("incremental recompute after order changes (decision 047)", () => {
     expect(holdsScoringState(s.shopId)).toBe(true); // rebuilt by the full run
   });
 
-  it("GIVEN a warm state WHEN another process rescored the shop meanwhile THEN the next recompute runs in full", async () => {
+  it("GIVEN a warm state WHEN the generation moved without the log saying whom it rescored THEN the next recompute runs in full", async () => {
     const s = await warmShop();
     await s.newOrder();
-    // Another process's recompute: bumps the generation this state was built at.
+    // A bump the scoring log does not list (as an erasure's).
     await s.db.prepare(`UPDATE "SyncState" SET scoringGeneration = scoringGeneration + 1 WHERE shopId = ?`).run(s.shopId);
 
     const run = await recomputeWithState(s.shopId, { db: s.db, now: () => new Date(T0 + 60_000) });

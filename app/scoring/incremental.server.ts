@@ -32,7 +32,7 @@ import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
 import { totalsRebuildPending } from "./customer-totals.server";
 import { historyFingerprint } from "./history.server";
-import { clearTakenMarks } from "./scoring-marks.server";
+import { changedSince, clearTakenMarks, logScoringChanges } from "./scoring-marks.server";
 import { ADD_TRANSITION, ON_CONFLICT, recomputeShop, storedRowUnchanged, type RecomputeDeps, type RecomputeSummary } from "./recompute.server";
 
 /** What a full recompute scored, handed over once its writes are in (RecomputeDeps.onScored). */
@@ -65,7 +65,7 @@ interface ShopState {
  * States of this thread (a recompute lane: the same shop always runs on the same thread,
  * pool.server.ts). Bounded by counted orders held; the least recently used goes first.
  */
-const states = new Map<string, ShopState>();
+let states = new Map<string, ShopState>();
 /** States being built after their full recompute returned (deferBuild). */
 const building = new Map<string, Promise<void>>();
 /** About 40 bytes per order and customer: a few hundred MB at most per thread. */
@@ -82,6 +82,14 @@ const basisOf = (fingerprint: string, timeZone: string | null) => JSON.stringify
 /** Forgets every state of this thread (tests: a cold process). */
 export function forgetScoringStates(): void {
   states.clear();
+}
+
+const processes = new Map<string, Map<string, ShopState>>();
+/** Tests: act as process `name` from here on, with the states it holds (two workers in one test). */
+export function actAsProcess(name: string): void {
+  const held = processes.get(name) ?? new Map<string, ShopState>();
+  processes.set(name, held);
+  states = held;
 }
 
 /** Whether this thread holds a state for the shop (tests, diagnostics). */
@@ -111,6 +119,8 @@ export function keepScoringState(full: FullScore): void {
 export interface IncrementalFigures {
   /** Customers whose orders changed (marks taken). */
   marked: number;
+  /** Customers re-read because generations scored elsewhere since this state's changed them. */
+  caughtUp: number;
   /** Customers looked at: the marked ones and whoever a moved edge crossed. */
   candidates: number;
   /** Dimensions whose quintile edges moved. */
@@ -179,14 +189,20 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
   const drop = (fallback: Fallback) => (states.delete(shopId), { fallback });
   if (state.basis !== basisOf(fingerprint, timeZone)) return drop("basis");
   if (!state.scores.isAsOf(asOf)) return drop("day");
-  const generation = (await db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) as number | undefined;
-  if (generation !== state.generation) return drop("generation");
+  const current = await db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId);
+  if (current === undefined) return drop("generation");
+  const generation = Number(current);
+  // Scored elsewhere since (another worker, or this thread's failed run): catch up on the
+  // customers those generations rescored, if the log lists them all.
+  const behind = generation === state.generation ? [] : await changedSince(db, shopId, state.generation, generation);
+  if (behind === null) return drop("generation");
   if (await totalsRebuildPending(db, shopId)) return drop("totals");
 
   const t0 = performance.now();
-  const marked = (await db.transaction(() =>
+  const claimed = (await db.transaction(() =>
     db.prepare(`UPDATE "ScoringDirty" SET claimed = TRUE WHERE shopId = ? RETURNING customerKey`).pluck().all(shopId),
   )) as string[];
+  const marked = behind.length === 0 ? claimed : [...new Set([...claimed, ...behind])];
   const t1 = performance.now();
   if (marked.length > Math.max(MIN_DIRTY_LIMIT, MAX_DIRTY_SHARE * state.keys.length)) return drop("too-many");
 
@@ -290,8 +306,8 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
     await db.transaction(async () => {
       const bumped = await db
         .prepare(`UPDATE "SyncState" SET scoringGeneration = scoringGeneration + 1, lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ? AND scoringGeneration = ?`)
-        .run(asOf, storedScoringEdges(asOfDay, settings.rules.lookbackDays, report), asOf, shopId, state.generation);
-      if (bumped.changes !== 1) throw new StaleState(`shop ${shopId}: scores were written elsewhere since generation ${state.generation}`);
+        .run(asOf, storedScoringEdges(asOfDay, settings.rules.lookbackDays, report), asOf, shopId, generation);
+      if (bumped.changes !== 1) throw new StaleState(`shop ${shopId}: scores were written elsewhere since generation ${generation}`);
       const time = (ms: number | null) => (ms === null ? null : new Date(ms));
       const upsert = db.prepare(`
         INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
@@ -331,9 +347,10 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       for (const [i, p] of scores.personas.entries()) {
         await insertSnapshot.run(shopId, today, p.slug, totals.customers[i], totals.orders[i], Math.round(totals.revenueMinor[i]));
       }
+      await logScoringChanges(db, shopId, generation + 1, [...upserts.map((u) => u.key), ...clears.map(([key]) => key), ...inserts.map((i) => i.key)]);
       await clearTakenMarks(db, shopId);
     });
-    state.generation++;
+    state.generation = generation + 1;
     const t5 = performance.now();
 
     const customersScored = totals.customers.reduce((a, b) => a + b, 0);
@@ -359,7 +376,8 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       customersWritten: upserts.length + clears.length + inserts.length,
       backdatedWeeks: 0,
       incremental: {
-        marked: marked.length,
+        marked: claimed.length,
+        caughtUp: behind.length,
         candidates: candidates.size + notCounted.length,
         edgesMoved: [...edgesMoved],
         phases: { claim: ms(t1 - t0), read: ms(t2 - t1), state: ms(t3 - t2), compare: ms(t4 - t3), write: ms(t5 - t4) },

@@ -34,7 +34,7 @@ import { readCountedOrders } from "~/sync/order-columns.server";
 import { fillSearchText, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 import type { FullScore } from "./incremental.server";
-import { clearTakenMarks, takeMarksForFullScoring } from "./scoring-marks.server";
+import { clearTakenMarks, logScoringChanges, takeMarksForFullScoring } from "./scoring-marks.server";
 import { DEFAULT_SLICES, pause, slicedWriter, type WriteSlices } from "./sliced-writes.server";
 import { traced } from "./write-trace.server";
 
@@ -323,6 +323,10 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     );
     for (const row of scored.report.personas) {
       await insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
+    }
+    if (generation !== null) {
+      const written = [...changedCustomers.map((c) => customerKeys[c]), ...dropped.map(([key]) => key), ...newUncounted.map((u) => u.key)];
+      await logScoringChanges(db, shopId, generation, written);
     }
     await clearTakenMarks(db, shopId);
     await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(

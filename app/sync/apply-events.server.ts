@@ -17,11 +17,13 @@ import { askRereads, type RereadAsk } from "./reread.server";
 
 /**
  * Order webhooks in a burst become one recompute this long after the last… (both bounds keep
- * a persona tag ≤ 5 s behind its order's webhook: docs/decisions/035, npm run bench:freshness)
+ * a persona tag ≤ 5 s behind its order's webhook: docs/decisions/035, 055, npm run
+ * bench:freshness). Short, because a recompute after orders is incremental (a few hundred ms at
+ * 100k customers, in any worker: decisions 047, 054); the re-read and the write-back need the rest.
  */
-export const RECOMPUTE_DEBOUNCE_MS = 1_000;
+export const RECOMPUTE_DEBOUNCE_MS = 300;
 /** …but never later than this after the first. */
-export const RECOMPUTE_MAX_WAIT_MS = 2_000;
+export const RECOMPUTE_MAX_WAIT_MS = 1_000;
 
 export interface ApplyDeps {
   db: Db;
