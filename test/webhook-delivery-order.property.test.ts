@@ -8,7 +8,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { recomputeShop } from "~/scoring/recompute.server";
 import { services } from "~/services.server";
 import type { AdminGraphql } from "~/platforms/shopify/admin-graphql.server";
-import { refreshOrder } from "~/platforms/shopify/sweep.server";
+import { refreshOrders } from "~/platforms/shopify/sweep.server";
+import type { WantedReread } from "~/platforms/types";
+import { runRereads } from "~/sync/reread.server";
 import { shopifyEvents } from "~/platforms/shopify/webhooks.server";
 import { applyDelivery } from "~/sync/apply-events.server";
 import { restOrder } from "./support/webhooks";
@@ -53,10 +55,10 @@ function restPayload(v: Version) {
 /** The store's Admin API as a re-read sees it once every change has happened: the final versions. */
 function adminApiOf(finalVersions: Map<number, Version>, deleted: Set<number>): AdminGraphql {
   const money = (c: number) => ({ shopMoney: { amount: cents(c), currencyCode: "USD" } });
-  return (async (_query: string, variables?: Record<string, unknown>) => {
-    const id = Number(String(variables?.id).split("/").pop());
+  const orderOf = (gid: string) => {
+    const id = Number(gid.split("/").pop());
     const v = finalVersions.get(id);
-    if (!v || deleted.has(id)) return { data: { order: null } };
+    if (!v || deleted.has(id)) return null;
     const order = {
       id: `gid://shopify/Order/${id}`,
       processedAt: new Date(Date.UTC(2026, 0, 1) + id * 86_400_000).toISOString(),
@@ -78,8 +80,9 @@ function adminApiOf(finalVersions: Map<number, Version>, deleted: Set<number>): 
         ],
       },
     };
-    return { data: { order } } as never;
-  }) as AdminGraphql;
+    return order;
+  };
+  return (async (_query: string, variables?: Record<string, unknown>) => ({ data: { nodes: (variables?.ids as string[]).map(orderOf) } }) as never) as AdminGraphql;
 }
 
 const versionArb = fc.record({
@@ -135,8 +138,9 @@ async function deliverAll(shopId: string, stream: Event[], drainAt: number, api:
   const queue = runner.queue;
   // The re-reads the deliveries queued, run here in order (the job runner is not started).
   const drainRereads = async () => {
-    const jobs = (await queuedJobs(db, shopId, "refresh-order")).filter((j) => j.status === "pending");
-    for (const job of jobs) await refreshOrder(shopId, JSON.parse(job.payload).orderId, { prisma: undefined as never, store, graphql: api });
+    const shop = { id: shopId, domain: `${shopId}.myshopify.com`, platform: "shopify", currency: "USD", timezone: "UTC" } as const;
+    const orders = { refetchOrders: (_shop: unknown, wanted: readonly WantedReread[]) => refreshOrders(shopId, wanted, { prisma: undefined as never, store, graphql: api }) };
+    for (;;) if (!(await runRereads(shop, orders, { db, store, queue, prisma: undefined as never, now: () => AS_OF }, {})).more) break;
     await dropQueuedJobs(db, shopId);
   };
   for (const [i, e] of stream.entries()) {

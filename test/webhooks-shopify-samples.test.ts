@@ -107,9 +107,8 @@ describe("Shopify's documented sample payloads", () => {
 
   it("GIVEN the refunds/create sample WHEN delivered THEN the order it names (all 18 digits) is queued to be re-read", async () => {
     await sample("refunds/create");
-    expect((await queuedJobs(db(), shopId)).map(({ type, key, payload }) => ({ type, key, payload }))).toEqual([
-      { type: "refresh-order", key: ORDER_GID, payload: JSON.stringify({ orderId: ORDER_GID }) },
-    ]);
+    expect((await queuedJobs(db(), shopId)).map(({ type, key, payload }) => ({ type, key, payload }))).toEqual([{ type: "refresh-order", key: "batch", payload: "{}" }]);
+    expect(await rows(`SELECT orderId FROM "RereadWanted" WHERE shopId = ?`, shopId)).toEqual([{ orderId: ORDER_GID }]);
   });
 
   it("GIVEN a scored customer WHEN the customers/delete sample arrives THEN exactly that customer is forgotten", async () => {

@@ -64,9 +64,8 @@ describe("Shopify webhooks over signed requests", () => {
     expect(problem).toMatchObject({ topic: "orders/create", resourceId: "gid://shopify/Order/11" });
     expect(problem.error).toMatch(/malformed payload/);
     expect(JSON.parse(problem.body)).toEqual(payload);
-    expect((await queuedJobs(db, shopId)).map(({ type, key }) => ({ type, key }))).toEqual([
-      { type: "refresh-order", key: "gid://shopify/Order/11" },
-    ]);
+    expect((await queuedJobs(db, shopId)).map(({ type, key }) => ({ type, key }))).toEqual([{ type: "refresh-order", key: "batch" }]);
+    expect(await db.prepare(`SELECT orderId, lines FROM "RereadWanted" WHERE shopId = ?`).all(shopId)).toEqual([{ orderId: "gid://shopify/Order/11", lines: null }]);
     expect((await tableCounts()).orders).toBe(0);
   });
 
@@ -141,12 +140,11 @@ describe("Shopify webhooks over signed requests", () => {
   it("GIVEN refunds/create WHEN delivered THEN the order is queued to be re-read", async () => {
     await deliver(signedWebhook("refunds/create", SHOP, { id: 9, order_id: 4, refund_line_items: [] }));
     const { db } = services();
-    expect((await queuedJobs(db, shopId)).map(({ type, payload }) => ({ type, payload }))).toEqual([
-      { type: "refresh-order", payload: JSON.stringify({ orderId: "gid://shopify/Order/4" }) },
-    ]);
+    expect((await queuedJobs(db, shopId)).map(({ type, key, payload }) => ({ type, key, payload }))).toEqual([{ type: "refresh-order", key: "batch", payload: "{}" }]);
+    expect(await db.prepare(`SELECT orderId FROM "RereadWanted" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Order/4"]);
   });
 
-  it("GIVEN customers/redact WHEN delivered THEN exactly that customer's orders and record are deleted", async () => {
+  it("GIVEN customers/redact WHEN delivered THEN exactly that customer's orders, record and wanted re-reads are deleted", async () => {
     await deliver(signedWebhook("orders/create", SHOP, restOrder(5, 1)));
     await deliver(signedWebhook("orders/create", SHOP, restOrder(6, 2)));
     const { db } = services();
@@ -162,6 +160,8 @@ describe("Shopify webhooks over signed requests", () => {
     // The redacted order stays only as a bare tombstone (deleted, no customer), so it cannot come back.
     expect(await db.prepare(`SELECT customerKey FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
     expect(await db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Customer/2"]);
+    // Nor is the redacted order still wanted for a re-read.
+    expect(await db.prepare(`SELECT orderId FROM "RereadWanted" WHERE shopId = ?`).pluck().all(shopId)).toEqual(["gid://shopify/Order/6"]);
   });
 
   it("GIVEN customers/data_request WHEN delivered THEN an export of what we hold is stored with the request id", async () => {

@@ -10,6 +10,7 @@ import { recomputeInWorker } from "~/scoring/pool.server";
 import { shopSettings } from "~/shops/settings.server";
 import { writeConsent } from "~/shops/write-consent.server";
 import { runApplyInbox } from "~/sync/inbox.server";
+import { runRereads } from "~/sync/reread.server";
 import { ONLINE_STEP } from "~/writeback/run.server";
 import type { OrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
@@ -85,10 +86,10 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
       if (written > 0) await queue.enqueue("recompute", shopId);
       await queue.enqueue("sweep", shopId, { key: "scheduled", delayMs: deps.sweepIntervalMs });
     },
+    // The shop's wanted re-reads, a batch at a time (docs/decisions/053).
     async "refresh-order"({ shopId, payload, queue }) {
       const { shop, ctx, adapter } = await withAdapter(shopId, queue);
-      const hint = typeof payload.lines === "number" ? { lines: payload.lines } : {};
-      if (await adapter.orders.refetchOrder(shop, String(payload.orderId), ctx, hint)) await queue.enqueue("recompute", shopId);
+      await runRereads(shop, adapter.orders, ctx, payload);
     },
     async recompute({ shopId, payload, queue }) {
       // On a scoring thread: seconds of CPU for a large shop must not stall the web process.

@@ -7,7 +7,8 @@ import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
 import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
 import { createOrderStore } from "~/sync/order-store.server";
-import type { VerifiedDelivery } from "~/platforms/types";
+import type { OrderSource, VerifiedDelivery } from "~/platforms/types";
+import { REREAD_JOB_KEY, runRereads } from "~/sync/reread.server";
 import { addShop, freshDatabase } from "../../test/support/db";
 import { createPgBossRunner, pendingPgBossJobs } from "./pg-boss.server";
 import { createJobRunner } from "./queue.server";
@@ -130,11 +131,13 @@ describe("webhook inbox", () => {
     expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 40_000]]);
   });
 
-  it("GIVEN 40 order deliveries of one shop WHEN applied in one batch THEN the shop's recompute is asked for once, and each order's re-read once", async () => {
-    const { db, runner } = await setup();
+  it("GIVEN 40 order deliveries of one shop WHEN applied in one batch THEN the shop's recompute and its re-read job are asked for once, every order wanted; WHEN that job runs THEN every order of the burst is verified", async () => {
+    const { db, a, runner } = await setup();
     const store = createOrderStore(db);
+    const announced = new Map<string, CanonicalOrder>();
     for (let i = 1; i <= 40; i++) {
       const o = order(i, 1);
+      announced.set(o.id, o);
       await storeDelivery(db, runner.queue, "shopify", { ...delivery("a.myshopify.com", o), events: [{ type: "order.upserted", order: o, awaitsReread: true }] });
     }
     const asked: string[] = [];
@@ -144,7 +147,26 @@ describe("webhook inbox", () => {
 
     expect(report).toMatchObject({ applied: 40, failed: 0 });
     expect(asked.filter((a) => a.startsWith("recompute"))).toEqual(["recompute "]);
-    expect(asked.filter((a) => a.startsWith("refresh-order")).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `refresh-order gid://shopify/Order/${i + 1}`).sort());
+    expect(asked.filter((a) => a.startsWith("refresh-order"))).toEqual([`refresh-order ${REREAD_JOB_KEY}`]);
+    expect(await db.prepare(`SELECT orderId FROM "RereadWanted" WHERE shopId = ?`).pluck().all(a)).toHaveLength(40);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND verified = FALSE`).pluck().get(a)).toBe(40);
+
+    // The store's API as a re-read sees it: the orders as announced, read together.
+    const reads: string[][] = [];
+    const api: Pick<OrderSource, "refetchOrders"> = {
+      async refetchOrders(_shop, wanted) {
+        reads.push(wanted.map((w) => w.orderId));
+        const { each } = await store.upsertOrders(a, wanted.map((w) => announced.get(w.orderId)!));
+        return each.map((e) => (e === "written" ? "written" : "unchanged"));
+      },
+    };
+    const shop = { id: a, domain: "a.myshopify.com", platform: "shopify", currency: "USD", timezone: "UTC" } as const;
+    const run = await runRereads(shop, api, { db, store, queue, prisma: undefined as never }, {});
+
+    expect(run).toMatchObject({ served: 40, changed: 40, more: false });
+    expect(reads.map((r) => r.length)).toEqual([40]);
+    expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND verified = FALSE`).pluck().get(a)).toBe(0);
+    expect(await db.prepare(`SELECT count(*) FROM "RereadWanted" WHERE shopId = ?`).pluck().get(a)).toBe(0);
   });
 
   it("GIVEN versions of orders of two shops stored interleaved WHEN applied THEN every one is applied, in arrival order, in batches, and the newest version wins", async () => {

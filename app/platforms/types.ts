@@ -86,11 +86,19 @@ export type BackfillStep =
   /** Nothing to do: the import finished and no new one was asked for (a job queued before it finished). */
   | { next: "idle" };
 
-/** What the delivery that asked for a re-read said of the order: lets the read ask for no more than it needs. */
-export interface RefetchHint {
-  /** Line items the announced order has. */
+/** An order to re-read, with what the delivery that asked said of it: the read asks for no more than it needs. */
+export interface WantedReread {
+  orderId: string;
+  /** Line items the announced order has (absent: as many as a page holds). */
   lines?: number;
 }
+
+/**
+ * What a re-read did to one order: stored (newer than ours, or our webhook copy verified),
+ * unchanged (we hold that version or a newer one), gone (the store no longer has it; the
+ * platform records that as it does), unreadable (the store's answer could not be mapped).
+ */
+export type RefetchOutcome = "written" | "unchanged" | "gone" | "unreadable";
 
 /** Where orders come from besides webhooks: the full import, reconciliation, one order. */
 export interface OrderSource {
@@ -98,8 +106,11 @@ export interface OrderSource {
   backfillStep(shop: ShopRef, ctx: PlatformContext, cursor?: Record<string, unknown>): Promise<BackfillStep>;
   /** Reconciliation: orders changed since the last pass, upserted. */
   reconcile(shop: ShopRef, ctx: PlatformContext): Promise<{ seen: number; written: number }>;
-  /** Re-read one order and upsert it; false when it is gone or we already hold a newer version. */
-  refetchOrder(shop: ShopRef, orderId: string, ctx: PlatformContext, hint?: RefetchHint): Promise<boolean>;
+  /**
+   * Re-read these orders together (as few requests as the store's API allows) and upsert
+   * them; an outcome per order, in the order asked.
+   */
+  refetchOrders(shop: ShopRef, wanted: readonly WantedReread[], ctx: PlatformContext): Promise<RefetchOutcome[]>;
 }
 
 /** What a store can carry for a persona. */

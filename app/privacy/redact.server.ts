@@ -92,11 +92,14 @@ export async function redactCustomer(
 
   let orders = 0;
   const dropOrder = db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND id = ?`);
+  const dropRereads = db.prepare(`DELETE FROM "RereadWanted" WHERE shopId = ? AND orderId = ?`);
   for (const id of orderIds) {
     orders += (await dropOrder.run(shopId, id)).changes;
     // A bare tombstone (no customer, no amounts): a late update of this order is ignored.
     if (tombstone) await store.deleteOrder(shopId, id, now);
     else await db.prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId = ?`).run(shopId, id);
+    // A re-read still wanted of an erased order would only read it back to skip it: it goes too.
+    if (tombstone) await dropRereads.run(shopId, id);
   }
 
   let customers = 0;

@@ -13,6 +13,7 @@ import { redactCustomer } from "~/privacy/redact.server";
 import { isInstalled, redactShop } from "~/shops/shop-data.server";
 import { uninstallShop } from "~/shops/shop.server";
 import type { OrderStore, OrderWrite } from "./order-store.server";
+import { askRereads, type RereadAsk } from "./reread.server";
 
 /**
  * Order webhooks in a burst become one recompute this long after the last… (both bounds keep
@@ -68,11 +69,6 @@ async function askRecompute(queue: JobQueue, deps: ApplyDeps, shopId: string): P
   });
 }
 
-/** An order's re-read through the platform's API (`lines`: how many line items to ask for). */
-async function askReread(queue: JobQueue, shopId: string, orderId: string, lines?: number): Promise<void> {
-  await queue.enqueue("refresh-order", shopId, { key: orderId, payload: lines === undefined ? { orderId } : { orderId, lines } });
-}
-
 export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps): Promise<WebhookOutcome> {
   if (delivery.events.length === 0) return "ignored";
   const { db, store, queue } = deps;
@@ -101,7 +97,7 @@ export async function applyDelivery(delivery: VerifiedDelivery, deps: ApplyDeps)
       delivery,
       deps,
       recompute: () => askRecompute(queue, deps, shop.id),
-      reread: (orderId, lines) => askReread(queue, shop.id, orderId, lines),
+      reread: (orderId, lines) => askRereads(db, queue, shop.id, [lines === undefined ? { orderId } : { orderId, lines }], now),
     };
     let outcome: WebhookOutcome = "processed";
     for (const event of delivery.events) outcome = (await apply(event, ctx)) ?? outcome;
@@ -154,6 +150,7 @@ export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps:
     }
     let k = 0;
     let recompute = false;
+    const rereads: RereadAsk[] = [];
     const outcomes: WebhookOutcome[] = [];
     for (const [i, d] of deliveries.entries()) {
       if (!applied[i]) {
@@ -168,10 +165,11 @@ export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps:
           continue;
         }
         recompute = true;
-        if (write === "awaiting" || event.rereadAnyway) await askReread(queue, shop.id, event.order.id, event.order.lineItems.length);
+        if (write === "awaiting" || event.rereadAnyway) rereads.push({ orderId: event.order.id, lines: event.order.lineItems.length });
       }
       outcomes.push(outcome);
     }
+    await askRereads(db, queue, shop.id, rereads, now);
     if (recompute) await askRecompute(queue, deps, shop.id);
     return outcomes;
   });

@@ -160,7 +160,7 @@ describe.each(PLATFORM_HARNESSES.map((make) => [make().platform, make] as const)
     await p.cancelOrder(target.id, { announce: false });
     expect((await storedOrders()).find((o) => o.id === target.id)!.cancelled).toBe(false);
 
-    expect(await adapter.orders.refetchOrder(shop, target.id, ctx)).toBe(true);
+    expect(await adapter.orders.refetchOrders(shop, [{ orderId: target.id }], ctx)).toEqual(["written"]);
 
     expect((await storedOrders()).find((o) => o.id === target.id)!.cancelled).toBe(true);
     expect(await storedOrders()).toEqual(truth());

@@ -110,11 +110,11 @@ describe("WooCommerce reconciliation", () => {
     const order = [...h.sim.shop.store.orders.values()].find((o) => o.status === "completed")!;
     unannounced(() => h.sim.shop.trashOrder(order.id));
 
-    expect(await adapter.orders.refetchOrder(shop, `woo:order:${order.id}`, ctx)).toBe(true);
+    expect(await adapter.orders.refetchOrders(shop, [{ orderId: `woo:order:${order.id}` }], ctx)).toEqual(["written"]);
     expect((await storedOrder(order.id))!.cancelled).toBe(true);
 
     h.sim.shop.deleteOrder(order.id);
-    expect(await adapter.orders.refetchOrder(shop, `woo:order:${order.id}`, ctx)).toBe(false);
+    expect(await adapter.orders.refetchOrders(shop, [{ orderId: `woo:order:${order.id}` }], ctx)).toEqual(["gone"]);
     expect(await storedOrder(order.id)).toBeUndefined();
   });
 
@@ -171,5 +171,84 @@ describe("WooCommerce reconciliation", () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe("WooCommerce re-reads in batches", () => {
+  /** The process's adapter, its REST client counting what it asks the store. */
+  async function countingAdapter() {
+    const { createWooCommerceAdapter } = await import("~/platforms/woocommerce/adapter.server");
+    const { createWooClient } = await import("~/platforms/woocommerce/client.server");
+    const { database } = await import("~/db/index.server");
+    const asked = { listings: [] as string[], gets: [] as string[] };
+    const counting = createWooCommerceAdapter({
+      db: database,
+      deliveryUrl: `${h.appUrl}/webhooks/woocommerce`,
+      clientFor: (c) => {
+        const client = createWooClient(c);
+        return {
+          ...client,
+          page: (endpoint, params, page) => (asked.listings.push(String(params.include ?? "")), client.page(endpoint, params, page)),
+          get: (endpoint, params) => (asked.gets.push(endpoint), client.get(endpoint, params)),
+        };
+      },
+    });
+    return { counting, asked };
+  }
+
+  /** Asks re-reads as a delivery would, then runs the process's refresh-order handler until it asks for no further run. */
+  async function rereadAll(adapter: StoreAdapter, orderIds: string[]) {
+    const { askRereads } = await import("~/sync/reread.server");
+    const { jobHandlers } = await import("~/jobs/handlers.server");
+    const { db, store, prisma } = await app();
+    const asked: string[] = [];
+    const queue = { enqueue: async (type: string) => void asked.push(type) };
+    await db.transaction(() => askRereads(db, queue as never, shop.id, orderIds.map((orderId) => ({ orderId })), new Date()));
+    const handler = jobHandlers({ prisma, db, store, adapterFor: () => adapter, sweepIntervalMs: 3_600_000 })["refresh-order"];
+    let runs = 0;
+    do {
+      asked.length = 0;
+      await handler({ shopId: shop.id, payload: {}, attempt: 1, queue: queue as never });
+      runs++;
+    } while (asked.includes("refresh-order"));
+    const left = await db.prepare(`SELECT count(*) FROM "RereadWanted" WHERE shopId = ?`).pluck().get(shop.id);
+    return { runs, left, recompute: asked.includes("recompute") };
+  }
+
+  it("GIVEN orders changed unannounced, one trashed and one force-deleted, all wanted for a re-read WHEN the re-read job runs THEN one include listing reads the listed ones, the trashed one is held as not counted, the deleted one goes, and no row is left", async () => {
+    const live = [...h.sim.shop.store.orders.values()].filter((o) => o.status === "completed").slice(0, 6);
+    const [trashed, deleted, ...changed] = live;
+    unannounced(() => {
+      for (const o of changed) h.sim.shop.updateOrder(o.id, { status: "cancelled" });
+      h.sim.shop.trashOrder(trashed.id);
+      h.sim.shop.deleteOrder(deleted.id);
+    });
+    const { counting, asked } = await countingAdapter();
+
+    const run = await rereadAll(counting, live.map((o) => `woo:order:${o.id}`));
+
+    expect(run).toMatchObject({ runs: 1, left: 0, recompute: true });
+    expect(asked.listings).toEqual([live.map((o) => o.id).join(",")]);
+    // Left out of the listing (the trash, and gone): read one by one.
+    expect(asked.gets.sort()).toEqual([`orders/${trashed.id}`, `orders/${deleted.id}`].sort());
+    for (const o of [trashed, ...changed]) expect((await storedOrder(o.id))!.cancelled).toBe(true);
+    expect(await storedOrder(deleted.id)).toBeUndefined();
+    expect(await stored()).toEqual(truth());
+  });
+
+  it("GIVEN more wanted orders than a listing page holds WHEN the re-read job runs THEN it reads them 100 to a listing, runs again for the rest, and stores them all", async () => {
+    const customer = aCustomer();
+    const placed = unannounced(() =>
+      Array.from({ length: 130 }, (_, i) => h.sim.shop.createOrder({ customerId: customer, status: "processing", lines: [{ name: `Tea ${i}`, quantity: 1, unitPriceCents: 400 + i }] })),
+    );
+    const { counting, asked } = await countingAdapter();
+
+    const run = await rereadAll(counting, placed.map((o) => `woo:order:${o.id}`));
+
+    expect(run).toMatchObject({ runs: 2, left: 0 });
+    expect(asked.listings.map((l) => l.split(",").length)).toEqual([100, 30]);
+    expect(asked.gets).toEqual([]);
+    for (const o of placed) expect(await storedOrder(o.id)).toBeDefined();
+    expect(await stored()).toEqual(truth());
   });
 });

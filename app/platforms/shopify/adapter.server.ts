@@ -9,7 +9,7 @@ import { backfillStep } from "./backfill.server";
 import { bulkPollDelay, handleBulkOperationFinish } from "./bulk-finish.server";
 import { shopifyCustomerIds } from "./ids";
 import { shopifyPersonaActions } from "./persona-actions";
-import { refreshOrder, sweepOrders } from "./sweep.server";
+import { refreshOrders, sweepOrders } from "./sweep.server";
 import { receiveShopifyWebhook } from "./webhooks.server";
 import { createShopifyWriter } from "./writeback/writer.server";
 
@@ -44,8 +44,8 @@ export function createShopifyAdapter(deps: ShopifyAdapterDeps): StoreAdapter {
       async reconcile(shop, ctx) {
         return sweepOrders(shop.id, { ...ctx, graphql: await deps.graphqlFor(shop.id) });
       },
-      async refetchOrder(shop, orderId, ctx, hint) {
-        return refreshOrder(shop.id, orderId, { ...ctx, graphql: await deps.graphqlFor(shop.id) }, hint);
+      async refetchOrders(shop, wanted, ctx) {
+        return refreshOrders(shop.id, wanted, { ...ctx, graphql: await deps.graphqlFor(shop.id) });
       },
     },
     writer,

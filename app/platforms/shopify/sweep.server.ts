@@ -6,12 +6,17 @@
 import type { PrismaClient } from "@prisma/client";
 import type { OrderStore } from "~/sync/order-store.server";
 import { dataOf, type AdminGraphql, type GraphqlResponse } from "./admin-graphql.server";
+import type { CanonicalOrder } from "~/rfm/order";
+import type { RefetchOutcome, WantedReread } from "../types";
 import {
-  ORDER_BY_ID_QUERY,
+  MAX_NODE_IDS,
+  MAX_QUERY_COST,
   ORDER_LINES_QUERY,
+  ORDERS_BY_IDS_QUERY,
   ORDERS_PAGE_QUERY,
   ORDERS_PAGE_SIZE,
   orderFromGraphql,
+  orderReadCost,
   type GraphqlOrder,
 } from "./orders";
 
@@ -92,22 +97,57 @@ export async function sweepOrders(shopId: string, deps: SweepDeps): Promise<{ se
 }
 
 /**
- * Re-read one order: after refunds/create (whose payload is the refund, not the order), and
- * for a bulk-export line that could not be read.
+ * Re-read orders together (a shop's wanted re-reads, docs/decisions/053): as few `nodes(ids:)`
+ * queries as Shopify's cost limit allows, each asking every order of it for as many lines as
+ * the largest hint in it (none: a full page); orders with more lines get the rest one by one.
+ * An outcome per order, in the order asked. An order Shopify no longer has is "gone" (nothing
+ * is stored for it: the orders/delete webhook and the sweep record deletions).
  */
-export async function refreshOrder(shopId: string, orderId: string, deps: SweepDeps, hint: { lines?: number } = {}): Promise<boolean> {
-  const lines = Math.min(100, Math.max(1, Math.trunc(hint.lines ?? 100)));
-  const data = dataOf(
-    withoutEmailDenials(await deps.graphql<{ order: OrderNode | null }>(ORDER_BY_ID_QUERY, { id: orderId, lines })),
-    "order",
-  );
-  if (!data.order) return false;
-  const node = await withAllLineItems(deps.graphql, data.order);
-  const written = (await deps.store.upsertOrders(shopId, [orderFromGraphql(node)])).written > 0;
-  // The Admin API can lag the webhook that announced a change: retry (the job backs off)
-  // rather than leave a webhook's copy unverified.
-  if (!written && (await deps.store.isAwaitingReread(shopId, node.id))) {
-    throw new Error(`order ${node.id}: the Admin API still returns a version older than its webhook`);
+export async function refreshOrders(shopId: string, wanted: readonly WantedReread[], deps: SweepDeps): Promise<RefetchOutcome[]> {
+  const outcomes: RefetchOutcome[] = [];
+  for (const batch of costBatches(wanted)) {
+    const lines = Math.max(...batch.map(linesFor));
+    const data = dataOf(
+      withoutEmailDenials(await deps.graphql<{ nodes: (OrderNode | Record<string, never> | null)[] }>(ORDERS_BY_IDS_QUERY, { ids: batch.map((w) => w.orderId), lines })),
+      "orders",
+    );
+    const read: (CanonicalOrder | RefetchOutcome)[] = [];
+    for (const node of data.nodes) {
+      // null, or another kind of node (an id that is no order): nothing to store.
+      if (!node || !("id" in node)) read.push("gone");
+      else {
+        try {
+          read.push(orderFromGraphql(await withAllLineItems(deps.graphql, node as OrderNode)));
+        } catch {
+          read.push("unreadable");
+        }
+      }
+    }
+    const orders = read.filter((r): r is CanonicalOrder => typeof r !== "string");
+    const each = orders.length > 0 ? (await deps.store.upsertOrders(shopId, orders)).each : [];
+    let k = 0;
+    for (const r of read) outcomes.push(typeof r === "string" ? r : each[k++] === "written" ? "written" : "unchanged");
   }
-  return written;
+  return outcomes;
+}
+
+const linesFor = (w: WantedReread) => Math.min(100, Math.max(1, Math.trunc(w.lines ?? 100)));
+
+/** Consecutive runs of the wanted orders whose query stays within Shopify's requested-cost limit. */
+export function costBatches(wanted: readonly WantedReread[]): WantedReread[][] {
+  const batches: WantedReread[][] = [];
+  let batch: WantedReread[] = [];
+  let lines = 0;
+  for (const w of wanted) {
+    const most = Math.max(lines, linesFor(w));
+    if (batch.length > 0 && (batch.length >= MAX_NODE_IDS || (batch.length + 1) * orderReadCost(most) > MAX_QUERY_COST)) {
+      batches.push(batch);
+      batch = [];
+      lines = 0;
+    }
+    batch.push(w);
+    lines = Math.max(lines, linesFor(w));
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

@@ -11,7 +11,7 @@ import { wooConnection } from "./connection.server";
 import { wooCustomerIds } from "./ids";
 import { wooPersonaActions } from "./persona-actions";
 import { createWooCommerceWriter } from "./writeback/writer.server";
-import { reconcileOrders, refetchOrder } from "./sweep.server";
+import { reconcileOrders, refetchOrders } from "./sweep.server";
 import { receiveWooWebhook } from "./webhooks.server";
 import type { Db } from "~/db/index.server";
 
@@ -55,7 +55,7 @@ export function createWooCommerceAdapter(deps: WooAdapterDeps): StoreAdapter {
         });
         return { seen, written };
       },
-      refetchOrder: async (shop, orderId, ctx) => refetchOrder(shop, orderId, { ...ctx, client: await client(shop, ctx) }),
+      refetchOrders: async (shop, wanted, ctx) => refetchOrders(shop, wanted, { ...ctx, client: await client(shop, ctx) }),
     },
     writer: deps.writer ?? createWooCommerceWriter({ clientFor }),
     connection: wooConnection({ deliveryUrl: deps.deliveryUrl, clientFor }),

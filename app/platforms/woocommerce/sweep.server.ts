@@ -10,11 +10,12 @@
  *    with ours: orders we hold that the store no longer has were force-deleted.
  * The same upsert rules as webhooks apply: an older version never overwrites a newer one.
  */
-import type { PlatformContext, ShopRef } from "../types";
+import type { CanonicalOrder } from "~/rfm/order";
+import type { PlatformContext, RefetchOutcome, ShopRef, WantedReread } from "../types";
 import { WooApiError, PAGE_SIZE, type WooClient } from "./client.server";
 import { loadCredentials, saveWebhookIds } from "./credentials.server";
 import { readOrderPage, wcGmt } from "./backfill.server";
-import { mapWooCommerceOrder, wooOrderId, wooOrderIdOf } from "./orders";
+import { mapWooCommerceOrder, orderIdOf, wooOrderId, wooOrderIdOf } from "./orders";
 import { readSiteTimeZone, saveShopTimeZone } from "./site-timezone.server";
 import { ensureWebhooks, type WebhookHealth } from "./subscriptions.server";
 
@@ -130,23 +131,59 @@ async function orderIsGone(client: WooClient, orderId: string): Promise<boolean>
 }
 
 /**
- * Re-read one order (after `order.deleted`, an unreadable payload, or on demand): 404 → gone
- * (tombstoned; recompute queued here: the caller rescores only on `true`); trashed → stored
- * as not counted (its status maps to a non-purchase); else upserted when newer.
+ * Re-read one order (after `order.deleted`, an unreadable payload, or one a listing left
+ * out): 404 → gone (tombstoned); trashed → stored as not counted (its status maps to a
+ * non-purchase); else upserted when newer.
  */
-export async function refetchOrder(shop: ShopRef, orderId: string, deps: Pick<WooSweepDeps, "client" | "store" | "queue" | "now">): Promise<boolean> {
-  const id = wooOrderIdOf(orderId);
-  if (id === null) throw new Error(`not a WooCommerce order id: ${orderId}`);
+async function refetchOne(shop: ShopRef, orderId: string, deps: Pick<WooSweepDeps, "client" | "store" | "now">): Promise<RefetchOutcome> {
   let payload: unknown;
   try {
-    payload = (await deps.client.get(`orders/${id}`)).data;
+    payload = (await deps.client.get(`orders/${wooOrderIdOf(orderId)}`)).data;
   } catch (err) {
     if (err instanceof WooApiError && err.status === 404) {
       await deps.store.deleteOrder(shop.id, orderId, deps.now?.() ?? new Date());
-      await deps.queue.enqueue("recompute", shop.id);
-      return false;
+      return "gone";
     }
     throw err;
   }
-  return (await deps.store.upsertOrders(shop.id, [mapWooCommerceOrder(payload, shop.currency).order])).written > 0;
+  let order: CanonicalOrder;
+  try {
+    order = mapWooCommerceOrder(payload, shop.currency).order;
+  } catch {
+    return "unreadable";
+  }
+  return (await deps.store.upsertOrders(shop.id, [order])).written > 0 ? "written" : "unchanged";
+}
+
+/**
+ * Re-read orders together (a shop's wanted re-reads, docs/decisions/053): one listing per 100
+ * (`include`, the documented list filter of GET /orders), upserted when newer. The listing
+ * leaves out what the default `status=any` does (the trash, drafts): an order it does not
+ * return is read on its own (404 → gone, tombstoned; trashed → stored as not counted). An
+ * outcome per order, in the order asked.
+ */
+export async function refetchOrders(shop: ShopRef, wanted: readonly WantedReread[], deps: Pick<WooSweepDeps, "client" | "store" | "now">): Promise<RefetchOutcome[]> {
+  const outcomes = new Map<string, RefetchOutcome>();
+  const ids = [...new Set(wanted.map((w) => w.orderId))];
+  for (const id of ids) if (wooOrderIdOf(id) === null) outcomes.set(id, "unreadable");
+  const readable = ids.filter((id) => !outcomes.has(id));
+  for (let i = 0; i < readable.length; i += PAGE_SIZE) {
+    const chunk = readable.slice(i, i + PAGE_SIZE);
+    const { items } = await deps.client.page("orders", { include: chunk.map(wooOrderIdOf).join(","), per_page: PAGE_SIZE }, 1);
+    const orders: CanonicalOrder[] = [];
+    for (const item of items) {
+      const id = orderIdOf(item);
+      if (id === null || !chunk.includes(wooOrderId(id))) continue;
+      try {
+        orders.push(mapWooCommerceOrder(item, shop.currency).order);
+      } catch {
+        outcomes.set(wooOrderId(id), "unreadable");
+      }
+    }
+    const each = orders.length > 0 ? (await deps.store.upsertOrders(shop.id, orders)).each : [];
+    orders.forEach((o, k) => outcomes.set(o.id, each[k] === "written" ? "written" : "unchanged"));
+    // Not listed: trashed, a draft, or gone. Rare, so one request each.
+    for (const id of chunk) if (!outcomes.has(id)) outcomes.set(id, await refetchOne(shop, id, deps));
+  }
+  return wanted.map((w) => outcomes.get(w.orderId)!);
 }
