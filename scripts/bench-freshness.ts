@@ -44,7 +44,7 @@ function recomputesSince(logDir: string, since: number) {
     for (const line of readFileSync(path.join(logDir, file), "utf8").split("\n")) {
       const m = /^\[jobs\] recompute (\{.*\})$/.exec(line);
       if (!m) continue;
-      const run = JSON.parse(m[1]) as { incremental: boolean; fallback?: string; ms: number; at: number; process?: number };
+      const run = JSON.parse(m[1]) as { incremental: boolean; fallback?: string; ms: number; at: number };
       if (run.at >= since) runs.push(run);
     }
   }

@@ -155,16 +155,16 @@ function undeliveredByTopic(deliveries: readonly DeliveryRecord[]): Record<strin
 async function missingOrders(db: Db, shopId: string, shop: SimShop, limit = 10): Promise<string[]> {
   const rows = (await db.prepare(`SELECT id, deleted FROM "Order" WHERE shopId = ?`).all(shopId)) as { id: string; deleted: unknown }[];
   const stored = new Map(rows.map((r) => [r.id, Boolean(r.deleted)]));
-  const missing = [...shop.store.orders.keys()].filter((id) => stored.get(`gid://shopify/Order/${id}`) !== false);
-  const fates = new Map<number, string[]>();
+  const shown = [...shop.store.orders.keys()].filter((id) => stored.get(`gid://shopify/Order/${id}`) !== false).slice(0, limit);
+  const fates = new Map<number, string[]>(shown.map((id) => [id, []]));
   for (const d of shop.webhooks.deliveries) {
     if (!d.topic.startsWith("orders/")) continue;
     const id = (JSON.parse(d.body) as { id?: number }).id;
-    if (id !== undefined && missing.includes(id)) fates.set(id, [...(fates.get(id) ?? []), `${d.topic} ${d.state} [${d.attempts.map((a) => a.status ?? a.error).join(", ")}]`]);
+    if (id !== undefined) fates.get(id)?.push(`${d.topic} ${d.state} [${d.attempts.map((a) => a.status ?? a.error).join(", ")}]`);
   }
-  return missing.slice(0, limit).map((id) => {
+  return shown.map((id) => {
     const gid = `gid://shopify/Order/${id}`;
-    return `${gid} ${stored.has(gid) ? "stored as deleted" : "not stored"}: ${fates.get(id)?.join("; ") ?? "no webhook"}`;
+    return `${gid} ${stored.has(gid) ? "stored as deleted" : "not stored"}: ${fates.get(id)!.join("; ") || "no webhook"}`;
   });
 }
 
