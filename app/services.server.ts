@@ -37,6 +37,7 @@ export function services(): Services {
   const handlers = jobHandlers({
     prisma, db, store, adapterFor, sweepIntervalMs: config.SWEEP_INTERVAL_MS, recomputeDelayMs: config.RECOMPUTE_DEBOUNCE_MS,
     onRecompute: verbose ? (shopId, run) => console.log(`[jobs] recompute ${JSON.stringify({ shopId, ...run, at: Date.now() })}`) : undefined,
+    onJob: config.LOG_LEVEL === "debug" ? (type, shopId, run) => console.log(`[jobs] ran ${JSON.stringify({ type, shopId, ...run })}`) : undefined,
   });
   const log = (msg: string, ctx: Record<string, unknown>) => console.warn(`[jobs] ${msg}`, ctx);
   const runner = isPostgres(db) ? createPgBossRunner({ db, handlers, log }) : createJobRunner({ db, handlers, log });

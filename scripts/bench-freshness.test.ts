@@ -18,6 +18,8 @@ describe("GIVEN bench:freshness on a small shop (300 customers, 5 orders)", () =
     for (const key of ["p50ms", "p95ms", "maxMs"]) expect(report[key]).toBeGreaterThan(0);
     expect(report.p50ms).toBeLessThanOrEqual(report.p95ms);
     expect(report.p95ms).toBeLessThanOrEqual(report.maxMs);
+    // The job log follows orders from their delivery through re-read, recompute and write-back.
+    expect(report.breakdown.ordersFollowedThroughTheJobLog).toBeGreaterThan(0);
     expect(report.goal).toMatch(/^p95 ≤ 5 s with the shipped defaults: (met|MISSED)$/);
     // Every order moved its customer out of an R ≤ 2 persona into another one.
     const moved = (report.moves as string[]).map((m) => /^(\S+) → (\S+): (\d+)$/.exec(m)!);

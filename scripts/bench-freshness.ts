@@ -56,6 +56,50 @@ function recomputesSince(logDir: string, since: number) {
   const why = full.reduce<Record<string, number>>((m, r) => ((m[r.fallback ?? "asked"] = (m[r.fallback ?? "asked"] ?? 0) + 1), m), {});
   return { incremental: times(runs.filter((r) => r.incremental)), full: { ...times(full), why } };
 }
+interface JobRun {
+  type: string;
+  startedAt: number;
+  ms: number;
+  ok: boolean;
+}
+
+/** Every job run the processes logged ("[jobs] ran {…}" lines, LOG_LEVEL=debug), by start. */
+function jobRuns(logDir: string): JobRun[] {
+  const runs: JobRun[] = [];
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(path.join(logDir, file), "utf8").split("\n")) {
+      const m = /^\[jobs\] ran (\{.*\})$/.exec(line);
+      if (m) runs.push(JSON.parse(m[1]) as JobRun);
+    }
+  }
+  return runs.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/**
+ * An order's way from its applied delivery to its tag, from the job log: the write-back run
+ * during which the tag changed (the watcher polls every 50 ms), how long the order waited for
+ * it to start and whether that start waited for the write-back before it (one runs at a time
+ * per shop); the re-read and recompute that ran in between are in the wait.
+ */
+function pathOf(runs: readonly JobRun[], appliedAt: number, changedAt: number) {
+  const writebacks = runs.filter((r) => r.type === "writeback" && r.ok);
+  const i = writebacks.findIndex((r) => r.startedAt <= changedAt && changedAt <= r.startedAt + r.ms + 100);
+  if (i < 0) return undefined;
+  const w = writebacks[i];
+  const previous = writebacks[i - 1];
+  const reread = runs.find((r) => r.type === "refresh-order" && r.ok && r.startedAt >= appliedAt);
+  const recompute = reread && runs.find((r) => r.type === "recompute" && r.ok && r.startedAt >= reread.startedAt + reread.ms);
+  return {
+    appliedToWritebackStart: w.startedAt - appliedAt,
+    writebackStartToTag: changedAt - w.startedAt,
+    writebackRun: w.ms,
+    // The write-back began within 100 ms of the one before it ending: it queued behind it.
+    queuedBehindWriteback: previous !== undefined && previous.startedAt + previous.ms >= appliedAt && w.startedAt - (previous.startedAt + previous.ms) < 100,
+    appliedToRereadEnd: reread ? reread.startedAt + reread.ms - appliedAt : undefined,
+    appliedToRecomputeEnd: recompute ? recompute.startedAt + recompute.ms - appliedAt : undefined,
+  };
+}
+
 const { values: args } = parseArgs({
   options: {
     customers: { type: "string", default: "100000" },
@@ -128,7 +172,7 @@ const median = (values: number[]) => percentile([...values].sort((a, b) => a - b
  * in the inbox (stored → applied) and how many deliveries were still pending ahead of it, and
  * the rest (applied → tag changed: re-read, recompute, write-back). Medians, in ms.
  */
-async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], targets: { id: number; sentAt: number; changedAt: number }[]) {
+async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], targets: { id: number; sentAt: number; changedAt: number }[], runs: readonly JobRun[]) {
   const orders = deliveries.filter((d) => d.topic === "orders/create");
   const rows = (await db.prepare(`SELECT id, topic, eventId, receivedAt, appliedAt FROM "WebhookInbox" WHERE topic = 'orders/create'`).all()) as {
     id: number;
@@ -142,6 +186,7 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
   const inbox: number[] = [];
   const ahead: number[] = [];
   const rest: number[] = [];
+  const paths: NonNullable<ReturnType<typeof pathOf>>[] = [];
   for (const [i, t] of targets.entries()) {
     const d = orders[orders.length - targets.length + i];
     const row = d && byEvent.get(d.eventId);
@@ -152,6 +197,8 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
     if (row.appliedAt !== null) {
       inbox.push(ms(row.appliedAt) - ms(row.receivedAt));
       if (t.changedAt) rest.push(t.changedAt - ms(row.appliedAt));
+      const way = t.changedAt ? pathOf(runs, ms(row.appliedAt), t.changedAt) : undefined;
+      if (way) paths.push(way);
     }
     ahead.push(
       (await db
@@ -163,8 +210,36 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
   const echoes = (await db.prepare(`SELECT count(*) FROM "WebhookInbox" WHERE topic = 'customers/update'`).pluck().get()) as number;
   return {
     medianMs: { simulatorSendQueue: median(sendQueue), receipt: median(receipt), inboxWait: median(inbox), appliedToTagChanged: median(rest) },
+    // The last figure split by the job log: medians over the orders followed.
+    appliedToTagChangedMedianMs: Object.fromEntries(
+      (["appliedToRereadEnd", "appliedToRecomputeEnd", "appliedToWritebackStart", "writebackStartToTag", "writebackRun"] as const).map((k) => [
+        k,
+        median(paths.flatMap((p) => (p[k] === undefined ? [] : [p[k]]))),
+      ]),
+    ),
+    ordersFollowedThroughTheJobLog: paths.length,
+    ordersWhoseWritebackQueuedBehindAnother: paths.filter((p) => p.queuedBehindWriteback).length,
     medianPendingAheadOnArrival: median(ahead),
     customerUpdateDeliveriesStored: echoes,
+  };
+}
+
+/** The write-back runs (steps) since `since`: how many, what they wrote and cost, how long they took. */
+async function writebackRunsSince(db: Db, shopId: string, since: number) {
+  const rows = (await db
+    .prepare(`SELECT startedAt, finishedAt, customersWritten, requests, costPoints, throttled, flowTriggers FROM "WritebackRun" WHERE shopId = ? AND startedAt >= ? ORDER BY id`)
+    .all(shopId, new Date(since))) as { startedAt: unknown; finishedAt: unknown; customersWritten: number; requests: number; costPoints: number; throttled: number; flowTriggers: number }[];
+  const sum = (k: "customersWritten" | "requests" | "costPoints" | "throttled" | "flowTriggers") => rows.reduce((n, r) => n + Number(r[k]), 0);
+  const took = rows.filter((r) => r.finishedAt !== null).map((r) => ms(r.finishedAt) - ms(r.startedAt)).sort((a, b) => a - b);
+  const written = rows.map((r) => Number(r.customersWritten)).sort((a, b) => a - b);
+  return {
+    runs: rows.length,
+    customersWritten: sum("customersWritten"),
+    perRun: { customersP50: percentile(written, 50), customersMax: written.at(-1) ?? null, msP50: percentile(took, 50), msMax: took.at(-1) ?? null },
+    requests: sum("requests"),
+    costPoints: sum("costPoints"),
+    throttled: sum("throttled"),
+    flowTriggers: sum("flowTriggers"),
   };
 }
 
@@ -185,8 +260,9 @@ const sim = await startSimulator({
 const store = await database();
 execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate", store.url], { stdio: "ignore" });
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-freshness-logs-"));
-// Info: each recompute logs how it ran (incremental, or full and why), summarised in the report.
-const env = { ...productionEnv({ databaseUrl: store.url, appUrl, apiKey: API_KEY, apiSecret: SECRET, simulatorUrl: sim.url }), PORT: String(port), LOG_LEVEL: "info" };
+// Debug: each recompute logs how it ran (incremental, or full and why), and every job run its
+// start and time, summarised in the report.
+const env = { ...productionEnv({ databaseUrl: store.url, appUrl, apiKey: API_KEY, apiSecret: SECRET, simulatorUrl: sim.url }), PORT: String(port), LOG_LEVEL: "debug" };
 const children: ChildProcess[] = MODE === "postgres" ? startApp(build.dir, { ...env, RUN_JOBS: "false" }, logDir, Number(args.workers)) : startApp(build.dir, env, logDir);
 const db = openDatabase(store.url);
 // Ctrl-C: the app's processes go too.
@@ -267,7 +343,12 @@ try {
   const first = shop.webhooks.deliveries.filter((d) => d.topic === "orders/create");
   const failedDeliveries = first.filter((d) => d.state !== "delivered").length;
 
-  const breakdown = await whereTheTimeWent(db, shop.webhooks.deliveries, targets);
+  // A job logs its run when it ends: let the write-back in flight finish before reading the log.
+  for (const end = Date.now() + 60_000; Date.now() < end; await sleep(250)) {
+    if (Number(await db.prepare(`SELECT count(*) FROM "WritebackRun" WHERE shopId = ? AND status = 'running'`).pluck().get(shopId)) === 0) break;
+  }
+  await sleep(1_000);
+  const breakdown = await whereTheTimeWent(db, shop.webhooks.deliveries, targets, jobRuns(logDir));
 
   const latencies = targets.filter((t) => t.changedAt !== 0).map((t) => t.changedAt - t.sentAt).sort((a, b) => a - b);
   const p95 = percentile(latencies, 95);
@@ -292,6 +373,7 @@ try {
     ).map(([move, n]) => `${move}: ${n}`),
     breakdown,
     recomputes: recomputesSince(logDir, targets[0].sentAt),
+    writebacks: await writebackRunsSince(db, shopId, targets[0].sentAt),
     setupSeconds: Math.round((targets[0].sentAt - started) / 1000),
     logs: logDir,
   };

@@ -29,6 +29,8 @@ export interface HandlerDeps {
   now?: () => Date;
   /** Told how each recompute ran (the process log: incremental or full, and why full). */
   onRecompute?: (shopId: string, run: { incremental: boolean; fallback?: string; customersWritten: number; ms: number }) => void;
+  /** Told of every job run: when it started, how long it took, whether it finished (the process log, for following an order's chain of jobs). */
+  onJob?: (type: JobType, shopId: string, run: { startedAt: number; ms: number; ok: boolean }) => void;
 }
 
 /** Milliseconds until shortly after the shop's next midnight (UTC without a zone): the daily recompute. */
@@ -37,6 +39,23 @@ export function untilNextDailyRun(now: Date, timeZone?: string | null): number {
 }
 
 export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
+  const handlers = jobHandlersUntold(deps);
+  const onJob = deps.onJob;
+  if (!onJob) return handlers;
+  const told = (type: JobType, handler: JobHandler): JobHandler => async (ctx) => {
+    const startedAt = Date.now();
+    let ok = false;
+    try {
+      await handler(ctx);
+      ok = true;
+    } finally {
+      onJob(type, ctx.shopId, { startedAt, ms: Date.now() - startedAt, ok });
+    }
+  };
+  return Object.fromEntries(Object.entries(handlers).map(([type, handler]) => [type, told(type as JobType, handler)])) as Record<JobType, JobHandler>;
+}
+
+function jobHandlersUntold(deps: HandlerDeps): Record<JobType, JobHandler> {
   const now = () => deps.now?.() ?? new Date();
   /**
    * Per shop, a moment before which everything was written, from the last write-back that left
