@@ -187,6 +187,7 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
   const ahead: number[] = [];
   const rest: number[] = [];
   const paths: NonNullable<ReturnType<typeof pathOf>>[] = [];
+  const slowest: Record<string, unknown>[] = [];
   for (const [i, t] of targets.entries()) {
     const d = orders[orders.length - targets.length + i];
     const row = d && byEvent.get(d.eventId);
@@ -199,6 +200,7 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
       if (t.changedAt) rest.push(t.changedAt - ms(row.appliedAt));
       const way = t.changedAt ? pathOf(runs, ms(row.appliedAt), t.changedAt) : undefined;
       if (way) paths.push(way);
+      if (t.changedAt) slowest.push({ ms: t.changedAt - t.sentAt, sentAtS: Math.round((t.sentAt - targets[0].sentAt) / 100) / 10, inboxWait: ms(row.appliedAt) - ms(row.receivedAt), ...way });
     }
     ahead.push(
       (await db
@@ -219,6 +221,7 @@ async function whereTheTimeWent(db: Db, deliveries: readonly DeliveryRecord[], t
     ),
     ordersFollowedThroughTheJobLog: paths.length,
     ordersWhoseWritebackQueuedBehindAnother: paths.filter((p) => p.queuedBehindWriteback).length,
+    slowestOrders: slowest.sort((a, b) => Number(b.ms) - Number(a.ms)).slice(0, 3),
     medianPendingAheadOnArrival: median(ahead),
     customerUpdateDeliveriesStored: echoes,
   };
@@ -241,6 +244,25 @@ async function writebackRunsSince(db: Db, shopId: string, since: number) {
     throttled: sum("throttled"),
     flowTriggers: sum("flowTriggers"),
   };
+}
+
+/**
+ * The shop's Admin API spend since `since`, by operation (its root fields): the rate-limit bucket
+ * every re-read and write-back of the shop shares (the simulator refills it as Shopify's Standard plan).
+ */
+function apiSpendSince(sim: Simulator, since: number) {
+  const by = new Map<string, { requests: number; actualCost: number; requestedCost: number; throttled: number }>();
+  for (const r of sim.shop(SHOP).stats().log) {
+    if (r.kind !== "graphql" || Date.parse(r.at) < since) continue;
+    const name = [...new Set(r.rootFields ?? [])].sort().join("+") || "(none)";
+    const row = by.get(name) ?? { requests: 0, actualCost: 0, requestedCost: 0, throttled: 0 };
+    row.requests++;
+    row.actualCost += r.actualCost ?? 0;
+    row.requestedCost += r.requestedCost ?? 0;
+    if (r.throttled) row.throttled++;
+    by.set(name, row);
+  }
+  return Object.fromEntries([...by].sort((a, b) => b[1].actualCost - a[1].actualCost));
 }
 
 ensureProductionBuild(BUILD, log);
@@ -374,6 +396,7 @@ try {
     breakdown,
     recomputes: recomputesSince(logDir, targets[0].sentAt),
     writebacks: await writebackRunsSince(db, shopId, targets[0].sentAt),
+    adminApiSpend: apiSpendSince(sim, targets[0].sentAt),
     setupSeconds: Math.round((targets[0].sentAt - started) / 1000),
     logs: logDir,
   };

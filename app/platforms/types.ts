@@ -198,6 +198,13 @@ export interface WriteSession {
   /** Complete one such run's work (poll what the store has, send what never left). */
   resume?(runId: number, rows: readonly ResumeRow[], options: { startedAt: number; trigger: boolean }, record: RecordOutcomes): Promise<{ written: number; failed: number; triggersSent: number }>;
   sendPersonaChanged?(jobs: readonly TriggerJob[], run: { id: number }, record: RecordOutcomes): Promise<TriggerSendResult>;
+  /**
+   * How many of these jobs (most urgent first) a stepping run writes next: what the store's rate
+   * limit lets go now (with `owedTriggers` persona-changed triggers also due), at least one and at
+   * most `max`. So an urgent customer waits for its own writes, not for a full step's. Without
+   * it (a store with no such limit), `max`.
+   */
+  stepSize?(jobs: readonly WriteJob[], options: { max: number; trigger: boolean; owedTriggers: number }): number;
   traffic(): WriteTraffic;
 }
 

@@ -344,15 +344,20 @@ export async function runWriteback(shopId: string, session: WriteSession, option
   report.problems = options.setup?.problems ?? [];
   // Steps only once the shop is labelled (its first run sends no triggers, and must finish as
   // one run to mean that), and never for a full run (each step would re-send everything).
+  // A step is at most `step` customers, fewer when the store's rate limit holds fewer now: an
+  // urgent customer then waits for its own writes, not for a whole step's (decision 056).
   const step = options.step ?? Infinity;
-  const stepped = labelled && !options.full && session.modeFor(plan.jobs.length) === "online" && plan.jobs.length > step;
+  const stepOf = (p: typeof plan) =>
+    options.step === undefined ? Infinity : (session.stepSize?.(p.jobs, { max: step, trigger, owedTriggers: p.triggers.length }) ?? step);
+  let size = stepOf(plan);
+  const stepped = labelled && !options.full && session.modeFor(plan.jobs.length) === "online" && plan.jobs.length > size;
   if (!stepped) return { ...(await execute(ctx, report, plan.jobs, plan.triggers, trigger, started, before)), settled: true };
 
   const until = started + (options.stepsForMs ?? STEPS_FOR_MS);
   for (let steps = 1; ; steps++) {
-    const rest = plan.jobs.slice(step);
+    const rest = plan.jobs.slice(size);
     report.more = rest.length;
-    const done = await execute(ctx, report, plan.jobs.slice(0, step), plan.triggers, trigger, started, before);
+    const done = await execute(ctx, report, plan.jobs.slice(0, size), plan.triggers, trigger, started, before);
     if (rest.length === 0) return { ...done, settled: true };
     if (steps >= (options.steps ?? Infinity) || ctx.nowMs() >= until) return done;
     // The next step plans only what this plan left and whoever a recompute rescored since the
@@ -364,6 +369,7 @@ export async function runWriteback(shopId: string, session: WriteSession, option
     Object.assign(report, emptyReport(shopId), { customers: { ...plan.counts, written: 0, failed: 0 }, problems: options.setup?.problems ?? [] });
     started = ctx.nowMs();
     before = session.traffic();
+    size = stepOf(plan);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWriteback, removeAllPersonaData } from "~/platforms/shopify/writeback/writer.server";
+import type { BucketMemory } from "~/platforms/shopify/writeback/pacer";
 import { loadCustomers } from "~/writeback/store.server";
 import { parseWritten } from "~/writeback/state";
 import {
@@ -108,6 +109,36 @@ describe("stepped write-back (after the first labelling)", () => {
     expect(report.customers.written).toBe(4);
     expect(report.settled).toBe(true);
     await expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a labelled shop whose rate-limit bucket the last run left nearly empty, and customers re-scored besides a buyer who changed persona WHEN a stepped write-back runs THEN its first step writes the buyer alone (what the bucket holds), and the steps together write everyone once", async () => {
+    // A small, slow bucket, so that labelling 60 customers drains it.
+    const t = await createTestShop(h, { count: 60, customers: scored(60, day0()), shop: { throttle: { maximumAvailable: 200, restoreRate: 10 } } });
+    const bucket: BucketMemory = { known: null };
+    await runWriteback(t.shopId, { ...t.deps, bucket });
+    expect(t.shop.bucket.status().currentlyAvailable).toBeLessThan(40);
+    const buyer = customerGid(57);
+    const moved = scored(30, day0()).filter((c) => c.persona !== null);
+    await upsertScoredCustomers(t.db, t.shopId, [
+      ...moved.map((c) => ({ ...c, persona: c.persona === "lost" ? "hibernating" : "lost" })),
+      { ...scoredCustomer(57, day0()), persona: "champions", previousPersona: scoredCustomer(57, day0()).persona, personaSince: day0(), r: 5, f: 5, m: 5 },
+    ]);
+    await t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey != ?`).run(new Date(day0() - 90 * DAY), t.shopId, buyer);
+    await t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey = ?`).run(new Date(day0()), t.shopId, buyer);
+
+    // WHEN: the first step, knowing the bucket as the last run left it
+    const first = await runWriteback(t.shopId, { ...t.deps, bucket, step: 8, steps: 1 });
+
+    // THEN: the buyer alone, not a full step of 8 that would wait for 8 customers' points
+    expect(first.customers.written).toBe(1);
+    expect(t.shop.store.customers.get(simCustomerId(buyer))!.tags).toContain("rfm:champions");
+    // The rest at 10 points/s: a run hands over after 30 s of (simulated) time.
+    let more = first.more;
+    for (let runs = 0; more > 0 && runs < 20; runs++) more = (await runWriteback(t.shopId, { ...t.deps, bucket, step: 8 })).more;
+    expect(more).toBe(0);
+    await expectStoreMatchesDatabase(t);
+    // One trigger per persona change, however the steps fell.
+    expect(t.shop.flowTriggerCalls).toHaveLength(moved.length + 1);
   });
 
   it("GIVEN a shop never written to WHEN its first write-back runs with a step THEN it labels everyone in one run (a first labelling sends no triggers, so it is not split)", async () => {

@@ -32,6 +32,33 @@ function fieldsFor(deps: Pick<OnlineDeps, "pacer" | "fieldsPerRequest">): number
 }
 const MAX_DELETES_PER_CALL = 250;
 
+/**
+ * What writing one customer online costs at most, in points: a mutation field per kind of
+ * operation (a shared metafieldsSet counted whole) and its persona-changed trigger when one is owed.
+ */
+export function onlinePoints(job: WriteJob, trigger: boolean): number {
+  const moves = (job.written?.persona ?? null) !== job.target.persona;
+  return (kindsOf(job.plan).length + (trigger && moves ? 1 : 0)) * MUTATION_FIELD_COST;
+}
+
+/**
+ * How many of these jobs (most urgent first) go in the next step: those the bucket holds now,
+ * after the owed triggers; at least one, at most `max`. Unknown bucket: `max`.
+ */
+export function jobsTheBucketHolds(jobs: readonly WriteJob[], available: number | null, options: { max: number; trigger: boolean; owedTriggers: number }): number {
+  if (available === null) return options.max;
+  let budget = available - options.owedTriggers * MUTATION_FIELD_COST;
+  let n = 0;
+  for (const job of jobs) {
+    if (n >= options.max) break;
+    const cost = onlinePoints(job, options.trigger);
+    if (n > 0 && cost > budget) break;
+    budget -= cost;
+    n++;
+  }
+  return Math.max(1, Math.min(n, options.max));
+}
+
 export interface OnlineDeps {
   /** A resilient() client: retries THROTTLED and transport failures. */
   graphql: AdminGraphql;

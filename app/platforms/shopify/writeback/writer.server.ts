@@ -17,8 +17,8 @@ import { resilient, type AdminGraphql, type AdminStats } from "../admin-graphql.
 import { shopifyCustomerIds } from "../ids";
 import { completePending, findRunOperations, pendingOf, sendFlowsBulk, unfinishedBulkRuns, writeBulk, type BulkDeps } from "./bulk.server";
 import { PERSONA_NAMESPACE } from "./metafields";
-import { sendFlowsOnline, writeOnline } from "./online.server";
-import { createPacer } from "./pacer";
+import { jobsTheBucketHolds, sendFlowsOnline, writeOnline } from "./online.server";
+import { createPacer, LEAVE_SECONDS, type BucketMemory } from "./pacer";
 import { ensureStoreSetup, removeSegments, setupOutcome, type SetupReport } from "./setup.server";
 import { shopSettings } from "~/shops/settings.server";
 
@@ -61,6 +61,8 @@ export interface ShopifyWritebackDeps {
   rescoredFrom?: number;
   /** Consecutive failures after which a customer is left alone until a full run (default 5). */
   maxAttempts?: number;
+  /** The shop's bucket as the last run left it (the writer keeps one per shop). */
+  bucket?: BucketMemory;
   /**
    * The store setup that ran before (ensureStoreSetup): keys whose definition conflicts are
    * left alone, and its problems are recorded on the run for the dashboard.
@@ -90,7 +92,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
       }
     }
   };
-  const pacer = createPacer(nowMs, sleep);
+  const pacer = createPacer(nowMs, sleep, deps.bucket, LEAVE_SECONDS);
   const threshold = deps.bulkThreshold ?? defaultThreshold;
   const bulkDeps = (runId: number, flow: boolean, save: BulkDeps["save"]): BulkDeps => ({
     graphql,
@@ -149,6 +151,7 @@ export function shopifyWriteSession(deps: ShopifyWritebackDeps, defaultThreshold
       if (jobs.length >= threshold) return sendFlowsBulk(jobs, bulkDeps(run.id, false, record));
       return { ...(await sendFlowsOnline(jobs, { ...online, save: record })), operations: [] };
     },
+    stepSize: (jobs, options) => jobsTheBucketHolds(jobs, pacer.available(), options),
     traffic: (): WriteTraffic => ({ ...stats, waitedMs: pacer.waitedMs }),
   };
 }
@@ -183,6 +186,8 @@ export const SETUP_REUSE_MS = 60_000;
 
 export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
   const setups = new Map<string, { at: number; settings: string; report: SetupReport }>();
+  const buckets = new Map<string, BucketMemory>();
+  const bucketOf = (shopId: string) => buckets.get(shopId) ?? buckets.set(shopId, { known: null }).get(shopId)!;
   const setupFor = async (shopId: string, writeDeps: ShopifyWritebackDeps, full: boolean): Promise<SetupReport> => {
     const at = (writeDeps.now?.() ?? new Date()).getTime();
     const settings = JSON.stringify(await shopSettings(writeDeps.db, shopId));
@@ -208,7 +213,7 @@ export function createShopifyWriter(deps: ShopifyWriterDeps): PersonaWriter {
       // Definitions and segments first (idempotent: a few reads when all exist), so renamed
       // personas and new definitions are in place before customers are written.
       const setup = await setupFor(shop.id, writeDeps, full === true);
-      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince, rescoredFrom, setup });
+      return runWriteback(shop.id, { ...writeDeps, full: full === true, step, rescoredSince, rescoredFrom, setup, bucket: bucketOf(shop.id) });
     },
     async removeAll(shop, ctx, options = {}) {
       setups.delete(shop.id);
