@@ -334,6 +334,7 @@ export async function runWriteback(shopId: string, session: WriteSession, option
         isWritable: (key) => session.isWritable(key),
         carries: session.capabilities,
         dayOf: shopDayOf(timeZone),
+        nowMs: ctx.nowMs(),
       },
       { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
     );

@@ -34,7 +34,17 @@ export interface TriggerJob {
 export interface PlanContext extends DesiredContext {
   /** Whether the store can carry data for this customer key (the platform's ids). */
   isWritable: (customerKey: string) => boolean;
+  /** Epoch ms the plan is made at: who ordered within JUST_ORDERED_MS of it goes first, longest waiting first. */
+  nowMs?: number;
 }
+
+/**
+ * Customers whose persona changed and whose last order is this recent "just ordered": they go
+ * first, the one who ordered earliest first. Latest first, a buyer overtaken by each later one
+ * waited as long as orders kept coming faster than the store's rate limit let us write
+ * (decision 056).
+ */
+export const JUST_ORDERED_MS = 3_600_000;
 
 export interface ShopPlanCounts {
   customers: number;
@@ -82,16 +92,18 @@ export function holdKeys(desired: StoreState, written: StoreState | null, held: 
 }
 
 /**
- * Persona changes before score-only changes, and within each the latest buyers first: the
- * customer who just ordered is the one the merchant (and a Flow) waits for, while an order
- * that moves a quintile edge re-scores hundreds who did nothing (docs/decisions/046).
+ * Persona changes of customers who just ordered (JUST_ORDERED_MS), earliest order first; then
+ * other persona changes, then score-only changes, each latest buyer first: the customer who
+ * just ordered is the one the merchant (and a Flow) waits for, while an order that moves a
+ * quintile edge re-scores hundreds who did nothing (docs/decisions/046, 056).
  * Stable, so equal urgency keeps the rows' order (customer key).
  */
-function byUrgency(jobs: { job: WriteJob; lastOrderAt: number }[]): WriteJob[] {
+function byUrgency(jobs: { job: WriteJob; lastOrderAt: number }[], nowMs: number | undefined): WriteJob[] {
   const personaMoves = (job: WriteJob) => (job.written?.persona ?? null) !== job.target.persona;
+  const tierOf = (moves: boolean, lastOrderAt: number) => (!moves ? 2 : nowMs !== undefined && lastOrderAt >= nowMs - JUST_ORDERED_MS ? 0 : 1);
   return jobs
-    .map((entry) => ({ ...entry, moves: personaMoves(entry.job) }))
-    .sort((a, b) => Number(b.moves) - Number(a.moves) || b.lastOrderAt - a.lastOrderAt)
+    .map((entry) => ({ ...entry, tier: tierOf(personaMoves(entry.job), entry.lastOrderAt) }))
+    .sort((a, b) => a.tier - b.tier || (a.tier === 0 ? a.lastOrderAt - b.lastOrderAt : b.lastOrderAt - a.lastOrderAt))
     .map((entry) => entry.job);
 }
 
@@ -132,5 +144,5 @@ export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options:
     const job: WriteJob = { customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) };
     jobs.push({ job, lastOrderAt: row.lastOrderAt ?? -Infinity });
   }
-  return { jobs: byUrgency(jobs), triggers, counts };
+  return { jobs: byUrgency(jobs, ctx.nowMs), triggers, counts };
 }

@@ -240,6 +240,18 @@ describe("shop plan", () => {
     expect(plan.jobs.map((j) => j.customerKey.split("/").pop())).toEqual(["4", "6", "2", "5", "3", "1"]);
   });
 
+  it("GIVEN buyers who ordered 1 and 5 minutes ago and older persona changes WHEN planned at a moment THEN those who just ordered come first, the longest waiting first, then the others latest first", async () => {
+    const MINUTE = 60_000;
+    const DAY = 86_400_000;
+    const writtenAs = (persona: string, r: number) => serializeWritten(desiredState(customer({ persona, r }), ctx()));
+    const moved = (n: number, lastOrderAt: number) => row({ customerKey: `gid://shopify/Customer/${n}`, persona: "loyal", written: writtenAs("champions", 5), lastOrderAt });
+    const plan = planShop(
+      [moved(1, T0 - 2 * DAY), moved(2, T0 - MINUTE), moved(3, T0 - 5 * MINUTE), moved(4, T0 - 9 * DAY), row({ customerKey: "gid://shopify/Customer/5", r: 4, written: writtenAs("champions", 5), lastOrderAt: T0 })],
+      { ...ctx(), isWritable, nowMs: T0 },
+    );
+    expect(plan.jobs.map((j) => j.customerKey.split("/").pop())).toEqual(["3", "2", "1", "4", "5"]);
+  });
+
   it("GIVEN a customer written under the legacy merchant namespace WHEN planned THEN its rfm values are deleted and the $app ones set", async () => {
     const current = desiredState(customer(), ctx());
     const legacy = {
