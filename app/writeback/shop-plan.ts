@@ -10,7 +10,7 @@ export interface CustomerRow extends WritebackCustomer {
   written: string | null;
   writeStatus: string | null;
   writeAttempts: number;
-  /** Epoch ms of the customer's last order: the most recent buyers are written first. */
+  /** Epoch ms of the day of the customer's last order: who just ordered is written first. */
   lastOrderAt?: number | null;
 }
 
@@ -39,12 +39,13 @@ export interface PlanContext extends DesiredContext {
 }
 
 /**
- * Customers whose persona changed and whose last order is this recent "just ordered": they go
- * first, the one who ordered earliest first. Latest first, a buyer overtaken by each later one
- * waited as long as orders kept coming faster than the store's rate limit let us write
- * (decision 056).
+ * Customers whose persona changed and whose last order is this recent "just ordered" (a last
+ * order is stored as its day, so two days covers today in any time zone): they go first, the
+ * one rescored earliest (scoredAt) first. Buyers of one day tie on their last order, and in key
+ * order a buyer was overtaken by every later buyer with a lower key for as long as orders kept
+ * coming faster than the store's rate limit let us write (decision 056).
  */
-export const JUST_ORDERED_MS = 3_600_000;
+export const JUST_ORDERED_MS = 2 * 86_400_000;
 
 export interface ShopPlanCounts {
   customers: number;
@@ -92,25 +93,25 @@ export function holdKeys(desired: StoreState, written: StoreState | null, held: 
 }
 
 /**
- * Persona changes of customers who just ordered (JUST_ORDERED_MS), earliest order first; then
+ * Persona changes of customers who just ordered (JUST_ORDERED_MS), longest waiting first; then
  * other persona changes, then score-only changes, each latest buyer first: the customer who
  * just ordered is the one the merchant (and a Flow) waits for, while an order that moves a
  * quintile edge re-scores hundreds who did nothing (docs/decisions/046, 056).
  * Stable, so equal urgency keeps the rows' order (customer key).
  */
-function byUrgency(jobs: { job: WriteJob; lastOrderAt: number }[], nowMs: number | undefined): WriteJob[] {
+function byUrgency(jobs: { job: WriteJob; lastOrderAt: number; scoredAt: number }[], nowMs: number | undefined): WriteJob[] {
   const personaMoves = (job: WriteJob) => (job.written?.persona ?? null) !== job.target.persona;
   const tierOf = (moves: boolean, lastOrderAt: number) => (!moves ? 2 : nowMs !== undefined && lastOrderAt >= nowMs - JUST_ORDERED_MS ? 0 : 1);
   return jobs
     .map((entry) => ({ ...entry, tier: tierOf(personaMoves(entry.job), entry.lastOrderAt) }))
-    .sort((a, b) => a.tier - b.tier || (a.tier === 0 ? a.lastOrderAt - b.lastOrderAt : b.lastOrderAt - a.lastOrderAt))
+    .sort((a, b) => a.tier - b.tier || (a.tier === 0 ? a.scoredAt - b.scoredAt : b.lastOrderAt - a.lastOrderAt))
     .map((entry) => entry.job);
 }
 
 export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options: PlanOptions = {}): ShopPlan {
   const maxAttempts = options.maxAttempts ?? 5;
   const counts: ShopPlanCounts = { customers: 0, guests: 0, notWritable: 0, unchanged: 0, toWrite: 0, skippedFailing: 0, pending: 0 };
-  const jobs: { job: WriteJob; lastOrderAt: number }[] = [];
+  const jobs: { job: WriteJob; lastOrderAt: number; scoredAt: number }[] = [];
   const triggers: TriggerJob[] = [];
   for (const row of rows) {
     counts.customers++;
@@ -142,7 +143,7 @@ export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options:
     }
     counts.toWrite++;
     const job: WriteJob = { customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) };
-    jobs.push({ job, lastOrderAt: row.lastOrderAt ?? -Infinity });
+    jobs.push({ job, lastOrderAt: row.lastOrderAt ?? -Infinity, scoredAt: row.scoredAt ?? 0 });
   }
   return { jobs: byUrgency(jobs, ctx.nowMs), triggers, counts };
 }

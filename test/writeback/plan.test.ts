@@ -240,13 +240,21 @@ describe("shop plan", () => {
     expect(plan.jobs.map((j) => j.customerKey.split("/").pop())).toEqual(["4", "6", "2", "5", "3", "1"]);
   });
 
-  it("GIVEN buyers who ordered 1 and 5 minutes ago and older persona changes WHEN planned at a moment THEN those who just ordered come first, the longest waiting first, then the others latest first", async () => {
+  it("GIVEN buyers of today rescored 1 and 5 minutes ago (a last order is stored as its day) and older persona changes WHEN planned THEN those who just ordered come first, the longest waiting first whatever their keys, then the others latest buyer first", async () => {
     const MINUTE = 60_000;
     const DAY = 86_400_000;
+    const today = Math.floor(T0 / DAY) * DAY;
     const writtenAs = (persona: string, r: number) => serializeWritten(desiredState(customer({ persona, r }), ctx()));
-    const moved = (n: number, lastOrderAt: number) => row({ customerKey: `gid://shopify/Customer/${n}`, persona: "loyal", written: writtenAs("champions", 5), lastOrderAt });
+    const moved = (n: number, lastOrderAt: number, scoredAt: number) =>
+      row({ customerKey: `gid://shopify/Customer/${n}`, persona: "loyal", written: writtenAs("champions", 5), lastOrderAt, scoredAt });
     const plan = planShop(
-      [moved(1, T0 - 2 * DAY), moved(2, T0 - MINUTE), moved(3, T0 - 5 * MINUTE), moved(4, T0 - 9 * DAY), row({ customerKey: "gid://shopify/Customer/5", r: 4, written: writtenAs("champions", 5), lastOrderAt: T0 })],
+      [
+        moved(1, today - 2 * DAY, T0 - 2 * DAY),
+        moved(2, today, T0 - MINUTE),
+        moved(3, today, T0 - 5 * MINUTE),
+        moved(4, today - 9 * DAY, T0),
+        row({ customerKey: "gid://shopify/Customer/5", r: 4, written: writtenAs("champions", 5), lastOrderAt: today, scoredAt: T0 - 9 * MINUTE }),
+      ],
       { ...ctx(), isWritable, nowMs: T0 },
     );
     expect(plan.jobs.map((j) => j.customerKey.split("/").pop())).toEqual(["3", "2", "1", "4", "5"]);
