@@ -130,25 +130,40 @@ export function outcomeWriter(db: Db, shopId: string, now: () => number): Outcom
       }, { atomic: true });
       return;
     }
-    // One statement per batch; a customer twice in one batch (rare) is applied in order, row by row.
+    // One statement per batch, its rows locked in key order (as a recompute locks them: no
+    // deadlock between the two); a customer twice in one batch (rare) is applied in order, row by row.
     const keys = new Set(outcomes.map((o) => o.customerKey));
-    const batches = keys.size === outcomes.length ? [outcomes] : outcomes.map((o) => [o]);
-    await db.transaction(async () => {
-      const update = db.prepare(POSTGRES_OUTCOMES_SQL);
-      for (const batch of batches) {
-        await update.run(
-          new Date(at),
-          batch.map((o) => o.customerKey),
-          batch.map((o) => serializeWritten(o.written)),
-          batch.map((o) => o.status ?? null),
-          batch.map((o) => o.error ?? null),
-          batch.map((o) => o.countAttempt ?? false),
-          shopId,
-        );
+    const sorted = [...outcomes].sort((a, b) => (a.customerKey < b.customerKey ? -1 : a.customerKey > b.customerKey ? 1 : 0));
+    const batches = keys.size === outcomes.length ? [sorted] : outcomes.map((o) => [o]);
+    const write = () =>
+      db.transaction(async () => {
+        const update = db.prepare(POSTGRES_OUTCOMES_SQL);
+        for (const batch of batches) {
+          await update.run(
+            new Date(at),
+            batch.map((o) => o.customerKey),
+            batch.map((o) => serializeWritten(o.written)),
+            batch.map((o) => o.status ?? null),
+            batch.map((o) => o.error ?? null),
+            batch.map((o) => o.countAttempt ?? false),
+            shopId,
+          );
+        }
+      });
+    // A large batch may be joined in table order rather than key order: PostgreSQL then breaks a
+    // deadlock with a recompute by failing one side, and these outcomes (already in the store) are written again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= DEADLOCK_ATTEMPTS || (error as { code?: unknown }).code !== "40P01") throw error;
       }
-    });
+    }
   };
 }
+
+/** Attempts at recording a batch of outcomes that PostgreSQL chose as a deadlock's victim. */
+const DEADLOCK_ATTEMPTS = 3;
 
 // ---- runs ----
 
