@@ -21,6 +21,7 @@
  * deletion. If anything fails after the state took the changes, the state is dropped: it is
  * never ahead of the database.
  */
+import { inLockOrder } from "~/db/lock-order";
 import { DAY_MS, isoDate, NO_PERSONA, shopDayOf, type RfmSettings, type ScoredCustomerColumns } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { IncrementalScores, type CountedOrderValue } from "~/rfm/incremental";
@@ -290,12 +291,10 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       if (row && row[0] !== null) clears.push([key, row[0]]);
       else if (!row && uncounted.has(key)) inserts.push({ key, guest: uncounted.get(key)! });
     }
-    // Rows are locked in key order, as the write-back's outcomes lock them: two writers that
-    // touch the same customers then wait for each other instead of deadlocking.
-    const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    upserts.sort((a, b) => byKey(a.key, b.key));
-    clears.sort((a, b) => byKey(a[0], b[0]));
-    inserts.sort((a, b) => byKey(a.key, b.key));
+    // Rows are written in the order the write-back's outcomes lock them (no deadlock between the two).
+    upserts.sort((a, b) => inLockOrder(a.key, b.key));
+    clears.sort((a, b) => inLockOrder(a[0], b[0]));
+    inserts.sort((a, b) => inLockOrder(a.key, b.key));
     const t4 = performance.now();
 
     const today = isoDate(asOfDay);

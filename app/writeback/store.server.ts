@@ -7,6 +7,7 @@
  * round trip each.
  */
 import { isSqlite, type Db } from "~/db/index.server";
+import { inLockOrder } from "~/db/lock-order";
 import { scanRows } from "~/db/scan.server";
 import type { WriteMode } from "~/platforms/types";
 import type { CustomerRow } from "./shop-plan";
@@ -133,7 +134,7 @@ export function outcomeWriter(db: Db, shopId: string, now: () => number): Outcom
     // One statement per batch, its rows locked in key order (as a recompute locks them: no
     // deadlock between the two); a customer twice in one batch (rare) is applied in order, row by row.
     const keys = new Set(outcomes.map((o) => o.customerKey));
-    const sorted = [...outcomes].sort((a, b) => (a.customerKey < b.customerKey ? -1 : a.customerKey > b.customerKey ? 1 : 0));
+    const sorted = [...outcomes].sort((a, b) => inLockOrder(a.customerKey, b.customerKey));
     const batches = keys.size === outcomes.length ? [sorted] : outcomes.map((o) => [o]);
     const write = () =>
       db.transaction(async () => {

@@ -49,14 +49,13 @@ export function jobsTheBucketHolds(jobs: readonly WriteJob[], available: number 
   if (available === null) return options.max;
   let budget = available - options.owedTriggers * MUTATION_FIELD_COST;
   let n = 0;
-  for (const job of jobs) {
-    if (n >= options.max) break;
+  for (const job of jobs.slice(0, options.max)) {
     const cost = onlinePoints(job, options.trigger);
     if (n > 0 && cost > budget) break;
     budget -= cost;
     n++;
   }
-  return Math.max(1, Math.min(n, options.max));
+  return Math.max(1, n);
 }
 
 export interface OnlineDeps {
