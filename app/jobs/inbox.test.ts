@@ -131,6 +131,35 @@ describe("webhook inbox", () => {
     expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 40_000]]);
   });
 
+  it("GIVEN 30 deliveries arriving together WHEN stored THEN each caller gets its own row, in arrival order, and those that arrived while an insert was on its way share the next one", async () => {
+    const { db, runner } = await setup();
+    const sent = Array.from({ length: 30 }, (_, i) => delivery("a.myshopify.com", order(i + 1, 1)));
+
+    const ids = await Promise.all(sent.map((d) => storeDelivery(db, runner.queue, "shopify", d)));
+
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+    const rows = (await db.prepare(`SELECT id, eventId FROM "WebhookInbox" ORDER BY id`).raw().all()) as [number, string][];
+    expect(rows).toEqual(ids.map((id, i) => [id, sent[i].eventId]));
+    if (!isSqlite(db)) {
+      // Rows one statement inserted share its transaction id: the first insert, then one for the other 29.
+      const inserts = await db.prepare(`SELECT count(DISTINCT xmin::text) FROM "WebhookInbox"`).pluck().get();
+      expect(inserts).toBe(2);
+    }
+  });
+
+  it("GIVEN the inbox cannot be written WHEN deliveries arrive together THEN every one of them is refused (none answered as stored); WHEN it can be again THEN the next delivery is stored", async () => {
+    const { db, runner } = await setup();
+    await db.exec(`ALTER TABLE "WebhookInbox" RENAME TO "WebhookInboxAway"`);
+
+    const tried = await Promise.allSettled([1, 2, 3].map((n) => storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(n, 1)))));
+
+    expect(tried.map((t) => t.status)).toEqual(["rejected", "rejected", "rejected"]);
+    await db.exec(`ALTER TABLE "WebhookInboxAway" RENAME TO "WebhookInbox"`);
+    const id = await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(4, 1)));
+    expect(await db.prepare(`SELECT eventId FROM "WebhookInbox" WHERE id = ?`).pluck().get(id)).toBe(delivery("a.myshopify.com", order(4, 1)).eventId);
+    expect(await pendingCount(db)).toBe(1);
+  });
+
   it("GIVEN 40 order deliveries of one shop WHEN applied in one batch THEN the shop's recompute and its re-read job are asked for once, every order wanted; WHEN that job runs THEN every order of the burst is verified", async () => {
     const { db, a, runner } = await setup();
     const store = createOrderStore(db);

@@ -1,10 +1,11 @@
 /**
  * The webhook inbox (docs/decisions/032-webhook-inbox.md, 034-lean-webhook-receipt.md): a
- * verified delivery is stored in ONE small insert and acknowledged — no transaction, no job
- * per delivery; the `apply-inbox` job applies stored deliveries in arrival order, in batches,
- * off the request path, woken at most once per short window per process. A stored delivery is
- * never lost: until it is applied it stays pending, and every process that runs jobs looks
- * for pending deliveries when it starts and every INBOX_SWEEP_MS after.
+ * verified delivery is stored by ONE small insert (shared with the deliveries that arrive
+ * beside it) and acknowledged — no transaction, no job per delivery; the `apply-inbox` job
+ * applies stored deliveries in arrival order, in batches, off the request path, woken at most
+ * once per short window per process. A stored delivery is never lost: until it is applied it
+ * stays pending, and every process that runs jobs looks for pending deliveries when it starts
+ * and every INBOX_SWEEP_MS after.
  */
 import { isSqlite, type Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/types";
@@ -25,19 +26,75 @@ export const INBOX_SWEEP_MS = 10_000;
 export const INBOX_MAX_ATTEMPTS = 5;
 
 /**
- * Stores a verified delivery — one insert, its own commit — and wakes the applier (at most
+ * Stores a verified delivery — committed before this returns — and wakes the applier (at most
  * once per WAKE_DELAY_MS for a burst, never per delivery). Returns its inbox id.
+ *
+ * Deliveries that arrive while the process's previous insert is on its way go in the next one
+ * together (group commit, at most STORE_BATCH rows): under load a receipt costs a share of
+ * one round trip and one commit instead of one each; alone, a delivery is inserted at once.
+ * Not for use inside a transaction: rows of other receipts may share the insert.
  */
 export async function storeDelivery(db: Db, queue: JobQueue, platform: Platform, delivery: VerifiedDelivery, now = new Date()): Promise<number> {
-  const id = (await db
-    .prepare(
-      `INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts)
-       VALUES (?, ?, ?, ?, ?, ?, 0) RETURNING id`,
-    )
-    .pluck()
-    .get(platform, delivery.shopDomain, delivery.eventId, delivery.topic, JSON.stringify(delivery.events), now)) as number;
+  const id = await inboxWriter(db)([platform, delivery.shopDomain, delivery.eventId, delivery.topic, JSON.stringify(delivery.events), now]);
   wakeApplier(queue);
   return id;
+}
+
+/** Rows one insert stores at most; a longer queue goes in several inserts, one after another. */
+export const STORE_BATCH = 64;
+
+type InboxValues = [platform: Platform, shopDomain: string, eventId: string, topic: string, events: string, receivedAt: Date];
+interface Waiting {
+  values: InboxValues;
+  resolve(id: number): void;
+  reject(err: unknown): void;
+}
+
+const writers = new WeakMap<Db, (values: InboxValues) => Promise<number>>();
+
+/** Per database: one insert on its way at a time; whoever arrives meanwhile waits for the next. */
+function inboxWriter(db: Db): (values: InboxValues) => Promise<number> {
+  let write = writers.get(db);
+  if (write) return write;
+  const waiting: Waiting[] = [];
+  let writing = false;
+  const drain = async () => {
+    writing = true;
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, STORE_BATCH);
+      try {
+        const ids = await insertRows(db, batch.map((w) => w.values));
+        batch.forEach((w, i) => w.resolve(ids[i]));
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    writing = false;
+  };
+  write = (values) =>
+    new Promise<number>((resolve, reject) => {
+      waiting.push({ values, resolve, reject });
+      if (!writing) void drain();
+    });
+  writers.set(db, write);
+  return write;
+}
+
+/**
+ * One multi-row insert, its own commit. Ids come from the table's sequence in the order the
+ * rows are listed, so the returned ids, sorted, are the rows' ids in order (RETURNING itself
+ * promises no order).
+ */
+async function insertRows(db: Db, rows: InboxValues[]): Promise<number[]> {
+  const ids = (await db
+    .prepare(
+      `INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts)
+       VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, 0)").join(", ")} RETURNING id`,
+    )
+    .pluck()
+    .all(...rows.flat())) as number[];
+  if (ids.length !== rows.length) throw new Error(`the inbox stored ${ids.length} of ${rows.length} deliveries`);
+  return ids.sort((a, b) => a - b);
 }
 
 /** Per queue: the wake-up waiting to be sent, if any. */
