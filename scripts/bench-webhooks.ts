@@ -169,10 +169,12 @@ const result = JSON.parse(out.trim().split("\n").at(-1)!) as {
   errors: number;
   timeouts: number;
   throughput: number;
-  p50: number;
-  p99: number;
+  /** loadtest says false when fewer than that share of deliveries were answered at all. */
+  p50: number | false;
+  p99: number | false;
   max: number;
 };
+const percentile = (ms: number | false) => (ms === false ? "none: too many deliveries unanswered" : ms);
 
 const loadEnded = Date.now();
 while (APPLYING && (await count(`SELECT count(*) FROM "WebhookInbox" WHERE appliedAt IS NULL`)) > 0 && Date.now() - loadEnded < 300_000) {
@@ -189,8 +191,8 @@ const report = {
   mode: MODE === "postgres" ? `postgres, 1 web + ${args.workers} workers` : `sqlite, 1 web process ${APPLYING ? "running its jobs" : "(receipt alone)"}`,
   offered: `${args.rate}/s for ${args.seconds} s`,
   throughputPerSecond: Math.round(result.throughput),
-  ackP50ms: result.p50,
-  ackP99ms: result.p99,
+  ackP50ms: percentile(result.p50),
+  ackP99ms: percentile(result.p99),
   ackMaxMs: result.max,
   non2xx: result.non2xx,
   connectionErrors: result.errors,
