@@ -34,7 +34,7 @@ import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesse
 import { readCdnow } from "./lib/cdnow";
 import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
 import { startRoundRobinProxy } from "./lib/round-robin-proxy";
-import { checkPersonas, expectedPersonas, personaTags, type PersonaCheck } from "./lib/shop-truth";
+import { checkPersonas, expectedPersonas, personaTags, personaTagsOf, type PersonaCheck } from "./lib/shop-truth";
 import { startPostgres } from "./pg-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -58,6 +58,7 @@ const WEBS = Math.max(1, Number(args.webs));
 const WORKERS = Math.max(1, Number(args.workers));
 const WEBHOOKS = Math.max(0, Number(args.webhooks));
 const TIMEOUT_MS = Number(args.timeout) * 1000;
+const TRACE = process.env.LOG_LEVEL === "debug";
 const API_KEY = "shops-api-key";
 const SECRET = "shops-api-secret";
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
@@ -210,7 +211,8 @@ const env = {
   TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   SHOPIFY_ADMIN_SIMULATOR_URL: sim.url,
   APP_BRIDGE_URL: `${sim.url}/__sim/app-bridge.js`,
-  LOG_LEVEL: "warn",
+  // LOG_LEVEL=debug: the workers log every job run (type, shop, start, ms) and this script each freshness order's send and change.
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   RUN_JOBS: "false",
 };
 const web = webEntry(BUILD);
@@ -304,14 +306,19 @@ try {
       // The simulator posts the signed webhook at once: its first attempt is the send time.
       target.sentAt = Date.now();
       nextSendAt = target.sentAt + 1_000;
+      if (TRACE) log(`freshness order sent: ${run.domain} shop ${run.id} customer ${target.customer} at ${new Date(target.sentAt).toISOString()}`);
     }
+    // Only the customers waiting for a change are looked at: this process hosts the simulator,
+    // and scanning every shop's customers each turn would slow the store down for the app.
     for (const run of runs) {
-      const tags = personaTags(sim.shop(run.domain));
       for (const t of run.targets) {
         if (t.sentAt === 0 || t.changedAt !== 0) continue;
         const now2 = Date.now();
-        const current = tags.get(`gid://shopify/Customer/${t.customer}`) ?? [];
-        if (current.length > 0 && !current.includes(t.persona)) t.changedAt = now2;
+        const current = personaTagsOf(sim.shop(run.domain), t.customer);
+        if (current.length > 0 && !current.includes(t.persona)) {
+          t.changedAt = now2;
+          if (TRACE) log(`freshness tag changed: ${run.domain} customer ${t.customer} after ${now2 - t.sentAt} ms`);
+        }
         else if (now2 - t.sentAt > FRESHNESS_GIVE_UP_MS) t.changedAt = -1;
       }
     }
@@ -340,6 +347,18 @@ try {
       await sleep(1_000); // a webhook's recompute or write-back may still be on its way
     }
     run.undelivered = undeliveredByTopic(shop.webhooks.deliveries);
+    if (TRACE && run.targets.length > 0) {
+      // Where each freshness order's webhook was: the simulator's attempts, then our inbox row.
+      const at = (t: unknown) => `${new Date(t as string | number).toISOString()}`;
+      for (const d of shop.webhooks.deliveries.filter((d) => d.topic === "orders/create")) {
+        log(`freshness webhook ${run.domain}: attempts ${d.attempts.map((a) => `${a.at} ${a.status ?? a.error}`).join(", ")}`);
+      }
+      const rows = (await db
+        .prepare(`SELECT receivedAt, appliedAt FROM "WebhookInbox" WHERE shopDomain = ? AND topic = 'orders/create' ORDER BY id`)
+        .raw()
+        .all(run.domain)) as [unknown, unknown][];
+      for (const [received, applied] of rows) log(`freshness inbox ${run.domain}: received ${at(received)} applied ${applied === null ? "never" : at(applied)}`);
+    }
     if (run.check!.ordersStored !== ordersInStore) run.missing = await missingOrders(db, run.id!, shop);
   }
   const failedJobs = Number((await pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE state = 'failed'`)).rows[0].n);

@@ -2,14 +2,15 @@
  * The webhook inbox: deliveries stored in one write, applied later in arrival order and in
  * batches; nothing stored is lost, whatever happens between storing and applying.
  */
+import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
-import { applyInbox, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
+import { applyInbox, BUSY_AFTER_MS, BUSY_RETRY_MS, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import type { OrderSource, VerifiedDelivery } from "~/platforms/types";
 import { REREAD_JOB_KEY, runRereads } from "~/sync/reread.server";
-import { addShop, freshDatabase } from "../../test/support/db";
+import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { createPgBossRunner, pendingPgBossJobs } from "./pg-boss.server";
 import { createJobRunner } from "./queue.server";
 import type { JobHandler, JobQueue, JobRunner } from "./types";
@@ -277,5 +278,61 @@ describe("webhook inbox", () => {
 
     expect(await pendingCount(db)).toBe(0);
     expect(await totals(db, a)).toEqual([["gid://shopify/Order/1", 1000], ["gid://shopify/Order/2", 1000]]);
+  });
+});
+
+describe.skipIf(!onPostgres())("webhook inbox beside a long transaction (PostgreSQL)", () => {
+  it("GIVEN another transaction holding a customer of shop a (a large recompute or write-back writing it) WHEN deliveries of a and b are applied THEN b's are applied at once, a's wait pending with no attempt counted and the applier comes back for them soon; WHEN the transaction ends THEN a's are applied in order", async () => {
+    const { db, url } = await freshDatabase();
+    const a = await addShop(db, "a.myshopify.com");
+    await addShop(db, "b.myshopify.com");
+    const runner = runnerOn(db);
+    const deps = { db, store: createOrderStore(db), queue: runner.queue };
+    await db.prepare(`INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona) VALUES (?, 'gid://shopify/Customer/1', false, 1, 100, 'loyal')`).run(a);
+    const emailChange = (email: string, n: number): VerifiedDelivery => ({
+      shopDomain: "a.myshopify.com",
+      eventId: `email-${n}`,
+      topic: "customers/update",
+      events: [{ type: "customer.updated", customerKey: "gid://shopify/Customer/1", email }],
+      rawBody: "",
+    });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      // GIVEN: the other transaction holds shop a's customer row.
+      await other.query("BEGIN");
+      await other.query(`UPDATE "Customer" SET frequency = 2 WHERE "shopId" = $1`, [a]);
+      await storeDelivery(db, runner.queue, "shopify", emailChange("first@example.com", 1));
+      await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(1, 1)));
+      await storeDelivery(db, runner.queue, "shopify", emailChange("second@example.com", 2));
+      await storeDelivery(db, runner.queue, "shopify", delivery("b.myshopify.com", order(2, 1)));
+
+      // WHEN
+      const startedAt = Date.now();
+      await runApplyInbox(deps);
+      const tookMs = Date.now() - startedAt;
+
+      // THEN: b's order is in; a's email changes wait (its order, which overtakes echoes, is in too), no attempt spent.
+      expect(tookMs).toBeLessThan(BUSY_AFTER_MS * 10);
+      expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE id = ?`).pluck().get("gid://shopify/Order/2")).toBe(1);
+      const waiting = await db.prepare(`SELECT eventId, attempts, lastError FROM "WebhookInbox" WHERE appliedAt IS NULL ORDER BY id`).all();
+      expect(waiting).toEqual([
+        { eventId: "email-1", attempts: 0, lastError: null },
+        { eventId: "email-2", attempts: 0, lastError: null },
+      ]);
+      const retry = (await db
+        .prepare(`SELECT start_after FROM pgboss.job WHERE name = 'rfm.apply-inbox' AND singleton_key = ? AND state = 'created'`)
+        .pluck()
+        .get(`${INBOX_SHOP}/retry`)) as number;
+      expect(retry - startedAt).toBeLessThanOrEqual(BUSY_RETRY_MS + tookMs + 1_000);
+
+      // WHEN the other transaction ends, the next run applies a's deliveries, in order.
+      await other.query("COMMIT");
+      await applyInbox(deps);
+      expect(await pendingCount(db)).toBe(0);
+      expect(await db.prepare(`SELECT email FROM "Customer" WHERE shopId = ?`).pluck().get(a)).toBe("second@example.com");
+    } finally {
+      await other.end();
+    }
   });
 });

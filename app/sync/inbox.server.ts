@@ -24,6 +24,17 @@ export const WAKE_DELAY_MS = 20;
 export const INBOX_SWEEP_MS = 10_000;
 /** A delivery that fails this many times is set aside as `failed` (kept, with its error). */
 export const INBOX_MAX_ATTEMPTS = 5;
+/**
+ * PostgreSQL: how long applying a delivery may wait for rows another transaction holds (a
+ * large shop's recompute or write-back writing its customers) before the delivery is left for
+ * a later run. The applier serves every shop in turn: one shop's long transaction must not
+ * hold up the others' webhooks.
+ */
+export const BUSY_AFTER_MS = 200;
+/** A run that left deliveries of busy shops comes back this soon for them. */
+export const BUSY_RETRY_MS = 1_000;
+/** …and for deliveries that failed, this soon. */
+const RETRY_FAILED_MS = 5_000;
 
 /**
  * Stores a verified delivery — committed before this returns — and wakes the applier (at most
@@ -136,6 +147,8 @@ export interface ApplyReport {
   applied: number;
   /** Deliveries that threw this time (kept pending, or set aside after INBOX_MAX_ATTEMPTS). */
   failed: number;
+  /** Shops whose deliveries waited too long for rows another transaction held: left pending, no attempt counted. */
+  busy: number;
   /** What applying each delivery did, by inbox id (a shop erased by its delivery takes its inbox rows along). */
   outcomes: Map<number, WebhookOutcome>;
 }
@@ -200,7 +213,17 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
   const { db } = deps;
   // PostgreSQL's receipts insert beside the batch, they never wait for it: no need to cut it short.
   const hold = holdMs ?? (isSqlite(db) ? BATCH_HOLD_MS : Infinity);
-  const report: ApplyReport = { applied: 0, failed: 0, outcomes: new Map() };
+  const report: ApplyReport = { applied: 0, failed: 0, busy: 0, outcomes: new Map() };
+  /** PostgreSQL: the transaction's lock wait limit from here on (0: none, for the queue's and the inbox's own rows). */
+  const lockWait = async (ms: number) => {
+    if (!isSqlite(db)) await db.exec(`SET LOCAL lock_timeout = ${ms}`);
+  };
+  /** A shop whose rows are held by another transaction: its deliveries wait for a later run, in order. */
+  const leaveBusy = (shopDomain: string) => {
+    held.add(shopDomain);
+    inOrder.add(shopDomain);
+    report.busy++;
+  };
   const held = new Set<string>();
   /** Shops whose deliveries stay in arrival order for the rest of this run. */
   const inOrder = new Set<string>();
@@ -213,6 +236,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
     let last = 0;
     await db.transaction(async () => {
       const opened = Date.now();
+      await lockWait(BUSY_AFTER_MS);
       const jobs = batchQueue(deps.queue);
       const applied = new Map<WebhookOutcome, number[]>();
       const record = (row: InboxRow, outcome: WebhookOutcome) => {
@@ -245,12 +269,20 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
             r += group.length - 1;
             last = rows[r].id;
             continue;
-          } catch {
+          } catch (err) {
             jobs.drop();
+            if (isBusy(err)) {
+              leaveBusy(row.shopDomain);
+              continue;
+            }
             oneByOne.add(row.shopDomain);
           }
         }
-        if (Array.isArray(events) && !events.every((e) => ORDER_EVENTS.has(e.type))) await jobs.send();
+        if (Array.isArray(events) && !events.every((e) => ORDER_EVENTS.has(e.type))) {
+          await lockWait(0);
+          await jobs.send();
+          await lockWait(BUSY_AFTER_MS);
+        }
         try {
           if (!Array.isArray(events)) throw events;
           const delivery: VerifiedDelivery = { shopDomain: row.shopDomain, eventId: row.eventId, topic: row.topic, events, rawBody: "" };
@@ -260,6 +292,10 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
           record(row, outcome);
         } catch (err) {
           jobs.drop();
+          if (isBusy(err)) {
+            leaveBusy(row.shopDomain);
+            continue;
+          }
           const message = err instanceof Error ? err.message : String(err);
           const attempts = row.attempts + 1;
           const gaveUp = attempts >= INBOX_MAX_ATTEMPTS;
@@ -271,6 +307,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
           report.failed++;
         }
       }
+      await lockWait(0);
       await jobs.send();
       const now = deps.now?.() ?? new Date();
       for (const [outcome, ids] of applied) await markApplied(db, ids, outcome, now);
@@ -339,10 +376,16 @@ async function markApplied(db: Db, ids: number[], outcome: WebhookOutcome, now: 
     .run(outcome, now, ...ids);
 }
 
-/** The `apply-inbox` job: apply what is pending; come back soon for deliveries that failed. */
+/** PostgreSQL gave up waiting for a lock (lock_timeout) or broke a deadlock: the rows were busy, the delivery is fine. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "55P03" || code === "40P01";
+}
+
+/** The `apply-inbox` job: apply what is pending; come back soon for deliveries that failed or met busy rows. */
 export async function runApplyInbox(deps: ApplyDeps & { queue: JobQueue }): Promise<void> {
-  const { failed } = await applyInbox(deps);
-  if (failed > 0) await deps.queue.enqueue("apply-inbox", INBOX_SHOP, { key: "retry", delayMs: 5_000 });
+  const { failed, busy } = await applyInbox(deps);
+  if (failed > 0 || busy > 0) await deps.queue.enqueue("apply-inbox", INBOX_SHOP, { key: "retry", delayMs: busy > 0 ? BUSY_RETRY_MS : RETRY_FAILED_MS });
   else if (await pendingCount(deps.db)) await deps.queue.enqueue("apply-inbox", INBOX_SHOP);
 }
 

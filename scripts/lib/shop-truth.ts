@@ -54,11 +54,18 @@ export function expectedPersonas(shop: SimShop, asOf = new Date()): Map<string, 
 export function personaTags(shop: SimShop): Map<string, string[]> {
   const tags = new Map<string, string[]>();
   for (const c of shop.store.customers.values()) {
-    const ours = c.tags.filter((t) => t.startsWith(TAG_PREFIX)).map((t) => t.slice(TAG_PREFIX.length));
+    const ours = ourTags(c.tags);
     if (ours.length) tags.set(`gid://shopify/Customer/${c.id}`, ours);
   }
   return tags;
 }
+
+/** One customer's persona tags in the store (none for an unknown customer): for polling a few customers without scanning the shop. */
+export function personaTagsOf(shop: SimShop, customerId: number): string[] {
+  return ourTags(shop.store.customers.get(customerId)?.tags ?? []);
+}
+
+const ourTags = (tags: readonly string[]) => tags.filter((t) => t.startsWith(TAG_PREFIX)).map((t) => t.slice(TAG_PREFIX.length));
 
 export interface PersonaCheck {
   /** Customers the engine gives a persona from the simulator's orders. */
