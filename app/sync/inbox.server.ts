@@ -218,10 +218,15 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
   const lockWait = async (ms: number) => {
     if (!isSqlite(db)) await db.exec(`SET LOCAL lock_timeout = ${ms}`);
   };
-  /** A shop whose rows are held by another transaction: its deliveries wait for a later run, in order. */
-  const leaveBusy = (shopDomain: string) => {
-    held.add(shopDomain);
-    inOrder.add(shopDomain);
+  /** Shops whose customer updates met busy rows: their later customer updates wait too (in order); their orders may still go ahead, as they overtake echoes anyway. */
+  const echoesHeld = new Set<string>();
+  /** A shop whose rows are held by another transaction: its deliveries (only its customer updates, if that is what met them) wait for a later run, in order. */
+  const leaveBusy = (shopDomain: string, events: StoreEvent[] | Error) => {
+    if (isEcho(events)) echoesHeld.add(shopDomain);
+    else {
+      held.add(shopDomain);
+      inOrder.add(shopDomain);
+    }
     report.busy++;
   };
   const held = new Set<string>();
@@ -255,8 +260,17 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
         if (row.id !== rows[0].id && Date.now() - opened > hold) break;
         last = row.id;
         if (held.has(row.shopDomain)) continue;
-        const now = deps.now?.() ?? new Date();
         const events = eventsOf(r);
+        if (echoesHeld.has(row.shopDomain) && !overtakesEchoes(events)) {
+          // Its later customer updates wait behind the busy one; anything else of the shop
+          // (an erasure, an uninstall) must not overtake it either, nor anything after that.
+          if (!isEcho(events)) {
+            held.add(row.shopDomain);
+            inOrder.add(row.shopDomain);
+          }
+          continue;
+        }
+        const now = deps.now?.() ?? new Date();
         // A run of the shop's order upserts goes in one set-based step (decision 052); if it
         // throws, its savepoint undoes it and its deliveries go one by one below.
         const group = oneByOne.has(row.shopDomain) ? [] : orderRun(rows, r, eventsOf);
@@ -272,7 +286,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
           } catch (err) {
             jobs.drop();
             if (isBusy(err)) {
-              leaveBusy(row.shopDomain);
+              leaveBusy(row.shopDomain, events);
               continue;
             }
             oneByOne.add(row.shopDomain);
@@ -293,7 +307,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
         } catch (err) {
           jobs.drop();
           if (isBusy(err)) {
-            leaveBusy(row.shopDomain);
+            leaveBusy(row.shopDomain, events);
             continue;
           }
           const message = err instanceof Error ? err.message : String(err);
@@ -326,7 +340,7 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
       const ahead: InboxRow[] = [];
       for (const row of rows) {
         const events = readEvents(row.events);
-        if (!inOrder.has(row.shopDomain) && !held.has(row.shopDomain) && Array.isArray(events) && events.every((e) => OVERTAKES_ECHOES.has(e.type))) ahead.push(row);
+        if (!inOrder.has(row.shopDomain) && !held.has(row.shopDomain) && overtakesEchoes(events)) ahead.push(row);
         // Anything else keeps its place, and so does every later delivery of its shop.
         else inOrder.add(row.shopDomain);
       }
@@ -374,6 +388,16 @@ async function markApplied(db: Db, ids: number[], outcome: WebhookOutcome, now: 
   await db
     .prepare(`UPDATE "WebhookInbox" SET outcome = ?, appliedAt = ?, lastError = NULL, events = '[]' WHERE id IN (${ids.map(() => "?").join(", ")})`)
     .run(outcome, now, ...ids);
+}
+
+/** A delivery of order events only, which may go ahead of the shop's pending customer updates. */
+function overtakesEchoes(events: StoreEvent[] | Error): boolean {
+  return Array.isArray(events) && events.every((e) => OVERTAKES_ECHOES.has(e.type));
+}
+
+/** A delivery that only announces customer changes (mostly the echo of our own write-back). */
+function isEcho(events: StoreEvent[] | Error): boolean {
+  return Array.isArray(events) && events.length > 0 && events.every((e) => e.type === "customer.updated");
 }
 
 /** PostgreSQL gave up waiting for a lock (lock_timeout) or broke a deadlock: the rows were busy, the delivery is fine. */
