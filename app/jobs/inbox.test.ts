@@ -335,4 +335,41 @@ describe.skipIf(!onPostgres())("webhook inbox beside a long transaction (Postgre
       await other.end();
     }
   });
+
+  it("GIVEN shop a's customer held by another transaction and a's deliveries kept in arrival order (a data request first) WHEN applied THEN a's order after the busy customer update still goes, while a's later data request waits behind it, and so does a's order after that; WHEN the transaction ends THEN everything is applied", async () => {
+    const { db, url } = await freshDatabase();
+    const a = await addShop(db, "a.myshopify.com");
+    const runner = runnerOn(db);
+    const deps = { db, store: createOrderStore(db), queue: runner.queue };
+    await db.prepare(`INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona) VALUES (?, 'gid://shopify/Customer/1', false, 1, 100, 'loyal')`).run(a);
+    const a_ = (eventId: string, events: VerifiedDelivery["events"]): VerifiedDelivery => ({ shopDomain: "a.myshopify.com", eventId, topic: "t", events, rawBody: "" });
+    const dataRequest = (n: number) =>
+      a_(`request-${n}`, [{ type: "customer.dataRequest", requestId: `r${n}`, customerKey: "gid://shopify/Customer/1", email: null, orderIds: [] }]);
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query(`UPDATE "Customer" SET frequency = 2 WHERE "shopId" = $1`, [a]);
+      // The data request is not about orders: it keeps a's deliveries in arrival order, out of the fast lane.
+      await storeDelivery(db, runner.queue, "shopify", dataRequest(1));
+      await storeDelivery(db, runner.queue, "shopify", a_("email", [{ type: "customer.updated", customerKey: "gid://shopify/Customer/1", email: "new@example.com" }]));
+      await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(3, 1)));
+      await storeDelivery(db, runner.queue, "shopify", dataRequest(2));
+      await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(5, 1)));
+
+      const report = await applyInbox(deps);
+
+      expect(report.busy).toBe(1);
+      expect(await db.prepare(`SELECT count(*) FROM "Order" WHERE id = ?`).pluck().get("gid://shopify/Order/3")).toBe(1);
+      // The order after the waiting data request waits too: nothing overtakes a delivery that is not about orders.
+      expect(await db.prepare(`SELECT eventId FROM "WebhookInbox" WHERE appliedAt IS NULL ORDER BY id`).pluck().all()).toEqual(["email", "request-2", delivery("a.myshopify.com", order(5, 1)).eventId]);
+
+      await other.query("COMMIT");
+      await applyInbox(deps);
+      expect(await pendingCount(db)).toBe(0);
+      expect(await db.prepare(`SELECT email FROM "Customer" WHERE shopId = ?`).pluck().get(a)).toBe("new@example.com");
+    } finally {
+      await other.end();
+    }
+  });
 });
