@@ -282,13 +282,23 @@ describe("webhook inbox", () => {
 });
 
 describe.skipIf(!onPostgres())("webhook inbox beside a long transaction (PostgreSQL)", () => {
-  it("GIVEN another transaction holding a customer of shop a (a large recompute or write-back writing it) WHEN deliveries of a and b are applied THEN b's are applied at once, a's wait pending with no attempt counted and the applier comes back for them soon; WHEN the transaction ends THEN a's are applied in order", async () => {
+  /** Shop a with one customer, and another connection whose open transaction holds that customer's row (as a large recompute or write-back would). */
+  async function customerHeldElsewhere() {
     const { db, url } = await freshDatabase();
     const a = await addShop(db, "a.myshopify.com");
-    await addShop(db, "b.myshopify.com");
     const runner = runnerOn(db);
     const deps = { db, store: createOrderStore(db), queue: runner.queue };
     await db.prepare(`INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona) VALUES (?, 'gid://shopify/Customer/1', false, 1, 100, 'loyal')`).run(a);
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    await other.query("BEGIN");
+    await other.query(`UPDATE "Customer" SET frequency = 2 WHERE "shopId" = $1`, [a]);
+    return { db, a, runner, deps, other };
+  }
+
+  it("GIVEN another transaction holding a customer of shop a (a large recompute or write-back writing it) WHEN deliveries of a and b are applied THEN b's are applied at once, a's wait pending with no attempt counted and the applier comes back for them soon; WHEN the transaction ends THEN a's are applied in order", async () => {
+    const { db, a, runner, deps, other } = await customerHeldElsewhere();
+    await addShop(db, "b.myshopify.com");
     const emailChange = (email: string, n: number): VerifiedDelivery => ({
       shopDomain: "a.myshopify.com",
       eventId: `email-${n}`,
@@ -296,12 +306,7 @@ describe.skipIf(!onPostgres())("webhook inbox beside a long transaction (Postgre
       events: [{ type: "customer.updated", customerKey: "gid://shopify/Customer/1", email }],
       rawBody: "",
     });
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
     try {
-      // GIVEN: the other transaction holds shop a's customer row.
-      await other.query("BEGIN");
-      await other.query(`UPDATE "Customer" SET frequency = 2 WHERE "shopId" = $1`, [a]);
       await storeDelivery(db, runner.queue, "shopify", emailChange("first@example.com", 1));
       await storeDelivery(db, runner.queue, "shopify", delivery("a.myshopify.com", order(1, 1)));
       await storeDelivery(db, runner.queue, "shopify", emailChange("second@example.com", 2));
@@ -337,19 +342,11 @@ describe.skipIf(!onPostgres())("webhook inbox beside a long transaction (Postgre
   });
 
   it("GIVEN shop a's customer held by another transaction and a's deliveries kept in arrival order (a data request first) WHEN applied THEN a's order after the busy customer update still goes, while a's later data request waits behind it, and so does a's order after that; WHEN the transaction ends THEN everything is applied", async () => {
-    const { db, url } = await freshDatabase();
-    const a = await addShop(db, "a.myshopify.com");
-    const runner = runnerOn(db);
-    const deps = { db, store: createOrderStore(db), queue: runner.queue };
-    await db.prepare(`INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona) VALUES (?, 'gid://shopify/Customer/1', false, 1, 100, 'loyal')`).run(a);
+    const { db, a, runner, deps, other } = await customerHeldElsewhere();
     const a_ = (eventId: string, events: VerifiedDelivery["events"]): VerifiedDelivery => ({ shopDomain: "a.myshopify.com", eventId, topic: "t", events, rawBody: "" });
     const dataRequest = (n: number) =>
       a_(`request-${n}`, [{ type: "customer.dataRequest", requestId: `r${n}`, customerKey: "gid://shopify/Customer/1", email: null, orderIds: [] }]);
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
     try {
-      await other.query("BEGIN");
-      await other.query(`UPDATE "Customer" SET frequency = 2 WHERE "shopId" = $1`, [a]);
       // The data request is not about orders: it keeps a's deliveries in arrival order, out of the fast lane.
       await storeDelivery(db, runner.queue, "shopify", dataRequest(1));
       await storeDelivery(db, runner.queue, "shopify", a_("email", [{ type: "customer.updated", customerKey: "gid://shopify/Customer/1", email: "new@example.com" }]));

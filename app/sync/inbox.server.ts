@@ -147,7 +147,7 @@ export interface ApplyReport {
   applied: number;
   /** Deliveries that threw this time (kept pending, or set aside after INBOX_MAX_ATTEMPTS). */
   failed: number;
-  /** Shops whose deliveries waited too long for rows another transaction held: left pending, no attempt counted. */
+  /** Deliveries that waited too long for rows another transaction held: left pending, no attempt counted. */
   busy: number;
   /** What applying each delivery did, by inbox id (a shop erased by its delivery takes its inbox rows along). */
   outcomes: Map<number, WebhookOutcome>;
@@ -214,6 +214,9 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
   // PostgreSQL's receipts insert beside the batch, they never wait for it: no need to cut it short.
   const hold = holdMs ?? (isSqlite(db) ? BATCH_HOLD_MS : Infinity);
   const report: ApplyReport = { applied: 0, failed: 0, busy: 0, outcomes: new Map() };
+  const held = new Set<string>();
+  /** Shops whose deliveries stay in arrival order for the rest of this run. */
+  const inOrder = new Set<string>();
   /** PostgreSQL: the transaction's lock wait limit from here on (0: none, for the queue's and the inbox's own rows). */
   const lockWait = async (ms: number) => {
     if (!isSqlite(db)) await db.exec(`SET LOCAL lock_timeout = ${ms}`);
@@ -229,9 +232,6 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
     }
     report.busy++;
   };
-  const held = new Set<string>();
-  /** Shops whose deliveries stay in arrival order for the rest of this run. */
-  const inOrder = new Set<string>();
   let after = 0;
   let looked = 0;
   const room = () => report.applied + report.failed < limit;
