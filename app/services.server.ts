@@ -8,6 +8,7 @@
 import prisma from "./db.server";
 import { database, isPostgres, type Db } from "./db/index.server";
 import { env } from "./env.server";
+import { logEventLoopDelay } from "./health/loop-delay.server";
 import { scheduleHousekeeping } from "./housekeeping/prune.server";
 import { jobHandlers } from "./jobs/handlers.server";
 import { createPgBossRunner } from "./jobs/pg-boss.server";
@@ -42,6 +43,7 @@ export function services(): Services {
   const log = (msg: string, ctx: Record<string, unknown>) => console.warn(`[jobs] ${msg}`, ctx);
   const runner = isPostgres(db) ? createPgBossRunner({ db, handlers, log }) : createJobRunner({ db, handlers, log });
   globalThis.rfmServices = { db, store, runner };
+  if (config.LOG_LEVEL === "debug" && config.NODE_ENV !== "test") logEventLoopDelay(config.RUN_JOBS ? "web+jobs" : "web");
   if (config.RUN_JOBS && config.NODE_ENV !== "test") void runJobs(globalThis.rfmServices);
   else if (config.NODE_ENV !== "test") exitWebOnSignals(globalThis.rfmServices);
   return globalThis.rfmServices;

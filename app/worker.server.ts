@@ -7,12 +7,13 @@
  */
 import os from "node:os";
 import { env } from "./env.server";
+import { logEventLoopDelay } from "./health/loop-delay.server";
 import { readiness } from "./health/readiness.server";
 import { runJobs, services } from "./services.server";
 
 // This process runs jobs whatever RUN_JOBS says (it says whether web processes do).
 process.env.RUN_JOBS = "false";
-const { WORKER_NICE } = env();
+const { WORKER_NICE, LOG_LEVEL } = env();
 // Background work yields the CPU to web processes on the same machine: their acknowledgements
 // are what a platform times out on; a job that waits a few milliseconds more loses nothing.
 // Before the scoring threads start, which inherit it (decision 052; WORKER_NICE=0: as the web).
@@ -21,6 +22,7 @@ try {
 } catch (err) {
   console.warn("[worker] could not change its priority:", err instanceof Error ? err.message : err);
 }
+if (LOG_LEVEL === "debug") logEventLoopDelay("worker");
 const s = services();
 const state = await readiness(s.db);
 if (!state.ready) {

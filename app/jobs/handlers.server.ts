@@ -30,7 +30,7 @@ export interface HandlerDeps {
   /** Told how each recompute ran (the process log: incremental or full, and why full). */
   onRecompute?: (shopId: string, run: { incremental: boolean; fallback?: string; customersWritten: number; ms: number }) => void;
   /** Told of every job run: when it started, how long it took, whether it finished (the process log, for following an order's chain of jobs). */
-  onJob?: (type: JobType, shopId: string, run: { startedAt: number; ms: number; ok: boolean }) => void;
+  onJob?: (type: JobType, shopId: string, run: { startedAt: number; ms: number; ok: boolean; detail?: Record<string, number> }) => void;
 }
 
 /** Milliseconds until shortly after the shop's next midnight (UTC without a zone): the daily recompute. */
@@ -45,11 +45,13 @@ export function jobHandlers(deps: HandlerDeps): Record<JobType, JobHandler> {
   const told = (type: JobType, handler: JobHandler): JobHandler => async (ctx) => {
     const startedAt = Date.now();
     let ok = false;
+    let detail: Record<string, number> | undefined;
     try {
-      await handler(ctx);
+      detail = (await handler(ctx)) ?? undefined;
       ok = true;
+      return detail;
     } finally {
-      onJob(type, ctx.shopId, { startedAt, ms: Date.now() - startedAt, ok });
+      onJob(type, ctx.shopId, { startedAt, ms: Date.now() - startedAt, ok, ...(detail ? { detail } : {}) });
     }
   };
   return Object.fromEntries(Object.entries(handlers).map(([type, handler]) => [type, told(type as JobType, handler)])) as Record<JobType, JobHandler>;
@@ -147,7 +149,7 @@ function jobHandlersUntold(deps: HandlerDeps): Record<JobType, JobHandler> {
     },
     // Webhook deliveries stored on receipt, applied in arrival order (docs/decisions/032).
     async "apply-inbox"({ queue }) {
-      await runApplyInbox({ db: deps.db, store: deps.store, queue, adapterFor: deps.adapterFor, recomputeDelayMs: deps.recomputeDelayMs, now: deps.now });
+      return runApplyInbox({ db: deps.db, store: deps.store, queue, adapterFor: deps.adapterFor, recomputeDelayMs: deps.recomputeDelayMs, now: deps.now });
     },
     // Housekeeping for all shops at once: rows past their retention go, daily.
     async prune({ queue }) {

@@ -22,7 +22,8 @@ export interface JobContext {
   queue: JobQueue;
 }
 
-export type JobHandler = (ctx: JobContext) => Promise<void>;
+/** A handler may return a few figures about its run, for the process log (`onJob`). */
+export type JobHandler = (ctx: JobContext) => Promise<void | Record<string, number>>;
 
 export interface EnqueueOptions {
   key?: string;

@@ -407,10 +407,11 @@ function isBusy(err: unknown): boolean {
 }
 
 /** The `apply-inbox` job: apply what is pending; come back soon for deliveries that failed or met busy rows. */
-export async function runApplyInbox(deps: ApplyDeps & { queue: JobQueue }): Promise<void> {
-  const { failed, busy } = await applyInbox(deps);
+export async function runApplyInbox(deps: ApplyDeps & { queue: JobQueue }): Promise<{ applied: number; failed: number; busy: number }> {
+  const { applied, failed, busy } = await applyInbox(deps);
   if (failed > 0 || busy > 0) await deps.queue.enqueue("apply-inbox", INBOX_SHOP, { key: "retry", delayMs: busy > 0 ? BUSY_RETRY_MS : RETRY_FAILED_MS });
   else if (await pendingCount(deps.db)) await deps.queue.enqueue("apply-inbox", INBOX_SHOP);
+  return { applied, failed, busy };
 }
 
 export async function pendingCount(db: Db): Promise<number> {
