@@ -105,6 +105,28 @@ describe("what keeps its place", () => {
   });
   const outcome = async (db: Db, eventId: string) => db.prepare(`SELECT outcome FROM "WebhookInbox" WHERE eventId = ?`).pluck().get(eventId);
 
+  it("GIVEN customer updates pending, then shop A's bulk operation finish notice and an order of A WHEN the applier runs one batch THEN both go ahead: the notice only wakes a job, it holds no order back", async () => {
+    const { db } = await freshDatabase();
+    await addShop(db, "a.myshopify.com");
+    const runner = isSqlite(db) ? createJobRunner({ db, handlers: {} }) : createPgBossRunner({ db: db as never, handlers: {} });
+    const deps = { db, store: createOrderStore(db), queue: runner.queue };
+    try {
+      for (let n = 1; n <= 2 * INBOX_BATCH; n++) await storeDelivery(db, runner.queue, "shopify", echo("a.myshopify.com", n));
+      const finished = { id: "gid://shopify/BulkOperation/1", status: "completed", type: "mutation" };
+      await storeDelivery(db, runner.queue, "shopify", { shopDomain: "a.myshopify.com", eventId: "done", topic: "bulk_operations/finish", events: [{ type: "sync.operationFinished", payload: finished }], rawBody: "" });
+      await storeDelivery(db, runner.queue, "shopify", orderDelivery("a.myshopify.com", 1));
+
+      await applyInbox(deps, { limit: INBOX_BATCH });
+
+      expect(await outcome(db, "done")).not.toBeNull();
+      expect(await outcome(db, "order-a.myshopify.com-1")).toBe("processed");
+      expect(await outcome(db, `echo-a.myshopify.com-${2 * INBOX_BATCH}`)).toBeNull();
+    } finally {
+      await wakeApplier(runner.queue);
+      await runner.stop();
+    }
+  });
+
   it("GIVEN customer updates pending, then shop A's uninstall and an order of A, and an order of B WHEN the applier runs one batch THEN B's order goes ahead but A's order waits behind A's uninstall, and is then refused as uninstalled", async () => {
     const { db } = await freshDatabase();
     await addShop(db, "a.myshopify.com");

@@ -154,7 +154,7 @@ export interface ApplyReport {
 }
 
 /** Events whose follow-up jobs may wait for the end of their batch (nothing else in the batch cancels or reorders them). */
-const ORDER_EVENTS = new Set<StoreEvent["type"]>(["order.upserted", "order.deleted", "order.refetch", "order.unreadable", "customer.updated", "customer.deleted"]);
+const ORDER_EVENTS = new Set<StoreEvent["type"]>(["order.upserted", "order.deleted", "order.refetch", "order.unreadable", "customer.updated", "customer.deleted", "sync.operationFinished"]);
 
 /**
  * The batch's queue: the jobs its deliveries ask for are sent when the batch commits (in its
@@ -194,8 +194,14 @@ function batchQueue(queue: JobQueue) {
  * the others without reading every pending echo.
  */
 const ECHO_PREFIX = `[{"type":"customer.updated",`;
-/** Events that may overtake pending customer.updated deliveries of their shop: they touch orders and ask for jobs, nothing a customer.updated reads or writes. */
-const OVERTAKES_ECHOES = new Set<StoreEvent["type"]>(["order.upserted", "order.deleted", "order.refetch", "order.unreadable"]);
+/**
+ * Events that may overtake pending customer.updated deliveries of their shop: they touch
+ * orders and ask for jobs, nothing a customer.updated reads or writes. A bulk operation's
+ * finish notice only wakes the job waiting for it; kept in its place, it held the shop's
+ * later orders behind every echo before it (the write-back that the echoes come from ends
+ * with one).
+ */
+const OVERTAKES_ECHOES = new Set<StoreEvent["type"]>(["order.upserted", "order.deleted", "order.refetch", "order.unreadable", "sync.operationFinished"]);
 
 const PENDING_COLUMNS = `id, platform, shopDomain, eventId, topic, events, attempts`;
 
