@@ -17,6 +17,7 @@ import type { JobRunner } from "./jobs/types";
 import { INBOX_SWEEP_MS, resumeInbox } from "./sync/inbox.server";
 import { adapterFor } from "~/platforms/registry.server";
 import { createOrderStore, type OrderStore } from "./sync/order-store.server";
+import { startWarming } from "./scoring/warm.server";
 
 export interface Services {
   db: Db;
@@ -90,5 +91,8 @@ export async function runJobs({ db, runner }: Services): Promise<void> {
   await resumeInbox(db, runner.queue);
   setInterval(() => void resumeInbox(db, runner.queue).catch((err: unknown) => console.warn("[inbox] sweep failed:", String(err))), INBOX_SWEEP_MS).unref();
   await runner.start();
+  // This process's scoring states, built ahead of the recomputes that will need them.
+  const verbose = ["info", "debug"].includes(env().LOG_LEVEL);
+  startWarming({ db, onWarm: verbose ? (shopId, result, ms) => console.log(`[jobs] warm ${JSON.stringify({ shopId, result, ms, at: Date.now() })}`) : undefined });
   stopRunnerOnSignals(runner);
 }

@@ -156,6 +156,33 @@ export function scoreCountedOrders(
   };
 }
 
+/**
+ * Customers whose R, F or M (or FM composite) would differ had they been scored by `edges`,
+ * fixed, rather than by the edges they were scored by: the rows to look at again when stored
+ * scores were given under other edges (decision 059). `edges` as a scoring report gives them:
+ * null for a score no value reaches (+Infinity; all four R edges null: nobody in the window,
+ * -Infinity).
+ */
+export function customersMovedByEdges(
+  scored: ScoredCustomerColumns,
+  scoring: RfmSettings["scoring"],
+  edges: Record<"r" | "f" | "m", readonly (number | null)[]>,
+): number[] {
+  const finite = (e: readonly (number | null)[], gap: number) => e.map((x) => x ?? gap);
+  const fixed = {
+    r: finite(edges.r, edges.r.every((x) => x === null) ? -Infinity : Infinity),
+    f: finite(edges.f, Infinity),
+    m: finite(edges.m, Infinity),
+  };
+  const other = scoreMetrics(scored.metrics, { ...scoring, mode: "edges", edges: fixed as never });
+  const moved: number[] = [];
+  for (let c = 0; c < scored.customerCount; c++) {
+    if (scored.metrics.frequency[c] === 0) continue;
+    if (other.r[c] !== scored.r[c] || other.f[c] !== scored.f[c] || other.m[c] !== scored.m[c] || (other.fm !== null && scored.fm !== null && other.fm[c] !== scored.fm[c])) moved.push(c);
+  }
+  return moved;
+}
+
 export interface ScoredCustomer {
   customerKey: string;
   metrics: CustomerMetrics;

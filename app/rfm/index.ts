@@ -69,6 +69,7 @@ export {
   type Score,
 } from "./personas";
 export {
+  customersMovedByEdges,
   NO_PERSONA,
   scoreCountedOrders,
   scoreCustomers,

@@ -5,7 +5,7 @@ import type { CanonicalOrder } from "~/rfm/order";
 import { redactCustomer } from "~/privacy/redact.server";
 import { createOrderStore, type OrderStore } from "~/sync/order-store.server";
 import type { Db } from "~/db/index.server";
-import { actAsProcess, forgetScoringStates, holdsScoringState, recomputeWithState } from "./incremental.server";
+import { actAsProcess, forgetScoringStates, holdsScoringState, recomputeWithState, warmScoringState, type WarmResult } from "./incremental.server";
 import { recomputeShop } from "./recompute.server";
 import { KEPT_GENERATIONS } from "./scoring-marks.server";
 
@@ -256,6 +256,97 @@ describe("incremental recompute after order changes (decision 047)", () => {
       { process: "B", fallback: "cold", caughtUp: undefined },
     ]);
     expect(runs.slice(2).every((r) => r.caughtUp !== undefined && r.caughtUp > 0)).toBe(true);
+  });
+
+  it("GIVEN process A scores the shop and order changes wait unscored WHEN a cold process B warms its state ahead of need, while orders change and A scores them THEN B's first recompute is incremental and every row equals the full recompute's (decision 059)", async () => {
+    const incremental = await shop();
+    const full = await shop();
+    const rng = random(59);
+    const nextCustomer = { n: 60 };
+    const live: CanonicalOrder[] = [];
+    for (let c = 0; c < nextCustomer.n; c++) for (let k = 1 + rng.int(4); k > 0; k--) live.push(order(rng, c));
+    for (const s of [incremental, full]) await s.store.upsertOrders(s.shopId, live);
+    const warmUps: WarmResult[] = [];
+    let later: Change[] = [];
+    const apply = async (changes: Change[]) => {
+      for (const change of changes) {
+        await change(incremental);
+        await change(full);
+      }
+    };
+    const notRunning = async () => false;
+    try {
+      for (let round = 0; round < 12; round++) {
+        const at = T0 + round * 60_000;
+        const now = () => new Date(at);
+        // GIVEN process A scores the shop (in full the first time)…
+        actAsProcess("A");
+        const pending = later;
+        later = [];
+        await apply([...pending, ...randomChanges(rng, live, nextCustomer, at, later)]);
+        await recomputeWithState(incremental.shopId, { db: incremental.db, now });
+        await recomputeShop(full.shopId, { db: full.db, now });
+        // …and more order changes arrive, marked but not scored yet.
+        const more = later;
+        later = [];
+        await apply([...more, ...randomChanges(rng, live, nextCustomer, at + 1_000, later)]);
+
+        // WHEN process B, cold, warms its state for the shop, while (now and then) more orders
+        // change and process A scores them again…
+        actAsProcess("B");
+        forgetScoringStates();
+        const elsewhere = rng.int(4);
+        const duringRead = async () => {
+          if (elsewhere & 1) await apply(randomChanges(rng, live, nextCustomer, at + 1_500, later));
+          if (elsewhere & 2) {
+            actAsProcess("A");
+            await recomputeWithState(incremental.shopId, { db: incremental.db, now });
+            await recomputeShop(full.shopId, { db: full.db, now });
+            actAsProcess("B");
+          }
+        };
+        const warm = await warmScoringState(incremental.shopId, { db: incremental.db, now, running: notRunning, duringRead });
+        warmUps.push(warm);
+        // (a warm-up writes nothing)
+        const generation = await incremental.db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(incremental.shopId);
+        expect(await warmScoringState(incremental.shopId, { db: incremental.db, now, running: notRunning })).toBe(warm === "built" ? "held" : warm);
+        expect(await incremental.db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(incremental.shopId)).toEqual(generation);
+
+        // …and then takes the shop's next recompute
+        const run = await recomputeWithState(incremental.shopId, { db: incremental.db, now: () => new Date(at + 2_000) });
+        await recomputeShop(full.shopId, { db: full.db, now: () => new Date(at + 2_000) });
+
+        // THEN a built state serves it incrementally, and the rows are the full recompute's either way.
+        expect(run.fallback, `round ${round}: warm-up ${warm}`).toBe(warm === "built" ? undefined : "cold");
+        expect(await everything(incremental), `round ${round}: warm-up ${warm}`).toEqual(await everything(full));
+      }
+    } finally {
+      actAsProcess("main");
+    }
+    // Every warm-up built, whatever edges the unscored changes moved.
+    expect(warmUps).toEqual(warmUps.map(() => "built"));
+  });
+
+  it("GIVEN a recompute of the shop running elsewhere WHEN a process warms its state THEN it builds nothing (its rows may be half written)", async () => {
+    const s = await warmShop();
+    actAsProcess("B");
+    try {
+      forgetScoringStates();
+      expect(await warmScoringState(s.shopId, { db: s.db, now: () => new Date(T0), running: async () => true })).toBe("busy");
+      expect(holdsScoringState(s.shopId)).toBe(false);
+      expect(await warmScoringState(s.shopId, { db: s.db, now: () => new Date(T0), running: async () => false })).toBe("built");
+      expect(holdsScoringState(s.shopId)).toBe(true);
+    } finally {
+      actAsProcess("main");
+    }
+  });
+
+  it("GIVEN a shop never scored WHEN a process warms its state THEN it builds nothing", async () => {
+    forgetScoringStates();
+    const s = await shop();
+    await s.store.upsertOrders(s.shopId, [order(random(1), 1)]);
+    expect(await warmScoringState(s.shopId, { db: s.db, now: () => new Date(T0), running: async () => false })).toBe("unscored");
+    expect(holdsScoringState(s.shopId)).toBe(false);
   });
 
   it("GIVEN a state more generations behind than the log keeps WHEN it recomputes THEN it runs in full", async () => {

@@ -22,11 +22,11 @@
  * never ahead of the database.
  */
 import { inLockOrder } from "~/db/lock-order";
-import { DAY_MS, isoDate, NO_PERSONA, shopDayOf, type RfmSettings, type ScoredCustomerColumns } from "~/rfm";
+import { customersMovedByEdges, DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RfmSettings, type ScoredCustomerColumns } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { IncrementalScores, type CountedOrderValue } from "~/rfm/incremental";
 import type { CountedOrderColumns } from "~/rfm/metrics";
-import { storedScoringEdges } from "~/dashboard/edges.server";
+import { storedScoringEdges, type StoredScoringEdges } from "~/dashboard/edges.server";
 import type { Db } from "~/db/index.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
@@ -60,6 +60,12 @@ interface ShopState {
   generation: number;
   /** Counted orders at build: what the state costs in memory, roughly. */
   orders: number;
+  /**
+   * Customers whose stored rows may not match the state yet (a state built ahead of need from
+   * a read that saw order changes not scored at `generation`): the next incremental recompute
+   * compares them with the table as if their marks had been claimed.
+   */
+  pending: string[];
 }
 
 /**
@@ -98,15 +104,15 @@ export function holdsScoringState(shopId: string): boolean {
   return states.has(shopId);
 }
 
-/** Indexes a full recompute's result as the shop's state in this thread. */
-export function keepScoringState(full: FullScore): void {
+/** Indexes a full recompute's result (or a warm-up's read, with the customers it left pending) as the shop's state in this thread. */
+export function keepScoringState(full: FullScore, pending: string[] = []): void {
   const scores = IncrementalScores.fromScored(full.columns, full.scored, full.settings, { timeZone: full.timeZone });
   const keys = full.customerKeys.slice();
   const indexOf = new Map<string, number>();
   for (let c = 0; c < keys.length; c++) indexOf.set(keys[c], c);
   const orders = full.columns.customerIndex.length + keys.length;
   states.delete(full.shopId);
-  states.set(full.shopId, { scores, keys, indexOf, basis: basisOf(full.fingerprint, full.timeZone), generation: full.generation, orders });
+  states.set(full.shopId, { scores, keys, indexOf, basis: basisOf(full.fingerprint, full.timeZone), generation: full.generation, orders, pending });
   let held = 0;
   for (const s of states.values()) held += s.orders;
   for (const [shopId, s] of states) {
@@ -120,7 +126,7 @@ export function keepScoringState(full: FullScore): void {
 export interface IncrementalFigures {
   /** Customers whose orders changed (marks taken). */
   marked: number;
-  /** Customers re-read because generations scored elsewhere since this state's changed them. */
+  /** Customers re-read beyond the marks: generations scored elsewhere since this state's changed them, or a warm-up left them pending. */
   caughtUp: number;
   /** Customers looked at: the marked ones and whoever a moved edge crossed. */
   candidates: number;
@@ -203,7 +209,8 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
   const claimed = (await db.transaction(() =>
     db.prepare(`UPDATE "ScoringDirty" SET claimed = TRUE WHERE shopId = ? RETURNING customerKey`).pluck().all(shopId),
   )) as string[];
-  const marked = behind.length === 0 ? claimed : [...new Set([...claimed, ...behind])];
+  const extra = [...behind, ...state.pending];
+  const marked = extra.length === 0 ? claimed : [...new Set([...claimed, ...extra])];
   const t1 = performance.now();
   if (marked.length > Math.max(MIN_DIRTY_LIMIT, MAX_DIRTY_SHARE * state.keys.length)) return drop("too-many");
 
@@ -356,6 +363,7 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       await clearTakenMarks(db, shopId);
     });
     state.generation = generation + 1;
+    state.pending = [];
     const t5 = performance.now();
 
     const customersScored = totals.customers.reduce((a, b) => a + b, 0);
@@ -382,7 +390,7 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       backdatedWeeks: 0,
       incremental: {
         marked: claimed.length,
-        caughtUp: behind.length,
+        caughtUp: extra.length,
         candidates: candidates.size + notCounted.length,
         edgesMoved: [...edgesMoved],
         phases: { claim: ms(t1 - t0), read: ms(t2 - t1), state: ms(t3 - t2), compare: ms(t4 - t3), write: ms(t5 - t4) },
@@ -394,6 +402,96 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
     if (error instanceof StaleState) return { fallback: "generation" };
     throw error;
   }
+}
+
+/** What a warm-up did: `built` a state, found one `held`, or why it left the shop cold. */
+export type WarmResult = "built" | "held" | "unscored" | "busy" | "changed" | "edges" | "too-many" | "totals";
+
+/**
+ * Builds the shop's scoring state in this thread ahead of need, without writing anything, so
+ * that this process's first recompute after an order is incremental too (decision 059): a
+ * state comes otherwise only from a full recompute in this thread, and with several worker
+ * processes each one's first recompute of a shop ran in full, seconds for a large shop,
+ * while the merchant's order waited.
+ *
+ * The state must describe what the stored rows say, except for customers it names as
+ * pending. The read is not one snapshot, so it is bracketed by the generation before it (G0)
+ * and after it (G1). Every order change the read may have seen that G1's rows do not reflect
+ * is either still marked, so the next recompute (here, or elsewhere and then listed) takes it,
+ * or was rescored by a generation in (G0, G1]: those customers are pending, and the next
+ * incremental recompute compares their rows as if it had claimed their marks. Every other customer has the same orders in the read as in G1's
+ * scoring, so the same scores under the same quintile edges; where the read's edges differ
+ * from G1's stored ones, the customers the two score differently are pending too. Nothing is
+ * built while a recompute of the shop runs (`running`: its rows are half written and its
+ * edges not yet stored), nor across a generation that did not list whom it rescored.
+ */
+export async function warmScoringState(
+  shopId: string,
+  deps: {
+    db: Db;
+    now?: () => Date;
+    /** Whether a recompute of the shop runs now, in any process. */
+    running: (shopId: string) => Promise<boolean>;
+    /** Tests: what happens elsewhere while the orders are read. */
+    duringRead?: () => Promise<void>;
+  },
+): Promise<WarmResult> {
+  const { db } = deps;
+  await building.get(shopId);
+  const asOf = deps.now?.() ?? new Date();
+  const timeZone = ((await db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null | undefined) ?? null;
+  const settings = rfmPart(await shopSettings(db, shopId));
+  const fingerprint = await historyFingerprint(db, shopId, settings);
+  const generation = async () => Number((await db.prepare(`SELECT scoringGeneration FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)) ?? 0);
+  const g0 = await generation();
+  if (g0 === 0) return "unscored";
+  const held = states.get(shopId);
+  if (held && held.basis === basisOf(fingerprint, timeZone) && held.scores.isAsOf(asOf)) {
+    if (held.generation === g0 || (await changedSince(db, shopId, held.generation, g0)) !== null) return "held";
+  }
+  if (await deps.running(shopId)) return "busy";
+  if (await totalsRebuildPending(db, shopId)) return "totals";
+
+  const dayOf = shopDayOf(timeZone ?? undefined);
+  const asOfDay = dayOf(asOf);
+  const read = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const scored = scoreCountedOrders(read.columns, settings, asOf, { timeZone: timeZone ?? undefined });
+  await deps.duringRead?.();
+
+  // The generation and its edges together (an incremental recompute writes both at once; a full one is running until it has).
+  const after = (await db.prepare(`SELECT scoringGeneration, scoringEdges FROM "SyncState" WHERE shopId = ?`).raw().get(shopId)) as [unknown, string | null] | undefined;
+  if (await deps.running(shopId)) return "busy";
+  const g1 = Number(after?.[0] ?? 0);
+  const rescored = g1 === g0 ? [] : await changedSince(db, shopId, g0, g1);
+  if (rescored === null) return "changed";
+  // Customers the stored edges score otherwise than the read's (the unscored changes moved an edge) are pending too.
+  const moved = movedByStoredEdges(after?.[1] ?? null, asOfDay, settings, scored);
+  if (moved === null) return "edges";
+  const pending = [...new Set([...rescored, ...moved.map((c) => read.customerKeys[c])])];
+  if (pending.length > Math.max(MIN_DIRTY_LIMIT, MAX_DIRTY_SHARE * read.customerKeys.length)) return "too-many";
+  keepScoringState({ shopId, generation: g1, fingerprint, timeZone, settings, columns: read.columns, customerKeys: read.customerKeys, scored }, pending);
+  return "built";
+}
+
+/**
+ * The customers (indexes of `scored`) whose scores under the stored edges differ from the
+ * read's; null when that cannot be told (another day or window, no stored edges, or the
+ * merchant's own edges, which do not move: then something else changed).
+ */
+function movedByStoredEdges(stored: string | null, asOfDay: number, settings: RfmSettings, scored: ScoredCustomerColumns): number[] | null {
+  if (stored === null) return null;
+  let edges: StoredScoringEdges;
+  try {
+    edges = JSON.parse(stored) as StoredScoringEdges;
+  } catch {
+    return null;
+  }
+  if (edges.asOfDay !== asOfDay || edges.lookbackDays !== settings.rules.lookbackDays) return null;
+  const dims = ["r", "f", "m"] as const;
+  const now = scored.report.scoring;
+  if (dims.every((d) => JSON.stringify(edges.scoring[d].edges) === JSON.stringify(now[d].edges))) return [];
+  if (settings.scoring.mode === "edges") return null;
+  return customersMovedByEdges(scored, settings.scoring, { r: edges.scoring.r.edges, f: edges.scoring.f.edges, m: edges.scoring.m.edges });
 }
 
 const ms = (x: number) => Math.round(x * 10) / 10;

@@ -14,15 +14,16 @@ import { anOrder } from "../../test/support/orders";
 import { closeScoringPool, previewInWorker, recomputeInWorker } from "./pool.server";
 import { previewSettings } from "./preview.server";
 import { recomputeShop } from "./recompute.server";
+import { warmShops } from "./warm.server";
 
 afterAll(() => closeScoringPool());
 
 const now = () => new Date("2026-07-01T00:00:00Z");
 
 /** `customers` customers, customer i with 1 + i % 4 orders spread over the past year. */
-async function shopWithCustomers(customers: number) {
+async function shopWithCustomers(customers: number, domain = "big.myshopify.com") {
   const { db, url } = await freshDatabase();
-  const shopId = await addShop(db, "big.myshopify.com");
+  const shopId = await addShop(db, domain);
   const orders = [];
   for (let i = 0; i < customers; i++) {
     for (let k = 0; k <= i % 4; k++) {
@@ -215,6 +216,42 @@ describe("scoring off the event loop", () => {
       FROM "Customer" WHERE shopId = ? GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
     expect(await db.prepare(totals).all(shopId)).toEqual(await db.prepare(fresh).all(shopId));
     expect(await db.prepare(`SELECT "totalsPaused" OR "totalsRebuilding" FROM "SyncState" WHERE shopId = ?`).pluck().get(shopId)).toBe(0);
+  });
+
+  it("GIVEN a shop another process scored WHEN this process warms its states THEN its first recompute after an order is incremental (decision 059)", async () => {
+    // (a shop of its own: the lanes hold states of the other tests' shops)
+    const { db, shopId, store } = await shopWithCustomers(3_000, "warm.myshopify.com");
+    const twin = await shopWithCustomers(3_000, "warm.myshopify.com");
+    // GIVEN the shop scored elsewhere (this process's lanes hold nothing for it)
+    await recomputeShop(shopId, { db, now });
+    await recomputeShop(shopId, { db: twin.db, now });
+
+    // WHEN this process looks for states to build: a busy lane is left alone, an idle one builds
+    expect(await warmShops({ db, now, idle: () => false })).toEqual(new Map([[shopId, "skipped"]]));
+    const told: string[] = [];
+    expect(await warmShops({ db, now, onWarm: (shop, result) => told.push(`${shop} ${result}`) })).toEqual(new Map([[shopId, "built"]]));
+    expect(await warmShops({ db, now })).toEqual(new Map([[shopId, "held"]]));
+    expect(told).toEqual([`${shopId} built`]);
+
+    const order = anOrder({ customerKey: "gid://shopify/Customer/7", processedAt: "2026-06-30T20:00:00Z", updatedAt: "2026-06-30T20:00:00Z", totalMinor: 500_000 });
+    await store.upsertOrders(shopId, [order]);
+    await twin.store.upsertOrders(shopId, [order]);
+    const later = () => new Date(now().getTime() + 60_000);
+    const ran = await recomputeInWorker(shopId, { db, now: later });
+    await recomputeShop(shopId, { db: twin.db, now: later });
+
+    // THEN the recompute applied only what changed, and wrote what a full one writes
+    expect(ran.result.fallback).toBeUndefined();
+    expect(ran.result.incremental?.marked).toBe(1);
+    expect(await everything(db, shopId)).toEqual(await everything(twin.db, shopId));
+  });
+
+  it("GIVEN shops scored long ago or never WHEN this process looks for states to build THEN it leaves them alone", async () => {
+    const { db, shopId } = await shopWithCustomers(10);
+    await addShop(db, "never-scored.myshopify.com");
+    await recomputeShop(shopId, { db, now });
+    const twoHoursOn = () => new Date(now().getTime() + 2 * 3_600_000);
+    expect(await warmShops({ db, now: twoHoursOn })).toEqual(new Map());
   });
 
   it("GIVEN candidate settings WHEN previewed through the pool THEN the preview equals the in-process one and came from another thread", async () => {

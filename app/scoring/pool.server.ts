@@ -17,7 +17,7 @@ import { isSqlite, type Db, type PostgresDb } from "~/db/index.server";
 import { legacySync } from "~/db/sqlite.server";
 import { lockWaiters } from "~/db/lock-waiters.server";
 import type { SettingsPreview } from "./preview.server";
-import type { ScoringRun } from "./incremental.server";
+import type { ScoringRun, WarmResult } from "./incremental.server";
 import type { WriteSlices } from "./recompute.server";
 import type { Ran, ScoringTask } from "./worker.server";
 
@@ -112,7 +112,30 @@ export function recomputeInWorker(shopId: string, deps: OffLoopDeps & { full?: b
     writeSlices: { ...WRITE_SLICES, ...deps.writeSlices, yieldTo: lockWaiters() },
     incremental: deps.full !== true,
   };
-  return lane(shopId).run(task) as Promise<Ran<ScoringRun>>;
+  return runOnLane<ScoringRun>(shopId, task);
+}
+
+/**
+ * Builds the shop's scoring state on its lane's thread ahead of need (decision 059), unless
+ * the thread holds a valid one; writes nothing.
+ */
+export function warmInWorker(shopId: string, deps: OffLoopDeps): Promise<Ran<WarmResult>> {
+  const task: ScoringTask = { kind: "warm", databaseUrl: databaseUrl(deps.db), shopId, asOf: (deps.now?.() ?? new Date()).toISOString() };
+  return runOnLane<WarmResult>(shopId, task);
+}
+
+/** Tasks given to each lane and not yet settled (running or queued). */
+const laneTasks = new WeakMap<Piscina<ScoringTask, Ran<unknown>>, number>();
+
+function runOnLane<T>(shopId: string, task: ScoringTask): Promise<Ran<T>> {
+  const l = lane(shopId);
+  laneTasks.set(l, (laneTasks.get(l) ?? 0) + 1);
+  return (l.run(task) as Promise<Ran<T>>).finally(() => laneTasks.set(l, laneTasks.get(l)! - 1));
+}
+
+/** Whether the shop's lane has nothing running or queued in this process: a warm-up there delays no recompute. */
+export function laneIdle(shopId: string): boolean {
+  return (laneTasks.get(lane(shopId)) ?? 0) === 0;
 }
 
 /**

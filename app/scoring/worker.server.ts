@@ -1,5 +1,5 @@
 /**
- * The scoring worker: recompute and settings preview, run on a worker thread of the scoring
+ * The scoring worker: recompute, its warm-up and settings preview, run on a worker thread of the scoring
  * pool (pool.server.ts) so the web process's event loop keeps answering webhooks and pages
  * while a large shop is scored.
  *
@@ -12,10 +12,11 @@
  */
 import os from "node:os";
 import { threadId } from "node:worker_threads";
+import { runningSince } from "~/jobs/queue.server";
 import type { ShopSettings } from "~/settings/shop-settings";
 import { openScoringDatabase } from "./connection.server";
 import { previewSettings, type SettingsPreview } from "./preview.server";
-import { recomputeWithState, type ScoringRun } from "./incremental.server";
+import { recomputeWithState, warmScoringState, type ScoringRun, type WarmResult } from "./incremental.server";
 import type { WriteSlices } from "./recompute.server";
 
 // Scoring yields the CPU to the web process's event loop: on Linux a thread's nice value is
@@ -29,7 +30,9 @@ try {
 export type ScoringTask =
   /** incremental: apply only what changed when this thread holds a valid state (decision 047); false = full. */
   | { kind: "recompute"; databaseUrl: string; shopId: string; asOf: string; writeSlices: WriteSlices; incremental: boolean }
-  | { kind: "preview"; databaseUrl: string; shopId: string; asOf: string; candidate: ShopSettings };
+  | { kind: "preview"; databaseUrl: string; shopId: string; asOf: string; candidate: ShopSettings }
+  /** Builds the shop's state in this thread ahead of need, writing nothing (decision 059). */
+  | { kind: "warm"; databaseUrl: string; shopId: string; asOf: string };
 
 /** A task's result and the thread that computed it. */
 export interface Ran<T> {
@@ -37,7 +40,7 @@ export interface Ran<T> {
   result: T;
 }
 
-export type ScoringResult = Ran<ScoringRun> | Ran<SettingsPreview>;
+export type ScoringResult = Ran<ScoringRun> | Ran<SettingsPreview> | Ran<WarmResult>;
 
 export default async function runScoringTask(task: ScoringTask): Promise<ScoringResult> {
   const db = openScoringDatabase(task.databaseUrl);
@@ -52,6 +55,8 @@ export default async function runScoringTask(task: ScoringTask): Promise<Scoring
         };
       case "preview":
         return { threadId, result: await previewSettings(task.shopId, task.candidate, { db, now }) };
+      case "warm":
+        return { threadId, result: await warmScoringState(task.shopId, { db, now, running: async (shopId) => (await runningSince(db, shopId, "recompute")) !== null }) };
     }
   } finally {
     await db.close();
