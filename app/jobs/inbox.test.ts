@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
 import { applyInbox, BUSY_AFTER_MS, BUSY_RETRY_MS, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
+import { applyDelivery } from "~/sync/apply-events.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import type { OrderSource, VerifiedDelivery } from "~/platforms/types";
 import { REREAD_JOB_KEY, runRereads } from "~/sync/reread.server";
@@ -224,6 +225,51 @@ describe("webhook inbox", () => {
     // Applied rows keep what happened and no customer data.
     const applied = (await db.prepare(`SELECT outcome, events FROM "WebhookInbox" ORDER BY id`).raw().all()) as string[][];
     expect(applied).toEqual(Array(n).fill(["processed", "[]"]));
+  });
+
+  it("GIVEN customer updates of two shops — emails changed, changed twice, withheld, removed, unchanged, and a delivery sent twice WHEN the inbox applies them in runs THEN every email and outcome is what applying them one by one gives", async () => {
+    const together = await setup();
+    const oneByOne = await setup();
+    const customers = 12;
+    for (const { db, a, b } of [together, oneByOne]) {
+      for (const shopId of [a, b]) {
+        for (let c = 0; c < customers; c++) {
+          await db
+            .prepare(`INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, scoredAt, email) VALUES (?, ?, ?, 0, 0, ?, ?)`)
+            .run(shopId, `gid://shopify/Customer/${c}`, false, new Date(), `c${c}@example.com`);
+        }
+      }
+    }
+    // Runs of one shop's updates, broken by the other shop's; each customer's last word wins.
+    const emailOf = (n: number) => (n % 5 === 0 ? undefined : n % 7 === 0 ? null : n % 3 === 0 ? `c${n % customers}@example.com` : `new${n}@example.com`);
+    const deliveries: VerifiedDelivery[] = [];
+    for (let n = 0; n < 3 * INBOX_BATCH; n++) {
+      const shopDomain = Math.floor(n / 10) % 2 ? "b.myshopify.com" : "a.myshopify.com";
+      const d: VerifiedDelivery = { shopDomain, eventId: `update-${n}`, topic: "customers/update", events: [{ type: "customer.updated", customerKey: `gid://shopify/Customer/${n % customers}`, email: emailOf(n) }], rawBody: "" };
+      deliveries.push(d);
+      if (n === 17) deliveries.push(d);
+    }
+    for (const d of deliveries) await storeDelivery(together.db, together.runner.queue, "shopify", d);
+
+    // (every statement the applier prepares, seen on its way to the database)
+    const statements: string[] = [];
+    const watched = new Proxy(together.db, {
+      get: (target, key, receiver) =>
+        key === "prepare" ? (sql: string) => (statements.push(sql), target.prepare(sql)) : Reflect.get(target, key, receiver),
+    });
+    const { outcomes } = await applyInbox({ ...together.deps, db: watched });
+    const expected: string[] = [];
+    for (const d of deliveries) expected.push(await applyDelivery(d, oneByOne.deps));
+
+    expect([...outcomes.values()]).toEqual(expected);
+    expect(expected.filter((o) => o === "duplicate")).toHaveLength(1);
+    const emails = async ({ db }: { db: Db }) => db.prepare(`SELECT shopId, customerKey, email FROM "Customer" ORDER BY shopId, customerKey`).raw().all();
+    expect(await emails(together)).toEqual(await emails(oneByOne));
+    expect(await pendingCount(together.db)).toBe(0);
+    // A run of a shop's updates costs one shop lookup and one email update, not one each per delivery.
+    const count = (prefix: RegExp) => statements.filter((sql) => prefix.test(sql.trim())).length;
+    expect(count(/^SELECT id, (platform, )?uninstalledAt FROM "Shop"/)).toBeLessThanOrEqual(12);
+    expect(count(/^(WITH v|UPDATE "Customer")/)).toBeLessThanOrEqual(12);
   });
 
   it("GIVEN the same delivery stored twice WHEN applied THEN the second is a duplicate and nothing is applied twice", async () => {

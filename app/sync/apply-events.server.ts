@@ -127,17 +127,7 @@ export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps:
     const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; uninstalledAt: number | null } | undefined;
     if (!shop) return deliveries.map(() => "unknown-shop");
     if (shop.uninstalledAt !== null) return deliveries.map(() => "uninstalled");
-    const fresh = new Set(
-      (await db
-        .prepare(
-          `INSERT INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES ${deliveries.map(() => "(?, ?, ?, ?)").join(", ")}
-           ON CONFLICT DO NOTHING RETURNING eventId`,
-        )
-        .pluck()
-        .all(...deliveries.flatMap((d) => [domain, d.eventId, d.topic, now]))) as string[],
-    );
-    // The first delivery of each new event id is applied; any other is a duplicate.
-    const applied = deliveries.map((d) => fresh.delete(d.eventId));
+    const applied = await firstDeliveries(db, domain, deliveries, now);
     const events = deliveries.flatMap((d, i) => (applied[i] ? (d.events as Extract<StoreEvent, { type: "order.upserted" }>[]) : []));
     // Held for a re-read or not is the store's option per call: one call per run of equals.
     const writes: OrderWrite[] = [];
@@ -172,6 +162,65 @@ export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps:
     await askRereads(db, queue, shop.id, rereads, now);
     if (recompute) await askRecompute(queue, deps, shop.id);
     return outcomes;
+  });
+}
+
+/** Records the deliveries' event ids in one insert; true for each delivery to apply: the first of an event id not seen before (any other is a duplicate). */
+async function firstDeliveries(db: Db, domain: string, deliveries: VerifiedDelivery[], now: Date): Promise<boolean[]> {
+  const fresh = new Set(
+    (await db
+      .prepare(
+        `INSERT INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES ${deliveries.map(() => "(?, ?, ?, ?)").join(", ")}
+         ON CONFLICT DO NOTHING RETURNING eventId`,
+      )
+      .pluck()
+      .all(...deliveries.flatMap((d) => [domain, d.eventId, d.topic, now]))) as string[],
+  );
+  return deliveries.map((d) => fresh.delete(d.eventId));
+}
+
+/** A delivery that only announces customer changes (mostly the echo of our own write-back): it can be applied with others of its shop (applyCustomerUpdates). */
+export function onlyUpdatesCustomers(events: StoreEvent[]): boolean {
+  return events.length > 0 && events.every((e) => e.type === "customer.updated");
+}
+
+/**
+ * Several deliveries of one shop that only announce customer changes (onlyUpdatesCustomers),
+ * applied as applyDelivery would apply them one after another — same outcomes, same emails —
+ * in three statements: one shop lookup, one dedupe insert, one update of the emails that
+ * changed (each customer's last word wins). Our write-back's echoes come by the hundred
+ * thousand; one at a time they cost five round trips each.
+ */
+export async function applyCustomerUpdates(deliveries: VerifiedDelivery[], deps: ApplyDeps): Promise<WebhookOutcome[]> {
+  const { db } = deps;
+  const domain = deliveries[0].shopDomain;
+  if (deliveries.some((d) => d.shopDomain !== domain || !onlyUpdatesCustomers(d.events))) throw new Error("applyCustomerUpdates: one shop's customer updates only");
+  const now = deps.now?.() ?? new Date();
+
+  return db.transaction(async (): Promise<WebhookOutcome[]> => {
+    const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; uninstalledAt: number | null } | undefined;
+    if (!shop) return deliveries.map(() => "unknown-shop");
+    if (shop.uninstalledAt !== null) return deliveries.map(() => "uninstalled");
+    const applied = await firstDeliveries(db, domain, deliveries, now);
+    const emails = new Map<string, string | null>();
+    deliveries.forEach((d, i) => {
+      if (!applied[i]) return;
+      for (const e of d.events as Extract<StoreEvent, { type: "customer.updated" }>[]) {
+        // Email withheld (protected customer data): never erase one we hold for that.
+        if (e.email !== undefined) emails.set(e.customerKey, e.email);
+      }
+    });
+    if (emails.size > 0) {
+      const rows = [...emails];
+      await db
+        .prepare(
+          `WITH v (customerKey, email) AS (VALUES ${rows.map(() => "(?, ?)").join(", ")})
+           UPDATE "Customer" SET email = v.email FROM v
+           WHERE "Customer".shopId = ? AND "Customer".customerKey = v.customerKey AND "Customer".email IS DISTINCT FROM v.email`,
+        )
+        .run(...rows.flat(), shop.id);
+    }
+    return applied.map((first) => (first ? "processed" : "duplicate"));
   });
 }
 

@@ -10,7 +10,7 @@
 import { isSqlite, type Db } from "~/db/index.server";
 import type { JobQueue } from "~/jobs/types";
 import type { Platform, StoreEvent, VerifiedDelivery } from "~/platforms/types";
-import { applyDelivery, applyOrderDeliveries, onlyUpsertsOrders, type ApplyDeps, type WebhookOutcome } from "./apply-events.server";
+import { applyCustomerUpdates, applyDelivery, applyOrderDeliveries, onlyUpdatesCustomers, onlyUpsertsOrders, type ApplyDeps, type WebhookOutcome } from "./apply-events.server";
 
 /** The job queue's shop id for the inbox: one applier for all shops keeps arrival order. */
 export const INBOX_SHOP = "inbox";
@@ -277,13 +277,15 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
           continue;
         }
         const now = deps.now?.() ?? new Date();
-        // A run of the shop's order upserts goes in one set-based step (decision 052); if it
-        // throws, its savepoint undoes it and its deliveries go one by one below.
-        const group = oneByOne.has(row.shopDomain) ? [] : orderRun(rows, r, eventsOf);
-        if (group.length > 1) {
+        // A run of the shop's order upserts (decision 052), or of its customer updates, goes in
+        // one set-based step; if it throws, its savepoint undoes it and its deliveries go one
+        // by one below.
+        const run = oneByOne.has(row.shopDomain) ? null : RUNS.find((k) => sameKind(eventsOf(r), k.only));
+        const group = run ? runOf(rows, r, eventsOf, run.only) : [];
+        if (run && group.length > 1) {
           try {
             const deliveries = group.map((g) => ({ shopDomain: g.row.shopDomain, eventId: g.row.eventId, topic: g.row.topic, events: g.events, rawBody: "" }));
-            const outcomes = await applyOrderDeliveries(deliveries, { ...deps, queue: jobs.queue });
+            const outcomes = await run.apply(deliveries, { ...deps, queue: jobs.queue });
             jobs.keep();
             group.forEach((g, i) => record(g.row, outcomes[i]));
             r += group.length - 1;
@@ -369,12 +371,20 @@ export async function applyInbox(deps: ApplyDeps, { batch = INBOX_BATCH, limit =
   return report;
 }
 
-/** The rows from `from` on that only upsert orders of the same shop (none if that row does not). */
-function orderRun(rows: InboxRow[], from: number, eventsOf: (i: number) => StoreEvent[] | Error): { row: InboxRow; events: StoreEvent[] }[] {
+/** Kinds of delivery applied a run at a time: what a delivery of the kind holds, and how a run of them is applied. */
+const RUNS = [
+  { only: onlyUpsertsOrders, apply: applyOrderDeliveries },
+  { only: onlyUpdatesCustomers, apply: applyCustomerUpdates },
+];
+
+const sameKind = (events: StoreEvent[] | Error, only: (events: StoreEvent[]) => boolean) => Array.isArray(events) && only(events);
+
+/** The rows from `from` on, of the same shop, whose deliveries are all of one kind (none if that row's is not). */
+function runOf(rows: InboxRow[], from: number, eventsOf: (i: number) => StoreEvent[] | Error, only: (events: StoreEvent[]) => boolean): { row: InboxRow; events: StoreEvent[] }[] {
   const run: { row: InboxRow; events: StoreEvent[] }[] = [];
   for (let i = from; i < rows.length && rows[i].shopDomain === rows[from].shopDomain; i++) {
     const events = eventsOf(i);
-    if (!Array.isArray(events) || !onlyUpsertsOrders(events)) break;
+    if (!Array.isArray(events) || !only(events)) break;
     run.push({ row: rows[i], events });
   }
   return run;
@@ -403,7 +413,7 @@ function overtakesEchoes(events: StoreEvent[] | Error): boolean {
 
 /** A delivery that only announces customer changes (mostly the echo of our own write-back). */
 function isEcho(events: StoreEvent[] | Error): boolean {
-  return Array.isArray(events) && events.length > 0 && events.every((e) => e.type === "customer.updated");
+  return Array.isArray(events) && onlyUpdatesCustomers(events);
 }
 
 /** PostgreSQL gave up waiting for a lock (lock_timeout) or broke a deadlock: the rows were busy, the delivery is fine. */
