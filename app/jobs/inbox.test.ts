@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isSqlite, type Db } from "~/db/index.server";
 import type { CanonicalOrder } from "~/rfm/order";
-import { applyInbox, BUSY_AFTER_MS, BUSY_RETRY_MS, INBOX_BATCH, INBOX_MAX_ATTEMPTS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
+import { applyInbox, BUSY_AFTER_MS, BUSY_RETRY_MS, INBOX_BATCH, INBOX_MAX_ATTEMPTS, LATE_COMMITS, INBOX_SHOP, pendingCount, resumeInbox, runApplyInbox, storeDelivery, WAKE_DELAY_MS, wakeApplier } from "~/sync/inbox.server";
 import { applyDelivery } from "~/sync/apply-events.server";
 import { createOrderStore } from "~/sync/order-store.server";
 import type { OrderSource, VerifiedDelivery } from "~/platforms/types";
@@ -307,6 +307,63 @@ describe("webhook inbox", () => {
     expect(await pendingCount(db)).toBe(0);
   });
 
+  it("GIVEN many customer updates pending WHEN the inbox applies them THEN each look of the fast lane reads only what was stored since the look before (and a few ids again), never from the start", async () => {
+    const { db, runner, deps } = await setup();
+    const pending = 3 * LATE_COMMITS;
+    for (let n = 0; n < pending; n++) {
+      await storeDelivery(db, runner.queue, "shopify", { shopDomain: "a.myshopify.com", eventId: `echo-${n}`, topic: "customers/update", events: [{ type: "customer.updated", customerKey: `gid://shopify/Customer/${n}`, email: undefined }], rawBody: "" });
+    }
+    // (the fast lane's looks — from which id, up to which — seen on their way to the database)
+    const looks: [from: number, to: number][] = [];
+    const watched = new Proxy(db, {
+      get: (target, key, receiver) =>
+        key === "prepare"
+          ? (sql: string) => {
+              const statement = target.prepare(sql);
+              if (!/events NOT LIKE/.test(sql)) return statement;
+              return new Proxy(statement, {
+                get: (s, k, r) => (k === "all" ? (...args: unknown[]) => (looks.push([Number(args[0]), Number(args[1])]), s.all(...args)) : Reflect.get(s, k, r)),
+              });
+            }
+          : Reflect.get(target, key, receiver),
+    });
+
+    const report = await applyInbox({ ...deps, db: watched });
+
+    expect(report.applied).toBe(pending);
+    expect(looks.length).toBeGreaterThan(pending / INBOX_BATCH);
+    const newest = looks[0][1];
+    expect(looks[0][0]).toBe(0);
+    for (const [from] of looks.slice(1)) expect(from).toBeGreaterThanOrEqual(newest - LATE_COMMITS);
+  });
+
+  it("GIVEN a run that left a failed delivery for a retry in a few seconds WHEN new deliveries arrive THEN their wake-up brings that one job forward: never a second applier beside it", async () => {
+    const { db, runner, deps } = await setup();
+    await db
+      .prepare(`INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts) VALUES ('shopify', 'a.myshopify.com', 'broken', 'orders/updated', '{not json', ?, 0)`)
+      .run(new Date());
+    await runApplyInbox(deps);
+    /** When each queued apply-inbox job may run (epoch ms), on either backend. */
+    const due = async () =>
+      ((await db
+        .prepare(
+          isSqlite(db)
+            ? `SELECT runAt FROM "Job" WHERE type = 'apply-inbox' AND status = 'pending'`
+            : `SELECT start_after FROM pgboss.job WHERE name = 'rfm.apply-inbox' AND state IN ('created', 'retry')`,
+        )
+        .pluck()
+        .all()) as (number | Date)[]).map(Number);
+    expect(await due()).toHaveLength(1);
+    expect((await due())[0]).toBeGreaterThan(Date.now() + 1_000);
+
+    await storeDelivery(db, runner.queue, "shopify", delivery("b.myshopify.com", order(3, 1)));
+    await wakeApplier(runner.queue);
+
+    const queued = await due();
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toBeLessThanOrEqual(Date.now());
+  });
+
   it("GIVEN deliveries stored and the process gone before applying them, its queued job lost too WHEN a process starts running jobs THEN they are applied", async () => {
     const { db, a } = await setup();
     // The worst case: the process died before its wake-up went out; only the inbox remains.
@@ -374,7 +431,7 @@ describe.skipIf(!onPostgres())("webhook inbox beside a long transaction (Postgre
       const retry = (await db
         .prepare(`SELECT start_after FROM pgboss.job WHERE name = 'rfm.apply-inbox' AND singleton_key = ? AND state = 'created'`)
         .pluck()
-        .get(`${INBOX_SHOP}/retry`)) as number;
+        .get(`${INBOX_SHOP}/`)) as number;
       expect(retry - startedAt).toBeLessThanOrEqual(BUSY_RETRY_MS + tookMs + 1_000);
 
       // WHEN the other transaction ends, the next run applies a's deliveries, in order.
