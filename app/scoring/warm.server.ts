@@ -28,21 +28,39 @@ export interface WarmingDeps {
   idle?: (shopId: string) => boolean;
 }
 
-/** Shops whose states are worth having now. */
-export async function shopsToWarm(db: Db, now: Date): Promise<string[]> {
-  return (await db
-    .prepare(`SELECT shopId FROM "SyncState" WHERE scoringGeneration > 0 AND lastRecomputeAt >= ? ORDER BY lastRecomputeAt DESC LIMIT ?`)
-    .pluck()
-    .all(new Date(now.getTime() - WARM_WINDOW_MS), WARM_SHOPS)) as string[];
+/**
+ * A state this process holds stays good while it can catch up (decision 054): until the shop
+ * has been scored this many more times (the log keeps 64 generations), its warm-up is not
+ * asked again — each ask opens a connection on the scoring thread.
+ */
+const RECHECK_AFTER_GENERATIONS = 32;
+
+/** Shops whose states are worth having now, with their scoring generation. */
+export async function shopsToWarm(db: Db, now: Date): Promise<{ shopId: string; generation: number }[]> {
+  const rows = (await db
+    .prepare(`SELECT shopId, scoringGeneration FROM "SyncState" WHERE scoringGeneration > 0 AND lastRecomputeAt >= ? ORDER BY lastRecomputeAt DESC LIMIT ?`)
+    .raw()
+    .all(new Date(now.getTime() - WARM_WINDOW_MS), WARM_SHOPS)) as [string, unknown][];
+  return rows.map(([shopId, generation]) => ({ shopId, generation: Number(generation) }));
 }
 
-/** One look: builds what is missing on idle lanes; returns what each shop's warm-up did (skipped: its lane was busy). */
-export async function warmShops(deps: WarmingDeps): Promise<Map<string, WarmResult | "skipped">> {
+/** Per database: the generation at which each shop's state was last found held or built here. */
+const holding = new WeakMap<Db, Map<string, number>>();
+
+/** One look: builds what is missing on idle lanes; returns what each shop's warm-up did (skipped: its lane was busy; known: held here recently). */
+export async function warmShops(deps: WarmingDeps): Promise<Map<string, WarmResult | "skipped" | "known">> {
   const now = () => deps.now?.() ?? new Date();
   const warm = deps.warm ?? (async (shopId: string) => (await warmInWorker(shopId, { db: deps.db, now })).result);
   const idle = deps.idle ?? laneIdle;
-  const done = new Map<string, WarmResult | "skipped">();
-  for (const shopId of await shopsToWarm(deps.db, now())) {
+  const held = holding.get(deps.db) ?? new Map<string, number>();
+  holding.set(deps.db, held);
+  const done = new Map<string, WarmResult | "skipped" | "known">();
+  for (const { shopId, generation } of await shopsToWarm(deps.db, now())) {
+    const since = held.get(shopId);
+    if (since !== undefined && generation >= since && generation - since < RECHECK_AFTER_GENERATIONS) {
+      done.set(shopId, "known");
+      continue;
+    }
     if (!idle(shopId)) {
       done.set(shopId, "skipped");
       continue;
@@ -50,6 +68,8 @@ export async function warmShops(deps: WarmingDeps): Promise<Map<string, WarmResu
     const started = Date.now();
     const result = await warm(shopId);
     done.set(shopId, result);
+    if (result === "held" || result === "built") held.set(shopId, generation);
+    else held.delete(shopId);
     if (result !== "held") deps.onWarm?.(shopId, result, Date.now() - started);
   }
   return done;
