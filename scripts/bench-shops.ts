@@ -362,6 +362,12 @@ try {
     if (run.check!.ordersStored !== ordersInStore) run.missing = await missingOrders(db, run.id!, shop);
   }
   const failedJobs = Number((await pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE state = 'failed'`)).rows[0].n);
+  // Which jobs failed and why (the first few of each kind), so a WRONG verdict says where to look.
+  const failures = (
+    await pool.query(
+      `SELECT name, output->>'message' AS message, count(*)::int AS n FROM pgboss.job WHERE state = 'failed' GROUP BY 1, 2 ORDER BY n DESC LIMIT 5`,
+    )
+  ).rows as { name: string; message: string | null; n: number }[];
   const mb = (bytes: unknown) => Math.round(Number(bytes) / 1e5) / 10;
   const databaseMb = mb((await pool.query(`SELECT pg_database_size(current_database()) AS b`)).rows[0].b);
   const largestTables = (
@@ -406,6 +412,7 @@ try {
     requestsPerWebProcess: proxy.counts,
     postgres: { databaseMb, largestTables, peakConnections },
     failedJobs,
+    ...(failures.length > 0 ? { failures } : {}),
     verdict: correct && failedJobs === 0 ? "every shop backfilled, scored and written back = the engine over the simulator's truth" : "WRONG (see perShop[].check, failedJobs)",
     logs: logDir,
   };

@@ -124,23 +124,28 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner & { 
       wake(type, startAfter.getTime() - Date.now());
       if (id !== null) return;
       // One is queued already: it absorbs this request (debounce); a new payload or an
-      // expedite is written into it.
+      // expedite is written into it. An edit, never an insert: a job inserted by the edit
+      // would have no data (an upsert without a payload inserted one when the queued job
+      // started meanwhile). If it did start, this request is queued anew after it.
       if (payload || expedite) {
-        await boss.upsert(queueName(type), payload ? data : undefined, { singletonKey, ...(expedite ? { startAfter: new Date() } : {}), ...conn });
+        const { updated } = await boss.update(queueName(type), payload ? data : undefined, { singletonKey, ...(expedite ? { startAfter: new Date() } : {}), ...conn });
+        if (updated === 0) await boss.send(queueName(type), data, { singletonKey, startAfter: expedite ? new Date() : startAfter, ...conn });
         if (expedite) wake(type, 0);
       }
     },
   };
 
-  async function run(job: Job<JobData> & { retryCount?: number }): Promise<void> {
+  async function run(job: Job<JobData | null> & { retryCount?: number; singletonKey?: string | null }): Promise<void> {
     const type = typeOf(job.name);
-    const handler = handlers[type];
-    if (!handler) throw new Error(`no handler for job type ${type}`);
+    // A job without data (inserted by an edit of one that had started) still names its shop in its key.
+    const shopId = job.data?.shopId ?? job.singletonKey?.slice(0, job.singletonKey.lastIndexOf("/")) ?? "";
     const attempt = (job.retryCount ?? 0) + 1;
     try {
-      await handler({ shopId: job.data.shopId, payload: job.data.payload ?? {}, attempt, queue });
+      const handler = handlers[type];
+      if (!handler) throw new Error(`no handler for job type ${type}`);
+      await handler({ shopId, payload: job.data?.payload ?? {}, attempt, queue });
     } catch (err) {
-      log("job failed", { job: type, shopId: job.data.shopId, attempt, error: err instanceof Error ? err.message : String(err) });
+      log("job failed", { job: type, shopId, attempt, error: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   }

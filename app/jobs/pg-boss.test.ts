@@ -111,6 +111,18 @@ describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
     expect(ran).toEqual([{ cursor: 2 }]);
   });
 
+  it("GIVEN a job stored without data (as an edit of a job that had just started could store one) WHEN run THEN its handler gets the shop from the job's key, and it completes", async () => {
+    const seen: string[] = [];
+    const { db, runner, jobs } = await setup({ recompute: async ({ shopId, payload }) => void seen.push(`${shopId} ${JSON.stringify(payload)}`) });
+    const a = await addShop(db, "a.myshopify.com");
+    await runner.boss.send("rfm.recompute", null as never, { singletonKey: `${a}/` });
+
+    expect(await runner.drain()).toBe(1);
+
+    expect(seen).toEqual([`${a} {}`]);
+    expect(await jobs("recompute", ["failed"])).toEqual([]);
+  });
+
   it("GIVEN a recompute running WHEN two more are asked for meanwhile THEN it runs exactly once more afterwards", async () => {
     const g = gate();
     let runs = 0;
