@@ -119,15 +119,7 @@ export function onlyUpsertsOrders(events: StoreEvent[]): boolean {
  */
 export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps: ApplyDeps): Promise<WebhookOutcome[]> {
   const { db, store, queue } = deps;
-  const domain = deliveries[0].shopDomain;
-  if (deliveries.some((d) => d.shopDomain !== domain || !onlyUpsertsOrders(d.events))) throw new Error("applyOrderDeliveries: one shop's order upserts only");
-  const now = deps.now?.() ?? new Date();
-
-  return db.transaction(async (): Promise<WebhookOutcome[]> => {
-    const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; uninstalledAt: number | null } | undefined;
-    if (!shop) return deliveries.map(() => "unknown-shop");
-    if (shop.uninstalledAt !== null) return deliveries.map(() => "uninstalled");
-    const applied = await firstDeliveries(db, domain, deliveries, now);
+  return applyRun(deliveries, deps, onlyUpsertsOrders, "applyOrderDeliveries: one shop's order upserts only", async (shop, applied, now) => {
     const events = deliveries.flatMap((d, i) => (applied[i] ? (d.events as Extract<StoreEvent, { type: "order.upserted" }>[]) : []));
     // Held for a re-read or not is the store's option per call: one call per run of equals.
     const writes: OrderWrite[] = [];
@@ -165,6 +157,30 @@ export async function applyOrderDeliveries(deliveries: VerifiedDelivery[], deps:
   });
 }
 
+/**
+ * A run of one shop's deliveries of one kind, in one transaction: the shop looked up once
+ * (unknown or uninstalled: every delivery says so), the event ids recorded once, then `apply`
+ * with which deliveries are firsts (the others are duplicates).
+ */
+async function applyRun(
+  deliveries: VerifiedDelivery[],
+  deps: ApplyDeps,
+  only: (events: StoreEvent[]) => boolean,
+  misuse: string,
+  apply: (shop: { id: string }, applied: boolean[], now: Date) => Promise<WebhookOutcome[]>,
+): Promise<WebhookOutcome[]> {
+  const { db } = deps;
+  const domain = deliveries[0].shopDomain;
+  if (deliveries.some((d) => d.shopDomain !== domain || !only(d.events))) throw new Error(misuse);
+  const now = deps.now?.() ?? new Date();
+  return db.transaction(async (): Promise<WebhookOutcome[]> => {
+    const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; uninstalledAt: number | null } | undefined;
+    if (!shop) return deliveries.map(() => "unknown-shop");
+    if (shop.uninstalledAt !== null) return deliveries.map(() => "uninstalled");
+    return apply(shop, await firstDeliveries(db, domain, deliveries, now), now);
+  });
+}
+
 /** Records the deliveries' event ids in one insert; true for each delivery to apply: the first of an event id not seen before (any other is a duplicate). */
 async function firstDeliveries(db: Db, domain: string, deliveries: VerifiedDelivery[], now: Date): Promise<boolean[]> {
   const fresh = new Set(
@@ -193,15 +209,7 @@ export function onlyUpdatesCustomers(events: StoreEvent[]): boolean {
  */
 export async function applyCustomerUpdates(deliveries: VerifiedDelivery[], deps: ApplyDeps): Promise<WebhookOutcome[]> {
   const { db } = deps;
-  const domain = deliveries[0].shopDomain;
-  if (deliveries.some((d) => d.shopDomain !== domain || !onlyUpdatesCustomers(d.events))) throw new Error("applyCustomerUpdates: one shop's customer updates only");
-  const now = deps.now?.() ?? new Date();
-
-  return db.transaction(async (): Promise<WebhookOutcome[]> => {
-    const shop = (await db.prepare(`SELECT id, uninstalledAt FROM "Shop" WHERE domain = ?`).get(domain)) as { id: string; uninstalledAt: number | null } | undefined;
-    if (!shop) return deliveries.map(() => "unknown-shop");
-    if (shop.uninstalledAt !== null) return deliveries.map(() => "uninstalled");
-    const applied = await firstDeliveries(db, domain, deliveries, now);
+  return applyRun(deliveries, deps, onlyUpdatesCustomers, "applyCustomerUpdates: one shop's customer updates only", async (shop, applied) => {
     const emails = new Map<string, string | null>();
     deliveries.forEach((d, i) => {
       if (!applied[i]) return;
