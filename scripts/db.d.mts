@@ -10,7 +10,9 @@ export declare function sourceSchema(): string;
 export declare function derivePostgresSchema(source?: string): string;
 /** Keep WITHOUT ROWID on tables Prisma rebuilds in a SQLite migration. */
 export declare function keepWithoutRowid(sql: string, rowless: Set<string>): string;
-/** Apply pending migrations of the URL's provider; returns the names applied. */
+/** pg-boss's schema, which `migrate` installs on PostgreSQL. */
+export declare const JOB_SCHEMA: string;
+/** Apply pending migrations of the URL's provider (on PostgreSQL also pg-boss's schema); returns the names applied. */
 export declare function migrate(url?: string, options?: { migrationsDir?: string }): Promise<string[]>;
 /** The SQL a new migration would hold (empty when the migrations match the schema). */
 export declare function pendingMigrationSql(

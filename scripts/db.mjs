@@ -4,7 +4,7 @@
 //                                         then prisma generate for both (no native schema engine)
 //   node scripts/db.mjs migrate [URL]     apply the migrations for URL's database (like `prisma migrate
 //                                         deploy`): file: → prisma/migrations, postgresql:// →
-//                                         prisma/postgresql/migrations
+//                                         prisma/postgresql/migrations and pg-boss's schema
 //   node scripts/db.mjs migration NAME    write <ts>_NAME/migration.sql for each provider whose
 //                                         migrations differ from schema.prisma (PostgreSQL's diff runs
 //                                         on a throwaway server, scripts/pg-server.mjs)
@@ -254,10 +254,28 @@ async function withEngine(url, schema, fn) {
 export async function migrate(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL, { migrationsDir } = {}) {
   const provider = providerFor(url);
   const dir = migrationsDir ?? PROVIDERS[provider].migrationsDir;
-  return withEngine(url, schemaFor(provider, sourceSchema()), async (engine) => {
+  const applied = await withEngine(url, schemaFor(provider, sourceSchema()), async (engine) => {
     const out = await engine.applyMigrations({ migrationsList: migrationsList(dir), filters: filtersFor(provider) });
     return out.appliedMigrationNames;
   });
+  if (provider === "postgresql") await installJobSchema(url);
+  return applied;
+}
+
+/** pg-boss's schema; app/jobs/pg-boss.server.ts's PG_BOSS_SCHEMA (the pg-boss suites fail if they differ). */
+export const JOB_SCHEMA = "pgboss";
+
+/**
+ * pg-boss's tables, installed or brought to the version the app runs (its own migrations),
+ * nothing started. A migrated database is then complete: a web process that has not enqueued
+ * yet can read a shop's jobs (the dashboard) before any worker has started.
+ */
+async function installJobSchema(url) {
+  const { PgBoss } = await import("pg-boss");
+  const boss = new PgBoss({ connectionString: url, schema: JOB_SCHEMA, max: 1, supervise: false, schedule: false });
+  boss.on("error", () => {});
+  await boss.start();
+  await boss.stop({ graceful: false, close: true });
 }
 
 /** Tables created WITHOUT ROWID by a SQLite migration (their rows live in the primary-key B-tree). */

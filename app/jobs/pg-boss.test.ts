@@ -4,10 +4,14 @@
  * between job types, graceful stop.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { PostgresDb } from "~/db/index.server";
+import { openDatabase, type PostgresDb } from "~/db/index.server";
+import { deleteShopData } from "~/shops/shop-data.server";
+import { JOB_SCHEMA, migrate } from "../../scripts/db.mjs";
+import { createDatabase } from "../../scripts/pg-server.mjs";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
-import { createPgBossRunner } from "./pg-boss.server";
-import { runningSince } from "./queue.server";
+import { postgresAdminUrl } from "../../test/support/postgres";
+import { createPgBossRunner, PG_BOSS_SCHEMA } from "./pg-boss.server";
+import { dueJobTypes, failedJobs, runningSince } from "./queue.server";
 import type { JobHandler, JobType } from "./types";
 
 const runners: { stop(): Promise<unknown> }[] = [];
@@ -41,6 +45,28 @@ const waitUntil = async (what: string, check: () => Promise<boolean> | boolean, 
 };
 
 describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
+  it("GIVEN a new database migrated as a deploy does (db:migrate), no process started yet WHEN a shop's dashboard reads its jobs, or the shop is erased THEN it has none and nothing fails", async () => {
+    const url = await createDatabase(postgresAdminUrl(), `migrated_${process.pid}_${Date.now()}`);
+    await migrate(url);
+    const db = openDatabase(url) as PostgresDb;
+    try {
+      const a = await addShop(db, "a.myshopify.com");
+
+      const read = {
+        failed: await failedJobs(db, a),
+        due: [...(await dueJobTypes(db, a, ["backfill", "recompute"], new Date()))],
+        running: await runningSince(db, a, "backfill"),
+      };
+      await db.transaction(() => deleteShopData(db, a, "a.myshopify.com"));
+
+      expect(read).toEqual({ failed: [], due: [], running: null });
+      expect(await db.prepare(`SELECT count(*)::int FROM "Shop" WHERE id = ?`).pluck().get(a)).toBe(0);
+      expect(JOB_SCHEMA).toBe(PG_BOSS_SCHEMA);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("GIVEN a shop's recompute running WHEN asked since when THEN it is no later than the job started, and null once it finished", async () => {
     const hold = gate();
     let startedAt = 0;
