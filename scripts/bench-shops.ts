@@ -2,16 +2,17 @@
  * npm run bench:shops [-- --shops 20 --big 1000000 --small-min 1000 --small-max 50000 --webs 2 --workers 2 --webhooks 3]
  *
  * Many shops on one deployment: a throwaway PostgreSQL (scripts/pg-server.mjs), the Shopify
- * simulator holding --shops shops (one with --big orders, the rest spread from --small-min to
- * --small-max orders; CDNOW replayed straight into the simulator's model), and the app's
+ * simulator in a process of its own (scripts/lib/shops-sim.ts) holding --shops shops (one with
+ * --big orders, the rest spread from --small-min to --small-max orders; CDNOW replayed straight
+ * into the simulator's model), and the app's
  * production build as --webs web processes (RUN_JOBS=false, behind a round-robin proxy
  * standing in for the load balancer) plus --workers `npm run worker` processes on pg-boss.
  *
  * Every shop is installed as the admin does (session token → token exchange), the merchant
  * approves write-back at once, and the app backfills, scores and writes back on its own.
- * As soon as a small shop is written back, it gets --webhooks orders (each sends a signed
- * `orders/create`), one a second, for customers an order today moves to another persona;
- * its freshness is webhook send → persona tag changed in the simulator's store. Most of them
+ * As soon as a small shop is written back (its first write-back run finished), it gets
+ * --webhooks orders (each sends a signed `orders/create`), one a second, for customers an
+ * order today moves to another persona; its freshness is webhook send → persona tag changed in the simulator's store. Most of them
  * arrive while the big shop is still backfilling or writing back (the report says how many).
  *
  * Printed as JSON: total time, per shop its orders, install → backfilled and scored,
@@ -24,17 +25,15 @@
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase, type Db, type PostgresDb } from "../app/db/index.server";
-import { metafieldDefinitionsFromAppToml, startSimulator, webhooksFromAppToml, type DeliveryRecord, type SeedData, type SimShop, type Simulator } from "../sim/shopify";
 import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers, webEntry } from "./lib/app-processes";
-import { readCdnow } from "./lib/cdnow";
-import { replayedShopifyShop } from "./lib/replayed-shopify-shop";
 import { startRoundRobinProxy } from "./lib/round-robin-proxy";
-import { checkPersonas, expectedPersonas, personaTags, personaTagsOf, type PersonaCheck } from "./lib/shop-truth";
+import type { PersonaCheck } from "./lib/shop-truth";
+import { personaDigest, startShopsSim, type ShopsSim } from "./lib/shops-sim";
 import { startPostgres } from "./pg-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -94,7 +93,8 @@ interface Target {
 
 interface ShopRun {
   domain: string;
-  data: SeedData;
+  /** The replayed seed's size (the simulator's process builds it). */
+  data: { orders: number; customers: number };
   id: string | null;
   installedAt: number;
   syncedAt: number | null;
@@ -110,9 +110,8 @@ interface ShopRun {
 
 /**
  * A request from this process, tried again (with a fresh session token: `request` mints one)
- * when it fails to connect or its token had expired: the simulator shares this process, and
- * while it builds a big shop's bulk export (one long synchronous GraphQL execution) this
- * process's timers fire late and a token minted before it can be a minute old when it is sent.
+ * when it fails to connect or its token had expired: on a loaded machine a token minted before
+ * a stall can be a minute old when it is sent.
  */
 async function patiently(request: () => Promise<Response>, tries = 5): Promise<Response> {
   for (let i = 1; ; i++) {
@@ -133,56 +132,34 @@ async function scoredPersonas(db: Db, shopId: string): Promise<Map<string, strin
   return new Map(rows.map((r) => [r.customerKey, r.persona]));
 }
 
-/** Every customer the app scored carries exactly its persona tag in the simulator's store. */
-async function writtenBack(db: Db, sim: Simulator, run: ShopRun): Promise<boolean> {
+/**
+ * The shop's first write-back has finished (its run is done, none is still running), and every
+ * customer the app scored carries exactly its persona tag in the simulator's store, nobody else
+ * one: the store's tags and the stored personas have the same digest. Tags are all in place
+ * well before a bulk run ends (its metafields and results follow): an order sent then would
+ * measure that run's tail, which any order of a shop's first minutes waits for, not the load.
+ */
+async function writtenBack(db: Db, sim: ShopsSim, run: ShopRun): Promise<boolean> {
+  const runs = (await db.prepare(`SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'running') AS running FROM "WritebackRun" WHERE shopId = ?`).get(run.id)) as {
+    done: unknown;
+    running: unknown;
+  };
+  if (Number(runs.done) === 0 || Number(runs.running) > 0) return false;
   const stored = await scoredPersonas(db, run.id!);
-  const tags = personaTags(sim.shop(run.domain));
   if (stored.size === 0) return false;
-  for (const [key, persona] of stored) {
-    if (key.startsWith("email:")) continue;
-    const t = tags.get(key);
-    if (!t || t.length !== 1 || t[0] !== persona) return false;
-  }
-  return true;
-}
-
-function undeliveredByTopic(deliveries: readonly DeliveryRecord[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const d of deliveries) if (d.state !== "delivered") out[`${d.topic} ${d.state}`] = (out[`${d.topic} ${d.state}`] ?? 0) + 1;
-  return out;
-}
-
-/** The simulator's orders the app does not hold (or holds deleted), each with what became of its webhooks; the first few. */
-async function missingOrders(db: Db, shopId: string, shop: SimShop, limit = 10): Promise<string[]> {
-  const rows = (await db.prepare(`SELECT id, deleted FROM "Order" WHERE shopId = ?`).all(shopId)) as { id: string; deleted: unknown }[];
-  const stored = new Map(rows.map((r) => [r.id, Boolean(r.deleted)]));
-  const shown = [...shop.store.orders.keys()].filter((id) => stored.get(`gid://shopify/Order/${id}`) !== false).slice(0, limit);
-  const fates = new Map<number, string[]>(shown.map((id) => [id, []]));
-  for (const d of shop.webhooks.deliveries) {
-    if (!d.topic.startsWith("orders/")) continue;
-    const id = (JSON.parse(d.body) as { id?: number }).id;
-    if (id !== undefined) fates.get(id)?.push(`${d.topic} ${d.state} [${d.attempts.map((a) => a.status ?? a.error).join(", ")}]`);
-  }
-  return shown.map((id) => {
-    const gid = `gid://shopify/Order/${id}`;
-    return `${gid} ${stored.has(gid) ? "stored as deleted" : "not stored"}: ${fates.get(id)!.join("; ") || "no webhook"}`;
-  });
+  const want = personaDigest([...stored].filter(([key]) => !key.startsWith("email:")).map(([key, persona]) => [key, [persona]]));
+  const have = await sim.tagDigest(run.domain);
+  return want.customers === have.customers && want.sum === have.sum;
 }
 
 // A private copy: a rebuild of build/ during the run must not pull files from under the processes.
 ensureProductionBuild(path.resolve(args.build!), log);
 const snapshot = snapshotBuild(path.resolve(args.build!));
 const BUILD = snapshot.dir;
-const t0 = Date.now();
-const rows = readCdnow();
-const counts = orderCounts();
-const runs: ShopRun[] = counts.map((orders, i) => {
-  const data = replayedShopifyShop(Math.max(1, Math.round(orders / ORDERS_PER_CUSTOMER)), rows);
-  const domain = i === 0 ? "big.myshopify.com" : `shop-${String(i).padStart(2, "0")}.myshopify.com`;
-  return { domain, data, id: null, installedAt: 0, syncedAt: null, writtenAt: null, lastWrittenCheck: 0, targets: [] };
-});
-const totalOrders = runs.reduce((n, r) => n + r.data.orders.length, 0);
-log(`seeded ${SHOPS} shops, ${totalOrders.toLocaleString()} orders (big: ${runs[0].data.orders.length.toLocaleString()}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const planned = orderCounts().map((orders, i) => ({
+  domain: i === 0 ? "big.myshopify.com" : `shop-${String(i).padStart(2, "0")}.myshopify.com`,
+  customers: Math.max(1, Math.round(orders / ORDERS_PER_CUSTOMER)),
+}));
 
 const pgServer = await startPostgres();
 const url = await pgServer.createDatabase("shops");
@@ -191,15 +168,29 @@ execFileSync(process.execPath, [path.join(root, "scripts", "db.mjs"), "migrate",
 const webPorts = await Promise.all(Array.from({ length: WEBS }, () => freePort()));
 const proxy = await startRoundRobinProxy(webPorts);
 const appUrl = `http://localhost:${proxy.port}`;
-const toml = readFileSync(path.join(root, "shopify.app.toml"), "utf8");
-const sim = await startSimulator({
-  app: { apiKey: API_KEY, apiSecret: SECRET, appUrl, title: "RFM Personas", handle: "rfm-personas", webhooks: webhooksFromAppToml(toml), metafieldDefinitions: metafieldDefinitionsFromAppToml(toml) },
-  shops: runs.map((r) => ({ domain: r.domain, name: r.domain.split(".")[0], data: r.data, installed: false })),
+const t0 = Date.now();
+const sim = await startShopsSim({
+  apiKey: API_KEY,
+  apiSecret: SECRET,
+  appUrl,
+  shops: planned,
   // Shopify retries a delivery 8 times with exponential backoff (over 4 hours; here over about
   // 3 minutes, so a run ends): an answer late by a stall of this process — building a big
   // shop's bulk export blocks it for seconds — is retried, as it would be, not lost.
   webhookDelivery: { maxAttempts: 9, backoffMs: [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000, 60_000] },
 });
+const runs: ShopRun[] = sim.shops.map(({ domain, orders, customers }) => ({
+  domain,
+  data: { orders, customers },
+  id: null,
+  installedAt: 0,
+  syncedAt: null,
+  writtenAt: null,
+  lastWrittenCheck: 0,
+  targets: [],
+}));
+const totalOrders = runs.reduce((n, r) => n + r.data.orders, 0);
+log(`seeded ${SHOPS} shops, ${totalOrders.toLocaleString()} orders (big: ${runs[0].data.orders.toLocaleString()}) in the simulator's process in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const logDir = mkdtempSync(path.join(os.tmpdir(), "rfm-shops-logs-"));
 // The shipped defaults: only what a deployment must set, plus the simulator in place of Shopify.
 const env = {
@@ -229,20 +220,20 @@ try {
   const started = Date.now();
   for (const run of runs) {
     run.installedAt = Date.now();
-    const install = () =>
+    const install = async () =>
       new URLSearchParams({
         embedded: "1",
         shop: run.domain,
         host: Buffer.from(`admin.shopify.com/store/${run.domain.split(".")[0]}`).toString("base64url"),
-        id_token: sim.sessionToken(run.domain),
+        id_token: await sim.sessionToken(run.domain),
       });
-    const installed = await patiently(() => fetch(`${appUrl}/app?${install()}`, { headers: { "User-Agent": BROWSER } }));
+    const installed = await patiently(async () => fetch(`${appUrl}/app?${await install()}`, { headers: { "User-Agent": BROWSER } }));
     if (!installed.ok) throw new Error(`installing ${run.domain} failed: GET /app answered ${installed.status}`);
     // The merchant approves write-back on the dashboard straight away; it writes once scored.
-    const approved = await patiently(() =>
+    const approved = await patiently(async () =>
       fetch(`${appUrl}/app?index`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${sim.sessionToken(run.domain)}`, "User-Agent": BROWSER },
+        headers: { Authorization: `Bearer ${await sim.sessionToken(run.domain)}`, "User-Agent": BROWSER },
         body: new URLSearchParams({ intent: "approve-writeback" }),
       }),
     );
@@ -258,6 +249,26 @@ try {
   let lastConnectionSample = 0;
   const pendingSends: { run: ShopRun; target: Target }[] = [];
   let nextSendAt = 0;
+  // A tag change is seen within ~100 ms whatever the main loop below is doing: only the
+  // customers waiting for a change are looked at, in one call, so the store is not slowed.
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const waiting = runs.flatMap((run) => run.targets.filter((t) => t.sentAt !== 0 && t.changedAt === 0).map((t) => ({ run, t })));
+      if (waiting.length > 0) {
+        const tags = await sim.tagsOf(waiting.map(({ run, t }) => [run.domain, t.customer]));
+        const asked = Date.now();
+        waiting.forEach(({ run, t }, i) => {
+          const current = tags[i];
+          if (current.length > 0 && !current.includes(t.persona)) {
+            t.changedAt = asked;
+            if (TRACE) log(`freshness tag changed: ${run.domain} customer ${t.customer} after ${asked - t.sentAt} ms`);
+          } else if (asked - t.sentAt > FRESHNESS_GIVE_UP_MS) t.changedAt = -1;
+        });
+      }
+      await sleep(100);
+    }
+  })().catch((err: Error) => log(`stopped watching tags: ${err.message}`));
   for (;;) {
     const now = Date.now();
     if (now - lastConnectionSample > 3_000) {
@@ -269,7 +280,7 @@ try {
       const late = runs.filter((r) => r.writtenAt === null).map((r) => `${r.domain} (${r.syncedAt === null ? "backfilling or scoring" : "writing back"})`);
       throw new Error(`gave up after ${args.timeout} s: ${late.join(", ") || "freshness orders still pending"}`);
     }
-    for (const run of runs) {
+    await Promise.all(runs.map(async (run) => {
       if (run.syncedAt === null) {
         const state = (await db.prepare(`SELECT phase, lastError, backfillFinishedAt, lastRecomputeAt FROM "SyncState" WHERE shopId = ?`).get(run.id)) as
           | { phase: string; lastError: string | null; backfillFinishedAt: unknown; lastRecomputeAt: unknown }
@@ -277,7 +288,7 @@ try {
         if (state?.phase === "failed") throw new Error(`${run.domain}: sync failed: ${state.lastError}`);
         if (state?.backfillFinishedAt && state.lastRecomputeAt) {
           run.syncedAt = now;
-          log(`${run.domain}: backfilled and scored ${run.data.orders.length.toLocaleString()} orders in ${((now - run.installedAt) / 1000).toFixed(1)} s`);
+          log(`${run.domain}: backfilled and scored ${run.data.orders.toLocaleString()} orders in ${((now - run.installedAt) / 1000).toFixed(1)} s`);
         }
       } else if (run.writtenAt === null && now - run.lastWrittenCheck >= (run === big ? 5_000 : 1_000)) {
         run.lastWrittenCheck = now;
@@ -297,30 +308,16 @@ try {
           }
         }
       }
-    }
+    }));
     // One order a second across shops, in the order shops became ready.
     if (pendingSends.length > 0 && now >= nextSendAt) {
       const { run, target } = pendingSends.shift()!;
       target.whileBigBusy = big.writtenAt === null;
-      sim.shop(run.domain).createOrder({ customerId: target.customer, lineItems: [{ title: "Freshness check", quantity: 1, unitPriceCents: 2_500 }] });
       // The simulator posts the signed webhook at once: its first attempt is the send time.
       target.sentAt = Date.now();
+      await sim.createOrder(run.domain, target.customer, { title: "Freshness check", quantity: 1, unitPriceCents: 2_500 });
       nextSendAt = target.sentAt + 1_000;
       if (TRACE) log(`freshness order sent: ${run.domain} shop ${run.id} customer ${target.customer} at ${new Date(target.sentAt).toISOString()}`);
-    }
-    // Only the customers waiting for a change are looked at: this process hosts the simulator,
-    // and scanning every shop's customers each turn would slow the store down for the app.
-    for (const run of runs) {
-      for (const t of run.targets) {
-        if (t.sentAt === 0 || t.changedAt !== 0) continue;
-        const now2 = Date.now();
-        const current = personaTagsOf(sim.shop(run.domain), t.customer);
-        if (current.length > 0 && !current.includes(t.persona)) {
-          t.changedAt = now2;
-          if (TRACE) log(`freshness tag changed: ${run.domain} customer ${t.customer} after ${now2 - t.sentAt} ms`);
-        }
-        else if (now2 - t.sentAt > FRESHNESS_GIVE_UP_MS) t.changedAt = -1;
-      }
     }
     const allWritten = runs.every((r) => r.writtenAt !== null);
     const allFresh = pendingSends.length === 0 && runs.every((r) => r.targets.every((t) => t.changedAt !== 0));
@@ -328,38 +325,38 @@ try {
     await sleep(100);
   }
   const allDone = Date.now();
+  watching = false;
+  await watcher;
   log(`all ${SHOPS} shops backfilled, scored and written back in ${((allDone - started) / 1000).toFixed(1)} s; checking against the truth…`);
 
   // The verdict: after the last webhook's recompute and write-back have settled, stored and
   // written personas equal the engine's scoring of the simulator's orders, for every shop.
   await sim.settle();
   for (const run of runs) {
-    const shop = sim.shop(run.domain);
-    const expected = expectedPersonas(shop);
-    const ordersInStore = shop.store.orders.size;
     const checkUntil = Date.now() + 60_000;
     for (;;) {
       const ordersStored = Number(await db.prepare(`SELECT count(*) FROM "Order" WHERE shopId = ? AND deleted = FALSE`).pluck().get(run.id));
-      const check = checkPersonas(expected, await scoredPersonas(db, run.id!), personaTags(shop));
+      const { ordersInStore, ...check } = await sim.verdict(run.domain, [...(await scoredPersonas(db, run.id!))]);
       run.check = { ...check, ordersInStore, ordersStored };
       const ok = check.storedWrong === 0 && check.tagsWrong === 0 && ordersStored === ordersInStore;
       if (ok || Date.now() > checkUntil) break;
       await sleep(1_000); // a webhook's recompute or write-back may still be on its way
     }
-    run.undelivered = undeliveredByTopic(shop.webhooks.deliveries);
+    run.undelivered = await sim.undelivered(run.domain);
     if (TRACE && run.targets.length > 0) {
       // Where each freshness order's webhook was: the simulator's attempts, then our inbox row.
       const at = (t: unknown) => `${new Date(t as string | number).toISOString()}`;
-      for (const d of shop.webhooks.deliveries.filter((d) => d.topic === "orders/create")) {
-        log(`freshness webhook ${run.domain}: attempts ${d.attempts.map((a) => `${a.at} ${a.status ?? a.error}`).join(", ")}`);
-      }
+      for (const attempts of await sim.orderWebhookAttempts(run.domain)) log(`freshness webhook ${run.domain}: attempts ${attempts}`);
       const rows = (await db
         .prepare(`SELECT receivedAt, appliedAt FROM "WebhookInbox" WHERE shopDomain = ? AND topic = 'orders/create' ORDER BY id`)
         .raw()
         .all(run.domain)) as [unknown, unknown][];
       for (const [received, applied] of rows) log(`freshness inbox ${run.domain}: received ${at(received)} applied ${applied === null ? "never" : at(applied)}`);
     }
-    if (run.check!.ordersStored !== ordersInStore) run.missing = await missingOrders(db, run.id!, shop);
+    if (run.check!.ordersStored !== run.check!.ordersInStore) {
+      const rows = (await db.prepare(`SELECT id, deleted FROM "Order" WHERE shopId = ?`).all(run.id)) as { id: string; deleted: unknown }[];
+      run.missing = await sim.missingOrders(run.domain, rows.map((r) => [r.id, Boolean(r.deleted)]), 10);
+    }
   }
   const failedJobs = Number((await pool.query(`SELECT count(*) AS n FROM pgboss.job WHERE state = 'failed'`)).rows[0].n);
   // Which jobs failed and why (the first few of each kind), so a WRONG verdict says where to look.
@@ -398,8 +395,8 @@ try {
       const f = r.targets.filter((t) => t.changedAt > 0).map((t) => t.changedAt - t.sentAt).sort((a, b) => a - b);
       return {
         shop: r.domain,
-        orders: r.data.orders.length,
-        customers: r.data.customers.length,
+        orders: r.data.orders,
+        customers: r.data.customers,
         backfilledAndScoredS: seconds(r.syncedAt && r.syncedAt - r.installedAt),
         writtenBackS: seconds(r.writtenAt && r.writtenAt - r.installedAt),
         freshness: r.targets.length ? { orders: r.targets.length, p50ms: percentile(f, 50), p95ms: percentile(f, 95), whileBigShopBusy: r.targets.filter((t) => t.whileBigBusy).length } : null,

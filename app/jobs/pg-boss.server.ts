@@ -26,13 +26,19 @@ const WAKE_AFTER_MS = 25;
 const queueName = (type: JobType) => `rfm.${type}`;
 const typeOf = (name: string) => name.replace(/^rfm\./, "") as JobType;
 
-/** Workers per process and job type: the long ones get few, webhook-driven ones more. */
+/**
+ * Workers per process and job type: the long ones get few, webhook-driven ones more. A
+ * write-back spends its time waiting for the store (its rate limit, its bulk operations), not
+ * working: with 2 slots, four shops' first write-backs of 30–90 s held every slot of two
+ * workers while other shops' one-customer write-backs after an order queued behind them
+ * (docs/decisions/060).
+ */
 export const DEFAULT_CONCURRENCY: Record<JobType, number> = {
   backfill: 2,
   recompute: 2,
   sweep: 1,
   "refresh-order": 4,
-  writeback: 2,
+  writeback: 8,
   cleanup: 1,
   prune: 1,
   "apply-inbox": 1,

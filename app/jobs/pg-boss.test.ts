@@ -247,6 +247,28 @@ describe.skipIf(!onPostgres())("jobs on pg-boss", () => {
     await runner.stop();
   });
 
+  it("GIVEN six shops' write-backs waiting on their stores in one worker (a first write-back waits on the rate limit for a minute) WHEN another shop's persona changes THEN its write-back runs meanwhile", async () => {
+    const g = gate();
+    const started: string[] = [];
+    const { db, runner } = await setup({
+      writeback: async ({ shopId }) => {
+        started.push(shopId);
+        if (shopId !== "shop_fresh") await g.opened;
+      },
+    });
+    const busy = await Promise.all(Array.from({ length: 6 }, (_, i) => addShop(db, `busy${i}.myshopify.com`)));
+    const fresh = await addShop(db, "fresh.myshopify.com");
+    for (const shop of busy) await runner.enqueue("writeback", shop);
+    await runner.start();
+    await waitUntil("the six write-backs to start", () => started.length === 6);
+
+    await runner.enqueue("writeback", fresh);
+
+    await waitUntil("the fresh shop's write-back", () => started.includes(fresh), 10_000);
+    g.open();
+    await runner.stop();
+  });
+
   it("GIVEN a job in flight WHEN the runner stops THEN the job finishes before stop resolves", async () => {
     const g = gate();
     let finished = false;
