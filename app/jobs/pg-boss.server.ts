@@ -7,7 +7,7 @@
  *   and one running job per (shop, type, key) across every worker. A job asked for while one
  *   is queued merges into it (it keeps its time, which is within the debounce ceiling); asked
  *   for while one runs, it runs once more afterwards.
- * - A new payload or `expedite` updates the queued job (upsert); `delayMs` is `startAfter`.
+ * - A new payload or `expedite` edits the queued job (`update`, never an insert); `delayMs` is `startAfter`.
  * - Retries with exponential backoff (1 min doubling, at most 1 h, 6 attempts as the embedded
  *   runner), then `failed` and a copy in the dead-letter queue; failed jobs are listed per shop.
  * - Enqueueing inside the caller's `db.transaction` runs on that transaction's connection
