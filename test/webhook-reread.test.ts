@@ -1,7 +1,10 @@
 /**
- * Orders that arrive by webhook are scored only once the app knows what Shopify's REST
- * payload cannot say (which lines are subscriptions) and what it says in another currency
- * (refunds): through the real app, the simulator's signed webhooks and its Admin API.
+ * Orders that arrive by webhook are scored only once the app knows what the REST payload
+ * cannot say and what it says in another currency (refunds): through the real app, the
+ * simulator's signed webhooks and its Admin API. Before API 2026-10 order webhooks did not say
+ * which lines are subscriptions (no `selling_plan_id`): the shop here renders its webhooks in
+ * 2026-07, so every new order takes the re-read path; from 2026-10 the payload says it
+ * (the last describe).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobHandler } from "~/jobs/types";
@@ -38,7 +41,7 @@ async function refreshOrderHandler(): Promise<JobHandler> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ shop: "reread.myshopify.com" });
+  h = await startHarness({ shop: "reread.myshopify.com", webhookApiVersion: "2026-07" });
   shopId = await h.install();
   await h.runJobs();
   // The merchant approves write-back on the dashboard once the import is scored.

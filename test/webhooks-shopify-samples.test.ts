@@ -83,13 +83,35 @@ describe("Shopify's documented sample payloads", () => {
         test: 1,
         cancelled: 0,
         tags: JSON.stringify(["tag1", "tag2"]),
-        verified: 0, // no selling-plan key on REST lines: held until re-read
+        verified: 1, // every line says its selling plan (2026-10): nothing to re-read
       },
     ]);
-    expect(await rows(`SELECT id, quantity, unitPriceMinor, totalMinor FROM "OrderLine" ORDER BY id`)).toEqual([
-      { id: "gid://shopify/LineItem/141249953214522974", quantity: 1, unitPriceMinor: 19900, totalMinor: 19900 },
-      { id: "gid://shopify/LineItem/866550311766439020", quantity: 1, unitPriceMinor: 19900, totalMinor: 19900 },
+    expect(await rows(`SELECT id, quantity, unitPriceMinor, totalMinor, subscription FROM "OrderLine" ORDER BY id`)).toEqual([
+      { id: "gid://shopify/LineItem/141249953214522974", quantity: 1, unitPriceMinor: 19900, totalMinor: 19900, subscription: 0 },
+      { id: "gid://shopify/LineItem/866550311766439020", quantity: 1, unitPriceMinor: 19900, totalMinor: 19900, subscription: 0 },
     ]);
+    expect(await rows(`SELECT orderId FROM "RereadWanted"`)).toEqual([]);
+  });
+
+  it("GIVEN the orders/create sample with a subscription line WHEN delivered THEN that line is stored as a subscription line from the payload alone", async () => {
+    const body = sampleBody("orders/create", SHOP).replace(`"selling_plan_id": null`, `"selling_plan_id": 690933842`);
+    await sample("orders/create", body);
+
+    expect(await rows(`SELECT id, subscription FROM "OrderLine" ORDER BY id`)).toEqual([
+      { id: "gid://shopify/LineItem/141249953214522974", subscription: 0 },
+      { id: "gid://shopify/LineItem/866550311766439020", subscription: 1 },
+    ]);
+    expect(await rows(`SELECT verified FROM "Order"`)).toEqual([{ verified: 1 }]);
+    expect(await rows(`SELECT orderId FROM "RereadWanted"`)).toEqual([]);
+  });
+
+  it("GIVEN the orders/create sample as versions before 2026-10 render it (no selling_plan_id) WHEN delivered THEN the order is held from scoring until it is re-read", async () => {
+    const body = sampleBody("orders/create", SHOP).replaceAll(`,\n  "selling_plan_id": null`, "");
+    expect(body).not.toContain("selling_plan_id");
+    await sample("orders/create", body);
+
+    expect(await rows(`SELECT verified FROM "Order"`)).toEqual([{ verified: 0 }]);
+    expect(await rows(`SELECT orderId FROM "RereadWanted"`)).toEqual([{ orderId: ORDER_GID }]);
   });
 
   it("GIVEN a stored order WHEN the orders/delete sample (id only) arrives THEN exactly that order is tombstoned, not its rounded neighbour", async () => {

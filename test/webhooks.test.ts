@@ -77,7 +77,7 @@ describe("Shopify webhooks over signed requests", () => {
     expect(first.headers.get("X-RFM-Webhook")).toBe("processed");
     expect(again.headers.get("X-RFM-Webhook")).toBe("duplicate");
     expect(await tableCounts()).toMatchObject({ orders: 1, lines: 1 });
-    // A new order's lines are re-read (REST carries no selling plans), then it is scored.
+    // A new order whose lines carry no selling_plan_id (before API 2026-10) is re-read, then scored.
     const { db } = services();
     expect((await queuedJobs(db, shopId)).map((j) => j.type).sort()).toEqual(["recompute", "refresh-order"]);
   });

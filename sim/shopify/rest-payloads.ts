@@ -29,7 +29,12 @@ export interface ShopInfo {
   ianaTimezone: string;
   planName: string;
   createdAt: string;
+  /** The API version webhook payloads are rendered in ("2026-10"). */
+  webhookApiVersion: string;
 }
+
+/** Order webhooks' line items carry `selling_plan_id` from this API version on (Shopify changelog, 2026-10-01). */
+export const SELLING_PLAN_ID_SINCE = "2026-10";
 
 /** ISO instant → local time with offset, the way REST payloads print timestamps. */
 export function formatInZone(iso: string | null, timeZone: string): string | null {
@@ -108,8 +113,9 @@ function restLineItem(order: SimOrder, line: SimLineItem, shop: ShopInfo) {
     tax_lines: [],
     duties: [],
     discount_allocations: [],
-    // No selling-plan key: Shopify's REST webhook line items never carry one (its documented
-    // orders/create sample has none; `selling_plan_allocation` is a cart/Liquid object).
+    // API 2026-10 and later: the line's selling plan, null outside a subscription. Before
+    // 2026-10 order webhooks carried no selling-plan key at all.
+    ...(shop.webhookApiVersion >= SELLING_PLAN_ID_SINCE ? { selling_plan_id: line.sellingPlan?.id ?? null } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { createRandom } from "../kit/random";
 import { createFieldResolver } from "./resolvers";
 import type { ResolverContext } from "./resolvers/context";
 import { restShop, type ShopInfo } from "./rest-payloads";
-import type { AdminSchema } from "./schema";
+import { API_VERSION, type AdminSchema } from "./schema";
 import type { SeedData } from "./seed";
 import { StatsRecorder, type RequestRecord, type ShopStats } from "./stats";
 import { ShopStore, type NewCustomer, type NewOrder, type RefundInput } from "./store";
@@ -60,6 +60,11 @@ export interface ShopOptions {
    * payloads leave them out.
    */
   customerDataLevel?: 1 | 2;
+  /**
+   * The API version webhook payloads are rendered in (default: the simulator's API_VERSION).
+   * Before 2026-10, order webhooks' line items carry no `selling_plan_id`.
+   */
+  webhookApiVersion?: string;
 }
 
 /** What a shop borrows from the simulator hosting it. */
@@ -125,6 +130,7 @@ export class SimShop {
       ianaTimezone: options.ianaTimezone ?? seedShop?.ianaTimezone ?? "America/New_York",
       planName: options.plan ?? "Standard",
       createdAt: "2015-03-01T12:00:00Z",
+      webhookApiVersion: options.webhookApiVersion ?? API_VERSION,
     };
     this.plan = options.plan ?? "Standard";
     this.installed = options.installed ?? true;
@@ -140,6 +146,7 @@ export class SimShop {
     this.bulkSettings = { ...DEFAULT_BULK, ...host.bulk, ...options.bulk };
     this.webhooks = new WebhookDispatcher({
       shopDomain: this.domain,
+      apiVersion: info.webhookApiVersion,
       appSecret: host.app.apiSecret,
       appUrl: host.app.appUrl,
       subscriptions: () => this.webhookSubscriptions ?? host.app.webhooks,

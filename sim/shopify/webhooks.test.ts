@@ -88,9 +88,26 @@ describe("webhook deliveries", () => {
       refunds: [],
     });
     expect(body.line_items[0]).toMatchObject({ price: "12.50", quantity: 2 });
-    // As in Shopify's documented sample: REST line items carry no selling-plan key at all.
+    // API 2026-10: every line says its selling plan, null outside a subscription.
+    expect(body.line_items[0].selling_plan_id).toBeNull();
     expect(body.line_items[0]).not.toHaveProperty("selling_plan_allocation");
     expect(body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+  });
+
+  it("GIVEN a subscription line WHEN orders/create is delivered in 2026-10 THEN the line names its selling plan; a shop whose webhooks are rendered in 2026-07 sends no selling_plan_id at all", async () => {
+    const shop = sim.shop("hooks");
+    shop.createOrder({ customerId: 7100000000001, lineItems: [{ quantity: 1, unitPriceCents: 900 }, { quantity: 1, unitPriceCents: 1500, sellingPlan: { name: "Monthly" } }] });
+    await shop.settle();
+    const lines = JSON.parse(receiver.received[0].rawBody).line_items as { selling_plan_id?: number | null }[];
+    expect(lines[0].selling_plan_id).toBeNull();
+    expect(lines[1].selling_plan_id).toEqual(expect.any(Number));
+
+    receiver.received.length = 0;
+    const older = sim.addShop({ domain: "hooks-2026-07", webhookApiVersion: "2026-07", customers: [{ id: 7100000000002, email: "bo@example.com" }] });
+    older.createOrder({ customerId: 7100000000002, lineItems: [{ quantity: 1, unitPriceCents: 1500, sellingPlan: { name: "Monthly" } }] });
+    await older.settle();
+    expect(receiver.received[0].headers["x-shopify-api-version"]).toBe("2026-07");
+    expect(JSON.parse(receiver.received[0].rawBody).line_items[0]).not.toHaveProperty("selling_plan_id");
   });
 
   it("GIVEN a tampered body WHEN validated THEN shopify-api rejects it", async () => {

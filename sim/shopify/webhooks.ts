@@ -36,6 +36,8 @@ interface Target {
 
 export interface WebhookDispatcherOptions {
   shopDomain: string;
+  /** X-Shopify-API-Version of every delivery (the version its payloads are rendered in). */
+  apiVersion?: string;
   appSecret: string;
   appUrl: string | null;
   subscriptions: () => readonly AppWebhookSubscription[];
@@ -101,7 +103,7 @@ export class WebhookDispatcher extends DeliveryEngine {
             "X-Shopify-Topic": event.topic,
             "X-Shopify-Hmac-Sha256": webhookHmac(body, this.options.appSecret),
             "X-Shopify-Shop-Domain": this.options.shopDomain,
-            "X-Shopify-API-Version": API_VERSION,
+            "X-Shopify-API-Version": this.options.apiVersion ?? API_VERSION,
             "X-Shopify-Webhook-Id": webhookId,
             "X-Shopify-Event-Id": eventId,
             "X-Shopify-Triggered-At": event.at,

@@ -4,7 +4,8 @@
  * Written out here (trimmed of fields the app never reads, keeping every field it does)
  * with the facts that matter to us from those samples:
  * - ids are 64-bit: 820982911946154508 and friends do not survive a plain JSON.parse;
- * - REST line items carry no selling-plan key;
+ * - order line items carry `selling_plan_id` from 2026-10 (Shopify changelog, 2026-10-01: null
+ *   outside a subscription); the reference's samples from before 2026-10 have no selling-plan key;
  * - `processed_at` may be null in orders/create;
  * - money comes twice: presentment amounts, and `*_set` bags with `shop_money`;
  * - refund transactions are in the presentment currency; refund line subtotals are numbers;
@@ -46,7 +47,8 @@ const lineItem = (id: string, price: string) => `{
   "vendor": null,
   "tax_lines": [],
   "duties": [],
-  "discount_allocations": []
+  "discount_allocations": [],
+  "selling_plan_id": null
 }`;
 
 /** The keys of a REST line item in Shopify's documented order samples. */

@@ -40,7 +40,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { shop?: string; data?: SeedData; bulkDelayMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { shop?: string; data?: SeedData; bulkDelayMs?: number; webhookApiVersion?: string } = {}): Promise<Harness> {
   // Fast background work (read once, when the app's services start).
   process.env.RECOMPUTE_DEBOUNCE_MS ??= "30";
   process.env.BULK_POLL_MS ??= "20";
@@ -57,7 +57,7 @@ export async function startHarness(options: { shop?: string; data?: SeedData; bu
       // Shopify creates the app's declared metafield definitions at install.
       metafieldDefinitions: metafieldDefinitionsFromAppToml(readFileSync(path.join(root, "shopify.app.toml"), "utf8")),
     },
-    shops: [{ domain: shopDomain, data: options.data, installed: false }],
+    shops: [{ domain: shopDomain, data: options.data, installed: false, webhookApiVersion: options.webhookApiVersion }],
     bulk: { delayMs: options.bulkDelayMs ?? 20 },
     webhookDelivery: { backoffMs: [10, 20, 40] },
   });

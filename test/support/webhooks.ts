@@ -31,7 +31,11 @@ export function signedWebhook(
   });
 }
 
-/** A REST-shaped order payload (orders/create, orders/updated). */
+/**
+ * A REST-shaped order payload (orders/create, orders/updated). Its line carries no
+ * `selling_plan_id`, as before API 2026-10, so a new order is re-read before it is scored;
+ * pass line items with `selling_plan_id` for the 2026-10 shape.
+ */
 export function restOrder(id: number, customerId: number | null, overrides: Record<string, unknown> = {}) {
   return {
     id,

@@ -3,7 +3,8 @@
  * the shop's domain, wrapped for resilience (throttle waits, retries) — the one place that does.
  */
 import prisma from "~/db.server";
-import { fromLibraryAdmin, resilient, type AdminGraphql } from "./admin-graphql.server";
+import { env } from "~/env.server";
+import { fromLibraryAdmin, resilient, traced, type AdminGraphql } from "./admin-graphql.server";
 import { unauthenticated } from "./shopify.server";
 
 /** Unwrapped: write-back paces, retries and counts its own traffic. */
@@ -11,7 +12,9 @@ export async function rawGraphqlFor(shopId: string): Promise<AdminGraphql> {
   const shop = await prisma.shop.findUnique({ where: { id: shopId } });
   if (!shop) throw new Error(`unknown shop ${shopId}`);
   const { admin } = await unauthenticated.admin(shop.domain);
-  return fromLibraryAdmin(admin);
+  const client = fromLibraryAdmin(admin);
+  // At debug level every call is logged with its length: where a job's time went.
+  return env().LOG_LEVEL === "debug" ? traced(client, shop.domain, (line) => console.log(line)) : client;
 }
 
 export async function graphqlFor(shopId: string): Promise<AdminGraphql> {

@@ -99,6 +99,31 @@ export function resilient(raw: AdminGraphql, options: ResilientOptions = {}): Ad
   };
 }
 
+/** The operation a document runs: `query Name` / `mutation Name`, or its first field. */
+export function operationOf(query: string): string {
+  const named = /\b(query|mutation)\s+([A-Za-z_]\w*)/.exec(query);
+  if (named) return `${named[1]} ${named[2]}`;
+  const field = /{\s*([A-Za-z_]\w*)/.exec(query);
+  return field ? `query ${field[1]}` : "query";
+}
+
+/** Logs each call: `[admin] {shop, op, ms, cost, available, throttled}` (or its error). */
+export function traced(raw: AdminGraphql, shop: string, log: (line: string) => void): AdminGraphql {
+  return async <T,>(query: string, variables?: Record<string, unknown>) => {
+    const startedAt = Date.now();
+    const op = operationOf(query);
+    try {
+      const response = await raw<T>(query, variables);
+      const cost = response.extensions?.cost;
+      log(`[admin] ${JSON.stringify({ shop, op, startedAt, ms: Date.now() - startedAt, cost: cost?.actualQueryCost ?? cost?.requestedQueryCost, available: cost?.throttleStatus.currentlyAvailable, throttled: isThrottled(response) || undefined })}`);
+      return response;
+    } catch (err) {
+      log(`[admin] ${JSON.stringify({ shop, op, startedAt, ms: Date.now() - startedAt, error: err instanceof Error ? err.message : String(err) })}`);
+      throw err;
+    }
+  };
+}
+
 function isRetriable(err: unknown): boolean {
   if (err instanceof AdminApiError) return false;
   const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);

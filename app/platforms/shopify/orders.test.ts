@@ -87,7 +87,7 @@ describe("Shopify order → canonical order", () => {
       ],
       refunds: [{ id: 5, transactions: [{ amount: "20.00", kind: "refund", status: "success" }, { amount: "3.00", kind: "refund", status: "failure" }] }],
     });
-    const { order } = orderFromWebhook(payload);
+    const { order, linesKnown } = orderFromWebhook(payload);
     expect(order).toMatchObject({
       id: "gid://shopify/Order/1",
       customerKey: "gid://shopify/Customer/7",
@@ -96,12 +96,24 @@ describe("Shopify order → canonical order", () => {
       cancelled: true,
       tags: ["vip", "wholesale"],
     });
-    // A REST line item says nothing about selling plans (a `selling_plan_allocation` key is a
-    // cart/Liquid object, absent from Shopify's webhook samples): the store re-reads it.
+    // Lines without `selling_plan_id` (before API 2026-10; a `selling_plan_allocation` key is a
+    // cart/Liquid object) say nothing about selling plans: the store re-reads the order.
     expect(order.lineItems.map((l) => [l.id, l.totalMinor, l.subscription])).toEqual([
       ["gid://shopify/LineItem/1", 9000, false],
       ["gid://shopify/LineItem/2", 0, false],
     ]);
+    expect(linesKnown).toBe(false);
+  });
+
+  it("GIVEN a 2026-10 order webhook whose lines carry selling_plan_id WHEN normalised THEN a line with a plan is a subscription line and no re-read is needed", () => {
+    const line = { quantity: 1, price: "10.00" };
+    const base = { id: 2, admin_graphql_api_id: "gid://shopify/Order/2", created_at: "2026-03-01T12:00:00Z", updated_at: "2026-03-01T12:00:00Z", currency: "USD", total_price: "20.00" };
+    const known = orderFromWebhook(WebhookOrder.parse({ ...base, line_items: [{ ...line, id: 1, selling_plan_id: null }, { ...line, id: 2, selling_plan_id: "690933842" }] }));
+    expect(known.order.lineItems.map((l) => l.subscription)).toEqual([false, true]);
+    expect(known.linesKnown).toBe(true);
+    // One line without the key (a payload rendered before 2026-10): the order is re-read.
+    const partly = orderFromWebhook(WebhookOrder.parse({ ...base, line_items: [{ ...line, id: 1, selling_plan_id: null }, { ...line, id: 2 }] }));
+    expect(partly.linesKnown).toBe(false);
   });
 
   it("GIVEN the customer's name and email on an order WHEN normalised THEN both ride along as contact, from GraphQL and webhooks alike; withheld ones are null", () => {

@@ -235,8 +235,10 @@ export function parseBulkLine(text: string): BulkLine {
 // Checked against Shopify's documented sample payloads (test/shopify-samples/): ids are
 // 64-bit (the body is parsed keeping every digit, see webhook-body.server.ts, so ids come in
 // as strings when they pass 2^53); `processed_at` may be null; `email` may be absent when
-// the app lacks protected customer data access; line items carry no selling-plan key at all,
-// so a webhook's copy of an order cannot tell subscription lines (it is re-read first); money
+// the app lacks protected customer data access; from API 2026-10 line items carry
+// `selling_plan_id` (null on a line outside a subscription; Shopify changelog, 2026-10-01), so a
+// webhook's copy tells subscription lines itself; a payload without the key (an older API
+// version) cannot, and its order is re-read before it is scored; money
 // comes as presentment amounts plus `*_set` bags with `shop_money`, which is what we count.
 
 /** Every amount we read is validated here, so a bad one is a 400-class problem, never a crash. */
@@ -286,6 +288,8 @@ export const WebhookOrder = z.object({
       total_discount: Decimal.default("0"),
       total_discount_set: RestMoneySet.optional(),
       discount_allocations: z.array(z.object({ amount: Decimal, amount_set: RestMoneySet.optional() })).default([]),
+      /** API 2026-10+: the line's selling plan, null outside a subscription; absent before 2026-10. */
+      selling_plan_id: Id.nullable().optional(),
     }),
   ),
   refunds: z
@@ -319,6 +323,8 @@ export interface WebhookOrderResult {
   order: CanonicalOrder;
   /** Some refunds were converted from the presentment currency: the re-read gives exact shop money. */
   refundsConverted: boolean;
+  /** Every line says whether it is a subscription line (`selling_plan_id` present): no re-read needed for it. */
+  linesKnown: boolean;
 }
 
 /** orders/create, orders/updated, orders/cancelled payload → canonical order in shop money. */
@@ -354,6 +360,7 @@ export function orderFromWebhook(payload: WebhookOrder): WebhookOrderResult {
   const channel = payload.source_name ?? null;
   return {
     refundsConverted,
+    linesKnown: payload.line_items.every((li) => li.selling_plan_id !== undefined),
     order: {
       platform: "shopify",
       id: payload.admin_graphql_api_id,
@@ -384,9 +391,10 @@ export function orderFromWebhook(payload: WebhookOrder): WebhookOrderResult {
           quantity: li.quantity,
           unitPriceMinor: unit,
           totalMinor: Math.max(0, unit * li.quantity - discount),
-          // Unknown from a webhook: the store keeps what the Admin API said for known lines and
-          // holds the order from scoring until it is re-read (order-store upsertOrders).
-          subscription: false,
+          // Without `selling_plan_id` (before API 2026-10) this is unknown: the store keeps what
+          // the Admin API said for known lines and holds the order from scoring until it is
+          // re-read (order-store upsertOrders).
+          subscription: li.selling_plan_id != null,
         };
       }),
     },

@@ -117,10 +117,10 @@ function eventsOf(topic: string, payload: unknown, headerDomain: string): StoreE
     case "orders/create":
     case "orders/updated":
     case "orders/cancelled": {
-      const { order, refundsConverted } = orderFromWebhook(parse(WebhookOrder, topic, payload));
-      // REST line items carry no selling plan: new lines wait for an Admin API re-read, and
-      // refunds converted from another currency are re-read for their exact shop money.
-      return [{ type: "order.upserted", order, awaitsReread: true, rereadAnyway: refundsConverted }];
+      const { order, refundsConverted, linesKnown } = orderFromWebhook(parse(WebhookOrder, topic, payload));
+      // Lines without `selling_plan_id` (an API version before 2026-10) wait for an Admin API
+      // re-read; refunds converted from another currency are re-read for their exact shop money.
+      return [{ type: "order.upserted", order, awaitsReread: !linesKnown, rereadAnyway: refundsConverted }];
     }
     case "orders/delete":
       return [{ type: "order.deleted", orderId: orderGid(parse(WebhookOrderId, topic, payload).id) }];
