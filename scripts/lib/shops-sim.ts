@@ -11,6 +11,7 @@
  * orders is worked out beside the store, from the personas the app stored.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import type { PersonaCheck } from "./shop-truth";
 
@@ -94,9 +95,14 @@ export interface ShopsSim extends Remote {
 
 type Answer = { id: number; result?: unknown; error?: string } | { ready: { url: string; shops: SeededShop[] } } | { failed: string };
 
+/** The simulator process's heap limit: half the machine's memory, at least V8's usual 4 GB. */
+const SIM_HEAP_MB = Math.max(4096, Math.floor(os.totalmem() / 2 / 2 ** 20));
+
 export async function startShopsSim(options: ShopsSimOptions): Promise<ShopsSim> {
   const child: ChildProcess = fork(path.join(import.meta.dirname, "shops-sim-process.ts"), [], {
-    execArgv: ["--import", "tsx"],
+    // A 1M-order shop, its 338k customers' persona writes and every delivery record outgrow
+    // V8's default heap (~4 GB, the simulator ran out during the big shop's first write-back).
+    execArgv: ["--import", "tsx", `--max-old-space-size=${SIM_HEAP_MB}`],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
