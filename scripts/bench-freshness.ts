@@ -79,7 +79,7 @@ function jobRuns(logDir: string): JobRun[] {
  * An order's way from its applied delivery to its tag, from the job log: the write-back run
  * during which the tag changed (the watcher polls every 50 ms), how long the order waited for
  * it to start and whether that start waited for the write-back before it (one runs at a time
- * per shop); the re-read and recompute that ran in between are in the wait.
+ * per shop); the re-read (if any) and recompute that ran in between are in the wait.
  */
 function pathOf(runs: readonly JobRun[], appliedAt: number, changedAt: number) {
   const writebacks = runs.filter((r) => r.type === "writeback" && r.ok);
@@ -87,8 +87,9 @@ function pathOf(runs: readonly JobRun[], appliedAt: number, changedAt: number) {
   if (i < 0) return undefined;
   const w = writebacks[i];
   const previous = writebacks[i - 1];
-  const reread = runs.find((r) => r.type === "refresh-order" && r.ok && r.startedAt >= appliedAt);
-  const recompute = reread && runs.find((r) => r.type === "recompute" && r.ok && r.startedAt >= reread.startedAt + reread.ms);
+  // A re-read only for payloads without selling plans (before API 2026-10, decision 061).
+  const reread = runs.find((r) => r.type === "refresh-order" && r.ok && r.startedAt >= appliedAt && r.startedAt + r.ms <= changedAt);
+  const recompute = runs.find((r) => r.type === "recompute" && r.ok && r.startedAt >= (reread ? reread.startedAt + reread.ms : appliedAt) && r.startedAt + r.ms <= changedAt);
   return {
     appliedToWritebackStart: w.startedAt - appliedAt,
     writebackStartToTag: changedAt - w.startedAt,
