@@ -21,13 +21,18 @@ function calls(s: Simulator): ShopsSimCalls {
     tagsOf: (customers) => customers.map(([domain, id]) => personaTagsOf(s.shop(domain), id)),
     tagDigest: (domain) => personaDigest(personaTags(s.shop(domain))),
     settle: () => s.settle(),
+    async settleOrders(domains) {
+      const orderTopic = (topic: string) => topic.startsWith("orders/") || topic.startsWith("refunds/");
+      const waiting = () => domains.some((domain) => s.shop(domain).webhooks.deliveries.some((d) => d.state === "pending" && orderTopic(d.topic)));
+      while (waiting()) await new Promise((r) => setTimeout(r, 200));
+    },
     verdict(domain, stored) {
       const shop = s.shop(domain);
       return { ...checkPersonas(expectedPersonas(shop), new Map(stored), personaTags(shop)), ordersInStore: shop.store.orders.size };
     },
     undelivered(domain) {
       const out: Record<string, number> = {};
-      for (const d of s.shop(domain).webhooks.deliveries) if (d.state !== "delivered") out[`${d.topic} ${d.state}`] = (out[`${d.topic} ${d.state}`] ?? 0) + 1;
+      for (const d of s.shop(domain).webhooks.deliveries) if (d.state === "failed" || d.state === "held") out[`${d.topic} ${d.state}`] = (out[`${d.topic} ${d.state}`] ?? 0) + 1;
       return out;
     },
     missingOrders(domain, storedRows, limit) {

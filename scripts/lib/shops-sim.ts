@@ -39,9 +39,15 @@ export interface ShopsSimCalls {
   /** The shop's persona tags as a digest (personaDigest over every tagged customer). */
   tagDigest(domain: string): Digest;
   settle(): Promise<void>;
+  /**
+   * Until no order webhook (orders/*, refunds/*) of these shops is still to be delivered. The
+   * echoes of a large shop's write-back (customers/update, ~2 per customer) may go on for long
+   * after; they change no persona.
+   */
+  settleOrders(domains: string[]): Promise<void>;
   /** Expected (engine over the store's orders) against the app's stored personas and the store's tags. */
   verdict(domain: string, stored: [string, string][]): PersonaCheck & { ordersInStore: number };
-  /** Webhook deliveries the store gave up on, by topic and state. */
+  /** Webhook deliveries the store gave up on (or holds), by topic and state; those still on their way are not counted. */
   undelivered(domain: string): Record<string, number>;
   /** The store's orders the app does not hold (or holds deleted), each with what became of its webhooks; the first few. */
   missingOrders(domain: string, stored: [string, boolean][], limit: number): string[];
@@ -79,6 +85,7 @@ const CALLS: Record<keyof ShopsSimCalls, true> = {
   tagsOf: true,
   tagDigest: true,
   settle: true,
+  settleOrders: true,
   verdict: true,
   undelivered: true,
   missingOrders: true,

@@ -358,6 +358,25 @@ describe("bulk write-back", () => {
     await expectStoreMatchesDatabase(t);
   });
 
+  it("GIVEN the upload storage drops a connection and then answers 503 WHEN written back in bulk THEN the upload is tried again and the same run writes everything", async () => {
+    const t = await createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    let posts = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      posts++;
+      if (posts === 1) throw new TypeError("fetch failed");
+      if (posts === 2) return new Response("Service Unavailable", { status: 503 });
+      return fetch(input, init);
+    };
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, httpFetch: flaky });
+
+    expect(report.status).toBe("done");
+    expect(report.resumedRun).toBeNull();
+    expect(posts).toBeGreaterThanOrEqual(3);
+    expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2);
+    await expectStoreMatchesDatabase(t);
+  });
+
   it("GIVEN a bulk operation that fails half-way WHEN written back THEN the lines it ran count, the rest is written by the next run", async () => {
     const t = await createTestShop(h, { count: 40, customers: scored(40, day0()), shop: { faults: { bulkOutcome: "FAILED" } } });
 

@@ -174,13 +174,40 @@ async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; part: number
     for (const p of target.parameters) form.append(p.name, p.value);
     // The file goes last: the storage policy checks the fields before it.
     form.append("file", new Blob([files[i].content], { type: "text/jsonl" }), `rfm-writeback-${deps.runId}-${files[i].kind}-${files[i].part}.jsonl`);
-    const upload = await deps.httpFetch(target.url, { method: "POST", body: form });
+    const upload = await postUpload(deps, target.url, form);
     if (!upload.ok) throw new Error(`staged upload failed: HTTP ${upload.status} ${await upload.text()}`);
     const key = target.parameters.find((p) => p.name === "key")?.value;
     if (!key) throw new Error("staged upload target has no key");
     paths.push(key);
   }
   return paths;
+}
+
+/**
+ * Attempts at posting one staged upload. The storage behind the signed target may drop a
+ * connection or answer 5xx now and then; without a retry one such answer failed a whole first
+ * write-back (a 1M-order shop's, after minutes of planning) and left it to the job queue's retry.
+ */
+export const UPLOAD_ATTEMPTS = 4;
+
+async function postUpload(deps: BulkDeps, url: string, form: FormData): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const backoff = () => deps.pollSleep(500 * 2 ** (attempt - 1));
+    let res: Response;
+    try {
+      res = await deps.httpFetch(url, { method: "POST", body: form });
+    } catch (err) {
+      if (attempt >= UPLOAD_ATTEMPTS) throw err;
+      await backoff();
+      continue;
+    }
+    if ((res.status >= 500 || res.status === 429) && attempt < UPLOAD_ATTEMPTS) {
+      await res.body?.cancel();
+      await backoff();
+      continue;
+    }
+    return res;
+  }
 }
 
 async function runMutation(deps: BulkDeps, kind: BulkKind, part: number, stagedUploadPath: string): Promise<string> {
