@@ -20,7 +20,6 @@ function calls(s: Simulator): ShopsSimCalls {
     createOrder: (domain, customerId, lineItem) => s.shop(domain).createOrder({ customerId, lineItems: [lineItem] }).id,
     tagsOf: (customers) => customers.map(([domain, id]) => personaTagsOf(s.shop(domain), id)),
     tagDigest: (domain) => personaDigest(personaTags(s.shop(domain))),
-    settle: () => s.settle(),
     async settleOrders(domains) {
       const orderTopic = (topic: string) => topic.startsWith("orders/") || topic.startsWith("refunds/");
       const waiting = () => domains.some((domain) => s.shop(domain).webhooks.deliveries.some((d) => d.state === "pending" && orderTopic(d.topic)));

@@ -38,7 +38,6 @@ export interface ShopsSimCalls {
   tagsOf(customers: [string, number][]): string[][];
   /** The shop's persona tags as a digest (personaDigest over every tagged customer). */
   tagDigest(domain: string): Digest;
-  settle(): Promise<void>;
   /**
    * Until no order webhook (orders/*, refunds/*) of these shops is still to be delivered. The
    * echoes of a large shop's write-back (customers/update, ~2 per customer) may go on for long
@@ -84,7 +83,6 @@ const CALLS: Record<keyof ShopsSimCalls, true> = {
   createOrder: true,
   tagsOf: true,
   tagDigest: true,
-  settle: true,
   settleOrders: true,
   verdict: true,
   undelivered: true,
