@@ -2,7 +2,7 @@
  * Write-back against the Shopify Admin simulator over real HTTP: the app's database says
  * which persona each customer has; after a run the simulated store must say the same.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runWriteback, removeAllPersonaData } from "~/platforms/shopify/writeback/writer.server";
 import type { BucketMemory } from "~/platforms/shopify/writeback/pacer";
 import { loadCustomers } from "~/writeback/store.server";
@@ -368,11 +368,17 @@ describe("bulk write-back", () => {
       return fetch(input, init);
     };
 
-    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, httpFetch: flaky });
+    const warned: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warned.push(String(line)));
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, httpFetch: flaky }).finally(() => warn.mockRestore());
 
     expect(report.status).toBe("done");
     expect(report.resumedRun).toBeNull();
     expect(posts).toBeGreaterThanOrEqual(3);
+    // An operator sees each retry and why.
+    const retries = warned.filter((line) => line.startsWith("[writeback] staged upload"));
+    expect(retries).toEqual([expect.stringContaining("(fetch failed)"), expect.stringContaining("(HTTP 503)")]);
     expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2);
     await expectStoreMatchesDatabase(t);
   });

@@ -192,18 +192,22 @@ export const UPLOAD_ATTEMPTS = 4;
 
 async function postUpload(deps: BulkDeps, url: string, form: FormData): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
-    const backoff = () => deps.pollSleep(500 * 2 ** (attempt - 1));
+    // Each retry is logged: storage that drops uploads is something an operator should see.
+    const backoff = (why: string) => {
+      console.warn(`[writeback] staged upload attempt ${attempt} of ${UPLOAD_ATTEMPTS} failed (${why}); trying again`);
+      return deps.pollSleep(500 * 2 ** (attempt - 1));
+    };
     let res: Response;
     try {
       res = await deps.httpFetch(url, { method: "POST", body: form });
     } catch (err) {
       if (attempt >= UPLOAD_ATTEMPTS) throw err;
-      await backoff();
+      await backoff(err instanceof Error ? err.message : String(err));
       continue;
     }
     if ((res.status >= 500 || res.status === 429) && attempt < UPLOAD_ATTEMPTS) {
       await res.body?.cancel();
-      await backoff();
+      await backoff(`HTTP ${res.status}`);
       continue;
     }
     return res;
