@@ -163,7 +163,9 @@ export async function rebuildTotals(db: Db, shopId: string, slices: WriteSlices 
 function rebuildBesideWriters(native: Database.Database, shopId: string, slices: WriteSlices): void {
   const reader = new Database(native.name, { fileMustExist: true });
   try {
-    reader.pragma("temp_store = MEMORY");
+    // The GROUP BY sorts every customer of the shop: in a temp file (the OS's page cache), not
+    // in the thread's memory, where a 1M-order shop's sort added ~40 MB at the recompute's peak.
+    reader.pragma("temp_store = FILE");
     reader.defaultSafeIntegers(true);
     type Row = [shopId: string, persona: string, ...rest: bigint[]];
     const key = (row: Row) => row.slice(1, 1 + GROUP.length).join("\u0000");

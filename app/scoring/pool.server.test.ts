@@ -11,7 +11,7 @@ import { parseShopSettings, type ShopSettings } from "~/settings/shop-settings";
 import { createOrderStore } from "~/sync/order-store.server";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
-import { closeScoringPool, previewInWorker, recomputeInWorker } from "./pool.server";
+import { closeScoringPool, previewInWorker, recomputeInWorker, SCORING_THREAD_LIMITS } from "./pool.server";
 import { previewSettings } from "./preview.server";
 import { recomputeShop } from "./recompute.server";
 import { warmShops } from "./warm.server";
@@ -108,6 +108,17 @@ describe("scoring off the event loop", () => {
     const inProcess = await recomputeShop(shopId, { db: twin.db, now });
     expect({ ...ran.result, timingsMs: null, fallback: undefined }).toEqual({ ...inProcess, timingsMs: null });
     expect(await everything(db, shopId)).toEqual(await everything(twin.db, shopId));
+  });
+
+  it("GIVEN scoring threads WHEN a recompute and a preview have run THEN every thread's young generation is capped (peak memory: decision 062)", async () => {
+    const { db, shopId } = await shopWithCustomers(200);
+
+    await recomputeInWorker(shopId, { db, now });
+    await previewInWorker(shopId, settings({ rules: { lookbackDays: 90 } }), { db, now });
+
+    const threads = [...(globalThis.rfmRecomputeLanes ?? []), globalThis.rfmScoringPool].filter((p) => p != null).flatMap((p) => p.threads);
+    expect(threads.length).toBeGreaterThanOrEqual(2);
+    for (const thread of threads) expect(thread.resourceLimits?.maxYoungGenerationSizeMb).toBe(SCORING_THREAD_LIMITS.maxYoungGenerationSizeMb);
   });
 
   it("GIVEN a shop recomputed through the pool WHEN an order arrives and it is recomputed again THEN the same thread applies only what changed, and a full recompute asked for scores the whole shop", async () => {

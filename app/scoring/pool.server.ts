@@ -20,6 +20,9 @@ import type { SettingsPreview } from "./preview.server";
 import type { ScoringRun, WarmResult } from "./incremental.server";
 import type { WriteSlices } from "./recompute.server";
 import type { Ran, ScoringTask } from "./worker.server";
+import { SCORING_THREAD_LIMITS } from "./thread-limits";
+
+export { SCORING_THREAD_LIMITS } from "./thread-limits";
 
 export type { Ran } from "./worker.server";
 
@@ -53,6 +56,7 @@ declare global {
   var rfmRecomputeLanes: Piscina<ScoringTask, Ran<unknown>>[] | undefined;
 }
 
+
 const threadCount = () => Math.min(4, Math.max(2, os.availableParallelism() - 1));
 
 /**
@@ -69,7 +73,14 @@ function lane(shopId: string): Piscina<ScoringTask, Ran<unknown>> {
   const at = Math.abs(hash) % lanes.length;
   // Atomics off: the thread's event loop runs between tasks, so the state a full recompute
   // indexes after posting its result is built while the thread waits for the next task.
-  lanes[at] ??= new Piscina<ScoringTask, Ran<unknown>>({ filename: scoringWorkerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity, atomics: "disabled" });
+  lanes[at] ??= new Piscina<ScoringTask, Ran<unknown>>({
+    filename: scoringWorkerFile(),
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Infinity,
+    atomics: "disabled",
+    resourceLimits: SCORING_THREAD_LIMITS,
+  });
   return lanes[at];
 }
 
@@ -80,6 +91,7 @@ function pool(): Piscina<ScoringTask, Ran<unknown>> {
     minThreads: 0,
     maxThreads: threadCount(),
     idleTimeout: 60_000,
+    resourceLimits: SCORING_THREAD_LIMITS,
   });
   return globalThis.rfmScoringPool;
 }
