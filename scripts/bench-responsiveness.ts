@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
-import { webEntry } from "./lib/app-processes";
+import { APP_NODE_FLAGS, webEntry } from "./lib/app-processes";
 import { createJobQueue } from "../app/jobs/queue.server";
 import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
 import { createShop } from "../app/shops/shop.server";
@@ -110,6 +110,7 @@ function startServer(port: number, databaseUrl: string, logFile: string, traceFi
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...APP_NODE_FLAGS,
       "--import",
       path.join(root, "scripts", "lib", "loop-delay-probe.mjs"),
       web.file,

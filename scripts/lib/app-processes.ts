@@ -60,9 +60,16 @@ export function snapshotBuild(build: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** `node <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
-export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
+/**
+ * Node's flags for the app's own processes, as package.json's `start` and `worker` scripts pass
+ * them (test/processes/web-server.test.ts holds the two to the same list): a 4 MB semi-space,
+ * a 12 MB young generation, as the scoring threads have (docs/decisions/062).
+ */
+export const APP_NODE_FLAGS = ["--max-semi-space-size=4"] as const;
+
+/** `node [flags] <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
+export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
   const out = createWriteStream(logFile);
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
@@ -80,8 +87,8 @@ export function webEntry(build: string): { file: string; argv: string[] } {
 /** The web process (as `npm start` runs it) and `workers` worker processes. */
 export function startApp(build: string, env: Record<string, string>, logDir: string, workers = 0): ChildProcess[] {
   const entry = webEntry(build);
-  const web = startNode(entry.file, entry.argv, env, path.join(logDir, "web.log"));
-  const rest = Array.from({ length: workers }, (_, i) => startNode(path.join(build, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
+  const web = startNode(entry.file, entry.argv, env, path.join(logDir, "web.log"), APP_NODE_FLAGS);
+  const rest = Array.from({ length: workers }, (_, i) => startNode(path.join(build, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`), APP_NODE_FLAGS));
   return [web, ...rest];
 }
 
