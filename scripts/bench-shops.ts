@@ -30,7 +30,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase, type Db, type PostgresDb } from "../app/db/index.server";
-import { APP_NODE_FLAGS, ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers, webEntry } from "./lib/app-processes";
+import { ensureProductionBuild, freePort, snapshotBuild, startNode, stopProcesses, untilAnswers, webEntry } from "./lib/app-processes";
 import { startRoundRobinProxy } from "./lib/round-robin-proxy";
 import type { PersonaCheck } from "./lib/shop-truth";
 import { personaDigest, startShopsSim, type ShopsSim } from "./lib/shops-sim";
@@ -208,8 +208,8 @@ const env = {
 };
 const web = webEntry(BUILD);
 const children: ChildProcess[] = [
-  ...webPorts.map((port, i) => startNode(web.file, web.argv, { ...env, PORT: String(port) }, path.join(logDir, `web-${i}.log`), APP_NODE_FLAGS)),
-  ...Array.from({ length: WORKERS }, (_, i) => startNode(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`), APP_NODE_FLAGS)),
+  ...webPorts.map((port, i) => startNode(web.file, web.argv, { ...env, PORT: String(port) }, path.join(logDir, `web-${i}.log`))),
+  ...Array.from({ length: WORKERS }, (_, i) => startNode(path.join(BUILD, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`))),
 ];
 const db = openDatabase(url);
 let exitCode = 1;

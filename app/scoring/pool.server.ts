@@ -22,8 +22,6 @@ import type { WriteSlices } from "./recompute.server";
 import type { Ran, ScoringTask } from "./worker.server";
 import { SCORING_THREAD_LIMITS } from "./thread-limits";
 
-export { SCORING_THREAD_LIMITS } from "./thread-limits";
-
 export type { Ran } from "./worker.server";
 
 /**
@@ -55,7 +53,6 @@ declare global {
   // eslint-disable-next-line no-var
   var rfmRecomputeLanes: Piscina<ScoringTask, Ran<unknown>>[] | undefined;
 }
-
 
 const threadCount = () => Math.min(4, Math.max(2, os.availableParallelism() - 1));
 

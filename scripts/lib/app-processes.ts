@@ -67,9 +67,9 @@ export function snapshotBuild(build: string): { dir: string; remove(): void } {
  */
 export const APP_NODE_FLAGS = ["--max-semi-space-size=4"] as const;
 
-/** `node [flags] <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
-export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string, nodeFlags: readonly string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeFlags, file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
+/** An app process: `node <APP_NODE_FLAGS> <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
+export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string): ChildProcess {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
   const out = createWriteStream(logFile);
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
@@ -87,8 +87,8 @@ export function webEntry(build: string): { file: string; argv: string[] } {
 /** The web process (as `npm start` runs it) and `workers` worker processes. */
 export function startApp(build: string, env: Record<string, string>, logDir: string, workers = 0): ChildProcess[] {
   const entry = webEntry(build);
-  const web = startNode(entry.file, entry.argv, env, path.join(logDir, "web.log"), APP_NODE_FLAGS);
-  const rest = Array.from({ length: workers }, (_, i) => startNode(path.join(build, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`), APP_NODE_FLAGS));
+  const web = startNode(entry.file, entry.argv, env, path.join(logDir, "web.log"));
+  const rest = Array.from({ length: workers }, (_, i) => startNode(path.join(build, "server", "worker.js"), [], env, path.join(logDir, `worker-${i}.log`)));
   return [web, ...rest];
 }
 
