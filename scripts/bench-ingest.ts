@@ -24,7 +24,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
 import { execFileSync } from "node:child_process";
-import { APP_NODE_FLAGS } from "./lib/app-processes";
+import { APP_NODE_FLAGS, APP_PROCESS_ENV } from "./lib/app-processes";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { ingestBulkLines } from "../app/platforms/shopify/backfill.server";
 import { Readable } from "node:stream";
@@ -203,14 +203,15 @@ async function ours(dir: string, file: string, pgAdmin?: string) {
 
 /**
  * Each phase runs in its own process, so each peak RSS is that phase's alone (generating a
- * gigabyte of JSONL would otherwise count against the ingest), with the node flags the app's
- * processes run with (a backfill's ingest runs in one of them).
+ * gigabyte of JSONL would otherwise count against the ingest), with the node flags and
+ * environment the app's processes run with (a backfill's ingest runs in one of them).
  */
 function phase(name: string, dir: string, file: string, pgAdmin?: string): Record<string, number> {
   const pg = pgAdmin ? ["--pg-admin", pgAdmin] : [];
   const out = execFileSync(process.execPath, [...APP_NODE_FLAGS, ...process.execArgv, import.meta.filename, "--phase", name, "--dir", dir, "--file", file, "--orders", String(ORDERS), ...pg], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...APP_PROCESS_ENV },
     maxBuffer: 1 << 20,
   });
   return JSON.parse(out.trim().split("\n").pop()!);

@@ -21,14 +21,15 @@
  *
  * Goals: first and daily ≤ 2 s for 1M orders, ≤ 2× the raw scan, peak RSS ≤ 300 MB.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isMainThread, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { startPostgres } from "./pg-server.mjs";
 import { SCORING_THREAD_LIMITS } from "../app/scoring/thread-limits";
+import { APP_NODE_FLAGS, APP_PROCESS_ENV } from "./lib/app-processes";
 import type { RecomputeSummary } from "../app/scoring/recompute.server";
 import type { OrderHeader } from "../app/sync/order-store.server";
 import type { CanonicalLineItem } from "../app/rfm/order";
@@ -105,6 +106,7 @@ async function measure(url: string): Promise<void> {
   for (let run = 1; run <= RUNS; run++) {
     if (RUNS > 1) console.log(`— run ${run} of ${RUNS}`);
     await db.prepare(`DELETE FROM "Customer" WHERE shopId = ?`).run(SHOP);
+    parentPort?.postMessage("raw scan");
     const s0 = performance.now();
     const scan = await rawScan(db, SHOP);
     const baseline = performance.now() - s0;
@@ -113,6 +115,7 @@ async function measure(url: string): Promise<void> {
       ["first recompute (every customer new)", asOf],
       ["daily recompute 30 days later (no new order)", new Date(asOf.getTime() + 30 * 86_400_000)],
     ] as const) {
+      parentPort?.postMessage(label.split(" (")[0]);
       const written = bytesWritten();
       const start = performance.now();
       const summary = await recomputeShop(SHOP, { db, now: () => when });
@@ -132,6 +135,13 @@ async function main() {
   const seedInto = process.argv.indexOf("--seed-into");
   if (seedInto > 0) return seed(process.argv[seedInto + 1]);
   if (!isMainThread) return measure(workerData as string);
+  // As the app's processes start: with APP_NODE_FLAGS and APP_PROCESS_ENV (read when the process
+  // starts, so no code can set them later). This file again, so.
+  if (APP_NODE_FLAGS.some((flag) => !process.execArgv.includes(flag)) || Object.entries(APP_PROCESS_ENV).some(([name, value]) => process.env[name] !== value)) {
+    const again = spawnSync(process.execPath, [...APP_NODE_FLAGS, ...process.execArgv, import.meta.filename, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, ...APP_PROCESS_ENV } });
+    process.exitCode = again.status ?? 1;
+    return;
+  }
 
   const dir = mkdtempSync(path.join(os.tmpdir(), "rfm-bench-recompute-"));
   const server = POSTGRES ? await startPostgres() : null;
@@ -143,12 +153,17 @@ async function main() {
     console.log(`seeded ${ORDERS.toLocaleString()} orders in ${seconds(performance.now() - t0)} s (child process)`);
     // This file again, on a thread with the scoring threads' resource limits.
     const thread = new Worker(import.meta.filename, { argv: process.argv.slice(2), workerData: url, resourceLimits: SCORING_THREAD_LIMITS });
+    // Which phase the peak fell in: this thread is idle meanwhile, so it samples RSS.
+    let phase = "loading the app";
+    const peaks = new Map<string, number>();
+    thread.on("message", (name: string) => (phase = name));
+    const sampler = setInterval(() => peaks.set(phase, Math.max(peaks.get(phase) ?? 0, process.memoryUsage.rss() / 1_048_576)), 10);
     await new Promise<void>((resolve, reject) => {
       thread.once("error", reject);
       thread.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the recompute thread exited with ${code}`))));
-    });
+    }).finally(() => clearInterval(sampler));
     const rss = peakRssMb();
-    console.log(`peak RSS: ${rss.toFixed(0)} MB (goal ≤ 300 MB: ${met(rss <= 300)})`);
+    console.log(`peak RSS: ${rss.toFixed(0)} MB (goal ≤ 300 MB: ${met(rss <= 300)}); sampled peak by phase: ${[...peaks].map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`).join(", ")}`);
   } finally {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });

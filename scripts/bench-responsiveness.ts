@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
-import { APP_NODE_FLAGS, webEntry } from "./lib/app-processes";
+import { APP_NODE_FLAGS, appProcessEnv, webEntry } from "./lib/app-processes";
 import { createJobQueue } from "../app/jobs/queue.server";
 import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
 import { createShop } from "../app/shops/shop.server";
@@ -119,8 +119,7 @@ function startServer(port: number, databaseUrl: string, logFile: string, traceFi
     {
       cwd: path.dirname(BUILD),
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env: {
-        PATH: process.env.PATH,
+      env: appProcessEnv({
         NODE_ENV: "production",
         PORT: String(port),
         DATABASE_URL: databaseUrl,
@@ -132,7 +131,7 @@ function startServer(port: number, databaseUrl: string, logFile: string, traceFi
         RECOMPUTE_DEBOUNCE_MS: "3600000",
         LOG_LEVEL: "error",
         ...(traceFile ? { RFM_TRACE_WRITES: traceFile } : {}),
-      },
+      }),
     },
   );
   const out = createWriteStream(logFile);

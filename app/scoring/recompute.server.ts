@@ -25,6 +25,7 @@ import type Database from "better-sqlite3";
 import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesReport } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
+import { copyIn, type CopyValue } from "~/db/copy-in.server";
 import { scanRows } from "~/db/scan.server";
 import type { PostgresDb } from "~/db/postgres.server";
 import { storedScoringEdges } from "~/dashboard/edges.server";
@@ -56,7 +57,7 @@ export interface RecomputeDeps {
   onScored?: (full: FullScore) => void;
 }
 
-/** Customers per bulk statement on PostgreSQL (arrays of this many values per column). */
+/** Customers per bulk statement on PostgreSQL (a staged chunk's rows, or arrays of this many values per column). */
 const POSTGRES_CHUNK = 20_000;
 /** Rows of customers without a counted order, per write transaction on PostgreSQL. */
 const UNCOUNTED_CHUNK = 2_000;
@@ -449,8 +450,9 @@ function writeSqlite(
 }
 
 /**
- * PostgreSQL: the changed customers in chunks, each chunk one INSERT … SELECT FROM unnest of
- * column arrays (times passed as epoch ms) with its transitions, in a transaction of its own.
+ * PostgreSQL: the changed customers in chunks, each chunk COPYed into a staging table (times
+ * as epoch ms; rows made as COPY asks for them, decision 063) and upserted from it by one
+ * INSERT … SELECT with its transitions, in a transaction of its own.
  */
 async function writePostgres(db: PostgresDb, changes: Changes, transitions: Transitions): Promise<void> {
   const { shopId, day, scoredAt } = changes;
@@ -459,8 +461,7 @@ async function writePostgres(db: PostgresDb, changes: Changes, transitions: Tran
     INSERT INTO "Customer" (shopId, customerKey, guest, recencyDays, frequency, monetaryMinor, firstOrderAt,
       lastOrderAt, r, f, m, persona, previousPersona, personaSince, scoredAt)
     SELECT ?::text, t.k, t.g, t.rd, t.fr, t.mo, ${time("t.fa")}, ${time("t.la")}, t.r, t.f, t.m, t.p, NULL, ?::timestamp(3), ?::timestamp(3)
-    FROM unnest(?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[],
-      ?::integer[], ?::integer[], ?::integer[], ?::text[]) AS t(k, g, rd, fr, mo, fa, la, r, f, m, p)
+    FROM customer_stage t
     ${ON_CONFLICT}`);
   const clearScores = db.prepare(`
     UPDATE "Customer" SET recencyDays = NULL, frequency = 0, monetaryMinor = 0, r = NULL, f = NULL, m = NULL,
@@ -472,28 +473,22 @@ async function writePostgres(db: PostgresDb, changes: Changes, transitions: Tran
     for (const [from, to, n] of transitions.take()) await addTransition.run(shopId, day, from, to, n);
   };
 
-  for (let start = 0; start < changes.count; start += POSTGRES_CHUNK) {
-    const end = Math.min(changes.count, start + POSTGRES_CHUNK);
-    const cols = { k: [] as string[], g: [] as boolean[], rd: [] as (number | null)[], fr: [] as number[], mo: [] as number[],
-      fa: [] as (number | null)[], la: [] as (number | null)[], r: [] as (number | null)[], f: [] as (number | null)[],
-      m: [] as (number | null)[], p: [] as (string | null)[] };
+  function* staged(start: number, end: number): Generator<CopyValue[]> {
     for (let i = start; i < end; i++) {
       const row = changes.row(i);
       transitions.moved(changes.before(i), row.persona);
-      cols.k.push(row.key);
-      cols.g.push(row.guest);
-      cols.rd.push(row.recencyDays);
-      cols.fr.push(row.frequency);
-      cols.mo.push(row.monetaryMinor);
-      cols.fa.push(row.firstOrderMs);
-      cols.la.push(row.lastOrderMs);
-      cols.r.push(row.r);
-      cols.f.push(row.f);
-      cols.m.push(row.m);
-      cols.p.push(row.persona);
+      yield [row.key, row.guest, row.recencyDays, row.frequency, row.monetaryMinor, row.firstOrderMs, row.lastOrderMs, row.r, row.f, row.m, row.persona];
     }
+  }
+  for (let start = 0; start < changes.count; start += POSTGRES_CHUNK) {
+    const end = Math.min(changes.count, start + POSTGRES_CHUNK);
     await db.transaction(async () => {
-      await upsert.run(shopId, scoredAt, scoredAt, cols.k, cols.g, cols.rd, cols.fr, cols.mo, cols.fa, cols.la, cols.r, cols.f, cols.m, cols.p);
+      await db.withClient(async (client) => {
+        await client.query(`CREATE TEMP TABLE customer_stage (k text, g boolean, rd integer, fr integer, mo bigint, fa bigint, la bigint,
+          r integer, f integer, m integer, p text) ON COMMIT DROP`);
+        await copyIn(client, `COPY customer_stage FROM STDIN`, staged(start, end));
+      });
+      await upsert.run(shopId, scoredAt, scoredAt);
       await flushTransitions();
     });
   }

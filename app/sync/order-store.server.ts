@@ -10,12 +10,10 @@
  * deletes and counts are written once, on the SQL seam.
  */
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
-import { pipeline } from "node:stream/promises";
-import { Readable } from "node:stream";
 import type Database from "better-sqlite3";
+import { copyIn, mapped } from "~/db/copy-in.server";
 import { inTransaction, isSqlite, type Db, type PostgresDb, type SqliteDb } from "~/db/index.server";
-import { storableJson, storableText } from "~/db/postgres.server";
+import { storableJson } from "~/db/postgres.server";
 import { tombstoneKey } from "~/privacy/redact.server";
 import type { CanonicalLineItem, CanonicalOrder, Platform } from "~/rfm/order";
 
@@ -577,25 +575,6 @@ function headerRecord(seq: number, o: OrderHeader) {
   };
 }
 
-/** A value in COPY's text format: \N for null, backslash escapes for the separators. */
-function copyText(v: string | number | boolean | null): string {
-  if (v === null) return "\\N";
-  if (typeof v === "boolean") return v ? "t" : "f";
-  if (typeof v === "number") return String(v);
-  return storableText(v).replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
-}
-
-function copyRows(rows: (string | number | boolean | null)[][]): Readable {
-  let i = 0;
-  return new Readable({
-    read() {
-      let chunk = "";
-      for (let n = 0; n < 1000 && i < rows.length; n++, i++) chunk += rows[i].map(copyText).join("\t") + "\n";
-      this.push(chunk.length > 0 ? chunk : null);
-    },
-  });
-}
-
 /**
  * Splits a batch into rounds in which every order id appears once, in batch order: a batch
  * naming an order twice behaves as two upserts one after the other.
@@ -709,14 +688,13 @@ function postgresWrites(db: PostgresDb): Writes {
         await client.query(`CREATE TEMP TABLE order_stage (${HEADER_TYPES}) ON COMMIT DROP;
           CREATE TEMP TABLE line_stage (${LINE_TYPES}) ON COMMIT DROP`);
         if (kept.length > 0) {
-          const rows = kept.map((h, seq) => Object.values(headerRecord(seq, h)));
-          await pipeline(copyRows(rows), client.query(copyFrom(`COPY order_stage FROM STDIN`)));
+          await copyIn(client, `COPY order_stage FROM STDIN`, mapped(kept, (h, seq) => Object.values(headerRecord(seq, h))));
           await client.query(copyHeaders, [shopId]);
           await upsertContacts(client, shopId, kept);
         }
         if (keptLines.length > 0) {
-          const rows = keptLines.map(({ orderId, lineItem: l }, seq) => [seq, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, l.subscription]);
-          await pipeline(copyRows(rows), client.query(copyFrom(`COPY line_stage FROM STDIN`)));
+          await copyIn(client, `COPY line_stage FROM STDIN`, mapped(keptLines, ({ orderId, lineItem: l }, seq) =>
+            [seq, orderId, l.id, l.quantity, l.unitPriceMinor, l.totalMinor, l.subscription]));
           await client.query(copyLines, [shopId]);
           // Lines whose order came in an earlier batch: that order's customer.
           await client.query(

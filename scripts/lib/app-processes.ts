@@ -63,13 +63,31 @@ export function snapshotBuild(build: string): { dir: string; remove(): void } {
 /**
  * Node's flags for the app's own processes, as package.json's `start` and `worker` scripts pass
  * them (test/processes/web-server.test.ts holds the two to the same list): a 4 MB semi-space,
- * a 12 MB young generation, as the scoring threads have (docs/decisions/062).
+ * a 12 MB young generation, as the scoring threads have (docs/decisions/062); and a major
+ * collection once the heap has grown 20% past what the last one left, in every thread, where
+ * V8 otherwise lets a heap with memory to spare grow up to 4× first: one recompute's garbage
+ * was still held when the next one allocated (docs/decisions/063).
  */
-export const APP_NODE_FLAGS = ["--max-semi-space-size=4"] as const;
+export const APP_NODE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=20"] as const;
 
-/** An app process: `node <APP_NODE_FLAGS> <file> …argv` with only PATH and `env`, its stdout and stderr into `logFile`. */
+/**
+ * The environment package.json's `start` and `worker` scripts set before node starts (glibc
+ * reads it at exec, so no code can): allocations of 128 KB and more, typed arrays among them,
+ * each get their own mapping, returned to the system when freed (docs/decisions/063).
+ */
+export const APP_PROCESS_ENV = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=131072" } as const;
+
+/** APP_PROCESS_ENV as a shell command's prefix, as package.json's scripts write it. */
+export const APP_PROCESS_ENV_PREFIX = Object.entries(APP_PROCESS_ENV).map(([name, value]) => `${name}=${value}`).join(" ");
+
+/** An app process's environment: only PATH, APP_PROCESS_ENV and `env`. */
+export function appProcessEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", ...APP_PROCESS_ENV, ...env } as unknown as NodeJS.ProcessEnv;
+}
+
+/** An app process: `node <APP_NODE_FLAGS> <file> …argv` in appProcessEnv(env), its stdout and stderr into `logFile`. */
 export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: appProcessEnv(env) });
   const out = createWriteStream(logFile);
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);

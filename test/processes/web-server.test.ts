@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "~/db/index.server";
 import { MAX_WEBHOOK_BYTES } from "~/platforms/webhook-body.server";
-import { APP_NODE_FLAGS, freePort, snapshotBuild, untilAnswers } from "../../scripts/lib/app-processes";
+import { APP_NODE_FLAGS, APP_PROCESS_ENV_PREFIX, appProcessEnv, freePort, snapshotBuild, untilAnswers } from "../../scripts/lib/app-processes";
 import { addShop, freshDatabase, onPostgres } from "../support/db";
 import { restOrder, signedWebhook } from "../support/webhooks";
 
@@ -53,23 +53,22 @@ beforeAll(async () => {
   await addShop(db, SHOP, { syncState: false });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  // As `npm start` runs it: node with the app's flags on build/server/web.js (package.json's start script, checked below).
+  // As `npm start` runs it: node with the app's flags and environment on build/server/web.js (package.json's start script, checked below).
   server = spawn(process.execPath, [...APP_NODE_FLAGS, path.join(snapshot.dir, "server", "web.js")], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH,
+    env: appProcessEnv({
       NODE_ENV: "production",
       PORT: String(port),
       DATABASE_URL: fresh.url,
       SHOPIFY_API_KEY: "fast-key",
-      SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET,
+      SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "",
       SHOPIFY_APP_URL: `http://localhost:${port}`,
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       // No store behind the shop: the applier's re-reads fail fast and retry later.
       SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:9",
       LOG_LEVEL: "error",
-    },
+    }),
   });
   server.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   server.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -84,10 +83,10 @@ afterAll(async () => {
 });
 
 describe.skipIf(onPostgres())("the production web server (npm start)", () => {
-  it("GIVEN package.json WHEN npm start and npm run worker run THEN they start build/server/web.js and worker.js with the app's node flags, as the benchmarks start them", () => {
+  it("GIVEN package.json WHEN npm start and npm run worker run THEN they start build/server/web.js and worker.js with the app's environment and node flags, as the benchmarks start them", () => {
     const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe(`node ${APP_NODE_FLAGS.join(" ")} --env-file-if-exists=.env build/server/web.js`);
-    expect(pkg.scripts.worker).toBe(`node ${APP_NODE_FLAGS.join(" ")} --env-file-if-exists=.env build/server/worker.js`);
+    expect(pkg.scripts.start).toBe(`${APP_PROCESS_ENV_PREFIX} node ${APP_NODE_FLAGS.join(" ")} --env-file-if-exists=.env build/server/web.js`);
+    expect(pkg.scripts.worker).toBe(`${APP_PROCESS_ENV_PREFIX} node ${APP_NODE_FLAGS.join(" ")} --env-file-if-exists=.env build/server/worker.js`);
   });
 
   it("GIVEN a signed orders/create WHEN posted to /webhooks THEN it is stored and acknowledged without passing through Express (no access-log line)", async () => {
