@@ -77,13 +77,17 @@ function jobRuns(logDir: string): JobRun[] {
 
 /**
  * An order's way from its applied delivery to its tag, from the job log: the write-back run
- * during which the tag changed (the watcher polls every 50 ms), how long the order waited for
+ * that wrote the tag (the last to start before the watcher, polling every 50 ms, saw it), how long the order waited for
  * it to start and whether that start waited for the write-back before it (one runs at a time
  * per shop); the re-read (if any) and recompute that ran in between are in the wait.
  */
 function pathOf(runs: readonly JobRun[], appliedAt: number, changedAt: number) {
   const writebacks = runs.filter((r) => r.type === "writeback" && r.ok);
-  const i = writebacks.findIndex((r) => r.startedAt <= changedAt && changedAt <= r.startedAt + r.ms + 100);
+  // The run that wrote the tag: the last to start before the watcher saw it. Not "the run the
+  // sighting falls in, give or take 100 ms": the watcher polls every 50 ms and lags on a loaded
+  // machine, and a CI run once followed no order at all that way.
+  let i = -1;
+  while (i + 1 < writebacks.length && writebacks[i + 1].startedAt <= changedAt) i++;
   if (i < 0) return undefined;
   const w = writebacks[i];
   const previous = writebacks[i - 1];
