@@ -24,7 +24,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
 import { execFileSync } from "node:child_process";
-import { APP_NODE_FLAGS, APP_PROCESS_ENV } from "./lib/app-processes";
+import { scriptAsAppProcess } from "./lib/app-processes";
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { ingestBulkLines } from "../app/platforms/shopify/backfill.server";
 import { Readable } from "node:stream";
@@ -208,10 +208,11 @@ async function ours(dir: string, file: string, pgAdmin?: string) {
  */
 function phase(name: string, dir: string, file: string, pgAdmin?: string): Record<string, number> {
   const pg = pgAdmin ? ["--pg-admin", pgAdmin] : [];
-  const out = execFileSync(process.execPath, [...APP_NODE_FLAGS, ...process.execArgv, import.meta.filename, "--phase", name, "--dir", dir, "--file", file, "--orders", String(ORDERS), ...pg], {
+  const run = scriptAsAppProcess(import.meta.filename, ["--phase", name, "--dir", dir, "--file", file, "--orders", String(ORDERS), ...pg]);
+  const out = execFileSync(process.execPath, run.args, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ...APP_PROCESS_ENV },
+    env: run.env,
     maxBuffer: 1 << 20,
   });
   return JSON.parse(out.trim().split("\n").pop()!);

@@ -29,7 +29,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { arg, peakRssMb, readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
 import { startPostgres } from "./pg-server.mjs";
 import { SCORING_THREAD_LIMITS } from "../app/scoring/thread-limits";
-import { APP_NODE_FLAGS, APP_PROCESS_ENV } from "./lib/app-processes";
+import { APP_NODE_FLAGS, APP_PROCESS_ENV, scriptAsAppProcess } from "./lib/app-processes";
 import type { RecomputeSummary } from "../app/scoring/recompute.server";
 import type { OrderHeader } from "../app/sync/order-store.server";
 import type { CanonicalLineItem } from "../app/rfm/order";
@@ -138,7 +138,8 @@ async function main() {
   // As the app's processes start: with APP_NODE_FLAGS and APP_PROCESS_ENV (read when the process
   // starts, so no code can set them later). This file again, so.
   if (APP_NODE_FLAGS.some((flag) => !process.execArgv.includes(flag)) || Object.entries(APP_PROCESS_ENV).some(([name, value]) => process.env[name] !== value)) {
-    const again = spawnSync(process.execPath, [...APP_NODE_FLAGS, ...process.execArgv, import.meta.filename, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, ...APP_PROCESS_ENV } });
+    const run = scriptAsAppProcess(import.meta.filename, process.argv.slice(2));
+    const again = spawnSync(process.execPath, run.args, { stdio: "inherit", env: run.env });
     process.exitCode = again.status ?? 1;
     return;
   }

@@ -18,7 +18,7 @@
  *
  * Goal: event-loop delay p99 ≤ 50 ms and webhook ack p99 ≤ 50 ms during the recompute.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readCdnow, replayCdnow, splitIntoLines } from "./lib/cdnow";
-import { APP_NODE_FLAGS, appProcessEnv, webEntry } from "./lib/app-processes";
+import { spawnAppProcess, webEntry } from "./lib/app-processes";
 import { createJobQueue } from "../app/jobs/queue.server";
 import { createOrderStore, type OrderHeader } from "../app/sync/order-store.server";
 import { createShop } from "../app/shops/shop.server";
@@ -107,32 +107,23 @@ interface LoopDelay {
 /** The production server, as `npm start` runs it, with the event-loop probe preloaded. */
 function startServer(port: number, databaseUrl: string, logFile: string, traceFile?: string) {
   const web = webEntry(BUILD);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...APP_NODE_FLAGS,
-      "--import",
-      path.join(root, "scripts", "lib", "loop-delay-probe.mjs"),
-      web.file,
-      ...web.argv,
-    ],
+  const child: ChildProcess = spawnAppProcess(
+    web.file,
+    web.argv,
     {
-      cwd: path.dirname(BUILD),
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env: appProcessEnv({
-        NODE_ENV: "production",
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        SHOPIFY_API_KEY: "bench-key",
-        SHOPIFY_API_SECRET: SECRET,
-        SHOPIFY_APP_URL: `http://localhost:${port}`,
-        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-        // The small shop's webhooks must not queue a recompute of their own during the run.
-        RECOMPUTE_DEBOUNCE_MS: "3600000",
-        LOG_LEVEL: "error",
-        ...(traceFile ? { RFM_TRACE_WRITES: traceFile } : {}),
-      }),
+      NODE_ENV: "production",
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      SHOPIFY_API_KEY: "bench-key",
+      SHOPIFY_API_SECRET: SECRET,
+      SHOPIFY_APP_URL: `http://localhost:${port}`,
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      // The small shop's webhooks must not queue a recompute of their own during the run.
+      RECOMPUTE_DEBOUNCE_MS: "3600000",
+      LOG_LEVEL: "error",
+      ...(traceFile ? { RFM_TRACE_WRITES: traceFile } : {}),
     },
+    { flags: ["--import", path.join(root, "scripts", "lib", "loop-delay-probe.mjs")], cwd: path.dirname(BUILD), stdio: ["ignore", "pipe", "pipe", "ipc"] },
   );
   const out = createWriteStream(logFile);
   child.stdout!.pipe(out);

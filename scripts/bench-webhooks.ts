@@ -26,7 +26,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { APP_NODE_FLAGS, appProcessEnv, webEntry } from "./lib/app-processes";
+import { spawnAppProcess, webEntry } from "./lib/app-processes";
 import { openDatabase } from "../app/db/index.server";
 import { createShop } from "../app/shops/shop.server";
 
@@ -80,7 +80,7 @@ function start(file: string, argv: string[], env: Record<string, string>, logFil
   const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args["cpu-prof"])}`, "--import", exitOnTerm] : [];
   // Straight into the log file: the access log of every request must not cost this process (or the server) a pipe.
   const out = openSync(logFile, "a");
-  return spawn(process.execPath, [...APP_NODE_FLAGS, ...profile, file, ...argv], { cwd: root, stdio: ["ignore", out, out], env: appProcessEnv(env) });
+  return spawnAppProcess(file, argv, env, { flags: profile, stdio: ["ignore", out, out] });
 }
 
 async function untilAnswers(url: string, ms = 60_000) {

@@ -16,7 +16,7 @@ export type CopyValue = string | number | boolean | null;
 const ROWS_PER_PIECE = 500;
 
 /** A value in COPY's text format: \N for null, backslash escapes for the separators. */
-export function copyText(v: CopyValue): string {
+function copyText(v: CopyValue): string {
   if (v === null) return "\\N";
   if (typeof v === "boolean") return v ? "t" : "f";
   if (typeof v === "number") return String(v);

@@ -3,7 +3,7 @@
  * of a benchmark: a free loopback port, the processes with their output in log files, and a
  * wait until the web process answers.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
@@ -85,9 +85,35 @@ export function appProcessEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "", ...APP_PROCESS_ENV, ...env } as unknown as NodeJS.ProcessEnv;
 }
 
-/** An app process: `node <APP_NODE_FLAGS> <file> …argv` in appProcessEnv(env), its stdout and stderr into `logFile`. */
+/**
+ * An app process as `npm start` / `npm run worker` start one: `node <APP_NODE_FLAGS> <flags> <file>
+ * …argv` in appProcessEnv(env). `flags`: a caller's own (a profiler, a preloaded probe).
+ */
+export function spawnAppProcess(
+  file: string,
+  argv: string[],
+  env: Record<string, string>,
+  options: { flags?: string[]; stdio?: StdioOptions; cwd?: string } = {},
+): ChildProcess {
+  return spawn(process.execPath, [...APP_NODE_FLAGS, ...(options.flags ?? []), file, ...argv], {
+    cwd: options.cwd ?? root,
+    stdio: options.stdio ?? ["ignore", "pipe", "pipe"],
+    env: appProcessEnv(env),
+  });
+}
+
+/**
+ * The running script (`file`) started again as an app process, for a benchmark measuring its
+ * own process: node's arguments (APP_NODE_FLAGS, then this runner's own, e.g. tsx's loader) and
+ * this environment with APP_PROCESS_ENV.
+ */
+export function scriptAsAppProcess(file: string, argv: string[]): { args: string[]; env: NodeJS.ProcessEnv } {
+  return { args: [...APP_NODE_FLAGS, ...process.execArgv, file, ...argv], env: { ...process.env, ...APP_PROCESS_ENV } };
+}
+
+/** An app process (spawnAppProcess), its stdout and stderr into `logFile`. */
 export function startNode(file: string, argv: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, file, ...argv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: appProcessEnv(env) });
+  const child = spawnAppProcess(file, argv, env);
   const out = createWriteStream(logFile);
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);

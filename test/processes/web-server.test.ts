@@ -4,7 +4,7 @@
  * routes' own receipt; every other request is served as before (pages compressed, assets
  * cached, the access log, /healthz, /readyz); SIGTERM stops it.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "~/db/index.server";
 import { MAX_WEBHOOK_BYTES } from "~/platforms/webhook-body.server";
-import { APP_NODE_FLAGS, APP_PROCESS_ENV_PREFIX, appProcessEnv, freePort, snapshotBuild, untilAnswers } from "../../scripts/lib/app-processes";
+import { APP_NODE_FLAGS, APP_PROCESS_ENV_PREFIX, freePort, snapshotBuild, spawnAppProcess, untilAnswers } from "../../scripts/lib/app-processes";
 import { addShop, freshDatabase, onPostgres } from "../support/db";
 import { restOrder, signedWebhook } from "../support/webhooks";
 
@@ -54,21 +54,17 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   // As `npm start` runs it: node with the app's flags and environment on build/server/web.js (package.json's start script, checked below).
-  server = spawn(process.execPath, [...APP_NODE_FLAGS, path.join(snapshot.dir, "server", "web.js")], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: appProcessEnv({
-      NODE_ENV: "production",
-      PORT: String(port),
-      DATABASE_URL: fresh.url,
-      SHOPIFY_API_KEY: "fast-key",
-      SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "",
-      SHOPIFY_APP_URL: `http://localhost:${port}`,
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      // No store behind the shop: the applier's re-reads fail fast and retry later.
-      SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:9",
-      LOG_LEVEL: "error",
-    }),
+  server = spawnAppProcess(path.join(snapshot.dir, "server", "web.js"), [], {
+    NODE_ENV: "production",
+    PORT: String(port),
+    DATABASE_URL: fresh.url,
+    SHOPIFY_API_KEY: "fast-key",
+    SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "",
+    SHOPIFY_APP_URL: `http://localhost:${port}`,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    // No store behind the shop: the applier's re-reads fail fast and retry later.
+    SHOPIFY_ADMIN_SIMULATOR_URL: "http://127.0.0.1:9",
+    LOG_LEVEL: "error",
   });
   server.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   server.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
