@@ -81,13 +81,14 @@ const SEARCH_FILL_CHUNK_LEAST = 250;
 const QUIET_MS = 100;
 
 /**
- * SQLite: search text for the shop's customers that have none (those inserted while paused),
+ * Search text for the shop's customers that have none (those inserted while paused). SQLite:
  * a chunk of keys per statement and transaction; with `yieldTo` (a scoring thread) the
  * process's waiting writers go first between chunks, and chunks shrink while they keep coming.
  * Idempotent: an interrupted fill is finished by the next recompute, which finds the shop
- * still paused.
+ * still paused. PostgreSQL: fillSearchTextPostgres.
  */
 export async function fillSearchText(db: Db, shopId: string, { yieldTo }: Pick<WriteSlices, "yieldTo"> = {}): Promise<number> {
+  if (!isSqlite(db)) return fillSearchTextPostgres(db, shopId);
   const boundary = db.prepare(`SELECT customerKey FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT 1 OFFSET ?`).pluck();
   // The same row as the Customer insert trigger writes (migration 20261130232000_customer_search).
   // Two statements, not `(? IS NULL OR key <= ?)`: SQLite seeks a key range only when both
@@ -122,6 +123,32 @@ export async function fillSearchText(db: Db, shopId: string, { yieldTo }: Pick<W
       letWaitersIn(yieldTo, YIELD_MAX_MS);
     }
   }
+}
+
+/**
+ * PostgreSQL: the same rows as the Customer insert trigger writes (migration
+ * 20261201071000_customer_search_text), for the customers inserted while the shop was paused,
+ * in one statement: no FTS5 index here, so nothing grows per statement. In key order (the
+ * table's primary key): sorted by their text instead, the same fill took 1.58 s, not 1.49 s,
+ * for 338k customers.
+ */
+async function fillSearchTextPostgres(db: Db, shopId: string): Promise<number> {
+  let filled = 0;
+  await db.transaction(traced("search fill", async () => {
+    filled = (
+      await db
+        .prepare(
+          `INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "lowered")
+           SELECT c."shopId", c."customerKey", "customer_search_lowered"(c."customerKey", c."email", k."email", k."name") AS lowered
+           FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey"
+           WHERE c."shopId" = ? AND NOT EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t."shopId" = c."shopId" AND t."customerKey" = c."customerKey")
+           ORDER BY c."customerKey"
+           ON CONFLICT ("shopId", "customerKey") DO NOTHING`,
+        )
+        .run(shopId)
+    ).changes;
+  }));
+  return filled;
 }
 
 /**

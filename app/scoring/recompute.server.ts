@@ -309,7 +309,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   } finally {
     if (rebuild) {
       // Search text for the customers inserted while paused, before the triggers come back on.
-      if (isSqlite(db)) await fillSearchText(db, shopId, slices);
+      await fillSearchText(db, shopId, slices);
       await rebuildTotals(db, shopId, slices);
     }
   }
