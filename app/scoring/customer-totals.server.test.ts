@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Db } from "~/db/index.server";
-import { addShop, freshDatabase } from "../../test/support/db";
+import { createPgPool } from "~/db/index.server";
+import { postgresDb } from "~/db/postgres.server";
+import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
 import { createOrderStore } from "~/sync/order-store.server";
-import { pauseTotals, rebuildTotals, totalsPaused } from "./customer-totals.server";
+import { holdTotalsInThisTransaction, pauseTotals, rebuildTotals, totalsPaused } from "./customer-totals.server";
 import { recomputeShop } from "./recompute.server";
 
 const NOW = Date.parse("2026-07-01T09:00:00Z");
@@ -32,7 +34,7 @@ const stored = (db: Db, shopId: string) =>
     .all(shopId);
 
 async function scoredShops() {
-  const { db } = await freshDatabase();
+  const { db, url } = await freshDatabase();
   const shopId = await addShop(db, "rebuild.myshopify.com");
   const other = await addShop(db, "other.myshopify.com");
   const store = createOrderStore(db);
@@ -40,8 +42,39 @@ async function scoredShops() {
   await store.upsertOrders(other, orders(1));
   await recomputeShop(shopId, { db, now: () => new Date(NOW) });
   await recomputeShop(other, { db, now: () => new Date(NOW) });
-  return { db, shopId, other };
+  return { db, url, shopId, other };
 }
+
+const spendFollowed = async (db: Db, shopId: string) => {
+  const totals = await db.prepare(`SELECT sum(monetaryMinor) FROM "CustomerTotal" WHERE shopId = ?`).pluck().get(shopId);
+  const live = await db.prepare(`SELECT sum(monetaryMinor) FROM "Customer" WHERE shopId = ?`).pluck().get(shopId);
+  return Number(totals) === Number(live);
+};
+
+describe.runIf(onPostgres())("totals held by a recompute's own write transactions (PostgreSQL)", () => {
+  it("GIVEN a write transaction that held a paused shop's totals WHEN it commits THEN its rows left the totals alone, and the connection's next writes follow them again", async () => {
+    const { url, shopId, other } = await scoredShops();
+    // One connection: whatever the transaction set is there for the writes after it.
+    const one = postgresDb(createPgPool(url, 1), { ownsPool: true });
+    try {
+      const kept = await stored(one, shopId);
+      await pauseTotals(one, shopId);
+
+      await one.transaction(async () => {
+        await holdTotalsInThisTransaction(one);
+        await one.prepare(`UPDATE "Customer" SET monetaryMinor = monetaryMinor + 1 WHERE shopId = ?`).run(shopId);
+      });
+      await one.prepare(`UPDATE "Customer" SET monetaryMinor = monetaryMinor + 1 WHERE shopId = ?`).run(other);
+
+      expect(await stored(one, shopId)).toEqual(kept);
+      expect(await spendFollowed(one, other)).toBe(true);
+      await rebuildTotals(one, shopId);
+      expect(await spendFollowed(one, shopId)).toBe(true);
+    } finally {
+      await one.close();
+    }
+  });
+});
 
 describe("customer totals rebuilt after a large recompute", () => {
   it("GIVEN a shop's totals paused WHEN its customers change THEN the triggers leave its totals alone, the other shop's still follow, and a rebuild makes them exact again", async () => {

@@ -64,6 +64,16 @@ export async function totalsPaused(db: Db, shopId: string): Promise<boolean> {
   return Boolean(await db.prepare(`SELECT "totalsPaused" FROM "SyncState" WHERE "shopId" = ?`).pluck().get(shopId));
 }
 
+/**
+ * PostgreSQL, inside a write transaction that holds only a paused shop's customers: their rows
+ * skip the totals triggers without running their function (its pause check costs a call and a
+ * lookup per row). Transaction-local, so it ends with the transaction and never reaches the
+ * pooled connection's next user (migration 20261202230000_customer_totals_held_by_the_writer).
+ */
+export async function holdTotalsInThisTransaction(db: Db): Promise<void> {
+  await db.prepare(`SELECT set_config('rfm.customer_totals_held', 'on', true)`).get();
+}
+
 export async function pauseTotals(db: Db, shopId: string): Promise<void> {
   await db.transaction(traced("pause totals", async () => {
     await db.prepare(`UPDATE "SyncState" SET "totalsPaused" = TRUE WHERE "shopId" = ?`).run(shopId);

@@ -32,7 +32,7 @@ import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
-import { fillSearchText, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
+import { fillSearchText, holdTotalsInThisTransaction, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 import type { FullScore } from "./incremental.server";
 import { clearTakenMarks, logScoringChanges, takeMarksForFullScoring } from "./scoring-marks.server";
@@ -303,8 +303,8 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   try {
     if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, newUncounted, transitions, slices));
     else {
-      await writePostgres(db as PostgresDb, changes, transitions);
-      await writeUncountedPostgres(db as PostgresDb, shopId, newUncounted, asOf);
+      await writePostgres(db as PostgresDb, changes, transitions, rebuild);
+      await writeUncountedPostgres(db as PostgresDb, shopId, newUncounted, asOf, rebuild);
     }
   } finally {
     if (rebuild) {
@@ -374,7 +374,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
  * INSERT … SELECT FROM unnest per chunk (a round trip per row would dominate a first recompute
  * there), each chunk committed on its own. SQLite writes them in writeSqlite's slices.
  */
-async function writeUncountedPostgres(db: PostgresDb, shopId: string, rows: { key: string; guest: boolean }[], scoredAt: Date): Promise<void> {
+async function writeUncountedPostgres(db: PostgresDb, shopId: string, rows: { key: string; guest: boolean }[], scoredAt: Date, paused: boolean): Promise<void> {
   const insert = db.prepare(
     `INSERT INTO "Customer" (shopId, customerKey, guest, frequency, monetaryMinor, persona, scoredAt)
      SELECT ?::text, t.k, t.g, 0, 0, NULL, ?::timestamp(3) FROM unnest(?::text[], ?::boolean[]) AS t(k, g)
@@ -383,6 +383,7 @@ async function writeUncountedPostgres(db: PostgresDb, shopId: string, rows: { ke
   for (let start = 0; start < rows.length; start += UNCOUNTED_CHUNK) {
     const chunk = rows.slice(start, start + UNCOUNTED_CHUNK);
     await db.transaction(async () => {
+      if (paused) await holdTotalsInThisTransaction(db);
       await insert.run(shopId, scoredAt, chunk.map((u) => u.key), chunk.map((u) => u.guest));
     });
   }
@@ -454,7 +455,7 @@ function writeSqlite(
  * as epoch ms; rows made as COPY asks for them, decision 063) and upserted from it by one
  * INSERT … SELECT with its transitions, in a transaction of its own.
  */
-async function writePostgres(db: PostgresDb, changes: Changes, transitions: Transitions): Promise<void> {
+async function writePostgres(db: PostgresDb, changes: Changes, transitions: Transitions, paused: boolean): Promise<void> {
   const { shopId, day, scoredAt } = changes;
   const time = (column: string) => `CASE WHEN ${column} IS NULL THEN NULL ELSE to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC' END`;
   const upsert = db.prepare(`
@@ -483,6 +484,7 @@ async function writePostgres(db: PostgresDb, changes: Changes, transitions: Tran
   for (let start = 0; start < changes.count; start += POSTGRES_CHUNK) {
     const end = Math.min(changes.count, start + POSTGRES_CHUNK);
     await db.transaction(async () => {
+      if (paused) await holdTotalsInThisTransaction(db);
       await db.withClient(async (client) => {
         await client.query(`CREATE TEMP TABLE customer_stage (k text, g boolean, rd integer, fr integer, mo bigint, fa bigint, la bigint,
           r integer, f integer, m integer, p text) ON COMMIT DROP`);
@@ -496,6 +498,7 @@ async function writePostgres(db: PostgresDb, changes: Changes, transitions: Tran
     const chunk = changes.dropped.slice(start, start + POSTGRES_CHUNK);
     for (const [, persona] of chunk) transitions.moved(persona, null);
     await db.transaction(async () => {
+      if (paused) await holdTotalsInThisTransaction(db);
       await clearScores.run(scoredAt, scoredAt, chunk.map(([key]) => key), chunk.map(([, persona]) => persona), shopId);
       await flushTransitions();
     });
