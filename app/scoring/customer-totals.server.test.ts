@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Db } from "~/db/index.server";
-import { createPgPool } from "~/db/index.server";
+import { createPgPool, type Db } from "~/db/index.server";
 import { postgresDb } from "~/db/postgres.server";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";

@@ -143,22 +143,15 @@ export async function fillSearchText(db: Db, shopId: string, { yieldTo }: Pick<W
  * for 338k customers.
  */
 async function fillSearchTextPostgres(db: Db, shopId: string): Promise<number> {
-  let filled = 0;
-  await db.transaction(traced("search fill", async () => {
-    filled = (
-      await db
-        .prepare(
-          `INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "lowered")
-           SELECT c."shopId", c."customerKey", "customer_search_lowered"(c."customerKey", c."email", k."email", k."name") AS lowered
-           FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey"
-           WHERE c."shopId" = ? AND NOT EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t."shopId" = c."shopId" AND t."customerKey" = c."customerKey")
-           ORDER BY c."customerKey"
-           ON CONFLICT ("shopId", "customerKey") DO NOTHING`,
-        )
-        .run(shopId)
-    ).changes;
-  }));
-  return filled;
+  const fill = db.prepare(
+    `INSERT INTO "CustomerSearchText" ("shopId", "customerKey", "lowered")
+     SELECT c."shopId", c."customerKey", "customer_search_lowered"(c."customerKey", c."email", k."email", k."name")
+     FROM "Customer" c LEFT JOIN "CustomerContact" k ON k."shopId" = c."shopId" AND k."customerKey" = c."customerKey"
+     WHERE c."shopId" = ? AND NOT EXISTS (SELECT 1 FROM "CustomerSearchText" t WHERE t."shopId" = c."shopId" AND t."customerKey" = c."customerKey")
+     ORDER BY c."customerKey"
+     ON CONFLICT ("shopId", "customerKey") DO NOTHING`,
+  );
+  return db.transaction(traced("search fill", async () => (await fill.run(shopId)).changes));
 }
 
 /**
