@@ -13,6 +13,114 @@ import { translate, type PostgresDb } from "./postgres.server";
 /** How a column of a scan reads: text or a number (or null). Select times as db.sql.epochMs(col). */
 export type ScanColumn = "text" | "number";
 
+/**
+ * A scan of one shop's rows by a unique text column (`key`, indexed after the shop): the
+ * whole-shop reads of a recompute.
+ *
+ * On SQLite, the rows come in pages of PAGE_ROWS, each page one value (bytes) that SQLite
+ * builds with `group_concat` and this module cuts: the read of a 1M-order shop takes 0.6 s
+ * instead of 0.85 s a row at a time, whose cost is the driver's per row (decision 065). All
+ * pages are read in one read transaction, so they see one snapshot, as one statement would.
+ * A page where a stored value holds a separator byte is read again row by row: nothing
+ * stored can be misread. Pages of 2,000 rows stay small objects (larger ones wait for a full
+ * collection, which raised peak RSS).
+ * On PostgreSQL: scanRows' COPY.
+ */
+export interface KeyedScan {
+  /** Selected expressions and how each reads. Numbers are integers (or text, handed on as text). */
+  columns: readonly (readonly [expression: string, kind: ScanColumn])[];
+  /** `FROM` clause, e.g. `"Order" o`. */
+  from: string;
+  /** Conditions with `?` parameters; `key` must be unique among the rows they keep. */
+  where: string;
+  params: readonly unknown[];
+  key: string;
+  /** Rows in key order on PostgreSQL too (SQLite's pages always are). */
+  ordered: boolean;
+}
+
+const PAGE_ROWS = 2_000;
+const FIELD = 0x1f;
+const RECORD = 0x1e;
+
+export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) => void): Promise<void> {
+  const select = scan.columns.map(([expression]) => expression).join(", ");
+  const kinds = scan.columns.map(([, kind]) => kind);
+  const plain = `SELECT ${select} FROM ${scan.from} WHERE ${scan.where}`;
+  if (!isSqlite(db)) return scanRows(db, scan.ordered ? `${plain} ORDER BY ${scan.key}` : plain, [...scan.params], each, kinds);
+  // Text goes in behind "=", so that NULL (an empty field) and '' stay apart. The aggregate
+  // takes the page's rows in the order the LIMITed subquery yields them: key order.
+  const fields = scan.columns.map(([expression, kind]) => (kind === "text" ? `'=' || (${expression})` : `(${expression})`));
+  const page = (after: boolean) => `
+    SELECT count(*), max(k), CAST(group_concat(record, char(30)) AS BLOB) FROM (
+      SELECT ${scan.key} AS k, concat(${fields.join(", char(31), ")}) AS record
+      FROM ${scan.from} WHERE ${scan.where} ${after ? `AND ${scan.key} > ?` : ""} ORDER BY ${scan.key} LIMIT ${PAGE_ROWS})`;
+  const rows = (after: boolean) => `${plain} ${after ? `AND ${scan.key} > ?` : ""} ORDER BY ${scan.key} LIMIT ${PAGE_ROWS}`;
+  const perRecord = kinds.length - 1;
+  const fieldEnds = new Int32Array(PAGE_ROWS * perRecord + 1);
+  const recordEnds = new Int32Array(PAGE_ROWS);
+  const row: unknown[] = new Array(kinds.length);
+  await db.withNative((native) => {
+    // One snapshot for all pages, as one statement would have.
+    const own = !native.inTransaction;
+    if (own) native.exec("BEGIN");
+    try {
+      const first = native.prepare(page(false)).raw();
+      const next = native.prepare(page(true)).raw();
+      let after: string | null = null;
+      for (;;) {
+        const params: unknown[] = after === null ? [...scan.params] : [...scan.params, after];
+        const [count, lastKey, text] = (after === null ? first : next).get(...params) as [number, string | null, Buffer | null];
+        if (count === 0 || text === null) break;
+        // Every separator found where the page put one, and no more: no value holds one.
+        const fieldsFound = findAll(text, FIELD, fieldEnds, count * perRecord);
+        const recordsFound = findAll(text, RECORD, recordEnds, count - 1);
+        if (fieldsFound === count * perRecord && recordsFound === count - 1) {
+          recordEnds[count - 1] = text.length;
+          let at = 0;
+          for (let r = 0, f = 0; r < count; r++) {
+            for (let i = 0; i < perRecord; i++, f++) {
+              row[i] = fieldValue(text, at, fieldEnds[f], kinds[i]);
+              at = fieldEnds[f] + 1;
+            }
+            row[perRecord] = fieldValue(text, at, recordEnds[r], kinds[perRecord]);
+            at = recordEnds[r] + 1;
+            each(row);
+          }
+        } else {
+          // A stored value holds a separator character: this page row by row.
+          for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) each(r);
+        }
+        if (count < PAGE_ROWS) break;
+        after = lastKey;
+      }
+    } finally {
+      if (own) native.exec("COMMIT");
+    }
+  });
+}
+
+/** Where `separator` occurs in `text`, up to `expected` + 1 times; how many times it was found. */
+function findAll(text: Buffer, separator: number, into: Int32Array, expected: number): number {
+  let found = 0;
+  for (let at = text.indexOf(separator); at >= 0; at = text.indexOf(separator, at + 1)) {
+    if (found === expected) return found + 1;
+    into[found++] = at;
+  }
+  return found;
+}
+
+/**
+ * One field of a page: empty is NULL; text behind its "=", decoded from its own bytes (a
+ * string of its own: nothing the caller keeps holds the page); numbers parsed.
+ */
+function fieldValue(text: Buffer, start: number, end: number, kind: ScanColumn): unknown {
+  if (start === end) return null;
+  if (kind === "text") return text.toString("utf8", start + 1, end);
+  const n = numberAt(text, start, end);
+  return Number.isNaN(n) ? text.toString("utf8", start, end) : n;
+}
+
 export async function scanRows(db: Db, sql: string, params: unknown[], each: (row: unknown[]) => void, columns?: readonly ScanColumn[]): Promise<void> {
   if (isSqlite(db)) {
     await db.withNative((native) => {

@@ -1,11 +1,13 @@
 /**
  * scanRows reads what was stored, whichever way the engine streams it: on PostgreSQL COPY's
  * text format (escapes, nulls, characters split across chunks) must give back exactly what a
- * cursor gives.
+ * cursor gives; on SQLite scanByKey's pages (one text value per few thousand rows) must give
+ * back what a statement gives, in key order, from one snapshot.
  */
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { freshDatabase } from "../../test/support/db";
-import { scanRows } from "./scan.server";
+import { freshDatabase, onPostgres } from "../../test/support/db";
+import { scanByKey, scanRows } from "./scan.server";
 
 const AWKWARD = ["plain", "tab\there", "line\nbreak", "back\\slash \\N", `quote's "double"`, "ünïcødé ✓ 🎉", "", "carriage\rreturn"];
 
@@ -33,5 +35,85 @@ describe("scanRows", () => {
 
     expect(typed).toEqual(rows);
     expect(plain).toEqual(rows);
+  });
+});
+
+/** Labels no page can carry as they are: each holds a separator character the pages use. */
+const SEPARATORS = ["unit\x1fseparator", "record\x1eseparator", "both\x1e\x1fat once\x1f"];
+
+/** GIVEN a probe table of `rows` rows for group "a" (and a few for "b"), inserted out of key order. */
+async function keyedProbe(rows: number) {
+  const { db, url } = await freshDatabase();
+  await db.exec(`CREATE TABLE "KeyedProbe" (grp TEXT NOT NULL, k TEXT NOT NULL, label TEXT, amount BIGINT, PRIMARY KEY (grp, k))`);
+  const insert = db.prepare(`INSERT INTO "KeyedProbe" (grp, k, label, amount) VALUES (?, ?, ?, ?)`);
+  const expected: unknown[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const label = i % 11 === 10 ? null : i % 19 === 4 ? "" : i % 997 === 500 ? SEPARATORS[i % SEPARATORS.length] : `${AWKWARD[i % AWKWARD.length]}#${i}`;
+    expected.push([`k${String(i).padStart(6, "0")}`, label, amountOf(i)]);
+  }
+  // Stored in an order of their own (a stride through the keys), so key order is the scan's doing.
+  const stored = expected.map((_, i) => expected[(i * 7919) % rows]);
+  await db.transaction(async () => {
+    for (const [k, label, amount] of stored) await insert.run("a", k, label, amount);
+    for (let i = 0; i < 5; i++) await insert.run("b", `k${i}`, "other group", i);
+  });
+  return { db, url, expected };
+}
+
+const probeScan = {
+  columns: [
+    ["k", "text"],
+    ["label", "text"],
+    ["amount", "number"],
+  ],
+  from: `"KeyedProbe"`,
+  where: "grp = ?",
+  params: ["a"],
+  key: "k",
+  ordered: true,
+} as const;
+
+describe("scanByKey", () => {
+  it("GIVEN several pages of awkward text, separator characters, '' and NULL, big and negative numbers, stored out of key order WHEN scanned THEN every row of the group comes back as stored, in key order", async () => {
+    const { db, expected } = await keyedProbe(7_001);
+
+    const scanned: unknown[][] = [];
+    await scanByKey(db, probeScan, (r) => scanned.push([...r]));
+
+    expect(expected.some(([, label]) => SEPARATORS.includes(label as string))).toBe(true);
+    expect(scanned).toEqual(expected);
+  });
+
+  it.skipIf(onPostgres())("GIVEN a scan under way WHEN another connection commits rows and changes between its pages THEN the scan sees the shop as it was when it began", async () => {
+    const { db, url, expected } = await keyedProbe(7_001);
+    const other = new Database(url.replace(/^file:/, ""));
+    other.pragma("busy_timeout = 5000");
+
+    const scanned: unknown[][] = [];
+    await scanByKey(db, probeScan, (r) => {
+      scanned.push([...r]);
+      // In the first page: later keys change and a new one appears, committed at once.
+      if (scanned.length === 10) {
+        other.prepare(`UPDATE "KeyedProbe" SET label = 'changed' WHERE grp = 'a' AND k > 'k005000'`).run();
+        other.prepare(`INSERT INTO "KeyedProbe" (grp, k, label, amount) VALUES ('a', 'k999999', 'new', 1)`).run();
+      }
+    });
+    other.close();
+
+    expect(scanned).toEqual(expected);
+    expect(await db.prepare(`SELECT count(*) FROM "KeyedProbe" WHERE label = 'changed'`).pluck().get()).toBe(2_000);
+  });
+
+  it.skipIf(onPostgres())("GIVEN a number column holding text (a date as ISO text) WHEN scanned THEN the text is handed on, as a statement hands it", async () => {
+    const { db } = await keyedProbe(3);
+    await db.exec(`UPDATE "KeyedProbe" SET amount = '2026-01-02T03:04:05.000Z' WHERE k = 'k000001'`);
+
+    const scanned: unknown[][] = [];
+    await scanByKey(db, probeScan, (r) => scanned.push([...r]));
+    const plain: unknown[][] = [];
+    await scanRows(db, `SELECT k, label, amount FROM "KeyedProbe" WHERE grp = 'a' ORDER BY k`, [], (r) => plain.push([...r]));
+
+    expect(scanned[1][2]).toBe("2026-01-02T03:04:05.000Z");
+    expect(scanned).toEqual(plain);
   });
 });

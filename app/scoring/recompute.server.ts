@@ -26,7 +26,7 @@ import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesR
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
 import { copyIn, type CopyValue } from "~/db/copy-in.server";
-import { scanRows } from "~/db/scan.server";
+import { scanByKey } from "~/db/scan.server";
 import type { PostgresDb } from "~/db/postgres.server";
 import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
@@ -217,11 +217,24 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const dropped: [key: string, persona: string][] = [];
   let storedWithoutCountedOrder = 0;
   const storedUncounted = new Set<string>();
-  await scanRows(
+  await scanByKey(
     db,
-    `SELECT customerKey, persona, r * 100 + f * 10 + m, frequency, monetaryMinor, ${db.sql.epochMs("firstOrderAt")}, ${db.sql.epochMs("lastOrderAt")}
-     FROM "Customer" WHERE shopId = ?`,
-    [shopId],
+    {
+      columns: [
+        ["customerKey", "text"],
+        ["persona", "text"],
+        ["r * 100 + f * 10 + m", "number"],
+        ["frequency", "number"],
+        ["monetaryMinor", "number"],
+        [db.sql.epochMs("firstOrderAt"), "number"],
+        [db.sql.epochMs("lastOrderAt"), "number"],
+      ],
+      from: `"Customer"`,
+      where: "shopId = ?",
+      params: [shopId],
+      key: "customerKey",
+      ordered: false,
+    },
     (r) => {
       const row = r as [string, string | null, number | null, number, number, unknown, unknown];
       const c = indexOf(row[0]);
@@ -248,7 +261,6 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
         );
       stored[c] = same ? 1 : 2;
     },
-    ["text", "text", "number", "number", "number", "number", "number"],
   );
   // Customers who ordered but have no counted order get a row without a persona, so every
   // count of customers (dashboard, customer list, preview) includes them.

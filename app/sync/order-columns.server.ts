@@ -18,7 +18,7 @@ import { createColumnRules, ORDER_FLAG, type ColumnRulesResult, type LineStats, 
 import type { CountingRules } from "~/rfm/settings";
 import type { Db } from "~/db/index.server";
 import type { DialectSql } from "~/db/sql";
-import { scanRows, type ScanColumn } from "~/db/scan.server";
+import { scanByKey, scanRows, type ScanColumn } from "~/db/scan.server";
 
 /** The customer key is a guest's: packed with the order flags to save a column per row. */
 const GUEST = 1 << 8;
@@ -61,14 +61,23 @@ interface Reads {
   lines: boolean;
 }
 
-/**
- * Every row costs per column read, so a column no rule reads this run is left out. `only`: a
- * condition on customerKey (a few customers, through the (shopId, customerKey) index).
- */
-const statementText = (reads: Reads, sql: DialectSql, only?: string) => `
-  SELECT customerKey, ${sql.epochMs("processedAt")}, itemsTotalMinor, lineCount, ${FLAGS_SQL}, refundedMinor
-    ${reads.channel ? ", channel" : ""}${reads.tags ? ", nullif(tags, '[]')" : ""}${reads.lines ? `, ${LINE_STATS_SQL}` : ""}
-  FROM "Order" o WHERE shopId = ? ${only ? `AND ${only}` : ""} AND deleted = FALSE AND verified = TRUE ORDER BY ${only ? "customerKey, id" : "id"}`;
+/** Every row costs per column read, so a column no rule reads this run is left out. */
+function selected(reads: Reads, sql: DialectSql): [string, ScanColumn][] {
+  const columns: [string, ScanColumn][] = [
+    ["customerKey", "text"],
+    [sql.epochMs("processedAt"), "number"],
+    ["itemsTotalMinor", "number"],
+    ["lineCount", "number"],
+    [FLAGS_SQL, "number"],
+    ["refundedMinor", "number"],
+  ];
+  if (reads.channel) columns.push(["channel", "text"]);
+  if (reads.tags) columns.push(["nullif(tags, '[]')", "text"]);
+  if (reads.lines) columns.push([LINE_STATS_SQL, "text"]);
+  return columns;
+}
+
+const SCOREABLE = "shopId = ? AND deleted = FALSE AND verified = TRUE";
 
 /** Epoch ms of a stored date (written as a number; Prisma-written rows hold ISO text). */
 function epochMs(value: unknown): number {
@@ -109,18 +118,8 @@ export async function readCountedOrders(
   const channelAt = 6;
   const tagsAt = channelAt + +reads.channel;
   const linesAt = tagsAt + +reads.tags;
-  const columns: ScanColumn[] = ["text", "number", "number", "number", "number", "number"];
-  if (reads.channel) columns.push("text");
-  if (reads.tags) columns.push("text");
-  if (reads.lines) columns.push("text");
-  const params: unknown[] = [shopId];
-  let only: string | undefined;
-  if (customerKeys) {
-    only = db.dialect === "sqlite" ? "customerKey IN (SELECT value FROM json_each(?))" : "customerKey = ANY(?::text[])";
-    // PostgreSQL: an array literal, as text (the scan inlines its parameters into a COPY).
-    params.push(db.dialect === "sqlite" ? JSON.stringify(customerKeys) : `{${customerKeys.map((k) => `"${k.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`);
-  }
-  await scanRows(db, statementText(reads, db.sql, only), params, (r) => {
+  const columns = selected(reads, db.sql);
+  const each = (r: unknown[]) => {
     const key = r[0] as string | null;
     const flags = r[4] as number;
     row.customer = key === null ? -1 : counting.customer(key, (flags & GUEST) !== 0);
@@ -141,22 +140,33 @@ export async function readCountedOrders(
     }
     if (reads.lines) row.lines = parseLineStats(r[linesAt] as string | null);
     counting.add(row);
-  }, columns);
+  };
+  if (customerKeys) {
+    // A few customers, through the (shopId, customerKey) index.
+    const only = db.dialect === "sqlite" ? "customerKey IN (SELECT value FROM json_each(?))" : "customerKey = ANY(?::text[])";
+    // PostgreSQL: an array literal, as text (the scan inlines its parameters into a COPY).
+    const keys = db.dialect === "sqlite" ? JSON.stringify(customerKeys) : `{${customerKeys.map((k) => `"${k.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
+    const sql = `SELECT ${columns.map(([expression]) => expression).join(", ")} FROM "Order" o WHERE ${SCOREABLE} AND ${only} ORDER BY customerKey, id`;
+    await scanRows(db, sql, [shopId, keys], each, columns.map(([, kind]) => kind));
+  } else {
+    await scanByKey(db, { columns, from: `"Order" o`, where: SCOREABLE, params: [shopId], key: "id", ordered: true }, each);
+  }
   return counting.finish();
 }
 
 /**
  * The raw-scan floor a recompute is measured against: the same rows' customer, day and
- * amount read by one prepared statement into typed arrays, with no rule applied.
+ * amount read by one prepared statement into typed arrays, with no rule applied. `paged`:
+ * the same through scanByKey's pages instead of a row at a time, as the recompute reads
+ * (on SQLite they differ; the benchmark prints both).
  */
-export async function rawScan(db: Db, shopId: string): Promise<{ orders: number; customers: number }> {
+export async function rawScan(db: Db, shopId: string, { paged = false } = {}): Promise<{ orders: number; customers: number }> {
   const indexByKey = new Map<string, number>();
   let customer = new Int32Array(1 << 16);
   let day = new Int32Array(1 << 16);
   let amount = new Float64Array(1 << 16);
   let n = 0;
-  const sql = `SELECT customerKey, ${db.sql.epochMs("processedAt")}, itemsTotalMinor FROM "Order" WHERE shopId = ? AND deleted = FALSE AND verified = TRUE ORDER BY id`;
-  await scanRows(db, sql, [shopId], (r) => {
+  const each = (r: unknown[]) => {
     if (n === customer.length) {
       const grow = <T extends Int32Array | Float64Array>(a: T, b: T) => (b.set(a), b);
       customer = grow(customer, new Int32Array(n * 2));
@@ -170,6 +180,9 @@ export async function rawScan(db: Db, shopId: string): Promise<{ orders: number;
     day[n] = Math.floor((r[1] as number) / 86_400_000);
     amount[n] = r[2] as number;
     n++;
-  }, ["text", "number", "number"]);
+  };
+  const columns: [string, ScanColumn][] = [["customerKey", "text"], [db.sql.epochMs("processedAt"), "number"], ["itemsTotalMinor", "number"]];
+  if (paged) await scanByKey(db, { columns, from: `"Order"`, where: SCOREABLE, params: [shopId], key: "id", ordered: true }, each);
+  else await scanRows(db, `SELECT ${columns.map(([expression]) => expression).join(", ")} FROM "Order" WHERE ${SCOREABLE} ORDER BY id`, [shopId], each, columns.map(([, kind]) => kind));
   return { orders: n, customers: indexByKey.size };
 }
