@@ -74,13 +74,13 @@ const probeScan = {
 } as const;
 
 describe("scanByKey", () => {
-  it("GIVEN several pages of awkward text, separator characters, '' and NULL, big and negative numbers, stored out of key order WHEN scanned THEN every row of the group comes back as stored, in key order", async () => {
-    const { db, expected } = await keyedProbe(7_001);
+  it.each([7_001, 4_000, 0])("GIVEN %i rows (pages of 2,000) of awkward text, separator characters, '' and NULL, big and negative numbers, stored out of key order WHEN scanned THEN every row of the group comes back as stored, in key order", async (rows) => {
+    const { db, expected } = await keyedProbe(rows);
 
     const scanned: unknown[][] = [];
     await scanByKey(db, probeScan, (r) => scanned.push([...r]));
 
-    expect(expected.some(([, label]) => SEPARATORS.includes(label as string))).toBe(true);
+    if (rows > 1_000) expect(expected.some(([, label]) => SEPARATORS.includes(label as string))).toBe(true);
     expect(scanned).toEqual(expected);
   });
 
