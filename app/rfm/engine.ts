@@ -86,11 +86,13 @@ export function scoreCountedOrders(
     /** The shop's time zone, as given to applyRules. */ timeZone?: string | null;
     /** Arrays to score into, for callers scoring the same customers many times (see ScoringBuffers). */
     buffers?: ScoringBuffers;
+    /** The columns' metrics as of that day, when the caller has them (the history's sweep). */
+    metrics?: CustomerMetricColumns;
   } = {},
 ): ScoredCustomerColumns {
   const asOfDay = shopDayOf(options.timeZone)(asOf);
   const startDay = windowStartDay(asOfDay, settings.rules.lookbackDays);
-  const metrics = computeMetrics(columns, asOfDay, startDay, options.buffers);
+  const metrics = options.metrics ?? computeMetrics(columns, asOfDay, startDay, options.buffers);
   const scores = scoreMetrics(metrics, settings.scoring, options.buffers);
   const map = compilePersonaMap(personaRulesFor(settings.personas));
 

@@ -12,7 +12,8 @@
  */
 import { DAY_MS } from "./days";
 import { NO_PERSONA, scoreCountedOrders, type PersonaCount, type ScoredCustomerColumns } from "./engine";
-import { ScoringBuffers, type CountedOrderColumns } from "./metrics";
+import { ScoringBuffers, type CountedOrderColumns, type CustomerMetricColumns } from "./metrics";
+import { metricsSweep } from "./metrics-sweep";
 import type { RfmSettings } from "./settings";
 import { shopDayOf } from "./zoned-days";
 
@@ -67,7 +68,7 @@ export function scoreAsOfDay(
   columns: CountedOrderColumns,
   settings: RfmSettings,
   day: number,
-  options: { timeZone?: string | null; buffers?: ScoringBuffers } = {},
+  options: { timeZone?: string | null; buffers?: ScoringBuffers; metrics?: CustomerMetricColumns } = {},
 ): ScoredCustomerColumns {
   return scoreCountedOrders(columns, settings, instantOnDay(day, options.timeZone), options);
 }
@@ -121,10 +122,12 @@ export function backdatedHistory(
   const startsInside = slotBefore >= asOfDay - 7 * (weeks - 1) && slotBefore < firstOrderDay && slotBefore >= (notBeforeDay ?? -Infinity);
   let before: Uint8Array | null = startsInside ? new Uint8Array(columns.customerCount).fill(NO_PERSONA) : null;
   const points: HistoryPoint[] = [];
-  // Every week scores into the same arrays; only its persona sizes and moves are kept.
+  // Every week scores into the same arrays; only its persona sizes and moves are kept. The
+  // weeks' metrics come from one sweep over the orders in day order.
   const buffers = new ScoringBuffers();
+  const sweep = metricsSweep(columns, settings.rules.lookbackDays);
   for (const day of days) {
-    const scored = scoreAsOfDay(columns, settings, day, { timeZone, buffers });
+    const scored = scoreAsOfDay(columns, settings, day, { timeZone, buffers, metrics: sweep.at(day) });
     points.push({
       day,
       personas: scored.report.personas,
