@@ -46,7 +46,7 @@ const RECORD = 0x1e;
 export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) => void): Promise<void> {
   const select = scan.columns.map(([expression]) => expression).join(", ");
   const kinds = scan.columns.map(([, kind]) => kind);
-  const plain = `SELECT ${select} FROM ${scan.from} WHERE ${scan.where}`;
+  const plain = `SELECT ${select} FROM ${scan.from} WHERE (${scan.where})`;
   if (!isSqlite(db)) return scanRows(db, scan.ordered ? `${plain} ORDER BY ${scan.key}` : plain, [...scan.params], each, kinds);
   // Text goes in behind "=", so that NULL (an empty field) and '' stay apart. The aggregate
   // takes the page's rows in the order the LIMITed subquery yields them: key order.
@@ -54,7 +54,7 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
   const page = (after: boolean) => `
     SELECT count(*), max(k), CAST(group_concat(record, char(30)) AS BLOB) FROM (
       SELECT ${scan.key} AS k, concat(${fields.join(", char(31), ")}) AS record
-      FROM ${scan.from} WHERE ${scan.where} ${after ? `AND ${scan.key} > ?` : ""} ORDER BY ${scan.key} LIMIT ${PAGE_ROWS})`;
+      FROM ${scan.from} WHERE (${scan.where}) ${after ? `AND ${scan.key} > ?` : ""} ORDER BY ${scan.key} LIMIT ${PAGE_ROWS})`;
   const rows = (after: boolean) => `${plain} ${after ? `AND ${scan.key} > ?` : ""} ORDER BY ${scan.key} LIMIT ${PAGE_ROWS}`;
   const perRecord = kinds.length - 1;
   const fieldEnds = new Int32Array(PAGE_ROWS * perRecord + 1);
@@ -92,6 +92,10 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
           for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) each(r);
         }
         if (count < PAGE_ROWS) break;
+        // Each page must end past the last: a condition that escapes the bound would otherwise
+        // read the same page for ever. (Equality only: SQLite orders text by its UTF-8 bytes,
+        // JavaScript by UTF-16 units.)
+        if (lastKey === null || lastKey === after) throw new Error(`scanByKey: ${scan.key} did not advance past ${after}`);
         after = lastKey;
       }
     } finally {

@@ -84,6 +84,15 @@ describe("scanByKey", () => {
     expect(scanned).toEqual(expected);
   });
 
+  it("GIVEN conditions joined by OR WHEN scanned over several pages THEN each page's key bound applies to all of them", async () => {
+    const { db, expected } = await keyedProbe(4_500);
+
+    const scanned: unknown[][] = [];
+    await scanByKey(db, { ...probeScan, where: "grp = ? OR grp = ?", params: ["a", "no such group"] }, (r) => scanned.push([...r]));
+
+    expect(scanned).toEqual(expected);
+  });
+
   it.skipIf(onPostgres())("GIVEN a scan under way WHEN another connection commits rows and changes between its pages THEN the scan sees the shop as it was when it began", async () => {
     const { db, url, expected } = await keyedProbe(7_001);
     const other = new Database(url.replace(/^file:/, ""));
