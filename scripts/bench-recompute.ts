@@ -76,11 +76,6 @@ async function seed(url: string): Promise<void> {
   if (isSqlite(db)) await db.withNative((native) => native.pragma("wal_checkpoint(TRUNCATE)"));
   else await db.exec(`VACUUM ANALYZE`);
   await db.close();
-  // The measured thread's modules, loaded once here: tsx then finds them compiled. The app runs
-  // compiled code; a cold compile in the measured thread added 18–40 MB to its peak RSS.
-  await import("../app/scoring/connection.server");
-  await import("../app/scoring/recompute.server");
-  await import("../app/sync/order-columns.server");
 }
 
 /** Bytes this process has passed to write(2) (Linux): the database's WAL, checkpoints and temporary files. */
@@ -148,10 +143,20 @@ async function measure(url: string): Promise<void> {
 async function main() {
   const seedInto = process.argv.indexOf("--seed-into");
   if (seedInto > 0) return seed(process.argv[seedInto + 1]);
+  if (process.argv.includes("--load-only")) {
+    // The measured process's modules, loaded by a process of their own that has ended: tsx
+    // then finds them compiled. The app runs compiled code; compiling them in the measured
+    // process (a fresh clone, as CI's) added 15–40 MB to its peak RSS.
+    await import("../app/scoring/connection.server");
+    await import("../app/scoring/recompute.server");
+    await import("../app/sync/order-columns.server");
+    return;
+  }
   if (!isMainThread) return measure(workerData as string);
   // As the app's processes start: with APP_NODE_FLAGS and APP_PROCESS_ENV (read when the process
   // starts, so no code can set them later). This file again, so.
   if (APP_NODE_FLAGS.some((flag) => !process.execArgv.includes(flag)) || Object.entries(APP_PROCESS_ENV).some(([name, value]) => process.env[name] !== value)) {
+    execFileSync(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [import.meta.filename, "--load-only"], { stdio: "inherit" });
     const run = scriptAsAppProcess(import.meta.filename, process.argv.slice(2));
     const again = spawnSync(process.execPath, run.args, { stdio: "inherit", env: run.env });
     process.exitCode = again.status ?? 1;
