@@ -196,6 +196,9 @@ function rebuildBesideWriters(native: Database.Database, shopId: string, slices:
     // The GROUP BY sorts every customer of the shop: in a temp file (the OS's page cache), not
     // in the thread's memory, where a 1M-order shop's sort added ~40 MB at the recompute's peak.
     reader.pragma("temp_store = FILE");
+    // One pass over the shop's customers reads each page once: better-sqlite3's default 16 MB
+    // cache would only hold them, and it filled at the first recompute's peak of RSS.
+    reader.pragma("cache_size = -2048");
     reader.defaultSafeIntegers(true);
     type Row = [shopId: string, persona: string, ...rest: bigint[]];
     const key = (row: Row) => row.slice(1, 1 + GROUP.length).join("\u0000");
