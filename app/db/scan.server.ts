@@ -27,7 +27,11 @@ export type ScanColumn = "text" | "number";
  * On PostgreSQL: scanRows' COPY.
  */
 export interface KeyedScan {
-  /** Selected expressions and how each reads. Numbers are integers (or text, handed on as text). */
+  /**
+   * Selected expressions and how each reads. Numbers are integers (or text, handed on as text):
+   * a REAL would reach a SQLite page in SQLite's text form, 15 significant digits, where a row
+   * read keeps all 17.
+   */
   columns: readonly (readonly [expression: string, kind: ScanColumn])[];
   /** `FROM` clause, e.g. `"Order" o`. */
   from: string;
