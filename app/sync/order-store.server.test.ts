@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { addShop, freshDatabase } from "../../test/support/db";
+import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
-import { createOrderStore } from "./order-store.server";
+import { createOrderStore, SQLITE_MARK_ORDERS_CUSTOMERS, SQLITE_STORED_CUSTOMERS } from "./order-store.server";
 
 async function setup() {
   const { db } = await freshDatabase();
@@ -243,5 +243,24 @@ describe("order store: one batch naming an order twice", () => {
     await store.writeBulkBatch(shopId, [header], lineItems.map((lineItem) => ({ orderId: header.id, lineItem })));
 
     expect(await Array.fromAsync(store.iterateOrders(shopId))).toEqual([{ ...header, lineItems }]);
+  });
+});
+
+describe.skipIf(onPostgres())("order store: a write batch's scoring marks on SQLite", () => {
+  it("GIVEN a batch of order ids WHEN the store looks up their stored customers and marks them THEN each id is one primary-key lookup, never a walk over the shop's orders", async () => {
+    const { db } = await freshDatabase();
+
+    const plans = await db.withNative((native) =>
+      [SQLITE_STORED_CUSTOMERS, SQLITE_MARK_ORDERS_CUSTOMERS].map((sql) =>
+        (native.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('["gid://shopify/Order/1"]', "shop") as { detail: string }[]).map((row) => row.detail),
+      ),
+    );
+
+    for (const plan of plans) {
+      // The ids drive (the outer loop), and each finds its order by (shopId, id).
+      expect(plan[0]).toMatch(/^SCAN j VIRTUAL TABLE/);
+      expect(plan[1]).toBe("SEARCH o USING PRIMARY KEY (shopId=? AND id=?)");
+      expect(plan.join("\n")).not.toMatch(/SCAN o|customerKey/);
+    }
   });
 });
