@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { anOrder } from "../../test/support/orders";
-import { createOrderStore, SQLITE_MARK_ORDERS_CUSTOMERS, SQLITE_STORED_CUSTOMERS } from "./order-store.server";
+import { createOrderStore, DELETE_CUSTOMER_ORDERS, SQLITE_MARK_ORDERS_CUSTOMERS, SQLITE_STORED_CUSTOMERS } from "./order-store.server";
 
 async function setup() {
   const { db } = await freshDatabase();
@@ -246,7 +246,7 @@ describe("order store: one batch naming an order twice", () => {
   });
 });
 
-describe.skipIf(onPostgres())("order store: a write batch's scoring marks on SQLite", () => {
+describe.skipIf(onPostgres())("order store on SQLite: statements run per order or per customer find rows by key", () => {
   it("GIVEN a batch of order ids WHEN the store looks up their stored customers and marks them THEN each id is one primary-key lookup, never a walk over the shop's orders", async () => {
     const { db } = await freshDatabase();
 
@@ -262,5 +262,17 @@ describe.skipIf(onPostgres())("order store: a write batch's scoring marks on SQL
       expect(plan[1]).toBe("SEARCH o USING PRIMARY KEY (shopId=? AND id=?)");
       expect(plan.join("\n")).not.toMatch(/SCAN o|customerKey/);
     }
+  });
+
+  it("GIVEN a customer to erase WHEN their orders are deleted THEN the customer index finds them and each is deleted by primary key, never a walk over the shop's orders", async () => {
+    const { db } = await freshDatabase();
+
+    const plan = await db.withNative((native) =>
+      (native.prepare(`EXPLAIN QUERY PLAN ${DELETE_CUSTOMER_ORDERS}`).all("shop", "shop", "customer") as { detail: string }[]).map((row) => row.detail),
+    );
+
+    expect(plan[0]).toBe("SEARCH Order USING PRIMARY KEY (shopId=? AND id=?)");
+    expect(plan).toContain("SEARCH Order USING COVERING INDEX Order_shopId_customerKey_idx (shopId=? AND customerKey=?)");
+    expect(plan.join("\n")).not.toMatch(/\(shopId=\?\)$|SCAN Order/m);
   });
 });

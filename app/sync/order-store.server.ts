@@ -76,6 +76,10 @@ const SHOP_SCORED = `SELECT scoringGeneration > 0 FROM "SyncState" WHERE shopId 
 // statistics on SQLite) walked the shop's (shopId, customerKey) index instead, every order of
 // the shop per write: 72 ms per webhook order of a 1M-order shop, inside the write lock.
 const SQLITE_BATCH_ORDERS = `json_each(?) j CROSS JOIN "Order" o WHERE o.shopId = ? AND o.id = j.value AND o.customerKey IS NOT NULL`;
+// A customer's orders found by the customer index. As `DELETE … WHERE shopId = ? AND
+// customerKey = ?`, SQLite walked the shop's primary key instead: 54–75 ms a call on a
+// 1M-order shop, inside the write lock.
+export const DELETE_CUSTOMER_ORDERS = `DELETE FROM "Order" WHERE shopId = ? AND id IN (SELECT id FROM "Order" WHERE shopId = ? AND customerKey = ?)`;
 export const SQLITE_STORED_CUSTOMERS = `SELECT o.id, o.customerKey FROM ${SQLITE_BATCH_ORDERS}`;
 export const SQLITE_MARK_ORDERS_CUSTOMERS = `INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
     SELECT DISTINCT o.shopId, o.customerKey, FALSE FROM ${SQLITE_BATCH_ORDERS} ${MARK_CONFLICT}`;
@@ -202,7 +206,7 @@ function seamPart(db: Db): Omit<OrderStore, keyof Writes> {
     await db
       .prepare(`DELETE FROM "OrderLine" WHERE shopId = ? AND orderId IN (SELECT id FROM "Order" WHERE shopId = ? AND customerKey = ?)`)
       .run(shopId, shopId, customerKey);
-    return (await db.prepare(`DELETE FROM "Order" WHERE shopId = ? AND customerKey = ?`).run(shopId, customerKey)).changes;
+    return (await db.prepare(DELETE_CUSTOMER_ORDERS).run(shopId, shopId, customerKey)).changes;
   });
 
   const orderPage = db
