@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
+import { isSqlite } from "~/db/index.server";
 import { anOrder } from "../../test/support/orders";
 import { createOrderStore, DELETE_CUSTOMER_ORDERS, SQLITE_MARK_ORDERS_CUSTOMERS, SQLITE_STORED_CUSTOMERS } from "./order-store.server";
 
@@ -250,6 +251,7 @@ describe.skipIf(onPostgres())("order store on SQLite: statements run per order o
   it("GIVEN a batch of order ids WHEN the store looks up their stored customers and marks them THEN each id is one primary-key lookup, never a walk over the shop's orders", async () => {
     const { db } = await freshDatabase();
 
+    if (!isSqlite(db)) throw new Error("a SQLite test");
     const plans = await db.withNative((native) =>
       [SQLITE_STORED_CUSTOMERS, SQLITE_MARK_ORDERS_CUSTOMERS].map((sql) =>
         (native.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('["gid://shopify/Order/1"]', "shop") as { detail: string }[]).map((row) => row.detail),
@@ -267,6 +269,7 @@ describe.skipIf(onPostgres())("order store on SQLite: statements run per order o
   it("GIVEN a customer to erase WHEN their orders are deleted THEN the customer index finds them and each is deleted by primary key, never a walk over the shop's orders", async () => {
     const { db } = await freshDatabase();
 
+    if (!isSqlite(db)) throw new Error("a SQLite test");
     const plan = await db.withNative((native) =>
       (native.prepare(`EXPLAIN QUERY PLAN ${DELETE_CUSTOMER_ORDERS}`).all("shop", "shop", "customer") as { detail: string }[]).map((row) => row.detail),
     );
