@@ -76,13 +76,14 @@ const SHOP_SCORED = `SELECT scoringGeneration > 0 FROM "SyncState" WHERE shopId 
 // statistics on SQLite) walked the shop's (shopId, customerKey) index instead, every order of
 // the shop per write: 72 ms per webhook order of a 1M-order shop, inside the write lock.
 const SQLITE_BATCH_ORDERS = `json_each(?) j CROSS JOIN "Order" o WHERE o.shopId = ? AND o.id = j.value AND o.customerKey IS NOT NULL`;
+export const SQLITE_STORED_CUSTOMERS = `SELECT o.id, o.customerKey FROM ${SQLITE_BATCH_ORDERS}`;
+export const SQLITE_MARK_ORDERS_CUSTOMERS = `INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
+    SELECT DISTINCT o.shopId, o.customerKey, FALSE FROM ${SQLITE_BATCH_ORDERS} ${MARK_CONFLICT}`;
+
 // A customer's orders found by the customer index. As `DELETE … WHERE shopId = ? AND
 // customerKey = ?`, SQLite walked the shop's primary key instead: 54–75 ms a call on a
 // 1M-order shop, inside the write lock.
 export const DELETE_CUSTOMER_ORDERS = `DELETE FROM "Order" WHERE shopId = ? AND id IN (SELECT id FROM "Order" WHERE shopId = ? AND customerKey = ?)`;
-export const SQLITE_STORED_CUSTOMERS = `SELECT o.id, o.customerKey FROM ${SQLITE_BATCH_ORDERS}`;
-export const SQLITE_MARK_ORDERS_CUSTOMERS = `INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
-    SELECT DISTINCT o.shopId, o.customerKey, FALSE FROM ${SQLITE_BATCH_ORDERS} ${MARK_CONFLICT}`;
 
 /**
  * An order's line aggregates from its lines (what aggregatesOf computes in memory): on SQLite a
