@@ -97,6 +97,51 @@ describe("daily prune", () => {
     expect(counts).toEqual({ webhookEvents: 1, jobs: 3, dataRequests: 2, writebackRuns: 2, webhookProblems: 1, downloadTokens: 1, webhookInbox: 2 });
   });
 
+  it("GIVEN more expired rows than one slice holds WHEN pruned in slices THEN the same rows go as in one pass", async () => {
+    const db = await database();
+    await seed(db);
+    const old = db.prepare(
+      `INSERT INTO "WebhookInbox" (platform, shopDomain, eventId, topic, events, receivedAt, attempts, outcome, appliedAt) VALUES ('shopify', 'a.myshopify.com', ?, 't', '[]', ?, 0, ?, ?)`,
+    );
+    // Expired and kept rows interleaved, so slices end between kept rows too.
+    for (let i = 0; i < 25; i++) await old.run(`old-${i}`, ago(3), i % 2 ? "processed" : "failed", ago(i % 2 ? 3 : 40));
+    await old.run("keep-last", ago(1), "processed", ago(1));
+
+    const counts = await pruneOldRows(db, NOW, undefined, { maxSliceRows: 4 });
+
+    expect(await remaining(db)).toEqual({ ...KEPT, webhookInbox: [...KEPT.webhookInbox, "keep-last"].sort() });
+    expect(counts.webhookInbox).toBe(2 + 25);
+    expect(counts).toMatchObject({ webhookEvents: 1, jobs: 3, dataRequests: 2, writebackRuns: 2, webhookProblems: 1, downloadTokens: 1 });
+  });
+
+  // One transaction for everything held SQLite's write lock and, better-sqlite3 being
+  // synchronous, the event loop for the whole prune: webhook receipts waited behind it.
+  it.skipIf(onPostgres())("GIVEN a prune of many rows under way WHEN another write arrives THEN it commits between two slices, before the prune ends", async () => {
+    const db = await database();
+    const old = db.prepare(`INSERT INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES ('a.myshopify.com', ?, 't', ?)`);
+    await db.transaction(async () => {
+      for (let i = 0; i < 50; i++) await old.run(`old-${i}`, ago(8));
+    });
+    const expiredLeft = async () => Number(await db.prepare(`SELECT count(*) FROM "WebhookEvent" WHERE eventId LIKE 'old-%'`).pluck().get());
+
+    const pruning = pruneOldRows(db, NOW, undefined, { maxSliceRows: 10 });
+    let leftWhenReceived = -1;
+    const receipt = db
+      .transaction(async () => {
+        await db.prepare(`INSERT INTO "WebhookEvent" (shopDomain, eventId, topic, receivedAt) VALUES ('a.myshopify.com', 'new', 't', ?)`).run(NOW);
+      })
+      .then(async () => {
+        leftWhenReceived = await expiredLeft();
+      });
+    const counts = await pruning;
+    await receipt;
+
+    expect(leftWhenReceived).toBeGreaterThan(0);
+    expect(counts.webhookEvents).toBe(50);
+    expect(await expiredLeft()).toBe(0);
+    expect(await db.prepare(`SELECT eventId FROM "WebhookEvent"`).pluck().all()).toEqual(["new"]);
+  });
+
   // The embedded runner's clock is injectable; pg-boss schedules on real time (app/jobs/pg-boss.test.ts).
   it.skipIf(onPostgres())("GIVEN the prune scheduled WHEN its time comes and the runner runs it THEN old rows are gone and the next prune waits for tomorrow", async () => {
     const db = await database();
