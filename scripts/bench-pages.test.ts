@@ -28,6 +28,8 @@ describe("GIVEN bench:pages on a small shop", () => {
       'customers: search email "c123456@"',
       'customers: search 1 character "x"',
       'customers: search 2 characters "zq" (none match)',
+      "dashboard consent card, before approval (writebackSummary)",
+      "settings: persona data to remove (removalSummary)",
     ]);
     expect(run.stdout).toMatch(/where the time goes \(dashboard/);
     expect(run.stdout).toMatch(/CSV export \(all customers, read to the end\): [\d.]+ s, 2,000 rows/);

@@ -35,6 +35,9 @@ import {
 import { openDatabase } from "../app/db/index.server";
 import type { Db, SqliteDb } from "../app/db/index.server";
 import { createShop } from "../app/shops/shop.server";
+import { removalSummary, writebackSummary } from "../app/writeback/consent.server";
+import { shopifyCustomerIds } from "../app/platforms/shopify/ids";
+import { SHOPIFY_WRITER_CAPABILITIES } from "../app/platforms/shopify/writeback/writer.server";
 
 const CUSTOMERS = arg("customers", 1_000_000);
 const RUNS = arg("runs", 30);
@@ -340,6 +343,15 @@ async function main() {
     await timeIt('customers: search 1 character "x"', () => list({ q: "x" }));
     await timeIt('customers: search 2 characters "zq" (none match)', () =>
       list({ q: "zq" })
+    );
+    // The dashboard's consent card before write-back is approved (install: nothing written yet),
+    // and the settings page's "Remove all persona data" numbers: both count over every customer.
+    const shopify = { customers: shopifyCustomerIds, writer: { capabilities: SHOPIFY_WRITER_CAPABILITIES } };
+    await timeIt("dashboard consent card, before approval (writebackSummary)", () =>
+      writebackSummary(db, SHOP, shopify)
+    );
+    await timeIt("settings: persona data to remove (removalSummary)", () =>
+      removalSummary(db, SHOP, shopify)
     );
     // The slowest page, and the dashboard (the page every merchant opens first).
     const slowest = pages.reduce((a, b) => (b.p95 > a.p95 ? b : a));

@@ -15,7 +15,7 @@ import { shopDayOf } from "~/rfm/zoned-days";
 import { writebackGate } from "./consent.server";
 import { personaNamesFor } from "./desired";
 import { diffStates, isEmptyPlan } from "./plan";
-import { planShop, type CustomerRow, type ShopPlanCounts, type TriggerJob, type WriteJob } from "./shop-plan";
+import { ShopPlanner, type ShopPlanCounts, type TriggerJob, type WriteJob } from "./shop-plan";
 import { EMPTY_STATE, parseWritten, type WrittenState } from "./state";
 import {
   findRun,
@@ -23,11 +23,13 @@ import {
   hasFinishedRun,
   loadCustomers,
   outcomeWriter,
+  scanCustomers,
   runTotals,
   startRun,
   unfinishedRun,
   type OutcomeWriter,
   type RunRow,
+  type SomeCustomers,
 } from "./store.server";
 
 /** What the store setup that ran before could not do; write-back works around it. */
@@ -324,9 +326,9 @@ export async function runWriteback(shopId: string, session: WriteSession, option
   report.resumedRun = await resumeUnfinished(ctx, trigger);
 
   const timeZone = (await options.db.prepare(`SELECT timezone FROM "Shop" WHERE id = ?`).pluck().get(shopId)) as string | null;
-  const planOf = (rows: CustomerRow[]) =>
-    planShop(
-      rows,
+  /** The plan of these customers (or of the whole shop, planned a page at a time as it is read). */
+  const planOf = async (only?: SomeCustomers) => {
+    const planner = new ShopPlanner(
       {
         writeback: settings.writeback,
         personaName: personaNamesFor(settings.personas),
@@ -338,9 +340,12 @@ export async function runWriteback(shopId: string, session: WriteSession, option
       },
       { full: options.full, maxAttempts: options.maxAttempts, heldFieldKeys: options.setup?.heldFieldKeys ?? [] },
     );
+    await scanCustomers(options.db, shopId, (row) => planner.add(row), only);
+    return planner.plan();
+  };
   const rescoredFrom = options.rescoredFrom ?? started - RESCORED_MARGIN_MS;
   const targeted = options.rescoredSince !== undefined && !options.full;
-  let plan = planOf(await loadCustomers(options.db, shopId, targeted ? { keys: [], scoredSince: options.rescoredSince! } : undefined));
+  let plan = await planOf(targeted ? { keys: [], scoredSince: options.rescoredSince! } : undefined);
   report.customers = { ...plan.counts, written: 0, failed: 0 };
   report.problems = options.setup?.problems ?? [];
   // Steps only once the shop is labelled (its first run sends no triggers, and must finish as
@@ -365,7 +370,7 @@ export async function runWriteback(shopId: string, session: WriteSession, option
     // run began (rescoredFrom): a whole-shop read per step cost 1.2 s at 100k customers.
     // A settings or consent change meanwhile is the next write-back's: its basis differs, so
     // it plans the whole shop (jobs/handlers.server.ts).
-    plan = planOf(await loadCustomers(options.db, shopId, { keys: rest.map((j) => j.customerKey), scoredSince: rescoredFrom }));
+    plan = await planOf({ keys: rest.map((j) => j.customerKey), scoredSince: rescoredFrom });
     if (plan.jobs.length === 0) return { ...done, more: 0, settled: true };
     Object.assign(report, emptyReport(shopId), { customers: { ...plan.counts, written: 0, failed: 0 }, problems: options.setup?.problems ?? [] });
     started = ctx.nowMs();

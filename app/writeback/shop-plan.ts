@@ -108,42 +108,75 @@ function byUrgency(jobs: { job: WriteJob; lastOrderAt: number; scoredAt: number 
     .map((entry) => entry.job);
 }
 
-export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options: PlanOptions = {}): ShopPlan {
-  const maxAttempts = options.maxAttempts ?? 5;
-  const counts: ShopPlanCounts = { customers: 0, guests: 0, notWritable: 0, unchanged: 0, toWrite: 0, skippedFailing: 0, pending: 0 };
-  const jobs: { job: WriteJob; lastOrderAt: number; scoredAt: number }[] = [];
-  const triggers: TriggerJob[] = [];
-  for (const row of rows) {
-    counts.customers++;
-    const kind = writability(row, ctx.isWritable);
-    if (kind === "guest") {
-      counts.guests++;
-      continue;
-    }
-    if (kind === "not-a-customer") {
-      counts.notWritable++;
-      continue;
-    }
-    const written = parseWritten(row.written);
-    if (written?.transport !== undefined) {
-      counts.pending++;
-      continue;
-    }
-    if (!options.full && row.writeStatus === "failed" && row.writeAttempts >= maxAttempts) {
-      counts.skippedFailing++;
-      continue;
-    }
-    const desired = holdKeys(desiredState(row, ctx), written, options.heldFieldKeys ?? [], ctx.fieldPlace);
-    const target = targetState(desired, written);
-    const plan = operationsFor(written, target, options.full);
-    if (isEmptyPlan(plan)) {
-      counts.unchanged++;
-      if (written?.trigger) triggers.push({ customerKey: row.customerKey, written, trigger: written.trigger });
-      continue;
-    }
-    counts.toWrite++;
-    const job: WriteJob = { customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) };
-    jobs.push({ job, lastOrderAt: row.lastOrderAt ?? -Infinity, scoredAt: row.scoredAt ?? 0 });
+/** One customer's part of a shop plan (see planShop). */
+export type CustomerOutcome =
+  | { kind: "guest" | "notWritable" | "pending" | "skippedFailing" }
+  | { kind: "unchanged"; trigger: TriggerJob | null }
+  | { kind: "write"; job: WriteJob };
+
+/** What write-back would do for one customer: the same decision for a run's plan and for a summary of it. */
+export function outcomeFor(row: CustomerRow, ctx: PlanContext, options: PlanOptions = {}): CustomerOutcome {
+  const kind = writability(row, ctx.isWritable);
+  if (kind === "guest") return { kind: "guest" };
+  if (kind === "not-a-customer") return { kind: "notWritable" };
+  const written = parseWritten(row.written);
+  if (written?.transport !== undefined) return { kind: "pending" };
+  if (!options.full && row.writeStatus === "failed" && row.writeAttempts >= (options.maxAttempts ?? 5)) return { kind: "skippedFailing" };
+  const desired = holdKeys(desiredState(row, ctx), written, options.heldFieldKeys ?? [], ctx.fieldPlace);
+  const target = targetState(desired, written);
+  const plan = operationsFor(written, target, options.full);
+  if (isEmptyPlan(plan)) {
+    return { kind: "unchanged", trigger: written?.trigger ? { customerKey: row.customerKey, written, trigger: written.trigger } : null };
   }
-  return { jobs: byUrgency(jobs, ctx.nowMs), triggers, counts };
+  return { kind: "write", job: { customerKey: row.customerKey, written, target, plan, ...(options.full ? { full: true } : {}) } };
+}
+
+/** A shop's plan made one customer at a time (planShop over rows read in pages). */
+export class ShopPlanner {
+  private readonly counts: ShopPlanCounts = { customers: 0, guests: 0, notWritable: 0, unchanged: 0, toWrite: 0, skippedFailing: 0, pending: 0 };
+  private readonly jobs: { job: WriteJob; lastOrderAt: number; scoredAt: number }[] = [];
+  private readonly triggers: TriggerJob[] = [];
+
+  constructor(
+    private readonly ctx: PlanContext,
+    private readonly options: PlanOptions = {},
+  ) {}
+
+  add(row: CustomerRow): void {
+    this.counts.customers++;
+    const outcome = outcomeFor(row, this.ctx, this.options);
+    switch (outcome.kind) {
+      case "guest":
+        this.counts.guests++;
+        break;
+      case "notWritable":
+        this.counts.notWritable++;
+        break;
+      case "pending":
+        this.counts.pending++;
+        break;
+      case "skippedFailing":
+        this.counts.skippedFailing++;
+        break;
+      case "unchanged":
+        this.counts.unchanged++;
+        if (outcome.trigger) this.triggers.push(outcome.trigger);
+        break;
+      case "write":
+        this.counts.toWrite++;
+        this.jobs.push({ job: outcome.job, lastOrderAt: row.lastOrderAt ?? -Infinity, scoredAt: row.scoredAt ?? 0 });
+        break;
+    }
+  }
+
+  /** The plan of the customers added, in the order they came (customer key) within each urgency. */
+  plan(): ShopPlan {
+    return { jobs: byUrgency(this.jobs, this.ctx.nowMs), triggers: this.triggers, counts: this.counts };
+  }
+}
+
+export function planShop(rows: Iterable<CustomerRow>, ctx: PlanContext, options: PlanOptions = {}): ShopPlan {
+  const planner = new ShopPlanner(ctx, options);
+  for (const row of rows) planner.add(row);
+  return planner.plan();
 }

@@ -6,6 +6,7 @@
  * as one UPDATE … FROM unnest(…) on PostgreSQL, where a statement per customer would cost a
  * round trip each.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { isSqlite, type Db } from "~/db/index.server";
 import { inLockOrder } from "~/db/lock-order";
 import { scanRows } from "~/db/scan.server";
@@ -46,6 +47,19 @@ const UNSETTLED = `writeStatus = 'failed' OR ${IN_FLIGHT}`;
  */
 export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers | "in-flight"): Promise<CustomerRow[]> {
   const customers: CustomerRow[] = [];
+  await scanCustomers(db, shopId, (row) => customers.push(row), only);
+  return customers;
+}
+
+/**
+ * The same customers one at a time, none kept: for a fold over a whole shop (a summary of a
+ * plan), whose memory then does not grow with the shop.
+ */
+export async function scanCustomers(db: Db, shopId: string, onRow: (row: CustomerRow) => void, only?: SomeCustomers | "in-flight"): Promise<void> {
+  // The whole shop on SQLite in pages, the event loop turning between them (eachPage): a read
+  // of every customer a row at a time held the process for the whole shop. PostgreSQL's cursor
+  // awaits the server between batches.
+  if (only === undefined && isSqlite(db)) return eachPage(db, shopId, CUSTOMER_COLUMNS, "TRUE", (r) => onRow(customerRowOf(r)));
   // Byte order, as SQLite sorts: the plan (and a bulk file) comes out the same on both engines.
   const order = db.dialect === "postgres" ? ` COLLATE "C"` : "";
   const pg = db.dialect === "postgres";
@@ -58,9 +72,14 @@ export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers
       : `AND (scoredAt >= ? OR customerKey IN (SELECT value FROM json_each(?)) OR ${UNSETTLED})`;
     params = [shopId, pg ? new Date(only.scoredSince) : only.scoredSince, pg ? only.keys : JSON.stringify(only.keys)];
   }
-  const sql = `SELECT customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts, lastOrderAt
-       FROM "Customer" WHERE shopId = ? ${where} ORDER BY customerKey${order}`;
-  await scanRows(db, sql, params, (r) => customers.push({
+  const sql = `SELECT ${CUSTOMER_COLUMNS} FROM "Customer" WHERE shopId = ? ${where} ORDER BY customerKey${order}`;
+  await scanRows(db, sql, params, (r) => onRow(customerRowOf(r)));
+}
+
+const CUSTOMER_COLUMNS = "customerKey, guest, persona, previousPersona, personaSince, r, f, m, scoredAt, written, writeStatus, writeAttempts, lastOrderAt";
+
+function customerRowOf(r: unknown[]): CustomerRow {
+  return {
     customerKey: r[0] as string,
     guest: Boolean(r[1]),
     persona: (r[2] as string | null) ?? null,
@@ -74,8 +93,73 @@ export async function loadCustomers(db: Db, shopId: string, only?: SomeCustomers
     writeStatus: (r[10] as string | null) ?? null,
     writeAttempts: Number(r[11] ?? 0),
     lastOrderAt: toMs(r[12]),
-  }));
-  return customers;
+  };
+}
+
+/** Rows per page of the paged reads below. */
+const PAGE_ROWS = 2_000;
+
+/**
+ * The shop's customers that match `where`, a page at a time in customer key order (the engine's
+ * own: bytes on SQLite), the event loop turning between pages: for reads of a whole shop in the
+ * web process, which then keeps answering requests however many customers the shop has (as the
+ * CSV export reads). Pages are separate statements, so a reader sees each customer once but not
+ * one snapshot. `columns` start with customerKey.
+ */
+async function eachPage(db: Db, shopId: string, columns: string, where: string, each: (row: unknown[]) => void): Promise<void> {
+  const first = db.prepare(`SELECT ${columns} FROM "Customer" WHERE shopId = ? AND (${where}) ORDER BY customerKey LIMIT ?`).raw();
+  const next = db.prepare(`SELECT ${columns} FROM "Customer" WHERE shopId = ? AND customerKey > ? AND (${where}) ORDER BY customerKey LIMIT ?`).raw();
+  let after: string | null = null;
+  for (;;) {
+    const rows = (after === null ? await first.all(shopId, PAGE_ROWS) : await next.all(shopId, after, PAGE_ROWS)) as unknown[][];
+    for (const r of rows) each(r);
+    if (rows.length < PAGE_ROWS) return;
+    after = rows[rows.length - 1][0] as string;
+    await nextTurn();
+  }
+}
+
+/** Customers with a stored write state, whole rows (eachPage). */
+export async function eachWrittenCustomer(db: Db, shopId: string, onRow: (row: CustomerRow) => void): Promise<void> {
+  await eachPage(db, shopId, CUSTOMER_COLUMNS, "written IS NOT NULL", (r) => onRow(customerRowOf(r)));
+}
+
+/** A customer nothing was written to, as much of it as decides the shape of its plan. */
+export interface NeverWrittenCustomer {
+  customerKey: string;
+  guest: boolean;
+  persona: string | null;
+  hasScores: boolean;
+  hasPreviousPersona: boolean;
+  hasPersonaSince: boolean;
+  hasScoredAt: boolean;
+  /** Failed writes in a row, or null when the last write did not fail. */
+  failedAttempts: number | null;
+}
+
+/** Customers with no stored write state, read as which of their values are there (eachPage). */
+export async function eachNeverWrittenCustomer(db: Db, shopId: string, onRow: (row: NeverWrittenCustomer) => void): Promise<void> {
+  const flags = `(CASE WHEN guest THEN 1 ELSE 0 END) + (CASE WHEN r IS NOT NULL AND f IS NOT NULL AND m IS NOT NULL THEN 2 ELSE 0 END)
+    + (CASE WHEN previousPersona IS NOT NULL THEN 4 ELSE 0 END) + (CASE WHEN personaSince IS NOT NULL THEN 8 ELSE 0 END)
+    + (CASE WHEN scoredAt IS NOT NULL THEN 16 ELSE 0 END)`;
+  await eachPage(db, shopId, `customerKey, persona, ${flags}, CASE WHEN writeStatus = 'failed' THEN writeAttempts END`, "written IS NULL", (r) => {
+    const f = Number(r[2]);
+    onRow({
+      customerKey: r[0] as string,
+      persona: (r[1] as string | null) ?? null,
+      guest: (f & 1) !== 0,
+      hasScores: (f & 2) !== 0,
+      hasPreviousPersona: (f & 4) !== 0,
+      hasPersonaSince: (f & 8) !== 0,
+      hasScoredAt: (f & 16) !== 0,
+      failedAttempts: r[3] === null || r[3] === undefined ? null : Number(r[3]),
+    });
+  });
+}
+
+/** Each stored write state of the shop (Customer.written, not null), eachPage. */
+export async function eachWrittenState(db: Db, shopId: string, onState: (written: string) => void): Promise<void> {
+  await eachPage(db, shopId, "customerKey, written", "written IS NOT NULL", (r) => onState(r[1] as string));
 }
 
 export type WriteStatus = "ok" | "failed" | "pending";
