@@ -56,6 +56,20 @@ export function scoreTags(prefix: string, r: number, f: number, m: number): stri
   return [`${prefix}r${r}`, `${prefix}f${f}`, `${prefix}m${m}`, `${prefix}score:${r}${f}${m}`];
 }
 
+/**
+ * The same few texts for many customers (their persona's label, a score, a day, the scoring
+ * time), one string each: a plan holds them for every customer it writes (decision 068).
+ */
+const TEXTS = new Map<string, string>();
+const MOST_TEXTS = 100_000;
+function shared(text: string): string {
+  const known = TEXTS.get(text);
+  if (known !== undefined) return known;
+  if (TEXTS.size >= MOST_TEXTS) TEXTS.clear();
+  TEXTS.set(text, text);
+  return text;
+}
+
 export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): StoreState {
   const { persona } = customer;
   if (!persona) return { labels: [], fields: {}, persona: null };
@@ -65,7 +79,7 @@ export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): 
   const place = ctx.fieldPlace;
   const hasScores = customer.r !== null && customer.f !== null && customer.m !== null;
 
-  const labels = [personaTag({ tagPrefix }, persona)];
+  const labels = [shared(personaTag({ tagPrefix }, persona))];
   if (extraTags && hasScores) {
     for (const label of scoreTags(tagPrefix, customer.r!, customer.f!, customer.m!)) {
       // A custom persona slug could spell a score label ("r5"); one copy is enough.
@@ -82,13 +96,13 @@ export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): 
     set("r_score", String(customer.r));
     set("f_score", String(customer.f));
     set("m_score", String(customer.m));
-    set("score", `${customer.r}${customer.f}${customer.m}`);
+    set("score", shared(`${customer.r}${customer.f}${customer.m}`));
   }
   if (customer.previousPersona) set("previous_persona", ctx.personaName(customer.previousPersona));
   // The shop's days, as everywhere else in the app (snapshots, transitions).
-  if (customer.personaSince !== null) set("persona_since", isoDate((ctx.dayOf ?? utcDay)(customer.personaSince)));
+  if (customer.personaSince !== null) set("persona_since", shared(isoDate((ctx.dayOf ?? utcDay)(customer.personaSince))));
   // Stryker disable next-line Regex: toISOString always ends in ".sssZ", so the pattern matches once at the end, anchored or not
-  if (customer.scoredAt !== null) set("computed_at", new Date(customer.scoredAt).toISOString().replace(/\.\d{3}Z$/, "Z"));
+  if (customer.scoredAt !== null) set("computed_at", shared(new Date(customer.scoredAt).toISOString().replace(/\.\d{3}Z$/, "Z")));
   // A store that cannot carry labels (or fields) gets none planned.
   return { labels: ctx.carries?.labels === false ? [] : labels, fields: ctx.carries?.fields === false ? {} : fields, persona };
 }

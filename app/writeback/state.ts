@@ -39,15 +39,38 @@ export const WRITE_KINDS: readonly WriteKind[] = ["labelsAdd", "labelsRemove", "
 
 export const EMPTY_STATE: StoreState = Object.freeze({ labels: [], fields: {}, persona: null }) as StoreState;
 
+/**
+ * Field ids and their parts, one string each however many customers carry them: a shop's plan
+ * holds a field id and its parts per field of every customer it writes, and made afresh for
+ * each, they were a third of a first write-back's plan (decision 068). A store has a handful of
+ * fields, and this is bounded anyway.
+ */
+const FIELD_IDS = new Map<string, string>();
+const FIELD_PARTS = new Map<string, { place: string; key: string }>();
+const MOST_FIELD_IDS = 10_000;
+
+function interned<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size < MOST_FIELD_IDS) cache.set(key, value);
+  }
+  return value;
+}
+
 /** "$app" + "persona" → "$app.persona": where a field lives (the writer's place) and its key. Places and keys have no dots. */
 export function fieldId(place: string, key: string): string {
-  return `${place}.${key}`;
+  return interned(FIELD_IDS, `${place}\u0000${key}`, () => `${place}.${key}`);
 }
 
 /** "rfm.persona" → { place: "rfm", key: "persona" }. */
 export function splitFieldId(id: string): { place: string; key: string } {
-  const dot = id.indexOf(".");
-  return { place: id.slice(0, dot), key: id.slice(dot + 1) };
+  const parts = interned(FIELD_PARTS, id, () => {
+    const dot = id.indexOf(".");
+    return { place: id.slice(0, dot), key: id.slice(dot + 1) };
+  });
+  // A copy: callers spread or keep it, never share it.
+  return { place: parts.place, key: parts.key };
 }
 
 /*
