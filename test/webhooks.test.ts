@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { services } from "~/services.server";
 import { signedWebhook, restOrder, deliverWebhook } from "./support/webhooks";
 import { addShop } from "./support/db";
-import { queuedJobs } from "./support/queued-jobs";
+import { queuedJobs, runQueuedErasures } from "./support/queued-jobs";
 import { resetDatabase } from "./support/reset";
 
 const SHOP = "hooks.myshopify.com";
@@ -193,6 +193,8 @@ describe("Shopify webhooks over signed requests", () => {
     expect((await tableCounts()).orders).toBe(1); // kept until shop/redact
 
     await deliver(signedWebhook("shop/redact", SHOP, { shop_id: 1, shop_domain: SHOP }));
+    expect((await tableCounts()).orders).toBe(1); // the erasure is a job of its own
+    expect(await runQueuedErasures(db)).toBe(1);
     expect(await tableCounts()).toEqual({ orders: 0, lines: 0, customers: 0, jobs: 0 });
     expect(await db.prepare(`SELECT count(*) n FROM "Shop"`).get()).toEqual({ n: 0 });
   });

@@ -4,6 +4,7 @@
  */
 import type { PrismaClient } from "@prisma/client";
 import { pruneOldRows, scheduleHousekeeping } from "~/housekeeping/prune.server";
+import { eraseShop } from "~/shops/shop-data.server";
 import type { Platform, PlatformContext, ShopRef, StoreAdapter } from "~/platforms/types";
 import { untilNextShopDay } from "~/rfm/zoned-days";
 import { recomputeInWorker } from "~/scoring/pool.server";
@@ -155,6 +156,11 @@ function jobHandlersUntold(deps: HandlerDeps): Record<JobType, JobHandler> {
     async prune({ queue }) {
       await pruneOldRows(deps.db, now());
       await scheduleHousekeeping(queue, now());
+    },
+    // shop/redact's erasure (redactShop queues it): every row of the uninstalled shop.
+    async "erase-shop"({ payload }) {
+      const outcome = await eraseShop(deps.db, String(payload.shopId), String(payload.domain));
+      return { erased: outcome === "erased" ? 1 : 0 };
     },
   };
 }

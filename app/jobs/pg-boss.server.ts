@@ -42,6 +42,7 @@ export const DEFAULT_CONCURRENCY: Record<JobType, number> = {
   cleanup: 1,
   prune: 1,
   "apply-inbox": 1,
+  "erase-shop": 1,
 };
 
 interface JobData {

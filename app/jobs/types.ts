@@ -11,9 +11,10 @@ export type JobType =
   | "writeback"
   | "cleanup"
   | "prune"
-  | "apply-inbox";
+  | "apply-inbox"
+  | "erase-shop";
 
-export const JOB_TYPES: readonly JobType[] = ["backfill", "recompute", "sweep", "refresh-order", "writeback", "cleanup", "prune", "apply-inbox"];
+export const JOB_TYPES: readonly JobType[] = ["backfill", "recompute", "sweep", "refresh-order", "writeback", "cleanup", "prune", "apply-inbox", "erase-shop"];
 
 export interface JobContext {
   shopId: string;

@@ -287,8 +287,9 @@ async function apply(event: StoreEvent, ctx: Context): Promise<WebhookOutcome | 
       );
       return;
     case "shop.redact":
-      // An installed shop is never erased (a reinstall, or a replayed request).
-      if ((await redactShop(db, shopId, event.bodyDomain)) === "installed") return "ignored";
+      // An installed shop is never erased (a reinstall, or a replayed request); another's
+      // erasure is queued with this delivery's record (the erase-shop job).
+      if ((await redactShop(db, ctx.queue, shopId, event.bodyDomain)) === "installed") return "ignored";
       return;
     case "app.uninstalled":
       // Sessions dropped, work stopped; data stays until shop/redact in case the merchant returns.

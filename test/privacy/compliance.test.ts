@@ -9,7 +9,7 @@ import { CUSTOMER_DATA_EXEMPT, CUSTOMER_DATA_TABLES } from "~/privacy/redact.ser
 import { services } from "~/services.server";
 import { restOrder, signedWebhook, deliverWebhook } from "../support/webhooks";
 import { addShop as addShopTo } from "../support/db";
-import { dropQueuedJobs, queuedJobs } from "../support/queued-jobs";
+import { dropQueuedJobs, queuedJobs, runQueuedErasures } from "../support/queued-jobs";
 import { resetDatabase } from "../support/reset";
 
 const GONE = "gone.myshopify.com"; // uninstalled: shop/redact may erase it
@@ -138,8 +138,10 @@ describe("shop/redact", () => {
     expect(Object.entries(gone).filter(([, n]) => n === 0)).toEqual([]); // every table holds some of its rows
 
     const res = await deliver(signedWebhook("shop/redact", GONE, { shop_id: 1, shop_domain: GONE }));
+    const erasures = await runQueuedErasures(services().db);
 
     expect(res.status).toBe(200);
+    expect(erasures).toBe(1);
     const left = await countsFor({ id: GONE_ID, domain: GONE });
     expect(left).toEqual(Object.fromEntries(models.map((m) => [m.name, 0])));
     const keptAfter = await countsFor({ id: KEPT_ID, domain: KEPT });
@@ -168,6 +170,7 @@ describe("shop/redact", () => {
 
     expect(res.status).toBe(200);
     expect(res.headers.get("X-RFM-Webhook")).toBe("ignored");
+    expect(await runQueuedErasures(services().db)).toBe(0);
     const after = await everyTable();
     // Only the delivery's dedupe record is new, and its inbox row (applied: its outcome, no data).
     expect(after).toEqual({ ...before, WebhookEvent: before.WebhookEvent + 1, WebhookInbox: before.WebhookInbox + 1 });

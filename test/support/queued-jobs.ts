@@ -4,6 +4,8 @@
  */
 import { isPostgres, type Db } from "~/db/index.server";
 import { PG_BOSS_SCHEMA } from "~/jobs/pg-boss.server";
+import { HOUSEKEEPING_SHOP } from "~/housekeeping/prune.server";
+import { eraseShop } from "~/shops/shop-data.server";
 
 export interface QueuedJob {
   type: string;
@@ -75,4 +77,19 @@ export async function nextDueJob(db: Db, before: Date): Promise<number | null> {
     return rows[0].at === null ? null : new Date(rows[0].at).getTime();
   }
   return ((await db.prepare(`SELECT min(runAt) FROM "Job" WHERE status = 'pending' AND runAt <= ?`).pluck().get(before)) as number | null) ?? null;
+}
+
+/**
+ * The erasures shop/redact queued (erase-shop jobs), done now as the job does them, and the jobs
+ * gone; how many ran. Tests that look at what shop/redact leaves run them after the delivery.
+ */
+export async function runQueuedErasures(db: Db): Promise<number> {
+  const jobs = (await queuedJobs(db, HOUSEKEEPING_SHOP, "erase-shop")).filter((j) => j.status === "pending");
+  for (const job of jobs) {
+    const { shopId, domain } = JSON.parse(job.payload) as { shopId: string; domain: string };
+    await eraseShop(db, shopId, domain);
+  }
+  if (isPostgres(db)) await db.pool.query(`DELETE FROM ${PG_BOSS_SCHEMA}.job WHERE name = 'rfm.erase-shop'`);
+  else await db.prepare(`DELETE FROM "Job" WHERE type = 'erase-shop'`).run();
+  return jobs.length;
 }
