@@ -65,7 +65,7 @@ export interface PruneOptions {
  * Deletes what is past its retention, as of `now`. Dates are compared as epoch ms, as the
  * app's raw SQL writes them; rows Prisma wrote (ISO text) are compared on their parsed time.
  * Nothing ties one table's deletes to another's, so each goes on its own: on PostgreSQL one
- * statement per condition (a delete there locks only its own rows), on SQLite in slices.
+ * statement per table (a delete there locks only its own rows), on SQLite in slices.
  */
 export async function pruneOldRows(db: Db, now: Date, retention: Retention = RETENTION, options: PruneOptions = {}): Promise<PruneCounts> {
   const t = now.getTime();

@@ -41,12 +41,15 @@ export function shopDataTables(): ShopDataTable[] {
 /** Every row we hold for the shop, gone (joins the webhook's transaction). */
 export async function deleteShopData(db: Db, shopId: string, domain: string): Promise<number> {
   let deleted = 0;
-  for (const { table, column, by } of shopDataTables()) {
-    deleted += (await db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain)).changes;
-  }
+  for (const table of shopDataTables()) deleted += await deleteShopRows(db, table, shopId, domain);
   // On PostgreSQL the shop's jobs live in pg-boss's table, outside the schema.
   if (isPostgres(db)) deleted += await deletePgBossJobs(db, shopId);
   return deleted;
+}
+
+/** The rows of one shop-data table that belong to the shop; how many went. */
+async function deleteShopRows(db: Db, { table, column, by }: ShopDataTable, shopId: string, domain: string): Promise<number> {
+  return (await db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain)).changes;
 }
 
 /** Whether the shop has the app installed (a row without uninstalledAt). */
@@ -99,11 +102,11 @@ export async function eraseShop(db: Db, shopId: string, domain: string): Promise
     return false;
   });
   if (installed) return "installed";
-  for (const { table, column, by } of shopDataTables()) {
+  for (const table of shopDataTables()) {
     await nextTurn();
     const stopped = await db.transaction(async () => {
       if (await isInstalled(db, shopId)) return true;
-      await db.prepare(`DELETE FROM "${table}" WHERE "${column}" = ?`).run(by === "id" ? shopId : domain);
+      await deleteShopRows(db, table, shopId, domain);
       return false;
     });
     if (stopped) return "installed";

@@ -11,9 +11,9 @@ import type { CustomerIds, WriterCapabilities } from "~/platforms/types";
 import { compilePersonaMap, personaRulesFor } from "~/rfm";
 import { enableWriteback, shopSettings } from "~/shops/settings.server";
 import { setWriteConsent, writeConsent, type WriteConsent, type WriteConsentState } from "~/shops/write-consent.server";
+import { personaNamesFor, writability, type Writability } from "./desired";
 import { personaTag, segmentName } from "./naming";
 import { outcomeFor, type CustomerOutcome, type CustomerRow } from "./shop-plan";
-import { personaNamesFor, writability, type Writability } from "./desired";
 import { isEmptyState, parseWritten } from "./state";
 import { eachNeverWrittenCustomer, eachWrittenCustomer, eachWrittenState, hasFinishedRun, type NeverWrittenCustomer } from "./store.server";
 

@@ -6,7 +6,7 @@
 import { compilePersonaMap, isoDate, personaRulesFor, utcDay, type PersonaSettings } from "~/rfm";
 import type { WritebackSettings } from "~/settings/shop-settings";
 import { personaTag } from "./naming";
-import { fieldId, type StoreState } from "./state";
+import { fieldId, shared, type StoreState } from "./state";
 import { isGuestKey } from "~/rfm/customer-key";
 
 /** The columns of a Customer row write-back reads. Dates are epoch milliseconds. */
@@ -54,20 +54,6 @@ export function personaNamesFor(personas: PersonaSettings): (slug: string) => st
 /** Extra labels for merchants who filter by single scores: "rfm:r5", "rfm:f4", "rfm:m5", "rfm:score:545". */
 export function scoreTags(prefix: string, r: number, f: number, m: number): string[] {
   return [`${prefix}r${r}`, `${prefix}f${f}`, `${prefix}m${m}`, `${prefix}score:${r}${f}${m}`];
-}
-
-/**
- * The same few texts for many customers (their persona's label, a score, a day, the scoring
- * time), one string each: a plan holds them for every customer it writes (decision 068).
- */
-const TEXTS = new Map<string, string>();
-const MOST_TEXTS = 100_000;
-function shared(text: string): string {
-  const known = TEXTS.get(text);
-  if (known !== undefined) return known;
-  if (TEXTS.size >= MOST_TEXTS) TEXTS.clear();
-  TEXTS.set(text, text);
-  return text;
 }
 
 export function desiredState(customer: WritebackCustomer, ctx: DesiredContext): StoreState {

@@ -40,37 +40,30 @@ export const WRITE_KINDS: readonly WriteKind[] = ["labelsAdd", "labelsRemove", "
 export const EMPTY_STATE: StoreState = Object.freeze({ labels: [], fields: {}, persona: null }) as StoreState;
 
 /**
- * Field ids and their parts, one string each however many customers carry them: a shop's plan
- * holds a field id and its parts per field of every customer it writes, and made afresh for
- * each, they were a third of a first write-back's plan (decision 068). A store has a handful of
- * fields, and this is bounded anyway.
+ * `text` as one string however many customers carry it: a shop's plan holds a field id, its
+ * parts and texts many customers share (a persona's label, a score, a day, the scoring time)
+ * for every customer it writes, and made afresh for each they were a quarter of a first
+ * write-back's plan (decision 068). Bounded: a full table starts again.
  */
-const FIELD_IDS = new Map<string, string>();
-const FIELD_PARTS = new Map<string, { place: string; key: string }>();
-const MOST_FIELD_IDS = 10_000;
-
-function interned<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = make();
-    if (cache.size < MOST_FIELD_IDS) cache.set(key, value);
-  }
-  return value;
+const SHARED = new Map<string, string>();
+const MOST_SHARED = 100_000;
+export function shared(text: string): string {
+  const known = SHARED.get(text);
+  if (known !== undefined) return known;
+  if (SHARED.size >= MOST_SHARED) SHARED.clear();
+  SHARED.set(text, text);
+  return text;
 }
 
 /** "$app" + "persona" → "$app.persona": where a field lives (the writer's place) and its key. Places and keys have no dots. */
 export function fieldId(place: string, key: string): string {
-  return interned(FIELD_IDS, `${place}\u0000${key}`, () => `${place}.${key}`);
+  return shared(`${place}.${key}`);
 }
 
 /** "rfm.persona" → { place: "rfm", key: "persona" }. */
 export function splitFieldId(id: string): { place: string; key: string } {
-  const parts = interned(FIELD_PARTS, id, () => {
-    const dot = id.indexOf(".");
-    return { place: id.slice(0, dot), key: id.slice(dot + 1) };
-  });
-  // A copy: callers spread or keep it, never share it.
-  return { place: parts.place, key: parts.key };
+  const dot = id.indexOf(".");
+  return { place: shared(id.slice(0, dot)), key: shared(id.slice(dot + 1)) };
 }
 
 /*
