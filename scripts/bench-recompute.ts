@@ -15,7 +15,8 @@
  *   statement into typed arrays, no rule applied — the floor a recompute is measured against;
  *   on SQLite also the same scan through the pages the recompute reads with (decision 065);
  * - the first recompute (every customer new) and a daily one 30 days later (no new order),
- *   each with its phases and its ratio to the raw scan;
+ *   each with its phases and its ratio to the raw scan; a recompute that publishes the
+ *   dashboard's figures before its rows (decision 070) prints both times;
  * - peak RSS of this process (the shop is seeded in a child process, so this is the
  *   recompute's own memory). The recomputes run on a worker thread with the app's scoring
  *   threads' resource limits (SCORING_THREAD_LIMITS), as the app runs them.
@@ -92,7 +93,7 @@ const met = (ok: boolean) => (ok ? "met" : "MISSED");
 
 function phases(summary: RecomputeSummary): string {
   const p = summary.timingsMs.phases;
-  return `read+rules ${p.readAndRules} ms, scoring ${p.scoring} ms, history ${p.history} ms, compare ${p.compare} ms, customer writes ${p.customerWrites} ms, snapshot ${p.snapshot} ms`;
+  return `read+rules ${p.readAndRules} ms, scoring ${p.scoring} ms, compare ${p.compare} ms, publish ${p.publish} ms, history ${p.history} ms, customer writes ${p.customerWrites} ms, snapshot ${p.snapshot} ms`;
 }
 
 /** The timed part, on a thread with the scoring threads' limits (the app's recompute runs on one). */
@@ -119,11 +120,16 @@ async function measure(url: string): Promise<void> {
       parentPort?.postMessage(label.split(" (")[0]);
       const written = bytesWritten();
       const start = performance.now();
-      const summary = await recomputeShop(SHOP, { db, now: () => when });
+      let published: number | null = null;
+      const summary = await recomputeShop(SHOP, { db, now: () => when, onPublished: () => void (published = performance.now() - start) });
       const ms = performance.now() - start;
       const megabytes = (bytesWritten() - written) / 1e6;
+      const figure = (what: string, at: number) =>
+        `${what} ${seconds(at)} s (goal ≤ 2 s: ${met(at <= 2000)}), ${(at / baseline).toFixed(2)}× the raw scan (goal ≤ 2×: ${met(at <= 2 * baseline)})`;
+      // A recompute that writes many rows publishes the dashboard's figures first (decision 070): both times, each against the goals.
+      const times = published === null ? figure("done in", ms) : `${figure("dashboard figures published after", published)}; ${figure("every row stored after", ms)}`;
       console.log(
-        `${label}: ${seconds(ms)} s (goal ≤ 2 s: ${met(ms <= 2000)}), ${(ms / baseline).toFixed(2)}× the raw scan (goal ≤ 2×: ${met(ms <= 2 * baseline)}) — ` +
+        `${label}: ${times} — ` +
           `${summary.customersScored.toLocaleString()} customers scored, ${summary.customersWritten.toLocaleString()} rows written, ` +
           `${summary.personaChanges.toLocaleString()} persona changes; ${phases(summary)}; written to files ${Number.isNaN(megabytes) ? "n/a" : `${megabytes.toFixed(0)} MB`}`,
       );

@@ -384,7 +384,8 @@ export async function recomputeIncrementally(shopId: string, deps: RecomputeDeps
       timingsMs: {
         scoring: Math.round(t3 - t0),
         writing: Math.round(t5 - t3),
-        phases: { readAndRules: Math.round(t2 - t1), scoring: Math.round(t3 - t2), compare: Math.round(t4 - t3), customerWrites: Math.round(t5 - t4), snapshot: 0, history: 0 },
+        phases: { readAndRules: Math.round(t2 - t1), scoring: Math.round(t3 - t2), compare: Math.round(t4 - t3), publish: 0, customerWrites: Math.round(t5 - t4), snapshot: 0, history: 0 },
+        publishedAfter: null,
       },
       customersWritten: upserts.length + clears.length + inserts.length,
       backdatedWeeks: 0,

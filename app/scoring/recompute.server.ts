@@ -22,7 +22,7 @@
  * would cost a round trip each. See docs/decisions/033-recompute-on-postgresql.md.
  */
 import type Database from "better-sqlite3";
-import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type RulesReport } from "~/rfm";
+import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type PersonaCount, type RulesReport } from "~/rfm";
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
 import { copyIn, type CopyValue } from "~/db/copy-in.server";
@@ -32,7 +32,16 @@ import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
-import { fillSearchText, holdTotalsInThisTransaction, pauseTotals, rebuildTotals, totalsRebuildPending, TOTALS_REBUILD_FROM } from "./customer-totals.server";
+import {
+  fillSearchText,
+  holdTotalsInThisTransaction,
+  pauseTotals,
+  rebuildTotals,
+  replaceTotals,
+  TotalsFold,
+  totalsRebuildPending,
+  TOTALS_REBUILD_FROM,
+} from "./customer-totals.server";
 import { computeHistory, historyDue, historyFingerprint, storeHistory } from "./history.server";
 import type { FullScore } from "./incremental.server";
 import { clearTakenMarks, logScoringChanges, takeMarksForFullScoring } from "./scoring-marks.server";
@@ -55,6 +64,11 @@ export interface RecomputeDeps {
   writeSlices?: WriteSlices;
   /** Called once everything is written, with what was scored: the incremental path's state is built from it (decision 047). */
   onScored?: (full: FullScore) => void;
+  /**
+   * Called when a recompute that writes many customers has published the shop's totals,
+   * today's snapshot and its scoring edges, before it writes the customer rows (decision 070).
+   */
+  onPublished?: () => void | Promise<void>;
 }
 
 /** Customers per bulk statement on PostgreSQL (a staged chunk's rows, or arrays of this many values per column). */
@@ -69,8 +83,11 @@ export interface RecomputeSummary {
   personaChanges: number;
   personas: { slug: string; customers: number; orders: number; revenueMinor: number }[];
   rules: RulesReport;
-  /** Where the time went: reading + rules + scoring, then persisting. */
-  timingsMs: { scoring: number; writing: number; phases: RecomputePhases };
+  /**
+   * Where the time went: reading + rules + scoring, then persisting; and, when the totals were
+   * published before the rows, how long after the read began they were (null otherwise).
+   */
+  timingsMs: { scoring: number; writing: number; phases: RecomputePhases; publishedAfter: number | null };
   /** Customer rows written (inserted, updated or cleared): 0 on a day nothing changed. */
   customersWritten: number;
   /** Backdated weekly snapshots computed and stored by this run (install, rule change; 0 otherwise). */
@@ -85,6 +102,8 @@ export interface RecomputePhases {
   scoring: number;
   /** What the table holds now, compared with the new figures. */
   compare: number;
+  /** The totals, today's snapshot and the scoring edges published ahead of the rows (0 when the rows' triggers keep the totals). */
+  publish: number;
   /** Changed customers with their transitions. */
   customerWrites: number;
   /** The day's snapshot and the recompute time. */
@@ -201,9 +220,6 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   // On install and after a rule change: the past year, week by week, from the same columns.
   const fingerprint = await historyFingerprint(db, shopId, settings);
   const due = await historyDue(db, shopId, fingerprint);
-  const tHistoryStart = performance.now();
-  const history = due ? await computeHistory(db, shopId, { columns, settings, asOf, timeZone: timeZone ?? undefined, dayOf, live: scored }) : null;
-  const tHistory = performance.now();
 
   // What the table holds: a customer whose stored figures equal the new ones is not written.
   // Dates are compared as the epoch milliseconds recompute writes (anything else rewrites).
@@ -214,7 +230,12 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   /** 1 = stored and unchanged (skip), 2 = stored, changed; 0 = not stored yet. */
   const stored = new Uint8Array(scored.customerCount);
   const beforePersona: (string | null)[] = new Array(scored.customerCount).fill(null);
+  /** Stored rows' guest (2) and failed write (1), which the totals count. */
+  const storedFlags = new Uint8Array(scored.customerCount);
   const dropped: [key: string, persona: string][] = [];
+  // The totals as the rows will be once written: those without a counted order now go in as
+  // they are read; the scored customers follow if the totals are published (decision 070).
+  const fold = new TotalsFold();
   let storedWithoutCountedOrder = 0;
   const storedUncounted = new Set<string>();
   await scanByKey(
@@ -228,6 +249,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
         ["monetaryMinor", "number"],
         [db.sql.epochMs("firstOrderAt"), "number"],
         [db.sql.epochMs("lastOrderAt"), "number"],
+        [`(CASE WHEN guest THEN 2 ELSE 0 END) + (CASE WHEN "writeStatus" = 'failed' THEN 1 ELSE 0 END)`, "number"],
       ],
       from: `"Customer"`,
       where: "shopId = ?",
@@ -236,15 +258,26 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       ordered: false,
     },
     (r) => {
-      const row = r as [string, string | null, number | null, number, number, unknown, unknown];
+      const row = r as [string, string | null, number | null, number, number, number | null, number | null, number];
       const c = indexOf(row[0]);
       if (c < 0) {
+        const guest = (row[7] & 2) !== 0;
+        const failed = (row[7] & 1) !== 0;
         storedWithoutCountedOrder++;
         storedUncounted.add(row[0]);
-        // Scored before, no counted order now: the persona goes.
-        if (row[1] !== null) dropped.push([row[0], row[1]]);
+        // Scored before, no counted order now: the persona goes (its scores and figures with
+        // it; its order days stay). A row without a persona stays as it is.
+        if (row[1] !== null) {
+          dropped.push([row[0], row[1]]);
+          fold.add(null, 0, 0, 0, row[5], row[6], guest, failed, 0, 0);
+        } else {
+          const rfm = row[2];
+          const [rs, fs, ms] = rfm === null ? [0, 0, 0] : [Math.floor(rfm / 100), Math.floor(rfm / 10) % 10, rfm % 10];
+          fold.add(null, rs, fs, ms, row[5], row[6], guest, failed, row[3], row[4]);
+        }
         return;
       }
+      storedFlags[c] = row[7];
       const persona = newPersona(c);
       beforePersona[c] = row[1];
       const same =
@@ -266,7 +299,6 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   // count of customers (dashboard, customer list, preview) includes them.
   const newUncounted = uncounted.filter((u) => !storedUncounted.has(u.key));
   const t2 = performance.now();
-  const historyScoring = tHistory - tHistoryStart;
 
   // Only the customers whose figures changed.
   let customersScored = 0;
@@ -302,16 +334,48 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     dropped,
   };
 
-  // The new scoring day first: unchanged customers read today's recency from it at once.
-  await db.transaction(traced("scoring day", async () => {
-    await db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
-  }));
-  const transitions = new Transitions();
-  const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
+  const edges = storedScoringEdges(asOfDay, settings.rules.lookbackDays, scored.report.scoring);
   // Many rows to write: the totals follow in one rebuild rather than a trigger per row (also
   // when an earlier recompute stopped between its pause and its rebuild).
   const rebuild = changes.count + dropped.length + newUncounted.length >= TOTALS_REBUILD_FROM || (await totalsRebuildPending(db, shopId));
-  if (rebuild) await pauseTotals(db, shopId);
+  let publishedAfterMs: number | null = null;
+  if (rebuild) {
+    // Published before the rows are written (decision 070): the dashboard's figures come from
+    // the totals, which the fold gives now; the list, the export and write-back follow the rows.
+    for (let c = 0; c < scored.customerCount; c++) {
+      const persona = newPersona(c);
+      // A row written takes the key's guest flag; one left as it is keeps its own.
+      const guest = stored[c] === 1 ? (storedFlags[c] & 2) !== 0 : isGuestKey(customerKeys[c]);
+      const failed = (storedFlags[c] & 1) !== 0;
+      const orders = metrics.frequency[c];
+      const spend = Math.round(metrics.monetaryMinor[c]);
+      if (persona === null) fold.add(null, 0, 0, 0, null, null, guest, failed, orders, spend);
+      else fold.add(persona, scored.r[c], scored.f[c], scored.m[c], metrics.firstDay[c] * DAY_MS, metrics.lastDay[c] * DAY_MS, guest, failed, orders, spend);
+    }
+    for (const u of newUncounted) fold.add(null, 0, 0, 0, null, null, u.guest, false, 0, 0);
+    await db.transaction(traced("publish", async () => {
+      // Paused first: from here the shop's customer writes leave the published totals alone,
+      // and the rebuild after the rows takes in whatever another writer changed meanwhile.
+      await pauseTotals(db, shopId);
+      await replaceTotals(db, shopId, fold);
+      await storeSnapshot(db, shopId, today, scored.report.personas);
+      await db.prepare(`UPDATE "SyncState" SET scoringDay = ?, scoringEdges = ? WHERE shopId = ?`).run(asOfDay, edges, shopId);
+    }));
+    publishedAfterMs = Math.round(performance.now() - t0);
+    await deps.onPublished?.();
+  } else {
+    // The new scoring day first: unchanged customers read today's recency from it at once.
+    await db.transaction(traced("scoring day", async () => {
+      await db.prepare(`UPDATE "SyncState" SET scoringDay = ? WHERE shopId = ?`).run(asOfDay, shopId);
+    }));
+  }
+  const tPublished = performance.now();
+  // On install and after a rule change: the past year, week by week, from the same columns.
+  const history = due ? await computeHistory(db, shopId, { columns, settings, asOf, timeZone: timeZone ?? undefined, dayOf, live: scored }) : null;
+  const tHistory = performance.now();
+
+  const transitions = new Transitions();
+  const slices = { ...DEFAULT_SLICES, ...deps.writeSlices };
   try {
     if (isSqlite(db)) await db.withNative((native) => writeSqlite(native, changes, newUncounted, transitions, slices));
     else {
@@ -330,24 +394,13 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   pause(slices.pauseMs);
   await db.transaction(traced(history ? "snapshot + history" : "snapshot", async () => {
     if (history) await storeHistory(db, shopId, today, history, fingerprint);
-    await db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).run(shopId, today);
-    const insertSnapshot = db.prepare(
-      `INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    for (const row of scored.report.personas) {
-      await insertSnapshot.run(shopId, today, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
-    }
+    if (!rebuild) await storeSnapshot(db, shopId, today, scored.report.personas);
     if (generation !== null) {
       const written = [...changedCustomers.map((c) => customerKeys[c]), ...dropped.map(([key]) => key), ...newUncounted.map((u) => u.key)];
       await logScoringChanges(db, shopId, generation, written);
     }
     await clearTakenMarks(db, shopId);
-    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(
-      asOf,
-      storedScoringEdges(asOfDay, settings.rules.lookbackDays, scored.report.scoring),
-      asOf,
-      shopId,
-    );
+    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ?, scoringEdges = ?, updatedAt = ? WHERE shopId = ?`).run(asOf, edges, asOf, shopId);
   }));
 
   const t4 = performance.now();
@@ -370,15 +423,24 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       phases: {
         readAndRules: Math.round(tRead - t0),
         scoring: Math.round(t1 - tRead),
-        compare: Math.round(t2 - tHistory),
-        customerWrites: Math.round(t3 - t2),
+        compare: Math.round(t2 - t1),
+        publish: Math.round(tPublished - t2),
+        customerWrites: Math.round(t3 - tHistory),
         snapshot: Math.round(t4 - t3),
-        history: Math.round(historyScoring),
+        history: Math.round(tHistory - tPublished),
       },
+      publishedAfter: publishedAfterMs,
     },
     customersWritten: changedCustomers.length + dropped.length + newUncounted.length,
     backdatedWeeks: history?.points.length ?? 0,
   };
+}
+
+/** Today's snapshot: customers, orders and revenue per persona, as the report gives them. */
+async function storeSnapshot(db: Db, shopId: string, day: string, personas: readonly PersonaCount[]): Promise<void> {
+  await db.prepare(`DELETE FROM "PersonaSnapshot" WHERE shopId = ? AND day = ?`).run(shopId, day);
+  const insert = db.prepare(`INSERT INTO "PersonaSnapshot" (shopId, day, persona, customers, orders, revenueMinor) VALUES (?, ?, ?, ?, ?, ?)`);
+  for (const row of personas) await insert.run(shopId, day, row.slug, row.customers, row.orders, Math.round(row.revenueMinor));
 }
 
 /**
