@@ -29,6 +29,7 @@ describe("GIVEN bench:pages on a small shop", () => {
       'customers: search 1 character "x"',
       'customers: search 2 characters "zq" (none match)',
       "dashboard consent card, before approval (writebackSummary)",
+      "dashboard page before approval (dashboardPage)",
       "settings: persona data to remove (removalSummary)",
     ]);
     expect(run.stdout).toMatch(/where the time goes \(dashboard/);

@@ -2,19 +2,30 @@
  * The dashboard's setup guide (modelled on Shopify's): before anything is written to the
  * store, it says what write-back would change — computed from the real plan — and waits for
  * the merchant to approve. Shown again after write-back was paused or persona data removed.
+ * The card shows at once; its summary streams in when counted (decision 071), and the approve
+ * button waits for it, so nobody approves without having seen what it changes.
  */
+import { Suspense } from "react";
 import type { SerializeFrom } from "@remix-run/node";
-import { useFetcher } from "@remix-run/react";
-import { Badge, BlockStack, Button, Card, InlineStack, List, Text } from "@shopify/polaris";
-import type { WritebackConsentView, WritebackSummary } from "~/writeback/consent.server";
+import { Await, useFetcher } from "@remix-run/react";
+import { Badge, BlockStack, Button, Card, InlineStack, List, SkeletonBodyText, Text } from "@shopify/polaris";
+import type { WriteConsent } from "~/shops/write-consent.server";
+import type { WritebackSummary } from "~/writeback/consent.server";
 import { formatDateTime, formatNumber } from "./format";
 
-export type SetupGuideView = SerializeFrom<WritebackConsentView>;
+type Summary = SerializeFrom<WritebackSummary>;
+
+/** The loader's WritebackConsentView as the page receives it: the summary still a promise. */
+export interface SetupGuideView {
+  consent: SerializeFrom<WriteConsent>;
+  enabled: boolean;
+  summary: Promise<Summary> | null;
+}
 
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** What approving would change, one line per kind of change, in the merchant's words. */
-export function summaryLines(summary: SerializeFrom<WritebackSummary>, locale: string): string[] {
+export function summaryLines(summary: Summary, locale: string): string[] {
   const n = (v: number) => formatNumber(v, locale);
   const { carries } = summary;
   const lines: string[] = [];
@@ -55,11 +66,21 @@ const TITLES = {
 } as const;
 
 export function SetupGuide({ consent, locale }: { consent: SetupGuideView; locale: string }) {
-  const fetcher = useFetcher<{ approved?: boolean }>();
   const { state, at } = consent.consent;
   if (state === "granted" || !consent.summary) return null;
+  const card = (summary: Summary | "counting" | "failed") => <GuideCard state={state} at={at} locale={locale} summary={summary} />;
+  return (
+    <Suspense fallback={card("counting")}>
+      <Await resolve={consent.summary} errorElement={card("failed")}>
+        {(summary) => card(summary)}
+      </Await>
+    </Suspense>
+  );
+}
+
+function GuideCard({ state, at, locale, summary }: { state: keyof typeof TITLES; at: number | null; locale: string; summary: Summary | "counting" | "failed" }) {
+  const fetcher = useFetcher<{ approved?: boolean }>();
   const text = TITLES[state];
-  const lines = summaryLines(consent.summary, locale);
   const submitting = fetcher.state !== "idle";
   const since = at ? ` since ${formatDateTime(new Date(at).toISOString(), locale)}` : "";
   return (
@@ -76,19 +97,39 @@ export function SetupGuide({ consent, locale }: { consent: SetupGuideView; local
             ? "Your orders are imported and your customers scored here in the app. Nothing has been written to your store: write-back is waiting for your go-ahead."
             : `Nothing is written to your store${since}. Personas keep being scored here in the app.`}
         </Text>
-        <Text as="p" fontWeight="semibold">
-          {consent.summary.customers > 0 ? "Approving will change your store:" : "Approving lets the app write personas as customers are scored:"}
-        </Text>
-        <List type="bullet">
-          {lines.map((line) => (
-            <List.Item key={line}>{line}</List.Item>
-          ))}
-        </List>
+        {summary === "counting" ? (
+          <BlockStack gap="200">
+            <Text as="p" fontWeight="semibold">
+              Counting what approving would change in your store…
+            </Text>
+            <SkeletonBodyText lines={4} />
+          </BlockStack>
+        ) : summary === "failed" ? (
+          <Text as="p" tone="critical">
+            What approving would change could not be counted just now. Reload the page to count it again.
+          </Text>
+        ) : (
+          <>
+            <Text as="p" fontWeight="semibold">
+              {summary.customers > 0 ? "Approving will change your store:" : "Approving lets the app write personas as customers are scored:"}
+            </Text>
+            <List type="bullet">
+              {summaryLines(summary, locale).map((line) => (
+                <List.Item key={line}>{line}</List.Item>
+              ))}
+            </List>
+          </>
+        )}
         <Text as="p" tone="subdued">
           You can pause write-back at any time in Settings.
         </Text>
         <InlineStack>
-          <Button variant="primary" loading={submitting} onClick={() => fetcher.submit({ intent: "approve-writeback" }, { method: "post" })}>
+          <Button
+            variant="primary"
+            loading={submitting}
+            disabled={summary === "counting"}
+            onClick={() => fetcher.submit({ intent: "approve-writeback" }, { method: "post" })}
+          >
             {text.action}
           </Button>
         </InlineStack>

@@ -16,6 +16,8 @@ import { isoOrNull } from "./request.server";
 import { customersWithoutPersona as withoutPersona, failedWrites as failedWriteCount, gridTotals, totalsPerPersona } from "./totals.server";
 import { backdatedThrough } from "~/scoring/history.server";
 import { writeConsent, type WriteConsentState } from "~/shops/write-consent.server";
+import { writebackConsentView, type SummaryStore, type WritebackConsentView } from "~/writeback/consent.server";
+import { shopScoreEdges, type ShopScoreEdges } from "./edges.server";
 
 export { GRID_AXES, type GridAxes } from "./grid-axes";
 
@@ -410,4 +412,25 @@ async function dataRequestsOf(db: Db, shopId: string): Promise<SyncStatus["dataR
     const id = ids.displayId(r.customerKey);
     return { ...r, customer: id === null ? r.customerKey : `customer ${id}` };
   });
+}
+
+/** What the dashboard's page shows: the figures, the score edges and write-back's go-ahead. */
+export interface DashboardPageView extends DashboardData {
+  scoreEdges: ShopScoreEdges | null;
+  writebackConsent: WritebackConsentView;
+}
+
+/**
+ * Everything the dashboard's loader sends. The setup guide's summary is left counting (its
+ * promise streams in after the page, decision 071); while the shop's first scoring runs it is
+ * not counted at all, as the guide waits for it.
+ */
+export async function dashboardPage(db: Db, shopId: string, store: SummaryStore, options: DashboardOptions = {}): Promise<DashboardPageView> {
+  const dashboard = await getDashboard(db, shopId, options);
+  const firstScoring = dashboard.status.firstRun && dashboard.status.busy !== null;
+  return {
+    ...dashboard,
+    scoreEdges: await shopScoreEdges(db, shopId),
+    writebackConsent: await writebackConsentView(db, shopId, store, { firstScoring }),
+  };
 }

@@ -3,16 +3,15 @@ import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { DashboardPage } from "~/components/pages/DashboardPage";
-import { SetupGuide } from "~/components/SetupGuide";
+import { SetupGuide, type SetupGuideView } from "~/components/SetupGuide";
 import { RouteErrorBoundary } from "~/components/RouteErrorBoundary";
 import { GRID_AXES } from "~/dashboard/grid-axes";
-import { shopScoreEdges } from "~/dashboard/edges.server";
-import { getDashboard } from "~/dashboard/overview.server";
+import { dashboardPage } from "~/dashboard/overview.server";
 import { parseSearchParams } from "~/dashboard/request.server";
 import { services } from "~/services.server";
 import { adminHeaders, requireMerchant } from "~/platforms/merchant.server";
 import { adapterFor } from "~/platforms/registry.server";
-import { approveWriteback, writebackConsentView } from "~/writeback/consent.server";
+import { approveWriteback } from "~/writeback/consent.server";
 
 const querySchema = z.object({
   grid: z.enum(GRID_AXES, { error: "must be rf, fm or rm" }).default("rf"),
@@ -22,12 +21,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, locale } = await requireMerchant(request);
   const { db } = services();
   const { grid } = parseSearchParams(querySchema, request);
-  return {
-    ...(await getDashboard(db, shop.id, { grid })),
-    scoreEdges: await shopScoreEdges(db, shop.id),
-    writebackConsent: await writebackConsentView(db, shop.id, adapterFor(shop.platform)),
-    locale,
-  };
+  return { ...(await dashboardPage(db, shop.id, adapterFor(shop.platform), { grid })), locale };
 };
 
 const intentSchema = z.enum(["approve-writeback"], { error: "must be approve-writeback" });
@@ -45,9 +39,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
 export default function Dashboard() {
   const loaded = useLoaderData<typeof loader>();
-  // Before the first scoring the plan's numbers are all zero: the guide waits until they mean something.
-  const scoring = loaded.status.firstRun && loaded.status.busy !== null;
-  const guide = loaded.writebackConsent.summary && !scoring ? <SetupGuide consent={loaded.writebackConsent} locale={loaded.locale} /> : undefined;
+  // The summary streams in (a promise); null once approved and while the first scoring runs.
+  const consent = loaded.writebackConsent as unknown as SetupGuideView;
+  const guide = consent.summary ? <SetupGuide consent={consent} locale={loaded.locale} /> : undefined;
   return <DashboardPage data={loaded} setup={guide} />;
 }
 

@@ -7,10 +7,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PERSONAS } from "~/rfm";
-import { shopSettings } from "~/shops/settings.server";
 import type { Db } from "~/db/index.server";
 import { freshDatabase, addShop, onPostgres } from "../../test/support/db";
-import { writebackSummary, removalSummary, type SummaryStore } from "./consent.server";
+import { shopSettings, writeShopSettings } from "~/shops/settings.server";
+import { writebackConsentView, writebackSummary, removalSummary, type SummaryStore } from "./consent.server";
 import { personaNamesFor } from "./desired";
 import { planShop } from "./shop-plan";
 import { fieldId, isEmptyState, parseWritten, serializeWritten, type WrittenState } from "./state";
@@ -164,6 +164,28 @@ describe("write-back consent summary", () => {
 
     expect(summary.customers).toBe(2);
   });
+  it("GIVEN a count under way WHEN the dashboard loads again THEN it joins that count rather than starting another; after a settings change, or once done, a new one starts", async () => {
+    const { db } = await freshDatabase();
+    const shopId = await addShop(db, "revalidating.myshopify.com", { writeConsent: "pending" });
+    const one: Generated = { kind: "customer", guestFlag: false, persona: "champions", previousPersona: null, r: 5, f: 5, m: 5, personaSince: null, scoredAt: 20_400 * DAY, written: null, writeStatus: null, writeAttempts: 0 };
+    await seed(db, shopId, Array.from({ length: 3 }, () => one));
+    const store = shopifyStore({ labels: true, fields: true, segments: true, personaChangedTrigger: true });
+
+    const first = (await writebackConsentView(db, shopId, store)).summary;
+    const again = (await writebackConsentView(db, shopId, store)).summary;
+    const settings = await shopSettings(db, shopId);
+    await writeShopSettings(db, shopId, { ...settings, writeback: { ...settings.writeback, tagPrefix: "vip:" } }, new Date());
+    const changed = (await writebackConsentView(db, shopId, store)).summary;
+
+    expect(again).toBe(first);
+    expect(changed).not.toBe(first);
+    expect((await first)?.exampleLabel).toBe("rfm:champions");
+    expect((await changed)?.exampleLabel).toBe("vip:champions");
+    const later = (await writebackConsentView(db, shopId, store)).summary;
+    expect(later).not.toBe(changed);
+    expect((await later)?.customers).toBe(3);
+  });
+
   // Better-sqlite3 is synchronous: a fold over every customer in one read held the web process's
   // event loop for the whole shop (seconds at a few hundred thousand customers). On PostgreSQL
   // every read awaits the server, so a timer fires either way.

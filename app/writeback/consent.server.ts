@@ -188,14 +188,45 @@ export interface WritebackConsentView {
   consent: WriteConsent;
   /** Turned off in the settings (the gate stays closed even with consent). */
   enabled: boolean;
-  /** What approving would change; null once approved. */
-  summary: WritebackSummary | null;
+  /**
+   * What approving would change, still being counted: the page streams it in (decision 071),
+   * since the count reads every customer of the shop (seconds at 1M customers) and nothing
+   * else on the dashboard depends on it. Null once approved, and while the shop's first scoring
+   * runs, when the guide waits and there is nothing yet to count.
+   */
+  summary: Promise<WritebackSummary> | null;
 }
 
-export async function writebackConsentView(db: Db, shopId: string, store: SummaryStore): Promise<WritebackConsentView> {
+export async function writebackConsentView(
+  db: Db,
+  shopId: string,
+  store: SummaryStore,
+  { firstScoring = false }: { firstScoring?: boolean } = {},
+): Promise<WritebackConsentView> {
   const consent = await writeConsent(db, shopId);
-  const enabled = (await shopSettings(db, shopId)).writeback.enabled;
-  return { consent, enabled, summary: consent.state === "granted" ? null : await writebackSummary(db, shopId, store) };
+  const settings = await shopSettings(db, shopId);
+  const summary = consent.state === "granted" || firstScoring ? null : sharedSummary(db, shopId, store, JSON.stringify(settings));
+  return { consent, enabled: settings.writeback.enabled, summary };
+}
+
+/**
+ * Counts under way, one per shop and settings. The dashboard revalidates every few seconds
+ * while the shop is busy and no longer waits for the count, so a count that takes longer than
+ * that would otherwise start again beside itself at every revalidation. A page that joins one
+ * gets customers as they were when it began: seconds earlier, under the same settings.
+ */
+const counting = new Map<string, Promise<WritebackSummary>>();
+
+function sharedSummary(db: Db, shopId: string, store: SummaryStore, settingsKey: string): Promise<WritebackSummary> {
+  const key = `${shopId}\n${settingsKey}`;
+  let count = counting.get(key);
+  if (!count) {
+    count = writebackSummary(db, shopId, store).finally(() => counting.delete(key));
+    // Whoever renders it reports a failure; until then it must not count as unhandled.
+    count.catch(() => {});
+    counting.set(key, count);
+  }
+  return count;
 }
 
 export interface ConsentDeps {

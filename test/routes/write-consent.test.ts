@@ -24,6 +24,8 @@ beforeEach(async () => {
   const { db } = services();
   await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 10_000 });
   await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/2", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 500 });
+  // Scored: the first scoring has finished.
+  await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ? WHERE shopId IN (?, ?)`).run(Date.now(), alpha, beta);
 });
 
 const consentOf = async (shopId: string) => await services().db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as { writeConsent: string; writeConsentAt: number | null };
@@ -38,14 +40,32 @@ describe("the dashboard's setup guide", () => {
 
     expect(out.status).toBe(200);
     expect(out.data.writebackConsent.consent).toEqual({ state: "pending", at: null });
-    expect(out.data.writebackConsent.summary).toMatchObject({
+    // Streamed: the page does not wait for the count.
+    expect(out.data.writebackConsent.summary).toBeInstanceOf(Promise);
+    expect(await out.data.writebackConsent.summary).toMatchObject({
       customers: 2,
       customersLabelled: 2,
       customersWithFields: 2,
       personaChangedTriggers: 0,
       carries: { labels: true, fields: true, segments: true, personaChangedTrigger: true },
     });
-    expect(out.data.writebackConsent.summary.segmentsToCreate).toHaveLength(11);
+    expect((await out.data.writebackConsent.summary).segmentsToCreate).toHaveLength(11);
+  });
+
+  it("GIVEN a shop whose first scoring is still running WHEN the dashboard loads THEN the guide waits and nothing is counted; once scored it is", async () => {
+    const { db, runner } = services();
+    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = NULL WHERE shopId = ?`).run(alpha);
+    await runner.queue.enqueue("recompute", alpha);
+
+    const scoring = await run(async () => dashboardLoader(args(await appRequest("/app", ALPHA))));
+
+    expect(scoring.data.status.busy).toBe("score");
+    expect(scoring.data.writebackConsent.consent).toEqual({ state: "pending", at: null });
+    expect(scoring.data.writebackConsent.summary).toBeNull();
+    await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(alpha);
+    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ? WHERE shopId = ?`).run(Date.now(), alpha);
+    const scored = await run(async () => dashboardLoader(args(await appRequest("/app", ALPHA))));
+    expect((await scored.data.writebackConsent.summary).customers).toBe(2);
   });
 
   it("GIVEN a forged session token WHEN approving THEN 401 and nothing is recorded or queued", async () => {
@@ -97,7 +117,7 @@ describe("settings: pause and remove", () => {
     expect((await consentOf(alpha)).writeConsent).toBe("paused");
     const dashboard = await run(async () => dashboardLoader(args(await appRequest("/app", ALPHA))));
     expect(dashboard.data.writebackConsent.consent.state).toBe("paused");
-    expect(dashboard.data.writebackConsent.summary.customersLabelled).toBe(2);
+    expect((await dashboard.data.writebackConsent.summary).customersLabelled).toBe(2);
   });
 
   it("GIVEN an approved shop WHEN the merchant confirms removal with the segments THEN write-back is paused as removed and the cleanup is queued with the segments", async () => {
