@@ -25,7 +25,7 @@ beforeEach(async () => {
   await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/1", persona: "champions", r: 5, f: 5, m: 5, monetaryMinor: 10_000 });
   await seedCustomer(db, alpha, { customerKey: "gid://shopify/Customer/2", persona: "lost", r: 1, f: 1, m: 1, monetaryMinor: 500 });
   // Scored: the first scoring has finished.
-  await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ? WHERE shopId IN (?, ?)`).run(Date.now(), alpha, beta);
+  await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ? WHERE shopId IN (?, ?)`).run(new Date(), alpha, beta);
 });
 
 const consentOf = async (shopId: string) => await services().db.prepare(`SELECT writeConsent, writeConsentAt FROM "Shop" WHERE id = ?`).get(shopId) as { writeConsent: string; writeConsentAt: number | null };
@@ -63,7 +63,7 @@ describe("the dashboard's setup guide", () => {
     expect(scoring.data.writebackConsent.consent).toEqual({ state: "pending", at: null });
     expect(scoring.data.writebackConsent.summary).toBeNull();
     await db.prepare(`DELETE FROM "Job" WHERE shopId = ?`).run(alpha);
-    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ? WHERE shopId = ?`).run(Date.now(), alpha);
+    await db.prepare(`UPDATE "SyncState" SET lastRecomputeAt = ? WHERE shopId = ?`).run(new Date(), alpha);
     const scored = await run(async () => dashboardLoader(args(await appRequest("/app", ALPHA))));
     expect((await scored.data.writebackConsent.summary).customers).toBe(2);
   });
