@@ -66,9 +66,14 @@ const TITLES = {
 } as const;
 
 export function SetupGuide({ consent, locale }: { consent: SetupGuideView; locale: string }) {
+  const fetcher = useFetcher<{ approved?: boolean }>();
   const { state, at } = consent.consent;
   if (state === "granted" || !consent.summary) return null;
-  const card = (summary: Summary | "counting" | "failed") => <GuideCard state={state} at={at} locale={locale} summary={summary} />;
+  const approve = () => fetcher.submit({ intent: "approve-writeback" }, { method: "post" });
+  const submitting = fetcher.state !== "idle";
+  const card = (summary: Summary | "counting" | "failed") => (
+    <GuideCard state={state} at={at} locale={locale} summary={summary} approve={approve} submitting={submitting} />
+  );
   return (
     <Suspense fallback={card("counting")}>
       <Await resolve={consent.summary} errorElement={card("failed")}>
@@ -78,10 +83,19 @@ export function SetupGuide({ consent, locale }: { consent: SetupGuideView; local
   );
 }
 
-function GuideCard({ state, at, locale, summary }: { state: keyof typeof TITLES; at: number | null; locale: string; summary: Summary | "counting" | "failed" }) {
-  const fetcher = useFetcher<{ approved?: boolean }>();
+export interface GuideCardProps {
+  state: keyof typeof TITLES;
+  at: number | null;
+  locale: string;
+  /** The count, still under way, or failed. */
+  summary: Summary | "counting" | "failed";
+  approve: () => void;
+  submitting: boolean;
+}
+
+/** The guide as shown: the approve button waits for the count. */
+export function GuideCard({ state, at, locale, summary, approve, submitting }: GuideCardProps) {
   const text = TITLES[state];
-  const submitting = fetcher.state !== "idle";
   const since = at ? ` since ${formatDateTime(new Date(at).toISOString(), locale)}` : "";
   return (
     <Card>
@@ -128,7 +142,7 @@ function GuideCard({ state, at, locale, summary }: { state: keyof typeof TITLES;
             variant="primary"
             loading={submitting}
             disabled={summary === "counting"}
-            onClick={() => fetcher.submit({ intent: "approve-writeback" }, { method: "post" })}
+            onClick={approve}
           >
             {text.action}
           </Button>
