@@ -129,11 +129,10 @@ async function eachPage(db: Db, shopId: string, columns: string, where: string |
 
 /** Every customer: the next PAGE_ROWS rows are the next PAGE_ROWS customers, no walk needed. */
 async function eachPageOfAll(db: Db, shopId: string, columns: string, each: (row: unknown[]) => void): Promise<void> {
-  const first = db.prepare(`SELECT ${columns} FROM "Customer" WHERE shopId = ? ORDER BY customerKey LIMIT ?`).raw();
   const next = db.prepare(`SELECT ${columns} FROM "Customer" WHERE shopId = ? AND customerKey > ? ORDER BY customerKey LIMIT ?`).raw();
-  let after: string | null = null;
+  let after = ""; // as in eachPage
   for (;;) {
-    const rows = (after === null ? await first.all(shopId, PAGE_ROWS) : await next.all(shopId, after, PAGE_ROWS)) as unknown[][];
+    const rows = (await next.all(shopId, after, PAGE_ROWS)) as unknown[][];
     for (const r of rows) each(r);
     if (rows.length < PAGE_ROWS) return;
     after = rows[rows.length - 1][0] as string;
