@@ -192,7 +192,12 @@ export interface WriteSession {
   isWritable(customerKey: string): boolean;
   /** How a change set of `customers` is sent (recorded on the run). */
   modeFor(customers: number): WriteMode;
-  write(jobs: readonly WriteJob[], run: { id: number; mode: WriteMode; trigger: boolean }, record: RecordOutcomes): Promise<WriteBatchResult>;
+  /**
+   * Sends the jobs. The list is handed over: a writer that records every job before it waits
+   * for the store (bulk) empties it then, so that a first write-back's plan, a job per customer
+   * of the shop, is not held for the minutes the store takes.
+   */
+  write(jobs: WriteJob[], run: { id: number; mode: WriteMode; trigger: boolean }, record: RecordOutcomes): Promise<WriteBatchResult>;
   /** Runs whose work a crash left in flight, read from the customers' transport parts. */
   unfinishedRuns?(rows: readonly ResumeRow[]): number[];
   /** Complete one such run's work (poll what the store has, send what never left). */

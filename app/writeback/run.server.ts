@@ -245,7 +245,7 @@ export function emptyReport(shopId: string): WritebackReport {
 async function execute(
   ctx: Context,
   report: WritebackReport,
-  jobs: readonly WriteJob[],
+  jobs: WriteJob[],
   owedTriggers: readonly TriggerJob[],
   trigger: boolean,
   started: number,

@@ -3,7 +3,13 @@
  * which persona each customer has; after a run the simulated store must say the same.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runWriteback, removeAllPersonaData } from "~/platforms/shopify/writeback/writer.server";
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runWriteback, removeAllPersonaData, shopifyWriteSession } from "~/platforms/shopify/writeback/writer.server";
+import type { WriteSession } from "~/platforms/types";
+import { runWriteback as runCore } from "~/writeback/run.server";
+import type { WriteJob } from "~/writeback/shop-plan";
 import type { BucketMemory } from "~/platforms/shopify/writeback/pacer";
 import { loadCustomers } from "~/writeback/store.server";
 import { parseWritten } from "~/writeback/state";
@@ -355,6 +361,65 @@ describe("bulk write-back", () => {
 
     expect(report.resumedRun).not.toBeNull();
     expect(t.shop.stats().mutations.filter((m) => m === "bulkOperationRunMutation")).toHaveLength(2);
+    await expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a first write-back in bulk WHEN Shopify runs its operations THEN the writer holds none of the plan's jobs and no file of the run is left on disk", async () => {
+    const t = await createTestShop(h, { count: 60, customers: scored(60, day0()) });
+    let handed: WriteJob[] = [];
+    let planned = 0;
+    const seen: { jobs: number; files: string[] }[] = [];
+    const runDirs = async () => (await readdir(tmpdir())).filter((name) => name.startsWith("rfm-writeback-"));
+    const before = await runDirs();
+    // The writer waits for Shopify's operations with pollSleep: what it holds then, it holds for minutes.
+    const pollSleep = async (ms: number) => {
+      const dirs = (await runDirs()).filter((name) => !before.includes(name));
+      const files = (await Promise.all(dirs.map((dir) => readdir(path.join(tmpdir(), dir))))).flat();
+      seen.push({ jobs: handed.length, files });
+      await new Promise((r) => setTimeout(r, ms));
+    };
+    const session = shopifyWriteSession({ ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 25, pollSleep });
+    const watched: WriteSession = {
+      ...session,
+      write: (jobs, run, record) => {
+        handed = jobs;
+        planned = jobs.length;
+        return session.write(jobs, run, record);
+      },
+    };
+
+    const report = await runCore(t.shopId, watched, { db: t.db, now: t.deps.now });
+
+    expect(report.mode).toBe("bulk");
+    expect(planned).toBeGreaterThan(50);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s.jobs === 0)).toBe(true);
+    // Each file goes once it is uploaded; the run's directory with the run.
+    expect(seen.every((s) => s.files.length === 0)).toBe(true);
+    expect((await runDirs()).filter((name) => !before.includes(name))).toEqual([]);
+    await expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a first write-back that numbered its lines buyers-first, not in key order, and crashed before uploading WHEN run again THEN each customer's lines are uploaded at their own numbers: the customer the store no longer has is the one recorded as failed", async () => {
+    const t = await createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    // The later a key, the more recent its last order: the plan (most recent first) numbers the lines against key order.
+    const lastOrder = t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey = ?`);
+    for (let n = 0; n < 30; n++) await lastOrder.run(new Date(day0() - (400 - n) * DAY), t.shopId, customerGid(n));
+    const failingUpload: typeof fetch = async () => Promise.reject(new TypeError("process killed"));
+    await expect(runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 8, httpFetch: failingUpload })).rejects.toThrow(/process killed/);
+    const lines = (await loadCustomers(t.db, t.shopId))
+      .map((c) => (parseWritten(c.written)?.transport as { lines?: { tagsAdd?: number } } | undefined)?.lines?.tagsAdd)
+      .filter((line) => line !== undefined);
+    expect(lines.length).toBeGreaterThan(20);
+    expect(lines).toEqual([...lines].sort((a, b) => b - a));
+    // A line's result is read back by its number: a customer gone from the store must be the one that fails.
+    t.shop.deleteCustomer(simCustomerId(customerGid(9)), { force: true });
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 8 });
+
+    expect(report.resumedRun).not.toBeNull();
+    const failed = (await loadCustomers(t.db, t.shopId)).filter((c) => c.writeStatus === "failed").map((c) => c.customerKey);
+    expect(failed).toEqual([customerGid(9)]);
     await expectStoreMatchesDatabase(t);
   });
 

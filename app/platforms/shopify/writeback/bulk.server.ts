@@ -10,6 +10,10 @@
  * carries it (the transport part of Customer.written); the run id is in the operation name, so after a
  * crash the run's operations are found again and polled instead of re-sent.
  */
+import { openAsBlob } from "node:fs";
+import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -138,17 +142,77 @@ function variablesFor(kind: WriteKind, customerKey: string, plan: CustomerPlan):
 
 // ---- staged upload → bulkOperationRunMutation ----
 
-/** One file of a run: a kind's lines from `offset`, at most maxLinesPerFile of them. */
+/** One file of a run: a kind's lines from `offset`, at most maxLinesPerFile of them, on disk until uploaded. */
 interface Unit {
   kind: BulkKind;
   part: number;
   offset: number;
-  lines: string[];
+  /** The JSONL file (null once uploaded, or when Shopify already has the part). */
+  path: string | null;
+}
+
+/** Bytes of lines gathered before they are appended to their file. */
+const WRITE_CHUNK = 1 << 20;
+
+/** A kind's lines: how many, and the i-th one's number (in any order) and text. */
+interface KindLines {
+  kind: BulkKind;
+  count: number;
+  lineOf(i: number): number;
+  textOf(i: number): string;
+}
+
+/**
+ * Writes each kind's lines to a file per part in `dir`: each at its number within the part (a
+ * number no line has is an empty line: Shopify numbers results by position). Parts `skip`
+ * names (Shopify already has them) are not written. Nothing is held but the text of the chunk
+ * being appended: a first write-back's files are a line per customer and kind.
+ */
+async function writeUnits(dir: string, kinds: readonly KindLines[], perFile: number, skip: (kind: BulkKind, part: number) => boolean): Promise<Unit[]> {
+  const units: Unit[] = [];
+  for (const lines of kinds) {
+    // In line order: a resumed run reads its customers in key order, not in the order they were numbered.
+    const order = Array.from({ length: lines.count }, (_, i) => i).filter((i) => lines.lineOf(i) >= 0);
+    order.sort((a, b) => lines.lineOf(a) - lines.lineOf(b));
+    let unit: Unit | null = null;
+    let file: FileHandle | null = null;
+    let next = 0;
+    let text = "";
+    try {
+      for (const i of order) {
+        const line = lines.lineOf(i);
+        const part = Math.floor(line / perFile);
+        if (skip(lines.kind, part)) continue;
+        if (unit === null || unit.part !== part) {
+          if (text.length > 0) await file!.write(text);
+          text = "";
+          await file?.close();
+          file = null;
+          unit = { kind: lines.kind, part, offset: part * perFile, path: path.join(dir, `${lines.kind}-${part}.jsonl`) };
+          units.push(unit);
+          file = await open(unit.path!, "w");
+          next = unit.offset;
+        }
+        for (; next < line; next++) text += "\n";
+        text += lines.textOf(i) + "\n";
+        next++;
+        if (text.length >= WRITE_CHUNK) {
+          await file!.write(text);
+          text = "";
+        }
+      }
+      if (text.length > 0) await file!.write(text);
+    } finally {
+      await file?.close();
+    }
+  }
+  return units;
 }
 
 const unitKey = (kind: BulkKind, part: number) => `${kind}#${part}`;
 
-async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; part: number; content: string }[]): Promise<string[]> {
+/** Uploads each unit's file, read from disk as it is sent; each file is removed once posted. */
+async function uploadJsonl(deps: BulkDeps, files: Unit[]): Promise<string[]> {
   const response = await deps.graphql<{
     stagedUploadsCreate: {
       stagedTargets: { url: string; resourceUrl: string | null; parameters: { name: string; value: string }[] }[];
@@ -173,8 +237,11 @@ async function uploadJsonl(deps: BulkDeps, files: { kind: BulkKind; part: number
     const form = new FormData();
     for (const p of target.parameters) form.append(p.name, p.value);
     // The file goes last: the storage policy checks the fields before it.
-    form.append("file", new Blob([files[i].content], { type: "text/jsonl" }), `rfm-writeback-${deps.runId}-${files[i].kind}-${files[i].part}.jsonl`);
+    const file = files[i].path!;
+    form.append("file", await openAsBlob(file, { type: "text/jsonl" }), `rfm-writeback-${deps.runId}-${files[i].kind}-${files[i].part}.jsonl`);
     const upload = await postUpload(deps, target.url, form);
+    await rm(file, { force: true });
+    files[i].path = null;
     if (!upload.ok) throw new Error(`staged upload failed: HTTP ${upload.status} ${await upload.text()}`);
     const key = target.parameters.find((p) => p.name === "key")?.value;
     if (!key) throw new Error("staged upload target has no key");
@@ -303,29 +370,40 @@ interface KindOutcome {
  * (a resumed run passes the ones Shopify already has), waits for all, and reads back
  * every line's result.
  */
-async function runKinds(
-  deps: BulkDeps,
-  files: Map<BulkKind, string[]>,
-  existing: Map<string, string>,
-): Promise<Map<BulkKind, KindOutcome>> {
+async function runKinds(deps: BulkDeps, kinds: readonly KindLines[], existing: Map<string, string>): Promise<Map<BulkKind, KindOutcome>> {
   const perFile = Math.max(1, deps.maxLinesPerFile ?? DEFAULT_LINES_PER_FILE);
-  const units: Unit[] = [];
-  for (const [kind, lines] of files) {
-    for (let offset = 0, part = 0; offset < lines.length; offset += perFile, part++) {
-      units.push({ kind, part, offset, lines: lines.slice(offset, offset + perFile) });
-    }
+  const dir = await mkdtemp(path.join(tmpdir(), `rfm-writeback-${deps.runId}-`));
+  try {
+    return await runUnits(deps, kinds, existing, perFile, dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function runUnits(
+  deps: BulkDeps,
+  kinds: readonly KindLines[],
+  existing: Map<string, string>,
+  perFile: number,
+  dir: string,
+): Promise<Map<BulkKind, KindOutcome>> {
   const ops = new Map<string, Operation>();
-  for (const unit of units) {
-    const id = existing.get(unitKey(unit.kind, unit.part));
-    if (id) ops.set(unitKey(unit.kind, unit.part), { id, kind: unit.kind, part: unit.part, status: "RUNNING", errorCode: null, url: null, partialDataUrl: null });
+  const units: Unit[] = [];
+  // The parts Shopify already has (a resumed run) that lines are on: polled, not sent again.
+  const parts = new Set<string>();
+  for (const lines of kinds) {
+    for (let i = 0; i < lines.count; i++) if (lines.lineOf(i) >= 0) parts.add(unitKey(lines.kind, Math.floor(lines.lineOf(i) / perFile)));
   }
-  const toSend = units.filter((u) => !ops.has(unitKey(u.kind, u.part)));
+  for (const [key, id] of existing) {
+    if (!parts.has(key)) continue;
+    const [kind, part] = key.split("#") as [BulkKind, string];
+    units.push({ kind, part: Number(part), offset: Number(part) * perFile, path: null });
+    ops.set(key, { id, kind, part: Number(part), status: "RUNNING", errorCode: null, url: null, partialDataUrl: null });
+  }
+  const toSend = await writeUnits(dir, kinds, perFile, (kind, part) => existing.has(unitKey(kind, part)));
+  units.push(...toSend);
   if (toSend.length > 0) {
-    const paths = await uploadJsonl(
-      deps,
-      toSend.map((u) => ({ kind: u.kind, part: u.part, content: u.lines.join("\n") + "\n" })),
-    );
+    const paths = await uploadJsonl(deps, toSend);
     // Shopify runs ≤ 5 bulk operations per shop at once; runMutation waits for a free slot.
     for (let i = 0; i < toSend.length; i++) {
       const u = toSend[i];
@@ -397,23 +475,30 @@ export async function completePending(
 ): Promise<BulkWriteResult> {
   const result: BulkWriteResult = { written: 0, failed: 0, requests: 0, errors: [], triggers: [], operations: [] };
   if (customers.length === 0) return result;
-  const plans = customers.map((c) => operationsFor(c.current, c.pending.target, c.pending.full));
-  const files = new Map<BulkKind, string[]>();
-  for (const kind of WRITE_KINDS) files.set(MUTATION_OF[kind], []);
-  customers.forEach((c, i) => {
-    for (const kind of WRITE_KINDS) {
-      const line = c.pending.lines[MUTATION_OF[kind]];
-      if (line === undefined) continue;
-      files.get(MUTATION_OF[kind])![line] = JSON.stringify(variablesFor(kind, c.customerKey, plans[i]));
-    }
-  });
-  const outcomes = await runKinds(deps, files, existing);
+  const outcomes = await runKinds(
+    deps,
+    WRITE_KINDS.map((kind) => {
+      const mutation = MUTATION_OF[kind];
+      const carrying = customers.filter((c) => c.pending.lines[mutation] !== undefined);
+      return {
+        kind: mutation,
+        count: carrying.length,
+        lineOf: (i: number) => carrying[i].pending.lines[mutation]!,
+        // Derived again here and when the results are in, rather than held between: the run waits minutes.
+        textOf: (i: number) => {
+          const c = carrying[i];
+          return JSON.stringify(variablesFor(kind, c.customerKey, operationsFor(c.current, c.pending.target, c.pending.full)));
+        },
+      };
+    }),
+    existing,
+  );
   result.operations = [...outcomes.values()].flatMap((o) => o.operations);
   const perFile = Math.max(1, deps.maxLinesPerFile ?? DEFAULT_LINES_PER_FILE);
 
   const saved: CustomerOutcome[] = [];
-  customers.forEach((c, i) => {
-    const plan = plans[i];
+  customers.forEach((c) => {
+    const plan = operationsFor(c.current, c.pending.target, c.pending.full);
     const done: Done = {};
     const own: string[] = [];
     const missed: string[] = [];
@@ -445,9 +530,15 @@ export async function completePending(
   return result;
 }
 
-/** Bulk write of a change set: mark, upload, run, record. */
-export async function writeBulk(jobs: readonly WriteJob[], deps: BulkDeps): Promise<BulkWriteResult> {
-  return completePending(await markPending(jobs, deps), deps);
+/**
+ * Bulk write of a change set: mark, upload, run, record. The jobs are let go of once marked
+ * (the list is emptied): what follows reads the customers' pending parts, and a first
+ * write-back's jobs, a customer's whole plan each, would otherwise be held while Shopify runs.
+ */
+export async function writeBulk(jobs: WriteJob[], deps: BulkDeps): Promise<BulkWriteResult> {
+  const pending = await markPending(jobs, deps);
+  jobs.length = 0;
+  return completePending(pending, deps);
 }
 
 /** Customers of a run that still wait for its bulk operations (from Customer.written). */
@@ -486,9 +577,13 @@ export async function sendFlowsBulk(
 
   let outcome: KindOutcome;
   try {
-    const lines: string[] = [];
-    for (const f of jobs) lines[f.line] = JSON.stringify({ handle: FLOW_TRIGGER_HANDLE, payload: flowPayload(f.customerKey, f.trigger) });
-    const outcomes = await runKinds(deps, new Map([["flowTriggerReceive", lines]]), existing ?? new Map());
+    const lines: KindLines = {
+      kind: "flowTriggerReceive",
+      count: jobs.length,
+      lineOf: (i) => jobs[i].line,
+      textOf: (i) => JSON.stringify({ handle: FLOW_TRIGGER_HANDLE, payload: flowPayload(jobs[i].customerKey, jobs[i].trigger) }),
+    };
+    const outcomes = await runKinds(deps, [lines], existing ?? new Map());
     outcome = outcomes.get("flowTriggerReceive")!;
   } catch (error) {
     if (!(error instanceof BulkMutationRejected)) throw error;
