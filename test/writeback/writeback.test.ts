@@ -402,16 +402,17 @@ describe("bulk write-back", () => {
 
   it("GIVEN a first write-back that numbered its lines buyers-first, not in key order, and crashed before uploading WHEN run again THEN each customer's lines are uploaded at their own numbers: the customer the store no longer has is the one recorded as failed", async () => {
     const t = await createTestShop(h, { count: 30, customers: scored(30, day0()) });
-    // The later a key, the more recent its last order: the plan (most recent first) numbers the lines against key order.
+    // Even keys ordered lately, odd ones long ago: the plan (latest buyer first) numbers the even
+    // keys before the odd ones, so in key order a file's customers are not next to each other.
     const lastOrder = t.db.prepare(`UPDATE "Customer" SET lastOrderAt = ? WHERE shopId = ? AND customerKey = ?`);
-    for (let n = 0; n < 30; n++) await lastOrder.run(new Date(day0() - (400 - n) * DAY), t.shopId, customerGid(n));
+    for (let n = 0; n < 30; n++) await lastOrder.run(new Date(day0() - (n % 2 === 0 ? 10 + n : 400 + n) * DAY), t.shopId, customerGid(n));
     const failingUpload: typeof fetch = async () => Promise.reject(new TypeError("process killed"));
     await expect(runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 8, httpFetch: failingUpload })).rejects.toThrow(/process killed/);
     const lines = (await loadCustomers(t.db, t.shopId))
       .map((c) => (parseWritten(c.written)?.transport as { lines?: { tagsAdd?: number } } | undefined)?.lines?.tagsAdd)
       .filter((line) => line !== undefined);
     expect(lines.length).toBeGreaterThan(20);
-    expect(lines).toEqual([...lines].sort((a, b) => b - a));
+    expect(lines).not.toEqual([...lines].sort((a, b) => a - b));
     // A line's result is read back by its number: a customer gone from the store must be the one that fails.
     t.shop.deleteCustomer(simCustomerId(customerGid(9)), { force: true });
 
@@ -420,6 +421,30 @@ describe("bulk write-back", () => {
     expect(report.resumedRun).not.toBeNull();
     const failed = (await loadCustomers(t.db, t.shopId)).filter((c) => c.writeStatus === "failed").map((c) => c.customerKey);
     expect(failed).toEqual([customerGid(9)]);
+    await expectStoreMatchesDatabase(t);
+  });
+
+  it("GIVEN a first write-back that crashed before uploading, and one of its customers erased meanwhile WHEN run again THEN the erased customer's line is left out, not left blank, and each other customer's result is its own", async () => {
+    const t = await createTestShop(h, { count: 30, customers: scored(30, day0()) });
+    const failingUpload: typeof fetch = async () => Promise.reject(new TypeError("process killed"));
+    await expect(runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 8, httpFetch: failingUpload })).rejects.toThrow(/process killed/);
+    // customers/redact removes the customer's row; its line numbers stay unused in the resumed files.
+    await t.db.prepare(`DELETE FROM "Customer" WHERE shopId = ? AND customerKey = ?`).run(t.shopId, customerGid(3));
+    t.shop.deleteCustomer(simCustomerId(customerGid(5)), { force: true });
+    const uploaded: string[] = [];
+    const watching: typeof fetch = async (input, init) => {
+      const file = (init?.body as FormData | undefined)?.get("file");
+      if (file instanceof Blob) uploaded.push(await file.text());
+      return fetch(input, init);
+    };
+
+    const report = await runWriteback(t.shopId, { ...t.deps, bulkThreshold: 10, bulkLinesPerFile: 8, httpFetch: watching });
+
+    expect(report.resumedRun).not.toBeNull();
+    expect(uploaded.length).toBeGreaterThan(0);
+    expect(uploaded.every((text) => !text.split("\n").slice(0, -1).some((line) => line.trim() === ""))).toBe(true);
+    const failed = (await loadCustomers(t.db, t.shopId)).filter((c) => c.writeStatus === "failed").map((c) => c.customerKey);
+    expect(failed).toEqual([customerGid(5)]);
     await expectStoreMatchesDatabase(t);
   });
 

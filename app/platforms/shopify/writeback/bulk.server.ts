@@ -149,6 +149,11 @@ interface Unit {
   offset: number;
   /** The JSONL file (null once uploaded, or when Shopify already has the part). */
   path: string | null;
+  /**
+   * The line number at each position of the file this process wrote; null for a part Shopify
+   * already has, whose file a first attempt wrote with every number from `offset` on.
+   */
+  lines: Int32Array | null;
 }
 
 /** Bytes of lines gathered before they are appended to their file. */
@@ -163,10 +168,12 @@ interface KindLines {
 }
 
 /**
- * Writes each kind's lines to a file per part in `dir`: each at its number within the part (a
- * number no line has is an empty line: Shopify numbers results by position). Parts `skip`
- * names (Shopify already has them) are not written. Nothing is held but the text of the chunk
- * being appended: a first write-back's files are a line per customer and kind.
+ * Writes each kind's lines to a file per part in `dir`, in line order, and records which line
+ * is at each position: a resumed run may lack some of a part's numbers (a customer erased
+ * meanwhile), and a file has no blank lines for them (how Shopify would number around one is
+ * not documented). Parts `skip` names (Shopify already has them) are not written. Nothing is
+ * held but the text of the chunk being appended and the numbers: a first write-back's files
+ * are a line per customer and kind.
  */
 async function writeUnits(dir: string, kinds: readonly KindLines[], perFile: number, skip: (kind: BulkKind, part: number) => boolean): Promise<Unit[]> {
   const units: Unit[] = [];
@@ -176,32 +183,35 @@ async function writeUnits(dir: string, kinds: readonly KindLines[], perFile: num
     order.sort((a, b) => lines.lineOf(a) - lines.lineOf(b));
     let unit: Unit | null = null;
     let file: FileHandle | null = null;
-    let next = 0;
+    let numbers: number[] = [];
     let text = "";
+    const close = async () => {
+      if (text.length > 0) await file!.write(text);
+      text = "";
+      await file?.close();
+      file = null;
+      if (unit) unit.lines = Int32Array.from(numbers);
+      numbers = [];
+    };
     try {
       for (const i of order) {
         const line = lines.lineOf(i);
         const part = Math.floor(line / perFile);
         if (skip(lines.kind, part)) continue;
         if (unit === null || unit.part !== part) {
-          if (text.length > 0) await file!.write(text);
-          text = "";
-          await file?.close();
-          file = null;
-          unit = { kind: lines.kind, part, offset: part * perFile, path: path.join(dir, `${lines.kind}-${part}.jsonl`) };
+          await close();
+          unit = { kind: lines.kind, part, offset: part * perFile, path: path.join(dir, `${lines.kind}-${part}.jsonl`), lines: null };
           units.push(unit);
           file = await open(unit.path!, "w");
-          next = unit.offset;
         }
-        for (; next < line; next++) text += "\n";
+        numbers.push(line);
         text += lines.textOf(i) + "\n";
-        next++;
         if (text.length >= WRITE_CHUNK) {
           await file!.write(text);
           text = "";
         }
       }
-      if (text.length > 0) await file!.write(text);
+      await close();
     } finally {
       await file?.close();
     }
@@ -336,7 +346,7 @@ async function waitForOperations(deps: BulkDeps, ops: Operation[]): Promise<void
 }
 
 /** Per result line (numbered across the kind's files): null when it succeeded, else why not. */
-async function readResults(deps: BulkDeps, op: Operation, offset: number, results: Map<number, string | null>): Promise<boolean> {
+async function readResults(deps: BulkDeps, op: Operation, unit: Unit, results: Map<number, string | null>): Promise<boolean> {
   const url = op.url ?? op.partialDataUrl;
   if (!url) return true;
   const res = await deps.fetchFile(url);
@@ -352,7 +362,10 @@ async function readResults(deps: BulkDeps, op: Operation, offset: number, result
     const payload = line.data ? Object.values(line.data)[0] : null;
     if (!payload && messages.length === 0) messages.push("no result");
     for (const e of payload?.userErrors ?? []) messages.push(e.message);
-    results.set(offset + line.__lineNumber, messages.length ? messages.join("; ") : null);
+    // The file's position back to the customer's line number.
+    const position = line.__lineNumber;
+    if (unit.lines !== null && position >= unit.lines.length) continue;
+    results.set(unit.lines === null ? unit.offset + position : unit.lines[position], messages.length ? messages.join("; ") : null);
   }
   return true;
 }
@@ -397,7 +410,7 @@ async function runUnits(
   for (const [key, id] of existing) {
     if (!parts.has(key)) continue;
     const [kind, part] = key.split("#") as [BulkKind, string];
-    units.push({ kind, part: Number(part), offset: Number(part) * perFile, path: null });
+    units.push({ kind, part: Number(part), offset: Number(part) * perFile, path: null, lines: null });
     ops.set(key, { id, kind, part: Number(part), status: "RUNNING", errorCode: null, url: null, partialDataUrl: null });
   }
   const toSend = await writeUnits(dir, kinds, perFile, (kind, part) => existing.has(unitKey(kind, part)));
@@ -419,7 +432,7 @@ async function runUnits(
     let outcome = outcomes.get(unit.kind);
     if (!outcome) outcomes.set(unit.kind, (outcome = { results: new Map(), failures: new Map(), operations: [] }));
     outcome.operations.push(op.id);
-    const readable = await readResults(deps, op, unit.offset, outcome.results);
+    const readable = await readResults(deps, op, unit, outcome.results);
     if (op.status !== "COMPLETED") {
       outcome.failures.set(unit.part, `bulk operation ${op.status.toLowerCase()}${op.errorCode ? ` (${op.errorCode})` : ""}`);
     } else if (!readable) outcome.failures.set(unit.part, "bulk operation results are no longer available");
