@@ -28,7 +28,7 @@ async function measure(customers: number): Promise<void> {
   const { setWriteConsent } = await import("../app/shops/write-consent.server");
   const { ensureStoreSetup } = await import("../app/platforms/shopify/writeback/setup.server");
   const { runWriteback } = await import("../app/platforms/shopify/writeback/writer.server");
-  const { scoredCustomer, upsertScoredCustomers } = await import("../test/writeback/sim-client");
+  const { scoredCustomer, simGraphqlAt, upsertScoredCustomers } = await import("../test/writeback/sim-client");
   const sim = fork(path.join(import.meta.dirname, "lib", "writeback-sim-process.ts"), [String(customers), SHOP], {
     execArgv: ["--import", "tsx", "--max-old-space-size=12000"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -48,19 +48,15 @@ async function measure(customers: number): Promise<void> {
     // at its last poll, after a full collection, so it is what is held, not garbage (at the
     // first polls the uploads' request bodies may still be on their way out).
     let waiting = 0;
-    const graphql = (async (query: string, variables?: Record<string, unknown>) => {
+    const simulator = simGraphqlAt(simUrl, SHOP, token);
+    const graphql: typeof simulator = (query, variables) => {
       if (query.includes("RfmBulkOperationsById") && globalThis.gc) {
         globalThis.gc();
         const m = process.memoryUsage();
         waiting = m.heapUsed + m.external;
       }
-      const res = await fetch(`${simUrl}/admin/api/2026-10/graphql.json`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token, "X-Sim-Shop": SHOP },
-        body: JSON.stringify({ query, variables }),
-      });
-      return res.json();
-    }) as Parameters<typeof runWriteback>[1]["graphql"];
+      return simulator(query, variables);
+    };
     const deps = {
       db,
       graphql,

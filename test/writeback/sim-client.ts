@@ -12,7 +12,12 @@ import type { NewCustomer, Simulator } from "../../sim/shopify";
  * message (as the library's HttpResponseError does), so resilient() retries 429 and 5xx.
  */
 export function simGraphql(sim: Simulator, domain: string, token = sim.shop(domain).issueAccessToken()): AdminGraphql {
-  const url = `${sim.url}/admin/api/2026-10/graphql.json`;
+  return simGraphqlAt(sim.url, domain, token);
+}
+
+/** The same for a simulator in another process, known by its URL and an access token it issued. */
+export function simGraphqlAt(simUrl: string, domain: string, token: string): AdminGraphql {
+  const url = `${simUrl}/admin/api/2026-10/graphql.json`;
   return async <T,>(query: string, variables?: Record<string, unknown>) => {
     const res = await fetch(url, {
       method: "POST",
