@@ -14,6 +14,28 @@ import { translate, type PostgresDb } from "./postgres.server";
 export type ScanColumn = "text" | "number";
 
 /**
+ * A text column whose values are handed on as dense indices, looked up from the bytes the
+ * rows arrive in, so no string is made per row (app/rfm/key-table.ts; decision 073).
+ */
+export interface Interner {
+  fromBytes(bytes: Uint8Array, start: number, end: number): number;
+  fromString(value: string): number;
+}
+
+/** A column's kind: text, a number, or text handed on as its index in an Interner. */
+export type ScanKind = ScanColumn | Interner;
+
+/** A row as the driver gives it, with the interned columns' text replaced by their indices. */
+function internedRows(kinds: readonly ScanKind[] | undefined, each: (row: unknown[]) => void): (row: unknown[]) => void {
+  const interned = (kinds ?? []).flatMap((kind, i) => (typeof kind === "string" ? [] : [[i, kind] as const]));
+  if (interned.length === 0) return each;
+  return (row) => {
+    for (const [i, interner] of interned) if (row[i] !== null) row[i] = interner.fromString(row[i] as string);
+    each(row);
+  };
+}
+
+/**
  * A scan of one shop's rows by a unique text column (`key`, indexed after the shop): the
  * whole-shop reads of a recompute.
  *
@@ -32,7 +54,7 @@ export interface KeyedScan {
    * a REAL would reach a SQLite page in SQLite's text form, 15 significant digits, where a row
    * read keeps all 17.
    */
-  columns: readonly (readonly [expression: string, kind: ScanColumn])[];
+  columns: readonly (readonly [expression: string, kind: ScanKind])[];
   /** `FROM` clause, e.g. `"Order" o`. */
   from: string;
   /** Conditions with `?` parameters; `key` must be unique among the rows they keep. */
@@ -54,7 +76,7 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
   if (!isSqlite(db)) return scanRows(db, scan.ordered ? `${plain} ORDER BY ${scan.key}` : plain, [...scan.params], each, kinds);
   // Text goes in behind "=", so that NULL (an empty field) and '' stay apart. The aggregate
   // takes the page's rows in the order the LIMITed subquery yields them: key order.
-  const fields = scan.columns.map(([expression, kind]) => (kind === "text" ? `'=' || (${expression})` : `(${expression})`));
+  const fields = scan.columns.map(([expression, kind]) => (kind !== "number" ? `'=' || (${expression})` : `(${expression})`));
   const page = (after: boolean) => `
     SELECT count(*), max(k), CAST(group_concat(record, char(30)) AS BLOB) FROM (
       SELECT ${scan.key} AS k, concat(${fields.join(", char(31), ")}) AS record
@@ -93,7 +115,8 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
           }
         } else {
           // A stored value holds a separator character: this page row by row.
-          for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) each(r);
+          const fromDriver = internedRows(kinds, each);
+          for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) fromDriver(r);
         }
         if (count < PAGE_ROWS) break;
         // Each page must end past the last: a condition that escapes the bound would otherwise
@@ -120,24 +143,30 @@ function findAll(text: Buffer, separator: number, into: Int32Array, expected: nu
 
 /**
  * One field of a page: empty is NULL; text behind its "=", decoded from its own bytes (a
- * string of its own: nothing the caller keeps holds the page); numbers parsed.
+ * string of its own: nothing the caller keeps holds the page) or interned from them;
+ * numbers parsed.
  */
-function fieldValue(text: Buffer, start: number, end: number, kind: ScanColumn): unknown {
+function fieldValue(text: Buffer, start: number, end: number, kind: ScanKind): unknown {
   if (start === end) return null;
+  if (kind === "number") {
+    const n = numberAt(text, start, end);
+    return Number.isNaN(n) ? text.toString("utf8", start, end) : n;
+  }
   if (kind === "text") return text.toString("utf8", start + 1, end);
-  const n = numberAt(text, start, end);
-  return Number.isNaN(n) ? text.toString("utf8", start, end) : n;
+  return kind.fromBytes(text, start + 1, end);
 }
 
-export async function scanRows(db: Db, sql: string, params: unknown[], each: (row: unknown[]) => void, columns?: readonly ScanColumn[]): Promise<void> {
+export async function scanRows(db: Db, sql: string, params: unknown[], each: (row: unknown[]) => void, columns?: readonly ScanKind[]): Promise<void> {
   if (isSqlite(db)) {
+    const fromDriver = internedRows(columns, each);
     await db.withNative((native) => {
-      for (const r of native.prepare(sql).raw().iterate(...params) as IterableIterator<unknown[]>) each(r);
+      for (const r of native.prepare(sql).raw().iterate(...params) as IterableIterator<unknown[]>) fromDriver(r);
     });
     return;
   }
   if (columns) return copyRows(db as PostgresDb, sql, params, columns, each);
-  for await (const r of db.prepare(sql).raw().iterate(...params)) each(r as unknown[]);
+  const fromDriver = internedRows(columns, each);
+  for await (const r of db.prepare(sql).raw().iterate(...params)) fromDriver(r as unknown[]);
 }
 
 /** A parameter as a SQL literal (COPY takes none): strings quoted, numbers as they are. */
@@ -158,6 +187,12 @@ function unescape(field: string): string {
     if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
     return ESCAPES[e] ?? e;
   });
+}
+
+/** Whether buf[start, end) holds the byte (a short field: no search past its end). */
+function holdsByte(buf: Buffer, byte: number, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === byte) return true;
+  return false;
 }
 
 /** A number field of COPY's text format, from its bytes (digits parsed here; anything else through Number). */
@@ -183,7 +218,7 @@ function numberAt(buf: Buffer, start: number, end: number): number {
  * A tab or newline byte never occurs inside a multi-byte UTF-8 character, so cutting on
  * bytes is safe; COPY escapes both inside values.
  */
-async function copyRows(db: PostgresDb, sql: string, params: unknown[], columns: readonly ScanColumn[], each: (row: unknown[]) => void): Promise<void> {
+async function copyRows(db: PostgresDb, sql: string, params: unknown[], columns: readonly ScanKind[], each: (row: unknown[]) => void): Promise<void> {
   const { text, positional } = translate(sql);
   if (params.length !== positional) throw new Error(`SQL expects ${positional} parameters, got ${params.length}`);
   const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
@@ -194,8 +229,14 @@ async function copyRows(db: PostgresDb, sql: string, params: unknown[], columns:
       let stop = buf.indexOf(9, at); // tab
       if (stop < 0 || stop > end) stop = end;
       if (stop - at === 2 && buf[at] === 92 && buf[at + 1] === 78) row[i] = null; // \N
-      else if (columns[i] === "number") row[i] = numberAt(buf, at, stop);
-      else row[i] = unescape(buf.toString("utf8", at, stop));
+      else {
+        const kind = columns[i];
+        if (kind === "number") row[i] = numberAt(buf, at, stop);
+        else if (kind === "text") row[i] = unescape(buf.toString("utf8", at, stop));
+        // Interned from the bytes unless COPY escaped something in them.
+        else if (!holdsByte(buf, 92, at, stop)) row[i] = kind.fromBytes(buf, at, stop);
+        else row[i] = kind.fromString(unescape(buf.toString("utf8", at, stop)));
+      }
       at = stop + 1;
     }
     each(row);

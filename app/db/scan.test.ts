@@ -7,7 +7,23 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { freshDatabase, onPostgres } from "../../test/support/db";
+import { KeyTable } from "~/rfm/key-table";
 import { scanByKey, scanRows } from "./scan.server";
+
+/**
+ * Rows with their interned column's index replaced by the text it stands for, after checking
+ * that indices came in order of first sight (0, 1, 2, …), as the counting rules expect.
+ */
+function spelledOut(rows: unknown[][], column: number, table: KeyTable): unknown[][] {
+  let next = 0;
+  return rows.map((r) => {
+    const index = r[column];
+    if (index === null) return r;
+    expect(index).toBeLessThanOrEqual(next);
+    if (index === next) next++;
+    return r.map((v, i) => (i === column ? table.key(index as number) : v));
+  });
+}
 
 const AWKWARD = ["plain", "tab\there", "line\nbreak", "back\\slash \\N", `quote's "double"`, "ünïcødé ✓ 🎉", "", "carriage\rreturn"];
 
@@ -35,6 +51,15 @@ describe("scanRows", () => {
 
     expect(typed).toEqual(rows);
     expect(plain).toEqual(rows);
+
+    // THEN interned, each label comes as its index in the table (read from COPY's bytes on
+    // PostgreSQL, escapes and all), and the index stands for exactly that label.
+    const table = new KeyTable();
+    const interned: unknown[][] = [];
+    await scanRows(db, sql, [0, "it's not here"], (r) => interned.push([...r]), ["number", table, "number"]);
+    expect(interned.every(([, index]) => index === null || typeof index === "number")).toBe(true);
+    expect(spelledOut(interned, 1, table)).toEqual(rows);
+    expect(table.size).toBe(new Set(rows.map(([, label]) => label).filter((l) => l !== null)).size);
   });
 });
 
@@ -82,6 +107,23 @@ describe("scanByKey", () => {
 
     if (rows > 1_000) expect(expected.some(([, label]) => SEPARATORS.includes(label as string))).toBe(true);
     expect(scanned).toEqual(expected);
+  });
+
+  it("GIVEN awkward text, separator characters, '' and NULL over several pages WHEN the text column is interned THEN each row carries its text's index, in order of first sight, and pages read row by row intern the same", async () => {
+    const { db, expected } = await keyedProbe(7_001);
+    // Labels repeat, so an index comes back more than once.
+    await db.exec(`UPDATE "KeyedProbe" SET label = 'ünï #' || (amount % 5) WHERE grp = 'a' AND amount % 3 = 0`);
+    const plain: unknown[][] = [];
+    await scanByKey(db, probeScan, (r) => plain.push([...r]));
+
+    const table = new KeyTable();
+    const interned: unknown[][] = [];
+    await scanByKey(db, { ...probeScan, columns: [probeScan.columns[0], ["label", table], probeScan.columns[2]] }, (r) => interned.push([...r]));
+
+    expect(plain.filter(([, label]) => SEPARATORS.includes(label as string)).length).toBeGreaterThan(0);
+    expect(new Set(plain.map(([, label]) => label)).size).toBeLessThan(plain.length - 100);
+    expect(spelledOut(interned, 1, table)).toEqual(plain);
+    expect(plain).not.toEqual(expected); // the repeats took
   });
 
   it("GIVEN conditions joined by OR WHEN scanned over several pages THEN each page's key bound applies to all of them", async () => {

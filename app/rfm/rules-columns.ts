@@ -10,6 +10,7 @@
  * described by its line count and items total alone; the others carry `LineStats`.
  */
 import { utcDay } from "./days";
+import { KeyTable } from "./key-table";
 import type { CountedOrderColumns } from "./metrics";
 import { COUNTING_RULES, refundShare, startRules, type CountingRuleId, type RulesReport } from "./rules";
 import type { CountingRules } from "./settings";
@@ -24,6 +25,8 @@ export const ORDER_FLAG = {
   amountUnknown: 32,
   /** Refunded at least its whole total (in the order's own figures). */
   refundedWholeTotal: 64,
+  /** Its customer key is a guest's (read on the order that first names the customer). */
+  guestKey: 256,
 } as const;
 
 /**
@@ -43,7 +46,11 @@ export interface LineStats {
 
 /** One stored order, as the rules read it. Reused between calls: nothing is kept. */
 export interface StoredOrderRow {
-  /** Index from `customer(key)`, or -1 when the order has no customer key. */
+  /**
+   * The customer key's index in the rules' `keys` table, or -1 when the order has no
+   * customer key. Rows come in the order their keys were added, so a new customer's index
+   * is the next one.
+   */
   customer: number;
   /** Epoch milliseconds; NaN when unreadable. Days are the caller's `dayOf` (the shop's days). */
   processedAtMs: number;
@@ -98,9 +105,8 @@ export interface ColumnRulesResult {
 export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: (epochMs: number) => number = utcDay) {
   const { startDay, excludedChannels, excludedTags, applies, removed, report } = startRules(rules, asOfDay);
 
-  // Per customer (index from customer()): tallies as in rules.ts, in growing typed arrays.
-  const indexByKey = new Map<string, number>();
-  const keys: string[] = [];
+  // Per customer (index in keys): tallies as in rules.ts, in growing typed arrays.
+  const keys = new KeyTable();
   const guest = int32s();
   const countedOrders = int32s();
   const countedInWindow = int32s();
@@ -118,19 +124,13 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
     return verdict;
   };
 
-  /** Index of a customer key, the guest flag taken from the first order that names it. */
-  function customer(key: string, isGuest: boolean): number {
-    let c = indexByKey.get(key);
-    if (c === undefined) {
-      c = keys.length;
-      indexByKey.set(key, c);
-      keys.push(key);
-      guest.push(isGuest ? 1 : 0);
-      countedOrders.push(0);
-      countedInWindow.push(0);
-      removedBy.push(0);
-    }
-    return c;
+  /** A customer first named by this order: its tallies, the guest flag taken from the order. */
+  function firstSeen(c: number, flags: number): void {
+    if (c !== guest.length || c >= keys.size) throw new Error(`rules: customer ${c} came out of key order`);
+    guest.push(flags & ORDER_FLAG.guestKey ? 1 : 0);
+    countedOrders.push(0);
+    countedInWindow.push(0);
+    removedBy.push(0);
   }
 
   function wholeOrderRule(o: StoredOrderRow, day: number): CountingRuleId | null {
@@ -159,6 +159,7 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
   function add(o: StoredOrderRow): void {
     const itemsTotal = o.itemsTotalMinor;
     const c = o.customer;
+    if (c >= guest.length) firstSeen(c, o.flags);
     report.input.orders++;
     report.input.revenueMinor += itemsTotal;
 
@@ -225,10 +226,11 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
   }
 
   function finish(): ColumnRulesResult {
-    report.input.customers = keys.length;
+    if (keys.size !== guest.length) throw new Error(`rules: ${keys.size - guest.length} customer keys came without an order`);
+    report.input.customers = keys.size;
     // Customers with a counted order, renumbered in order of their first counted order
     // (as countedOrderColumns numbers them), so customers without one cost nothing later.
-    const renumber = new Int32Array(keys.length).fill(-1);
+    const renumber = new Int32Array(keys.size).fill(-1);
     const customerKeys: string[] = [];
     const n = outCustomer.length;
     const customerIndex = outCustomer.data.subarray(0, n);
@@ -237,12 +239,12 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
       let c = renumber[old];
       if (c < 0) {
         c = renumber[old] = customerKeys.length;
-        customerKeys.push(keys[old]);
+        customerKeys.push(keys.key(old));
       }
       customerIndex[i] = c;
     }
     const uncounted: ColumnRulesResult["uncounted"] = [];
-    for (let c = 0; c < keys.length; c++) {
+    for (let c = 0; c < keys.size; c++) {
       if (countedOrders.data[c] > 0) {
         report.counted.customers++;
         if (guest.data[c] === 1) report.counted.guestCustomers++;
@@ -250,7 +252,7 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
         continue;
       }
       report.customersWithoutCountedOrders++;
-      uncounted.push({ key: keys[c], guest: guest.data[c] === 1 });
+      uncounted.push({ key: keys.key(c), guest: guest.data[c] === 1 });
       const mask = removedBy.data[c];
       if (mask !== 0 && (mask & (mask - 1)) === 0) removed[31 - Math.clz32(mask)].customers++;
       else report.customersLostToSeveralRules++;
@@ -264,8 +266,8 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
       },
       customerKeys,
       indexOf: (key) => {
-        const old = indexByKey.get(key);
-        return old === undefined ? -1 : renumber[old];
+        const old = keys.indexOf(key);
+        return old < 0 ? -1 : renumber[old];
       },
       uncounted,
       report,
@@ -279,5 +281,5 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
     lines: applies.subscriptionItems || applies.zeroPriceItems,
   };
 
-  return { customer, add, finish, reads };
+  return { keys, add, finish, reads };
 }
