@@ -86,6 +86,8 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
   const fieldEnds = new Int32Array(PAGE_ROWS * perRecord + 1);
   const recordEnds = new Int32Array(PAGE_ROWS);
   const row: unknown[] = new Array(kinds.length);
+  // Pages read row by row get their rows from the driver, with text where an index is wanted.
+  const fromDriver = internedRows(kinds, each);
   await db.withNative((native) => {
     // One snapshot for all pages, as one statement would have.
     const own = !native.inTransaction;
@@ -115,7 +117,6 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
           }
         } else {
           // A stored value holds a separator character: this page row by row.
-          const fromDriver = internedRows(kinds, each);
           for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) fromDriver(r);
         }
         if (count < PAGE_ROWS) break;
@@ -165,8 +166,7 @@ export async function scanRows(db: Db, sql: string, params: unknown[], each: (ro
     return;
   }
   if (columns) return copyRows(db as PostgresDb, sql, params, columns, each);
-  const fromDriver = internedRows(columns, each);
-  for await (const r of db.prepare(sql).raw().iterate(...params)) fromDriver(r as unknown[]);
+  for await (const r of db.prepare(sql).raw().iterate(...params)) each(r as unknown[]);
 }
 
 /** A parameter as a SQL literal (COPY takes none): strings quoted, numbers as they are. */

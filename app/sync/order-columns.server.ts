@@ -163,7 +163,7 @@ export async function readCountedOrders(
  */
 export async function rawScan(db: Db, shopId: string, { paged = false } = {}): Promise<{ orders: number; customers: number }> {
   const indexByKey = new Map<string, number>();
-  const keys = new KeyTable();
+  const keys = paged ? new KeyTable() : null;
   let customer = new Int32Array(1 << 16);
   let day = new Int32Array(1 << 16);
   let amount = new Float64Array(1 << 16);
@@ -176,7 +176,7 @@ export async function rawScan(db: Db, shopId: string, { paged = false } = {}): P
       amount = grow(amount, new Float64Array(n * 2));
     }
     let c: number | undefined;
-    if (paged) c = r[0] as number;
+    if (keys) c = r[0] as number;
     else {
       const key = r[0] as string;
       c = indexByKey.get(key);
@@ -187,8 +187,8 @@ export async function rawScan(db: Db, shopId: string, { paged = false } = {}): P
     amount[n] = r[2] as number;
     n++;
   };
-  const columns: [string, ScanKind][] = [["customerKey", paged ? keys : "text"], [db.sql.epochMs("processedAt"), "number"], ["itemsTotalMinor", "number"]];
+  const columns: [string, ScanKind][] = [["customerKey", keys ?? "text"], [db.sql.epochMs("processedAt"), "number"], ["itemsTotalMinor", "number"]];
   if (paged) await scanByKey(db, { columns, from: `"Order"`, where: SCOREABLE, params: [shopId], key: "id", ordered: true }, each);
   else await scanRows(db, `SELECT ${columns.map(([expression]) => expression).join(", ")} FROM "Order" WHERE ${SCOREABLE} ORDER BY id`, [shopId], each, columns.map(([, kind]) => kind));
-  return { orders: n, customers: paged ? keys.size : indexByKey.size };
+  return { orders: n, customers: keys ? keys.size : indexByKey.size };
 }
