@@ -8,6 +8,7 @@
  */
 import { to as copyTo } from "pg-copy-streams";
 import { isSqlite, type Db } from "./index.server";
+import { readPagesOnThread } from "./page-thread.server";
 import { translate, type PostgresDb } from "./postgres.server";
 
 /** How a column of a scan reads: text or a number (or null). Select times as db.sql.epochMs(col). */
@@ -45,8 +46,10 @@ function internedRows(kinds: readonly ScanKind[] | undefined, each: (row: unknow
  * pages are read in one read transaction, so they see one snapshot, as one statement would.
  * A page where a stored value holds a separator byte is read again row by row: nothing
  * stored can be misread. Pages of 2,000 rows stay small objects (larger ones wait for a full
- * collection, which raised peak RSS).
- * On PostgreSQL: scanRows' COPY.
+ * collection, which raised peak RSS). A scan of more than one page, on a database file and
+ * outside the caller's transaction, has its pages built on a thread beside the caller's
+ * (page-thread.server.ts, decision 074): SQLite builds the next page while this one is cut.
+ * On PostgreSQL: scanRows' COPY, where the server builds rows while they are parsed here.
  */
 export interface KeyedScan {
   /**
@@ -86,9 +89,28 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
   const fieldEnds = new Int32Array(PAGE_ROWS * perRecord + 1);
   const recordEnds = new Int32Array(PAGE_ROWS);
   const row: unknown[] = new Array(kinds.length);
+  /** A page's rows handed on; false (nothing handed on) when a stored value holds a separator. */
+  const cut = (text: Buffer, count: number): boolean => {
+    // Every separator found where the page put one, and no more: no value holds one.
+    const fieldsFound = findAll(text, FIELD, fieldEnds, count * perRecord);
+    const recordsFound = findAll(text, RECORD, recordEnds, count - 1);
+    if (fieldsFound !== count * perRecord || recordsFound !== count - 1) return false;
+    recordEnds[count - 1] = text.length;
+    let at = 0;
+    for (let r = 0, f = 0; r < count; r++) {
+      for (let i = 0; i < perRecord; i++, f++) {
+        row[i] = fieldValue(text, at, fieldEnds[f], kinds[i]);
+        at = fieldEnds[f] + 1;
+      }
+      row[perRecord] = fieldValue(text, at, recordEnds[r], kinds[perRecord]);
+      at = recordEnds[r] + 1;
+      each(row);
+    }
+    return true;
+  };
   // Pages read row by row get their rows from the driver, with text where an index is wanted.
   const fromDriver = internedRows(kinds, each);
-  await db.withNative((native) => {
+  const elsewhere = await db.withNative((native): string | null => {
     // One snapshot for all pages, as one statement would have.
     const own = !native.inTransaction;
     if (own) native.exec("BEGIN");
@@ -100,25 +122,11 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
         const params: unknown[] = after === null ? [...scan.params] : [...scan.params, after];
         const [count, lastKey, text] = (after === null ? first : next).get(...params) as [number, string | null, Buffer | null];
         if (count === 0 || text === null) break;
-        // Every separator found where the page put one, and no more: no value holds one.
-        const fieldsFound = findAll(text, FIELD, fieldEnds, count * perRecord);
-        const recordsFound = findAll(text, RECORD, recordEnds, count - 1);
-        if (fieldsFound === count * perRecord && recordsFound === count - 1) {
-          recordEnds[count - 1] = text.length;
-          let at = 0;
-          for (let r = 0, f = 0; r < count; r++) {
-            for (let i = 0; i < perRecord; i++, f++) {
-              row[i] = fieldValue(text, at, fieldEnds[f], kinds[i]);
-              at = fieldEnds[f] + 1;
-            }
-            row[perRecord] = fieldValue(text, at, recordEnds[r], kinds[perRecord]);
-            at = recordEnds[r] + 1;
-            each(row);
-          }
-        } else {
-          // A stored value holds a separator character: this page row by row.
-          for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) fromDriver(r);
-        }
+        // A first page that is full: more follow, built on a thread beside this one, unless the
+        // caller's transaction must be seen (it may hold writes) or the database is in memory.
+        if (after === null && count === PAGE_ROWS && own && !native.memory) return native.name;
+        // A stored value holds a separator character: this page row by row.
+        if (!cut(text, count)) for (const r of native.prepare(rows(after !== null)).raw().iterate(...params) as IterableIterator<unknown[]>) fromDriver(r);
         if (count < PAGE_ROWS) break;
         // Each page must end past the last: a condition that escapes the bound would otherwise
         // read the same page for ever. (Equality only: SQLite orders text by its UTF-8 bytes,
@@ -126,10 +134,19 @@ export async function scanByKey(db: Db, scan: KeyedScan, each: (row: unknown[]) 
         if (lastKey === null || lastKey === after) throw new Error(`scanByKey: ${scan.key} did not advance past ${after}`);
         after = lastKey;
       }
+      return null;
     } finally {
       if (own) native.exec("COMMIT");
     }
   });
+  // Read from the start there, in a snapshot of its own: nothing has been handed on yet.
+  if (elsewhere !== null) {
+    await readPagesOnThread(
+      { file: elsewhere, first: page(false), next: page(true), firstRows: rows(false), nextRows: rows(true), params: scan.params, pageRows: PAGE_ROWS, key: scan.key },
+      cut,
+      fromDriver,
+    );
+  }
 }
 
 /** Where `separator` occurs in `text`, up to `expected` + 1 times; how many times it was found. */

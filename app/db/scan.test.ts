@@ -155,6 +155,34 @@ describe("scanByKey", () => {
     expect(await db.prepare(`SELECT count(*) FROM "KeyedProbe" WHERE label = 'changed'`).pluck().get()).toBe(2_000);
   });
 
+  it.skipIf(onPostgres())("GIVEN a caller's transaction holding writes not yet committed WHEN it scans several pages THEN the scan sees its writes (the pages are not built on a connection of their own)", async () => {
+    const { db, expected } = await keyedProbe(4_500);
+
+    const scanned: unknown[][] = [];
+    await db.transaction(async () => {
+      await db.prepare(`UPDATE "KeyedProbe" SET label = 'mine' WHERE grp = 'a' AND k > 'k004000'`).run();
+      await scanByKey(db, probeScan, (r) => scanned.push([...r]));
+      await db.prepare(`UPDATE "KeyedProbe" SET label = 'undone' WHERE grp = 'a'`).run();
+    }).catch(() => {});
+
+    expect(scanned.filter(([, label]) => label === "mine")).toHaveLength(499);
+    expect(scanned.map(([k]) => k)).toEqual(expected.map(([k]) => k));
+  });
+
+  it.skipIf(onPostgres())("GIVEN a scan of many pages WHEN the caller fails on a row of a later page THEN the scan fails with that error, and a scan after it reads every row", async () => {
+    const { db, expected } = await keyedProbe(9_000);
+
+    let seen = 0;
+    const failing = scanByKey(db, probeScan, () => {
+      if (++seen === 6_500) throw new Error("the caller gave up");
+    });
+
+    await expect(failing).rejects.toThrow("the caller gave up");
+    const scanned: unknown[][] = [];
+    await scanByKey(db, probeScan, (r) => scanned.push([...r]));
+    expect(scanned).toEqual(expected);
+  });
+
   it.skipIf(onPostgres())("GIVEN a number column holding text (a date as ISO text) WHEN scanned THEN the text is handed on, as a statement hands it", async () => {
     const { db } = await keyedProbe(3);
     await db.exec(`UPDATE "KeyedProbe" SET amount = '2026-01-02T03:04:05.000Z' WHERE k = 'k000001'`);
