@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { addShop, freshDatabase, onPostgres } from "../../test/support/db";
 import { isSqlite } from "~/db/index.server";
 import { anOrder } from "../../test/support/orders";
+import { ORDER_FLAG } from "~/rfm/rules-columns";
+import { scoreFlagsSql } from "./order-columns.server";
 import { createOrderStore, DELETE_CUSTOMER_ORDERS, SQLITE_MARK_ORDERS_CUSTOMERS, SQLITE_STORED_CUSTOMERS } from "./order-store.server";
 
 async function setup() {
@@ -70,6 +72,53 @@ describe("order store", () => {
     expect(await store.countOrders(shopId)).toBe(0);
     expect(await store.countOrders(other)).toBe(1);
     expect(await db.prepare(`SELECT count(*) AS n FROM "OrderLine" WHERE shopId = ?`).get(shopId)).toEqual({ n: 0 });
+  });
+});
+
+describe("order store: the flags a recompute reads (scoreFlags)", () => {
+  /** Each stored order's scoreFlags beside the flags its own columns give, by id. */
+  async function storedFlags(db: Awaited<ReturnType<typeof setup>>["db"], shopId: string) {
+    const rows = (await db
+      .prepare(`SELECT id, scoreFlags AS stored, ${scoreFlagsSql((name) => name)} AS derived FROM "Order" WHERE shopId = ? ORDER BY id`)
+      .all(shopId)) as { id: string; stored: number; derived: number }[];
+    return rows;
+  }
+
+  it("GIVEN orders with every flag, by webhook and by bulk export WHEN stored, updated and deleted THEN scoreFlags always equals the flags of the order's own columns", async () => {
+    const { db, store, shopId } = await setup();
+    const flagged = [
+      anOrder({ id: "gid://shopify/Order/1" }),
+      anOrder({ id: "gid://shopify/Order/2", test: true, pos: true, guest: true, customerKey: "email:g@example.com" }),
+      anOrder({ id: "gid://shopify/Order/3", cancelled: true, subscription: true, unpaid: true }),
+      anOrder({ id: "gid://shopify/Order/4", amountUnknown: true, refundedMinor: 5000 }),
+      anOrder({ id: "gid://shopify/Order/5", refundedMinor: 4999 }),
+    ];
+    // By webhook (the upsert) and by bulk export (header batches).
+    await store.upsertOrders(shopId, flagged.slice(0, 3));
+    await store.writeBulkBatch(shopId, flagged.slice(3).map(({ lineItems: _, ...header }) => header), []);
+
+    const written = await storedFlags(db, shopId);
+    expect(written.map((r) => r.stored)).toEqual([
+      0,
+      ORDER_FLAG.test + ORDER_FLAG.pos + ORDER_FLAG.guestKey,
+      ORDER_FLAG.cancelled + ORDER_FLAG.subscription + ORDER_FLAG.unpaid,
+      ORDER_FLAG.amountUnknown + ORDER_FLAG.refundedWholeTotal,
+      0,
+    ]);
+
+    // WHEN later versions change the flags (by webhook and by export), and one order is deleted
+    const later = "2026-06-09T00:00:00.000Z";
+    await store.upsertOrders(shopId, [
+      { ...flagged[1], updatedAt: later, test: false, pos: false },
+      { ...flagged[4], updatedAt: later, refundedMinor: 5000, cancelled: true },
+    ]);
+    const { lineItems: _, ...header } = flagged[2];
+    await store.writeBulkBatch(shopId, [{ ...header, updatedAt: later, cancelled: false, subscription: false, unpaid: false }], []);
+    await store.deleteOrder(shopId, flagged[3].id, new Date(later));
+
+    const rewritten = await storedFlags(db, shopId);
+    expect(rewritten.map((r) => r.stored)).toEqual([0, ORDER_FLAG.guestKey, 0, 0, ORDER_FLAG.cancelled + ORDER_FLAG.refundedWholeTotal]);
+    expect(rewritten.filter((r) => r.stored !== r.derived)).toEqual([]);
   });
 });
 

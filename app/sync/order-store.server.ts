@@ -15,6 +15,7 @@ import { copyIn, mapped } from "~/db/copy-in.server";
 import { inTransaction, isSqlite, type Db, type PostgresDb, type SqliteDb } from "~/db/index.server";
 import { storableJson } from "~/db/postgres.server";
 import { tombstoneKey } from "~/privacy/redact.server";
+import { scoreFlagsSql } from "~/sync/order-columns.server";
 import type { CanonicalLineItem, CanonicalOrder, Platform } from "~/rfm/order";
 
 export type OrderHeader = Omit<CanonicalOrder, "lineItems">;
@@ -184,7 +185,7 @@ function seamPart(db: Db): Omit<OrderStore, keyof Writes> {
     ON CONFLICT (shopId, id) DO UPDATE SET deleted = TRUE, updatedAt = ${db.sql.greatest(`"Order".updatedAt`, "excluded.updatedAt")},
       customerKey = NULL, guest = FALSE, processedAt = excluded.processedAt, currency = '', totalMinor = 0, refundedMinor = 0,
       channel = NULL, pos = FALSE, subscription = FALSE, test = FALSE, cancelled = FALSE, unpaid = FALSE, amountUnknown = FALSE,
-      tags = '[]', verified = TRUE, itemsTotalMinor = 0, lineCount = 0, specialLineCount = 0`);
+      tags = '[]', verified = TRUE, itemsTotalMinor = 0, lineCount = 0, specialLineCount = 0, scoreFlags = 0`);
   const storedVerified = db.prepare(`SELECT verified FROM "Order" WHERE shopId = ? AND id = ? AND deleted = FALSE`).pluck();
   const markOrderCustomer = db.prepare(`
     INSERT INTO "ScoringDirty" (shopId, customerKey, claimed)
@@ -323,15 +324,17 @@ function sqliteStatements(native: Database.Database) {
   // Epoch milliseconds for dates: compact, sortable, and read by Prisma as DateTime.
   const upsertHeader = native.prepare(`
     INSERT INTO "Order" (shopId, id, customerKey, guest, processedAt, updatedAt, currency, totalMinor,
-      refundedMinor, channel, pos, subscription, test, cancelled, unpaid, amountUnknown, tags, deleted, verified)
+      refundedMinor, channel, pos, subscription, test, cancelled, unpaid, amountUnknown, tags, deleted, verified, scoreFlags)
     VALUES (@shopId, @id, @customerKey, @guest, @processedAt, @updatedAt, @currency, @totalMinor,
-      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @unpaid, @amountUnknown, @tags, 0, @verified)
+      @refundedMinor, @channel, @pos, @subscription, @test, @cancelled, @unpaid, @amountUnknown, @tags, 0, @verified,
+      ${scoreFlagsSql((name) => `@${name}`)})
     ON CONFLICT (shopId, id) DO UPDATE SET
       customerKey = excluded.customerKey, guest = excluded.guest, processedAt = excluded.processedAt,
       updatedAt = excluded.updatedAt, currency = excluded.currency, totalMinor = excluded.totalMinor,
       refundedMinor = excluded.refundedMinor, channel = excluded.channel, pos = excluded.pos,
       subscription = excluded.subscription, test = excluded.test, cancelled = excluded.cancelled,
-      unpaid = excluded.unpaid, amountUnknown = excluded.amountUnknown, tags = excluded.tags, verified = excluded.verified
+      unpaid = excluded.unpaid, amountUnknown = excluded.amountUnknown, tags = excluded.tags, verified = excluded.verified,
+      scoreFlags = excluded.scoreFlags
     WHERE excluded.updatedAt >= "Order".updatedAt AND "Order".deleted = 0`);
   // The newest order's name and email win; a missing one never erases what an order said before.
   const upsertContact = native.prepare(`
@@ -518,15 +521,15 @@ const LINE_TYPES = `seq int, "orderId" text, id text, quantity int, "unitPriceMi
  * order wins (the last of equals), as one-by-one upserts would leave it.
  */
 function headerUpsert(source: string, whole: boolean): string {
-  const extra = whole ? `, verified, "itemsTotalMinor", "lineCount", "specialLineCount"` : "";
+  const aggregates = whole ? `, "itemsTotalMinor", "lineCount", "specialLineCount"` : "";
   const set = [
     `"customerKey"`, "guest", `"processedAt"`, `"updatedAt"`, "currency", `"totalMinor"`, `"refundedMinor"`, "channel",
-    "pos", "subscription", "test", "cancelled", "unpaid", `"amountUnknown"`, "tags", "verified",
+    "pos", "subscription", "test", "cancelled", "unpaid", `"amountUnknown"`, "tags", "verified", `"scoreFlags"`,
     ...(whole ? [`"itemsTotalMinor"`, `"lineCount"`, `"specialLineCount"`] : []),
   ].map((c) => `${c} = excluded.${c}`);
   return `
-    INSERT INTO "Order" ("shopId", ${HEADER_COLUMNS}, deleted, verified${whole ? `, "itemsTotalMinor", "lineCount", "specialLineCount"` : ""})
-    SELECT DISTINCT ON (id) $1, ${HEADER_COLUMNS}, FALSE, ${whole ? extra.slice(2) : "TRUE"}
+    INSERT INTO "Order" ("shopId", ${HEADER_COLUMNS}, deleted, verified, "scoreFlags"${aggregates})
+    SELECT DISTINCT ON (id) $1, ${HEADER_COLUMNS}, FALSE, ${whole ? "verified" : "TRUE"}, ${scoreFlagsSql((name) => `"${name}"`)}${aggregates}
     FROM ${source} ORDER BY id, "updatedAt" DESC, seq DESC
     ON CONFLICT ("shopId", id) DO UPDATE SET ${set.join(", ")}
     WHERE excluded."updatedAt" >= "Order"."updatedAt" AND NOT "Order".deleted
