@@ -23,7 +23,7 @@ const key = fc.oneof(
 );
 
 describe("KeyTable", () => {
-  it("PROPERTY: GIVEN keys arriving as UTF-8 bytes inside larger buffers or as strings WHEN looked up THEN each gets the index a Map gives in order of first sight, and spells back the same", () => {
+  it("PROPERTY: GIVEN keys arriving as UTF-8 bytes inside larger buffers or as strings WHEN looked up THEN each gets the index a Map gives in order of first sight, spells back the same, and is found again from its bytes or its string", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(key, fc.boolean(), fc.nat(5)), { maxLength: 200 }), (arrivals) => {
         const table = new KeyTable();
@@ -40,7 +40,13 @@ describe("KeyTable", () => {
         for (let i = 0; i < keys.length; i++) {
           expect(table.key(got[i])).toBe(keys[i]);
           expect(table.indexOf(keys[i])).toBe(got[i]);
+          const bytes = utf8.encode(`\x1e${keys[i]}\x1f`);
+          expect(table.indexOfBytes(bytes, 1, bytes.length - 1)).toBe(got[i]);
         }
+        // A key never added is not found, and looking does not add it.
+        const unknown = utf8.encode(`${keys.join("")}\x00`);
+        expect(table.indexOfBytes(unknown, 0, unknown.length)).toBe(-1);
+        expect(table.size).toBe(new Set(keys).size);
       }),
     );
   });
@@ -57,6 +63,8 @@ describe("KeyTable", () => {
     for (let i = 0; i < N; i += 997) expect(table.indexOf(`gid://shopify/Customer/${i}`)).toBe(i);
     expect(table.indexOf(`gid://shopify/Customer/${N}`)).toBe(-1);
     expect(table.indexOf("")).toBe(-1);
+    const unknown = utf8.encode(`gid://shopify/Customer/${N + 1}`);
+    expect(table.indexOfBytes(unknown, 0, unknown.length)).toBe(-1);
     expect(table.size).toBe(N);
     expect(table.key(12345)).toBe("gid://shopify/Customer/12345");
     expect(() => table.key(N)).toThrow(RangeError);

@@ -50,8 +50,12 @@ export class KeyTable {
 
   /** Index of a key, or -1 when it was never added. */
   indexOf(key: string): number {
-    const n = this.encode(key);
-    return this.slots[this.find(hashBytes(this.scratch, 0, n), this.scratch, 0, n)];
+    return this.indexOfBytes(this.scratch, 0, this.encode(key));
+  }
+
+  /** Index of the key held in bytes[start, end) as UTF-8, or -1 when it was never added. */
+  indexOfBytes(bytes: Uint8Array, start: number, end: number): number {
+    return this.slots[this.find(hashBytes(bytes, start, end), bytes, start, end)];
   }
 
   /** The key of an index (a new string each call). */

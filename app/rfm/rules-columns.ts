@@ -93,6 +93,8 @@ export interface ColumnRulesResult {
   customerKeys: string[];
   /** Index in `columns` of a customer key; -1 when the customer has no counted order. */
   indexOf: (customerKey: string) => number;
+  /** indexOf for a key held in bytes[start, end) as UTF-8 (a page of rows: no string made). */
+  indexOfBytes: (bytes: Uint8Array, start: number, end: number) => number;
   /** Customers who ordered but have no counted order (every order left out by a rule), with their guest flag. */
   uncounted: { key: string; guest: boolean }[];
   report: RulesReport;
@@ -267,6 +269,10 @@ export function createColumnRules(rules: CountingRules, asOfDay: number, dayOf: 
       customerKeys,
       indexOf: (key) => {
         const old = keys.indexOf(key);
+        return old < 0 ? -1 : renumber[old];
+      },
+      indexOfBytes: (bytes, start, end) => {
+        const old = keys.indexOfBytes(bytes, start, end);
         return old < 0 ? -1 : renumber[old];
       },
       uncounted,

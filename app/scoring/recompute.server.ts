@@ -26,7 +26,7 @@ import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type Person
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
 import { copyIn, type CopyValue } from "~/db/copy-in.server";
-import { scanByKey } from "~/db/scan.server";
+import { scanByKey, type Interner } from "~/db/scan.server";
 import type { PostgresDb } from "~/db/postgres.server";
 import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
@@ -75,6 +75,8 @@ export interface RecomputeDeps {
 const POSTGRES_CHUNK = 20_000;
 /** Rows of customers without a counted order, per write transaction on PostgreSQL. */
 const UNCOUNTED_CHUNK = 2_000;
+const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 export interface RecomputeSummary {
   asOf: string;
@@ -212,7 +214,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const generation = await takeMarksForFullScoring(db, shopId);
 
   const t0 = performance.now();
-  const { columns, customerKeys, indexOf, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const { columns, customerKeys, indexOfBytes, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
   const tRead = performance.now();
   const scored = scoreCountedOrders(columns, settings, asOf, { timeZone: timeZone ?? undefined });
   const { metrics } = scored;
@@ -238,11 +240,25 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const fold = new TotalsFold();
   let storedWithoutCountedOrder = 0;
   const storedUncounted = new Set<string>();
+  // A stored key is looked up in the order read's table from the page's bytes; only a key
+  // the table lacks (no counted order now) becomes a string, handed on as ~n: unknown[n].
+  const unknown: string[] = [];
+  const scoredIndex: Interner = {
+    fromBytes: (bytes, start, end) => {
+      const c = indexOfBytes(bytes, start, end);
+      return c >= 0 ? c : ~(unknown.push(utf8Decoder.decode(bytes.subarray(start, end))) - 1);
+    },
+    fromString: (key) => {
+      const bytes = utf8Encoder.encode(key);
+      const c = indexOfBytes(bytes, 0, bytes.length);
+      return c >= 0 ? c : ~(unknown.push(key) - 1);
+    },
+  };
   await scanByKey(
     db,
     {
       columns: [
-        ["customerKey", "text"],
+        ["customerKey", scoredIndex],
         ["persona", "text"],
         ["r * 100 + f * 10 + m", "number"],
         ["frequency", "number"],
@@ -258,17 +274,18 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       ordered: false,
     },
     (r) => {
-      const row = r as [string, string | null, number | null, number, number, number | null, number | null, number];
-      const c = indexOf(row[0]);
+      const row = r as [number, string | null, number | null, number, number, number | null, number | null, number];
+      const c = row[0];
       if (c < 0) {
+        const key = unknown[~c];
         const guest = (row[7] & 2) !== 0;
         const failed = (row[7] & 1) !== 0;
         storedWithoutCountedOrder++;
-        storedUncounted.add(row[0]);
+        storedUncounted.add(key);
         // Scored before, no counted order now: the persona goes (its scores and figures with
         // it; its order days stay). A row without a persona stays as it is.
         if (row[1] !== null) {
-          dropped.push([row[0], row[1]]);
+          dropped.push([key, row[1]]);
           fold.add(null, 0, 0, 0, row[5], row[6], guest, failed, 0, 0);
         } else {
           const rfm = row[2];
