@@ -27,6 +27,7 @@ import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
 import { copyIn, type CopyValue } from "~/db/copy-in.server";
 import { scanByKey, type Interner } from "~/db/scan.server";
+import { KeyTable } from "~/rfm/key-table";
 import type { PostgresDb } from "~/db/postgres.server";
 import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
@@ -156,13 +157,14 @@ export const ON_CONFLICT = `ON CONFLICT (shopId, customerKey) DO UPDATE SET
 /**
  * Whether a stored customer row already holds the new figures, so it is not written: `row`
  * from `at` on holds persona, r * 100 + f * 10 + m, frequency, monetaryMinor and the first and
- * last order as epoch ms (as both recompute paths select them). Without a persona a row is
+ * last order as epoch ms (as both recompute paths select them). `persona` as the row holds it:
+ * its slug, or its index where the scan interned the column. Without a persona a row is
  * always written.
  */
 export function storedRowUnchanged(
   row: readonly unknown[],
   at: number,
-  persona: string | null,
+  persona: string | number | null,
   rfm: number,
   frequency: number,
   monetaryMinor: number,
@@ -231,7 +233,20 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const newPersona = (c: number) => (scored.persona[c] === NO_PERSONA ? null : scored.personas[scored.persona[c]].slug);
   /** 1 = stored and unchanged (skip), 2 = stored, changed; 0 = not stored yet. */
   const stored = new Uint8Array(scored.customerCount);
-  const beforePersona: (string | null)[] = new Array(scored.customerCount).fill(null);
+  // Stored personas come as indices in a table of their slugs (a handful: no string per row).
+  const storedPersonas = new KeyTable();
+  const personaNames: string[] = [];
+  const personaName = (i: number) => (i < 0 ? null : (personaNames[i] ??= storedPersonas.key(i)));
+  /** Each stored customer's persona before, as its index in storedPersonas; -1: none. */
+  const beforePersona = new Int32Array(scored.customerCount).fill(-1);
+  /** Each scored persona's index in storedPersonas, once a stored row holds it. */
+  const storedIndex = new Int32Array(scored.personas.length).fill(-1);
+  const newPersonaIndex = (c: number) => {
+    const p = scored.persona[c];
+    if (p === NO_PERSONA) return null;
+    if (storedIndex[p] < 0) storedIndex[p] = storedPersonas.indexOf(scored.personas[p].slug);
+    return storedIndex[p];
+  };
   /** Stored rows' guest (2) and failed write (1), which the totals count. */
   const storedFlags = new Uint8Array(scored.customerCount);
   const dropped: [key: string, persona: string][] = [];
@@ -259,7 +274,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     {
       columns: [
         ["customerKey", scoredIndex],
-        ["persona", "text"],
+        ["persona", storedPersonas],
         ["r * 100 + f * 10 + m", "number"],
         ["frequency", "number"],
         ["monetaryMinor", "number"],
@@ -274,7 +289,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       ordered: false,
     },
     (r) => {
-      const row = r as [number, string | null, number | null, number, number, number | null, number | null, number];
+      const row = r as [number, number | null, number | null, number, number, number | null, number | null, number];
       const c = row[0];
       if (c < 0) {
         const key = unknown[~c];
@@ -285,7 +300,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
         // Scored before, no counted order now: the persona goes (its scores and figures with
         // it; its order days stay). A row without a persona stays as it is.
         if (row[1] !== null) {
-          dropped.push([key, row[1]]);
+          dropped.push([key, personaName(row[1])!]);
           fold.add(null, 0, 0, 0, row[5], row[6], guest, failed, 0, 0);
         } else {
           const rfm = row[2];
@@ -295,14 +310,13 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
         return;
       }
       storedFlags[c] = row[7];
-      const persona = newPersona(c);
-      beforePersona[c] = row[1];
+      beforePersona[c] = row[1] ?? -1;
       const same =
         recordsScoringDay &&
         storedRowUnchanged(
           row,
           1,
-          persona,
+          newPersonaIndex(c),
           scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c],
           metrics.frequency[c],
           metrics.monetaryMinor[c],
@@ -329,7 +343,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
     day: today,
     scoredAt: asOf,
     count: changedCustomers.length,
-    before: (i) => beforePersona[changedCustomers[i]],
+    before: (i) => personaName(beforePersona[changedCustomers[i]]),
     row(i) {
       const c = changedCustomers[i];
       const key = customerKeys[c];
