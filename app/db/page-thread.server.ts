@@ -91,10 +91,16 @@ try {
       post({ end: built });
       continue;
     }
-    // The page's own memory moves to the caller (a slice of a shared pool would be copied).
-    const own = text.byteOffset === 0 && text.buffer.byteLength === text.length;
-    const bytes = own ? new Uint8Array(text.buffer) : new Uint8Array(text);
-    post({ page: built, count, text: bytes }, [bytes.buffer]);
+    // The page's own memory moves to the caller; a slice of a shared pool, or memory that
+    // cannot move, is copied.
+    let moved = false;
+    if (text.byteOffset === 0 && text.buffer.byteLength === text.length) {
+      try {
+        post({ page: built, count, text: new Uint8Array(text.buffer) }, [text.buffer]);
+        moved = true;
+      } catch {}
+    }
+    if (!moved) post({ page: built, count, text: new Uint8Array(text) });
     built++;
     if (count < q.pageRows) {
       finished = true;
