@@ -38,11 +38,10 @@ export interface PageQueries {
   key: string;
 }
 
-type Message =
-  | { page: number; count: number; text: Uint8Array }
-  | { rowsOf: number; rows: unknown[][] }
-  | { end: number }
-  | { failed: string };
+type Page = { page: number; count: number; text: Uint8Array };
+type Rows = { rowsOf: number; rows: unknown[][] };
+type End = { end: number };
+type Message = Page | Rows | End | { failed: string };
 
 /**
  * The thread's code, as a CommonJS script (eval: true): no file to find next to a bundle.
@@ -166,10 +165,10 @@ export async function readPagesOnThread(
     threadError ??= new Error("scanByKey: the page thread ended before the scan did");
     arrived();
   });
-  const take = async (wanted: (m: Message) => boolean): Promise<Message> => {
+  const take = async <T extends Message>(wanted: (m: Message) => m is T): Promise<T> => {
     for (;;) {
       const at = inbox.findIndex(wanted);
-      if (at >= 0) return inbox.splice(at, 1)[0];
+      if (at >= 0) return inbox.splice(at, 1)[0] as T;
       const failed = inbox.find((m) => "failed" in m);
       if (failed && "failed" in failed) throw new Error(failed.failed);
       if (threadError) throw threadError;
@@ -178,14 +177,13 @@ export async function readPagesOnThread(
   };
   try {
     for (let n = 0; ; n++) {
-      const m = await take((x) => ("page" in x && x.page === n) || ("end" in x && x.end === n));
+      const m = await take((x): x is Page | End => ("page" in x && x.page === n) || ("end" in x && x.end === n));
       if ("end" in m) return;
-      if (!("page" in m)) continue;
       const text = Buffer.from(m.text.buffer, m.text.byteOffset, m.text.byteLength);
       if (!cut(text, m.count)) {
         signal(REQUEST, n + 1);
-        const rows = await take((x) => "rowsOf" in x && x.rowsOf === n);
-        if ("rows" in rows) for (const row of rows.rows) eachRow(row);
+        const { rows } = await take((x): x is Rows => "rowsOf" in x && x.rowsOf === n);
+        for (const row of rows) eachRow(row);
       }
       signal(TAKEN, 1);
     }

@@ -77,7 +77,6 @@ const POSTGRES_CHUNK = 20_000;
 /** Rows of customers without a counted order, per write transaction on PostgreSQL. */
 const UNCOUNTED_CHUNK = 2_000;
 const utf8Decoder = new TextDecoder();
-const utf8Encoder = new TextEncoder();
 
 export interface RecomputeSummary {
   asOf: string;
@@ -216,7 +215,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const generation = await takeMarksForFullScoring(db, shopId);
 
   const t0 = performance.now();
-  const { columns, customerKeys, indexOfBytes, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  const { columns, customerKeys, indexOf, indexOfBytes, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
   const tRead = performance.now();
   const scored = scoreCountedOrders(columns, settings, asOf, { timeZone: timeZone ?? undefined });
   const { metrics } = scored;
@@ -264,8 +263,7 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
       return c >= 0 ? c : ~(unknown.push(utf8Decoder.decode(bytes.subarray(start, end))) - 1);
     },
     fromString: (key) => {
-      const bytes = utf8Encoder.encode(key);
-      const c = indexOfBytes(bytes, 0, bytes.length);
+      const c = indexOf(key);
       return c >= 0 ? c : ~(unknown.push(key) - 1);
     },
   };

@@ -26,13 +26,12 @@ import { scanByKey, scanRows, type ScanKind } from "~/db/scan.server";
 const bit = (condition: string, value: number) => `CASE WHEN ${condition} THEN ${value} ELSE 0 END`;
 
 /**
- * An order's packed flags (ORDER_FLAG) from its columns, `column(name)` spelling each: what
+ * An order's packed flags (ORDER_FLAG) from its columns, `c(name)` spelling each: what
  * the order store writes into scoreFlags with the columns themselves, so a recompute reads
  * one stored integer instead of evaluating eight columns per order (0.4 s of SQLite's 1.8 s
  * on the bench shop; docs/decisions/074-pages-built-beside-the-scan.md).
  */
-export function scoreFlagsSql(column: (name: string) => string): string {
-  const c = column;
+export function scoreFlagsSql(c: (name: string) => string): string {
   return `(${[
     bit(c("test"), ORDER_FLAG.test),
     bit(c("cancelled"), ORDER_FLAG.cancelled),
