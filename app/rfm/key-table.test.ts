@@ -23,7 +23,7 @@ const key = fc.oneof(
 );
 
 describe("KeyTable", () => {
-  it("PROPERTY: GIVEN keys arriving as UTF-8 bytes inside larger buffers or as strings WHEN looked up THEN each gets the index a Map gives in order of first sight, spells back the same, and is found again from its bytes or its string", () => {
+  it("PROPERTY: GIVEN keys arriving as UTF-8 bytes inside larger buffers or as strings WHEN looked up THEN each gets the index a Map gives in order of first sight, spells back the same, gives back its bytes, and is found again from its bytes or its string", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(key, fc.boolean(), fc.nat(5)), { maxLength: 200 }), (arrivals) => {
         const table = new KeyTable();
@@ -42,6 +42,11 @@ describe("KeyTable", () => {
           expect(table.indexOf(keys[i])).toBe(got[i]);
           const bytes = utf8.encode(`\x1e${keys[i]}\x1f`);
           expect(table.indexOfBytes(bytes, 1, bytes.length - 1)).toBe(got[i]);
+          // Its bytes as the table holds them, looked up in another table that has the key.
+          const other = new KeyTable();
+          other.fromString(keys[i]);
+          expect(other.indexOfBytes(table.keyBytes(got[i]), 0, table.keyBytes(got[i]).length)).toBe(0);
+          expect([...table.keyBytes(got[i])]).toEqual([...utf8.encode(keys[i])]);
         }
         // A key never added is not found, and looking does not add it.
         const unknown = utf8.encode(`${keys.join("")}\x00`);
@@ -68,5 +73,6 @@ describe("KeyTable", () => {
     expect(table.size).toBe(N);
     expect(table.key(12345)).toBe("gid://shopify/Customer/12345");
     expect(() => table.key(N)).toThrow(RangeError);
+    expect(() => table.keyBytes(N)).toThrow(RangeError);
   });
 });

@@ -64,6 +64,12 @@ export class KeyTable {
     return decoder.decode(this.pool.subarray(this.starts[index], this.starts[index + 1]));
   }
 
+  /** The UTF-8 bytes of an index's key, where the table holds them (a view: do not keep it). */
+  keyBytes(index: number): Uint8Array {
+    if (!(index >= 0 && index < this.count)) throw new RangeError(`KeyTable: no key ${index}`);
+    return this.pool.subarray(this.starts[index], this.starts[index + 1]);
+  }
+
   /** The slot holding these bytes, or the empty slot where they would go. */
   private find(h: number, bytes: Uint8Array, start: number, end: number): number {
     const mask = this.slots.length - 1;

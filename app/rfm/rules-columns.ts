@@ -10,6 +10,7 @@
  * described by its line count and items total alone; the others carry `LineStats`.
  */
 import { utcDay } from "./days";
+import { float64s, int32s } from "./growing";
 import { KeyTable } from "./key-table";
 import type { CountedOrderColumns } from "./metrics";
 import { COUNTING_RULES, refundShare, startRules, type CountingRuleId, type RulesReport } from "./rules";
@@ -67,25 +68,6 @@ export interface StoredOrderRow {
 }
 
 const RULE_INDEX = Object.fromEntries(COUNTING_RULES.map((r, i) => [r.rule, i])) as Record<CountingRuleId, number>;
-
-/** A typed array that doubles as it fills. */
-class Growing<T extends Int32Array | Float64Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
-const int32s = () => new Growing(new Int32Array(1024), (n) => new Int32Array(n));
-const float64s = () => new Growing(new Float64Array(1024), (n) => new Float64Array(n));
 
 export interface ColumnRulesResult {
   /** Counted orders; customer i is customerKeys[i], indexed in order of first counted order. */

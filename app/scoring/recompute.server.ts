@@ -26,13 +26,13 @@ import { DAY_MS, isoDate, NO_PERSONA, scoreCountedOrders, shopDayOf, type Person
 import { isGuestKey } from "~/rfm/customer-key";
 import { isSqlite, type Db } from "~/db/index.server";
 import { copyIn, type CopyValue } from "~/db/copy-in.server";
-import { scanByKey, type Interner } from "~/db/scan.server";
 import { KeyTable } from "~/rfm/key-table";
 import type { PostgresDb } from "~/db/postgres.server";
 import { storedScoringEdges } from "~/dashboard/edges.server";
 import { rfmPart } from "~/settings/shop-settings";
 import { shopSettings } from "~/shops/settings.server";
 import { readCountedOrders } from "~/sync/order-columns.server";
+import { readStoredCustomers } from "./stored-customers.server";
 import {
   fillSearchText,
   holdTotalsInThisTransaction,
@@ -76,7 +76,6 @@ export interface RecomputeDeps {
 const POSTGRES_CHUNK = 20_000;
 /** Rows of customers without a counted order, per write transaction on PostgreSQL. */
 const UNCOUNTED_CHUNK = 2_000;
-const utf8Decoder = new TextDecoder();
 
 export interface RecomputeSummary {
   asOf: string;
@@ -215,7 +214,17 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const generation = await takeMarksForFullScoring(db, shopId);
 
   const t0 = performance.now();
-  const { columns, customerKeys, indexOf, indexOfBytes, uncounted, report: rules } = await readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf);
+  // The stored customers are read beside the orders (decision 075); both settle before either
+  // failure is thrown, so no read outlives the recompute.
+  const storedPersonas = new KeyTable();
+  const [orders, customers] = await Promise.allSettled([
+    readCountedOrders(db, shopId, settings.rules, asOfDay, dayOf),
+    readStoredCustomers(db, shopId, storedPersonas),
+  ]);
+  if (orders.status === "rejected") throw orders.reason;
+  if (customers.status === "rejected") throw customers.reason;
+  const { columns, customerKeys, indexOfBytes, uncounted, report: rules } = orders.value;
+  const storedRows = customers.value;
   const tRead = performance.now();
   const scored = scoreCountedOrders(columns, settings, asOf, { timeZone: timeZone ?? undefined });
   const { metrics } = scored;
@@ -233,7 +242,6 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   /** 1 = stored and unchanged (skip), 2 = stored, changed; 0 = not stored yet. */
   const stored = new Uint8Array(scored.customerCount);
   // Stored personas come as indices in a table of their slugs (a handful: no string per row).
-  const storedPersonas = new KeyTable();
   const personaNames: string[] = [];
   const personaName = (i: number) => (i < 0 ? null : (personaNames[i] ??= storedPersonas.key(i)));
   /** Each stored customer's persona before, as its index in storedPersonas; -1: none. */
@@ -254,76 +262,58 @@ export async function recomputeShop(shopId: string, deps: RecomputeDeps): Promis
   const fold = new TotalsFold();
   let storedWithoutCountedOrder = 0;
   const storedUncounted = new Set<string>();
-  // A stored key is looked up in the order read's table from the page's bytes; only a key
-  // the table lacks (no counted order now) becomes a string, handed on as ~n: unknown[n].
-  const unknown: string[] = [];
-  const scoredIndex: Interner = {
-    fromBytes: (bytes, start, end) => {
-      const c = indexOfBytes(bytes, start, end);
-      return c >= 0 ? c : ~(unknown.push(utf8Decoder.decode(bytes.subarray(start, end))) - 1);
-    },
-    fromString: (key) => {
-      const c = indexOf(key);
-      return c >= 0 ? c : ~(unknown.push(key) - 1);
-    },
-  };
-  await scanByKey(
-    db,
-    {
-      columns: [
-        ["customerKey", scoredIndex],
-        ["persona", storedPersonas],
-        ["r * 100 + f * 10 + m", "number"],
-        ["frequency", "number"],
-        ["monetaryMinor", "number"],
-        [db.sql.epochMs("firstOrderAt"), "number"],
-        [db.sql.epochMs("lastOrderAt"), "number"],
-        [`(CASE WHEN guest THEN 2 ELSE 0 END) + (CASE WHEN "writeStatus" = 'failed' THEN 1 ELSE 0 END)`, "number"],
-      ],
-      from: `"Customer"`,
-      where: "shopId = ?",
-      params: [shopId],
-      key: "customerKey",
-      ordered: false,
-    },
-    (r) => {
-      const row = r as [number, number | null, number | null, number, number, number | null, number | null, number];
-      const c = row[0];
-      if (c < 0) {
-        const key = unknown[~c];
-        const guest = (row[7] & 2) !== 0;
-        const failed = (row[7] & 1) !== 0;
-        storedWithoutCountedOrder++;
-        storedUncounted.add(key);
-        // Scored before, no counted order now: the persona goes (its scores and figures with
-        // it; its order days stay). A row without a persona stays as it is.
-        if (row[1] !== null) {
-          dropped.push([key, personaName(row[1])!]);
-          fold.add(null, 0, 0, 0, row[5], row[6], guest, failed, 0, 0);
-        } else {
-          const rfm = row[2];
-          const [rs, fs, ms] = rfm === null ? [0, 0, 0] : [Math.floor(rfm / 100), Math.floor(rfm / 10) % 10, rfm % 10];
-          fold.add(null, rs, fs, ms, row[5], row[6], guest, failed, row[3], row[4]);
-        }
-        return;
+  const msOrNull = (ms: number) => (Number.isNaN(ms) ? null : ms);
+  // A stored row as storedRowUnchanged reads it (a time that is not a number never equals).
+  const row: unknown[] = [null, 0, 0, 0, 0, 0];
+  for (let s = 0; s < storedRows.count; s++) {
+    // Its key looked up in the order read's table from the bytes: only a key the table lacks
+    // (no counted order now) becomes a string.
+    const keyBytes = storedRows.keys.keyBytes(s);
+    const c = indexOfBytes(keyBytes, 0, keyBytes.length);
+    const persona = storedRows.persona[s];
+    const flags = storedRows.flags[s];
+    if (c < 0) {
+      const key = storedRows.keys.key(s);
+      const guest = (flags & 2) !== 0;
+      const failed = (flags & 1) !== 0;
+      storedWithoutCountedOrder++;
+      storedUncounted.add(key);
+      // Scored before, no counted order now: the persona goes (its scores and figures with
+      // it; its order days stay). A row without a persona stays as it is.
+      const first = msOrNull(storedRows.firstOrderMs[s]);
+      const last = msOrNull(storedRows.lastOrderMs[s]);
+      if (persona >= 0) {
+        dropped.push([key, personaName(persona)!]);
+        fold.add(null, 0, 0, 0, first, last, guest, failed, 0, 0);
+      } else {
+        const rfm = storedRows.rfm[s];
+        const [rs, fs, ms] = rfm < 0 ? [0, 0, 0] : [Math.floor(rfm / 100), Math.floor(rfm / 10) % 10, rfm % 10];
+        fold.add(null, rs, fs, ms, first, last, guest, failed, storedRows.frequency[s], storedRows.monetaryMinor[s]);
       }
-      storedFlags[c] = row[7];
-      beforePersona[c] = row[1] ?? -1;
-      const same =
-        recordsScoringDay &&
-        storedRowUnchanged(
-          row,
-          1,
-          newPersonaIndex(c),
-          scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c],
-          metrics.frequency[c],
-          metrics.monetaryMinor[c],
-          metrics.firstDay[c],
-          metrics.lastDay[c],
-        );
-      stored[c] = same ? 1 : 2;
-    },
-  );
+      continue;
+    }
+    storedFlags[c] = flags;
+    beforePersona[c] = persona;
+    row[0] = persona < 0 ? null : persona;
+    row[1] = storedRows.rfm[s];
+    row[2] = storedRows.frequency[s];
+    row[3] = storedRows.monetaryMinor[s];
+    row[4] = storedRows.firstOrderMs[s];
+    row[5] = storedRows.lastOrderMs[s];
+    const same =
+      recordsScoringDay &&
+      storedRowUnchanged(
+        row,
+        0,
+        newPersonaIndex(c),
+        scored.r[c] * 100 + scored.f[c] * 10 + scored.m[c],
+        metrics.frequency[c],
+        metrics.monetaryMinor[c],
+        metrics.firstDay[c],
+        metrics.lastDay[c],
+      );
+    stored[c] = same ? 1 : 2;
+  }
   // Customers who ordered but have no counted order get a row without a persona, so every
   // count of customers (dashboard, customer list, preview) includes them.
   const newUncounted = uncounted.filter((u) => !storedUncounted.has(u.key));
