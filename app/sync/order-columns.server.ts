@@ -159,7 +159,10 @@ export async function readCountedOrders(
     const sql = `SELECT ${columns.map(([expression]) => expression).join(", ")} FROM "Order" o WHERE ${SCOREABLE} AND ${only} ORDER BY customerKey, id`;
     await scanRows(db, sql, [shopId, keys], each, columns.map(([, kind]) => kind));
   } else {
-    await scanByKey(db, { columns, from: `"Order" o`, where: SCOREABLE, params: [shopId], key: "id", ordered: true }, each);
+    // In no set order on PostgreSQL: nothing here depends on it (keys are numbered as first
+    // seen, amounts are whole minor units, score ties stay together), and ORDER BY id walked the
+    // primary key into the heap at random: 3.1 s against 0.9 s for 1M orders (decision 076).
+    await scanByKey(db, { columns, from: `"Order" o`, where: SCOREABLE, params: [shopId], key: "id", ordered: false }, each);
   }
   return counting.finish();
 }
@@ -197,7 +200,8 @@ export async function rawScan(db: Db, shopId: string, { paged = false } = {}): P
     n++;
   };
   const columns: [string, ScanKind][] = [["customerKey", keys ?? "text"], [db.sql.epochMs("processedAt"), "number"], ["itemsTotalMinor", "number"]];
-  if (paged) await scanByKey(db, { columns, from: `"Order"`, where: SCOREABLE, params: [shopId], key: "id", ordered: true }, each);
-  else await scanRows(db, `SELECT ${columns.map(([expression]) => expression).join(", ")} FROM "Order" WHERE ${SCOREABLE} ORDER BY id`, [shopId], each, columns.map(([, kind]) => kind));
+  // In the order the recompute reads them: by id on SQLite (its pages are), as stored on PostgreSQL.
+  if (paged) await scanByKey(db, { columns, from: `"Order"`, where: SCOREABLE, params: [shopId], key: "id", ordered: false }, each);
+  else await scanRows(db, `SELECT ${columns.map(([expression]) => expression).join(", ")} FROM "Order" WHERE ${SCOREABLE}${db.dialect === "sqlite" ? " ORDER BY id" : ""}`, [shopId], each, columns.map(([, kind]) => kind));
   return { orders: n, customers: keys ? keys.size : indexByKey.size };
 }
